@@ -37,6 +37,12 @@ FLOPS = {"cpu": 1e11, "cuda": 1e13}
 # Fixed cost of one optimizer step of one model (kernel launches, Python): 10 µs.
 STEP_SECONDS = 1e-5
 MAX_HOURS = 24.0
+# Bytes the query stage's rows per forward and the stacked DP engine's per-sample gradients
+# are bounded to (`mia_defense.defenses.dp_stacked.MATERIALISED_BUDGET`, not imported: torch).
+BOUNDED_BYTES = 256 << 20
+# Rows of one stacked query forward, over the K models (`mia_defense.observe.observe`'s
+# batch of 4096, 8 of them).
+QUERY_ROWS = 8 * 4096
 
 
 def usable_cores() -> int:
@@ -98,6 +104,11 @@ class Estimate:
         steps: optimizer steps summed over the K models.
         seconds: estimated wall time at ``FLOPS[device]`` plus ``STEP_SECONDS`` per step.
         defenses: bytes the defenses hold beside the models' own (`Work.memory`, summed).
+        activations: bytes of the training's activations (a float32 copy of ``row_floats``
+            per batch row and model trained at once, kept for the backward, and their
+            gradients: two) and of the query stage's (the K models' ``row_floats`` of one
+            stacked forward's rows, at most ``BOUNDED_BYTES``); 0 where ``row_floats`` is not
+            known. The CNN on 8x8 digits (K=16) peaked 963 MB with none of it counted (50 MB).
     """
 
     observations: int
@@ -108,11 +119,13 @@ class Estimate:
     steps: int
     seconds: float
     defenses: int = 0
+    activations: int = 0
 
     @property
     def memory(self) -> int:
         """Bytes held in RAM at the peak."""
-        return self.observations + self.models + self.optimizer + self.defenses
+        return (self.observations + self.models + self.optimizer + self.defenses
+                + self.activations)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -241,6 +254,7 @@ def estimate(
     extra: Sequence[Work] = (),
     trained_epochs: int | None = None,
     eval_every: int = 1,
+    row_floats: int = 0,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
     ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
@@ -264,6 +278,13 @@ def estimate(
     )
     steps = k * epochs * -(-members // max(batch_size, 1)) + sum(w.steps for w in extra)
     rate = FLOPS.get(device, FLOPS["cpu"])
+    # training: a batch's activations and their gradients, per model trained at once; then
+    # the queries: the K models' rows of one stacked forward (8 query batches of 4096
+    # records), bounded (the CNN on 8x8 digits, K=16: +268 MB in the release's forward).
+    # Summed: the memory the training freed stays the process's.
+    activations = (2 * 4 * row_floats * min(max(batch_size, 1), members) * chunk
+                   + min(4 * k * min(QUERY_ROWS // max(k, 1), max(n, test_size)) * row_floats,
+                         BOUNDED_BYTES))  # fmt: skip
     return Estimate(
         observations=observations + k * n,  # + the bool masks
         models=4 * k * p,
@@ -273,6 +294,7 @@ def estimate(
         steps=steps,
         seconds=flops / rate + _real(steps) * STEP_SECONDS,
         defenses=sum(w.memory for w in extra),
+        activations=activations,
     )
 
 
@@ -354,6 +376,7 @@ def check_budget(
     trained_epochs: int | None = None,
     eval_every: int = 1,
     per_sample_bytes: int = 0,
+    row_floats: int = 0,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -380,12 +403,14 @@ def check_budget(
             under DP-SGD: a batch's size times the parameters, twice, which its
             ``GradSampleModule`` and clipping hold at once), refused apart where they alone
             exceed the memory left.
+        row_floats: floats one input row takes in one model's forward (`estimate`'s; 0: not
+            known, the activations uncounted).
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, device=device, extra=extra,
-        trained_epochs=trained_epochs, eval_every=eval_every,
+        trained_epochs=trained_epochs, eval_every=eval_every, row_floats=row_floats,
     )  # fmt: skip
     need = estimate(**run, chunk_size=chunk_size)
     # the models' own need: without the augmented queries (and the defenses' extra work)
@@ -423,8 +448,9 @@ def check_budget(
             f"{queries}{test_key}plan.num_models={num_models}: the run needs about "
             f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
-            f"optimizer state or stacked copy {_bytes(need.optimizer)}{defenses_part}; "
-            f"{sizes}, attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
+            f"optimizer state or stacked copy {_bytes(need.optimizer)}{defenses_part}"
+            + (f", activations {_bytes(need.activations)}" if need.activations else "")
+            + f"; {sizes}, attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
             f"available; {fewer_at_once}lower {lower_test}plan.num_models, "
             "plan.population_size or attack.queries.num_augmented"
             + _model_size_advice(num_params, budget)

@@ -29,7 +29,7 @@ def test_memory_counts_the_models_trained_at_once(make_cfg, monkeypatch, batch_s
     seen: list[dict] = []
     monkeypatch.setattr(pipeline_data, "check_budget", lambda **kw: seen.append(kw))
     pipeline_data.prepare_data(experiment)  # (records the sizes; the real check follows)
-    sizes = {k: v for k, v in seen[0].items() if k not in ("per_sample_bytes", "memory_bytes")}
+    sizes = {k: v for k, v in seen[-1].items() if k not in ("per_sample_bytes", "memory_bytes")}
     stacked, alone = (budget.estimate(**{**sizes, "chunk_size": c}).memory for c in (K, 1))
     monkeypatch.setattr(pipeline_data, "check_budget", budget.check_budget)
     monkeypatch.setattr(budget, "available_memory", lambda: (stacked + alone) // 2)

@@ -461,14 +461,16 @@ def _check_budget(
     shape = experiment.dataset.input_shape
     counted = (build.meta_parameter_count(input_shape=shape, num_classes=num_classes)
                if isinstance(build, ModelBuilder) else None)  # fmt: skip
-    settled = counted is not None and _check_budget_of(
-        experiment, plan, num_classes=num_classes, defenses=defenses, num_params=counted)
+    if counted is not None:  # a model too large is refused before it is built
+        _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
+                         num_params=counted)  # fmt: skip
     with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0):  # target model 0's start
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
-    if num_params != counted or not settled:
-        _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=num_params, probe=probe)  # fmt: skip
+    # again with the build's activations (`_row_floats`: one forward of two rows, with hooks):
+    # the CNN on 8x8 digits peaked 963 MB where its weights and outputs came to 50 MB
+    _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
+                     num_params=num_params, probe=probe)  # fmt: skip
     return probe
 
 
@@ -482,17 +484,29 @@ def _check_budget_of(
     under null, opacus, a model that cannot be stacked), asked of ``probe`` (``None``, before
     the build: one, so False says the check must be made again with the model)."""
     nominal = experiment.train.chunk_size or CHUNK_SIZE
+    floats = 0 if probe is None else _probe_row_floats(experiment, probe)
     try:
         _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=num_params, chunk_size=nominal)  # fmt: skip
+                         num_params=num_params, chunk_size=nominal, row_floats=floats)  # fmt: skip
         return True
     except ConfigError:
         width = 1 if probe is None else _stacked_width(experiment, probe)
         if width >= nominal:
             raise
     _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
-                     num_params=num_params, chunk_size=width)  # fmt: skip
+                     num_params=num_params, chunk_size=width, row_floats=floats)  # fmt: skip
     return probe is not None
+
+
+def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
+    """Floats one input row takes in ``probe``'s forward (`mia_defense.observe._row_floats`,
+    on two rows of zeros of the dataset's input shape; 0 where it cannot say)."""
+    from mia_defense.observe import _row_floats  # (not at start-up: the check's alone)
+
+    try:
+        return _row_floats(probe, torch.zeros((2, *experiment.dataset.input_shape)))
+    except Exception:  # an odd input (token ids): the activations go uncounted
+        return 0
 
 
 def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
@@ -506,9 +520,10 @@ def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
 
 def _check_budget_at(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
-    num_params: int, chunk_size: int,
+    num_params: int, chunk_size: int, row_floats: int = 0,
 ) -> None:
-    """`check_budget` of the run, ``chunk_size`` models training at once."""
+    """`check_budget` of the run, ``chunk_size`` models training at once, ``row_floats`` per
+    input row in one model's forward (0: not known)."""
     undefended = experiment.shadow_recipe == "undefended"
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
@@ -542,4 +557,5 @@ def _check_budget_at(
         per_sample_bytes=2 * 4 * num_params * experiment.train.batch_size
         if experiment.train.engine == "opacus" and any(isinstance(d, DPSGD) for d in defenses)
         else 0,
+        row_floats=row_floats,
     )
