@@ -38,3 +38,20 @@ def test_the_check_is_given_the_built_models_row_floats(make_cfg, monkeypatch):
     monkeypatch.setattr(pipeline_data, "check_budget", lambda **kw: seen.append(kw))
     pipeline_data.prepare_data(build_experiment(make_cfg("model=mlp", "model.hidden=[32]")))
     assert seen[-1]["row_floats"] > 32  # the input row, the hidden layer's outputs, ...
+
+
+@pytest.mark.parametrize(("hidden", "held"), [
+    ("[32]", 4 * 4 * 64 * (64 * 32 + 32 + 32 * 10 + 10)),  # 4 models x 64 rows x P floats
+    ("[4096]", budget.BOUNDED_BYTES),  # formed a bounded share at a time
+])  # fmt: skip
+def test_the_stacked_dp_engines_per_sample_gradients_are_counted(make_cfg, monkeypatch,
+                                                                 hidden, held):  # fmt: skip
+    """8 MLPs of 4.3M parameters under DP-SGD (train.engine=stacked) peaked 311 MB over the
+    same run without it, which the check did not count."""
+    seen: list[dict] = []
+    monkeypatch.setattr(pipeline_data, "check_budget", lambda **kw: seen.append(kw))
+    pipeline_data.prepare_data(build_experiment(make_cfg(
+        "dataset=digits", "model=mlp", f"model.hidden={hidden}", "defense=dp",
+        "plan.num_models=4", "train.batch_size=64")))  # fmt: skip
+    assert [w.memory for w in seen[-1]["extra"] if w.key == "train.batch_size"] == [held]
+    assert seen[-1]["per_sample_bytes"] == 0  # (Opacus' own, apart)
