@@ -22,6 +22,7 @@ from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
+    "floats_per_row",
     "gradient_norms",
     "observe",
     "observe_augmented",
@@ -75,7 +76,7 @@ def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: i
     """
     for model in models:
         model.eval()
-    floats = _row_floats(models[0], inputs)
+    floats = floats_per_row(models[0], inputs)
     if _stackable(models):
         stack = ModelStack(models, [len(models)])
         rows = _rows_within(batch_size * 8 // len(models), len(models) * floats)
@@ -106,7 +107,7 @@ def _rows_within(rows: int, floats_per_row: int) -> int:
     return max(1, min(rows, MATERIALISED_BUDGET // (4 * floats_per_row)))
 
 
-def _row_floats(model: nn.Module, inputs: torch.Tensor) -> int:
+def floats_per_row(model: nn.Module, inputs: torch.Tensor) -> int:
     """Floats one row of ``inputs`` takes in ``model``'s forward: the row and every leaf
     module's output together, from one forward of up to two rows (`_paired_logits`: the
     run's random draws and the buffers put back). What a backward pass keeps; a forward
@@ -484,7 +485,7 @@ def _grad_norms(
     # a row's gradient (a float per parameter), the squares of its largest parameter's
     # below (measured: 2.3x the gradient for model=cnn) and the activations backward keeps
     sizes = [p.numel() for p in params.values()]
-    floats = sum(sizes) + max(sizes, default=0) + _row_floats(model, inputs)
+    floats = sum(sizes) + max(sizes, default=0) + floats_per_row(model, inputs)
     rows = _rows_within(batch_size, floats)
     norms = []
     for xs, ys in zip(inputs.split(rows), targets.split(rows), strict=True):

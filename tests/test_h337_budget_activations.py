@@ -20,7 +20,7 @@ RUN = dict(num_models=16, population_size=1000, test_size=797, num_classes=10,
 
 
 def test_activations_of_the_training_and_the_queries_are_counted():
-    """The CNN of the table: 12362 floats a row (its measured `_row_floats`)."""
+    """The CNN of the table: 12362 floats a row (its measured `floats_per_row`)."""
     without, with_ = (budget.estimate(**RUN, row_floats=f) for f in (0, 12362))
     training = 2 * 4 * 12362 * 64 * 16  # activations and their gradients, 16 models at once
     assert with_.activations == training + MATERIALISED_BUDGET  # the queries: bounded

@@ -474,7 +474,7 @@ def _check_budget(
     with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0):  # target model 0's start
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
-    # again with the build's activations (`_row_floats`: one forward of two rows, with hooks):
+    # again with the build's activations (`floats_per_row`: one forward of two rows, with hooks):
     # the CNN on 8x8 digits peaked 963 MB where its weights and outputs came to 50 MB
     _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
                      num_params=num_params, probe=probe)  # fmt: skip
@@ -484,34 +484,33 @@ def _check_budget(
 def _check_budget_of(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
     num_params: int, probe: torch.nn.Module | None = None,
-) -> bool:
+) -> None:
     """`_check_budget` for models of ``num_params`` parameters, counting the optimizer state
     of ``train.chunk_size`` models (null: 32) trained at once; where that is refused, of as
     many as the training will stack (`stack_width`: one at a time on a CPU for a large model
     under null, opacus, a model that cannot be stacked), asked of ``probe`` (``None``, before
-    the build: one, so False says the check must be made again with the model)."""
+    the build: one; the check is made again with the model)."""
     nominal = experiment.train.chunk_size or CHUNK_SIZE
     floats = 0 if probe is None else _probe_row_floats(experiment, probe)
     try:
         _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
                          num_params=num_params, chunk_size=nominal, row_floats=floats)  # fmt: skip
-        return True
+        return
     except ConfigError:
         width = 1 if probe is None else _stacked_width(experiment, probe)
         if width >= nominal:
             raise
     _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
                      num_params=num_params, chunk_size=width, row_floats=floats)  # fmt: skip
-    return probe is not None
 
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
-    """Floats one input row takes in ``probe``'s forward (`mia_defense.observe._row_floats`,
+    """Floats one input row takes in ``probe``'s forward (`mia_defense.observe.floats_per_row`,
     on two rows of zeros of the dataset's input shape; 0 where it cannot say)."""
-    from mia_defense.observe import _row_floats  # (not at start-up: the check's alone)
+    from mia_defense.observe import floats_per_row  # (not at start-up: the check's alone)
 
     try:
-        return _row_floats(probe, torch.zeros((2, *experiment.dataset.input_shape)))
+        return floats_per_row(probe, torch.zeros((2, *experiment.dataset.input_shape)))
     except Exception:  # an odd input (token ids): the activations go uncounted
         return 0
 
