@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -269,7 +270,10 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
     holds a run of another config is refused with the differing keys, nothing moved.
     """
     experiment = build_experiment(cfg, run_dir=run_dir)
-    data = prepare_data(experiment)
+    # (stdout: the results table only; a user's dataset, or the model's forward on the budget
+    # check's probe rows, may print)
+    with contextlib.redirect_stdout(sys.stderr):
+        data = prepare_data(experiment)
     check_release_queries(experiment.queries, randomized=experiment.release.randomized is True,
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
