@@ -38,7 +38,8 @@ FLOPS = {"cpu": 1e11, "cuda": 1e13}
 STEP_SECONDS = 1e-5
 MAX_HOURS = 24.0
 # Bytes the query stage's rows per forward and the stacked DP engine's per-sample gradients
-# are bounded to (`mia_defense.defenses.dp_stacked.MATERIALISED_BUDGET`, not imported: torch).
+# are bounded to (`mia_defense.defenses.dp_stacked.MATERIALISED_BUDGET` is this constant;
+# defined here, where no torch is imported).
 BOUNDED_BYTES = 256 << 20
 # Rows of one stacked query forward, over the K models (`mia_defense.observe.observe`'s
 # batch of 4096, 8 of them).

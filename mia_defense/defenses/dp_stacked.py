@@ -64,6 +64,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 from torch.nn.utils.rnn import pad_sequence
 
+from mia_defense.budget import BOUNDED_BYTES
 from mia_defense.defenses.accounting import epsilon_spent
 from mia_defense.defenses.dp_mechanism import (
     DPSchedule,
@@ -98,8 +99,9 @@ __all__ = [
 ]
 
 STRATEGIES = ("ghost", "mixed", "materialised")
-# Per-sample gradients held at once by the materialised strategy, in bytes (float32).
-MATERIALISED_BUDGET = 256 << 20
+# Per-sample gradients held at once by the materialised strategy, in bytes (float32): the
+# bound the budget check counts (`mia_defense.budget.BOUNDED_BYTES`).
+MATERIALISED_BUDGET = BOUNDED_BYTES
 
 
 @dataclass(frozen=True)
