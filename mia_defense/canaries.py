@@ -97,23 +97,7 @@ def _canary_sources(
     spare = min(len(test), len(plan.test_idx) - keep)
     short = num - len(outside) - spare
     if short > 0 and fallback is None:
-        # A smaller population frees rows: outside the splits under a fixed test_size (rows
-        # lie outside: a null one takes all but copies), and where a null one takes them,
-        # those beyond the SMALL_TEST_SET it keeps
-        mine = np.concatenate([plan.population_idx, plan.test_idx])
-        frees = (len(outside) and alone[plan.population_idx].any()) or (
-            np.count_nonzero(alone[mine]) - SMALL_TEST_SET > spare)
-        advice = [f"at most {len(outside) + spare} canaries"] if len(outside) + spare else []
-        advice += ["a smaller plan.population_size"] if frees else []
-        advice.append("attack.canaries.kind=outlier")
-        *first, last = advice
-        said = f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}" if first else last
-        raise ConfigError(
-            f"{key}={num}: mislabeled canaries take the features of rows no model trains "
-            f"on, with no copy in the data: {len(outside)} such rows lie outside the plan's "
-            f"splits and the test set ({len(plan.test_idx)} records, kept at {keep} or more) "
-            f"can spare {spare}; use {said}"
-        )
+        raise _too_few_rows(plan, alone, key=key, num=num, outside=len(outside), spare=spare)
     source = rng.permutation(outside)[:num]
     taken = rng.permutation(test)[: min(num - len(source), spare)]
     if len(taken):
@@ -130,6 +114,33 @@ def _canary_sources(
                     "bound) and the canaries' TPR understated; at most %d avoid it",
                     key, num, short, num - short)
     return np.concatenate([source, taken, twins]), np.setdiff1d(plan.test_idx, taken)
+
+
+def _too_few_rows(
+    plan: MembershipPlan, alone: np.ndarray, *, key: str, num: int, outside: int, spare: int
+) -> ConfigError:
+    """`_canary_sources`' refusal of ``num`` canaries where ``outside`` rows outside the
+    splits and ``spare`` of the test set's are all the rows with no copy (``alone``) left,
+    with the advice that fits: the most canaries there are rows for, a smaller population
+    where that frees rows, or outlier canaries."""
+    # A smaller population frees rows: outside the splits under a fixed test_size (rows lie
+    # outside: a null one takes all but copies), and where a null one takes them, those
+    # beyond the SMALL_TEST_SET it keeps
+    mine = np.concatenate([plan.population_idx, plan.test_idx])
+    frees = (outside and alone[plan.population_idx].any()) or (
+        np.count_nonzero(alone[mine]) - SMALL_TEST_SET > spare)
+    advice = [f"at most {outside + spare} canaries"] if outside + spare else []
+    advice += ["a smaller plan.population_size"] if frees else []
+    advice.append("attack.canaries.kind=outlier")
+    *first, last = advice
+    said = f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}" if first else last
+    keep = min(len(plan.test_idx), SMALL_TEST_SET)
+    return ConfigError(
+        f"{key}={num}: mislabeled canaries take the features of rows no model trains on, "
+        f"with no copy in the data: {outside} such rows lie outside the plan's splits and the "
+        f"test set ({len(plan.test_idx)} records, kept at {keep} or more) can spare {spare}; "
+        f"use {said}"
+    )
 
 
 def _canary_inputs(
