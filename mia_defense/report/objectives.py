@@ -250,18 +250,22 @@ def objectives(
     side the sweeper optimises: for a name in ``maximized`` (``hydra.sweeper.direction:
     maximize``, an attacker's search for the most leaking setting) the least there is, 0 for
     a fraction, -infinity else and -1 for the gap (a run without a verdict ranked best).
+    Not so for a run with a verdict whose scores are inverted: its leak is larger than its
+    figures, so its stand-ins are the most leaking there is (1, infinity) in either
+    direction, as the report lists it under figures to read with care, not as private.
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
-    no_verdict = useless
+    # the attacks could not judge (targets each trained on all or none of the records:
+    # figures that compare models, not members), as results.json says
+    no_verdict = useless or stated_no_verdict(payload) is not None
     privacy = payload.get("privacy")
     # an attack's scores rank members below non-members more strongly than any attack ranks
     # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
-    # leak, and a search minimising it converged on a defense that inverts the signal
-    no_verdict = no_verdict or inverted_scores(payload)
-    # the attacks could not judge (targets each trained on all or none of the records:
-    # figures that compare models, not members), as results.json says
-    no_verdict = no_verdict or stated_no_verdict(payload) is not None
+    # leak, so they stand in as the most leaking there is whichever way the search goes (a
+    # search minimising it converged on a defense that inverts the signal; one maximising
+    # it, an attacker's, was handed the least, 0, for a leak its flipped scores show)
+    understated = not no_verdict and inverted_scores(payload)
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -272,13 +276,19 @@ def objectives(
     values = []
     for name in names:
         value = objective(payload, name)
+        leaks = (
+            (name.startswith("max_attack.") and understated)
+            or (name == "privacy.empirical_epsilon" and not no_verdict
+                and _bound_understated(privacy))
+        )  # fmt: skip
         worst = (
             (name.startswith("max_attack.") and (no_verdict or math.isnan(value)))
-            or (name == "privacy.empirical_epsilon"
-                and (no_verdict or _bound_understated(privacy)))
+            or (name == "privacy.empirical_epsilon" and no_verdict)
             or (name == "utility.generalization_gap" and useless)
         )  # fmt: skip
-        if worst:
+        if leaks:
+            value = _worst_value(name, maximized=False)  # the most leaking: 1, infinity
+        elif worst:
             value = _worst_value(name, maximized=name in maximized)
         if name == "privacy.epsilon" and (refuted or math.isnan(value)):
             value = math.inf  # no guarantee: the worst ε there is
