@@ -20,7 +20,10 @@ from pathlib import Path
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["HeldLog", "OutputRefused", "guard_log_files", "locked_by_another", "log_files_failed"]
+__all__ = [
+    "HeldLog", "OutputRefused", "guard_log_files", "lock_holder", "locked_by_another",
+    "log_files_failed",
+]
 
 
 class OutputRefused(ConfigError):
@@ -138,6 +141,13 @@ class _Held(logging.Handler):
 def locked_by_another(run_dir: Path) -> bool:
     """Whether another process holds ``run_dir``'s run lock (.lock) now: a run in progress
     there (probed with a shared lock, released at once; nothing is written)."""
+    return lock_holder(run_dir) is not None
+
+
+def lock_holder(run_dir: Path) -> str | None:
+    """The line of the process that holds ``run_dir``'s run lock (.lock) now (``pid N on
+    HOST since T``; ``another process`` where it wrote none), or ``None`` where none holds it
+    (probed with a shared lock, released at once; nothing is written)."""
     import fcntl
 
     from mia_defense.tracking.run_dir import LOCK
@@ -145,16 +155,19 @@ def locked_by_another(run_dir: Path) -> bool:
     try:
         fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
+        try:
+            return os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+        except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
+            return "another process"
     except OSError:
-        return False
+        return None
     finally:
         os.close(fd)  # (releases the shared lock at once)
-    return False
+    return None
 
 
 def guard_log_files(failed: list[str]) -> None:

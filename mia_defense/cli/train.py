@@ -54,6 +54,7 @@ from mia_defense.cli.held_log import (
     HeldLog,
     OutputRefused,
     guard_log_files,
+    lock_holder,
     locked_by_another,
     log_files_failed,
 )
@@ -1145,10 +1146,20 @@ def _say_what_the_sweep_kept() -> None:
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
     _KEPT_SAID.append(True)
-    runs = list(filter(None, (_saved_models(folder, ("complete", *_STOPPED))
-                              for folder in _this_sweeps_runs())))  # fmt: skip
-    if not runs:
+    runs, holders = [], []
+    for folder in _this_sweeps_runs():
+        found = _saved_models(folder, ("complete", *_STOPPED))
+        # (a run another process holds, its .lock: the same sweep started twice into one
+        # folder runs its points in both; counted 'stopped part way', though it went on)
+        holder = found and found[0].get("status") != "complete" and lock_holder(folder)
+        if holder:
+            holders.append(holder)
+        elif found:
+            runs.append(found)
+    if not runs and not holders:
         return
+    going = (f"; not stopped: {counted(len(holders), 'run')} in progress in another process "
+             f"({', '.join(dict.fromkeys(holders))}), going on there" if holders else "")
     finished = sum(payload.get("status") == "complete" for payload, _ in runs)
     stopped = [(payload, counts) for payload, counts in runs if payload.get("status") != "complete"]
     saving = [(payload, counts) for payload, counts in stopped if sum(counts)]
@@ -1165,9 +1176,10 @@ def _say_what_the_sweep_kept() -> None:
         lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
                     "trained model saved yet")
     if not lost:  # (stopped between runs, or as the sweep's end was said)
-        print(f"kept: {kept}; lost: no trained model (none was in training)", file=sys.stderr)
+        print(f"kept: {kept}; lost: no trained model (none was in training){going}",
+              file=sys.stderr)
         return
-    print(f"kept: {kept}; lost: {' and '.join(lost)}, done again when the sweep resumes",
+    print(f"kept: {kept}; lost: {' and '.join(lost)}, done again when the sweep resumes{going}",
           file=sys.stderr)
 
 
