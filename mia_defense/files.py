@@ -323,9 +323,9 @@ def walk_run_folders(
     folder's place; Python 3.11's ``Path.rglob`` follows none), after the real folders (a
     run reached both ways is named by its folder); each folder is read once, by its
     (st_dev, st_ino) (a link loop ends); ``.hydra`` is not read; a link out of ``root`` is
-    followed only to a run's folder, ``is_run(its names, whether .hydra is among them)``
-    (its sub-folders then too; a link to ``/`` or a home folder would walk the disk).
-    Sub-folders are read in name order.
+    followed only to a run's folder, ``is_run(the names of its entries but its folders,
+    whether a .hydra folder is among them)`` (its sub-folders then too; a link to ``/`` or a
+    home folder would walk the disk). Sub-folders are read in name order.
 
     What the callers differ in: ``list_dir`` lists a folder (`list_folder`);
     ``max_folders`` folders read at most, the next raising ``too_many(that folder)``;
@@ -401,23 +401,25 @@ def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:
 
 
 def _holds_run(directory: Path, is_run: Callable[[set[str], bool], bool]) -> bool:
-    """Whether ``directory`` is a run's folder by ``is_run`` (False where it cannot be
-    listed)."""
+    """Whether ``directory`` is a run's folder by ``is_run`` (of the names of its entries
+    not folders, and whether a .hydra folder is among them, as the walk asks it); False
+    where it cannot be listed."""
     try:
-        names = set(os.listdir(directory))
+        entries = list_folder(directory)
     except OSError:
         return False
-    return is_run(names, ".hydra" in names)
+    folders = {entry.name for entry in entries if _is_dir(entry)}
+    return is_run({entry.name for entry in entries} - folders, ".hydra" in folders)
 
 
 def run_files(root: Path, name: str = "results.json") -> list[Path]:
     """Each file ``name`` (a run's results.json, train.log) under a sweep's ``root`` at any
     depth (hydra.sweep.subdir=${hydra.job.num}/run puts runs deeper), sorted, through links
     to folders, as mia-report walks (`walk_run_folders`: a run linked in from outside
-    ``root`` is one whose folder holds results.json or .hydra). [] where ``root`` cannot be
-    read."""
-    return sorted(Path(folder, name) for folder, names, _ in walk_run_folders(
-        root, is_run=_has_results) if name in names)  # fmt: skip
+    ``root`` is one whose folder holds results.json or .hydra); a folder of that name is
+    none. [] where ``root`` cannot be read."""
+    return sorted(Path(folder, name) for folder, names, folders in walk_run_folders(
+        root, is_run=_has_results) if name in names - folders)  # fmt: skip
 
 
 def _has_results(names: set[str], hydra: bool) -> bool:
