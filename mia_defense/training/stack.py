@@ -280,11 +280,8 @@ class ModelStack:
         statistics of other weights were a model that never was (early stopping's best
         epoch with the last epoch's BatchNorm statistics, a distilled student with its
         teacher's, computed on the members)."""
-        for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
-            rows = which[a:b]
-            for leaf, name in zip(group, self.names, strict=True):
-                target = leaf if self.vectorised else leaf.unsqueeze(0)
-                target[rows] = saved[name][a:b][rows]
+        for name, value in self.stacked().items():
+            value[which] = saved[name][which]
         for name, buffer in self._own_buffers().items():
             if name in saved and bool(which[0]):
                 buffer.copy_(saved[name][0])
