@@ -288,10 +288,7 @@ class ModelStack:
 
     @torch.no_grad()
     def write_back(self) -> None:
-        """Copy the trained parameters into the models' own modules."""
-        if not self.vectorised:
-            return
-        stacked = self.stacked()
-        for k, model in enumerate(self.models):
-            for name, param in model.named_parameters():
-                param.copy_(stacked[name][k])
+        """Copy the stacked parameters into the models' own modules (a model alone has none)."""
+        for name, stacked in self._stacked.items():
+            for k, model in enumerate(self.models):
+                model.get_parameter(name).copy_(stacked[k])
