@@ -49,6 +49,7 @@ __all__ = [
     "run_folder_advice",
     "shared_array_name",
     "stale_temp_files",
+    "sweep_files",
     "walk_run_folders",
     "write_advice",
 ]
@@ -418,8 +419,17 @@ def run_files(root: Path, name: str = "results.json") -> list[Path]:
     to folders, as mia-report walks (`walk_run_folders`: a run linked in from outside
     ``root`` is one whose folder holds results.json or .hydra); a folder of that name is
     none. [] where ``root`` cannot be read."""
-    return sorted(Path(folder, name) for folder, names, folders in walk_run_folders(
-        root, is_run=_has_results) if name in names - folders)  # fmt: skip
+    return sweep_files(root, (name,))[name]
+
+
+def sweep_files(root: Path, names: tuple[str, ...]) -> dict[str, list[Path]]:
+    """`run_files` of each of ``names`` from one walk of ``root`` (a sweep's start and end
+    read its results.json and train.log files: a walk each took ~0.1 s on 2,000 runs)."""
+    found: dict[str, list[Path]] = {name: [] for name in names}
+    for folder, entries, folders in walk_run_folders(root, is_run=_has_results):
+        for name in found.keys() & (entries - folders):
+            found[name].append(Path(folder, name))
+    return {name: sorted(paths) for name, paths in found.items()}
 
 
 def _has_results(names: set[str], hydra: bool) -> bool:

@@ -421,16 +421,19 @@ def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> summary_pb2.S
     return summary_pb2.Summary(value=[value])
 
 
-def sessions_under(root: Path) -> list[Session]:
+def sessions_under(root: Path, *, results: Iterable[Path] | None = None) -> list[Session]:
     """The finished runs under ``root`` (a sweep directory or one run directory; a run whose
     training diverged too, with its `NO_VERDICT` column and no metrics), read from
     their results.json: the hyperparameters and metrics their TensorBoard sessions hold
     (the flat config and ``defense`` as `experiment.py` hands them to `log_run`, and the
     ``headline``). Unreadable or unfinished runs are left out, and so are runs whose
     checkpoints are not the models results.json measured or whose config is not the one that
-    trained them (`models_problem`, as mia-report skips them)."""
+    trained them (`models_problem`, as mia-report skips them). ``results``: the results.json
+    files under ``root`` where the caller walked it already (`run_files`' walk: the sweep's
+    end reads them for more)."""
     sessions = []
-    for path in run_files(Path(root)):  # (a run folder linked in too, as mia-report reads)
+    # (a run folder linked in too, as mia-report reads)
+    for path in run_files(Path(root)) if results is None else results:
         try:
             payload = read_json(path)
         except (MiaDefenseError, OSError, ValueError) as exc:

@@ -50,15 +50,16 @@ def test_a_sweeps_results_of_before_are_not_its_own_whatever_their_mtime(tmp_pat
     import time
 
     from mia_defense.cli.train import _diverged_since, _failed_unrecorded, _results_identities
+    from mia_defense.files import run_files
 
     _run(tmp_path / "old", "diverged")
     _run(tmp_path / "killed", "running")
     for results in tmp_path.glob("*/results.json"):
         os.utime(results, (time.time() + 3600,) * 2)
-    before = _results_identities(tmp_path)
+    before = _results_identities(run_files(tmp_path))
     _run(tmp_path / "new", "diverged")
     os.utime(tmp_path / "new" / "results.json", (0, 0))  # (this clock set back)
-    assert _diverged_since(tmp_path, before) == [tmp_path / "new"]
+    assert _diverged_since(run_files(tmp_path), before) == [tmp_path / "new"]
     assert not _failed_unrecorded(tmp_path / "killed", "DataError: x", before)
 
 
