@@ -48,11 +48,10 @@ def _lazy_guard(fn: Callable[..., Any], recursive: bool) -> Callable[..., Any]:
 
 
 def _install(guard: Any) -> None:
-    if getattr(guard, "__code__", None) is not _GUARD_CODE or not guard.__closure__:
-        return  # not torch's guard (another torch version, or patched): left as it is
-    cells = dict(zip(guard.__code__.co_freevars, guard.__closure__, strict=True))
-    if "fn" not in cells or "recursive" not in cells:
-        return  # another torch's guard: left as it is
+    code = getattr(guard, "__code__", None)
+    if code is not _GUARD_CODE or not {"fn", "recursive"} <= set(code.co_freevars):
+        return  # not torch's guard (patched), or another torch's: left as it is
+    cells = dict(zip(code.co_freevars, guard.__closure__, strict=True))
     fn, recursive = cells["fn"].cell_contents, cells["recursive"].cell_contents
     if getattr(fn, "__dynamo_disable", None) is None:
         with contextlib.suppress(AttributeError):  # fn takes no attributes: torch's guard stays
