@@ -15,8 +15,8 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
-    "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr",
-    "unresolved_fprs",
+    "pooled_only_fprs", "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers",
+    "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -149,6 +149,22 @@ def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]
     them): the smallest non-zero FPR a threshold can reach is 1 / ``nonmember_scores``, so
     the TPR reported at such an FPR is the TPR at FPR 0, not a measurement at that FPR."""
     return sorted(f for f in fprs if nonmember_scores * f < 1)
+
+
+def pooled_only_fprs(
+    nonmember_records: int, nonmember_scores: int, fprs: Sequence[float]
+) -> list[float]:
+    """The FPRs that ``nonmember_scores`` pooled scores resolve (`unresolved_fprs`) but
+    ``nonmember_records`` distinct records do not (fewer than 1 / FPR of them).
+
+    The scores pool targets x records, as LiRA's and RMIA's evaluations do, so a threshold
+    reaches an FPR of 1 / scores. But a record's scores across the targets are not
+    independent (an outlier is one for every model): with fewer distinct non-members than
+    1 / FPR, the scores of one record can make up the whole FPR, which is then an FPR of
+    these few records, not one on fresh records; the intervals, which resample records, hold
+    that spread, the point figure does not."""
+    unresolved = unresolved_fprs(nonmember_scores, fprs)
+    return sorted(f for f in fprs if nonmember_records * f < 1 and f not in unresolved)
 
 
 def tied_fprs(top_ties: int, nonmember_scores: int, fprs: Sequence[float]) -> list[float]:

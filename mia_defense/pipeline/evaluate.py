@@ -94,6 +94,9 @@ class RunResult:
         nonmember_scores: how many non-member scores the metrics pool (targets x records
             out of each target's training set, canaries aside): an FPR below 1 / this count
             is not resolved (`unresolved_fprs`).
+        nonmember_records: how many distinct records those scores are of (out of some
+            target's training set, canaries aside): below 1 / this count an FPR the pooled
+            scores reach is one of these few records' (`pooled_only_fprs`).
         epsilon_evidence: the `Evidence` that may refute a DP claim (`check_claim`): the
             attacks' highest bound, corrected for their number.
         num_models: how many models the observations hold (K), for the end-of-run table's
@@ -126,6 +129,7 @@ class RunResult:
     training: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     nonmember_scores: int | None = None
+    nonmember_records: int | None = None
     epsilon_evidence: list[Evidence] = field(default_factory=list, repr=False)
     num_models: int | None = None
     test_size: int | None = None
@@ -970,6 +974,7 @@ def attack_observations(
         most_vulnerable=worst,
         training=dict(training),
         nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
+        nonmember_records=int((~obs.masks[targets][:, ~is_canary]).any(axis=0).sum()),
         epsilon_evidence=evidence,
         num_models=obs.num_models,
         judged=~is_canary,

@@ -303,6 +303,7 @@ def _results_payload(
         "strongest_attack": result.strongest_attack,
         "strongest_white_box_attack": result.strongest_white_box_attack,
         "nonmember_scores": result.nonmember_scores,
+        "nonmember_records": result.nonmember_records,
         # the predicted label alone let out, measured (`labels_only`): mia-report's caveat
         "released_labels_only": result.released_labels_only,
         "slices": result.slices,

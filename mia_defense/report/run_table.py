@@ -15,6 +15,7 @@ from mia_defense.metrics.roc import (
     fpr_key,
     fpr_percent,
     fpr_read_key,
+    pooled_only_fprs,
     read_far_below,
     tied_fprs,
     unresolved_fprs,
@@ -82,6 +83,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lines += _few_resamples_lines(result)
     lines += _unresolved_lines(result.nonmember_scores, fprs)
+    lines += _pooled_lines(result, fprs)
     lines += _tied_lines(result, fprs)
     lines += _read_below_lines(result, fprs)
     lines += _measured_nothing_lines(result)
@@ -313,6 +315,22 @@ def _measured_nothing_lines(result: RunResult) -> list[str]:
     return [
         f"NOTE: {', '.join(names)} gave each target's records one score, which measures no "
         f"leak (it ranks whole models, not members): {whose} never decide the verdict"
+    ]
+
+
+def _pooled_lines(result: RunResult, fprs: list[float]) -> list[str]:
+    """A note under the table when its TPR columns sit at FPRs the pooled non-member scores
+    resolve but the distinct records they are of do not (`pooled_only_fprs`)."""
+    count, records = result.nonmember_scores, result.nonmember_records
+    pooled = pooled_only_fprs(records, count, fprs) if count and records else []
+    if not pooled:
+        return []
+    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in pooled)
+    return [
+        f"NOTE: the {count} non-member scores are of {records} distinct records, fewer than "
+        f"1/FPR for {shown}: one record's scores over the targets can make up the whole FPR, "
+        "so there the TPR rests on these few records (read its interval); raise "
+        "plan.population_size"
     ]
 
 

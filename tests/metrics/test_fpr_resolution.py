@@ -49,7 +49,7 @@ def test_the_attack_stage_warns_with_the_count_and_the_fix(caplog):
 
 
 def test_the_attack_stage_is_quiet_when_every_fpr_is_resolved(caplog):
-    obs = synthetic_observations(num_models=4, num_samples=600)
+    obs = synthetic_observations(num_models=4, num_samples=1000)  # (1,000 distinct records)
     with caplog.at_level(logging.WARNING):
         run_attacks(obs, {"loss": loss_attack}, targets=np.arange(4))
     assert not [r for r in caplog.records if "non-member scores" in r.getMessage()]
@@ -60,6 +60,8 @@ def test_a_run_records_its_count_and_its_table_flags_unresolved_columns(tiny_run
     masks = np.load(tiny_run.run_dir / "observations.npz")["masks"]
     targets = np.load(tiny_run.run_dir / "scores.npz")["targets"]
     assert payload["nonmember_scores"] == result.nonmember_scores == (~masks[targets]).sum()
+    assert payload["nonmember_records"] == result.nonmember_records == (
+        ~masks[targets]).any(axis=0).sum()
     fprs = [0.001, 0.01, 0.1]
     table = format_table(result, fprs)
     assert result.nonmember_scores < 1000  # the tiny run's population is 300
@@ -67,9 +69,13 @@ def test_a_run_records_its_count_and_its_table_flags_unresolved_columns(tiny_run
             "TPR@0.1%FPR:") in table
     # (the count faked, the FPRs read stay those of the run's own few scores, which the note
     # on TPRs read far below their FPR may name: no other note)
-    notes = [line for line in format_table(replace(result, nonmember_scores=5000), fprs)
-             .splitlines() if line.startswith("NOTE")]  # fmt: skip
+    notes = [line for line in format_table(replace(
+        result, nonmember_scores=5000, nonmember_records=2000), fprs).splitlines()
+        if line.startswith("NOTE")]  # fmt: skip
     assert [n for n in notes if not n.startswith("NOTE: tied scores span the FPR")] == []
+    pooled = format_table(replace(result, nonmember_scores=5000, nonmember_records=300), fprs)
+    assert ("NOTE: the 5000 non-member scores are of 300 distinct records, fewer than 1/FPR "
+            "for TPR@0.1%FPR:") in pooled
 
 
 def test_the_canary_line_says_when_its_tpr_is_at_fpr_zero(tiny_run):

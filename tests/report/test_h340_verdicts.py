@@ -1,10 +1,17 @@
 """Verdicts that must not read a leak as smaller than it is (helper h340)."""
 
+import logging
 import math
 
+import numpy as np
 import pytest
 
+from mia_defense.attacks import loss_attack
+from mia_defense.attacks.runner import run_attacks
+from mia_defense.metrics.roc import pooled_only_fprs
 from mia_defense.report import objectives
+from mia_defense.report.checks import resolution_note
+from tests.helpers import synthetic_observations
 
 LEARNED = {
     "num_classes": 10, "utility_below_chance": False,
@@ -27,3 +34,23 @@ def test_inverted_scores_stand_in_as_the_most_leaking_whichever_way_searched(
     scores leak more than any attack measured: ranked the least leaking of its sweep."""
     payload = {**LEARNED, "privacy": {"empirical_epsilon": 0.2, field: "loss AUC 0.436"}}
     assert objectives(payload, NAMES, maximized=maximized) == expected
+
+
+def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(caplog):
+    """K models of few records pooled their scores past 1/FPR (4 targets x 600 records: 1,200
+    non-member scores for 0.1%), and no word said that one record's scores, not independent,
+    could make up the whole FPR: the run, its table and mia-report now name the records."""
+    assert pooled_only_fprs(600, 1200, [0.1, 0.01, 0.001]) == [0.001]
+    assert pooled_only_fprs(600, 500, [0.001]) == []  # unresolved: said otherwise
+    obs = synthetic_observations(num_models=4, num_samples=600)
+    with caplog.at_level(logging.WARNING):
+        run_attacks(obs, {"loss": loss_attack}, targets=np.arange(4))
+    (line,) = [r.getMessage() for r in caplog.records if "distinct" in r.getMessage()]
+    assert "1200 non-member scores are of 600 distinct records" in line
+    payload = {"nonmember_scores": 1200, "nonmember_records": 600}
+    note = resolution_note(payload, leakage="max_attack.tpr@0.1%fpr")
+    assert note.startswith("its tpr@0.1%fpr rests on 1200 non-member scores but only 600 "
+                           "distinct non-member records, fewer than 1/FPR = 1000")
+    assert resolution_note(payload, leakage="max_attack.tpr@1%fpr") is None
+    assert resolution_note({**payload, "nonmember_records": 1000},
+                           leakage="max_attack.tpr@0.1%fpr") is None

@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
+from mia_defense.metrics.roc import (
+    pooled_only_fprs,
+    read_far_below,
+    tied_fprs,
+    unresolved_fprs,
+)
 from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN
 from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
@@ -54,8 +59,29 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     if not count:  # 0: no TPR at all (all NaN)
         return None
     if not unresolved_fprs(count, [fpr]):
-        return _tied_note(payload, match, fpr) or _read_below_note(payload, match, fpr)
+        return (_pooled_note(payload, match, fpr) or _tied_note(payload, match, fpr)
+                or _read_below_note(payload, match, fpr))  # fmt: skip
     return _unresolved_text(match, fpr, count)
+
+
+def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
+    """`resolution_note` of a run with enough non-member scores but fewer distinct
+    non-member records (results.json's ``nonmember_records``) than 1 / ``fpr``
+    (`pooled_only_fprs`), or ``None`` (so too where the run records no such count: older
+    runs): one record's scores over the targets can make up the whole FPR."""
+    count, records = payload.get("nonmember_scores"), payload.get("nonmember_records")
+    if not (_counts(count, records) and 0 < records <= count):
+        return None
+    if not pooled_only_fprs(records, count, [fpr]):
+        return None
+    return (
+        f"its {match.group(0)} rests on {count} non-member scores but only {records} distinct "
+        f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
+        "record over the targets, and one record's scores (not independent draws) can make up "
+        f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
+        "on fresh ones (its interval, which resamples records, holds that spread); rerun it "
+        "with a larger plan.population_size to compare it at that FPR"
+    )
 
 
 def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:

@@ -52,8 +52,8 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
         return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
     # (test_size: the count of test records a Wilson interval rests on, an OverflowError
     # traceback at hundreds of digits)
-    counts = (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("test_size", 0),
-              ("num_classes", 1))  # (num_classes: 1/num_classes, the chance floor)
+    counts = (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("nonmember_records", 0),
+              ("test_size", 0), ("num_classes", 1))  # (num_classes: 1/num_classes, chance)
     for key, low in counts:
         value = payload.get(key)
         if value is None:
