@@ -113,7 +113,8 @@ def floats_per_row(model: nn.Module, inputs: torch.Tensor) -> int:
     run's random draws and the buffers put back). What a backward pass keeps; a forward
     without one frees as it goes but held up to 4x its widest output at once (GroupNorm
     under vmap), about this sum for model=cnn. Outputs of functional ops between modules
-    are not seen. 0 where that forward fails (the query itself then says why)."""
+    are not seen. 0 where that forward fails (the query itself then says why) or the
+    module takes no hooks (a ScriptModule): it never raises."""
     rows = min(2, len(inputs))
     if rows == 0:
         return 0
@@ -123,9 +124,10 @@ def floats_per_row(model: nn.Module, inputs: torch.Tensor) -> int:
         outs = out if isinstance(out, tuple | list) else (out,)
         floats.append(-(-sum(o.numel() for o in outs if isinstance(o, torch.Tensor)) // rows))
 
-    leaves = [m for m in model.modules() if next(m.children(), None) is None]
-    handles = [m.register_forward_hook(count) for m in leaves]
-    try:
+    handles = []
+    try:  # (a ScriptModule takes no hooks: the query stage refused it on this probe)
+        for leaf in (m for m in model.modules() if next(m.children(), None) is None):
+            handles.append(leaf.register_forward_hook(count))
         _paired_logits(model, inputs[:rows], seed=0)
     except Exception as err:  # not this probe's to judge
         log.debug("activation sizes not measured: %s", err)

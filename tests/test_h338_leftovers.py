@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mia_defense.files import run_files
 from mia_defense.report.runs import _run_dirs
 
@@ -16,3 +18,21 @@ def test_a_folder_named_results_json_is_no_runs_results_file(tmp_path):
     assert run_files(tmp_path) == [tmp_path / "ok" / "results.json"]
     assert run_files(tmp_path, "train.log") == [tmp_path / "ok" / "train.log"]
     assert _run_dirs(tmp_path) == ([tmp_path / "ok"], [])
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
+def test_a_scripted_model_is_queried():
+    # the probe's forward hooks raised on a ScriptModule, so observe (observe_models) refused
+    # it as a model whose forward fails on the queries
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from mia_defense.defenses.release import FullRelease
+    from mia_defense.observe import floats_per_row, observe
+
+    torch.manual_seed(0)
+    model = torch.jit.script(nn.Sequential(nn.Linear(4, 3)))
+    x = np.random.default_rng(0).random((10, 4), dtype=np.float32)
+    assert floats_per_row(model, torch.as_tensor(x)) == 0
+    assert observe([model], x, release=FullRelease()).shape == (1, 10, 3)

@@ -506,13 +506,11 @@ def _check_budget_of(
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
     """Floats one input row takes in ``probe``'s forward (`mia_defense.observe.floats_per_row`,
-    on two rows of zeros of the dataset's input shape; 0 where it cannot say)."""
+    on two rows of zeros of the dataset's input shape; 0 where it cannot say: an odd input,
+    token ids, leaves the activations uncounted)."""
     from mia_defense.observe import floats_per_row  # (not at start-up: the check's alone)
 
-    try:
-        return floats_per_row(probe, torch.zeros((2, *experiment.dataset.input_shape)))
-    except Exception:  # an odd input (token ids): the activations go uncounted
-        return 0
+    return floats_per_row(probe, torch.zeros((2, *experiment.dataset.input_shape)))
 
 
 def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
