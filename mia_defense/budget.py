@@ -41,9 +41,10 @@ MAX_HOURS = 24.0
 # are bounded to (`mia_defense.defenses.dp_stacked.MATERIALISED_BUDGET` is this constant;
 # defined here, where no torch is imported).
 BOUNDED_BYTES = 256 << 20
-# Rows of one stacked query forward, over the K models (`mia_defense.observe.observe`'s
-# batch of 4096, 8 of them).
-QUERY_ROWS = 8 * 4096
+# Rows of one query batch of one model (`mia_defense.observe.observe`'s batch_size), and of
+# one stacked query forward over the K models (8 such batches; observe takes both from here).
+QUERY_BATCH = 4096
+QUERY_ROWS = 8 * QUERY_BATCH
 
 
 def usable_cores() -> int:
@@ -280,8 +281,8 @@ def estimate(
     steps = k * epochs * -(-members // max(batch_size, 1)) + sum(w.steps for w in extra)
     rate = FLOPS.get(device, FLOPS["cpu"])
     # training: a batch's activations and their gradients, per model trained at once; then
-    # the queries: the K models' rows of one stacked forward (8 query batches of 4096
-    # records), bounded (the CNN on 8x8 digits, K=16: +268 MB in the release's forward).
+    # the queries: the K models' rows of one stacked forward (`QUERY_ROWS`: 8 query
+    # batches), bounded (the CNN on 8x8 digits, K=16: +268 MB in the release's forward).
     # Summed: the memory the training freed stays the process's.
     activations = (2 * 4 * row_floats * min(max(batch_size, 1), members) * chunk
                    + min(4 * k * min(QUERY_ROWS // max(k, 1), max(n, test_size)) * row_floats,

@@ -12,6 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.attacks.signals import query_signals
+from mia_defense.budget import QUERY_BATCH, QUERY_ROWS
 from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
@@ -72,14 +73,18 @@ def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: i
     """Logits [K, N, C] of every model, in eval mode.
 
     Models of one architecture run as one stacked forward pass (``vmap`` over the model
-    axis, `ModelStack`); a module ``torch.func`` cannot run is queried on its own.
+    axis, `ModelStack`) of ``batch_size`` x `QUERY_ROWS` / `QUERY_BATCH` rows over the K
+    models (`QUERY_ROWS` at the default batch, as `mia_defense.budget` counts them); a
+    module ``torch.func`` cannot run is queried on its own, ``batch_size`` rows at a time.
+    Both bounded in bytes by the floats one row takes.
     """
     for model in models:
         model.eval()
     floats = floats_per_row(models[0], inputs)
     if _stackable(models):
         stack = ModelStack(models, [len(models)])
-        rows = _rows_within(batch_size * 8 // len(models), len(models) * floats)
+        rows = _rows_within(batch_size * QUERY_ROWS // QUERY_BATCH // len(models),
+                            len(models) * floats)  # fmt: skip
         try:
             chunks = (stack.forward(chunk, shared=True) for chunk in inputs.split(rows))
             return _filled(chunks, len(models), len(inputs))
@@ -215,7 +220,7 @@ def observe(
     *,
     release: Release,
     generator: torch.Generator | None = None,
-    batch_size: int = 4096,
+    batch_size: int = QUERY_BATCH,
     repeats: int = 1,
     check_batch: bool = True,
 ) -> np.ndarray:
@@ -344,7 +349,7 @@ def observe_augmented(
     queries: QueryConfig,
     seed: int,
     generator: torch.Generator | None = None,
-    batch_size: int = 4096,
+    batch_size: int = QUERY_BATCH,
     check: Callable[[np.ndarray], None] | None = None,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
