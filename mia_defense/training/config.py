@@ -126,24 +126,23 @@ def make_optimizer(
     lazy_compile_guards()
     cls = optimizer_class(config.optimizer)
     accepted = inspect.signature(cls).parameters
+    given = optimizer_options(config.optimizer)
     options: dict[str, Any] = {"lr": config.lr}
-    chosen = _IMPLEMENTATION_KEYS & optimizer_options(config.optimizer).keys()
+    chosen = _IMPLEMENTATION_KEYS & given.keys()
     if "fused" in accepted and not chosen:
         options["fused"] = True  # (foreach or differentiable of the user's: torch refuses both)
     if takes_momentum(config.optimizer):
         options["momentum"] = config.momentum
-    defended = "weight_decay" in overrides
-    decay = overrides.pop("weight_decay", config.weight_decay)
-    if decay or "weight_decay" in accepted:
-        if "weight_decay" not in accepted:
-            raise ConfigError(
-                f"weight decay {decay}: {cls.__name__} takes no weight_decay; drop the "
-                "weight-decay setting or pick another optimiser"
-            )
+    # the defenses' decay wins over train.optimizer's own, which wins over train.weight_decay
+    decay = overrides.pop("weight_decay", given.get("weight_decay", config.weight_decay))
+    if decay and "weight_decay" not in accepted:
+        raise ConfigError(
+            f"weight decay {decay}: {cls.__name__} takes no weight_decay; drop the "
+            "weight-decay setting or pick another optimiser"
+        )
+    options.update(given)
+    if "weight_decay" in accepted:
         options["weight_decay"] = decay
-    options.update(optimizer_options(config.optimizer))
-    if defended and "weight_decay" in options:  # (train.optimizer.weight_decay: 0 beside
-        options["weight_decay"] = decay  # defense=weight_decay replaced the defense's decay)
     options.update(overrides)
     return cls(params, **options)
 
