@@ -69,18 +69,20 @@ def _iter_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> Iterator[
 
 
 @torch.no_grad()
-def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: int) -> torch.Tensor:
+def _all_logits(
+    models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: int, *,
+    floats: int | None = None,
+) -> torch.Tensor:
     """Logits [K, N, C] of every model, in eval mode.
 
     Models of one architecture run as one stacked forward pass (``vmap`` over the model
     axis, `ModelStack`) of ``batch_size`` x `QUERY_ROWS` / `QUERY_BATCH` rows over the K
     models (`QUERY_ROWS` at the default batch, as `mia_defense.budget` counts them); a
     module ``torch.func`` cannot run is queried on its own, ``batch_size`` rows at a time.
-    Both bounded in bytes by the floats one row takes.
+    Both bounded in bytes by the floats one row takes (``floats``: the caller's
+    `_eval_floats` of such inputs, the models then in eval mode; ``None``: measured here).
     """
-    for model in models:
-        model.eval()
-    floats = floats_per_row(models[0], inputs)
+    floats = _eval_floats(models, inputs) if floats is None else floats
     if _stackable(models):
         stack = ModelStack(models, [len(models)])
         rows = _rows_within(batch_size * QUERY_ROWS // QUERY_BATCH // len(models),
@@ -110,6 +112,14 @@ def _rows_within(rows: int, floats_per_row: int) -> int:
     if floats_per_row <= 0:
         return max(1, rows)
     return max(1, min(rows, MATERIALISED_BUDGET // (4 * floats_per_row)))
+
+
+def _eval_floats(models: Sequence[nn.Module], inputs: torch.Tensor) -> int:
+    """``models`` put in eval mode, as they are queried, and `floats_per_row` of the first on
+    ``inputs``: what bounds `_all_logits`' rows per forward."""
+    for model in models:
+        model.eval()
+    return floats_per_row(models[0], inputs)
 
 
 def floats_per_row(model: nn.Module, inputs: torch.Tensor) -> int:
@@ -375,10 +385,12 @@ def observe_augmented(
     copies = tqdm(_iter_copies(x, queries=queries, seed=seed), total=queries.num_augmented,
                   disable=not progress, delay=_PROGRESS_DELAY, unit="copy", leave=False,
                   desc=f"querying {len(models)} models on perturbed copies")
+    # one probe forward for every copy (each has x's shape): it ran once a copy
+    floats = _eval_floats(models, torch.as_tensor(x[:2], dtype=torch.float32))
     for a, copy in enumerate(copies):
         logit, prediction = _query_signals(
             models, copy, labels, release=release, generator=generator,
-            batch_size=batch_size, check=check, repeats=queries.repeats,
+            batch_size=batch_size, check=check, repeats=queries.repeats, floats=floats,
         )  # fmt: skip
         if logits is None or predictions is None:
             shape = (logit.shape[0], queries.num_augmented, logit.shape[1])
@@ -400,11 +412,12 @@ def _query_signals(
     batch_size: int,
     check: Callable[[np.ndarray], None] | None,
     repeats: int,
+    floats: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`query_signals` [K, N] of every model's release on one perturbed copy (a randomized
     release averaged over ``repeats`` askings, as `observe` does); the copy's [K, N, C]
-    outputs are freed on return."""
-    logits = _all_logits(models, inputs, batch_size)
+    outputs are freed on return; ``floats``: `_all_logits`'."""
+    logits = _all_logits(models, inputs, batch_size, floats=floats)
     log_probs = _released(logits, release, generator, repeats=repeats).numpy()
     if check is not None:
         check(log_probs)

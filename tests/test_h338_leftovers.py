@@ -20,6 +20,29 @@ def test_a_folder_named_results_json_is_no_runs_results_file(tmp_path):
     assert _run_dirs(tmp_path) == ([tmp_path / "ok"], [])
 
 
+def test_the_augmented_queries_measure_the_rows_once(monkeypatch):
+    # the 2-row probe forward that bounds the rows per forward ran once per perturbed copy
+    import numpy as np
+    import torch
+    from torch import nn
+
+    import mia_defense.observe as observe_module
+    from mia_defense.defenses.release import FullRelease
+    from mia_defense.queries import QueryConfig
+
+    probes = []
+    probe = observe_module.floats_per_row
+    monkeypatch.setattr(observe_module, "floats_per_row",
+                        lambda *args: probes.append(1) or probe(*args))
+    torch.manual_seed(0)
+    models = [nn.Linear(4, 3) for _ in range(2)]
+    x = np.random.default_rng(0).random((10, 4), dtype=np.float32)
+    logits, _ = observe_module.observe_augmented(
+        models, x, np.arange(10) % 3, release=FullRelease(),
+        queries=QueryConfig(num_augmented=5), seed=0)
+    assert logits.shape == (2, 5, 10) and len(probes) == 1
+
+
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 def test_a_scripted_model_is_queried():
     # the probe's forward hooks raised on a ScriptModule, so observe (observe_models) refused
