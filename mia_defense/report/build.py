@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from mia_defense.errors import ConfigError, DataError, counted
 from mia_defense.files import events_write, stale_temp_files, write_advice
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
-from mia_defense.report.checks import PrintableLog, one_line
+from mia_defense.report.checks import INVERTED_CAVEAT, PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
@@ -161,6 +162,11 @@ def _fronts_markdown(report: Report) -> str:
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
             "suspect masks, inverted attack scores) or its ε no guarantee, or its test "
             "accuracy not established (a small test set, or not above chance on it)."
+        )
+    if _inverted_rows(report):
+        lines[0] += (
+            " Rows of runs with inverted attack scores are left off the fronts: their leak is "
+            "larger than their figures (see \"Figures to read with care\")."
         )
     for (dataset, model), front in report.fronts.items():
         lines += [
@@ -828,14 +834,25 @@ def _only_apart(evaluation: str) -> bool:
     return all(item.startswith(("data=", "software=")) for item in evaluation.split("; "))
 
 
-def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], list[int]]:
+def _fronts(report: Report, leakage: str) -> dict[tuple[str, str], list[int]]:
     """Per (dataset, model), the front of test accuracy against ``leakage`` (``leak_tpr``,
-    ``leak_auc``) over the rows' means."""
+    ``leak_auc``) over the rows' means, the rows of `_inverted_rows` left out."""
+    inverted = _inverted_rows(report)
     return pareto_fronts(
-        [g.pair for g in groups],
-        [g.test_accuracy.value for g in groups],
-        [getattr(g, leakage).value for g in groups],
+        [g.pair for g in report.groups],
+        [g.test_accuracy.value for g in report.groups],
+        [math.nan if i in inverted else getattr(g, leakage).value
+         for i, g in enumerate(report.groups)],
     )
+
+
+def _inverted_rows(report: Report) -> set[int]:
+    """The rows holding a run whose black-box attack scores are inverted (its caveat,
+    `INVERTED_CAVEAT`): its leak is larger than its figures, which put it on the front,
+    the least leaking, pushing off the rows it seemed to beat (a search gets it as the most
+    leaking: `mia_defense.report.objectives`)."""
+    named = {name for name, note in report.caveats if note.startswith(INVERTED_CAVEAT)}
+    return {i for i, g in enumerate(report.groups) if any(r.name in named for r in g.runs)}
 
 
 def _host() -> str:
@@ -1175,7 +1192,7 @@ def _write(
 ) -> None:
     """Write the report files of ``report``'s rows; see `write_report`."""
     out_dir, groups = report.out_dir, report.groups
-    report.fronts = _fronts(groups, "leak_tpr")
+    report.fronts = _fronts(report, "leak_tpr")
     position = {id(s): i for i, s in enumerate(report.summaries)}
     report.front = [
         position[id(r)] for front in report.fronts.values() for i in front for r in groups[i].runs
@@ -1216,7 +1233,7 @@ def _write_charts(report: Report, roc_runs: int, staged: _Staged) -> dict[str, b
         "tradeoff_auc": tradeoff_figure(
             groups,
             leakage="leak_auc",
-            fronts=_fronts(groups, "leak_auc"),
+            fronts=_fronts(report, "leak_auc"),
             careful=careful,
             not_ranked=len(report.not_ranked),
         ),

@@ -9,9 +9,10 @@ import pytest
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import run_attacks
 from mia_defense.metrics.roc import pooled_only_fprs
-from mia_defense.report import objectives
+from mia_defense.report import objectives, write_report
 from mia_defense.report.checks import resolution_note
 from tests.helpers import synthetic_observations
+from tests.report.fake_runs import make_run, rewrite_results
 
 LEARNED = {
     "num_classes": 10, "utility_below_chance": False,
@@ -54,3 +55,18 @@ def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(c
     assert resolution_note(payload, leakage="max_attack.tpr@1%fpr") is None
     assert resolution_note({**payload, "nonmember_records": 1000},
                            leakage="max_attack.tpr@0.1%fpr") is None
+
+
+def test_a_run_of_inverted_scores_is_kept_off_the_pareto_front(tmp_path):
+    """A run whose flipped scores leak more than any attack measured sat on the front at its
+    understated TPR, and pushed off the honest run it seemed to beat; a search gets it as
+    the most leaking."""
+    root = tmp_path / "sweep"
+    make_run(root / "train.epochs=3", test_accuracy=0.85, signal=1.0)
+    make_run(root / "train.epochs=9", test_accuracy=0.9, signal=0.1)
+    rewrite_results(root / "train.epochs=9", lambda payload: payload["privacy"].update(
+        attacks_inverted="inv AUC 0.300 (flipped: 0.700)"))
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    (front,) = report.fronts.values()
+    assert [report.groups[i].label for i in front] == ["train.epochs=3"]
+    assert "inverted attack scores are left off" in (tmp_path / "out" / "README.md").read_text()

@@ -16,6 +16,7 @@ from mia_defense.report.checks._values import (
     strongest_attack,
 )
 from mia_defense.report.checks.notes import (
+    INVERTED_CAVEAT,
     SMALL_TEST_SET,
     caveats,
     near_chance_note,
@@ -46,6 +47,7 @@ from mia_defense.report.checks.utility import test_records_problem
 __all__ = [
     "BUILT_IN_DEFENSES",
     "BUILT_IN_RELEASES",
+    "INVERTED_CAVEAT",
     "SMALL_TEST_SET",
     "PrintableLog",
     "caveats",

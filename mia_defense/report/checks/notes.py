@@ -28,6 +28,7 @@ from mia_defense.report.objectives import DEFAULT_OBJECTIVE
 from mia_defense.report.stats import LEVEL, wilson_interval
 
 __all__ = [
+    "INVERTED_CAVEAT",
     "SMALL_TEST_SET",
     "caveats",
     "duplicates_note",
@@ -41,6 +42,11 @@ __all__ = [
     "run_end_lines",
     "small_test_set_note",
 ]
+
+
+# How the caveat on a run whose black-box attack scores are inverted begins: mia-report
+# leaves such runs off the Pareto fronts (their leak is larger than their figures).
+INVERTED_CAVEAT = "attack scores inverted, the leak is understated"
 
 
 def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
@@ -282,7 +288,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     inverted = privacy.get("attacks_inverted")
     if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
         notes.append(
-            f"attack scores inverted, the leak is understated: {one_line(inverted, limit=400)}"
+            f"{INVERTED_CAVEAT}: {one_line(inverted, limit=400)}"
         )
     inverted = privacy.get("white_box_attacks_inverted")
     if inverted:  # the same of an attack on the weights: its figures and the ε bound
