@@ -66,6 +66,7 @@ from mia_defense.pipeline.train import (
 )
 from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
 from mia_defense.seeding import global_torch_seeded, torch_generator
+from mia_defense.store import ModelStore
 from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.tracking.run_dir import RESULTS, mark_run
@@ -134,6 +135,7 @@ def run_experiment(
         _mark_interrupted(run_dir, mark)
         raise
     training = TrainingStart()
+    store = model_store(experiment)
     try:
         # stdout carries only the results table (printed after): a print in a user's model
         # or defense goes to stderr with the log, not into `mia-train ... | parse`
@@ -141,7 +143,7 @@ def run_experiment(
               watching_training_start(training)):
             return _run_pipeline(
                 experiment, run_dir, data, fingerprint=fingerprint, progress=progress,
-                start=start, stopwatch=stopwatch, figures=figures, trial=trial,
+                start=start, stopwatch=stopwatch, figures=figures, trial=trial, store=store,
             )
     except DivergedError as exc:
         hint = _untrained_non_finite_hint(experiment, data) or _divergence_hint(
@@ -153,8 +155,9 @@ def run_experiment(
                         reason=reason, histories=exc.histories,
                         trial=trial)  # (after: results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
-    except KeyboardInterrupt:
-        _mark_interrupted(run_dir, mark)
+    except KeyboardInterrupt:  # (the store's models a resume loads: what is kept, said)
+        _mark_interrupted(run_dir, {**mark, **({"model_store": store.loading}
+                                               if store and store.loading else {})})
         raise
     except MiaDefenseError as exc:
         blamed = _untrained_hint(experiment, exc)
@@ -449,9 +452,10 @@ def _run_pipeline(
     stopwatch: Stopwatch,
     figures: bool = True,
     trial: str = "",
+    store: ModelStore | None = None,
 ) -> RunResult:
-    """The stages in order: train, release, attack, summarise, record (each one timed)."""
-    store = model_store(experiment)
+    """The stages in order: train, release, attack, summarise, record (each one timed);
+    the models through ``store`` (`model_store`) where there is one."""
     with (
         stopwatch.stage("training"),
         audit_training(experiment.audit, seed=experiment.seed,

@@ -238,10 +238,15 @@ class ModelStore:
         root: the store's directory (created on first use).
         stages: per seed stream trained through `train_once`: its key, the models it
             holds and whether they were reused; results.json's ``training.store``.
+        loading: per seed stream whose entry the store holds, from when its lock is taken:
+            the entry's weights file and its models, which an interrupted run's resume
+            loads rather than trains (its results.json's ``model_store``: a run stopped
+            before their checkpoints were written was told its training was lost).
     """
 
     root: Path
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    loading: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def reused(self) -> int:
@@ -287,7 +292,12 @@ class ModelStore:
                         ", ".join(changed))  # fmt: skip
             return train()
         with self._locked(digest, what=what):
+            if self._manifest(digest).is_file():  # (written last: the entry is whole)
+                self.loading[stage] = {"entry": str(self._weights(digest)),
+                                       "models": num_models}  # fmt: skip
             models = self._read(digest, num_models=num_models, fits=fits)
+            if models is None:  # (refused: trained again)
+                self.loading.pop(stage, None)
             if models is not None:
                 _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint,
                                    settings=settings)

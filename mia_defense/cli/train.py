@@ -1072,8 +1072,9 @@ def _this_sweeps_runs() -> list[Path]:
 
 def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[int]] | None:
     """The results.json of the run in ``run_dir`` and how many models each of its checkpoint
-    folders holds (`DIGESTED_FOLDERS`), where its status is one of ``statuses``; None where it
-    is not, or cannot be read: what an interrupted run or sweep keeps on disk."""
+    folders holds (`DIGESTED_FOLDERS`), or the model store for it (`_in_store`: a resume
+    loads them), where its status is one of ``statuses``; None where it is not, or cannot be
+    read: what an interrupted run or sweep keeps on disk."""
     from mia_defense.tracking import read_json
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
 
@@ -1081,10 +1082,32 @@ def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[
         payload = read_json(run_dir / "results.json")
         if payload.get("status") not in statuses:
             return None
-        return payload, [len(list((run_dir / folder).glob("model_*.pt")))
+        stored = _in_store(payload)
+        return payload, [max(len(list((run_dir / folder).glob("model_*.pt"))),
+                             stored.get(folder, (0, ""))[0])
                          for folder in DIGESTED_FOLDERS]  # fmt: skip
     except (MiaDefenseError, OSError):
         return None
+
+
+def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
+    """Per checkpoint folder of an interrupted run (its results.json, ``payload``), the
+    models the model store holds for it and the entry's weights file, where the run was
+    stopped as it took them from there (``model_store``, `ModelStore.loading`): its resume
+    loads them rather than trains them (it was told its training was lost). An entry gone
+    since counts none."""
+    from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
+
+    folders = {"model": CHECKPOINTS, "undefended": UNDEFENDED_CHECKPOINTS}
+    loading = payload.get("model_store")
+    found = {}
+    for stage, entry in (loading.items() if isinstance(loading, dict) else ()):
+        models, weights = (entry.get("models"), entry.get("entry")) if isinstance(
+            entry, dict) else (None, None)  # fmt: skip
+        if stage in folders and type(models) is int and isinstance(weights, str) \
+                and os.path.isfile(weights):  # fmt: skip
+            found[folders[stage]] = (models, weights)
+    return found
 
 
 def _models_kept(points: list[tuple[Path, str]]) -> str:
@@ -1112,9 +1135,15 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     payload, counts = found
     if saved := sum(counts):
         part = _chunk_remark(payload.get("config") or {}, counts)
-        # (a naive attacker's shadows, shadow_recipe=undefended, are in a folder of their own)
-        where = " and ".join(f"{shell_path(run_dir / folder)}/" for folder, count
-                             in zip(DIGESTED_FOLDERS, counts, strict=True) if count)  # fmt: skip
+        stored = _in_store(payload)
+        # (a naive attacker's shadows, shadow_recipe=undefended, are in a folder of their
+        # own; models the run was taking from the model store are there, not in its folder)
+        where = " and ".join(
+            shell_path(stored[folder][1])
+            if len(list((run_dir / folder).glob("model_*.pt"))) < count
+            else f"{shell_path(run_dir / folder)}/"
+            for folder, count in zip(DIGESTED_FOLDERS, counts, strict=True) if count
+        )  # fmt: skip
         log.warning("kept: %s saved in %s, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"), where, part)
@@ -1186,8 +1215,10 @@ def _say_what_the_sweep_kept() -> None:
         remark = next(filter(None, (_chunk_remark(payload.get("config") or {}, counts)
                                     for payload, counts in saving)), "")  # fmt: skip
         models = sum(sum(counts) for _, counts in saving)
+        stored = sum(count for payload, _ in saving for count, _ in _in_store(payload).values())
+        stored_part = f", {stored} of them in the model store" if stored else ""
         kept += (f" and {counted(models, 'trained model')} saved by {counted(len(saving), 'run')}"
-                 f" stopped part way (reused then){remark}")
+                 f" stopped part way (reused then{stored_part}){remark}")
         lost.append("the work in progress since each one's last saved model")
     if unsaved := len(stopped) - len(saving):
         lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "

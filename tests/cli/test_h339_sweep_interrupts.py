@@ -35,3 +35,46 @@ def test_a_point_another_sweep_runs_is_not_said_stopped(
         "1 run stopped part way with no trained model saved yet, done again when the sweep "
         "resumes; not stopped: 1 run in progress in another process (pid 1 on elsewhere since "
         "2026-01-01 00:00:00), going on there\n")
+
+
+def test_a_run_stopped_as_it_takes_the_stores_models_keeps_them(
+    tmp_path, monkeypatch, caplog, sweep_end, capsys
+):
+    # Ctrl-C after the 'running' mark, as the store's entry was written into the run's
+    # checkpoints: 'kept: no trained model yet ...; lost: the training in progress, which
+    # the run starts anew' (the sweep: 'done again'), where its resume loads the entry
+    import logging
+
+    import mia_defense.pipeline.train as pipeline
+    import mia_defense.store as store
+    from mia_defense.cli.build import run
+    from mia_defense.tracking import read_json
+    from tests.conftest import compose_cfg
+    from tests.helpers import FAST
+
+    entry = tmp_path / "store" / ("0" * 64)
+    entry.parent.mkdir()
+    for suffix in (".json", ".pt"):  # (an entry another point stored)
+        entry.with_suffix(suffix).write_text("{}")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "store_key", lambda *args, **kwargs: ("0" * 64, {}))
+    monkeypatch.setattr(store.ModelStore, "_read", lambda *args, **kwargs: object())
+    monkeypatch.setattr(store, "_write_checkpoints", interrupted)
+    run_dir = tmp_path / "run"
+    try:
+        run(compose_cfg(*FAST, f"cache_dir={entry.parent}"), run_dir)
+    except KeyboardInterrupt:
+        pass
+    assert read_json(run_dir / "results.json")["status"] == "interrupted"
+    with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
+        cli._say_what_the_run_kept(run_dir)
+    assert f"kept: 4 trained models saved in {entry}.pt, reused when the run" in caplog.text
+    sweep_end.start(tmp_path, runs=[run_dir])
+    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    cli._say_what_the_sweep_kept()
+    assert ("and 4 trained models saved by 1 run stopped part way (reused then, 4 of them in "
+            "the model store); lost: the work in progress since each one's last saved model"
+            ) in capsys.readouterr().err
