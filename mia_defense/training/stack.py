@@ -29,6 +29,22 @@ from mia_defense.training.eager import lazy_compile_guards
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
 
 
+# What the probes of a model's outputs (`mia_defense.models.probes.seeded_outputs`) find that
+# stacked models would not do as each model alone does, and why.
+_PROBED = (
+    (keeps_state, "{model} answers the same batch differently the second time in {found}, "
+     "under the same random seed: its forward changes state kept outside its buffers (a step "
+     "counter, a torch.Generator of its own), and stacked models would all run the first "
+     "model's"),
+    (draws_outside_torch, "{model} draws from Python's or numpy's random generator in {found} "
+     "(random.random(), numpy.random): stacked models would all get one draw, where each model "
+     "alone gets its own; torch's generator gives each its own"),
+    (mixes_samples, "{model}'s output on a sample depends on the other samples of its batch in "
+     "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
+     "models' batches are padded to the longest model's"),
+)
+
+
 def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     """Why ``model`` cannot train as a stacked ensemble (``None``: it can).
 
@@ -66,28 +82,9 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "stacked models would not keep"
         )
     outputs = seeded_outputs(model, input_shape)
-    kept = keeps_state(outputs)
-    if kept:
-        return (
-            f"{type(model).__name__} answers the same batch differently the second time in "
-            f"{kept}, under the same random seed: its forward changes state kept outside its "
-            "buffers (a step counter, a torch.Generator of its own), and stacked models would "
-            "all run the first model's"
-        )
-    drawn = draws_outside_torch(outputs)
-    if drawn:
-        return (
-            f"{type(model).__name__} draws from Python's or numpy's random generator in "
-            f"{drawn} (random.random(), numpy.random): stacked models would all get one "
-            "draw, where each model alone gets its own; torch's generator gives each its own"
-        )
-    mixed = mixes_samples(outputs)
-    if mixed:
-        return (
-            f"{type(model).__name__}'s output on a sample depends on the other samples of its "
-            f"batch in {mixed} (BatchNorm without running statistics, a mean over the batch), "
-            "and stacked models' batches are padded to the longest model's"
-        )
+    for probe, why in _PROBED:
+        if found := probe(outputs):
+            return why.format(model=type(model).__name__, found=found)
     probe = copy.deepcopy(model)  # the stacked call may leave the module changed (below)
     params = dict(probe.named_parameters(remove_duplicate=False))
     try:
