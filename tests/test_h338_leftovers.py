@@ -59,3 +59,17 @@ def test_a_scripted_model_is_queried():
     x = np.random.default_rng(0).random((10, 4), dtype=np.float32)
     assert floats_per_row(model, torch.as_tensor(x)) == 0
     assert observe([model], x, release=FullRelease()).shape == (1, 10, 3)
+
+
+@pytest.mark.parametrize(("row_floats", "classes", "held"),
+                         [(4000, 10, "query activations"), (0, 2000, "outputs")])
+def test_a_test_set_too_large_names_what_it_holds(row_floats, classes, held):
+    # the queries' activations on the test rows (a stacked forward takes more of them than
+    # of the population's) were called the test set's outputs
+    from mia_defense.budget import check_budget
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"plan.test_size \\(the run's {held} on 16000 test"):
+        check_budget(num_models=2, population_size=100, test_size=16000, num_classes=classes,
+                     num_params=1000, num_augmented=0, epochs=1, batch_size=64,
+                     memory_bytes=100 << 20, row_floats=row_floats)
