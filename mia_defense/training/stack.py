@@ -82,8 +82,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "stacked models would not keep"
         )
     outputs = seeded_outputs(model, input_shape)
-    for probe, why in _PROBED:
-        if found := probe(outputs):
+    for finds, why in _PROBED:
+        if found := finds(outputs):
             return why.format(model=type(model).__name__, found=found)
     probe = copy.deepcopy(model)  # the stacked call may leave the module changed (below)
     params = dict(probe.named_parameters(remove_duplicate=False))
