@@ -822,8 +822,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                         "objectives")
         elif inverted_scores(payload):
             log.warning("an attack's scores are inverted (privacy.attacks_inverted): a sweeper "
-                        "gets the worst leakage (1 for a TPR or AUC, 0 where it maximises "
-                        "them) for its max_attack objectives")
+                        "gets the most leaking figures (1 for a TPR or AUC, minimised or "
+                        "maximised) for its max_attack objectives: its leak is larger")
         _say_worst_cased(payload, names, values)
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)
