@@ -154,13 +154,12 @@ class ModelStack:
         self.vectorised = vectorised
         self.bounds = [0, *itertools.accumulate(groups)]
         # a frozen parameter (requires_grad=False: a pretrained layer kept as it is) stays
-        # frozen: requires_grad_() on every leaf trained it when stacked, not alone
+        # frozen: not stepped (`parameters`), and its stacked leaf takes no grad (torch.func's)
         named = dict(self.module.named_parameters())
         self.names = list(named)
         self._trains = [p.requires_grad for p in named.values()]
         self._stacked: dict[str, torch.Tensor] = {}  # (a model trained alone has none)
         if vectorised:
-            # new leaves (torch.stack's copies), a frozen parameter's without grad
             self._stacked, self.buffers = stack_module_state(self.models)
             # the groups' rows, for the optimiser: groups held as leaves of their own cost a
             # concatenation of every parameter at each forward pass and a split of its
