@@ -901,8 +901,8 @@ def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> No
     for name, value in zip(names, values, strict=True):
         measured = objective(payload, name) if name in _WORST_CASED else value
         if name in _WORST_CASED and value != measured:
-            log.warning("objectives: a sweeper gets %s for %s, the worst there is, not this "
-                        "run's %s (results.json keeps it): %s", value, name, measured,
+            log.warning("objectives: a sweeper gets %s for %s, not this run's %s "
+                        "(results.json keeps it): %s", value, name, measured,
                         _WORST_CASED[name])  # fmt: skip
 
 
