@@ -1287,6 +1287,10 @@ def _lost_workers_stop_cleanly() -> None:
                 _say_what_the_sweep_kept()
             raise
         except Exception as exc:
+            if _raised_by_an_interrupt(exc):  # (so said: Hydra printed its traceback)
+                _mark_killed_jobs()
+                _say_what_the_sweep_kept()
+                raise KeyboardInterrupt from None
             if _no_trial_finished(exc):
                 _end_search_without_result()
             if isinstance(exc, OSError) and _SWEEP_SUMMARY and _unwritten_record(exc):
@@ -1305,6 +1309,20 @@ def _lost_workers_stop_cleanly() -> None:
 
     guarded._mia_lost_workers = True  # type: ignore[attr-defined]
     Hydra.multirun = guarded  # type: ignore[method-assign]
+
+
+def _raised_by_an_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a Ctrl-C (KeyboardInterrupt) was handled: one landing
+    as Hydra loaded a point's config, inside omegaconf, left a node half set, and the
+    ``finally`` of its flag_override raised an AttributeError in its place ('NoneType' object
+    has no attribute '_invalidate_flags_cache'): a traceback, then 'interrupted'."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
 
 
 def _no_trial_finished(exc: BaseException) -> bool:

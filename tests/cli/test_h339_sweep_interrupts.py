@@ -78,3 +78,27 @@ def test_a_run_stopped_as_it_takes_the_stores_models_keeps_them(
     assert ("and 4 trained models saved by 1 run stopped part way (reused then, 4 of them in "
             "the model store); lost: the work in progress since each one's last saved model"
             ) in capsys.readouterr().err
+
+
+def test_an_error_raised_as_ctrl_c_was_handled_ends_the_sweep_as_interrupted(
+    tmp_path, monkeypatch, capsys, sweep_end
+):
+    # Ctrl-C as Hydra loaded a point's config landed inside omegaconf, whose finally raised
+    # an AttributeError in its place: Hydra printed that traceback before 'interrupted'
+    import pytest
+    from hydra._internal.hydra import Hydra
+
+    def loading(self, *args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'")
+
+    monkeypatch.setattr(Hydra, "multirun", loading)
+    cli._lost_workers_stop_cleanly()
+    sweep_end.start(tmp_path)
+    _run(tmp_path / "a", "complete")
+    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    with pytest.raises(KeyboardInterrupt):
+        Hydra.multirun(None)
+    assert capsys.readouterr().err.startswith("kept: 1 finished run of this sweep")
