@@ -30,7 +30,7 @@ from mia_defense.constraints import as_integer, is_integer, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import gib, memory_budget
 from mia_defense.errors import ConfigError
-from mia_defense.plan import MembershipPlan, balanced_masks, copy_leaders
+from mia_defense.plan import MembershipPlan, balanced_masks
 from mia_defense.seeding import numpy_rng
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _canary_sources(
     one-run audit's: population records, whose twins loosen its ε bound, which stays valid:
     inclusion is drawn alone), else a `ConfigError` naming ``key``."""
     every = np.arange(len(dataset))
-    leaders = copy_leaders(dataset.x, every)
+    leaders = plan.row_leaders(dataset.x)  # (make_plan's hashes of every row)
     alone = np.bincount(leaders, minlength=len(every))[leaders] == 1
     splits = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
     outside = np.setdiff1d(every[alone], splits)

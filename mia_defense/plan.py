@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,11 @@ class MembershipPlan:
             where it has none; canaries each their own), found once by `make_plan` so that
             nothing hashes the population again; ``None`` in a plan made by hand (`leaders`
             then finds them).
+        row_digests: [len(dataset)] the digest of every dataset row's features (equal for
+            exact copies), made by `make_plan` as it hashes every row for its splits, so
+            that mislabeled canaries find the rows without a copy (`row_leaders`) without
+            hashing them again (0.2-1.1 s at 50,000 rows); ``None`` in a plan made by hand
+            or one whose dataset canaries extended.
     """
 
     population_idx: np.ndarray
@@ -43,6 +48,7 @@ class MembershipPlan:
     reference_idx: np.ndarray
     masks: np.ndarray
     copy_leaders: np.ndarray | None = None
+    row_digests: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def num_models(self) -> int:
@@ -65,6 +71,13 @@ class MembershipPlan:
         groups[regular] = regular[copy_leaders(x, self.population_idx[regular])]
         return groups
 
+    def row_leaders(self, x: np.ndarray) -> np.ndarray:
+        """`copy_leaders` of every row of ``x``, the dataset the plan indexes: from the
+        plan's ``row_digests`` (no hashing) where it has those of as many rows, else hashed."""
+        if self.row_digests is not None and len(self.row_digests) == len(x):
+            return _leaders(self.row_digests.tolist())
+        return copy_leaders(x, np.arange(len(x)))
+
 
 def balanced_masks(num_models: int, population_size: int, rng: np.random.Generator) -> np.ndarray:
     """[K, N] masks where each column has exactly K/2 True entries at random rows."""
@@ -73,6 +86,7 @@ def balanced_masks(num_models: int, population_size: int, rng: np.random.Generat
 
 
 _HASH_ROWS = 4096  # population rows copied at a time to find the exact copies
+_DIGEST_BYTES = 16  # of a row's digest (`_row_keys`)
 
 
 def _row_keys(x: np.ndarray, idx: np.ndarray) -> list[bytes]:
@@ -84,7 +98,8 @@ def _row_keys(x: np.ndarray, idx: np.ndarray) -> list[bytes]:
         rows = rows.reshape(len(rows), -1)
         if rows.dtype.kind in "fc":
             rows = rows + rows.dtype.type(0)  # -0.0 + 0.0 is 0.0
-        keys += [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in rows]
+        keys += [hashlib.blake2b(row.tobytes(), digest_size=_DIGEST_BYTES).digest()
+                 for row in rows]
     return keys
 
 
@@ -106,11 +121,12 @@ def _fresh_first(rows: np.ndarray, copied: np.ndarray) -> np.ndarray:
     return np.concatenate([rows[~copied], rows[copied]])
 
 
-def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, test_pool: int,
-                    keep: int) -> tuple[np.ndarray, np.ndarray, int]:
+def _outside_splits(outside: np.ndarray, keys: list[bytes], seen: set[bytes], *,
+                    test_pool: int, keep: int) -> tuple[np.ndarray, np.ndarray, int]:
     """The reference split and the rows the test set is drawn from (fresh rows first; and how
-    many of them copy a population record) out of the rows ``outside`` the population, in
-    draw order: the first ``test_pool`` rows are the test set's, the others the reference's.
+    many of them copy a population record) out of the rows ``outside`` the population (their
+    `_row_keys` ``keys``), in draw order: the first ``test_pool`` rows are the test set's,
+    the others the reference's.
 
     Neither split takes an exact copy of a population record (its keys ``seen``) while a
     row that copies none is left: a copy of a member in the test set is no held-out record
@@ -120,7 +136,7 @@ def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, tes
     reference swaps its copies for fresh rows of the test set's draw beyond the first
     ``keep`` (plan.test_size, or 1 where it is null: the test set is what is left); data
     without copies keeps the splits it had."""
-    copied = np.array([key in seen for key in _row_keys(x, outside)], dtype=bool)
+    copied = np.array([key in seen for key in keys], dtype=bool)
     reference = _reference_positions(copied, test_pool=test_pool, keep=keep)
     rest = np.setdiff1d(np.arange(len(outside)), reference)  # the test set's draw, then the tail
     return outside[reference], _fresh_first(outside[rest], copied[rest]), int(copied[rest].sum())
@@ -241,7 +257,9 @@ def make_plan(
     # first; plan.test_size null ("all that is left") leaves such copies out, while another
     # row is left
     keys = _row_keys(dataset.x, population_idx)
-    reference, rest, copied = _outside_splits(dataset.x, order[population_size:], set(keys),
+    outside = order[population_size:]
+    outside_keys = _row_keys(dataset.x, outside)
+    reference, rest, copied = _outside_splits(outside, outside_keys, set(keys),
                                               test_pool=available - population_size,
                                               keep=1 if given["test_size"] is None else test_size)
     if copied and given["test_size"] is None and copied < len(rest):
@@ -265,4 +283,14 @@ def make_plan(
         reference_idx=reference_idx,
         masks=masks,
         copy_leaders=leaders,
+        row_digests=_digests(total, (population_idx, keys), (outside, outside_keys)),
     )
+
+
+def _digests(total: int, *parts: tuple[np.ndarray, list[bytes]]) -> np.ndarray:
+    """[total] row digests (`MembershipPlan.row_digests`) from the `_row_keys` of the rows
+    of each of ``parts`` (``(rows, their keys)``, together every row)."""
+    digests = np.zeros(total, dtype=f"V{_DIGEST_BYTES}")
+    for rows, keys in parts:
+        digests[rows] = np.frombuffer(b"".join(keys), dtype=f"V{_DIGEST_BYTES}")
+    return digests

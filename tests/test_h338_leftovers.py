@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mia_defense.files import run_files
@@ -73,3 +75,31 @@ def test_a_test_set_too_large_names_what_it_holds(row_floats, classes, held):
         check_budget(num_models=2, population_size=100, test_size=16000, num_classes=classes,
                      num_params=1000, num_augmented=0, epochs=1, batch_size=64,
                      memory_bytes=100 << 20, row_floats=row_floats)
+
+
+def test_mislabeled_canaries_hash_no_row_again(monkeypatch):
+    # _canary_sources hashed every row of the data again (0.2-1.1 s at 50,000 rows), which
+    # make_plan had hashed for its splits: the plan carries those digests
+    import numpy as np
+
+    from mia_defense import plan as plan_module
+    from mia_defense.canaries import insert_canaries
+    from mia_defense.data.dataset import Dataset
+    from mia_defense.plan import copy_leaders, make_plan
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4)).astype(np.float32)
+    x[250:] = x[:50]  # copies: no canary takes their features
+    data = Dataset(x=x, y=rng.integers(0, 2, 300), num_classes=2, name="copied")
+    plan = make_plan(data, num_models=4, population_size=100, test_size=50, seed=0)
+    np.testing.assert_array_equal(plan.row_leaders(x), copy_leaders(x, np.arange(300)))
+    hashed = []
+    row_keys = plan_module._row_keys
+    monkeypatch.setattr(plan_module, "_row_keys",
+                        lambda x, idx: hashed.append(len(idx)) or row_keys(x, idx))
+    inserted = insert_canaries(data, plan, num=20, kind="mislabeled", seed=0)
+    by_hand = insert_canaries(data, dataclasses.replace(plan, row_digests=None), num=20,
+                              kind="mislabeled", seed=0)
+    assert hashed == [300]  # (the plan made by hand, only)
+    np.testing.assert_array_equal(inserted.dataset.x, by_hand.dataset.x)
+    assert not np.isin(inserted.dataset.x[300:], x[:50]).all(axis=1).any()
