@@ -169,6 +169,10 @@ def _fronts_markdown(report: Report) -> str:
             "larger than their figures (see \"Figures to read with care\")."
         )
     for (dataset, model), front in report.fronts.items():
+        if not front:  # (each of its rows left off: `_inverted_rows`)
+            lines += ["", f"### {md_text(dataset)} · {md_text(model)}", "",
+                      "No row: the attack scores of its runs are inverted (left off the front)."]
+            continue
         lines += [
             "",
             f"### {md_text(dataset)} · {md_text(model)}",

@@ -70,3 +70,9 @@ def test_a_run_of_inverted_scores_is_kept_off_the_pareto_front(tmp_path):
     (front,) = report.fronts.values()
     assert [report.groups[i].label for i in front] == ["train.epochs=3"]
     assert "inverted attack scores are left off" in (tmp_path / "out" / "README.md").read_text()
+    # alone (a front of its own), it leaves its front without a row, and says so
+    report = write_report([root / "train.epochs=9"], out_dir=tmp_path / "alone",
+                          tensorboard=False, charts=False)  # fmt: skip
+    assert list(report.fronts.values()) == [[]]
+    assert "No row: the attack scores of its runs are inverted" in (
+        tmp_path / "alone" / "README.md").read_text()
