@@ -11,7 +11,9 @@ from mia_defense.report.runs import _run_dirs
 
 
 def test_a_folder_named_results_json_is_no_runs_results_file(tmp_path):
-    # run_files and mia-report's walk took a folder of that name for a run's results.json
+    # the sweep's walk (run_files) took a folder of that name for a run's results.json;
+    # mia-report lists its folder and warns on reading it ("not a regular file",
+    # tests/hostile/test_report_runs), so that the user learns why the run is missing
     (tmp_path / "run" / "results.json").mkdir(parents=True)
     (tmp_path / "run" / "train.log").mkdir()
     (tmp_path / "ok").mkdir()
@@ -19,7 +21,7 @@ def test_a_folder_named_results_json_is_no_runs_results_file(tmp_path):
     (tmp_path / "ok" / "train.log").write_text("")
     assert run_files(tmp_path) == [tmp_path / "ok" / "results.json"]
     assert run_files(tmp_path, "train.log") == [tmp_path / "ok" / "train.log"]
-    assert _run_dirs(tmp_path) == ([tmp_path / "ok"], [])
+    assert _run_dirs(tmp_path) == ([tmp_path / "ok", tmp_path / "run"], [])
 
 
 def test_the_augmented_queries_measure_the_rows_once(monkeypatch):

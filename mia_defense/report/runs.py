@@ -186,8 +186,8 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             root, is_run=_marks_a_run, list_dir=_list_dir, max_folders=MAX_FOLDERS,
             too_many=lambda at: _too_many_folders(root, at), cannot_list=cannot_list,
             not_followed=not_followed):  # fmt: skip
-        if _marks_a_run(names - folders, ".hydra" in folders):
-            found.append(directory)
+        if _marks_a_run(names, ".hydra" in folders):  # (a folder named results.json too: read
+            found.append(directory)  # and skipped with a warning, "not a regular file")
     _say_links(notes)
     return sorted(found), unreadable
 
@@ -207,9 +207,8 @@ def _say_links(notes: list[str]) -> None:
 
 
 def _marks_a_run(names: set[str], hydra: bool) -> bool:
-    """Whether a directory of these entry ``names`` (those not folders: a folder named
-    results.json is no run's; ``hydra``: with a .hydra/ folder) is a run's: its
-    results.json, one being written, or Hydra's .hydra/."""
+    """Whether a directory of these entry ``names`` (``hydra``: with a .hydra/ folder) is a
+    run's: its results.json, one being written, or Hydra's .hydra/."""
     return RESULTS in names or hydra or any(_is_partial(n) or _is_kept(n) for n in names)
 
 
