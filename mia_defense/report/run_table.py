@@ -94,9 +94,13 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     }
     if canaries:
         best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
-        count = canaries[best].get("nonmember_scores")
+        count, records = canaries[best].get("nonmember_scores"), canaries[best]["records"]
         unresolved = f" (TPR at FPR 0 of {count} non-member scores)" if (
             count and unresolved_fprs(count, [lowest])) else ""
+        if count and not unresolved and pooled_only_fprs(records, count, [lowest]):
+            # (pooled over the targets: a canary's scores are not independent draws)
+            unresolved = (f" (of {count} non-member scores of at most {records} canaries, "
+                          "fewer than 1/FPR: one canary can make up the whole FPR)")
         lines.append(
             f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
             f"{fpr_percent(lowest)}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "

@@ -85,5 +85,10 @@ def test_the_canary_line_says_when_its_tpr_is_at_fpr_zero(tiny_run):
     few = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 160}}})
     assert ("canaries (20 records): strongest " f"{name}, TPR@0.1%FPR 0.500 (TPR at FPR 0 of "
             "160 non-member scores), AUC 0.900") in format_table(few, [0.001, 0.01, 0.1])
-    many = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 4000}}})
+    many = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 4000,
+                                                        "records": 2000}}})  # fmt: skip
     assert "TPR@0.1%FPR 0.500, AUC 0.900" in format_table(many, [0.001, 0.01, 0.1])
+    pooled = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 4000}}})
+    assert ("TPR@0.1%FPR 0.500 (of 4000 non-member scores of at most 20 canaries, fewer than "
+            "1/FPR: one canary can make up the whole FPR), AUC") in format_table(
+        pooled, [0.001, 0.01, 0.1])  # fmt: skip
