@@ -1234,18 +1234,29 @@ def _say_what_the_sweep_kept() -> None:
 def _left_to_resume() -> bool:
     """Whether the directory named from the clock (`_CLOCK_NAMED`) holds a run that stopped
     on an error after it began (results.json ``failed``: a full disk) or that a killed job
-    left ``running``, which "run the same command again" was said to resume."""
+    left ``running``, which "run the same command again" was said to resume. A run refused
+    for a setting once it trained (`_failed_on_a_setting`) is none: after 'raise the learning
+    rate (train.lr)' came 'to resume this run, add hydra.run.dir=...', where the same
+    settings fail again and another train.lr is refused there as another config's run."""
     from mia_defense.files import run_files
-    from mia_defense.tracking import read_json
 
     if not _CLOCK_NAMED:
         return False
     root = Path(_CLOCK_NAMED[0][1])
     for path in run_files(root):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
-        with contextlib.suppress(MiaDefenseError, OSError):
-            if read_json(path).get("status") in _STOPPED:
-                return True
+        found = _saved_models(path.parent, _STOPPED)
+        if found is not None and not _failed_on_a_setting(*found):
+            return True
     return False
+
+
+def _failed_on_a_setting(payload: dict, counts: list[int]) -> bool:
+    """Whether a run's results.json (``payload``) says it failed on a setting (a ConfigError
+    or UnsupportedModelError once it began: training that changed no weight) with no model
+    saved (``counts``, `_saved_models`): nothing to resume, and the same settings fail again."""
+    failed = payload.get("failed")
+    return (payload.get("status") == "failed" and not sum(counts) and isinstance(failed, dict)
+            and failed.get("error") in (ConfigError.__name__, UnsupportedModelError.__name__))
 
 
 def _say_where_to_resume() -> None:

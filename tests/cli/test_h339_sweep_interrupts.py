@@ -1,9 +1,11 @@
-"""What an interrupted sweep says when another process runs in its folder (h339)."""
+"""What an interrupted or failed run or sweep says it keeps, and what resumes it (h339)."""
 
 from __future__ import annotations
 
 import json
 import os
+
+import pytest
 
 from mia_defense.cli import train as cli
 from tests.helpers import hold_run_lock
@@ -85,7 +87,6 @@ def test_an_error_raised_as_ctrl_c_was_handled_ends_the_sweep_as_interrupted(
 ):
     # Ctrl-C as Hydra loaded a point's config landed inside omegaconf, whose finally raised
     # an AttributeError in its place: Hydra printed that traceback before 'interrupted'
-    import pytest
     from hydra._internal.hydra import Hydra
 
     def loading(self, *args, **kwargs):
@@ -102,3 +103,24 @@ def test_an_error_raised_as_ctrl_c_was_handled_ends_the_sweep_as_interrupted(
     with pytest.raises(KeyboardInterrupt):
         Hydra.multirun(None)
     assert capsys.readouterr().err.startswith("kept: 1 finished run of this sweep")
+
+
+@pytest.mark.parametrize(("error", "saved", "left"), [
+    ("ConfigError", 0, False), ("ConfigError", 1, True), ("DataError", 0, True),
+])  # fmt: skip
+def test_a_run_refused_for_a_setting_once_trained_is_not_said_to_resume(
+    tmp_path, monkeypatch, error, saved, left
+):
+    # mia-train train.lr=1e-30 (a clock-named folder): 'ConfigError: model 1: training changed
+    # none of its weights: ... raise the learning rate (train.lr)', then 'to resume this run,
+    # add hydra.run.dir=outputs/...': the same settings fail again, a raised train.lr there is
+    # refused as a failed run of another config
+    _run(tmp_path, "failed")
+    payload = json.loads((tmp_path / "results.json").read_text())
+    (tmp_path / "results.json").write_text(json.dumps(
+        {**payload, "failed": {"error": error, "message": "model 1: training changed none"}}))
+    if saved:
+        (tmp_path / "checkpoints").mkdir()
+        (tmp_path / "checkpoints" / "model_0000.pt").touch()
+    monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.run.dir", str(tmp_path))])
+    assert cli._left_to_resume() is left
