@@ -55,6 +55,8 @@ def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(c
     assert resolution_note(payload, leakage="max_attack.tpr@1%fpr") is None
     assert resolution_note({**payload, "nonmember_records": 1000},
                            leakage="max_attack.tpr@0.1%fpr") is None
+    older = {"nonmember_scores": 2400, "population_size": 300}  # (no nonmember_records)
+    assert "but at most 300 distinct" in resolution_note(older, leakage="max_attack.tpr@0.1%fpr")
 
 
 def test_a_run_of_inverted_scores_is_kept_off_the_pareto_front(tmp_path):

@@ -72,16 +72,20 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
 
 def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
     """`resolution_note` of a run with enough non-member scores but fewer distinct
-    non-member records (results.json's ``nonmember_records``) than 1 / ``fpr``
-    (`pooled_only_fprs`), or ``None`` (so too where the run records no such count: older
-    runs): one record's scores over the targets can make up the whole FPR."""
+    non-member records (results.json's ``nonmember_records``; where a run of an earlier
+    version records none, at most its ``population_size``) than 1 / ``fpr``
+    (`pooled_only_fprs`), or ``None``: one record's scores over the targets can make up the
+    whole FPR."""
     count, records = payload.get("nonmember_scores"), payload.get("nonmember_records")
-    if not (_counts(count, records) and 0 < records <= count):
+    said = "only"
+    if records is None:
+        records, said = payload.get("population_size"), "at most"
+    if not (_counts(count, records) and 0 < records):
         return None
-    if not pooled_only_fprs(records, count, [fpr]):
+    if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
     return (
-        f"its {match.group(0)} rests on {count} non-member scores but only {records} distinct "
+        f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
         f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
         "record over the targets, and one record's scores (not independent draws) can make up "
         f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
