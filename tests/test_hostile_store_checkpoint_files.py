@@ -35,7 +35,7 @@ def test_an_odd_file_in_place_of_a_checkpoint_is_named(tmp_path, make, why):
     with pytest.raises(DataError, match=(
         rf"checkpoint {path} is corrupt or not a mia-defense checkpoint \({why}\); delete it "
         "to retrain that model")):
-        check_checkpoint_dir(tmp_path, fingerprint="f")
+        check_checkpoint_dir(tmp_path, fingerprint="f", settings={})
 
 
 def test_a_missing_checkpoint_is_still_file_not_found(tmp_path):

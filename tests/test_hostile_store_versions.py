@@ -48,7 +48,7 @@ def test_a_checkpoint_of_another_torch_is_refused_on_resume(tmp_path, monkeypatc
                 rf"versions it was trained with \(torch==1\.0\.0\), delete {tmp_path} to "
                 "retrain")
     with pytest.raises(DataError, match=expected):
-        check_checkpoint_dir(tmp_path, fingerprint="f")  # before any training
+        check_checkpoint_dir(tmp_path, fingerprint="f", settings={})  # before any training
     with pytest.raises(DataError, match=expected):
         load_model(path, nn.Linear(4, 2), fingerprint="f")
     # reading the model (load_trained_model, mia-attack) is no resume: it still loads
@@ -66,7 +66,7 @@ def test_same_versions_and_older_checkpoints_resume(tmp_path):
     path = checkpoint_path(tmp_path, 0)
     save_model(path, nn.Linear(4, 2), _history(), fingerprint="f")
     assert load_checkpoint(path)["versions"] == training_versions()
-    check_checkpoint_dir(tmp_path, fingerprint="f")
+    check_checkpoint_dir(tmp_path, fingerprint="f", settings={})
     load_model(path, nn.Linear(4, 2), fingerprint="f")
     # written before checkpoints recorded versions: nothing to compare, resumed as before
     model = nn.Linear(4, 2)

@@ -258,11 +258,11 @@ def check_checkpoint_dir(
     directory: Path | None,
     *,
     fingerprint: str | None,
-    settings: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any],
     num_models: int | None = None,
 ) -> Mapping[str, Any] | None:
-    """Refuse, before any training, a checkpoint folder written under another config (or,
-    given ``settings``, other `resume_settings`, unless it holds all ``num_models`` models:
+    """Refuse, before any training, a checkpoint folder written under another config (or
+    other `resume_settings` than ``settings``, unless it holds all ``num_models`` models:
     then they are only loaded, none trained beside them), and a file in the folder's place
     (saving the first chunk failed, its training lost). Return the settings every model
     loaded from it must hold (`load_model`): ``settings``, or the first file's if complete."""
@@ -275,14 +275,14 @@ def check_checkpoint_dir(
     if directory is None or fingerprint is None or not directory.is_dir():
         return settings
     first = min(directory.glob("model_*.pt"), default=None)
-    if first is not None:
-        payload = load_checkpoint(first, fingerprint=fingerprint)
-        _refuse_other_versions(first, payload)
-        complete = num_models is not None and all(
-            checkpoint_path(directory, k).exists() for k in range(num_models))
-        if settings is not None and not complete:
-            _refuse_other_settings(first, payload, settings)
-        return payload.get("settings") if settings is not None and complete else settings
+    if first is None:
+        return settings
+    payload = load_checkpoint(first, fingerprint=fingerprint)
+    _refuse_other_versions(first, payload)
+    if num_models is not None and all(
+            checkpoint_path(directory, k).exists() for k in range(num_models)):  # fmt: skip
+        return payload.get("settings")  # (complete: loaded, none trained beside them)
+    _refuse_other_settings(first, payload, settings)
     return settings
 
 

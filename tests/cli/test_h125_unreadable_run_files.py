@@ -77,7 +77,7 @@ def test_an_unreadable_checkpoint_is_not_only_to_be_deleted(tmp_path, monkeypatc
     path.write_bytes(b"a checkpoint")
     _deny(monkeypatch, path)
     with pytest.raises(DataError) as caught:
-        check_checkpoint_dir(tmp_path, fingerprint="f")
+        check_checkpoint_dir(tmp_path, fingerprint="f", settings={})
     assert str(caught.value) == (
         f"checkpoint {path}: cannot read it (Permission denied); if it is this run's own, make "
         "it readable for this user (chmod, or ask its owner), else delete it to retrain that "

@@ -16,11 +16,11 @@ def test_a_file_where_the_checkpoint_folder_goes_is_refused_before_training(
 ):
     (tmp_path / "checkpoints").write_text("a user's notes\n")
     with pytest.raises(DataError, match=r"checkpoints: not a folder.*nothing was trained"):
-        check_checkpoint_dir(tmp_path / "checkpoints", fingerprint=fingerprint)
+        check_checkpoint_dir(tmp_path / "checkpoints", fingerprint=fingerprint, settings={})
     assert (tmp_path / "checkpoints").read_text() == "a user's notes\n"
 
 
 def test_a_missing_or_empty_folder_is_fine(tmp_path):
-    check_checkpoint_dir(tmp_path / "checkpoints", fingerprint="f")
+    check_checkpoint_dir(tmp_path / "checkpoints", fingerprint="f", settings={})
     (tmp_path / "checkpoints").mkdir()
-    check_checkpoint_dir(tmp_path / "checkpoints", fingerprint="f")
+    check_checkpoint_dir(tmp_path / "checkpoints", fingerprint="f", settings={})
