@@ -52,7 +52,7 @@ def _calls_difference(a: nn.Module, b: nn.Module) -> str | None:
     flags), or a ``forward`` set on one instance only; ``None``: the same. A hook every
     model shares (defense=dropout's) is the same."""
     named_a, named_b = list(a.named_modules()), list(b.named_modules())
-    if [(k, type(m)) for k, m in named_a] != [(k, type(m)) for k, m in named_b]:
+    if [(k, _layer_type(m)) for k, m in named_a] != [(k, _layer_type(m)) for k, m in named_b]:
         return "has other layers"
     for (name, ma), (_, mb) in zip(named_a, named_b, strict=True):
         for hooks in ("_forward_pre_hooks", "_forward_hooks"):
@@ -67,6 +67,15 @@ def _calls_difference(a: nn.Module, b: nn.Module) -> str | None:
         if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
             return f"has a forward of its own (on {_where(name)})"
     return None
+
+
+def _layer_type(module: nn.Module) -> type:
+    """``module``'s class; a parametrized layer's class before parametrization, which
+    ``torch.nn.utils.parametrize`` makes anew for each instance (every model with a
+    ``weight_norm`` layer was said to have 'other layers' than models[0] and trained one at
+    a time; its parametrizations are layers of their own, compared as such)."""
+    cls = type(module)
+    return cls.__bases__[0] if nn.utils.parametrize.is_parametrized(module) else cls
 
 
 def _same_hook(x: object, y: object, a: nn.Module, b: nn.Module) -> bool:

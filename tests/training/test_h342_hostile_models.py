@@ -1,0 +1,50 @@
+"""Users' own modules that the stacked engine must stack, train one at a time (naming the
+real reason), or refuse with the reason that holds."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from mia_defense.models.alike import unlike
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
+from mia_defense.training.stack import vmap_blocker
+
+
+def _normed(norm: str) -> nn.Module:
+    wrap = getattr(nn.utils.parametrizations, norm)
+    return nn.Sequential(wrap(nn.Linear(6, 8)), nn.ReLU(), nn.Linear(8, 3))
+
+
+def test_weight_norm_models_stack_and_train_as_they_do_alone() -> None:
+    # parametrize makes each layer a class of its own: every weight_norm model was "unlike"
+    # models[0] ('has other layers') and trained one at a time
+    torch.manual_seed(0)
+    models = [_normed("weight_norm") for _ in range(3)]
+    assert unlike(models) is None and vmap_blocker(models[0], (6,)) is None
+    alone = [copy.deepcopy(m) for m in models]
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn((40, 6), generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    masks = torch.rand((3, 40), generator=gen) < 0.5
+    config = TrainConfig(epochs=2, batch_size=8, lr=0.05)
+
+    def train(chunk: list[nn.Module], rows: torch.Tensor, seeds: list[int], vec: bool) -> None:
+        train_chunk(chunk, x=x, y=y, masks=rows, x_test=x[:8], y_test=y[:8], num_classes=3,
+                    config=config, generators=[torch.Generator().manual_seed(s) for s in seeds],
+                    vectorised=vec)  # fmt: skip
+
+    train(models, masks, [0, 1, 2], True)
+    for k, model in enumerate(alone):
+        train([model], masks[k : k + 1], [k], False)
+    for a, b in zip(models, alone, strict=True):
+        for (name, p), q in zip(a.named_parameters(), b.parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_spectral_norm_falls_back_naming_its_buffer() -> None:
+    models = [_normed("spectral_norm") for _ in range(2)]
+    assert unlike(models) is None  # (the reason was 'models[1] has other layers')
+    assert "updates its buffer '0.parametrizations.weight.0._u'" in vmap_blocker(models[0], (6,))
