@@ -53,6 +53,7 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
+from mia_defense.models.probes import keeps_state, seeded_outputs
 from mia_defense.models.validation import (
     depends_on_batch_position,
     fix_for_dp,
@@ -201,9 +202,22 @@ def refuse_batch_mixing(
     the other samples of its batch (`mia_defense.models.validation.mixes_samples`, on
     ``rows`` of the run's records where it cannot run on random inputs): DP-SGD clips each
     sample's gradient alone, so one member reaches every sample's term and ε does not hold
-    (the run reported ``epsilon_valid: true``)."""
+    (the run reported ``epsilon_valid: true``). A model whose forward changes state of its
+    own (`mia_defense.models.probes.keeps_state`) also answers the probe's second batch
+    otherwise, and is refused as such (it was told to use GroupNorm)."""
     if not mixes_samples(model, input_shape, rows=rows):
         return
+    kept = keeps_state(seeded_outputs(model, input_shape))
+    if kept:
+        raise UnsupportedModelError(
+            f"{key}: {type(model).__name__} answers the same batch differently the second "
+            f"time in {kept}, under the same random seed: its forward changes state kept "
+            "outside its parameters and buffers (an attribute set from the batch, a step "
+            "counter, a torch.Generator of its own), which DP-SGD neither clips nor noises "
+            "and its checks cannot tell from a statistic of the members kept outside ε; "
+            "compute the forward from the weights and the sample alone (draw noise from "
+            "torch's global generator), or train without defense=dp"
+        )
     raise UnsupportedModelError(
         f"{key}: {type(model).__name__} mixes the samples of a batch (in training mode its "
         "output for one sample changes with the other samples: a batch mean or a statistic "

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 from torch import nn
 
+from mia_defense.defenses.dp import refuse_batch_mixing
+from mia_defense.errors import UnsupportedModelError
 from mia_defense.models.alike import unlike
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
@@ -48,3 +51,25 @@ def test_spectral_norm_falls_back_naming_its_buffer() -> None:
     models = [_normed("spectral_norm") for _ in range(2)]
     assert unlike(models) is None  # (the reason was 'models[1] has other layers')
     assert "updates its buffer '0.parametrizations.weight.0._u'" in vmap_blocker(models[0], (6,))
+
+
+class _Annealed(nn.Module):
+    """A temperature its forward lowers at each training call: state, not batch mixing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+        self.temp = 1.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.temp *= 0.9
+        return self.fc(x) / self.temp
+
+
+def test_dp_names_state_kept_in_forward_not_batch_mixing() -> None:
+    # was refused as mixing the samples of a batch, advising GroupNorm
+    with pytest.raises(UnsupportedModelError, match=r"_Annealed answers the same batch "
+                       r"differently the second time in training mode") as err:  # fmt: skip
+        refuse_batch_mixing(_Annealed(), (6,))
+    assert "GroupNorm" not in str(err.value)
