@@ -252,7 +252,7 @@ def objectives(
     a fraction, -infinity else and -1 for the gap (a run without a verdict ranked best).
     Not so for a run with a verdict whose scores are inverted: its leak is larger than its
     figures, so its stand-ins are the most leaking there is (1, infinity) in either
-    direction, as the report lists it under figures to read with care, not as private.
+    direction, as mia-report leaves it off the Pareto front (its figures read with care).
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
