@@ -55,6 +55,9 @@ def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(c
     assert resolution_note(payload, leakage="max_attack.tpr@1%fpr") is None
     assert resolution_note({**payload, "nonmember_records": 1000},
                            leakage="max_attack.tpr@0.1%fpr") is None
+    tied = {**payload, "strongest_attack": "loss", "attacks": {"loss": {"nonmember_top_ties": 30}}}
+    assert resolution_note(tied, leakage="max_attack.tpr@0.1%fpr").startswith(
+        "its tpr@0.1%fpr rests on tied scores")  # (the stronger caveat: TPR at FPR 0)
     older = {"nonmember_scores": 2400, "population_size": 300}  # (no nonmember_records)
     assert "but at most 300 distinct" in resolution_note(older, leakage="max_attack.tpr@0.1%fpr")
 

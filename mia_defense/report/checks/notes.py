@@ -65,8 +65,9 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     if not count:  # 0: no TPR at all (all NaN)
         return None
     if not unresolved_fprs(count, [fpr]):
-        return (_pooled_note(payload, match, fpr) or _tied_note(payload, match, fpr)
-                or _read_below_note(payload, match, fpr))  # fmt: skip
+        # (ties first: there the figure is the TPR at FPR 0, the stronger caveat)
+        return (_tied_note(payload, match, fpr) or _read_below_note(payload, match, fpr)
+                or _pooled_note(payload, match, fpr))  # fmt: skip
     return _unresolved_text(match, fpr, count)
 
 
