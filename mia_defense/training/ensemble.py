@@ -139,7 +139,7 @@ def train_ensemble(
     if any(saved):  # (a resumed run is told what it reuses)
         log.info("resuming: %d of %d %s already trained", num - len(retrained), num,
                  stage_models(stage))  # fmt: skip
-    histories: list[ModelHistory | None] = [None] * num
+    histories: dict[int, ModelHistory] = {}
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
         histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,
                                   settings=expected)
@@ -177,20 +177,19 @@ def train_ensemble(
                     **data,
                 )
             check_data_unchanged(data, versions, models[chunk[0]])
-            for k, history in zip(chunk, trained, strict=True):
-                histories[k] = history
+            histories.update(zip(chunk, trained, strict=True))
             for k, history in zip(chunk, trained, strict=True):
                 try:
                     check_trained(models[k], history, index=k, stage=stage)
                 except DivergedError as exc:  # the curves so far, for the run's TensorBoard
-                    exc.histories = [h for h in histories if h is not None]
+                    exc.histories = [h for _, h in sorted(histories.items())]
                     raise
                 if paths[k] is not None:
                     save_model(paths[k], models[k], history, fingerprint=fingerprint,
                                settings=settings)
     return Ensemble(
         models=[m.eval().cpu() for m in models],
-        histories=list(histories),  # type: ignore[arg-type]
+        histories=[histories[k] for k in range(num)],
         engine=engine,
         fallback_reason=fallback,
     )
