@@ -961,9 +961,16 @@ class DPSGD(TrainingDefense):
             sums = {name: torch.zeros_like(p.detach()) for name, p in stack.stacked().items()}
         else:
             out_grads = sample_output_grads(logits, loss, batch.valid)
+            sums = None
             if self._taps is not None and self._taps.logits is logits:  # our own pass
-                sums = ghost_clipped_sums(self._taps, out_grads, batch.valid, self.max_grad_norm)
-            else:
+                try:
+                    sums = ghost_clipped_sums(self._taps, out_grads, batch.valid,
+                                              self.max_grad_norm)  # fmt: skip
+                except RuntimeError:  # a backward pass that replays the forward without the
+                    # taps (torch.utils.checkpoint: a raw CheckpointError): vmap(grad), which
+                    # names what it cannot run
+                    self._strategy = "materialised"
+            if sums is None:
                 with _replayed_rng(self._rng_state, ctx.device):
                     sums, self._strategy = clipped_grad_sums(
                         stack, batch.x, out_grads, batch.valid,

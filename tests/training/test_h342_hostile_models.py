@@ -8,8 +8,9 @@ import copy
 import pytest
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
-from mia_defense.defenses.dp import refuse_batch_mixing
+from mia_defense.defenses.dp import DPSGD, refuse_batch_mixing
 from mia_defense.errors import UnsupportedModelError
 from mia_defense.models.alike import unlike
 from mia_defense.training.config import TrainConfig
@@ -73,3 +74,25 @@ def test_dp_names_state_kept_in_forward_not_batch_mixing() -> None:
                        r"differently the second time in training mode") as err:  # fmt: skip
         refuse_batch_mixing(_Annealed(), (6,))
     assert "GroupNorm" not in str(err.value)
+
+
+class _Checkpointed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(6, 8), nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(checkpoint(lambda t: self.fc1(t).relu(), x, use_reentrant=False))
+
+
+def test_dp_refuses_a_checkpointed_model_by_name_not_with_a_raw_checkpoint_error() -> None:
+    # torch.func cannot stack it (trained one at a time); DP-SGD's ghost norms then ran a
+    # backward pass that recomputed the forward without their taps: a raw CheckpointError
+    x, y = torch.randn((16, 6)), torch.randint(0, 3, (16,))
+    dp = DPSGD(noise_multiplier=1.0, max_grad_norm=1.0, poisson_sampling=False,
+               allow_unaccounted_sampling=True)  # fmt: skip
+    with pytest.raises(UnsupportedModelError, match="per-sample gradients of _Checkpointed"):
+        train_chunk([_Checkpointed()], x=x, y=y, masks=torch.ones((1, 16), dtype=torch.bool),
+                    x_test=x, y_test=y, num_classes=3, config=TrainConfig(epochs=1, batch_size=8),
+                    generators=[torch.Generator().manual_seed(0)], defenses=[dp],
+                    vectorised=False)  # fmt: skip
