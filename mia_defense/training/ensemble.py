@@ -33,7 +33,7 @@ from mia_defense.training.config import (
 )
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.engine import train_chunk
-from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
+from mia_defense.training.loop import Ensemble, stage_models
 from mia_defense.training.stack import batch_flops, vmap_blocker
 
 __all__ = ["check_data_unchanged", "choose_engine", "stack_width", "start_models", "train_ensemble"]
@@ -139,10 +139,8 @@ def train_ensemble(
     if any(saved):  # (a resumed run is told what it reuses)
         log.info("resuming: %d of %d %s already trained", num - len(retrained), num,
                  stage_models(stage))  # fmt: skip
-    histories: dict[int, ModelHistory] = {}
-    for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
-        histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,
-                                  settings=expected)
+    histories = {k: load_model(paths[k], models[k], fingerprint=fingerprint, settings=expected)
+                 for k in range(num) if k not in retrained}  # fmt: skip (left out: all saved)
     arrays = {"x": x, "y": y, "x_test": x_test, "y_test": y_test}
     if y_reference is not None and len(y_reference):
         arrays |= {"x_reference": x_reference, "y_reference": y_reference}
