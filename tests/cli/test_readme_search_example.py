@@ -9,22 +9,26 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from mia_defense.cli.train import build_experiment
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND = r"mia-train -m hparams_search=optuna_custom ((?:[^\n]*\\\n)*[^\n]*)"  # to its last line
 
 
-def _search_example() -> list[str]:
-    """The overrides of the README's `hparams_search=optuna_custom` command."""
-    text = README.read_text(encoding="utf-8")
-    found = re.search(r"^\.venv/bin/mia-train -m hparams_search=optuna_custom (.*?)\n```",
-                      text, flags=re.MULTILINE | re.DOTALL)  # fmt: skip
-    assert found, "the README's optuna_custom example is gone"
-    return shlex.split(found.group(1).replace("\\\n", " "))
+def _search_example(source: str) -> list[str]:
+    """The overrides of the `hparams_search=optuna_custom` command of README (or of the
+    preset's own comment, which lacked `target_epsilon=null`)."""
+    text = (ROOT / source).read_text(encoding="utf-8")
+    found = re.search(r"^(?:\.venv/bin/|#   )" + COMMAND, text, flags=re.MULTILINE)
+    assert found, f"the {source} optuna_custom example is gone"
+    return shlex.split(re.sub(r"\\\n#?", " ", found.group(1)))
 
 
-def test_the_readme_search_over_the_noise_multiplier_gives_runnable_trials(make_cfg):
-    overrides = _search_example()
+@pytest.mark.parametrize("source", ["README.md", "conf/hparams_search/optuna_custom.yaml"])
+def test_the_readme_search_over_the_noise_multiplier_gives_runnable_trials(make_cfg, source):
+    overrides = _search_example(source)
     searched = [o for o in overrides if o.startswith("+hydra.sweeper.params=")]
     assert searched and "defense.dp.noise_multiplier" in searched[0]
     # one trial: the sampler's value for the searched key beside the command's overrides
