@@ -1095,7 +1095,7 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
     models the model store holds for it and the entry's weights file, where the run was
     stopped as it took them from there (``model_store``, `ModelStore.loading`): its resume
     loads them rather than trains them (it was told its training was lost). An entry gone
-    since counts none."""
+    since, or without its manifest (written last: the entry is whole), counts none."""
     from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 
     folders = {"model": CHECKPOINTS, "undefended": UNDEFENDED_CHECKPOINTS}

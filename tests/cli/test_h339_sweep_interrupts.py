@@ -124,3 +124,14 @@ def test_a_run_refused_for_a_setting_once_trained_is_not_said_to_resume(
         (tmp_path / "checkpoints" / "model_0000.pt").touch()
     monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.run.dir", str(tmp_path))])
     assert cli._left_to_resume() is left
+
+
+def test_a_store_entry_without_its_manifest_is_not_kept(tmp_path):
+    # the manifest is written last: an entry without one was never finished, and the resume
+    # trains its models again
+    weights = tmp_path / ("0" * 64 + ".pt")
+    weights.write_text("{}")
+    payload = {"model_store": {"model": {"entry": str(weights), "models": 2}}}
+    assert cli._in_store(payload) == {}
+    weights.with_suffix(".json").write_text("{}")
+    assert cli._in_store(payload) == {"checkpoints": (2, str(weights))}
