@@ -245,17 +245,21 @@ class ModelStack:
         """What `snapshot` copies and `restore` puts back: the parameters, and the buffers
         of a model trained alone (BatchNorm's running statistics, which its training
         updates; stacked models' buffers never change)."""
-        return [*self.names, *self._own_buffers()]
+        return list(self._state())
 
-    def _own_buffers(self) -> dict[str, torch.Tensor]:
-        """The buffers of a model trained alone, by name (none for stacked models)."""
-        return {} if self.vectorised else dict(self.models[0].named_buffers())
+    def _state(self) -> dict[str, torch.Tensor]:
+        """The `state_names`' tensors, as [K, ...] views: `stacked`, with a model trained
+        alone its buffers."""
+        state = self.stacked()
+        if not self.vectorised:
+            state |= {name: b.unsqueeze(0) for name, b in self.models[0].named_buffers()}
+        return state
 
     @torch.no_grad()
     def unchanged(self, before: dict[str, torch.Tensor]) -> list[bool]:
         """Per model, whether its `state_names` named in ``before`` (copies, ``{name: [K,
         ...]}``, as `snapshot` makes) still hold those values, value for value."""
-        now = self.snapshot()
+        now = self._state()
         # (reshape: a 0-dim parameter's stacked values are [K])
         same = [(now[name] == value).reshape(len(value), -1).all(1)
                 for name, value in before.items()]  # fmt: skip
@@ -264,10 +268,7 @@ class ModelStack:
     @torch.no_grad()
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A copy of every model's `state_names`, ``{name: [K, ...]}``."""
-        saved = {name: p.detach().clone() for name, p in self.stacked().items()}
-        for name, buffer in self._own_buffers().items():
-            saved[name] = buffer.detach().clone().unsqueeze(0)
-        return saved
+        return {name: value.detach().clone() for name, value in self._state().items()}
 
     @torch.no_grad()
     def restore(self, saved: dict[str, torch.Tensor], which: torch.Tensor) -> None:
@@ -276,11 +277,8 @@ class ModelStack:
         statistics of other weights were a model that never was (early stopping's best
         epoch with the last epoch's BatchNorm statistics, a distilled student with its
         teacher's, computed on the members)."""
-        for name, value in self.stacked().items():
+        for name, value in self._state().items():
             value[which] = saved[name][which]
-        for name, buffer in self._own_buffers().items():
-            if name in saved and bool(which[0]):
-                buffer.copy_(saved[name][0])
 
     @torch.no_grad()
     def write_back(self) -> None:
