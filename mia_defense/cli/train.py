@@ -1105,7 +1105,8 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
         models, weights = (entry.get("models"), entry.get("entry")) if isinstance(
             entry, dict) else (None, None)  # fmt: skip
         if stage in folders and type(models) is int and isinstance(weights, str) \
-                and os.path.isfile(weights):  # fmt: skip
+                and os.path.isfile(weights) \
+                and os.path.isfile(os.path.splitext(weights)[0] + ".json"):  # fmt: skip
             found[folders[stage]] = (models, weights)
     return found
 
