@@ -22,12 +22,14 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError, first_line
+from mia_defense.models.alike import state_difference
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
 __all__ = [
     "ModelBuilder",
     "answers_at_random",
+    "attributes_changed",
     "beyond_float32",
     "changed_in_forward",
     "check_first_batch_logits",
@@ -522,6 +524,20 @@ def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: tor
         "initial weights (before any optimiser step), so no learning rate causes it: it "
         "passed the check on a batch of zeros, so look in its forward for what real inputs "
         "break (a log or sqrt of the features, a division by them, an overflow)"
+    )
+
+
+def attributes_changed(model: nn.Module, probe: nn.Module) -> str | None:
+    """Why stacked copies of ``model`` would not train as each alone does: ``probe``, a copy
+    run stacked, holds a plain attribute otherwise than ``model`` (a statistic of its batch
+    in ``self.scale``, a step counter), which the K stacked models set at once, and share
+    (such a model trained stacked, then stopped the run in observe with a raw RuntimeError
+    on the tensor vmap left there); ``None``: none changed."""
+    changed = state_difference(model, probe)
+    return changed and (
+        f"{type(model).__name__}'s forward changes the model itself: after a "
+        f"stacked call it {changed}, which stacked models would all share (set by all K at "
+        "once), where each model alone keeps its own"
     )
 
 

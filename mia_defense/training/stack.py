@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from mia_defense.models.build import changed_in_forward
+from mia_defense.models.build import attributes_changed, changed_in_forward
 from mia_defense.models.probes import (
     draws_outside_torch,
     keeps_state,
@@ -103,6 +103,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"torch.func cannot run {type(model).__name__} in eval mode (model.eval(), as the "
             f"engine evaluates the models): {type(err).__name__}: {err}"
         )
+    if changed := attributes_changed(model, probe):  # (probe: a copy, run stacked)
+        return changed
     if any(params.get(n) is not p for n, p in probe.named_parameters(remove_duplicate=False)):
         # a submodule registered under two names (self.b = self.a): functional_call puts
         # plain tensors back in place of its parameters, which then never train

@@ -96,3 +96,42 @@ def test_dp_refuses_a_checkpointed_model_by_name_not_with_a_raw_checkpoint_error
                     x_test=x, y_test=y, num_classes=3, config=TrainConfig(epochs=1, batch_size=8),
                     generators=[torch.Generator().manual_seed(0)], defenses=[dp],
                     vectorised=False)  # fmt: skip
+
+
+class _KeepsBatchScale(nn.Module):
+    """Keeps its last training batch's scale in a plain attribute and divides by it in eval."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+        self.scale = torch.ones(())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.scale = x.detach().abs().mean()
+            return self.fc(x)
+        return self.fc(x / self.scale)
+
+
+def test_a_forward_setting_an_attribute_trains_one_at_a_time() -> None:
+    # stacked, all K models set models[0]'s attribute to a tensor vmap left behind: it
+    # trained stacked, then the run stopped in observe with a raw RuntimeError (aten::equal)
+    model = _KeepsBatchScale()
+    assert "after a stacked call it holds another scale (in <root>)" in vmap_blocker(model, (6,))
+    leaked = copy.deepcopy(model)
+    torch.func.vmap(leaked)(torch.randn((2, 4, 6)))  # (a batched tensor left in .scale)
+    assert unlike([model, leaked]) == "models[1] holds another scale (in <root>)"
+
+
+class _AddsLayer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.act = nn.ReLU()
+        return self.act(self.fc(x))
+
+
+def test_a_forward_adding_a_layer_is_named_not_a_raw_zip_error() -> None:
+    assert "after a stacked call it has other layers" in vmap_blocker(_AddsLayer(), (6,))
