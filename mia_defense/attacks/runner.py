@@ -24,6 +24,7 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_trut
 from mia_defense.metrics.roc import (
     DEFAULT_FPRS,
     AttackMetrics,
+    more_records_advice,
     pooled_only_fprs,
     roc_metrics,
     unresolved_fprs,
@@ -178,7 +179,8 @@ def run_attacks(
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
     _warn_unresolved_fprs(int((~truth[:, keep]).sum()), config.fprs,
-                          records=int((~truth[:, keep]).any(axis=0).sum()))
+                          records=int((~truth[:, keep]).any(axis=0).sum()),
+                          population=int(keep.sum()))
     _warn_one_class(truth[:, keep], targets)
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are
@@ -420,11 +422,12 @@ def _needed(fpr: float) -> str:
 
 
 def _warn_unresolved_fprs(
-    nonmember_scores: int, fprs: Sequence[float], *, records: int | None = None
+    nonmember_scores: int, fprs: Sequence[float], *, records: int | None = None,
+    population: int | None = None,
 ) -> None:
     """Say which FPRs the non-member scores do not resolve (`unresolved_fprs`), and which
     they resolve only pooled over the targets, the ``records`` they are of (distinct) being
-    fewer than 1 / FPR (`pooled_only_fprs`)."""
+    fewer than 1 / FPR (`pooled_only_fprs`; ``population``: the records judged)."""
     pooled = pooled_only_fprs(records, nonmember_scores, fprs) if nonmember_scores and (
         records is not None) else []  # fmt: skip
     if pooled:
@@ -432,10 +435,9 @@ def _warn_unresolved_fprs(
             "the attacks' %d non-member scores are of %d distinct records, fewer than 1/FPR "
             "for %s FPR: the scores pool each record over the targets, and one record's scores "
             "can make up the whole FPR, so the TPR there rests on these few records (its "
-            "interval, which resamples records, holds that spread); raise "
-            "plan.population_size to at least %s records (attack.num_targets adds scores of "
-            "the same records)", nonmember_scores, records,
-            ", ".join(f"{f * 100:g}%" for f in pooled), _needed(min(pooled)),
+            "interval, which resamples records, holds that spread); %s", nonmember_scores,
+            records, ", ".join(f"{f * 100:g}%" for f in pooled),
+            more_records_advice(records, population, min(pooled)),
         )
     unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
     if unresolved:  # (no non-member at all: the metrics are NaN, said elsewhere)

@@ -15,8 +15,8 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
-    "pooled_only_fprs", "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers",
-    "tpr_at_fpr", "unresolved_fprs",
+    "more_records_advice", "pooled_only_fprs", "read_far_below", "roc_metrics", "tied_fprs",
+    "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -165,6 +165,20 @@ def pooled_only_fprs(
     that spread, the point figure does not."""
     unresolved = unresolved_fprs(nonmember_scores, fprs)
     return sorted(f for f in fprs if nonmember_records * f < 1 and f not in unresolved)
+
+
+def more_records_advice(nonmember_records: int, population: int | None, fpr: float) -> str:
+    """What backs ``fpr`` with enough distinct non-member records (`pooled_only_fprs`): a
+    larger population, or, where the ``population`` (canaries aside) holds enough, more
+    targets: the records a member of every target (attack.num_targets below
+    plan.num_models) give no non-member score (4 targets of digits' 1,000: 962 records)."""
+    needed = math.ceil(1 / fpr)
+    if population is not None and nonmember_records < needed <= population:
+        return (f"raise attack.num_targets: {population - nonmember_records} of the "
+                f"{population} records train every target, so none of their scores is a "
+                "non-member's")  # fmt: skip
+    return (f"raise plan.population_size to at least {needed} records (more targets add "
+            "scores of the same records)")  # fmt: skip
 
 
 def tied_fprs(top_ties: int, nonmember_scores: int, fprs: Sequence[float]) -> list[float]:

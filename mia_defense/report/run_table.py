@@ -15,6 +15,7 @@ from mia_defense.metrics.roc import (
     fpr_key,
     fpr_percent,
     fpr_read_key,
+    more_records_advice,
     pooled_only_fprs,
     read_far_below,
     tied_fprs,
@@ -330,11 +331,12 @@ def _pooled_lines(result: RunResult, fprs: list[float]) -> list[str]:
     if not pooled:
         return []
     shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in pooled)
+    population = None if result.judged is None else int(result.judged.sum())
     return [
         f"NOTE: the {count} non-member scores are of {records} distinct records, fewer than "
         f"1/FPR for {shown}: one record's scores over the targets can make up the whole FPR, "
-        "so there the TPR rests on these few records (read its interval); raise "
-        "plan.population_size"
+        "so there the TPR rests on these few records (read its interval); "
+        + more_records_advice(records, population, min(pooled))
     ]
 
 

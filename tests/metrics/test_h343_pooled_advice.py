@@ -1,0 +1,33 @@
+"""README's `mia-attack RUN attack.num_targets=4` on the default run (1,000 records) warned
+and noted 'raise plan.population_size': 4 targets of 16 models leave 38 records a member of
+every target, so the 1,958 non-member scores were of 962 records, though the population
+holds 1,000. The advice names attack.num_targets there, plan.population_size where the
+population itself is too small."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from mia_defense.attacks.runner import _warn_unresolved_fprs
+from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.report.run_table import _pooled_lines
+
+
+@pytest.mark.parametrize(("scores", "records", "population", "advice"), [
+    (1958, 962, 1000, "raise attack.num_targets: 38 of the 1000 records train every target"),
+    (4000, 500, 500, "raise plan.population_size to at least 1000 records"),
+])  # fmt: skip
+def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, population,
+                                                       advice):
+    with caplog.at_level(logging.WARNING):
+        _warn_unresolved_fprs(scores, [0.1, 0.001], records=records, population=population)
+    assert advice in caplog.text
+    result = RunResult(utility={}, attacks={}, strongest_attack=None, defense={}, privacy={},
+                       wall_seconds=0.0, nonmember_scores=scores, nonmember_records=records,
+                       judged=np.arange(population + 7) < population)  # (7 canaries)
+    [note] = _pooled_lines(result, [0.1, 0.001])
+    assert note.startswith(f"NOTE: the {scores} non-member scores are of {records} distinct")
+    assert advice in note
