@@ -31,3 +31,16 @@ def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, 
     [note] = _pooled_lines(result, [0.1, 0.001])
     assert note.startswith(f"NOTE: the {scores} non-member scores are of {records} distinct")
     assert advice in note
+
+
+@pytest.mark.parametrize(("targets", "said"), [
+    (4, "rerun it with more attack.num_targets (its 4 targets of 16 models leave records a "
+        "member of every target) or a larger plan.population_size"),
+    (None, "rerun it with a larger plan.population_size"),
+])  # fmt: skip
+def test_mia_reports_caveat_names_the_targets_too(targets, said):
+    from mia_defense.report.checks.notes import resolution_note
+
+    payload = {"nonmember_scores": 1958, "nonmember_records": 962, "num_models": 16,
+               "population_size": 1000, "config": {"attack": {"num_targets": targets}}}
+    assert said in resolution_note(payload, leakage="max_attack.tpr@0.1%fpr")

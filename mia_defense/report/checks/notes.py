@@ -85,13 +85,20 @@ def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -
         return None
     if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    targets = attack.get("num_targets") if isinstance(attack, Mapping) else None
+    models = payload.get("num_models")
+    fewer = (f"more attack.num_targets (its {targets} targets of {models} models leave records "
+             "a member of every target) or ") if _counts(targets, models) and (
+        targets < models) else ""  # fmt: skip
     return (
         f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
         f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
         "record over the targets, and one record's scores (not independent draws) can make up "
         f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
-        "on fresh ones (its interval, which resamples records, holds that spread); rerun it "
-        "with a larger plan.population_size to compare it at that FPR"
+        f"on fresh ones (its interval, which resamples records, holds that spread); rerun it "
+        f"with {fewer}a larger plan.population_size to compare it at that FPR"
     )
 
 
