@@ -182,10 +182,18 @@ def refuse_updated_buffers(
             "at their size (the constructor may take input_shape from the dataset: "
             "nn.Linear(math.prod(input_shape), ...))"
         )
-    found = changed_in_forward(model, input_shape)
+    found = changed_in_forward(model, input_shape, kinds=("parameter", "buffer", "attribute"))
     if found is None:
         return
     what, name = found
+    if what == "attribute":  # (self.scale = x.abs().mean(): trained and released outside ε)
+        raise UnsupportedModelError(
+            f"{key}: {type(model).__name__}'s forward changes the model itself while training "
+            f"(after one pass it {name}): a value kept from a pass, which DP-SGD neither "
+            "clips nor noises and its checks cannot tell from a statistic of the members "
+            "kept outside ε; keep nothing from a pass in the model (only DP-SGD's noisy steps "
+            "may change it), or train without defense=dp"
+        )
     raise UnsupportedModelError(
         f"{key}: {type(model).__name__} updates its {what} {name!r} while training: a "
         "statistic of the members' data kept without clipping or noise, outside DP-SGD's "

@@ -87,11 +87,13 @@ def _same_hook(x: object, y: object, a: nn.Module, b: nn.Module) -> bool:
     return _equal(x, y)
 
 
-def state_difference(a: nn.Module, b: nn.Module) -> str | None:
+def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str | None:
     """Which plain attribute ``b`` holds otherwise than ``a``, of the kinds a forward reads
     as state: numbers (numpy's too), strings, tensors not registered as buffers, torch
     generators, numpy arrays, and lists, tuples, sets and mappings of them (a step count,
-    a temperature as np.float32, a list or an array); ``None``: the same."""
+    a temperature as np.float32, a list or an array); ``None``: the same. ``copies``: ``b``
+    is a copy of ``a`` (run since), so each holding its own weights or layers again (nn.LSTM's
+    flat weights, Opacus' DPLSTM cells) is alike."""
     if [name for name, _ in a.named_modules()] != [name for name, _ in b.named_modules()]:
         return "has other layers"  # (a layer a forward pass added: nothing to compare)
     for (name, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
@@ -100,12 +102,15 @@ def state_difference(a: nn.Module, b: nn.Module) -> str | None:
         theirs = {k: v for k, v in vars(mb).items()
                   if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
         if mine.keys() != theirs.keys():
-            return f"holds other attributes (in {_where(name)})"
+            other = ", ".join(sorted(mine.keys() ^ theirs.keys()))
+            return f"holds other attributes ({other}, in {_where(name)})"
         for key, value in mine.items():
             if _same_value(value, theirs[key]):
                 continue
             own = _own_members(value, ma)
             if own and own == _own_members(theirs[key], mb):
+                if copies:
+                    continue
                 return (f"holds another {key} (in {_where(name)}: its own {own} again, in a "
                         f"plain {type(value).__name__}, as {_KEEPS_AGAIN[own]})")
             return f"holds another {key} (in {_where(name)})"

@@ -533,7 +533,7 @@ def attributes_changed(model: nn.Module, probe: nn.Module) -> str | None:
     in ``self.scale``, a step counter), which the K stacked models set at once, and share
     (such a model trained stacked, then stopped the run in observe with a raw RuntimeError
     on the tensor vmap left there); ``None``: none changed."""
-    changed = state_difference(model, probe)
+    changed = state_difference(model, probe, copies=True)
     return changed and (
         f"{type(model).__name__}'s forward changes the model itself: after a "
         f"stacked call it {changed}, which stacked models would all share (set by all K at "
@@ -547,7 +547,9 @@ def changed_in_forward(
     """``(kind, name)`` of the first of ``model``'s tensors of ``kinds`` (``"parameter"``,
     ``"buffer"``) that a training-mode forward of a copy of it on zeros changes in place or
     replaces; ``None``: none does, or the model cannot run on zeros (its training names
-    why). Version counters catch an in-place update that leaves the value as it was.
+    why). Version counters catch an in-place update that leaves the value as it was. Kind
+    ``"attribute"``: a plain attribute the forward set, ``("attribute", how)`` with
+    `mia_defense.models.alike.state_difference`'s ``how`` (``"holds another scale ..."``).
     Read by the stacked engine (a buffer stacked models would not keep) and by DP-SGD (a
     statistic of the members outside its accounting)."""
     probe = copy.deepcopy(model).train()
@@ -571,4 +573,6 @@ def changed_in_forward(
         now = after.get(where)
         if now is not tensor or now._version != version:
             return where
+    if "attribute" in kinds and (changed := state_difference(model, probe, copies=True)):
+        return "attribute", changed
     return None

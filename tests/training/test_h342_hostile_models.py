@@ -10,9 +10,10 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from mia_defense.defenses.dp import DPSGD, refuse_batch_mixing
+from mia_defense.defenses.dp import DPSGD, refuse_batch_mixing, refuse_updated_buffers
 from mia_defense.errors import UnsupportedModelError
 from mia_defense.models.alike import unlike
+from mia_defense.models.build import changed_in_forward
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.stack import vmap_blocker
@@ -135,3 +136,32 @@ class _AddsLayer(nn.Module):
 
 def test_a_forward_adding_a_layer_is_named_not_a_raw_zip_error() -> None:
     assert "after a stacked call it has other layers" in vmap_blocker(_AddsLayer(), (6,))
+
+
+class _CachesOutput(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc, self.last = nn.Linear(6, 3), None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.last = self.fc(x).detach()
+        return self.fc(x)
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (_KeepsBatchScale, "holds another scale (in <root>)"),
+    (_CachesOutput, "holds other attributes (last, in <root>)"),
+])  # fmt: skip
+def test_dp_refuses_a_forward_that_keeps_a_value_in_the_model(make, said) -> None:
+    # trained under DP-SGD (either engine), _KeepsBatchScale released outputs divided by its
+    # last batch's mean, kept outside clipping and noise; ε reported valid
+    with pytest.raises(UnsupportedModelError, match="forward changes the model itself") as err:
+        refuse_updated_buffers(make(), (6,))
+    assert said in str(err.value)
+
+
+def test_a_layer_holding_its_own_weights_again_is_no_change_of_state() -> None:
+    # nn.LSTM keeps its weights again in a list (Opacus' DPLSTM its cells: the layer
+    # defense.dp.auto_fix puts in): a copy run once holds its own, which is no change
+    model = nn.Sequential(nn.LSTM(6, 4, batch_first=True))
+    assert changed_in_forward(model, (2, 6), kinds=("parameter", "buffer", "attribute")) is None
