@@ -238,10 +238,11 @@ class ModelStore:
         root: the store's directory (created on first use).
         stages: per seed stream trained through `train_once`: its key, the models it
             holds and whether they were reused; results.json's ``training.store``.
-        loading: per seed stream whose entry the store holds, from when its lock is taken:
-            the entry's weights file and its models, which an interrupted run's resume
-            loads rather than trains (its results.json's ``model_store``: a run stopped
-            before their checkpoints were written was told its training was lost).
+        loading: per seed stream whose entry the store holds or another run trains (the
+            lock's holder, ``waiting_for``, while this run waits for it): the entry's
+            weights file and its models, which an interrupted run's resume loads rather
+            than trains (its results.json's ``model_store``: a run stopped before their
+            checkpoints were written, or as it waited, was told its training was lost).
     """
 
     root: Path
@@ -291,10 +292,9 @@ class ModelStore:
                         "again in a new process to use the store", self.root, what,
                         ", ".join(changed))  # fmt: skip
             return train()
-        with self._locked(digest, what=what):
-            if self._manifest(digest).is_file():  # (written last: the entry is whole)
-                self.loading[stage] = {"entry": str(self._weights(digest)),
-                                       "models": num_models}  # fmt: skip
+        # (until read: a run stopped from here on is told its resume loads a whole entry)
+        self.loading[stage] = {"entry": str(self._weights(digest)), "models": num_models}
+        with self._locked(digest, what=what, waiting=self.loading[stage]):
             models = self._read(digest, num_models=num_models, fits=fits)
             if models is None:  # (refused: trained again)
                 self.loading.pop(stage, None)
@@ -340,10 +340,13 @@ class ModelStore:
         return self.root / f"{digest}.json"
 
     @contextmanager
-    def _locked(self, digest: str, *, what: str) -> Iterator[None]:
+    def _locked(
+        self, digest: str, *, what: str, waiting: dict[str, Any] | None = None
+    ) -> Iterator[None]:
         """Hold the key's exclusive lock (released on exit, or when the process dies). In a
         store this user may read but not write (`_read_only_lock`), the lock is held when
-        there is one, and nothing is held when there is none."""
+        there is one, and nothing is held when there is none. While another run holds it,
+        ``waiting`` says which (``waiting_for``: its holder line)."""
         path = self.root / f"{digest}.lock"
         writable = True
         try:
@@ -372,7 +375,11 @@ class ModelStore:
             except BlockingIOError:
                 holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
+                if waiting is not None:
+                    waiting["waiting_for"] = holder
                 fcntl.flock(fd, fcntl.LOCK_EX)
+                if waiting is not None:
+                    del waiting["waiting_for"]
             except OSError as exc:
                 locked = False  # no locks on this file system (the store is a cache:
                 # on without one), or none for a lock opened to read only (NFS wants more)

@@ -1111,6 +1111,17 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
     return found
 
 
+def _waited_for(payload: dict) -> str | None:
+    """The holder line of the model store's lock an interrupted run (its results.json,
+    ``payload``) was waiting for (``model_store``'s ``waiting_for``, `ModelStore.loading`):
+    another run trained its models, this one nothing; ``None`` where it was not waiting."""
+    loading = payload.get("model_store")
+    for entry in loading.values() if isinstance(loading, dict) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("waiting_for"), str):
+            return entry["waiting_for"]
+    return None
+
+
 def _models_kept(points: list[tuple[Path, str]]) -> str:
     """What the runs of ``points`` that failed after they began keep on disk, counted
     (`_saved_models`): "the models they saved are kept" was said of runs that saved none."""
@@ -1148,6 +1159,11 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
         log.warning("kept: %s saved in %s, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"), where, part)
+    elif holder := _waited_for(payload):  # (it trained nothing: another run held the lock)
+        log.warning("kept: no trained model yet (none was saved in %s/); lost: nothing trained "
+                    "here: the run waited for %s, which trains the same models into the model "
+                    "store: the resume loads them if that run stored them, else trains them",
+                    shell_path(run_dir / CHECKPOINTS), holder)  # fmt: skip
     else:
         log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
                     "progress, which the run starts anew when it resumes",

@@ -135,3 +135,34 @@ def test_a_store_entry_without_its_manifest_is_not_kept(tmp_path):
     assert cli._in_store(payload) == {}
     weights.with_suffix(".json").write_text("{}")
     assert cli._in_store(payload) == {"checkpoints": (2, str(weights))}
+
+
+def test_a_run_stopped_as_it_waits_for_another_to_store_its_models_says_so(
+    tmp_path, monkeypatch, caplog
+):
+    # two runs of one config sharing cache_dir: Ctrl-C to the second as it waited for the
+    # first's lock said 'lost: the training in progress, which the run starts anew', where it
+    # trained nothing and its resume loads the first's models once stored
+    import fcntl
+    import logging
+    from types import SimpleNamespace
+
+    import mia_defense.store as store
+
+    def flock(fd, operation):
+        raise BlockingIOError if operation & fcntl.LOCK_NB else KeyboardInterrupt
+
+    monkeypatch.setattr(store, "fcntl", SimpleNamespace(
+        flock=flock, LOCK_EX=fcntl.LOCK_EX, LOCK_NB=fcntl.LOCK_NB))
+    models = store.ModelStore(tmp_path / "store")
+    with pytest.raises(KeyboardInterrupt):
+        models.train_once(("0" * 64, {}), lambda: None, checkpoint_dir=tmp_path / "c",
+                          fingerprint=None, num_models=2, stage="model")
+    assert models.loading["model"]["waiting_for"] == "another run"
+    _run(tmp_path / "run", "interrupted")
+    payload = json.loads((tmp_path / "run" / "results.json").read_text())
+    (tmp_path / "run" / "results.json").write_text(
+        json.dumps({**payload, "model_store": models.loading}))
+    with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
+        cli._say_what_the_run_kept(tmp_path / "run")
+    assert "lost: nothing trained here: the run waited for another run, which" in caplog.text
