@@ -256,7 +256,11 @@ def check_model_output(
             "not its head)"
         )
     if not any(p.requires_grad for p in model.parameters()):
-        raise UnsupportedModelError(f"model._target_={name} has no trainable parameters")
+        raise UnsupportedModelError(  # (a layer made in forward was refused so, no fix said)
+            f"model._target_={name} has no trainable parameters when built: training would "
+            "change nothing; create the layers it learns in __init__ (nn.Linear at its size, "
+            "or torch.nn.LazyLinear and its kin), not in forward"
+        )
     meta = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
     if meta:  # no values to train or to load a checkpoint into
         raise UnsupportedModelError(

@@ -35,7 +35,8 @@ def test_a_model_frozen_throughout_is_refused_naming_its_parameters_and_the_fix(
 def test_a_model_without_parameters_keeps_its_refusal() -> None:
     with pytest.raises(UnsupportedModelError) as caught:
         check_model_output(nn.Flatten(), input_shape=(8,), num_classes=8, name="m")
-    assert str(caught.value) == "model._target_=m has no trainable parameters"
+    assert str(caught.value).startswith("model._target_=m has no trainable parameters")
+    assert "create the layers it learns in __init__" in str(caught.value)  # (h342: the fix)
 
 
 def test_a_partly_frozen_model_passes() -> None:
