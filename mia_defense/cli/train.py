@@ -479,19 +479,23 @@ def _search_without_result(config: DictConfig) -> str | None:
                 "refused, failed, diverged or gave an objective value the sweeper cannot "
                 "take, as logged above): the search has no result (its Pareto front is empty)")
     if _searched_without_verdict(config, valued_folders()):
-        return ("no trial of this search has a privacy verdict (each is at chance, its "
-                "training blew up or its attack scores are inverted, as logged above): the "
-                "sweeper got the worst leakage for each, so the best trial it names holds no "
-                "result; widen the search space toward models that learn the task")
+        return ("no trial of this search gave its sweeper a measured figure (each is at "
+                "chance, its training blew up or its attack scores are inverted, as logged "
+                "above): each gave a stand-in, for want of a privacy verdict the worst for the "
+                "sweeper's direction (the most leaking where it minimises, the least where it "
+                "maximises) and for inverted scores the most leaking there is (1, infinity) "
+                "either way, so the best trial it names holds no result; widen the search "
+                "space toward models that learn the task")
     return None
 
 
 def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
     """Whether ``config`` is an Optuna search each of whose trials that gave values
-    (``folders``, one at least) gave the worst leakage in place of a figure for want of a
-    privacy verdict (`mia_defense.report.objectives.objectives`): its sweeper still named a
-    best trial ('Best value: 1' or 'inf'; 0 or '-inf' maximised; or a Pareto front of such
-    trials)."""
+    (``folders``, one at least) gave a stand-in in place of a figure
+    (`mia_defense.report.objectives.objectives`: the worst for the sweeper's direction for
+    want of a privacy verdict, the most leaking for inverted scores): its sweeper still named
+    a best trial ('Best value: 1' or 'inf'; 0 or '-inf' maximised without a verdict; or a
+    Pareto front of such trials)."""
     from mia_defense.report.objectives import objective, objectives
     from mia_defense.tracking import read_json
 
