@@ -10,7 +10,7 @@ import numpy as np
 
 from mia_defense.constraints import as_integer, shown
 from mia_defense.data.dataset import Dataset
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, counted
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
@@ -265,9 +265,10 @@ def make_plan(
     if copied and given["test_size"] is None and copied < len(rest):
         test_size = len(rest) - copied
         if say:
-            log.info("plan: %d rows that copy a population record exactly are left out of "
-                     "the test set (plan.test_size null), which holds the %d others", copied,
-                     test_size)  # fmt: skip
+            log.info("plan: %s that %s a population record exactly %s left out of the test "
+                     "set (plan.test_size null), which holds the %d others",
+                     counted(copied, "row"), "copies" if copied == 1 else "copy",
+                     "is" if copied == 1 else "are", test_size)  # fmt: skip
     test_idx = np.sort(rest[:test_size])
     reference_idx = np.sort(reference)
     masks = balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))

@@ -103,3 +103,19 @@ def test_the_test_set_takes_no_copy_of_a_population_record_while_others_are_left
                    name="same")
     assert len(make_plan(same, num_models=2, population_size=2, test_size=None,
                          seed=0).test_idx) == 2  # only copies are left: they stay
+
+
+def test_one_copy_left_out_of_the_test_set_is_said_in_the_singular(caplog):
+    # "plan: 1 rows that copy a population record exactly are left out ..."
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    data = Dataset(x=np.concatenate([x, x[:1]]), y=np.arange(41) % 2, num_classes=2, name="one")
+    for seed in range(50):  # a seed whose population holds row 0, so that its copy is left
+        plan = make_plan(data, num_models=2, population_size=20, test_size=None, seed=seed,
+                         say=False)
+        if 0 in plan.population_idx and 40 not in plan.population_idx:
+            break
+    caplog.set_level("INFO", logger="mia_defense.plan")
+    make_plan(data, num_models=2, population_size=20, test_size=None, seed=seed)
+    assert "plan: 1 row that copies a population record exactly is left out of the test set" \
+        in caplog.text  # fmt: skip
