@@ -431,7 +431,16 @@ class SweepSummary(Callback):
                       "the folder names leave the changed key out; running the same command "
                       "again refuses them again: put the earlier settings back, or give this "
                       "sweep a new hydra.sweep.dir)")
-        if failed:
+        # (nothing there to resume: the same command fails them again, and a fixed setting
+        # the folder names leave out is refused there as another config's run)
+        on_a_setting = [point for point in failed if _failed_on_a_setting(Path(point[0]))]
+        if on_a_setting:
+            print_points(f"{len(on_a_setting)} run(s) of this sweep failed on a setting "
+                         "(results.json says failed, with no trained model saved; the same "
+                         "command fails them again): run with the setting fixed in a new "
+                         "hydra.sweep.dir, or delete those runs' folders and run with it "
+                         "fixed", on_a_setting)  # fmt: skip
+        if failed := [point for point in failed if point not in on_a_setting]:
             print_points(f"{len(failed)} run(s) of this sweep failed after they began "
                          f"(results.json says failed; {_models_kept(failed)}: fix the cause, "
                          "such as a full disk, and run the same command again to resume "
@@ -1256,28 +1265,28 @@ def _left_to_resume() -> bool:
     """Whether the directory named from the clock (`_CLOCK_NAMED`) holds a run that stopped
     on an error after it began (results.json ``failed``: a full disk) or that a killed job
     left ``running``, which "run the same command again" was said to resume. A run refused
-    for a setting once it trained (`_failed_on_a_setting`) is none: after 'raise the learning
+    for a setting once it trained (`failed_on_a_setting`) is none: after 'raise the learning
     rate (train.lr)' came 'to resume this run, add hydra.run.dir=...', where the same
     settings fail again and another train.lr is refused there as another config's run."""
     from mia_defense.files import run_files
+    from mia_defense.tracking.run_dir import failed_on_a_setting
 
     if not _CLOCK_NAMED:
         return False
     root = Path(_CLOCK_NAMED[0][1])
     for path in run_files(root):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
         found = _saved_models(path.parent, _STOPPED)
-        if found is not None and not _failed_on_a_setting(*found):
+        if found is not None and not failed_on_a_setting(path.parent, found[0]):
             return True
     return False
 
 
-def _failed_on_a_setting(payload: dict, counts: list[int]) -> bool:
-    """Whether a run's results.json (``payload``) says it failed on a setting (a ConfigError
-    or UnsupportedModelError once it began: training that changed no weight) with no model
-    saved (``counts``, `_saved_models`): nothing to resume, and the same settings fail again."""
-    failed = payload.get("failed")
-    return (payload.get("status") == "failed" and not sum(counts) and isinstance(failed, dict)
-            and failed.get("error") in (ConfigError.__name__, UnsupportedModelError.__name__))
+def _failed_on_a_setting(run_dir: Path) -> bool:
+    """`failed_on_a_setting` of the run in ``run_dir``: nothing there to resume."""
+    from mia_defense.tracking.run_dir import failed_on_a_setting
+
+    found = _saved_models(run_dir, ("failed",))
+    return found is not None and failed_on_a_setting(run_dir, found[0])
 
 
 def _say_where_to_resume() -> None:

@@ -325,7 +325,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         return None
     payload, reason = _read_results(path)
     if reason is None:
-        reason = _killed_problem(run_dir, payload) or payload_problem(payload)
+        reason = _killed_problem(run_dir, payload) or payload_problem(payload, run_dir=run_dir)
     scores = None
     if reason is None:
         strongest, attack = strongest_attack(payload)

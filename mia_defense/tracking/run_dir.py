@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.code_digest import code_digest
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 from mia_defense.files import (
     RUN_FOLDER_SETTING,
     held_folder,
@@ -56,6 +56,7 @@ __all__ = [
     "attack_record",
     "claim_run_dir",
     "config_differences",
+    "failed_on_a_setting",
     "finished_run",
     "killed_writer",
     "mark_killed_runs",
@@ -178,9 +179,7 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     before, after = _flatten(old), _flatten(new)
     changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")
                and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))]
-    if not changed or not any(
-        any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS
-    ):
+    if not changed or not _holds_models(run_dir):
         return ""
     shown = "; ".join(f"{k}: {json.dumps(before.get(k))} -> {json.dumps(after.get(k))}"
                       for k in changed)  # fmt: skip
@@ -192,6 +191,23 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
         f"Resume with {again}, or run in a new directory (hydra.run.dir=... or a new "
         "hydra.sweep.dir)"
     )
+
+
+def _holds_models(run_dir: Path) -> bool:
+    """Whether a checkpoint folder (`DIGESTED_FOLDERS`) of ``run_dir`` holds a saved model."""
+    return any(any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS)
+
+
+def failed_on_a_setting(run_dir: Path, payload: Mapping[str, Any]) -> bool:
+    """Whether the run in ``run_dir`` (its results.json, ``payload``) failed on a setting (a
+    ConfigError or UnsupportedModelError once it began: training that changed no weight)
+    with no model saved: nothing there to resume. The same settings fail again, and another
+    setting is refused there as another config's run: fix it in a new directory, or delete
+    that one. Asked by mia-train's resume lines and mia-report's advice alike."""
+    failed = payload.get("failed")
+    return (payload.get("status") == "failed" and isinstance(failed, Mapping)
+            and failed.get("error") in (ConfigError.__name__, UnsupportedModelError.__name__)
+            and not _holds_models(run_dir))  # fmt: skip
 
 
 # What flock raises where the file system gives no locks (NFS without its lock daemon, some

@@ -4,6 +4,7 @@ version, sections and every figure, by the checks of the modules beside this one
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mia_defense.report.checks._values import _show, _type_name, count_too_large
@@ -76,21 +77,30 @@ _STATUS_ADVICE = {
     "failed": "failed with an error, not ranked: fix its cause, then run its command again "
     "with the same directory to resume it",
 }
+# A failed run with nothing there to resume (`failed_on_a_setting`): the same settings fail
+# again, and fixed ones are refused in its directory as another config's run.
+_SETTING_ADVICE = ("failed on a setting, not ranked: nothing in it to resume; run its command "
+                   "with the setting fixed in a new directory, or delete this one first")
 
 
-def payload_problem(payload: Mapping[str, Any]) -> str | None:
+def payload_problem(payload: Mapping[str, Any], *, run_dir: Path | None = None) -> str | None:
     """Why the report cannot read a parsed results.json, or ``None`` when it can.
 
     Checked: ``status`` is ``complete`` (or ``diverged``, which `rank_problem` then names);
     ``schema_version`` is this mia-defense's `SCHEMA_VERSION`; a complete run has
     ``utility``, ``attacks`` and ``defense`` objects, every figure the report reads is a finite
     number (null where JSON stores a NaN) and every fraction lies in [0, 1]. The text says
-    what is wrong and what to do, without the file's path.
+    what is wrong and what to do, without the file's path; ``run_dir``, the run's folder,
+    tells a failed run with nothing to resume (`failed_on_a_setting`) from one to resume.
     """
+    from mia_defense.tracking.run_dir import failed_on_a_setting
+
     status = payload.get("status")
     if status not in ("complete", "diverged"):
         # (a status that is a list or an object is no key of the advice: unhashable)
         advice = _STATUS_ADVICE.get(status, _PARTIAL) if isinstance(status, str) else _PARTIAL
+        if run_dir is not None and failed_on_a_setting(run_dir, payload):
+            advice = _SETTING_ADVICE
         return f"status is {_show(status)}, not 'complete' ({advice}){_failure(payload)}"
     version = payload.get("schema_version")
     if "schema_version" not in payload:
