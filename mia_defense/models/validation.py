@@ -152,8 +152,19 @@ def check_dp_compatible(model: nn.Module) -> list[str]:
     """
     validators = _opacus_validators(model)
     problems: list[str] = []
+    scripted: list[str] = []
     for name, module in model.named_modules():
         label = f"{name or '<root>'} ({type(module).__name__})"
+        if isinstance(module, torch.jit.ScriptModule):  # (both engines' DP-SGD stopped in
+            # a raw "register_forward_hook is not supported on ScriptModules")
+            if not any(name == s or name.startswith(f"{s}.") for s in scripted):
+                scripted.append(name)
+                problems.append(
+                    f"{label}: a TorchScript module (torch.jit.script or trace) takes no "
+                    "forward hooks, which DP-SGD's per-sample gradients and checks put on the "
+                    "layers; train the plain nn.Module (script it after training)"
+                )
+            continue
         trainable = any(p.requires_grad for p in module.parameters(recurse=False))
         validator = validators.get(type(module))
         found = [str(e) for e in validator(module)] if trainable and validator else []

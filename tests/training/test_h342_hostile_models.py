@@ -165,3 +165,14 @@ def test_a_layer_holding_its_own_weights_again_is_no_change_of_state() -> None:
     # defense.dp.auto_fix puts in): a copy run once holds its own, which is no change
     model = nn.Sequential(nn.LSTM(6, 4, batch_first=True))
     assert changed_in_forward(model, (2, 6), kinds=("parameter", "buffer", "attribute")) is None
+
+
+def test_dp_lists_a_torchscript_layer_once_with_the_fix() -> None:
+    # both engines' DP-SGD stopped in a raw RuntimeError (register_forward_hook is not
+    # supported on ScriptModules), from the checks before training
+    from mia_defense.models import check_dp_compatible
+
+    scripted = torch.jit.script(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)))
+    problems = check_dp_compatible(nn.Sequential(nn.Linear(6, 6), scripted))
+    assert len(problems) == 1 and problems[0].startswith("1 (RecursiveScriptModule): a TorchScript")
+    assert "train the plain nn.Module" in problems[0]
