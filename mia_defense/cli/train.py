@@ -1250,9 +1250,18 @@ def _say_what_the_sweep_kept() -> None:
         kept += (f" and {counted(models, 'trained model')} saved by {counted(len(saving), 'run')}"
                  f" stopped part way (reused then{stored_part}){remark}")
         lost.append("the work in progress since each one's last saved model")
-    if unsaved := len(stopped) - len(saving):
+    # (a point that waited on another's model store lock trained nothing: bdf090c9)
+    waiting = [holder for payload, counts in stopped if not sum(counts)
+               and (holder := _waited_for(payload))]  # fmt: skip
+    if unsaved := len(stopped) - len(saving) - len(waiting):
         lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
                     "trained model saved yet")
+    if waiting:
+        one = len(waited := list(dict.fromkeys(waiting))) == 1
+        going = (f"; nothing trained by {counted(len(waiting), 'run')} that waited for "
+                 f"{', '.join(waited)}, which {'trains' if one else 'train'} the same models "
+                 f"into the model store: the resume loads them if {'it' if one else 'they'} "
+                 f"stored them, else trains them{going}")  # fmt: skip
     if not lost:  # (stopped between runs, or as the sweep's end was said)
         print(f"kept: {kept}; lost: no trained model (none was in training){going}",
               file=sys.stderr)
