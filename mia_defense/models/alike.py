@@ -97,10 +97,7 @@ def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str
     if [name for name, _ in a.named_modules()] != [name for name, _ in b.named_modules()]:
         return "has other layers"  # (a layer a forward pass added: nothing to compare)
     for (name, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
-        mine = {k: v for k, v in vars(ma).items()
-                if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
-        theirs = {k: v for k, v in vars(mb).items()
-                  if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
+        mine, theirs = _plain_state(ma), _plain_state(mb)
         if mine.keys() != theirs.keys():
             other = ", ".join(sorted(mine.keys() ^ theirs.keys()))
             return f"holds other attributes ({other}, in {_where(name)})"
@@ -115,6 +112,14 @@ def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str
                         f"plain {type(value).__name__}, as {_KEEPS_AGAIN[own]})")
             return f"holds another {key} (in {_where(name)})"
     return None
+
+
+def _plain_state(module: nn.Module) -> dict[str, object]:
+    """``module``'s plain attributes of the kinds `state_difference` compares; torch.compile's
+    own (``_torchdynamo_wrapper_id``, set at the first call: a compiled layer was refused
+    under DP-SGD as keeping a value from its pass) left out."""
+    return {k: v for k, v in vars(module).items() if k not in _MODULE_INTERNALS
+            and not k.startswith("_torchdynamo") and isinstance(v, _PLAIN)}  # fmt: skip
 
 
 # Who keeps a module's own weights or layers again in a plain attribute (`_own_members`).

@@ -176,3 +176,11 @@ def test_dp_lists_a_torchscript_layer_once_with_the_fix() -> None:
     problems = check_dp_compatible(nn.Sequential(nn.Linear(6, 6), scripted))
     assert len(problems) == 1 and problems[0].startswith("1 (RecursiveScriptModule): a TorchScript")
     assert "train the plain nn.Module" in problems[0]
+
+
+@pytest.mark.slow  # (torch.compile's first call: about 2 s)
+def test_a_compiled_layer_keeps_no_value_of_its_pass() -> None:
+    # torch.compile sets _torchdynamo_wrapper_id on the layer at its first call: refused
+    # under DP-SGD as 'holds other attributes (_torchdynamo_wrapper_id, in fc)'
+    model = nn.Sequential(torch.compile(nn.Linear(6, 3), backend="eager"))
+    assert changed_in_forward(model, (6,), kinds=("parameter", "buffer", "attribute")) is None
