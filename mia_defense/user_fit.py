@@ -203,7 +203,7 @@ def train_with_user_fit(
         check_data_unchanged(data, versions, model)  # (its batches are views of the test set)
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
-        check_trained(model, history, index=k, stage=stage)
+        check_trained({k: (model, history)}, stage=stage, num=len(masks))
         _refuse_untrained(model, k, initial, config)
         _refuse_copy(model, k, digests, config)
         _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config,

@@ -8,33 +8,34 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError, DivergedError
-from mia_defense.training.loop import ModelHistory
+from mia_defense.training.loop import ModelHistory, stage_models
 
 __all__ = ["check_trained"]
 
 
-def check_trained(model: nn.Module, history: ModelHistory, *, index: int, stage: str) -> None:
-    """Raise `DivergedError` when model ``index`` ended with a non-finite loss or weights,
-    and a `ConfigError` when training changed none of its weights
-    (`ModelHistory.weights_unchanged`): an untrained model's outputs, whose attacks at
-    chance would read as a private model's.
-
-    Called before a model is checkpointed, so a diverged model is never saved or reused.
-    """
-    for record in history.epochs:
-        if not (math.isfinite(record.train_loss) and math.isfinite(record.test_loss)):
-            raise DivergedError(
-                f"{stage} {index}: the loss became non-finite by epoch {record.epoch + 1}"
-            )
-    for name, value in model.state_dict().items():
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            raise DivergedError(f"{stage} {index}: non-finite weights after training ({name})")
-    if history.weights_unchanged:
+def check_trained(trained: dict[int, tuple[nn.Module, ModelHistory]], *, stage: str,
+                  num: int) -> None:
+    """Raise `DivergedError` when a model of ``trained`` (by index, of ``num``) ended with a
+    non-finite loss or weights, and a `ConfigError` naming all that training changed no weight
+    of (`ModelHistory.weights_unchanged`: at chance, read as private). Called before saving."""
+    for index, (model, history) in trained.items():
+        for record in history.epochs:
+            if not (math.isfinite(record.train_loss) and math.isfinite(record.test_loss)):
+                raise DivergedError(
+                    f"{stage} {index}: the loss became non-finite by epoch {record.epoch + 1}")
+        for name, value in model.state_dict().items():
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise DivergedError(f"{stage} {index}: non-finite weights after training ({name})")
+    if untrained := sorted(k for k, (_, history) in trained.items() if history.weights_unchanged):
+        few, many = ", ".join(map(str, untrained)), stage_models(stage)
+        who = (f"{stage} {few}" if len(untrained) == 1 else f"each of the {num} {many}"
+               if len(untrained) == num else f"each of {many} {few} ({len(untrained)} of the "
+               f"{len(trained)} trained together)")  # fmt: skip
         raise ConfigError(
-            f"{stage} {index}: training changed none of its weights: after its "
-            f"{len(history.epoch_stats)} epoch(s) they are its initialisation's, value for "
-            "value (every step was zero, or below the float rounding of the weights), so it "
-            "is an untrained model and no attack on it says anything about privacy; raise the "
-            "learning rate (train.lr), or make the model's output depend on its parameters "
-            "(their gradients were all zero)"
+            f"{who}: training changed none of its weights: after its "
+            f"{len(trained[untrained[0]][1].epoch_stats)} epoch(s) they are its "
+            "initialisation's, value for value (every step was zero, or below the float "
+            "rounding of the weights), so it is an untrained model and no attack on it says "
+            "anything about privacy; raise the learning rate (train.lr), or make the model's "
+            "output depend on its parameters (their gradients were all zero)"
         )

@@ -176,15 +176,14 @@ def train_ensemble(
                 )
             check_data_unchanged(data, versions, models[chunk[0]])
             histories.update(zip(chunk, trained, strict=True))
-            for k, history in zip(chunk, trained, strict=True):
-                try:
-                    check_trained(models[k], history, index=k, stage=stage)
-                except DivergedError as exc:  # the curves so far, for the run's TensorBoard
-                    exc.histories = [h for _, h in sorted(histories.items())]
-                    raise
-                if paths[k] is not None:
-                    save_model(paths[k], models[k], history, fingerprint=fingerprint,
-                               settings=settings)
+            try:
+                check_trained({k: (models[k], histories[k]) for k in chunk}, stage=stage, num=num)
+            except DivergedError as exc:  # the curves so far, for the run's TensorBoard
+                exc.histories = [h for _, h in sorted(histories.items())]
+                raise
+            for k in (k for k in chunk if paths[k] is not None):
+                save_model(paths[k], models[k], histories[k], fingerprint=fingerprint,
+                           settings=settings)
     return Ensemble(
         models=[m.eval().cpu() for m in models],
         histories=[histories[k] for k in range(num)],
