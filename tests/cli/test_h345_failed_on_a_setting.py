@@ -36,3 +36,16 @@ def test_the_advice_for_a_failed_run(tmp_path, capsys, sweep_end, failed, saved,
     assert (on_a_setting in out + err) is (saved == 0 and failed is _SETTING)
     assert ("and run the same command again to resume them" in out + err) is not (
         saved == 0 and failed is _SETTING)
+
+
+def test_a_long_failure_keeps_what_to_do():
+    # (its first 300 characters cut 'raise the learning rate (train.lr)' from the message)
+    message = ("each of the 16 models: training changed none of its weights: " + "x " * 150
+               + "; raise the learning rate (train.lr), or make the model's output depend on "
+               "its parameters (their gradients were all zero)")
+    said = payload_problem({"status": "failed", "failed": {"error": "ConfigError",
+                                                           "message": message}})
+    assert said.endswith("; raise the learning rate (train.lr), or make the model's output "
+                         "depend on its parameters (their gradients were all zero)")
+    assert ": ConfigError: each of the 16 models: training changed none of its weights: x" in said
+    assert " x ... x " in said and len(said) < len(message)

@@ -138,11 +138,16 @@ def edited_problem(payload: Mapping[str, Any]) -> str | None:
 
 def _failure(payload: Mapping[str, Any]) -> str:
     """``": Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
-    error that stopped it), or ``""``."""
+    error that stopped it), or ``""``. A long message keeps its start and its end, where
+    mia-train's errors say what to do: its first 300 characters cut 'raise the learning rate
+    (train.lr)' from the refusal of an untrained model, the setting to fix."""
     failed = payload.get("failed")
     if payload.get("status") != "failed" or not isinstance(failed, Mapping):
         return ""
     error, message = failed.get("error"), failed.get("message")
     if not isinstance(error, str) or not isinstance(message, str):
         return ""
-    return f": {' '.join(error.split())[:80]}: {' '.join(message.split())[:300]}"
+    message = " ".join(message.split())
+    if len(message) > 300:
+        message = f"{message[:120].rstrip()} ... {message[-175:].lstrip()}"
+    return f": {' '.join(error.split())[:80]}: {message}"
