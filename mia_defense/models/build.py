@@ -549,10 +549,11 @@ def changed_in_forward(
     model: nn.Module, input_shape: Sequence[int], *, kinds: Sequence[str] = ("parameter", "buffer")
 ) -> tuple[str, str] | None:
     """``(kind, name)`` of the first of ``model``'s tensors of ``kinds`` (``"parameter"``,
-    ``"buffer"``) that a training-mode forward of a copy of it on zeros changes in place or
-    replaces; ``None``: none does, or the model cannot run on zeros (its training names
-    why). Version counters catch an in-place update that leaves the value as it was. Kind
-    ``"attribute"``: a plain attribute the forward set, ``("attribute", how)`` with
+    ``"buffer"``) that a training-mode forward of a copy of it on zeros changes in place,
+    replaces or registers; ``None``: none does, or the model cannot run on zeros (its
+    training names why). Version counters catch an in-place update that leaves the value
+    as it was. Kind ``"attribute"``: a plain attribute the forward set, ``("attribute",
+    how)`` with
     `mia_defense.models.alike.state_difference`'s ``how`` (``"holds another scale ..."``).
     Read by the stacked engine (a buffer stacked models would not keep) and by DP-SGD (a
     statistic of the members outside its accounting)."""
@@ -577,6 +578,9 @@ def changed_in_forward(
         now = after.get(where)
         if now is not tensor or now._version != version:
             return where
+    made = [where for where in after if where not in before]  # (a buffer made in forward
+    if made:  # from its first batch: trained stacked, the run ended in a raw vmap error)
+        return made[0]
     if "attribute" in kinds and (changed := state_difference(model, probe, copies=True)):
         return "attribute", changed
     return None

@@ -184,3 +184,23 @@ def test_a_compiled_layer_keeps_no_value_of_its_pass() -> None:
     # under DP-SGD as 'holds other attributes (_torchdynamo_wrapper_id, in fc)'
     model = nn.Sequential(torch.compile(nn.Linear(6, 3), backend="eager"))
     assert changed_in_forward(model, (6,), kinds=("parameter", "buffer", "attribute")) is None
+
+
+class _BufferFromFirstBatch(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and not hasattr(self, "scale"):
+            self.register_buffer("scale", x.detach().abs().mean() + 1)
+        return self.fc(x if self.training else x / self.scale)
+
+
+def test_a_buffer_registered_in_forward_is_a_buffer_it_updates() -> None:
+    # stacked, the run ended in a raw vmap error ('your tensor may have escaped'); under
+    # DP-SGD it trained, the first batch's statistic released outside ε (log-probs 16 apart
+    # between the engines)
+    assert "updates its buffer 'scale'" in vmap_blocker(_BufferFromFirstBatch(), (6,))
+    with pytest.raises(UnsupportedModelError, match="updates its buffer 'scale' while training"):
+        refuse_updated_buffers(_BufferFromFirstBatch(), (6,))
