@@ -11,6 +11,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import (
+    more_records_advice,
     pooled_only_fprs,
     read_far_below,
     tied_fprs,
@@ -85,20 +86,18 @@ def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -
         return None
     if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
-    config = payload.get("config")
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    targets = attack.get("num_targets") if isinstance(attack, Mapping) else None
-    models = payload.get("num_models")
-    fewer = (f"more attack.num_targets (its {targets} targets of {models} models leave records "
-             "a member of every target) or ") if _counts(targets, models) and (
-        targets < models) else ""  # fmt: skip
+    # (the run's own warning's advice: more targets only where the population holds enough
+    # records, canaries aside; it said 'more attack.num_targets' of 300 records for 0.1%)
+    population, canaries = payload.get("population_size"), payload.get("canaries") or 0
+    judged = population - canaries if _counts(population, canaries) and (
+        canaries <= population) else None  # fmt: skip
     return (
         f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
         f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
         "record over the targets, and one record's scores (not independent draws) can make up "
         f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
-        f"on fresh ones (its interval, which resamples records, holds that spread); rerun it "
-        f"with {fewer}a larger plan.population_size to compare it at that FPR"
+        f"on fresh ones (its interval, which resamples records, holds that spread); to compare "
+        f"it at that FPR, {more_records_advice(records, judged, fpr)}"
     )
 
 
