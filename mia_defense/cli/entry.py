@@ -64,7 +64,8 @@ def run_entry(
         # (the task turns collection on: `collect_from_here`)
         from mia_defense.hydra_guard import tool_running
 
-        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader(), tool_running():
+        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader(), tool_running(), \
+                _composition_errors_said_here(started):  # fmt: skip
             entry()
     except SystemExit as exc:
         # (130 without a signal here: a launcher's worker process was interrupted)
@@ -87,8 +88,9 @@ def run_entry(
         quiet_stdout()
         raise SystemExit(EXIT_BROKEN_PIPE if started() else 0) from None
     except (ConfigError, CompactHydraException) as exc:
-        # Raised where Hydra does not report errors itself (--help, --hydra-help, --info):
-        # a config it cannot compose or a help template it cannot fill is a user error too.
+        # Raised where Hydra does not report errors itself (--help, --hydra-help, --info),
+        # or handed on by `_composition_errors_said_here`: a config it cannot compose or a
+        # help template it cannot fill is a user error too.
         if started() or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         print(_one_error(exc), file=sys.stderr)
@@ -253,14 +255,92 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
         logging.Handler.handleError = report  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def _composition_errors_said_here(started: Callable[[], bool]) -> Iterator[None]:
+    """Hand a config Hydra cannot compose, before the task ``started``, on to `run_entry`,
+    which prints it as the tools' other refusals (`_one_error`): Hydra 1.3's
+    ``run_and_report`` printed it in its own form, some of it over several lines (a bad
+    group choice listed its options and Hydra's search path), then a blank line and 'Set
+    the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.'. An error after
+    the task started, or with HYDRA_FULL_ERROR=1, is Hydra's to report, as before."""
+    from hydra._internal import hydra as hydra_module
+    from hydra._internal import utils
+
+    report = utils.run_and_report
+    report_here = getattr(hydra_module, "run_and_report", report)
+
+    def run_and_report(func: Callable[[], object]) -> object:
+        refused: list[Exception] = []
+
+        def composing() -> object:
+            try:
+                return func()
+            except (ConfigError, CompactHydraException) as exc:
+                if started() or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    raise
+                refused.append(exc)
+                return None
+
+        result = report(composing)
+        if refused:
+            raise refused[0]
+        return result
+
+    utils.run_and_report = hydra_module.run_and_report = run_and_report  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        utils.run_and_report = report
+        hydra_module.run_and_report = report_here  # type: ignore[attr-defined]
+
+
 def _one_error(exc: Exception) -> str:
-    """What Hydra prints for an error it reports: its message and the config's reason."""
+    """The one line of a refused config: ``ConfigError: what is wrong; what to do``. A
+    message of Hydra's own is put on one line (with its OmegaConf reason), a group's choice
+    that is not there (`_missing_config_line`) and an override Hydra cannot parse
+    (`_unparsed_override_line`) said in words that name the fix."""
+    from hydra.errors import MissingConfigException, OverrideParseException
+
     text = str(exc)  # (a HydraConfigError names itself already)
     if isinstance(exc, ConfigError):
         return text if text.startswith("ConfigError: ") else f"ConfigError: {text}"
-    cause = exc.__cause__
-    reason = f"\n{cause}" if isinstance(cause, OmegaConfBaseException) else ""
-    return f"{text}{reason}"
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
+        text = _missing_config_line(exc.missing_cfg_file, list(exc.options), text)
+    elif isinstance(exc, OverrideParseException) and exc.override:
+        text = _unparsed_override_line(exc.override, exc.message)
+    elif isinstance(exc.__cause__, OmegaConfBaseException):
+        text = f"{text}\n{exc.__cause__}"
+    lines = [line.strip().rstrip(".") for line in text.splitlines() if line.strip()]
+    lines[1:] = [line[0].lower() + line[1:] if line[1:2].islower() else line
+                 for line in lines[1:]]  # ("Either remove + prefix: ...", after a ';')
+    return f"ConfigError: {'; '.join(lines)}"
+
+
+def _missing_config_line(missing: str, options: list[str], said: str) -> str:
+    """Hydra's "Could not find 'dataset/digitz'", its options listed one a line and its
+    search path after them, as one line: what the group is, the closest option, the
+    options and an override choosing one."""
+    import difflib
+
+    group, _, name = missing.rpartition("/")
+    close = difflib.get_close_matches(name, options, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
+    return (f"{found}: {name} is no option of the config group {group}{hint}; nothing was "
+            f"run. Choose one of {', '.join(options)}: {group}={(close or options)[0]}")
+
+
+def _unparsed_override_line(override: str, message: str) -> str:
+    """Hydra's "Error parsing override" and the parser's words, as one line naming the
+    override and how to write a value that holds the grammar's characters."""
+    why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
+                   not line.strip().startswith(("Error parsing override", "See https://")))
+    key, equals, value = override.partition("=")
+    quoted = f": \"{key}='{value}'\"" if equals and "'" not in value else ""
+    return (f"{override}: Hydra cannot parse this override ({why}); nothing was run. Correct "
+            "it, or quote a value that holds brackets, parentheses, commas or spaces, in "
+            f"Hydra's quotes inside the shell's{quoted} (the grammar: "
+            "https://hydra.cc/docs/1.3/advanced/override_grammar/basic)")
 
 
 # The modules whose import a Ctrl-C or SIGTERM cut short (`_refuse_imports_cut_short`).
