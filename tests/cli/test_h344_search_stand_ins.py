@@ -9,17 +9,14 @@ import pytest
 from omegaconf import OmegaConf
 
 from mia_defense.cli import train
+from tests.cli.test_h326_search_without_verdict import LEARNED, OPTUNA
 
-INVERTED = {
-    "num_classes": 10,
-    "utility": {"test_accuracy": 0.8, "train_accuracy": 0.9, "generalization_gap": 0.1,
-                "chance_accuracy": 0.106, "train_loss": 0.3, "test_loss": 0.6,
-                "epochs_trained": 3.0},
-    "attacks": {"loss": {"auc": 0.3, "tpr@0.1%fpr": 0.0, "tpr@1%fpr": 0.0,
-                         "empirical_epsilon": 0.05}},
-    "privacy": {"empirical_epsilon": 0.05, "attacks_inverted": "loss: AUC 0.3"},
-}  # fmt: skip
-OPTUNA = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+# (test_h326's run that learned, its attack's scores inverted)
+INVERTED = {**LEARNED,
+            "attacks": {"loss": {"auc": 0.3, "tpr@0.1%fpr": 0.0, "tpr@1%fpr": 0.0,
+                                 "empirical_epsilon": 0.05}},
+            "privacy": {"empirical_epsilon": 0.05,
+                        "attacks_inverted": "loss: AUC 0.3"}}  # fmt: skip
 
 
 @pytest.mark.parametrize("direction", ["maximize", "minimize"])
