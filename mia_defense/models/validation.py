@@ -157,7 +157,8 @@ def check_dp_compatible(model: nn.Module) -> list[str]:
         label = f"{name or '<root>'} ({type(module).__name__})"
         if isinstance(module, torch.jit.ScriptModule):  # (both engines' DP-SGD stopped in
             # a raw "register_forward_hook is not supported on ScriptModules")
-            if not any(name == s or name.startswith(f"{s}.") for s in scripted):
+            # (its layers are scripted too: named once, the outermost; "" is the root's)
+            if not any(not s or name.startswith(f"{s}.") for s in scripted):
                 scripted.append(name)
                 problems.append(
                     f"{label}: a TorchScript module (torch.jit.script or trace) takes no "
