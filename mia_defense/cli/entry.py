@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -65,7 +66,8 @@ def run_entry(
         from mia_defense.hydra_guard import tool_running
 
         with paused_while_importing(), _quiet_log_lines_to_a_gone_reader(), tool_running(), \
-                _composition_errors_said_here(started):  # fmt: skip
+                _composition_errors_said_here(started), \
+                _refusals_without_log_prefix(started):  # fmt: skip
             entry()
     except SystemExit as exc:
         # (130 without a signal here: a launcher's worker process was interrupted)
@@ -292,6 +294,43 @@ def _composition_errors_said_here(started: Callable[[], bool]) -> Iterator[None]
     finally:
         utils.run_and_report = report
         hydra_module.run_and_report = report_here  # type: ignore[attr-defined]
+
+
+# A refusal's log line: the name of one of `mia_defense.errors`' classes, then its message.
+_REFUSAL = re.compile(r"(ConfigError|DataError|UnsupportedModelError|DivergedError): ")
+
+
+@contextlib.contextmanager
+def _refusals_without_log_prefix(started: Callable[[], bool]) -> Iterator[None]:
+    """Print a refusal logged before the task ``started`` (an ERROR line ``ConfigError: ...``
+    of a callback's check, `end_refused`) on the console as the line alone: Hydra's logging
+    of its own put ``[DATE TIME][HYDRA] `` before it (``train.lr=abc``), where the refusals
+    of the command line and of the config's composition are the line alone. A log file gets
+    the line as its handler formats it; lines after the task started are left as they are."""
+    emit = logging.StreamHandler.emit
+
+    def emit_alone(handler: logging.StreamHandler, record: logging.LogRecord) -> None:
+        if (record.levelno < logging.ERROR or isinstance(handler, logging.FileHandler)
+                or record.exc_info or started()):  # fmt: skip
+            emit(handler, record)
+            return
+        try:
+            message = record.getMessage()
+            if not _REFUSAL.match(message):
+                emit(handler, record)
+                return
+            handler.stream.write(message + handler.terminator)
+            handler.flush()
+        except RecursionError:  # (as logging's own emit)
+            raise
+        except Exception:
+            handler.handleError(record)
+
+    logging.StreamHandler.emit = emit_alone  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        logging.StreamHandler.emit = emit  # type: ignore[method-assign]
 
 
 def _one_error(exc: Exception) -> str:

@@ -2,7 +2,8 @@
 whichever tool or mode meets it: a config Hydra 1.3 could not compose was printed in its
 own form, over several lines for a bad group choice (its options one a line, then Hydra's
 search path), and followed by a blank line and 'Set the environment variable
-HYDRA_FULL_ERROR=1 for a complete stack trace.'; the project's own refusals were one line."""
+HYDRA_FULL_ERROR=1 for a complete stack trace.'; a refusal by a check before the run
+(train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] '."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from tests.helpers import mia_attack, mia_train
          "(no viable alternative at input '[1,2')"),
         ("train", ("seed=1,2",), "ConfigError: seed=1,2: Hydra reads values separated by "
          "commas as a sweep"),
+        ("train", ("train.lr=abc",), "ConfigError: train.lr='abc': must be a finite number > 0"),
         ("attack", ("attack.foo=1",), "ConfigError: Could not override 'attack.foo'"),
+        ("attack", ("attack.bootstrap=abc",), "DataError: src: no observations.npz in it"),
         ("attack", ("attack.bootstrap=1)",), "attack.bootstrap=1): Hydra cannot parse"),
     ],
 )  # fmt: skip
@@ -44,6 +47,7 @@ def test_a_bad_override_is_one_line_and_exit_2(tmp_path, monkeypatch, tool, args
         done = mia_attack("src", *args, "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("ConfigError: "), done.stderr
+    kind = "DataError: " if said.startswith("DataError: ") else "ConfigError: "
+    assert len(lines) == 1 and lines[0].startswith(kind), done.stderr
     assert said in lines[0]
     assert not (tmp_path / "out").exists()
