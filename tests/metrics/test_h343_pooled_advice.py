@@ -33,19 +33,22 @@ def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, 
     assert advice in note
 
 
-@pytest.mark.parametrize(("targets", "records", "population", "said"), [
-    (4, 962, 1000, "raise attack.num_targets: 38 of the 1000 records train every target"),
-    (None, 500, 500, "raise plan.population_size to at least 1000 records"),
+@pytest.mark.parametrize(("targets", "records", "population", "audit", "said"), [
+    (4, 962, 1000, 0, "raise attack.num_targets: 38 of the 1000 records train every target"),
+    (None, 500, 500, 0, "raise plan.population_size to at least 1000 records"),
     # (300 records: more targets cannot back 0.1%; the caveat offered them, the run's
     # warning said 'more targets add scores of the same records')
-    (4, 290, 300, "raise plan.population_size to at least 1000 records (more targets add"),
+    (4, 290, 300, 0, "raise plan.population_size to at least 1000 records (more targets add"),
+    # (the one-run audit's canaries are in population_size too, not in 'canaries')
+    (4, 290, 300, 800, "raise plan.population_size to at least 1000 records (more targets"),
 ])  # fmt: skip
-def test_mia_reports_caveat_gives_the_runs_advice(targets, records, population, said):
+def test_mia_reports_caveat_gives_the_runs_advice(targets, records, population, audit, said):
     from mia_defense.report.checks.notes import resolution_note
 
     payload = {"nonmember_scores": 1958, "nonmember_records": records, "num_models": 16,
-               "population_size": population + 7, "canaries": 7,
-               "config": {"attack": {"num_targets": targets}}}
+               "population_size": population + 7 + audit, "canaries": 7,
+               "config": {"attack": {"num_targets": targets, "audit": "one_run",
+                                     "audit_canaries": audit}}}
     note = resolution_note(payload, leakage="max_attack.tpr@0.1%fpr")
     assert f"to compare it at that FPR, {said}" in note
     assert ("attack.num_targets" in note) == said.startswith("raise attack.num_targets")

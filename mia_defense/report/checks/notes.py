@@ -23,7 +23,7 @@ from mia_defense.report.checks._values import _counts, _numbers, one_line, stron
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
-from mia_defense.report.checks.provenance import _test_size, other_confidence
+from mia_defense.report.checks.provenance import _canaries, _test_size, other_confidence
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE
 from mia_defense.report.stats import LEVEL, wilson_interval
@@ -87,9 +87,9 @@ def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -
     if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
     # (the run's own warning's advice: more targets only where the population holds enough
-    # records, canaries aside; it said 'more attack.num_targets' of 300 records for 0.1%)
-    population, canaries = payload.get("population_size"), payload.get("canaries") or 0
-    judged = population - canaries if _counts(population, canaries) and (
+    # records, its canaries and the audit's aside; it said 'more attack.num_targets' of 300)
+    population, canaries = payload.get("population_size"), _canaries(payload)[0]
+    judged = population - canaries if _counts(population) and (
         canaries <= population) else None  # fmt: skip
     return (
         f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
