@@ -58,9 +58,11 @@ from mia_defense.models.validation import (
     depends_on_batch_position,
     fix_for_dp,
     mixes_samples,
+    neither_engine,
     opacus_grad_samples,
     opacus_rows_not_own,
     per_sample_grad_error,
+    recomputed,
     refuse_without_opacus,
     used_outside_their_layers,
 )
@@ -377,15 +379,11 @@ def refuse_no_grad_samples(
                      "calls, such as nn.Linear) instead of in a module it never calls")
     if unused:
         fixes.append("freeze the unused ones (requires_grad=False)")
-        failed = per_sample_grad_error(model, inputs)
-        if failed:  # (the stacked engine sent it here: 'train.engine=opacus')
-            fixes = [
-                "neither engine can train it as written: torch.func cannot form its "
-                f"per-sample gradients either ({failed}), as when its forward branches on a "
-                "tensor's value (an if on the data or the weights), taking one branch's "
-                "parameters only; compute every branch and pick with torch.where, or freeze "
-                "the parameters of the branch never taken"
-            ]
+    failed = per_sample_grad_error(model, inputs)
+    if failed and recomputed(failed):  # (Opacus saw no call of the recomputed layers)
+        raise UnsupportedModelError(f"{key}: {type(model).__name__}: {neither_engine(failed)}")
+    if failed:  # (the stacked engine sent it here: 'train.engine=opacus')
+        fixes = [neither_engine(failed, unused=bool(unused))]
     raise UnsupportedModelError(
         f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: "
         f"Opacus forms no per-sample gradient for {'; '.join(reasons)}. Opacus takes a "

@@ -72,8 +72,14 @@ from mia_defense.defenses.dp_mechanism import (
     gaussian_noise,
     poisson_mask,
 )
-from mia_defense.errors import UnsupportedModelError
-from mia_defense.models.validation import own_row_grads, row_weights, rows_not_own
+from mia_defense.errors import UnsupportedModelError, first_line
+from mia_defense.models.validation import (
+    neither_engine,
+    opacus_grad_samples,
+    own_row_grads,
+    row_weights,
+    rows_not_own,
+)
 from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
 
@@ -442,11 +448,7 @@ def _formed_sums(
                 formed, fixed, dict(stack.buffers), x[:, part], out_grads[:, part], probes
             )
         except (RuntimeError, NotImplementedError, TypeError, ValueError) as err:
-            raise UnsupportedModelError(
-                f"defense.dp: torch.func cannot form per-sample gradients of "
-                f"{type(base).__name__} ({type(err).__name__}: {err}); train it with Opacus' "
-                "own DP-SGD instead: train.engine=opacus"
-            ) from err
+            raise UnsupportedModelError(_no_per_sample_grads(base, x[0, :2], err)) from err
         squared = sum(
             torch.linalg.vector_norm(g.reshape(*g.shape[:2], -1), dim=-1).square()
             for g in grads.values()  # (reshape: a 0-dim parameter's are [K, chunk])
@@ -462,6 +464,22 @@ def _formed_sums(
             sums[name] = sums[name] + value if name in sums else value
     return sums
 
+
+def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -> str:
+    """Why torch.func cannot form per-sample gradients of ``model`` (``err``), and the fix:
+    Opacus' DP-SGD, unless it forms none for some parameter on ``rows`` either (a checkpointed
+    model: each engine sent it to the other)."""
+    failed = f"{type(err).__name__}: {first_line(err)}"
+    said = f"defense.dp: torch.func cannot form per-sample gradients of {type(model).__name__}"
+    try:
+        missing, _ = opacus_grad_samples(model, rows)
+    except ImportError:  # (Opacus itself missing: train.engine=opacus says so)
+        missing = {}
+    except Exception:  # its hooks fail on the model
+        missing = {"": None}
+    if missing:
+        return f"defense.dp: {type(model).__name__}: {neither_engine(failed)}"
+    return f"{said} ({failed}); train it with Opacus' own DP-SGD instead: train.engine=opacus"
 
 def clipped_grad_sums(
     stack: ModelStack,

@@ -22,10 +22,12 @@ __all__ = [
     "fix_for_dp",
     "group_norm_for",
     "mixes_samples",
+    "neither_engine",
     "opacus_grad_samples",
     "opacus_rows_not_own",
     "own_row_grads",
     "per_sample_grad_error",
+    "recomputed",
     "refuse_without_opacus",
     "row_weights",
     "rows_not_own",
@@ -505,6 +507,34 @@ def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
         return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
     return None
 
+
+
+def recomputed(failed: str) -> bool:
+    """Whether torch.func's error ``failed`` comes from layers recomputed in the backward
+    pass (torch.utils.checkpoint: saved-tensor hooks, or its autograd.Function when
+    reentrant), where Opacus' hooks miss those layers' calls too."""
+    return "saved tensor hooks" in failed or "setup_context" in failed
+
+def neither_engine(failed: str, *, unused: bool = False) -> str:
+    """Why neither engine's DP-SGD can train a model, and what does, from torch.func's error
+    ``failed`` (`per_sample_grad_error`) where Opacus forms no per-sample gradient either
+    (``unused``: for a parameter the pass did not use). A checkpointed model was sent by the
+    stacked engine to train.engine=opacus, and by Opacus back to train.engine=stacked."""
+    if recomputed(failed):
+        return (
+            "neither engine can train it with DP-SGD: its forward recomputes layers in the "
+            "backward pass (torch.utils.checkpoint, or a torch.autograd.Function), which "
+            f"torch.func cannot differentiate per sample ({failed}) and in which Opacus' hooks "
+            "miss those layers' calls. Call the layers directly instead of through "
+            "checkpoint(...) (it saves memory, not results), or train it without defense=dp"
+        )
+    said = (f"neither engine can train it as written: torch.func cannot form its per-sample "
+            f"gradients either ({failed})")
+    if not unused:
+        return f"{said}; change that in its forward, or train it without defense=dp"
+    return (f"{said}, as when its forward branches on a tensor's value (an if on the data or "
+            "the weights), taking one branch's parameters only; compute every branch and pick "
+            "with torch.where, or freeze the parameters of the branch never taken")
 
 # Per-sample gradients an engine forms and each sample's own agree to float rounding (a
 # batch's matrix products round otherwise than a single sample's; about 1e-6 in float32 on
