@@ -150,7 +150,7 @@ def lock_holder(run_dir: Path) -> str | None:
     (probed with a shared lock, released at once; nothing is written)."""
     import fcntl
 
-    from mia_defense.tracking.run_dir import LOCK
+    from mia_defense.tracking.run_dir import LOCK, holder_line
 
     try:
         fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -160,7 +160,7 @@ def lock_holder(run_dir: Path) -> str | None:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         try:
-            return os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            return holder_line(fd) or "another process"
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
             return "another process"
     except OSError:

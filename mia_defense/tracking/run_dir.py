@@ -58,6 +58,7 @@ __all__ = [
     "config_differences",
     "failed_on_a_setting",
     "finished_run",
+    "holder_line",
     "killed_writer",
     "mark_killed_runs",
     "mark_run",
@@ -269,7 +270,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            holder = holder_line(fd) or "another process"
             raise ConfigError(
                 f"{run_dir} is in use by {holder}; wait for that run to end or choose another "
                 "directory (hydra.run.dir=...)"
@@ -528,9 +529,17 @@ def killed_writer(run_dir: Path) -> str | None:
         os.close(fd)  # (releases the shared lock at once)
 
 
+def holder_line(fd: int) -> str:
+    """The line the lock file ``fd`` holds (``pid N on HOST since T``: its holder's), as
+    printable text ('?' for a control character: anyone who can write the run's folder can
+    write it, and it is printed into messages); '' where it holds none."""
+    line = os.pread(fd, 512, 0).decode(errors="replace").strip()
+    return "".join(char if char.isprintable() else "?" for char in line)
+
+
 def _this_hosts_holder(fd: int) -> str | None:
     """The holder line of the lock file ``fd`` when a process of this host wrote it."""
-    line = os.pread(fd, 512, 0).decode(errors="replace").strip()
+    line = holder_line(fd)
     words = line.split()
     return line if words[:1] == ["pid"] and words[3:4] == [socket.gethostname()] else None
 
