@@ -972,9 +972,9 @@ class DPSGD(TrainingDefense):
                 try:
                     sums = ghost_clipped_sums(self._taps, out_grads, batch.valid,
                                               self.max_grad_norm)  # fmt: skip
-                except RuntimeError:  # a backward pass that replays the forward without the
-                    # taps (torch.utils.checkpoint: a raw CheckpointError): vmap(grad), which
-                    # names what it cannot run
+                except torch.utils.checkpoint.CheckpointError:  # a backward pass replaying
+                    # the forward without the taps: vmap(grad), which names what it cannot run
+                    # (only that error: an out-of-memory one is no reason to switch silently)
                     self._strategy = "materialised"
             if sums is None:
                 with _replayed_rng(self._rng_state, ctx.device):
