@@ -15,9 +15,9 @@ from mia_defense.attacks.signals import query_signals
 from mia_defense.budget import QUERY_BATCH, QUERY_ROWS
 from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
 from mia_defense.defenses.release import Release, attacker_view_of
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, first_line
 from mia_defense.models.alike import unlike
-from mia_defense.models.validation import used_outside_their_layers
+from mia_defense.models.validation import recomputed, used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
@@ -467,10 +467,11 @@ def _ghost_grad_norms(
                 once = len(taps) == len({id(m) for m, _, _ in taps}) == len(layers)
                 if not once or not all(GHOST_RULES[type(m)].accepts(m, a) for m, a, _ in taps):
                     return None
-                out_grads = torch.autograd.grad(loss, [out for _, _, out in taps])
+                seen = list(taps)  # (torch.utils.checkpoint calls the layers again in backward)
+                out_grads = torch.autograd.grad(loss, [out for _, _, out in seen])
             squared = sum(
                 GHOST_RULES[type(m)].squared_norms(m, a.detach(), g)
-                for (m, a, _), g in zip(taps, out_grads, strict=True)
+                for (m, a, _), g in zip(seen, out_grads, strict=True)
             )
             norms.append(torch.as_tensor(squared).sqrt())
     except RuntimeError:  # e.g. frozen parameters: left to the vmap path
@@ -530,5 +531,26 @@ def gradient_norms(
         return np.stack([_grad_norms(m, inputs, targets, batch_size, shared_ok)
                          for m in models])
     except Exception as exc:  # any model torch.func rejects: skip the signal, keep the run
-        log.warning("white-box gradient norms skipped: %s: %s", type(exc).__name__, exc)
+        log.warning("white-box gradient norms skipped: %s", _no_grad_norms(models[0], exc))
         return None
+
+
+def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
+    """Which part of ``model`` gives no per-sample gradients (torch.func raised ``exc``) and
+    what to do: the warning was torch's bare error ('zip() argument 2 is shorter than
+    argument 1' for a checkpointed model, a broadcast shape for nn.GRU)."""
+    failed = f"{type(exc).__name__}: {first_line(exc)}"
+    rnn = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.RNNBase)), None)
+    if rnn is not None:
+        kind = type(rnn[1]).__name__
+        return (f"torch.func cannot form per-sample gradients through {rnn[0] or '<root>'} "
+                f"({kind}: its fused weights have no per-sample rule; {failed}). Build it "
+                f"with opacus.layers.DP{kind} instead (the same layer in cells torch.func "
+                "runs), or set attack.white_box=false")
+    if recomputed(failed):
+        return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: its "
+                "forward recomputes layers in the backward pass (torch.utils.checkpoint, or a "
+                f"torch.autograd.Function; {failed}). Call the layers directly instead of "
+                "through checkpoint(...), or set attack.white_box=false")
+    return (f"torch.func cannot form per-sample gradients of {type(model).__name__} "
+            f"({failed}); set attack.white_box=false to leave the white-box attack out")

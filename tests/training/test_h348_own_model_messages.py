@@ -3,11 +3,17 @@ give white-box gradients: the reason that holds, and what works."""
 
 from __future__ import annotations
 
+import logging
+
+import numpy as np
 import pytest
 import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import UnsupportedModelError
+from mia_defense.observe import gradient_norms
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 from tests.training.test_h342_hostile_models import _Checkpointed
@@ -29,3 +35,58 @@ def test_dp_on_a_checkpointed_model_says_neither_engine_and_what_works(engine) -
     said = str(err.value)
     assert "train.engine=" not in said and "instead of through checkpoint(...)" in said
     assert "without defense=dp" in said
+
+
+class _Unchecked(nn.Module):
+    """_Checkpointed's layers called directly."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = model.fc1, model.fc2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.fc1(x).relu())
+
+
+def test_white_box_norms_of_a_checkpointed_model_are_its_layers_called_directly() -> None:
+    # skipped with 'white-box gradient norms skipped: ValueError: zip() argument 2 is shorter
+    # than argument 1' (checkpoint calls fc1 again in the backward pass)
+    model = _Checkpointed()
+    x, y = np.random.default_rng(0).normal(size=(12, 6)).astype("float32"), np.arange(12) % 3
+    norms = gradient_norms([model], x, y)
+    assert norms is not None
+    np.testing.assert_allclose(norms, gradient_norms([_Unchecked(model)], x, y), rtol=1e-6)
+
+
+class _Recurrent(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn, self.fc = nn.GRU(3, 4, batch_first=True), nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.rnn(x.view(len(x), 2, 3))[0][:, -1])
+
+
+class _CheckpointedNorm(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.norm, self.fc = nn.LayerNorm(6), nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(checkpoint(self.norm, x, use_reentrant=False))
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (_Recurrent, "through rnn (GRU: its fused weights have no per-sample rule; RuntimeError: "
+                 "output with shape"),
+    (_CheckpointedNorm, "of _CheckpointedNorm: its forward recomputes layers in the backward "
+                        "pass (torch.utils.checkpoint"),
+])  # fmt: skip
+def test_white_box_norms_skipped_name_the_part_and_what_to_do(make, said, caplog) -> None:
+    # the warning was torch's bare error: 'RuntimeError: output with shape [1, 16] doesn't
+    # match the broadcast shape [512, 1, 16]' (nn.GRU), 'torch.func.{grad, vjp, ...} don't
+    # yet support saved tensor hooks'
+    x, y = np.ones((4, 6), dtype="float32"), np.arange(4) % 3
+    with caplog.at_level(logging.WARNING, logger="mia_defense.observe"):
+        assert gradient_norms([make()], x, y) is None
+    assert said in caplog.text and "set attack.white_box=false" in caplog.text
