@@ -24,7 +24,8 @@ from mia_defense.errors import ConfigError
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
-    "end_interrupted", "end_refused", "progress_lock_in_process", "reader_gone", "run_entry",
+    "end_interrupted", "end_refused", "progress_lock_in_process", "reader_gone", "refusal_line",
+    "run_entry",
 ]
 
 EXIT_USER_ERROR = 2
@@ -95,7 +96,7 @@ def run_entry(
         # help template it cannot fill is a user error too.
         if started() or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(_one_error(exc), file=sys.stderr)
+        print(refusal_line(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
         if said_here is None:
@@ -260,7 +261,7 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 @contextlib.contextmanager
 def _composition_errors_said_here(started: Callable[[], bool]) -> Iterator[None]:
     """Hand a config Hydra cannot compose, before the task ``started``, on to `run_entry`,
-    which prints it as the tools' other refusals (`_one_error`): Hydra 1.3's
+    which prints it as the tools' other refusals (`refusal_line`): Hydra 1.3's
     ``run_and_report`` printed it in its own form, some of it over several lines (a bad
     group choice listed its options and Hydra's search path), then a blank line and 'Set
     the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.'. An error after
@@ -268,8 +269,11 @@ def _composition_errors_said_here(started: Callable[[], bool]) -> Iterator[None]
     from hydra._internal import hydra as hydra_module
     from hydra._internal import utils
 
-    report = utils.run_and_report
+    report = getattr(utils, "run_and_report", None)
     report_here = getattr(hydra_module, "run_and_report", report)
+    if report is None:  # (not Hydra 1.3: its own words, as before)
+        yield
+        return
 
     def run_and_report(func: Callable[[], object]) -> object:
         refused: list[Exception] = []
@@ -333,7 +337,7 @@ def _refusals_without_log_prefix(started: Callable[[], bool]) -> Iterator[None]:
         logging.StreamHandler.emit = emit  # type: ignore[method-assign]
 
 
-def _one_error(exc: Exception) -> str:
+def refusal_line(exc: Exception) -> str:
     """The one line of a refused config: ``ConfigError: what is wrong; what to do``. A
     message of Hydra's own is put on one line (with its OmegaConf reason), a group's choice
     that is not there (`_missing_config_line`) and an override Hydra cannot parse

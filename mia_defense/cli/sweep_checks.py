@@ -1320,7 +1320,9 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     drawn as it goes), a grid Hydra composes otherwise or of more than `_CHECKED_POINTS`
     points, and a check failing otherwise than by a refusal are left to the runs; so is a
     sweep of mia-attack (its jobs are checked otherwise: it has no ``check_config``
-    callback)."""
+    callback). A grid none of whose points Hydra can compose (``-m plan.foo=1,2``: its first
+    job failed after the sweep's folder was made) is refused with Hydra's error, on one
+    line (`refusal_line`)."""
     callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
     if not plugin_is(config.hydra.sweeper, "basic") or "check_config" not in callbacks:
         return
@@ -1328,10 +1330,13 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     if not points or len(points) > _CHECKED_POINTS:
         return
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import CompactHydraException
 
+    from mia_defense.cli.entry import refusal_line
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 
     first: tuple[list[str], Exception] | None = None
+    unmade: Exception | None = None
     loader = GlobalHydra.instance().config_loader()
     for num, overrides in enumerate(points):
         try:
@@ -1339,9 +1344,14 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
         except (ConfigError, DataError, UnsupportedModelError) as exc:
             first = first or (list(overrides), exc)
             continue
+        except CompactHydraException as exc:  # (Hydra cannot compose it: -m plan.foo=1,2)
+            unmade = unmade or exc
+            continue
         except Exception:  # (not a refusal: the point's run says what it is)
             return
         return  # this point runs
+    if unmade is not None and first is None:  # (Hydra's words at the first job, made later)
+        end_refused(log, "%s", refusal_line(unmade).removeprefix("ConfigError: "))
     if first is None:
         return
     overrides, exc = first

@@ -3,7 +3,8 @@ whichever tool or mode meets it: a config Hydra 1.3 could not compose was printe
 own form, over several lines for a bad group choice (its options one a line, then Hydra's
 search path), and followed by a blank line and 'Set the environment variable
 HYDRA_FULL_ERROR=1 for a complete stack trace.'; a refusal by a check before the run
-(train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] '."""
+(train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] '. Nothing is made: a sweep of a
+key Hydra cannot set (-m plan.foo=1,2) left its folder with a multirun.yaml."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.helpers import mia_attack, mia_train
          "breast_cancer, cifar10,"),
         ("train", ("-m", "dataset=digitz"), "Could not find 'dataset/digitz': digitz is no "
          "option"),
+        ("train", ("-m", "plan.foo=1,2"), "ConfigError: Could not override 'plan.foo'"),
         ("train", ("+seed=1",), "Could not append to config. An item is already at 'seed'; "
          "either remove + prefix: 'seed=1'; or add"),
         ("train", ("~plan.foo",), "Could not delete from config. 'plan.foo' does not exist"),
