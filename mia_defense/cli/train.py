@@ -981,11 +981,11 @@ def _warn_other_scores(run_dir: Path, payload: dict[str, Any]) -> None:
     while mia-report drew no ROC curve for it and a reader of the per-record scores took
     another run's. A missing scores.npz or observations.npz is `warn_incomplete`'s."""
     from mia_defense.report.scores import recorded_scores_problem
-    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
+    from mia_defense.tracking.artifacts import saved_model_counts
 
     problem = recorded_scores_problem(run_dir, payload)
     if problem:
-        saved = any(any((run_dir / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS)
+        saved = any(saved_model_counts(run_dir))
         log.warning("%s: a complete run, skipped as finished, but %s. Its figures are read "
                     "from results.json as they are; delete scores.npz and results.json alone, "
                     "not the folder, and run the same command again to write them anew %s",
@@ -1089,16 +1089,16 @@ def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[
     loads them), where its status is one of ``statuses``; None where it is not, or cannot be
     read: what an interrupted run or sweep keeps on disk."""
     from mia_defense.tracking import read_json
-    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS, saved_model_counts
 
     try:
         payload = read_json(run_dir / "results.json")
         if payload.get("status") not in statuses:
             return None
         stored = _in_store(payload)
-        return payload, [max(len(list((run_dir / folder).glob("model_*.pt"))),
-                             stored.get(folder, (0, ""))[0])
-                         for folder in DIGESTED_FOLDERS]  # fmt: skip
+        folders = zip(DIGESTED_FOLDERS, saved_model_counts(run_dir), strict=True)
+        return payload, [max(on_disk, stored.get(folder, (0, ""))[0])
+                         for folder, on_disk in folders]  # fmt: skip
     except (MiaDefenseError, OSError):
         return None
 
@@ -1152,7 +1152,7 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     """Before the interrupted line of a run that began (its results.json says so): what it
     keeps (its saved models, reused on resume) and what is lost (the work since the last
     one saved). Where the run never began, nothing was written to keep."""
-    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS
+    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS, saved_model_counts
 
     found = _saved_models(run_dir, ("interrupted",))
     if found is None:
@@ -1163,11 +1163,10 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
         stored = _in_store(payload)
         # (a naive attacker's shadows, shadow_recipe=undefended, are in a folder of their
         # own; models the run was taking from the model store are there, not in its folder)
+        folders = zip(DIGESTED_FOLDERS, saved_model_counts(run_dir), counts, strict=True)
         where = " and ".join(
-            shell_path(stored[folder][1])
-            if len(list((run_dir / folder).glob("model_*.pt"))) < count
-            else f"{shell_path(run_dir / folder)}/"
-            for folder, count in zip(DIGESTED_FOLDERS, counts, strict=True) if count
+            shell_path(stored[folder][1]) if on_disk < count else f"{shell_path(run_dir / folder)}/"
+            for folder, on_disk, count in folders if count
         )  # fmt: skip
         log.warning("kept: %s saved in %s, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "

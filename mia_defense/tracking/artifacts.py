@@ -44,6 +44,7 @@ __all__ = [
     "regular_file_sha256",
     "resume_why",
     "run_sha256",
+    "saved_model_counts",
     "schema_problem",
     "write_json",
     "write_npz",
@@ -206,6 +207,12 @@ CHECKPOINTS = "checkpoints"
 UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 DIGESTED_FOLDERS = (CHECKPOINTS, UNDEFENDED_CHECKPOINTS)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def saved_model_counts(run_dir: Path) -> list[int]:
+    """How many saved models (``model_*.pt``) each checkpoint folder of ``run_dir`` holds,
+    in `DIGESTED_FOLDERS` order (0 for a folder that does not exist)."""
+    return [len(list((Path(run_dir) / folder).glob("model_*.pt"))) for folder in DIGESTED_FOLDERS]
 
 
 def file_sha256(path: Path) -> str:

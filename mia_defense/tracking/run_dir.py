@@ -44,6 +44,7 @@ from mia_defense.tracking.artifacts import (
     jsonable,
     read_json,
     resume_why,
+    saved_model_counts,
     schema_problem,
     write_json,
 )
@@ -196,7 +197,7 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
 
 def _holds_models(run_dir: Path) -> bool:
     """Whether a checkpoint folder (`DIGESTED_FOLDERS`) of ``run_dir`` holds a saved model."""
-    return any(any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS)
+    return any(saved_model_counts(run_dir))
 
 
 def failed_on_a_setting(run_dir: Path, payload: Mapping[str, Any]) -> bool:
