@@ -1109,9 +1109,9 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
     stopped as it took them from there (``model_store``, `ModelStore.loading`): its resume
     loads them rather than trains them (it was told its training was lost). An entry gone
     since, or without its manifest (written last: the entry is whole), counts none."""
-    from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
+    from mia_defense.tracking.artifacts import CHECKPOINT_STAGES
 
-    folders = {"model": CHECKPOINTS, "undefended": UNDEFENDED_CHECKPOINTS}
+    folders = {stage: folder for folder, stage in CHECKPOINT_STAGES.items()}
     loading = payload.get("model_store")
     found = {}
     for stage, entry in (loading.items() if isinstance(loading, dict) else ()):

@@ -26,10 +26,11 @@ from mia_defense.files import RUN_FOLDER_SETTING
 from mia_defense.models.build import refuse_sparse_gradients, sparse_step_refusal
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
-from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
+from mia_defense.run_fingerprint import stage_fingerprint
 from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
 from mia_defense.tracking.artifacts import (
+    CHECKPOINT_STAGES,
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
     checkpoint_fingerprint,
@@ -63,8 +64,8 @@ log = logging.getLogger(__name__)
 
 # Each ensemble a run trains: its checkpoint folder, seed stream and what it is called.
 _ENSEMBLES = {
-    CHECKPOINTS: (TARGETS_STAGE, "target models (trained with the defenses)"),
-    UNDEFENDED_CHECKPOINTS: ("undefended", "undefended shadow models"),
+    CHECKPOINTS: (CHECKPOINT_STAGES[CHECKPOINTS], "target models (trained with the defenses)"),
+    UNDEFENDED_CHECKPOINTS: (CHECKPOINT_STAGES[UNDEFENDED_CHECKPOINTS], "undefended shadow models"),
 }
 
 
@@ -305,7 +306,8 @@ def attacks_for_recipe(
     if experiment.shadow_recipe != "undefended" or not list(experiment.build_defenses()):
         return experiment.attacks, None
     shadows = train_models(
-        experiment, data, run_dir / UNDEFENDED_CHECKPOINTS, stage="undefended", defended=False,
+        experiment, data, run_dir / UNDEFENDED_CHECKPOINTS,
+        stage=CHECKPOINT_STAGES[UNDEFENDED_CHECKPOINTS], defended=False,
         fingerprint=fingerprint, progress=progress, store=store,
     )
     stage = "release_undefended"

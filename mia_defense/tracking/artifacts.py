@@ -24,7 +24,7 @@ from mia_defense.files import (
     load_npz,
     require_regular_file,
 )
-from mia_defense.run_fingerprint import finished_fingerprints
+from mia_defense.run_fingerprint import TARGETS_STAGE, finished_fingerprints
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -206,6 +206,9 @@ DIGESTED_FILES = ("observations.npz",)
 CHECKPOINTS = "checkpoints"
 UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 DIGESTED_FOLDERS = (CHECKPOINTS, UNDEFENDED_CHECKPOINTS)
+# The seed stream (``stage``) each checkpoint folder's models are trained from: the model
+# store, and an interrupted run's results.json (``model_store``), key them by it.
+CHECKPOINT_STAGES = {CHECKPOINTS: TARGETS_STAGE, UNDEFENDED_CHECKPOINTS: "undefended"}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
