@@ -29,16 +29,21 @@ _MAX_NESTING = 20
 
 
 def unlike(models: Sequence[nn.Module]) -> str | None:
-    """How a model of ``models`` (one architecture) runs other code or state than
-    ``models[0]`` (``"models[2] holds another temperature (in <root>)"``), or ``None``: all
-    alike. Models scaling their logits by a temperature of their own were stacked with the
-    first one's: released log-probabilities off by up to 3.5, and trained weights 0.18 from
-    the same models trained one at a time."""
+    """Why ``models`` (one architecture) cannot run stacked: a model runs other code or state
+    than ``models[0]`` (``"models[2] holds another temperature (in <root>), where stacked
+    models all run models[0]'s"``), or a recurrent layer, which torch.func cannot stack; or
+    ``None``: all alike. Models scaling their logits by a temperature of their own were
+    stacked with the first one's: released log-probabilities off by up to 3.5, and trained
+    weights 0.18 from the same models trained one at a time."""
     first = models[0]
+    fused = next(((n, m) for n, m in first.named_modules() if isinstance(m, nn.RNNBase)), None)
+    if fused is not None and len(models) > 1:
+        kind, where = type(fused[1]).__name__, _where(fused[0])
+        return f"torch.func cannot stack nn.{kind}'s fused weights (in {where})"
     for k, model in enumerate(models[1:], start=1):
         why = _calls_difference(first, model) or state_difference(first, model)
         if why:
-            return f"models[{k}] {why}"
+            return f"models[{k}] {why}, where stacked models all run models[0]'s"
     return None
 
 
@@ -65,7 +70,10 @@ def _calls_difference(a: nn.Module, b: nn.Module) -> str | None:
                   != [k in getattr(mb, flags, {}) for k in theirs]):  # fmt: skip
                 return f"has other forward hooks (on {_where(name)})"
         if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
-            return f"has a forward of its own (on {_where(name)})"
+            made = ("torch.jit.script" if isinstance(ma, torch.jit.ScriptModule) else
+                    "torch.compile" if hasattr(ma, "_orig_mod") else None)  # fmt: skip
+            how = f": {made} compiles one for each model; leave it out to stack them"
+            return f"has a forward of its own (on {_where(name)}{how if made else ''})"
     return None
 
 

@@ -221,7 +221,7 @@ def choose_engine(
         return "opacus", None, logging.INFO
     probe, differs = models[0], unlike(models)
     if differs:  # (stacked, every model runs models[0]'s hooks and attributes)
-        return "stacked", f"{differs} than models[0], which stacked models all run", logging.WARNING
+        return "stacked", differs, logging.WARNING
     cls = optimizer_class(config.optimizer)
     if not (cls.__module__.startswith("torch.optim") and cls.__name__ in ELEMENTWISE_OPTIMIZERS):
         return "stacked", (

@@ -19,4 +19,4 @@ def test_lazy_layers_are_alike_and_other_self_bound_hooks_are_not():
     models = [nn.Linear(4, 3) for _ in range(2)]
     for k, model in enumerate(models):
         model.register_forward_hook(types.MethodType(lambda self, m, i, o, k=k: o * k, model))
-    assert unlike(models) == "models[1] has other forward hooks (on <root>)"
+    assert unlike(models).startswith("models[1] has other forward hooks (on <root>), where")

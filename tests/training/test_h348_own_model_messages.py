@@ -90,3 +90,28 @@ def test_white_box_norms_skipped_name_the_part_and_what_to_do(make, said, caplog
     with caplog.at_level(logging.WARNING, logger="mia_defense.observe"):
         assert gradient_norms([make()], x, y) is None
     assert said in caplog.text and "set attack.white_box=false" in caplog.text
+
+
+class _ScriptedLayer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.jit.script(nn.Linear(6, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (_Recurrent, "torch.func cannot stack nn.GRU's fused weights (in rnn)"),
+    (_ScriptedLayer, "models[1] has a forward of its own (on fc: torch.jit.script compiles one "
+                     "for each model; leave it out to stack them), where stacked models all run "
+                     "models[0]'s"),
+])  # fmt: skip
+def test_why_models_train_one_at_a_time_reads_plainly(make, said) -> None:
+    # were 'models[1] holds another _flat_weight_refs (in rnn: its own weights again, ...)
+    # than models[0], which stacked models all run' and 'models[1] has a forward of its own
+    # (on fc) than models[0], ...'
+    from mia_defense.training.ensemble import choose_engine
+
+    engine, why, _ = choose_engine(TrainConfig(), [make(), make()], (6,), torch.device("cpu"))
+    assert (engine, why) == ("stacked", said)
