@@ -1112,14 +1112,12 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
     from mia_defense.tracking.artifacts import CHECKPOINT_STAGES
 
     folders = {stage: folder for folder, stage in CHECKPOINT_STAGES.items()}
-    loading = payload.get("model_store")
     found = {}
-    for stage, entry in (loading.items() if isinstance(loading, dict) else ()):
-        models, weights = (entry.get("models"), entry.get("entry")) if isinstance(
-            entry, dict) else (None, None)  # fmt: skip
-        if stage in folders and type(models) is int and isinstance(weights, str) \
-                and os.path.isfile(weights) \
-                and os.path.isfile(os.path.splitext(weights)[0] + ".json"):  # fmt: skip
+    for stage, entry in _model_store_entries(payload).items():
+        models, weights = entry.get("models"), entry.get("entry")
+        if stage not in folders or type(models) is not int or not isinstance(weights, str):
+            continue
+        if os.path.isfile(weights) and os.path.isfile(os.path.splitext(weights)[0] + ".json"):
             found[folders[stage]] = (models, weights)
     return found
 
@@ -1128,11 +1126,19 @@ def _waited_for(payload: dict) -> str | None:
     """The holder line of the model store's lock an interrupted run (its results.json,
     ``payload``) was waiting for (``model_store``'s ``waiting_for``, `ModelStore.loading`):
     another run trained its models, this one nothing; ``None`` where it was not waiting."""
-    loading = payload.get("model_store")
-    for entry in loading.values() if isinstance(loading, dict) else ():
-        if isinstance(entry, dict) and isinstance(entry.get("waiting_for"), str):
+    for entry in _model_store_entries(payload).values():
+        if isinstance(entry.get("waiting_for"), str):
             return entry["waiting_for"]
     return None
+
+
+def _model_store_entries(payload: dict) -> dict[str, dict]:
+    """Per seed stream, the entry an interrupted run's results.json (``payload``) records
+    under ``model_store`` (`ModelStore.loading`); none where that is no object."""
+    loading = payload.get("model_store")
+    if not isinstance(loading, dict):
+        return {}
+    return {stage: entry for stage, entry in loading.items() if isinstance(entry, dict)}
 
 
 def _models_kept(points: list[tuple[Path, str]]) -> str:
