@@ -1227,52 +1227,78 @@ def _say_what_the_sweep_kept() -> None:
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
     _KEPT_SAID.append(True)
+    runs, holders = _runs_and_lock_holders(_this_sweeps_runs())
+    if not runs and not holders:
+        return
+    stopped = [(payload, counts) for payload, counts in runs if payload.get("status") != "complete"]
+    saving = [(payload, counts) for payload, counts in stopped if sum(counts)]
+    # (a point that waited on another's model store lock trained nothing)
+    waiting = [holder for payload, counts in stopped if not sum(counts)
+               and (holder := _waited_for(payload))]  # fmt: skip
+    finished = len(runs) - len(stopped)
+    kept = f"{counted(finished, 'finished run')} of this sweep (skipped when it resumes)"
+    lost = []
+    if saving:
+        kept += _saved_part(saving)
+        lost.append("the work in progress since each one's last saved model")
+    if unsaved := len(stopped) - len(saving) - len(waiting):
+        lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
+                    "trained model saved yet")
+    lost_said = (f"{' and '.join(lost)}, done again when the sweep resumes" if lost
+                 else "no trained model (none was in training)")  # (stopped between runs)
+    print(f"kept: {kept}; lost: {lost_said}{_waited_part(waiting)}{_going_on_part(holders)}",
+          file=sys.stderr)
+
+
+def _runs_and_lock_holders(
+    run_dirs: list[Path],
+) -> tuple[list[tuple[dict, list[int]]], list[str]]:
+    """What each of ``run_dirs`` that finished or stopped keeps (`_saved_models`), and the
+    lock holder of each that stopped part way here but another process holds: the same
+    sweep started twice into one folder runs its points in both, and that run goes on."""
     runs, holders = [], []
-    for folder in _this_sweeps_runs():
-        found = _saved_models(folder, ("complete", *_STOPPED))
-        # (a run another process holds, its .lock: the same sweep started twice into one
-        # folder runs its points in both; counted 'stopped part way', though it went on)
-        holder = found and found[0].get("status") != "complete" and lock_holder(folder)
+    for run_dir in run_dirs:
+        found = _saved_models(run_dir, ("complete", *_STOPPED))
+        holder = found and found[0].get("status") != "complete" and lock_holder(run_dir)
         if holder:
             holders.append(holder)
         elif found:
             runs.append(found)
-    if not runs and not holders:
-        return
-    going = (f"; not stopped: {counted(len(holders), 'run')} in progress in another process "
-             f"({', '.join(dict.fromkeys(holders))}), going on there" if holders else "")
-    finished = sum(payload.get("status") == "complete" for payload, _ in runs)
-    stopped = [(payload, counts) for payload, counts in runs if payload.get("status") != "complete"]
-    saving = [(payload, counts) for payload, counts in stopped if sum(counts)]
-    kept = f"{counted(finished, 'finished run')} of this sweep (skipped when it resumes)"
-    lost = []
-    if saving:
-        remark = next(filter(None, (_chunk_remark(payload.get("config") or {}, counts)
-                                    for payload, counts in saving)), "")  # fmt: skip
-        models = sum(sum(counts) for _, counts in saving)
-        stored = sum(count for payload, _ in saving for count, _ in _in_store(payload).values())
-        stored_part = f", {stored} of them in the model store" if stored else ""
-        kept += (f" and {counted(models, 'trained model')} saved by {counted(len(saving), 'run')}"
-                 f" stopped part way (reused then{stored_part}){remark}")
-        lost.append("the work in progress since each one's last saved model")
-    # (a point that waited on another's model store lock trained nothing: bdf090c9)
-    waiting = [holder for payload, counts in stopped if not sum(counts)
-               and (holder := _waited_for(payload))]  # fmt: skip
-    if unsaved := len(stopped) - len(saving) - len(waiting):
-        lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
-                    "trained model saved yet")
-    if waiting:
-        one = len(waited := list(dict.fromkeys(waiting))) == 1
-        going = (f"; nothing trained by {counted(len(waiting), 'run')} that waited for "
-                 f"{', '.join(waited)}, which {'trains' if one else 'train'} the same models "
-                 f"into the model store: the resume loads them if {'it' if one else 'they'} "
-                 f"stored them, else trains them{going}")  # fmt: skip
-    if not lost:  # (stopped between runs, or as the sweep's end was said)
-        print(f"kept: {kept}; lost: no trained model (none was in training){going}",
-              file=sys.stderr)
-        return
-    print(f"kept: {kept}; lost: {' and '.join(lost)}, done again when the sweep resumes{going}",
-          file=sys.stderr)
+    return runs, holders
+
+
+def _saved_part(saving: list[tuple[dict, list[int]]]) -> str:
+    """The sweep's kept line's count of the models its runs stopped part way (``saving``:
+    results.json and models per folder, `_saved_models`) saved, and how many of them the
+    model store holds (`_in_store`)."""
+    remark = next(filter(None, (_chunk_remark(payload.get("config") or {}, counts)
+                                for payload, counts in saving)), "")  # fmt: skip
+    models = sum(sum(counts) for _, counts in saving)
+    stored = sum(count for payload, _ in saving for count, _ in _in_store(payload).values())
+    stored_part = f", {stored} of them in the model store" if stored else ""
+    return (f" and {counted(models, 'trained model')} saved by {counted(len(saving), 'run')}"
+            f" stopped part way (reused then{stored_part}){remark}")
+
+
+def _waited_part(waiting: list[str]) -> str:
+    """The sweep's kept line's clause for its runs that trained nothing while they waited
+    for the model store's lock (``waiting``: a holder line each); '' where none did."""
+    if not waiting:
+        return ""
+    one = len(waited := list(dict.fromkeys(waiting))) == 1
+    return (f"; nothing trained by {counted(len(waiting), 'run')} that waited for "
+            f"{', '.join(waited)}, which {'trains' if one else 'train'} the same models "
+            f"into the model store: the resume loads them if {'it' if one else 'they'} "
+            "stored them, else trains them")
+
+
+def _going_on_part(holders: list[str]) -> str:
+    """The sweep's kept line's clause for its runs another process holds (``holders``: their
+    lock holder lines), which go on there; '' where there are none."""
+    if not holders:
+        return ""
+    return (f"; not stopped: {counted(len(holders), 'run')} in progress in another process "
+            f"({', '.join(dict.fromkeys(holders))}), going on there")
 
 
 def _left_to_resume() -> bool:
