@@ -1358,10 +1358,14 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     if not _refused_for_fixed_settings(config, loader, overrides, exc):
         return  # (each point refused for its own value of a swept key: each is named at the
         # sweep's end)
-    log.error("%s: %s", type(exc).__name__, exc)
-    end_refused(log, "every point of this sweep would be refused so (%d of %d; the first: "
+    # (one line: the refusal, its problems one after another, then the sweep's; it was a
+    # line of its own before the sweep's)
+    said = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+    first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()]
+    said = " ".join([first_line, "; ".join(problems)]).strip()
+    end_refused(log, "%s; every point of this sweep would be refused so (%d of %d; the first: "
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
-                "again", len(points), len(points), " ".join(overrides))  # fmt: skip
+                "again", said, len(points), len(points), " ".join(overrides))  # fmt: skip
 
 
 def _refused_for_fixed_settings(

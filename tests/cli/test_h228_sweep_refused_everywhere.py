@@ -40,7 +40,7 @@ def test_a_sweep_refused_at_every_point_is_refused_once(caplog, overrides, swept
         _check(*TINY, *overrides, swept=swept)
     assert exc.value.code == 2
     assert said in caplog.text
-    assert "ConfigError: every point of this sweep would be refused so (2 of 2; the first: " \
+    assert "; every point of this sweep would be refused so (2 of 2; the first: " \
         in caplog.text  # fmt: skip
 
 

@@ -3,8 +3,9 @@ whichever tool or mode meets it: a config Hydra 1.3 could not compose was printe
 own form, over several lines for a bad group choice (its options one a line, then Hydra's
 search path), and followed by a blank line and 'Set the environment variable
 HYDRA_FULL_ERROR=1 for a complete stack trace.'; a refusal by a check before the run
-(train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] '. Nothing is made: a sweep of a
-key Hydra cannot set (-m plan.foo=1,2) left its folder with a multirun.yaml."""
+(train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] ', and in a sweep (-m) on a line
+before the sweep's own ('every point of this sweep would be refused so'). Nothing is made: a
+sweep of a key Hydra cannot set (-m plan.foo=1,2) left its folder with a multirun.yaml."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from tests.helpers import mia_attack, mia_train
         ("train", ("seed=1,2",), "ConfigError: seed=1,2: Hydra reads values separated by "
          "commas as a sweep"),
         ("train", ("train.lr=abc",), "ConfigError: train.lr='abc': must be a finite number > 0"),
+        ("train", ("-m", "train.lr=abc"), "ConfigError: train.lr='abc': must be a finite "
+         "number > 0; every point of this sweep would be refused so (1 of 1;"),
         ("attack", ("attack.foo=1",), "ConfigError: Could not override 'attack.foo'"),
         ("attack", ("attack.bootstrap=abc",), "DataError: src: no observations.npz in it"),
         ("attack", ("attack.bootstrap=1)",), "attack.bootstrap=1): Hydra cannot parse"),
