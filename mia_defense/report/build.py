@@ -169,29 +169,32 @@ def _fronts_markdown(report: Report) -> str:
             "larger than their figures (see \"Figures to read with care\")."
         )
     for (dataset, model), front in report.fronts.items():
-        if not front:  # (each of its rows left off: `_inverted_rows`)
-            lines += ["", f"### {md_text(dataset)} · {md_text(model)}", "",
-                      "No row: the attack scores of its runs are inverted (left off the front)."]
-            continue
-        lines += [
-            "",
-            f"### {md_text(dataset)} · {md_text(model)}",
-            "",
-            "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
-            "AUC [95% CI] | ε |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for rank, i in enumerate(front, start=1):
-            g = report.groups[i]
-            eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
-            if g.epsilon is not None and not g.epsilon_valid:
-                eps += " (not a guarantee)"
-            flag = f" {READ_WITH_CARE}" if i in careful else ""
-            lines.append(
-                f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(g.family)} | {g.n} | "
-                f"{g.test_accuracy.text(3)} | {g.leak_tpr.text(4)} | {g.leak_auc.text(3)} | {eps} |"
-            )
+        lines += ["", f"### {md_text(dataset)} · {md_text(model)}", "",
+                  *_front_table(report, front, careful)]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _front_table(report: Report, front: list[int], careful: set[int]) -> list[str]:
+    """The Markdown table of one (dataset, model)'s ``front`` (row indices, ranked), the rows
+    of ``careful`` flagged; a line saying so where every row was left off (`_inverted_rows`)."""
+    if not front:
+        return ["No row: the attack scores of its runs are inverted (left off the front)."]
+    lines = [
+        "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
+        "AUC [95% CI] | ε |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for rank, i in enumerate(front, start=1):
+        g = report.groups[i]
+        eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
+        if g.epsilon is not None and not g.epsilon_valid:
+            eps += " (not a guarantee)"
+        flag = f" {READ_WITH_CARE}" if i in careful else ""
+        lines.append(
+            f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(g.family)} | {g.n} | "
+            f"{g.test_accuracy.text(3)} | {g.leak_tpr.text(4)} | {g.leak_auc.text(3)} | {eps} |"
+        )
+    return lines
 
 
 def _summary_markdown(
