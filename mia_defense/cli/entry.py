@@ -370,7 +370,7 @@ def _missing_config_line(missing: str, options: list[str], said: str) -> str:
     hint = f" (did you mean {close[0]}?)" if close else ""
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
     return (f"{found}: {name} is no option of the config group {group}{hint}; nothing was "
-            f"run. Choose one of {', '.join(options)}: {group}={(close or options)[0]}")
+            f"run. Choose one of {', '.join(options)} (e.g. {group}={(close or options)[0]})")
 
 
 def _unparsed_override_line(override: str, message: str) -> str:
