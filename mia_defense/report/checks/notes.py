@@ -86,19 +86,25 @@ def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -
         return None
     if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
-    # (the run's own warning's advice: more targets only where the population holds enough
-    # records, its canaries and the audit's aside; it said 'more attack.num_targets' of 300)
-    population, canaries = payload.get("population_size"), _canaries(payload)[0]
-    judged = population - canaries if _counts(population) and (
-        canaries <= population) else None  # fmt: skip
+    advice = more_records_advice(records, _judged_records(payload), fpr)
     return (
         f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
         f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
         "record over the targets, and one record's scores (not independent draws) can make up "
         f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
         f"on fresh ones (its interval, which resamples records, holds that spread); to compare "
-        f"it at that FPR, {more_records_advice(records, judged, fpr)}"
+        f"it at that FPR, {advice}"
     )
+
+
+def _judged_records(payload: Mapping[str, Any]) -> int | None:
+    """How many population records the run's attacks judge: ``population_size`` less the
+    canaries appended to it, the one-run audit's too (`_canaries`), as the run's own warning
+    counts them for `more_records_advice`; ``None`` where results.json does not say."""
+    population, canaries = payload.get("population_size"), _canaries(payload)[0]
+    if not _counts(population) or canaries > population:
+        return None
+    return population - canaries
 
 
 def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
