@@ -203,7 +203,8 @@ def train_with_user_fit(
         check_data_unchanged(data, versions, model)  # (its batches are views of the test set)
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
-        check_trained({k: (model, history)}, stage=stage, num=len(masks))
+        check_trained({k: (model, history)}, stage=stage, num=len(masks),
+                      left=sum(j not in loaded for j in range(k + 1, len(masks))))
         _refuse_untrained(model, k, initial, config)
         _refuse_copy(model, k, digests, config)
         _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config,

@@ -14,10 +14,9 @@ __all__ = ["check_trained"]
 
 
 def check_trained(trained: dict[int, tuple[nn.Module, ModelHistory]], *, stage: str,
-                  num: int) -> None:
-    """Raise `DivergedError` when a model of ``trained`` (by index, of ``num``) ended with a
-    non-finite loss or weights, and a `ConfigError` naming all that training changed no weight
-    of (`ModelHistory.weights_unchanged`: at chance, read as private). Called before saving."""
+                  num: int, left: int = 0) -> None:
+    """`DivergedError` for a model of ``trained`` (by index, of ``num``; ``left`` untrained yet)
+    with a non-finite loss or weights; a `ConfigError` naming all training left unchanged."""
     for index, (model, history) in trained.items():
         for record in history.epochs:
             if not (math.isfinite(record.train_loss) and math.isfinite(record.test_loss)):
@@ -27,15 +26,15 @@ def check_trained(trained: dict[int, tuple[nn.Module, ModelHistory]], *, stage: 
             if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                 raise DivergedError(f"{stage} {index}: non-finite weights after training ({name})")
     if untrained := sorted(k for k, (_, history) in trained.items() if history.weights_unchanged):
-        few, many = ", ".join(map(str, untrained)), stage_models(stage)
-        who = (f"{stage} {few}" if len(untrained) == 1 else f"each of the {num} {many}"
-               if len(untrained) == num else f"each of {many} {few} ({len(untrained)} of the "
-               f"{len(trained)} trained together)")  # fmt: skip
+        few, many, n = ", ".join(map(str, untrained)), stage_models(stage), len(untrained)
+        who = (f"{stage} {few}" if n == 1 else f"each of the {num} {many}" if n == num else
+               f"each of {many} {few} ({n} of the {len(trained)} trained together)")
+        after = (f". The run stopped there: its other {left} {many} were not trained yet, and "
+                 "may well be untrained too") if left else ""
         raise ConfigError(
             f"{who}: training changed none of its weights: after its "
             f"{len(trained[untrained[0]][1].epoch_stats)} epoch(s) they are its "
             "initialisation's, value for value (every step was zero, or below the float "
             "rounding of the weights), so it is an untrained model and no attack on it says "
             "anything about privacy; raise the learning rate (train.lr), or make the model's "
-            "output depend on its parameters (their gradients were all zero)"
-        )
+            f"output depend on its parameters (their gradients were all zero){after}")  # fmt: skip

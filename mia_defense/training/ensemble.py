@@ -177,7 +177,8 @@ def train_ensemble(
             check_data_unchanged(data, versions, models[chunk[0]])
             histories.update(zip(chunk, trained, strict=True))
             try:
-                check_trained({k: (models[k], histories[k]) for k in chunk}, stage=stage, num=num)
+                check_trained({k: (models[k], histories[k]) for k in chunk}, stage=stage, num=num,
+                              left=num - len(histories))  # fmt: skip
             except DivergedError as exc:  # the curves so far, for the run's TensorBoard
                 exc.histories = [h for _, h in sorted(histories.items())]
                 raise

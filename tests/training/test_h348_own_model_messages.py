@@ -115,3 +115,17 @@ def test_why_models_train_one_at_a_time_reads_plainly(make, said) -> None:
 
     engine, why, _ = choose_engine(TrainConfig(), [make(), make()], (6,), torch.device("cpu"))
     assert (engine, why) == ("stacked", said)
+
+
+@pytest.mark.parametrize("left", [3, 0])
+def test_an_untrained_model_alone_says_the_others_were_not_trained_yet(left) -> None:
+    # train.chunk_size=1 train.lr=1e-30 named 'model 3' alone, every model being as untrained
+    from mia_defense.errors import ConfigError
+    from mia_defense.training.divergence import check_trained
+    from mia_defense.training.loop import ModelHistory
+
+    history = ModelHistory(epoch_stats=[{}], weights_unchanged=True)
+    with pytest.raises(ConfigError, match=r"^model 3: training changed none") as err:
+        check_trained({3: (nn.Linear(2, 2), history)}, stage="model", num=4, left=left)
+    later = "The run stopped there: its other 3 models were not trained yet"
+    assert (later in str(err.value)) == bool(left)
