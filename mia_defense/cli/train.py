@@ -624,9 +624,8 @@ def _diverged_since(results_files: list[Path], before: dict[str, Any]) -> list[P
 
 
 def _holds_a_complete_run(results_files: list[Path]) -> bool:
-    """Whether one of a sweep's ``results_files`` (`_sweep_files`) says ``complete``: a sweep
-    whose every run was refused (or failed, or diverged) named ``mia-report`` for its
-    tradeoff report, which then found no finished run to rank."""
+    """Whether one of a sweep's ``results_files`` (`_sweep_files`) says ``complete``: only
+    then does the sweep's end name ``mia-report``, which ranks finished runs alone."""
     from mia_defense.tracking import read_json
 
     for results in results_files:
@@ -642,8 +641,8 @@ _RESULTS, _TRAIN_LOG = "results.json", "train.log"
 
 def _sweep_files(root: Path) -> dict[str, list[Path]]:
     """The results.json and train.log files of the runs under ``root`` (`_RESULTS`,
-    `_TRAIN_LOG`), from one walk (`mia_defense.files.sweep_files`): a walk each took ~0.1 s
-    on 2,000 runs, two at a sweep's start and five at its end."""
+    `_TRAIN_LOG`), from one walk (`mia_defense.files.sweep_files`): a walk takes ~0.1 s on
+    2,000 runs, and a sweep's start and end each read both."""
     from mia_defense.files import sweep_files
 
     return sweep_files(root, (_RESULTS, _TRAIN_LOG))
@@ -1107,8 +1106,8 @@ def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
     """Per checkpoint folder of an interrupted run (its results.json, ``payload``), the
     models the model store holds for it and the entry's weights file, where the run was
     stopped as it took them from there (``model_store``, `ModelStore.loading`): its resume
-    loads them rather than trains them (it was told its training was lost). An entry gone
-    since, or without its manifest (written last: the entry is whole), counts none."""
+    loads them rather than trains them. An entry gone since, or without its manifest
+    (written last: the entry is whole), counts none."""
     from mia_defense.tracking.artifacts import CHECKPOINT_STAGES
 
     folders = {stage: folder for folder, stage in CHECKPOINT_STAGES.items()}
@@ -1143,7 +1142,7 @@ def _model_store_entries(payload: dict) -> dict[str, dict]:
 
 def _models_kept(points: list[tuple[Path, str]]) -> str:
     """What the runs of ``points`` that failed after they began keep on disk, counted
-    (`_saved_models`): "the models they saved are kept" was said of runs that saved none."""
+    (`_saved_models`), for the sweep's failed line: runs that saved none are told so."""
     found = [_saved_models(Path(run_dir), _STOPPED) for run_dir, _ in points]
     counts = [sum(counts) for _, counts in filter(None, found)]
     models, saving = sum(counts), sum(1 for count in counts if count)
@@ -1304,10 +1303,9 @@ def _going_on_part(holders: list[str]) -> str:
 def _left_to_resume() -> bool:
     """Whether the directory named from the clock (`_CLOCK_NAMED`) holds a run that stopped
     on an error after it began (results.json ``failed``: a full disk) or that a killed job
-    left ``running``, which "run the same command again" was said to resume. A run refused
-    for a setting once it trained (`failed_on_a_setting`) is none: after 'raise the learning
-    rate (train.lr)' came 'to resume this run, add hydra.run.dir=...', where the same
-    settings fail again and another train.lr is refused there as another config's run."""
+    left ``running``: what "run the same command again" resumes. A run that failed on a
+    setting (`failed_on_a_setting`) is none: the same settings fail there again, and other
+    ones are refused there as another config's run."""
     from mia_defense.files import run_files
     from mia_defense.tracking.run_dir import failed_on_a_setting
 
