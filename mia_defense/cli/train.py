@@ -1087,19 +1087,30 @@ def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[
     folders holds (`DIGESTED_FOLDERS`), or the model store for it (`_in_store`: a resume
     loads them), where its status is one of ``statuses``; None where it is not, or cannot be
     read: what an interrupted run or sweep keeps on disk."""
-    from mia_defense.tracking import read_json
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS, saved_model_counts
 
+    payload = _results_of(run_dir, statuses)
+    if payload is None:
+        return None
     try:
-        payload = read_json(run_dir / "results.json")
-        if payload.get("status") not in statuses:
-            return None
         stored = _in_store(payload)
         folders = zip(DIGESTED_FOLDERS, saved_model_counts(run_dir), strict=True)
         return payload, [max(on_disk, stored.get(folder, (0, ""))[0])
                          for folder, on_disk in folders]  # fmt: skip
     except (MiaDefenseError, OSError):
         return None
+
+
+def _results_of(run_dir: Path, statuses: tuple[str, ...]) -> dict | None:
+    """The results.json of the run in ``run_dir`` where its status is one of ``statuses``;
+    None where it is not, or cannot be read."""
+    from mia_defense.tracking import read_json
+
+    try:
+        payload = read_json(run_dir / "results.json")
+    except (MiaDefenseError, OSError):
+        return None
+    return payload if payload.get("status") in statuses else None
 
 
 def _in_store(payload: dict) -> dict[str, tuple[int, str]]:
@@ -1313,8 +1324,8 @@ def _left_to_resume() -> bool:
         return False
     root = Path(_CLOCK_NAMED[0][1])
     for path in run_files(root):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
-        found = _saved_models(path.parent, _STOPPED)
-        if found is not None and not failed_on_a_setting(path.parent, found[0]):
+        payload = _results_of(path.parent, _STOPPED)
+        if payload is not None and not failed_on_a_setting(path.parent, payload):
             return True
     return False
 
@@ -1323,8 +1334,8 @@ def _failed_on_a_setting(run_dir: Path) -> bool:
     """`failed_on_a_setting` of the run in ``run_dir``: nothing there to resume."""
     from mia_defense.tracking.run_dir import failed_on_a_setting
 
-    found = _saved_models(run_dir, ("failed",))
-    return found is not None and failed_on_a_setting(run_dir, found[0])
+    payload = _results_of(run_dir, ("failed",))
+    return payload is not None and failed_on_a_setting(run_dir, payload)
 
 
 def _say_where_to_resume() -> None:
