@@ -1168,7 +1168,7 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     """Before the interrupted line of a run that began (its results.json says so): what it
     keeps (its saved models, reused on resume) and what is lost (the work since the last
     one saved). Where the run never began, nothing was written to keep."""
-    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS, saved_model_counts
+    from mia_defense.tracking.artifacts import CHECKPOINTS
 
     found = _saved_models(run_dir, ("interrupted",))
     if found is None:
@@ -1176,17 +1176,10 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     payload, counts = found
     if saved := sum(counts):
         part = _chunk_remark(payload.get("config") or {}, counts)
-        stored = _in_store(payload)
-        # (a naive attacker's shadows, shadow_recipe=undefended, are in a folder of their
-        # own; models the run was taking from the model store are there, not in its folder)
-        folders = zip(DIGESTED_FOLDERS, saved_model_counts(run_dir), counts, strict=True)
-        where = " and ".join(
-            shell_path(stored[folder][1]) if on_disk < count else f"{shell_path(run_dir / folder)}/"
-            for folder, on_disk, count in folders if count
-        )  # fmt: skip
         log.warning("kept: %s saved in %s, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
-                    "done again then", counted(saved, "trained model"), where, part)
+                    "done again then", counted(saved, "trained model"),
+                    _where_kept(run_dir, payload, counts), part)  # fmt: skip
     elif holder := _waited_for(payload):  # (it trained nothing: another run held the lock)
         log.warning("kept: no trained model yet (none was saved in %s/); lost: nothing trained "
                     "here: the run waited for %s, which trains the same models into the model "
@@ -1196,6 +1189,21 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
         log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
                     "progress, which the run starts anew when it resumes",
                     shell_path(run_dir / CHECKPOINTS))  # fmt: skip
+
+
+def _where_kept(run_dir: Path, payload: dict, counts: list[int]) -> str:
+    """Where the models an interrupted run in ``run_dir`` kept (``counts`` per checkpoint
+    folder, `_saved_models`) are: each folder holding some, or the model store's entry
+    (`_in_store`) where the run was taking more from there than the folder holds. A naive
+    attacker's shadows (shadow_recipe=undefended) have a folder of their own."""
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS, saved_model_counts
+
+    stored = _in_store(payload)
+    folders = zip(DIGESTED_FOLDERS, saved_model_counts(run_dir), counts, strict=True)
+    return " and ".join(
+        shell_path(stored[folder][1]) if on_disk < count else f"{shell_path(run_dir / folder)}/"
+        for folder, on_disk, count in folders if count
+    )
 
 
 def _chunk_remark(config: dict[str, Any], counts: list[int]) -> str:
