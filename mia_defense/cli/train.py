@@ -421,41 +421,8 @@ class SweepSummary(Callback):
 
         gone = [point for point in _SWEEP_FAILED if FOLDER_GONE in point[1]]
         refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded + gone]
-        if refusals:
-            print_refused(refusals, nothing="nothing was run there",
-                          fix="fix the value and run the same command again")
-            held = sum(" run of another config (" in message for _, message in refusals)
-            if held:  # (the same command refuses those again)
-                print(f"  ({held} of them: the folder this sweep names for the run holds a "
-                      "run of other settings, as where hydra.sweep.subdir numbers the runs or "
-                      "the folder names leave the changed key out; running the same command "
-                      "again refuses them again: put the earlier settings back, or give this "
-                      "sweep a new hydra.sweep.dir)")
-        # (nothing there to resume: the same command fails them again, and a fixed setting
-        # the folder names leave out is refused there as another config's run)
-        on_a_setting = [point for point in failed if _failed_on_a_setting(Path(point[0]))]
-        if on_a_setting:
-            print_points(f"{len(on_a_setting)} run(s) of this sweep failed on a setting "
-                         "(results.json says failed, with no trained model saved; the same "
-                         "command fails them again): run with the setting fixed in a new "
-                         "hydra.sweep.dir, or delete those runs' folders and run with it "
-                         "fixed", on_a_setting)  # fmt: skip
-        if failed := [point for point in failed if point not in on_a_setting]:
-            print_points(f"{len(failed)} run(s) of this sweep failed after they began "
-                         f"(results.json says failed; {_models_kept(failed)}: fix the cause, "
-                         "such as a full disk, and run the same command again to resume "
-                         "them)", failed)  # fmt: skip
-        if unrecorded:
-            print_points(f"{len(unrecorded)} run(s) of this sweep failed after they began and "
-                         "could not record it (results.json still says running: its disk is "
-                         f"full, most likely; {_models_kept(unrecorded)}: free disk space and "
-                         "run the same command again to resume them)", unrecorded)  # fmt: skip
-        if gone:  # (refused "nothing was run there; fix the value", though they had run)
-            print_points(f"{len(gone)} run(s) of this sweep stopped because their folder was "
-                         "moved or removed while they ran (a folder moved keeps what the run "
-                         "had saved, its results.json saying interrupted: move it back and run "
-                         "the same command again to resume it, or run the same command again "
-                         "to run it anew)", gone)  # fmt: skip
+        _say_refusals(refusals)
+        _say_failures(failed, unrecorded, gone)
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
                   "verdict; the reason is in each results.json):")
@@ -477,6 +444,55 @@ class SweepSummary(Callback):
         elif why := _search_without_result(config):
             _SEARCH_WITHOUT_RESULT[:] = [True]
             print(f"\n{why}", file=sys.stderr)
+
+
+def _say_refusals(refusals: list[tuple[Path, str]]) -> None:
+    """The sweep's end's list of its points refused before they ran (``refusals``: run
+    directory, message), and how many of them hold a run of other settings, which the same
+    command refuses again."""
+    if not refusals:
+        return
+    print_refused(refusals, nothing="nothing was run there",
+                  fix="fix the value and run the same command again")
+    held = sum(" run of another config (" in message for _, message in refusals)
+    if held:
+        print(f"  ({held} of them: the folder this sweep names for the run holds a "
+              "run of other settings, as where hydra.sweep.subdir numbers the runs or "
+              "the folder names leave the changed key out; running the same command "
+              "again refuses them again: put the earlier settings back, or give this "
+              "sweep a new hydra.sweep.dir)")
+
+
+def _say_failures(
+    failed: list[tuple[Path, str]], unrecorded: list[tuple[Path, str]], gone: list[tuple[Path, str]]
+) -> None:
+    """The sweep's end's lists of its points that failed after they began, each with its
+    fix: ``failed`` (results.json says so; those that failed on a setting apart, as nothing
+    there is left to resume), ``unrecorded`` (results.json still says running) and ``gone``
+    (their folder moved or removed while they ran)."""
+    on_a_setting = [point for point in failed if _failed_on_a_setting(Path(point[0]))]
+    if on_a_setting:
+        print_points(f"{len(on_a_setting)} run(s) of this sweep failed on a setting "
+                     "(results.json says failed, with no trained model saved; the same "
+                     "command fails them again): run with the setting fixed in a new "
+                     "hydra.sweep.dir, or delete those runs' folders and run with it "
+                     "fixed", on_a_setting)  # fmt: skip
+    if failed := [point for point in failed if point not in on_a_setting]:
+        print_points(f"{len(failed)} run(s) of this sweep failed after they began "
+                     f"(results.json says failed; {_models_kept(failed)}: fix the cause, "
+                     "such as a full disk, and run the same command again to resume "
+                     "them)", failed)  # fmt: skip
+    if unrecorded:
+        print_points(f"{len(unrecorded)} run(s) of this sweep failed after they began and "
+                     "could not record it (results.json still says running: its disk is "
+                     f"full, most likely; {_models_kept(unrecorded)}: free disk space and "
+                     "run the same command again to resume them)", unrecorded)  # fmt: skip
+    if gone:  # (refused "nothing was run there; fix the value", though they had run)
+        print_points(f"{len(gone)} run(s) of this sweep stopped because their folder was "
+                     "moved or removed while they ran (a folder moved keeps what the run "
+                     "had saved, its results.json saying interrupted: move it back and run "
+                     "the same command again to resume it, or run the same command again "
+                     "to run it anew)", gone)  # fmt: skip
 
 
 def _search_without_result(config: DictConfig) -> str | None:
