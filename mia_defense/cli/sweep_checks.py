@@ -1318,13 +1318,13 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     own value of a swept key, ``train.lr=-1,-2``, is left to the points: the sweep's end
     names each). A search (its points
     drawn as it goes), a grid Hydra composes otherwise or of more than `_CHECKED_POINTS`
-    points, and a check failing otherwise than by a refusal are left to the runs; so is a
-    sweep of mia-attack (its jobs are checked otherwise: it has no ``check_config``
-    callback). A grid none of whose points Hydra can compose (``-m plan.foo=1,2``: its first
-    job failed after the sweep's folder was made) is refused with Hydra's error, on one
-    line (`refusal_line`)."""
+    points, and a check failing otherwise than by a refusal are left to the runs; the points
+    of a sweep of mia-attack are only composed (its jobs are checked otherwise: it has no
+    ``check_config`` callback). A grid none of whose points Hydra can compose (``-m
+    plan.foo=1,2``; mia-attack's ``attack.foo=1,2``: its first job failed after the sweep's
+    folder was made) is refused with Hydra's error, on one line (`refusal_line`)."""
     callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
-    if not plugin_is(config.hydra.sweeper, "basic") or "check_config" not in callbacks:
+    if not plugin_is(config.hydra.sweeper, "basic"):
         return
     points = _grid_points(config)
     if not points or len(points) > _CHECKED_POINTS:
@@ -1340,7 +1340,8 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     loader = GlobalHydra.instance().config_loader()
     for num, overrides in enumerate(points):
         try:
-            _check_point(config, loader, list(overrides), num=num)
+            _check_point(config, loader, list(overrides), num=num,
+                         check="check_config" in callbacks)
         except (ConfigError, DataError, UnsupportedModelError) as exc:
             first = first or (list(overrides), exc)
             continue
@@ -1408,13 +1409,17 @@ def _refused_for_fixed_settings(
     return False
 
 
-def _check_point(config: DictConfig, loader: Any, overrides: list[str], *, num: int) -> None:
+def _check_point(config: DictConfig, loader: Any, overrides: list[str], *, num: int,
+                 check: bool = True) -> None:
     """The config check a sweep's job ``num`` makes (`check_config`, `check_defense_stack`),
-    on the point composed with ``overrides`` as the sweeper composes it, in its own folder."""
+    on the point composed with ``overrides`` as the sweeper composes it, in its own folder
+    (not ``check``: composed only)."""
+    job = loader.load_sweep_config(config, overrides)
+    if not check:
+        return
     from mia_defense.config import check_config, check_defense_stack  # (torch)
     from mia_defense.hydra_setup import hydra_config_of_the_job
 
-    job = loader.load_sweep_config(config, overrides)
     with open_dict(job):
         job.hydra.job.num = num
         job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"  # (its folder)

@@ -5,7 +5,8 @@ search path), and followed by a blank line and 'Set the environment variable
 HYDRA_FULL_ERROR=1 for a complete stack trace.'; a refusal by a check before the run
 (train.lr=abc) was logged after Hydra's '[DATE TIME][HYDRA] ', and in a sweep (-m) on a line
 before the sweep's own ('every point of this sweep would be refused so'). Nothing is made: a
-sweep of a key Hydra cannot set (-m plan.foo=1,2) left its folder with a multirun.yaml."""
+sweep of a key Hydra cannot set (-m plan.foo=1,2; mia-attack's attack.foo=1,2) left its
+folder with a multirun.yaml."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from tests.helpers import mia_attack, mia_train
          "number > 0; every point of this sweep would be refused so (1 of 1;"),
         ("attack", ("attack.foo=1",), "ConfigError: Could not override 'attack.foo'"),
         ("attack", ("attack.bootstrap=abc",), "DataError: src: no observations.npz in it"),
+        ("attack", ("-m", "attack.foo=1,2"), "ConfigError: Could not override 'attack.foo'"),
         ("attack", ("attack.bootstrap=1)",), "attack.bootstrap=1): Hydra cannot parse"),
     ],
 )  # fmt: skip
@@ -49,7 +51,9 @@ def test_a_bad_override_is_one_line_and_exit_2(tmp_path, monkeypatch, tool, args
         done = mia_train(*args, "hydra.run.dir=out", "hydra.sweep.dir=out", cwd=tmp_path)
     else:
         (tmp_path / "src").mkdir()
-        done = mia_attack("src", *args, "hydra.run.dir=out", cwd=tmp_path)
+        options = [arg for arg in args if arg.startswith("-")]
+        done = mia_attack(*options, "src", *[arg for arg in args if arg not in options],
+                          "hydra.run.dir=out", "hydra.sweep.dir=out", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     kind = "DataError: " if said.startswith("DataError: ") else "ConfigError: "
