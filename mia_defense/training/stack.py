@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -77,10 +78,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "stacked models would not keep"
         )
     if updated:
-        return (
-            f"{type(model).__name__} updates its buffer {updated[1]!r} while training, which "
-            "stacked models would not keep"
-        )
+        return (f"{type(model).__name__} updates its buffer {updated[1]!r} while training, "
+                "which stacked models would not keep")  # fmt: skip
     outputs = seeded_outputs(model, input_shape)
     for finds, why in _PROBED:
         if found := finds(outputs):
@@ -161,7 +160,8 @@ class ModelStack:
         self.names = list(named)
         self._trains = [p.requires_grad for p in named.values()]
         self._stacked: dict[str, torch.Tensor] = {}  # (a model trained alone has none)
-        if vectorised:
+        if vectorised:  # (torch.func stacks weight_norm slowly, and torch warned so every run)
+            warnings.filterwarnings("ignore", r"There is a performance drop .*aten::_weight_norm\b")
             self._stacked, self.buffers = stack_module_state(self.models)
             # the groups' rows, for the optimiser: groups held as leaves of their own cost a
             # concatenation of every parameter at each forward pass and a split of its

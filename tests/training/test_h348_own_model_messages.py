@@ -129,3 +129,20 @@ def test_an_untrained_model_alone_says_the_others_were_not_trained_yet(left) -> 
         check_trained({3: (nn.Linear(2, 2), history)}, stage="model", num=4, left=left)
     later = "The run stopped there: its other 3 models were not trained yet"
     assert (later in str(err.value)) == bool(left)
+
+
+def test_stacked_weight_norm_models_train_without_torch_fallback_warning() -> None:
+    # every run of a weight_norm model printed torch's 'UserWarning: There is a performance
+    # drop because we have not yet implemented the batching rule for aten::_weight_norm'
+    import warnings
+
+    from tests.training.test_h342_hostile_models import _normed
+
+    x, y = torch.randn((8, 6)), torch.randint(0, 3, (8,))
+    with warnings.catch_warnings(record=True) as seen:
+        train_chunk([_normed("weight_norm") for _ in range(2)], x=x, y=y,
+                    masks=torch.ones((2, 8), dtype=torch.bool), x_test=x, y_test=y,
+                    num_classes=3, config=TrainConfig(epochs=1, batch_size=4),
+                    generators=[torch.Generator().manual_seed(k) for k in range(2)],
+                    vectorised=True)  # fmt: skip
+    assert not [w for w in seen if "performance drop" in str(w.message)]
