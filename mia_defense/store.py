@@ -55,7 +55,7 @@ from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write, remove_stale_temp_files, write_advice
-from mia_defense.tracking.run_dir import NO_LOCKS
+from mia_defense.tracking.run_dir import NO_LOCKS, holder_line
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
     checkpoint_path,
@@ -373,7 +373,7 @@ class ModelStore:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
+                holder = holder_line(fd) or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
                 if waiting is not None:
                     waiting["waiting_for"] = holder

@@ -267,8 +267,10 @@ def refuse_in_use(path: str) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
+        from mia_defense.tracking.run_dir import holder_line  # (only on a refusal)
+
         try:
-            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            holder = holder_line(fd) or "another process"
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
             holder = "another process"
         end_refused(log, "%s is in use by %s; wait for that run to end or choose another "
