@@ -262,9 +262,9 @@ def objectives(
     privacy = payload.get("privacy")
     # an attack's scores rank members below non-members more strongly than any attack ranks
     # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
-    # leak, so they stand in as the most leaking there is whichever way the search goes (a
-    # search minimising it converged on a defense that inverts the signal; one maximising
-    # it, an attacker's, was handed the least, 0, for a leak its flipped scores show)
+    # leak, so they stand in as the most leaking there is whichever way the search goes: a
+    # search minimising leakage would converge on a defense that inverts the signal, and an
+    # attacker's, maximising it, would be handed the least for a leak its flipped scores show
     understated = not no_verdict and inverted_scores(payload)
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search

@@ -139,8 +139,7 @@ def edited_problem(payload: Mapping[str, Any]) -> str | None:
 def _failure(payload: Mapping[str, Any]) -> str:
     """``": Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
     error that stopped it), or ``""``. A long message keeps its start and its end, where
-    mia-train's errors say what to do: its first 300 characters cut 'raise the learning rate
-    (train.lr)' from the refusal of an untrained model, the setting to fix."""
+    mia-train's errors say what to do (the setting to fix)."""
     failed = payload.get("failed")
     if payload.get("status") != "failed" or not isinstance(failed, Mapping):
         return ""
