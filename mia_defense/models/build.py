@@ -38,6 +38,7 @@ __all__ = [
     "model_builder",
     "refuse_sparse_gradients",
     "sparse_step_refusal",
+    "stacking_failure",
 ]
 
 _DATA_ARGS = ("input_shape", "num_classes")
@@ -529,6 +530,21 @@ def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: tor
         "passed the check on a batch of zeros, so look in its forward for what real inputs "
         "break (a log or sqrt of the features, a division by them, an overflow)"
     )
+
+
+def stacking_failure(model: nn.Module, input_shape: Sequence[int], err: Exception) -> str:
+    """Why torch.func could not run ``model`` stacked (it raised ``err``), for the warning
+    that trains the models one at a time: a checkpointed model's was torch's 'Either your
+    tensor may have escaped from inside a function being vmapped and this is a user error'."""
+    from mia_defense.models.validation import per_sample_grad_error, recomputed
+
+    device = next(model.parameters()).device
+    failed = per_sample_grad_error(model, torch.zeros((2, *input_shape), device=device))
+    if failed and recomputed(failed):
+        return (f"torch.func cannot stack {type(model).__name__}: its forward recomputes "
+                "layers in the backward pass (torch.utils.checkpoint, or a "
+                "torch.autograd.Function); call them directly to train the models stacked")
+    return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
 
 
 def attributes_changed(model: nn.Module, probe: nn.Module) -> str | None:

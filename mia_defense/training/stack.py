@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from mia_defense.models.build import attributes_changed, changed_in_forward
+from mia_defense.models.build import attributes_changed, changed_in_forward, stacking_failure
 from mia_defense.models.probes import (
     draws_outside_torch,
     keeps_state,
@@ -91,7 +91,7 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         x = torch.zeros((2, 2, *input_shape), device=next(model.parameters()).device)
         stack.forward(x).sum().backward()
     except Exception as err:
-        return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+        return stacking_failure(model, input_shape, err)
     try:  # the engine's evaluation after an epoch: eval mode, on each model's rows or shared
         stack.train(False)
         with torch.no_grad():

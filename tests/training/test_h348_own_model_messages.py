@@ -106,11 +106,15 @@ class _ScriptedLayer(nn.Module):
     (_ScriptedLayer, "models[1] has a forward of its own (on fc: torch.jit.script compiles one "
                      "for each model; leave it out to stack them), where stacked models all run "
                      "models[0]'s"),
+    (_Checkpointed, "torch.func cannot stack _Checkpointed: its forward recomputes layers in "
+                    "the backward pass (torch.utils.checkpoint, or a torch.autograd.Function); "
+                    "call them directly to train the models stacked"),
 ])  # fmt: skip
 def test_why_models_train_one_at_a_time_reads_plainly(make, said) -> None:
     # were 'models[1] holds another _flat_weight_refs (in rnn: its own weights again, ...)
-    # than models[0], which stacked models all run' and 'models[1] has a forward of its own
-    # (on fc) than models[0], ...'
+    # than models[0], which stacked models all run', 'models[1] has a forward of its own
+    # (on fc) than models[0], ...' and 'torch.func cannot run _Checkpointed: RuntimeError:
+    # Either your tensor may have escaped ... and this is a user error ...'
     from mia_defense.training.ensemble import choose_engine
 
     engine, why, _ = choose_engine(TrainConfig(), [make(), make()], (6,), torch.device("cpu"))
