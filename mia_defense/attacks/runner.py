@@ -178,9 +178,10 @@ def run_attacks(
         )
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
-    _warn_unresolved_fprs(int((~truth[:, keep]).sum()), config.fprs,
-                          records=int((~truth[:, keep]).any(axis=0).sum()),
-                          population=int(keep.sum()))
+    nonmember = ~truth[:, keep]
+    _warn_pooled_fprs(int(nonmember.sum()), config.fprs,
+                      records=int(nonmember.any(axis=0).sum()), population=int(keep.sum()))
+    _warn_unresolved_fprs(int(nonmember.sum()), config.fprs)
     _warn_one_class(truth[:, keep], targets)
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are
@@ -421,15 +422,13 @@ def _needed(fpr: float) -> str:
     return f"{needed:.3g}" if math.isfinite(needed) else f"1/{fpr:g}"
 
 
-def _warn_unresolved_fprs(
-    nonmember_scores: int, fprs: Sequence[float], *, records: int | None = None,
-    population: int | None = None,
+def _warn_pooled_fprs(
+    nonmember_scores: int, fprs: Sequence[float], *, records: int, population: int | None
 ) -> None:
-    """Say which FPRs the non-member scores do not resolve (`unresolved_fprs`), and which
-    they resolve only pooled over the targets, the ``records`` they are of (distinct) being
-    fewer than 1 / FPR (`pooled_only_fprs`; ``population``: the records judged)."""
-    pooled = pooled_only_fprs(records, nonmember_scores, fprs) if nonmember_scores and (
-        records is not None) else []  # fmt: skip
+    """Say which FPRs the non-member scores resolve only pooled over the targets, the
+    ``records`` they are of (distinct) being fewer than 1 / FPR (`pooled_only_fprs`;
+    ``population``: the records judged, for `more_records_advice`)."""
+    pooled = pooled_only_fprs(records, nonmember_scores, fprs) if nonmember_scores else []
     if pooled:
         log.warning(
             "the attacks' %d non-member scores are of %d distinct records, fewer than 1/FPR "
@@ -439,6 +438,10 @@ def _warn_unresolved_fprs(
             records, ", ".join(f"{f * 100:g}%" for f in pooled),
             more_records_advice(records, population, min(pooled)),
         )
+
+
+def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
+    """Say which FPRs the non-member scores do not resolve (`unresolved_fprs`)."""
     unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
     if unresolved:  # (no non-member at all: the metrics are NaN, said elsewhere)
         shown = ", ".join(f"{f * 100:g}%" for f in unresolved)

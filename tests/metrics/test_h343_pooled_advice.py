@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.attacks.runner import _warn_unresolved_fprs
+from mia_defense.attacks.runner import _warn_pooled_fprs
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.report.run_table import _pooled_lines
 
@@ -23,7 +23,7 @@ from mia_defense.report.run_table import _pooled_lines
 def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, population,
                                                        advice):
     with caplog.at_level(logging.WARNING):
-        _warn_unresolved_fprs(scores, [0.1, 0.001], records=records, population=population)
+        _warn_pooled_fprs(scores, [0.1, 0.001], records=records, population=population)
     assert advice in caplog.text
     result = RunResult(utility={}, attacks={}, strongest_attack=None, defense={}, privacy={},
                        wall_seconds=0.0, nonmember_scores=scores, nonmember_records=records,
