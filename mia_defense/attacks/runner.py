@@ -25,6 +25,7 @@ from mia_defense.metrics.roc import (
     DEFAULT_FPRS,
     AttackMetrics,
     more_records_advice,
+    nonmember_counts,
     pooled_only_fprs,
     roc_metrics,
     unresolved_fprs,
@@ -178,10 +179,10 @@ def run_attacks(
         )
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
-    nonmember = ~truth[:, keep]
-    _warn_pooled_fprs(int(nonmember.sum()), config.fprs,
-                      records=int(nonmember.any(axis=0).sum()), population=int(keep.sum()))
-    _warn_unresolved_fprs(int(nonmember.sum()), config.fprs)
+    nonmember_scores, nonmember_records = nonmember_counts(truth[:, keep])
+    _warn_pooled_fprs(nonmember_scores, config.fprs, records=nonmember_records,
+                      population=int(keep.sum()))
+    _warn_unresolved_fprs(nonmember_scores, config.fprs)
     _warn_one_class(truth[:, keep], targets)
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are

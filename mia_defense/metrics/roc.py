@@ -15,8 +15,8 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
-    "more_records_advice", "pooled_only_fprs", "read_far_below", "roc_metrics", "tied_fprs",
-    "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
+    "more_records_advice", "nonmember_counts", "pooled_only_fprs", "read_far_below",
+    "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -149,6 +149,14 @@ def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]
     them): the smallest non-zero FPR a threshold can reach is 1 / ``nonmember_scores``, so
     the TPR reported at such an FPR is the TPR at FPR 0, not a measurement at that FPR."""
     return sorted(f for f in fprs if nonmember_scores * f < 1)
+
+
+def nonmember_counts(members: np.ndarray) -> tuple[int, int]:
+    """How many non-member scores the [T, N] bool membership ``members`` (targets x the
+    records judged) pools, and how many distinct records they are of (out of some target's
+    training set): the counts `unresolved_fprs` and `pooled_only_fprs` take."""
+    out = ~members
+    return int(out.sum()), int(out.any(axis=0).sum())
 
 
 def pooled_only_fprs(

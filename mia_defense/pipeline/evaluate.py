@@ -33,6 +33,7 @@ from mia_defense.metrics.roc import (
     fpr_key,
     fpr_read_at,
     fpr_read_key,
+    nonmember_counts,
     roc_metrics,
     top_tied_nonmembers,
 )
@@ -960,6 +961,7 @@ def attack_observations(
     # (null where the attacks judged: written always, so mia-report reads a missing one as
     # deleted, where it went without a word and the run was ranked)
     privacy.setdefault("no_verdict_reason", None)
+    nonmember_scores, nonmember_records = nonmember_counts(obs.masks[targets][:, ~is_canary])
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs, obs.masks[r.targets], ~is_canary)
@@ -973,8 +975,8 @@ def attack_observations(
         slices=slices,
         most_vulnerable=worst,
         training=dict(training),
-        nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
-        nonmember_records=int((~obs.masks[targets][:, ~is_canary]).any(axis=0).sum()),
+        nonmember_scores=nonmember_scores,
+        nonmember_records=nonmember_records,
         epsilon_evidence=evidence,
         num_models=obs.num_models,
         judged=~is_canary,
