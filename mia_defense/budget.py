@@ -442,8 +442,8 @@ def check_budget(
         untested = estimate(**{**run, "test_size": 0}, chunk_size=chunk_size)
         tested = 2 * (need.memory - untested.memory) > need.memory
         test_key = f"plan.test_size={test_size}, " if tested else ""
-        # (its queries' activations, where a stacked forward takes more test rows than
-        # population rows: they were called its outputs)
+        # (what the test records cost most: their outputs, or their queries' activations
+        # where a stacked forward takes more test rows than population rows)
         held = ("outputs" if need.observations - untested.observations
                 >= need.activations - untested.activations else "query activations")
         lower_test = (f"plan.test_size (the run's {held} on {test_size} test records are "
