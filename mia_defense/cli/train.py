@@ -1257,7 +1257,9 @@ def _say_what_the_sweep_kept() -> None:
     """Before the interrupted line of a sweep: how many of its runs are finished (kept,
     skipped when it resumes), how many trained models the runs stopped part way saved (kept
     and reused; counted on disk, `_saved_models`), and what is lost (the work since each
-    one's last saved model; the whole training of a run that saved none)."""
+    one's last saved model; the whole training of a run that saved none). Runs that trained
+    nothing as they waited for the model store's lock (`_waited_part`), and runs another
+    process holds, which go on there (`_going_on_part`), are named apart."""
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
     _KEPT_SAID.append(True)
