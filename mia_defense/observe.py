@@ -540,13 +540,14 @@ def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
     what to do: the warning was torch's bare error ('zip() argument 2 is shorter than
     argument 1' for a checkpointed model, a broadcast shape for nn.GRU)."""
     failed = f"{type(exc).__name__}: {first_line(exc)}"
-    rnn = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.RNNBase)), None)
+    # (nn.LSTM runs: torch.func falls back to a loop over the samples for it)
+    rnn = next(((n, m) for n, m in model.named_modules() if type(m) in (nn.GRU, nn.RNN)), None)
     if rnn is not None:
         kind = type(rnn[1]).__name__
-        return (f"torch.func cannot form per-sample gradients through {rnn[0] or '<root>'} "
-                f"({kind}: its fused weights have no per-sample rule; {failed}). Build it "
-                f"with opacus.layers.DP{kind} instead (the same layer in cells torch.func "
-                "runs), or set attack.white_box=false")
+        return (f"torch.func cannot run {rnn[0] or '<root>'} (nn.{kind}) per sample ({failed}), "
+                "so the models give no per-sample gradients. Build it with "
+                f"opacus.layers.DP{kind} instead (the same layer in cells torch.func runs), or "
+                "set attack.white_box=false")
     if recomputed(failed):
         return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: its "
                 "forward recomputes layers in the backward pass (torch.utils.checkpoint, or a "

@@ -77,8 +77,8 @@ class _CheckpointedNorm(nn.Module):
 
 
 @pytest.mark.parametrize(("make", "said"), [
-    (_Recurrent, "through rnn (GRU: its fused weights have no per-sample rule; RuntimeError: "
-                 "output with shape"),
+    (_Recurrent, "torch.func cannot run rnn (nn.GRU) per sample (RuntimeError: output with "
+                 "shape"),
     (_CheckpointedNorm, "of _CheckpointedNorm: its forward recomputes layers in the backward "
                         "pass (torch.utils.checkpoint"),
 ])  # fmt: skip
