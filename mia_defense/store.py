@@ -298,7 +298,7 @@ class ModelStore:
             models = self._read(digest, num_models=num_models, fits=fits)
             if models is None:  # (refused: trained again)
                 self.loading.pop(stage, None)
-            if models is not None:
+            else:
                 _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint,
                                    settings=settings)
                 log.info("reused %d %s from %s", num_models, what, self._weights(digest))
