@@ -424,7 +424,7 @@ def run_files(root: Path, name: str = "results.json") -> list[Path]:
 
 def sweep_files(root: Path, names: tuple[str, ...]) -> dict[str, list[Path]]:
     """`run_files` of each of ``names`` from one walk of ``root`` (a sweep's start and end
-    read its results.json and train.log files: a walk each took ~0.1 s on 2,000 runs)."""
+    read its results.json and train.log files; a walk takes ~0.1 s on 2,000 runs)."""
     found: dict[str, list[Path]] = {name: [] for name in names}
     for folder, entries, folders in walk_run_folders(root, is_run=_has_results):
         for name in found.keys() & (entries - folders):
