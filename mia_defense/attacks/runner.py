@@ -24,9 +24,9 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_trut
 from mia_defense.metrics.roc import (
     DEFAULT_FPRS,
     AttackMetrics,
-    more_records_advice,
     nonmember_counts,
     pooled_only_fprs,
+    pooled_only_text,
     roc_metrics,
     unresolved_fprs,
 )
@@ -431,14 +431,8 @@ def _warn_pooled_fprs(
     ``population``: the records judged, for `more_records_advice`)."""
     pooled = pooled_only_fprs(records, nonmember_scores, fprs) if nonmember_scores else []
     if pooled:
-        log.warning(
-            "the attacks' %d non-member scores are of %d distinct records, fewer than 1/FPR "
-            "for %s FPR: the scores pool each record over the targets, and one record's scores "
-            "can make up the whole FPR, so the TPR there rests on these few records (its "
-            "interval, which resamples records, holds that spread); %s", nonmember_scores,
-            records, ", ".join(f"{f * 100:g}%" for f in pooled),
-            more_records_advice(records, population, min(pooled)),
-        )
+        log.warning("the attacks' %s", pooled_only_text(nonmember_scores, records, pooled,
+                                                        population=population))
 
 
 def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:

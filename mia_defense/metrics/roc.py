@@ -15,8 +15,9 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
-    "more_records_advice", "nonmember_counts", "pooled_only_fprs", "read_far_below",
-    "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
+    "more_records_advice", "nonmember_counts", "pooled_only_fprs", "pooled_only_text",
+    "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr",
+    "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -187,6 +188,28 @@ def more_records_advice(nonmember_records: int, population: int | None, fpr: flo
                 "non-member's")  # fmt: skip
     return (f"raise plan.population_size to at least {needed} records (more targets add "
             "scores of the same records)")  # fmt: skip
+
+
+def pooled_only_text(
+    nonmember_scores: int,
+    nonmember_records: int,
+    fprs: Sequence[float],
+    *,
+    population: int | None,
+    at_most: bool = False,
+) -> str:
+    """The one wording of `pooled_only_fprs`' finding, ``fprs`` (not empty), which the run's
+    warning, its table's NOTE and mia-report's caveat each begin with their own prefix:
+    ``nonmember_scores`` scores of ``nonmember_records`` distinct records (``at_most``: an
+    upper bound, from a run that records only its population), and `more_records_advice`
+    (``population``: the records judged)."""
+    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in fprs)
+    return (f"{nonmember_scores} non-member scores are of {'at most ' if at_most else ''}"
+            f"{nonmember_records} distinct records, fewer than 1/FPR for {shown}: the scores "
+            "pool each record over the targets, and one record's scores (not independent "
+            "draws) can make up the whole FPR, so there the TPR rests on these few records, "
+            "not on fresh ones (its interval, which resamples records, holds that spread); "
+            + more_records_advice(nonmember_records, population, min(fprs)))  # fmt: skip
 
 
 def tied_fprs(top_ties: int, nonmember_scores: int, fprs: Sequence[float]) -> list[float]:

@@ -15,8 +15,8 @@ from mia_defense.metrics.roc import (
     fpr_key,
     fpr_percent,
     fpr_read_key,
-    more_records_advice,
     pooled_only_fprs,
+    pooled_only_text,
     read_far_below,
     tied_fprs,
     unresolved_fprs,
@@ -330,14 +330,8 @@ def _pooled_lines(result: RunResult, fprs: list[float]) -> list[str]:
     pooled = pooled_only_fprs(records, count, fprs) if count and records else []
     if not pooled:
         return []
-    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in pooled)
     population = None if result.judged is None else int(result.judged.sum())
-    return [
-        f"NOTE: the {count} non-member scores are of {records} distinct records, fewer than "
-        f"1/FPR for {shown}: one record's scores over the targets can make up the whole FPR, "
-        "so there the TPR rests on these few records (read its interval); "
-        + more_records_advice(records, population, min(pooled))
-    ]
+    return [f"NOTE: the {pooled_only_text(count, records, pooled, population=population)}"]
 
 
 def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[str]:

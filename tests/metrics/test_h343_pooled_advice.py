@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from mia_defense.attacks.runner import _warn_pooled_fprs
+from mia_defense.metrics.roc import pooled_only_text
 from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.report.checks.notes import resolution_note
 from mia_defense.report.run_table import _pooled_lines
 
 
@@ -29,8 +31,15 @@ def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, 
                        wall_seconds=0.0, nonmember_scores=scores, nonmember_records=records,
                        judged=np.arange(population + 7) < population)  # (7 canaries)
     [note] = _pooled_lines(result, [0.1, 0.001])
-    assert note.startswith(f"NOTE: the {scores} non-member scores are of {records} distinct")
-    assert advice in note
+    caveat = resolution_note({"nonmember_scores": scores, "nonmember_records": records,
+                              "population_size": population},
+                             leakage="max_attack.tpr@0.1%fpr")  # fmt: skip
+    # (one text, each place its own prefix: the run's warning, its table, mia-report)
+    text = pooled_only_text(scores, records, [0.001], population=population)
+    assert advice in text
+    assert caveat == f"its tpr@0.1%fpr: the {text}"
+    assert note == f"NOTE: the {text}"
+    assert f"the attacks' {text}" in [r.getMessage() for r in caplog.records]
 
 
 @pytest.mark.parametrize(("targets", "records", "population", "audit", "said"), [
@@ -43,12 +52,10 @@ def test_the_advice_names_what_adds_non_member_records(caplog, scores, records, 
     (4, 290, 300, 800, "raise plan.population_size to at least 1000 records (more targets"),
 ])  # fmt: skip
 def test_mia_reports_caveat_gives_the_runs_advice(targets, records, population, audit, said):
-    from mia_defense.report.checks.notes import resolution_note
-
     payload = {"nonmember_scores": 1958, "nonmember_records": records, "num_models": 16,
                "population_size": population + 7 + audit, "canaries": 7,
                "config": {"attack": {"num_targets": targets, "audit": "one_run",
                                      "audit_canaries": audit}}}
     note = resolution_note(payload, leakage="max_attack.tpr@0.1%fpr")
-    assert f"to compare it at that FPR, {said}" in note
+    assert f"; {said}" in note
     assert ("attack.num_targets" in note) == said.startswith("raise attack.num_targets")

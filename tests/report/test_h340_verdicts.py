@@ -50,8 +50,8 @@ def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(c
     assert "1200 non-member scores are of 600 distinct records" in line
     payload = {"nonmember_scores": 1200, "nonmember_records": 600}
     note = resolution_note(payload, leakage="max_attack.tpr@0.1%fpr")
-    assert note.startswith("its tpr@0.1%fpr rests on 1200 non-member scores but only 600 "
-                           "distinct non-member records, fewer than 1/FPR = 1000")
+    assert note.startswith("its tpr@0.1%fpr: the 1200 non-member scores are of 600 distinct "
+                           "records, fewer than 1/FPR for TPR@0.1%FPR")
     assert resolution_note(payload, leakage="max_attack.tpr@1%fpr") is None
     assert resolution_note({**payload, "nonmember_records": 1000},
                            leakage="max_attack.tpr@0.1%fpr") is None
@@ -59,7 +59,7 @@ def test_an_fpr_pooled_over_targets_from_fewer_records_than_1_over_fpr_is_said(c
     assert resolution_note(tied, leakage="max_attack.tpr@0.1%fpr").startswith(
         "its tpr@0.1%fpr rests on tied scores")  # (the stronger caveat: TPR at FPR 0)
     older = {"nonmember_scores": 2400, "population_size": 300}  # (no nonmember_records)
-    assert "but at most 300 distinct" in resolution_note(older, leakage="max_attack.tpr@0.1%fpr")
+    assert "are of at most 300 distinct" in resolution_note(older, leakage="max_attack.tpr@0.1%fpr")
 
 
 def test_a_run_of_inverted_scores_is_kept_off_the_pareto_front(tmp_path):

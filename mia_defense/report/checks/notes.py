@@ -11,8 +11,8 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import (
-    more_records_advice,
     pooled_only_fprs,
+    pooled_only_text,
     read_far_below,
     tied_fprs,
     unresolved_fprs,
@@ -79,22 +79,16 @@ def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -
     (`pooled_only_fprs`), or ``None``: one record's scores over the targets can make up the
     whole FPR."""
     count, records = payload.get("nonmember_scores"), payload.get("nonmember_records")
-    said = "only"
-    if records is None:
-        records, said = payload.get("population_size"), "at most"
+    at_most = records is None
+    if at_most:
+        records = payload.get("population_size")
     if not (_counts(count, records) and 0 < records):
         return None
     if not pooled_only_fprs(min(records, count), count, [fpr]):
         return None
-    advice = more_records_advice(records, _judged_records(payload), fpr)
-    return (
-        f"its {match.group(0)} rests on {count} non-member scores but {said} {records} distinct "
-        f"non-member records, fewer than 1/FPR = {math.ceil(1 / fpr)}: the scores pool each "
-        "record over the targets, and one record's scores (not independent draws) can make up "
-        f"the whole {match.group(1)}%, so it is a figure of these few records, not resolved "
-        f"on fresh ones (its interval, which resamples records, holds that spread); to compare "
-        f"it at that FPR, {advice}"
-    )
+    text = pooled_only_text(count, records, [fpr], population=_judged_records(payload),
+                            at_most=at_most)
+    return f"its {match.group(0)}: the {text}"
 
 
 def _judged_records(payload: Mapping[str, Any]) -> int | None:
