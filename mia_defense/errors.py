@@ -63,6 +63,10 @@ def counted(n: int, noun: str) -> str:
 
 def first_line(exc: BaseException, default: str = "") -> str:
     """The first line of ``exc``'s message, stripped (a message of several lines, quoted in
-    one line of ours), or ``default`` where it has none."""
-    text = str(exc).strip()
+    one line of ours), or ``default`` where it has none. A message that cannot be read (a
+    user's exception whose ``__str__`` raises) is said so, where it crashed the tool."""
+    try:
+        text = str(exc).strip()
+    except Exception as err:
+        return f"(its message cannot be read: {type(err).__name__})"
     return text.splitlines()[0].strip() if text else default

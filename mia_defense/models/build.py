@@ -544,7 +544,7 @@ def stacking_failure(model: nn.Module, input_shape: Sequence[int], err: Exceptio
         return (f"torch.func cannot stack {type(model).__name__}: its forward recomputes "
                 "layers in the backward pass (torch.utils.checkpoint, or a "
                 "torch.autograd.Function); call them directly to train the models stacked")
-    return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+    return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {first_line(err)}"
 
 
 def attributes_changed(model: nn.Module, probe: nn.Module) -> str | None:

@@ -504,7 +504,7 @@ def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
             stacked = {n: p.unsqueeze(0) for n, p in params.items()}
             vmap(per_sample, in_dims=(0, None), randomness="different")(stacked, inputs)
     except Exception as exc:
-        return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+        return f"{type(exc).__name__}: {first_line(exc)[:200]}"
     return None
 
 

@@ -1,0 +1,54 @@
+"""h351's review of the user-model messages (bca5f196, b7a975ec): a user's exception whose
+``__str__`` raises, or whose message runs over many lines, is said in one line."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.observe import gradient_norms
+from mia_defense.training.stack import vmap_blocker
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no message")
+
+
+class _Raises(nn.Module):
+    """Raises ``error`` where torch.func runs it (a weight read outside its layer keeps the
+    white-box norms off the ghost path, onto vmap)."""
+
+    error: Exception = _Unprintable()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.scale = nn.Parameter(torch.ones(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch._C._functorch.is_functorch_wrapped_tensor(x):
+            raise self.error
+        return self.fc(x) * self.scale
+
+
+@pytest.mark.parametrize("error, said", [
+    (_Unprintable(), "_Unprintable: (its message cannot be read: RuntimeError)"),
+    (ValueError("first\n" + "x" * 100_000 + "\nlast"), "ValueError: first"),
+])
+def test_a_hostile_message_is_one_line(monkeypatch, caplog, error, said) -> None:
+    """Before: gradient_norms raised the RuntimeError of ``__str__`` (it warned, through a
+    logging error, before bca5f196), and so did the stacking probe (b7a975ec's
+    stacking_failure, then vmap_blocker); a message of many lines went whole into the
+    one-at-a-time warning."""
+    monkeypatch.setattr(_Raises, "error", error)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.observe"):
+        assert gradient_norms([_Raises()], np.zeros((3, 4), np.float32),
+                              np.zeros(3, np.int64)) is None
+    assert said in caplog.text and len(caplog.text.splitlines()) == 1
+    reason = vmap_blocker(_Raises(), (4,))
+    assert reason == f"torch.func cannot run _Raises: {said}"
