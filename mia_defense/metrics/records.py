@@ -8,7 +8,7 @@ import numpy as np
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
-from mia_defense.metrics.roc import fpr_key, roc_metrics
+from mia_defense.metrics.roc import fpr_key, nonmember_counts, roc_metrics
 from mia_defense.observations import zero_one_flags
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
@@ -91,8 +91,10 @@ def slice_metrics(
             its figures would be those few records' own.
 
     Returns:
-        ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m}}``
-        (FPR keys as ``fpr_key``; below 1 / m an FPR is not resolved, `unresolved_fprs`).
+        ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m,
+        "nonmember_records": r}}`` (FPR keys as ``fpr_key``; below 1 / m an FPR is not
+        resolved, `unresolved_fprs`; below 1 / r, only pooled over the targets,
+        `pooled_only_fprs`, as the run's own figures).
     """
     is_member = as_truth(is_member, where="slice_metrics")  # 0/1 ints: ~1 is -2
     fprs = as_fprs(fprs, where="slice_metrics")
@@ -104,7 +106,9 @@ def slice_metrics(
     for name, keep in slices.items():
         keep = _slice_mask(keep, name, scores.shape[1])
         records = int(keep.sum())
-        out[name] = {"records": records, "nonmember_scores": int((~is_member[:, keep]).sum())}
+        scored, nonmembers = nonmember_counts(is_member[:, keep])
+        out[name] = {"records": records, "nonmember_scores": scored,
+                     "nonmember_records": nonmembers}  # fmt: skip
         if 0 < records < min_records:
             nan = float("nan")
             out[name].update({"auc": nan, **{fpr_key(f): nan for f in fprs},

@@ -21,7 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
 
-from mia_defense.metrics.roc import unresolved_fprs
+from mia_defense.metrics.roc import pooled_only_fprs, unresolved_fprs
 
 if TYPE_CHECKING:
     from mia_defense.attacks.runner import AttackResult
@@ -231,8 +231,11 @@ def class_figure(
     keys = ["auc"]
     if tpr_keys:
         keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
+    titles = [_panel_title(key, slices, columns) for key in keys]
+    # (a TPR title of both notes has a line more than the top margin holds: 0.16 in more)
+    extra = 0.16 * max(0, max(t.count("\n") for t in titles) - 1)
     width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
-    height = 0.35 * len(attacks) + 2
+    height = 0.35 * len(attacks) + 2 + extra
     few = any(r.get("too_few_records") is True for rows in slices.values()
               for r in rows.values())  # fmt: skip
     xlabel = "class (n=: too few records for a figure)" if few else "class"
@@ -253,13 +256,13 @@ def class_figure(
         ax.set_yticks(range(len(attacks)), [_literal(a) for a in attacks] if panel == 0
                       else [""] * len(attacks),
                       fontsize=7)
-        ax.set_title(_panel_title(key, slices, columns), fontsize=9, y=1.0)  # `_TITLE_AT_TOP`
+        ax.set_title(titles[panel], fontsize=9, y=1.0)  # `_TITLE_AT_TOP`
         ax.set_xlabel(xlabel, fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
     fig.suptitle(_literal(title) or "per-class attack success", fontsize=10)
     # fixed margins in inches (attack names at the left, rotated classes below)
     fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
-                        top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
+                        top=1 - (0.6 + extra) / height, wspace=0.35)  # fmt: skip
     return fig
 
 
@@ -268,20 +271,31 @@ def _panel_title(
 ) -> str:
     """A heatmap's title, ``AUC`` or ``TPR@0.1%FPR``; for a TPR, how many of its columns rest
     on fewer non-member scores than 1/FPR (`unresolved_fprs`: there the TPR is the TPR at FPR
-    0; a digits class of 100 records at 8 targets has 400)."""
+    0; a digits class of 100 records at 8 targets has 400), and how many have the scores but
+    fewer distinct non-member records (`pooled_only_fprs`: one record's scores over the
+    targets can make up the whole FPR), as the run's own figures are marked."""
     if not key.startswith("tpr@"):
         return key.upper()
     fpr = float(key[4:].split("%")[0]) / 100
-    thin = 0
+    thin = pooled = 0
     for column in columns:
-        counts = [rows[column].get("nonmember_scores") for rows in slices.values()
-                  if column in rows]  # fmt: skip
-        count = next((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), None)
+        rows = [r[column] for r in slices.values() if column in r]
+        count = _first_count(rows, "nonmember_scores")
+        records = _first_count(rows, "nonmember_records")
         thin += count is not None and bool(unresolved_fprs(count, [fpr]))
-    if not thin:
-        return key.upper()
-    return (f"{key.upper()}\n({thin} of {len(columns)}: TPR at FPR 0, under "
-            f"{math.ceil(1 / fpr - 1e-9)} non-member scores)")
+        pooled += None not in (count, records) and bool(pooled_only_fprs(records, count, [fpr]))
+    needed = math.ceil(1 / fpr - 1e-9)
+    said = ([f"{thin} of {len(columns)}: TPR at FPR 0, under {needed} non-member scores"]
+            if thin else []) + ([f"{pooled} of {len(columns)}: pooled, under {needed} distinct "
+                                 "records"] if pooled else [])  # fmt: skip
+    return key.upper() + "".join(f"\n({line})" for line in said)
+
+
+def _first_count(rows: list[Mapping[str, Any]], field: str) -> int | None:
+    """The first of ``rows``' ``field`` that is a count (an int, not a bool), or ``None``:
+    each attack's row of a class records the same counts."""
+    return next((v for row in rows if isinstance(v := row.get(field), int)
+                 and not isinstance(v, bool)), None)  # fmt: skip
 
 
 def _column_label(column: str, slices: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:

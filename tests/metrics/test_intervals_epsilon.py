@@ -141,7 +141,8 @@ def test_record_vulnerability_and_slices():
     # 0.3, 0.2 vs non-members 0.1, 0.4 -> 2 of 4 pairs; record 2: all tied -> 0.5
     np.testing.assert_allclose(vuln, [1.0, 0.5, 0.5])
     out = slice_metrics(scores, truth, {"first": np.array([True, False, False])}, fprs=(0.1,))
-    assert out["first"] == {"records": 1, "nonmember_scores": 2, "auc": 1.0, "tpr@10%fpr": 1.0}
+    assert out["first"] == {"records": 1, "nonmember_scores": 2, "nonmember_records": 1,
+                            "auc": 1.0, "tpr@10%fpr": 1.0}
 
 
 def test_an_fpr_of_exactly_the_target_counts_as_in_the_point_estimate():

@@ -94,7 +94,8 @@ def test_slice_metrics_per_class():
         scores, truth, {"first": np.array([True, False, False]), "rest": np.array([0, 1, 1]) > 0},
         fprs=(0.1,),
     )
-    assert out["first"] == {"records": 1, "nonmember_scores": 2, "auc": 1.0, "tpr@10%fpr": 1.0}
+    assert out["first"] == {"records": 1, "nonmember_scores": 2, "nonmember_records": 1,
+                            "auc": 1.0, "tpr@10%fpr": 1.0}
     assert (out["rest"]["records"], out["rest"]["nonmember_scores"]) == (2, 4)
     # pooled: members 0.3, 0.2, 0.5, 0.5 vs non-members 0.1, 0.4, 0.5, 0.5 -> 8 of 16 pairs
     assert out["rest"]["auc"] == pytest.approx(0.5)
