@@ -72,11 +72,9 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     # stacked would silently keep its initial value
     updated = changed_in_forward(model, input_shape, kinds=("parameter", "buffer"))
     if updated and updated[0] == "parameter":  # (stacked, it lands on the vmapped leaves)
-        return (
-            f"{type(model).__name__} changes its parameter {updated[1]!r} in place in "
-            "forward (Embedding(max_norm=...), weights clipped under torch.no_grad()), which "
-            "stacked models would not keep"
-        )
+        return (f"{type(model).__name__} changes its parameter {updated[1]!r} in place in forward "
+                "(Embedding(max_norm=...), weights clipped under torch.no_grad()), which stacked "
+                "models would not keep")  # fmt: skip
     if updated:
         return (f"{type(model).__name__} updates its buffer {updated[1]!r} while training, "
                 "which stacked models would not keep")  # fmt: skip
@@ -160,8 +158,10 @@ class ModelStack:
         self.names = list(named)
         self._trains = [p.requires_grad for p in named.values()]
         self._stacked: dict[str, torch.Tensor] = {}  # (a model trained alone has none)
-        if vectorised:  # (torch.func stacks weight_norm slowly, and torch warned so every run)
+        # (torch.func stacks weight_norm slowly; once: each filter added resets warnings' once)
+        if vectorised and not any("aten::_weight_norm" in str(f[1]) for f in warnings.filters):
             warnings.filterwarnings("ignore", r"There is a performance drop .*aten::_weight_norm\b")
+        if vectorised:
             self._stacked, self.buffers = stack_module_state(self.models)
             # the groups' rows, for the optimiser: groups held as leaves of their own cost a
             # concatenation of every parameter at each forward pass and a split of its

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from mia_defense.observe import gradient_norms
-from mia_defense.training.stack import vmap_blocker
+from mia_defense.training.stack import ModelStack, vmap_blocker
 
 
 class _Unprintable(Exception):
@@ -52,3 +53,25 @@ def test_a_hostile_message_is_one_line(monkeypatch, caplog, error, said) -> None
     assert said in caplog.text and len(caplog.text.splitlines()) == 1
     reason = vmap_blocker(_Raises(), (4,))
     assert reason == f"torch.func cannot run _Raises: {said}"
+
+
+class _WarnsOnce(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        warnings.warn("a note of the user's model, once", UserWarning, stacklevel=1)
+        return self.fc(x)
+
+
+def test_a_model_s_once_only_warning_is_said_once_over_stacks() -> None:
+    """Before: each ModelStack built (training, the probe, each query) added 3e7142cb's
+    weight_norm filter again, and each filter added resets Python's once-a-place records:
+    the user model's warning came again with each stack."""
+    models = [_WarnsOnce(), _WarnsOnce()]
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("default")
+        for _ in range(3):
+            ModelStack(models, [2]).forward(torch.zeros(3, 4), shared=True)
+    assert [str(w.message) for w in said] == ["a note of the user's model, once"]
