@@ -55,6 +55,7 @@ from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write, remove_stale_temp_files, write_advice
+from mia_defense.tracking.artifacts import STAGE_MODELS
 from mia_defense.tracking.run_dir import NO_LOCKS, holder_line
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
@@ -73,8 +74,6 @@ log = logging.getLogger(__name__)
 # Bump when a change of the training code changes the weights a config trains: every entry
 # written before then is keyed apart and never reused.
 STORE_SCHEMA = 1
-# What a log line calls the models of a seed stream.
-_WHAT = {"model": "target models", "undefended": "undefended shadow models"}
 
 
 def store_key(
@@ -283,7 +282,7 @@ class ModelStore:
         if key is None:
             return train()
         digest, parts = key
-        what = _WHAT.get(stage, f"{stage} models")
+        what = STAGE_MODELS.get(stage, f"{stage} models")
         changed = _code_changed(parts.get("code") or {})
         if changed:  # the key is the file's code, the models would be the old code's
             log.warning("model store %s not used for the %s: the source of %s changed since "

@@ -32,6 +32,7 @@ from mia_defense.store import ModelStore, store_key
 from mia_defense.tracking.artifacts import (
     CHECKPOINT_STAGES,
     CHECKPOINTS,
+    STAGE_MODELS,
     UNDEFENDED_CHECKPOINTS,
     checkpoint_fingerprint,
 )
@@ -63,10 +64,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Each ensemble a run trains: its checkpoint folder, seed stream and what it is called.
-_ENSEMBLES = {
-    CHECKPOINTS: (CHECKPOINT_STAGES[CHECKPOINTS], "target models (trained with the defenses)"),
-    UNDEFENDED_CHECKPOINTS: (CHECKPOINT_STAGES[UNDEFENDED_CHECKPOINTS], "undefended shadow models"),
-}
+_ENSEMBLES = {folder: (stage, STAGE_MODELS[stage]) for folder, stage in CHECKPOINT_STAGES.items()}
 
 
 def train_models(

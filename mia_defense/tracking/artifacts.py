@@ -209,6 +209,8 @@ DIGESTED_FOLDERS = (CHECKPOINTS, UNDEFENDED_CHECKPOINTS)
 # The seed stream (``stage``) each checkpoint folder's models are trained from: the model
 # store, and an interrupted run's results.json (``model_store``), key them by it.
 CHECKPOINT_STAGES = {CHECKPOINTS: TARGETS_STAGE, UNDEFENDED_CHECKPOINTS: "undefended"}
+# What the log and the refusals call the models of each of those seed streams.
+STAGE_MODELS = {TARGETS_STAGE: "target models", "undefended": "undefended shadow models"}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

@@ -64,7 +64,7 @@ def test_the_targets_copied_over_the_shadows_are_refused_before_training(finishe
         _copy(run_dir, "checkpoints", "checkpoints_undefended", k)
     before = checkpoint_path(run_dir / "checkpoints", 0).stat().st_mtime_ns
     with pytest.raises(DataError, match=r"checkpoints_undefended/model_0000\.pt holds one of this "
-                       r"run's target models .*, not of its undefended shadow models.*renamed "
+                       r"run's target models, not of its undefended shadow models.*renamed "
                        r"or copied over each other"):
         run(compose_cfg(*NAIVE), run_dir)
     assert checkpoint_path(run_dir / "checkpoints", 0).stat().st_mtime_ns == before
