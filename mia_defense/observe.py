@@ -4,6 +4,7 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -494,6 +495,8 @@ def _grad_norms(
     if ghost is not None:
         return ghost
 
+    # (torch.func loops over the samples of an nn.LSTM, and torch warned so every run)
+    warnings.filterwarnings("ignore", r"There is a performance drop .*aten::mkldnn_rnn_layer\b")
     model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
