@@ -63,6 +63,7 @@ __all__ = [
     "killed_writer",
     "mark_killed_runs",
     "mark_run",
+    "printable_line",
     "resume_differences",
     "safe_dirname",
     "warn_incomplete",
@@ -534,8 +535,13 @@ def holder_line(fd: int) -> str:
     """The line the lock file ``fd`` holds (``pid N on HOST since T``: its holder's), as
     printable text ('?' for a control character: anyone who can write the run's folder can
     write it, and it is printed into messages); '' where it holds none."""
-    line = os.pread(fd, 512, 0).decode(errors="replace").strip()
-    return "".join(char if char.isprintable() else "?" for char in line)
+    return printable_line(os.pread(fd, 512, 0).decode(errors="replace").strip())
+
+
+def printable_line(text: str) -> str:
+    """``text`` read from a run's folder (a lock's holder line, as `holder_line` reads it or
+    as results.json keeps it), with each control character as '?', for a message."""
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def _this_hosts_holder(fd: int) -> str | None:
