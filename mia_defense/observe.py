@@ -495,8 +495,6 @@ def _grad_norms(
     if ghost is not None:
         return ghost
 
-    # (torch.func loops over the samples of an nn.LSTM, and torch warned so every run)
-    warnings.filterwarnings("ignore", r"There is a performance drop .*aten::mkldnn_rnn_layer\b")
     model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
@@ -527,6 +525,10 @@ def gradient_norms(
     Returns ``None`` with a warning for a model ``torch.func`` cannot differentiate per
     sample (the gradient attack is then skipped).
     """
+    # (torch.func loops over the samples of an nn.LSTM, and torch warned so every run; once,
+    # before any model runs: each filter added resets warnings' once-a-place records)
+    if not any("aten::mkldnn_rnn_layer" in str(f[1]) for f in warnings.filters):
+        warnings.filterwarnings("ignore", r"There is a performance drop .*aten::mkldnn_rnn_layer\b")
     inputs = torch.as_tensor(x, dtype=torch.float32)
     targets = torch.as_tensor(y, dtype=torch.long)
     try:
