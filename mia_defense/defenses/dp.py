@@ -972,9 +972,10 @@ class DPSGD(TrainingDefense):
                 try:
                     sums = ghost_clipped_sums(self._taps, out_grads, batch.valid,
                                               self.max_grad_norm)  # fmt: skip
-                except torch.utils.checkpoint.CheckpointError:  # a backward pass replaying
-                    # the forward without the taps: vmap(grad), which names what it cannot run
-                    # (only that error: an out-of-memory one is no reason to switch silently)
+                except (torch.utils.checkpoint.CheckpointError, NotGhostable):  # a backward
+                    # pass replaying the forward without the taps, or a forward run outside the
+                    # graph (checkpoint's, either way): vmap(grad), which names what it cannot
+                    # run (only those: an out-of-memory error is no reason to switch silently)
                     self._strategy = "materialised"
             if sums is None:
                 with _replayed_rng(self._rng_state, ctx.device):

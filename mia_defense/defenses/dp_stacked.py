@@ -390,8 +390,12 @@ def ghost_clipped_sums(
     taps: GhostTaps, out_grads: torch.Tensor, valid: torch.Tensor, max_grad_norm: float
 ) -> dict[str, torch.Tensor]:
     """Clipped sums of a model whose every parameterised layer is a ghost layer, from its
-    tapped forward pass: one backward pass to the probes, no per-sample gradient formed."""
-    grads = torch.autograd.grad((taps.logits * out_grads).sum(), taps.probes)
+    tapped forward pass: one backward pass to the probes, no per-sample gradient formed.
+    `NotGhostable` where a layer ran outside autograd's graph (its probe unused: a
+    ``checkpoint(..., use_reentrant=True)`` runs its function under ``torch.no_grad()``)."""
+    grads = torch.autograd.grad((taps.logits * out_grads).sum(), taps.probes, allow_unused=True)
+    if any(grad is None for grad in grads):
+        raise NotGhostable("a layer ran outside autograd's graph")
     squared, sums = _ghost_parts(taps.layers, taps.inputs, grads)
     return sums(_clip_factors(squared, valid, max_grad_norm))
 

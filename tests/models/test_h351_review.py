@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
+from mia_defense.defenses.dp import DPSGD
+from mia_defense.errors import UnsupportedModelError
 from mia_defense.observe import gradient_norms
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
 from mia_defense.training.stack import ModelStack, vmap_blocker
 
 
@@ -75,3 +80,34 @@ def test_a_model_s_once_only_warning_is_said_once_over_stacks() -> None:
         for _ in range(3):
             ModelStack(models, [2]).forward(torch.zeros(3, 4), shared=True)
     assert [str(w.message) for w in said] == ["a note of the user's model, once"]
+
+
+class _ReentrantCheckpointed(nn.Module):
+    """torch.utils.checkpoint's older form (use_reentrant=True, long its default): the
+    function runs under torch.no_grad() in the forward pass, outside autograd's graph."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(6, 8), nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(checkpoint(lambda t: torch.relu(self.fc1(t)), x, use_reentrant=True))
+
+
+def test_dp_on_a_reentrant_checkpoint_is_refused_in_words() -> None:
+    """Before: 0ef35943 switched DP-SGD's ghost norms to vmap(grad) on a CheckpointError
+    alone, and a reentrant checkpoint's is a RuntimeError ('The differentiated Tensor at
+    index 0 appears to not have been used in the graph'): raw, where the use_reentrant=False
+    model is refused naming the checkpointing (as both were before 0ef35943)."""
+    x, y = torch.randn((16, 6)), torch.randint(0, 3, (16,))
+    dp = DPSGD(noise_multiplier=1.0, max_grad_norm=1.0, poisson_sampling=False,
+               allow_unaccounted_sampling=True)  # fmt: skip
+    with warnings.catch_warnings(), pytest.raises(
+            UnsupportedModelError, match="neither engine can train it with DP-SGD: its forward "
+            "recomputes layers in the backward pass"):  # fmt: skip
+        warnings.simplefilter("ignore")  # (torch's: none of the inputs requires grad)
+        train_chunk([_ReentrantCheckpointed()], x=x, y=y,
+                    masks=torch.ones((1, 16), dtype=torch.bool), x_test=x, y_test=y,
+                    num_classes=3, config=TrainConfig(epochs=1, batch_size=8),
+                    generators=[torch.Generator().manual_seed(0)], defenses=[dp],
+                    vectorised=False)  # fmt: skip
