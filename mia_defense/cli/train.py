@@ -1235,10 +1235,14 @@ def _chunk_remark(config: dict[str, Any], counts: list[int]) -> str:
     results.json does not say before the run completes: the remark says both."""
     from mia_defense.training.config import CHUNK_SIZE, resolve_device
 
-    train, num = config.get("train") or {}, (config.get("plan") or {}).get("num_models")
-    if train.get("engine") != "stacked" or train.get("fit") is not None:
+    train = config.get("train") if isinstance(config, dict) else None
+    plan = config.get("plan") if isinstance(config, dict) else None
+    if not isinstance(train, dict) or (train.get("engine"), train.get("fit")) != ("stacked", None):
         return ""  # (models trained one at a time: none saved in part)
+    num = plan.get("num_models") if isinstance(plan, dict) else None
     width = train.get("chunk_size") or CHUNK_SIZE
+    if type(num) is not int or type(width) is not int:  # (an edited results.json: no remark
+        return ""  # rather than a traceback after Ctrl-C)
     if not any(0 < count < (num or 0) and count % width for count in counts):
         return ""
     try:
