@@ -29,8 +29,8 @@ def check_trained(trained: dict[int, tuple[nn.Module, ModelHistory]], *, stage: 
         few, many, n = ", ".join(map(str, untrained)), stage_models(stage), len(untrained)
         who = (f"{stage} {few}" if n == 1 else f"each of the {num} {many}" if n == num else
                f"each of {many} {few} ({n} of the {len(trained)} trained together)")
-        after = (f". The run stopped there: its other {left} {many} were not trained yet, and "
-                 "may well be untrained too") if left else ""
+        after = (f". The run stopped there: {left} of its {num} {many}, not trained yet, may "
+                 "well be untrained too") if left else ""
         raise ConfigError(
             f"{who}: training changed none of its weights: after its "
             f"{len(trained[untrained[0]][1].epoch_stats)} epoch(s) they are its "
