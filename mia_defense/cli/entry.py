@@ -375,11 +375,15 @@ def _missing_config_line(missing: str, options: list[str], said: str) -> str:
 
 def _unparsed_override_line(override: str, message: str) -> str:
     """Hydra's "Error parsing override" and the parser's words, as one line naming the
-    override and how to write a value that holds the grammar's characters."""
+    override and how to write a value that holds the grammar's characters (`override_text`:
+    in Hydra's quotes inside the shell's where those leave nothing to the shell; a ``$(...)``
+    or a double quote in the value broke out of the double quotes offered before)."""
+    from mia_defense.constraints import override_text
+
     why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
                    not line.strip().startswith(("Error parsing override", "See https://")))
     key, equals, value = override.partition("=")
-    quoted = f": \"{key}='{value}'\"" if equals and "'" not in value else ""
+    quoted = f": {override_text(key, value)}" if equals else ""
     return (f"{override}: Hydra cannot parse this override ({why}); nothing was run. Correct "
             "it, or quote a value that holds brackets, parentheses, commas or spaces, in "
             f"Hydra's quotes inside the shell's{quoted} (the grammar: "
