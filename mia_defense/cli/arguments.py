@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mia_defense.cli.commands import shell_word
 from mia_defense.cli.entry import EXIT_USER_ERROR
 from mia_defense.config_keys import (
     FIXED_GROUPS,
@@ -155,10 +156,11 @@ def option_after_overrides(args: Sequence[str], *, tool: str = "mia-train") -> s
         if arg.startswith("-") and overrides and overrides[0] < i < overrides[-1]:
             options = [a for j, a in enumerate(args) if j not in overrides]
             rest = [args[j] for j in overrides]
-            return (f"ConfigError: {arg} after the override {args[overrides[0]]}: options go "
-                    "before every override (Hydra reads the overrides as one list, and stopped "
-                    f"on those after {arg} as unrecognized arguments); write "
-                    f"{tool} {' '.join(options + rest)}")
+            return (f"ConfigError: {shell_word(arg)} after the override "
+                    f"{shell_word(args[overrides[0]])}: options go before every override (Hydra "
+                    "reads the overrides as one list, and stopped on those after "
+                    f"{shell_word(arg)} as unrecognized arguments); write "
+                    f"{tool} {' '.join(map(shell_word, options + rest))}")
     return None
 
 

@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["line_path", "quiet_stdout", "shell_path", "tool_command"]
+__all__ = ["line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command"]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
@@ -32,8 +32,13 @@ def shell_path(path: str | os.PathLike[str]) -> str:
     except ValueError:
         pass
     text = str(path) or "."
-    if text.startswith("-"):
-        text = f"./{text}"
+    return shell_word(f"./{text}" if text.startswith("-") else text)
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command that bash and zsh read back as ``text`` and run
+    nothing of (``$(...)``, a backquote): shell-quoted, or ``$'...'`` with a control
+    character as an escape (`_ansi_c`), which reaches no terminal and forges no line."""
     if text.isprintable():
         return shlex.quote(text)
     return "$'" + "".join(_ansi_c(char) for char in text) + "'"
