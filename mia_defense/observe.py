@@ -18,7 +18,7 @@ from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError, first_line
 from mia_defense.models.alike import unlike
-from mia_defense.models.validation import recomputed, used_outside_their_layers
+from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
@@ -554,9 +554,8 @@ def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
                 f"opacus.layers.DP{kind} instead (the same layer in cells torch.func runs), or "
                 "set attack.white_box=false")
     if recomputed(failed):
-        return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: its "
-                "forward recomputes layers in the backward pass (torch.utils.checkpoint, or a "
-                f"torch.autograd.Function; {failed}). Call the layers directly instead of "
-                "through checkpoint(...), or set attack.white_box=false")
+        what, fix = recomputed_part(failed)
+        return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: {what} "
+                f"({failed}). {fix[0].upper()}{fix[1:]}, or set attack.white_box=false")
     return (f"torch.func cannot form per-sample gradients of {type(model).__name__} "
             f"({failed}); set attack.white_box=false to leave the white-box attack out")

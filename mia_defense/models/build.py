@@ -536,14 +536,13 @@ def stacking_failure(model: nn.Module, input_shape: Sequence[int], err: Exceptio
     """Why torch.func could not run ``model`` stacked (it raised ``err``), for the warning
     that trains the models one at a time: a checkpointed model's was torch's 'Either your
     tensor may have escaped from inside a function being vmapped and this is a user error'."""
-    from mia_defense.models.validation import per_sample_grad_error, recomputed
+    from mia_defense.models.validation import per_sample_grad_error, recomputed, recomputed_part
 
     device = next(model.parameters()).device
     failed = per_sample_grad_error(model, torch.zeros((2, *input_shape), device=device))
     if failed and recomputed(failed):
-        return (f"torch.func cannot stack {type(model).__name__}: its forward recomputes "
-                "layers in the backward pass (torch.utils.checkpoint, or a "
-                "torch.autograd.Function); call them directly to train the models stacked")
+        what, fix = recomputed_part(failed)
+        return f"torch.func cannot stack {type(model).__name__}: {what}; {fix} to stack them"
     return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {first_line(err)}"
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "own_row_grads",
     "per_sample_grad_error",
     "recomputed",
+    "recomputed_part",
     "refuse_without_opacus",
     "row_weights",
     "rows_not_own",
@@ -514,6 +515,21 @@ def recomputed(failed: str) -> bool:
     pass (torch.utils.checkpoint: saved-tensor hooks, or its autograd.Function when
     reentrant), where Opacus' hooks miss those layers' calls too."""
     return "saved tensor hooks" in failed or "setup_context" in failed
+
+def recomputed_part(failed: str) -> tuple[str, str]:
+    """What of a model torch.func cannot run, where `recomputed` (its error ``failed``), and
+    the fix: layers recomputed in the backward pass (saved-tensor hooks: torch.utils.checkpoint),
+    or a torch.autograd.Function without ``setup_context``, which a reentrant checkpoint is
+    and a user's own (a gradient reversal, say) may be: it recomputes nothing."""
+    if "saved tensor hooks" in failed:
+        return ("its forward recomputes layers in the backward pass (torch.utils.checkpoint, "
+                "or a torch.autograd.Function)",
+                "call the layers directly instead of through checkpoint(...)")
+    return ("its forward calls a torch.autograd.Function without a setup_context staticmethod "
+            "(as torch.utils.checkpoint(..., use_reentrant=True) does)",
+            "call the layers directly instead of through checkpoint(...), or give the Function "
+            "a setup_context staticmethod and generate_vmap_rule = True")
+
 
 def neither_engine(failed: str, *, unused: bool = False) -> str:
     """Why neither engine's DP-SGD can train a model, and what does, from torch.func's error

@@ -111,3 +111,35 @@ def test_dp_on_a_reentrant_checkpoint_is_refused_in_words() -> None:
                     num_classes=3, config=TrainConfig(epochs=1, batch_size=8),
                     generators=[torch.Generator().manual_seed(0)], defenses=[dp],
                     vectorised=False)  # fmt: skip
+
+
+class _Reversal(torch.autograd.Function):
+    """A gradient reversal written as torch's older autograd.Function (no setup_context)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        return -grad
+
+
+class _Reversed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(6, 8), nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(_Reversal.apply(torch.relu(self.fc1(x))))
+
+
+def test_an_autograd_function_of_the_user_s_is_not_said_to_recompute_layers() -> None:
+    """Before: b7a975ec's words for a checkpointed model, 'its forward recomputes layers in
+    the backward pass ...; call them directly', for a function that recomputes nothing."""
+    said = vmap_blocker(_Reversed(), (6,))
+    assert said == ("torch.func cannot stack _Reversed: its forward calls a "
+                    "torch.autograd.Function without a setup_context staticmethod (as "
+                    "torch.utils.checkpoint(..., use_reentrant=True) does); call the layers "
+                    "directly instead of through checkpoint(...), or give the Function a "
+                    "setup_context staticmethod and generate_vmap_rule = True to stack them")

@@ -108,7 +108,7 @@ class _ScriptedLayer(nn.Module):
                      "models[0]'s"),
     (_Checkpointed, "torch.func cannot stack _Checkpointed: its forward recomputes layers in "
                     "the backward pass (torch.utils.checkpoint, or a torch.autograd.Function); "
-                    "call them directly to train the models stacked"),
+                    "call the layers directly instead of through checkpoint(...) to stack them"),
 ])  # fmt: skip
 def test_why_models_train_one_at_a_time_reads_plainly(make, said) -> None:
     # were 'models[1] holds another _flat_weight_refs (in rnn: its own weights again, ...)
