@@ -1362,7 +1362,8 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     # (one line: the refusal, its problems one after another, then the sweep's; it was a
     # line of its own before the sweep's)
     said = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
-    first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()]
+    first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
+        type(exc).__name__]  # (a refusal without words: a user's defense's ConfigError(""))
     said = " ".join([first_line, "; ".join(problems)]).strip()
     end_refused(log, "%s; every point of this sweep would be refused so (%d of %d; the first: "
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "

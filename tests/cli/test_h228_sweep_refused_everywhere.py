@@ -62,3 +62,20 @@ def test_a_sweep_refused_at_every_point_makes_no_folder(tmp_path):
     assert "every point of this sweep would be refused so (2 of 2" in done.stderr
     assert "set exactly one of them" in done.stderr
     assert not sweep.exists()
+
+
+def test_a_refusal_without_words_is_refused_once_without_a_crash(caplog, monkeypatch):
+    # a user's own defense raising ConfigError("") at every point: unpacking its lines
+    # raised a ValueError (not enough values to unpack)
+    import mia_defense.cli.sweep_checks as sweep_checks
+    from mia_defense.errors import ConfigError
+
+    def refused(*args, **kwargs):
+        raise ConfigError("")
+
+    monkeypatch.setattr(sweep_checks, "_check_point", refused)
+    monkeypatch.setattr(sweep_checks, "_refused_for_fixed_settings", lambda *a, **k: True)
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        _check(*TINY, swept=("train.epochs=1,2",))
+    assert exc.value.code == 2
+    assert "ConfigError; every point of this sweep would be refused so (2 of 2;" in caplog.text
