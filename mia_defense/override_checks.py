@@ -98,7 +98,7 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
     for arg, override in parsed_overrides(args):
         group = override.key_or_group
         if group == "":
-            return (f"{arg}: no config group or key before '='; write KEY=VALUE (e.g. "
+            return (f"{_said(arg)}: no config group or key before '='; write KEY=VALUE (e.g. "
                     "train.lr=0.01) or GROUP=NAME (e.g. defense=dp)")  # fmt: skip
         if override.package is None and group not in groups and "/" not in group:
             continue
@@ -115,8 +115,8 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
             options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
                 if group in groups and folder.is_dir() else []  # fmt: skip
             listed = f" (one of: {', '.join(options)})" if options else ""
-            return (f"{arg}: a config group takes the name of one of its configs{listed}, not "
-                    f"{shown}")
+            return (f"{_said(arg)}: a config group takes the name of one of its "
+                    f"configs{listed}, not {shown}")
     return None
 
 
@@ -132,7 +132,7 @@ def null_group_problem(args: Sequence[str]) -> str | None:
     lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
     where = f"the files in conf/{group}/" if not group.startswith("hydra/") else \
         "Hydra's own, or files in conf/hydra/; mia-train --hydra-help lists them"  # fmt: skip
-    return (f"{arg}: a config group takes the name of one of its configs "
+    return (f"{_said(arg)}: a config group takes the name of one of its configs "
             f"({where}){lists if group == 'defense' else ''}, not null")  # fmt: skip
 
 
@@ -183,8 +183,15 @@ def misspelt_key_problem(
         return None
     arg, name, close = found
     hint = f"did you mean {close!r}?" if close else "none is named alike"
-    return (f"{arg}: no config group or key {name!r} (Key {name!r} is not in struct); {hint} "
-            f"({listed})")
+    return (f"{_said(arg)}: no config group or key {name!r} (Key {name!r} is not in struct); "
+            f"{hint} ({listed})")
+
+
+def _said(arg: str) -> str:
+    """``arg`` as a refusal quotes it: as typed, a character that is not printable (a control
+    character, a bidirectional override such as U+202E, which reorders the line on a
+    terminal) escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in arg)
 
 
 def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None:
@@ -202,7 +209,7 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
         if value.startswith(("'", '"')) and name.isascii():
             continue  # quoted already: Hydra names what else it cannot read
         if not name.isascii():
-            return (f"{arg}: a key is a name in ASCII (letters, digits, '_', '.'), and "
+            return (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
                     f"{name!r} is none; no key of mia-defense's is named so (mia-train --cfg "
                     "job lists them)")  # fmt: skip
         char = next(c for c in value if not c.isascii())
@@ -211,7 +218,7 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
         else:
             how = (f"quote the value for Hydra: {override_text(key, value)} in a shell" if shell
                    else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
-        return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
+        return (f"{_said(arg)}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
                 f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
     return None
 
