@@ -4,7 +4,6 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ from mia_defense.models.alike import unlike
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.seeding import seed_global_torch
+from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -525,10 +525,9 @@ def gradient_norms(
     Returns ``None`` with a warning for a model ``torch.func`` cannot differentiate per
     sample (the gradient attack is then skipped).
     """
-    # (torch.func loops over the samples of an nn.LSTM, and torch warned so every run; once,
-    # before any model runs: each filter added resets warnings' once-a-place records)
-    if not any("aten::mkldnn_rnn_layer" in str(f[1]) for f in warnings.filters):
-        warnings.filterwarnings("ignore", r"There is a performance drop .*aten::mkldnn_rnn_layer\b")
+    # (torch.func loops over the samples of an nn.LSTM, and torch warned so every run;
+    # before any model runs)
+    ignore_performance_note("aten::mkldnn_rnn_layer")
     inputs = torch.as_tensor(x, dtype=torch.float32)
     targets = torch.as_tensor(y, dtype=torch.long)
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import warnings
 from collections.abc import Sequence
 
 import torch
@@ -25,6 +24,7 @@ from mia_defense.models.probes import (
     mixes_samples,
     seeded_outputs,
 )
+from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.eager import lazy_compile_guards
 
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
@@ -158,9 +158,8 @@ class ModelStack:
         self.names = list(named)
         self._trains = [p.requires_grad for p in named.values()]
         self._stacked: dict[str, torch.Tensor] = {}  # (a model trained alone has none)
-        # (torch.func stacks weight_norm slowly; once: each filter added resets warnings' once)
-        if vectorised and not any("aten::_weight_norm" in str(f[1]) for f in warnings.filters):
-            warnings.filterwarnings("ignore", r"There is a performance drop .*aten::_weight_norm\b")
+        if vectorised:  # (torch.func stacks weight_norm by a loop, and says so every run)
+            ignore_performance_note("aten::_weight_norm")
         if vectorised:
             self._stacked, self.buffers = stack_module_state(self.models)
             # the groups' rows, for the optimiser: groups held as leaves of their own cost a
