@@ -14,6 +14,7 @@ __all__ = [
     "UnsupportedModelError",
     "counted",
     "first_line",
+    "out_of_memory",
 ]
 
 
@@ -70,3 +71,21 @@ def first_line(exc: BaseException, default: str = "") -> str:
     except Exception as err:
         return f"(its message cannot be read: {type(err).__name__})"
     return text.splitlines()[0].strip() if text else default
+
+
+_NO_MEMORY = ("out of memory", "can't allocate memory", "cannot allocate memory",
+              "not enough memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lack of memory: a MemoryError, torch's OutOfMemoryError (a
+    RuntimeError) or a RuntimeError of torch's CPU allocator ('DefaultCPUAllocator: can't
+    allocate memory', 'not enough memory'). No fault of the model's: a caller that reads a
+    RuntimeError as 'torch.func cannot run it' asks this first (torch is not imported)."""
+    if isinstance(exc, MemoryError) or any(
+        kind.__name__ == "OutOfMemoryError" for kind in type(exc).__mro__
+    ):
+        return True
+    return isinstance(exc, RuntimeError) and any(
+        words in first_line(exc).lower() for words in _NO_MEMORY
+    )

@@ -15,7 +15,7 @@ from mia_defense.attacks.signals import query_signals
 from mia_defense.budget import QUERY_BATCH, QUERY_ROWS
 from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
 from mia_defense.defenses.release import Release, attacker_view_of
-from mia_defense.errors import ConfigError, first_line
+from mia_defense.errors import ConfigError, first_line, out_of_memory
 from mia_defense.models.alike import unlike
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
@@ -92,7 +92,11 @@ def _all_logits(
             chunks = (stack.forward(chunk, shared=True) for chunk in inputs.split(rows))
             return _filled(chunks, len(models), len(inputs))
         except RuntimeError as err:  # e.g. a user module with an op vmap cannot batch
-            log.debug("querying the models one by one: vmap failed: %s", err)
+            if not out_of_memory(err):
+                log.debug("querying the models one by one: vmap failed: %s", err)
+            else:  # (was said as vmap's failure: one at a time holds fewer rows at once)
+                log.warning("querying the %d models one at a time (slower): their stacked query "
+                            "ran out of memory (%s)", len(models), first_line(err))
     out: torch.Tensor | None = None
     rows = _rows_within(batch_size, floats)
     for k, model in enumerate(models):  # into one [K, N, C] tensor, not a list then a stack
@@ -475,7 +479,9 @@ def _ghost_grad_norms(
                 for (m, a, _), g in zip(seen, out_grads, strict=True)
             )
             norms.append(torch.as_tensor(squared).sqrt())
-    except RuntimeError:  # e.g. frozen parameters: left to the vmap path
+    except RuntimeError as err:  # e.g. frozen parameters: left to the vmap path
+        if out_of_memory(err):  # (not the vmap path's to try: it holds more)
+            raise
         return None
     finally:
         for handle in handles:
@@ -544,6 +550,10 @@ def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
     what to do: the warning was torch's bare error ('zip() argument 2 is shorter than
     argument 1' for a checkpointed model, a broadcast shape for nn.GRU)."""
     failed = f"{type(exc).__name__}: {first_line(exc)}"
+    if out_of_memory(exc):  # (was said as torch.func's failure to form them)
+        return (f"the per-sample gradients of {type(model).__name__} ran out of memory "
+                f"({failed}); free memory for the run (fewer runs or other jobs at once) or "
+                "set attack.white_box=false to leave the white-box attack out")
     # (nn.LSTM runs: torch.func falls back to a loop over the samples for it)
     rnn = next(((n, m) for n, m in model.named_modules() if type(m) in (nn.GRU, nn.RNN)), None)
     if rnn is not None:

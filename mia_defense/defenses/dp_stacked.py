@@ -72,7 +72,13 @@ from mia_defense.defenses.dp_mechanism import (
     gaussian_noise,
     poisson_mask,
 )
-from mia_defense.errors import UnsupportedModelError, first_line
+from mia_defense.errors import (
+    ConfigError,
+    UnsupportedModelError,
+    counted,
+    first_line,
+    out_of_memory,
+)
 from mia_defense.models.validation import (
     neither_engine,
     opacus_grad_samples,
@@ -452,6 +458,16 @@ def _formed_sums(
                 formed, fixed, dict(stack.buffers), x[:, part], out_grads[:, part], probes
             )
         except (RuntimeError, NotImplementedError, TypeError, ValueError) as err:
+            if out_of_memory(err):  # (was said as torch.func's failure: train.engine=opacus)
+                rows = part.stop - start
+                fixes = [f"defense.dp.max_physical_batch_size={rows // 2}"] if rows > 1 else []
+                fixes += [f"train.chunk_size={num // 2}"] if num > 1 else []
+                raise ConfigError(
+                    f"defense.dp: the per-sample gradients of {counted(num, 'model')}, "
+                    f"{counted(rows, 'sample')} each at a time, ran out of memory "
+                    f"({type(err).__name__}: {first_line(err)}); "
+                    + (f"set {' or '.join(fixes)}" if fixes else "free memory for the run")
+                ) from err
             raise UnsupportedModelError(_no_per_sample_grads(base, x[0, :2], err)) from err
         squared = sum(
             torch.linalg.vector_norm(g.reshape(*g.shape[:2], -1), dim=-1).square()

@@ -1,0 +1,52 @@
+"""h352's leftovers: small defects found in earlier reviews, each pinned by one test."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses import dp_stacked
+from mia_defense.errors import ConfigError
+from mia_defense.observe import gradient_norms
+from mia_defense.training.stack import ModelStack
+
+_OUT_OF_MEMORY = [
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:83] . DefaultCPUAllocator: can't allocate "
+                 "memory: you tried to allocate 1000000 bytes."),
+]
+
+
+def _mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.Linear(8, 3))
+
+
+@pytest.mark.parametrize("err", _OUT_OF_MEMORY, ids=["cuda", "cpu"])
+def test_out_of_memory_said_as_memory(err, monkeypatch, caplog) -> None:
+    """An out-of-memory error while forming per-sample gradients was said to be torch.func's
+    failure: the white-box warning 'torch.func cannot form per-sample gradients', DP-SGD's
+    'train it with Opacus' own DP-SGD instead: train.engine=opacus'."""
+
+    def out_of_memory(*args, **kwargs):
+        raise err
+
+    torch.manual_seed(0)
+    models = [_mlp(), _mlp()]
+    x, y = np.random.default_rng(0).random((6, 4), dtype=np.float32), np.arange(6) % 3
+    with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
+        patch.setattr(nn.functional, "cross_entropy", out_of_memory)
+        assert gradient_norms(models, x, y) is None
+    assert "ran out of memory" in caplog.text and "torch.func" not in caplog.text
+
+    stack = ModelStack([_mlp(), _mlp()], [2])
+    inputs = torch.randn(2, 6, 4)
+    out_grads = torch.randn_like(stack.forward(inputs))
+    monkeypatch.setattr(dp_stacked, "_tapped_call", out_of_memory)
+    with pytest.raises(ConfigError, match=r"ran out of memory .*max_physical_batch_size=3 or "
+                                          r"train.chunk_size=1$"):  # fmt: skip
+        dp_stacked.clipped_grad_sums(stack, inputs, out_grads, torch.ones(2, 6, dtype=torch.bool),
+                                     max_grad_norm=1.0, strategy="materialised")  # fmt: skip
