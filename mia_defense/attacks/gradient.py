@@ -6,13 +6,10 @@ import numpy as np
 
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
-    balanced_references,
     check_calibration,
     check_kinds,
     checked_targets,
-    closed_records,
-    ranked_within_strata,
-    reference_models,
+    scored_against_references,
 )
 from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations
 
@@ -49,16 +46,17 @@ def gradient_norm(
     signal = -np.log(np.maximum(norms.astype(np.float64), 1e-30))  # [K, N]
     if calibration == "global":
         return signal[targets]
-    scores = np.empty((len(targets), signal.shape[1]))
-    closed = closed_records(obs.masks)
-    for row, t in enumerate(targets):
-        refs = reference_models(obs.num_models, t)
-        ref_in, out = balanced_references(obs.masks[refs], closed=closed)
-        count = np.maximum(out.sum(axis=0), 1)
-        mean = (signal[refs] * out).sum(axis=0) / count
-        # no OUT reference (only with very few references): the mean over all samples
-        mean = np.where(out.sum(axis=0) > 0, mean, (signal[refs] * out).sum() / max(out.sum(), 1))
-        resid = ((signal[refs] - mean) ** 2 * out).sum() / max(out.sum() - count.size, 1)
-        score = (signal[t] - mean) / max(np.sqrt(resid), 1e-6)
-        scores[row] = ranked_within_strata(score, ref_in, out, np.random.default_rng([t, seed]))
-    return scores
+    return scored_against_references(signal, obs.masks, targets, seed=seed, score=_standardised)
+
+
+def _standardised(
+    target: np.ndarray, ref_signal: np.ndarray, ref_in: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """[N] the target's ``target`` signal standardised per sample against the OUT
+    references' (``ref_signal`` [R, N], weights ``out`` [R, N]; one pooled spread)."""
+    count = np.maximum(out.sum(axis=0), 1)
+    mean = (ref_signal * out).sum(axis=0) / count
+    # no OUT reference (only with very few references): the mean over all samples
+    mean = np.where(out.sum(axis=0) > 0, mean, (ref_signal * out).sum() / max(out.sum(), 1))
+    resid = ((ref_signal - mean) ** 2 * out).sum() / max(out.sum() - count.size, 1)
+    return (target - mean) / max(np.sqrt(resid), 1e-6)

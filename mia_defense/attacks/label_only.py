@@ -8,13 +8,10 @@ import numpy as np
 
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
-    balanced_references,
     check_calibration,
     check_kinds,
     checked_targets,
-    closed_records,
-    ranked_within_strata,
-    reference_models,
+    scored_against_references,
 )
 from mia_defense.attacks.signals import _labels
 from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN, Observations
@@ -70,19 +67,19 @@ def label_only(
     robust = label_robustness(obs)  # [K, N]
     if calibration == "global":
         return robust[targets]
-    scores = np.empty((len(targets), robust.shape[1]))
-    closed = closed_records(obs.masks)
-    for row, t in enumerate(targets):
-        refs = reference_models(obs.num_models, t)
-        weights = balanced_references(obs.masks[refs], closed=closed)
-        out = weights[1]
-        mean_out = (robust[refs] * out).sum(axis=0) / np.maximum(out.sum(axis=0), 1)
-        # no OUT reference (only with very few references): the mean over all samples
-        overall = robust[refs][out > 0].mean() if out.any() else 0.0
-        score = robust[t] - np.where(out.any(axis=0), mean_out, overall)
-        # ranked among the samples that keep as many references, as LiRA's: on a user's
-        # unbalanced masks (each record IN for each of 8 models with probability 0.8) the
-        # number kept follows the target's membership, and the raw differences read AUC
-        # 0.54 (0.46 at 0.2) on outputs without any membership signal
-        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng([t, seed]))
-    return scores
+    # ranked among the samples that keep as many references, as LiRA's: on a user's
+    # unbalanced masks (each record IN for each of 8 models with probability 0.8) the
+    # number kept follows the target's membership, and the raw differences read AUC
+    # 0.54 (0.46 at 0.2) on outputs without any membership signal
+    return scored_against_references(robust, obs.masks, targets, seed=seed, score=_above_out)
+
+
+def _above_out(
+    target: np.ndarray, ref_robust: np.ndarray, ref_in: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """[N] the target's robustness minus the mean of its OUT references' (``ref_robust``
+    [R, N], weights ``out`` [R, N])."""
+    mean_out = (ref_robust * out).sum(axis=0) / np.maximum(out.sum(axis=0), 1)
+    # no OUT reference (only with very few references): the mean over all samples
+    overall = ref_robust[out > 0].mean() if out.any() else 0.0
+    return target - np.where(out.any(axis=0), mean_out, overall)

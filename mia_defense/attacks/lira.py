@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
-    balanced_references,
     check_kinds,
     checked_targets,
-    closed_records,
-    ranked_within_strata,
-    reference_models,
+    scored_against_references,
 )
 from mia_defense.attacks.signals import per_model, true_class_logit
 from mia_defense.errors import ConfigError
@@ -124,15 +123,8 @@ def lira(
         fixed_variance = obs.num_models - 1 < 64
     if online and not fixed_variance:
         _check_per_example_references(obs.masks, targets)
-    scores = np.empty((len(targets), signal.shape[2]))
-    closed = closed_records(obs.masks)
-    for row, t in enumerate(targets):
-        refs = reference_models(obs.num_models, t)
-        weights = balanced_references(obs.masks[refs], closed=closed)
-        score = _ratio(signal[t], signal[refs], *(w[:, None] for w in weights),
-                       online=online, fixed_variance=fixed_variance)  # fmt: skip
-        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng([t, seed]))
-    return scores
+    score = functools.partial(_ratio, online=online, fixed_variance=fixed_variance)
+    return scored_against_references(signal, obs.masks, targets, seed=seed, score=score)
 
 
 def _ratio(
@@ -140,7 +132,8 @@ def _ratio(
     *, online: bool, fixed_variance: bool,
 ) -> np.ndarray:  # fmt: skip
     """[N] LiRA score of a target's ``target`` [Q, N] against ``ref_signal`` [R, Q, N]
-    with the IN and OUT weights [R, 1, N]: the likelihood ratio online, the z-score offline."""
+    with the IN and OUT weights [R, N]: the likelihood ratio online, the z-score offline."""
+    ref_in, ref_out = ref_in[:, None], ref_out[:, None]
     mean_out, var_out = _masked_moments(ref_signal, ref_out)
     std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
     if not online:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
@@ -16,6 +18,7 @@ __all__ = [
     "closed_records",
     "ranked_within_strata",
     "reference_models",
+    "scored_against_references",
     "target_models",
 ]
 
@@ -253,3 +256,21 @@ def ranked_within_strata(
         ranks[np.lexsort((tie_order[inside], scores[inside]))] = np.arange(1, len(inside) + 1)
         ranked[inside] = (ranks - fill[inside]) / len(inside)
     return ranked
+
+
+def scored_against_references(
+    signal: np.ndarray, masks: np.ndarray, targets: np.ndarray, *, seed: int,
+    score: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:  # fmt: skip
+    """[T, N] scores of each target t of ``targets`` against its references (every other of
+    the K models, [K, ..., N] ``signal`` and [K, N] ``masks``): ``score(signal[t],
+    signal[refs], in_weights, out_weights)`` [N] with the weights of `balanced_references`,
+    ranked by `ranked_within_strata` with ``numpy.random.default_rng([t, seed])``."""
+    scores = np.empty((len(targets), signal.shape[-1]))
+    closed = closed_records(masks)
+    for row, t in enumerate(targets):
+        refs = reference_models(len(masks), t)
+        weights = balanced_references(masks[refs], closed=closed)
+        scores[row] = ranked_within_strata(score(signal[t], signal[refs], *weights), *weights,
+                                           np.random.default_rng([t, seed]))  # fmt: skip
+    return scores
