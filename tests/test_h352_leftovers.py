@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 from torch import nn
 
+from mia_defense.cli import user_code
 from mia_defense.defenses import dp_stacked
 from mia_defense.errors import ConfigError
 from mia_defense.observe import gradient_norms
@@ -50,3 +54,17 @@ def test_out_of_memory_said_as_memory(err, monkeypatch, caplog) -> None:
                                           r"train.chunk_size=1$"):  # fmt: skip
         dp_stacked.clipped_grad_sums(stack, inputs, out_grads, torch.ones(2, 6, dtype=torch.bool),
                                      max_grad_norm=1.0, strategy="materialised")  # fmt: skip
+
+
+def test_launch_dir_env_put_back_after_the_run(monkeypatch, tmp_path) -> None:
+    """MIA_DEFENSE_LAUNCH_DIR stayed set after an in-process mia-train (a notebook's, a
+    test's): every process started later inherited the stale folder as 'ours'."""
+    monkeypatch.delenv(user_code._LAUNCH_DIR_ENV, raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(user_code, "_ALLOWED", {})
+    config = OmegaConf.create({"hydra": {"runtime": {"cwd": str(tmp_path)}}})
+    callback = user_code.LaunchDirOnPath()
+    callback.on_run_start(config)
+    assert os.environ[user_code._LAUNCH_DIR_ENV] == str(tmp_path)  # (for its job processes)
+    callback.on_run_end(config)
+    assert user_code._LAUNCH_DIR_ENV not in os.environ

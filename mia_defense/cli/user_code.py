@@ -211,13 +211,31 @@ def _launch(config: DictConfig) -> None:
 class LaunchDirOnPath(Callback):
     """Hydra callback: ``hydra.runtime.cwd`` (where ``mia-train`` was started) on
     ``sys.path`` before the config is checked or instantiated, in the launching process
-    and in every job's process (joblib, submitit), for the modules the config names."""
+    and in every job's process (joblib, submitit), for the modules the config names.
+
+    `_LAUNCH_DIR_ENV` is for the processes the call starts: at the run's end it is put back
+    as it was (an in-process call, from a notebook or a test, left it set for every process
+    started later). The folder stays on ``sys.path``: the user's modules imported from it
+    may import more of it later."""
+
+    def __init__(self) -> None:
+        self._env_before: str | None = None
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._env_before = os.environ.get(_LAUNCH_DIR_ENV)
         _launch(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        _launch(config)
+        self.on_run_start(config)
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         _launch(config)
+
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if self._env_before is None:
+            os.environ.pop(_LAUNCH_DIR_ENV, None)
+        else:
+            os.environ[_LAUNCH_DIR_ENV] = self._env_before
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        self.on_run_end(config)
