@@ -17,6 +17,7 @@ from mia_defense.defenses.base import (
     TrainingDefense,
     cross_entropy,
     masked_mean,
+    require_reference,
 )
 from mia_defense.defenses.values import (
     check_finite,
@@ -171,11 +172,7 @@ class AdversarialRegularization(TrainingDefense):
         )  # fmt: skip
 
     def setup(self, ctx: TrainContext) -> None:
-        if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
-            raise ConfigError(
-                "defense.advreg needs reference (non-member) data outside the membership "
-                "population: set plan.reference_size (e.g. plan.reference_size=300)"
-            )
+        require_reference(ctx, "defense.advreg needs reference (non-member) data")
         try:
             attackers = [self._new_attacker(ctx, gen) for gen in ctx.generators]
         except RuntimeError as exc:  # torch.OutOfMemoryError too (a RuntimeError)

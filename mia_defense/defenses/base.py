@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mia_defense.errors import ConfigError
+
 if TYPE_CHECKING:
     from mia_defense.budget import Work, WorkShape
 
@@ -24,6 +26,7 @@ __all__ = [
     "TrainingDefense",
     "cross_entropy",
     "masked_mean",
+    "require_reference",
     "unwrap_model",
 ]
 
@@ -191,6 +194,14 @@ class TrainingDefense:
 
     def finish(self, ctx: TrainContext) -> None:
         """Called once after training (e.g. to restore the best weights)."""
+
+
+def require_reference(ctx: TrainContext, needs: str, *, example: int = 300) -> None:
+    """A `ConfigError` at a defense's setup when ``ctx`` holds no reference split, which the
+    defense ``needs`` (its words: "defense.advreg needs reference (non-member) data")."""
+    if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
+        raise ConfigError(f"{needs} outside the membership population: set "
+                          f"plan.reference_size (e.g. plan.reference_size={example})")
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:

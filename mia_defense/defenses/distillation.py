@@ -13,7 +13,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.budget import Work, WorkShape
-from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
+from mia_defense.defenses.base import (
+    Batch,
+    TrainContext,
+    TrainingDefense,
+    masked_mean,
+    require_reference,
+)
 from mia_defense.defenses.values import check_finite, check_integer, check_number
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.seeding import derive_seed, seed_global_torch
@@ -134,11 +140,7 @@ class Distillation(TrainingDefense):
         )  # fmt: skip
 
     def setup(self, ctx: TrainContext) -> None:
-        if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
-            raise ConfigError(
-                "defense.distillation needs a transfer split outside the membership "
-                "population: set plan.reference_size (e.g. plan.reference_size=300)"
-            )
+        require_reference(ctx, "defense.distillation needs a transfer split")
 
     def student_config(self, ctx: TrainContext) -> TrainConfig:
         """The students' settings: this defense's, else the recipe's; Adam, no decay."""

@@ -13,7 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
+from mia_defense.defenses.base import (
+    Batch,
+    TrainContext,
+    TrainingDefense,
+    cross_entropy,
+    require_reference,
+)
 from mia_defense.defenses.values import (
     check_finite,
     check_flag,
@@ -215,11 +221,7 @@ class EarlyStopping(TrainingDefense):
             )
 
     def setup(self, ctx: TrainContext) -> None:
-        if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
-            raise ConfigError(
-                "defense.early_stopping needs a validation split outside the membership "
-                "population: set plan.reference_size (e.g. plan.reference_size=200)"
-            )
+        require_reference(ctx, "defense.early_stopping needs a validation split", example=200)
         k = ctx.num_models
         self._best = torch.full((k,), -torch.inf, device=ctx.device)
         self._bad_epochs = torch.zeros(k, dtype=torch.long, device=ctx.device)
