@@ -693,7 +693,8 @@ def _attack(
             members_once=release_members_once(experiment, data, ensemble.models),
         ), privacy=privacy,
         defense=defense_settings(experiment),
-        training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
+        training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason,
+                  "stacked_draws": ensemble.stacked_draws},
         copy_groups=copy_groups, shadows=shadows,
     )  # fmt: skip
 

@@ -2,7 +2,8 @@
 random samples: whether it keeps state across calls, draws from Python's or numpy's random
 generators, or mixes the samples of a batch. The stacked engine asks
 (`mia_defense.training.stack.vmap_blocker`): each is a model that K stacked copies would
-not train as K separate ones.
+not train as K separate ones. And whether it draws from torch's generator (`stacked_draws`):
+stacked models then train on draws of their own, said in the log and results.json.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from torch import nn
 from mia_defense.seeding import seed_global_torch
 
 __all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
-           "seeded_outputs"]
+           "probed_blocker", "seeded_outputs", "stacked_draws"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -113,3 +114,67 @@ def seeded_outputs(
         random.setstate(python_state)
         np.random.set_state(numpy_state)  # noqa: NPY002
     return found
+
+
+# What the probes of a model's outputs (`seeded_outputs`) find that stacked models would not
+# do as each model alone does, and why.
+_PROBED = (
+    (keeps_state, "{model} answers the same batch differently the second time in {found}, "
+     "under the same random seed: its forward changes state kept outside its buffers (a step "
+     "counter, a torch.Generator of its own), and stacked models would all run the first "
+     "model's"),
+    (draws_outside_torch, "{model} draws from Python's or numpy's random generator in {found} "
+     "(random.random(), numpy.random): stacked models would all get one draw, where each model "
+     "alone gets its own; torch's generator gives each its own"),
+    (mixes_samples, "{model}'s output on a sample depends on the other samples of its batch in "
+     "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
+     "models' batches are padded to the longest model's"),
+)
+
+
+def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+    """Why ``model`` cannot train stacked by what the probes of its outputs find
+    (`seeded_outputs`: `keeps_state`, `draws_outside_torch`, `mixes_samples`), or ``None``:
+    what `mia_defense.training.stack.vmap_blocker` asks of them."""
+    outputs = seeded_outputs(model, input_shape)
+    for finds, why in _PROBED:
+        if found := finds(outputs):
+            return why.format(model=type(model).__name__, found=found)
+    return None
+
+
+def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+    """What a run says of stacked models whose forward draws from torch's global generator
+    (``None``: it draws nothing from it, on a batch of two rows of zeros through a copy in
+    training mode and in eval mode; the generators put back after).
+
+    Any such draw (nn.Dropout, F.dropout, torch.rand_like, torch.randn(shape), a mask
+    ``torch.rand(h.shape) < p``, the dropout defense's hooks) is drawn under vmap's
+    ``randomness="different"``: each stacked model gets its own values, from the one stream
+    of its chunk (seeded from the chunk's first model). The same config draws them again,
+    but a model trained alone (``train.chunk_size=1``, a fallback) draws others: a 3-model
+    chunk of a 16-unit MLP with any of those, 2 epochs, ended 0.1 from its models trained
+    alone (without a draw: 2e-9). Drawing each model's values from its own seed's stream
+    would take a pass per model, which stacking exists to avoid: stacked draws stay, said."""
+    found = []
+    try:
+        device = next(model.parameters()).device
+        cuda = [device] if device.type == "cuda" else []
+        x = torch.zeros((2, *input_shape), device=device)
+        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+            for training, mode in ((True, "training mode"), (False, "eval mode")):
+                probe = copy.deepcopy(model).train(training)
+                before = [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
+                probe(x)
+                after = [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
+                if any(not torch.equal(a, b) for a, b in zip(before, after, strict=True)):
+                    found.append(mode)
+    except Exception:  # (what the model cannot run, the stacking check named already)
+        return None
+    if not found:
+        return None
+    return (f"{type(model).__name__}'s forward draws from torch's random generator in "
+            f"{' and '.join(found)} (dropout, torch.rand_like, ...): each stacked model gets "
+            "its own draws, the same under the same seed and train.chunk_size, but not those "
+            "it draws trained alone (train.chunk_size=1), so its weights differ from a "
+            "separate run's beyond rounding")

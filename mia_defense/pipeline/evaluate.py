@@ -88,8 +88,10 @@ class RunResult:
         timings: seconds per pipeline stage (data, training, observation, attacker's
             models, attacks and bootstrap, scores.npz, tensorboard).
         training: the engine that trained the target models (``stacked`` or ``opacus``)
-            and, when they could not train stacked, ``fallback_reason``; ``reused``: the
-            models taken from the model store, and ``store``: its directory and keys.
+            and, when they could not train stacked, ``fallback_reason``; stacked, what
+            ``stacked_draws`` says of their forward's random draws (``None``: none drawn);
+            ``reused``: the models taken from the model store, and ``store``: its directory
+            and keys.
         strongest_white_box_attack: the strongest attack that reads the weights, reported
             apart (no release lets weights out); ``None`` when none ran.
         nonmember_scores: how many non-member scores the metrics pool (targets x records

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import DivergedError, UnsupportedModelError
 from mia_defense.models.alike import unlike
+from mia_defense.models.probes import stacked_draws
 from mia_defense.seeding import derive_seed, global_torch_seeded
 from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
@@ -125,6 +126,9 @@ def train_ensemble(
     # chunks do not depend on what is saved, so a resumed run trains the chunks an
     # uninterrupted one trains (the same float rounding): one saved in part trains again whole.
     width = stack_width(config, engine, fallback)
+    draws = stacked_draws(models[0], x.shape[1:]) if min(width, num) > 1 else None
+    if draws:  # (chosen, not forced: a chunk's draws are its models' own, reproducible)
+        log.info("training %s stacked: %s", stage_models(stage), draws)
     order = sorted(range(num), key=lambda k: (sizes[k], k))
     chunks = [order[i : i + width] for i in range(0, num, width)]
     from mia_defense.defenses.dp_stacked import resumed_chunks  # (the one-run audit's say)
@@ -190,6 +194,7 @@ def train_ensemble(
         histories=[histories[k] for k in range(num)],
         engine=engine,
         fallback_reason=fallback,
+        stacked_draws=draws,
     )
 
 

@@ -61,12 +61,14 @@ class ModelHistory:
 @dataclass
 class Ensemble:
     """K trained models (in eval mode, on CPU), their training histories, the engine that
-    trained them and, when they could not train stacked, why."""
+    trained them and, when they could not train stacked, why; stacked, what it says of their
+    forward's random draws (`mia_defense.models.probes.stacked_draws`)."""
 
     models: list[nn.Module]
     histories: list[ModelHistory]
     engine: str = "stacked"
     fallback_reason: str | None = None
+    stacked_draws: str | None = None
 
 
 def stage_models(stage: str) -> str:

@@ -18,32 +18,11 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mia_defense.models.build import attributes_changed, changed_in_forward, stacking_failure
-from mia_defense.models.probes import (
-    draws_outside_torch,
-    keeps_state,
-    mixes_samples,
-    seeded_outputs,
-)
+from mia_defense.models.probes import probed_blocker
 from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.eager import lazy_compile_guards
 
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
-
-
-# What the probes of a model's outputs (`mia_defense.models.probes.seeded_outputs`) find that
-# stacked models would not do as each model alone does, and why.
-_PROBED = (
-    (keeps_state, "{model} answers the same batch differently the second time in {found}, "
-     "under the same random seed: its forward changes state kept outside its buffers (a step "
-     "counter, a torch.Generator of its own), and stacked models would all run the first "
-     "model's"),
-    (draws_outside_torch, "{model} draws from Python's or numpy's random generator in {found} "
-     "(random.random(), numpy.random): stacked models would all get one draw, where each model "
-     "alone gets its own; torch's generator gives each its own"),
-    (mixes_samples, "{model}'s output on a sample depends on the other samples of its batch in "
-     "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
-     "models' batches are padded to the longest model's"),
-)
 
 
 def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
@@ -78,10 +57,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     if updated:
         return (f"{type(model).__name__} updates its buffer {updated[1]!r} while training, "
                 "which stacked models would not keep")  # fmt: skip
-    outputs = seeded_outputs(model, input_shape)
-    for finds, why in _PROBED:
-        if found := finds(outputs):
-            return why.format(model=type(model).__name__, found=found)
+    if probed := probed_blocker(model, input_shape):
+        return probed
     probe = copy.deepcopy(model)  # the stacked call may leave the module changed (below)
     params = dict(probe.named_parameters(remove_duplicate=False))
     try:
@@ -160,7 +137,6 @@ class ModelStack:
         self._stacked: dict[str, torch.Tensor] = {}  # (a model trained alone has none)
         if vectorised:  # (torch.func stacks weight_norm by a loop, and says so every run)
             ignore_performance_note("aten::_weight_norm")
-        if vectorised:
             self._stacked, self.buffers = stack_module_state(self.models)
             # the groups' rows, for the optimiser: groups held as leaves of their own cost a
             # concatenation of every parameter at each forward pass and a split of its

@@ -1,0 +1,90 @@
+"""A model of one's own that draws from torch's generator in forward (F.dropout, noise by
+torch.randn_like, torch.randn(shape), a hand-made mask torch.rand(shape) < p) trained
+stacked with draws that are not the ones each model draws trained alone, its weights 0.1
+from a separate run's, and nothing said so (the shipped nn.Dropout alike). Stacked draws
+stay (each model its own, reproducible under the same config); the log says so at INFO
+and results.json's ``training.stacked_draws`` records it; chunks of one draw as alone."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mia_defense.models import MLP
+from mia_defense.models.probes import stacked_draws
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+D, C = 6, 3
+
+
+class Noised(nn.Module):
+    def __init__(self, draw=None, *, always: bool = False) -> None:
+        super().__init__()
+        self.fc, self.head, self.draw, self.always = nn.Linear(D, 8), nn.Linear(8, C), draw, always
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.fc(x))
+        if self.draw is not None and (self.training or self.always):
+            h = self.draw(h)
+        return self.head(h)
+
+
+DRAWS = {
+    "F.dropout": lambda h: F.dropout(h, 0.3),
+    "randn_like": lambda h: h + 0.3 * torch.randn_like(h),
+    "randn(shape)": lambda h: h + 0.3 * torch.randn(h.shape[-1]),
+    "rand(shape) < p": lambda h: h * (torch.rand(h.shape) < 0.7) / 0.7,
+}
+
+
+@pytest.mark.parametrize("draw", DRAWS.values(), ids=DRAWS)
+def test_a_forward_drawing_from_torch_is_said(draw) -> None:
+    said = stacked_draws(Noised(draw), (D,))
+    assert said.startswith("Noised's forward draws from torch's random generator in training "
+                           "mode (dropout, torch.rand_like, ...): each stacked model gets")
+    assert "differ from a separate run's" in said
+    mc = stacked_draws(Noised(draw, always=True), (D,))
+    assert "in training mode and eval mode" in mc
+
+
+def test_no_draw_nothing_said_and_the_generator_left() -> None:
+    plain, mlp = Noised(), MLP(input_shape=(D,), num_classes=C)  # (dropout 0)
+    dropout = MLP(input_shape=(D,), num_classes=C, dropout=0.2)
+    state = torch.get_rng_state()
+    assert stacked_draws(plain, (D,)) is None and stacked_draws(mlp, (D,)) is None
+    assert "MLP's forward draws" in stacked_draws(dropout, (D,))
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def _trained(chunk_size: int, caplog) -> tuple[list[torch.Tensor], str | None]:
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, D)).astype(np.float32), rng.integers(0, C, 30)
+    masks = np.zeros((3, 30), dtype=bool)
+    masks[0, :15], masks[1, 8:23], masks[2, 15:] = True, True, True
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mia_defense.training.ensemble"):
+        ensemble = train_ensemble(
+            build_model=lambda: Noised(DRAWS["randn_like"]), x=x, y=y, masks=masks,
+            x_test=x[:6], y_test=y[:6], num_classes=C, seed=0, progress=False,
+            config=TrainConfig(epochs=1, batch_size=8, lr=0.05, chunk_size=chunk_size),
+        )
+    logged = [r.getMessage() for r in caplog.records if "draws from torch" in r.getMessage()]
+    assert logged == ([f"training models stacked: {ensemble.stacked_draws}"]
+                      if ensemble.stacked_draws else [])  # fmt: skip
+    return [torch.cat([p.flatten() for p in m.parameters()]) for m in ensemble.models], \
+        ensemble.stacked_draws
+
+
+def test_stacked_draws_reproduce_and_are_recorded_chunks_of_one_not(caplog) -> None:
+    first, said = _trained(3, caplog)
+    again, _ = _trained(3, caplog)
+    alone, none = _trained(1, caplog)
+    assert said is not None and none is None
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    assert all(not torch.allclose(a, b, atol=1e-4) for a, b in zip(first, alone, strict=True))
