@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -68,3 +69,28 @@ def test_launch_dir_env_put_back_after_the_run(monkeypatch, tmp_path) -> None:
     assert os.environ[user_code._LAUNCH_DIR_ENV] == str(tmp_path)  # (for its job processes)
     callback.on_run_end(config)
     assert user_code._LAUNCH_DIR_ENV not in os.environ
+
+
+class _Noted(nn.Module):
+    """A model whose forward warns (a note its author shows once per process)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        warnings.warn("h352: the model's own note", stacklevel=1)
+        return self.fc(x)
+
+
+def test_white_box_shows_a_models_once_only_warning_once() -> None:
+    """The white-box stage's first call (its filter for torch's LSTM note, then its probe of
+    shared weights under catch_warnings) reset the warnings' once-a-place records: the
+    model's note, shown in training, came back at every white-box call."""
+    models = [_Noted(), _Noted()]
+    x, y = np.random.default_rng(0).random((6, 4), dtype=np.float32), np.arange(6) % 3
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        models[0](torch.as_tensor(x))  # training's forward: the note shown
+        gradient_norms(models, x, y)
+    assert [str(w.message) for w in seen] == ["h352: the model's own note"]

@@ -6,7 +6,6 @@ import contextlib
 import copy
 import os
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import torch
@@ -14,6 +13,7 @@ from torch import nn
 
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.seeding import seed_global_torch
+from mia_defense.torch_notes import warnings_silenced
 
 __all__ = [
     "check_dp_compatible",
@@ -370,8 +370,8 @@ def opacus_grad_samples(
     devices = [inputs.device] if inputs.device.type == "cuda" else []
 
     def run(module: nn.Module) -> None:
-        with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Opacus' "Full backward hook is firing"
+        # (Opacus' "Full backward hook is firing")
+        with torch.random.fork_rng(devices=devices), warnings_silenced():
             seed_global_torch(0, devices)
             module(inputs).float().sum().backward()
 
@@ -439,8 +439,7 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
         return tree_map(lambda t: t.detach() if isinstance(t, torch.Tensor) else t, value)
 
     try:
-        with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with torch.random.fork_rng(devices=devices), warnings_silenced():
             seed_global_torch(0, devices)
             out = probe(inputs).float()
             for handle in handles:
@@ -498,8 +497,7 @@ def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
 
     devices = [inputs.device] if inputs.device.type == "cuda" else []
     try:
-        with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with torch.random.fork_rng(devices=devices), warnings_silenced():
             per_sample = vmap(grad(loss), in_dims=(None, 0), randomness="different")
             # (over a model axis too, as the stacked engine: a branch on the weights fails)
             stacked = {n: p.unsqueeze(0) for n, p in params.items()}
@@ -612,8 +610,7 @@ def rows_not_own(
 def _seeded(inputs: torch.Tensor, seed: int = 0) -> Iterator[None]:
     """The global generators forked and seeded (``inputs``' CUDA device's too)."""
     devices = [inputs.device] if inputs.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with torch.random.fork_rng(devices=devices), warnings_silenced():
         seed_global_torch(seed, devices)
         yield
 
