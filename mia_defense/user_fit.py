@@ -32,6 +32,7 @@ from mia_defense.seeding import derive_seed, seed_global_torch
 from mia_defense.training.checkpoints import (
     load_model,
     save_model,
+    shape_differences,
     state_mismatch,
 )
 from mia_defense.training.config import TrainConfig
@@ -399,15 +400,9 @@ def _layout_problem(model: nn.Module, built: dict[str, Any]) -> tuple[str, str] 
     """How ``model``'s weights differ from ``built`` (`_layout`), with the fix: layers added,
     removed or resized, a weight moved to another device; ``None`` when they do not."""
     own = _layout(model)
-    missing = [k for k in built if k not in own]
-    unexpected = [k for k in own if k not in built]
-    parts = [f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
-             for label, keys in (("missing", missing), ("unexpected", unexpected)) if keys]
-    parts += [f"{k} has shape {list(own[k][0])}, as built {list(shape)}"
-              for k, (shape, _) in built.items()
-              if k in own and shape is not None and own[k][0] != shape][:3]  # fmt: skip
-    if parts:
-        return ("its layers changed: " + "; ".join(parts),
+    if changed := shape_differences({k: shape for k, (shape, _) in built.items()},
+                                    model.state_dict(), built="as built"):
+        return ("its layers changed: " + changed,
                 "train the model it was given in place (change model= for another "
                 "architecture)")  # fmt: skip
     moved = [(k, own[k][1], device) for k, (_, device) in built.items() if own[k][1] != device]

@@ -34,6 +34,7 @@ __all__ = [
     "resume_settings",
     "save_checkpoint",
     "save_state",
+    "shape_differences",
     "state_mismatch",
 ]
 
@@ -211,26 +212,25 @@ def _history_problem(history: Any) -> str | None:
     return None
 
 
+def shape_differences(expected: Mapping[str, Any], found: Mapping[str, Any], *, built: str) -> str:
+    """`state_mismatch`'s words for weights ``found`` unlike shapes ``expected`` (None: lazy)."""
+    parts = [f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
+             for label, keys in (("missing", [k for k in expected if k not in found]),
+                                 ("unexpected", [k for k in found if k not in expected])) if keys]
+    return "; ".join(parts + [f"{k} has shape {list(found[k].shape)}, {built} {list(shape)}"
+                              for k, shape in expected.items() if k in found and shape is not None
+                              and found[k].shape != shape][:3])  # fmt: skip
+
+
 def state_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str | None:
     """How ``state`` does not fit ``model`` (keys missing or unexpected, shapes that differ,
     or a weight whose dtype is not the model's kind: integers, bools or complex numbers where
     it has floats, which torch's ``load_state_dict`` would cast without a word), or None.
     float64 weights of a float32 model fit, as torch casts them."""
     own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [
-        f"{k} has shape {list(state[k].shape)}, the model's {list(v.shape)}"
-        for k, v in own.items()
-        if k in state and not is_lazy(v) and state[k].shape != v.shape
-    ]
-    parts = [
-        f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
-        for label, keys in (("missing", missing), ("unexpected", unexpected))
-        if keys
-    ]
-    if parts or shapes:
-        return "; ".join(parts + shapes[:3])
+    if problem := shape_differences({k: None if is_lazy(v) else v.shape for k, v in own.items()},
+                                    state, built="the model's"):
+        return problem
     for key, value in own.items():
         theirs = state[key].dtype
         floats = value.is_floating_point() and state[key].is_floating_point()
