@@ -111,8 +111,8 @@ def _canary_sources(
         twins = rng.choice(fallback, short, replace=len(fallback) < short)
         log.warning("%s=%d: %d of the canaries copy population records' features (too few "
                     "rows outside the population): the audit's ε bound is looser (still a lower "
-                    "bound) and the canaries' TPR understated; at most %d avoid it",
-                    key, num, short, num - short)
+                    "bound) and the canaries' TPR understated; to avoid it use %s",
+                    key, num, short, _fewer_rows_advice(plan, alone, len(outside), spare))
     return np.concatenate([source, taken, twins]), np.setdiff1d(plan.test_idx, taken)
 
 
@@ -121,26 +121,32 @@ def _too_few_rows(
 ) -> ConfigError:
     """`_canary_sources`' refusal of ``num`` canaries where ``outside`` rows outside the
     splits and ``spare`` of the test set's are all the rows with no copy (``alone``) left,
-    with the advice that fits: the most canaries there are rows for, a smaller population
-    where that frees rows, or outlier canaries."""
+    with `_fewer_rows_advice`."""
+    keep = min(len(plan.test_idx), SMALL_TEST_SET)
+    return ConfigError(
+        f"{key}={num}: mislabeled canaries take the features of rows no model trains on, "
+        f"with no copy in the data: {outside} such rows lie outside the plan's splits and the "
+        f"test set ({len(plan.test_idx)} records, kept at {keep} or more) can spare {spare}; "
+        f"use {_fewer_rows_advice(plan, alone, outside, spare)}"
+    )
+
+
+def _fewer_rows_advice(plan: MembershipPlan, alone: np.ndarray, outside: int, spare: int) -> str:
+    """What fits the rows `_too_few_rows` counts: the most canaries there are rows for (none
+    where there are none: 'at most 0 canaries' was advised), a smaller population where that
+    frees rows, or outlier canaries."""
     # A smaller population frees rows: outside the splits under a fixed test_size (rows lie
     # outside: a null one takes all but copies), and where a null one takes them, those
     # beyond the SMALL_TEST_SET it keeps
     mine = np.concatenate([plan.population_idx, plan.test_idx])
     frees = (outside and alone[plan.population_idx].any()) or (
         np.count_nonzero(alone[mine]) - SMALL_TEST_SET > spare)
-    advice = [f"at most {outside + spare} canaries"] if outside + spare else []
+    most = outside + spare
+    advice = [f"at most {most} {'canary' if most == 1 else 'canaries'}"] if most else []
     advice += ["a smaller plan.population_size"] if frees else []
     advice.append("attack.canaries.kind=outlier")
     *first, last = advice
-    said = f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}" if first else last
-    keep = min(len(plan.test_idx), SMALL_TEST_SET)
-    return ConfigError(
-        f"{key}={num}: mislabeled canaries take the features of rows no model trains on, "
-        f"with no copy in the data: {outside} such rows lie outside the plan's splits and the "
-        f"test set ({len(plan.test_idx)} records, kept at {keep} or more) can spare {spare}; "
-        f"use {said}"
-    )
+    return f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}" if first else last
 
 
 def _canary_inputs(

@@ -13,10 +13,13 @@ import torch
 from omegaconf import OmegaConf
 from torch import nn
 
+from mia_defense.canaries import insert_canaries
 from mia_defense.cli import user_code
+from mia_defense.data import Dataset
 from mia_defense.defenses import dp_stacked
 from mia_defense.errors import ConfigError
 from mia_defense.observe import gradient_norms
+from mia_defense.plan import make_plan
 from mia_defense.training.stack import ModelStack
 
 _OUT_OF_MEMORY = [
@@ -94,3 +97,24 @@ def test_white_box_shows_a_models_once_only_warning_once() -> None:
         models[0](torch.as_tensor(x))  # training's forward: the note shown
         gradient_norms(models, x, y)
     assert [str(w.message) for w in seen] == ["h352: the model's own note"]
+
+
+@pytest.mark.parametrize(("rows", "population", "test", "advice"), [
+    # no row with no copy left: the audit's warning said 'at most 0 avoid it'
+    (20, None, None, "use attack.canaries.kind=outlier"),
+    # one row: 'at most 1 canaries'
+    (22, 20, 1, "use at most 1 canary, a smaller plan.population_size, or "
+                "attack.canaries.kind=outlier"),
+])
+def test_canary_advice_counts_what_fits(rows, population, test, advice, caplog) -> None:
+    """The mislabeled canaries' advice: the most there are rows for, never 'at most 0'."""
+    data = Dataset(x=np.arange(2 * rows, dtype=np.float32).reshape(rows, 2),
+                   y=np.arange(rows) % 2, num_classes=2, name="rows")
+    plan = make_plan(data, num_models=2, population_size=population, test_size=test, seed=0,
+                     say=False)
+    with pytest.raises(ConfigError) as refused:
+        insert_canaries(data, plan, num=3, kind="mislabeled", seed=0)
+    with caplog.at_level(logging.WARNING):  # (the one-run audit's: copies, with a warning)
+        insert_canaries(data, plan, num=3, kind="mislabeled", seed=0, inclusion="bernoulli")
+    assert str(refused.value).endswith(f"; {advice}")
+    assert caplog.text.rstrip().endswith(f"to avoid it {advice}")
