@@ -220,11 +220,14 @@ def _on_console(log: logging.Logger) -> bool:
     return any(h.level <= logging.ERROR and _writes_to_console(h) for h in _handlers(log))
 
 
-def end_refused(log: logging.Logger, message: str, *args: object) -> NoReturn:
+def end_refused(
+    log: logging.Logger, message: str, *args: object, error: str = ConfigError.__name__
+) -> NoReturn:
     """End the tool on a setting of the user's it refuses before any work: log ``ConfigError:
-    message`` (``%`` formatted with ``args``) on ``log``, the refusing module's, and exit 2.
-    A path or text of ``args`` is shown on one line (`line_path`)."""
-    log.error("ConfigError: " + message, *(
+    message`` (``%`` formatted with ``args``; ``error``: the name of another of the
+    `_REFUSAL` classes) on ``log``, the refusing module's, and exit 2. A path or text of
+    ``args`` is shown on one line (`line_path`)."""
+    log.error(f"{error}: " + message, *(
         line_path(a) if isinstance(a, (str, os.PathLike)) else a for a in args))
     raise SystemExit(EXIT_USER_ERROR)
 

@@ -1361,13 +1361,17 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
         # sweep's end)
     # (one line: the refusal, its problems one after another, then the sweep's; it was a
     # line of its own before the sweep's)
-    said = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+    # (named once, by its own class: a DataError or UnsupportedModelError read 'ConfigError:
+    # UnsupportedModelError: defense.dropout: ...', a HydraConfigError's text names itself)
+    name = ConfigError.__name__ if isinstance(exc, ConfigError) else type(exc).__name__
+    said = str(exc).removeprefix(f"{name}: ")
     first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
-        type(exc).__name__]  # (a refusal without words: a user's defense's ConfigError(""))
+        name]  # (a refusal without words: a user's defense's ConfigError(""))
     said = " ".join([first_line, "; ".join(problems)]).strip()
     end_refused(log, "%s; every point of this sweep would be refused so (%d of %d; the first: "
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
-                "again", said, len(points), len(points), " ".join(overrides))  # fmt: skip
+                "again", said, len(points), len(points), " ".join(overrides),
+                error=name)  # fmt: skip
 
 
 def _refused_for_fixed_settings(
