@@ -36,6 +36,7 @@ __all__ = [
     "check_max_samples",
     "check_num_classes",
     "check_seed",
+    "check_squares_fit",
     "closest_name",
     "copied_rows",
     "duplicate_count",
@@ -1026,6 +1027,30 @@ def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
             f"({len(counts)} classes): the labels look like an identifier; point the loader "
             "at the class labels (dataset.label_column for a CSV file)"
         )
+
+
+# The largest feature magnitude whose square float32 holds (1.8e19).
+_SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float32).max))
+
+
+def check_squares_fit(x: np.ndarray, *, source: str) -> None:
+    """Refuse features beyond `_SQUARE_LIMIT` in magnitude: the models compute in float32,
+    where such a feature's square is inf (Adam's second moments, per-sample gradient norms).
+    Unscaled (dataset.standardize=false, features of 4e19) they trained and were attacked,
+    then the run ended in 'DataError: Observations.save: ... grad_norms: must be finite',
+    naming neither the data nor the setting; at 4e25 Adam also froze half of the models.
+    Checked when a run starts, on the features it trains on (the CSV loader standardises
+    after building its `Dataset`)."""
+    if x.dtype.kind != "f" or not x.size or max(-float(x.min()), float(x.max())) <= _SQUARE_LIMIT:
+        return
+    bad = np.flatnonzero((np.abs(x) > _SQUARE_LIMIT).reshape(len(x), -1).any(axis=1))
+    raise DataError(
+        f"{source}: features reach {float(np.abs(x[bad[0]]).max()):.3g} in magnitude in "
+        f"{len(bad)} samples (first at sample {bad[0]}), beyond {_SQUARE_LIMIT:.2g}, whose "
+        "square overflows the float32 the models compute in (Adam's second moments and the "
+        "white-box gradient norms become inf): scale them (dataset.standardize=true, or "
+        "standardise them in your loader)"
+    )
 
 
 def finish_images(

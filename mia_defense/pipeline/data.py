@@ -30,7 +30,12 @@ from mia_defense.budget import (
     earliest_stop,
 )
 from mia_defense.canaries import SMALL_TEST_SET, canaries_reason, insert_canaries
-from mia_defense.data.checks import check_classes_repeat, copied_rows, row_groups
+from mia_defense.data.checks import (
+    check_classes_repeat,
+    check_squares_fit,
+    copied_rows,
+    row_groups,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
     check_defenses,
@@ -112,6 +117,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     data = experiment.dataset
     dataset_digest = _content_hash(data.x, data.y)
     check_classes_repeat(data.y, source=data.description)
+    check_squares_fit(data.x, source=data.description)
     plan = make_plan(
         data,
         num_models=experiment.plan.num_models,
