@@ -118,3 +118,24 @@ def test_canary_advice_counts_what_fits(rows, population, test, advice, caplog) 
         insert_canaries(data, plan, num=3, kind="mislabeled", seed=0, inclusion="bernoulli")
     assert str(refused.value).endswith(f"; {advice}")
     assert caplog.text.rstrip().endswith(f"to avoid it {advice}")
+
+
+@pytest.mark.parametrize("title", ["", "seed=3 defense=dp defense.dp.noise_multiplier=1.2 "
+                                       "release=topk release.k=2 dataset=purchase_like"])
+def test_class_figure_titles_inside_the_image(title) -> None:
+    """A 3-class run's per-class heatmaps: the TPR panel's note ('3 of 3: TPR at FPR 0,
+    under 1000 non-member scores') ran past the image's right edge, and a long figure title
+    past both."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from mia_defense.tracking.figures import class_figure
+
+    row = {"auc": 0.6, "tpr@0.1%fpr": 0.01, "nonmember_scores": 400, "nonmember_records": 50}
+    slices = {a: {f"class_{c}": dict(row) for c in range(3)} for a in ("loss", "lira_online")}
+    fig = class_figure(slices, title=title)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    texts = [fig._suptitle, *(ax.title for ax in fig.axes if ax.get_title())]
+    assert len(texts) == 3
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, text.get_text()

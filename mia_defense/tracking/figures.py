@@ -231,10 +231,19 @@ def class_figure(
     keys = ["auc"]
     if tpr_keys:
         keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
-    titles = [_panel_title(key, slices, columns) for key in keys]
-    # (a TPR title of both notes has a line more than the top margin holds: 0.16 in more)
-    extra = 0.16 * max(0, max(t.count("\n") for t in titles) - 1)
     width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
+    # each title in lines no wider than its panel's share of the margins below (its
+    # colorbar's included): a TPR note of 3 classes ran 0.2 in past the image's right edge
+    panel = (width - 2.3) / (len(keys) + 0.35 * (len(keys) - 1))
+    titles = [_wrapped(_panel_title(key, slices, columns), inches=panel, size=9)
+              for key in keys]  # fmt: skip
+    # the figure's title in a smaller font, then over lines, to stay inside the image
+    text = _literal(title) or "per-class attack success"
+    size = _fitting_size(text, inches=width - 0.2, largest=10)
+    text = _wrapped(text, inches=width - 0.2, size=size)
+    # (a title of more lines than the top margin holds, two and one: 0.16 in more each)
+    extra = 0.16 * max(0, max(t.count("\n") for t in titles) - 1)
+    extra += text.count("\n") * size * 1.2 / 72
     height = 0.35 * len(attacks) + 2 + extra
     few = any(r.get("too_few_records") is True for rows in slices.values()
               for r in rows.values())  # fmt: skip
@@ -259,11 +268,30 @@ def class_figure(
         ax.set_title(titles[panel], fontsize=9, y=1.0)  # `_TITLE_AT_TOP`
         ax.set_xlabel(xlabel, fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
-    fig.suptitle(_literal(title) or "per-class attack success", fontsize=10)
+    fig.suptitle(text, fontsize=size)
     # fixed margins in inches (attack names at the left, rotated classes below)
     fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
                         top=1 - (0.6 + extra) / height, wspace=0.35)  # fmt: skip
     return fig
+
+
+def _wrapped(text: str, *, inches: float, size: float) -> str:
+    """``text`` with each line broken between words into lines ``inches`` wide or less at
+    ``size`` points (a word wider than that alone on its line), measured as
+    `_fitting_size` measures."""
+    font, most = FontProperties(size=size), inches * 72
+    measure = TextToPath().get_text_width_height_descent
+    lines: list[str] = []
+    for line in text.split("\n"):
+        current = ""
+        for word in line.split(" "):
+            joined = f"{current} {word}" if current else word
+            if current and measure(joined, font, ismath=False)[0] > most:
+                lines.append(current)
+                joined = word
+            current = joined
+        lines.append(current)
+    return "\n".join(lines)
 
 
 def _panel_title(
