@@ -982,7 +982,7 @@ class DPSGD(TrainingDefense):
                     sums, self._strategy = clipped_grad_sums(
                         stack, batch.x, out_grads, batch.valid,
                         max_grad_norm=self.max_grad_norm, strategy=self._strategy,
-                        chunk=self.max_physical_batch_size,
+                        chunk=self.max_physical_batch_size, logits=logits,
                     )
         self._taps = None
         stack.set_grads(self._steps.noisy_grads(sums, stack.trainable_names, counted))

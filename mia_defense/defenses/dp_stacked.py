@@ -31,7 +31,8 @@ by `per_sample_strategy`:
 
 ``mixed`` and ``materialised`` run a second pass of the same models on the same inputs,
 replaying the random draws of the engine's pass (dropout; the caller restores the global
-generator).
+generator); a model whose outputs there are not the engine pass's (a draw made once for the
+whole batch, drawn per sample there) is refused (`_check_replayed`).
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``. A layer that
@@ -414,11 +415,12 @@ def _formed_sums(
     max_grad_norm: float,
     chunk: int | None,
     layers: Sequence[_Layer],
+    logits: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Clipped sums from per-sample gradients formed by ``vmap(grad)`` for every parameter
     outside the ghost ``layers`` (whose norms and sums are ghost ones, from taps in the same
     per-sample pass), ``chunk`` samples per model at a time (``None``: as many as fit in
-    256 MiB)."""
+    256 MiB); the pass's outputs held to the engine's ``logits`` [K, B, C] (`_check_replayed`)."""
     base = stack.models[0]
     params = {name: p.detach() for name, p in stack.stacked().items()}
     ghost = {
@@ -437,9 +439,9 @@ def _formed_sums(
     def surrogate(
         p: dict[str, torch.Tensor], q: dict[str, torch.Tensor], b: dict[str, torch.Tensor],
         xi: torch.Tensor, gi: torch.Tensor, probes: list[torch.Tensor],
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    ) -> tuple[torch.Tensor, tuple[list[torch.Tensor], torch.Tensor]]:
         out, inputs = _tapped_call(base, {**q, **p}, b, xi.unsqueeze(0), layers, probes)
-        return (out[0] * gi).sum(), inputs
+        return (out[0] * gi).sum(), (inputs, out[0].detach())
 
     per_sample = vmap(
         grad(surrogate, argnums=(0, 5), has_aux=True),
@@ -454,7 +456,7 @@ def _formed_sums(
             for layer in layers
         ]
         try:
-            (grads, probe_grads), inputs = per_model(
+            (grads, probe_grads), (inputs, replayed) = per_model(
                 formed, fixed, dict(stack.buffers), x[:, part], out_grads[:, part], probes
             )
         except (RuntimeError, NotImplementedError, TypeError, ValueError) as err:
@@ -469,6 +471,8 @@ def _formed_sums(
                     + (f"set {' or '.join(fixes)}" if fixes else "free memory for the run")
                 ) from err
             raise UnsupportedModelError(_no_per_sample_grads(base, x[0, :2], err)) from err
+        if logits is not None:
+            _check_replayed(base, logits[:, part][valid[:, part]], replayed[valid[:, part]])
         squared = sum(
             torch.linalg.vector_norm(g.reshape(*g.shape[:2], -1), dim=-1).square()
             for g in grads.values()  # (reshape: a 0-dim parameter's are [K, chunk])
@@ -483,6 +487,27 @@ def _formed_sums(
         for name, value in ghost_sums(clip).items():
             sums[name] = sums[name] + value if name in sums else value
     return sums
+
+
+def _check_replayed(model: nn.Module, engine: torch.Tensor, replayed: torch.Tensor) -> None:
+    """`UnsupportedModelError` where the per-sample pass's outputs are not the engine pass's
+    (its random draws replayed): a draw without the batch dimension (``torch.randn(shape)``,
+    one noise for the whole batch) is drawn again for each sample there, and each sample's
+    clipped gradient was of another model than the one trained (1.6 off the batch's gradient,
+    a 5-sample batch with noise of std 1). A per-sample draw (dropout, torch.randn_like)
+    replays as it was drawn."""
+    engine, replayed = engine.detach().float(), replayed.float()
+    tolerance = 1e-2 * (1 + float(engine.abs().max())) if engine.numel() else 0.0
+    if engine.shape == replayed.shape and bool(((engine - replayed).abs() <= tolerance).all()):
+        return
+    raise UnsupportedModelError(
+        f"defense.dp: {type(model).__name__}'s outputs on one sample at a time are not those "
+        "of its batch under the same random draws, so its per-sample gradients would be of "
+        "another model than the one trained: a draw made once for the whole batch (e.g. "
+        "torch.randn(h.shape[-1]), one noise for every sample) is drawn afresh for each "
+        "sample there; draw per sample instead (torch.randn_like(h), dropout), or train "
+        "with Opacus' own DP-SGD, which clips the batch's own pass: train.engine=opacus"
+    )
 
 
 def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -> str:
@@ -510,6 +535,7 @@ def clipped_grad_sums(
     max_grad_norm: float,
     strategy: str,
     chunk: int | None = None,
+    logits: torch.Tensor | None = None,
 ) -> tuple[dict[str, torch.Tensor], str]:
     """Per model, the sum over its valid samples of each sample's gradient clipped jointly
     over all trainable parameters to ``max_grad_norm`` (a frozen one is not clipped, as in
@@ -523,6 +549,8 @@ def clipped_grad_sums(
         max_grad_norm: C.
         strategy: ``ghost``, ``mixed`` or ``materialised`` (`per_sample_strategy`).
         chunk: samples per model per ``vmap(grad)`` call (``mixed``, ``materialised``).
+        logits: the engine's pass's logits [K, B, C], which the per-sample pass must give
+            again (``mixed``, ``materialised``; ``None``: not checked).
 
     Returns:
         ``{name: [K, ...]}`` of the trainable parameters (what Opacus' ``DPOptimizer`` holds
@@ -538,10 +566,11 @@ def clipped_grad_sums(
             taps = ghost_forward(stack, x, layers)
             return ghost_clipped_sums(taps, out_grads, valid, max_grad_norm), strategy
         if strategy == "mixed" and layers:
-            return _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, layers), strategy
+            return _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, layers,
+                                logits), strategy  # fmt: skip
     except NotGhostable:
         pass
-    sums = _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, [])
+    sums = _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, [], logits)
     return {name: sums[name] for name in stack.trainable_names}, "materialised"
 
 

@@ -94,9 +94,9 @@ def test_physical_batches_do_not_change_the_accounting_or_the_model(monkeypatch)
     chunks: list[tuple[int | None, int]] = []
     formed = private._formed_sums
 
-    def recording(stack, x, out_grads, valid, max_grad_norm, chunk, layers):  # type: ignore[no-untyped-def]
+    def recording(stack, x, out_grads, valid, max_grad_norm, chunk, layers, logits=None):  # type: ignore[no-untyped-def]
         chunks.append((chunk, valid.shape[1]))
-        return formed(stack, x, out_grads, valid, max_grad_norm, chunk, layers)
+        return formed(stack, x, out_grads, valid, max_grad_norm, chunk, layers, logits)
 
     monkeypatch.setattr(private, "_formed_sums", recording)
     torch.manual_seed(0)

@@ -88,3 +88,34 @@ def test_stacked_draws_reproduce_and_are_recorded_chunks_of_one_not(caplog) -> N
     assert said is not None and none is None
     assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
     assert all(not torch.allclose(a, b, atol=1e-4) for a, b in zip(first, alone, strict=True))
+
+
+@pytest.mark.parametrize("name", ["F.dropout", "randn_like", "randn(shape)"])
+def test_dp_per_sample_pass_replays_the_engines_draws_or_refuses(name) -> None:
+    """DP-SGD's per-sample pass (mixed, materialised) replays the engine pass's draws; a
+    draw made once for the batch (torch.randn(shape)) was drawn per sample there: each
+    clipped gradient 1.6 off the batch's own, unsaid. Now refused, naming Opacus'."""
+    from mia_defense.defenses.dp_stacked import clipped_grad_sums, sample_output_grads
+    from mia_defense.errors import UnsupportedModelError
+    from mia_defense.training.stack import ModelStack
+
+    torch.manual_seed(0)
+    stack = ModelStack([Noised(DRAWS[name]) for _ in range(2)], [2])
+    x, y = torch.randn(2, 5, D), torch.randint(0, C, (2, 5))
+    valid = torch.ones(2, 5, dtype=torch.bool)
+    state = torch.get_rng_state()
+    logits = stack.forward(x)
+    loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+    loss.sum().backward(retain_graph=True)
+    batch = {n: p.grad * 5 for n, p in stack.stacked().items()}  # (the mean's B = 5)
+    out_grads = sample_output_grads(logits, loss, valid)
+    torch.set_rng_state(state)  # (as DP-SGD replays the engine's pass)
+    kwargs = dict(max_grad_norm=1e6, strategy="materialised", logits=logits)
+    if name == "randn(shape)":
+        with pytest.raises(UnsupportedModelError, match=r"drawn afresh for each sample .* "
+                           r"train\.engine=opacus"):  # fmt: skip
+            clipped_grad_sums(stack, x, out_grads, valid, **kwargs)
+        return
+    sums, _ = clipped_grad_sums(stack, x, out_grads, valid, **kwargs)
+    for n, value in sums.items():  # (no clipping at C = 1e6: the batch's gradient)
+        torch.testing.assert_close(value, batch[n], atol=1e-5, rtol=1e-4)
