@@ -29,6 +29,7 @@ from mia_defense.errors import (
     DivergedError,
     MiaDefenseError,
     UnsupportedModelError,
+    out_of_memory,
 )
 from mia_defense.files import FOLDER_GONE, atomic_write, require_held
 from mia_defense.observations import COPY_GROUPS, Observations
@@ -205,14 +206,9 @@ def _output_shape_error(
 
 def _shape_error_kind(exc: Exception) -> bool:
     """Whether ``exc`` is of the kinds torch raises for logits of the wrong shape (a
-    RuntimeError, IndexError or ValueError), not a lack of memory, which probing a model
-    on more rows could only repeat."""
-    import torch
-
-    out_of_memory = getattr(torch, "OutOfMemoryError", MemoryError)
-    return isinstance(exc, RuntimeError | IndexError | ValueError) and not isinstance(
-        exc, MemoryError | out_of_memory
-    )
+    RuntimeError, IndexError or ValueError), not a lack of memory (`out_of_memory`: the CPU
+    allocator's RuntimeError too), which probing a model on more rows could only repeat."""
+    return isinstance(exc, RuntimeError | IndexError | ValueError) and not out_of_memory(exc)
 
 
 def _untrained_non_finite_hint(experiment: Experiment, data: TrainingData) -> str | None:

@@ -25,7 +25,7 @@ from mia_defense.defenses.values import (
     check_integer,
     check_number,
 )
-from mia_defense.errors import ConfigError, DivergedError
+from mia_defense.errors import ConfigError, DivergedError, out_of_memory
 from mia_defense.seeding import global_torch_seeded
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 from mia_defense.training.stack import ModelStack
@@ -176,7 +176,7 @@ class AdversarialRegularization(TrainingDefense):
         try:
             attackers = [self._new_attacker(ctx, gen) for gen in ctx.generators]
         except RuntimeError as exc:  # torch.OutOfMemoryError too (a RuntimeError)
-            if "alloc" not in str(exc) and "out of memory" not in str(exc):
+            if not out_of_memory(exc):
                 raise
             raise ConfigError(
                 f"defense.advreg.hidden={self.hidden}: the {ctx.num_models} inference models "

@@ -133,4 +133,6 @@ def test_only_the_errors_torch_gives_for_shapes_are_probed():
     # out of memory: probing the model on more rows could only repeat it
     assert not _shape_error_kind(torch.OutOfMemoryError("CUDA out of memory"))
     assert not _shape_error_kind(MemoryError())
+    assert not _shape_error_kind(RuntimeError(  # (torch's CPU allocator: h352)
+        "[enforce fail at alloc_cpu.cpp:83] . DefaultCPUAllocator: can't allocate memory"))
     assert not _shape_error_kind(KeyError("x"))
