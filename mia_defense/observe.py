@@ -4,6 +4,7 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -69,6 +70,11 @@ def _iter_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> Iterator[
             yield inputs + queries.noise_std * scale * noise
 
 
+# The first model of the models whose stacked query ran out of memory: their later queries
+# (the test set's, each perturbed copy's) go one at a time at once, said once.
+_ONE_AT_A_TIME: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+
+
 @torch.no_grad()
 def _all_logits(
     models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: int, *,
@@ -84,7 +90,7 @@ def _all_logits(
     `_eval_floats` of such inputs, the models then in eval mode; ``None``: measured here).
     """
     floats = _eval_floats(models, inputs) if floats is None else floats
-    if _stackable(models):
+    if _stackable(models) and models[0] not in _ONE_AT_A_TIME:
         stack = ModelStack(models, [len(models)])
         rows = _rows_within(batch_size * QUERY_ROWS // QUERY_BATCH // len(models),
                             len(models) * floats)  # fmt: skip
@@ -95,6 +101,7 @@ def _all_logits(
             if not out_of_memory(err):
                 log.debug("querying the models one by one: vmap failed: %s", err)
             else:  # (was said as vmap's failure: one at a time holds fewer rows at once)
+                _ONE_AT_A_TIME.add(models[0])
                 log.warning("querying the %d models one at a time (slower): their stacked query "
                             "ran out of memory (%s)", len(models), first_line(err))
     out: torch.Tensor | None = None

@@ -18,7 +18,7 @@ from mia_defense.cli import user_code
 from mia_defense.data import Dataset
 from mia_defense.defenses import dp_stacked
 from mia_defense.errors import ConfigError
-from mia_defense.observe import gradient_norms
+from mia_defense.observe import _all_logits, gradient_norms
 from mia_defense.plan import make_plan
 from mia_defense.training.stack import ModelStack
 
@@ -49,6 +49,15 @@ def test_out_of_memory_said_as_memory(err, monkeypatch, caplog) -> None:
         patch.setattr(nn.functional, "cross_entropy", out_of_memory)
         assert gradient_norms(models, x, y) is None
     assert "ran out of memory" in caplog.text and "torch.func" not in caplog.text
+
+    # the stacked query's: one at a time, said once as memory (was a debug line 'vmap failed'
+    # at every query: the test set's, each perturbed copy's)
+    caplog.clear()
+    with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
+        patch.setattr(ModelStack, "forward", out_of_memory)
+        first, second = (_all_logits(models, torch.as_tensor(x), 4) for _ in range(2))
+    assert torch.equal(first, second) and torch.equal(first[1], models[1](torch.as_tensor(x)))
+    assert caplog.text.count("stacked query ran out of memory") == 1
 
     stack = ModelStack([_mlp(), _mlp()], [2])
     inputs = torch.randn(2, 6, 4)
