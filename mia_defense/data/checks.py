@@ -26,6 +26,7 @@ from mia_defense.seeding import numpy_rng
 
 __all__ = [
     "ID_ROWS",
+    "UNSCALED_ADVICE",
     "as_features",
     "as_labels",
     "as_written",
@@ -77,6 +78,10 @@ LAST_CHANNELS = 4
 
 # Flat features beyond this magnitude, unstandardised, are warned (digits' 0..16 are not).
 UNSCALED = 1000
+# What the loaders advise for such features (the npz loader, and a CSV's numeric columns).
+UNSCALED_ADVICE = ("the models train poorly on unscaled features, and their outputs can saturate "
+                   "(probabilities of exactly 0 and 1, which the attacks cannot rank: the leak "
+                   "is then understated); set dataset.standardize=true (or scale them yourself)")
 # Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
 _SAMPLED_ROWS = 1000
 
@@ -668,15 +673,16 @@ def may_be_channels_last(shape: tuple[int, ...]) -> bool:
             and 2 * shape[2] <= min(shape[:2]))
 
 
-def unscaled(x: np.ndarray) -> tuple[str, str] | None:
+def unscaled(x: np.ndarray, *, names: Sequence[str] | None = None) -> tuple[str, str] | None:
     """``(kind, what)`` when ``x`` looks unscaled, else ``None``: uint8 values above 1
     ("uint8"), images of another dtype holding whole numbers above 1 (float32 or uint16
-    pixels: "whole"), or a flat feature column beyond `UNSCALED` ("large"). A network trained
-    on 0..255 (or incomes of 50000) as they were."""
+    pixels: "whole"), or a flat feature column beyond `UNSCALED` ("large"; named by
+    ``names``, the columns' names, where given). A network trained on 0..255 (or incomes of
+    50000) as they were."""
     if x.size == 0 or x.dtype.kind not in "iuf":
         return None
     if x.ndim == 2 and x.dtype != np.uint8:
-        return _large_column(x)
+        return _large_column(x, names)
     if x.dtype == np.uint8 and int(x.max()) > 1:
         return "uint8", f"is uint8 with values up to {int(x.max())}"
     if x.dtype != np.uint8 and x.ndim >= 3 and _whole_above_one(x):
@@ -684,7 +690,7 @@ def unscaled(x: np.ndarray) -> tuple[str, str] | None:
     return None
 
 
-def _large_column(x: np.ndarray) -> tuple[str, str] | None:
+def _large_column(x: np.ndarray, names: Sequence[str] | None = None) -> tuple[str, str] | None:
     """The first feature column of ``x`` [N, D] reaching beyond `UNSCALED`, as `unscaled`."""
     with np.errstate(invalid="ignore"):  # per column, not np.abs(x): no copy of the file
         peaks = np.maximum(np.abs(x.max(axis=0).astype(np.float64)),
@@ -695,8 +701,8 @@ def _large_column(x: np.ndarray) -> tuple[str, str] | None:
     # no setting could follow)
     if not UNSCALED < peaks[column] <= np.finfo(np.float32).max:
         return None
-    return "large", (f"has features up to {float(peaks[column]):g} in magnitude (column "
-                     f"{column}, counting from 0)")
+    named = f"{names[column]!r}" if names is not None else f"{column}, counting from 0"
+    return "large", f"has features up to {float(peaks[column]):g} in magnitude (column {named})"
 
 
 def _whole_above_one(x: np.ndarray) -> bool:

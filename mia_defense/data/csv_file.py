@@ -29,6 +29,7 @@ import numpy as np
 
 from mia_defense.constraints import as_integer, shown
 from mia_defense.data.checks import (
+    UNSCALED_ADVICE,
     as_written,
     check_count,
     check_flag,
@@ -37,6 +38,7 @@ from mia_defense.data.checks import (
     check_seed,
     finish_dataset,
     require_path,
+    unscaled,
 )
 from mia_defense.data.csv_columns import (
     Table,
@@ -504,6 +506,11 @@ def load_csv(
     check_range(values, table, path=file)
     if not standardize:  # standardising centres each column first: no digit is lost
         warn_float32_digits(table, path=file)
+        numeric = [j for j, kinds in enumerate(table.categories) if kinds is None]
+        found = unscaled(table.values[:, numeric], names=[table.names[j] for j in numeric])
+        if found is not None:  # (the npz loader warned of them, this one did not)
+            log.warning("%s: the file %s, used as they are (dataset.standardize=false): %s",
+                        file, found[1], UNSCALED_ADVICE)
     data = finish_dataset(
         values, y, name=name, source=str(file),
         num_classes=num_classes, max_samples=max_samples, seed=seed, class_labels=class_labels,

@@ -24,6 +24,7 @@ import numpy as np
 
 from mia_defense.constraints import override_text, shown
 from mia_defense.data.checks import (
+    UNSCALED_ADVICE,
     check_count,
     check_flag,
     check_label_base,
@@ -853,8 +854,7 @@ _UNSCALED_ADVICE = {
     "whole": "if they are pixels, set dataset.standardize=true, or divide them by their largest "
              "possible value (255 for 8-bit pixels), as the mnist and cifar loaders scale "
              "theirs to [0, 1]",
-    "large": "the models train poorly on unscaled features; set dataset.standardize=true (or "
-             "scale them yourself)",
+    "large": UNSCALED_ADVICE,
 }
 
 
