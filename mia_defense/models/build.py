@@ -21,8 +21,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError, first_line
+from mia_defense.errors import (
+    ConfigError,
+    MiaDefenseError,
+    UnsupportedModelError,
+    first_few,
+    first_line,
+)
 from mia_defense.models.alike import state_difference
+from mia_defense.models.probes import state_outside
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
@@ -251,7 +258,7 @@ def check_model_output(
     if frozen and not any(p.requires_grad for p in model.parameters()):
         raise UnsupportedModelError(
             f"model._target_={name}: every parameter of it is frozen (requires_grad=False: "
-            f"{', '.join(frozen[:3])}{', ...' if len(frozen) > 3 else ''}), so training "
+            f"{first_few(frozen, 3)}), so training "
             "cannot change it and the K models would be its initial weights; leave the "
             "layers it should learn trainable (a pretrained backbone: freeze the backbone, "
             "not its head)"
@@ -346,6 +353,8 @@ def check_model_output(
             ) from failed
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
+    if outside := state_outside(model, input_shape):
+        log.warning(STATE_OUTSIDE, f"model._target_={name}", ", ".join(outside[:3]))
     return out.dtype
 
 
@@ -402,6 +411,13 @@ def sparse_step_refusal(
 
 
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
+STATE_OUTSIDE = (
+    "%s changes %s at every forward call, outside the model (a counter in a global, a class "
+    "attribute, a closure): the run's models share it whichever engine trains them (stacked, "
+    "a chunk's models count one call per step; one at a time, each starts where the one "
+    "before stopped; the checks' calls count too), so where its forward reads it, no model "
+    "trains as it would alone; keep that state on the model (self.steps: each holds its own)"
+)
 RANDOM_ANSWERS = (
     "%s answers the same input differently in eval mode (dropout or noise left on when "
     "queried): each query is asked once, as of a deterministic model, so that noise may "

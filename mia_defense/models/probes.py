@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,7 +21,7 @@ from torch import nn
 from mia_defense.seeding import seed_global_torch
 
 __all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
-           "probed_blocker", "seeded_outputs", "stacked_draws"]
+           "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -178,3 +180,51 @@ def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "its own draws, the same under the same seed and train.chunk_size, but not those "
             "it draws trained alone (train.chunk_size=1), so its weights differ from a "
             "separate run's beyond rounding")
+
+
+def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
+    """What a forward of ``model`` changes at every call outside the model (a copy of it, in
+    training mode on two rows of zeros, after a first call: a value set once is no counter):
+    a global of the file that defines one of its classes (``STEP += 1``, ``CALLS[0] += 1``),
+    a class attribute, a variable of ``forward``'s closure. Its classes from torch and
+    mia_defense (the shipped models) are not looked at, and cost nothing.
+
+    Such state is shared by the run's models whichever engine trains them: stacked, a
+    chunk's K models count one call per step; one at a time, each starts where the one
+    before it stopped. A counter that anneals the output after 200 calls left the models of
+    a 3-model chunk 0.57 from the same models trained in chunks of one, unsaid (the
+    output probes see only a change at the next call)."""
+    own = {type(m) for m in model.modules()} - {nn.Module}
+    own = [c for c in own if not c.__module__.startswith(("torch", "mia_defense"))]
+    if not own:
+        return []
+
+    def places() -> Iterator[tuple[str, Any]]:
+        for cls in own:
+            yield from ((f"{cls.__module__}.{k}", v)
+                        for k, v in vars(sys.modules.get(cls.__module__, cls)).items())
+            yield from ((f"{cls.__qualname__}.{k}", v) for k, v in vars(cls).items())
+            forward = getattr(cls.forward, "__code__", None)
+            for name, cell in zip(forward.co_freevars if forward else (),
+                                  cls.forward.__closure__ or (), strict=False):  # fmt: skip
+                yield f"{cls.__qualname__}.forward's {name}", cell.cell_contents
+
+    def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own
+        return {name: (value, *(value.values() if isinstance(value, dict) else value))
+                if isinstance(value, list | dict) and len(value) <= 64 else (value,)
+                for name, value in places()}  # fmt: skip
+
+    try:
+        probe = copy.deepcopy(model).train()
+        x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
+        with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []), \
+                torch.no_grad():
+            probe(x)
+            before = held()
+            probe(x)
+            after = held()
+    except Exception:  # (what it cannot run, the checks name)
+        return []
+    return sorted(name for name, values in after.items() if name in before and (
+        len(values) != len(before[name])
+        or any(a is not b for a, b in zip(values, before[name], strict=True))))

@@ -3,7 +3,9 @@ torch.randn_like, torch.randn(shape), a hand-made mask torch.rand(shape) < p) tr
 stacked with draws that are not the ones each model draws trained alone, its weights 0.1
 from a separate run's, and nothing said so (the shipped nn.Dropout alike). Stacked draws
 stay (each model its own, reproducible under the same config); the log says so at INFO
-and results.json's ``training.stacked_draws`` records it; chunks of one draw as alone."""
+and results.json's ``training.stacked_draws`` records it; chunks of one draw as alone.
+DP-SGD's per-sample pass refuses a draw it cannot replay; state a forward changes outside
+the model (a global counter) is warned of."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.models import MLP
-from mia_defense.models.probes import stacked_draws
+from mia_defense.models.build import STATE_OUTSIDE, check_model_output
+from mia_defense.models.probes import stacked_draws, state_outside
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import train_ensemble
 
@@ -119,3 +122,60 @@ def test_dp_per_sample_pass_replays_the_engines_draws_or_refuses(name) -> None:
     sums, _ = clipped_grad_sums(stack, x, out_grads, valid, **kwargs)
     for n, value in sums.items():  # (no clipping at C = 1e6: the batch's gradient)
         torch.testing.assert_close(value, batch[n], atol=1e-5, rtol=1e-4)
+
+
+STEPS = 0
+CALLS = [0]
+ONCE = None
+
+
+class _Counted(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(D, C)
+
+
+class GlobalStep(_Counted):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        global STEPS
+        STEPS += 1
+        return self.fc(x) * (0.5 if STEPS > 200 else 1.0)  # (anneals after 200 calls)
+
+
+class ListCount(_Counted):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        CALLS[0] += 1
+        return self.fc(x)
+
+
+class ClassCount(_Counted):
+    count = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        type(self).count += 1
+        return self.fc(x)
+
+
+class SetOnce(_Counted):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        global ONCE
+        ONCE = torch.ones(C) if ONCE is None else ONCE  # (a value set once: no counter)
+        return self.fc(x) * ONCE
+
+
+@pytest.mark.parametrize(("model", "changed"), [
+    (GlobalStep, [f"{__name__}.STEPS"]), (ListCount, [f"{__name__}.CALLS"]),
+    (ClassCount, ["ClassCount.count"]), (SetOnce, []), (lambda: Noised(), []),
+])  # fmt: skip
+def test_state_changed_outside_the_model_is_named(model, changed) -> None:
+    """A counter outside the model that the output probes missed (it acts after 200
+    calls) left a 3-model chunk 0.57 from the same models trained in chunks of one, and
+    the loop shares it too: each model starts where the one before stopped. Warned of."""
+    assert state_outside(model(), (D,)) == changed
+
+
+def test_the_model_check_warns_of_it(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="mia_defense.models.build"):
+        check_model_output(GlobalStep(), input_shape=(D,), num_classes=C, name="my.Net")
+    assert [r.getMessage() for r in caplog.records] == [STATE_OUTSIDE % (
+        "model._target_=my.Net", f"{__name__}.STEPS")]
