@@ -539,10 +539,29 @@ def _divergence_hint(experiment: Experiment, *, setting: str | None = None) -> s
     if far:
         hint = (f"likely cause: {', '.join(far)}, far beyond the usual range: lower "
                 f"{'it' if len(far) == 1 else 'them'} first; if training still diverges, {hint}")
+    unscaled_hint = _unscaled_features_hint(experiment)
+    if unscaled_hint is not None:
+        hint = f"{unscaled_hint}; if training still diverges, {hint}"
     if setting is not None:
         hint = f"lower {setting} first, not train.lr; if training still diverges, {hint}"
     overflow = _narrow_logits_hint(experiment)
     return hint if overflow is None else f"{overflow}; if float32 logits still diverge, {hint}"
+
+
+def _unscaled_features_hint(experiment: Experiment) -> str | None:
+    """The first clause of `_divergence_hint` where the features the models trained on look
+    unscaled (`mia_defense.data.checks.unscaled`: features of 4e10 with
+    dataset.standardize=false), or ``None``: such a run diverged with 'likely cause:
+    train.lr=0.001 ... (lower the learning rate first)', and a learning rate low enough to
+    train on them left outputs so saturated that the attacks read no leak."""
+    from mia_defense.data.checks import unscaled
+
+    data = getattr(experiment, "dataset", None)
+    found = None if data is None else unscaled(data.x)
+    if found is None:
+        return None
+    return (f"likely cause: {data.description} {found[1]}, used unscaled: scale them first "
+            "(dataset.standardize=true, or in your loader)")
 
 
 def _settings_hint(experiment: Experiment) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from mia_defense.cli.build import build_experiment
-from mia_defense.data import load_csv
+from mia_defense.data import Dataset, load_csv
+from mia_defense.defenses import FullRelease
 from mia_defense.errors import DataError
+from mia_defense.experiment import _divergence_hint
 from mia_defense.pipeline.data import prepare_data
 
 
@@ -54,3 +57,23 @@ def test_unscaled_csv_columns_are_warned_as_the_npz_loader_warns(tmp_path, caplo
     with caplog.at_level(logging.WARNING, logger="mia_defense.data.csv_file"):
         load_csv(path=path, label_column="label", plan=plan)
     assert "in magnitude" not in caplog.text
+
+
+def test_a_divergence_on_unscaled_features_names_them_before_the_learning_rate() -> None:
+    """Features of 4e10 unscaled diverged under SGD with 'likely cause: train.lr=0.001,
+    train.momentum=0.9 (lower the learning rate first)'; a learning rate low enough to train
+    on them left outputs so saturated that the attacks read no leak."""
+    x = np.zeros((40, 3), np.float32)
+    x[:, 1] = np.linspace(-4e10, 4e10, 40)
+    data = Dataset(x=x, y=np.arange(40) % 2, num_classes=2, name="npz", source="d.npz")
+    train = SimpleNamespace(lr=1e-3, weight_decay=0.0, optimizer="sgd", momentum=0.9)
+    experiment = SimpleNamespace(train=train, build_defenses=list, release=FullRelease(),
+                                 shadow_recipe="same", dataset=data)
+    assert _divergence_hint(experiment).startswith(
+        "likely cause: dataset 'npz' (from d.npz) has features up to 4e+10 in magnitude "
+        "(column 1, counting from 0), used unscaled: scale them first "
+        "(dataset.standardize=true, or in your loader); if training still diverges, likely "
+        "cause: train.lr=0.001, train.momentum=0.9")
+    data = Dataset(x=x / np.float32(1e10), y=data.y, num_classes=2, name="npz")
+    assert _divergence_hint(SimpleNamespace(**{**vars(experiment), "dataset": data})).startswith(
+        "likely cause: train.lr=0.001")
