@@ -1,9 +1,10 @@
 """The errors a user can cause, each naming the key or file at fault and the fix, and
-`counted`, the count wording their messages (and the tools' other lines) share."""
+`counted` and `first_few`, the count and list wording their messages (and the tools' other
+lines) share."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "MiaDefenseError",
     "UnsupportedModelError",
     "counted",
+    "first_few",
     "first_line",
     "out_of_memory",
 ]
@@ -60,6 +62,18 @@ class DivergedError(MiaDefenseError, ArithmeticError):
 def counted(n: int, noun: str) -> str:
     """``n`` and its regular ``noun``, for a message: ``1 run``, ``2 runs``, ``0 runs``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def first_few(items: Sequence[Any], most: int, *, sep: str = ", ",
+              each: Callable[[Any], str] = str, more: bool = False) -> str:
+    """The first ``most`` of ``items`` (each as ``each`` writes it) joined by ``sep``, for a
+    message; where more were left out, ``sep`` and '...' after them (``a, b, ...``), or with
+    ``more``, how many (``a, b and 3 more``)."""
+    shown = sep.join(map(each, items[:most]))
+    left = len(items) - most
+    if left <= 0:
+        return shown
+    return f"{shown} and {left} more" if more else f"{shown}{sep}..."
 
 
 def first_line(exc: BaseException, default: str = "") -> str:
