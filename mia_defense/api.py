@@ -55,7 +55,13 @@ from mia_defense.data.checks import (
 )
 from mia_defense.data.dataset import Dataset, refuse_masked
 from mia_defense.defenses.release import FullRelease, Release, probe_release
-from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
+from mia_defense.errors import (
+    ConfigError,
+    DataError,
+    MiaDefenseError,
+    UnsupportedModelError,
+    first_few,
+)
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.library_call import library_call
@@ -919,7 +925,7 @@ def _refuse_lazy(models: Sequence[nn.Module]) -> None:
         tensors = [*model.named_parameters(), *model.named_buffers()]
         lazy = [name for name, tensor in tensors if is_lazy(tensor)]
         if lazy:
-            shown = ", ".join(lazy[:3]) + (", ..." if len(lazy) > 3 else "")
+            shown = first_few(lazy, 3)
             raise ConfigError(
                 f"observe_models: models[{k}] ({type(model).__name__}) holds uninitialized lazy "
                 f"parameters ({shown}: nn.Lazy* layers no forward pass has reached), which no "

@@ -17,6 +17,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
+from mia_defense.errors import first_few
 from mia_defense.override_checks import parsed_override
 from mia_defense.targets import MAX_DEPTH
 
@@ -65,7 +66,7 @@ def _empty_mapping_fix(key: str, node: DictConfig, *, chosen: str | None = None)
     (the config that ``key``'s group selects; ``""``: none), in the config file that gave
     it, which cannot delete (``'~attack.attacks.NAME'`` is a command line's)."""
     names = [str(name) for name in node]
-    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    shown = first_few(names, 6, more=True)
     group = key.split(".")[0]
     if chosen is not None:
         fix = _empty_mapping_file_fix(key, group, chosen)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, first_few
 
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
            "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
@@ -360,7 +360,7 @@ def shape_refusal(key: str, typed: str, given: Any, current: Any, *,
                 f"write a list in square brackets, e.g. {example}"
                 + (" (quoted for the shell)" if shell else ""))
     keys = [str(name) for name in current]
-    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    shown = first_few(keys, 8)
     plain = [(name, value) for name, value in current.items()
              if value is None or isinstance(value, str | int | float)]
     if plain:

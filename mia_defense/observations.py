@@ -57,7 +57,7 @@ from typing import IO, Any
 import numpy as np
 
 from mia_defense.constraints import is_integer
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 
 log = logging.getLogger(__name__)
@@ -476,10 +476,9 @@ def warn_nonfinite_metadata(metadata: Any, *, where: str) -> None:
 
     walk(metadata, "")
     if found:
-        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
-        log.warning("%s: metadata: %s%s: JSON has no NaN or infinite number, so they are "
+        log.warning("%s: metadata: %s: JSON has no NaN or infinite number, so they are "
                     "saved as null (as results.json writes them); give such a value as text "
-                    "(e.g. 'nan') to keep it", where, ", ".join(found[:_SHOWN]), more)
+                    "(e.g. 'nan') to keep it", where, first_few(found, _SHOWN, more=True))
 
 
 def _metadata_json(metadata: Mapping[str, Any]) -> str:
@@ -676,7 +675,7 @@ def _where(mask: np.ndarray) -> str:
 def _records(columns: np.ndarray) -> str:
     """``records 3, 7 (2 of 10)``: the first offending columns of a [N] bool array."""
     bad = np.flatnonzero(columns)
-    shown = ", ".join(map(str, bad[:_SHOWN])) + (", ..." if len(bad) > _SHOWN else "")
+    shown = first_few(bad, _SHOWN)
     return f"record{'s' if len(bad) > 1 else ''} {shown} ({len(bad)} of {len(columns)})"
 
 

@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import EXIT_USER_ERROR, end_refused
+from mia_defense.errors import first_few
 from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
@@ -193,9 +194,9 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
         shown = sorted(entry.name for entry in folder.iterdir())
     except OSError:
         return  # unreadable: require_writable_dir names the problem
-    listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
     end_refused(log, "%s=%s holds files that are not mia-train's (%s); nothing was "
-                "changed. Choose a new or empty directory for %s", key, path, listed, key)
+                "changed. Choose a new or empty directory for %s", key, path,
+                first_few(shown, 5), key)
 
 
 def refuse_inside_a_run(path: str, *, key: str) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from mia_defense.constraints import as_integer, clipped, is_integer, number_hint, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
@@ -381,8 +381,7 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
 
 
 def _preview(values: np.ndarray) -> str:
-    shown = ", ".join(str(v) for v in values[:10].tolist())
-    return shown + (", ..." if len(values) > 10 else "")
+    return first_few(values[:11].tolist(), 10)  # (the 11th: whether more were left out)
 
 
 def _base_of(y: np.ndarray, *, source: str, num_classes: int | None, label_base: int | None

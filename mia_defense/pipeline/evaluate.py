@@ -21,7 +21,7 @@ from mia_defense.attacks.runner import (
     run_attacks,
     strongest,
 )
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, first_few
 from mia_defense.metrics.bootstrap import few_draws_note, few_resamples_note
 from mia_defense.metrics.epsilon import empirical_epsilon, level_text
 from mia_defense.metrics.records import (
@@ -332,10 +332,9 @@ def _record_views(
     # a class of 1-4 records: its AUC and TPRs would be those records' own (`MIN_SLICE_RECORDS`)
     few = sorted((int(g.sum()), c) for c, g in groups.items() if 0 < g.sum() < MIN_SLICE_RECORDS)
     if few:
-        named = ", ".join(f"{c} ({n} records)" for n, c in few[:10])
-        more = f" and {len(few) - 10} more" if len(few) > 10 else ""
-        log.info("slices: no AUC or TPR for %s%s (too_few_records: fewer than %d records)",
-                 named, more, MIN_SLICE_RECORDS)
+        named = first_few(few, 10, each=lambda pair: f"{pair[1]} ({pair[0]} records)", more=True)
+        log.info("slices: no AUC or TPR for %s (too_few_records: fewer than %d records)",
+                 named, MIN_SLICE_RECORDS)
     few_canaries = few_canaries_note(int(is_canary.sum()))
     if few_canaries:
         log.warning("canaries: %s", few_canaries)
@@ -481,8 +480,8 @@ def _at_chance(
 
 
 def _at_chance_text(found: list[tuple[int, float, float]]) -> str:
-    return "; ".join(f"model {k}: {acc:.3f} against {chance:.3f}" for k, acc, chance
-                     in found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    return first_few(found, 8, sep="; ", more=True,
+                     each=lambda one: f"model {one[0]}: {one[1]:.3f} against {one[2]:.3f}")
 
 
 def _models_learned_nothing(
@@ -847,8 +846,7 @@ def _one_kind_text(members_only: list[int], nonmembers_only: list[int], targets:
 
 
 def _models_text(models: list[int]) -> str:
-    shown = ", ".join(str(k) for k in models[:8])
-    return shown + (f" and {len(models) - 8} more" if len(models) > 8 else "")
+    return first_few(models, 8, more=True)
 
 
 def attack_observations(

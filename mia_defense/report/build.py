@@ -24,7 +24,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_
 from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from mia_defense.errors import ConfigError, DataError, counted
+from mia_defense.errors import ConfigError, DataError, counted, first_few
 from mia_defense.files import events_write, stale_temp_files, write_advice
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import INVERTED_CAVEAT, PrintableLog, one_line
@@ -476,8 +476,7 @@ def _check_same_sources(out_dir: Path, sources: Sequence[Path]) -> None:
     now = [_source_key(p) for p in sources]
 
     def shown(paths: Sequence[str]) -> str:
-        listed = ", ".join(one_line(p, limit=200) for p in paths[:3])
-        return listed + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        return first_few(paths, 3, each=lambda p: one_line(p, limit=200), more=True)
 
     foreign = _foreign_mark(out_dir)
     if foreign is not None:
@@ -553,9 +552,9 @@ def _check_empty_or_a_reports(out_dir: Path) -> None:
     with os.scandir(out_dir) as entries:
         names = sorted(entry.name for _, entry in zip(range(4), entries, strict=False))
     if names:
-        shown = ", ".join(one_line(repr(n)[1:-1], limit=60) for n in names[:3])
+        shown = first_few(names, 3, each=lambda n: one_line(repr(n)[1:-1], limit=60))
         raise ConfigError(
-            f"{out_dir}: is not empty ({shown}{', ...' if len(names) > 3 else ''}) and holds "
+            f"{out_dir}: is not empty ({shown}) and holds "
             f"no earlier report (its {REPORT_MARK} mark); the report would write its files "
             f"among these: {_FIX_OUT}: an empty or new folder, or the folder of an earlier "
             "report"
@@ -803,13 +802,13 @@ def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:
     their own (`mia_defense.report.table.evaluation_labels`)."""
     apart = [s for s in summaries if s.evaluation and not _only_apart(s.evaluation)]
     if apart:
-        shown = "; ".join(f"{s.name}: {s.evaluation}" for s in apart[:5])
+        shown = first_few(apart, 5, sep="; ", each=lambda s: f"{s.name}: {s.evaluation}")
         log.warning(
-            "%d runs were attacked otherwise than other runs of their dataset and model (%s%s); "
+            "%d runs were attacked otherwise than other runs of their dataset and model (%s); "
             "their leakage figures are not comparable, so each evaluation gets its own Pareto "
             "front: attack every run of a comparison with the same attack settings, "
             "plan.num_models and plan.population_size",
-            len(apart), shown, "; ..." if len(apart) > 5 else "",
+            len(apart), shown,
         )
 
 

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mia_defense.attacks.runner import AttackResult
-from mia_defense.errors import DataError, counted
+from mia_defense.errors import DataError, counted, first_few
 from mia_defense.metrics import roc_metrics
 from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.report.groups import RunGroup
@@ -335,12 +335,11 @@ def _not_drawn_caption(groups: Sequence[RunGroup], leakage: str) -> str:
     ]  # fmt: skip
     if not missing:
         return ""
-    named = ", ".join(_plain(label, 40) for label in missing[:_NOT_DRAWN_NAMED])
-    more = f" and {len(missing) - _NOT_DRAWN_NAMED} more" if len(missing) > _NOT_DRAWN_NAMED else ""
+    named = first_few(missing, _NOT_DRAWN_NAMED, each=lambda label: _plain(label, 40), more=True)
     rows = "row" if len(missing) == 1 else "rows"
     return (
         f"\nNot drawn here: {len(missing)} {rows} without {_NOT_DRAWN[leakage]} or a test "
-        f"accuracy ({named}{more}); see the report's table."
+        f"accuracy ({named}); see the report's table."
     )
 
 
@@ -682,10 +681,9 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
         fig.tight_layout()
         return fig
     # the curve of a front's row left out was said only on the terminal
-    named = ", ".join(_plain(label, 40) for label in failed[:_NOT_DRAWN_NAMED])
-    more = len(failed) - _NOT_DRAWN_NAMED
+    named = first_few(failed, _NOT_DRAWN_NAMED, each=lambda label: _plain(label, 40), more=True)
     note = (
-        f"No curve for {named}{f' and {more} more' if more > 0 else ''}: its scores.npz "
+        f"No curve for {named}: its scores.npz "
         "or observations.npz could not be read or does not fit (the report's log says why)."
     )
     fig.text(0.01, 0.005, note, fontsize=7, color="dimgrey", va="bottom", wrap=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.code_digest import code_digest
-from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+from mia_defense.errors import ConfigError, DataError, UnsupportedModelError, first_few
 from mia_defense.files import (
     RUN_FOLDER_SETTING,
     held_folder,
@@ -485,7 +485,7 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
     that differs from its run's in ``differences`` (`config_differences`); ``new_dir`` names
     the keys that choose another folder. A run reading ``running`` whose writer was killed
     (`killed_writer`) is said to be killed, not running, with how to resume it."""
-    shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+    shown = first_few(differences, 8, sep="; ")
     killed = killed_writer(run_dir) if status == "running" else None
     if killed:
         return (f"{run_dir} holds a killed run of another config ({shown}): its results.json "
@@ -680,7 +680,7 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
             lost += gone
         damaged += _not_its_own(run_dir, [n for n in names if n not in gone], record)
     if lost:
-        shown = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
+        shown = first_few(lost, 5)
         log.warning("%s: a complete run, skipped as finished, but %d of its saved models %s "
                     "missing (%s; moved or deleted): load_trained_model cannot rebuild %s. "
                     "Put %s back, or delete %s alone, not the folder, and run the same "
@@ -690,7 +690,7 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
                     else ("them",) * 2), RESULTS, "it" if len(lost) == 1 else "them",
                     "its" if len(lost) == 1 else "their")  # fmt: skip
     if damaged:
-        shown = ", ".join(damaged[:5]) + (", ..." if len(damaged) > 5 else "")
+        shown = first_few(damaged, 5)
         log.warning("%s: a complete run, skipped as finished, but %d of its saved models cannot "
                     "be the ones it trained (%s: unreadable, emptied or cut short, or of another "
                     "config): its figures stand, but load_trained_model cannot rebuild them. Put "

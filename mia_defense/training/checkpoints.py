@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from mia_defense.archives import archive_problem, oversized, stored
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.files import atomic_write
 from mia_defense.tracking.artifacts import resume_why
 from mia_defense.training.config import resolve_device
@@ -214,7 +214,7 @@ def _history_problem(history: Any) -> str | None:
 
 def shape_differences(expected: Mapping[str, Any], found: Mapping[str, Any], *, built: str) -> str:
     """`state_mismatch`'s words for weights ``found`` unlike shapes ``expected`` (None: lazy)."""
-    parts = [f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
+    parts = [f"{label} {first_few(keys, 5)}"
              for label, keys in (("missing", [k for k in expected if k not in found]),
                                  ("unexpected", [k for k in found if k not in expected])) if keys]
     return "; ".join(parts + [f"{k} has shape {list(found[k].shape)}, {built} {list(shape)}"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.errors import first_few
 from mia_defense.metrics.roc import (
     pooled_only_fprs,
     pooled_only_text,
@@ -514,7 +515,7 @@ def label_copies_note(payload: Mapping[str, Any]) -> str | None:
     columns = payload.get("data_label_copies")
     if not isinstance(columns, list) or not columns:
         return None
-    shown = ", ".join(repr(str(c)) for c in columns[:3]) + (", ..." if len(columns) > 3 else "")
+    shown = first_few(columns, 3, each=lambda c: repr(str(c)))
     return (f"feature column{'s' if len(columns) > 1 else ''} {shown} of its data "
             f"{'copy' if len(columns) > 1 else 'copies'} the labels (exactly or nearly): the "
             "models read the label off it, so test accuracy says nothing of the task and the "
