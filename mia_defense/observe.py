@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 
 from mia_defense.attacks.signals import query_signals
 from mia_defense.budget import QUERY_BATCH, QUERY_ROWS
-from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
+from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET, check_replayed
 from mia_defense.defenses.release import Release, attacker_view_of
-from mia_defense.errors import ConfigError, first_line, out_of_memory
+from mia_defense.errors import ConfigError, UnsupportedModelError, first_line, out_of_memory
 from mia_defense.models.alike import unlike
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
@@ -512,11 +512,17 @@ def _grad_norms(
     params = {k: v.detach() for k, v in model.named_parameters()}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
 
-    def loss(p: dict, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
+    def loss(p: dict, xi: torch.Tensor, yi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits = functional_call(model, (p, buffers), (xi[None],))
-        return nn.functional.cross_entropy(logits, yi[None])
+        return nn.functional.cross_entropy(logits, yi[None]), logits[0].detach()
 
-    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
+    per_sample = vmap(grad(loss, has_aux=True), in_dims=(None, 0, 0), randomness="different")
+    device = next(iter(params.values())).device if params else inputs.device
+    cuda = [device] if device.type == "cuda" else []
+
+    def generators() -> list[torch.Tensor]:
+        return [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
+
     # a row's gradient (a float per parameter), the squares of its largest parameter's
     # below (measured: 2.3x the gradient for model=cnn) and the activations backward keeps
     sizes = [p.numel() for p in params.values()]
@@ -524,7 +530,17 @@ def _grad_norms(
     rows = _rows_within(batch_size, floats)
     norms = []
     for xs, ys in zip(inputs.split(rows), targets.split(rows), strict=True):
-        grads = per_sample(params, xs, ys)
+        drawn = generators()
+        grads, replayed = per_sample(params, xs, ys)
+        if any(not torch.equal(a, b) for a, b in zip(drawn, generators(), strict=True)):
+            # an eval-mode draw: the batch's pass under the same draws must answer the same
+            with torch.random.fork_rng(devices=cuda), torch.no_grad():
+                torch.set_rng_state(drawn[0])
+                for state in drawn[1:]:
+                    torch.cuda.set_rng_state(state, device)
+                check_replayed(model, model(xs), replayed, where="attack.white_box",
+                               fix="draw per sample instead (torch.randn_like(h)), or set "
+                                   "attack.white_box=false to leave the white-box attack out")
         # (reshape: a 0-dim parameter's per-sample gradients are [B], which flatten(1) refused)
         norms.append(sum(g.reshape(len(g), -1).pow(2).sum(1) for g in grads.values()).sqrt())
     return torch.cat(norms).float().numpy()  # (a bfloat16 model's: numpy has no bfloat16)
@@ -556,6 +572,8 @@ def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
     """Which part of ``model`` gives no per-sample gradients (torch.func raised ``exc``) and
     what to do: the warning was torch's bare error ('zip() argument 2 is shorter than
     argument 1' for a checkpointed model, a broadcast shape for nn.GRU)."""
+    if isinstance(exc, UnsupportedModelError):  # (its own words: check_replayed's)
+        return str(exc)
     failed = f"{type(exc).__name__}: {first_line(exc)}"
     if out_of_memory(exc):  # (was said as torch.func's failure to form them)
         return (f"the per-sample gradients of {type(model).__name__} ran out of memory "

@@ -32,7 +32,7 @@ by `per_sample_strategy`:
 ``mixed`` and ``materialised`` run a second pass of the same models on the same inputs,
 replaying the random draws of the engine's pass (dropout; the caller restores the global
 generator); a model whose outputs there are not the engine pass's (a draw made once for the
-whole batch, drawn per sample there) is refused (`_check_replayed`).
+whole batch, drawn per sample there) is refused (`check_replayed`).
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``. A layer that
@@ -98,6 +98,7 @@ __all__ = [
     "GradientCanaries",
     "NotGhostable",
     "PrivateSteps",
+    "check_replayed",
     "clipped_grad_sums",
     "ghost_clipped_sums",
     "ghost_forward",
@@ -420,7 +421,7 @@ def _formed_sums(
     """Clipped sums from per-sample gradients formed by ``vmap(grad)`` for every parameter
     outside the ghost ``layers`` (whose norms and sums are ghost ones, from taps in the same
     per-sample pass), ``chunk`` samples per model at a time (``None``: as many as fit in
-    256 MiB); the pass's outputs held to the engine's ``logits`` [K, B, C] (`_check_replayed`)."""
+    256 MiB); the pass's outputs held to the engine's ``logits`` [K, B, C] (`check_replayed`)."""
     base = stack.models[0]
     params = {name: p.detach() for name, p in stack.stacked().items()}
     ghost = {
@@ -472,7 +473,7 @@ def _formed_sums(
                 ) from err
             raise UnsupportedModelError(_no_per_sample_grads(base, x[0, :2], err)) from err
         if logits is not None:
-            _check_replayed(base, logits[:, part][valid[:, part]], replayed[valid[:, part]])
+            check_replayed(base, logits[:, part][valid[:, part]], replayed[valid[:, part]])
         squared = sum(
             torch.linalg.vector_norm(g.reshape(*g.shape[:2], -1), dim=-1).square()
             for g in grads.values()  # (reshape: a 0-dim parameter's are [K, chunk])
@@ -489,24 +490,28 @@ def _formed_sums(
     return sums
 
 
-def _check_replayed(model: nn.Module, engine: torch.Tensor, replayed: torch.Tensor) -> None:
-    """`UnsupportedModelError` where the per-sample pass's outputs are not the engine pass's
-    (its random draws replayed): a draw without the batch dimension (``torch.randn(shape)``,
-    one noise for the whole batch) is drawn again for each sample there, and each sample's
-    clipped gradient was of another model than the one trained (1.6 off the batch's gradient,
-    a 5-sample batch with noise of std 1). A per-sample draw (dropout, torch.randn_like)
-    replays as it was drawn."""
+def check_replayed(
+    model: nn.Module, engine: torch.Tensor, replayed: torch.Tensor, *, where: str = "defense.dp",
+    fix: str = "draw per sample instead (torch.randn_like(h), dropout), or train with Opacus' "
+               "own DP-SGD, which clips the batch's own pass: train.engine=opacus",
+) -> None:
+    """`UnsupportedModelError` (starting ``where``, ending ``fix``) where a per-sample pass's
+    outputs are not the batch pass's ``engine`` (its random draws replayed): a draw without
+    the batch dimension (``torch.randn(shape)``, one noise for the whole batch) is drawn
+    again for each sample there, and each sample's gradient was of another model than the
+    one trained or queried (DP-SGD's clipped ones 1.6 off the batch's gradient, a 5-sample
+    batch with noise of std 1). A per-sample draw (dropout, torch.randn_like) replays as it
+    was drawn."""
     engine, replayed = engine.detach().float(), replayed.float()
     tolerance = 1e-2 * (1 + float(engine.abs().max())) if engine.numel() else 0.0
     if engine.shape == replayed.shape and bool(((engine - replayed).abs() <= tolerance).all()):
         return
     raise UnsupportedModelError(
-        f"defense.dp: {type(model).__name__}'s outputs on one sample at a time are not those "
+        f"{where}: {type(model).__name__}'s outputs on one sample at a time are not those "
         "of its batch under the same random draws, so its per-sample gradients would be of "
-        "another model than the one trained: a draw made once for the whole batch (e.g. "
-        "torch.randn(h.shape[-1]), one noise for every sample) is drawn afresh for each "
-        "sample there; draw per sample instead (torch.randn_like(h), dropout), or train "
-        "with Opacus' own DP-SGD, which clips the batch's own pass: train.engine=opacus"
+        "another model than the one that answers the batch: a draw made once for the whole "
+        "batch (e.g. torch.randn(h.shape[-1]), one noise for every sample) is drawn afresh "
+        f"for each sample there; {fix}"
     )
 
 

@@ -1,0 +1,52 @@
+"""Leftovers J (h358): white-box per-sample gradients of a model that draws in eval mode."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mia_defense.observe import gradient_norms
+
+DRAWS = {  # (eval mode too: the white-box pass runs the models in eval mode)
+    "randn_like": lambda h: h + torch.randn_like(h),
+    "randn(shape)": lambda h: h + torch.randn(h.shape[-1]),  # one noise for the batch
+}
+
+
+class Noised(nn.Module):
+    def __init__(self, draw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()  # (LayerNorm: no ghost rule, so the vmap(grad) path)
+        self.fc, self.norm, self.head = nn.Linear(4, 8), nn.LayerNorm(8), nn.Linear(8, 3)
+        self.draw = draw
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.draw(self.norm(self.fc(x))))
+
+
+@pytest.mark.parametrize("name", list(DRAWS))
+def test_white_box_gradients_of_the_model_that_answers_or_skipped(name, caplog) -> None:
+    """vmap refused any draw ('torch.func cannot form per-sample gradients ... randomness
+    error mode'), a per-sample one too. Now a per-sample draw gives the batch pass's own
+    per-sample gradients, and a draw made once for the batch (drawn afresh per sample under
+    vmap) skips the signal saying so, as DP-SGD's per-sample pass does (f27d574e)."""
+    torch.manual_seed(0)
+    model = Noised(DRAWS[name])
+    x, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    torch.manual_seed(1)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.observe"):
+        norms = gradient_norms([model], x.numpy(), y.numpy())
+    if name == "randn(shape)":
+        assert norms is None
+        assert "attack.white_box: Noised's outputs on one sample at a time" in caplog.text
+        assert "drawn afresh for each sample there; draw per sample" in caplog.text
+        return
+    torch.manual_seed(1)  # the batch's own pass under the same draws
+    losses = F.cross_entropy(model(x), y, reduction="none")
+    expected = [torch.cat([g.flatten() for g in torch.autograd.grad(
+        loss, list(model.parameters()), retain_graph=True)]).norm() for loss in losses]
+    np.testing.assert_allclose(norms[0], torch.stack(expected).numpy(), rtol=1e-4)
