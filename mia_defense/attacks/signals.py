@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -99,7 +100,27 @@ def true_class_logit(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
             total = np.log1p(-np.exp(np.minimum(log_p.astype(np.float64), 0.0)))
             log_rest = np.where(withheld, np.maximum(log_rest, total), log_rest)
         logit = log_p - log_rest
-    return np.clip(np.nan_to_num(logit, nan=0.0), -SIGNAL_CLIP, SIGNAL_CLIP)
+    return _clipped_in_order(np.nan_to_num(logit, nan=0.0))
+
+
+# Released float32 log-probabilities give log-odds up to twice float32's max: the squeeze
+# divides their log by more, so they stay below SIGNAL_CLIP (float64 ones beyond: at it).
+_SQUEEZE = math.log(2.0 * float(np.finfo(np.float32).max)) + 1.0
+
+
+def _clipped_in_order(logit: np.ndarray) -> np.ndarray:
+    """``logit`` clipped to +-`SIGNAL_CLIP` (an exact 0/1 probability, +-inf, at the clip),
+    finite values beyond ``SIGNAL_CLIP - 1`` squeezed below it in their order (log-scaled)
+    instead of tied at it. Outputs saturated to log-odds of 1e4 (features used unscaled)
+    were all clipped to +-50: every LiRA score tied, and a model with a 0.27 train-test gap
+    read TPR 0 at every FPR. Values within +-(SIGNAL_CLIP - 1) are unchanged."""
+    knee = SIGNAL_CLIP - 1.0
+    size = np.abs(logit)
+    beyond = np.isfinite(size) & (size > knee)
+    if beyond.any():
+        squeezed = knee + np.log1p(np.where(beyond, size - knee, 0.0)) / _SQUEEZE
+        logit = np.where(beyond, np.sign(logit) * squeezed, logit).astype(logit.dtype)
+    return np.clip(logit, -SIGNAL_CLIP, SIGNAL_CLIP)
 
 
 def confidence(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
