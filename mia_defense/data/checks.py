@@ -80,8 +80,9 @@ LAST_CHANNELS = 4
 UNSCALED = 1000
 # What the loaders advise for such features (the npz loader, and a CSV's numeric columns).
 UNSCALED_ADVICE = ("the models train poorly on unscaled features, and their outputs can saturate "
-                   "(probabilities of exactly 0 and 1, which the attacks cannot rank: the leak "
-                   "is then understated); set dataset.standardize=true (or scale them yourself)")
+                   "(probabilities of exactly 0 and 1, which most attacks cannot rank: the leak "
+                   "may then be understated); set dataset.standardize=true (or scale them "
+                   "yourself)")
 # Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
 _SAMPLED_ROWS = 1000
 
