@@ -33,6 +33,7 @@ __all__ = [
     "check_classes_repeat",
     "check_count",
     "check_flag",
+    "check_image_settings",
     "check_label_base",
     "check_max_samples",
     "check_num_classes",
@@ -313,6 +314,22 @@ def check_seed(seed: object) -> None:
     """A `ConfigError` naming ``dataset.seed`` unless ``seed`` is an integer >= 0 (a loader
     called from Python gets no config check: numpy's raw TypeError or ValueError, else)."""
     as_integer(seed, key="dataset.seed", low=0, note="the run's seed")
+
+
+# The parts of an image set a loader reads (dataset.split of CIFAR's and the IDX loaders).
+_IMAGE_SPLITS = ("all", "train", "test")
+
+
+def check_image_settings(*, split: object, normalize: object, max_samples: object,
+                         seed: object) -> None:
+    """The settings the image loaders share (`mia_defense.data.cifar`'s and
+    `mia_defense.data.idx`'s), checked before a file is looked for: ``dataset.split`` (one
+    of `_IMAGE_SPLITS`), ``dataset.normalize``, ``dataset.max_samples``, ``dataset.seed``."""
+    if split not in _IMAGE_SPLITS:
+        raise ConfigError(f"dataset.split={shown(split)}: choose from {_IMAGE_SPLITS}")
+    check_flag(normalize, key="normalize")
+    check_max_samples(max_samples)
+    check_seed(seed)
 
 
 def far_apart_labels(num_classes: int, samples: int) -> bool:

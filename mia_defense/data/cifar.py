@@ -15,9 +15,7 @@ import numpy as np
 
 from mia_defense.constraints import shown
 from mia_defense.data.checks import (
-    check_flag,
-    check_max_samples,
-    check_seed,
+    check_image_settings,
     finish_images,
     require_path,
     shown_names,
@@ -48,7 +46,6 @@ log = logging.getLogger(__name__)
 
 IMAGE_SHAPE = (3, 32, 32)
 _PIXELS = math.prod(IMAGE_SHAPE)
-_SPLITS = ("all", "train", "test")
 
 
 @dataclass(frozen=True)
@@ -358,11 +355,7 @@ def _source(layout: _Layout, path: object, *, split: object, normalize: object,
             max_samples: object, seed: object) -> tuple[Path, list[Path]]:
     """The settings checked and the batch files found, reading none of them: the folder
     (or file) ``path`` names and the batch files of ``split``."""
-    if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={shown(split)}: choose from {_SPLITS}")
-    check_flag(normalize, key="normalize")
-    check_max_samples(max_samples)
-    check_seed(seed)
+    check_image_settings(split=split, normalize=normalize, max_samples=max_samples, seed=seed)
     root = require_path(path, name=layout.name,  # type: ignore[arg-type]
                         expected=_expected(layout))
     return root, _find_files(root, layout, str(split))

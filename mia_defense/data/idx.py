@@ -16,11 +16,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.constraints import shown
 from mia_defense.data.checks import (
-    check_flag,
-    check_max_samples,
-    check_seed,
+    check_image_settings,
     finish_images,
     require_path,
 )
@@ -36,7 +33,7 @@ from mia_defense.data.guards import (
     refuse_lfs_pointer,
     reports_file_errors,
 )
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import DataError
 
 __all__ = ["check_fashion_mnist_source", "check_mnist_source", "load_fashion_mnist",
            "load_mnist", "read_idx"]
@@ -54,7 +51,6 @@ _FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-_SPLITS = ("all", "train", "test")
 # More dimensions than any image or label file has: the header is corrupt (its shape of up
 # to 255 sizes would fill the message).
 _MAX_DIMS = 4
@@ -237,11 +233,7 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
             max_samples: object, seed: object) -> tuple[Path, list[tuple[Path, Path]]]:
     """The settings checked and the IDX files found (images, labels) for each part of
     ``split``, reading none of their data."""
-    if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={shown(split)}: choose from {_SPLITS}")
-    check_flag(normalize, key="normalize")
-    check_max_samples(max_samples)
-    check_seed(seed)
+    check_image_settings(split=split, normalize=normalize, max_samples=max_samples, seed=seed)
     root = require_path(
         path,  # type: ignore[arg-type]
         name=name,
