@@ -50,3 +50,32 @@ def test_white_box_gradients_of_the_model_that_answers_or_skipped(name, caplog) 
     expected = [torch.cat([g.flatten() for g in torch.autograd.grad(
         loss, list(model.parameters()), retain_graph=True)]).norm() for loss in losses]
     np.testing.assert_allclose(norms[0], torch.stack(expected).numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize("err, call", [
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), 1),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't "
+                  "allocate memory: you tried to allocate 1000 bytes"), 2),  # (eval mode)
+])
+def test_stacking_probe_out_of_memory_said_as_memory(err, call, monkeypatch) -> None:
+    """The stacking probe's lack of memory sent the models one at a time as 'torch.func
+    cannot run MLP: OutOfMemoryError: ...' (a fault of the model's, to a reader). One at a
+    time is still the way (stacked chunks hold more than the probe); the reason says why."""
+    from mia_defense.models import MLP
+    from mia_defense.training.stack import ModelStack, vmap_blocker
+
+    calls, forward = [], ModelStack.forward
+
+    def failing(self, x, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == call:
+            raise err
+        return forward(self, x, **kwargs)
+
+    monkeypatch.setattr(ModelStack, "forward", failing)
+    reason = vmap_blocker(MLP(input_shape=(4,), num_classes=3), (4,))
+    assert reason is not None and reason.startswith(
+        "two stacked copies of MLP on two samples ran out of memory ("
+        f"{type(err).__name__}: "), reason
+    assert reason.endswith("free memory for the run (fewer runs or other jobs at once) to "
+                           "stack them")

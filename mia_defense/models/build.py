@@ -27,6 +27,7 @@ from mia_defense.errors import (
     UnsupportedModelError,
     first_few,
     first_line,
+    out_of_memory,
 )
 from mia_defense.models.alike import state_difference
 from mia_defense.models.probes import state_outside
@@ -548,18 +549,29 @@ def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: tor
     )
 
 
-def stacking_failure(model: nn.Module, input_shape: Sequence[int], err: Exception) -> str:
-    """Why torch.func could not run ``model`` stacked (it raised ``err``), for the warning
-    that trains the models one at a time: a checkpointed model's was torch's 'Either your
-    tensor may have escaped from inside a function being vmapped and this is a user error'."""
+def stacking_failure(
+    model: nn.Module, input_shape: Sequence[int], err: Exception, *, eval_mode: bool = False
+) -> str:
+    """Why torch.func could not run ``model`` stacked (it raised ``err``; ``eval_mode``: in
+    eval mode), for the warning that trains the models one at a time: a checkpointed model's
+    was torch's 'Either your tensor may have escaped from inside a function being vmapped
+    and this is a user error'; a lack of memory was said as torch.func's failure."""
     from mia_defense.models.validation import per_sample_grad_error, recomputed, recomputed_part
 
+    name = type(model).__name__
+    if out_of_memory(err):  # (stacked chunks hold more than the probe's: one at a time, said)
+        return (f"two stacked copies of {name} on two samples ran out of memory "
+                f"({type(err).__name__}: {first_line(err)}), so stacked chunks would not fit "
+                "either: free memory for the run (fewer runs or other jobs at once) to stack them")
+    if eval_mode:
+        return (f"torch.func cannot run {name} in eval mode (model.eval(), as the engine "
+                f"evaluates the models): {type(err).__name__}: {err}")
     device = next(model.parameters()).device
     failed = per_sample_grad_error(model, torch.zeros((2, *input_shape), device=device))
     if failed and recomputed(failed):
         what, fix = recomputed_part(failed)
-        return f"torch.func cannot stack {type(model).__name__}: {what}; {fix} to stack them"
-    return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {first_line(err)}"
+        return f"torch.func cannot stack {name}: {what}; {fix} to stack them"
+    return f"torch.func cannot run {name}: {type(err).__name__}: {first_line(err)}"
 
 
 def attributes_changed(model: nn.Module, probe: nn.Module) -> str | None:

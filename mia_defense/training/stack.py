@@ -73,10 +73,7 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             stack.forward(x)
             stack.forward(x[0], shared=True)
     except Exception as err:
-        return (
-            f"torch.func cannot run {type(model).__name__} in eval mode (model.eval(), as the "
-            f"engine evaluates the models): {type(err).__name__}: {err}"
-        )
+        return stacking_failure(model, input_shape, err, eval_mode=True)
     if changed := attributes_changed(model, probe):  # (probe: a copy, run stacked)
         return changed
     if any(params.get(n) is not p for n, p in probe.named_parameters(remove_duplicate=False)):
