@@ -79,3 +79,30 @@ def test_stacking_probe_out_of_memory_said_as_memory(err, call, monkeypatch) -> 
         f"{type(err).__name__}: "), reason
     assert reason.endswith("free memory for the run (fewer runs or other jobs at once) to "
                            "stack them")
+
+
+COUNT = [0]
+
+
+class GlobalCounter(nn.Module):
+    """Scales its logits by a count kept in a global: acts at the next call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        COUNT[0] += 1
+        return self.fc(x) * (1 + 0.01 * (COUNT[0] % 7))
+
+
+def test_fallback_for_a_global_counter_says_one_at_a_time_shares_it() -> None:
+    """The fallback's reason said 'stacked models would all run the first model's' as if one
+    at a time kept the count apart, beside 29f6d54b's warning that the models share it
+    whichever engine trains them. It names the global and says one at a time shares it too."""
+    from mia_defense.models.probes import probed_blocker
+
+    reason = probed_blocker(GlobalCounter(), (4,))
+    assert reason is not None and (
+        f"changes {__name__}.COUNT outside the model, which one at a time does not keep apart "
+        "either (each model starts where the one before stopped)") in reason, reason

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mia_defense.errors import first_few
 from mia_defense.seeding import seed_global_torch
 
 __all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
@@ -132,6 +133,15 @@ _PROBED = (
      "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
      "models' batches are padded to the longest model's"),
 )
+# keeps_state's, where the state is outside the model (`state_outside`): one at a time
+# shares it too, and says so (the reason above read as if one at a time kept it apart).
+_KEPT_OUTSIDE = (
+    "{model} answers the same batch differently the second time in {found}, under the same "
+    "random seed: its forward changes {outside} outside the model, which one at a time does "
+    "not keep apart either (each model starts where the one before stopped), but any such "
+    "state it keeps on itself (a torch.Generator of its own) stacked models would all run "
+    "the first model's"
+)
 
 
 def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
@@ -141,7 +151,9 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     outputs = seeded_outputs(model, input_shape)
     for finds, why in _PROBED:
         if found := finds(outputs):
-            return why.format(model=type(model).__name__, found=found)
+            outside = finds is keeps_state and state_outside(model, input_shape)
+            return (_KEPT_OUTSIDE if outside else why).format(
+                model=type(model).__name__, found=found, outside=first_few(outside or [], 3))
     return None
 
 
