@@ -411,7 +411,8 @@ def sparse_step_refusal(
     )
 
 
-# Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
+# Said of a model whose forward changes state outside it (`probes.state_outside`), with its
+# name and the places changed.
 STATE_OUTSIDE = (
     "%s changes %s at every forward call, outside the model (a counter in a global, a class "
     "attribute, a closure): the run's models share it whichever engine trains them (stacked, "
@@ -419,6 +420,7 @@ STATE_OUTSIDE = (
     "before stopped; the checks' calls count too), so where its forward reads it, no model "
     "trains as it would alone; keep that state on the model (self.steps: each holds its own)"
 )
+# Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
 RANDOM_ANSWERS = (
     "%s answers the same input differently in eval mode (dropout or noise left on when "
     "queried): each query is asked once, as of a deterministic model, so that noise may "
