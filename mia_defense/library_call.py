@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import random
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -28,16 +29,20 @@ def library_call(function: F) -> F:
     process imports scikit-learn's modules, and one of them (rich, for its progress bars)
     draws from the generator on import, so a user's ``random.seed(0)`` stream came out one
     draw further along than without the call. The pipeline draws from generators of its own
-    seed, never from this one."""
+    seed, never from this one. The warnings filters are put back too (in place, as
+    `mia_defense.torch_notes` changes them): torch's performance notes that a run silences
+    stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
+    weight-normed layer after a white-box audit said nothing of its slow loop."""
 
     @functools.wraps(function)
     def alone(*args: Any, **kwargs: Any) -> Any:
         with _ONE_CALL:
-            state = random.getstate()
+            state, filters = random.getstate(), list(warnings.filters)
             try:
                 return function(*args, **kwargs)
             finally:
                 random.setstate(state)
+                warnings.filters[:] = filters
 
     return alone  # type: ignore[return-value]
 

@@ -16,7 +16,8 @@ __all__ = ["ignore_performance_note", "warnings_silenced"]
 def ignore_performance_note(op: str) -> None:
     """Ignore torch's UserWarning "There is a performance drop ... ``op``" (torch.func
     batching ``op`` by a loop: stacked weight_norm, an LSTM's per-sample gradients), added
-    once per process, in place (`warnings_silenced`' reason)."""
+    once, in place (`warnings_silenced`' reason); a library call takes it out as it ends
+    (`mia_defense.library_call`)."""
     if not any(op in str(entry[1]) for entry in warnings.filters):
         pattern = re.compile(rf"There is a performance drop .*{re.escape(op)}\b", re.I)
         warnings.filters.insert(0, ("ignore", pattern, Warning, None, 0))
