@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import warnings
 
 import numpy as np
@@ -26,3 +28,24 @@ def test_a_white_box_call_leaves_torchs_performance_notes_to_the_user() -> None:
     assert warnings.filters == before
     with pytest.warns(UserWarning, match="performance drop"):
         warnings.warn(NOTE, UserWarning, stacklevel=1)
+
+
+def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, monkeypatch):
+    """mia-attack's main() left Hydra's handlers on the root logger and its job config set:
+    the caller's own log lines after it went into the finished run's attack.log, and a later
+    cli.attack.run read the old job's launch folder and overrides."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from mia_defense.cli import attack
+    from tests.helpers import LEAN_ATTACKS, synthetic_observations
+
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])  # (the launch folder stays on it: on purpose)
+    monkeypatch.setattr(sys, "argv", ["mia-attack", "o.npz", *LEAN_ATTACKS, "hydra.run.dir=run"])
+    root = logging.getLogger()
+    before = (root.level, root.handlers[:])
+    attack.main()
+    assert (root.level, root.handlers) == before and not HydraConfig.initialized()
+    logging.getLogger("h360.user").warning("the caller's own line")
+    assert "the caller's own line" not in (tmp_path / "run" / "attack.log").read_text()

@@ -66,7 +66,8 @@ def run_entry(
         # (the task turns collection on: `collect_from_here`)
         from mia_defense.hydra_guard import tool_running
 
-        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader(), tool_running(), \
+        with _job_state_put_back(), paused_while_importing(), \
+                _quiet_log_lines_to_a_gone_reader(), tool_running(), \
                 _composition_errors_said_here(started), \
                 _refusals_without_log_prefix(started):  # fmt: skip
             entry()
@@ -259,6 +260,31 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
         yield
     finally:
         logging.Handler.handleError = report  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _job_state_put_back() -> Iterator[None]:
+    """The root logger's handlers and level and Hydra's job config (`HydraConfig`) put back
+    as the tool found them: Hydra sets them as it starts a job and leaves them, so a process
+    that went on after main() (a notebook, a script, a test) had its own log lines after it
+    appended to the finished run's train.log in Hydra's format, and its later
+    `mia_defense.cli.attack.run` read the old job's launch folder and overrides."""
+    from hydra.core.hydra_config import HydraConfig
+
+    root, hydra_config = logging.getLogger(), HydraConfig.instance()
+    level, handlers, job = root.level, root.handlers[:], hydra_config.cfg
+    try:
+        yield
+    finally:
+        hydra_config.cfg = job
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
 
 
 @contextlib.contextmanager
