@@ -49,3 +49,23 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     assert (root.level, root.handlers) == before and not HydraConfig.initialized()
     logging.getLogger("h360.user").warning("the caller's own line")
     assert "the caller's own line" not in (tmp_path / "run" / "attack.log").read_text()
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("mia-train", ["dataset=nosuch"]), ("mia-attack", ["o.npz", "attack=nosuch"])])
+def test_a_second_main_refuses_a_bad_config_as_the_first(tool, args, tmp_path, monkeypatch,
+                                                         capsys):
+    """A main() whose previous call in the process had started its task (the flag it leaves)
+    reported a config Hydra cannot compose as Hydra does, over many lines, with exit 1."""
+    from mia_defense.cli import attack, train
+
+    cli = train if tool == "mia-train" else attack
+    (tmp_path / "o.npz").touch()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    monkeypatch.setattr(sys, "argv", [tool, *args])
+    monkeypatch.setattr(cli, "_TASK_STARTED", True)  # (as a finished run leaves it)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 2
+    assert capsys.readouterr().err.startswith("ConfigError: In ")

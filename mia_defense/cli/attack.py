@@ -908,6 +908,8 @@ def main() -> None:
     refuse_null_groups(rest)
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
+    global _TASK_STARTED
+    _TASK_STARTED = False  # (a previous call's task: its exit codes and words are not this one's)
     _SWEEP_FAILED.clear()
     _LOG_FAILED.clear()
     gather_returned()

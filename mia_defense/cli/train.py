@@ -1018,6 +1018,8 @@ def main() -> None:
     Hydra reports errors in composing the config (an unknown override, a bad value type)
     itself with exit code 1 before the task starts; those are user errors too.
     """
+    global _TASK_STARTED
+    _TASK_STARTED = False  # (a previous call's task: its exit codes and words are not this one's)
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
     _SWEEP_RUNS.clear()
