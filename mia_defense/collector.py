@@ -21,12 +21,18 @@ def paused_while_importing() -> Iterator[None]:
     that live as long as the process, and the collector walked them all at each full
     collection as they came in (0.7 s of the default run's start, in six walks). Imports
     make no garbage worth that.
+
+    Objects the run froze (`collect_from_here`) are let go as it ends where nothing was
+    frozen before: a notebook that called a tool's main() kept, for its life, every reference
+    cycle among its own objects of that moment (a model, an array it held) after deleting it.
     """
-    enabled = gc.isenabled()
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
+        if not frozen:
+            gc.unfreeze()
         if enabled:
             gc.enable()
         else:

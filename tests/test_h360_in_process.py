@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -69,3 +71,28 @@ def test_a_second_main_refuses_a_bad_config_as_the_first(tool, args, tmp_path, m
         cli.main()
     assert done.value.code == 2
     assert capsys.readouterr().err.startswith("ConfigError: In ")
+
+
+def test_a_run_leaves_the_callers_cycles_to_the_collector(monkeypatch) -> None:
+    """A tool's run froze every object alive (the collector skips the imports), the caller's
+    own with them: a cycle it held then was never freed in its process."""
+    from mia_defense import collector
+    from mia_defense.collector import collect_from_here, paused_while_importing
+
+    monkeypatch.setattr(collector, "_froze_before", False)  # (its own full collection: slow)
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    gc.unfreeze()  # (as a process that froze nothing: the test session froze its imports)
+    try:
+        left = Node()
+        alive = weakref.ref(left)
+        with paused_while_importing():
+            collect_from_here()  # (the run's start)
+        del left
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.freeze()
