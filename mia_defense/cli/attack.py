@@ -70,6 +70,7 @@ from mia_defense.cli.entry import (
     progress_lock_in_process,
     reader_gone,
     run_entry,
+    take_interrupts_in_job,
 )
 from mia_defense.cli.held_log import (
     HeldLog,
@@ -703,6 +704,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         claimed.append(True)
 
     try:
+        take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         result = run(cfg, run_dir, claimed=claim)
         if result is None:  # skipped: a finished run of this same attack
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))

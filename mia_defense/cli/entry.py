@@ -24,8 +24,8 @@ from mia_defense.errors import ConfigError
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
-    "end_interrupted", "end_refused", "progress_lock_in_process", "reader_gone", "refusal_line",
-    "run_entry",
+    "end_interrupted", "end_refused", "progress_lock_in_process", "quiet_pool_worker_starts",
+    "reader_gone", "refusal_line", "run_entry", "take_interrupts_in_job",
 ]
 
 EXIT_USER_ERROR = 2
@@ -191,6 +191,64 @@ def progress_lock_in_process() -> None:
         tqdm.set_lock(threading.RLock())
 
 
+def quiet_pool_worker_starts() -> None:
+    """Start each worker of joblib's process pool (loky, ``launcher=joblib``) so that a
+    Ctrl-C before its job takes it (`take_interrupts_in_job`) ends it quietly, as a process
+    without a handler: one in a sweep's first seconds landed in a worker still importing
+    joblib and numpy, which printed a KeyboardInterrupt traceback under the interrupted line.
+    The worker starts as ``python -c`` (`_WORKER_START`), running loky's module as ``python
+    -m`` did, with Ctrl-C blocked until then (in the starting thread, for the fork alone:
+    loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C, as
+    before: the pool may not know them yet, and would wait on them at exit."""
+    if not hasattr(signal, "pthread_sigmask"):  # (not POSIX: loky starts workers otherwise)
+        return
+    from joblib.externals.loky.backend import fork_exec as module
+
+    start = module.fork_exec
+    if getattr(start, "_mia_quiet", False):
+        return
+
+    def fork_exec(cmd: list[str], *args: object, **kwargs: object) -> object:
+        if list(cmd[1:3]) == ["-m", _WORKER_MODULE]:
+            cmd = [cmd[0], "-c", _WORKER_START, *cmd[2:]]
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return start(cmd, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    fork_exec._mia_quiet = True  # type: ignore[attr-defined]
+    module.fork_exec = fork_exec
+
+
+_WORKER_MODULE = "joblib.externals.loky.backend.popen_loky_posix"
+# A pool worker's start (`quiet_pool_worker_starts`): ``python -c`` this, then loky's module
+# and its arguments. Ctrl-C ends it quietly, then it runs the module as ``python -m`` does (the
+# launch folder first on sys.path, which is out of the way of this code's own imports).
+_WORKER_START = """import sys
+launched = sys.path[:1] == [""]  # (not under PYTHONSAFEPATH)
+del sys.path[:launched]
+import os, runpy, signal
+def stopped(signum, frame):
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+stopped.mia_pool_worker = True
+signal.signal(signal.SIGINT, stopped)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+sys.path[:0] = [os.getcwd()] if launched else []
+runpy._run_module_as_main(sys.argv.pop(1))
+"""
+
+
+def take_interrupts_in_job() -> None:
+    """Take Ctrl-C as a KeyboardInterrupt in a job run by a pool worker that started quietly
+    (`quiet_pool_worker_starts`), where the job's own handling of it begins (its run records
+    that it was interrupted); any other handler (the tool's own, `run_entry`'s) stays."""
+    with contextlib.suppress(ValueError):  # (not the main thread)
+        if getattr(signal.getsignal(signal.SIGINT), "mia_pool_worker", False):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _this_console(pid: int | None = None) -> str:
     """Process ``pid`` (this one by default) and the file this process's stderr writes to:
     a worker whose parent printed this shares its console."""
@@ -268,14 +326,18 @@ def _job_state_put_back() -> Iterator[None]:
     as the tool found them: Hydra sets them as it starts a job and leaves them, so a process
     that went on after main() (a notebook, a script, a test) had its own log lines after it
     appended to the finished run's train.log in Hydra's format, and its later
-    `mia_defense.cli.attack.run` read the old job's launch folder and overrides."""
+    `mia_defense.cli.attack.run` read the old job's launch folder and overrides. The thread
+    counts the task set (`mia_defense.threads.one_thread`) are put back too."""
     from hydra.core.hydra_config import HydraConfig
+
+    from mia_defense.threads import put_back_threads
 
     root, hydra_config = logging.getLogger(), HydraConfig.instance()
     level, handlers, job = root.level, root.handlers[:], hydra_config.cfg
     try:
         yield
     finally:
+        put_back_threads()
         hydra_config.cfg = job
         for handler in root.handlers[:]:
             if handler not in handlers:

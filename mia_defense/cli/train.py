@@ -47,8 +47,10 @@ from mia_defense.cli.entry import (
     end_interrupted,
     end_refused,
     progress_lock_in_process,
+    quiet_pool_worker_starts,
     reader_gone,
     run_entry,
+    take_interrupts_in_job,
 )
 from mia_defense.cli.held_log import (
     HeldLog,
@@ -334,6 +336,8 @@ class RunDirCheck(Callback):
             refuse_other_search(config)
             keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
             _CLOCK_NAMED[:] = [("hydra.sweep.dir", str(config.hydra.sweep.dir))] if claimed else []
+        if plugin_is(config.hydra.launcher, "joblib"):
+            quiet_pool_worker_starts()
 
     @_fails_closed("hydra.sweep.subdir")
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -814,6 +818,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         "hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN else "hydra.run.dir")
     claimed = False
     try:
+        take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
         progress_lock_in_process()
