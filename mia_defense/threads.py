@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["intra_op_threads", "one_thread", "one_thread_within"]
+__all__ = ["intra_op_threads", "one_thread", "one_thread_within", "put_back_threads"]
+
+# What `put_back_threads` calls, last first: the settings before each `one_thread`.
+_PUT_BACK: list[Callable[[], None]] = []
 
 
 def one_thread() -> None:
-    """Run torch, OpenMP and BLAS on one thread each, for the rest of the process.
+    """Run torch, OpenMP and BLAS on one thread each, for the rest of the tool's call (the
+    settings before put back by `put_back_threads` as it ends).
 
     The pipeline's ops are small, and where other work shares the cores a second thread
     waits at every barrier: scikit-learn's gradient boosting (the Shokri attack model) took
@@ -19,8 +23,17 @@ def one_thread() -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
-    threadpool_limits(limits=1)
+    limits = threadpool_limits(limits=1)
+    _PUT_BACK.append(lambda: (limits.restore_original_limits(), torch.set_num_threads(before)))
+
+
+def put_back_threads() -> None:
+    """The thread settings as they were before the first `one_thread` since the last call:
+    a tool's main() called in-process (a notebook) left torch and BLAS on one thread."""
+    while _PUT_BACK:
+        _PUT_BACK.pop()()
 
 
 @contextmanager

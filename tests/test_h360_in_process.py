@@ -11,6 +11,7 @@ import weakref
 
 import numpy as np
 import pytest
+import torch
 from torch import nn
 
 from mia_defense import api
@@ -35,7 +36,7 @@ def test_a_white_box_call_leaves_torchs_performance_notes_to_the_user() -> None:
 def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, monkeypatch):
     """mia-attack's main() left Hydra's handlers on the root logger and its job config set:
     the caller's own log lines after it went into the finished run's attack.log, and a later
-    cli.attack.run read the old job's launch folder and overrides."""
+    cli.attack.run read the old job's launch folder and overrides; and torch on one thread."""
     from hydra.core.hydra_config import HydraConfig
 
     from mia_defense.cli import attack
@@ -47,7 +48,13 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     monkeypatch.setattr(sys, "argv", ["mia-attack", "o.npz", *LEAN_ATTACKS, "hydra.run.dir=run"])
     root = logging.getLogger()
     before = (root.level, root.handlers[:])
-    attack.main()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(threads + 1)
+    try:
+        attack.main()
+        assert torch.get_num_threads() == threads + 1  # (the task's one thread put back)
+    finally:
+        torch.set_num_threads(threads)
     assert (root.level, root.handlers) == before and not HydraConfig.initialized()
     logging.getLogger("h360.user").warning("the caller's own line")
     assert "the caller's own line" not in (tmp_path / "run" / "attack.log").read_text()
