@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import random
 import sys
 import warnings
 import weakref
@@ -36,9 +37,11 @@ def test_a_white_box_call_leaves_torchs_performance_notes_to_the_user() -> None:
 def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, monkeypatch):
     """mia-attack's main() left Hydra's handlers on the root logger and its job config set:
     the caller's own log lines after it went into the finished run's attack.log, and a later
-    cli.attack.run read the old job's launch folder and overrides; and torch on one thread."""
+    cli.attack.run read the old job's launch folder and overrides; torch on one thread, and
+    Python's random stream moved on by the draws of the modules it imported."""
     from hydra.core.hydra_config import HydraConfig
 
+    from mia_defense import collector
     from mia_defense.cli import attack
     from tests.helpers import LEAN_ATTACKS, synthetic_observations
 
@@ -48,13 +51,16 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     monkeypatch.setattr(sys, "argv", ["mia-attack", "o.npz", *LEAN_ATTACKS, "hydra.run.dir=run"])
     root = logging.getLogger()
     before = (root.level, root.handlers[:])
-    threads = torch.get_num_threads()
+    threads, drawn = torch.get_num_threads(), random.getstate()
     torch.set_num_threads(threads + 1)
+    start = collector.collect_from_here  # (a module the task imports that draws, as rich's)
+    monkeypatch.setattr(collector, "collect_from_here", lambda: (random.random(), start()))
     try:
         attack.main()
         assert torch.get_num_threads() == threads + 1  # (the task's one thread put back)
     finally:
         torch.set_num_threads(threads)
+    assert random.getstate() == drawn
     assert (root.level, root.handlers) == before and not HydraConfig.initialized()
     logging.getLogger("h360.user").warning("the caller's own line")
     assert "the caller's own line" not in (tmp_path / "run" / "attack.log").read_text()
