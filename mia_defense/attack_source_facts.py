@@ -254,6 +254,7 @@ MEASURED_PRIVACY = frozenset({
     "masks_suspect", "masks_out_vs_test_auc", "masks_unbalanced",
     "attacks_inverted",  # `mia_defense.pipeline.evaluate.inverted_attacks`
     "white_box_attacks_inverted",
+    "outputs_saturated",  # `mia_defense.pipeline.evaluate._check_saturated`
 })  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from mia_defense.attacks.runner import (
     run_attacks,
     strongest,
 )
+from mia_defense.attacks.signals import per_model, true_class_log_prob
 from mia_defense.errors import ConfigError, first_few
 from mia_defense.metrics.bootstrap import few_draws_note, few_resamples_note
 from mia_defense.metrics.epsilon import empirical_epsilon, level_text
@@ -711,6 +712,47 @@ def _check_inverted_attacks(
         log.warning("INVERTED WHITE-BOX ATTACK SCORES: %s", privacy["white_box_attacks_inverted"])
 
 
+# The share of the non-members' answers tied at the top above which `_check_saturated`
+# says so: past half of them, no
+# threshold on a signal of the probabilities resolves an FPR below 50% (every TPR column is
+# read where the tie starts) and the AUC ranks the other half alone. An overfit MLP on
+# digits (200-300 epochs) answers probability 1.0 in float32 to 30-60% of the records, but
+# the other classes' mass still ranks them (`true_class_log_prob`): 0% here; features used
+# unscaled (an npz up to 5e4, dataset.standardize=false): 68% of the non-members'.
+_SATURATED_SHARE = 0.5
+
+
+def _check_saturated(
+    privacy: dict[str, Any], obs: Observations, targets: np.ndarray, records: np.ndarray,
+    release: Any,
+) -> None:
+    """Set ``privacy["outputs_saturated"]`` with the reason, and warn, when most of the
+    targets' answers to the non-members among ``records`` [N] give the true class
+    probability 1 with nothing left to the other classes, not even float rounding
+    (`true_class_log_prob` exactly 0, as the loss, confidence and RMIA attacks read it): the
+    attacks tie on them and may understate the leak (features used unscaled: TPR 0 at every
+    FPR where the same data standardised read RMIA 0.046 at 0.1%). A release that rounds
+    (``release`` 'rounding') or lets out the label alone ties them by design: left out.
+    O(T N C), on arrays in memory."""
+    if release == "rounding" or obs.released_labels_only:
+        return
+    masks = obs.masks[targets][:, records]
+    if masks.all():
+        return
+    tied = per_model(true_class_log_prob, obs.log_probs, obs.labels, targets)[:, records] == 0
+    if tied[~masks].mean() <= _SATURATED_SHARE:
+        return
+    members = f"{tied[masks].mean():.0%} of the members', " if masks.any() else ""
+    privacy["outputs_saturated"] = (
+        f"{tied.mean():.0%} of the released answers ({members}{tied[~masks].mean():.0%} of the "
+        "non-members') are probability 1.0 for the true class in float32, with 0 left to "
+        "every other class: the attacks on probabilities (loss, confidence, entropy, RMIA) "
+        "tie on them and may understate the leak; where the features are used unscaled (the "
+        "likely cause), standardise them (dataset.standardize=true, or in your loader)"
+    )
+    log.warning("SATURATED OUTPUTS: %s", privacy["outputs_saturated"])
+
+
 def _inverted_text(found: Sequence[tuple[str, float, float]]) -> str:
     """Each inverted attack (`inverted_attacks`) with its AUC, z and flipped AUC."""
     return "; ".join(
@@ -948,6 +990,7 @@ def attack_observations(
     _check_leak_without_utility(privacy, utility, attack_results, truth, evaluation,
                                 records=~is_canary)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, truth)
+    _check_saturated(privacy, obs, targets, ~is_canary, defense.get("release"))
     warn_models_at_chance(utility, obs.num_models)
     blown = _blown_up(utility, privacy, obs.num_classes)
     if blown:  # (a finite loss far above uniform outputs': attacks at chance read as private)

@@ -176,6 +176,7 @@ _VERDICT_CAVEATS = {
     "white_box_attacks_inverted": "INVERTED WHITE-BOX ATTACK SCORES",
     "masks_suspect": "MASKS SUSPECT",
     "masks_unbalanced": "MASKS UNBALANCED",
+    "outputs_saturated": "SATURATED OUTPUTS",
 }
 
 

@@ -261,7 +261,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     the accountant did not compute for the mechanism that ran (``privacy.epsilon_valid``
     false: shuffled batches, which the report's ε column would otherwise show as a claim),
     masks that may not be the models' training sets (``privacy.masks_suspect``) or
-    unbalanced (``privacy.masks_unbalanced``), attack scores that rank members below
+    unbalanced (``privacy.masks_unbalanced``), answers saturated to probability 1 that the
+    attacks tie on (``privacy.outputs_saturated``), attack scores that rank members below
     non-members (``privacy.attacks_inverted``; a white-box attack's:
     ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
     scores (`resolution_note`), its test accuracy measured on few records
@@ -297,6 +298,10 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
+    saturated = privacy.get("outputs_saturated")
+    if saturated:  # pipeline.evaluate._check_saturated: answers the attacks tie on
+        notes.append("the models' outputs are saturated: "
+                     f"{one_line(saturated, limit=400)}")
     inverted = privacy.get("attacks_inverted")
     if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
         notes.append(
