@@ -301,21 +301,15 @@ class ModelStore:
                 _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint,
                                    settings=settings)
                 log.info("reused %d %s from %s", num_models, what, self._weights(digest))
-            # Checkpoints of an earlier start of this run may have been trained under other
-            # train.chunk_size, train.threads or train.device (a run resumes across them,
-            # the key does not: they change the rounding): never stored under this key.
             resumed = models is None and any(
                 checkpoint_path(checkpoint_dir, k).exists() for k in range(num_models)
             )
             ensemble = train()
-            if resumed:
-                log.info("%s not stored in %s: some were resumed from checkpoints of an "
-                         "earlier start, which may have trained under other train.chunk_size, "
-                         "train.threads or train.device", what, self.root)
-            elif models is None:
+            if models is None:
                 try:
-                    self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
-                                num_models=num_models)
+                    stored = self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
+                                         num_models=num_models, resumed_under=settings,
+                                         resumed=resumed)
                 except DataError as exc:  # disk full, a directory in the entry's place
                     # the store is a cache: the run goes on with the models it trained
                     reason = exc.reason or str(exc)
@@ -326,7 +320,13 @@ class ModelStore:
                                 "the models it trained. %s", self._weights(digest), reason,
                                 advice[:1].upper() + advice[1:])  # fmt: skip
                 else:
-                    log.info("stored %d %s in %s", num_models, what, self._weights(digest))
+                    if stored:
+                        log.info("stored %d %s in %s", num_models, what, self._weights(digest))
+                    else:
+                        log.info("%s not stored in %s: some were resumed from checkpoints of "
+                                 "an earlier start that do not record this run's "
+                                 "train.chunk_size, train.threads and train.device", what,
+                                 self.root)  # fmt: skip
         self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}
         return ensemble
 
@@ -510,11 +510,21 @@ class ModelStore:
         *,
         fingerprint: str | None,
         num_models: int,
-    ) -> None:
-        """Make the run's freshly saved checkpoints the entry: weights, then manifest."""
+        resumed: bool = False,
+        resumed_under: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Make the run's freshly saved checkpoints the entry: weights, then manifest. A run
+        ``resumed`` from checkpoints of an earlier start writes it only where each records
+        ``resumed_under`` (`resume_settings`: train.chunk_size, train.threads, train.device,
+        which change the rounding; a resume under others is refused where they are
+        recorded): an entry interrupted before it was written was never filled by the
+        resumes, and each later run sharing the store trained its models again. Whether it
+        was written."""
         models = []
         for k in range(num_models):
             saved = load_checkpoint(checkpoint_path(checkpoint_dir, k), fingerprint=fingerprint)
+            if resumed and (resumed_under is None or saved.get("settings") != dict(resumed_under)):
+                return False  # (an older checkpoint, or one of other settings: not this key's)
             # (its index: an entry whose models were reordered is refused, `_payload_problem`)
             models.append({"index": k, "state_dict": saved["state_dict"],
                            "history": saved["history"]})  # fmt: skip
@@ -533,6 +543,7 @@ class ModelStore:
         }
         text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
         atomic_write(self._manifest(digest), lambda handle: handle.write(text.encode()))
+        return True
 
 
 # A manifest holds a key, a hash, sizes and the keyed settings: a few kB.

@@ -1,0 +1,51 @@
+"""A run interrupted after some of its models were saved but before the model store's entry
+was written never filled that entry: each resume skipped the store (its checkpoints 'may have
+trained under other train.chunk_size, train.threads or train.device'), so every later run of
+the sweep's key trained the models again. A resume whose earlier checkpoints record this
+run's settings (a resume under others is refused) writes the entry (h353)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from mia_defense.store import ModelStore
+from mia_defense.training.checkpoints import checkpoint_path, save_state
+from mia_defense.training.loop import Ensemble
+
+SETTINGS = {"train.chunk_size": None, "train.device": "cpu", "train.threads": 1}
+HISTORY = {"epochs": [[1, 0.5, 0.5, 0.5, 0.5]], "stats": {}}
+
+
+@pytest.mark.parametrize(("earlier", "stored"), [
+    (SETTINGS, True),  # (the interrupted start's, as the resume's: the key's models)
+    ({**SETTINGS, "train.chunk_size": 2}, False),  # (311f2913's case: not this key's)
+    (None, False),  # (a checkpoint that records none: not known)
+])  # fmt: skip
+def test_a_resumed_run_fills_its_entry_where_it_trained_the_keys_models(
+    tmp_path, caplog, earlier, stored
+):
+    out = tmp_path / "checkpoints"
+
+    def save(k: int, settings: dict | None) -> None:
+        save_state(checkpoint_path(out, k), {"w": torch.full((3,), float(k))}, HISTORY,
+                   fingerprint="f", settings=settings)  # fmt: skip
+
+    save(0, earlier)  # model 0 saved before the interruption
+
+    def train() -> Ensemble:  # (the resume: trains what is not saved yet)
+        save(1, SETTINGS)
+        return Ensemble(models=[], histories=[])
+
+    store = ModelStore(tmp_path / "store")
+    with caplog.at_level(logging.INFO, logger="mia_defense.store"):
+        store.train_once(("k" * 64, {}), train, checkpoint_dir=out, fingerprint="f",
+                         num_models=2, stage="model", settings=SETTINGS)  # fmt: skip
+    entry = store._read("k" * 64, num_models=2)
+    assert (entry is not None) is stored, caplog.text
+    if stored:
+        assert [m["state_dict"]["w"][0].item() for m in entry] == [0.0, 1.0]
+    else:
+        assert "not stored" in caplog.text
