@@ -32,11 +32,17 @@ def library_call(function: F) -> F:
     seed, never from this one. The warnings filters are put back too (in place, as
     `mia_defense.torch_notes` changes them): torch's performance notes that a run silences
     stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
-    weight-normed layer after a white-box audit said nothing of its slow loop."""
+    weight-normed layer after a white-box audit said nothing of its slow loop. And torch's
+    global generators (the CPU's, and CUDA's where in use): the stacking probe of a model
+    with dropout (defense=dropout) drew from the CPU's, so a notebook's ``torch.manual_seed(0)``
+    stream after the call was not the one it seeded."""
 
     @functools.wraps(function)
     def alone(*args: Any, **kwargs: Any) -> Any:
-        with _ONE_CALL:
+        import torch
+
+        cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+        with _ONE_CALL, torch.random.fork_rng(devices=cuda):
             state, filters = random.getstate(), list(warnings.filters)
             try:
                 return function(*args, **kwargs)

@@ -109,3 +109,17 @@ def test_a_run_leaves_the_callers_cycles_to_the_collector(monkeypatch) -> None:
         assert alive() is None
     finally:
         gc.freeze()
+
+
+
+def test_a_call_leaves_torchs_global_generator_where_the_caller_seeded_it() -> None:
+    """cli.build.run with defense=dropout drew from torch's global generator (the stacking
+    probe's training-mode forward, training.stack.vmap_blocker): the caller's
+    torch.manual_seed stream moved on. Any library call's draws are now its own."""
+    from mia_defense.library_call import library_call
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    library_call(lambda: nn.Dropout()(torch.ones(8)))()  # (as the probe)
+    assert torch.equal(torch.rand(3), expected)
