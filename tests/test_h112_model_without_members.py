@@ -26,3 +26,19 @@ def test_members_in_every_model_keep_the_words_alone(make_cfg, tmp_path):
     with pytest.raises(ConfigError) as info:
         run(make_cfg("train.batch_size=500"), tmp_path)
     assert str(info.value).endswith("lower it or raise plan.population_size")
+
+
+def test_a_population_that_cannot_grow_asks_for_more_data(make_cfg, tmp_path):
+    # a 3-row CSV: 'raise plan.population_size' could not be followed (2 population + 1 test
+    # take every row); only the plan's next refusal said 'use more data' (h355)
+    path = tmp_path / "n3.csv"
+    path.write_text("a,b,label\n0.1,-0.1,1\n-0.5,0.4,0\n-0.7,-1.3,0\n")
+    cfg = make_cfg("dataset=csv", f"dataset.path={path}", "dataset.label_column=label",
+                   "plan.population_size=null", "plan.test_size=null", "plan.num_models=4",
+                   "train.batch_size=1")
+    with pytest.raises(ConfigError) as info:
+        run(cfg, tmp_path / "run")
+    message = str(info.value)
+    assert "raise plan.population_size" not in message
+    assert message.endswith(f"so use more data (the plan takes all 3 samples in dataset 'csv' "
+                            f"(from {path}): 2 population, 1 test)")

@@ -153,7 +153,8 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     warn_small_test_set(plan)
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
     _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
-           reference_labels=data.y[plan.reference_idx], distinct=distinct)
+           reference_labels=data.y[plan.reference_idx], distinct=distinct,
+           rows=(len(data), data.description))
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -362,16 +363,41 @@ def _copied_reference_records(groups: np.ndarray, plan: MembershipPlan) -> str:
             "plan.reference_size or plan.test_size)")
 
 
+def _grow_population(
+    plan: MembershipPlan, rows: tuple[int, str] | None, *, population: int | None,
+    test: int | None,
+) -> tuple[str, str]:
+    """What lets the population grow, and where the plan takes every sample of the data
+    (``rows``: their count and the data's description) why plain 'raise
+    plan.population_size' cannot (``population``, ``test``: the plan sizes given, ``None``
+    for what is left): a 3-row CSV at train.batch_size=1 was told to raise it, and only the
+    plan's refusal of the larger size said 'use more data'."""
+    tests, reference = len(plan.test_idx), len(plan.reference_idx)
+    spare = (rows[0] if rows else 0) - plan.population_size - tests - reference
+    if rows is None or spare > 0 or (test is None and tests > 1):
+        return "raise plan.population_size", ""
+    splits = f"{plan.population_size} population, {tests} test" + (
+        f", {reference} reference" if reference else "")
+    taken = f" (the plan takes all {rows[0]} samples in {rows[1]}: {splits})"
+    lower = " or ".join(key for key, left in (("plan.test_size", tests - 1),
+                                              ("plan.reference_size", reference)) if left > 0)
+    if not lower:
+        return "use more data", taken
+    return (f"lower {lower}" if population is None
+            else f"raise plan.population_size and lower {lower}"), taken
+
+
 def _check(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
     sample: tuple[np.ndarray, np.ndarray], reference_labels: np.ndarray | None = None,
-    distinct: tuple[int, int] | None = None,
+    distinct: tuple[int, int] | None = None, rows: tuple[int, str] | None = None,
 ) -> None:
     """Stop a run whose settings cannot work before any model is trained (``sample``: a few
     population records, which DP-SGD's clipping norm is judged against; ``reference_labels``:
     the reference split's, which the defenses that train or validate on it are judged by;
     ``distinct``: where the population holds exact copies, how many distinct records it
-    holds, and how many records before any canary)."""
+    holds, and how many records before any canary; ``rows``: the data's samples and
+    description, for `_grow_population`)."""
     members = int(plan.masks.sum(axis=1).min())
     unique, records = distinct or (0, 0)
     if members == 0 and unique < records:
@@ -386,13 +412,15 @@ def _check(
             "data holds more distinct rows"
         )
     if experiment.train.batch_size > members:
+        grow, taken = _grow_population(plan, rows, population=experiment.plan.population_size,
+                                       test=experiment.plan.test_size)
         raise ConfigError(
             f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
-            f"member set ({members} samples); lower it or raise plan.population_size"
+            f"member set ({members} samples); lower it or {grow}"
             + ("; a model without members cannot train at any batch size: at "
                f"plan.population_size={plan.masks.shape[1]} and plan.num_models="
-               f"{plan.num_models} the draw left one without a record, so raise "
-               "plan.population_size" if members == 0 else "")
+               f"{plan.num_models} the draw left one without a record, so {grow}"
+               if members == 0 else "") + taken
         )
     if experiment.num_targets is not None and not 1 <= experiment.num_targets <= plan.num_models:
         raise ConfigError(
