@@ -3,15 +3,17 @@ one at a time, and the process left as the call found it."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["library_call", "torch_defaults"]
+__all__ = ["caller_state_kept", "library_call", "torch_defaults"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,32 +27,39 @@ _ONE_CALL = threading.RLock()
 
 def library_call(function: F) -> F:
     """``function`` run alone in the process (a call from another thread waits for it to end),
-    with Python's global ``random`` generator put back as it found it: the first call of a
-    process imports scikit-learn's modules, and one of them (rich, for its progress bars)
-    draws from the generator on import, so a user's ``random.seed(0)`` stream came out one
-    draw further along than without the call. The pipeline draws from generators of its own
-    seed, never from this one. The warnings filters are put back too (in place, as
-    `mia_defense.torch_notes` changes them): torch's performance notes that a run silences
-    stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
-    weight-normed layer after a white-box audit said nothing of its slow loop. And torch's
-    global generators (the CPU's, and CUDA's where in use): the stacking probe of a model
-    with dropout (defense=dropout) drew from the CPU's, so a notebook's ``torch.manual_seed(0)``
-    stream after the call was not the one it seeded."""
+    with the caller's random states and warnings filters kept (`caller_state_kept`)."""
 
     @functools.wraps(function)
     def alone(*args: Any, **kwargs: Any) -> Any:
-        import torch
-
-        cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
-        with _ONE_CALL, torch.random.fork_rng(devices=cuda):
-            state, filters = random.getstate(), list(warnings.filters)
-            try:
-                return function(*args, **kwargs)
-            finally:
-                random.setstate(state)
-                warnings.filters[:] = filters
+        with _ONE_CALL, caller_state_kept():
+            return function(*args, **kwargs)
 
     return alone  # type: ignore[return-value]
+
+
+@contextmanager
+def caller_state_kept() -> Iterator[None]:
+    """The block with Python's global ``random`` generator put back as it found it: the first
+    call of a process imports scikit-learn's modules, and one of them (rich, for its progress
+    bars) draws from the generator on import, so a user's ``random.seed(0)`` stream came out
+    one draw further along than without the call. The pipeline draws from generators of its
+    own seed, never from this one. The warnings filters are put back too (in place, as
+    `mia_defense.torch_notes` changes them): torch's performance notes that a run silences
+    stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
+    weight-normed layer after a white-box audit said nothing of its slow loop. And torch's
+    global generators, where torch is imported (the CPU's, and CUDA's where in use): the
+    stacking probe of a model with dropout (defense=dropout) drew from the CPU's, so a
+    notebook's ``torch.manual_seed(0)`` stream after the call was not the one it seeded."""
+    torch = sys.modules.get("torch")
+    cuda = torch is not None and torch.cuda.is_initialized()
+    with (contextlib.nullcontext() if torch is None else
+          torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else [])):
+        state, filters = random.getstate(), list(warnings.filters)
+        try:
+            yield
+        finally:
+            random.setstate(state)
+            warnings.filters[:] = filters
 
 
 @contextmanager

@@ -37,8 +37,8 @@ def test_a_white_box_call_leaves_torchs_performance_notes_to_the_user() -> None:
 def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, monkeypatch):
     """mia-attack's main() left Hydra's handlers on the root logger and its job config set:
     the caller's own log lines after it went into the finished run's attack.log, and a later
-    cli.attack.run read the old job's launch folder and overrides; torch on one thread, and
-    Python's random stream moved on by the draws of the modules it imported."""
+    cli.attack.run read the old job's launch folder and overrides; torch on one thread, the
+    random streams moved on by the task's draws, its warnings filters left in place."""
     from hydra.core.hydra_config import HydraConfig
 
     from mia_defense import collector
@@ -51,16 +51,19 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     monkeypatch.setattr(sys, "argv", ["mia-attack", "o.npz", *LEAN_ATTACKS, "hydra.run.dir=run"])
     root = logging.getLogger()
     before = (root.level, root.handlers[:])
-    threads, drawn = torch.get_num_threads(), random.getstate()
+    threads, drawn = torch.get_num_threads(), (random.getstate(), torch.get_rng_state())
+    filters = list(warnings.filters)
     torch.set_num_threads(threads + 1)
-    start = collector.collect_from_here  # (a module the task imports that draws, as rich's)
-    monkeypatch.setattr(collector, "collect_from_here", lambda: (random.random(), start()))
+    start = collector.collect_from_here  # (the task drawing, as rich's import, and filtering)
+    monkeypatch.setattr(collector, "collect_from_here", lambda: (
+        random.random(), torch.rand(1), warnings.filterwarnings("ignore", "h360"), start()))
     try:
         attack.main()
         assert torch.get_num_threads() == threads + 1  # (the task's one thread put back)
     finally:
         torch.set_num_threads(threads)
-    assert random.getstate() == drawn
+    assert random.getstate() == drawn[0] and torch.equal(torch.get_rng_state(), drawn[1])
+    assert warnings.filters == filters
     assert (root.level, root.handlers) == before and not HydraConfig.initialized()
     logging.getLogger("h360.user").warning("the caller's own line")
     assert "the caller's own line" not in (tmp_path / "run" / "attack.log").read_text()

@@ -7,7 +7,6 @@ import atexit
 import contextlib
 import logging
 import os
-import random
 import re
 import signal
 import sys
@@ -328,20 +327,20 @@ def _job_state_put_back() -> Iterator[None]:
     that went on after main() (a notebook, a script, a test) had its own log lines after it
     appended to the finished run's train.log in Hydra's format, and its later
     `mia_defense.cli.attack.run` read the old job's launch folder and overrides. The thread
-    counts the task set (`mia_defense.threads.one_thread`) are put back too, and Python's
-    global ``random`` generator, as `mia_defense.library_call` does (rich draws from it on
-    import: a caller's ``random.seed(0)`` stream came out a draw further along)."""
+    counts the task set (`mia_defense.threads.one_thread`) are put back too, and the random
+    states and warnings filters as a library call keeps them (`caller_state_kept`: the task
+    of mia-train runs the pipeline outside `mia_defense.cli.build.run`)."""
     from hydra.core.hydra_config import HydraConfig
 
+    from mia_defense.library_call import caller_state_kept
     from mia_defense.threads import put_back_threads
 
     root, hydra_config = logging.getLogger(), HydraConfig.instance()
     level, handlers, job = root.level, root.handlers[:], hydra_config.cfg
-    drawn = random.getstate()
     try:
-        yield
+        with caller_state_kept():
+            yield
     finally:
-        random.setstate(drawn)
         put_back_threads()
         hydra_config.cfg = job
         for handler in root.handlers[:]:
