@@ -713,30 +713,28 @@ def _check_inverted_attacks(
 
 
 # The share of the non-members' answers tied at the top above which `_check_saturated`
-# says so: past half of them, no
-# threshold on a signal of the probabilities resolves an FPR below 50% (every TPR column is
-# read where the tie starts) and the AUC ranks the other half alone. An overfit MLP on
-# digits (200-300 epochs) answers probability 1.0 in float32 to 30-60% of the records, but
-# the other classes' mass still ranks them (`true_class_log_prob`): 0% here; features used
-# unscaled (an npz up to 5e4, dataset.standardize=false): 68% of the non-members'.
+# says so: past half of them, no threshold on a signal of the probabilities resolves an FPR
+# below 50% (every TPR column is read where the tie starts) and the AUC ranks the other half
+# alone. An overfit MLP on digits (200-300 epochs) answers probability 1.0 in float32 to
+# 30-60% of the records, but the other classes' mass still ranks them (`true_class_log_prob`):
+# 0% here; features used unscaled (an npz up to 5e4, dataset.standardize=false): 68% of the
+# non-members'.
 _SATURATED_SHARE = 0.5
 
 
 def _check_saturated(
-    privacy: dict[str, Any], obs: Observations, targets: np.ndarray, records: np.ndarray,
-    release: Any,
+    privacy: dict[str, Any], obs: Observations, targets: np.ndarray, records: np.ndarray
 ) -> None:
     """Set ``privacy["outputs_saturated"]`` with the reason, and warn, when most of the
     targets' answers to the non-members among ``records`` [N] give the true class
     probability 1 with nothing left to the other classes, not even float rounding
     (`true_class_log_prob` exactly 0, as the loss, confidence and RMIA attacks read it): the
     attacks tie on them and may understate the leak (features used unscaled: TPR 0 at every
-    FPR where the same data standardised read RMIA 0.046 at 0.1%). A release that rounds
-    (``release`` 'rounding') or lets out the label alone ties them by design: left out.
+    FPR where the same data standardised read RMIA 0.046 at 0.1%). Only answers that let
+    out every class count (none ``-inf``): a release that rounds, keeps the top k or the
+    label alone ties them by design (top-1 of an overfit MLP on digits: 57%).
     O(T N) where at most half of the non-members' answers are 1.0 in float32, else O(T N C),
     on arrays in memory."""
-    if release == "rounding" or obs.released_labels_only:
-        return
     masks = obs.masks[targets][:, records]
     if masks.all():
         return
@@ -744,16 +742,21 @@ def _check_saturated(
     ones = per_model(lambda log_p, y: log_p[rows, y] == 0, obs.log_probs, obs.labels, targets)
     if ones[:, records][~masks].mean() <= _SATURATED_SHARE:  # (O(T N): most runs stop here)
         return
-    tied = per_model(true_class_log_prob, obs.log_probs, obs.labels, targets)[:, records] == 0
+
+    def tied_answers(log_p: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        return (true_class_log_prob(log_p, labels) == 0) & np.isfinite(log_p).all(axis=-1)
+
+    tied = per_model(tied_answers, obs.log_probs, obs.labels, targets)[:, records]
     if tied[~masks].mean() <= _SATURATED_SHARE:
         return
     members = f"{tied[masks].mean():.0%} of the members', " if masks.any() else ""
     privacy["outputs_saturated"] = (
         f"{tied.mean():.0%} of the released answers ({members}{tied[~masks].mean():.0%} of the "
-        "non-members') are probability 1.0 for the true class in float32, with 0 left to "
-        "every other class: the attacks on probabilities (loss, confidence, entropy, RMIA) "
-        "tie on them and may understate the leak; where the features are used unscaled (the "
-        "likely cause), standardise them (dataset.standardize=true, or in your loader)"
+        "non-members') are probability 1.0 for the true class in float32, the other "
+        "classes' too small to tell them apart: the attacks on probabilities (loss, "
+        "confidence, entropy, RMIA) tie on them and may understate the leak; where the "
+        "features are used unscaled (the likely cause), standardise them "
+        "(dataset.standardize=true, or in your loader)"
     )
     log.warning("SATURATED OUTPUTS: %s", privacy["outputs_saturated"])
 
@@ -995,7 +998,7 @@ def attack_observations(
     _check_leak_without_utility(privacy, utility, attack_results, truth, evaluation,
                                 records=~is_canary)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, truth)
-    _check_saturated(privacy, obs, targets, ~is_canary, defense.get("release"))
+    _check_saturated(privacy, obs, targets, ~is_canary)
     warn_models_at_chance(utility, obs.num_models)
     blown = _blown_up(utility, privacy, obs.num_classes)
     if blown:  # (a finite loss far above uniform outputs': attacks at chance read as private)
