@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from mia_defense.torch_notes import notes_taken_out
+
 __all__ = ["caller_state_kept", "library_call", "torch_defaults"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +46,8 @@ def caller_state_kept() -> Iterator[None]:
     bars) draws from the generator on import, so a user's ``random.seed(0)`` stream came out
     one draw further along than without the call. The pipeline draws from generators of its
     own seed, never from this one. The warnings filters are put back too (in place, as
-    `mia_defense.torch_notes` changes them): torch's performance notes that a run silences
+    `mia_defense.torch_notes` changes them), the notes the call silenced taken out and any filter
+    the caller's own code added during it kept: torch's performance notes that a run silences
     stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
     weight-normed layer after a white-box audit said nothing of its slow loop. And torch's
     global generators, where torch is imported (the CPU's, and CUDA's where in use): the
@@ -59,7 +62,7 @@ def caller_state_kept() -> Iterator[None]:
             yield
         finally:
             random.setstate(state)
-            warnings.filters[:] = filters
+            notes_taken_out(filters)
 
 
 @contextmanager

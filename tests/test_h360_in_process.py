@@ -41,7 +41,7 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     random streams moved on by the task's draws, its warnings filters left in place."""
     from hydra.core.hydra_config import HydraConfig
 
-    from mia_defense import collector
+    from mia_defense import collector, torch_notes
     from mia_defense.cli import attack
     from tests.helpers import LEAN_ATTACKS, synthetic_observations
 
@@ -54,9 +54,9 @@ def test_a_tools_main_leaves_the_root_logger_and_hydras_job_config(tmp_path, mon
     threads, drawn = torch.get_num_threads(), (random.getstate(), torch.get_rng_state())
     filters = list(warnings.filters)
     torch.set_num_threads(threads + 1)
-    start = collector.collect_from_here  # (the task drawing, as rich's import, and filtering)
+    start = collector.collect_from_here  # (the task drawing, as rich's import, and a note silenced)
     monkeypatch.setattr(collector, "collect_from_here", lambda: (
-        random.random(), torch.rand(1), warnings.filterwarnings("ignore", "h360"), start()))
+        random.random(), torch.rand(1), torch_notes.ignore_performance_note("h360"), start()))
     try:
         attack.main()
         assert torch.get_num_threads() == threads + 1  # (the task's one thread put back)

@@ -22,7 +22,6 @@ import math
 import numbers
 import statistics
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +65,7 @@ from mia_defense.models.validation import (
     refuse_without_opacus,
     used_outside_their_layers,
 )
+from mia_defense.torch_notes import ignore_note
 from mia_defense.training.engine import gather_batch
 
 if TYPE_CHECKING:
@@ -904,9 +904,7 @@ class DPSGD(TrainingDefense):
         assert self._steps is not None and self._sigma is not None
         schedule = self._steps.schedules[0]
         # Opacus' hooks fire on inputs that need no gradient: harmless, said once per batch.
-        warnings.filterwarnings(
-            "ignore", message="Full backward hook is firing", category=UserWarning
-        )
+        ignore_note("Full backward hook is firing", UserWarning)
         module = GradSampleModule(ctx.stack.module)
         if self.poisson_sampling:
             module.forbid_grad_accumulation()
