@@ -25,3 +25,30 @@ def test_a_library_call_keeps_the_filters_the_callers_code_added_during_it() -> 
         assert added == ["h361 the user's own"]
     finally:
         warnings.filters[:] = before
+
+
+A, B, C, D = 0, 0, 0, 0
+
+
+def test_a_model_changing_four_globals_is_warned_of_as_more_than_three(caplog) -> None:
+    """check_model_output's warning of state changed outside the model named the first three
+    places as if they were all ('changes A, B, C'), where probed_blocker's reason for the
+    same list says there are more (errors.first_few: 'A, B, C, ...')."""
+    import torch
+    from torch import nn
+
+    from mia_defense.models.build import check_model_output
+
+    class FourCounters(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(3, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            global A, B, C, D
+            A, B, C, D = A + 1, B + 1, C + 1, D + 1
+            return self.layer(x)
+
+    check_model_output(FourCounters(), input_shape=(3,), num_classes=2, name="four")
+    (said,) = [r.getMessage() for r in caplog.records if "outside the model" in r.getMessage()]
+    assert f"changes {__name__}.A, {__name__}.B, {__name__}.C, ... at every" in said

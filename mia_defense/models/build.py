@@ -355,7 +355,7 @@ def check_model_output(
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
     if outside := state_outside(model, input_shape):
-        log.warning(STATE_OUTSIDE, f"model._target_={name}", ", ".join(outside[:3]))
+        log.warning(STATE_OUTSIDE, f"model._target_={name}", first_few(outside, 3))
     return out.dtype
 
 
