@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 from mia_defense.torch_notes import notes_taken_out
 
-__all__ = ["caller_state_kept", "library_call", "torch_defaults"]
+__all__ = ["caller_state_kept", "cleared_after_each_call", "library_call", "torch_defaults"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # Held by a call while it runs: it changes process-wide state for its duration (torch's global
 # generator, seeded for the draws a model makes in its forward; sys.stdout, sent to stderr;
@@ -39,6 +40,21 @@ def library_call(function: F) -> F:
     return alone  # type: ignore[return-value]
 
 
+# Memories of a call (`cleared_after_each_call`), emptied as the outermost call ends; how many
+# calls are running (`caller_state_kept`, nested where a call makes another).
+_CALL_MEMORIES: list[Any] = []
+_DEPTH = [0]
+
+
+def cleared_after_each_call(memory: T) -> T:
+    """``memory`` (a set), emptied as each outermost library call or tool's main() ends
+    (`caller_state_kept`): what a call learns of the user's objects (models whose stacked
+    query ran out of memory) is not taken as known by the next call, which finds the process
+    as it is then."""
+    _CALL_MEMORIES.append(memory)
+    return memory
+
+
 @contextmanager
 def caller_state_kept() -> Iterator[None]:
     """The block with Python's global ``random`` generator put back as it found it: the first
@@ -58,11 +74,15 @@ def caller_state_kept() -> Iterator[None]:
     with (contextlib.nullcontext() if torch is None else
           torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else [])):
         state, filters = random.getstate(), list(warnings.filters)
+        _DEPTH[0] += 1
         try:
             yield
         finally:
+            _DEPTH[0] -= 1
             random.setstate(state)
             notes_taken_out(filters)
+            for memory in _CALL_MEMORIES if not _DEPTH[0] else ():
+                memory.clear()
 
 
 @contextmanager

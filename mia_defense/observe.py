@@ -17,6 +17,7 @@ from mia_defense.budget import QUERY_BATCH, QUERY_ROWS
 from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET, check_replayed
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line, out_of_memory
+from mia_defense.library_call import cleared_after_each_call
 from mia_defense.models.alike import unlike
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
@@ -71,8 +72,9 @@ def _iter_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> Iterator[
 
 
 # The first model of the models whose stacked query ran out of memory: their later queries
-# (the test set's, each perturbed copy's) go one at a time at once, said once.
-_ONE_AT_A_TIME: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+# (the test set's, each perturbed copy's) go one at a time at once, said once; a later call
+# (a notebook's, with memory freed since) tries them stacked again.
+_ONE_AT_A_TIME: weakref.WeakSet[nn.Module] = cleared_after_each_call(weakref.WeakSet())
 
 
 @torch.no_grad()

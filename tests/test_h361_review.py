@@ -52,3 +52,31 @@ def test_a_model_changing_four_globals_is_warned_of_as_more_than_three(caplog) -
     check_model_output(FourCounters(), input_shape=(3,), num_classes=2, name="four")
     (said,) = [r.getMessage() for r in caplog.records if "outside the model" in r.getMessage()]
     assert f"changes {__name__}.A, {__name__}.B, {__name__}.C, ... at every" in said
+
+
+def test_a_later_call_tries_stacked_queries_again_after_one_ran_out_of_memory(monkeypatch):
+    """observe._ONE_AT_A_TIME (38da48b1) kept, for the life of the process, the models whose
+    stacked query ran out of memory: a notebook's next api call with them, memory freed since,
+    queried them one at a time (slower) without a word. A call's memory ends with the call."""
+    import numpy as np
+    from torch import nn
+
+    from mia_defense import api, observe
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(24, 3)).astype(np.float32), np.arange(24) % 2
+    plan = api.make_plan(x, y, num_models=2, population_size=16)
+    models = [nn.Linear(3, 2), nn.Linear(3, 2)]
+    forward, tries = observe.ModelStack.forward, []
+
+    def short_of_memory_at_first(self, *args, **kwargs):
+        tries.append(len(tries))
+        if len(tries) == 1:
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(observe.ModelStack, "forward", short_of_memory_at_first)
+    api.observe_models(models, x, y, plan)
+    assert tries == [0]  # (then one at a time)
+    api.observe_models(models, x, y, plan)
+    assert len(tries) > 1  # stacked again
