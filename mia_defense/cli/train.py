@@ -509,10 +509,11 @@ def _search_without_result(config: DictConfig) -> str | None:
                 "take, as logged above): the search has no result (its Pareto front is empty)")
     if _searched_without_verdict(config, valued_folders()):
         return ("no trial of this search gave its sweeper a measured figure (each is at "
-                "chance, its training blew up or its attack scores are inverted, as logged "
-                "above): each gave a stand-in, for want of a privacy verdict the worst for the "
-                "sweeper's direction (the most leaking where it minimises, the least where it "
-                "maximises) and for inverted scores the most leaking there is (1, infinity) "
+                "chance, its training blew up, its attack scores are inverted or its outputs "
+                "saturated, as logged above): each gave a stand-in, for want of a privacy "
+                "verdict the worst for the sweeper's direction (the most leaking where it "
+                "minimises, the least where it maximises) and for inverted scores or saturated "
+                "outputs the most leaking there is (1, infinity) "
                 "either way, so the best trial it names holds no result; widen the search "
                 "space toward models that learn the task")
     return None
@@ -522,7 +523,8 @@ def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
     """Whether ``config`` is an Optuna search each of whose trials that gave values
     (``folders``, one at least) gave a stand-in in place of a figure
     (`mia_defense.report.objectives.objectives`: the worst for the sweeper's direction for
-    want of a privacy verdict, the most leaking for inverted scores): its sweeper still named
+    want of a privacy verdict, the most leaking for inverted scores or saturated outputs:
+    `mia_defense.report.objectives.understated_leak`): its sweeper still named
     a best trial ('Best value: 1' or 'inf'; 0 or '-inf' maximised without a verdict; or a
     Pareto front of such trials)."""
     from mia_defense.report.objectives import objective, objectives
@@ -803,7 +805,12 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.experiment import below_chance_cause, run_experiment
     from mia_defense.files import RUN_FOLDER_SETTING
     from mia_defense.report.checks import run_end_lines  # (mia-report's caveats, run's end)
-    from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
+    from mia_defense.report.objectives import (
+        UNDERSTATED_LEAK,
+        check_objective_names,
+        objectives,
+        understated_leak,
+    )
     from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
 
@@ -853,10 +860,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             log.warning("no privacy verdict for this run: a sweeper gets the worst leakage "
                         "(1 for a TPR or AUC, 0 where it maximises them) for its max_attack "
                         "objectives")
-        elif inverted_scores(payload):
-            log.warning("an attack's scores are inverted (privacy.attacks_inverted): a sweeper "
-                        "gets the most leaking figures (1 for a TPR or AUC, minimised or "
-                        "maximised) for its max_attack objectives: its leak is larger")
+        elif (understated := understated_leak(payload)) is not None:
+            log.warning("%s (privacy.%s): a sweeper gets the most leaking figures (1 for a TPR "
+                        "or AUC, minimised or maximised) for its max_attack objectives: its "
+                        "leak is larger", UNDERSTATED_LEAK[understated], understated)
         _say_worst_cased(payload, names, values)
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)
@@ -899,7 +906,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     if infinite and len(values) > 1 and _multi_objective_tpe() and (
             "privacy.epsilon" not in infinite):  # fmt: skip
         log.error("objectives: %s infinite in this run (the worst leakage: the run has no "
-                  "privacy verdict, or an attack's scores are inverted), which Optuna's "
+                  "privacy verdict, its outputs are saturated or an attack's scores are "
+                  "inverted), which Optuna's "
                   "multi-objective TPE cannot rank: this trial fails, the run is kept",
                   ", ".join(map(repr, infinite)))  # fmt: skip
         return None
@@ -918,8 +926,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
 # (`mia_defense.report.objectives.objectives`), each with why it can be so: the gap is worst-
 # cased only for a model that learned nothing (inverted scores leave it measured).
 _WORST_CASED = {
-    "privacy.empirical_epsilon": "the run has no privacy verdict, or an attack's scores are "
-                                 "inverted",
+    "privacy.empirical_epsilon": "the run has no privacy verdict, its outputs are saturated "
+                                 "or an attack's scores are inverted",
     "utility.generalization_gap": "the run is at chance or its training blew up (a model that "
                                   "learned nothing has no gap: 0 or below, the best a search "
                                   "minimising it could find)",

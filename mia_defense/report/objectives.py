@@ -13,8 +13,8 @@ from mia_defense.metrics.roc import fpr_percent
 from mia_defense.metrics.utility import blown_up_loss
 
 __all__ = [
-    "DEFAULT_OBJECTIVE", "UTILITY_FIGURES", "blown_up_training", "check_objective_names",
-    "objective", "objectives", "stated_no_verdict",
+    "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
+    "check_objective_names", "objective", "objectives", "stated_no_verdict", "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -227,12 +227,13 @@ def objectives(
 
     A ``max_attack`` figure of a run without a privacy verdict (``utility_below_chance``:
     a model that learned nothing leaks nothing; ``privacy.no_verdict_reason``), of one whose
-    attack scores are inverted (``privacy.attacks_inverted``: the figures understate its
-    leak) or without any value (NaN, which a sweeper cannot take) is returned as the worst
-    there is, 1 for a fraction (AUC, TPR, advantage) and infinity else, so a search
-    minimising leakage never converges on a useless model. results.json keeps the measured
-    figures. ``privacy.empirical_epsilon`` (the attacks' ε lower bound) is infinity where any
-    attack's scores are inverted, white-box ones too (`_bound_understated`), and, as the
+    figures understate its leak (`understated_leak`: ``privacy.attacks_inverted``,
+    ``privacy.outputs_saturated``) or without any value (NaN, which a sweeper cannot take)
+    is returned as the worst there is, 1 for a fraction (AUC, TPR, advantage) and infinity
+    else, so a search minimising leakage never converges on a useless model. results.json
+    keeps the measured figures. ``privacy.empirical_epsilon`` (the attacks' ε lower bound) is
+    infinity where those figures understate the leak or a white-box attack's scores are
+    inverted (`_bound_understated`), and, as the
     max_attack figures, where the run has no privacy verdict (a model at chance measures a
     bound of 0). ``utility.generalization_gap`` (minimised as a proxy for leakage) is 1, its
     worst, for a run at chance or whose training blew up (no gap to a model that learned
@@ -250,9 +251,10 @@ def objectives(
     side the sweeper optimises: for a name in ``maximized`` (``hydra.sweeper.direction:
     maximize``, an attacker's search for the most leaking setting) the least there is, 0 for
     a fraction, -infinity else and -1 for the gap (a run without a verdict ranked best).
-    Not so for a run with a verdict whose scores are inverted: its leak is larger than its
-    figures, so its stand-ins are the most leaking there is (1, infinity) in either
-    direction, as mia-report leaves it off the Pareto front (its figures read with care).
+    Not so for a run with a verdict whose figures understate its leak (inverted scores,
+    saturated outputs): its leak is larger than its figures, so its stand-ins are the most
+    leaking there is (1, infinity) in either direction, as mia-report leaves it off the
+    Pareto front (its figures read with care).
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
@@ -261,11 +263,12 @@ def objectives(
     no_verdict = useless or stated_no_verdict(payload) is not None
     privacy = payload.get("privacy")
     # an attack's scores rank members below non-members more strongly than any attack ranks
-    # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
-    # leak, so they stand in as the most leaking there is whichever way the search goes: a
-    # search minimising leakage would converge on a defense that inverts the signal, and an
-    # attacker's, maximising it, would be handed the least for a leak its flipped scores show
-    understated = not no_verdict and inverted_scores(payload)
+    # them above, or the answers tie at probability 1 (UNDERSTATED_LEAK): the figures
+    # understate the leak, so they stand in as the most leaking there is whichever way the
+    # search goes: a search minimising leakage would converge on a defense that inverts the
+    # signal (or on unscaled features that saturate it), and an attacker's, maximising it,
+    # would be handed the least for a leak the attacks could not read
+    understated = not no_verdict and understated_leak(payload) is not None
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -279,7 +282,7 @@ def objectives(
         leaks = (
             (name.startswith("max_attack.") and understated)
             or (name == "privacy.empirical_epsilon" and not no_verdict
-                and _bound_understated(privacy))
+                and _bound_understated(payload))
         )  # fmt: skip
         worst = (
             (name.startswith("max_attack.") and (no_verdict or math.isnan(value)))
@@ -337,21 +340,36 @@ def _gdp_alone(privacy: Mapping[str, Any]) -> bool:
     return reason.startswith(start) and reason.endswith(end) and reason.count(start) == 1
 
 
-def inverted_scores(payload: Mapping[str, Any]) -> bool:
-    """Whether results.json says an attack's scores are inverted (``privacy.attacks_inverted``,
-    a reason): its max_attack figures understate the leak."""
+# The privacy fields of results.json (a reason each) that say its black-box attacks' figures
+# understate the leak, each as mia-report names it: scores that rank members below
+# non-members (`mia_defense.pipeline.evaluate.inverted_attacks`) and answers of probability 1
+# that the attacks on probabilities tie on (`mia_defense.pipeline.evaluate._check_saturated`).
+UNDERSTATED_LEAK = {
+    "attacks_inverted": "inverted attack scores",
+    "outputs_saturated": "saturated outputs",
+}
+
+
+def understated_leak(payload: Mapping[str, Any]) -> str | None:
+    """The first field of `UNDERSTATED_LEAK` results.json sets (its max_attack figures
+    understate the leak: a search gets the most leaking stand-ins, mia-report leaves its row
+    off the Pareto fronts), or ``None``."""
     privacy = payload.get("privacy")
-    return isinstance(privacy, Mapping) and bool(privacy.get("attacks_inverted"))
+    if not isinstance(privacy, Mapping):
+        return None
+    return next((name for name in UNDERSTATED_LEAK if privacy.get(name)), None)
 
 
-def _bound_understated(privacy: Any) -> bool:
-    """Whether results.json says an attack's scores, black-box or white-box, are inverted
-    (``privacy.attacks_inverted``, ``privacy.white_box_attacks_inverted``): the attacks' ε
-    lower bound, ``privacy.empirical_epsilon``, then understates the leak their flipped
-    scores show (a white-box attack on the gradients with the wrong sign: AUC 0.257, a bound
-    of 0.03, where its flipped scores' AUC is 0.743)."""
-    return isinstance(privacy, Mapping) and bool(
-        privacy.get("attacks_inverted") or privacy.get("white_box_attacks_inverted")
+def _bound_understated(payload: Mapping[str, Any]) -> bool:
+    """Whether results.json says the black-box attacks' figures understate the leak
+    (`understated_leak`) or a white-box attack's scores are inverted
+    (``privacy.white_box_attacks_inverted``): the attacks' ε lower bound,
+    ``privacy.empirical_epsilon``, then understates the leak (a white-box attack on the
+    gradients with the wrong sign: AUC 0.257, a bound of 0.03, where its flipped scores'
+    AUC is 0.743)."""
+    privacy = payload.get("privacy")
+    return understated_leak(payload) is not None or (
+        isinstance(privacy, Mapping) and bool(privacy.get("white_box_attacks_inverted"))
     )
 
 

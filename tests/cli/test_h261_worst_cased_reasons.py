@@ -41,7 +41,8 @@ def test_each_worst_cased_figure_says_its_own_reason(caplog):
                         "up (a model that learned nothing has no gap: 0 or below, the best a "
                         "search minimising it could find)")  # fmt: skip
     assert "inverted" not in gap and "not this run's -0.007" in gap
-    assert bound.endswith("the run has no privacy verdict, or an attack's scores are inverted")
+    assert bound.endswith("the run has no privacy verdict, its outputs are saturated or an "
+                          "attack's scores are inverted")
 
 
 def test_inverted_scores_worst_case_the_bound_not_the_gap(caplog):
