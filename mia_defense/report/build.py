@@ -27,7 +27,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from mia_defense.errors import ConfigError, DataError, counted, first_few
 from mia_defense.files import events_write, stale_temp_files, write_advice
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
-from mia_defense.report.checks import INVERTED_CAVEAT, PrintableLog, one_line
+from mia_defense.report.checks import UNDERSTATED_CAVEATS, PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
@@ -163,22 +163,31 @@ def _fronts_markdown(report: Report) -> str:
             "suspect masks, inverted attack scores) or its ε no guarantee, or its test "
             "accuracy not established (a small test set, or not above chance on it)."
         )
-    if _inverted_rows(report):
+    left = _understated_rows(report)
+    if left:
+        rows = "; ".join(f"`{md_code(report.groups[i].label)}`: {' and '.join(why)}"
+                         for i, why in left.items())  # fmt: skip
         lines[0] += (
-            " Rows of runs with inverted attack scores are left off the fronts: their leak is "
-            "larger than their figures (see \"Figures to read with care\")."
+            f" Rows of runs with {' or '.join(sorted({w for why in left.values() for w in why}))}"
+            " are left off the fronts: their leak is larger than their figures (see \"Figures "
+            f"to read with care\"; a search gets them as the most leaking): {rows}."
         )
     for (dataset, model), front in report.fronts.items():
         lines += ["", f"### {md_text(dataset)} · {md_text(model)}", "",
-                  *_front_table(report, front, careful)]  # fmt: skip
+                  *_front_table(report, front, careful, (dataset, model))]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
-def _front_table(report: Report, front: list[int], careful: set[int]) -> list[str]:
-    """The Markdown table of one (dataset, model)'s ``front`` (row indices, ranked), the rows
-    of ``careful`` flagged; a line saying so where every row was left off (`_inverted_rows`)."""
+def _front_table(
+    report: Report, front: list[int], careful: set[int], pair: tuple[str, str]
+) -> list[str]:
+    """The Markdown table of the (dataset, model) ``pair``'s ``front`` (row indices, ranked),
+    the rows of ``careful`` flagged; a line saying why where every row was left off
+    (`_understated_rows`)."""
     if not front:
-        return ["No row: the attack scores of its runs are inverted (left off the front)."]
+        why = {w for i, ws in _understated_rows(report).items()
+               if report.groups[i].pair == pair for w in ws}  # fmt: skip
+        return [f"No row: its runs have {' or '.join(sorted(why))} (left off the front)."]
     lines = [
         "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
         "AUC [95% CI] | ε |",
@@ -842,23 +851,30 @@ def _only_apart(evaluation: str) -> bool:
 
 def _fronts(report: Report, leakage: str) -> dict[tuple[str, str], list[int]]:
     """Per (dataset, model), the front of test accuracy against ``leakage`` (``leak_tpr``,
-    ``leak_auc``) over the rows' means, the rows of `_inverted_rows` left out."""
-    inverted = _inverted_rows(report)
+    ``leak_auc``) over the rows' means, the rows of `_understated_rows` left out."""
+    left_off = _understated_rows(report)
     return pareto_fronts(
         [g.pair for g in report.groups],
         [g.test_accuracy.value for g in report.groups],
-        [math.nan if i in inverted else getattr(g, leakage).value
+        [math.nan if i in left_off else getattr(g, leakage).value
          for i, g in enumerate(report.groups)],
     )
 
 
-def _inverted_rows(report: Report) -> set[int]:
-    """The rows holding a run whose black-box attack scores are inverted (its caveat,
-    `INVERTED_CAVEAT`): its leak is larger than its figures, which put it on the front,
-    the least leaking, pushing off the rows it seemed to beat (a search gets it as the most
-    leaking: `mia_defense.report.objectives`)."""
-    named = {name for name, note in report.caveats if note.startswith(INVERTED_CAVEAT)}
-    return {i for i, g in enumerate(report.groups) if any(r.name in named for r in g.runs)}
+def _understated_rows(report: Report) -> dict[int, list[str]]:
+    """The rows holding a run whose black-box figures understate its leak (its caveat starts
+    as one of `UNDERSTATED_CAVEATS`: inverted attack scores, saturated outputs), each with
+    why: its leak is larger than its figures, which put it on the front, the least leaking,
+    pushing off the rows it seemed to beat (a search gets it as the most leaking:
+    `mia_defense.report.objectives.understated_leak`)."""
+    named: dict[str, set[str]] = {}
+    for name, note in report.caveats:
+        for start, why in UNDERSTATED_CAVEATS.items():
+            if note.startswith(start):
+                named.setdefault(name, set()).add(why)
+    rows = {i: sorted({w for r in g.runs for w in named.get(r.name, ())})
+            for i, g in enumerate(report.groups)}  # fmt: skip
+    return {i: why for i, why in rows.items() if why}
 
 
 def _host() -> str:

@@ -79,5 +79,5 @@ def test_a_run_of_inverted_scores_is_kept_off_the_pareto_front(tmp_path):
     report = write_report([root / "train.epochs=9"], out_dir=tmp_path / "alone",
                           tensorboard=False, charts=False)  # fmt: skip
     assert list(report.fronts.values()) == [[]]
-    assert "No row: the attack scores of its runs are inverted" in (
+    assert "No row: its runs have inverted attack scores" in (
         tmp_path / "alone" / "README.md").read_text()

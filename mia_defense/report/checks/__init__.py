@@ -16,8 +16,8 @@ from mia_defense.report.checks._values import (
     strongest_attack,
 )
 from mia_defense.report.checks.notes import (
-    INVERTED_CAVEAT,
     SMALL_TEST_SET,
+    UNDERSTATED_CAVEATS,
     caveats,
     near_chance_note,
     randomized_release,
@@ -47,8 +47,8 @@ from mia_defense.report.checks.utility import test_records_problem
 __all__ = [
     "BUILT_IN_DEFENSES",
     "BUILT_IN_RELEASES",
-    "INVERTED_CAVEAT",
     "SMALL_TEST_SET",
+    "UNDERSTATED_CAVEATS",
     "PrintableLog",
     "caveats",
     "count_too_large",

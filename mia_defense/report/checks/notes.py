@@ -26,12 +26,12 @@ from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.provenance import _canaries, _test_size, other_confidence
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
-from mia_defense.report.objectives import DEFAULT_OBJECTIVE
+from mia_defense.report.objectives import DEFAULT_OBJECTIVE, UNDERSTATED_LEAK
 from mia_defense.report.stats import LEVEL, wilson_interval
 
 __all__ = [
-    "INVERTED_CAVEAT",
     "SMALL_TEST_SET",
+    "UNDERSTATED_CAVEATS",
     "caveats",
     "duplicates_note",
     "label_copies_note",
@@ -46,9 +46,17 @@ __all__ = [
 ]
 
 
-# How the caveat on a run whose black-box attack scores are inverted begins: mia-report
-# leaves such runs off the Pareto fronts (their leak is larger than their figures).
+# How the caveat on a run whose black-box attack scores are inverted begins, and the one on
+# a run whose outputs are saturated.
 INVERTED_CAVEAT = "attack scores inverted, the leak is understated"
+SATURATED_CAVEAT = "the models' outputs are saturated"
+# The caveats' starts of the runs whose black-box figures understate their leak
+# (`mia_defense.report.objectives.UNDERSTATED_LEAK`: a search gets them as the most leaking),
+# each with what the report calls it: mia-report leaves such runs off the Pareto fronts.
+UNDERSTATED_CAVEATS = {
+    INVERTED_CAVEAT: UNDERSTATED_LEAK["attacks_inverted"],
+    SATURATED_CAVEAT: UNDERSTATED_LEAK["outputs_saturated"],
+}
 
 
 def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
@@ -300,8 +308,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
     saturated = privacy.get("outputs_saturated")
     if saturated:  # pipeline.evaluate._check_saturated: answers the attacks tie on
-        notes.append("the models' outputs are saturated: "
-                     f"{one_line(saturated, limit=400)}")
+        notes.append(f"{SATURATED_CAVEAT}: {one_line(saturated, limit=400)}")
     inverted = privacy.get("attacks_inverted")
     if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
         notes.append(
