@@ -515,7 +515,8 @@ def _search_without_result(config: DictConfig) -> str | None:
                 "minimises, the least where it maximises) and for inverted scores or saturated "
                 "outputs the most leaking there is (1, infinity) "
                 "either way, so the best trial it names holds no result; widen the search "
-                "space toward models that learn the task")
+                "space toward models that learn the task (saturated outputs: standardise the "
+                "features, dataset.standardize=true)")
     return None
 
 

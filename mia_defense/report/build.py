@@ -160,7 +160,7 @@ def _fronts_markdown(report: Report) -> str:
         lines[0] += (
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
-            "suspect masks, inverted attack scores) or its ε no guarantee, or its test "
+            "suspect masks) or its ε no guarantee, or its test "
             "accuracy not established (a small test set, or not above chance on it)."
         )
     left = _understated_rows(report)

@@ -32,4 +32,5 @@ def test_the_search_end_names_the_stand_ins_of_inverted_scores(tmp_path, monkeyp
     assert "got the worst leakage" not in said  # (maximised, it got the most leaking)
     assert ("for inverted scores or saturated outputs the most leaking there is (1, infinity) "
             "either way") in said
+    assert "standardise the features, dataset.standardize=true" in said  # (saturated outputs)
 
