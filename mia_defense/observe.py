@@ -21,7 +21,7 @@ from mia_defense.library_call import cleared_after_each_call
 from mia_defense.models.alike import unlike
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
-from mia_defense.seeding import seed_global_torch
+from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.stack import ModelStack
 
@@ -272,7 +272,7 @@ def _paired_logits(model: nn.Module, inputs: torch.Tensor, *, seed: int) -> torc
     device = params[0].device if params else inputs.device
     buffers = {key: value.clone() for key, value in model.named_buffers()}
     try:
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with torch_rng_kept(device):
             seed_global_torch(seed, [device])
             return torch.cat([model(pair.to(device)) for pair in inputs.split(2)])
     finally:
@@ -520,11 +520,6 @@ def _grad_norms(
 
     per_sample = vmap(grad(loss, has_aux=True), in_dims=(None, 0, 0), randomness="different")
     device = next(iter(params.values())).device if params else inputs.device
-    cuda = [device] if device.type == "cuda" else []
-
-    def generators() -> list[torch.Tensor]:
-        return [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
-
     # a row's gradient (a float per parameter), the squares of its largest parameter's
     # below (measured: 2.3x the gradient for model=cnn) and the activations backward keeps
     sizes = [p.numel() for p in params.values()]
@@ -532,14 +527,11 @@ def _grad_norms(
     rows = _rows_within(batch_size, floats)
     norms = []
     for xs, ys in zip(inputs.split(rows), targets.split(rows), strict=True):
-        drawn = generators()
+        drawn = torch_rng_state(device)
         grads, replayed = per_sample(params, xs, ys)
-        if any(not torch.equal(a, b) for a, b in zip(drawn, generators(), strict=True)):
+        if not all(map(torch.equal, drawn, torch_rng_state(device))):
             # an eval-mode draw: the batch's pass under the same draws must answer the same
-            with torch.random.fork_rng(devices=cuda), torch.no_grad():
-                torch.set_rng_state(drawn[0])
-                for state in drawn[1:]:
-                    torch.cuda.set_rng_state(state, device)
+            with torch_rng_kept(device, drawn), torch.no_grad():
                 check_replayed(model, model(xs), replayed, where="attack.white_box",
                                fix="draw per sample instead (torch.randn_like(h)), or set "
                                    "attack.white_box=false to leave the white-box attack out")

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "derive_seed", "global_torch_seeded", "numpy_rng", "seed_global_torch", "torch_generator",
+    "derive_seed", "global_torch_seeded", "numpy_rng", "seed_global_torch", "set_torch_rng_state",
+    "torch_generator", "torch_rng_kept", "torch_rng_state",
 ]
 
 
@@ -68,3 +69,38 @@ def seed_global_torch(seed: int, devices: Iterable[torch.device | str] = ()) -> 
         torch.manual_seed(seed)
     else:
         torch.random.default_generator.manual_seed(int(seed))
+
+
+def torch_rng_state(device: torch.device) -> tuple[torch.Tensor, ...]:
+    """The states of torch's global generators a model on ``device`` draws from: the CPU's,
+    and the device's own where it is a CUDA device (a model on the CPU leaves CUDA's alone).
+    Two are equal where ``all(map(torch.equal, a, b))``: nothing was drawn between them."""
+    import torch
+
+    cuda = (torch.cuda.get_rng_state(device),) if device.type == "cuda" else ()
+    return torch.random.get_rng_state(), *cuda
+
+
+def set_torch_rng_state(state: Sequence[torch.Tensor], device: torch.device) -> None:
+    """torch's global generators of ``device`` set to ``state`` (`torch_rng_state`'s)."""
+    import torch
+
+    torch.random.set_rng_state(state[0])
+    for cuda in state[1:]:
+        torch.cuda.set_rng_state(cuda, device)
+
+
+@contextlib.contextmanager
+def torch_rng_kept(
+    device: torch.device, state: Sequence[torch.Tensor] | None = None
+) -> Iterator[None]:
+    """A block run from torch's global generators' ``state`` (`torch_rng_state`; ``None``:
+    as they are) and the generators of ``device`` put back after: the draws of a probe or a
+    replayed pass leave the caller's (and the run's) random state where it was."""
+    saved = torch_rng_state(device)
+    if state is not None:
+        set_torch_rng_state(state, device)
+    try:
+        yield
+    finally:
+        set_torch_rng_state(saved, device)

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from mia_defense.constraints import imported_target, missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
-from mia_defense.seeding import derive_seed, seed_global_torch
+from mia_defense.seeding import derive_seed, seed_global_torch, torch_rng_kept
 from mia_defense.training.checkpoints import (
     load_model,
     save_model,
@@ -281,7 +281,7 @@ def _seeded_globals(seed: int, device: torch.device) -> Iterator[None]:
     other models in every launch (other log_probs and scores for one config)."""
     # (numpy's legacy global state: the one np.random.permutation etc. in the user's code use)
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with torch_rng_kept(device):
         seed_global_torch(seed, [device])
         np.random.seed(seed % 2**32)  # noqa: NPY002
         random.seed(seed)

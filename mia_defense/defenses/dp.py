@@ -15,7 +15,6 @@ seed they train the same weights. σ is fixed once for the whole ensemble (`DPSG
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import math
@@ -65,6 +64,7 @@ from mia_defense.models.validation import (
     refuse_without_opacus,
     used_outside_their_layers,
 )
+from mia_defense.seeding import set_torch_rng_state, torch_rng_kept, torch_rng_state
 from mia_defense.torch_notes import ignore_note
 from mia_defense.training.engine import gather_batch
 
@@ -610,7 +610,7 @@ class DPSGD(TrainingDefense):
         self._sigma: float | None = None  # the ensemble's σ, fixed by `plan`
         self._steps: PrivateSteps | None = None
         self._strategy = "ghost"
-        self._rng_state: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        self._rng_state: tuple[torch.Tensor, ...] | None = None
         self._taps: GhostTaps | None = None  # this step's forward pass, tapped (ghost)
         self._ghost_layers: list = []  # the model's layers with a ghost rule
         self._accountant: IAccountant | None = None  # Opacus' own (train.engine=opacus)
@@ -938,13 +938,13 @@ class DPSGD(TrainingDefense):
             return None
         # The global generators as the forward pass begins: a per-sample pass (mixed,
         # materialised) replays the engine's random draws (dropout) from them.
-        self._rng_state = _rng_state(ctx.device)
+        self._rng_state = torch_rng_state(ctx.device)
         if self._strategy != "ghost":
             return None
         try:
             self._taps = ghost_forward(ctx.stack, batch.x, self._ghost_layers)
         except NotGhostable:  # e.g. nn.Linear on [B, T, F] inputs: per-sample gradients
-            _set_rng_state(self._rng_state, ctx.device)  # the engine's pass draws as if first
+            set_torch_rng_state(self._rng_state, ctx.device)  # the engine's pass draws as if first
             self._strategy = "materialised"
             return None
         return self._taps.logits
@@ -976,7 +976,7 @@ class DPSGD(TrainingDefense):
                     # run (only those: an out-of-memory error is no reason to switch silently)
                     self._strategy = "materialised"
             if sums is None:
-                with _replayed_rng(self._rng_state, ctx.device):
+                with torch_rng_kept(ctx.device, self._rng_state):
                     sums, self._strategy = clipped_grad_sums(
                         stack, batch.x, out_grads, batch.valid,
                         max_grad_norm=self.max_grad_norm, strategy=self._strategy,
@@ -1026,33 +1026,6 @@ class DPSGD(TrainingDefense):
         if ctx.engine == "opacus" and callable(cleanup):
             cleanup()  # drop Opacus' hooks and per-sample gradients from the trained module
             ctx.stack.module = ctx.stack.models[0]
-
-
-def _rng_state(device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The global generators' states: the CPU one and, on CUDA, the device's."""
-    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
-    return torch.random.get_rng_state(), cuda
-
-
-@contextlib.contextmanager
-def _replayed_rng(
-    state: tuple[torch.Tensor, torch.Tensor | None] | None, device: torch.device
-) -> Iterator[None]:
-    """Run a block from the global generators' ``state`` (`_rng_state`; ``None``: as they
-    are), then put them back where they were."""
-    saved = _rng_state(device)
-    if state is not None:
-        _set_rng_state(state, device)
-    try:
-        yield
-    finally:
-        _set_rng_state(saved, device)
-
-
-def _set_rng_state(state: tuple[torch.Tensor, torch.Tensor | None], device: torch.device) -> None:
-    torch.random.set_rng_state(state[0])
-    if state[1] is not None:
-        torch.cuda.set_rng_state(state[1], device)
 
 
 def _empty_grad_samples(optimizer: torch.optim.Optimizer) -> None:

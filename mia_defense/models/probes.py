@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import first_few
-from mia_defense.seeding import seed_global_torch
+from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
 __all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
            "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
@@ -86,12 +86,11 @@ def seeded_outputs(
     first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
     second[:2] = first[:2]  # the same first two samples, another third
     device = next(model.parameters()).device
-    forked = [device] if device.type == "cuda" else []
     # (numpy's legacy global generator: the one a user's forward would draw from)
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
 
     def seeded(probe: nn.Module, x: torch.Tensor, *, other: int | None = None) -> torch.Tensor:
-        with torch.random.fork_rng(devices=forked), torch.no_grad():
+        with torch_rng_kept(device), torch.no_grad():
             seed_global_torch(0, [device])
             random.setstate(python_state)
             np.random.set_state(numpy_state)  # noqa: NPY002
@@ -173,15 +172,13 @@ def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     found = []
     try:
         device = next(model.parameters()).device
-        cuda = [device] if device.type == "cuda" else []
         x = torch.zeros((2, *input_shape), device=device)
-        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+        with torch_rng_kept(device), torch.no_grad():
             for training, mode in ((True, "training mode"), (False, "eval mode")):
                 probe = copy.deepcopy(model).train(training)
-                before = [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
+                before = torch_rng_state(device)
                 probe(x)
-                after = [torch.get_rng_state(), *map(torch.cuda.get_rng_state, cuda)]
-                if any(not torch.equal(a, b) for a, b in zip(before, after, strict=True)):
+                if not all(map(torch.equal, before, torch_rng_state(device))):
                     found.append(mode)
     except Exception:  # (what the model cannot run, the stacking check named already)
         return None
@@ -229,8 +226,7 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
     try:
         probe = copy.deepcopy(model).train()
         x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
-        with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []), \
-                torch.no_grad():
+        with torch_rng_kept(x.device), torch.no_grad():
             probe(x)
             before = held()
             probe(x)
