@@ -1,10 +1,16 @@
 """Leftovers K of h361's review (h363): one helper for torch's generators of a model's device
-(the probes', the white-box replay's, DP-SGD's)."""
+(the probes', the white-box replay's, DP-SGD's), and loky's worker start put back after a
+``launcher=joblib`` sweep run in process."""
 
 from __future__ import annotations
 
+import signal
+
+import pytest
 import torch
 
+from mia_defense.cli import entry
+from mia_defense.library_call import caller_state_kept
 from mia_defense.seeding import torch_rng_kept, torch_rng_state
 
 
@@ -21,3 +27,14 @@ def test_torch_rng_kept_replays_a_state_and_puts_the_generators_back():
         torch.rand(3)
     assert all(map(torch.equal, torch_rng_state(cpu), after))
 
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="not POSIX")
+def test_loky_worker_start_put_back_as_the_tools_main_ends(monkeypatch):
+    module = pytest.importorskip("joblib.externals.loky.backend.fork_exec")
+    start = module.fork_exec
+    monkeypatch.setattr(module, "fork_exec", start)  # (restored after, whatever happens)
+    with caller_state_kept():  # (run_entry's, around a main() whose sweep is launcher=joblib)
+        entry.quiet_pool_worker_starts()
+        assert module.fork_exec is not start
+    # the caller's own loky workers start as loky starts them, and take Ctrl-C
+    assert module.fork_exec is start

@@ -21,6 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
+from mia_defense.library_call import cleared_after_each_call
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
@@ -199,7 +200,9 @@ def quiet_pool_worker_starts() -> None:
     The worker starts as ``python -c`` (`_WORKER_START`), running loky's module as ``python
     -m`` did, with Ctrl-C blocked until then (in the starting thread, for the fork alone:
     loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C, as
-    before: the pool may not know them yet, and would wait on them at exit."""
+    before: the pool may not know them yet, and would wait on them at exit. loky's start is
+    put back as the tool's main() ends (`_PUT_BACK`): a process that goes on after it (a
+    notebook, a script) starts its own loky workers as loky does, which take Ctrl-C."""
     if not hasattr(signal, "pthread_sigmask"):  # (not POSIX: loky starts workers otherwise)
         return
     from joblib.externals.loky.backend import fork_exec as module
@@ -207,6 +210,7 @@ def quiet_pool_worker_starts() -> None:
     start = module.fork_exec
     if getattr(start, "_mia_quiet", False):
         return
+    _PUT_BACK[module, "fork_exec"] = start
 
     def fork_exec(cmd: list[str], *args: object, **kwargs: object) -> object:
         if list(cmd[1:3]) == ["-m", _WORKER_MODULE]:
@@ -221,6 +225,17 @@ def quiet_pool_worker_starts() -> None:
     module.fork_exec = fork_exec
 
 
+class _PutBack(dict):
+    """What a tool patched in a library for its run ((owner, name): the original), put back
+    by ``clear`` (`mia_defense.library_call.cleared_after_each_call`: as its main() ends)."""
+
+    def clear(self) -> None:
+        for (owner, name), original in self.items():
+            setattr(owner, name, original)
+        super().clear()
+
+
+_PUT_BACK = cleared_after_each_call(_PutBack())
 _WORKER_MODULE = "joblib.externals.loky.backend.popen_loky_posix"
 # A pool worker's start (`quiet_pool_worker_starts`): ``python -c`` this, then loky's module
 # and its arguments. Ctrl-C ends it quietly, then it runs the module as ``python -m`` does (the
