@@ -1064,7 +1064,11 @@ def check_squares_fit(x: np.ndarray, *, source: str) -> None:
     naming neither the data nor the setting; at 4e25 Adam also froze half of the models.
     Checked when a run starts, on the features it trains on (the CSV loader standardises
     after building its `Dataset`)."""
-    if x.dtype.kind != "f" or not x.size or max(-float(x.min()), float(x.max())) <= _SQUARE_LIMIT:
+    if x.dtype.kind != "f" or not x.size:
+        return
+    # (fmin, fmax: over a NaN, which `Dataset` refuses before; min and max gave NaN)
+    low, high = np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)
+    if not max(-float(low), float(high)) > _SQUARE_LIMIT:
         return
     bad = np.flatnonzero((np.abs(x) > _SQUARE_LIMIT).reshape(len(x), -1).any(axis=1))
     raise DataError(
