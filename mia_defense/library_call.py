@@ -50,7 +50,8 @@ def cleared_after_each_call(memory: T) -> T:
     """``memory`` (a set), emptied as each outermost library call or tool's main() ends
     (`caller_state_kept`): what a call learns of the user's objects (models whose stacked
     query ran out of memory) is not taken as known by the next call, which finds the process
-    as it is then."""
+    as it is then. Its ``clear`` may also put back what the call patched for itself
+    (`mia_defense.cli.entry`'s loky worker start)."""
     _CALL_MEMORIES.append(memory)
     return memory
 
