@@ -417,8 +417,9 @@ STATE_OUTSIDE = (
     "%s changes %s at every forward call, outside the model (a counter in a global, a class "
     "attribute, a closure): the run's models share it whichever engine trains them (stacked, "
     "a chunk's models count one call per step; one at a time, each starts where the one "
-    "before stopped; the checks' calls count too), so where its forward reads it, no model "
-    "trains as it would alone; keep that state on the model (self.steps: each holds its own)"
+    "before stopped; the checks' calls count too), so where its forward reads what an earlier "
+    "call left there, no model trains as it would alone (what one call writes and then reads "
+    "is harmless); keep that state on the model (self.steps: each holds its own)"
 )
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
 RANDOM_ANSWERS = (
