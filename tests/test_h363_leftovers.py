@@ -63,3 +63,26 @@ def test_state_outside_warning_spares_a_cache_read_in_the_call_that_wrote_it(cap
     # flagged (state outside, rewritten at every call), but not said to make it train otherwise
     assert "CACHE at every forward call" in said
     assert "reads what an earlier call left there" in said and "harmless" in said
+
+
+GEN = torch.Generator().manual_seed(0)
+
+
+class _GlobalNoise(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.layer(x) + torch.randn(len(x), 2, generator=GEN)
+
+
+def test_a_module_level_generator_drawn_from_is_state_outside_the_model():
+    """The object stays (only its state moves): it was not named, and the stacking refusal
+    read as if one model at a time kept it apart ('stacked models would all run the first
+    model's'), where each starts where the one before stopped."""
+    from mia_defense.models.probes import probed_blocker, state_outside
+
+    assert state_outside(_GlobalNoise(), (4,)) == [f"{__name__}.GEN"]
+    said = probed_blocker(_GlobalNoise(), (4,)) or ""
+    assert f"changes {__name__}.GEN outside the model, which one at a time" in said

@@ -194,9 +194,10 @@ def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
 def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
     """What a forward of ``model`` changes at every call outside the model (a copy of it, in
     training mode on two rows of zeros, after a first call: a value set once is no counter):
-    a global of the file that defines one of its classes (``STEP += 1``, ``CALLS[0] += 1``),
-    a class attribute, a variable of ``forward``'s closure. Its classes from torch and
-    mia_defense (the shipped models) are not looked at, and cost nothing.
+    a global of the file that defines one of its classes (``STEP += 1``, ``CALLS[0] += 1``, a
+    ``torch.Generator`` drawn from), a class attribute, a variable of ``forward``'s closure.
+    Its classes from torch and mia_defense (the shipped models) are not looked at, and cost
+    nothing.
 
     Such state is shared by the run's models whichever engine trains them: stacked, a
     chunk's K models count one call per step; one at a time, each starts where the one
@@ -218,9 +219,12 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
                                   cls.forward.__closure__ or (), strict=False):  # fmt: skip
                 yield f"{cls.__qualname__}.forward's {name}", cell.cell_contents
 
-    def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own
+    def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own,
+        # a torch.Generator's state (the object stays: GEN = torch.Generator() drawn from)
         return {name: (value, *(value.values() if isinstance(value, dict) else value))
-                if isinstance(value, list | dict) and len(value) <= 64 else (value,)
+                if isinstance(value, list | dict) and len(value) <= 64 else
+                (value, bytes(value.get_state().numpy()))
+                if isinstance(value, torch.Generator) else (value,)
                 for name, value in places()}  # fmt: skip
 
     try:
@@ -234,5 +238,6 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
     except Exception:  # (what it cannot run, the checks name)
         return []
     return sorted(name for name, values in after.items() if name in before and (
-        len(values) != len(before[name])
-        or any(a is not b for a, b in zip(values, before[name], strict=True))))
+        len(values) != len(before[name]) or any(
+            a != b if isinstance(a, bytes) else a is not b
+            for a, b in zip(values, before[name], strict=True))))
