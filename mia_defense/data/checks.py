@@ -1068,11 +1068,12 @@ def check_squares_fit(x: np.ndarray, *, source: str) -> None:
         return
     # (fmin, fmax: over a NaN, which `Dataset` refuses before; min and max gave NaN)
     low, high = np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)
-    if not max(-float(low), float(high)) > _SQUARE_LIMIT:
+    peak = max(-float(low), float(high))
+    if not peak > _SQUARE_LIMIT:
         return
     bad = np.flatnonzero((np.abs(x) > _SQUARE_LIMIT).reshape(len(x), -1).any(axis=1))
     raise DataError(
-        f"{source}: features reach {float(np.abs(x[bad[0]]).max()):.3g} in magnitude in "
+        f"{source}: features reach {peak:.3g} in magnitude in "
         f"{len(bad)} samples (first at sample {bad[0]}), beyond {_SQUARE_LIMIT:.2g}, whose "
         "square overflows the float32 the models compute in (Adam's second moments and the "
         "white-box gradient norms become inf): scale them (dataset.standardize=true, or "

@@ -33,8 +33,10 @@ def test_features_whose_squares_overflow_float32_are_refused(make_cfg, tmp_path)
         prepare_data(build_experiment(cfg))
 
     with pytest.raises(DataError, match=r"d\.npz\): features reach .* beyond 1\.8e\+19, whose "
-                       r"square overflows .*dataset\.standardize=true"):
+                       r"square overflows .*dataset\.standardize=true") as refused:
         prepared(1e19)
+    peak = float(np.abs(x * np.float32(1e19)).max())  # (the data's, not its first sample's)
+    assert f"features reach {peak:.3g} in magnitude" in str(refused.value)
     prepared(1e18)
     prepared(1e30, "dataset.standardize=true")
 
