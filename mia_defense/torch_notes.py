@@ -1,7 +1,7 @@
 """torch's performance notes that a run cannot act on, silenced by their exact words, and
-warnings silenced in a probe: both without resetting the warnings module's once-a-place
-records (every filter change through its functions does, so a user model's own once-only
-warnings, shown in training, came back at the white-box stage's first call)."""
+warnings silenced in a probe: both by editing warnings.filters in place, which leaves the
+warnings module's once-a-place records alone (its functions reset them, so a user model's
+once-only warnings showed again)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ _NOTES: list[tuple[Any, ...]] = []
 
 def ignore_note(pattern: str, category: type[Warning] = Warning) -> None:
     """Ignore warnings of ``category`` whose message matches ``pattern`` (at its start, as
-    ``warnings.filterwarnings``), added once, in place (`warnings_silenced`' reason); a
-    library call takes it out as it ends (`mia_defense.library_call`)."""
+    ``warnings.filterwarnings``): one entry, put in place (see the module's docstring) and
+    taken out as the library call ends (`notes_taken_out`)."""
     if any(entry[1].pattern == pattern and any(entry is f for f in warnings.filters)
            for entry in _NOTES):  # fmt: skip
         return
@@ -40,10 +40,8 @@ def ignore_note(pattern: str, category: type[Warning] = Warning) -> None:
 
 def notes_taken_out(found: list[tuple[Any, ...]]) -> None:
     """Take out of warnings.filters, in place, the notes (`ignore_note`) added since they
-    were ``found`` (a library call's start), and nothing else: putting back the list as
-    found also dropped the filters the user's own code added during the call (a model's
-    module imported by ``model._target_`` that silences a warning as it is imported: the
-    next call, and the rest of the process, showed it again)."""
+    were ``found`` (a library call's start), and nothing else: a filter the user's code
+    added during the call (a model's module silencing a warning on import) stays."""
     added = [entry for entry in _NOTES if not any(entry is f for f in found)]
     warnings.filters[:] = [f for f in warnings.filters if not any(f is e for e in added)]
     _NOTES[:] = [entry for entry in _NOTES if not any(entry is e for e in added)]
@@ -52,10 +50,8 @@ def notes_taken_out(found: list[tuple[Any, ...]]) -> None:
 @contextmanager
 def warnings_silenced() -> Iterator[None]:
     """No warning raised in the block is shown (a probe's run of the user's model), and the
-    warnings module's once-a-place records are left as they were: ``catch_warnings()`` with
-    ``simplefilter("ignore")`` reset them on entering and leaving, and the white-box stage's
-    probe showed the model's once-only warnings a second time. An ignored warning is not
-    recorded, so one first raised in the block is still shown where it is next raised."""
+    once-a-place records are left as they were (``catch_warnings()`` resets them). An
+    ignored warning is not recorded, so one first raised here still shows where next raised."""
     entry = ("ignore", None, Warning, None, 0)
     warnings.filters.insert(0, entry)  # (in place: the filters' version is left as it is)
     try:
