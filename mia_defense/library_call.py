@@ -47,29 +47,23 @@ _DEPTH = [0]
 
 
 def cleared_after_each_call(memory: T) -> T:
-    """``memory`` (a set), emptied as each outermost library call or tool's main() ends
+    """``memory`` (anything with a ``clear()``: a set, `mia_defense.cli.entry`'s record of
+    what it patched), cleared as each outermost library call or tool's main() ends
     (`caller_state_kept`): what a call learns of the user's objects (models whose stacked
-    query ran out of memory) is not taken as known by the next call, which finds the process
-    as it is then. Its ``clear`` may also put back what the call patched for itself
-    (`mia_defense.cli.entry`'s loky worker start)."""
+    query ran out of memory) or changes for itself does not outlive it."""
     _CALL_MEMORIES.append(memory)
     return memory
 
 
 @contextmanager
 def caller_state_kept() -> Iterator[None]:
-    """The block with Python's global ``random`` generator put back as it found it: the first
-    call of a process imports scikit-learn's modules, and one of them (rich, for its progress
-    bars) draws from the generator on import, so a user's ``random.seed(0)`` stream came out
-    one draw further along than without the call. The pipeline draws from generators of its
-    own seed, never from this one. The warnings filters are put back too (in place, as
-    `mia_defense.torch_notes` changes them), the notes the call silenced taken out and any filter
-    the caller's own code added during it kept: torch's performance notes that a run silences
-    stayed silenced in the user's process, their own ``torch.func.vmap`` over an LSTM or a
-    weight-normed layer after a white-box audit said nothing of its slow loop. And torch's
-    global generators, where torch is imported (the CPU's, and CUDA's where in use): the
-    stacking probe of a model with dropout (defense=dropout) drew from the CPU's, so a
-    notebook's ``torch.manual_seed(0)`` stream after the call was not the one it seeded."""
+    """The block with the caller's process state put back as it found it, so a user's own
+    seeded streams and warnings read the same with or without the call: Python's global
+    ``random`` generator (an import of the first call draws from it), torch's global
+    generators where torch is imported (the CPU's, and CUDA's where in use: a model's probe
+    draws from them), and the warnings filters (the notes the call silenced taken out, a
+    filter the caller's code added kept: `mia_defense.torch_notes.notes_taken_out`). The
+    outermost block also clears the calls' memories (`cleared_after_each_call`)."""
     torch = sys.modules.get("torch")
     cuda = torch is not None and torch.cuda.is_initialized()
     with (contextlib.nullcontext() if torch is None else
@@ -82,8 +76,9 @@ def caller_state_kept() -> Iterator[None]:
             _DEPTH[0] -= 1
             random.setstate(state)
             notes_taken_out(filters)
-            for memory in _CALL_MEMORIES if not _DEPTH[0] else ():
-                memory.clear()
+            if not _DEPTH[0]:  # (the outermost call's end)
+                for memory in _CALL_MEMORIES:
+                    memory.clear()
 
 
 @contextmanager
