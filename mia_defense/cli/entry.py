@@ -21,7 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
-from mia_defense.library_call import cleared_after_each_call
+from mia_defense.library_call import caller_state_kept, cleared_after_each_call
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
@@ -199,10 +199,9 @@ def quiet_pool_worker_starts() -> None:
     joblib and numpy, which printed a KeyboardInterrupt traceback under the interrupted line.
     The worker starts as ``python -c`` (`_WORKER_START`), running loky's module as ``python
     -m`` did, with Ctrl-C blocked until then (in the starting thread, for the fork alone:
-    loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C, as
-    before: the pool may not know them yet, and would wait on them at exit. loky's start is
-    put back as the tool's main() ends (`_PUT_BACK`): a process that goes on after it (a
-    notebook, a script) starts its own loky workers as loky does, which take Ctrl-C."""
+    loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C: the
+    pool may not know them yet, and would wait on them at exit. loky's start is put back as
+    the tool's main() ends (`_PUT_BACK`), for the caller's own loky workers."""
     if not hasattr(signal, "pthread_sigmask"):  # (not POSIX: loky starts workers otherwise)
         return
     from joblib.externals.loky.backend import fork_exec as module
@@ -337,17 +336,15 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _job_state_put_back() -> Iterator[None]:
-    """The root logger's handlers and level and Hydra's job config (`HydraConfig`) put back
-    as the tool found them: Hydra sets them as it starts a job and leaves them, so a process
-    that went on after main() (a notebook, a script, a test) had its own log lines after it
-    appended to the finished run's train.log in Hydra's format, and its later
-    `mia_defense.cli.attack.run` read the old job's launch folder and overrides. The thread
-    counts the task set (`mia_defense.threads.one_thread`) are put back too, and the random
-    states and warnings filters as a library call keeps them (`caller_state_kept`: the task
-    of mia-train runs the pipeline outside `mia_defense.cli.build.run`)."""
+    """The root logger's handlers and level, Hydra's job config (`HydraConfig`) and the
+    thread counts the task set (`mia_defense.threads.one_thread`) put back as the tool found
+    them (Hydra sets them for a job and leaves them), and the random states and warnings
+    filters as a library call keeps them (`caller_state_kept`): a process that goes on
+    after main() (a notebook, a script, a test) logs to its own handlers, not the finished
+    run's train.log, and its later `mia_defense.cli.attack.run` does not read the old job's
+    launch folder and overrides."""
     from hydra.core.hydra_config import HydraConfig
 
-    from mia_defense.library_call import caller_state_kept
     from mia_defense.threads import put_back_threads
 
     root, hydra_config = logging.getLogger(), HydraConfig.instance()
