@@ -491,20 +491,19 @@ def _formed_sums(
 
 
 def check_replayed(
-    model: nn.Module, engine: torch.Tensor, replayed: torch.Tensor, *, where: str = "defense.dp",
+    model: nn.Module, batch: torch.Tensor, replayed: torch.Tensor, *, where: str = "defense.dp",
     fix: str = "draw per sample instead (torch.randn_like(h), dropout), or train with Opacus' "
                "own DP-SGD, which clips the batch's own pass: train.engine=opacus",
 ) -> None:
     """`UnsupportedModelError` (starting ``where``, ending ``fix``) where a per-sample pass's
-    outputs are not the batch pass's ``engine`` (its random draws replayed): a draw without
-    the batch dimension (``torch.randn(shape)``, one noise for the whole batch) is drawn
-    again for each sample there, and each sample's gradient was of another model than the
-    one trained or queried (DP-SGD's clipped ones 1.6 off the batch's gradient, a 5-sample
-    batch with noise of std 1). A per-sample draw (dropout, torch.randn_like) replays as it
-    was drawn."""
-    engine, replayed = engine.detach().float(), replayed.float()
-    tolerance = 1e-2 * (1 + float(engine.abs().max())) if engine.numel() else 0.0
-    if engine.shape == replayed.shape and bool(((engine - replayed).abs() <= tolerance).all()):
+    outputs, ``replayed`` under the batch pass's random draws, are not the batch pass's
+    ``batch``: a draw without the batch dimension (``torch.randn(shape)``, one noise for the
+    whole batch) is drawn again for each sample there, so each sample's gradient would be of
+    another model than the one trained or queried. A per-sample draw (dropout,
+    torch.randn_like) replays as it was drawn."""
+    batch, replayed = batch.detach().float(), replayed.float()
+    tolerance = 1e-2 * (1 + float(batch.abs().max())) if batch.numel() else 0.0
+    if batch.shape == replayed.shape and bool(((batch - replayed).abs() <= tolerance).all()):
         return
     raise UnsupportedModelError(
         f"{where}: {type(model).__name__}'s outputs on one sample at a time are not those "
@@ -530,6 +529,7 @@ def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -
     if missing:
         return f"defense.dp: {type(model).__name__}: {neither_engine(failed)}"
     return f"{said} ({failed}); train it with Opacus' own DP-SGD instead: train.engine=opacus"
+
 
 def clipped_grad_sums(
     stack: ModelStack,
