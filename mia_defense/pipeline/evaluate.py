@@ -729,12 +729,11 @@ def _check_saturated(
     targets' answers to the non-members among ``records`` [N] give the true class
     probability 1 with nothing left to the other classes, not even float rounding
     (`true_class_log_prob` exactly 0, as the loss, confidence and RMIA attacks read it): the
-    attacks tie on them and may understate the leak (features used unscaled: TPR 0 at every
-    FPR where the same data standardised read RMIA 0.046 at 0.1%). Only answers that let
-    out every class count (none ``-inf``): a release that rounds, keeps the top k or the
-    label alone ties them by design (top-1 of an overfit MLP on digits: 57%).
-    O(T N) where at most half of the non-members' answers are 1.0 in float32, else O(T N C),
-    on arrays in memory."""
+    attacks tie on them and may understate the leak (the likely cause: features used
+    unscaled). Only answers that let out every class count (none ``-inf``): a release that
+    rounds, keeps the top k or the label alone ties them by design. O(T N) where at most
+    half of the non-members' answers are 1.0 in float32, else O(T N C), on arrays in
+    memory."""
     masks = obs.masks[targets][:, records]
     if masks.all():
         return
