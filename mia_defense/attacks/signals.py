@@ -111,9 +111,8 @@ _SQUEEZE = math.log(2.0 * float(np.finfo(np.float32).max)) + 1.0
 def _clipped_in_order(logit: np.ndarray) -> np.ndarray:
     """``logit`` clipped to +-`SIGNAL_CLIP` (an exact 0/1 probability, +-inf, at the clip),
     finite values beyond ``SIGNAL_CLIP - 1`` squeezed below it in their order (log-scaled)
-    instead of tied at it. Outputs saturated to log-odds of 1e4 (features used unscaled)
-    were all clipped to +-50: every LiRA score tied, and a model with a 0.27 train-test gap
-    read TPR 0 at every FPR. Values within +-(SIGNAL_CLIP - 1) are unchanged."""
+    instead of tied at it, so that saturated outputs (features used unscaled) still rank
+    for LiRA. Values within +-(SIGNAL_CLIP - 1) are unchanged."""
     knee = SIGNAL_CLIP - 1.0
     size = np.abs(logit)
     beyond = np.isfinite(size) & (size > knee)
