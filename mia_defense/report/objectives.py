@@ -364,9 +364,7 @@ def _bound_understated(payload: Mapping[str, Any]) -> bool:
     """Whether results.json says the black-box attacks' figures understate the leak
     (`understated_leak`) or a white-box attack's scores are inverted
     (``privacy.white_box_attacks_inverted``): the attacks' ε lower bound,
-    ``privacy.empirical_epsilon``, then understates the leak (a white-box attack on the
-    gradients with the wrong sign: AUC 0.257, a bound of 0.03, where its flipped scores'
-    AUC is 0.743)."""
+    ``privacy.empirical_epsilon``, then understates the leak too."""
     privacy = payload.get("privacy")
     return understated_leak(payload) is not None or (
         isinstance(privacy, Mapping) and bool(privacy.get("white_box_attacks_inverted"))
