@@ -624,15 +624,16 @@ def row_weights(out: torch.Tensor) -> torch.Tensor:
 
 def _own_pass(
     probe: nn.Module, inputs: torch.Tensor, seed: int = 0, *, alone: bool = False,
-    summed: bool = False,
+    summed: bool = False, replay: bool = False,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The output of a pass of ``probe`` over ``inputs`` under ``seed`` and each row's own
     gradient in it (`own_row_grads`, rows weighted by `row_weights`), or with ``summed``
     their sum alone ([1, ...] per parameter: one backward pass). ``alone``: each row in a
     call of its own, a batch of one, under ``vmap`` (its ``randomness="different"`` draws
     what the batch's pass draws: dropout's masks) or, where ``vmap`` cannot run the model,
-    one call after another. Plain autograd, not ``torch.func.grad``, whose first use
-    imports torch._dynamo (2.4 s)."""
+    one call after another; with ``replay`` one after another, each from the generator
+    state the batch's pass drew from (a draw made once for the batch draws it again).
+    Plain autograd, not ``torch.func.grad``, whose first use imports torch._dynamo (2.4 s)."""
     from torch.func import functional_call, vmap
 
     params = {n: p.detach().clone().requires_grad_(True)
@@ -644,6 +645,12 @@ def _own_pass(
     with _seeded(inputs, seed):
         if not alone:
             out = functional_call(probe, params, (inputs,))
+        elif replay:
+            rows = []
+            for xi in inputs:
+                seed_global_torch(seed, [inputs.device])
+                rows.append(one(xi))
+            out = torch.stack(rows)
         else:
             try:
                 out = vmap(one, randomness="different")(inputs)
@@ -671,8 +678,11 @@ def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
     in forward), which `mixes_samples` does not see, and one member joining a Poisson batch
     moves every later sample's term. Random draws (dropout) are the batch's under
     ``vmap``; a model whose draws are not (their count depends on the values: a Beta
-    sample) is compared in eval mode too, as `_later_rows_read_others` does. ``False``
-    where the passes cannot run (training names why)."""
+    sample) is compared in eval mode too, as `_later_rows_read_others` does, each sample
+    also alone from the batch pass's generator state, so that one noise drawn for the whole
+    batch there (``torch.randn(h.shape[-1])``) is not taken for its position (the engines
+    name that draw: `mia_defense.defenses.dp_stacked.check_replayed`). ``False`` where the
+    passes cannot run (training names why)."""
     probe = copy.deepcopy(model)
     try:
         for training in (True, False):
@@ -683,6 +693,9 @@ def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
                 return False  # (another output for a batch of one: the output checks')
             if not rows_not_own(own_alone, own):
                 return False
+            if not training and not rows_not_own(
+                    _own_pass(probe, inputs, alone=True, summed=True, replay=True)[1], own):
+                return False  # (one draw for the whole batch in eval mode too: not the batch's)
             if not training or torch.equal(_own_pass(probe, inputs, 1, summed=True)[0], out):
                 return True  # (no random draw in training mode: the difference is the model's)
     except Exception:
