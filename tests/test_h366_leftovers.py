@@ -6,7 +6,10 @@ import pytest
 import torch
 from torch import nn
 
+from mia_defense.models.probes import state_outside
 from mia_defense.models.validation import depends_on_batch_position
+
+GENS = [torch.Generator().manual_seed(0)]
 
 
 class _SharedDraw(nn.Module):
@@ -29,3 +32,17 @@ def test_a_draw_shared_by_the_batch_in_eval_mode_is_not_taken_for_its_position(b
     training mode only; the stacked engine names the draw (dp_stacked.check_replayed)."""
     rows = torch.randn(4, 4)
     assert depends_on_batch_position(_SharedDraw(by_position), rows) is by_position
+
+
+class _ListedGenerator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.layer(x) + torch.randn(len(x), 2, generator=GENS[0])
+
+
+def test_a_generator_held_in_a_module_level_list_is_state_outside_the_model():
+    """A module-level torch.Generator was named (36942bcc), one in a list was not: []."""
+    assert state_outside(_ListedGenerator(), (4,)) == [f"{__name__}.GENS"]

@@ -150,9 +150,9 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     outputs = seeded_outputs(model, input_shape)
     for finds, why in _PROBED:
         if found := finds(outputs):
-            outside = finds is keeps_state and state_outside(model, input_shape)
+            outside = state_outside(model, input_shape) if finds is keeps_state else []
             return (_KEPT_OUTSIDE if outside else why).format(
-                model=type(model).__name__, found=found, outside=first_few(outside or [], 3))
+                model=type(model).__name__, found=found, outside=first_few(outside, 3))
     return None
 
 
@@ -165,10 +165,9 @@ def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     ``torch.rand(h.shape) < p``, the dropout defense's hooks) is drawn under vmap's
     ``randomness="different"``: each stacked model gets its own values, from the one stream
     of its chunk (seeded from the chunk's first model). The same config draws them again,
-    but a model trained alone (``train.chunk_size=1``, a fallback) draws others: a 3-model
-    chunk of a 16-unit MLP with any of those, 2 epochs, ended 0.1 from its models trained
-    alone (without a draw: 2e-9). Drawing each model's values from its own seed's stream
-    would take a pass per model, which stacking exists to avoid: stacked draws stay, said."""
+    but a model trained alone (``train.chunk_size=1``, a fallback) draws others, so its
+    weights differ. Drawing each model's values from its own seed's stream would take a
+    pass per model, which stacking exists to avoid: stacked draws stay, said."""
     found = []
     try:
         device = next(model.parameters()).device
@@ -195,9 +194,9 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
     """What a forward of ``model`` changes at every call outside the model (a copy of it, in
     training mode on two rows of zeros, after a first call: a value set once is no counter):
     a global of the file that defines one of its classes (``STEP += 1``, ``CALLS[0] += 1``, a
-    ``torch.Generator`` drawn from), a class attribute, a variable of ``forward``'s closure.
-    Its classes from torch and mia_defense (the shipped models) are not looked at, and cost
-    nothing.
+    ``torch.Generator`` drawn from, in a list or dict too), a class attribute, a variable of
+    ``forward``'s closure. Its classes from torch and mia_defense (the shipped models) are not
+    looked at, and cost nothing.
 
     Such state is shared by the run's models whichever engine trains them: stacked, a
     chunk's K models count one call per step; one at a time, each starts where the one
@@ -219,12 +218,13 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
                                   cls.forward.__closure__ or (), strict=False):  # fmt: skip
                 yield f"{cls.__qualname__}.forward's {name}", cell.cell_contents
 
-    def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own,
-        # a torch.Generator's state (the object stays: GEN = torch.Generator() drawn from)
-        return {name: (value, *(value.values() if isinstance(value, dict) else value))
-                if isinstance(value, list | dict) and len(value) <= 64 else
-                (value, bytes(value.get_state().numpy()))
-                if isinstance(value, torch.Generator) else (value,)
+    def kept(value: Any) -> Any:  # a torch.Generator by its state (the object stays: GEN =
+        # torch.Generator() drawn from, or GENS = [torch.Generator()])
+        return bytes(value.get_state().numpy()) if isinstance(value, torch.Generator) else value
+
+    def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own
+        return {name: (value, *map(kept, value.values() if isinstance(value, dict) else value))
+                if isinstance(value, list | dict) and len(value) <= 64 else (value, kept(value))
                 for name, value in places()}  # fmt: skip
 
     try:
