@@ -150,9 +150,9 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     outputs = seeded_outputs(model, input_shape)
     for finds, why in _PROBED:
         if found := finds(outputs):
-            outside = finds is keeps_state and state_outside(model, input_shape)
+            outside = state_outside(model, input_shape) if finds is keeps_state else []
             return (_KEPT_OUTSIDE if outside else why).format(
-                model=type(model).__name__, found=found, outside=first_few(outside or [], 3))
+                model=type(model).__name__, found=found, outside=first_few(outside, 3))
     return None
 
 
@@ -165,10 +165,9 @@ def stacked_draws(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     ``torch.rand(h.shape) < p``, the dropout defense's hooks) is drawn under vmap's
     ``randomness="different"``: each stacked model gets its own values, from the one stream
     of its chunk (seeded from the chunk's first model). The same config draws them again,
-    but a model trained alone (``train.chunk_size=1``, a fallback) draws others: a 3-model
-    chunk of a 16-unit MLP with any of those, 2 epochs, ended 0.1 from its models trained
-    alone (without a draw: 2e-9). Drawing each model's values from its own seed's stream
-    would take a pass per model, which stacking exists to avoid: stacked draws stay, said."""
+    but a model trained alone (``train.chunk_size=1``, a fallback) draws others, so its
+    weights differ. Drawing each model's values from its own seed's stream would take a
+    pass per model, which stacking exists to avoid: stacked draws stay, said."""
     found = []
     try:
         device = next(model.parameters()).device
@@ -201,9 +200,8 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
 
     Such state is shared by the run's models whichever engine trains them: stacked, a
     chunk's K models count one call per step; one at a time, each starts where the one
-    before it stopped. A counter that anneals the output after 200 calls left the models of
-    a 3-model chunk 0.57 from the same models trained in chunks of one, unsaid (the
-    output probes see only a change at the next call)."""
+    before it stopped. The output probes (`keeps_state`) miss a counter that changes the
+    outputs only later (one annealing after 200 calls)."""
     own = {type(m) for m in model.modules()} - {nn.Module}
     own = [c for c in own if not c.__module__.startswith(("torch", "mia_defense"))]
     if not own:
