@@ -304,12 +304,17 @@ class ModelStore:
             resumed = models is None and any(
                 checkpoint_path(checkpoint_dir, k).exists() for k in range(num_models)
             )
+            if models is None and not resumed:
+                _mark_start(checkpoint_dir, digest)
             ensemble = train()
             if models is None:
                 try:
-                    stored = self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
-                                         num_models=num_models, resumed_under=settings,
-                                         resumed=resumed)
+                    # (a start under another key, another machine or train.eval_every, which
+                    # the checkpoints do not record: not this key's models)
+                    same_start = not resumed or _started_under(checkpoint_dir) == digest
+                    stored = same_start and self._write(
+                        digest, parts, checkpoint_dir, fingerprint=fingerprint,
+                        num_models=num_models, resumed_under=settings, resumed=resumed)
                 except DataError as exc:  # disk full, a directory in the entry's place
                     # the store is a cache: the run goes on with the models it trained
                     reason = exc.reason or str(exc)
@@ -324,8 +329,9 @@ class ModelStore:
                         log.info("stored %d %s in %s", num_models, what, self._weights(digest))
                     else:
                         log.info("%s not stored in %s: some were resumed from checkpoints of "
-                                 "an earlier start that do not record this run's "
-                                 "train.chunk_size, train.threads and train.device", what,
+                                 "an earlier start not known to have trained under this run's "
+                                 "settings and machine (train.chunk_size, train.threads, "
+                                 "train.device, train.eval_every, the CPU and GPU)", what,
                                  self.root)  # fmt: skip
         self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}
         return ensemble
@@ -595,6 +601,29 @@ def _payload_problem(payload: Any, *, digest: str, num_models: int) -> str | Non
             return (f"model {k} holds model {index}: the entry's models were reordered after "
                     "it was written")
     return None
+
+
+# The store key a run's first start trained its checkpoints under, in their folder: a resume
+# fills the entry only under the same key (`train_once`).
+_STARTED_UNDER = ".store_key"
+
+
+def _mark_start(checkpoint_dir: Path, digest: str) -> None:
+    """Record in ``checkpoint_dir`` that its models start training under ``digest``; where
+    it cannot be written, a resume only leaves the entry unwritten."""
+    try:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        (checkpoint_dir / _STARTED_UNDER).write_text(digest)
+    except OSError:
+        pass
+
+
+def _started_under(checkpoint_dir: Path) -> str | None:
+    """`_mark_start`'s key in ``checkpoint_dir`` (``None``: none readable)."""
+    try:
+        return (checkpoint_dir / _STARTED_UNDER).read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _write_checkpoints(

@@ -11,21 +11,26 @@ import logging
 import pytest
 import torch
 
-from mia_defense.store import ModelStore
+from mia_defense.store import ModelStore, _mark_start
 from mia_defense.training.checkpoints import checkpoint_path, save_state
 from mia_defense.training.loop import Ensemble
 
 SETTINGS = {"train.chunk_size": None, "train.device": "cpu", "train.threads": 1}
+KEY = "k" * 64
 HISTORY = {"epochs": [[1, 0.5, 0.5, 0.5, 0.5]], "stats": {}}
 
 
-@pytest.mark.parametrize(("earlier", "stored"), [
-    (SETTINGS, True),  # (the interrupted start's, as the resume's: the key's models)
-    ({**SETTINGS, "train.chunk_size": 2}, False),  # (311f2913's case: not this key's)
-    (None, False),  # (a checkpoint that records none: not known)
+@pytest.mark.parametrize(("earlier", "started", "stored"), [
+    (SETTINGS, KEY, True),  # (the interrupted start's, as the resume's: the key's models)
+    ({**SETTINGS, "train.chunk_size": 2}, KEY, False),  # (311f2913's case: not this key's)
+    (None, KEY, False),  # (a checkpoint that records none: not known)
+    # (h365: a start under another key, the settings alike: another machine's CPU kernels
+    # or GPU, another train.eval_every's histories; or a start from before the mark)
+    (SETTINGS, "o" * 64, False),
+    (SETTINGS, None, False),
 ])  # fmt: skip
 def test_a_resumed_run_fills_its_entry_where_it_trained_the_keys_models(
-    tmp_path, caplog, earlier, stored
+    tmp_path, caplog, earlier, started, stored
 ):
     out = tmp_path / "checkpoints"
 
@@ -33,6 +38,8 @@ def test_a_resumed_run_fills_its_entry_where_it_trained_the_keys_models(
         save_state(checkpoint_path(out, k), {"w": torch.full((3,), float(k))}, HISTORY,
                    fingerprint="f", settings=settings)  # fmt: skip
 
+    if started is not None:  # (the first start's mark, as train_once leaves it)
+        _mark_start(out, started)
     save(0, earlier)  # model 0 saved before the interruption
 
     def train() -> Ensemble:  # (the resume: trains what is not saved yet)
@@ -41,9 +48,9 @@ def test_a_resumed_run_fills_its_entry_where_it_trained_the_keys_models(
 
     store = ModelStore(tmp_path / "store")
     with caplog.at_level(logging.INFO, logger="mia_defense.store"):
-        store.train_once(("k" * 64, {}), train, checkpoint_dir=out, fingerprint="f",
+        store.train_once((KEY, {}), train, checkpoint_dir=out, fingerprint="f",
                          num_models=2, stage="model", settings=SETTINGS)  # fmt: skip
-    entry = store._read("k" * 64, num_models=2)
+    entry = store._read(KEY, num_models=2)
     assert (entry is not None) is stored, caplog.text
     if stored:
         assert [m["state_dict"]["w"][0].item() for m in entry] == [0.0, 1.0]
