@@ -304,14 +304,15 @@ class ModelStore:
             resumed = models is None and any(
                 checkpoint_path(checkpoint_dir, k).exists() for k in range(num_models)
             )
-            if models is None and not resumed:
-                _mark_start(checkpoint_dir, digest)
+            # (a start under another key, another machine or train.eval_every, which the
+            # checkpoints do not record, trained models not this key's: marked so, no later
+            # resume under the first key stores the mix either)
+            same_start = not resumed or _started_under(checkpoint_dir) == digest
+            if models is None and not (resumed and same_start):
+                _mark_start(checkpoint_dir, digest if same_start else "")
             ensemble = train()
             if models is None:
                 try:
-                    # (a start under another key, another machine or train.eval_every, which
-                    # the checkpoints do not record: not this key's models)
-                    same_start = not resumed or _started_under(checkpoint_dir) == digest
                     stored = same_start and self._write(
                         digest, parts, checkpoint_dir, fingerprint=fingerprint,
                         num_models=num_models, resumed_under=settings, resumed=resumed)

@@ -56,3 +56,27 @@ def test_a_resumed_run_fills_its_entry_where_it_trained_the_keys_models(
         assert [m["state_dict"]["w"][0].item() for m in entry] == [0.0, 1.0]
     else:
         assert "not stored" in caplog.text
+
+
+def test_a_resume_under_another_key_leaves_no_later_resume_storing_the_mix(tmp_path):
+    # (h365: started under KEY, resumed under another (train.eval_every=5) and interrupted
+    # again, then resumed under KEY: its checkpoints mix both, not KEY's models)
+    out, store = tmp_path / "checkpoints", ModelStore(tmp_path / "store")
+
+    def save(k: int) -> Ensemble:
+        save_state(checkpoint_path(out, k), {"w": torch.zeros(3)}, HISTORY, fingerprint="f",
+                   settings=SETTINGS)  # fmt: skip
+        return Ensemble(models=[], histories=[])
+
+    def interrupted() -> Ensemble:
+        save(1)
+        raise KeyboardInterrupt
+
+    _mark_start(out, KEY)
+    save(0)
+    with pytest.raises(KeyboardInterrupt):
+        store.train_once(("o" * 64, {}), interrupted, checkpoint_dir=out, fingerprint="f",
+                         num_models=3, stage="model", settings=SETTINGS)  # fmt: skip
+    store.train_once((KEY, {}), lambda: save(2), checkpoint_dir=out, fingerprint="f",
+                     num_models=3, stage="model", settings=SETTINGS)  # fmt: skip
+    assert store._read(KEY, num_models=3) is None
