@@ -98,3 +98,21 @@ def test_the_tools_skip_the_exit_collection_once_however_often_they_run(tmp_path
     assert at_exit.count(gc.freeze) == 1
     no_collection_at_exit()  # as a third tool's start in the process
     assert at_exit.count(gc.freeze) == 1
+
+
+def test_a_callers_freeze_is_kept_and_asked_of_only_where_the_run_froze(monkeypatch):
+    """A caller that froze its own objects (this test session does) keeps them frozen after
+    a run; a run refused before it froze anything does not count the frozen objects at all
+    (`gc.get_freeze_count` walks every one: 30 ms a refused run in the test session)."""
+    asked = []
+    count = gc.get_freeze_count
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: asked.append(1) or count())
+    with pytest.raises(ValueError), paused_while_importing():
+        raise ValueError("refused before the task")
+    assert not asked
+    assert count() > 0
+    with paused_while_importing():
+        collect_from_here()
+        collect_from_here()  # (a sweep's second job in the same call)
+    assert len(asked) == 1
+    assert count() > 0  # (the session's freeze, not let go)
