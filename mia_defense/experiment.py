@@ -289,10 +289,38 @@ def _mark_interrupted(run_dir: Path, mark: Mapping[str, Any]) -> None:
     `claim_run_dir` as the interrupt passes, and the interrupt stays one (exit 130, not the
     refusal's 2)."""
     try:
-        mark_run(run_dir, status="interrupted", **mark)
+        with _interrupts_held():
+            mark_run(run_dir, status="interrupted", **mark)
     except DataError as exc:
         if FOLDER_GONE not in str(exc):
             raise
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold a Ctrl-C or SIGTERM that arrives while the body runs, then deliver it: a second
+    interrupt that reached a run as it wrote its ``interrupted`` mark (later than run_entry
+    ignores one; at once in a pool worker's job) cut the write short, and results.json kept
+    reading ``running``, which mia-report and mia-attack took for a killed run. Only in the
+    main thread, and only for handlers of Python's (a C handler cannot be put back)."""
+    import signal
+
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(signum)
+            if handler is not None:
+                previous[signum] = signal.signal(signum, lambda n, _frame: held.append(n))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
 
 
 def _mark_failed(run_dir: Path, exc: Exception, mark: Mapping[str, Any]) -> None:
