@@ -336,16 +336,15 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _job_state_put_back() -> Iterator[None]:
-    """The root logger's handlers and level, Hydra's job config (`HydraConfig`) and the
-    thread counts the task set (`mia_defense.threads.one_thread`) put back as the tool found
-    them (Hydra sets them for a job and leaves them), and the random states and warnings
-    filters as a library call keeps them (`caller_state_kept`): a process that goes on
-    after main() (a notebook, a script, a test) logs to its own handlers, not the finished
-    run's train.log, and its later `mia_defense.cli.attack.run` does not read the old job's
-    launch folder and overrides."""
+    """The root logger's handlers and level and Hydra's job config (`HydraConfig`) put back
+    as the tool found them (Hydra sets them for a job and leaves them), and the random
+    states, warnings filters and what the task changed for itself (`cleared_after_each_call`:
+    the thread counts of `mia_defense.threads.one_thread`, loky's start) as a library call
+    keeps them (`caller_state_kept`): a process that goes on after main() (a notebook, a
+    script, a test) logs to its own handlers, not the finished run's train.log, and its
+    later `mia_defense.cli.attack.run` does not read the old job's launch folder and
+    overrides."""
     from hydra.core.hydra_config import HydraConfig
-
-    from mia_defense.threads import put_back_threads
 
     root, hydra_config = logging.getLogger(), HydraConfig.instance()
     level, handlers, job = root.level, root.handlers[:], hydra_config.cfg
@@ -353,7 +352,6 @@ def _job_state_put_back() -> Iterator[None]:
         with caller_state_kept():
             yield
     finally:
-        put_back_threads()
         hydra_config.cfg = job
         for handler in root.handlers[:]:
             if handler not in handlers:
