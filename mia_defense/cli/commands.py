@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command"]
@@ -92,15 +93,26 @@ def tool_command(name: str) -> str:
     return shell_path(beside)
 
 
-def lenient_stdout() -> None:
+def lenient_stdout() -> Callable[[], None]:
     """Characters stdout cannot encode (``·``, ``–``, ``ε`` of a DP run's table or a report's
     front, a run folder's name under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale) as
     ``\\xb7`` escapes, as Python writes stderr: the run or report was written, then printing
-    its table ended in a UnicodeEncodeError traceback."""
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None:
-        with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
-            reconfigure(errors="backslashreplace")
+    its table ended in a UnicodeEncodeError traceback. Returns what puts that stream's own
+    handling back, for a process that goes on after the tool (a main() called from a
+    notebook left its stdout escaping what it should have refused)."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is None or errors == "backslashreplace":
+        return lambda: None
+    with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
+        reconfigure(errors="backslashreplace")
+
+    def put_back() -> None:
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors=errors)
+
+    return put_back
 
 
 def quiet_stdout() -> None:

@@ -55,7 +55,7 @@ def run_entry(
     interruption, never a user error.
     """
     _require_working_directory()
-    lenient_stdout()
+    stdout_put_back = lenient_stdout()
     said_here = os.environ.get(_SAYS_INTERRUPTED)
     os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
@@ -101,6 +101,7 @@ def run_entry(
         print(refusal_line(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        stdout_put_back()
         if said_here is None:
             os.environ.pop(_SAYS_INTERRUPTED, None)
         else:
