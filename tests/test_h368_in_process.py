@@ -25,3 +25,27 @@ def test_a_main_puts_stdouts_own_error_handling_back(tmp_path, monkeypatch) -> N
     assert stdout.errors == "strict"
     with pytest.raises(UnicodeEncodeError):
         print("\u00b7", file=stdout)
+
+
+def test_a_main_leaves_the_callers_loggers_as_hydras_logging_found_them(tmp_path, monkeypatch):
+    """Hydra's logging configs (dictConfig) left its ``logging_example`` logger at DEBUG,
+    ``hydra.verbose``'s logger of the caller at DEBUG and a logger the caller had disabled
+    enabled again, after main() returned (here a run refused once Hydra set its logging up)."""
+    import logging
+
+    from mia_defense.cli import train
+
+    quiet, mine = logging.getLogger("h368.quiet"), logging.getLogger("h368.mine")
+    monkeypatch.setattr(quiet, "disabled", True)
+    monkeypatch.setattr(mine, "level", logging.WARNING)
+    example = logging.Logger.manager.loggerDict.get("logging_example")
+    if isinstance(example, logging.Logger):  # (an earlier call in this process made it)
+        monkeypatch.setattr(example, "level", logging.NOTSET)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    monkeypatch.setattr(sys, "argv", ["mia-train", "train.lr=abc", "hydra.verbose=h368.mine"])
+    with pytest.raises(SystemExit) as done:
+        train.main()
+    assert done.value.code == 2  # (refused in the config's checks, after Hydra's logging)
+    assert quiet.disabled and mine.level == logging.WARNING
+    assert logging.getLogger("logging_example").level == logging.NOTSET

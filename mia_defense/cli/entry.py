@@ -337,31 +337,72 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _job_state_put_back() -> Iterator[None]:
-    """The root logger's handlers and level and Hydra's job config (`HydraConfig`) put back
-    as the tool found them (Hydra sets them for a job and leaves them), and the random
-    states, warnings filters and what the task changed for itself (`cleared_after_each_call`:
-    the thread counts of `mia_defense.threads.one_thread`, loky's start) as a library call
-    keeps them (`caller_state_kept`): a process that goes on after main() (a notebook, a
-    script, a test) logs to its own handlers, not the finished run's train.log, and its
-    later `mia_defense.cli.attack.run` does not read the old job's launch folder and
-    overrides."""
+    """The loggers (`_loggers_put_back`) and Hydra's job config (`HydraConfig`) put back as
+    the tool found them (Hydra sets them for a job and leaves them), and the random states,
+    warnings filters and what the task changed for itself (`cleared_after_each_call`: the
+    thread counts of `mia_defense.threads.one_thread`, loky's start) as a library call keeps
+    them (`caller_state_kept`): a process that goes on after main() (a notebook, a script, a
+    test) logs to its own handlers, not the finished run's train.log, and its later
+    `mia_defense.cli.attack.run` does not read the old job's launch folder and overrides."""
+    import logging.config
+
     from hydra.core.hydra_config import HydraConfig
 
-    root, hydra_config = logging.getLogger(), HydraConfig.instance()
-    level, handlers, job = root.level, root.handlers[:], hydra_config.cfg
+    hydra_config = HydraConfig.instance()
+    job, loggers = hydra_config.cfg, _logger_states()
+    configure, configured = logging.config.DictConfigurator.configure, set[str]()
+
+    def configure_noted(configurator: logging.config.DictConfigurator) -> None:
+        named = configurator.config.get("loggers")  # (Hydra's logging configs: by any path)
+        configured.update(str(name) for name in (named if isinstance(named, dict) else ()))
+        configure(configurator)
+
+    logging.config.DictConfigurator.configure = configure_noted  # type: ignore[method-assign]
     try:
         with caller_state_kept():
             yield
     finally:
+        logging.config.DictConfigurator.configure = configure  # type: ignore[method-assign]
         hydra_config.cfg = job
-        for handler in root.handlers[:]:
+        _loggers_put_back(loggers, configured)
+
+
+# A logger's level, handlers, propagate and disabled.
+_LoggerState = tuple[int, list[logging.Handler], bool, bool]
+_UNSET: _LoggerState = (logging.NOTSET, [], True, False)
+
+
+def _logger_states() -> dict[logging.Logger, _LoggerState]:
+    """The root logger's and every other logger's state now."""
+    return {logger: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
+            for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values())
+            if isinstance(logger, logging.Logger)}
+
+
+def _loggers_put_back(states: dict[logging.Logger, _LoggerState], configured: set[str]) -> None:
+    """Put each logger of ``states`` back as it was, and one made since that a logging config
+    ``configured`` by name as a new one is (a library's own, made by its import, stays as it
+    set itself); close the handlers this takes off that no logger had before. Hydra's
+    logging configs (`logging.config.dictConfig`) left the root's handlers (the finished
+    run's train.log), Hydra's ``logging_example`` logger at DEBUG, ``hydra.verbose``'s
+    loggers of the caller at DEBUG and every logger the caller had disabled enabled again."""
+    kept = {id(handler) for _, handlers, _, _ in states.values() for handler in handlers}
+    taken_off: dict[int, logging.Handler] = {}
+    for logger, (level, handlers, propagate, disabled) in [
+            *states.items(), *((logger, _UNSET) for logger in _logger_states()
+                               if logger not in states and logger.name in configured)]:
+        for handler in logger.handlers[:]:
             if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
+                logger.removeHandler(handler)
+                if id(handler) not in kept:
+                    taken_off[id(handler)] = handler
         for handler in handlers:
-            if handler not in root.handlers:
-                root.addHandler(handler)
-        root.setLevel(level)
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
+        logger.propagate, logger.disabled = propagate, disabled
+        logger.setLevel(level)
+    for handler in taken_off.values():
+        handler.close()
 
 
 @contextlib.contextmanager
