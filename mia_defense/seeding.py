@@ -33,11 +33,13 @@ def numpy_rng(seed: int, stage: str, index: int = 0) -> np.random.Generator:
     return np.random.default_rng(derive_seed(seed, stage, index))
 
 
-def torch_generator(seed: int, stage: str, index: int = 0) -> torch.Generator:
-    """A CPU torch generator for one stage."""
+def torch_generator(
+    seed: int, stage: str, index: int = 0, *, device: torch.device | str = "cpu"
+) -> torch.Generator:
+    """A torch generator for one stage, on ``device`` (the CPU by default)."""
     import torch  # here, not above: the numpy streams serve torch-free readers and loaders
 
-    return torch.Generator().manual_seed(derive_seed(seed, stage, index))
+    return torch.Generator(device=device).manual_seed(derive_seed(seed, stage, index))
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import DivergedError, UnsupportedModelError
 from mia_defense.models.alike import unlike
 from mia_defense.models.probes import stacked_draws
-from mia_defense.seeding import derive_seed, global_torch_seeded
+from mia_defense.seeding import global_torch_seeded, torch_generator
 from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
@@ -168,10 +168,7 @@ def train_ensemble(
                     masks=torch.as_tensor(masks[chunk], device=device),
                     num_classes=num_classes,
                     config=config,
-                    generators=[
-                        torch.Generator(device=device).manual_seed(derive_seed(seed, stage, k))
-                        for k in chunk
-                    ],
+                    generators=[torch_generator(seed, stage, k, device=device) for k in chunk],
                     defenses=defenses,
                     vectorised=vectorised,
                     engine=engine,
