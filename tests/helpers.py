@@ -390,8 +390,12 @@ def stopped_joblib_sweep(
         )  # fmt: skip
         try:
             deadline = time.monotonic() + timeout
-            while not ready(sweep):
-                assert time.monotonic() < deadline and started.poll() is None
+            while not ready(sweep):  # (an end or a wait this long: said with its stderr)
+                ended = started.poll()
+                if ended is not None or time.monotonic() >= deadline:
+                    how = f"exited {ended}" if ended is not None else f"not ready in {timeout} s"
+                    pytest.fail(f"the sweep {how} before the stop (a signal: negative); its "
+                                f"stderr:\n{(tmp_path / 'err').read_text()[-3000:]}")
                 time.sleep(0.2)
             stop(started.pid)
             code = started.wait(timeout=60)
