@@ -20,7 +20,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -465,12 +465,11 @@ def _recorded_names(log_dir: Path) -> dict[str, str]:
     finished runs name their defense and release. None from a file that cannot be read (a
     run diverged before they were recorded: blank, as its own session)."""
     from google.protobuf.message import DecodeError
-    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
     names: dict[str, str] = {}
     for path in sorted(log_dir.glob("events.out.tfevents.*")):
         try:
-            for event in EventFileLoader(str(path)).Load():
+            for event in _events(path):
                 for value in event.summary.value:
                     if value.tag != metadata.SESSION_START_INFO_TAG:
                         continue
@@ -482,6 +481,18 @@ def _recorded_names(log_dir: Path) -> dict[str, str]:
         except (OSError, ValueError, DecodeError) as exc:
             log.debug("HParams: cannot read %s (%s)", path, exc)
     return names
+
+
+def _events(path: Path) -> Iterator[event_pb2.Event]:
+    """The events of the event file at ``path``; none where it is no regular file (after
+    links): a FIFO of an event file's name in a sweep directory, opened, blocked the sweep's
+    end forever, every run finished."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    if not path.is_file():
+        log.debug("HParams: %s is no regular file; not read", path)
+        return
+    yield from EventFileLoader(str(path)).Load()
 
 
 def _flat_config(payload: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -540,12 +551,11 @@ def _ticked(log_dir: Path, *, swept: bool = False) -> set[str]:
     ``swept`` those described as swept (`SWEPT_DESCRIPTION`); none from a file that cannot
     be read."""
     from google.protobuf.message import DecodeError
-    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
     names: set[str] = set()
     for path in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
         try:
-            for event in EventFileLoader(str(path)).Load():
+            for event in _events(path):
                 for value in event.summary.value:
                     if value.tag == metadata.EXPERIMENT_TAG:
                         content = value.metadata.plugin_data.content

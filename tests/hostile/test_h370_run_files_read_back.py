@@ -1,0 +1,53 @@
+"""Hostile files in the folders mia-report, mia-attack and a sweep's end read back (h370)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from tensorboard.backend.event_processing import event_file_loader
+
+from mia_defense.tracking.hparams import (
+    SWEEP_EXPERIMENT_DIR,
+    sessions_under,
+    write_sweep_experiment,
+)
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The paths TensorBoard's event reader is asked to open; a FIFO is refused here (opened,
+    it blocks until a writer comes: the test would hang rather than fail)."""
+    paths: list[Path] = []
+    real = event_file_loader.EventFileLoader
+
+    def loader(path: str):
+        paths.append(Path(path))
+        if not Path(path).is_file():
+            raise AssertionError(f"opened {path}, no regular file")
+        return real(path)
+
+    monkeypatch.setattr(event_file_loader, "EventFileLoader", loader)
+    return paths
+
+
+def test_sweep_end_reads_no_fifo_of_an_event_files_name(tmp_path, opened):
+    # a FIFO named as an experiment config in the sweep directory (or its sweep_hparams/):
+    # the end of `mia-train -m hydra.sweep.dir=...` opened it and waited forever
+    (tmp_path / SWEEP_EXPERIMENT_DIR).mkdir()
+    for folder in (tmp_path, tmp_path / SWEEP_EXPERIMENT_DIR):
+        os.mkfifo(folder / "events.out.tfevents.1.host.1.experiment")
+    written = write_sweep_experiment(tmp_path, [], swept=[])
+    assert written.is_file() and opened == []
+
+
+def test_diverged_runs_names_read_from_no_fifo(tmp_path, opened):
+    # a diverged run's names are read back from its tb/: a FIFO there blocked the sweep's end
+    run = tmp_path / "run0"
+    (run / "tb").mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps({"status": "diverged"}))
+    os.mkfifo(run / "tb" / "events.out.tfevents.1.host.1")
+    sessions = sessions_under(tmp_path)
+    assert [s.name for s in sessions] == ["run0"] and opened == []
