@@ -94,10 +94,8 @@ def _evaluate(
     stack = ctx.stack
     stack.train(False)
     member = [scored(stack.forward(ctx.x[i]), ctx.y[i]) for i in ctx.members.split(chunk, 1)]
-    test = [
-        scored(stack.forward(x_test[s : s + chunk], shared=True), y_test[s : s + chunk])
-        for s in range(0, len(y_test), chunk)
-    ]
+    test = [scored(stack.forward(xs, shared=True), ys)
+            for xs, ys in zip(x_test.split(chunk), y_test.split(chunk), strict=True)]
     stack.train(True)
     loss, hit = (torch.cat(t, 1) for t in zip(*member, strict=True))
     loss_t, hit_t = (torch.cat(t, 1) for t in zip(*test, strict=True))
