@@ -33,7 +33,7 @@ def test_saturated_answers_are_a_caveat(other: float, flagged: bool) -> None:
     log_probs[wrong] = log_probs[wrong][:, ::-1]
     obs = Observations(log_probs=log_probs, masks=masks, labels=labels)
     privacy: dict = {}
-    _check_saturated(privacy, obs, np.arange(k), np.ones(n, dtype=bool))
+    _check_saturated(privacy, obs, np.arange(k), np.ones(n, dtype=bool), fpr=0.001)
     assert ("outputs_saturated" in privacy) is flagged
     if flagged:
         share = f"{(~wrong).mean():.0%}"

@@ -720,44 +720,72 @@ def _check_inverted_attacks(
 # 0% here; features used unscaled (an npz up to 5e4, dataset.standardize=false): 68% of the
 # non-members'.
 _SATURATED_SHARE = 0.5
+# Under that share, how much more of the members' answers than of the non-members' the tie
+# must hold for `_check_saturated` to say so, where it spans the lowest FPR the TPRs are read
+# at: no threshold below the tie's FPR reaches into it, so those TPRs miss the members it
+# holds over the non-members, at least this share of them (a 10-class npz up to 5e4, 100
+# epochs: 99.7% of the members' answers tied, 46% of the non-members', every TPR of loss,
+# confidence and RMIA 0 at AUC 0.77-0.80, the run first on its Pareto front).
+_SATURATED_GAP = 0.1
 
 
 def _check_saturated(
-    privacy: dict[str, Any], obs: Observations, targets: np.ndarray, records: np.ndarray
+    privacy: dict[str, Any], obs: Observations, targets: np.ndarray, records: np.ndarray,
+    *, fpr: float,
 ) -> None:
-    """Set ``privacy["outputs_saturated"]`` with the reason, and warn, when most of the
-    targets' answers to the non-members among ``records`` [N] give the true class
-    probability 1 with nothing left to the other classes, not even float rounding
-    (`true_class_log_prob` exactly 0, as the loss, confidence and RMIA attacks read it): the
-    attacks tie on them and may understate the leak (the likely cause: features used
-    unscaled). Only answers that let out every class count (none ``-inf``): a release that
-    rounds, keeps the top k or the label alone ties them by design. O(T N) where at most
-    half of the non-members' answers are 1.0 in float32, else O(T N C), on arrays in
-    memory."""
+    """Set ``privacy["outputs_saturated"]`` with the reason, and warn, when the targets'
+    answers to ``records`` [N] that give the true class probability 1 with nothing left to
+    the other classes, not even float rounding (`true_class_log_prob` exactly 0, as the
+    loss, confidence and RMIA attacks read it), are most of the non-members' answers, or
+    span the lowest FPR the TPRs are read at (``fpr``) and hold more of the members' answers
+    than of the non-members' by over `_SATURATED_GAP`: the attacks tie on them and may
+    understate the leak (the likely cause: features used unscaled). Only answers that let
+    out every class count (none ``-inf``): a release that rounds, keeps the top k or the
+    label alone ties them by design. O(T N) where the answers of 1.0 in float32 rule both
+    out (the default run's), else O(T N C), on arrays in memory."""
     masks = obs.masks[targets][:, records]
     if masks.all():
         return
     rows = np.arange(len(obs.labels))
     ones = per_model(lambda log_p, y: log_p[rows, y] == 0, obs.log_probs, obs.labels, targets)
-    if ones[:, records][~masks].mean() <= _SATURATED_SHARE:  # (O(T N): most runs stop here)
+    ones = ones[:, records]
+    # (O(T N): most runs stop here; the tied answers are some of these)
+    if not _tie_hides(ones[masks].mean() if masks.any() else 0.0, ones[~masks].mean(),
+                      fpr, most=True):  # fmt: skip
         return
 
     def tied_answers(log_p: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return (true_class_log_prob(log_p, labels) == 0) & np.isfinite(log_p).all(axis=-1)
 
     tied = per_model(tied_answers, obs.log_probs, obs.labels, targets)[:, records]
-    if tied[~masks].mean() <= _SATURATED_SHARE:
+    members, nonmembers = (tied[masks].mean() if masks.any() else 0.0), tied[~masks].mean()
+    if not _tie_hides(members, nonmembers, fpr):
         return
-    members = f"{tied[masks].mean():.0%} of the members', " if masks.any() else ""
+    shares = f"{members:.0%} of the members', " if masks.any() else ""
+    how = (
+        "tie on them and may understate the leak" if nonmembers > _SATURATED_SHARE else
+        f"tie on them, and their TPRs at an FPR below {nonmembers:.0%}, read outside the "
+        "tie, miss the members it holds over the non-members: they understate the leak"
+    )
     privacy["outputs_saturated"] = (
-        f"{tied.mean():.0%} of the released answers ({members}{tied[~masks].mean():.0%} of the "
+        f"{tied.mean():.0%} of the released answers ({shares}{nonmembers:.0%} of the "
         "non-members') are probability 1.0 for the true class in float32, the other "
-        "classes' too small to tell them apart: the attacks on probabilities (loss, "
-        "confidence, entropy, RMIA) tie on them and may understate the leak; where the "
-        "features are used unscaled (the likely cause), standardise them "
-        "(dataset.standardize=true, or in your loader)"
+        f"classes' too small to tell them apart: the attacks on probabilities (loss, "
+        f"confidence, entropy, RMIA) {how}; where the features are used unscaled (the likely "
+        "cause), standardise them (dataset.standardize=true, or in your loader)"
     )
     log.warning("SATURATED OUTPUTS: %s", privacy["outputs_saturated"])
+
+
+def _tie_hides(members: float, nonmembers: float, fpr: float, *, most: bool = False) -> bool:
+    """Whether answers tied at the top, ``members`` and ``nonmembers`` of each kind's
+    (shares), hide a leak from the attacks (`_check_saturated`): most of the non-members',
+    or spanning ``fpr`` and more of the members' than of the non-members' by over
+    `_SATURATED_GAP`. ``most``: the shares are of a superset of the tied answers (the
+    answers of 1.0 in float32), of which the tied may be any part: whether they may."""
+    if nonmembers > _SATURATED_SHARE:
+        return True
+    return nonmembers > fpr and members - (fpr if most else nonmembers) > _SATURATED_GAP
 
 
 def _inverted_text(found: Sequence[tuple[str, float, float]]) -> str:
@@ -997,7 +1025,7 @@ def attack_observations(
     _check_leak_without_utility(privacy, utility, attack_results, truth, evaluation,
                                 records=~is_canary)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, truth)
-    _check_saturated(privacy, obs, targets, ~is_canary)
+    _check_saturated(privacy, obs, targets, ~is_canary, fpr=fprs[0])
     warn_models_at_chance(utility, obs.num_models)
     blown = _blown_up(utility, privacy, obs.num_classes)
     if blown:  # (a finite loss far above uniform outputs': attacks at chance read as private)
