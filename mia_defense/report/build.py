@@ -1093,9 +1093,12 @@ def _roll_back_killed_commits(out_dir: Path) -> None:
     is. Call it holding the folder's lock (`_sole_writer`), before
     `_remove_stale_temp_folders`, which then removes the folders."""
     for folder in stale_temp_files(out_dir, pattern=_tmp_folder_pattern(), folders=True):
+        journal = folder / _JOURNAL
+        if journal.is_symlink() or not journal.is_file():  # (a FIFO, opened, blocked for good)
+            continue  # no journal: a folder of staged files, or of an older version
         try:
-            text = (folder / _JOURNAL).read_text(encoding="utf-8", errors="replace")
-        except OSError:  # no journal: a folder of staged files, or of an older version
+            text = journal.read_text(encoding="utf-8", errors="replace")
+        except OSError:
             continue
         lines = [line.split("\t") for line in text.split("\n")[:-1]]  # (whole lines only)
         lines = [line for line in lines if len(line) == 2]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 from tensorboard.backend.event_processing import event_file_loader
 
+from mia_defense.report import build, write_report
 from mia_defense.tracking.hparams import (
     SWEEP_EXPERIMENT_DIR,
     sessions_under,
     write_sweep_experiment,
 )
+from tests.report.fake_runs import two_run_sweep
 
 
 @pytest.fixture
