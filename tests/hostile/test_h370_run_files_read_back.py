@@ -55,3 +55,53 @@ def test_diverged_runs_names_read_from_no_fifo(tmp_path, opened):
     os.mkfifo(run / "tb" / "events.out.tfevents.1.host.1")
     sessions = sessions_under(tmp_path)
     assert [s.name for s in sessions] == ["run0"] and opened == []
+
+
+class _Fifo:
+    """A FIFO at ``path`` and a writer waiting for its reader: ``opened()`` says whether
+    anything opened it for reading (it then reads one byte and its end, never blocking for
+    good); `close` lets the writer go when nothing did."""
+
+    def __init__(self, path: Path) -> None:
+        os.mkfifo(path)
+        self.path, self.read = path, threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def _write(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY)  # (returns once a reader opens it)
+        self.read.set()
+        os.write(fd, b"x")
+        os.close(fd)
+
+    def opened(self) -> bool:
+        return self.read.is_set()
+
+    def close(self) -> None:
+        if not self.read.is_set():
+            os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
+        self.thread.join()
+
+
+def test_report_reads_no_fifo_as_a_killed_reports_journal(tmp_path):
+    # a dead writer's temporary folder in the report folder holding a FIFO as its
+    # commit-journal: `mia-report SWEEP` opened it and waited forever
+    root = two_run_sweep(tmp_path / "sweep")
+    out = tmp_path / "report"
+    write_report([root], out_dir=out, tensorboard=False, charts=False)
+    dead = _dead_pid()
+    folder = out / f".mia-report-{dead}@{build._host()}.abcdefgh"
+    folder.mkdir()
+    fifo = _Fifo(folder / build._JOURNAL)
+    try:
+        write_report([root], out_dir=out, tensorboard=False, charts=False)
+        opened = fifo.opened()
+    finally:
+        fifo.close()
+    assert not opened and (out / "tradeoff.csv").is_file()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
