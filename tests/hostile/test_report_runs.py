@@ -151,6 +151,11 @@ WRONG = {
     "models-huge": ("num_models", 10**400, "num_models is an integer of 401 digits, too lar"),
     "nonmembers-huge": ("nonmember_scores", 2**53, "nonmember_scores is an integer of 16 digi"),
     "refuted-a-string": ("privacy/epsilon_refuted", "yes", "privacy.epsilon_refuted is a str"),
+    # (read as set: the row called understated, off the fronts, 'outputs are saturated: false')
+    "saturated-a-string": ("privacy/outputs_saturated", "false",
+                           "privacy.outputs_saturated is a string 'false', not a reason"),
+    "inverted-a-bool": ("privacy/attacks_inverted", True,
+                        "privacy.attacks_inverted is a boolean True, not a reason"),
     "nonmembers-float": ("nonmember_scores", 1e9, "nonmember_scores is a number 1000000000.0,"),
     "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
     "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),

@@ -22,6 +22,7 @@ from mia_defense.report.checks._values import (
     same_figure,
 )
 from mia_defense.report.checks.headline import _writer_mark
+from mia_defense.report.objectives import UNDERSTATED_LEAK
 from mia_defense.tracking.artifacts import FIRST_CHECKPOINT
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "dp_schedule_problem",
     "epsilon_doubt",
     "flag_problem",
+    "reason_problem",
     "schedule_deleted",
 ]
 
@@ -45,8 +47,31 @@ def flag_problem(
     return None
 
 
+# The privacy fields of results.json that say, where set, why its attacks' figures
+# understate the leak (`UNDERSTATED_LEAK`; a white-box attack's inverted scores: its figures
+# and the ε bound): a reason, left out (or null) where there is none.
+_UNDERSTATED_REASONS = (*UNDERSTATED_LEAK, "white_box_attacks_inverted")
+# What a hand-edited reason field reads as where it means no (or yes), never a reason.
+_NO_REASON = frozenset({"", "false", "true", "no", "yes", "none", "null", "0", "1", "off", "on"})
+
+
+def reason_problem(privacy: Mapping[str, Any]) -> str | None:
+    """Why one of ``privacy``'s `_UNDERSTATED_REASONS` is neither a reason nor null, or
+    ``None``: ``"false"`` (or false, 0) read as set, and the run's row was called understated,
+    left off the Pareto fronts with the caveat 'the models' outputs are saturated: false'."""
+    for field in _UNDERSTATED_REASONS:
+        value = privacy.get(field)
+        if value is None or (isinstance(value, str)
+                             and value.strip().lower() not in _NO_REASON):  # fmt: skip
+            continue
+        return (f"privacy.{field} is {_type_name(value)} {_show(value)}, not a reason: "
+                f"results.json says why there (text) and leaves the field out where there is "
+                f"no reason; delete it, or rerun the run")
+    return None
+
+
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
-    flags = flag_problem(payload.get("privacy", {}))
+    flags = flag_problem(payload.get("privacy", {})) or reason_problem(payload.get("privacy", {}))
     if flags is not None:
         return flags
     epsilon = payload.get("privacy", {}).get("epsilon")
