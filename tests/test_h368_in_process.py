@@ -4,6 +4,7 @@ it: its stdout's handling of characters it cannot encode, Hydra's job loggers (h
 from __future__ import annotations
 
 import io
+import signal
 import sys
 
 import pytest
@@ -49,3 +50,28 @@ def test_a_main_leaves_the_callers_loggers_as_hydras_logging_found_them(tmp_path
     assert done.value.code == 2  # (refused in the config's checks, after Hydra's logging)
     assert quiet.disabled and mine.level == logging.WARNING
     assert logging.getLogger("logging_example").level == logging.NOTSET
+
+
+def _interrupt_handler(_: int) -> str:
+    handler = signal.getsignal(signal.SIGINT)
+    return getattr(handler, "__name__", str(handler))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="not POSIX")
+def test_a_sweeps_quiet_pool_workers_do_not_serve_the_callers_own_joblib_work(monkeypatch):
+    """A launcher=joblib sweep's idle workers, started with the quiet Ctrl-C handler, served
+    the caller's own Parallel after main() (loky reuses its pool for 300 s): a Ctrl-C then
+    killed them before the caller's ``except KeyboardInterrupt`` in the task could run."""
+    joblib = pytest.importorskip("joblib")
+    module = pytest.importorskip("joblib.externals.loky.backend.fork_exec")
+    from mia_defense.cli import entry
+    from mia_defense.library_call import caller_state_kept
+
+    monkeypatch.setattr(module, "fork_exec", module.fork_exec)  # (restored after, whatever)
+    same = {"n_jobs": 2, "idle_worker_timeout": 61}  # (a pool of its own: none reused)
+    with caller_state_kept():  # (run_entry's, around a main() whose sweep is launcher=joblib)
+        entry.quiet_pool_worker_starts()
+        sweep = joblib.Parallel(**same)(joblib.delayed(_interrupt_handler)(i) for i in range(2))
+        assert set(sweep) == {"stopped"}
+    mine = joblib.Parallel(**same)(joblib.delayed(_interrupt_handler)(i) for i in range(4))
+    assert set(mine) == {"default_int_handler"}

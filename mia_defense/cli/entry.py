@@ -202,7 +202,8 @@ def quiet_pool_worker_starts() -> None:
     -m`` did, with Ctrl-C blocked until then (in the starting thread, for the fork alone:
     loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C: the
     pool may not know them yet, and would wait on them at exit. loky's start is put back as
-    the tool's main() ends (`_PUT_BACK`), for the caller's own loky workers."""
+    the tool's main() ends (`_PUT_BACK`), and the pool holding such workers shut down
+    (`_QUIET_POOL`), for the caller's own loky workers."""
     if not hasattr(signal, "pthread_sigmask"):  # (not POSIX: loky starts workers otherwise)
         return
     from joblib.externals.loky.backend import fork_exec as module
@@ -215,6 +216,7 @@ def quiet_pool_worker_starts() -> None:
     def fork_exec(cmd: list[str], *args: object, **kwargs: object) -> object:
         if list(cmd[1:3]) == ["-m", _WORKER_MODULE]:
             cmd = [cmd[0], "-c", _WORKER_START, *cmd[2:]]
+            _QUIET_POOL[:] = [True]
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             return start(cmd, *args, **kwargs)
@@ -236,6 +238,29 @@ class _PutBack(dict):
 
 
 _PUT_BACK = cleared_after_each_call(_PutBack())
+
+
+class _QuietPool(list):
+    """Holds True where a pool worker started quietly (`quiet_pool_worker_starts`) during
+    the call; ``clear`` (`mia_defense.library_call.cleared_after_each_call`: as its main()
+    ends) then shuts joblib's reusable pool down, so that the caller's own joblib work
+    starts workers of its own. A sweep's idle workers (``launcher=joblib``: one per core,
+    most given no job) served the caller's next ``Parallel`` for loky's idle timeout, 300 s,
+    and died of a Ctrl-C without a word: its task's ``except KeyboardInterrupt`` and
+    ``finally`` never ran in them."""
+
+    def clear(self) -> None:
+        if not self:
+            return
+        super().clear()
+        loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+        pool = getattr(loky, "_executor", None)
+        if pool is not None and not pool._flags.shutdown:
+            with contextlib.suppress(Exception):  # (never in the way of main()'s end)
+                pool.shutdown(wait=False)  # (idle: its workers end as loky ends them)
+
+
+_QUIET_POOL = cleared_after_each_call(_QuietPool())
 _WORKER_MODULE = "joblib.externals.loky.backend.popen_loky_posix"
 # A pool worker's start (`quiet_pool_worker_starts`): ``python -c`` this, then loky's module
 # and its arguments. Ctrl-C ends it quietly, then it runs the module as ``python -m`` does (the
