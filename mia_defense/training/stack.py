@@ -159,14 +159,13 @@ class ModelStack:
     @property
     def parameters(self) -> list[torch.Tensor]:
         """What the optimiser updates: each group's rows of each trainable parameter."""
-        return [leaf for group in self.leaves
-                for leaf, trains in zip(group, self._trains, strict=True) if trains]  # fmt: skip
+        return [leaf for group in self.leaves for leaf in itertools.compress(group, self._trains)]
 
     @property
     def trainable_names(self) -> list[str]:
         """`names` of the trainable parameters (a frozen one, requires_grad=False, gets no
         gradient: DP-SGD neither clips nor noises it, as Opacus)."""
-        return [name for name, trains in zip(self.names, self._trains, strict=True) if trains]
+        return list(itertools.compress(self.names, self._trains))
 
     def stacked(self) -> dict[str, torch.Tensor]:
         """The parameters stacked over models: ``{name: [K, ...]}`` (differentiable)."""
@@ -210,9 +209,8 @@ class ModelStack:
     def set_grads(self, grads: dict[str, torch.Tensor]) -> None:
         """Give each group's trainable leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
         for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
-            for leaf, name, trains in zip(group, self.names, self._trains, strict=True):
-                if trains:
-                    leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
+            for leaf, name in itertools.compress(zip(group, self.names, strict=True), self._trains):
+                leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
 
     @property
     def state_names(self) -> list[str]:
