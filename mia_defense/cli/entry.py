@@ -425,7 +425,8 @@ def _loggers_put_back(states: dict[logging.Logger, _LoggerState], configured: se
             if handler not in logger.handlers:
                 logger.addHandler(handler)
         logger.propagate, logger.disabled = propagate, disabled
-        logger.setLevel(level)
+        if logger.level != level:  # (each setLevel empties every logger's cache)
+            logger.setLevel(level)
     for handler in taken_off.values():
         handler.close()
 
