@@ -34,7 +34,7 @@ class ModelHistory:
     ``epoch_stats[e]`` holds what the defenses reported after epoch e (e.g. the ε spent
     so far under DP-SGD); empty dicts when no defense reports anything.
     ``released``: the released weights' record when a defense changed them after the last
-    epoch (see `of_released`), else ``None``.
+    epoch (distillation's student, early stopping's best epoch restored), else ``None``.
     ``weights_unchanged``: training changed none of its parameters (every step zero, or
     below their float rounding): an untrained model, which `check_trained` refuses.
     """
@@ -52,9 +52,7 @@ class ModelHistory:
 
     @property
     def of_released(self) -> EpochRecord:
-        """Loss and accuracy of the weights the model releases: `final`, or ``released``
-        where a defense changed the weights after training (distillation's student, early
-        stopping's best epoch restored)."""
+        """Loss and accuracy of the weights the model releases: ``released``, else `final`."""
         return self.released or self.final
 
 

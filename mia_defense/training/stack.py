@@ -220,8 +220,7 @@ class ModelStack:
         return list(self._state())
 
     def _state(self) -> dict[str, torch.Tensor]:
-        """The `state_names`' tensors, as [K, ...] views: `stacked`, with a model trained
-        alone its buffers."""
+        """The `state_names`' tensors, as [K, ...] views."""
         state = self.stacked()
         if not self.vectorised:
             state |= {name: b.unsqueeze(0) for name, b in self.models[0].named_buffers()}
