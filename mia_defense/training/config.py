@@ -62,7 +62,7 @@ class TrainConfig:
         lr: learning rate.
         optimizer: ``adam``, ``sgd``, or a ``{_target_: torch.optim.AdamW, betas: ...}``
             mapping naming any element-wise ``torch.optim`` optimiser and its settings
-            (``lr`` and ``weight_decay`` come from this recipe).
+            (its own ``lr`` and ``weight_decay`` win over this recipe's).
         momentum: SGD's momentum: of ``sgd`` and of a ``_target_`` SGD class that gives no
             ``momentum`` of its own (its own wins); other optimisers ignore it.
         weight_decay: L2 penalty passed to the optimizer.
