@@ -75,3 +75,27 @@ def test_a_sweeps_quiet_pool_workers_do_not_serve_the_callers_own_joblib_work(mo
         assert set(sweep) == {"stopped"}
     mine = joblib.Parallel(**same)(joblib.delayed(_interrupt_handler)(i) for i in range(4))
     assert set(mine) == {"default_int_handler"}
+
+
+def test_a_main_leaves_the_callers_log_file_open(tmp_path, monkeypatch) -> None:
+    """Hydra's logging configs closed every handler of the process, the caller's own: a log
+    file it had opened with mode 'w' (logging.basicConfig(filename=..., filemode='w')) took
+    no line after main(), without a word."""
+    import logging
+
+    from mia_defense.cli import train
+
+    mine = logging.getLogger("h368.file")
+    handler = logging.FileHandler(tmp_path / "mine.log", mode="w")
+    mine.addHandler(handler)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    monkeypatch.setattr(sys, "argv", ["mia-train", "train.lr=abc"])
+    try:
+        with pytest.raises(SystemExit):
+            train.main()
+        mine.warning("after main")
+    finally:
+        mine.removeHandler(handler)
+        handler.close()
+    assert "after main" in (tmp_path / "mine.log").read_text()

@@ -377,10 +377,13 @@ def _job_state_put_back() -> Iterator[None]:
     job, loggers = hydra_config.cfg, _logger_states()
     configure, configured = logging.config.DictConfigurator.configure, set[str]()
 
+    callers = {handler for _, handlers, _, _ in loggers.values() for handler in handlers}
+
     def configure_noted(configurator: logging.config.DictConfigurator) -> None:
         named = configurator.config.get("loggers")  # (Hydra's logging configs: by any path)
         configured.update(str(name) for name in (named if isinstance(named, dict) else ()))
-        configure(configurator)
+        with _handlers_left_open(callers):
+            configure(configurator)
 
     logging.config.DictConfigurator.configure = configure_noted  # type: ignore[method-assign]
     try:
@@ -402,6 +405,28 @@ def _logger_states() -> dict[logging.Logger, _LoggerState]:
     return {logger: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
             for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values())
             if isinstance(logger, logging.Logger)}
+
+
+@contextlib.contextmanager
+def _handlers_left_open(kept: set[logging.Handler]) -> Iterator[None]:
+    """The block (a logging config's ``configure``) with the handlers ``kept`` out of
+    logging's lists of handlers, so that its clearing of the existing ones (each closed)
+    leaves them open: Hydra's configs closed the caller's own, and its log file opened with
+    mode 'w' (``logging.basicConfig(filename=..., filemode='w')``) took no line after main().
+    `_loggers_put_back` puts them back on their loggers."""
+    lock, refs, names = logging._lock, logging._handlerList, logging._handlers  # type: ignore[attr-defined]
+    with lock:
+        held = [ref for ref in refs if ref() in kept]
+        named = {name: handler for name, handler in names.items() if handler in kept}
+        for ref in held:
+            refs.remove(ref)
+    try:
+        yield
+    finally:
+        with lock:
+            refs.extend(ref for ref in held if ref not in refs)
+            for name, handler in named.items():
+                names.setdefault(name, handler)
 
 
 def _loggers_put_back(states: dict[logging.Logger, _LoggerState], configured: set[str]) -> None:
