@@ -39,7 +39,8 @@ class DataError(MiaDefenseError, ValueError):
     # Why, in a few words a caller can act on without parsing the message (a file that
     # could not be written: the system's reason, 'No space left on device'); None: not given.
     reason: str | None = None
-    # The system's error number of that write (errno.ENOSPC), for `files.write_advice`.
+    # The system's error number of that write (errno.ENOSPC), for `files.write_advice`, or
+    # of a read (`tracking.artifacts.read_json`: errno.EACCES).
     errno: int | None = None
 
 

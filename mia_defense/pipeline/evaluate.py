@@ -1039,6 +1039,7 @@ def attack_observations(
     # (null where the attacks judged: written always, so mia-report reads a missing one as
     # deleted, where it went without a word and the run was ranked)
     privacy.setdefault("no_verdict_reason", None)
+    privacy.setdefault("outputs_saturated", None)  # (measured: mia-report names it missing)
     nonmember_scores, nonmember_records = nonmember_counts(obs.masks[targets][:, ~is_canary])
     result = RunResult(
         utility=utility,

@@ -128,7 +128,7 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
     except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise _unread(path, exc) from None
     if not stat.S_ISREG(info.st_mode):
         raise DataError(f"{path}: not a regular file; remove it or choose another directory")
     if info.st_size > MAX_JSON_BYTES:
@@ -140,7 +140,7 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
         raw = path.read_bytes()
         payload = json.loads(raw)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise _unread(path, exc) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a huge number
         pointer = lfs_placeholder(raw)  # ('the run was probably interrupted' said)
         if pointer is not None:
@@ -160,6 +160,14 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
             "not a results.json of mia-defense: remove it or choose another directory"
         )
     return payload
+
+
+def _unread(path: Path, exc: OSError) -> DataError:
+    """`read_json`'s error for a file the system would not read (permission denied, a disk
+    error), its ``errno`` set: no damage of the file's own, which a caller may set aside."""
+    error = DataError(f"{path}: cannot read it ({exc.strerror})")
+    error.reason, error.errno = exc.strerror, exc.errno
+    return error
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> None:

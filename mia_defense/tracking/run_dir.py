@@ -430,7 +430,9 @@ def finished_run(
             `code_digest`). Nothing is moved or deleted: the user chooses a new directory.
 
     An unreadable results.json (a regular file) is run again, and first kept beside it as
-    ``results.json.unreadable[-N]`` (`_keep_aside`), never overwritten.
+    ``results.json.unreadable[-N]`` (`_keep_aside`), never overwritten. One the system will
+    not read (permission denied, a disk error) is a `DataError`, nothing moved: a finished
+    run's record, chmod'ed by mistake, was set aside and its run done again.
     """
     path = Path(run_dir) / RESULTS
     if not path.exists():
@@ -441,6 +443,12 @@ def finished_run(
         if path.is_symlink() or not path.is_file():  # (a FIFO, a folder: never read)
             log.warning("%s; running it again", exc)
             return None
+        if exc.errno is not None:  # (not read, so not known damaged: a finished run's, maybe)
+            fix = ("make it readable for this user (chmod, or ask its owner)"
+                   if exc.errno in (errno.EACCES, errno.EPERM)
+                   else "check the disk or file system holding it")  # fmt: skip
+            raise DataError(f"{exc}; nothing was changed: {fix}, then run the same command "
+                            "again (a finished run is skipped, another resumed)") from None
         kept = _keep_aside(path)
         log.warning("%s; kept as %s, running it again", exc, kept.name)
         return None

@@ -16,7 +16,7 @@ def _payload(tmp_path):
     payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=1.0, defense="dp",
                        epsilon=8.0)  # fmt: skip
     payload["utility"]["test_accuracy_models_at_chance"] = 3
-    payload["privacy"]["epsilon_refuted"] = False
+    payload["privacy"].update(epsilon_refuted=False, outputs_saturated=None)
     payload.update(timings={"training": 1.0}, data_duplicates=0, test_size=797)
     return payload
 

@@ -37,7 +37,7 @@ def test_caveat_field_deleted(tmp_path, source, marked, deleted, named) -> None:
     run = tmp_path / "run"
     payload = make_run(run, test_accuracy=0.8, signal=1.0, defense="dp", epsilon=8.0)
     payload["privacy"].update(epsilon_refuted=False, epsilon_untested=None,
-                              no_verdict_reason=None)
+                              no_verdict_reason=None, outputs_saturated=None)
     # (mia-defense's writer mark; canaries, whose bounds the report cannot hold the claim to
     # again: `_with_claim` leaves epsilon_untested missing)
     payload.update(timings={"training": 1.0}, headline={}, data_duplicates=0, canaries=10)

@@ -193,10 +193,11 @@ def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
     refuted ε read as a sound one. Runs written before a field was recorded (2026-12-01 to
     12-04) get it too: what the field tells cannot be checked there either. The caveat
     fields mia-train and mia-attack (its record too) write always since
-    `_CAVEATS_ALWAYS_SINCE` (`_unrecorded_caveats`) are named the same way."""
+    `_CAVEATS_ALWAYS_SINCE` (`_unrecorded_caveats`) are named the same way, and
+    ``privacy.outputs_saturated`` of either, whatever its age (`_unmeasured_saturation`)."""
     if _writer_mark(payload) is None:
         return None
-    missing = _unrecorded_caveats(payload)
+    missing = _unrecorded_caveats(payload) + _unmeasured_saturation(payload)
     if "source" not in payload:
         missing = _unrecorded_fields(payload) + missing
     if not missing:
@@ -239,6 +240,19 @@ def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
              "data_label_copies" not in payload),
         ) if due
     ]  # fmt: skip
+
+
+def _unmeasured_saturation(payload: Mapping[str, Any]) -> list[str]:
+    """``privacy.outputs_saturated`` where a record of mia-train or mia-attack lacks it: the
+    attack stage writes it on every run (null where the answers are not saturated) since
+    the stage measures it; a file of before (2026-12-06) was never checked, and its row
+    read as unsaturated, or the field was deleted with its caveat."""
+    privacy = payload.get("privacy")
+    if not isinstance(privacy, Mapping) or "outputs_saturated" in privacy:
+        return []
+    return ["privacy.outputs_saturated (whether its answers are saturated to probability 1, "
+            "which the attacks on probabilities tie on: their figures then understate the "
+            "leak)"]
 
 
 def _unrecorded_fields(payload: Mapping[str, Any]) -> list[str]:
