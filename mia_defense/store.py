@@ -611,20 +611,31 @@ _STARTED_UNDER = ".store_key"
 
 def _mark_start(checkpoint_dir: Path, digest: str) -> None:
     """Record in ``checkpoint_dir`` that its models start training under ``digest``; where
-    it cannot be written, a resume only leaves the entry unwritten."""
+    it cannot be written, a resume only leaves the entry unwritten. Written beside and
+    renamed into place: a link there is replaced, never written through (a link to a file
+    of the user's was overwritten with the key), and a FIFO never blocks the run."""
     try:
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        (checkpoint_dir / _STARTED_UNDER).write_text(digest)
-    except OSError:
+        atomic_write(checkpoint_dir / _STARTED_UNDER, lambda handle: handle.write(digest.encode()))
+    except (OSError, DataError):
         pass
 
 
 def _started_under(checkpoint_dir: Path) -> str | None:
-    """`_mark_start`'s key in ``checkpoint_dir`` (``None``: none readable)."""
+    """`_mark_start`'s key in ``checkpoint_dir`` (``None``: none readable, or no regular file
+    of its own there: a link or a FIFO, which `_mark_start` never leaves, is not opened)."""
     try:
-        return (checkpoint_dir / _STARTED_UNDER).read_text().strip()
+        fd = os.open(checkpoint_dir / _STARTED_UNDER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, 256).decode().strip()
     except (OSError, UnicodeDecodeError):
         return None
+    finally:
+        os.close(fd)
 
 
 def _write_checkpoints(

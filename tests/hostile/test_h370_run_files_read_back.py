@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from tensorboard.backend.event_processing import event_file_loader
 
+from mia_defense import store
 from mia_defense.report import build, write_report
 from mia_defense.tracking.hparams import (
     SWEEP_EXPERIMENT_DIR,
@@ -71,7 +73,8 @@ class _Fifo:
     def _write(self) -> None:
         fd = os.open(self.path, os.O_WRONLY)  # (returns once a reader opens it)
         self.read.set()
-        os.write(fd, b"x")
+        with contextlib.suppress(BrokenPipeError):  # (`close`'s reader is gone at once)
+            os.write(fd, b"x")
         os.close(fd)
 
     def opened(self) -> bool:
@@ -105,3 +108,29 @@ def _dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_store_key_mark_replaces_a_link_never_writing_through_it(tmp_path):
+    # checkpoints/.store_key a link to a file of the user's: `mia-train hydra.run.dir=RUN
+    # cache_dir=STORE` wrote the store key over that file
+    checkpoints, mine = tmp_path / "run" / "checkpoints", tmp_path / "notes.txt"
+    checkpoints.mkdir(parents=True)
+    mine.write_text("my own notes\n")
+    (checkpoints / store._STARTED_UNDER).symlink_to(mine)
+    store._mark_start(checkpoints, "ab" * 32)
+    assert mine.read_text() == "my own notes\n"
+    assert not (checkpoints / store._STARTED_UNDER).is_symlink()
+    assert store._started_under(checkpoints) == "ab" * 32
+
+
+def test_store_key_read_from_no_fifo(tmp_path):
+    # a FIFO as checkpoints/.store_key: a resume with a store waited on it forever
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    fifo = _Fifo(checkpoints / store._STARTED_UNDER)
+    try:
+        key = store._started_under(checkpoints)
+        opened = fifo.opened()
+    finally:
+        fifo.close()
+    assert key is None and not opened
