@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from mia_defense.archives import archive_problem, oversized, stored
+from mia_defense.budget import usable_cores
 from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.files import atomic_write
 from mia_defense.tracking.artifacts import resume_why
@@ -359,8 +360,6 @@ def resume_settings(config: Any) -> dict[str, Any]:
     results.json's config): ``train.chunk_size`` (a chunk's dropout draws and rounding),
     the device type ``train.device`` resolves to here (its random streams) and the threads
     ``train.threads`` gives here (0: every usable core; torch splits a sum among them)."""
-    from mia_defense.budget import usable_cores
-
     return {"train.chunk_size": config.chunk_size,
             "train.device": resolve_device(config.device).type,
             "train.threads": config.threads or usable_cores()}  # fmt: skip
