@@ -259,11 +259,11 @@ def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
     into the folder), whose facts mia-attack would carry as the folder's run's."""
     from mia_defense.tracking.artifacts import checkpoint_mismatch
 
-    found = None if results is None else checkpoint_mismatch(run, results)
+    found = None if results is None else checkpoint_mismatch(
+        run, results, advice="; put the run's own results.json and observations.npz back")
     if found is not None:
-        raise DataError(f"{run / 'results.json'}: {found}; put the run's own results.json and "
-                        "observations.npz back, or attack the observations alone (mia-attack "
-                        f"{run / 'observations.npz'})")  # fmt: skip
+        raise DataError(f"{run / 'results.json'}: {found}, or attack the observations alone "
+                        f"(mia-attack {run / 'observations.npz'})")  # fmt: skip
 
 
 def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "RUN_FOLDER_SETTING",
     "atomic_write",
+    "cut_short_at",
     "events_write",
     "gib",
     "held_folder",
@@ -490,6 +491,27 @@ def lfs_pointer_at(path: Path) -> str | None:
             return lfs_placeholder(handle.read(_LFS_HEAD))
     except OSError:
         return None
+
+
+def cut_short_at(path: Path) -> str | None:
+    """What the regular file at ``path`` is when it is a zip archive cut short (a zip's start,
+    torch.save's checkpoints and np.savez's .npz, without its end) or empty, else ``None``
+    (opened without blocking; a file that cannot be read: its readers say why). Asked of a
+    file whose sha256 is not the one recorded, which was called another run's file, to be put
+    back, where a copy was cut short."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            cut = handle.read(4) in (b"", b"PK\x03\x04") and not zipfile.is_zipfile(handle)
+        except OSError:
+            return None
+    return ("cut short (a zip archive without its end, or empty: a copy interrupted, a full "
+            "disk)") if cut else None
 
 
 def require_zip(path: Path, *, advice: str = "") -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from mia_defense.attacks.base import DEFAULT_ACCESS
 from mia_defense.errors import DataError
 from mia_defense.files import (
+    cut_short_at,
     lfs_pointer_at,
     list_folder,
     npz_member_shape,
@@ -639,6 +640,11 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
     if pointer is not None:
         return (f"observations.npz in its folder is {pointer}, not the file it stands for: "
                 "the file itself was never downloaded; run 'git lfs pull' in its repository")
+    cut = cut_short_at(run_dir / "observations.npz")  # (no edit either)
+    if cut is not None:
+        return (f"observations.npz in its folder is {cut}, so its sha256 is not the one "
+                "results.json records (sha256['observations.npz']); copy the run's "
+                "observations.npz again from where it wrote it, or rerun the run")
     return ("observations.npz in its folder has another sha256 than results.json records for "
             "it (sha256['observations.npz']): replaced or edited after the run (its test_idx, "
             "another run's file); rerun the run, or put its own observations.npz back")

@@ -18,6 +18,7 @@ from mia_defense.errors import DataError
 from mia_defense.files import (
     MAX_JSON_DEPTH,
     atomic_write,
+    cut_short_at,
     json_depth,
     lfs_placeholder,
     lfs_pointer_at,
@@ -310,7 +311,9 @@ def matches_recorded_sha256(run_dir: Path, results: Mapping[str, Any], name: str
 MAX_CHECKED_CHECKPOINT = 512 * 2**20
 
 
-def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None:
+def checkpoint_mismatch(
+    run_dir: Path, results: Mapping[str, Any], *, advice: str = ""
+) -> str | None:
     """How the run folder's models differ from those its results.json measured, or ``None``:
     the first checkpoint ``sha256`` records (``checkpoints/model_0000.pt``) that the folder
     holds as a regular file, hashed, has another digest. Another run's results.json and
@@ -318,7 +321,8 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
     taken as the run of the models beside them. One file is enough: `torch.save` stamps
     each checkpoint with a random id, so no other run's has its digest. A folder without
     its checkpoints (deleted to save space), an older run without digests, or a file larger
-    than `MAX_CHECKED_CHECKPOINT` is not checked."""
+    than `MAX_CHECKED_CHECKPOINT` is not checked. ``advice`` ends the message of models
+    that are not the run's (a file never downloaded or cut short says its own)."""
     record = results.get("sha256")
     if not isinstance(record, Mapping):
         return None
@@ -336,10 +340,15 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
             return (f"{name} in its folder is {pointer}, not the checkpoint it stands for: "
                     "the file itself was never downloaded; run 'git lfs pull' in its "
                     "repository")
+        cut = cut_short_at(path)  # (not another run's models either)
+        if cut is not None:
+            return (f"{name} in its folder is {cut}, so its sha256 is not the one results.json "
+                    f"records (sha256[{name!r}]); copy the run's checkpoints again from where "
+                    "it wrote them, or rerun the run")
         return (f"{name} in its folder has another sha256 than results.json records for it "
                 f"(sha256[{name!r}]): the folder's models are not the ones its figures "
                 "measured (results.json and observations.npz copied from another run, or the "
-                "checkpoints replaced)")
+                f"checkpoints replaced){advice}")
     return None
 
 
@@ -423,9 +432,11 @@ def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     its figures shown under a config that never trained these models. mia-report skips such
     a run (and mia-train's finished-run check refuses it), and the sweep's HParams summary
     leaves it out."""
-    found = checkpoint_mismatch(run_dir, results)
+    found = checkpoint_mismatch(
+        run_dir, results,
+        advice="; rerun the run, or put its own results.json and observations.npz back")
     if found is not None:
-        return f"{found}; rerun the run, or put its own results.json and observations.npz back"
+        return found
     mismatch = config_mismatch(run_dir, results)
     if mismatch is None:
         return None

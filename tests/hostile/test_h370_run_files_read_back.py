@@ -7,19 +7,23 @@ import json
 import os
 import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
 from tensorboard.backend.event_processing import event_file_loader
 
 from mia_defense import store
-from mia_defense.report import build, write_report
+from mia_defense.attack_source import read_source
+from mia_defense.errors import DataError
+from mia_defense.report import build, load_runs, write_report
+from mia_defense.tracking.artifacts import file_sha256
 from mia_defense.tracking.hparams import (
     SWEEP_EXPERIMENT_DIR,
     sessions_under,
     write_sweep_experiment,
 )
-from tests.report.fake_runs import two_run_sweep
+from tests.report.fake_runs import make_run, rewrite_results, two_run_sweep
 
 
 @pytest.fixture
@@ -134,3 +138,33 @@ def test_store_key_read_from_no_fifo(tmp_path):
     finally:
         fifo.close()
     assert key is None and not opened
+
+
+def _cut_in_half(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _recorded(run: Path, name: str) -> None:
+    rewrite_results(run, lambda p: p.update(sha256={**p.get("sha256", {}),
+                                                    name: file_sha256(run / name)}))
+
+
+@pytest.mark.parametrize("name", ["observations.npz", "checkpoints/model_0000.pt"])
+def test_a_run_file_cut_short_is_told_so_not_another_runs(tmp_path, name):
+    # a run folder copied with its copy interrupted (rsync, scp, a full disk): mia-report
+    # and mia-attack called the file another run's, and advised putting its results.json back
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.9, signal=2.0)
+    (run / "checkpoints").mkdir()
+    with zipfile.ZipFile(run / "checkpoints" / "model_0000.pt", "w") as archive:
+        archive.writestr("archive/data.pkl", os.urandom(4000))  # (a zip, as torch.save's)
+    _recorded(run, "observations.npz")
+    _recorded(run, "checkpoints/model_0000.pt")
+    _cut_in_half(run / name)
+    reason = dict(load_runs([tmp_path]).skipped)[run]
+    assert f"{name} in its folder is cut short" in reason
+    assert "another run" not in reason and "results.json and observations.npz back" not in reason
+    if name.startswith("checkpoints"):
+        with pytest.raises(DataError, match="cut short") as refused:
+            read_source(run)
+        assert "results.json and observations.npz back" not in str(refused.value)
