@@ -15,7 +15,7 @@ import struct
 import threading
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -48,6 +48,7 @@ __all__ = [
     "require_zip",
     "run_files",
     "run_folder_advice",
+    "save_npz",
     "shared_array_name",
     "stale_temp_files",
     "sweep_files",
@@ -548,6 +549,19 @@ def gib(nbytes: int) -> str:
 def _npz_budget() -> int:
     """Bytes the arrays of one .npz may claim."""
     return int(_NPZ_MEMORY_FRACTION * available_memory())
+
+
+def save_npz(
+    handle: IO[bytes], arrays: Mapping[str, np.ndarray], *, level: int | None = None
+) -> None:
+    """``np.savez_compressed(handle, **arrays)`` for any array names (one named ``file``
+    collided with its first parameter, one named ``allow_pickle`` was taken as that flag);
+    ``level``: zlib's compression level, ``None`` its default (6, np.savez_compressed's)."""
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level,
+                         allowZip64=True) as zf:  # fmt: skip
+        for name, value in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray]:

@@ -47,18 +47,17 @@ import io
 import json
 import logging
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from mia_defense.constraints import is_integer
 from mia_defense.errors import ConfigError, DataError, first_few
-from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
+from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz, save_npz
 
 log = logging.getLogger(__name__)
 
@@ -273,14 +272,14 @@ class Observations:
             except DataError as exc:
                 raise DataError(f"Observations.save: {exc}") from None
         warn_nonfinite_metadata(self.metadata, where=f"Observations.save: {path}")  # (null)
-        atomic_write(Path(path), lambda handle: _savez(handle, arrays))
+        atomic_write(Path(path), lambda handle: save_npz(handle, arrays))
 
     def saved_sha256(self, **extra: np.ndarray) -> str:
         """The sha256 of the file `save` writes with ``extra``, without writing it: the same
         arrays give the same bytes (its zip members carry no time), so mia-attack knows its
         finished run's copy (results.json ``sha256``) of these observations."""
         buffer = io.BytesIO()
-        _savez(buffer, self._file_arrays(extra))
+        save_npz(buffer, self._file_arrays(extra))
         return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
     def _file_arrays(self, extra: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -523,16 +522,6 @@ def _plain_array(name: str, value: Any) -> np.ndarray:
             "format cannot hold (it is read without unpickling); give numbers, booleans or text"
         )
     return array
-
-
-def _savez(handle: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
-    """``np.savez_compressed(handle, **arrays)`` for any array names: an extra array named
-    ``file`` collided with its first parameter (a TypeError once mia-attack had attacked a
-    file holding one) and one named ``allow_pickle`` was taken as that flag, not saved."""
-    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        for name, value in arrays.items():
-            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 # Fields of the format (besides the optional ones in _OPTIONAL): the rest are a writer's extras.

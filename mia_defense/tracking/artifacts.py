@@ -24,6 +24,7 @@ from mia_defense.files import (
     lfs_pointer_at,
     load_npz,
     require_regular_file,
+    save_npz,
 )
 from mia_defense.run_fingerprint import TARGETS_STAGE, finished_fingerprints
 
@@ -171,9 +172,14 @@ def _unread(path: Path, exc: OSError) -> DataError:
     return error
 
 
+# zlib's level for `write_npz`: the attacks' float64 scores (most of scores.npz) keep 3%
+# fewer bytes at zlib's default level 6, for twice the time (34 ms more of the default run).
+NPZ_LEVEL = 1
+
+
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
-    """Save arrays to a compressed ``.npz`` atomically."""
-    atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+    """Save arrays to a compressed ``.npz`` atomically (zlib level `NPZ_LEVEL`)."""
+    atomic_write(path, lambda handle: save_npz(handle, arrays, level=NPZ_LEVEL))
 
 
 # Config keys that are no hyperparameter of a run, left out of results.json's ``hparams``:
