@@ -9,7 +9,14 @@ from typing import Any
 
 import torch
 
-from mia_defense.constraints import Param, check_values, imported_target, missing_attribute
+from mia_defense.constraints import (
+    Param,
+    check_values,
+    imported_target,
+    missing_attribute,
+    show,
+    string_hint,
+)
 from mia_defense.errors import ConfigError
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 
@@ -153,8 +160,9 @@ def check_optimizer(config: TrainConfig) -> None:
     [0.9, 2.0]``, a ``weight_decay`` of 10**400 when stepping) stop the run before any data
     is loaded, as a `ConfigError` naming ``train.optimizer``."""
     cls = optimizer_class(config.optimizer)  # (a bad _target_ first)
-    if runaway := _runaway_options(optimizer_options(config.optimizer)):
-        raise ConfigError(runaway)
+    options = optimizer_options(config.optimizer)
+    if problem := _flag_problem(cls, options) or _runaway_options(options):
+        raise ConfigError(problem)
     dummy = torch.zeros(1, requires_grad=True)
     try:
         optimizer = make_optimizer([dummy], config)
@@ -171,6 +179,24 @@ def check_optimizer(config: TrainConfig) -> None:
             f"train.optimizer: {cls.__name__} refused its settings ({exc}); given lr={config.lr!r}"
             f"{', ' + shown if shown else ''}: fix train.lr or the train.optimizer.* values"
         ) from None
+
+
+def _flag_problem(cls: type[torch.optim.Optimizer], options: dict[str, Any]) -> str | None:
+    """The problem of a ``train.optimizer`` switch (a keyword whose default is true or false,
+    or one of torch's implementation choices) given anything but true or false, or ``None``.
+    Torch tests most of them only for truth: ``maximize: 'false'`` (quoted) or ``maximize: 1``
+    trained every model to ascend its loss, and where a fused kernel read it, the refusal was
+    a page of its overloads."""
+    parameters = inspect.signature(cls).parameters
+    for key, value in options.items():
+        default = getattr(parameters.get(key), "default", None)
+        switch = isinstance(default, bool) or key in _IMPLEMENTATION_KEYS
+        if not switch or isinstance(value, bool) or (value is None and default is None):
+            continue
+        nullable = " or null" if default is None else ""
+        return (f"train.optimizer.{key}={show(value)}: must be true or false{nullable} "
+                f"({cls.__name__} takes {key}: bool){string_hint(value, ('bool',))}")
+    return None
 
 
 # Settings torch takes at any value >= 0 that stop being descent at 1 (train.momentum's

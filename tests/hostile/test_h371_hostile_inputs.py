@@ -1,0 +1,37 @@
+"""A hostile user's command line and data files (h371): inputs that trained a run to no
+purpose, or were refused in words that did not name the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.config import check_config
+from mia_defense.errors import ConfigError
+from mia_defense.training.config import TrainConfig
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [("{_target_: torch.optim.Adam, maximize: 'false', foreach: false}",
+      r"train.optimizer.maximize='false': must be true or false \(Adam takes maximize: bool\);"
+      r" it is the string 'false'"),
+     ("{_target_: torch.optim.SGD, maximize: 1, foreach: true}",
+      r"train.optimizer.maximize=1: must be true or false \(SGD takes maximize: bool\)$"),
+     ("{_target_: torch.optim.Adam, amsgrad: abc}",
+      r"train.optimizer.amsgrad='abc': must be true or false \(Adam takes amsgrad: bool\)$"),
+     ("{_target_: torch.optim.Adam, foreach: 'no'}",
+      r"train.optimizer.foreach='no': must be true or false or null")],
+    ids=["quoted-false", "one", "text-fused", "implementation"],
+)
+def test_an_optimizer_switch_that_is_not_true_or_false_is_refused(make_cfg, options, message):
+    """torch reads maximize only for its truth: 'false' (quoted) or 1 trained every model to
+    ascend its loss, a whole run for 'no privacy verdict' blamed on train.lr; a fused kernel
+    given a string answered with a page of its overloads."""
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(f"train.optimizer={options}"))
+
+
+def test_switches_given_as_true_false_or_null_still_build():
+    TrainConfig(optimizer={"_target_": "torch.optim.Adam", "amsgrad": True, "maximize": False,
+                           "foreach": None})
+    TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True, "momentum": 0.9})
