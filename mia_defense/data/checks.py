@@ -517,11 +517,28 @@ def as_labels(
             + (f"; dataset.num_classes={num_classes} is below them: set it to "
                f"{int(y.max()) + 1} or null (from the labels)"
                if user_classes and y.min() >= 0 else "")
+            + (_both_bases(y, num_classes, where) if label_base is None and not base else "")
         )
     present = np.unique(y).size
     if present < num_classes:
         log.warning("%s: only %d of the %d classes have samples", source, present, num_classes)
     return y, int(num_classes), class_labels
+
+
+def _both_bases(y: np.ndarray, num_classes: int, where: Callable[[int], str | None] | None
+                ) -> str:
+    """What to add to the range refusal of labels that run from 0 to ``num_classes`` where
+    the base is detected: they fit neither 0..C-1 nor 1..C, and the refusal named the C's
+    alone (purchase100's 1..100 with one stray 0 was 'found 100 at sample 351 (18 labels out
+    of range)', as if the 100s were wrong); ``''`` for other labels."""
+    if y.min() != 0 or y.max() != num_classes:
+        return ""
+    zeros = np.flatnonzero(y == 0)
+    return (f"; the labels run from 0 to {num_classes}, {num_classes + 1} values for "
+            f"{num_classes} classes, neither 0..{num_classes - 1} nor 1..{num_classes}: "
+            f"{len(zeros)} label(s) 0, first at sample {zeros[0]}, beside "
+            f"{int((y == num_classes).sum())} label(s) {num_classes}; fix or drop the samples "
+            f"of the stray value{_located(int(zeros[0]), where)}")
 
 
 def _infer_classes(

@@ -3,10 +3,12 @@ purpose, or were refused in words that did not name the fix."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mia_defense.config import check_config
-from mia_defense.errors import ConfigError
+from mia_defense.data.tabular import load_purchase100
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.training.config import TrainConfig
 
 
