@@ -21,33 +21,31 @@ __all__ = ["lira"]
 _MIN_STD = 1e-3
 
 
-def _masked_moments(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and variance of ``values`` [R, Q, N] over rows where ``weights`` is 1."""
+def _masked_moments(
+    values: np.ndarray, weights: np.ndarray, *, fixed: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean [Q, N] and standard deviation of ``values`` [R, Q, N] over rows where
+    ``weights`` is 1: per column, or one per query [Q, 1] for all samples when ``fixed``
+    (residuals around each mean); at least ``_MIN_STD``. The weighted values and squared
+    residuals are formed once: only the standard deviation asked for is summed."""
     count = weights.sum(axis=0)
-    mean = (values * weights).sum(axis=0) / np.maximum(count, 1)
+    weighted = values * weights
+    mean = weighted.sum(axis=0) / np.maximum(count, 1)
     # A sample no reference of this kind saw (only with very few references) gets the
     # mean over all samples: a fixed 0 would single out exactly those samples.
-    overall = (values * weights).sum(axis=(0, 2)) / max(weights.sum(), 1)
+    overall = weighted.sum(axis=(0, 2)) / max(weights.sum(), 1)
     mean = np.where(count > 0, mean, overall[:, None])
-    var = (((values - mean) ** 2) * weights).sum(axis=0) / np.maximum(count - 1, 1)
-    return mean, var
-
-
-def _pooled_std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """One standard deviation per query [Q, 1] for all samples: residuals around each mean."""
-    residual = ((values - mean) ** 2 * weights).sum(axis=(0, 2))
-    dof = np.maximum(weights.sum(axis=(0, 2)) - np.count_nonzero(weights.sum(axis=0), axis=-1), 1)
-    return np.sqrt(residual / dof)[:, None]
+    squares = ((values - mean) ** 2) * weights
+    if fixed:
+        dof = np.maximum(weights.sum(axis=(0, 2)) - np.count_nonzero(count, axis=-1), 1)
+        std = np.sqrt(squares.sum(axis=(0, 2)) / dof)[:, None]
+    else:
+        std = np.sqrt(squares.sum(axis=0) / np.maximum(count - 1, 1))
+    return mean, np.maximum(std, _MIN_STD)
 
 
 def _log_normal(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     return -0.5 * ((x - mean) / std) ** 2 - np.log(std)
-
-
-def _std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray, var: np.ndarray, fixed: bool):
-    if fixed:
-        return np.maximum(_pooled_std(values, weights, mean), _MIN_STD)
-    return np.maximum(np.sqrt(var), _MIN_STD)
 
 
 def _check_per_example_references(masks: np.ndarray, targets: np.ndarray) -> None:
@@ -134,11 +132,9 @@ def _ratio(
     """[N] LiRA score of a target's ``target`` [Q, N] against ``ref_signal`` [R, Q, N]
     with the IN and OUT weights [R, N]: the likelihood ratio online, the z-score offline."""
     ref_in, ref_out = ref_in[:, None], ref_out[:, None]
-    mean_out, var_out = _masked_moments(ref_signal, ref_out)
-    std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
+    mean_out, std_out = _masked_moments(ref_signal, ref_out, fixed=fixed_variance)
     if not online:
         return ((target - mean_out) / std_out).mean(axis=0)
-    mean_in, var_in = _masked_moments(ref_signal, ref_in)
-    std_in = _std(ref_signal, ref_in, mean_in, var_in, fixed_variance)
+    mean_in, std_in = _masked_moments(ref_signal, ref_in, fixed=fixed_variance)
     ratio = _log_normal(target, mean_in, std_in) - _log_normal(target, mean_out, std_out)
     return ratio.sum(axis=0)
