@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 
 from mia_defense.torch_notes import notes_taken_out
 
-__all__ = ["caller_state_kept", "cleared_after_each_call", "library_call", "torch_defaults"]
+__all__ = [
+    "caller_state_kept", "cleared_after_each_call", "library_call", "put_back_as_call_ends",
+    "torch_defaults",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -53,6 +56,26 @@ def cleared_after_each_call(memory: T) -> T:
     query ran out of memory) or changes for itself does not outlive it."""
     _CALL_MEMORIES.append(memory)
     return memory
+
+
+class _PutBack(list):
+    """What calls changed for themselves (`put_back_as_call_ends`: a function putting each
+    back), put back last first by ``clear`` (`cleared_after_each_call`)."""
+
+    def clear(self) -> None:
+        while self:
+            self.pop()()
+
+
+_PUT_BACK: list[Callable[[], object]] = cleared_after_each_call(_PutBack())
+
+
+def put_back_as_call_ends(put_back: Callable[[], object]) -> None:
+    """Call ``put_back`` as the outermost library call or tool's main() ends (the latest
+    first): what a call changes in the process for itself (torch's thread count,
+    `mia_defense.threads.one_thread`; loky's start of a worker, patched by
+    `mia_defense.cli.entry.quiet_pool_worker_starts`) is as the caller had it after."""
+    _PUT_BACK.append(put_back)
 
 
 @contextmanager

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mia_defense.library_call import cleared_after_each_call
+from mia_defense.library_call import put_back_as_call_ends
 
 __all__ = ["intra_op_threads", "one_thread", "one_thread_within"]
 
 
-class _PutBack(list):
-    """The thread settings before each `one_thread` of a call (a function putting them
-    back each), put back last first by ``clear``
-    (`mia_defense.library_call.cleared_after_each_call`: as the tool's main() ends)."""
-
-    def clear(self) -> None:
-        while self:
-            self.pop()()
-
-
-_PUT_BACK: list[Callable[[], None]] = cleared_after_each_call(_PutBack())
-
-
 def one_thread() -> None:
     """Run torch, OpenMP and BLAS on one thread each, for the rest of the tool's call (the
-    settings before put back as its main() ends, `_PUT_BACK`: a main() called in-process, from
-    a notebook, left torch and BLAS on one thread).
+    settings before put back as its main() ends, `put_back_as_call_ends`: a main() called
+    in-process, from a notebook, left torch and BLAS on one thread).
 
     The pipeline's ops are small, and where other work shares the cores a second thread
     waits at every barrier: scikit-learn's gradient boosting (the Shokri attack model) took
@@ -39,7 +26,8 @@ def one_thread() -> None:
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     limits = threadpool_limits(limits=1)
-    _PUT_BACK.append(lambda: (limits.restore_original_limits(), torch.set_num_threads(before)))
+    put_back_as_call_ends(
+        lambda: (limits.restore_original_limits(), torch.set_num_threads(before)))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -21,7 +22,11 @@ from omegaconf.errors import OmegaConfBaseException
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
-from mia_defense.library_call import caller_state_kept, cleared_after_each_call
+from mia_defense.library_call import (
+    caller_state_kept,
+    cleared_after_each_call,
+    put_back_as_call_ends,
+)
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
@@ -202,8 +207,8 @@ def quiet_pool_worker_starts() -> None:
     -m`` did, with Ctrl-C blocked until then (in the starting thread, for the fork alone:
     loky starts its resource tracker so, bpo-33613). Workers still die of that Ctrl-C: the
     pool may not know them yet, and would wait on them at exit. loky's start is put back as
-    the tool's main() ends (`_PUT_BACK`), and the pool holding such workers shut down
-    (`_QUIET_POOL`), for the caller's own loky workers."""
+    the tool's main() ends (`put_back_as_call_ends`), and the pool holding such workers
+    shut down (`_QUIET_POOL`), for the caller's own loky workers."""
     if not hasattr(signal, "pthread_sigmask"):  # (not POSIX: loky starts workers otherwise)
         return
     from joblib.externals.loky.backend import fork_exec as module
@@ -211,7 +216,7 @@ def quiet_pool_worker_starts() -> None:
     start = module.fork_exec
     if getattr(start, "_mia_quiet", False):
         return
-    _PUT_BACK[module, "fork_exec"] = start
+    put_back_as_call_ends(functools.partial(setattr, module, "fork_exec", start))
 
     def fork_exec(cmd: list[str], *args: object, **kwargs: object) -> object:
         if list(cmd[1:3]) == ["-m", _WORKER_MODULE]:
@@ -225,19 +230,6 @@ def quiet_pool_worker_starts() -> None:
 
     fork_exec._mia_quiet = True  # type: ignore[attr-defined]
     module.fork_exec = fork_exec
-
-
-class _PutBack(dict):
-    """What a tool patched in a library for its run ((owner, name): the original), put back
-    by ``clear`` (`mia_defense.library_call.cleared_after_each_call`: as its main() ends)."""
-
-    def clear(self) -> None:
-        for (owner, name), original in self.items():
-            setattr(owner, name, original)
-        super().clear()
-
-
-_PUT_BACK = cleared_after_each_call(_PutBack())
 
 
 class _QuietPool(list):
@@ -364,7 +356,7 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 def _job_state_put_back() -> Iterator[None]:
     """The loggers (`_loggers_put_back`) and Hydra's job config (`HydraConfig`) put back as
     the tool found them (Hydra sets them for a job and leaves them), and the random states,
-    warnings filters and what the task changed for itself (`cleared_after_each_call`: the
+    warnings filters and what the task changed for itself (`put_back_as_call_ends`: the
     thread counts of `mia_defense.threads.one_thread`, loky's start) as a library call keeps
     them (`caller_state_kept`): a process that goes on after main() (a notebook, a script, a
     test) logs to its own handlers, not the finished run's train.log, and its later
