@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import random
 import sys
 import threading
@@ -16,8 +17,8 @@ from typing import Any, TypeVar
 from mia_defense.torch_notes import notes_taken_out
 
 __all__ = [
-    "caller_state_kept", "cleared_after_each_call", "library_call", "put_back_as_call_ends",
-    "torch_defaults",
+    "caller_state_kept", "cleared_after_each_call", "library_call", "main_state_kept",
+    "put_back_as_call_ends", "torch_defaults",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,3 +121,95 @@ def torch_defaults() -> Iterator[None]:
             yield
     finally:
         torch.set_default_dtype(dtype)
+
+
+@contextmanager
+def main_state_kept() -> Iterator[set[str]]:
+    """The block (a tool's main() called in-process: a notebook, a script) with the caller's
+    state kept as a library call keeps it (`caller_state_kept`), and every logger put back
+    as it found it (`_loggers_put_back`): logging's set-up for the tool's console and log
+    file (Hydra's logging configs, mia-report's ``logging.basicConfig``) left the caller's
+    later log lines going to the tool's handlers, at its levels. Yields the names of the
+    loggers a logging config made during the block (noted as `logging.config.dictConfig`
+    runs, by whatever path), which are put back as new ones; the block may add others a
+    set-up of its own made (``hydra.verbose``'s)."""
+    import logging.config
+
+    loggers = _logger_states()
+    configure, configured = logging.config.DictConfigurator.configure, set[str]()
+    callers = {handler for _, handlers, _, _ in loggers.values() for handler in handlers}
+
+    def configure_noted(configurator: logging.config.DictConfigurator) -> None:
+        named = configurator.config.get("loggers")  # (Hydra's logging configs: by any path)
+        configured.update(str(name) for name in (named if isinstance(named, dict) else ()))
+        with _handlers_left_open(callers):
+            configure(configurator)
+
+    logging.config.DictConfigurator.configure = configure_noted  # type: ignore[method-assign]
+    try:
+        with caller_state_kept():
+            yield configured
+    finally:
+        logging.config.DictConfigurator.configure = configure  # type: ignore[method-assign]
+        _loggers_put_back(loggers, configured)
+
+
+# A logger's level, handlers, propagate and disabled.
+_LoggerState = tuple[int, list[logging.Handler], bool, bool]
+_UNSET: _LoggerState = (logging.NOTSET, [], True, False)
+
+
+def _logger_states() -> dict[logging.Logger, _LoggerState]:
+    """The root logger's and every other logger's state now."""
+    return {logger: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
+            for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values())
+            if isinstance(logger, logging.Logger)}
+
+
+@contextmanager
+def _handlers_left_open(kept: set[logging.Handler]) -> Iterator[None]:
+    """The block (a logging config's ``configure``) with the handlers ``kept`` out of
+    logging's lists of handlers, so that its clearing of the existing ones (each closed)
+    leaves them open: Hydra's configs closed the caller's own, and its log file opened with
+    mode 'w' (``logging.basicConfig(filename=..., filemode='w')``) took no line after main().
+    `_loggers_put_back` puts them back on their loggers."""
+    lock, refs, names = logging._lock, logging._handlerList, logging._handlers  # type: ignore[attr-defined]
+    with lock:
+        held = [ref for ref in refs if ref() in kept]
+        named = {name: handler for name, handler in names.items() if handler in kept}
+        for ref in held:
+            refs.remove(ref)
+    try:
+        yield
+    finally:
+        with lock:
+            refs.extend(ref for ref in held if ref not in refs)
+            for name, handler in named.items():
+                names.setdefault(name, handler)
+
+
+def _loggers_put_back(states: dict[logging.Logger, _LoggerState], configured: set[str]) -> None:
+    """Put each logger of ``states`` back as it was, and one made since that a logging config
+    ``configured`` by name as a new one is (a library's own, made by its import, stays as it
+    set itself); close the handlers this takes off that no logger had before. Hydra's
+    logging configs (`logging.config.dictConfig`) left the root's handlers (the finished
+    run's train.log), Hydra's ``logging_example`` logger at DEBUG, ``hydra.verbose``'s
+    loggers of the caller at DEBUG and every logger the caller had disabled enabled again."""
+    kept = {id(handler) for _, handlers, _, _ in states.values() for handler in handlers}
+    taken_off: dict[int, logging.Handler] = {}
+    for logger, (level, handlers, propagate, disabled) in [
+            *states.items(), *((logger, _UNSET) for logger in _logger_states()
+                               if logger not in states and logger.name in configured)]:
+        for handler in logger.handlers[:]:
+            if handler not in handlers:
+                logger.removeHandler(handler)
+                if id(handler) not in kept:
+                    taken_off[id(handler)] = handler
+        for handler in handlers:
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
+        logger.propagate, logger.disabled = propagate, disabled
+        if logger.level != level:  # (each setLevel empties every logger's cache)
+            logger.setLevel(level)
+    for handler in taken_off.values():
+        handler.close()

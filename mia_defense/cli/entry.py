@@ -22,11 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
-from mia_defense.library_call import (
-    caller_state_kept,
-    cleared_after_each_call,
-    put_back_as_call_ends,
-)
+from mia_defense.library_call import cleared_after_each_call, main_state_kept, put_back_as_call_ends
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
@@ -354,98 +350,21 @@ def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _job_state_put_back() -> Iterator[None]:
-    """The loggers (`_loggers_put_back`) and Hydra's job config (`HydraConfig`) put back as
-    the tool found them (Hydra sets them for a job and leaves them), and the random states,
-    warnings filters and what the task changed for itself (`put_back_as_call_ends`: the
-    thread counts of `mia_defense.threads.one_thread`, loky's start) as a library call keeps
-    them (`caller_state_kept`): a process that goes on after main() (a notebook, a script, a
-    test) logs to its own handlers, not the finished run's train.log, and its later
+    """Hydra's job config (`HydraConfig`) put back as the tool found it (Hydra sets it for a
+    job and leaves it), and the rest of the caller's process as a tool's main() keeps it
+    (`main_state_kept`: the loggers, the random states, warnings filters and what the task
+    changed for itself): a process that goes on after main() (a notebook, a script, a test)
+    logs to its own handlers, not the finished run's train.log, and its later
     `mia_defense.cli.attack.run` does not read the old job's launch folder and overrides."""
-    import logging.config
-
     from hydra.core.hydra_config import HydraConfig
 
     hydra_config = HydraConfig.instance()
-    job, loggers = hydra_config.cfg, _logger_states()
-    configure, configured = logging.config.DictConfigurator.configure, set[str]()
-
-    callers = {handler for _, handlers, _, _ in loggers.values() for handler in handlers}
-
-    def configure_noted(configurator: logging.config.DictConfigurator) -> None:
-        named = configurator.config.get("loggers")  # (Hydra's logging configs: by any path)
-        configured.update(str(name) for name in (named if isinstance(named, dict) else ()))
-        with _handlers_left_open(callers):
-            configure(configurator)
-
-    logging.config.DictConfigurator.configure = configure_noted  # type: ignore[method-assign]
+    job = hydra_config.cfg
     try:
-        with caller_state_kept():
+        with main_state_kept():
             yield
     finally:
-        logging.config.DictConfigurator.configure = configure  # type: ignore[method-assign]
         hydra_config.cfg = job
-        _loggers_put_back(loggers, configured)
-
-
-# A logger's level, handlers, propagate and disabled.
-_LoggerState = tuple[int, list[logging.Handler], bool, bool]
-_UNSET: _LoggerState = (logging.NOTSET, [], True, False)
-
-
-def _logger_states() -> dict[logging.Logger, _LoggerState]:
-    """The root logger's and every other logger's state now."""
-    return {logger: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
-            for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values())
-            if isinstance(logger, logging.Logger)}
-
-
-@contextlib.contextmanager
-def _handlers_left_open(kept: set[logging.Handler]) -> Iterator[None]:
-    """The block (a logging config's ``configure``) with the handlers ``kept`` out of
-    logging's lists of handlers, so that its clearing of the existing ones (each closed)
-    leaves them open: Hydra's configs closed the caller's own, and its log file opened with
-    mode 'w' (``logging.basicConfig(filename=..., filemode='w')``) took no line after main().
-    `_loggers_put_back` puts them back on their loggers."""
-    lock, refs, names = logging._lock, logging._handlerList, logging._handlers  # type: ignore[attr-defined]
-    with lock:
-        held = [ref for ref in refs if ref() in kept]
-        named = {name: handler for name, handler in names.items() if handler in kept}
-        for ref in held:
-            refs.remove(ref)
-    try:
-        yield
-    finally:
-        with lock:
-            refs.extend(ref for ref in held if ref not in refs)
-            for name, handler in named.items():
-                names.setdefault(name, handler)
-
-
-def _loggers_put_back(states: dict[logging.Logger, _LoggerState], configured: set[str]) -> None:
-    """Put each logger of ``states`` back as it was, and one made since that a logging config
-    ``configured`` by name as a new one is (a library's own, made by its import, stays as it
-    set itself); close the handlers this takes off that no logger had before. Hydra's
-    logging configs (`logging.config.dictConfig`) left the root's handlers (the finished
-    run's train.log), Hydra's ``logging_example`` logger at DEBUG, ``hydra.verbose``'s
-    loggers of the caller at DEBUG and every logger the caller had disabled enabled again."""
-    kept = {id(handler) for _, handlers, _, _ in states.values() for handler in handlers}
-    taken_off: dict[int, logging.Handler] = {}
-    for logger, (level, handlers, propagate, disabled) in [
-            *states.items(), *((logger, _UNSET) for logger in _logger_states()
-                               if logger not in states and logger.name in configured)]:
-        for handler in logger.handlers[:]:
-            if handler not in handlers:
-                logger.removeHandler(handler)
-                if id(handler) not in kept:
-                    taken_off[id(handler)] = handler
-        for handler in handlers:
-            if handler not in logger.handlers:
-                logger.addHandler(handler)
-        logger.propagate, logger.disabled = propagate, disabled
-        if logger.level != level:  # (each setLevel empties every logger's cache)
-            logger.setLevel(level)
-    for handler in taken_off.values():
-        handler.close()
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mia_defense.cli.commands import lenient_stdout, quiet_stdout, shell_path, tool_command
 from mia_defense.errors import MiaDefenseError
+from mia_defense.library_call import main_state_kept
 
 if TYPE_CHECKING:
     from mia_defense.report import Report
@@ -149,9 +150,12 @@ EXIT_INTERRUPTED = 130
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, write the report, print where it is and the Pareto front; 2 on a
     user error, 130 on Ctrl-C (each file of the report is either the previous one or the
-    new one, never half written)."""
+    new one, never half written). Called in-process (a notebook, a script), it leaves the
+    caller's stdout and loggers as it found them (`main_state_kept`, as mia-train's)."""
+    stdout_put_back = lenient_stdout()
     try:
-        return _main(argv)
+        with main_state_kept():
+            return _main(argv)
     except BrokenPipeError:  # mia-report ... | head: the report is written, the reader gone
         quiet_stdout()
         return 0
@@ -160,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "whole (the new one or the one before); run the same command again",
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
+    finally:
+        stdout_put_back()
 
 
 def _os_error(exc: OSError) -> str:
@@ -182,7 +188,6 @@ def _os_error(exc: OSError) -> str:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    lenient_stdout()
     from mia_defense.report import parse_group_by, write_report
     from mia_defense.report.checks import one_line
 
