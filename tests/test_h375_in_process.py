@@ -1,12 +1,14 @@
 """mia-report's main() called in-process (a notebook, a script) leaves the process as it found
 it, as mia-train's and mia-attack's do (h368): its stdout's handling of characters it cannot
-encode and the root logger (h375)."""
+encode and the root logger; a logger ``hydra.verbose`` named that did not exist before
+mia-train's main() does not stay at DEBUG (h375)."""
 
 from __future__ import annotations
 
 import io
 import logging
 import sys
+import uuid
 
 import pytest
 
@@ -27,3 +29,22 @@ def test_report_main_leaves_stdout_and_the_root_logger_as_found(tmp_path, monkey
     assert root.handlers == [] and root.level == logging.WARNING
     with pytest.raises(UnicodeEncodeError):
         print("\u00b7", file=stdout)
+
+
+@pytest.mark.parametrize("verbose", ["{}", "[{}]"])  # (a name, a list of names)
+def test_a_new_logger_hydra_verbose_named_is_unset_after_main(
+    verbose: str, tmp_path, monkeypatch
+) -> None:
+    """``hydra.verbose=NAME`` for a logger that did not exist before main() left it at DEBUG
+    after main() (Hydra's configure_log sets it, outside the logging configs' names)."""
+    from mia_defense.cli import train
+
+    name = f"h375.{uuid.uuid4().hex}"  # (made by no earlier call in this process)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    argv = ["mia-train", "train.lr=abc", f"hydra.verbose={verbose.format(name)}"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as done:
+        train.main()
+    assert done.value.code == 2  # (refused in the config's checks, after Hydra's logging)
+    assert logging.getLogger(name).level == logging.NOTSET

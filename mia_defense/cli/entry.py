@@ -353,18 +353,43 @@ def _job_state_put_back() -> Iterator[None]:
     """Hydra's job config (`HydraConfig`) put back as the tool found it (Hydra sets it for a
     job and leaves it), and the rest of the caller's process as a tool's main() keeps it
     (`main_state_kept`: the loggers, the random states, warnings filters and what the task
-    changed for itself): a process that goes on after main() (a notebook, a script, a test)
-    logs to its own handlers, not the finished run's train.log, and its later
-    `mia_defense.cli.attack.run` does not read the old job's launch folder and overrides."""
+    changed for itself), the loggers ``hydra.verbose`` names in each config Hydra composes
+    among those put back as new ones: a process that goes on after main() (a notebook, a
+    script, a test) logs to its own handlers, not the finished run's train.log, and its
+    later `mia_defense.cli.attack.run` does not read the old job's launch folder and
+    overrides."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.hydra_config import HydraConfig
 
     hydra_config = HydraConfig.instance()
-    job = hydra_config.cfg
-    try:
-        with main_state_kept():
+    job, load = hydra_config.cfg, ConfigLoaderImpl.load_configuration
+    with main_state_kept() as configured:
+
+        @functools.wraps(load)  # (its marks too: `guard_config_loading` wraps it once)
+        def load_noted(loader: ConfigLoaderImpl, *args: object, **kwargs: object) -> object:
+            config = load(loader, *args, **kwargs)
+            configured.update(_verbose_loggers(config))
+            return config
+
+        ConfigLoaderImpl.load_configuration = load_noted  # type: ignore[method-assign]
+        try:
             yield
-    finally:
-        hydra_config.cfg = job
+        finally:
+            ConfigLoaderImpl.load_configuration = load  # type: ignore[method-assign]
+            hydra_config.cfg = job
+
+
+def _verbose_loggers(config: object) -> list[str]:
+    """The loggers a composed config's ``hydra.verbose`` names (a name or a list of them;
+    true is the root's, put back as any other): Hydra sets them to DEBUG outside its logging
+    configs (``configure_log``), so one made by that stayed at DEBUG after main()."""
+    from omegaconf import OmegaConf
+
+    verbose = (OmegaConf.select(config, "hydra.verbose", throw_on_resolution_failure=False)
+               if OmegaConf.is_config(config) else None)
+    if isinstance(verbose, str):
+        return [verbose]
+    return [str(name) for name in verbose] if OmegaConf.is_list(verbose) else []
 
 
 @contextlib.contextmanager
