@@ -156,6 +156,11 @@ WRONG = {
                            "privacy.outputs_saturated is a string 'false', not a reason"),
     "inverted-a-bool": ("privacy/attacks_inverted", True,
                         "privacy.attacks_inverted is a boolean True, not a reason"),
+    # (mia-attack's masks caveats: 'masks suspect, the leak may be understated: false')
+    "suspect-a-string": ("privacy/masks_suspect", "false",
+                         "privacy.masks_suspect is a string 'false', not a reason"),
+    "unbalanced-a-bool": ("privacy/masks_unbalanced", True,
+                          "privacy.masks_unbalanced is a boolean True, not a reason"),
     "nonmembers-float": ("nonmember_scores", 1e9, "nonmember_scores is a number 1000000000.0,"),
     "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
     "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),

@@ -49,17 +49,19 @@ def flag_problem(
 
 # The privacy fields of results.json that say, where set, why its attacks' figures
 # understate the leak (`UNDERSTATED_LEAK`; a white-box attack's inverted scores: its figures
-# and the ε bound): a reason, left out (or null) where there is none.
-_UNDERSTATED_REASONS = (*UNDERSTATED_LEAK, "white_box_attacks_inverted")
+# and the ε bound) or may misstate it (mia-attack's masks, `notes.caveats`): a reason, left
+# out (or null) where there is none.
+_REASON_FIELDS = (*UNDERSTATED_LEAK, "white_box_attacks_inverted", "masks_suspect",
+                  "masks_unbalanced")  # fmt: skip
 # What a hand-edited reason field reads as where it means no (or yes), never a reason.
 _NO_REASON = frozenset({"", "false", "true", "no", "yes", "none", "null", "0", "1", "off", "on"})
 
 
 def reason_problem(privacy: Mapping[str, Any]) -> str | None:
-    """Why one of ``privacy``'s `_UNDERSTATED_REASONS` is neither a reason nor null, or
+    """Why one of ``privacy``'s `_REASON_FIELDS` is neither a reason nor null, or
     ``None``: ``"false"`` (or false, 0) read as set, and the run's row was called understated,
     left off the Pareto fronts with the caveat 'the models' outputs are saturated: false'."""
-    for field in _UNDERSTATED_REASONS:
+    for field in _REASON_FIELDS:
         value = privacy.get(field)
         if value is None or (isinstance(value, str)
                              and value.strip().lower() not in _NO_REASON):  # fmt: skip
