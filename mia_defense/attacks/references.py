@@ -201,9 +201,12 @@ def _rotated(kind: np.ndarray, keep: np.ndarray) -> np.ndarray:
     taken cyclically in model order from its (n mod count)-th one, so which references a
     sample keeps does not follow the models' order (see `balanced_references`)."""
     count = np.maximum(kind.sum(axis=0), 1)
-    rank = np.cumsum(kind, axis=0) - 1  # 0-based rank of each marked reference
-    start = np.arange(kind.shape[1]) % count
-    return kind & ((rank - start) % count < keep)
+    rank = np.cumsum(kind, axis=0, dtype=np.int32) - 1  # 0-based rank of each marked reference
+    # (rank - start) mod count without a division per element: where ``kind`` holds, rank
+    # and start both lie in [0, count), so their difference is off by at most one count
+    ahead = rank - (np.arange(kind.shape[1]) % count).astype(np.int32)
+    ahead += count.astype(np.int32) * (ahead < 0)
+    return kind & (ahead < keep)
 
 
 def ranked_within_strata(
