@@ -372,7 +372,9 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
 def _refuse_linked_events(run_dir: Path) -> None:
     """Refuse a run whose ``tb`` is a link or not a folder: the run replaces the event files
     in it (an earlier attempt's), and through a link those are another folder's (a shared
-    TensorBoard folder lost every run's events)."""
+    TensorBoard folder lost every run's events). Refuse too a folder in it named as an event
+    file, which that replacement cannot remove: the run ended after its training and attacks
+    on 'cannot write the TensorBoard events (Is a directory)'."""
     events = run_dir / EVENTS_DIR
     if events.is_symlink() or (os.path.lexists(events) and not events.is_dir()):
         what = f"a link to {os.readlink(events)}" if events.is_symlink() else "not a folder"
@@ -380,6 +382,14 @@ def _refuse_linked_events(run_dir: Path) -> None:
             f"{events}: {what}, where the run writes its own TensorBoard events (replacing "
             "those of an earlier attempt); nothing was changed. Delete it (mia-train makes its "
             "own) or run in a new directory (hydra.run.dir=...)"
+        )
+    folder = next((p for p in sorted(events.glob("events.out.tfevents.*"))
+                   if p.is_dir() and not p.is_symlink()), None)  # fmt: skip
+    if folder is not None:
+        raise DataError(
+            f"{folder}: a folder named as a TensorBoard event file, where the run replaces "
+            "the event files of an earlier attempt with its own; nothing was changed. Move or "
+            "delete it, or run in a new directory (hydra.run.dir=...)"
         )
 
 

@@ -23,6 +23,7 @@ from mia_defense.tracking.hparams import (
     sessions_under,
     write_sweep_experiment,
 )
+from mia_defense.tracking.run_dir import claim_run_dir
 from tests.report.fake_runs import make_run, rewrite_results, two_run_sweep
 
 
@@ -66,7 +67,7 @@ def test_diverged_runs_names_read_from_no_fifo(tmp_path, opened):
 class _Fifo:
     """A FIFO at ``path`` and a writer waiting for its reader: ``opened()`` says whether
     anything opened it for reading (it then reads one byte and its end, never blocking for
-    good); `close` lets the writer go when nothing did."""
+    good); `close` lets the writer go."""
 
     def __init__(self, path: Path) -> None:
         os.mkfifo(path)
@@ -77,7 +78,7 @@ class _Fifo:
     def _write(self) -> None:
         fd = os.open(self.path, os.O_WRONLY)  # (returns once a reader opens it)
         self.read.set()
-        with contextlib.suppress(BrokenPipeError):  # (`close`'s reader is gone at once)
+        with contextlib.suppress(BrokenPipeError):  # (a reader that read and went)
             os.write(fd, b"x")
         os.close(fd)
 
@@ -85,9 +86,12 @@ class _Fifo:
         return self.read.is_set()
 
     def close(self) -> None:
-        if not self.read.is_set():
-            os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
-        self.thread.join()
+        # a reader held open until the writer is done, whenever it comes to open its end
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            self.thread.join()
+        finally:
+            os.close(fd)
 
 
 def test_report_reads_no_fifo_as_a_killed_reports_journal(tmp_path):
@@ -132,12 +136,11 @@ def test_store_key_read_from_no_fifo(tmp_path):
     checkpoints = tmp_path / "checkpoints"
     checkpoints.mkdir()
     fifo = _Fifo(checkpoints / store._STARTED_UNDER)
-    try:
+    try:  # (opened without blocking, it is no mark; read, it gave the writer's "x")
         key = store._started_under(checkpoints)
-        opened = fifo.opened()
     finally:
         fifo.close()
-    assert key is None and not opened
+    assert key is None
 
 
 def _cut_in_half(path: Path) -> None:
@@ -168,3 +171,17 @@ def test_a_run_file_cut_short_is_told_so_not_another_runs(tmp_path, name):
         with pytest.raises(DataError, match="cut short") as refused:
             read_source(run)
         assert "results.json and observations.npz back" not in str(refused.value)
+
+
+def test_a_folder_named_as_an_event_file_is_refused_before_the_run(tmp_path):
+    # tb/events.out.tfevents.999.host.1/ a folder: mia-train (or mia-attack) trained and
+    # attacked, then ended on 'RUN/tb: cannot write the TensorBoard events (Is a directory);
+    # choose a writable run directory', blaming a folder that is writable
+    folder = tmp_path / "tb" / "events.out.tfevents.999.host.1"
+    folder.mkdir(parents=True)
+    with pytest.raises(DataError, match=(
+            rf"{folder}: a folder named as a TensorBoard event file, .*nothing was changed. "
+            r"Move or delete it")):  # fmt: skip
+        with claim_run_dir(tmp_path):
+            pass
+    assert folder.is_dir()
