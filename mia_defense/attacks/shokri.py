@@ -160,7 +160,8 @@ def shokri(
             for scored, train in _parts(obs.masks[shadows], sample):
                 trained, on = shadows[model[train]], sample[train]
                 x = attack_features(obs.log_probs[trained, on], obs.labels[on])
-                fitted = _fitted(classifier, seed, x, obs.masks[trained, on])
+                fitted = _fitted(classifier, seed, x, obs.masks[trained, on],
+                                 capped=len(sample) >= max_train_samples)
                 for row in rows:
                     features = attack_features(obs.log_probs[targets[row]], obs.labels)  # [N, F]
                     scores[row, scored] = fitted.predict_proba(features[scored])[:, 1]
@@ -182,8 +183,10 @@ def _check_shadow_masks(shadow_masks: np.ndarray, shadows: np.ndarray) -> None:
         )
 
 
-def _fitted(classifier: str, seed: int, x: np.ndarray, y: np.ndarray) -> ClassifierMixin:
-    """The attack classifier fitted on rows ``x`` [M, F] with membership ``y`` [M]."""
+def _fitted(classifier: str, seed: int, x: np.ndarray, y: np.ndarray, *, capped: bool
+            ) -> ClassifierMixin:
+    """The attack classifier fitted on rows ``x`` [M, F] with membership ``y`` [M];
+    ``capped``: the rows were subsampled to max_train_samples (only then can more help)."""
     if not len(y):  # (a record or two, each scored by the half that never saw it)
         raise ConfigError(
             "attack shokri: no training rows are left for one of its attack classifiers: "
@@ -191,10 +194,13 @@ def _fitted(classifier: str, seed: int, x: np.ndarray, y: np.ndarray) -> Classif
             "records, or leave it out with '~attack.attacks.shokri'"
         )
     if y.all() or not y.any():  # a classifier of one class scores every sample alike
+        # (uncapped, every row the shadows give is there: a larger max_train_samples adds none)
+        more = ("attack.attacks.shokri.max_train_samples or plan.num_models" if capped else
+                "plan.population_size (too few records) or plan.num_models, or leave it out "
+                "with '~attack.attacks.shokri'")
         raise ConfigError(
             f"attack shokri: its {len(y)} training rows are all "
-            f"{'members' if y.all() else 'non-members'}, so it cannot learn; raise "
-            "attack.attacks.shokri.max_train_samples or plan.num_models"
+            f"{'members' if y.all() else 'non-members'}, so it cannot learn; raise {more}"
         )
     return CLASSIFIERS[classifier](seed).fit(x, y)
 

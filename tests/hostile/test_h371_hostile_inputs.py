@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mia_defense import api
+from mia_defense.attacks.shokri import shokri
 from mia_defense.config import check_config
 from mia_defense.data.tabular import load_purchase100
 from mia_defense.errors import ConfigError, DataError
@@ -65,3 +67,19 @@ def _refusal(tmp_path, labels):
     with pytest.raises(DataError) as refused:
         load_purchase100(path=str(_purchase(tmp_path / "other", labels)))
     return str(refused.value)
+
+
+def test_shokri_without_rows_of_both_kinds_asks_for_records_not_max_train_samples():
+    """mia-train plan.population_size=4 plan.num_models=2 train.batch_size=1 trained, then
+    stopped with 'its 1 training rows are all non-members, so it cannot learn; raise
+    attack.attacks.shokri.max_train_samples or plan.num_models': every row the shadows gave
+    was there (20000 allowed), so a larger max_train_samples could add none."""
+    masks = np.array([[True, True, False], [False, False, True]])
+    obs = api.observations_from_arrays(np.zeros((2, 3, 3)), masks, np.array([0, 1, 2]),
+                                       kind="logits")
+    with pytest.raises(ConfigError) as refused:
+        shokri(obs, np.array([0]))
+    assert str(refused.value) == (
+        "attack shokri: its 1 training rows are all non-members, so it cannot learn; raise "
+        "plan.population_size (too few records) or plan.num_models, or leave it out with "
+        "'~attack.attacks.shokri'")
