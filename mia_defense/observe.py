@@ -483,11 +483,13 @@ def _ghost_grad_norms(
                     return None
                 seen = list(taps)  # (torch.utils.checkpoint calls the layers again in backward)
                 out_grads = torch.autograd.grad(loss, [out for _, _, out in seen])
-            squared = sum(
-                GHOST_RULES[type(m)].squared_norms(m, a.detach(), g)
-                for (m, a, _), g in zip(seen, out_grads, strict=True)
-            )
-            norms.append(torch.as_tensor(squared).sqrt())
+            pairs = [(m, a.detach(), g) for (m, a, _), g in zip(seen, out_grads, strict=True)]
+            squared = torch.as_tensor(
+                sum(GHOST_RULES[type(m)].squared_norms(m, a, g) for m, a, g in pairs))
+            if not squared.isfinite().all():  # (see _finite_norms)
+                squared = sum(GHOST_RULES[type(m)].squared_norms(m, a.double(), g.double())
+                              for m, a, g in pairs)
+            norms.append(squared.sqrt().float())
     except RuntimeError as err:  # e.g. frozen parameters: left to the vmap path
         if out_of_memory(err):  # (not the vmap path's to try: it holds more)
             raise
@@ -536,8 +538,20 @@ def _grad_norms(
                                fix="draw per sample instead (torch.randn_like(h)), or set "
                                    "attack.white_box=false to leave the white-box attack out")
         # (reshape: a 0-dim parameter's per-sample gradients are [B], which flatten(1) refused)
-        norms.append(sum(g.reshape(len(g), -1).pow(2).sum(1) for g in grads.values()).sqrt())
+        norms.append(_finite_norms([g.reshape(len(g), -1) for g in grads.values()]))
     return torch.cat(norms).float().numpy()  # (a bfloat16 model's: numpy has no bfloat16)
+
+
+def _finite_norms(rows: list[torch.Tensor]) -> torch.Tensor:
+    """[B] float32 L2 norms over the rows [B, P] of every parameter's per-sample gradients,
+    summed in float64 where float32's squares overflow: gradients of 1e19 (unscaled features
+    under the 1.8e19 the data check lets through) have norms float32 holds but squares it
+    does not, and the inf ended the run at Observations.save ('grad_norms: must be finite')
+    after training."""
+    norms = sum(r.pow(2).sum(1) for r in rows).sqrt()
+    if not norms.isfinite().all():
+        norms = sum(r.double().pow(2).sum(1) for r in rows).sqrt()
+    return norms.float()
 
 
 def gradient_norms(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
-from mia_defense import api
+from mia_defense import api, observe
 from mia_defense.attacks.shokri import shokri
 from mia_defense.config import check_config
 from mia_defense.data.tabular import load_purchase100
@@ -83,3 +85,34 @@ def test_shokri_without_rows_of_both_kinds_asks_for_records_not_max_train_sample
         "attack shokri: its 1 training rows are all non-members, so it cannot learn; raise "
         "plan.population_size (too few records) or plan.num_models, or leave it out with "
         "'~attack.attacks.shokri'")
+
+
+class _Scaled(nn.Module):
+    """A linear model behind a parameter no ghost rule knows: its norms come from vmap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(64))
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x * self.scale)
+
+
+@pytest.mark.parametrize("model", [nn.Linear(64, 10), _Scaled()], ids=["ghost", "vmap"])
+def test_gradient_norms_whose_squares_overflow_float32_are_finite(model):
+    """Features of 9.1e18 (under the 1.8e19 the data check refuses) trained, then ended the
+    run at Observations.save: 'grad_norms: must be finite and >= 0' (mia-train dataset=npz
+    of int64 features up to 9e18): the per-sample norms, about 7e19, were summed as squares
+    in float32, which overflow at 3.4e38."""
+    linear = model if isinstance(model, nn.Linear) else model.fc
+    with torch.no_grad():  # zero logits: every sample's gradient is known
+        linear.weight.zero_()
+        linear.bias.zero_()
+    x = np.full((4, 64), 9e18, dtype=np.float32)
+    y = np.arange(4) % 10
+    norms = observe.gradient_norms([model], x, y)
+    delta = np.sqrt((1 - 0.1) ** 2 + 9 * 0.1**2)  # softmax of zero logits minus the one-hot
+    expected = delta * np.sqrt(64 * np.float64(x[0, 0]) ** 2 + 1)  # weight and bias rows
+    assert norms is not None and np.isfinite(norms).all()
+    np.testing.assert_allclose(norms[0], expected, rtol=1e-5)
