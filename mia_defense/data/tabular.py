@@ -292,11 +292,14 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
             text.seek(0)
             first = next((d for d in (line.split("#", 1)[0] for line in text) if d.strip()), "")
             other = _other_separator(first)
-            header = not other and _is_header(first)
+            quoted = not other and _quoted_numbers(first)
+            header = not other and not quoted and _is_header(first)
             raise DataError(
                 f"{path}: not a comma-separated numeric file ({detail}); "
                 + (f"the values of line 1 are separated by {other!r}: separate them by commas"
-                   if other else "line 1 looks like a header of column names: this file has "
+                   if other else "the values of line 1 are numbers in quotes "
+                   f"({first.split(',', 1)[0].strip()}): write them without quotes"
+                   if quoted else "line 1 looks like a header of column names: this file has "
                    "none, remove it" if header else "expected one sample per line, values "
                    "separated by commas")
                 + ("; the lines end with a comma, which leaves an empty last value: remove it"
@@ -351,6 +354,21 @@ def _other_separator(line: str) -> str | None:
         if len(fields) > 1 and all(map(is_number_text, fields)):
             return separator
     return None
+
+
+def _quoted_numbers(line: str) -> bool:
+    """Whether every field of ``line`` is a number in quotes (``"97","0",...``, as some
+    exports write them): it was refused as a header of column names, to be removed, which
+    left the next line refused the same."""
+    fields = [field.strip() for field in line.split(",")]
+    for field in fields:
+        if len(field) < 3 or field[0] != field[-1] or field[0] not in "\"'":
+            return False
+        try:
+            float(field[1:-1])
+        except ValueError:
+            return False
+    return True
 
 
 def _is_header(line: str) -> bool:

@@ -116,3 +116,19 @@ def test_gradient_norms_whose_squares_overflow_float32_are_finite(model):
     expected = delta * np.sqrt(64 * np.float64(x[0, 0]) ** 2 + 1)  # weight and bias rows
     assert norms is not None and np.isfinite(norms).all()
     np.testing.assert_allclose(norms[0], expected, rtol=1e-5)
+
+
+def test_purchase_numbers_in_quotes_are_not_called_a_header(tmp_path):
+    """A purchase100 file exported with every value quoted ("97","0",...) was refused as
+    'line 1 looks like a header of column names: this file has none, remove it', and with
+    line 1 removed, line 2 was refused the same."""
+    rows = [",".join(f'"{v}"' for v in [1 + i % 100, *([0, 1] * 300)]) for i in range(200)]
+    (tmp_path / "quoted").write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError) as refused:
+        load_purchase100(path=str(tmp_path / "quoted"))
+    assert str(refused.value).endswith(
+        'the values of line 1 are numbers in quotes ("1"): write them without quotes')
+    names = ",".join(f'"f{j}"' for j in range(601))  # a quoted header stays a header
+    (tmp_path / "named").write_text(names + "\n" + "\n".join(r.replace('"', "") for r in rows))
+    with pytest.raises(DataError, match="line 1 looks like a header of column names"):
+        load_purchase100(path=str(tmp_path / "named"))
