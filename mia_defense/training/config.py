@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -182,13 +182,17 @@ def check_optimizer(config: TrainConfig) -> None:
 
 
 def _flag_problem(cls: type[torch.optim.Optimizer], options: dict[str, Any]) -> str | None:
-    """The problem of a ``train.optimizer`` switch (a keyword whose default is true or false,
-    or one of torch's implementation choices) given anything but true or false, or ``None``.
+    """The problem of a ``train.optimizer`` setting given as a mapping, or of a switch (a
+    keyword whose default is true or false, or one of torch's implementation choices) given
+    anything but true or false, or ``None``.
     Torch tests most of them only for truth: ``maximize: 'false'`` (quoted) or ``maximize: 1``
     trained every model to ascend its loss, and where a fused kernel read it, the refusal was
     a page of its overloads."""
     parameters = inspect.signature(cls).parameters
     for key, value in options.items():
+        if isinstance(value, Mapping):  # (betas: {a: 1}: torch's KeyError 0, a traceback)
+            return (f"train.optimizer.{key}: a mapping, which no setting of {cls.__name__} "
+                    "takes (they are numbers, true or false, or lists of numbers)")
         default = getattr(parameters.get(key), "default", None)
         switch = isinstance(default, bool) or key in _IMPLEMENTATION_KEYS
         if not switch or isinstance(value, bool) or (value is None and default is None):

@@ -26,13 +26,16 @@ from mia_defense.training.config import TrainConfig
      ("{_target_: torch.optim.Adam, amsgrad: abc}",
       r"train.optimizer.amsgrad='abc': must be true or false \(Adam takes amsgrad: bool\)$"),
      ("{_target_: torch.optim.Adam, foreach: 'no'}",
-      r"train.optimizer.foreach='no': must be true or false or null")],
-    ids=["quoted-false", "one", "text-fused", "implementation"],
+      r"train.optimizer.foreach='no': must be true or false or null"),
+     ("{_target_: torch.optim.Adam, betas: {a: 1}}",
+      r"train.optimizer.betas: a mapping, which no setting of Adam takes")],
+    ids=["quoted-false", "one", "text-fused", "implementation", "mapping"],
 )
 def test_an_optimizer_switch_that_is_not_true_or_false_is_refused(make_cfg, options, message):
     """torch reads maximize only for its truth: 'false' (quoted) or 1 trained every model to
     ascend its loss, a whole run for 'no privacy verdict' blamed on train.lr; a fused kernel
-    given a string answered with a page of its overloads."""
+    given a string answered with a page of its overloads; betas given as a mapping was
+    torch's KeyError: 0, a traceback."""
     with pytest.raises(ConfigError, match=message):
         check_config(make_cfg(f"train.optimizer={options}"))
 
