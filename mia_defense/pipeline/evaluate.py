@@ -603,11 +603,13 @@ def _check_leak_without_utility(
         return
     bound, source = leak
     privacy["leak_without_utility"] = True
+    learned = ("the test set holds one class, so no model can beat chance on it (raise "
+               "plan.test_size to measure the utility)" if utility["chance_accuracy"] >= 1
+               else "the model memorised its members without learning the task")  # fmt: skip
     privacy["leak_without_utility_reason"] = (
         f"{what} accuracy {accuracy:.3f} is not above chance {utility['chance_accuracy']:.3f}, "
         f"yet membership leaks: measured ε >= {bound:.3g} ({source}; a lower bound that "
-        "holds whatever the utility); the model memorised its members without learning the "
-        "task: not private"
+        f"holds whatever the utility); {learned}: not private"
     )
     log.warning("MEMBERSHIP LEAK at chance utility: %s", privacy["leak_without_utility_reason"])
 

@@ -118,15 +118,18 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
         destroyed = [f"UTILITY DESTROYED BY THE RELEASE: {released}"] if released else []
         if cause:
             destroyed.insert(0, f"LIKELY CAUSE: {cause}")
+        one_class = util["chance_accuracy"] >= 1  # (no model can beat a one-class test set)
+        learned = ("the test set holds one class: raise plan.test_size to measure the "
+                   "utility" if one_class else "the model memorised its members without "
+                   "learning the task")  # fmt: skip
         if result.privacy.get("leak_without_utility") is True:
-            lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private (the model memorised "
-                         "its members without learning the task; privacy."
+            lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private ({learned}; privacy."
                          "leak_without_utility_reason says how much)")  # fmt: skip
             return "\n".join(lines + destroyed)
-        lines.append(
-            f"{said}; no privacy verdict for this run (the model learned nothing, or the labels "
-            "are not the outputs', so a low attack success says nothing about privacy)"
-        )
+        why = ("the test set holds one class, which no model can beat: raise plan.test_size"
+               if one_class else "the model learned nothing, or the labels are not the "
+               "outputs', so a low attack success says nothing about privacy")  # fmt: skip
+        lines.append(f"{said}; no privacy verdict for this run ({why})")
         return "\n".join(lines + destroyed)
     reason = _no_verdict(result)
     if reason:  # (a blown-up training, targets of one kind of record: the line under the
