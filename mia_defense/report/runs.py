@@ -621,18 +621,22 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
     sha256 of (``sha256["observations.npz"]``, written by every run since 2026-12-02), with
     what to do, or ``None``: its test_idx edited with test_size passed the report (mia-attack
     checked the digest, the report did not). A record that is no object, or a digest that is
-    no sha256, is refused (`recorded_sha256`). Not checked: a run without a digest of the
-    file (older, or the digest deleted: nothing tells the two apart, and nothing signs the
-    record, so an edit that rewrote it too passes), a folder without the file (deleted to
-    save space), a file that is no regular one (never opened) or is larger than
-    `MAX_CHECKED_OBSERVATIONS`."""
+    no sha256, or one that names the run's files but not the observations.npz its folder
+    holds (every run records both since results.json has a ``sha256``: the digest deleted
+    by hand), is refused (`recorded_sha256`), as mia-attack does (one rule). Not checked: a
+    run without any ``sha256`` (older; nothing signs the record, so an edit that rewrote it
+    too passes), a folder without the file (deleted to save space), a file that is no
+    regular one (never opened) or is larger than `MAX_CHECKED_OBSERVATIONS`."""
     record = payload.get("sha256", {})
-    if isinstance(record, Mapping) and "observations.npz" not in record:
+    if (isinstance(record, Mapping) and "observations.npz" not in record
+            and not os.path.lexists(run_dir / "observations.npz")):
         return None
     try:  # (a record that is no object turned both checks off: refused, as mia-attack does)
         said = recorded_sha256(payload, "observations.npz")
     except ValueError as exc:
         return f"{exc}; the report checks the run's observations.npz against it: rerun the run"
+    if said is None:  # (no sha256 at all: an older run)
+        return None
     found = regular_file_sha256(run_dir / "observations.npz", max_size=MAX_CHECKED_OBSERVATIONS)
     if found is None or found == said:
         return None

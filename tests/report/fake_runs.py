@@ -13,6 +13,7 @@ import numpy as np
 from mia_defense.metrics import bootstrap_intervals, roc_metrics
 from mia_defense.report.table import name_items
 from mia_defense.tracking import SCHEMA_VERSION, read_json, write_json, write_npz
+from mia_defense.tracking.artifacts import file_sha256
 from mia_defense.tracking.run_dir import mark_run
 
 FPRS = (0.1, 0.01, 0.001)
@@ -200,6 +201,13 @@ def two_run_sweep(root: Path, names: tuple[str, str] = ("a", "b")) -> Path:
     make_run(root / names[0], test_accuracy=0.90, signal=3.0)
     make_run(root / names[1], test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
     return root
+
+
+def with_observations_digest(run_dir: Path, record: dict[str, str]) -> dict[str, str]:
+    """``record`` (results.json's ``sha256``) with the digest of the run's observations.npz,
+    which every run records beside its checkpoints' (mia-report and mia-attack refuse a
+    record that lacks it)."""
+    return {"observations.npz": file_sha256(run_dir / "observations.npz"), **record}
 
 
 def rewrite_results(run_dir: Path, change: Any) -> dict[str, Any]:

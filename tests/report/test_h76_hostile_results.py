@@ -6,7 +6,7 @@ import math
 
 from mia_defense.report import load_runs
 from mia_defense.report.stats import estimate
-from tests.report.fake_runs import make_run, rewrite_results
+from tests.report.fake_runs import make_run, rewrite_results, with_observations_digest
 
 
 def test_a_test_size_too_large_for_a_float_skips_the_run_with_the_reason(tmp_path):
@@ -75,14 +75,18 @@ def test_runs_of_one_seed_whose_data_seed_differs_get_no_attack_seed_caveat(tmp_
 def test_a_run_folder_copied_with_its_seed_edited_is_not_a_second_replicate(tmp_path):
     models = {"checkpoints/model_0000.pt": "a" * 64, "checkpoints/model_0001.pt": "b" * 64}
     make_run(tmp_path / "seed=0", test_accuracy=0.9, signal=2.0)
-    rewrite_results(tmp_path / "seed=0", lambda p: p.update(sha256=models))
+    rewrite_results(tmp_path / "seed=0", lambda p: p.update(
+        sha256=with_observations_digest(tmp_path / "seed=0", models)))
     make_run(tmp_path / "seed=5", test_accuracy=0.9, signal=2.0, seed=5)  # (the copy)
-    rewrite_results(tmp_path / "seed=5", lambda p: p.update(sha256=models))
+    rewrite_results(tmp_path / "seed=5", lambda p: p.update(
+        sha256=with_observations_digest(tmp_path / "seed=5", models)))
     make_run(tmp_path / "seed=6", test_accuracy=0.9, signal=2.0, seed=6)  # a real replicate
-    rewrite_results(tmp_path / "seed=6", lambda p: p.update(sha256={
-        "checkpoints/model_0000.pt": "c" * 64, "checkpoints/model_0001.pt": "d" * 64}))
+    rewrite_results(tmp_path / "seed=6", lambda p: p.update(sha256=with_observations_digest(
+        tmp_path / "seed=6",
+        {"checkpoints/model_0000.pt": "c" * 64, "checkpoints/model_0001.pt": "d" * 64})))
     make_run(tmp_path / "seed=7", test_accuracy=0.9, signal=2.0, seed=7)  # config.seed alone
-    rewrite_results(tmp_path / "seed=7", lambda p: p.update(sha256=models, seed=0))
+    rewrite_results(tmp_path / "seed=7", lambda p: p.update(
+        sha256=with_observations_digest(tmp_path / "seed=7", models), seed=0))
     loaded = load_runs([tmp_path])
     assert [r.name for r in loaded.runs] == ["seed=0", "seed=6"]
     reasons = {r.name: why for r, why in loaded.unranked}

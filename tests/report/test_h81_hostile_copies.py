@@ -10,7 +10,7 @@ from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.report import load_runs
 from mia_defense.tracking.artifacts import file_sha256
-from tests.report.fake_runs import make_run, rewrite_results
+from tests.report.fake_runs import make_run, rewrite_results, with_observations_digest
 
 MODEL = "checkpoints/model_0000.pt"
 
@@ -18,7 +18,8 @@ MODEL = "checkpoints/model_0000.pt"
 def _with_model(run, content):
     (run / "checkpoints").mkdir()
     (run / MODEL).write_bytes(content)
-    rewrite_results(run, lambda p: p.update(sha256={MODEL: file_sha256(run / MODEL)}))
+    rewrite_results(run, lambda p: p.update(
+        sha256=with_observations_digest(run, {MODEL: file_sha256(run / MODEL)})))
 
 
 def test_a_results_json_copied_beside_other_checkpoints_is_skipped(tmp_path):

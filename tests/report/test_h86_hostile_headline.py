@@ -4,7 +4,7 @@ checked against went with it, so the run must say it is no file of mia-defense's
 import pytest
 
 from mia_defense.report import load_runs
-from tests.report.fake_runs import make_run, rewrite_results
+from tests.report.fake_runs import make_run, rewrite_results, with_observations_digest
 
 # what mia-defense's writer puts beside the headline (pipeline/record.py)
 MARKS = {"versions": {"torch": "2.5.1", "code": "0123abcd"}, "timings": {"attacks": 1.0}}
@@ -34,7 +34,8 @@ def test_a_run_with_its_headline_or_of_a_tool_without_one_is_kept(tmp_path):
     rewrite_results(tmp_path / "whole", lambda p: p.update(MARKS, headline=_headline(p)))
     make_run(tmp_path / "versions", test_accuracy=0.8, signal=2.0, seed=2)  # (tools write both)
     rewrite_results(tmp_path / "versions", lambda p: p.update(
-        versions={"torch": "0.0"}, sha256={"checkpoints/model_0000.pt": "a" * 64}))
+        versions={"torch": "0.0"}, sha256=with_observations_digest(
+            tmp_path / "versions", {"checkpoints/model_0000.pt": "a" * 64})))
     loaded = load_runs([tmp_path])
     assert sorted(r.name for r in loaded.runs) == ["own_tool", "versions", "whole"]
     assert not loaded.skipped and not loaded.unranked
