@@ -47,7 +47,12 @@ from mia_defense.attacks.references import check_calibration
 from mia_defense.attacks.rmia import MAX_GAMMA
 from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
-from mia_defense.attacks.shokri import MAX_SEED, check_classifier
+from mia_defense.attacks.shokri import (
+    MAX_SEED,
+    check_classifier,
+    few_records_message,
+    few_records_plan,
+)
 from mia_defense.attacks.shokri import check_seed as check_shokri_seed
 from mia_defense.attacks.threshold import check_options as check_threshold_options
 from mia_defense.budget import available_memory, usable_cores
@@ -609,6 +614,8 @@ class _Walk:
                 self.about(len(self.problems) - 1, full)
         if target is lira and len(self.problems) == before:
             self.problems += _few_lira_references(node, path, self.ok.get("plan.num_models"))
+        if target is shokri and len(self.problems) == before:
+            self.problems += _few_shokri_records(node, path, self.ok)
         if target is load_csv and len(self.problems) == before:
             self.problems += _csv_column_clashes(node)
         supplied = _SUPPLIED.get(path.split(".")[0], frozenset())
@@ -938,6 +945,17 @@ def _few_lira_references(node: DictConfig, path: str, num_models: Any) -> list[s
     if fixed is not False or not isinstance(num_models, int) or num_models > 4:
         return []
     return [f"{path}: {few_references_message(num_models, num_models // 2 - 1)}"]
+
+
+def _few_shokri_records(node: DictConfig, path: str, ok: Mapping[str, Any]) -> list[str]:
+    """shokri with one shadow model per target (plan.num_models=2) and 3 records or fewer:
+    it refused that after the models were trained, inside the run folder. Same wording."""
+    num_models, population = ok.get("plan.num_models"), ok.get("plan.population_size")
+    folds = OmegaConf.select(node, "folds", throw_on_resolution_failure=False)
+    if not few_records_plan(num_models, population, folds):
+        return []
+    more = f"raise plan.population_size={population} (at least 4 with plan.num_models={num_models})"
+    return [f"{path}: {few_records_message(more)}"]
 
 
 def _csv_column_clashes(node: DictConfig) -> list[str]:

@@ -183,16 +183,33 @@ def _check_shadow_masks(shadow_masks: np.ndarray, shadows: np.ndarray) -> None:
         )
 
 
+def few_records_message(more: str) -> str:
+    """The refusal of a shadow set that leaves an attack classifier no training rows, ending
+    in ``more`` (what to raise); `mia_defense.config.check_config` gives it, before the run
+    directory is made, for a plan that always leaves none (`few_records_plan`)."""
+    return ("no training rows are left for one of its attack classifiers: too few records "
+            f"to train one on the records it does not score; {more}, or leave it out with "
+            "'~attack.attacks.shokri'")
+
+
+def few_records_plan(num_models: object, population_size: object, folds: object) -> bool:
+    """Whether a plan of ``num_models`` balanced models over ``population_size`` records
+    leaves some target of model 0's fold one shadow model (K=2, or K=3 in 2 folds) and at
+    most 3 records: `_parts` splits them in two, and one classifier is left no rows, or rows
+    of one kind only, whatever masks are drawn."""
+    sizes = (num_models, population_size, folds)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+        return False
+    one_shadow = num_models == 2 or (num_models == 3 and folds <= 2)  # type: ignore[operator]
+    return one_shadow and population_size <= 3  # type: ignore[operator]
+
+
 def _fitted(classifier: str, seed: int, x: np.ndarray, y: np.ndarray, *, capped: bool
             ) -> ClassifierMixin:
     """The attack classifier fitted on rows ``x`` [M, F] with membership ``y`` [M];
     ``capped``: the rows were subsampled to max_train_samples (only then can more help)."""
     if not len(y):  # (a record or two, each scored by the half that never saw it)
-        raise ConfigError(
-            "attack shokri: no training rows are left for one of its attack classifiers: "
-            "too few records to train one on the records it does not score; give more "
-            "records, or leave it out with '~attack.attacks.shokri'"
-        )
+        raise ConfigError(f"attack shokri: {few_records_message('give more records')}")
     if y.all() or not y.any():  # a classifier of one class scores every sample alike
         # (uncapped, every row the shadows give is there: a larger max_train_samples adds none)
         more = ("attack.attacks.shokri.max_train_samples or plan.num_models" if capped else

@@ -1,0 +1,46 @@
+"""h377: settings refused before training (before the run folder), in the words of the
+later refusal they stand for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense import api
+from mia_defense.attacks.shokri import few_records_plan, shokri
+from mia_defense.config import check_config
+from mia_defense.errors import ConfigError
+from mia_defense.plan import balanced_masks
+
+
+def test_shokri_on_too_few_records_is_refused_before_training(make_cfg):
+    """mia-train plan.population_size=2 plan.num_models=2 train.batch_size=1 trained its
+    models, then shokri refused it in the run folder: 'no training rows are left for one of
+    its attack classifiers'. The plan's sizes alone tell: refused up front, same words."""
+    with pytest.raises(ConfigError, match=(
+            r"attack\.attacks\.shokri: no training rows are left for one of its attack "
+            r"classifiers: too few records .* raise plan\.population_size=2 \(at least 4 "
+            r"with plan\.num_models=2\), or leave it out with '~attack\.attacks\.shokri'")):
+        check_config(make_cfg("plan.population_size=2", "plan.num_models=2"))
+    check_config(make_cfg("plan.population_size=2", "plan.num_models=2",
+                          "~attack.attacks.shokri"))
+    check_config(make_cfg("plan.population_size=2", "plan.num_models=4"))
+
+
+@pytest.mark.parametrize(("num_models", "population"), [(2, 2), (2, 3), (3, 2), (3, 3)])
+def test_the_plans_refused_up_front_are_those_shokri_always_refuses(num_models, population):
+    """Every mask draw of such a plan leaves shokri unable to train (so the early refusal
+    refuses no run that would have finished)."""
+    assert few_records_plan(num_models, population, 2)
+    for seed in range(8):
+        masks = balanced_masks(num_models, population, np.random.default_rng(seed))
+        obs = api.observations_from_arrays(np.zeros((num_models, population, 3)), masks,
+                                           np.arange(population) % 3, kind="logits")
+        with pytest.raises(ConfigError, match="attack shokri"):
+            shokri(obs, np.arange(num_models))
+
+
+@pytest.mark.parametrize(("num_models", "population", "folds"),
+                         [(2, 4, 2), (4, 2, 2), (3, 3, 3), (16, 2, 2)])
+def test_plans_shokri_may_train_on_are_left_to_it(num_models, population, folds):
+    assert not few_records_plan(num_models, population, folds)
