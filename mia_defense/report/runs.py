@@ -213,7 +213,7 @@ def _marks_a_run(names: set[str], hydra: bool) -> bool:
     return RESULTS in names or hydra or any(_is_partial(n) or _is_kept(n) for n in names)
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKey(Exception):  # (no ValueError: read_json would call it not JSON)
     pass
 
 
@@ -266,15 +266,12 @@ def _partial_in(run_dir: Path) -> str | None:
 
 def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
-    try:
-        payload = read_json(path)  # (its checks: regular file, size, depth, JSON)
-        json.loads(path.read_bytes(), object_pairs_hook=_no_duplicates)
+    try:  # (read once: its checks, regular file, size, depth, JSON, hold for these bytes)
+        payload = read_json(path, object_pairs_hook=_no_duplicates)
     except DataError as exc:
         return {}, one_line(str(exc).removeprefix(f"{path}: "), limit=300)
     except _DuplicateKey as exc:
         return {}, f"{exc}; not a results.json mia-defense wrote: rerun the run"
-    except (OSError, ValueError, RecursionError) as exc:  # replaced since the first read
-        return {}, f"changed while read ({one_line(exc, limit=100)}); report it again"
     return payload, None
 
 

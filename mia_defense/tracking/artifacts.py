@@ -8,7 +8,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -120,10 +120,15 @@ def _as_json(value: Any) -> Any:
 
 # A results.json larger than this was not written by a run (they hold a few hundred kB).
 MAX_JSON_BYTES = 64 * 2**20
-def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str, Any]:
+def read_json(
+    path: Path, *, max_depth: int | None = MAX_JSON_DEPTH,
+    object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+) -> dict[str, Any]:
     """Read a JSON object, raising `DataError` naming the file when it is missing, corrupt,
     not a regular file (a FIFO would block, a directory cannot be read), implausibly large
-    or nested deeper than ``max_depth`` (``None``: the caller checks `json_depth` itself)."""
+    or nested deeper than ``max_depth`` (``None``: the caller checks `json_depth` itself).
+    ``object_pairs_hook`` is `json.loads`'s, on the same bytes (its own exceptions pass
+    through, unless they are `ValueError`s: read as not JSON)."""
     path = Path(path)
     try:
         info = path.stat()
@@ -140,7 +145,7 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
                         "interrupted")  # fmt: skip
     try:
         raw = path.read_bytes()
-        payload = json.loads(raw)
+        payload = json.loads(raw, object_pairs_hook=object_pairs_hook)
     except OSError as exc:
         raise _unread(path, exc) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a huge number
