@@ -609,6 +609,7 @@ class _Walk:
             line = _value_problem(full, value, hints.get(key), params.get(key), str(name))
             rule = TARGET_PARAMS.get(target, {}).get(key)
             line = line or (rule.problem(full, value) if rule else None)
+            line = line or _torch_dtype_problem(full, value, target, hints.get(key))
             if line:
                 self.problems.append(line)
                 self.about(len(self.problems) - 1, full)
@@ -931,6 +932,20 @@ def _value_problem(
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
             f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
             f"{whole_float_hint(key, value) if 'int' in kinds else ''}")
+
+
+def _torch_dtype_problem(key: str, value: Any, target: Any, hint: Any) -> str | None:
+    """A value for a torch dtype (torch.nn.Linear's dtype, a parameter annotated
+    torch.dtype): a config holds strings and numbers, never a torch.dtype, and torch refused
+    'float64' only when the model was built, after the data, in its own words."""
+    name = key.rsplit(".", 1)[-1]
+    by_torch = getattr(target, "__module__", "").startswith("torch.")
+    if value is None or not ("torch.dtype" in str(hint) or (name == "dtype" and by_torch)):
+        return None
+    return (f"{key}={show(value)}: a config cannot give a torch dtype (it holds strings and "
+            f"numbers, not torch.dtype objects); leave {name} out and use a model class of "
+            "your own that sets it (e.g. its __init__ ends with self.to(torch.float64)), "
+            "named by model._target_")
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

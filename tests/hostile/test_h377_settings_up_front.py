@@ -44,3 +44,21 @@ def test_the_plans_refused_up_front_are_those_shokri_always_refuses(num_models, 
                          [(2, 4, 2), (4, 2, 2), (3, 3, 3), (16, 2, 2)])
 def test_plans_shokri_may_train_on_are_left_to_it(num_models, population, folds):
     assert not few_records_plan(num_models, population, folds)
+
+
+@pytest.mark.parametrize("value", ["float64", "torch.float64"])
+def test_a_torch_dtype_in_the_config_is_refused_with_what_to_do(make_cfg, value):
+    """mia-train model._target_=torch.nn.Linear ... +model.dtype=float64 loaded the data,
+    then ended in torch's 'argument 'dtype' must be torch.dtype, not str'."""
+    with pytest.raises(ConfigError) as refused:
+        check_config(make_cfg("model=custom", "model._target_=torch.nn.Linear",
+                              "+model.in_features=64", "+model.out_features=10",
+                              f"+model.dtype={value}"))
+    assert str(refused.value).splitlines()[-1] == (
+        f"model.dtype='{value}': a config cannot give a torch dtype (it holds strings and "
+        "numbers, not torch.dtype objects); leave dtype out and use a model class of your own "
+        "that sets it (e.g. its __init__ ends with self.to(torch.float64)), named by "
+        "model._target_")
+    check_config(make_cfg("model=custom", "model._target_=torch.nn.Linear",
+                          "+model.in_features=64", "+model.out_features=10",
+                          "+model.dtype=null"))
