@@ -20,17 +20,18 @@ DROPOUT = SimpleNamespace(name="dropout", needs_reference=False)
 
 @pytest.mark.parametrize(
     ("labels", "says"),
-    [(np.array([3]), "holds 1 record(s), and 9 of the 10 classes are not in it"),
-     (np.array([0, 1]), "holds 2 record(s), and 8 of the 10 classes are not in it"),
-     (np.arange(10)[:9].repeat(3), "holds 27 record(s), and 1 of the 10 classes are not in"),
-     (np.arange(5), "holds 5 record(s):")],
+    [(np.array([3]), "holds 1 record, and 9 of the 10 classes are not in it:"),
+     (np.array([0, 1]), "holds 2 records, and 8 of the 10 classes are not in it:"),
+     (np.arange(10)[:9].repeat(3), "holds 27 records, and 1 of the 10 classes is not in it:"),
+     (np.arange(5), "holds 5 records:")],
 )  # fmt: skip
 def test_a_small_reference_split_is_warned_about(caplog, labels, says):
     num_classes = 10 if len(labels) != 5 else 5
     with caplog.at_level(logging.WARNING):
         warn_small_reference_split([DROPOUT, ADVREG], labels, num_classes=num_classes)
-    assert f"plan.reference_size={len(labels)}: the reference split, which defense.advreg " \
-        "use(s)" in caplog.text  # fmt: skip
+    assert f"plan.reference_size={len(labels)}: the reference split holds " in caplog.text
+    assert "too little for defense.advreg: its inference model plays against those " \
+        "non-members alone, so the defense barely acts;" in caplog.text  # fmt: skip
     assert says in caplog.text
     assert "raise plan.reference_size" in caplog.text
 
@@ -48,6 +49,6 @@ def test_mia_train_warns_before_training(tmp_path):
                      "plan.population_size=200", "progress=false", *FAST, "hydra.run.dir=run",
                      cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    warned = done.stderr.index("plan.reference_size=1: the reference split, which "
-                               "defense.advreg use(s)")  # fmt: skip
+    warned = done.stderr.index("plan.reference_size=1: the reference split holds 1 record, "
+                               "and ")  # fmt: skip
     assert warned < done.stderr.index("attack loss")
