@@ -21,7 +21,7 @@ def test_a_population_of_copies_of_one_record_is_refused_naming_the_copies(tmp_p
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode != 0
-    assert ("the population's 60 records are exact copies of 1 distinct one(s)"
+    assert ("the population's 60 records are exact copies of 1 distinct one "
             in done.stderr), done.stderr[-2000:]  # fmt: skip
     assert "deduplicate the data" in done.stderr
     assert "the draw left one without a record" not in done.stderr

@@ -190,7 +190,7 @@ def test_a_test_set_of_one_class_is_said_before_training(digits, caplog):
     plan = make_plan(digits, num_models=2, population_size=None, test_size=1, seed=0)
     with caplog.at_level("WARNING"):
         warn_one_class_test_set(digits, plan)
-    assert "the test set (1 records) holds class" in caplog.text
+    assert "the test set (1 record) holds class" in caplog.text
     assert "this run will give no privacy verdict; raise plan.test_size" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING"):

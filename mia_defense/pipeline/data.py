@@ -206,9 +206,9 @@ def warn_one_class_test_set(data: Dataset, plan: MembershipPlan) -> None:
     classes = np.unique(data.y[plan.test_idx])
     if len(classes) == 1 and data.num_classes > 1:
         log.warning(
-            "the test set (%d records) holds class %s alone: no model can beat chance on it "
+            "the test set (%s) holds class %s alone: no model can beat chance on it "
             "(the majority share is 1.0), so this run will give no privacy verdict; raise "
-            "plan.test_size", len(plan.test_idx), classes[0],
+            "plan.test_size", counted(len(plan.test_idx), "record"), classes[0],
         )
 
 
@@ -222,9 +222,9 @@ def warn_small_test_set(plan: MembershipPlan) -> None:
     if not 0 < size < SMALL_TEST_SET:
         return
     log.warning(
-        "the test set holds %d records: the test accuracy is measured to about +-%.2f (95%%), "
+        "the test set holds %s: the test accuracy is measured to about +-%.2f (95%%), "
         "and whether the models beat chance may not be established; raise plan.test_size "
-        "to %d or more", size, 1.96 * (0.25 / size) ** 0.5, SMALL_TEST_SET,
+        "to %d or more", counted(size, "record"), 1.96 * (0.25 / size) ** 0.5, SMALL_TEST_SET,
     )
 
 
@@ -421,17 +421,17 @@ def _check(
         raise ConfigError(
             f"plan.population_size={records}, plan.num_models={plan.num_models}: a model of "
             f"the plan has no member, as the population's {records} records are exact copies "
-            f"of {unique} distinct one(s) (the same features) and copies are members of the "
-            "same models: deduplicate the data (check that its feature columns were read and "
-            "not dropped, dataset.drop_columns), or raise plan.population_size where the "
-            "data holds more distinct rows"
+            f"of {counted(unique, 'distinct one')} (the same features) and copies are members "
+            "of the same models: deduplicate the data (check that its feature columns were "
+            "read and not dropped, dataset.drop_columns), or raise plan.population_size where "
+            "the data holds more distinct rows"
         )
     if experiment.train.batch_size > members:
         grow, taken = _grow_population(plan, rows, population=experiment.plan.population_size,
                                        test=experiment.plan.test_size)
         raise ConfigError(
             f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
-            f"member set ({members} samples); lower it or {grow}"
+            f"member set ({counted(members, 'sample')}); lower it or {grow}"
             + ("; a model without members cannot train at any batch size: at "
                f"plan.population_size={plan.masks.shape[1]} and plan.num_models="
                f"{plan.num_models} the draw left one without a record, so {grow}"

@@ -13,7 +13,11 @@ from mia_defense import api
 from mia_defense.attacks.shokri import few_records_plan, shokri
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
-from mia_defense.pipeline.data import warn_small_reference_split
+from mia_defense.pipeline.data import (
+    warn_one_class_test_set,
+    warn_small_reference_split,
+    warn_small_test_set,
+)
 from mia_defense.plan import balanced_masks
 
 
@@ -81,3 +85,14 @@ def test_distillation_on_a_tiny_reference_split_says_the_students_learn_little(c
         "records alone and learn little of the task, so the models' accuracy may fall to "
         "chance and the privacy figures are those of models that learned nothing; raise "
         "plan.reference_size (e.g. plan.reference_size=300)"]
+
+
+def test_a_test_set_of_one_record_is_not_called_records(caplog):
+    """plan.test_size=1 warned 'the test set (1 records) holds class 0 alone' and 'the test
+    set holds 1 records'."""
+    plan = SimpleNamespace(test_idx=np.array([4]))
+    with caplog.at_level(logging.WARNING):
+        warn_one_class_test_set(SimpleNamespace(y=np.zeros(8, dtype=int), num_classes=10), plan)
+        warn_small_test_set(plan)
+    assert caplog.messages[0].startswith("the test set (1 record) holds class 0 alone: ")
+    assert caplog.messages[1].startswith("the test set holds 1 record: ")
