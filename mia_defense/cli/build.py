@@ -200,6 +200,30 @@ def _refuse_store_in_checkpoints(path: Path | None, *, run_dir: Path | None) -> 
     return path
 
 
+def _refuse_store_in_a_run(path: Path | None, *, run_dir: Path | None) -> Path | None:
+    """``path``, the model store's directory, unless it is or lies in this run's folder
+    (``run_dir``: ``cache_dir`` equal to ``hydra.run.dir``) or a run's folder (one holding
+    results.json or .hydra), links followed: then a `ConfigError` naming cache_dir, before
+    anything is written. A typo (``cache_dir=<a finished run>``) wrote the store's .pt,
+    .json and .lock files among that run's own. (`_refuse_store_in_checkpoints` first: its
+    checkpoint folders get their own reason.)"""
+    if path is None:
+        return None
+    resolved = path.resolve()
+    own = None if run_dir is None else Path(run_dir).resolve()
+    for folder in (resolved, *resolved.parents):
+        whose = ("this run's folder" if folder == own else "the run folder" if any(
+            os.path.lexists(folder / mark) for mark in (RESULTS, ".hydra")) else None)
+        if whose is not None:
+            raise ConfigError(
+                f"cache_dir={path}: is or lies in {whose} {folder}, where the model store's "
+                "files (.pt, .json, .lock) would be written among the run's own; point "
+                "cache_dir at a folder outside every run's directory (in a sweep, "
+                "cache_dir=auto: <sweep dir>/.model_store), or set cache_dir=null"
+            )
+    return path
+
+
 def _launch_dir_path(path: Path) -> Path:
     """A relative ``path`` as the directory the command was started in: with
     ``hydra.job.chdir=true`` each job of a sweep runs in its own run directory (a worker
@@ -252,8 +276,9 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
-        cache_dir=refuse_blocked_root(_refuse_store_in_checkpoints(
-            _cache_dir(cfg.get("cache_dir"), run_dir=run_dir), run_dir=run_dir)),
+        cache_dir=refuse_blocked_root(_refuse_store_in_a_run(_refuse_store_in_checkpoints(
+            _cache_dir(cfg.get("cache_dir"), run_dir=run_dir), run_dir=run_dir),
+            run_dir=run_dir)),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),
