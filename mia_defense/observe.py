@@ -184,9 +184,12 @@ def _filled(chunks: Iterator[torch.Tensor], num_models: int, num_rows: int) -> t
 
 def _stackable(models: Sequence[nn.Module]) -> bool:
     """Whether the models share one architecture that ``vmap`` can run in eval mode."""
-    shapes = [p.shape for p in models[0].parameters()]
+    # (requires_grad too: one model's frozen layer was torch.func's raw RuntimeError 'Expected
+    # 0.weight from each model to have the same .requires_grad' from api.observe_models)
+    shapes = [(p.shape, p.dtype, p.device, p.requires_grad) for p in models[0].parameters()]
     same = all(
-        type(m) is type(models[0]) and [p.shape for p in m.parameters()] == shapes
+        type(m) is type(models[0])
+        and [(p.shape, p.dtype, p.device, p.requires_grad) for p in m.parameters()] == shapes
         and repr(m) == repr(models[0])
         for m in models[1:]
     )

@@ -1,0 +1,42 @@
+"""h378: a notebook user's own objects handed to the Python API (mia_defense.api)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense import api
+
+
+def _data(rows: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 5)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def _models(k: int) -> list[nn.Module]:
+    out = []
+    for seed in range(k):
+        torch.manual_seed(seed)
+        out.append(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2)))
+    return out
+
+
+@pytest.mark.parametrize("white_box", [False, True])
+def test_one_model_with_a_frozen_layer_is_queried(white_box: bool) -> None:
+    """One of the K models with a frozen layer (requires_grad=False, the others trainable)
+    was torch.func's raw RuntimeError 'Expected 0.weight from each model to have the same
+    .requires_grad' from the stacked query; it is queried as the others (on its own), its
+    logits those of the model, and left frozen."""
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=4, population_size=80)
+    models = _models(4)
+    models[0][0].weight.requires_grad_(False)
+    obs = api.observe_models(models, x, y, plan, white_box=white_box)
+    with torch.no_grad():
+        want = torch.log_softmax(models[0](torch.as_tensor(x[plan.population_idx])), -1)
+    np.testing.assert_allclose(obs.log_probs[0], want.numpy(), rtol=1e-5, atol=1e-5)
+    assert not models[0][0].weight.requires_grad and models[1][0].weight.requires_grad
+    assert (obs.grad_norms is not None) is white_box
