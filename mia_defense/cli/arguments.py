@@ -238,9 +238,20 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
     """Exit 2 with one line on a ``hydra.*`` override whose value names a ``_target_`` that
     `mia_defense.config.check_config` refuses elsewhere (``'+hydra.callbacks.x={_target_:
     shutil.copy, ...}'``): Hydra builds its callbacks, and a sweeper's nested targets, before
-    any check of ours runs. (A config file that sets them is not seen here.)"""
+    any check of ours runs. (A config file that sets them is not seen here.) Also exits 2 on
+    a sweep inside a mapping or list of any override (``'+hydra.sweeper.params={train.lr:
+    interval(0.01, 0.1)}'``, the range unquoted), which no setting can hold: it stopped the
+    check with omegaconf's traceback ('Unexpected type annotation: Set[str]')."""
     nodes: dict[str, Any] = {}
-    for _, key, choices in override_choices(args):
+    for arg, key, choices in override_choices(args):
+        nested = _nested_sweep(choices)
+        if nested is not None:  # (Hydra cannot store one: a traceback from the check below)
+            inner, sweep = nested
+            print(f"ConfigError: {arg}: {sweep} inside a {{...}} or [...] value is a sweep, "
+                  f"which no value there can hold; write it in quotes ({{{inner}: "
+                  f"\"{sweep}\"}}: a search space reads its ranges from text), or sweep a "
+                  f"key by itself (-m {inner}='{sweep}')", file=sys.stderr)
+            raise SystemExit(EXIT_USER_ERROR)
         if key != "hydra" and not key.startswith("hydra."):
             continue
         trees = [c for c in choices if isinstance(c, (dict, list))]
@@ -256,6 +267,36 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
     except ConfigError as exc:
         print(f"ConfigError: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def _nested_sweep(choices: Sequence[Any]) -> tuple[str, str] | None:
+    """The first sweep (``interval(0, 1)``, ``range(1, 3)``, ``choice(...)``) that Hydra's
+    parser read inside a mapping or list of ``choices``: the key (or index) holding it and
+    the sweep as written back; ``None`` where there is none."""
+    from hydra.core.override_parser.types import Sweep
+
+    stack = [c for c in choices if isinstance(c, (dict, list))]
+    while stack:
+        node = stack.pop()
+        for inner, value in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(value, Sweep):
+                return str(inner), _sweep_text(value)
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+    return None
+
+
+def _sweep_text(sweep: Any) -> str:
+    """A sweep as an override writes it (``interval(0.01, 0.1)``)."""
+    from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, RangeSweep
+
+    if isinstance(sweep, IntervalSweep):
+        return f"interval({sweep.start}, {sweep.end})"
+    if isinstance(sweep, RangeSweep):
+        return f"range({sweep.start}, {sweep.stop}, {sweep.step})"
+    if isinstance(sweep, ChoiceSweep):
+        return f"choice({', '.join(map(repr, sweep.list))})"
+    return "a sweep"
 
 
 def refuse_misspelt_group_keys(
