@@ -197,42 +197,48 @@ class Observations:
             raise ConfigError(f"Observations: {reserved_message(reserved[0])}")
         k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
-            raise ValueError(
-                f"inconsistent shapes: log_probs {self.log_probs.shape}, "
-                f"masks {self.masks.shape}, labels {self.labels.shape}"
+            raise DataError(
+                f"Observations: inconsistent shapes: log_probs {self.log_probs.shape}, "
+                f"masks {self.masks.shape}, labels {self.labels.shape}; give masks [K, N] "
+                "and labels [N] of log_probs' [K, N, C]"
             )
         self._check_augmented(k, n)
         if self.grad_norms is not None and self.grad_norms.shape != (k, n):
-            raise ValueError(f"grad_norms has shape {self.grad_norms.shape}, expected [{k}, {n}]")
+            raise DataError(f"Observations: grad_norms has shape {self.grad_norms.shape}, "
+                            f"expected [{k}, {n}]")  # fmt: skip
         test, test_labels = self.test_log_probs, self.test_labels
         if (test is None) != (test_labels is None):
-            raise ValueError("test_log_probs and test_labels go together: give both or neither")
+            raise DataError("Observations: test_log_probs and test_labels go together: give "
+                            "both or neither")  # fmt: skip
         if test is not None and test_labels is not None and (
             test.ndim != 3 or test.shape[::2] != (k, c) or test_labels.shape != test.shape[1:2]
         ):
-            raise ValueError(
-                f"test_log_probs has shape {test.shape} and test_labels {test_labels.shape}, "
-                f"expected [{k}, M, {c}] and [M]"
+            raise DataError(
+                f"Observations: test_log_probs has shape {test.shape} and test_labels "
+                f"{test_labels.shape}, expected [{k}, M, {c}] and [M]"
             )
 
     def _check_augmented(self, k: int, n: int) -> None:
         logits, predictions = self.augmented_logits, self.augmented_predictions
         if (logits is None) != (predictions is None):
-            raise ValueError(
-                "augmented_logits and augmented_predictions go together: give both or neither"
+            raise DataError(
+                "Observations: augmented_logits and augmented_predictions go together: give "
+                "both or neither"
             )
         if logits is None or predictions is None:
             return
         for name, value in zip(_AUGMENTED, (logits, predictions), strict=True):
             if value.ndim != 3 or value.shape[0] != k or value.shape[2] != n:
-                raise ValueError(f"{name} has shape {value.shape}, expected [{k}, A, {n}]")
+                raise DataError(f"Observations: {name} has shape {value.shape}, expected "
+                                f"[{k}, A, {n}]")  # fmt: skip
         if logits.shape != predictions.shape:
-            raise ValueError(
-                f"augmented_logits {logits.shape} and augmented_predictions "
+            raise DataError(
+                f"Observations: augmented_logits {logits.shape} and augmented_predictions "
                 f"{predictions.shape} differ in A"
             )
         if not np.issubdtype(predictions.dtype, np.integer):
-            raise ValueError(f"augmented_predictions has dtype {predictions.dtype}, expected int")
+            raise DataError(f"Observations: augmented_predictions has dtype "
+                            f"{predictions.dtype}, expected int")  # fmt: skip
 
     @property
     def num_models(self) -> int:

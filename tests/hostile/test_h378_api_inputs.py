@@ -40,3 +40,34 @@ def test_one_model_with_a_frozen_layer_is_queried(white_box: bool) -> None:
     np.testing.assert_allclose(obs.log_probs[0], want.numpy(), rtol=1e-5, atol=1e-5)
     assert not models[0][0].weight.requires_grad and models[1][0].weight.requires_grad
     assert (obs.grad_norms is not None) is white_box
+
+
+def _fields() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, 10, 3))
+    log_probs = (logits - np.log(np.exp(logits).sum(-1, keepdims=True))).astype(np.float32)
+    masks = np.zeros((4, 10), bool)
+    masks[:2, ::2] = masks[2:, 1::2] = True
+    return {"log_probs": log_probs, "labels": rng.integers(0, 3, 10), "masks": masks}
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"labels": np.zeros(9, np.int64)}, r"inconsistent shapes: .*labels \(9,\); give"),
+        ({"grad_norms": np.ones((4, 9), np.float32)}, r"grad_norms has shape \(4, 9\)"),
+        ({"test_log_probs": np.zeros((4, 5, 3), np.float32)}, "go together"),
+        ({"test_log_probs": np.zeros((4, 5, 2), np.float32),
+          "test_labels": np.zeros(5, np.int64)}, r"expected \[4, M, 3\] and \[M\]"),
+        ({"augmented_logits": np.zeros((4, 2, 10), np.float32)}, "go together"),
+    ],
+)
+def test_observations_built_by_hand_refused_as_data(change: dict, said: str) -> None:
+    """`Observations(...)` (README: a user's own) refused fields of other shapes with a bare
+    ValueError naming neither Observations nor what to give ('inconsistent shapes:
+    log_probs ..., labels (9,)'), where its other refusals are `DataError`s naming it."""
+    from mia_defense.errors import DataError
+    from mia_defense.observations import Observations
+
+    with pytest.raises(DataError, match=rf"^Observations: .*{said}"):
+        Observations(**{**_fields(), **change})
