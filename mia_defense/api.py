@@ -1107,7 +1107,8 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
         was_training = model.training
         try:
             with torch.random.fork_rng(devices=[]), torch.no_grad():
-                out = model.eval()(batch)
+                model.eval()  # (not model.eval()(batch): a train() of one's own that
+                out = model(batch)  # returns None was 'NoneType' object is not callable)
         except Exception as exc:
             said = f"{type(exc).__name__}: {str(exc)[:200]}"
             precision = _not_float32(model)

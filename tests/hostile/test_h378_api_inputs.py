@@ -71,3 +71,34 @@ def test_observations_built_by_hand_refused_as_data(change: dict, said: str) -> 
 
     with pytest.raises(DataError, match=rf"^Observations: .*{said}"):
         Observations(**{**_fields(), **change})
+
+
+class _TrainReturnsNone(nn.Module):
+    """A module whose own ``train`` sets the mode but returns None (so ``eval()`` does)."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.layer = nn.Linear(5, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x)
+
+    def train(self, mode: bool = True) -> None:  # type: ignore[override]
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
+
+
+def test_a_module_whose_train_returns_none_is_queried() -> None:
+    """A module whose ``train()`` returns None (torch's returns self) was refused as failing
+    on 2 rows of x ('TypeError: 'NoneType' object is not callable'): the probe called
+    ``model.eval()(batch)``. Its forward is fine; it is queried, left in the mode given."""
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=4, population_size=80)
+    models = [_TrainReturnsNone(seed) for seed in range(4)]
+    obs = api.observe_models(models, x, y, plan)
+    with torch.no_grad():
+        want = torch.log_softmax(models[2](torch.as_tensor(x[plan.population_idx])), -1)
+    np.testing.assert_allclose(obs.log_probs[2], want.numpy(), rtol=1e-5, atol=1e-5)
+    assert all(model.training for model in models)
