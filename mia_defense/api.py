@@ -125,6 +125,15 @@ ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
 # (`RESERVED_METADATA`: these two, refused in a caller's metadata, `_refuse_reserved`)
 
 
+def _refuse_big_seed(where: str, seed: int) -> None:
+    """A `ConfigError` naming ``where`` for a seed above `MAX_SEED` (mia-train's range):
+    observe_models' and audit's were attack_config's 'seed=...: at most ... (Shokri's attack
+    model takes it)', naming neither the call nor an attack it runs."""
+    if seed > MAX_SEED:
+        raise ConfigError(f"{where}: seed={shown(seed)}: at most {MAX_SEED}, mia-train's seed "
+                          "range; choose a smaller seed")  # fmt: skip
+
+
 def make_plan(
     x: np.ndarray,
     y: np.ndarray,
@@ -146,9 +155,7 @@ def make_plan(
             "is a member of exactly half of the models)"
         )
     as_integer(seed, key="make_plan: seed", low=0)
-    if seed > MAX_SEED:  # (a plan no mia-train run can reproduce)
-        raise ConfigError(f"make_plan: seed={shown(seed)}: at most {MAX_SEED}, mia-train's seed "
-                          "range; choose a smaller seed")  # fmt: skip
+    _refuse_big_seed("make_plan", seed)  # (a plan no mia-train run can reproduce)
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             as_integer(value, key=f"make_plan: {name}", low=0)
@@ -1177,6 +1184,7 @@ def _query_config(
 
     as_integer(num_augmented, key="observe_models: num_augmented", low=0)
     as_integer(seed, key="observe_models: seed", low=0)
+    _refuse_big_seed("observe_models", seed)
     if repeats is not None:
         as_integer(repeats, key="observe_models: repeats", low=1, high=MAX_REPEATS)
     arguments = {"attack.queries.num_augmented": "num_augmented", "attack.white_box": "white_box"}
@@ -1350,6 +1358,7 @@ def audit(
         )
     overrides = check_overrides(overrides)
     as_integer(seed, key="audit: seed", low=0)  # "0,1" was a Hydra sweep in the override
+    _refuse_big_seed("audit", seed)
     cfg = attack_config(overrides, seed=int(seed))
     flags = None if is_canary is None else _canaries(is_canary, len(observations.labels))
     obs = _checked(observations, canaries=flags)

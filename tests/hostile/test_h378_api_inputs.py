@@ -102,3 +102,23 @@ def test_a_module_whose_train_returns_none_is_queried() -> None:
         want = torch.log_softmax(models[2](torch.as_tensor(x[plan.population_idx])), -1)
     np.testing.assert_allclose(obs.log_probs[2], want.numpy(), rtol=1e-5, atol=1e-5)
     assert all(model.training for model in models)
+
+
+@pytest.mark.parametrize("seed", [2**32, 10**30, np.uint64(2**64 - 1)])
+@pytest.mark.parametrize("call", ["observe_models", "audit"])
+def test_a_seed_beyond_the_range_is_named_by_the_call(call: str, seed: int) -> None:
+    """observe_models(..., seed=2**32) and audit(obs, seed=2**32) were refused by the attack
+    config's 'seed=4294967296: at most 4294967295 (scikit-learn's random_state range:
+    Shokri's attack model takes it)', naming neither the call nor an attack observe_models
+    runs; they are refused as make_plan's, naming the call, before any query."""
+    from mia_defense.errors import ConfigError
+
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=4, population_size=80)
+    models = _models(4)
+    with pytest.raises(ConfigError, match=rf"^{call}: seed=.*: at most 4294967295, mia-train's "
+                       "seed range; choose a smaller seed$"):  # fmt: skip
+        if call == "observe_models":
+            api.observe_models(models, x, y, plan, seed=seed)
+        else:
+            api.audit(api.observe_models(models, x, y, plan), seed=seed)
