@@ -644,8 +644,12 @@ def check_parallel_settings(config: DictConfig) -> None:
         if isinstance(direction, ListConfig):
             direction = OmegaConf.to_container(direction)
         directions = direction if isinstance(direction, list) else [direction]
-        objectives = list(config.get("objectives") or ["the default objective"])
-        if any(d not in _DIRECTIONS for d in directions) or len(directions) != len(objectives):
+        objectives = config.get("objectives") or ["the default objective"]
+        # (a string, objectives=utility.test_accuracy, is no list: check_config names it;
+        # counted, it was 21 objectives, one a letter)
+        miscounted = isinstance(objectives, ListConfig | list) and len(directions) != len(
+            objectives)  # fmt: skip
+        if any(d not in _DIRECTIONS for d in directions) or miscounted:
             problems.append(
                 f"hydra.sweeper.direction={direction!r}: one of {'/'.join(_DIRECTIONS)} per "
                 f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
@@ -688,7 +692,17 @@ def check_objectives(config: DictConfig) -> None:
     attack.fprs."""
     names = config.get("objectives")
     swept = set(override_keys(config))
-    if not isinstance(names, ListConfig) or swept & {"objectives", "attack.fprs", "attack"}:
+    if swept & {"objectives", "attack.fprs", "attack"}:
+        return
+    if names is not None and not isinstance(names, ListConfig):
+        # (a string, objectives=utility.test_accuracy, was read letter by letter: each trial
+        # was refused for its 'i' listed twice)
+        from mia_defense.config import TOP  # (torch: only for this refusal)
+
+        listed = f" (objectives=[{names}])" if isinstance(names, str) else ""
+        end_refused(log, "%s%s; nothing was run", TOP["objectives"].problem("objectives", names),
+                    listed)  # fmt: skip
+    if not isinstance(names, ListConfig):
         return
     names = [str(name) for name in names]
     from mia_defense.errors import ConfigError

@@ -557,7 +557,11 @@ def _objective_names(cfg: DictConfig) -> list[str]:
 
     lowest = min(float(f) for f in cfg.attack.fprs)
     names = cfg.get("objectives")  # ([] is refused: `check_objective_names`)
-    return [str(n) for n in (names if names is not None else [f"max_attack.{fpr_key(lowest)}"])]
+    if names is None:
+        return [f"max_attack.{fpr_key(lowest)}"]
+    # (a string, objectives=utility.test_accuracy, is one name, not one per letter: each run
+    # of a sweep over it was refused for its 'i' listed twice; check_config refuses it)
+    return [str(n) for n in names] if isinstance(names, ListConfig | list) else [str(names)]
 
 
 def _maximized(sweeper: DictConfig, names: list[str]) -> set[str]:
