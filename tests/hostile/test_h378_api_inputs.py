@@ -122,3 +122,19 @@ def test_a_seed_beyond_the_range_is_named_by_the_call(call: str, seed: int) -> N
             api.observe_models(models, x, y, plan, seed=seed)
         else:
             api.audit(api.observe_models(models, x, y, plan), seed=seed)
+
+
+@pytest.mark.parametrize("metadata", [{1: "a", "1": "b"}, {"runs": [{None: 1, "None": 2}]}])
+def test_metadata_keys_that_json_makes_one_are_refused(metadata: dict) -> None:
+    """observations_from_arrays(metadata={1: 'a', '1': 'b'}) kept {'1': 'b'}: JSON's keys
+    are text, so 1's fact was dropped without a word (in memory and in the saved file)."""
+    from mia_defense.errors import ConfigError
+
+    fields = _fields()
+    with pytest.raises(ConfigError, match=r"^observations_from_arrays: metadata: keys .* are "
+                       r"one key, '(1|None)'"):  # fmt: skip
+        api.observations_from_arrays(fields["log_probs"], fields["masks"], fields["labels"],
+                                     metadata=metadata)  # fmt: skip
+    kept = api.observations_from_arrays(fields["log_probs"], fields["masks"], fields["labels"],
+                                        metadata={1: "a", "b": {"c": 1}})  # fmt: skip
+    assert kept.metadata == {"1": "a", "b": {"c": 1}}
