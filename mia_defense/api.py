@@ -76,6 +76,8 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
+    merged_keys,
+    merged_keys_said,
     reserved_message,
     warn_nonfinite_metadata,
     zero_one_flags,
@@ -466,14 +468,9 @@ def _metadata(metadata: Any) -> dict[str, Any]:
             f"numbers, lists, mappings), e.g. {{'dataset': 'digits'}}, without cycles; got "
             f"{shown}"
         )
-    merged = _merged_keys(metadata)
+    merged = merged_keys(metadata)
     if merged:  # ({1: 'a', '1': 'b'} was {'1': 'b'}, 1's fact dropped without a word)
-        first, second = merged
-        raise ConfigError(
-            f"observations_from_arrays: metadata: keys {first!r} and {second!r} are one key, "
-            f"{str(first)!r}, in the JSON the file stores (its keys are text), so one fact "
-            "would be lost; give each fact a distinct text key"
-        )
+        raise ConfigError(f"observations_from_arrays: metadata: {merged_keys_said(*merged)}")
     depth = json_depth(facts)
     if depth > MAX_JSON_DEPTH:  # saved, such a file was refused by Observations.load
         raise ConfigError(
@@ -482,24 +479,6 @@ def _metadata(metadata: Any) -> dict[str, Any]:
         )
     warn_nonfinite_metadata(metadata, where="observations_from_arrays")  # (null from here on)
     return facts
-
-
-def _merged_keys(value: Any) -> tuple[Any, Any] | None:
-    """The first two keys of a dict in ``value`` (nested in dicts, lists and tuples, as
-    `jsonable` reads it) that become one text key in JSON (``1`` and ``'1'``), or ``None``;
-    ``value`` holds no cycle (`jsonable` has read it)."""
-    items = value.values() if isinstance(value, dict) else value
-    if isinstance(value, dict):
-        seen: dict[str, Any] = {}
-        for key in value:
-            if seen.setdefault(str(key), key) is not key:
-                return seen[str(key)], key
-    if isinstance(value, (dict, list, tuple)):
-        for item in items:
-            found = _merged_keys(item)
-            if found:
-                return found
-    return None
 
 
 def load_observations(path: str | os.PathLike[str]) -> Observations:

@@ -509,7 +509,35 @@ def _metadata_json(metadata: Mapping[str, Any]) -> str:
             f"Observations: metadata: nested {depth} levels deep; keep it to at most "
             f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense), as files are read"
         )
+    merged = merged_keys(dict(metadata))
+    if merged:  # ({1: 'a', '1': 'b'} was saved as {'1': 'b'})
+        raise DataError(f"Observations: metadata: {merged_keys_said(*merged)}")
     return text
+
+
+def merged_keys(value: Any) -> tuple[Any, Any] | None:
+    """The first two keys of a dict in ``value`` (nested in dicts, lists and tuples, as
+    `jsonable` reads it) that become one text key in JSON (``1`` and ``'1'``), or ``None``;
+    ``value`` holds no cycle (`jsonable` has read it)."""
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(value, dict):
+        seen: dict[str, Any] = {}
+        for key in value:
+            if seen.setdefault(str(key), key) is not key:
+                return seen[str(key)], key
+    if isinstance(value, (dict, list, tuple)):
+        for item in items:
+            found = merged_keys(item)
+            if found:
+                return found
+    return None
+
+
+def merged_keys_said(first: Any, second: Any) -> str:
+    """What is wrong with metadata holding keys ``first`` and ``second`` (`merged_keys`)."""
+    return (f"keys {first!r} and {second!r} are one key, {str(first)!r}, in the JSON the file "
+            "stores (its keys are text), so one fact would be lost; give each fact a distinct "
+            "text key")
 
 
 def _plain_array(name: str, value: Any) -> np.ndarray:

@@ -138,3 +138,16 @@ def test_metadata_keys_that_json_makes_one_are_refused(metadata: dict) -> None:
     kept = api.observations_from_arrays(fields["log_probs"], fields["masks"], fields["labels"],
                                         metadata={1: "a", "b": {"c": 1}})  # fmt: skip
     assert kept.metadata == {"1": "a", "b": {"c": 1}}
+
+
+def test_observations_saved_with_merging_metadata_keys_are_refused(tmp_path) -> None:
+    """Observations(..., metadata={1: 'a', '1': 'b'}).save(path) wrote {'1': 'b'}: the file
+    lost 1's fact without a word; refused before anything is written."""
+    from mia_defense.errors import DataError
+    from mia_defense.observations import Observations
+
+    obs = Observations(**_fields(), metadata={1: "a", "1": "b"})
+    path = tmp_path / "observations.npz"
+    with pytest.raises(DataError, match=r"^Observations: metadata: keys 1 and '1' are one key"):
+        obs.save(path)
+    assert not path.exists()
