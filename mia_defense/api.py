@@ -1128,7 +1128,8 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 raise UnsupportedModelError(
                     f"{label} holds {precision} parameters and fails on 2 rows of x, which the "
                     f"queries give it in float32 as mia-train's do ({said}); pass "
-                    "model.float(), or a module that casts its input to its own dtype"
+                    "copy.deepcopy(model).float() (model.float() converts yours in place), "
+                    "or a module that casts its input to its own dtype"
                 ) from exc
             raise UnsupportedModelError(
                 f"{label} fails on 2 rows of x (shape {list(batch.shape)}): {said}; it must "
@@ -1184,7 +1185,7 @@ def _query_config(
 ) -> QueryConfig:
     """The attack config's ``attack.queries`` (as mia-train reads it, with ``overrides``),
     the arguments given in place of its ``num_augmented`` and ``repeats``."""
-    from mia_defense.config import build_dataclass
+    from mia_defense.config import build_dataclass, noise_std_problems
     from mia_defense.queries import MAX_REPEATS
 
     as_integer(num_augmented, key="observe_models: num_augmented", low=0)
@@ -1216,6 +1217,9 @@ def _query_config(
                 f"api.audit(obs, overrides=[{override!r}])"
             )
     queries = build_dataclass(QueryConfig, cfg.attack.get("queries"), key="attack.queries")
+    too_noisy = noise_std_problems(queries.noise_std, num_augmented)  # (blamed the model)
+    if too_noisy:
+        raise ConfigError(f"observe_models: overrides: {too_noisy[0]}")
     return replace(queries, num_augmented=num_augmented,
                    repeats=queries.repeats if repeats is None else repeats)  # fmt: skip
 

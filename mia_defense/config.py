@@ -1013,15 +1013,8 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
     problems += _unmeasurable_fprs(ok.get("attack.fprs"))
     problems += _low_confidence(ok.get("attack.confidence"))
     problems += _empty_audit(ok)
-    noise_std = ok.get("attack.queries.noise_std")
-    if noise_std is not None and ok.get("attack.queries.num_augmented") and (
-        noise_std > MAX_NOISE_STD
-    ):
-        problems.append(
-            f"attack.queries.noise_std={show(noise_std)}: at most {MAX_NOISE_STD:g} (in units "
-            "of each feature's standard deviation; a perturbed copy that noisy holds nothing of "
-            "its record, and beyond float32's range its inputs are inf); lower it (e.g. 0.3)"
-        )
+    problems += noise_std_problems(ok.get("attack.queries.noise_std"),
+                                   ok.get("attack.queries.num_augmented"))  # fmt: skip
     problems += _seed_range(ok.get("seed"))
     if ok.get("train.device") == "cuda" and not torch.cuda.is_available():
         problems.append(
@@ -1491,6 +1484,18 @@ def _outputs_fit(num_models: Any, population: int, test: int, num_classes: int) 
             f"outputs alone need {gib(need)} of RAM (float32, models x {population} population "
             f"and {test} test records x classes) but {gib(available)} is available; lower "
             "plan.num_models, plan.test_size or dataset.num_classes"]
+
+
+def noise_std_problems(noise_std: float | None, num_augmented: int | None) -> list[str]:
+    """The refusal of an ``attack.queries.noise_std`` too large for the perturbed queries
+    (mia-train's config and `mia_defense.api.observe_models`' arguments), or none."""
+    if noise_std is None or not num_augmented or noise_std <= MAX_NOISE_STD:
+        return []
+    return [
+        f"attack.queries.noise_std={show(noise_std)}: at most {MAX_NOISE_STD:g} (in units of "
+        "each feature's standard deviation; a perturbed copy that noisy holds nothing of its "
+        "record, and beyond float32's range its inputs are inf); lower it (e.g. 0.3)"
+    ]
 
 
 def check_config(cfg: DictConfig) -> None:

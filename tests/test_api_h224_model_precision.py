@@ -30,7 +30,8 @@ def test_a_module_of_another_precision_is_told_to_use_float(dtype) -> None:
     name = str(dtype).removeprefix("torch.")
     with pytest.raises(UnsupportedModelError, match=rf"observe_models: models\[1\] \(Sequential\) "
                        rf"holds {name} parameters and fails on 2 rows of x, which the queries "
-                       r"give it in float32 .*; pass model\.float\(\)"):  # fmt: skip
+                       r"give it in float32 .*; pass copy\.deepcopy\(model\)\.float\(\) "
+                       r"\(model\.float\(\) converts yours in place\)"):  # fmt: skip
         api.observe_models(models, x, y, plan)
     models[1].float()
     assert api.observe_models(models, x, y, plan).log_probs.shape == (K, len(plan.masks[0]), C)

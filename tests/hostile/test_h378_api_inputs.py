@@ -151,3 +151,17 @@ def test_observations_saved_with_merging_metadata_keys_are_refused(tmp_path) -> 
     with pytest.raises(DataError, match=r"^Observations: metadata: keys 1 and '1' are one key"):
         obs.save(path)
     assert not path.exists()
+
+
+def test_a_noise_std_beyond_float32_is_refused_as_mia_train_refuses_it() -> None:
+    """observe_models(..., num_augmented=2, overrides=['attack.queries.noise_std=1e300'])
+    blamed the model ('released NaN ... a sqrt or log of a feature'): the perturbed copies'
+    inputs were inf. It is refused by the setting, in mia-train's words."""
+    from mia_defense.errors import ConfigError
+
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=2, population_size=80)
+    with pytest.raises(ConfigError, match=r"observe_models: overrides: attack\.queries\.noise_"
+                       r"std=1e\+300: at most 1000"):
+        api.observe_models(_models(2), x, y, plan, num_augmented=2,
+                           overrides=["attack.queries.noise_std=1e300"])
