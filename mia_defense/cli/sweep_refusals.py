@@ -21,8 +21,8 @@ from typing import Any
 from mia_defense.cli.commands import shell_path
 
 __all__ = [
-    "carry", "gather_returned", "in_another_runs_folder", "launched_folders", "print_points",
-    "print_refused", "returned", "say", "valued_folders", "valued_jobs",
+    "carry", "gather_returned", "in_another_runs_folder", "in_use_refusal", "launched_folders",
+    "print_points", "print_refused", "returned", "say", "valued_folders", "valued_jobs",
 ]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
@@ -173,6 +173,12 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
         print(f"  ({busy} of them: nothing to fix, the folder is in use: {wait})")
     if 0 < unwritten < len(points):
         print(f"  ({unwritten} of them: nothing to fix, a file could not be written: {space})")
+
+
+def in_use_refusal(said: str) -> bool:
+    """Whether ``said``, a point's refusal, refused it for its folder being in use by another
+    process."""
+    return _IN_USE in said
 
 
 def in_another_runs_folder(said: str) -> bool:

@@ -117,6 +117,7 @@ from mia_defense.cli.sweep_refusals import (
     carry,
     gather_returned,
     in_another_runs_folder,
+    in_use_refusal,
     launched_folders,
     print_points,
     print_refused,
@@ -425,6 +426,19 @@ class SweepSummary(Callback):
 
         gone = [point for point in _SWEEP_FAILED if FOLDER_GONE in point[1]]
         refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded + gone]
+        # points refused in their folder, in use, by a run of this sweep that has ended there
+        # since it started: two Optuna trials drawing the same values at once (a choice, an
+        # int range; launcher=joblib). That run stands for both: the sweep was said to have
+        # refused it, to wait for it 'still going', and with no other point that "nothing
+        # was trained, a search has no result", exit 2.
+        twins = [(run_dir, said) for run_dir, said in refusals if in_use_refusal(said)
+                 and _written_since(Path(run_dir) / "results.json", before)]  # fmt: skip
+        if twins:
+            _SWEEP_FAILED[:] = [point for point in _SWEEP_FAILED if point not in twins]
+            refusals = [point for point in refusals if point not in twins]
+            print_points(f"{len(twins)} point(s) of this sweep drew the values of another "
+                         "that ran at the same time in the same folder (an Optuna search "
+                         "drawing a value twice): the run there stands for both", twins)
         _say_refusals(refusals)
         _say_failures(failed, unrecorded, gone)
         if _SWEEP_DIVERGED:
