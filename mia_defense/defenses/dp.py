@@ -404,6 +404,22 @@ def _number(value: Any, key: str) -> float | None:
     return value
 
 
+def _refuse_vanishing_noise(sigma: float, max_grad_norm: float, what: str, fix: str) -> None:
+    """A `ConfigError` for a σ > 0 whose noise standard deviation σ·C is below float32's
+    normal range, where the models add it: drawn in float32 it is 0 (or a subnormal a GPU
+    flushes to 0), so no noise is added and ε is infinite, yet the accountant's finite ε
+    for σ was reported as a guarantee (noise_multiplier=1e-46: ε 3.3e92, epsilon_valid
+    true). ``what``: the setting that gave σ; ``fix``: what to change."""
+    if not 0 < sigma * max_grad_norm < _FLOAT32_TINY:
+        return
+    raise ConfigError(
+        f"{what} with defense.dp.max_grad_norm={max_grad_norm:g}: noise of standard deviation "
+        f"{sigma * max_grad_norm:.3g} per step, below float32's smallest normal number "
+        f"{_FLOAT32_TINY:.3g}, in which the models add it: drawn as 0 (or a subnormal a GPU "
+        f"may flush to 0), no noise is added and no ε holds; {fix}"
+    )
+
+
 def _refuse_beyond_float32(max_grad_norm: float) -> None:
     """A `ConfigError` for a clipping norm outside float32's normal range: the models clip
     and add noise in float32, where 1e-40 is 0 (no step and no noise, yet an ε reported)
@@ -555,6 +571,13 @@ class DPSGD(TrainingDefense):
             raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0 and "
                               "finite (no nan or inf)")  # fmt: skip
         _refuse_beyond_float32(max_grad_norm)
+        if noise_multiplier is not None:
+            _refuse_vanishing_noise(
+                noise_multiplier, max_grad_norm,
+                f"defense.dp.noise_multiplier={noise_multiplier:g}",
+                "raise it (most DP work uses 0.5-10), or set it to 0 to train without noise on "
+                "purpose (ε = inf)",
+            )
         if noise_multiplier is not None and noise_multiplier * max_grad_norm > _NOISE_STD_MAX:
             std = noise_multiplier * max_grad_norm
             raise ConfigError(
@@ -809,6 +832,12 @@ class DPSGD(TrainingDefense):
                 "squares the noisy gradients: no model would take a step); set "
                 "defense.dp.max_grad_norm near the per-sample gradient norms, inside "
                 f"[{CLIP_RANGE[0]:g}, {CLIP_RANGE[1]:g}] (e.g. 1.0)"
+            )
+        if self.noise_multiplier is None:  # (a σ given is refused up front)
+            _refuse_vanishing_noise(
+                sigma, self.max_grad_norm, f"the σ={sigma:.3g} calibrated for "
+                f"defense.dp.target_epsilon={self.target_epsilon:g}", "raise "
+                "defense.dp.max_grad_norm towards the per-sample gradient norms (e.g. 1.0)",
             )
         self._sigma = sigma
 
