@@ -702,6 +702,8 @@ def check_objectives(config: DictConfig) -> None:
         listed = f" (objectives=[{names}])" if isinstance(names, str) else ""
         end_refused(log, "%s%s; nothing was run", TOP["objectives"].problem("objectives", names),
                     listed)  # fmt: skip
+    if names is None:  # (a search of the default objective, maximised, was not warned of)
+        _warn_against_better_side(config, [_DEFAULT_OBJECTIVE])
     if not isinstance(names, ListConfig):
         return
     names = [str(name) for name in names]
@@ -717,6 +719,15 @@ def check_objectives(config: DictConfig) -> None:
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
         return
     _refuse_epsilon_without_dp(config, names, swept)
+    _warn_against_better_side(config, names)
+
+
+# What a run returns to a sweeper without ``objectives`` (`cli.train._objective_names`).
+_DEFAULT_OBJECTIVE = "max_attack.tpr at the lowest attack.fprs (the default objective)"
+
+
+def _warn_against_better_side(config: DictConfig, names: list[str]) -> None:
+    """Warn of an Optuna direction against the better side of one of ``names``."""
     direction = config.hydra.sweeper.get("direction") if plugin_is(
         config.hydra.sweeper, "optuna") else None  # fmt: skip
     directions = list(direction) if isinstance(direction, ListConfig) else [direction]
@@ -724,11 +735,14 @@ def check_objectives(config: DictConfig) -> None:
         better = ("maximize" if name in _MAXIMIZED else "minimize"
                   if name in _MINIMIZED or name.startswith(_MINIMIZED_SECTIONS) else None)
         if better is not None and way in _DIRECTIONS and way != better:
+            fix = ("set hydra.sweeper.direction=minimize, or list objectives" if name ==
+                   _DEFAULT_OBJECTIVE else "give the directions in the order of objectives "
+                   f"({', '.join(names)})")  # fmt: skip
             log.warning("hydra.sweeper.direction: %s for %s, whose better side is to %s: the "
                         "search's best trials (optimization_results.yaml) are then the %s; "
-                        "give the directions in the order of objectives (%s)", way, name,
-                        better, "least accurate" if better == "maximize" else "most exposed",
-                        ", ".join(names))  # fmt: skip
+                        "%s", way, name, better,
+                        "least accurate" if better == "maximize" else "most exposed",
+                        fix)  # fmt: skip
 
 
 def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[str]) -> None:
