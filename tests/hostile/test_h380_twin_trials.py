@@ -41,7 +41,7 @@ def test_twin_trial_is_not_a_refusal(tmp_path, sweep_end, capsys):
 
 def test_folder_in_use_by_a_run_still_going_is_refused(tmp_path, sweep_end, capsys):
     point = _end(sweep_end, tmp_path, ran_there=False)
-    out, err = capsys.readouterr()
+    out = capsys.readouterr().out
     assert [run_dir for run_dir, _ in cli._SWEEP_FAILED] == [point]
     assert "1 run(s) of this sweep were refused" in out, out
     assert "stands for both" not in out, out
