@@ -426,13 +426,15 @@ class SweepSummary(Callback):
 
         gone = [point for point in _SWEEP_FAILED if FOLDER_GONE in point[1]]
         refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded + gone]
-        # points refused in their folder, in use, by a run of this sweep that has ended there
-        # since it started: two Optuna trials drawing the same values at once (a choice, an
-        # int range; launcher=joblib). That run stands for both: the sweep was said to have
-        # refused it, to wait for it 'still going', and with no other point that "nothing
-        # was trained, a search has no result", exit 2.
+        # points refused in their folder, in use, by a run of this sweep that has finished
+        # there since it started: two Optuna trials drawing the same values at once (a
+        # choice, an int range; launcher=joblib). That run stands for both: the sweep was
+        # said to have refused it, to wait for it 'still going', and with no other point
+        # that "nothing was trained, a search has no result", exit 2. (A run that holds it
+        # and was killed, results.json still 'running', is no twin: the refusal stands.)
         twins = [(run_dir, said) for run_dir, said in refusals if in_use_refusal(said)
-                 and _written_since(Path(run_dir) / "results.json", before)]  # fmt: skip
+                 and _written_since(Path(run_dir) / "results.json", before)
+                 and _results_of(Path(run_dir), ("complete",)) is not None]  # fmt: skip
         if twins:
             _SWEEP_FAILED[:] = [point for point in _SWEEP_FAILED if point not in twins]
             refusals = [point for point in refusals if point not in twins]
