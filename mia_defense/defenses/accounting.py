@@ -130,7 +130,13 @@ def epsilon_spent(
     For ``rdp`` the per-step RDP is computed once per (σ, rate) and scaled by the step
     count, exactly what ``RDPAccountant`` does; ``prv`` and ``gdp`` ask a fresh accountant.
     Cached: the K models of a plan share their schedules, and ε is logged every epoch.
+    A NaN σ or sample rate is a `ValueError` (Opacus' RDP series never ended on one: the
+    call hung; `schedule_epsilon` reads it as no guarantee).
     """
+    for sigma, rate, _ in history:
+        if math.isnan(sigma) or math.isnan(rate):
+            raise ValueError(f"epsilon_spent: noise_multiplier={sigma}, sample_rate={rate}: "
+                             "NaN, which no accountant takes (no ε holds)")  # fmt: skip
     if any(sigma < _MIN_SIGMA and rate > 0 and steps > 0 for sigma, rate, steps in history):
         # No noise: no privacy (Opacus' PRV and GDP fail on σ = 0). Below _MIN_SIGMA too:
         # ε would pass 1e200 anyway, and Opacus' RDP series for q < 1 never ended for
