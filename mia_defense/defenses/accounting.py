@@ -46,6 +46,7 @@ __all__ = [
     "epsilon_accountant",
     "epsilon_spent",
     "noise_multiplier_for",
+    "noise_vanishes",
     "privacy_report",
     "resolve_noise_multiplier",
     "schedule_epsilon",
@@ -65,6 +66,8 @@ _STALE_TEMP_AGE = 86400.0
 _MAX_ENTRY_CHARS = 1 << 16  # a cache entry longer than this is not one (read no further)
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
 _MIN_SIGMA = 1e-100  # below it ε is ∞ (see epsilon_spent)
+# float32's smallest normal number: DP-SGD's noise is drawn and added in float32.
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -81,6 +84,14 @@ _RDP_MODULE = "opacus.accountants.analysis.rdp"
 # What each model's history records under DP-SGD: enough to recompute its ε with any
 # accountant (one (σ, q, steps) run of the subsampled Gaussian at δ).
 PER_MODEL_KEYS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta")
+
+
+def noise_vanishes(sigma: float, max_grad_norm: float) -> bool:
+    """Whether DP-SGD noise of a σ > 0 at clipping norm C, of standard deviation σ·C, lies
+    below float32's smallest normal number, where the models add it: drawn as 0 (or a
+    subnormal a GPU flushes to 0), no noise is added and no ε holds, while the accountant's
+    ε of σ is finite (`DPSGD` refuses such a σ; mia-report doubts an ε recorded with one)."""
+    return 0 < sigma * max_grad_norm < _FLOAT32_TINY
 
 
 @functools.cache

@@ -31,6 +31,7 @@ from mia_defense.constraints import shown
 from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.defenses.accounting import (
     default_delta,
+    noise_vanishes,
     privacy_report,
     resolve_noise_multiplier,
     shared_noise_multiplier,
@@ -410,7 +411,7 @@ def _refuse_vanishing_noise(sigma: float, max_grad_norm: float, what: str, fix: 
     flushes to 0), so no noise is added and ε is infinite, yet the accountant's finite ε
     for σ was reported as a guarantee (noise_multiplier=1e-46: ε 3.3e92, epsilon_valid
     true). ``what``: the setting that gave σ; ``fix``: what to change."""
-    if not 0 < sigma * max_grad_norm < _FLOAT32_TINY:
+    if not noise_vanishes(sigma, max_grad_norm):
         return
     raise ConfigError(
         f"{what} with defense.dp.max_grad_norm={max_grad_norm:g}: noise of standard deviation "

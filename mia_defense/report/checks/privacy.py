@@ -414,6 +414,29 @@ def _below_target(epsilon: float, defenses: Any) -> str | None:
             "ends within 0.01 below it)")
 
 
+def _vanishing_noise(privacy: Mapping[str, Any], dp: Mapping[str, Any]) -> str | None:
+    """Why an ε recorded with a σ whose noise σ·C is below float32's normal range (mia-train
+    refuses it since 2026-12-06: `mia_defense.defenses.accounting.noise_vanishes`) is none,
+    or ``None``: no noise was added, yet the accountant's ε of σ was finite (3.3e92 at σ =
+    1e-46) and ranked as a guarantee."""
+    from mia_defense.defenses.accounting import noise_vanishes
+
+    clip = dp.get("max_grad_norm")
+    models = privacy.get("per_model")
+    sigmas = [privacy.get("noise_multiplier"), *(
+        m.get("noise_multiplier") for m in (models if isinstance(models, list) else [])
+        if isinstance(m, Mapping))]  # fmt: skip
+    if not _numbers(clip):
+        return None
+    for sigma in sigmas:
+        if _numbers(sigma) and noise_vanishes(float(sigma), float(clip)):
+            return (f"noise_multiplier {sigma:g} with defense.dp.max_grad_norm {clip:g}: noise "
+                    f"of standard deviation {sigma * clip:.3g} per step, below float32's "
+                    "smallest normal number, in which the models add it: no noise was added "
+                    "and no ε holds; rerun with a larger defense.dp.noise_multiplier")
+    return None
+
+
 def _dp_node(defenses: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     """The key and node of the DP-SGD defense in a run's ``config.defense`` (``dp``, or a
     defense whose ``_target_`` is mia-defense's DPSGD), or ``None``."""
@@ -533,6 +556,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
         return None
+    vanished = _vanishing_noise(privacy, dp)
+    if vanished is not None:
+        return vanished
     dataset = config.get("dataset")
     scaled = [k for k in ("standardize", "normalize")
               if isinstance(dataset, Mapping) and dataset.get(k) is True]  # fmt: skip
