@@ -9,7 +9,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +24,7 @@ from mia_defense.hydra_setup import plugin_is
 __all__ = [
     "check_objectives",
     "check_parallel_settings",
+    "defense_targets",
     "job_trial",
     "major_minor",
     "override_keys",
@@ -713,13 +714,33 @@ def check_objectives(config: DictConfig) -> None:
     fprs = OmegaConf.select(config, "attack.fprs", default=None)
     try:
         check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
-            fprs, ListConfig) else None)  # fmt: skip
+            fprs, ListConfig) else None, defenses=defense_targets(config, swept))  # fmt: skip
     except ConfigError as exc:
         end_refused(log, "%s; nothing was run", exc)
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
         return
     _refuse_epsilon_without_dp(config, names, swept)
     _warn_against_better_side(config, names)
+
+
+def defense_targets(config: DictConfig, swept: Collection[str] = ()) -> list[str] | None:
+    """The ``_target_`` of each of the run's defenses (`check_objective_names` refuses a
+    ``privacy.KEY`` no defense of mia-defense's own writes), or ``None`` where they are not
+    known: a sweep (``swept``: its keys) that varies which defenses run, or a defense
+    without a ``_target_`` in text."""
+    if any(k == "defense" or k.startswith("defense/") or (k.startswith("defense.") and (
+            k.count(".") == 1 or k.endswith("._target_"))) for k in swept):  # fmt: skip
+        return None
+    try:  # (an interpolation that does not resolve: the config's check says it)
+        node = OmegaConf.select(config, "defense", default=None, throw_on_missing=False)
+        nodes = [node.get(key) for key in node] if isinstance(node, DictConfig) else None
+        targets = [n.get("_target_") if isinstance(n, DictConfig) else None
+                   for n in nodes or ()]  # fmt: skip
+    except OmegaConfBaseException:
+        return None
+    if nodes is None or not all(isinstance(t, str) for t in targets):
+        return None
+    return targets
 
 
 # What a run returns to a sweeper without ``objectives`` (`cli.train._objective_names`).

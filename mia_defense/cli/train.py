@@ -83,6 +83,7 @@ from mia_defense.cli.run_dirs import (
 from mia_defense.cli.sweep_checks import (
     check_objectives,
     check_parallel_settings,
+    defense_targets,
     job_trial,
     override_keys,
     refuse_empty_sweep,
@@ -847,7 +848,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     claimed = False
     try:
         take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
-        check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
+        # a TPR at an FPR the attacks measure; a privacy figure the run's defenses write
+        check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg))
         one_thread()
         progress_lock_in_process()
         keep_freed_memory()

@@ -43,8 +43,20 @@ PRIVACY_FIGURES = (
 _ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
 
 
-# Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
-_NOT_FIGURES = ("access",)
+# Entries of an attack's results that are no figure (``access``: outputs, labels, weights;
+# ``name``: the key its entry is under, no entry of it).
+_NOT_FIGURES = ("access", "name")
+# The entries of results.json's ``privacy`` that mia-train writes as texts, flags, lists or
+# blocks (the accountant's, `mia_defense.defenses.accounting.privacy_report`; the verdict's
+# and the claim's, `mia_defense.pipeline.evaluate`, `mia_defense.pipeline.claim`): as an
+# objective, each trial trained, then failed on its value, not a number.
+_PRIVACY_NOT_FIGURES = (
+    "accountant", "epsilon_valid", "epsilon_invalid_reason", "noise_source", "preprocessing",
+    "per_model", "epsilon_refuted", "epsilon_refuted_reason", "epsilon_refuted_by",
+    "epsilon_untested", "no_verdict_reason", "outputs_saturated", "attacks_inverted",
+    "white_box_attacks_inverted", "leak_without_utility", "leak_without_utility_reason",
+    "masks_unbalanced", "masks_suspect", "audit",
+)  # fmt: skip
 # A TPR at an FPR as typed (any case, spaces, an exponent as in 1e-05): results.json's keys
 # are fpr_key's exactly, in plain decimals (tpr@0.00001%fpr), so other spellings are refused.
 _TPR = re.compile(
@@ -52,14 +64,20 @@ _TPR = re.compile(
 )
 
 
-def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None = None) -> None:
+def check_objective_names(
+    names: Sequence[str], *, fprs: Sequence[float] | None = None,
+    defenses: Sequence[str] | None = None,
+) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
-    unknown section, ``max_attack.access`` (a text, not a figure), or, given the run's
-    ``attack.fprs``, a ``max_attack.tpr@X%fpr`` that results.json will not hold (an FPR the
-    attacks do not measure, another spelling: found only once every model was trained) and a
-    ``utility.KEY`` not among `UTILITY_FIGURES`. And none (``objectives=[]``: the default
-    objective was returned, which the user did not ask for) or one twice (in any spelling:
-    `_one_spelling`)."""
+    unknown section, ``max_attack.access`` or ``.name`` (no figure), or, given the run's
+    ``attack.fprs``, a ``privacy`` entry mia-train writes as a text or a flag
+    (``privacy.no_verdict_reason``), a ``max_attack.tpr@X%fpr`` that results.json will not
+    hold (an FPR the attacks do not measure, another spelling: found only once every model
+    was trained), a ``utility.KEY`` not among `UTILITY_FIGURES` and, where the ``_target_``
+    of each of the run's ``defenses`` is mia-defense's own (no defense of one's own, whose
+    ``privacy_report`` may hold figures of its own), a ``privacy.KEY`` not among
+    `PRIVACY_FIGURES`. And none (``objectives=[]``: the default objective was returned,
+    which the user did not ask for) or one twice (in any spelling: `_one_spelling`)."""
     if not names:
         raise ConfigError(
             "objectives=[]: no objective for a sweeper; list the figures it should get "
@@ -85,23 +103,35 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
                 f"{', '.join(_SECTIONS)} (e.g. utility.test_accuracy, max_attack.tpr@1%fpr)"
             )
         if section == "max_attack" and key in _NOT_FIGURES:
+            what = "an attack's access: outputs, labels or weights" if key == "access" else (
+                "an attack's name is the key of its entry in results.json")
             raise ConfigError(
-                f"objectives: {name!r} is no figure (an attack's access: outputs, labels or "
-                "weights); choose max_attack.METRIC with a metric such as auc or tpr@1%fpr"
+                f"objectives: {name!r} is no figure ({what}); choose max_attack.METRIC with a "
+                "metric such as auc or tpr@1%fpr"
+            )
+        if section == "privacy" and key in _PRIVACY_NOT_FIGURES and fprs is not None:
+            # (the run's check; read from a results.json, `_number` says its value)
+            raise ConfigError(
+                f"objectives: {name!r} is no figure (a text, flag or list mia-train writes in "
+                "results.json, not a number); choose from "
+                f"{', '.join(f'privacy.{k}' for k in PRIVACY_FIGURES)}"
             )
         if fprs is not None:
-            _check_figure(name, section, key)
+            _check_figure(name, section, key, ours=defenses is not None and all(
+                str(target).startswith("mia_defense.") for target in defenses))
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
 
 
-def _check_figure(name: str, section: str, key: str) -> None:
+def _check_figure(name: str, section: str, key: str, *, ours: bool = False) -> None:
     """Refuse (the run's check, given ``attack.fprs``) a ``utility.KEY`` not among
     `UTILITY_FIGURES`, a ``privacy.KEY`` close to one of `PRIVACY_FIGURES` but not it
     (``privacy.epsilonn``: NaN in every trial, without an error) and a ``max_attack`` figure
     in another spelling than results.json's (``max_attack.AUC``: refused only once every
-    model was trained), naming the closest figure."""
+    model was trained), naming the closest figure. Where the run's defenses are all ``ours``
+    (mia-defense's, whose privacy figures are `PRIVACY_FIGURES`), any other ``privacy.KEY``
+    (``privacy.verdict``: each trial trained, then failed on its absent value)."""
     import difflib
 
     figures = {"utility": UTILITY_FIGURES, "privacy": PRIVACY_FIGURES}.get(
@@ -110,7 +140,7 @@ def _check_figure(name: str, section: str, key: str) -> None:
     if key in figures or (section == "max_attack" and spelt not in figures):
         return  # (a TPR: `_check_tpr`; a setting an attack chose)
     close = [spelt] if spelt in figures else difflib.get_close_matches(key, figures, n=1)
-    if section == "privacy" and not close:
+    if section == "privacy" and not close and not ours:
         return  # (a figure of a defense's own privacy_report)
     meant = f"did you mean '{section}.{close[0]}'? " if close else ""
     if section == "max_attack":
