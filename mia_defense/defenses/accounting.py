@@ -40,6 +40,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write, stale_temp_files
 
 __all__ = [
+    "FLOAT32_TINY",
     "PER_MODEL_KEYS",
     "SIGMA_CACHE_ENV",
     "default_delta",
@@ -66,8 +67,8 @@ _STALE_TEMP_AGE = 86400.0
 _MAX_ENTRY_CHARS = 1 << 16  # a cache entry longer than this is not one (read no further)
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
 _MIN_SIGMA = 1e-100  # below it ε is ∞ (see epsilon_spent)
-# float32's smallest normal number: DP-SGD's noise is drawn and added in float32.
-_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+# float32's smallest normal number: DP-SGD clips, draws and adds its noise in float32.
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -91,7 +92,7 @@ def noise_vanishes(sigma: float, max_grad_norm: float) -> bool:
     below float32's smallest normal number, where the models add it: drawn as 0 (or a
     subnormal a GPU flushes to 0), no noise is added and no ε holds, while the accountant's
     ε of σ is finite (`DPSGD` refuses such a σ; mia-report doubts an ε recorded with one)."""
-    return 0 < sigma * max_grad_norm < _FLOAT32_TINY
+    return 0 < sigma * max_grad_norm < FLOAT32_TINY
 
 
 @functools.cache

@@ -30,6 +30,7 @@ from torch import nn
 from mia_defense.constraints import shown
 from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.defenses.accounting import (
+    FLOAT32_TINY,
     default_delta,
     noise_vanishes,
     privacy_report,
@@ -113,8 +114,8 @@ ADAM_EPS_MARGIN = 1e-7
 # (1e308 gave σ = 1e-100): the models trained as without noise under a DP run's name. Large
 # ε studies reach 1000 (Jayaraman & Evans 2019); most DP work uses 0.1-10.
 MAX_TARGET_EPSILON = 1e3
-# float32's normal range, in which the models clip and add noise: outside it C is 0 or inf.
-_FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)
+# float32's normal range (from `FLOAT32_TINY`), in which the models clip and add noise:
+# outside it C is 0 or inf.
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 # The largest noise standard deviation σ·C whose square fits float32 (about 1.8e19): Adam's
 # second moment squares the noisy gradient, and σ=1e30 made it inf, so no model took a step.
@@ -416,7 +417,7 @@ def _refuse_vanishing_noise(sigma: float, max_grad_norm: float, what: str, fix: 
     raise ConfigError(
         f"{what} with defense.dp.max_grad_norm={max_grad_norm:g}: noise of standard deviation "
         f"{sigma * max_grad_norm:.3g} per step, below float32's smallest normal number "
-        f"{_FLOAT32_TINY:.3g}, in which the models add it: drawn as 0 (or a subnormal a GPU "
+        f"{FLOAT32_TINY:.3g}, in which the models add it: drawn as 0 (or a subnormal a GPU "
         f"may flush to 0), no noise is added and no ε holds; {fix}"
     )
 
@@ -425,11 +426,11 @@ def _refuse_beyond_float32(max_grad_norm: float) -> None:
     """A `ConfigError` for a clipping norm outside float32's normal range: the models clip
     and add noise in float32, where 1e-40 is 0 (no step and no noise, yet an ε reported)
     and 1e39 is inf (NaN weights)."""
-    if _FLOAT32_TINY <= max_grad_norm <= _FLOAT32_MAX:
+    if FLOAT32_TINY <= max_grad_norm <= _FLOAT32_MAX:
         return
     raise ConfigError(
         f"defense.dp.max_grad_norm={max_grad_norm:g}: outside float32's range "
-        f"[{_FLOAT32_TINY:.2g}, {_FLOAT32_MAX:.2g}], in which the models clip and add noise "
+        f"[{FLOAT32_TINY:.2g}, {_FLOAT32_MAX:.2g}], in which the models clip and add noise "
         f"(it becomes 0 or inf there); set it near the per-sample gradient norms, inside "
         f"[{CLIP_RANGE[0]:g}, {CLIP_RANGE[1]:g}] (e.g. 1.0)"
     )
