@@ -41,6 +41,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
+    "regular_file_open",
     "remove_stale_temp_files",
     "require_held",
     "require_readable",
@@ -494,20 +495,31 @@ def lfs_pointer_at(path: Path) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def regular_file_open(path: Path, *, follow_links: bool = True) -> Iterator[BinaryIO | None]:
+    """The file at ``path`` open for reading where it is a regular file, else ``None`` (none
+    there, unreadable, a FIFO or device: opened without blocking and never read; with
+    ``follow_links`` false, a link). The mode checked is that of what was opened."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        yield None
+        return
+    with open(fd, "rb") as handle:
+        yield handle if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
 def cut_short_at(path: Path) -> str | None:
     """What the regular file at ``path`` is when it is a zip archive cut short (a zip's start,
     torch.save's checkpoints and np.savez's .npz, without its end) or empty, else ``None``
     (opened without blocking; a file that cannot be read: its readers say why). Asked of a
     file whose sha256 is not the one recorded, which was called another run's file, to be put
     back, where a copy was cut short."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with open(fd, "rb") as handle:
+    with regular_file_open(path) as handle:
+        if handle is None:
+            return None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
             cut = handle.read(4) in (b"", b"PK\x03\x04") and not zipfile.is_zipfile(handle)
         except OSError:
             return None

@@ -54,7 +54,12 @@ from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write, remove_stale_temp_files, write_advice
+from mia_defense.files import (
+    atomic_write,
+    regular_file_open,
+    remove_stale_temp_files,
+    write_advice,
+)
 from mia_defense.tracking.artifacts import STAGE_MODELS
 from mia_defense.tracking.run_dir import NO_LOCKS, holder_line
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
@@ -624,18 +629,11 @@ def _mark_start(checkpoint_dir: Path, digest: str) -> None:
 def _started_under(checkpoint_dir: Path) -> str | None:
     """`_mark_start`'s key in ``checkpoint_dir`` (``None``: none readable, or no regular file
     of its own there: a link or a FIFO, which `_mark_start` never leaves, is not opened)."""
-    try:
-        fd = os.open(checkpoint_dir / _STARTED_UNDER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    with regular_file_open(checkpoint_dir / _STARTED_UNDER, follow_links=False) as handle:
+        try:
+            return None if handle is None else handle.read(256).decode().strip()
+        except (OSError, UnicodeDecodeError):
             return None
-        return os.read(fd, 256).decode().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    finally:
-        os.close(fd)
 
 
 def _write_checkpoints(

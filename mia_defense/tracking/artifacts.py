@@ -23,6 +23,7 @@ from mia_defense.files import (
     lfs_placeholder,
     lfs_pointer_at,
     load_npz,
+    regular_file_open,
     require_regular_file,
     save_npz,
 )
@@ -252,13 +253,11 @@ def regular_file_sha256(path: Path, *, max_size: int) -> str | None:
     """The sha256 hex digest of the regular file at ``path`` of at most ``max_size`` bytes,
     or ``None`` (none there, unreadable, larger, or no regular file: a FIFO is opened
     without blocking and never read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with open(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
+    with regular_file_open(path) as handle:
+        if handle is None:
+            return None
+        info = os.fstat(handle.fileno())
+        if info.st_size > max_size:
             return None
         if info.st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
             return hashlib.sha256().hexdigest()
