@@ -10,7 +10,7 @@ import random
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -59,13 +59,29 @@ def cleared_after_each_call(memory: T) -> T:
     return memory
 
 
+def _each_run(calls: Iterable[Callable[[], object]]) -> None:
+    """Run each of ``calls``, then raise the first error any raised: one that raised left
+    the others undone (torch's thread count, loky's start), the caller's process left changed."""
+    errors: list[BaseException] = []
+    for call in calls:
+        try:
+            call()
+        except BaseException as exc:  # (a Ctrl-C too: the others still run first)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
 class _PutBack(list):
     """What calls changed for themselves (`put_back_as_call_ends`: a function putting each
-    back), put back last first by ``clear`` (`cleared_after_each_call`)."""
+    back), put back last first by ``clear`` (`cleared_after_each_call`), each of them."""
 
     def clear(self) -> None:
+        _each_run(self._latest_first())
+
+    def _latest_first(self) -> Iterator[Callable[[], object]]:
         while self:
-            self.pop()()
+            yield self.pop()
 
 
 _PUT_BACK: list[Callable[[], object]] = cleared_after_each_call(_PutBack())
@@ -101,8 +117,7 @@ def caller_state_kept() -> Iterator[None]:
             random.setstate(state)
             notes_taken_out(filters)
             if not _DEPTH[0]:  # (the outermost call's end)
-                for memory in _CALL_MEMORIES:
-                    memory.clear()
+                _each_run(memory.clear for memory in _CALL_MEMORIES)
 
 
 @contextmanager
