@@ -173,8 +173,7 @@ def check_optimizer(config: TrainConfig) -> None:
     # RuntimeError: flags torch refuses together (foreach with the fused kernels we ask for);
     # IndexError: a list too short (betas: [0.9]); both were tracebacks of the config check
     except (TypeError, ValueError, OverflowError, RuntimeError, IndexError) as exc:
-        given = optimizer_options(config.optimizer)
-        shown = ", ".join(f"{k}: {v!r}" for k, v in given.items())
+        shown = ", ".join(f"{k}: {v!r}" for k, v in options.items())
         raise ConfigError(
             f"train.optimizer: {cls.__name__} refused its settings ({exc}); given lr={config.lr!r}"
             f"{', ' + shown if shown else ''}: fix train.lr or the train.optimizer.* values"
