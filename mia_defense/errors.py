@@ -13,6 +13,7 @@ __all__ = [
     "DivergedError",
     "MiaDefenseError",
     "UnsupportedModelError",
+    "closest",
     "counted",
     "first_few",
     "first_line",
@@ -63,6 +64,15 @@ class DivergedError(MiaDefenseError, ArithmeticError):
 def counted(n: int, noun: str) -> str:
     """``n`` and its regular ``noun``, for a message: ``1 run``, ``2 runs``, ``0 runs``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def closest(name: str, known: Sequence[str], *, cutoff: float = 0.6) -> str | None:
+    """The one of ``known`` that ``name`` most likely misspells (difflib's closest at
+    ``cutoff`` or above), for a message's 'did you mean ...?'; ``None`` where none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def first_few(items: Sequence[Any], most: int, *, sep: str = ", ",

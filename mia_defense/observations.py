@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.constraints import is_integer
-from mia_defense.errors import ConfigError, DataError, first_few
+from mia_defense.errors import ConfigError, DataError, closest, first_few
 from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz, save_npz
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,9 @@ OUTPUT_KINDS = ("log_probabilities", "probabilities", "logits")
 # The extra array of [N] copy groups mia-train writes only where the population holds
 # exact copies (`copy_group_problem`); files without it read as records without copies.
 COPY_GROUPS = "copy_groups"
+# The extras mia-attack reads, by these names only (docs/observations.md): one spelt
+# otherwise is kept in the file and read by none.
+_READ_EXTRAS = ("is_canary", "population_idx", "test_idx", COPY_GROUPS)
 # How an attack gets perturbed queries (label_only, LiRA's augmented variant), in the words
 # of the warnings and mia-report's caveats that ask for them: observations made elsewhere
 # (a file, arrays) hold their own, which mia-attack and api.audit only read (their
@@ -278,6 +281,7 @@ class Observations:
             except DataError as exc:
                 raise DataError(f"Observations.save: {exc}") from None
         warn_nonfinite_metadata(self.metadata, where=f"Observations.save: {path}")  # (null)
+        _warn_misspelt_extras(path, extra)
         atomic_write(Path(path), lambda handle: save_npz(handle, arrays))
 
     def saved_sha256(self, **extra: np.ndarray) -> str:
@@ -556,6 +560,21 @@ def _plain_array(name: str, value: Any) -> np.ndarray:
             "format cannot hold (it is read without unpickling); give numbers, booleans or text"
         )
     return array
+
+
+def _warn_misspelt_extras(path: Any, extra: Mapping[str, Any]) -> None:
+    """Warn of an extra named nearly as one of `_READ_EXTRAS` (``is_canaries=flags``): kept
+    in the file under that name, it was read by no tool, without a word (the canaries
+    pooled into every figure and the verdict, copies drawn apart in the bootstrap). Not
+    refused: an extra's name is the writer's, and mia-attack copies a file's extras."""
+    for name in extra:
+        meant = None if name in _READ_EXTRAS else closest(name, _READ_EXTRAS, cutoff=0.75)
+        if meant:
+            log.warning(
+                "Observations.save: %s: extra array %r: did you mean %r? mia-attack reads %s "
+                "by that name only, so the file reads as one without it; obs.save(path, %s=...)",
+                path, name, meant, meant, meant,
+            )  # fmt: skip
 
 
 # Fields of the format (besides the optional ones in _OPTIONAL): the rest are a writer's extras.
