@@ -356,10 +356,8 @@ def save_state(
 
 def resume_settings(config: Any) -> dict[str, Any]:
     """The train settings a checkpoint's fingerprint leaves out that still change the models
-    a resume trains (`mia_defense.tracking.run_dir.resume_differences` compares them in
-    results.json's config): ``train.chunk_size`` (a chunk's dropout draws and rounding),
-    the device type ``train.device`` resolves to here (its random streams) and the threads
-    ``train.threads`` gives here (0: every usable core; torch splits a sum among them)."""
+    a resume trains (how: `resume_why`), train.device and train.threads as resolved here;
+    `mia_defense.tracking.run_dir.resume_differences` compares them in results.json's config."""
     return {"train.chunk_size": config.chunk_size,
             "train.device": resolve_device(config.device).type,
             "train.threads": config.threads or usable_cores()}  # fmt: skip

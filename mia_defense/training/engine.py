@@ -205,9 +205,8 @@ def _finish(
     x_test: torch.Tensor,
     y_test: torch.Tensor,
 ) -> None:
-    """Let the defenses finish; each model whose weights that changed (distillation's
-    student, early stopping's best epoch restored) gets its released weights evaluated as
-    its history's ``released`` record: the last curve record is the weights before."""
+    """Let the defenses finish; a model whose weights they changed gets them evaluated as
+    its history's ``released`` record (the last curve record is the weights before)."""
     before = ctx.stack.snapshot() if defenses else {}
     for defense in defenses:
         defense.finish(ctx)

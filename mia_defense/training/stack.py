@@ -243,11 +243,10 @@ class ModelStack:
 
     @torch.no_grad()
     def restore(self, saved: dict[str, torch.Tensor], which: torch.Tensor) -> None:
-        """Put back the saved parameters (and the saved buffers of a model trained alone)
-        of the models where ``which`` [K] is true: restored weights with the running
-        statistics of other weights were a model that never was (early stopping's best
-        epoch with the last epoch's BatchNorm statistics, a distilled student with its
-        teacher's, computed on the members)."""
+        """Put back the saved `state_names` of the models where ``which`` [K] is true (the
+        buffers too: restored weights with the running statistics of other weights were a
+        model that never was: early stopping's best epoch with the last epoch's BatchNorm
+        statistics, a distilled student with its teacher's, computed on the members)."""
         for name, value in self._state().items():
             value[which] = saved[name][which]
 
