@@ -19,13 +19,15 @@ numbers everywhere.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import logging
 import numbers
 import os
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from omegaconf import DictConfig
@@ -60,6 +62,7 @@ from mia_defense.errors import (
     DataError,
     MiaDefenseError,
     UnsupportedModelError,
+    closest,
     first_few,
 )
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
@@ -127,6 +130,31 @@ ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
 # (`RESERVED_METADATA`: these two, refused in a caller's metadata, `_refuse_reserved`)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _keywords_named(function: _F) -> _F:
+    """``function`` refusing a keyword argument it does not take with the one it most likely
+    misspells, as Python 3.13 says it: 3.10 to 3.12 said "observe_models() got an
+    unexpected keyword argument 'num_augment'" alone. One check for every public function
+    of this module; their own checks of values are unchanged."""
+    parameters = inspect.signature(function).parameters.values()
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+    @functools.wraps(function)
+    def named(*args: Any, **kwargs: Any) -> Any:
+        for name in kwargs:
+            if name not in names:
+                meant = closest(name, names)
+                hint = (f". Did you mean {meant!r}?" if meant else
+                        f" (it takes {', '.join(names)})")  # fmt: skip
+                raise TypeError(f"{function.__name__}() got an unexpected keyword argument "
+                                f"{name!r}{hint}")  # fmt: skip
+        return function(*args, **kwargs)
+
+    return named  # type: ignore[return-value]
+
+
 def _refuse_big_seed(where: str, seed: int) -> None:
     """A `ConfigError` naming ``where`` for a seed above `MAX_SEED` (mia-train's range):
     observe_models' and audit's were attack_config's 'seed=...: at most ... (Shokri's attack
@@ -136,6 +164,7 @@ def _refuse_big_seed(where: str, seed: int) -> None:
                           "range; choose a smaller seed")  # fmt: skip
 
 
+@_keywords_named
 def make_plan(
     x: np.ndarray,
     y: np.ndarray,
@@ -241,6 +270,7 @@ def _refuse_memberless(plan: MembershipPlan, x: np.ndarray) -> None:
                       f"{int(np.argmin(members))} of the plan has no member, as {why}")
 
 
+@_keywords_named
 def observed_settings(obs: Observations, is_canary: Any = None) -> dict[str, Any]:
     """The `FIXED_SETTINGS` that observations state themselves: their augmented queries
     (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
@@ -273,6 +303,7 @@ def _check_sizes(rows: int, population_size: int | None, test_size: int | None) 
         )
 
 
+@_keywords_named
 def observations_from_arrays(
     outputs: np.ndarray,
     masks: np.ndarray,
@@ -481,6 +512,7 @@ def _metadata(metadata: Any) -> dict[str, Any]:
     return facts
 
 
+@_keywords_named
 def load_observations(path: str | os.PathLike[str]) -> Observations:
     """Read an observations file (docs/observations.md), or the observations.npz of a
     mia-train run directory (as mia-attack takes either)."""
@@ -532,6 +564,7 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     return obs
 
 
+@_keywords_named
 @library_call
 def observe_models(
     models: Sequence[nn.Module],
@@ -1224,6 +1257,7 @@ def _query_config(
                    repeats=queries.repeats if repeats is None else repeats)  # fmt: skip
 
 
+@_keywords_named
 def released_utility(obs: Observations) -> dict[str, float]:
     """results.json's ``utility`` of observations alone: accuracy (and the cross-entropy of
     the released outputs, a stand-in for the training loss) on the members and, when the
@@ -1332,6 +1366,7 @@ class Audit:
         return roc_figure(self.result.attack_results, title=title)
 
 
+@_keywords_named
 @library_call
 def audit(
     observations: Observations,
@@ -1408,6 +1443,7 @@ def _checked(
     return replace(checked, metadata=obs.metadata)
 
 
+@_keywords_named
 @library_call
 def run_audit(
     obs: Observations,
