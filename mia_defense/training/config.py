@@ -181,12 +181,10 @@ def check_optimizer(config: TrainConfig) -> None:
 
 
 def _flag_problem(cls: type[torch.optim.Optimizer], options: dict[str, Any]) -> str | None:
-    """The problem of a ``train.optimizer`` setting given as a mapping, or of a switch (a
-    keyword whose default is true or false, or one of torch's implementation choices) given
-    anything but true or false, or ``None``.
-    Torch tests most of them only for truth: ``maximize: 'false'`` (quoted) or ``maximize: 1``
-    trained every model to ascend its loss, and where a fused kernel read it, the refusal was
-    a page of its overloads."""
+    """The problem of a ``train.optimizer`` setting given as a mapping, or of a switch given
+    anything but true or false, or ``None``. Torch tests most switches only for truth:
+    ``maximize: 'false'`` (quoted) or ``maximize: 1`` trained every model to ascend its loss,
+    and where a fused kernel read it, the refusal was a page of its overloads."""
     parameters = inspect.signature(cls).parameters
     for key, value in options.items():
         if isinstance(value, Mapping):  # (betas: {a: 1}: torch's KeyError 0, a traceback)
