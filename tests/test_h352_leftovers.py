@@ -18,6 +18,7 @@ from mia_defense.cli import user_code
 from mia_defense.data import Dataset
 from mia_defense.defenses import dp_stacked
 from mia_defense.errors import ConfigError
+from mia_defense.library_call import caller_state_kept
 from mia_defense.observe import _all_logits, gradient_norms
 from mia_defense.plan import make_plan
 from mia_defense.training.stack import ModelStack
@@ -74,12 +75,13 @@ def test_launch_dir_env_put_back_after_the_run(monkeypatch, tmp_path) -> None:
     test's): every process started later inherited the stale folder as 'ours'."""
     monkeypatch.delenv(user_code._LAUNCH_DIR_ENV, raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "path_hooks", list(sys.path_hooks))
     monkeypatch.setattr(user_code, "_ALLOWED", {})
     config = OmegaConf.create({"hydra": {"runtime": {"cwd": str(tmp_path)}}})
     callback = user_code.LaunchDirOnPath()
-    callback.on_run_start(config)
-    assert os.environ[user_code._LAUNCH_DIR_ENV] == str(tmp_path)  # (for its job processes)
-    callback.on_run_end(config)
+    with caller_state_kept():  # (a tool's main(): `put_back_as_call_ends` as it ends)
+        callback.on_run_start(config)
+        assert os.environ[user_code._LAUNCH_DIR_ENV] == str(tmp_path)  # (for its job processes)
     assert user_code._LAUNCH_DIR_ENV not in os.environ
 
 

@@ -25,6 +25,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.library_call import put_back_as_call_ends
 
 __all__ = ["LaunchDirOnPath", "add_launch_dir", "refuse_shadowing_files"]
 
@@ -35,27 +36,59 @@ def add_launch_dir(path: str, names: Iterable[str] = ()) -> None:
     """Append ``path`` to ``sys.path`` once (after the installed packages, so a file in the
     user's folder never shadows a library module). Its top-level modules are found only by
     their ``names`` (the config's ``_target_`` modules) or from code in ``path`` itself
-    (`_LaunchDirFinder`)."""
+    (`_LaunchDirFinder`). `_LAUNCH_DIR_ENV` names it for the processes the call starts.
+
+    Both are put back as the tool's main() ends (`put_back_as_call_ends`), whether its run
+    ended, failed or was refused before it started (Hydra's ``on_run_end`` never came after
+    a refusal: a notebook's later processes inherited the folder as the launch directory,
+    and its own imports searched it). The folder stays on ``sys.path`` where a module was
+    imported from it: the user's modules may import more of it later."""
     if not path:
         return
-    if path in _ALLOWED:
-        _ALLOWED[path].update(names)
-        return
-    # importable already as the user set it up (PYTHONPATH, an entry of their own): left as
-    # it is, unless the entry is ours, inherited by a job's process (joblib's workers)
-    if path in sys.path and os.environ.get(_LAUNCH_DIR_ENV) != path:
-        return
-    _ALLOWED[path] = set(names)
-    # before the finder exists: its first use imported sysconfig through the finder itself,
-    # a RecursionError where mia-defense's own files lie in the launch directory and that
-    # directory leads sys.path (a `python -m` job process, launcher=submitit_local)
-    _installed_roots()
-    if _path_hook not in sys.path_hooks:
-        sys.path_hooks.insert(0, _path_hook)
-    sys.path_importer_cache.pop(path, None)  # a finder made before the hook: made again
+    if path not in _ALLOWED:
+        # importable already as the user set it up (PYTHONPATH, an entry of their own): left
+        # as it is, unless the entry is ours, inherited by a job's process (joblib's workers)
+        if path in sys.path and os.environ.get(_LAUNCH_DIR_ENV) != path:
+            return
+        _ALLOWED[path] = set()
+        # before the finder exists: its first use imported sysconfig through the finder
+        # itself, a RecursionError where mia-defense's own files lie in the launch directory
+        # and that directory leads sys.path (a `python -m` job process, launcher=submitit_local)
+        _installed_roots()
+        if _path_hook not in sys.path_hooks:
+            sys.path_hooks.insert(0, _path_hook)
+        sys.path_importer_cache.pop(path, None)  # a finder made before the hook: made again
+    _ALLOWED[path].update(names)
     if path not in sys.path:
         sys.path.append(path)
+        put_back_as_call_ends(functools.partial(_off_path_unless_imported, path))
+    said = os.environ.get(_LAUNCH_DIR_ENV)
+    if said != path:
         os.environ[_LAUNCH_DIR_ENV] = path
+        put_back_as_call_ends(functools.partial(_environ_put_back, _LAUNCH_DIR_ENV, said))
+
+
+def _off_path_unless_imported(path: str) -> None:
+    """Take the launch folder ``path`` off ``sys.path`` (and out of `_ALLOWED`, so that a
+    later call appends it again; `_path_hook` off ``sys.path_hooks`` with the last folder)
+    unless a module was imported from it."""
+    folder = os.path.join(path, "")
+    if any(str(getattr(module, "__file__", None) or "").startswith(folder)
+           for module in list(sys.modules.values())):
+        return
+    while path in sys.path:
+        sys.path.remove(path)
+    _ALLOWED.pop(path, None)
+    sys.path_importer_cache.pop(path, None)
+    if not _ALLOWED and _path_hook in sys.path_hooks:
+        sys.path_hooks.remove(_path_hook)
+
+
+def _environ_put_back(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 # What a launcher's own job processes import as they start, before this process imported it:
@@ -211,31 +244,14 @@ def _launch(config: DictConfig) -> None:
 class LaunchDirOnPath(Callback):
     """Hydra callback: ``hydra.runtime.cwd`` (where ``mia-train`` was started) on
     ``sys.path`` before the config is checked or instantiated, in the launching process
-    and in every job's process (joblib, submitit), for the modules the config names.
-
-    `_LAUNCH_DIR_ENV` is for the processes the call starts: at the run's end it is put back
-    as it was (an in-process call, from a notebook or a test, left it set for every process
-    started later). The folder stays on ``sys.path``: the user's modules imported from it
-    may import more of it later."""
-
-    def __init__(self) -> None:
-        self._env_before: str | None = None
+    and in every job's process (joblib, submitit), for the modules the config names; put
+    back as the tool's main() ends (`add_launch_dir`)."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        self._env_before = os.environ.get(_LAUNCH_DIR_ENV)
         _launch(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        self.on_run_start(config)
+        _launch(config)
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         _launch(config)
-
-    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
-        if self._env_before is None:
-            os.environ.pop(_LAUNCH_DIR_ENV, None)
-        else:
-            os.environ[_LAUNCH_DIR_ENV] = self._env_before
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        self.on_run_end(config)

@@ -40,12 +40,14 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write, stale_temp_files
 
 __all__ = [
+    "FLOAT32_ROUNDOFF",
     "FLOAT32_TINY",
     "PER_MODEL_KEYS",
     "SIGMA_CACHE_ENV",
     "default_delta",
     "epsilon_accountant",
     "epsilon_spent",
+    "least_expected_batch",
     "noise_multiplier_for",
     "noise_vanishes",
     "privacy_report",
@@ -69,6 +71,9 @@ _MAX_SIGMA = 1e6  # Opacus' limit of the search
 _MIN_SIGMA = 1e-100  # below it ε is ∞ (see epsilon_spent)
 # float32's smallest normal number: DP-SGD clips, draws and adds its noise in float32.
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+# float32's unit roundoff: a value s rounds away an added noise below 2^-24·|s| (about half
+# float32's spacing there) on most draws.
+FLOAT32_ROUNDOFF = 2.0**-24
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -87,12 +92,45 @@ _RDP_MODULE = "opacus.accountants.analysis.rdp"
 PER_MODEL_KEYS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta")
 
 
-def noise_vanishes(sigma: float, max_grad_norm: float) -> bool:
-    """Whether DP-SGD noise of a σ > 0 at clipping norm C, of standard deviation σ·C, lies
-    below float32's smallest normal number, where the models add it: drawn as 0 (or a
-    subnormal a GPU flushes to 0), no noise is added and no ε holds, while the accountant's
-    ε of σ is finite (`DPSGD` refuses such a σ; mia-report doubts an ε recorded with one)."""
-    return 0 < sigma * max_grad_norm < FLOAT32_TINY
+def least_expected_batch(batch_size: Any, sample_rate: Any) -> int:
+    """The least expected batch E[B] = n // ceil(n / B) (`dp_mechanism.DPSchedule`) of any
+    member count n whose sample rate at ``batch_size`` B is ``sample_rate``,
+    q = 1 / ceil(n / B): what a run's recorded B and q tell of the sums its noise was added
+    to; 1 where either is not a number in range (nothing is known)."""
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                  for v in (batch_size, sample_rate))  # fmt: skip
+    if not numbers or not (0 < sample_rate <= 1 and 1 <= batch_size < math.inf):
+        return 1
+    batches = max(1, round(1 / sample_rate))
+    return max(1, ((batches - 1) * int(batch_size) + 1) // batches)
+
+
+def noise_vanishes(sigma: float, max_grad_norm: float, expected_batch: int = 1) -> str | None:
+    """Why DP-SGD noise of a σ > 0 at clipping norm C is lost in float32, where the models
+    add it, or ``None``: its standard deviation σ·C lies below float32's smallest normal
+    number (drawn as 0, or a subnormal a GPU flushes to 0), or below float32's precision
+    (`FLOAT32_ROUNDOFF`) of the clipped sum it is added to, which reaches E[B]·C where the
+    ``expected_batch`` E[B] clipped gradients agree in a coordinate (DP-SGD's ε is claimed
+    for every data set, such ones included): there the sum rounds the noise away on most
+    draws (σ = 1e-6 at E[B] = 64: 94 % of them; the rest move it by one spacing), so the
+    noisy sum is next to the sum itself. Either way no ε holds, while the accountant's ε of
+    σ is finite (4.4e12 at σ = 1e-6, recorded with epsilon_valid true). `DPSGD` refuses such
+    a σ; mia-report doubts an ε recorded with one. Each reason ends where its caller says
+    what to do."""
+    if not sigma > 0:
+        return None
+    std = sigma * max_grad_norm
+    if std < FLOAT32_TINY:
+        return (f"noise of standard deviation {std:.3g} per step, below float32's smallest "
+                f"normal number {FLOAT32_TINY:.3g}, in which the models add it: drawn as 0 "
+                "(or a subnormal a GPU may flush to 0): no noise is added")  # fmt: skip
+    if sigma < expected_batch * FLOAT32_ROUNDOFF:
+        return (f"noise of standard deviation {std:.3g} per step, below float32's precision "
+                f"(2^-24 of a value) at the clipped sums it is added to, which reach "
+                f"{expected_batch}·C = {expected_batch * max_grad_norm:.3g} where a batch's "
+                f"{expected_batch} clipped gradients agree in a coordinate: the sum rounds "
+                "the noise away on most draws (next to no noise is added)")  # fmt: skip
+    return None
 
 
 @functools.cache

@@ -406,19 +406,21 @@ def _number(value: Any, key: str) -> float | None:
     return value
 
 
-def _refuse_vanishing_noise(sigma: float, max_grad_norm: float, what: str, fix: str) -> None:
-    """A `ConfigError` for a σ > 0 whose noise standard deviation σ·C is below float32's
-    normal range, where the models add it: drawn in float32 it is 0 (or a subnormal a GPU
-    flushes to 0), so no noise is added and ε is infinite, yet the accountant's finite ε
-    for σ was reported as a guarantee (noise_multiplier=1e-46: ε 3.3e92, epsilon_valid
-    true). ``what``: the setting that gave σ; ``fix``: what to change."""
-    if not noise_vanishes(sigma, max_grad_norm):
+def _refuse_vanishing_noise(
+    sigma: float, max_grad_norm: float, what: str, fix: str, expected_batch: int = 1
+) -> None:
+    """A `ConfigError` for a σ > 0 whose noise float32 loses where the models add it
+    (`noise_vanishes`: σ·C below its normal range, or below its precision at the clipped
+    sums of ``expected_batch`` gradients), so that ε is infinite, yet the accountant's finite
+    ε for σ was reported as a guarantee (noise_multiplier=1e-46: ε 3.3e92; 1e-6 at batches
+    of 64: ε 4.4e12; both epsilon_valid true). ``what``: the setting that gave σ; ``fix``:
+    what to change."""
+    reason = noise_vanishes(sigma, max_grad_norm, expected_batch)
+    if reason is None:
         return
     raise ConfigError(
-        f"{what} with defense.dp.max_grad_norm={max_grad_norm:g}: noise of standard deviation "
-        f"{sigma * max_grad_norm:.3g} per step, below float32's smallest normal number "
-        f"{FLOAT32_TINY:.3g}, in which the models add it: drawn as 0 (or a subnormal a GPU "
-        f"may flush to 0), no noise is added and no ε holds; {fix}"
+        f"{what} with defense.dp.max_grad_norm={max_grad_norm:g}: {reason}, and no ε holds; "
+        f"{fix}"
     )
 
 
@@ -835,11 +837,19 @@ class DPSGD(TrainingDefense):
                 "defense.dp.max_grad_norm near the per-sample gradient norms, inside "
                 f"[{CLIP_RANGE[0]:g}, {CLIP_RANGE[1]:g}] (e.g. 1.0)"
             )
-        if self.noise_multiplier is None:  # (a σ given is refused up front)
+        batch = max(s.expected_batch_size for s in schedules)  # (the largest clipped sums)
+        if self.noise_multiplier is not None:  # (against one clipped gradient: up front)
+            _refuse_vanishing_noise(
+                sigma, self.max_grad_norm, f"defense.dp.noise_multiplier={sigma:g}",
+                "raise it (most DP work uses 0.5-10), or set it to 0 to train without noise "
+                "on purpose (ε = inf)", batch,
+            )
+        else:
             _refuse_vanishing_noise(
                 sigma, self.max_grad_norm, f"the σ={sigma:.3g} calibrated for "
                 f"defense.dp.target_epsilon={self.target_epsilon:g}", "raise "
-                "defense.dp.max_grad_norm towards the per-sample gradient norms (e.g. 1.0)",
+                "defense.dp.max_grad_norm towards the per-sample gradient norms (e.g. 1.0), "
+                "or lower defense.dp.target_epsilon", batch,
             )
         self._sigma = sigma
 

@@ -40,6 +40,7 @@ def test_an_epsilon_of_noise_float32_cannot_hold_is_doubted(tmp_path, sigma, cli
     assert "below float32's smallest normal number" in doubt and "no ε holds" in doubt
 
 
-@pytest.mark.parametrize(("sigma", "clip"), [(1.0, 1.0), (1e-30, 1e-7)])
+# (σ = 1e-30 at C = 1e-7 was here: sums of clipped gradients round its noise away, h386)
+@pytest.mark.parametrize(("sigma", "clip"), [(1.0, 1.0), (1e-3, 1e-30)])
 def test_noise_in_float32s_range_is_not_doubted(tmp_path, sigma, clip):
     assert epsilon_doubt(_payload(tmp_path, sigma, clip)) is None

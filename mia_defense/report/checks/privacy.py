@@ -414,26 +414,32 @@ def _below_target(epsilon: float, defenses: Any) -> str | None:
             "ends within 0.01 below it)")
 
 
-def _vanishing_noise(privacy: Mapping[str, Any], dp: Mapping[str, Any]) -> str | None:
-    """Why an ε recorded with a σ whose noise σ·C is below float32's normal range (mia-train
-    refuses it since 2026-12-06: `mia_defense.defenses.accounting.noise_vanishes`) is none,
-    or ``None``: no noise was added, yet the accountant's ε of σ was finite (3.3e92 at σ =
-    1e-46) and ranked as a guarantee."""
-    from mia_defense.defenses.accounting import noise_vanishes
+def _vanishing_noise(
+    privacy: Mapping[str, Any], dp: Mapping[str, Any], train: Any
+) -> str | None:
+    """Why an ε recorded with a σ whose noise float32 loses where the models add it
+    (`mia_defense.defenses.accounting.noise_vanishes`, which mia-train refuses such a σ
+    with: σ·C below float32's normal range since 2026-12-06, below its precision at the
+    clipped sums of a batch since h386) is none, or ``None``: no noise (or next to none)
+    was added, yet the accountant's ε of σ was finite (3.3e92 at σ = 1e-46, 4.4e12 at 1e-6
+    with batches of 64) and ranked as a guarantee. A model's batch is the least its
+    recorded sample rate and ``train.batch_size`` allow (`least_expected_batch`)."""
+    from mia_defense.defenses.accounting import least_expected_batch, noise_vanishes
 
     clip = dp.get("max_grad_norm")
     models = privacy.get("per_model")
-    sigmas = [privacy.get("noise_multiplier"), *(
-        m.get("noise_multiplier") for m in (models if isinstance(models, list) else [])
+    size = train.get("batch_size") if isinstance(train, Mapping) else None
+    runs = [(privacy.get("noise_multiplier"), 1), *(
+        (m.get("noise_multiplier"), least_expected_batch(size, m.get("sample_rate")))
+        for m in (models if isinstance(models, list) else [])
         if isinstance(m, Mapping))]  # fmt: skip
     if not _numbers(clip):
         return None
-    for sigma in sigmas:
-        if _numbers(sigma) and noise_vanishes(float(sigma), float(clip)):
-            return (f"noise_multiplier {sigma:g} with defense.dp.max_grad_norm {clip:g}: noise "
-                    f"of standard deviation {sigma * clip:.3g} per step, below float32's "
-                    "smallest normal number, in which the models add it: no noise was added "
-                    "and no ε holds; rerun with a larger defense.dp.noise_multiplier")
+    for sigma, batch in runs:
+        reason = noise_vanishes(float(sigma), float(clip), batch) if _numbers(sigma) else None
+        if reason is not None:
+            return (f"noise_multiplier {sigma:g} with defense.dp.max_grad_norm {clip:g}: "
+                    f"{reason}, and no ε holds; rerun with a larger defense.dp.noise_multiplier")
     return None
 
 
@@ -556,7 +562,7 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
         return None
-    vanished = _vanishing_noise(privacy, dp)
+    vanished = _vanishing_noise(privacy, dp, config.get("train"))
     if vanished is not None:
         return vanished
     dataset = config.get("dataset")
