@@ -25,6 +25,7 @@ __all__ = [
     "check_objectives",
     "check_parallel_settings",
     "defense_targets",
+    "dp_accountants",
     "job_trial",
     "major_minor",
     "override_keys",
@@ -712,9 +713,11 @@ def check_objectives(config: DictConfig) -> None:
     from mia_defense.report.objectives import check_objective_names
 
     fprs = OmegaConf.select(config, "attack.fprs", default=None)
+    dp = dp_accountants(config, swept) if any(n.startswith("privacy.") for n in names) else None
     try:
         check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
-            fprs, ListConfig) else None, defenses=defense_targets(config, swept))  # fmt: skip
+            fprs, ListConfig) else None, defenses=defense_targets(config, swept),
+            dp_accountants=dp)  # fmt: skip
     except ConfigError as exc:
         end_refused(log, "%s; nothing was run", exc)
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
@@ -741,6 +744,36 @@ def defense_targets(config: DictConfig, swept: Collection[str] = ()) -> list[str
     if nodes is None or not all(isinstance(t, str) for t in targets):
         return None
     return targets
+
+
+def dp_accountants(config: DictConfig, swept: Collection[str] = ()) -> dict[str, str | None] | None:
+    """The accountant of each DP-SGD defense of the run, by its key under ``defense``
+    (``{}``: none trains with DP-SGD; an accountant ``None`` where the sweep varies it or it is
+    no text), or ``None`` where that is not known: the defenses are not (`defense_targets`),
+    or one is not mia-defense's own or does not import (a defense of one's own may report
+    what DP-SGD's accountant does). Imports the defenses' modules (torch)."""
+    targets = defense_targets(config, swept)
+    if targets is None or not all(target.startswith("mia_defense.") for target in targets):
+        return None
+    from hydra._internal.utils import _locate
+
+    node = config.defense
+    found: dict[str, str | None] = {}
+    for key, target in zip(node, targets, strict=True):
+        try:
+            defense = _locate(target)
+        except Exception:
+            return None
+        if not str(getattr(defense, "__module__", "")).startswith("mia_defense."):
+            return None
+        if getattr(defense, "name", None) == "dp":
+            try:  # (an interpolation that does not resolve: the config's check says it)
+                accountant = node[key].get("accountant")
+            except OmegaConfBaseException:
+                accountant = None
+            known = isinstance(accountant, str) and f"defense.{key}.accountant" not in swept
+            found[str(key)] = accountant if known else None
+    return found
 
 
 # What a run returns to a sweeper without ``objectives`` (`cli.train._objective_names`).
@@ -784,18 +817,8 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
     varies_defenses = any(k.split(".")[0].split("/")[0] == "defense" for k in swept)
     if not (alone or (len(names) > 1 and tpe)) or varies_defenses:
         return
-    from hydra._internal.utils import _locate
-
-    node = config.get("defense")
-    for key in node if isinstance(node, DictConfig) else ():
-        try:
-            target = _locate(str(node[key]._target_))
-        except Exception:
-            return
-        if not str(getattr(target, "__module__", "")).startswith("mia_defense.") or (
-            getattr(target, "name", None) == "dp"
-        ):
-            return  # (DP-SGD, or a defense of one's own that may be)
+    if dp_accountants(config, swept) != {}:
+        return  # (DP-SGD, or a defense of one's own that may be)
     why = ("its one objective: every trial would train and tie, its best trial none" if alone
            else "which Optuna's multi-objective TPE cannot rank: every trial would train, "
            "then fail")  # fmt: skip

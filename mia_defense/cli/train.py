@@ -84,6 +84,7 @@ from mia_defense.cli.sweep_checks import (
     check_objectives,
     check_parallel_settings,
     defense_targets,
+    dp_accountants,
     job_trial,
     override_keys,
     refuse_empty_sweep,
@@ -849,7 +850,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     try:
         take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         # a TPR at an FPR the attacks measure; a privacy figure the run's defenses write
-        check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg))
+        check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg), dp_accountants=(
+            dp_accountants(cfg) if any(n.startswith("privacy.") for n in names) else None))
         one_thread()
         progress_lock_in_process()
         keep_freed_memory()

@@ -38,6 +38,11 @@ PRIVACY_FIGURES = (
     "epsilon", "delta", "noise_multiplier", "epsilon_rdp_bound", "empirical_epsilon",
     "empirical_epsilon_delta", "randomized_release_repeats",
 )  # fmt: skip
+# The figures of `PRIVACY_FIGURES` that DP-SGD's accountant alone writes
+# (`mia_defense.defenses.accounting.privacy_report`), each with the accountant it needs
+# (None: any): as an objective of a run without it, each trial trained, then failed on its
+# absent value. (``privacy.epsilon`` absent is infinity to a sweeper: no guarantee.)
+_DP_FIGURES = {"delta": None, "noise_multiplier": None, "epsilon_rdp_bound": "gdp"}
 # Each attack's figures in results.json besides its TPRs, spelt in lower case
 # (`mia_defense.pipeline.evaluate._attack_summary`; a TPR's spellings: `_check_tpr`).
 _ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
@@ -67,6 +72,7 @@ _TPR = re.compile(
 def check_objective_names(
     names: Sequence[str], *, fprs: Sequence[float] | None = None,
     defenses: Sequence[str] | None = None,
+    dp_accountants: Mapping[str, str | None] | None = None,
 ) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` or ``.name`` (no figure), or, given the run's
@@ -76,7 +82,11 @@ def check_objective_names(
     was trained), a ``utility.KEY`` not among `UTILITY_FIGURES` and, where the ``_target_``
     of each of the run's ``defenses`` is mia-defense's own (no defense of one's own, whose
     ``privacy_report`` may hold figures of its own), a ``privacy.KEY`` not among
-    `PRIVACY_FIGURES`. And none (``objectives=[]``: the default objective was returned,
+    `PRIVACY_FIGURES`; given ``dp_accountants`` (`mia_defense.cli.sweep_checks.dp_accountants`:
+    the accountant of each DP-SGD defense by its key under ``defense``, ``{}`` for none), a
+    figure DP-SGD's accountant alone writes that this run will not (``privacy.delta`` without
+    DP-SGD, ``privacy.epsilon_rdp_bound`` under an accountant other than gdp). And none
+    (``objectives=[]``: the default objective was returned,
     which the user did not ask for) or one twice (in any spelling: `_one_spelling`)."""
     if not names:
         raise ConfigError(
@@ -119,6 +129,8 @@ def check_objective_names(
         if fprs is not None:
             _check_figure(name, section, key, ours=defenses is not None and all(
                 str(target).startswith("mia_defense.") for target in defenses))
+        if section == "privacy" and fprs is not None and dp_accountants is not None:
+            _check_dp_figure(name, key, dp_accountants)
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
@@ -149,6 +161,34 @@ def _check_figure(name: str, section: str, key: str, *, ours: bool = False) -> N
     raise ConfigError(
         f"objectives: {name!r} is no figure mia-train records; {meant}choose from "
         f"{', '.join(f'{section}.{k}' for k in figures)}"
+    )
+
+
+def _check_dp_figure(name: str, key: str, accountants: Mapping[str, str | None]) -> None:
+    """Refuse ``privacy.KEY`` (``name``), a figure DP-SGD's accountant alone writes
+    (`_DP_FIGURES`), where the run's DP-SGD ``accountants`` (by the defense's key; an
+    accountant ``None`` where it is not known) make it certain that results.json will not
+    hold it: each trial trained, then failed on its absent value (mia-train -m
+    hparams_search=optuna_custom 'objectives=[utility.test_accuracy,privacy.delta]')."""
+    if key not in _DP_FIGURES:
+        return
+    if not accountants:
+        raise ConfigError(
+            f"objectives: {name!r} is written by DP-SGD's accountant alone, and this run "
+            "trains without DP-SGD (no defense=dp among its defenses): each run would train, "
+            "then fail on its absent value; add defense=dp, or choose another objective "
+            "(privacy.empirical_epsilon, a max_attack figure)"
+        )
+    needed = _DP_FIGURES[key]
+    if needed is None or any(accountant in (None, needed) for accountant in accountants.values()):
+        return
+    settings = ", ".join(f"defense.{dp}.accountant={accountant}"
+                         for dp, accountant in accountants.items())  # fmt: skip
+    raise ConfigError(
+        f"objectives: {name!r} is written only under defense.dp.accountant={needed} (the RDP "
+        f"accountant's upper bound beside its approximate ε), and this run has {settings}: "
+        f"each run would train, then fail on its absent value; set "
+        f"defense.{next(iter(accountants))}.accountant={needed}, or choose privacy.epsilon"
     )
 
 

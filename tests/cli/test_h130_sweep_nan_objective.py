@@ -15,7 +15,14 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figu
 
 
 @pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
-def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_on(tmp_path):
+def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_on(tmp_path,
+                                                                                   monkeypatch):
+    # (a figure of a defense of one's own, which it does not write: privacy.noise_multiplier
+    # without DP-SGD is refused before the search, h385)
+    (tmp_path / "my_defense.py").write_text(
+        "from mia_defense.defenses import WeightDecay\n\n\nclass MyDecay(WeightDecay):\n"
+        "    pass\n")  # fmt: skip
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     sweep = tmp_path / "search"
     # (its own process: an Optuna search run in the test process left 15 tests of caplog
     # in the same pytest worker with no log records)
@@ -23,7 +30,8 @@ def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_
     done = subprocess.run(
         [str(mia_train), "-m", "hparams_search=optuna_custom", *TINY, "hydra.sweeper.n_trials=4",
          '+hydra.sweeper.params={train.lr: "choice(0.1, 0.01)"}',
-         "objectives=[privacy.noise_multiplier]", "hydra.sweeper.direction=minimize",
+         "+defense.mine._target_=my_defense.MyDecay",
+         "objectives=[privacy.my_bound]", "hydra.sweeper.direction=minimize",
          f"hydra.sweep.dir={sweep}"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -32,7 +40,7 @@ def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_
     assert done.returncode == 2
     assert "no trial of this search finished" in done.stderr
     assert list(sweep.glob("*/results.json"))  # the runs are kept
-    said = ("objectives: 'privacy.noise_multiplier' not a number in this run's results.json "
+    said = ("objectives: 'privacy.my_bound' not a number in this run's results.json "
             "(absent or null), which a sweeper cannot take: this trial fails")
     # every trial ran and failed (the search was stopped after its first 2: n_jobs=2)
     assert done.stderr.count(said) == 4

@@ -80,11 +80,19 @@ def test_an_infinite_objective_fails_its_trial_in_a_multi_objective_tpe_search(t
 
 
 @pytest.mark.slow  # two searches of 2 tiny trials (about 13 s)
-def test_a_multi_objective_search_none_of_whose_trials_gave_values_exits_2(tmp_path):
+def test_a_multi_objective_search_none_of_whose_trials_gave_values_exits_2(tmp_path,
+                                                                          monkeypatch):
     # a search of one objective ends so ("no trial of this search finished", test_h130); one
-    # of several ended as a success with an empty Pareto front, exit 0
+    # of several ended as a success with an empty Pareto front, exit 0. (A figure no trial
+    # records: a defense of one's own's, which it does not write; privacy.noise_multiplier
+    # without DP-SGD is refused before the search, h385.)
+    (tmp_path / "my_defense.py").write_text(
+        "from mia_defense.defenses import WeightDecay\n\n\nclass MyDecay(WeightDecay):\n"
+        "    pass\n")  # fmt: skip
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     sweep = tmp_path / "search"
-    done = _search(tmp_path, "objectives=[utility.test_accuracy,privacy.noise_multiplier]",
+    done = _search(tmp_path, "objectives=[utility.test_accuracy,privacy.my_bound]",
+                   "+defense.mine._target_=my_defense.MyDecay",
                    "hydra.sweeper.n_trials=2", '+hydra.sweeper.params={train.lr: '
                    '"interval(0.01, 0.1)"}', f"hydra.sweep.dir={sweep}", timeout=300)  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr[-3000:]

@@ -1,0 +1,98 @@
+"""h385: a search's objective naming a figure DP-SGD's accountant alone writes, in a config
+that makes certain it is not written, passed the up-front check; each trial trained, then
+failed on its absent value, and the search ended with no result: ``mia-train -m
+hparams_search=optuna_custom 'objectives=[utility.test_accuracy,privacy.delta]'
+hydra.sweeper.n_trials=2 plan.num_models=2 train.epochs=1
+'+hydra.sweeper.params={train.weight_decay:"interval(0,0.01)"}'`` (no defense=dp), and
+``privacy.epsilon_rdp_bound`` under an accountant other than gdp. Now refused before any
+trial (and by a run, before training), naming the key and the setting that writes it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from mia_defense.errors import ConfigError
+from mia_defense.report.objectives import check_objective_names
+
+FPRS = [0.001, 0.01, 0.1]
+
+
+def _compose(*overrides: str):
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
+@pytest.mark.parametrize("key", ["delta", "noise_multiplier", "epsilon_rdp_bound"])
+def test_a_dp_figure_without_dp_sgd_is_refused(key):
+    with pytest.raises(ConfigError, match=rf"'privacy.{key}' is written by DP-SGD's "
+                       r"accountant alone.*add defense=dp"):  # fmt: skip
+        check_objective_names(["utility.test_accuracy", f"privacy.{key}"], fprs=FPRS,
+                              defenses=[], dp_accountants={})  # fmt: skip
+
+
+def test_the_rdp_bound_needs_the_gdp_accountant():
+    with pytest.raises(ConfigError, match=r"'privacy.epsilon_rdp_bound' is written only under "
+                       r"defense.dp.accountant=gdp.*this run has defense.dp.accountant=rdp.*"
+                       r"set defense.dp.accountant=gdp"):  # fmt: skip
+        check_objective_names(["privacy.epsilon_rdp_bound"], fprs=FPRS,
+                              dp_accountants={"dp": "rdp"})
+    for accountants in ({"dp": "gdp"}, {"dp": None}, None):  # (gdp; not known: taken)
+        check_objective_names(["privacy.epsilon_rdp_bound"], fprs=FPRS,
+                              dp_accountants=accountants)
+    for key in ("delta", "noise_multiplier", "epsilon", "empirical_epsilon"):
+        check_objective_names([f"privacy.{key}"], fprs=FPRS, dp_accountants={"dp": "rdp"})
+    # (privacy.epsilon absent is infinity to a sweeper, no failed trial: not refused here)
+    check_objective_names(["utility.test_accuracy", "privacy.epsilon"], fprs=FPRS,
+                          dp_accountants={})
+
+
+def test_the_run_s_dp_accountants_as_the_check_reads_them():
+    from mia_defense.cli.sweep_checks import dp_accountants
+
+    assert dp_accountants(_compose()) == {}
+    assert dp_accountants(_compose("defense=relaxloss")) == {}
+    assert dp_accountants(_compose("defense=dp")) == {"dp": "rdp"}
+    assert dp_accountants(_compose("defense=dp", "defense.dp.accountant=gdp")) == {"dp": "gdp"}
+    assert dp_accountants(_compose("defense=dp"), ["defense.dp.accountant"]) == {"dp": None}
+    assert dp_accountants(_compose("defense=dp"), ["defense"]) is None
+    assert dp_accountants(_compose("+defense.mine._target_=mymodule.MyDefense")) is None
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    (["objectives=[utility.test_accuracy,privacy.delta]"],
+     "'privacy.delta' is written by DP-SGD's accountant alone"),
+    (["defense=relaxloss", "objectives=[utility.test_accuracy,privacy.noise_multiplier]"],
+     "'privacy.noise_multiplier' is written by DP-SGD's accountant alone"),
+    (["defense=dp", "objectives=[utility.test_accuracy,privacy.epsilon_rdp_bound]"],
+     "this run has defense.dp.accountant=rdp"),
+])  # fmt: skip
+def test_the_search_is_refused_before_any_trial(caplog, overrides, said):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_custom", *overrides)
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        check_objectives(cfg)
+    assert exc.value.code == 2
+    assert said in caplog.text and "nothing was run" in caplog.text
+
+
+@pytest.mark.parametrize("overrides", [
+    ["defense=dp", "objectives=[utility.test_accuracy,privacy.delta]"],
+    ["defense=dp", "defense.dp.accountant=gdp",
+     "objectives=[utility.test_accuracy,privacy.epsilon_rdp_bound]"],
+    # (a search over the accountant: each trial's own check refuses the rdp ones untrained)
+    ["defense=dp", "objectives=[utility.test_accuracy,privacy.epsilon_rdp_bound]",
+     "+hydra.sweeper.params={defense.dp.accountant:'choice(rdp,gdp)'}"],
+    # (a search over the defenses: left to each trial)
+    ["objectives=[utility.test_accuracy,privacy.delta]",
+     "+hydra.sweeper.params={defense:'choice(none,dp)'}"],
+])  # fmt: skip
+def test_a_search_that_writes_the_figure_is_taken(caplog, overrides):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    with caplog.at_level(logging.ERROR):
+        check_objectives(_compose("hparams_search=optuna_custom", *overrides))
+    assert "nothing was run" not in caplog.text
