@@ -282,7 +282,10 @@ class Observations:
                 raise DataError(f"Observations.save: {exc}") from None
         warn_nonfinite_metadata(self.metadata, where=f"Observations.save: {path}")  # (null)
         _warn_misspelt_extras(path, extra)
-        atomic_write(Path(path), lambda handle: save_npz(handle, arrays))
+        try:
+            atomic_write(Path(path), lambda handle: save_npz(handle, arrays))
+        except DataError as exc:
+            raise _save_error(path, exc) from None
 
     def saved_sha256(self, **extra: np.ndarray) -> str:
         """The sha256 of the file `save` writes with ``extra``, without writing it: the same
@@ -560,6 +563,28 @@ def _plain_array(name: str, value: Any) -> np.ndarray:
             "format cannot hold (it is read without unpickling); give numbers, booleans or text"
         )
     return array
+
+
+def _save_error(path: Any, exc: DataError) -> DataError:
+    """`atomic_write`'s ``exc`` in the words of `Observations.save` called from Python: its
+    advice named a tool's run folder ('choose a writable run directory (hydra.run.dir=...)'),
+    a setting a caller of save has none of. Inside mia-train and mia-attack, which set the
+    setting that chooses their folder (`RUN_FOLDER_SETTING`), ``exc`` as it is."""
+    import errno
+
+    from mia_defense.files import RUN_FOLDER_SETTING, write_advice
+
+    if RUN_FOLDER_SETTING.get(None) is not None:
+        return exc
+    fix = (f"give the path of a file in it, e.g. {Path(path) / 'observations.npz'}"
+           if exc.errno == errno.EISDIR else
+           "a file stands where one of its folders should be; give a path through folders"
+           if exc.errno in (errno.EEXIST, errno.ENOTDIR) else
+           "give the path of a file to write in a folder this user can write")  # fmt: skip
+    error = DataError(f"Observations.save: {path}: cannot write it ({exc.reason}); "
+                      f"{write_advice(exc, fix=fix, where='another path')}")  # fmt: skip
+    error.reason, error.errno = exc.reason, exc.errno
+    return error
 
 
 def _warn_misspelt_extras(path: Any, extra: Mapping[str, Any]) -> None:
