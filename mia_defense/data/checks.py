@@ -44,6 +44,7 @@ __all__ = [
     "duplicate_count",
     "far_apart_labels",
     "finish_dataset",
+    "float32_merged",
     "is_number_text",
     "label_copies",
     "looks_channels_last",
@@ -1013,6 +1014,37 @@ def numbers_rows(column: np.ndarray) -> bool:
         return False
     return bool(column.max() - column.min() == len(column) - 1
                 and np.unique(column).size == len(column))
+
+
+# Whole numbers up to this magnitude are exact in float32 (24 bits of mantissa); beyond it,
+# float32 steps by 2 or more.
+FLOAT32_WHOLE = 2**24
+
+
+def float32_merged(values: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The columns of ``values`` [N, D] (numbers wider than float32: float64, 32- and 64-bit
+    integers) whose values beyond `FLOAT32_WHOLE` in magnitude the float32 features no
+    longer tell apart: (the column, the first sample float32 changes, its distinct values,
+    those left in float32) each. Timestamps 1.7e9 + 7 s steps were 17 distinct values of
+    300: the unstandardised features of the csv and npz loaders, silently."""
+    values = np.asarray(values)
+    kind, size = values.dtype.kind, values.dtype.itemsize
+    wide = (kind == "f" and size > 4) or (kind in "iu" and size >= 4)
+    if values.ndim != 2 or not values.size or not wide:
+        return []
+    with np.errstate(invalid="ignore"):  # (NaN: refused later)
+        peaks = np.fmax(np.abs(values.max(axis=0).astype(np.float64)),
+                        np.abs(values.min(axis=0).astype(np.float64)))
+    merged = []
+    for j in np.flatnonzero(peaks > FLOAT32_WHOLE):
+        column = values[:, j]
+        with np.errstate(over="ignore", invalid="ignore"):  # (beyond float32: refused later)
+            held = column.astype(np.float32)
+            distinct, kept = np.unique(column).size, np.unique(held).size
+            if kept < distinct:
+                changed = np.flatnonzero(held != column)
+                merged.append((int(j), int(changed[0]) if changed.size else 0, distinct, kept))
+    return merged
 
 
 def warn_below_float32(x: np.ndarray, *, source: str, names: list[str] | None) -> None:

@@ -21,9 +21,11 @@ import numpy as np
 
 from mia_defense.constraints import is_integer, override_text, quoted_list_hint, show, shown
 from mia_defense.data.checks import (
+    FLOAT32_WHOLE,
     ID_ROWS,
     as_written,
     closest_name,
+    float32_merged,
     is_number_text,
     numbers_rows,
     shown_names,
@@ -258,33 +260,21 @@ def _warn_identifier(table: Table, j: int, *, path: Path) -> None:
     )
 
 
-# Whole numbers up to this magnitude are exact in float32 (24 bits of mantissa); beyond it,
-# float32 steps by 2 or more.
-_FLOAT32_WHOLE = 2**24
-
-
 def warn_float32_digits(table: Table, *, path: Path) -> None:
     """Say when a numeric column, unstandardised, holds values beyond 2**24 in magnitude
-    (timestamps, ids) that the float32 features no longer tell apart: timestamps 1.7e9 +
-    7 s steps were 17 distinct values of 300, silently."""
+    (timestamps, ids) that the float32 features no longer tell apart (`float32_merged`)."""
     values = table.values
-    peaks = np.maximum(values.max(axis=0), -values.min(axis=0))  # (no NaN: checked)
-    for j in np.flatnonzero(peaks > _FLOAT32_WHOLE):
+    for j, first, distinct, kept in float32_merged(values):
         if table.categories[j] is not None:
             continue
         column = values[:, j]
-        held = column.astype(np.float32)
-        distinct, kept = np.unique(column).size, np.unique(held).size
-        if kept == distinct:  # rounded, but still told apart
-            continue
-        first = int(np.flatnonzero(held != column)[0])
         log.warning(
             "%s: column %r holds values beyond 2**24 = %d in magnitude, where the float32 "
             "features keep fewer digits (%.17g on line %d is held as %.10g): its %d distinct "
             "values are %d as features; set dataset.standardize=true (each column is centred "
             "first, in float64), or subtract an offset from the column in the file", path,
-            table.names[j], _FLOAT32_WHOLE, column[first], table.lines[first], held[first],
-            distinct, kept,
+            table.names[j], FLOAT32_WHOLE, column[first], table.lines[first],
+            np.float32(column[first]), distinct, kept,
         )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from mia_defense.constraints import override_text, shown
 from mia_defense.data.checks import (
+    FLOAT32_WHOLE,
     UNSCALED_ADVICE,
     check_count,
     check_flag,
@@ -32,6 +33,7 @@ from mia_defense.data.checks import (
     check_num_classes,
     check_seed,
     finish_dataset,
+    float32_merged,
     is_number_text,
     numbers_rows,
     require_path,
@@ -818,6 +820,7 @@ def load_npz(
     pixels = not standardize and _pixel_images(x)
     if not standardize and not pixels:
         _warn_unscaled(x, file=file, key=x_key)
+        _warn_float32_digits(x, file=file, key=x_key)
     try:
         data = finish_dataset(
             x, y, name=name, source=str(file), num_classes=num_classes,
@@ -855,6 +858,22 @@ def _warn_row_numbers(x: np.ndarray, *, file: Path, key: str) -> None:
                 "model can learn the file's order from it and tell its records apart: save "
                 "the features without that column", file, j, key, column.min(), column.max(),
             )
+
+
+def _warn_float32_digits(x: np.ndarray, *, file: Path, key: str) -> None:
+    """Say when a column of flat features, unstandardised, holds values beyond 2**24 in
+    magnitude that the float32 features no longer tell apart (`float32_merged`): the CSV
+    loader said so; int64 timestamps or ids in an .npz became fewer values without a word
+    (and distinct records exact copies)."""
+    for j, first, distinct, kept in float32_merged(x):
+        log.warning(
+            "%s: column %d (counting from 0) of array %r holds values beyond 2**24 = %d in "
+            "magnitude, where the float32 features keep fewer digits (%.17g at sample %d is "
+            "held as %.10g): its %d distinct values are %d as features; set "
+            "dataset.standardize=true (each column is centred first, in float64), or subtract "
+            "an offset from the column before saving", file, j, key, FLOAT32_WHOLE,
+            x[first, j], first, np.float32(x[first, j]), distinct, kept,
+        )
 
 
 def _pixel_images(x: np.ndarray) -> bool:
