@@ -941,22 +941,46 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
                 f"observe_models: models[{k}] is models[{first}] (the same module object); "
                 "give K separately trained modules, model k trained on plan.masks[k] only"
             )
-    owner: dict[int, tuple[int, str]] = {}
-    for k, model in enumerate(models):
-        for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
-            j, theirs = owner.setdefault(id(tensor), (k, name))
-            if j != k:  # separate modules holding one layer: the same model twice
-                raise ConfigError(
-                    f"observe_models: models[{k}].{name} is models[{j}].{theirs} (the same "
-                    "tensor object): give K separately trained modules, model k trained on "
-                    "plan.masks[k] only, none sharing a layer with another"
-                )
+    _refuse_shared_tensors(models)
     if len(models) != plan.num_models:
         raise ConfigError(
             f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
             "model per row of plan.masks"
         )
     return models
+
+
+def _refuse_shared_tensors(models: Sequence[nn.Module]) -> None:
+    """A `ConfigError` for separate modules holding one tensor that training changes: a
+    trainable parameter (the same model twice, or a layer that took every model's steps, on
+    every model's members) or a buffer (BatchNorm's running statistics, which each model's
+    forward in training mode updates with its members), named with that cause. A frozen
+    parameter (``requires_grad`` False: a pretrained backbone under K heads) may be shared:
+    the models answer as K copies of it would, which were taken; it was refused as 'give
+    K separately trained modules', naming neither why nor the frozen layer's way out."""
+    owner: dict[int, tuple[int, str]] = {}
+    for k, model in enumerate(models):
+        named = [*((name, p, p.requires_grad) for name, p in model.named_parameters()),
+                 *((name, b, None) for name, b in model.named_buffers())]  # fmt: skip
+        for name, tensor, trains in named:
+            if trains is False:
+                continue
+            j, theirs = owner.setdefault(id(tensor), (k, name))
+            if j == k:
+                continue
+            why, fix = (
+                ("a trainable parameter: every model's training steps changed it",
+                 "give each model its own (copy.deepcopy before training, model k trained on "
+                 "plan.masks[k] only); a pretrained layer the models share unchanged may stay "
+                 "shared, frozen (requires_grad_(False))") if trains else
+                ("a buffer (as BatchNorm's running statistics) that each model's forward in "
+                 "training mode updates",
+                 "give each model its own copy of the module holding it (copy.deepcopy)"))
+            raise ConfigError(
+                f"observe_models: models[{k}].{name} is models[{j}].{theirs} (the same tensor "
+                f"object), {why}: it holds every model's members, so each record is a member "
+                f"in every model and the attacks would understate the leak; {fix}"
+            )  # fmt: skip
 
 
 def _refuse_lazy(models: Sequence[nn.Module]) -> None:
