@@ -36,8 +36,8 @@ __all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_column_
            "check_drop_columns", "check_fixed_categories", "check_fixed_columns",
            "check_label_column",
            "check_missing", "check_range", "drop_override", "kind_of_text", "rarest",
-           "rows_phrase", "shown_variants", "spelling", "variants", "warn_feature_variants",
-           "warn_float32_digits", "warn_row_numbers"]
+           "rows_phrase", "shown_text", "shown_variants", "spelling", "variants",
+           "warn_feature_variants", "warn_float32_digits", "warn_row_numbers"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
 log = logging.getLogger("mia_defense.data.csv_file")
@@ -279,9 +279,22 @@ def warn_float32_digits(table: Table, *, path: Path) -> None:
 
 
 def spelling(text: str) -> str:
-    """``text`` without letter case and with runs of spaces as one: two texts with the same
-    spelling differ only in case or spacing ('Male', 'male', 'Self  emp', 'self emp')."""
+    """``text`` without letter case, with runs of spaces as one, in Unicode's NFKC form and
+    without invisible format characters (a zero-width space, a soft hyphen): two texts with
+    the same spelling differ only in case, spacing or characters that look alike ('Male',
+    'male', 'Self  emp', 'self emp'; 'café' composed and decomposed, as macOS writes it, were
+    two classes, silently)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if unicodedata.category(c) != "Cf")
     return " ".join(text.split()).casefold()
+
+
+def shown_text(text: str) -> str:
+    """``text`` quoted for a message, its escapes written out (``'cafe\\u0301'``) where it
+    holds invisible or decomposed characters: two spellings that print alike tell apart."""
+    plain = unicodedata.is_normalized("NFC", text) and not any(
+        unicodedata.category(c) == "Cf" for c in text)
+    return repr(text) if plain else ascii(text)
 
 
 def variants(names: Sequence[str]) -> list[list[str]]:
@@ -309,7 +322,7 @@ def rows_phrase(count: int) -> str:
 
 
 def shown_variants(groups: list[list[str]]) -> str:
-    shown = "; ".join(" / ".join(repr(name) for name in group) for group in groups[:3])
+    shown = "; ".join(" / ".join(shown_text(name) for name in group) for group in groups[:3])
     return shown + (f"; and {len(groups) - 3} more groups" if len(groups) > 3 else "")
 
 
@@ -325,10 +338,11 @@ def warn_feature_variants(table: Table, *, path: Path, fixed: Mapping[str, Any])
             continue
         rare, count, line = rarest(groups[0], names, table.values[:, j], table.lines)
         log.warning(
-            "%s: text column %r holds values that differ only in letter case or spacing (%s):"
-            " each spelling is a category of its own, a one-hot feature apart (%r: %s, first "
-            "on line %d); if they are one value, write them alike in the file", path,
-            name, shown_variants(groups), rare, rows_phrase(count), line,
+            "%s: text column %r holds values that differ only in letter case or spacing, or "
+            "in characters that look alike (%s): each spelling is a category of its own, a "
+            "one-hot feature apart (%s: %s, first on line %d); if they are one value, write "
+            "them alike in the file", path, name, shown_variants(groups), shown_text(rare),
+            rows_phrase(count), line,
         )
 
 

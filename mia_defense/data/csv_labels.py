@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.csv_columns import rarest, rows_phrase, shown_variants, spelling, variants
+from mia_defense.data.csv_columns import (
+    rarest,
+    rows_phrase,
+    shown_text,
+    shown_variants,
+    spelling,
+    variants,
+)
 from mia_defense.data.csv_numbers import refuse_nul, refuse_underscore
 from mia_defense.errors import DataError
 
@@ -129,12 +136,13 @@ def _warn_label_variants(classes: list[str], y: np.ndarray, *, lines: np.ndarray
     rare, count, line = rarest(groups[0], classes, y.astype(np.float64), lines)
     merged = len(classes) - sum(len(group) - 1 for group in groups)
     log.warning(
-        "%s: the label column %r holds labels that differ only in letter case or spacing "
-        "(%s): each spelling is a class of its own, so the models learn a %d-class task "
-        "where the file may mean %d classes, and the attacks are measured on it (%r: %s, "
-        "first on line %d); if they are one class, write them alike in the file and "
-        "rerun, as these results are of another task", path, column, shown_variants(groups),
-        len(classes), merged, rare, rows_phrase(count), line,
+        "%s: the label column %r holds labels that differ only in letter case or spacing, "
+        "or in characters that look alike (%s): each spelling is a class of its own, so the "
+        "models learn a %d-class task where the file may mean %d classes, and the attacks "
+        "are measured on it (%s: %s, first on line %d); if they are one class, write them "
+        "alike in the file and rerun, as these results are of another task", path, column,
+        shown_variants(groups), len(classes), merged, shown_text(rare), rows_phrase(count),
+        line,
     )
 
 
