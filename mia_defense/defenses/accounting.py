@@ -43,6 +43,7 @@ __all__ = [
     "FLOAT32_ROUNDOFF",
     "FLOAT32_TINY",
     "PER_MODEL_KEYS",
+    "SEEDED_NORMAL_BOUND",
     "SIGMA_CACHE_ENV",
     "default_delta",
     "epsilon_accountant",
@@ -53,6 +54,8 @@ __all__ = [
     "privacy_report",
     "resolve_noise_multiplier",
     "schedule_epsilon",
+    "seeded_noise_caveat",
+    "seeded_tail_probability",
     "shared_noise_multiplier",
     "sigma_cache_dir",
 ]
@@ -74,6 +77,9 @@ FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 # float32's unit roundoff: a value s rounds away an added noise below 2^-24·|s| (about half
 # float32's spacing there) on most draws.
 FLOAT32_ROUNDOFF = 2.0**-24
+# The largest |Z| of torch's float32 normal draws on the CPU (the seeded noise's): Box-Muller
+# over uniforms on a 2^-24 grid, radius sqrt(-2 ln(1 - u)) at most sqrt(-2 ln 2^-24) = 5.77.
+SEEDED_NORMAL_BOUND = math.sqrt(48 * math.log(2))
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -626,8 +632,58 @@ def privacy_report(
     report["epsilon_valid"] = not invalid_reason
     if invalid_reason:
         report["epsilon_invalid_reason"] = invalid_reason
-    report.update(noise_source=noise_source, preprocessing=preprocessing, per_model=models)
+    report["noise_source"] = noise_source
+    caveat = seeded_noise_caveat(models) if noise_source == "seeded" else None
+    if caveat is not None:
+        report["noise_caveat"] = caveat
+    report.update(preprocessing=preprocessing, per_model=models)
     return report
+
+
+def seeded_tail_probability(sigma: float, sample_rate: float, steps: int) -> float:
+    """The probability that seeded DP-SGD noise shows a record over ``steps`` steps of
+    (σ, q): torch's float32 draws stop at `SEEDED_NORMAL_BOUND` standard deviations, so a
+    record whose clipped gradient lies along one coordinate (norm C: 1/σ of the noise's
+    standard deviation) moves the noisy sum, in a step that samples it, beyond any sum drawn
+    without it with probability Φ̄(bound − 1/σ). Gaussian noise, which the accountant
+    analyses, has no such outcome (of infinite privacy loss): a floating-point weakness of
+    the kind of Mironov's attack on the Laplace mechanism (CCS 2012)."""
+    if not (sigma > 0 and 0 < sample_rate <= 1 and steps > 0):
+        return 0.0
+    per_step = sample_rate * 0.5 * math.erfc((SEEDED_NORMAL_BOUND - 1 / sigma) / math.sqrt(2))
+    return -math.expm1(steps * math.log1p(-min(per_step, 1.0))) if per_step < 1 else 1.0
+
+
+def seeded_noise_caveat(models: Sequence[Mapping[str, Any]]) -> str | None:
+    """results.json's ``privacy.noise_caveat`` of seeded DP-SGD noise: its worst model's
+    `seeded_tail_probability`, beside that model's δ, and that the seed in results.json
+    regenerates the noise; ``None`` where no model has a finite ε of noise (σ > 0)."""
+    worst: tuple[float, Mapping[str, Any]] | None = None
+    for m in models:
+        sigma, rate, steps = (m.get(k) for k in ("noise_multiplier", "sample_rate", "steps"))
+        eps = m.get("epsilon")
+        if None in (sigma, rate, steps, eps) or not (sigma > 0 and math.isfinite(eps)):
+            continue
+        tail = seeded_tail_probability(float(sigma), float(rate), int(steps))
+        if worst is None or tail > worst[0]:
+            worst = (tail, m)
+    if worst is None:
+        return None
+    tail, m = worst
+    delta = m.get("delta")
+    versus = ("" if not isinstance(delta, float) else
+              f", {'above' if tail > delta else 'below'} its δ {delta:.3g}")  # fmt: skip
+    return (
+        f"defense.dp.secure_mode=false (seeded noise): the ε is the accountant's for Gaussian "
+        f"noise, which torch's float32 draws only approximate: on the CPU they stop at "
+        f"{SEEDED_NORMAL_BOUND:.3g} standard deviations, so a record whose clipped gradient "
+        f"lies along one coordinate can move a step's noisy sum where no draw without it "
+        f"reaches (a floating-point attack): with probability up to {tail:.2g} over a "
+        f"model's {int(m['steps'])} steps at σ {m['noise_multiplier']:.4g}{versus}; and the "
+        "seed in results.json regenerates the noise and the batches. For a model you "
+        "release, set defense.dp.secure_mode=true (os.urandom, float64 draws, Opacus' "
+        "secure_mode)"
+    )
 
 
 def _model_accountant(stats: Mapping[str, float], accountant: str) -> str:

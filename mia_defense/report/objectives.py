@@ -60,7 +60,7 @@ _PRIVACY_NOT_FIGURES = (
     "per_model", "epsilon_refuted", "epsilon_refuted_reason", "epsilon_refuted_by",
     "epsilon_untested", "no_verdict_reason", "outputs_saturated", "attacks_inverted",
     "white_box_attacks_inverted", "leak_without_utility", "leak_without_utility_reason",
-    "masks_unbalanced", "masks_suspect", "audit",
+    "masks_unbalanced", "masks_suspect", "audit", "noise_caveat",
 )  # fmt: skip
 # A TPR at an FPR as typed (any case, spaces, an exponent as in 1e-05): results.json's keys
 # are fpr_key's exactly, in plain decimals (tpr@0.00001%fpr), so other spellings are refused.
