@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Mapping
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn import datasets as skdatasets
 
 from mia_defense.data.checks import check_flag
 from mia_defense.data.dataset import Dataset
@@ -49,19 +51,36 @@ def load_digits(*, standardize: bool = False, images: bool = False) -> Dataset:
     the image models (``model=cnn``, ``resnet``) with nothing to download."""
     check_flag(standardize, key="standardize")
     check_flag(images, key="images")
-    bunch = skdatasets.load_digits()
-    x = bunch.data.astype(np.float32)
+    data = _digits_rows()
+    x = data[:, :-1].astype(np.float32)
     x = standardise(x) if standardize else x
     return Dataset(
         x=x.reshape(-1, *DIGITS_IMAGE) if images else x,
-        y=bunch.target.astype(np.int64),
+        y=data[:, -1].astype(np.int64),
         num_classes=BUNDLED_SIZES["load_digits"][1],
         name="digits",
     )
 
 
+def _digits_rows() -> np.ndarray:
+    """scikit-learn's digits file as its ``load_digits`` reads it (``np.loadtxt`` of the
+    gzipped CSV it ships, float64 [1797, 65]: 64 pixel counts, then the label), read here
+    without importing ``sklearn.datasets``, whose package imports every loader it has
+    (OpenML, LFW, 20 newsgroups...: some 70 modules, a part of the default run's start)."""
+    # (find_spec of the subpackage imports sklearn alone, not sklearn.datasets itself)
+    spec = find_spec("sklearn.datasets")
+    folder = spec.submodule_search_locations if spec is not None else None
+    if not folder:
+        raise ModuleNotFoundError("scikit-learn's sklearn.datasets was not found; reinstall "
+                                  "scikit-learn (pip install scikit-learn)")
+    with gzip.open(Path(folder[0]) / "data" / "digits.csv.gz", "rt", encoding="utf-8") as file:
+        return np.loadtxt(file, delimiter=",")
+
+
 def load_breast_cancer(*, standardize: bool = True) -> Dataset:
     """scikit-learn's Wisconsin breast cancer data: 569 samples, 30 features, 2 classes."""
+    from sklearn import datasets as skdatasets  # (its loaders' package: not at start-up)
+
     check_flag(standardize, key="standardize")
     bunch = skdatasets.load_breast_cancer()
     x = bunch.data.astype(np.float32)
