@@ -115,12 +115,33 @@ def lenient_stdout() -> Callable[[], None]:
     return put_back
 
 
-def quiet_stdout() -> None:
+def quiet_stdout() -> Callable[[], None]:
     """Point stdout at /dev/null once its reader has gone (``mia-report SWEEP | head``), so
     that Python's flush at exit does not hit the closed pipe again (and print "Exception
-    ignored ... BrokenPipeError")."""
+    ignored ... BrokenPipeError"). Returns what drops what stdout holds by then (flushed to
+    /dev/null) and points its descriptor back where it was, for a process that goes on after
+    the tool: a main() called in-process left the caller's fd 1 on /dev/null for good (its
+    own later lines lost without an error, a pytest capture's file emptied)."""
     try:
+        fd = sys.stdout.fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):  # a stdout without a descriptor
-        pass
+        return lambda: None
+    try:
+        was = os.dup(fd)
+    except OSError:
+        os.close(devnull)
+        return lambda: None
+    os.dup2(devnull, fd)  # (cannot fail: both are open)
+    os.close(devnull)
+    stream = sys.stdout
+
+    def put_back() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+        try:
+            os.dup2(was, fd)
+        finally:
+            os.close(was)
+
+    return put_back

@@ -91,7 +91,7 @@ def run_entry(
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
-        quiet_stdout()
+        quiet_stdout()()  # (what stdout holds dropped; its descriptor as the caller had it)
         raise SystemExit(EXIT_BROKEN_PIPE if started() else 0) from None
     except (ConfigError, CompactHydraException) as exc:
         # Raised where Hydra does not report errors itself (--help, --hydra-help, --info),
@@ -323,8 +323,10 @@ def reader_gone() -> NoReturn:
     """End the tool quietly with exit 141 once the reader of its stdout has gone during a
     run (``mia-train ... | head``; the run's files are written before its table). Raised from
     inside the task: Hydra reports a BrokenPipeError there as a failed job (a traceback,
-    exit 1) before `run_entry` sees it, but lets a SystemExit through."""
-    quiet_stdout()
+    exit 1) before `run_entry` sees it, but lets a SystemExit through. stdout stays on
+    /dev/null until the tool's main() ends (`put_back_as_call_ends`): the job's last log
+    lines (``hydra/job_logging=stdout``) are dropped there, not held for the exit's flush."""
+    put_back_as_call_ends(quiet_stdout())
     raise SystemExit(EXIT_BROKEN_PIPE)
 
 

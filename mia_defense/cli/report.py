@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with main_state_kept():
             return _main(argv)
     except BrokenPipeError:  # mia-report ... | head: the report is written, the reader gone
-        quiet_stdout()
+        quiet_stdout()()  # (what stdout holds dropped; its descriptor as the caller had it)
         return 0
     except KeyboardInterrupt:
         print("mia-report: interrupted; the runs were only read, and each report file is "
@@ -217,7 +217,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:  # (`main`: the reader gone)
         raise
     except OSError as exc:  # `mia-report ... > /dev/full`, a full disk: a traceback, exit 1
-        quiet_stdout()  # (Python's flush at exit would fail again on what it holds)
+        quiet_stdout()()  # (Python's flush at exit would fail again on what it holds)
         print(f"mia-report: cannot write the summary to stdout ({exc.strerror or exc}); the "
               f"report is written: its files are in {shell_path(report.out_dir)} (README.md "
               "lists them)", file=sys.stderr)  # fmt: skip
