@@ -714,7 +714,9 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 # The lowest log-probability the observations (float32) hold as a number: below it the cast
 # gave -inf, which reads as a class the release withheld.
-_LOWEST = float(np.finfo(np.float32).min)
+# (a numpy float64: a Python float was cast to float16 outputs' own dtype, where it is -inf,
+# and numpy warned 'overflow encountered in cast', an error under -W error)
+_LOWEST = np.float64(np.finfo(np.float32).min)
 
 
 def _range_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
