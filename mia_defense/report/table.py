@@ -21,6 +21,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.roc import fpr_key
 from mia_defense.report.checks import (
     epsilon_doubt,
+    few_resamples,
     one_line,
     other_confidence,
     printable,
@@ -378,7 +379,8 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         name: {k: _num(v) for k, v in m.items() if k != "access"}
         for name, m in p["attacks"].items()
     }  # fmt: skip
-    if other_confidence(p) is not None:  # never shown as 95% ones (a caveat says so)
+    # never shown as 95% ones (a caveat says so): at another level, or of too few resamples
+    if other_confidence(p) is not None or few_resamples(p) is not None:
         leak_tpr_ci = leak_auc_ci = _NO_INTERVAL
         attacks = {
             name: {k: v for k, v in m.items() if not k.endswith(("_ci_low", "_ci_high"))}

@@ -39,6 +39,7 @@ from mia_defense.report.checks.provenance import (
     BUILT_IN_DEFENSES,
     BUILT_IN_RELEASES,
     defense_problem,
+    few_resamples,
     other_confidence,
 )
 from mia_defense.report.checks.ranking import rank_problem, release_below_chance_note
@@ -57,6 +58,7 @@ __all__ = [
     "dp_schedule_problem",
     "edited_problem",
     "epsilon_doubt",
+    "few_resamples",
     "flag_problem",
     "near_chance_note",
     "one_line",

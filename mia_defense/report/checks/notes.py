@@ -24,7 +24,12 @@ from mia_defense.report.checks._values import _counts, _numbers, one_line, stron
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
-from mia_defense.report.checks.provenance import _canaries, _test_size, other_confidence
+from mia_defense.report.checks.provenance import (
+    _canaries,
+    _test_size,
+    few_resamples,
+    other_confidence,
+)
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, UNDERSTATED_LEAK
 from mia_defense.report.stats import LEVEL, wilson_interval
@@ -340,6 +345,9 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
             f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
             "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
         )
+    thin = few_resamples(payload)
+    if thin is not None:
+        notes.append(f"its attacks' intervals are left out of its row: {thin}")
     found = (
         resolution_note(payload),
         small_test_set_note(payload) or near_chance_note(payload),

@@ -8,12 +8,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mia_defense.metrics.bootstrap import few_resamples_note
 from mia_defense.report.checks._values import _MISSING, _counts, _show
 from mia_defense.report.stats import LEVEL
 
 __all__ = [
     "BUILT_IN_DATASETS", "BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem",
-    "other_confidence",
+    "few_resamples", "other_confidence",
 ]
 
 
@@ -294,3 +295,17 @@ def other_confidence(payload: Mapping[str, Any]) -> float | None:
         return float(level)
     except OverflowError:  # an integer of hundreds of digits: no level, and no 95% either
         return math.inf
+
+
+def few_resamples(payload: Mapping[str, Any]) -> str | None:
+    """`few_resamples_note` of a run whose 95% attack intervals rest on too few bootstrap
+    resamples (``config.attack.bootstrap`` below 200), else ``None``: attack.bootstrap=1
+    gave 'TPR@0.1%FPR 0.0015 [0.0014, 0.0014]', shown as a 95% interval that does not hold
+    its own figure, and rows were ordered and combined on it. (Another level is
+    `other_confidence`'s.)"""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    count = attack.get("bootstrap") if isinstance(attack, Mapping) else None
+    if not _counts(count) or other_confidence(payload) is not None:
+        return None
+    return few_resamples_note(count, LEVEL)
