@@ -196,11 +196,6 @@ def make_plan(
         # (labels are data: a DataError, as observe_models' and y's other problems here)
         raise DataError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
-    if features.ndim < 2:  # (the dataset's error named neither x nor make_plan)
-        raise DataError(
-            f"make_plan: x has shape {features.shape}; give the features as [rows, ...] "
-            "(x.reshape(-1, 1) for one feature per row)"
-        )
     if not labels.size or not len(features):
         raise DataError(
             "make_plan: x and y hold no rows; give one row of x and one label of y per record"
@@ -826,8 +821,9 @@ def _query_error(models: Sequence[nn.Module], exc: BaseException) -> Unsupported
 
 
 def _numbers(where: str, x: Any) -> np.ndarray:
-    """``x`` as float32, or a `DataError` naming it (text, objects, ragged rows); a torch
-    tensor (one that requires grad, or on a GPU, was a raw RuntimeError) as its values.
+    """``x`` as float32 [rows, ...], or a `DataError` naming it (text, objects, ragged rows,
+    fewer than two axes); a torch tensor (one that requires grad, or on a GPU, was a raw
+    RuntimeError) as its values.
     Complex numbers are refused (numpy kept their real parts with a ComplexWarning only: the
     models trained and were queried on other features than the user's), and so are finite
     values beyond float32's range (called 'NaN or inf' in the features before)."""
@@ -855,6 +851,12 @@ def _numbers(where: str, x: Any) -> np.ndarray:
             f"{where}: x: complex numbers (dtype {given.dtype}); give real features (e.g. the "
             "real and imaginary parts as columns of their own: np.concatenate([x.real, "
             "x.imag], axis=-1))"
+        )
+    if features.ndim < 2:  # (make_plan's dataset error named neither x nor make_plan, and
+        # observe_models blamed the model: 'models[0] fails on 2 rows of x (shape [2])')
+        raise DataError(
+            f"{where}: x has shape {features.shape}; give the features as [rows, ...] "
+            "(x.reshape(-1, 1) for one feature per row)"
         )
     if given.dtype.kind == "f" and given.dtype.itemsize > 4 and not np.isfinite(features).all():
         beyond = np.isfinite(given) & ~np.isfinite(features)
