@@ -93,9 +93,9 @@ def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
         try:
             with zipfile.ZipFile(handle) as archive:
                 members = _members(archive, file=file)
-                x_name = _pick(members, x_key, _X_KEYS, path=file, what="features",
+                x_name = _pick(archive, members, x_key, _X_KEYS, path=file, what="features",
                                setting=setting[0])
-                y_name = _pick(members, y_key, _Y_KEYS, path=file, what="labels",
+                y_name = _pick(archive, members, y_key, _Y_KEYS, path=file, what="labels",
                                setting=setting[1])
                 size = os.fstat(handle.fileno()).st_size
                 yield archive, size, members[x_name], members[y_name]
@@ -153,8 +153,10 @@ def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.nda
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
 
 
-def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *,
-          path: Path, what: str, setting: str) -> str:
+def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
+          options: Sequence[str], *, path: Path, what: str, setting: str) -> str:
+    """The array ``key`` names, or (``None``) the first of ``options`` the file holds; two
+    of ``options`` holding different arrays are refused (`_refuse_two_candidates`)."""
     if key is not None:
         if key not in members:
             raise DataError(
@@ -163,14 +165,33 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
                 f"set dataset.{setting} to one of them" + _sparse_hint(members)
             )
         return key
-    for option in options:
-        if option in members:
-            return option
+    present = [option for option in options if option in members]
+    if present:
+        _refuse_two_candidates(archive, members, present, path=path, what=what)
+        return present[0]
     raise DataError(
         f"{path}: found no {what} array (looked for {list(options)}; it holds "
         f"{shown_names(sorted(members), what='arrays')}); set dataset.{setting}"
         + _sparse_hint(members)
     )
+
+
+def _refuse_two_candidates(archive: zipfile.ZipFile, members: Mapping[str, str],
+                           present: Sequence[str], *, path: Path, what: str) -> None:
+    """Refuse an .npz holding two of the names the loader looks for (``present``, in its
+    order) with different arrays in them (their bytes' CRC and size, from the zip directory:
+    nothing is read): the first was taken without a word ('features' over 'x', 'labels'
+    over 'targets'), though the other may be the one meant."""
+    first = archive.getinfo(members[present[0]])
+    for other in present[1:]:
+        info = archive.getinfo(members[other])
+        if (info.CRC, info.file_size) != (first.CRC, first.file_size):
+            raise DataError(
+                f"{path}: holds two arrays that may be the {what}, {present[0]!r} and "
+                f"{other!r}, with different values, and only {present[0]!r} would be read; "
+                f"save the {what} under one of these names only, or read the file with "
+                "dataset=npz, dataset.x_key and dataset.y_key naming the arrays"
+            )
 
 
 # The arrays scipy.sparse.save_npz writes for a CSR/CSC matrix.
