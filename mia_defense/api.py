@@ -1183,7 +1183,9 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
         except Exception as exc:
             said = f"{type(exc).__name__}: {str(exc)[:200]}"
             precision = _not_float32(model)
-            if precision:  # (model.double(): 'mat1 and mat2 must have the same dtype')
+            # (model.double(): 'mat1 and mat2 must have the same dtype'; one that fails in its
+            # own dtype too, on x's shape, was told to convert itself)
+            if precision and _answers_in_own_dtype(model, batch):
                 raise UnsupportedModelError(
                     f"{label} holds {precision} parameters and fails on 2 rows of x, which the "
                     f"queries give it in float32 as mia-train's do ({said}); pass "
@@ -1228,6 +1230,25 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 "must share their output classes"
             )
     return int(classes or 0)
+
+
+def _answers_in_own_dtype(model: nn.Module, batch: Any) -> bool:
+    """Whether ``model`` (in eval mode), failing on the float32 ``batch``, answers it cast to
+    the dtype of its parameters that are not float32: then their precision is why it failed.
+    A module that fails for another cause (x's shape; one that casts its input itself) was
+    told to convert itself with copy.deepcopy(model).float()."""
+    import torch
+
+    dtype = next((p.dtype for p in model.parameters()
+                  if p.is_floating_point() and p.dtype != torch.float32), None)  # fmt: skip
+    if dtype is None:
+        return False
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            model(batch.to(dtype))
+    except Exception:
+        return False
+    return True
 
 
 def _not_float32(model: nn.Module) -> str:
