@@ -147,7 +147,10 @@ def main_state_kept() -> Iterator[set[str]]:
     later log lines going to the tool's handlers, at its levels. Yields the names of the
     loggers a logging config made during the block (noted as `logging.config.dictConfig`
     runs, by whatever path), which are put back as new ones; the block may add others a
-    set-up of its own made (``hydra.verbose``'s)."""
+    set-up of its own made (``hydra.verbose``'s). Where the caller imported torch, the block
+    runs under a fresh process's torch settings (`torch_defaults`): a notebook that had set
+    float64 as the default dtype or turned gradients off got a failed run (torch's traceback,
+    exit 1, results.json 'failed') where the same command in a shell trained."""
     import logging.config
 
     loggers = _logger_states()
@@ -161,8 +164,9 @@ def main_state_kept() -> Iterator[set[str]]:
             configure(configurator)
 
     logging.config.DictConfigurator.configure = configure_noted  # type: ignore[method-assign]
+    fresh = contextlib.nullcontext() if "torch" not in sys.modules else torch_defaults()
     try:
-        with caller_state_kept():
+        with caller_state_kept(), fresh:
             yield configured
     finally:
         logging.config.DictConfigurator.configure = configure  # type: ignore[method-assign]

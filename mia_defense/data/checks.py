@@ -20,7 +20,13 @@ import numpy as np
 
 from mia_defense.constraints import as_integer, clipped, is_integer, number_hint, shown
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
+from mia_defense.data.guards import (
+    LOOP_FIX,
+    check_memory,
+    dangling_link,
+    feature_bytes,
+    file_kind,
+)
 from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.seeding import numpy_rng
 
@@ -164,6 +170,10 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     try:
         mode = resolved.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
+        said = dangling_link(resolved)
+        if said is not None:
+            raise DataError(f"dataset {name!r}: {where} {said}; or set dataset.path to "
+                            f"{expected}") from None
         raise DataError(
             f"dataset {name!r}: {where} does not exist; set dataset.path to {expected}"
             + (_mistyped(str(path)) or _relative_to(resolved))

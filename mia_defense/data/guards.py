@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from mia_defense.budget import available_memory
+from mia_defense.constraints import clipped
 from mia_defense.errors import DataError, MiaDefenseError
 from mia_defense.files import gib, lfs_placeholder
 
@@ -39,6 +40,7 @@ __all__ = [
     "check_memory",
     "compression",
     "converting_errors",
+    "dangling_link",
     "decompressed",
     "decompressed_size",
     "decompression_errors",
@@ -323,10 +325,29 @@ _FIX = "; make it readable for this user (chmod, or ask its owner) or copy it wh
 LOOP_FIX = "; a symbolic link that leads back to itself: point it at the file (ln -sfn)"
 
 
+def dangling_link(path: Path) -> str | None:
+    """What to say of ``path`` when it is a symbolic link whose target does not exist, else
+    ``None``: a git-annex or DVC checkout whose data was never fetched leaves such links under
+    the files' names, and the loaders said the files were not found, beside an ``ls`` that
+    lists them."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # (no link, or nothing there)
+        return None
+    return (f"is a symbolic link to {clipped(target)}, which does not exist (data of git-annex "
+            "or DVC never fetched: git annex get, dvc pull; or a disk not mounted); fetch the "
+            "file it points to, or replace the link with the file")
+
+
 def _stat(path: Path) -> os.stat_result | None:
     try:
         return path.stat()
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
+        said = dangling_link(path)
+        if said is not None:
+            raise DataError(f"{path}: {said}") from None
+        return None
+    except NotADirectoryError:
         return None
     except OSError as exc:
         fix = LOOP_FIX if exc.errno == errno.ELOOP else _FIX
