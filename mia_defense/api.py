@@ -25,7 +25,7 @@ import logging
 import numbers
 import os
 import reprlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -414,9 +414,16 @@ def _values(value: Any, where: str = "", name: str = "") -> Any:
     RuntimeError or TypeError from numpy), and so each tensor of a list or tuple of them
     (``[model(x) for model in models]``: numpy called ``.numpy()`` on each, a raw
     RuntimeError for outputs that require grad); anything else as given. ``where`` and
-    ``name`` name the argument in the `DataError` for a tensor without values."""
+    ``name`` name the argument in the `DataError` for a tensor without values, and for an
+    iterator (a generator, map(...)): numpy reads one as a single object, and the arrays
+    were refused as of shape () or dtype object ('y has shape (), expected [120]')."""
     import torch
 
+    if isinstance(value, Iterator):
+        said = f"{where}: {name}: " if where else f"{name}: " if name else ""
+        raise DataError(f"{said}an iterator ({type(value).__name__}), which numpy reads as "
+                        "one object, not as its items; give an array, e.g. "
+                        "np.array(list(...))")  # fmt: skip
     if isinstance(value, torch.Tensor):
         return _cpu_tensor(value, where, name).numpy()
     if isinstance(value, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in value):
