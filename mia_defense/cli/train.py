@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,7 +409,10 @@ class SweepSummary(Callback):
         def mine(run_dir: Path) -> bool:
             return not ours or os.path.abspath(run_dir) in ours
 
-        _SWEEP_DIVERGED[:] = filter(mine, _diverged_since(files[_RESULTS], before))
+        # (a folder whose train.log grew: a point of this sweep ran there, or was skipped)
+        grown = [train_log.parent for train_log, size in _log_sizes(files[_TRAIN_LOG]).items()
+                 if size > getattr(self, "_log_sizes", {}).get(train_log, 0)]  # fmt: skip
+        _SWEEP_DIVERGED[:] = filter(mine, _diverged_since(files[_RESULTS], before, grown))
         # refused in other processes (joblib, submitit, Ray): their JobReturns say why, else
         # (a job without this callback) their train.log
         _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
@@ -455,10 +459,7 @@ class SweepSummary(Callback):
         if _holds_a_complete_run(files[_RESULTS]):  # (else mia-report has nothing to rank)
             print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
         ran = {run_dir.absolute() for run_dir in _SWEEP_RUNS}
-        ran.update(train_log.parent.absolute()
-                   for train_log, size in _log_sizes(files[_TRAIN_LOG]).items()
-                   if size > getattr(self, "_log_sizes", {}).get(train_log, 0)
-                   and mine(train_log.parent))  # fmt: skip
+        ran.update(run_dir.absolute() for run_dir in grown if mine(run_dir))
         refused = {Path(run_dir).absolute() for run_dir, _ in refusals}
         self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
@@ -650,15 +651,21 @@ def _all_refused_line() -> str:
             f"refusal: {first}")
 
 
-def _diverged_since(results_files: list[Path], before: dict[str, Any]) -> list[Path]:
+def _diverged_since(
+    results_files: list[Path], before: dict[str, Any], grown: Collection[Path] = ()
+) -> list[Path]:
     """The run directories of those ``results_files`` (a sweep's, `_sweep_files`) written
-    since the sweep started (`_written_since` ``before``) that say the run diverged."""
+    since the sweep started (`_written_since` ``before``), or in a folder of ``grown`` (its
+    train.log grew: a rerun skipped the point, diverged before under the same code, saying
+    so there), that say the run diverged."""
     from mia_defense.tracking import read_json
 
+    grown = {os.path.abspath(run_dir) for run_dir in grown}
     found = []
     for results in results_files:
         try:
-            if not _written_since(results, before):
+            if not (_written_since(results, before)
+                    or os.path.abspath(results.parent) in grown):  # fmt: skip
                 continue
             # read_json: never opens a FIFO (read_text on one blocked the sweep's end)
             if read_json(results).get("status") == "diverged":
@@ -859,6 +866,11 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             held.release()  # (locked, holding no other run)
             claimed = True
+            if payload is not None and payload.get("status") == "diverged":
+                # (the sweep's end reads the first words: no refusal, a diverged point)
+                log.info("skipping finished run %s (results.json says it diverged, same "
+                         "config, code and data)", run_dir)  # fmt: skip
+                raise DivergedError(_diverged_before(run_dir, payload))
             if payload is not None:
                 _refuse_unreadable_finished_run(run_dir, payload)
                 _warn_other_scores(run_dir, payload)
@@ -1009,6 +1021,18 @@ def _others(run_dir: Path, cfg: DictConfig) -> bool:
         return bool(config_differences(stored, OmegaConf.to_container(cfg, resolve=True)))
     except Exception:  # unreadable, or a config that does not resolve: left as it is
         return True
+
+
+def _diverged_before(run_dir: Path, payload: dict[str, Any]) -> str:
+    """What a run of this config says where its results.json, of the same code and data,
+    says it diverged (`mia_defense.tracking.run_dir.finished_run`): its training, run again,
+    diverges again, so it is skipped (each rerun of a sweep trained its diverged points anew,
+    for the same divergence)."""
+    diverged = payload.get("diverged")
+    reason = diverged.get("reason") if isinstance(diverged, dict) else None
+    return (f"training diverged: {reason if isinstance(reason, str) else 'no reason recorded'} "
+            f"(as {shell_path(run_dir / 'results.json')} says, of this config, code and data: "
+            "not trained again; delete that results.json to train it again)")
 
 
 def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> None:

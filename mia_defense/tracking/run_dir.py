@@ -430,7 +430,9 @@ def attack_record(path: Path, payload: Mapping[str, Any]) -> str:
 def finished_run(
     run_dir: Path, *, config: Mapping[str, Any], data_fingerprint: str | None
 ) -> dict[str, Any] | None:
-    """results.json of a complete run of this config on this data, or ``None`` (run it).
+    """results.json of a complete run of this config on this data, or of one that diverged
+    under this code on this data (`_same_divergence`: its status says so), or ``None`` (run
+    it).
 
     Raises:
         ConfigError: the directory holds a run (complete, diverged, interrupted or still
@@ -467,6 +469,8 @@ def finished_run(
     if problem:
         raise ConfigError(problem)
     status = payload.get("status")
+    if status == "diverged" and _same_divergence(payload, config, data_fingerprint):
+        return payload  # (its training would diverge again: the caller says so)
     if status == "running":  # (this process holds the lock: no other runs it)
         log.info("%s: status 'running', but no process runs it (it was killed before it "
                  "finished): resuming it (checkpoints are reused)", path)
@@ -479,6 +483,20 @@ def finished_run(
     warn_incomplete(Path(run_dir))
     _warn_lost_models(Path(run_dir), payload)
     return payload
+
+
+def _same_divergence(
+    payload: Mapping[str, Any], config: Mapping[str, Any], data_fingerprint: str | None
+) -> bool:
+    """Whether a diverged run's results.json ``payload`` (of this ``config``) was written by
+    this code (``versions.code``, `code_digest`) on this data: trained again, its training
+    diverges again (each rerun of a sweep trained its diverged points anew, for nothing).
+    One of other code or data, or of before the digest was recorded, is trained again."""
+    versions = payload.get("versions")
+    made_by = versions.get("code") if isinstance(versions, Mapping) else None
+    stored = payload.get("data_fingerprint")
+    return (isinstance(made_by, str) and made_by == code_digest(config)
+            and stored is not None and stored == data_fingerprint)  # fmt: skip
 
 
 def other_run(
