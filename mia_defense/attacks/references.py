@@ -19,6 +19,7 @@ __all__ = [
     "ranked_within_strata",
     "reference_models",
     "scored_against_references",
+    "strata_of_one_kind",
     "target_models",
 ]
 
@@ -259,6 +260,39 @@ def ranked_within_strata(
         ranks[np.lexsort((tie_order[inside], scores[inside]))] = np.arange(1, len(inside) + 1)
         ranked[inside] = (ranks - fill[inside]) / len(inside)
     return ranked
+
+
+def strata_of_one_kind(
+    masks: np.ndarray, targets: np.ndarray, records: np.ndarray | None = None
+) -> bool:
+    """Whether, for every target of ``targets`` ([K, N] ``masks``), `ranked_within_strata`
+    ranks the scores of ``records`` ([N] bool; ``None``: all) in strata of its members alone
+    and of its non-members alone: then each kind's ranks are uniform whatever the leak, and
+    the attacks that rank so (`scored_against_references`, `rmia`) measure nothing.
+
+    So it is with masks that put every record into the same number a != K/2 of the K models
+    (K=8, a=1, 2 or 3, or 7 of 8: LiRA, RMIA and calibrated label-only read AUC 0.500 on
+    outputs where the loss attack reads 0.77): a target's references then hold a - 1 IN
+    models of each member and a of each non-member, and the strata follow the count.
+    ``False`` where a target's records keep one stratum (scores not ranked) or one holds both
+    kinds. Reads the targets' masks: for the judge (`mia_defense.attacks.runner`), never for
+    an attack."""
+    masks = np.asarray(masks, dtype=bool)
+    keep = np.ones(masks.shape[1], bool) if records is None else np.asarray(records, bool)
+    closed = closed_records(masks)
+    for t in targets:
+        in_w, out_w = balanced_references(masks[reference_models(len(masks), int(t))],
+                                          closed=closed)  # fmt: skip
+        kept = np.stack([in_w.sum(axis=0), out_w.sum(axis=0)])[:, keep]  # [2, judged]
+        strata, stratum = np.unique(kept, axis=1, return_inverse=True)
+        if strata.shape[1] < 2:
+            return False
+        member = masks[t, keep]
+        both = np.bincount(stratum.ravel(), weights=member, minlength=strata.shape[1])
+        size = np.bincount(stratum.ravel(), minlength=strata.shape[1])
+        if ((both > 0) & (both < size)).any():
+            return False
+    return True
 
 
 def scored_against_references(

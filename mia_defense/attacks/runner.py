@@ -16,7 +16,11 @@ from typing import Any
 import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, access_of
-from mia_defense.attacks.references import checked_targets
+from mia_defense.attacks.gradient import gradient_norm
+from mia_defense.attacks.label_only import label_only
+from mia_defense.attacks.lira import lira
+from mia_defense.attacks.references import checked_targets, strata_of_one_kind
+from mia_defense.attacks.rmia import rmia
 from mia_defense.errors import ConfigError, DataError, first_line
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -191,6 +195,7 @@ def run_attacks(
     # metrics not yet started are dropped, not computed first.
     metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mia-metrics")
     shown, asked = _read_only(obs), _read_only_array(targets)
+    split: list[bool] = []  # (strata_of_one_kind, found once, for the first attack that ranks)
     try:
         for name, attack in attacks.items():
             start = time.perf_counter()
@@ -208,7 +213,13 @@ def run_attacks(
                     f"{first_line(exc, type(exc).__name__)}; fix it, or leave it out with "
                     f"'~attack.attacks.{name}'"
                 ) from exc
-            if not _informative(scores, name=name, records=keep, num_models=obs.num_models):
+            why = None
+            if _ranks_within_strata(attack):
+                split = split or [strata_of_one_kind(obs.masks, targets, keep)]
+                if split[0]:  # (their ranks are uniform in each kind: one score says it)
+                    scores, why = np.zeros_like(scores), ONE_KIND_STRATA
+            if not _informative(scores, name=name, records=keep, num_models=obs.num_models,
+                                why=why):
                 continue
             seconds = time.perf_counter() - start
             chosen = _checked_chosen(_chosen(raw), name=name, num_targets=len(targets))
@@ -289,14 +300,17 @@ def _bool_masks(obs: Observations) -> Observations:
 
 
 def _informative(
-    scores: np.ndarray, *, name: str, records: np.ndarray | None = None, num_models: int = 0
+    scores: np.ndarray, *, name: str, records: np.ndarray | None = None, num_models: int = 0,
+    why: str | None = None,
 ) -> bool:
     """Whether ``scores`` carry anything to judge: all NaN is skipped with a warning (tied
     at the bottom of the ranking, they gave AUC 0.5 and TPR 0, a chance-level attack that
     reads as 'private'); some NaN are said (they rank as the least likely members). One
     score for every judged record of each target (`tied_scores`) is said too: the attack
-    is kept (a sweep's runs keep one set of attacks) but never decides the verdict."""
+    is kept (a sweep's runs keep one set of attacks) but never decides the verdict; ``why``
+    says why it is tied (else `_tied_reason`'s)."""
     missing = np.isnan(scores)
+    why = _tied_reason(name, num_models) if why is None else why
     if missing.all():
         log.warning("attack %s skipped: it returned NaN for every score, which says nothing "
                     "about membership (as AUC 0.5 it would read as 'no leak')", name)
@@ -306,7 +320,7 @@ def _informative(
         log.warning(
             "attack %s: it gave every record the same score (per target), which says nothing "
             "about membership: its AUC 0.5 and TPR 0 measure no leak, and it never decides "
-            "the verdict%s", name, _tied_reason(name, num_models),
+            "the verdict%s", name, why,
         )
     elif tied_scores(judged):  # (one score per target, not the same for all: AUC not 0.5)
         log.warning(
@@ -314,7 +328,7 @@ def _informative(
             "about membership: the targets' scores differ (or some are NaN, ranked lowest), so "
             "its pooled AUC and TPRs rank whole targets against one another, a difference "
             "between models, not a leak, whatever they read; it never decides the verdict%s",
-            name, _tied_reason(name, num_models),
+            name, why,
         )
     if missing.any():
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
@@ -365,6 +379,31 @@ def _tied_reason(name: str, num_models: int) -> str:
         return ("; LiRA online needs IN and OUT reference models of each record, which "
                 "plan.num_models=2 cannot give: use plan.num_models >= 4")
     return ""
+
+
+# Why an attack that ranks within strata (`_ranks_within_strata`) measured nothing on masks
+# whose strata hold one kind of record each (`strata_of_one_kind`).
+ONE_KIND_STRATA = (
+    "; the masks put every record into the same number of models, not half of them, so a "
+    "target's references hold one IN model fewer of each of its members than of its "
+    "non-members, and this attack ranks each record only among those held by as many "
+    "references, all members or all non-members of the target: its ranks say nothing "
+    "whatever the leak (AUC 0.5), so they were set to one score; train each record into "
+    "exactly half of the models (api.make_plan)"
+)
+
+
+def _ranks_within_strata(attack: Attack) -> bool:
+    """Whether ``attack`` is one of ours that ranks each target's scores within strata of
+    records kept by as many references (`ranked_within_strata`): lira, rmia, and label_only
+    and gradient_norm unless calibration=global."""
+    node, settings = attack, {}
+    while isinstance(node, functools.partial):
+        settings = {**node.keywords, **settings}
+        node = node.func
+    if node in (lira, rmia):
+        return True
+    return node in (label_only, gradient_norm) and settings.get("calibration") != "global"
 
 
 def _is_ours(attack: Attack) -> bool:

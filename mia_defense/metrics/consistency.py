@@ -191,17 +191,20 @@ _FIXED_SHARE = 0.5
 
 def unbalanced_masks(masks: np.ndarray) -> str | None:
     """Why masks [K, N] that put most records into the same number a != K/2 of the K models,
-    with few of the rarer kind (`_FEW_REFERENCES`), may overstate the leak, or ``None``:
+    with few of the rarer kind (`_FEW_REFERENCES`), understate the leak, or ``None``:
     mia-attack's and api.audit's ``privacy.masks_unbalanced``, which mia-report recomputes
     where it is missing.
 
     With a IN models of every record, a target's references hold a-1 IN models of each of
-    its members and a of each non-member: reference-based attacks calibrate members on
-    fewer models of the rarer kind than non-members, noisier and so more extreme statistics,
-    and read that as a leak (K=8, every record in 2 models, outputs without any membership
-    signal: RMIA TPR 0.021 at 0.1% FPR, ε >= 1.46; 3 of 8: ε >= 0.33). Balanced masks
-    (every record in K/2 models, `make_plan`) have none of it, nor do masks drawn at random
-    per model (Bernoulli), whose counts vary from record to record."""
+    its members and a of each non-member. Calibrated on them as they are, reference-based
+    attacks read that as a leak (K=8, every record in 2 models, outputs without any
+    membership signal: RMIA TPR 0.021 at 0.1% FPR); so they rank each record only among
+    those kept by as many references (`ranked_within_strata`), which are then members alone
+    or non-members alone: they read chance on those records whatever the leak (AUC 0.500
+    where the loss attack reads 0.77), and where every record is so they measured nothing
+    (`mia_defense.attacks.references.strata_of_one_kind`). Balanced masks (every record in
+    K/2 models, `make_plan`) have none of it, nor do masks drawn at random per model
+    (Bernoulli), whose counts vary from record to record."""
     k = masks.shape[0]
     counts = masks.sum(axis=0)
     if not len(counts):
@@ -215,6 +218,7 @@ def unbalanced_masks(masks: np.ndarray) -> str | None:
         f"the masks are unbalanced: {share:.0%} of the records are IN for {a} of the {k} "
         "models, not half; a target's references then hold one IN model fewer of each of its "
         "members than of its non-members, and the reference-based attacks (LiRA, RMIA, "
-        "label-only, calibrated) read that as a leak: their figures may overstate it. Train "
-        "each record into exactly half of the models (api.make_plan)"
+        "label-only, calibrated), which rank a record only among those held by as many "
+        "references, read chance on them whatever the leak: their figures understate it. "
+        "Train each record into exactly half of the models (api.make_plan)"
     )

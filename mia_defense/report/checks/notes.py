@@ -320,7 +320,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
             f"{doubt}"
         )
     unbalanced = privacy.get("masks_unbalanced")
-    if unbalanced:  # mia-attack / api.audit: reference-based attacks may overstate the leak
+    if unbalanced:  # mia-attack / api.audit: reference-based attacks read chance
         notes.append(f"masks unbalanced: {one_line(unbalanced, limit=400)}")
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
