@@ -49,6 +49,7 @@ __all__ = [
     "refuse_unknown_search_keys",
     "refuse_unreadable_search_values",
     "refuse_unselected_settings",
+    "release_randomized",
     "require_search_space",
     "require_slurm",
     "require_usable_storage",
@@ -713,11 +714,13 @@ def check_objectives(config: DictConfig) -> None:
     from mia_defense.report.objectives import check_objective_names
 
     fprs = OmegaConf.select(config, "attack.fprs", default=None)
-    dp = dp_accountants(config, swept) if any(n.startswith("privacy.") for n in names) else None
+    privacy = any(n.startswith("privacy.") for n in names)
     try:
         check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
             fprs, ListConfig) else None, defenses=defense_targets(config, swept),
-            dp_accountants=dp)  # fmt: skip
+            dp_accountants=dp_accountants(config, swept) if privacy else None,
+            randomized_release=release_randomized(config, swept) if privacy else None,
+        )  # fmt: skip
     except ConfigError as exc:
         end_refused(log, "%s; nothing was run", exc)
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
@@ -774,6 +777,29 @@ def dp_accountants(config: DictConfig, swept: Collection[str] = ()) -> dict[str,
             known = isinstance(accountant, str) and f"defense.{key}.accountant" not in swept
             found[str(key)] = accountant if known else None
     return found
+
+
+def release_randomized(config: DictConfig, swept: Collection[str] = ()) -> bool | None:
+    """Whether the run's release answers each query at random (its class's ``randomized``:
+    only then does results.json hold ``privacy.randomized_release_repeats``), or ``None``
+    where that is not known: the sweep (``swept``: its keys) varies the release, or its
+    ``_target_`` is not mia-defense's own, not a text or does not import. Imports the
+    release's module (torch)."""
+    if any(k == "release" or k.startswith(("release/", "release._target_")) for k in swept):
+        return None
+    try:
+        target = OmegaConf.select(config, "release._target_", default=None)
+    except OmegaConfBaseException:
+        return None
+    if not isinstance(target, str) or not target.startswith("mia_defense."):
+        return None
+    from hydra._internal.utils import _locate
+
+    try:
+        randomized = getattr(_locate(target), "randomized", None)
+    except Exception:
+        return None
+    return randomized if isinstance(randomized, bool) else None
 
 
 # What a run returns to a sweeper without ``objectives`` (`cli.train._objective_names`).

@@ -108,6 +108,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_unknown_search_keys,
     refuse_unreadable_search_values,
     refuse_unselected_settings,
+    release_randomized,
     require_search_space,
     require_slurm,
     require_usable_storage,
@@ -857,8 +858,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     try:
         take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         # a TPR at an FPR the attacks measure; a privacy figure the run's defenses write
-        check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg), dp_accountants=(
-            dp_accountants(cfg) if any(n.startswith("privacy.") for n in names) else None))
+        privacy = any(n.startswith("privacy.") for n in names)
+        check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg),
+                              dp_accountants=dp_accountants(cfg) if privacy else None,
+                              randomized_release=release_randomized(cfg) if privacy else None)
         one_thread()
         progress_lock_in_process()
         keep_freed_memory()

@@ -43,6 +43,9 @@ PRIVACY_FIGURES = (
 # (None: any): as an objective of a run without it, each trial trained, then failed on its
 # absent value. (``privacy.epsilon`` absent is infinity to a sweeper: no guarantee.)
 _DP_FIGURES = {"delta": None, "noise_multiplier": None, "epsilon_rdp_bound": "gdp"}
+# The figure of `PRIVACY_FIGURES` only a release that answers at random has written
+# (`mia_defense.pipeline.evaluate.RANDOMIZED_RELEASE_REPEATS`).
+_REPEATS = "randomized_release_repeats"
 # Each attack's figures in results.json besides its TPRs, spelt in lower case
 # (`mia_defense.pipeline.evaluate._attack_summary`; a TPR's spellings: `_check_tpr`).
 _ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
@@ -73,6 +76,7 @@ def check_objective_names(
     names: Sequence[str], *, fprs: Sequence[float] | None = None,
     defenses: Sequence[str] | None = None,
     dp_accountants: Mapping[str, str | None] | None = None,
+    randomized_release: bool | None = None,
 ) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` or ``.name`` (no figure), or, given the run's
@@ -85,7 +89,9 @@ def check_objective_names(
     `PRIVACY_FIGURES`; given ``dp_accountants`` (`mia_defense.cli.sweep_checks.dp_accountants`:
     the accountant of each DP-SGD defense by its key under ``defense``, ``{}`` for none), a
     figure DP-SGD's accountant alone writes that this run will not (``privacy.delta`` without
-    DP-SGD, ``privacy.epsilon_rdp_bound`` under an accountant other than gdp). And none
+    DP-SGD, ``privacy.epsilon_rdp_bound`` under an accountant other than gdp); and, where
+    ``randomized_release`` is False (`mia_defense.cli.sweep_checks.release_randomized`: the
+    release answers each query the same), ``privacy.randomized_release_repeats``. And none
     (``objectives=[]``: the default objective was returned,
     which the user did not ask for) or one twice (in any spelling: `_one_spelling`)."""
     if not names:
@@ -131,6 +137,14 @@ def check_objective_names(
                 str(target).startswith("mia_defense.") for target in defenses))
         if section == "privacy" and fprs is not None and dp_accountants is not None:
             _check_dp_figure(name, key, dp_accountants)
+        if (section, key) == ("privacy", _REPEATS) and fprs is not None and (
+                randomized_release is False):  # fmt: skip
+            raise ConfigError(
+                f"objectives: {name!r} is written only for a release that answers each query "
+                "at random (release=noise: the repeated queries its figures hold for), and "
+                "this run's release answers the same each time: each run would train, then "
+                "fail on its absent value; choose another objective, or a random release"
+            )
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)

@@ -9,6 +9,7 @@ trial (and by a run, before training), naming the key and the setting that write
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import pytest
@@ -96,3 +97,38 @@ def test_a_search_that_writes_the_figure_is_taken(caplog, overrides):
     with caplog.at_level(logging.ERROR):
         check_objectives(_compose("hparams_search=optuna_custom", *overrides))
     assert "nothing was run" not in caplog.text
+
+
+def test_the_repeats_of_a_release_that_answers_the_same_each_time_are_refused():
+    # (written only for a release answering at random: each trial trained, then failed)
+    name = "privacy.randomized_release_repeats"
+    with pytest.raises(ConfigError, match=r"'privacy.randomized_release_repeats' is written "
+                       r"only for a release that answers each query at random"):  # fmt: skip
+        check_objective_names(["utility.test_accuracy", name], fprs=FPRS,
+                              randomized_release=False)  # fmt: skip
+    for randomized in (True, None):  # (random; not known: taken)
+        check_objective_names([name], fprs=FPRS, randomized_release=randomized)
+
+
+def test_the_run_s_release_as_the_check_reads_it():
+    from mia_defense.cli.sweep_checks import release_randomized
+
+    assert release_randomized(_compose()) is False
+    assert release_randomized(_compose("release=label_only")) is False
+    assert release_randomized(_compose("release=noise")) is True
+    assert release_randomized(_compose(), ["release"]) is None
+    assert release_randomized(_compose("release._target_=mymodule.MyRelease")) is None
+
+
+@pytest.mark.parametrize(("release", "refused"), [("full", True), ("noise", False)])
+def test_a_search_of_the_repeats_is_refused_where_the_release_answers_the_same(
+    caplog, release, refused
+):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_custom", f"release={release}",
+                   "objectives=[utility.test_accuracy,privacy.randomized_release_repeats]")
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) if refused else (
+            contextlib.nullcontext()):  # fmt: skip
+        check_objectives(cfg)
+    assert ("nothing was run" in caplog.text) is refused
