@@ -259,13 +259,16 @@ class Observations:
         return labels_only(self.log_probs)
 
     def save(self, path: Path, **extra: np.ndarray) -> None:
-        """Write the file format of this module (atomically), with ``extra`` arrays beside."""
+        """Write the file format of this module (atomically), with ``extra`` arrays beside;
+        the folders of ``path`` that are missing are made, as every writer of mia-defense
+        makes them (numpy.savez and torch.save do not), but a leading ``~`` (not expanded)."""
         if not isinstance(path, (str, os.PathLike)):  # (a raw TypeError from pathlib)
             raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
                               "to write, e.g. 'observations.npz'")  # fmt: skip
         if not Path(path).name:  # ('' or '/': a raw ValueError 'has an empty name')
             raise ConfigError(f"Observations.save: path={str(path)!r} names no file; give the "
                               "path of the .npz to write, e.g. 'observations.npz'")  # fmt: skip
+        _refuse_unexpanded_home(path)
         arrays = self._file_arrays(extra)
         # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
         # beyond C was written without a word and refused by its own reader
@@ -585,6 +588,20 @@ def _save_error(path: Any, exc: DataError) -> DataError:
                       f"{write_advice(exc, fix=fix, where='another path')}")  # fmt: skip
     error.reason, error.errno = exc.reason, exc.errno
     return error
+
+
+def _refuse_unexpanded_home(path: str | os.PathLike[str]) -> None:
+    """A `ConfigError` for a path that begins with ``~`` where no such folder is: Python (and
+    numpy, torch) do not expand it, and save, which makes the folders of its path as every
+    writer of mia-defense does, made a folder named '~' in the current folder and wrote the
+    file there (``obs.save('~/results/obs.npz')``), without a word."""
+    first = Path(path).parts[0]
+    if first.startswith("~") and not os.path.lexists(first):
+        raise ConfigError(
+            f"Observations.save: path={os.fspath(path)!r}: Python does not expand {first!r}, "
+            f"so save would make a folder named {first!r} in the current folder "
+            f"({os.getcwd()}); give os.path.expanduser({os.fspath(path)!r}), or the full path"
+        )
 
 
 def _warn_misspelt_extras(path: Any, extra: Mapping[str, Any]) -> None:
