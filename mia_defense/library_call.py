@@ -99,22 +99,28 @@ def put_back_as_call_ends(put_back: Callable[[], object]) -> None:
 def caller_state_kept() -> Iterator[None]:
     """The block with the caller's process state put back as it found it, so a user's own
     seeded streams and warnings read the same with or without the call: Python's global
-    ``random`` generator (an import of the first call draws from it), torch's global
-    generators where torch is imported (the CPU's, and CUDA's where in use: a model's probe
-    draws from them), and the warnings filters (the notes the call silenced taken out, a
-    filter the caller's code added kept: `mia_defense.torch_notes.notes_taken_out`). The
-    outermost block also clears the calls' memories (`cleared_after_each_call`)."""
+    ``random`` generator (an import of the first call draws from it), numpy's global one
+    where ``numpy.random`` is imported (a user's model drawing its initial weights from
+    ``np.random`` moved it), torch's global generators where torch is imported (the CPU's,
+    and CUDA's where in use: a model's probe draws from them), and the warnings filters
+    (the notes the call silenced taken out, a filter the caller's code added kept:
+    `mia_defense.torch_notes.notes_taken_out`). The outermost block also clears the calls'
+    memories (`cleared_after_each_call`)."""
     torch = sys.modules.get("torch")
     cuda = torch is not None and torch.cuda.is_initialized()
     with (contextlib.nullcontext() if torch is None else
           torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else [])):
         state, filters = random.getstate(), list(warnings.filters)
+        numpy_random = sys.modules.get("numpy.random")  # (none: no state of the caller's)
+        numpy_state = None if numpy_random is None else numpy_random.get_state()
         _DEPTH[0] += 1
         try:
             yield
         finally:
             _DEPTH[0] -= 1
             random.setstate(state)
+            if numpy_state is not None:
+                numpy_random.set_state(numpy_state)  # type: ignore[union-attr]
             notes_taken_out(filters)
             if not _DEPTH[0]:  # (the outermost call's end)
                 _each_run(memory.clear for memory in _CALL_MEMORIES)
