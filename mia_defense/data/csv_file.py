@@ -268,6 +268,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     inexact: list[tuple[int, str, int]] = []  # whole numbers beyond 2**53, maybe
     shared: dict[str, str] = {}  # one string per distinct label, not one per row
     line = reader.line_num  # type: ignore[attr-defined]
+    # records over several lines whose field holds lines like rows: (first line, last, field)
+    swallowed: list[tuple[int, int, int]] = []
+    sep = getattr(getattr(reader, "dialect", None), "delimiter", ",")
     try:
         for row in reader:
             first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
@@ -279,6 +282,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 raise DataError(
                     f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
                 )
+            if line > first and (index := _swallowing_field(row, sep)) is not None:
+                swallowed.append((first, line, index))
             label = row[target].strip()
             if label == label_column:  # one string test a row; the whole row only then
                 refuse_repeated_header(row, header, path=path, line=first)
@@ -312,6 +317,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                         f"starts on line {line + 1}{_field_limit_hint(exc)}") from exc
     if not labels:
         raise DataError(f"{path}: needs a header line and at least one sample row")
+    if swallowed:
+        _warn_swallowed(swallowed, header, path=path)
     refuse_numbers_as_text(kinds)
     warn_prefixed_integers(kinds)
     warn_units_and_dates(kinds)
@@ -322,6 +329,34 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     categories = [_sorted_codes(x, j, codes) for j, codes in enumerate(kinds.codes)]
     return Table(names, labels, np.frombuffer(lines, dtype=np.int64), x, categories,
                  label=label_column)
+
+
+def _swallowing_field(row: list[str], delimiter: str) -> int | None:
+    """The first field of ``row`` (a record over several lines) holding a line that looks
+    like a row of the file, as many delimiters as the row has fields less one, or ``None``
+    (a note of several lines is read as written)."""
+    for index, field in enumerate(row):
+        if any(part.count(delimiter) >= len(row) - 1 for part in field.splitlines()[1:]):
+            return index
+    return None
+
+
+def _warn_swallowed(swallowed: list[tuple[int, int, int]], header: list[str], *,
+                    path: Path) -> None:
+    """Say when quoted fields hold lines that look like rows of the file (`_swallowing_field`):
+    a stray " at a field's start (2,"y,1) closed by another lines later reads the rows between
+    into that field, one sample where the file wrote several, and they were lost without a
+    word."""
+    first, line, index = swallowed[0]
+    where = f"column {header[index]!r}, from line {first} to line {line}"
+    log.warning(
+        "%s: %s holds lines that look like rows of the file (%d fields each): a stray \" at "
+        "a field's start, closed by another, reads every line between into that one field, "
+        "and those rows are no samples; if so, remove the stray \" (or write it twice, \"\", "
+        "inside a quoted field)", path,
+        f"a quoted field ({where})" if len(swallowed) == 1
+        else f"{len(swallowed)} quoted fields (the first: {where})", len(header),
+    )
 
 
 def _share(shared: dict[str, str], label: str) -> str:
