@@ -132,16 +132,23 @@ def torch_defaults() -> Iterator[None]:
     notebook that had turned gradients off (``torch.set_grad_enabled(False)``, to evaluate)
     or set float64 as the default dtype made a run fail in its first batch with torch's
     words ("element 0 of tensors does not require grad", "expected scalar type Double but
-    found Float"), where mia-train runs the same config."""
+    found Float"), where mia-train runs the same config. So did one that had set a default
+    device (``torch.set_default_device("cuda")``): the run's own tensors were made there,
+    beside the data's on the CPU (``"meta"``: Adam refused the model's settings)."""
     import torch
 
-    dtype = torch.get_default_dtype()
+    dtype, device_of = torch.get_default_dtype(), getattr(torch, "get_default_device", None)
+    device = torch.device("cpu") if device_of is None else device_of()  # (torch 2.3 on)
     torch.set_default_dtype(torch.float32)
+    if device.type != "cpu":  # (the CPU's: as a fresh process's)
+        torch.set_default_device(None)
     try:
         with torch.enable_grad():
             yield
     finally:
         torch.set_default_dtype(dtype)
+        if device.type != "cpu":
+            torch.set_default_device(device)
 
 
 @contextmanager
