@@ -151,9 +151,12 @@ def run_experiment(
             experiment, setting=exc.setting
         )
         reason = f"{exc}; {hint}"
-        # (the code that diverged: a rerun of this config skips it only under the same code)
-        mark_run(run_dir, status="diverged", diverged={"reason": reason},
-                 versions={"code": code_digest(experiment.config)}, **mark)  # fmt: skip
+        # (the code that diverged: a rerun of this config skips it only under the same code;
+        # with the training code's, as a complete run's, which its checkpoints' names hold)
+        mark_run(run_dir, status="diverged", diverged={"reason": reason}, versions={
+            "code": code_digest(experiment.config),
+            "training_code": code_digest(training_parts(experiment.config)),
+        }, **mark)  # fmt: skip
         record_diverged(run_dir, hparams={**experiment.hparams, **defense_names(experiment)},
                         reason=reason, histories=exc.histories,
                         trial=trial)  # (after: results.json's)
