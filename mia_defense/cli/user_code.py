@@ -71,11 +71,13 @@ def add_launch_dir(path: str, names: Iterable[str] = ()) -> None:
 def _off_path_unless_imported(path: str) -> None:
     """Take the launch folder ``path`` off ``sys.path`` (and out of `_ALLOWED`, so that a
     later call appends it again; `_path_hook` off ``sys.path_hooks`` with the last folder)
-    unless a module was imported from it."""
-    folder = os.path.join(path, "")
-    if any(str(getattr(module, "__file__", None) or "").startswith(folder)
-           for module in list(sys.modules.values())):
-        return
+    unless a module of the user's code there was imported (`_inside`: a library of an
+    environment made in that folder, ``.venv``, is none)."""
+    folder, root = os.path.join(path, ""), os.path.realpath(path)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.startswith(folder) and _inside(file, root):
+            return
     while path in sys.path:
         sys.path.remove(path)
     _ALLOWED.pop(path, None)

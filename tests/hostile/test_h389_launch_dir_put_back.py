@@ -66,3 +66,22 @@ def test_a_later_call_puts_the_folder_on_the_path_again(launch, tmp_path):
             assert launch in sys.path
             assert os.environ[user_code._LAUNCH_DIR_ENV] == launch
         assert launch not in sys.path
+
+
+def test_a_library_of_an_environment_in_the_folder_does_not_keep_it(launch, monkeypatch,
+                                                                     tmp_path):
+    """``python -m venv .venv`` in the project folder, mia-train run from there: its
+    libraries' files lie in the folder, but no module of the user's was imported from it."""
+    site = tmp_path / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "h389_lib.py").write_text("VALUE = 389\n")
+    monkeypatch.setattr(user_code, "_installed_roots", lambda: (f"{site}{os.sep}",))
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "h389_lib", raising=False)
+    with caller_state_kept():
+        user_code.add_launch_dir(launch)
+        import h389_lib
+
+        assert h389_lib.VALUE == 389
+    assert launch not in sys.path
+    monkeypatch.delitem(sys.modules, "h389_lib")
