@@ -517,7 +517,8 @@ def _metadata(metadata: Any) -> dict[str, Any]:
 @_keywords_named
 def load_observations(path: str | os.PathLike[str]) -> Observations:
     """Read an observations file (docs/observations.md), or the observations.npz of a
-    mia-train run directory (as mia-attack takes either)."""
+    mia-train run directory (as mia-attack takes either, with its checks of a run directory:
+    complete, and its observations.npz the one the run wrote)."""
     from pathlib import Path
 
     # (a NUL in the text was a raw ValueError 'embedded null byte', a PathLike of bytes a
@@ -531,16 +532,24 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
         folder = file.is_dir()
     except OSError:  # (a name too long: a raw OSError here; load_file's check names it)
         folder = False
-    if folder and (file / "observations.npz").exists():
-        file = file / "observations.npz"
-    elif folder:  # ("a directory, not a regular file; replace it with the file itself")
+    if folder and not (file / "observations.npz").exists():
+        # ("a directory, not a regular file; replace it with the file itself")
         raise DataError(
             f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
             "run directory (for a sweep, one of its run folders) or an observations .npz"
         )
     from mia_defense.observations import checked_extra, load_file
 
-    obs, extras = load_file(file)
+    if folder:  # mia-attack's reader of a run directory, and its checks: the observations of
+        # another run copied over the run's own (or of a run not complete) were read as the
+        # run's without a word, where mia-attack refuses them
+        from mia_defense.attack_source import read_source
+
+        source = read_source(file)
+        file = file / "observations.npz"
+        obs, extras = source.observations, source.extras
+    else:
+        obs, extras = load_file(file)
     # mia-attack's check, in its words: is_canary of 2s, text or another length was read as
     # no canaries here, without a word, while mia-attack refuses the file
     flags = checked_extra(file, extras, "is_canary", np.zeros(len(obs.labels), dtype=bool))

@@ -360,7 +360,7 @@ def own_settings(source: Source) -> dict[str, Any]:
     as its observations hold them; the others are not known."""
     import numpy as np
 
-    from mia_defense.api import FIXED_SETTINGS, observed_settings
+    from mia_defense.attack_setup import FIXED_SETTINGS, observed_settings
 
     obs = source.observations
     flags = checked_extra(source, "is_canary", np.zeros(len(obs.labels), dtype=bool))
@@ -376,7 +376,7 @@ def own_settings(source: Source) -> dict[str, Any]:
 def fixed_settings_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str | None:
     """Why the overrides of `FIXED_SETTINGS` cannot take effect on the source (`api`'s rule,
     as `audit` applies it), or ``None``."""
-    from mia_defense.api import fixed_problem
+    from mia_defense.attack_setup import fixed_problem
 
     return fixed_problem(cfg, own_settings(source), overrides,
                          whose=f"the observations of {source.path}", reader="mia-attack")
