@@ -720,6 +720,8 @@ def check_objectives(config: DictConfig) -> None:
             fprs, ListConfig) else None, defenses=defense_targets(config, swept),
             dp_accountants=dp_accountants(config, swept) if privacy else None,
             randomized_release=release_randomized(config, swept) if privacy else None,
+            bootstrap=None if "attack.bootstrap" in swept else OmegaConf.select(
+                config, "attack.bootstrap", default=None, throw_on_resolution_failure=False),
         )  # fmt: skip
     except ConfigError as exc:
         end_refused(log, "%s; nothing was run", exc)

@@ -861,7 +861,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         privacy = any(n.startswith("privacy.") for n in names)
         check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg),
                               dp_accountants=dp_accountants(cfg) if privacy else None,
-                              randomized_release=release_randomized(cfg) if privacy else None)
+                              randomized_release=release_randomized(cfg) if privacy else None,
+                              bootstrap=cfg.attack.get("bootstrap"))  # fmt: skip
         one_thread()
         progress_lock_in_process()
         keep_freed_memory()

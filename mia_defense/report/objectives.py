@@ -77,6 +77,7 @@ def check_objective_names(
     defenses: Sequence[str] | None = None,
     dp_accountants: Mapping[str, str | None] | None = None,
     randomized_release: bool | None = None,
+    bootstrap: int | None = None,
 ) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` or ``.name`` (no figure), or, given the run's
@@ -91,7 +92,9 @@ def check_objective_names(
     figure DP-SGD's accountant alone writes that this run will not (``privacy.delta`` without
     DP-SGD, ``privacy.epsilon_rdp_bound`` under an accountant other than gdp); and, where
     ``randomized_release`` is False (`mia_defense.cli.sweep_checks.release_randomized`: the
-    release answers each query the same), ``privacy.randomized_release_repeats``. And none
+    release answers each query the same), ``privacy.randomized_release_repeats``; and, at
+    ``bootstrap`` 0 (``attack.bootstrap``: no intervals), a ``max_attack`` interval's bound
+    (``max_attack.auc_ci_low``: null in every run, each trial given the worst stand-in). And none
     (``objectives=[]``: the default objective was returned,
     which the user did not ask for) or one twice (in any spelling: `_one_spelling`)."""
     if not names:
@@ -148,6 +151,15 @@ def check_objective_names(
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
+        if section == "max_attack" and fprs is not None and type(bootstrap) is int and (
+                bootstrap == 0 and key.lower().endswith(("_ci_low", "_ci_high"))):  # fmt: skip
+            figure = key.lower().rsplit("_ci_", 1)[0]
+            raise ConfigError(
+                f"objectives: {name!r} is a bound of a confidence interval, which "
+                "attack.bootstrap=0 does not compute (null in every run: each would train, "
+                "then give the sweeper the worst stand-in, and the search find nothing); set "
+                f"attack.bootstrap (e.g. 200), or choose max_attack.{figure}"
+            )
 
 
 def _check_figure(name: str, section: str, key: str, *, ours: bool = False) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 
 import pytest
 from hydra import compose, initialize_config_module
@@ -132,3 +133,38 @@ def test_a_search_of_the_repeats_is_refused_where_the_release_answers_the_same(
             contextlib.nullcontext()):  # fmt: skip
         check_objectives(cfg)
     assert ("nothing was run" in caplog.text) is refused
+
+
+@pytest.mark.parametrize("name", ["max_attack.auc_ci_low", "max_attack.auc_ci_high",
+                                  "max_attack.tpr@1%fpr_ci_low", "max_attack.AUC_CI_HIGH"])
+def test_an_interval_bound_without_the_bootstrap_is_refused(name):
+    # attack.bootstrap=0: null in every run, each trial given the worst stand-in (1), and the
+    # search ended 'no trial of this search gave its sweeper a measured figure' (exit 2)
+    if name == "max_attack.AUC_CI_HIGH":  # (another spelling: refused as such first)
+        with pytest.raises(ConfigError, match="spelt in lower case"):
+            check_objective_names([name], fprs=FPRS, bootstrap=0)
+        return
+    with pytest.raises(ConfigError, match=rf"'{re.escape(name)}' is a bound of a confidence "
+                       r"interval, which attack.bootstrap=0 does not compute.*set "
+                       r"attack.bootstrap"):  # fmt: skip
+        check_objective_names(["utility.test_accuracy", name], fprs=FPRS, bootstrap=0)
+    for bootstrap in (200, None):  # (intervals; not known: taken)
+        check_objective_names([name], fprs=FPRS, bootstrap=bootstrap)
+    check_objective_names(["max_attack.auc"], fprs=FPRS, bootstrap=0)
+
+
+@pytest.mark.parametrize(("overrides", "refused"), [
+    (["attack.bootstrap=0"], True),
+    ([], False),
+    (["attack.bootstrap=0", "+hydra.sweeper.params={attack.bootstrap:'choice(0,100)'}"], False),
+])  # fmt: skip
+def test_a_search_of_an_interval_bound_is_refused_without_the_bootstrap(caplog, overrides,
+                                                                        refused):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_custom", *overrides,
+                   "objectives=[utility.test_accuracy,max_attack.auc_ci_high]")
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) if refused else (
+            contextlib.nullcontext()):  # fmt: skip
+        check_objectives(cfg)
+    assert ("attack.bootstrap=0 does not compute" in caplog.text) is refused
