@@ -1198,6 +1198,19 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 out = model(batch)  # returns None was 'NoneType' object is not callable)
         except Exception as exc:
             said = f"{type(exc).__name__}: {str(exc)[:200]}"
+            elsewhere = _off_cpu(model)
+            if elsewhere:  # (said in torch's words only: 'Expected all tensors to be on the
+                # same device', under 'it must take x's rows (on the CPU)')
+                fix = ("load its weights first: tensors on the meta device hold no values "
+                       "(model.to_empty(device='cpu'), then model.load_state_dict(...))"
+                       if elsewhere == ["meta"] else
+                       "pass copy.deepcopy(model).cpu() (model.cpu() moves yours), or a "
+                       "module that moves its input to its own device")  # fmt: skip
+                raise UnsupportedModelError(
+                    f"{label} holds tensors on {', '.join(elsewhere)} and fails on 2 rows of "
+                    f"x, which the queries give it on the CPU as mia-train's do ({said}); "
+                    f"{fix}"
+                ) from exc
             precision = _not_float32(model)
             # (model.double(): 'mat1 and mat2 must have the same dtype'; one that fails in its
             # own dtype too, on x's shape, was told to convert itself)
@@ -1265,6 +1278,13 @@ def _answers_in_own_dtype(model: nn.Module, batch: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+def _off_cpu(model: nn.Module) -> list[str]:
+    """The devices other than the CPU that ``model``'s parameters and buffers are on
+    (``['cuda:0']``, ``['meta']``), sorted; empty for a model on the CPU."""
+    tensors = [*model.parameters(), *model.buffers()]
+    return sorted({str(t.device) for t in tensors} - {"cpu"})
 
 
 def _not_float32(model: nn.Module) -> str:
