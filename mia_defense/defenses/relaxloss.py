@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 import torch
@@ -12,6 +14,8 @@ from mia_defense.defenses.values import check_finite, check_fits_float32, check_
 from mia_defense.errors import ConfigError
 
 __all__ = ["RelaxLoss"]
+
+log = logging.getLogger(__name__)
 
 
 class RelaxLoss(TrainingDefense):
@@ -47,6 +51,7 @@ class RelaxLoss(TrainingDefense):
         self.alpha = float(alpha)
         self.upper = float(upper)
         self._epoch = 0
+        self._lowest: torch.Tensor | None = None  # each model's lowest batch loss
 
     def hparams(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "upper": self.upper}
@@ -54,6 +59,7 @@ class RelaxLoss(TrainingDefense):
     def setup(self, ctx: TrainContext) -> None:
         """Refuse an ``upper`` below chance (1/C): the flattened target would give every
         other class more probability than the true one, training towards wrong labels."""
+        self._lowest = None
         c = ctx.num_classes
         if self.upper < 1 / c:
             raise ConfigError(
@@ -67,6 +73,11 @@ class RelaxLoss(TrainingDefense):
         y, c = batch.y, ctx.num_classes
         per_sample = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")  # [K, B]
         mean = masked_mean(per_sample, batch)
+        if self._lowest is None or self._lowest.shape != mean.shape:
+            self._lowest = torch.full_like(mean.detach(), math.inf)
+        trained = batch.valid.any(1)  # (a model without a record in the batch: mean 0)
+        self._lowest = torch.where(trained, torch.fmin(self._lowest, mean.detach()),
+                                   self._lowest)  # (for `finish`)  # fmt: skip
         if self._epoch % 2 == 0:
             return (mean - self.alpha).abs()
         log_probs = F.log_softmax(logits, dim=-1)
@@ -83,3 +94,27 @@ class RelaxLoss(TrainingDefense):
     def end_epoch(self, ctx: TrainContext, epoch: int) -> None:
         self._epoch = epoch + 1
         return None
+
+    def finish(self, ctx: TrainContext) -> None:
+        """Say when a model's batch loss never fell to ``alpha``: above it, RelaxLoss's
+        gradient is plain cross-entropy's on every batch (``|CE - alpha|`` on even epochs,
+        ``CE`` on odd ones), so that model trained as without the defense (digits, K=4, 10
+        epochs at alpha=1e-6: the undefended run's train loss, bit for bit), while
+        results.json and mia-report name the run by it."""
+        if self._lowest is None:
+            return  # (no batch trained)
+        lowest = self._lowest.double().cpu()
+        idle = lowest > self.alpha
+        if not bool(idle.any()):
+            return
+        low, high = float(lowest[idle].min()), float(lowest[idle].max())
+        span = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
+        log.warning(
+            "defense.relaxloss.alpha=%g: the members' batch loss never fell to alpha in the "
+            "training of %d of the %d model(s) (their lowest batch loss: %s), and "
+            "above alpha RelaxLoss's gradient is plain cross-entropy's, so they trained as "
+            "without the defense, while results.json and mia-report name the run by it; "
+            "choose an alpha the models reach (above %.3g; Chen et al. use about 0.5-2, "
+            "below ln C) or raise train.epochs",
+            self.alpha, int(idle.sum()), len(idle), span, high,
+        )  # fmt: skip
