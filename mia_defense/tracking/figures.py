@@ -5,15 +5,19 @@ torch: mia-report draws with these too.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
-import matplotlib.artist
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import StepPatch
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
 
@@ -21,30 +25,6 @@ from mia_defense.metrics.roc import pooled_only_fprs, unresolved_fprs
 
 if TYPE_CHECKING:
     from mia_defense.attacks.runner import AttackResult
-
-
-@contextlib.contextmanager
-def _without_property_lists() -> Iterator[None]:
-    """Matplotlib's modules imported without the property lists of its docstrings: as it
-    defines each Artist class it writes into its ``set()`` docstring, and into the Axes
-    methods' (``%(Line2D:kwdoc)s``), the list of that class's properties
-    (`matplotlib.artist.kwdoc`), 0.08 s of the 0.19 s of CPU the figures' imports took in
-    mia-train's default run; only ``help()`` reads them. The figures are drawn the same."""
-    kwdoc = matplotlib.artist.kwdoc
-    matplotlib.artist.kwdoc = lambda artist: ""
-    try:
-        yield
-    finally:
-        matplotlib.artist.kwdoc = kwdoc
-
-
-with _without_property_lists():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.patches import StepPatch
-    from matplotlib.textpath import TextToPath
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 __all__ = [
     "class_figure",

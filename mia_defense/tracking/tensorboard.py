@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
@@ -39,9 +40,6 @@ from mia_defense.tracking.hparams import (
     trial_name,
 )
 from mia_defense.training.loop import EpochRecord, ModelHistory
-
-if TYPE_CHECKING:  # (imported by mia_defense.tracking.figures, which imports matplotlib)
-    from matplotlib.figure import Figure
 
 __all__ = [
     "add_figure",
