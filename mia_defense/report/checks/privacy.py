@@ -443,6 +443,20 @@ def _vanishing_noise(
     return None
 
 
+def _seeded_noise_doubt(privacy: Mapping[str, Any], models: Any) -> str | None:
+    """`mia_defense.defenses.accounting.seeded_noise_reason` of a run of seeded noise
+    (``privacy.noise_source``) by its ``per_model`` entries of numbers, or ``None``: a run
+    written before mia-train set ``epsilon_valid`` false for it (2026-12-07) stood in the
+    report as a guarantee of an (ε, δ) its float32 noise's tail breaks, the
+    ``noise_caveat`` that said so unshown."""
+    if privacy.get("noise_source") != "seeded" or not isinstance(models, list):
+        return None
+    from mia_defense.defenses.accounting import seeded_noise_reason
+
+    return seeded_noise_reason([m for m in models if isinstance(m, Mapping) and _numbers(
+        *(m.get(k) for k in ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta")))])
+
+
 def _dp_node(defenses: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     """The key and node of the DP-SGD defense in a run's ``config.defense`` (``dp``, or a
     defense whose ``_target_`` is mia-defense's DPSGD), or ``None``."""
@@ -526,7 +540,8 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     the members (``dataset.standardize``/``normalize``), a CSV's text columns one-hot encoded
     from the data where results.json leaves unsaid whether there were any
     (`_csv_text_columns_unknown`), classes taken from the labels (`classes_from_labels`),
-    outlier canaries (`_canaries_doubt`), a defense of the user's own beside it, no DP-SGD
+    outlier canaries (`_canaries_doubt`), seeded noise whose float32 tail is likelier than
+    δ (`_seeded_noise_doubt`), a defense of the user's own beside it, no DP-SGD
     of mia-defense at all (`_not_dp_sgd_doubt`), or no config to tell
     (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
@@ -565,6 +580,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     vanished = _vanishing_noise(privacy, dp, config.get("train"))
     if vanished is not None:
         return vanished
+    seeded = _seeded_noise_doubt(privacy, models)
+    if seeded is not None:
+        return seeded
     dataset = config.get("dataset")
     scaled = [k for k in ("standardize", "normalize")
               if isinstance(dataset, Mapping) and dataset.get(k) is True]  # fmt: skip
