@@ -195,6 +195,8 @@ class EarlyStopping(TrainingDefense):
         self._bad_epochs = torch.empty(0)
         self._kept: dict[str, torch.Tensor] = {}
         self._has_kept = torch.empty(0)
+        self._stop_epoch = torch.empty(0)  # [K]: the epoch each model stopped at, or -1
+        self._last_improved = torch.empty(0)  # [K]: the model's last epoch improved
 
     def hparams(self) -> dict[str, Any]:
         return {"patience": self.patience, "monitor": self.monitor, "min_delta": self.min_delta,
@@ -226,6 +228,7 @@ class EarlyStopping(TrainingDefense):
         self._best = torch.full((k,), -torch.inf, device=ctx.device)
         self._bad_epochs = torch.zeros(k, dtype=torch.long, device=ctx.device)
         self._has_kept = torch.zeros(k, dtype=torch.bool, device=ctx.device)
+        self._stop_epoch = self._last_improved = torch.empty(0)  # (`_track` fills them)
 
     def _keep(self, ctx: TrainContext, which: torch.Tensor) -> None:
         """Save the current weights of the models where ``which`` is true."""
@@ -253,6 +256,7 @@ class EarlyStopping(TrainingDefense):
         stop = ctx.active & (self._bad_epochs > min(self.patience, 2**62))
         # Keep the best weights, or (without restore_best) the weights at the stop.
         self._keep(ctx, improved if self.restore_best else stop)
+        self._track(ctx, improved, stop, epoch)
         if bool(stop.any()):
             log.debug("early stopping after epoch %d: models %s", epoch, stop.nonzero().tolist())
         return stop
@@ -289,6 +293,47 @@ class EarlyStopping(TrainingDefense):
     def finish(self, ctx: TrainContext) -> None:
         if self._kept:
             ctx.stack.restore(self._kept, self._has_kept)
+        self._say_idle(ctx)
+
+    def _track(
+        self, ctx: TrainContext, improved: torch.Tensor, stop: torch.Tensor, epoch: int
+    ) -> None:
+        """Keep, for `_say_idle`, whether each model's last epoch improved and when it
+        stopped."""
+        if self._last_improved.shape != improved.shape:
+            self._last_improved = torch.zeros_like(improved)
+            self._stop_epoch = torch.full(improved.shape, -1, device=improved.device)
+        self._last_improved = torch.where(ctx.active, improved, self._last_improved)
+        self._stop_epoch = torch.where(stop & (self._stop_epoch < 0), epoch, self._stop_epoch)
+
+    def _say_idle(self, ctx: TrainContext) -> None:
+        """Say when a model neither stopped before its last epoch nor got an earlier
+        epoch's weights back (its validation metric improved up to the last epoch, under
+        ``restore_best``): it trained as without the defense, weight for weight
+        (``defense=early_stopping plan.reference_size=300 train.epochs=8``: the undefended
+        run's train loss and test accuracy, bit for bit), while results.json and mia-report
+        name the run by it."""
+        if not len(self._stop_epoch):
+            return  # (no epoch ended)
+        acted = (self._stop_epoch >= 0) & (self._stop_epoch < ctx.epochs - 1)
+        if self.restore_best:
+            acted |= ~self._last_improved
+        idle = int((~acted).sum())
+        if not idle:
+            return
+        metric = "loss" if self.monitor == "loss" else "accuracy"
+        why = (f"neither stopped before the last of their train.epochs={ctx.epochs} nor had "
+               f"an earlier epoch's weights restored (their validation {metric} improved up "
+               "to the last epoch)" if self.restore_best else "did not stop before the last "
+               f"of their train.epochs={ctx.epochs} (restore_best=false restores no earlier "
+               "weights)")  # fmt: skip
+        log.warning(
+            "defense.early_stopping: %d of the %d model(s) %s, so they trained as without the "
+            "defense, while results.json and mia-report name the run by it; raise "
+            "train.epochs (to where the validation %s stalls) or lower "
+            "defense.early_stopping.patience (now %d)",
+            idle, len(acted), why, metric, self.patience,
+        )  # fmt: skip
 
 
 class Mixup(TrainingDefense):
