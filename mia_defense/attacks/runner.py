@@ -20,7 +20,7 @@ from mia_defense.attacks.gradient import gradient_norm
 from mia_defense.attacks.label_only import label_only
 from mia_defense.attacks.lira import lira
 from mia_defense.attacks.references import checked_targets, strata_of_one_kind
-from mia_defense.attacks.rmia import rmia
+from mia_defense.attacks.rmia import few_z_ties, rmia
 from mia_defense.errors import ConfigError, DataError, first_line
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -46,6 +46,7 @@ __all__ = [
     "measured_nothing",
     "run_attacks",
     "strongest",
+    "tied_by_settings",
     "tied_scores",
 ]
 
@@ -397,13 +398,30 @@ def _ranks_within_strata(attack: Attack) -> bool:
     """Whether ``attack`` is one of ours that ranks each target's scores within strata of
     records kept by as many references (`ranked_within_strata`): lira, rmia, and label_only
     and gradient_norm unless calibration=global."""
-    node, settings = attack, {}
-    while isinstance(node, functools.partial):
-        settings = {**node.keywords, **settings}
-        node = node.func
+    node, settings = _unwrapped(attack)
     if node in (lira, rmia):
         return True
     return node in (label_only, gradient_norm) and settings.get("calibration") != "global"
+
+
+def _unwrapped(attack: Attack) -> tuple[object, dict[str, Any]]:
+    """The function under ``attack``'s ``functools.partial`` layers (as Hydra builds one)
+    and the keyword settings they bind, the outer ones last."""
+    node: object = attack
+    settings: dict[str, Any] = {}
+    while isinstance(node, functools.partial):
+        settings = {**node.keywords, **settings}
+        node = node.func
+    return node, settings
+
+
+def tied_by_settings(name: str, attack: Attack, num_samples: int) -> tuple[str, str] | None:
+    """Why ``attack`` (named ``name``) ties its top scores by its own settings, and the fix,
+    or ``None``: rmia's ``num_z`` below the ``num_samples`` population samples
+    (`few_z_ties`), which the end-of-run note on tied scores names in place of coarse
+    outputs and too few models."""
+    node, settings = _unwrapped(attack)
+    return few_z_ties(name, settings.get("num_z"), num_samples) if node is rmia else None
 
 
 def _is_ours(attack: Attack) -> bool:

@@ -20,6 +20,7 @@ from mia_defense.attacks.runner import (
     measured_nothing,
     run_attacks,
     strongest,
+    tied_by_settings,
 )
 from mia_defense.attacks.signals import per_model, true_class_log_prob
 from mia_defense.errors import ConfigError, first_few
@@ -118,6 +119,8 @@ class RunResult:
             of the user's own, a bare file's outputs);
             results.json's field of that name, which mia-report's caveat on a label release
             attacked without label queries reads.
+        tie_causes: name -> (why, fix) of an attack whose own settings tie its top scores
+            (`tied_by_settings`: rmia's num_z), for the end-of-run note on tied scores.
     """
 
     utility: dict[str, float]
@@ -139,6 +142,7 @@ class RunResult:
     test_size: int | None = None
     judged: np.ndarray | None = field(default=None, repr=False)
     released_labels_only: bool = False
+    tie_causes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -1062,5 +1066,7 @@ def attack_observations(
         num_models=obs.num_models,
         judged=~is_canary,
         released_labels_only=obs.released_labels_only,
+        tie_causes={name: cause for name in attack_results if (cause := tied_by_settings(
+            name, attacks[name], obs.log_probs.shape[1])) is not None},
     )
     return result, vulnerability

@@ -265,17 +265,22 @@ def _strongest_tied(result: RunResult, fprs: list[float]) -> tuple[int, list[flo
 def _tied_lines(result: RunResult, fprs: list[float]) -> list[str]:
     """A note under the table when the strongest attack's TPR columns sit at FPRs below the
     share of non-member scores tied at its highest one (``nonmember_top_ties``), where the
-    count of scores alone resolves them (else `_unresolved_lines` says it)."""
+    count of scores alone resolves them (else `_unresolved_lines` says it). The cause it
+    names is the attack's own setting where one ties its scores (``tie_causes``: rmia's
+    num_z), else coarse released outputs."""
     count, name = result.nonmember_scores, result.strongest_attack
     ties, tied = _strongest_tied(result, fprs)
     if not tied:
         return []
     shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in tied)
+    own = result.tie_causes.get(name) if name else None
+    cause, fix = ((own[0], f"set {own[1]}") if own else (
+        "coarse released outputs give few distinct scores",
+        "raise plan.num_models or plan.population_size"))  # fmt: skip
     return [
         f"NOTE: {ties} of the {count} non-member scores share {name}'s highest one (an FPR "
         f"of {100 * ties / count:.2g}%): for {shown} the TPR is the TPR at FPR 0 of these "
-        "tied scores (coarse released outputs give few distinct scores); compare at a higher "
-        "FPR, or raise plan.num_models or plan.population_size"
+        f"tied scores ({cause}); compare at a higher FPR, or {fix}"
     ]
 
 

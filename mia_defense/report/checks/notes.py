@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.attacks.rmia import few_z_ties
 from mia_defense.errors import first_few
 from mia_defense.metrics.roc import (
     pooled_only_fprs,
@@ -127,14 +128,33 @@ def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> 
     ties = attack.get("nonmember_top_ties") if attack is not None else None
     if not (_counts(ties, count) and 0 < ties <= count) or not tied_fprs(ties, count, [fpr]):
         return None
+    own = _tied_by_settings(payload, name)
+    cause, fix = own or ("coarse released outputs, label-only or rounded, give few distinct "
+                         "scores", "a larger plan.num_models or plan.population_size")
     return (
         f"its {match.group(0)} rests on tied scores: {ties} of its {count} non-member scores "
         f"share {name}'s highest one (an FPR of {100 * ties / count:.2g}%), so no threshold "
         f"reaches an FPR between 0 and that: it is the TPR at FPR 0 of these scores, not a "
-        f"figure at {match.group(1)}% (coarse released outputs, label-only or rounded, give "
-        "few distinct scores); compare it at a higher FPR, or rerun it with a larger "
-        "plan.num_models or plan.population_size"
+        f"figure at {match.group(1)}% ({cause}); compare it at a higher FPR, or rerun it with "
+        f"{fix}"
     )
+
+
+# What a run's config names mia-defense's rmia by (``_target_``).
+_RMIA_TARGETS = ("mia_defense.attacks.rmia", "mia_defense.attacks.rmia.rmia")
+
+
+def _tied_by_settings(payload: Mapping[str, Any], name: Any) -> tuple[str, str] | None:
+    """`mia_defense.attacks.rmia.few_z_ties` of the run's attack ``name`` where its config
+    (``config.attack.attacks.<name>``) is mia-defense's rmia, or ``None``: the cause of
+    its tied top scores that its settings show, as mia-train's end-of-run note names it."""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    nodes = attack.get("attacks") if isinstance(attack, Mapping) else None
+    node = nodes.get(name) if isinstance(nodes, Mapping) and isinstance(name, str) else None
+    if not isinstance(node, Mapping) or node.get("_target_") not in _RMIA_TARGETS:
+        return None
+    return few_z_ties(name, node.get("num_z"), payload.get("population_size"))
 
 
 def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
