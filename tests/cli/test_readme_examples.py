@@ -18,6 +18,7 @@ from mia_defense.cli.user_code import add_launch_dir
 from mia_defense.config import check_config
 from mia_defense.data import load_breast_cancer, load_digits
 from mia_defense.errors import ConfigError
+from mia_defense.library_call import caller_state_kept
 from mia_defense.plan import default_population, make_plan
 from mia_defense.tracking import read_json
 from tests.helpers import Done, mia_train
@@ -169,6 +170,10 @@ def test_user_module_without_the_callback_is_not_importable(users_folder):
 
 def test_add_launch_dir_appends_once(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "path", ["/first", "/lib"])
-    add_launch_dir(str(tmp_path))
-    add_launch_dir(str(tmp_path))
-    assert sys.path == ["/first", "/lib", str(tmp_path)]  # after the installed packages
+    # (in a call, as a tool's main() makes it: its put-backs run as the block ends, not at
+    # the end of a later test's call, where they took the finder off that test's sys.path_hooks)
+    with caller_state_kept():
+        add_launch_dir(str(tmp_path))
+        add_launch_dir(str(tmp_path))
+        assert sys.path == ["/first", "/lib", str(tmp_path)]  # after the installed packages
+    assert sys.path == ["/first", "/lib"]
