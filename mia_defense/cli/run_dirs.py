@@ -318,18 +318,29 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
             Path(config.hydra.run.dir), status, differences, new_dir="hydra.run.dir=...")))
 
 
-def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
+def refuse_escaping_subdir(sweep_dir: str, subdir: str, *, resolved: bool = True) -> None:
     """Each run of a sweep must get a folder strictly inside the sweep directory: a
     ``hydra.sweep.subdir`` that is absolute, climbs out with ``..`` or is empty would put it
     (and its results) over other runs or anywhere on the disk. One naming a file there (the
     sweep's multirun.yaml, or its copy of an earlier sweep's) ended the sweep on Hydra's
-    mkdir, told to free disk space."""
+    mkdir, told to free disk space. A ``..`` that stays inside is refused too where
+    ``subdir`` is a job's own value (``resolved``; not the sweep's start's reading of an
+    interpolation of the job's overrides, ``a=1,2``)."""
     root = os.path.abspath(sweep_dir)
     target = os.path.abspath(os.path.join(root, subdir))
     if os.path.commonpath([root, target]) != root or target == root:
         end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
                     "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at "
                     "its default, or give a relative name without '..'", subdir, target, root)
+    # a '..' that stays inside drops the name before it, and with it what tells the runs
+    # apart ('a${hydra.job.num}/../b': every run in b, each after the first refused on the
+    # first's results, and the sweep's end said 'nothing was trained')
+    if resolved and ".." in re.split(r"[/\\]", subdir):
+        end_refused(log, "hydra.sweep.subdir=%s climbs back with '..' (to %s), dropping the "
+                    "name before it, so runs of other values may share that folder, each "
+                    "after the first refused on the first's results; nothing was run. Leave "
+                    "hydra.sweep.subdir at its default, or give a relative name without '..'",
+                    subdir, target)  # fmt: skip
     if os.path.dirname(target) == root and os.path.basename(target) == _SWEEP_HPARAMS:
         end_refused(log, "hydra.sweep.subdir=%s puts a run in %s, the folder of the HParams "
                     "experiment config the sweep writes as it ends; nothing was run. Leave "

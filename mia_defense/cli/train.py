@@ -325,7 +325,9 @@ class RunDirCheck(Callback):
             refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=is_sweep_dir)
             refuse_inside_a_run(config.hydra.sweep.dir, key="hydra.sweep.dir")
             with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
-                refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
+                refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir),
+                                       resolved="${" not in str(  # (else: a job's value)
+                                           config.hydra.sweep._get_node("subdir")._value()))
             check_subdir_per_job(config)
             check_run_folders_per_job()
             # a job's folder, one level down, as hydra.sweep.subdir makes it
