@@ -447,9 +447,13 @@ class SweepSummary(Callback):
         if twins:
             _SWEEP_FAILED[:] = [point for point in _SWEEP_FAILED if point not in twins]
             refusals = [point for point in refusals if point not in twins]
-            print_points(f"{len(twins)} point(s) of this sweep drew the values of another "
-                         "that ran at the same time in the same folder (an Optuna search "
-                         "drawing a value twice): the run there stands for both", twins)
+            # (or another process's run of its overrides: a second sweep started into this
+            # folder at the same time, which the refusal's holder line does not tell apart)
+            print_points(f"{len(twins)} point(s) of this sweep found their folder in use by a "
+                         "run of its overrides that finished there since (another point "
+                         "drawing the same values at the same time, as an Optuna search may, "
+                         "or another mia-train run into this folder meanwhile, named below): "
+                         "the run there stands for both", twins)
         _say_refusals(refusals)
         _say_failures(failed, unrecorded, gone)
         if _SWEEP_DIVERGED:
