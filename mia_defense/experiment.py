@@ -61,6 +61,7 @@ from mia_defense.pipeline.train import (
     attacks_for_recipe,
     check_checkpoint_folders,
     gradient_canaries_ride,
+    idle_defenses,
     model_store,
     privacy_figures,
     train_models,
@@ -494,6 +495,7 @@ def _run_pipeline(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
             fingerprint=fingerprint, progress=progress, store=store,
         )
+        idle = idle_defenses(experiment, ensemble)
     with stopwatch.stage("observation"), _targets_curves(ensemble):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
         obs = release_population(
@@ -520,6 +522,8 @@ def _run_pipeline(
                                         copy_groups=groups, gradient_canaries=gradient_canaries,
                                         run_dir=run_dir, shadows=shadows)  # fmt: skip
     result.training.update(store.summary() if store else {"reused": 0, "store": None})
+    if idle:  # (a defense that did not act: mia-report lists the run under its caveats)
+        result.training["defenses_idle"] = idle
     record_run(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,

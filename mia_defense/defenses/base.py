@@ -7,7 +7,7 @@ per-model state stacked. K=1 is the same code (a model trained on its own).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -194,6 +194,14 @@ class TrainingDefense:
 
     def finish(self, ctx: TrainContext) -> None:
         """Called once after training (e.g. to restore the best weights)."""
+
+    def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
+        """Why this defense did not act on the run's models, so that they trained as without
+        it, from each model's end-of-training ``stats`` (`TrainContext.stats`, which its
+        checkpoint keeps; every chunk's models); ``None``: it acted, or cannot tell. Asked
+        once a run by the pipeline, which warns and records the reason in results.json's
+        ``training.defenses_idle`` (mia-report lists it under its figures to read with care)."""
+        return None
 
 
 def require_reference(ctx: TrainContext, needs: str, *, example: int = 300) -> None:

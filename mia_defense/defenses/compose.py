@@ -19,6 +19,7 @@ __all__ = [
     "check_defenses",
     "check_order",
     "defense_name_problem",
+    "inactive_setting",
     "prepare_model",
     "warn_dropout_twice",
     "warn_inactive_defenses",
@@ -226,38 +227,51 @@ def warn_inactive_defenses(
     defenses: Sequence[TrainingDefense], *, num_classes: int | None = None
 ) -> None:
     """Say before training when a built-in defense's setting makes it do nothing
-    (``defense.label_smoothing.smoothing=0``, ``defense.dropout.p=0``,
-    ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``; a smoothing or
-    ``p`` below float32's precision, `_NEGLIGIBLE`): the models train as without it,
-    while results.json and mia-report name the run by the defense; and
-    (``num_classes``: C) when RelaxLoss holds the members' loss at or above ln C, a uniform
-    guess's (`_relaxloss_above_chance`). Once a run: the pipeline calls it."""
+    (`inactive_setting`): the models train as without it, while results.json and mia-report
+    name the run by the defense (they list it as one that did not act); and (``num_classes``:
+    C) when RelaxLoss holds the members' loss at or above ln C, a uniform guess's
+    (`_relaxloss_above_chance`). Once a run: the pipeline calls it."""
     for defense in defenses:
         if num_classes and defense.name == "relaxloss":
             _relaxloss_above_chance(defense, num_classes)
-        entry = _INACTIVE.get(defense.name)
-        if entry is None or not type(defense).__module__.startswith("mia_defense."):
-            continue
-        key, what, fix = entry
-        value = getattr(defense, key, None)
-        if value == 0:
-            log.warning(
-                "defense.%s.%s=0: %s, so the %s defense does nothing while results.json and "
-                "mia-report name the run by it; %s (or drop the defense)",
-                defense.name, key, what, defense.name, fix,
-            )  # fmt: skip
-        elif defense.name in _NEGLIGIBLE and isinstance(value, float) and (
-            0 < value < FLOAT32_PRECISION
-        ):
-            log.warning(
-                "defense.%s.%s=%g: below float32's precision (2^-24 = %.3g; the models train in "
-                "float32), it %s, so the %s defense does next to nothing (digits, K=4, 10 "
-                "epochs at 1e-9: the undefended run's train loss and test accuracy, bit for "
-                "bit) while results.json and mia-report name the run by it; %s (or drop the "
-                "defense)",
-                defense.name, key, value, FLOAT32_PRECISION, _NEGLIGIBLE[defense.name],
-                defense.name, fix,
-            )  # fmt: skip
+        parts = _inactive_parts(defense)
+        if parts is not None:
+            log.warning("%s while results.json and mia-report name the run by it (they list it "
+                        "as a defense that did not act); %s", *parts)  # fmt: skip
+
+
+def inactive_setting(defense: TrainingDefense) -> str | None:
+    """Why a built-in defense does nothing at its setting, or ``None``: at 0
+    (``defense.label_smoothing.smoothing=0``, ``defense.dropout.p=0``,
+    ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``), or a smoothing or
+    ``p`` below float32's precision (`_NEGLIGIBLE`). `warn_inactive_defenses` says it
+    before training; results.json's ``training.defenses_idle`` records it."""
+    parts = _inactive_parts(defense)
+    return None if parts is None else "; ".join(parts)
+
+
+def _inactive_parts(defense: TrainingDefense) -> tuple[str, str] | None:
+    """`inactive_setting`'s reason in two: what the setting does, and the fix."""
+    entry = _INACTIVE.get(defense.name)
+    if entry is None or not type(defense).__module__.startswith("mia_defense."):
+        return None
+    key, what, fix = entry
+    value = getattr(defense, key, None)
+    fix = f"{fix} (or drop the defense)"
+    if value == 0:
+        return (f"defense.{defense.name}.{key}=0: {what}, so the {defense.name} defense does "
+                "nothing", fix)  # fmt: skip
+    if defense.name in _NEGLIGIBLE and isinstance(value, float) and (
+        0 < value < FLOAT32_PRECISION
+    ):
+        return (
+            f"defense.{defense.name}.{key}={value:g}: below float32's precision (2^-24 = "
+            f"{FLOAT32_PRECISION:.3g}; the models train in float32), it "
+            f"{_NEGLIGIBLE[defense.name]}, so the {defense.name} defense does next to nothing "
+            "(digits, K=4, 10 epochs at 1e-9: the undefended run's train loss and test "
+            "accuracy, bit for bit)", fix,
+        )  # fmt: skip
+    return None
 
 
 def warn_dropout_twice(defenses: Sequence[TrainingDefense], *, model: Mapping[str, Any]) -> None:

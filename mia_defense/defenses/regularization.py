@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,9 @@ from mia_defense.errors import ConfigError, UnsupportedModelError
 __all__ = ["Dropout", "EarlyStopping", "LabelSmoothing", "Mixup", "WeightDecay"]
 
 log = logging.getLogger(__name__)
+
+# Whether early stopping acted on a model (1) or not (0), in its stats (`idle_reason`).
+ACTED = "early_stopping_acted"
 
 
 class WeightDecay(TrainingDefense):
@@ -293,12 +296,12 @@ class EarlyStopping(TrainingDefense):
     def finish(self, ctx: TrainContext) -> None:
         if self._kept:
             ctx.stack.restore(self._kept, self._has_kept)
-        self._say_idle(ctx)
+        self._record_acted(ctx)
 
     def _track(
         self, ctx: TrainContext, improved: torch.Tensor, stop: torch.Tensor, epoch: int
     ) -> None:
-        """Keep, for `_say_idle`, whether each model's last epoch improved and when it
+        """Keep, for `_record_acted`, whether each model's last epoch improved and when it
         stopped."""
         if self._last_improved.shape != improved.shape:
             self._last_improved = torch.zeros_like(improved)
@@ -306,34 +309,39 @@ class EarlyStopping(TrainingDefense):
         self._last_improved = torch.where(ctx.active, improved, self._last_improved)
         self._stop_epoch = torch.where(stop & (self._stop_epoch < 0), epoch, self._stop_epoch)
 
-    def _say_idle(self, ctx: TrainContext) -> None:
-        """Say when a model neither stopped before its last epoch nor got an earlier
-        epoch's weights back (its validation metric improved up to the last epoch, under
-        ``restore_best``): it trained as without the defense, weight for weight
-        (``defense=early_stopping plan.reference_size=300 train.epochs=8``: the undefended
-        run's train loss and test accuracy, bit for bit), while results.json and mia-report
-        name the run by it."""
+    def _record_acted(self, ctx: TrainContext) -> None:
+        """Keep in each model's stats (``early_stopping_acted``, for `idle_reason`) whether
+        it stopped before its last epoch or got an earlier epoch's weights back (under
+        ``restore_best``)."""
         if not len(self._stop_epoch):
             return  # (no epoch ended)
         acted = (self._stop_epoch >= 0) & (self._stop_epoch < ctx.epochs - 1)
         if self.restore_best:
             acted |= ~self._last_improved
-        idle = int((~acted).sum())
+        for stats, did in zip(ctx.stats, acted.tolist(), strict=True):
+            stats[ACTED] = float(did)
+
+    def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
+        """Why early stopping did nothing, where some model neither stopped before its last
+        epoch nor got an earlier epoch's weights back (its validation metric improved up to
+        the last epoch, under ``restore_best``): it trained as without the defense, weight
+        for weight (``defense=early_stopping plan.reference_size=300 train.epochs=8``: the
+        undefended run's train loss and test accuracy, bit for bit). Models without the stat
+        (trained before it was kept) are left out."""
+        idle = sum(1 for s in stats if s.get(ACTED) == 0)
         if not idle:
-            return
+            return None
         metric = "loss" if self.monitor == "loss" else "accuracy"
-        why = (f"neither stopped before the last of their train.epochs={ctx.epochs} nor had "
+        why = (f"neither stopped before the last of their train.epochs={epochs} nor had "
                f"an earlier epoch's weights restored (their validation {metric} improved up "
                "to the last epoch)" if self.restore_best else "did not stop before the last "
-               f"of their train.epochs={ctx.epochs} (restore_best=false restores no earlier "
+               f"of their train.epochs={epochs} (restore_best=false restores no earlier "
                "weights)")  # fmt: skip
-        log.warning(
-            "defense.early_stopping: %d of the %d model(s) %s, so they trained as without the "
-            "defense, while results.json and mia-report name the run by it; raise "
-            "train.epochs (to where the validation %s stalls) or lower "
-            "defense.early_stopping.patience (now %d)",
-            idle, len(acted), why, metric, self.patience,
-        )  # fmt: skip
+        return (
+            f"defense.early_stopping: {idle} of the {len(stats)} model(s) {why}, so they "
+            "trained as without the defense; raise train.epochs (to where the validation "
+            f"{metric} stalls) or lower defense.early_stopping.patience (now {self.patience})"
+        )
 
 
 class Mixup(TrainingDefense):

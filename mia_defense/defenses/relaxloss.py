@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -15,7 +15,8 @@ from mia_defense.errors import ConfigError
 
 __all__ = ["RelaxLoss"]
 
-log = logging.getLogger(__name__)
+# Each model's lowest batch loss, in its stats (`RelaxLoss.idle_reason` reads it).
+LOWEST_LOSS = "relaxloss_lowest_loss"
 
 
 class RelaxLoss(TrainingDefense):
@@ -96,25 +97,31 @@ class RelaxLoss(TrainingDefense):
         return None
 
     def finish(self, ctx: TrainContext) -> None:
-        """Say when a model's batch loss never fell to ``alpha``: above it, RelaxLoss's
-        gradient is plain cross-entropy's on every batch (``|CE - alpha|`` on even epochs,
-        ``CE`` on odd ones), so that model trained as without the defense (digits, K=4, 10
-        epochs at alpha=1e-6: the undefended run's train loss, bit for bit), while
-        results.json and mia-report name the run by it."""
+        """Keep each model's lowest batch loss in its stats (``relaxloss_lowest_loss``),
+        for `idle_reason`."""
         if self._lowest is None:
             return  # (no batch trained)
-        lowest = self._lowest.double().cpu()
-        idle = lowest > self.alpha
-        if not bool(idle.any()):
-            return
-        low, high = float(lowest[idle].min()), float(lowest[idle].max())
+        for stats, lowest in zip(ctx.stats, self._lowest.double().cpu().tolist(), strict=True):
+            if math.isfinite(lowest):  # (inf: no batch of that model's)
+                stats[LOWEST_LOSS] = lowest
+
+    def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
+        """Why RelaxLoss did nothing, where some model's batch loss never fell to ``alpha``:
+        above it, its gradient is plain cross-entropy's on every batch (``|CE - alpha|`` on
+        even epochs, ``CE`` on odd ones), so that model trained as without the defense
+        (digits, K=4, 10 epochs at alpha=1e-6: the undefended run's train loss, bit for
+        bit). Models without the stat (trained before it was kept) are left out."""
+        lowest = [s[LOWEST_LOSS] for s in stats if LOWEST_LOSS in s]
+        idle = [value for value in lowest if value > self.alpha]
+        if not idle:
+            return None
+        low, high = min(idle), max(idle)
         span = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
-        log.warning(
-            "defense.relaxloss.alpha=%g: the members' batch loss never fell to alpha in the "
-            "training of %d of the %d model(s) (their lowest batch loss: %s), and "
-            "above alpha RelaxLoss's gradient is plain cross-entropy's, so they trained as "
-            "without the defense, while results.json and mia-report name the run by it; "
-            "choose an alpha the models reach (above %.3g; Chen et al. use about 0.5-2, "
-            "below ln C) or raise train.epochs",
-            self.alpha, int(idle.sum()), len(idle), span, high,
-        )  # fmt: skip
+        return (
+            f"defense.relaxloss.alpha={self.alpha:g}: the members' batch loss never fell to "
+            f"alpha in the training of {len(idle)} of the {len(stats)} model(s) (their lowest "
+            f"batch loss: {span}), and above alpha RelaxLoss's gradient is plain "
+            "cross-entropy's, so they trained as without the defense; choose an alpha the "
+            f"models reach (above {high:.3g}; Chen et al. use about 0.5-2, below ln C) or "
+            "raise train.epochs"
+        )

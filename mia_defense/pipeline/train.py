@@ -19,7 +19,7 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.canaries import canaries_reason
-from mia_defense.defenses.compose import prepare_model
+from mia_defense.defenses.compose import inactive_setting, prepare_model
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
 from mia_defense.files import RUN_FOLDER_SETTING
@@ -56,6 +56,7 @@ __all__ = [
     "check_checkpoint_folders",
     "check_defense_plans",
     "gradient_canaries_ride",
+    "idle_defenses",
     "model_store",
     "privacy_figures",
     "train_models",
@@ -335,6 +336,32 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
                 audit=experiment.audit.input_canaries,
             ))  # fmt: skip
     return {}
+
+
+def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, str]]:
+    """results.json's ``training.defenses_idle``: each of the run's defenses that did not
+    act on its target models, with why (``{"defense": name, "reason": ...}``): at its
+    setting (`inactive_setting`, said before training), or as its own `idle_reason` reads
+    the models' end-of-training stats, over all of the run's chunks; the latter said here,
+    once a run (each chunk's defenses said it of their own: twice at train.chunk_size=2).
+    Where a defense did nothing, mia-report's table named the run by it with no word:
+    compared against the undefended run, it read as a defense that costs nothing and
+    protects nothing, when it never ran. Empty for the user's own training (``train.fit``:
+    no stats)."""
+    stats = [h.stats for h in ensemble.histories]
+    idle = []
+    for defense in experiment.build_defenses():
+        reason = inactive_setting(defense)
+        if reason is None:
+            ask = getattr(defense, "idle_reason", None)  # (a defense of the user's may lack it)
+            reason = ask(stats, epochs=experiment.train.epochs) if callable(ask) else None
+            if reason is not None:
+                log.warning("DEFENSE DID NOT ACT: %s (results.json records it, "
+                            "training.defenses_idle; mia-report lists the run under "
+                            "'Figures to read with care')", reason)  # fmt: skip
+        if reason is not None:
+            idle.append({"defense": defense.name, "reason": reason})
+    return idle
 
 
 def _own_report_reason(defense: object) -> str | None:

@@ -40,6 +40,7 @@ __all__ = [
     "UNDERSTATED_CAVEATS",
     "caveats",
     "duplicates_note",
+    "idle_defense_notes",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -317,7 +318,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     some of its attacks (`_null_leakage`: its TPR at 0.1% FPR, else its AUC), some of its
     models at chance (`models_at_chance_note`), a release of fresh noise per query, whose
     figures hold for its attacker's number of queries only (`randomized_release_note`), or
-    data with exact copies among the samples it used (`duplicates_note`)."""
+    data with exact copies among the samples it used (`duplicates_note`), or a defense that
+    did not act (`idle_defense_notes`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -380,8 +382,28 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         _unrecorded_note(payload),
     )
     notes += [note for note in found if note is not None]
+    notes += idle_defense_notes(payload)
     notes += weak_attacker_notes(payload)
     return notes
+
+
+def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
+    """A caveat per defense of the run that did not act (results.json's
+    ``training.defenses_idle``, `mia_defense.pipeline.train.idle_defenses`): early stopping
+    that neither stopped a model nor restored an earlier epoch, RelaxLoss at an alpha no
+    batch loss fell to, a dropout at p=1e-12 trained the undefended run's models bit for bit,
+    and the table named the run by the defense with no word, read as a defense that costs
+    nothing and protects nothing. Absent (runs of earlier versions, or every defense
+    acted) or not a list: none."""
+    training = payload.get("training")
+    idle = training.get("defenses_idle") if isinstance(training, Mapping) else None
+    if not isinstance(idle, list):
+        return []
+    return [
+        f"defense {one_line(entry.get('defense'), limit=60)} did not act: "
+        f"{one_line(entry.get('reason'), limit=400)}"
+        for entry in idle if isinstance(entry, Mapping)
+    ]
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
