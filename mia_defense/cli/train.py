@@ -930,6 +930,14 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         if HydraConfig.get().mode != RunMode.MULTIRUN:
+            if claimed and _results_of(run_dir, ("complete",)) is not None:
+                # (its results.json written, or a finished run being skipped: 'resume' sent
+                # users to run again what was done; no folder to add for a resume either)
+                _CLOCK_NAMED.clear()
+                end_interrupted(log, "interrupted after the run finished: its results.json is "
+                                "complete, nothing is lost; mia-train with "
+                                f"hydra.run.dir={shell_path(run_dir)} skips it and prints its "
+                                "figures")  # fmt: skip
             _say_what_the_run_kept(run_dir)
         else:  # (a job in the tool's own process, the basic launcher's; else the tool's)
             _say_what_the_sweep_kept()
