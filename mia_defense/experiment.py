@@ -64,6 +64,7 @@ from mia_defense.pipeline.train import (
     idle_defenses,
     model_store,
     privacy_figures,
+    recorded_as_trained,
     train_models,
 )
 from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
@@ -123,9 +124,10 @@ def run_experiment(
         experiment.config, data=data.fingerprint,
         code=code_digest(training_parts(experiment.config)),
     )
-    check_checkpoint_folders(run_dir, fingerprint=fingerprint,  # before anything is written
-                             settings=resume_settings(experiment.train),
-                             num_models=experiment.plan.num_models)  # fmt: skip
+    trained = check_checkpoint_folders(run_dir, fingerprint=fingerprint,  # before any write
+                                       settings=resume_settings(experiment.train),
+                                       num_models=experiment.plan.num_models)  # fmt: skip
+    experiment = recorded_as_trained(experiment, trained, run_dir)
     # what the defenses report, read after training: checked now (a print: to stderr)
     with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
         defense_settings(experiment)

@@ -3,6 +3,7 @@ through the model store when there is one; the accountant's figures they report.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -169,13 +170,15 @@ def _refuse_other_privacy_stats(
 
 def check_checkpoint_folders(
     run_dir: Path, *, fingerprint: str | None, settings: Mapping[str, Any], num_models: int
-) -> None:
+) -> dict[str, Any]:
     """Refuse, before anything is written, the checkpoint folders of ``run_dir`` that no
     resume of this run may use (`check_checkpoint_dir` on each, under its ensemble's
     `stage_fingerprint`), and first a folder whose first model is another ensemble's of
     this run (`_refuse_other_ensembles`), and two folders that are one (a link): the second
     ensemble resumed the first's models as its own. Later files are checked as each is
-    loaded."""
+    loaded. Returns the ``settings`` (`resume_settings`) under which a folder holding all
+    its models trained them, where they differ: those models are loaded, none trained
+    again, so the run's record must name them (`recorded_as_trained`)."""
     targets, shadows = (run_dir / folder for folder in _ENSEMBLES)
     if targets.is_dir() and shadows.is_dir() and os.path.samefile(targets, shadows):
         links = [p for p in (shadows, targets) if p.is_symlink()] or [shadows]
@@ -185,11 +188,38 @@ def check_checkpoint_folders(
             f"Remove the link (rm {' '.join(shlex.quote(str(p)) for p in links)}): each "
             "ensemble keeps a folder of its own, which the run makes"
         )
+    trained: dict[str, Any] = {}
     for folder, (stage, _) in _ENSEMBLES.items():
         _refuse_unusable_folder(run_dir / folder, num_models)
         _refuse_other_ensembles(run_dir / folder, fingerprint)
-        check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
-                             settings=settings, num_models=num_models)  # fmt: skip
+        found = check_checkpoint_dir(run_dir / folder, settings=settings, num_models=num_models,
+                                     fingerprint=stage_fingerprint(fingerprint, stage))
+        if isinstance(found, Mapping):  # (older checkpoints record none)
+            trained.update({key: value for key, value in found.items()
+                            if key in settings and value != settings[key]})  # fmt: skip
+    return trained
+
+
+def recorded_as_trained(
+    experiment: Experiment, trained: Mapping[str, Any], run_dir: Path
+) -> Experiment:
+    """``experiment`` whose config (results.json's) names the ``trained`` settings
+    (`check_checkpoint_folders`) its saved models were trained under, said in a warning: all
+    K models saved under train.chunk_size=1, results.json deleted, the same command under
+    train.chunk_size=2 loaded them and recorded chunk_size 2 beside their figures, which a
+    run of that config does not give (defense=dropout: train loss 1.1930, 1.2020 anew)."""
+    if not trained:
+        return experiment
+    config = dict(experiment.config)
+    before = dict(config.get("train") or {})
+    train = {**before, **{key.split(".", 1)[1]: value for key, value in trained.items()}}
+    shown = ", ".join(f"{key}={value} (this run: {before.get(key.split('.', 1)[1])})"
+                      for key, value in trained.items())  # fmt: skip
+    log.warning("%s: its saved models are all there, trained under %s: they are loaded as "
+                "trained (none is trained again), so results.json records those settings, "
+                "which its figures come from (a run under this run's trains other models)",
+                run_dir, shown)  # fmt: skip
+    return dataclasses.replace(experiment, config={**config, "train": train})
 
 
 def _refuse_unusable_folder(folder: Path, num_models: int) -> None:
