@@ -18,7 +18,10 @@ from mia_defense.library_call import caller_state_kept
 def launch(monkeypatch, tmp_path):
     monkeypatch.delenv(user_code._LAUNCH_DIR_ENV, raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(sys, "path_hooks", list(sys.path_hooks))
+    # no launch folder allowed, so no finder: an earlier test's folder kept on sys.path (a
+    # module imported from it) leaves both, and the last put-back here takes the finder off
+    hooks = [hook for hook in sys.path_hooks if hook is not user_code._path_hook]
+    monkeypatch.setattr(sys, "path_hooks", hooks)
     monkeypatch.setattr(user_code, "_ALLOWED", {})
     monkeypatch.chdir(tmp_path)
     return str(tmp_path)
