@@ -103,7 +103,13 @@ def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
     from mia_defense.errors import counted
-    from mia_defense.report.build import FRONT_AUC, READ_WITH_CARE, careful_rows
+    from mia_defense.report.build import (
+        FRONT_AUC,
+        IDLE_FRONT,
+        READ_WITH_CARE,
+        careful_rows,
+        family_text,
+    )
     from mia_defense.report.checks import one_line, printable
 
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
@@ -121,10 +127,12 @@ def _print_report(report: Report) -> None:
             label = one_line(g.label, limit=300)
             print(f"  {rank}. {label}  acc {g.test_accuracy.text(3)}  "
                   f"TPR@0.1%FPR {g.leak_tpr.text(4)}  AUC {g.leak_auc.text(3)}  n={g.n}  "
-                  f"[{one_line(g.family, limit=300)}]"
+                  f"[{one_line(family_text(g), limit=300)}]"
                   + (f"  {READ_WITH_CARE}" if i in careful else ""))  # fmt: skip
     if report.fronts:
         print(FRONT_AUC)
+    if any(report.groups[i].defenses_idle for front in report.fronts.values() for i in front):
+        print(IDLE_FRONT)
     if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "

@@ -27,7 +27,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from mia_defense.errors import ConfigError, DataError, counted, first_few
 from mia_defense.files import events_write, stale_temp_files, write_advice
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
-from mia_defense.report.checks import UNDERSTATED_CAVEATS, PrintableLog, one_line
+from mia_defense.report.checks import IDLE_MARK, UNDERSTATED_CAVEATS, PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
@@ -52,8 +52,8 @@ from mia_defense.report.table import (
 )
 from mia_defense.tracking.figures import image_summary
 
-__all__ = ["FRONT_AUC", "READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows",
-           "check_out_dir", "read_with_care", "write_report"]
+__all__ = ["FRONT_AUC", "IDLE_FRONT", "READ_WITH_CARE", "REPORT_FILES", "Report",
+           "careful_rows", "check_out_dir", "family_text", "read_with_care", "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -126,6 +126,29 @@ FRONT_AUC = (
 READ_WITH_CARE = "(read with care)"
 
 
+# What a front says of a row marked IDLE_MARK (`family_text`), wherever the front is shown.
+# Such a run stays on the front: its figures are those of the models it trained, not
+# understated as those `_understated_rows` leaves off are; but they are no point of the
+# defense its name says.
+IDLE_FRONT = (
+    f"A family marked ({IDLE_MARK}) names a defense that did not act in the row's runs "
+    "(results.json's training.defenses_idle; the reason under \"Figures to read with "
+    "care\"): its models trained as without it, so its figures are those models' and say "
+    "nothing of what the defense costs or protects."
+)
+
+
+def family_text(group: RunGroup) -> str:
+    """The row's family as a front shows it: with `IDLE_MARK` and the defenses that did not
+    act (`RunGroup.defenses_idle`) where one did not: ``early_stopping (did not act)``,
+    ``dropout+relaxloss (did not act: relaxloss)``."""
+    idle = group.defenses_idle
+    if not idle:
+        return group.family
+    return f"{group.family} ({IDLE_MARK})" if idle == group.family else (
+        f"{group.family} ({IDLE_MARK}: {idle})")  # fmt: skip
+
+
 def read_with_care(report: Report, index: int) -> bool:
     """Whether a run of the row ``report.groups[index]`` has a caveat (`Report.caveats`)."""
     return index in careful_rows(report, [index])
@@ -156,6 +179,8 @@ def _fronts_markdown(report: Report) -> str:
         "established. " + FRONT_AUC,
     ]
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
+    if any(report.groups[i].defenses_idle for front in report.fronts.values() for i in front):
+        lines[0] += " " + IDLE_FRONT
     if careful:
         lines[0] += (
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
@@ -200,7 +225,7 @@ def _front_table(
             eps += " (not a guarantee)"
         flag = f" {READ_WITH_CARE}" if i in careful else ""
         lines.append(
-            f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(g.family)} | {g.n} | "
+            f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(family_text(g))} | {g.n} | "
             f"{g.test_accuracy.text(3)} | {g.leak_tpr.text(4)} | {g.leak_auc.text(3)} | {eps} |"
         )
     return lines

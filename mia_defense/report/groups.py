@@ -99,6 +99,19 @@ class RunGroup:
         return len(self.runs)
 
     @property
+    def defenses_idle(self) -> str:
+        """The defenses that did not act in its runs (`RunSummary.defenses_idle`),
+        ``, ``-joined, each with ``(k of n runs)`` where it acted in some of them; ``""``
+        where every defense acted: its figures are those of models trained as without them,
+        a point for those models but none for the defense its name says."""
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            for defense in dict.fromkeys(run.defenses_idle):
+                counts[defense] = counts.get(defense, 0) + 1
+        return ", ".join(d if k == self.n else f"{d} ({k} of {self.n} runs)"
+                         for d, k in counts.items())  # fmt: skip
+
+    @property
     def pair(self) -> tuple[str, str]:
         """(dataset, model), the model with ``[evaluation]`` when its runs were attacked
         otherwise than others of the pair (`RunSummary.pair`)."""

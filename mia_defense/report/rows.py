@@ -38,10 +38,11 @@ def table_rows(
     keeps the name it had when every row was a run), dataset, model (with its runs'
     evaluation in brackets where they were attacked otherwise, as their front is named: a
     ``pareto`` ``yes`` is of that front), family,
-    defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
-    ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
-    the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
-    accuracy, gap, ε (the largest of the runs), whether it is a guarantee (``yes``,
+    defense, the defenses that did not act in its runs (`RunGroup.defenses_idle`: its
+    figures are not the defense's), release, hyperparameters, n (runs), seeds, then each
+    figure as mean, ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min``
+    and ``_max`` over the runs for test accuracy and the strongest attack's AUC and TPR at
+    0.1% FPR; train accuracy, gap, ε (the largest of the runs), whether it is a guarantee (``yes``,
     ``no`` when a run's results.json says it is not, ``""`` without ε), the strongest
     attack; each attack's AUC and TPR at ``fprs``; whether the row is on its (dataset,
     model) Pareto front (``front``: indices into ``groups``); whether a run of the row has
@@ -54,10 +55,10 @@ def table_rows(
             attacks += [a for a in run.attacks if a not in attacks]
     figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(fpr_key(f) for f in fprs))]
     headers = [
-        "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
-        "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
-        "epsilon", "epsilon_valid", "strongest_attack", *_figure_columns("max_auc"),
-        *_figure_columns(LEAK_TPR),
+        "run", "dataset", "model", "family", "defense", "defense_idle", "release",
+        "hyperparameters", "n", "seeds", *_figure_columns("test_accuracy"), "train_accuracy",
+        "generalization_gap", "epsilon", "epsilon_valid", "strongest_attack",
+        *_figure_columns("max_auc"), *_figure_columns(LEAK_TPR),
         *(c for f in figures for c in _figure_columns(f)), "pareto", "read_with_care", "runs",
     ]  # fmt: skip
     rows = []
@@ -65,7 +66,7 @@ def table_rows(
         m = g.metrics
         rows.append(
             [
-                g.name, g.dataset, g.pair[1], g.family, g.defense, g.release,
+                g.name, g.dataset, g.pair[1], g.family, g.defense, g.defenses_idle, g.release,
                 _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
                 *_figure_cells("test_accuracy", m["test_accuracy"]),
                 m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,

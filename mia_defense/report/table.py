@@ -22,6 +22,7 @@ from mia_defense.metrics.roc import fpr_key
 from mia_defense.report.checks import (
     epsilon_doubt,
     few_resamples,
+    idle_defenses,
     one_line,
     other_confidence,
     printable,
@@ -144,6 +145,8 @@ class RunSummary:
             ``leak_auc`` (NaN when results.json has none).
         evaluation: how this run was attacked, where that differs between the runs of its
             dataset and model (`evaluation_labels`); ``""`` when they were all attacked alike.
+        defenses_idle: the run's defenses that did not act (results.json's
+            ``training.defenses_idle``): its models trained as without them.
     """
 
     name: str
@@ -172,6 +175,7 @@ class RunSummary:
     leak_auc_ci: tuple[float, float] = _NO_INTERVAL
     evaluation: str = ""
     epsilon_valid: bool = True
+    defenses_idle: tuple[str, ...] = ()
     scores: ScoresRead | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -415,6 +419,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         # "yes" and the front showed its ε as it did a sound one's
         epsilon_valid=privacy.get("epsilon_valid") is not False
         and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None,
+        defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
         scores=run.scores,
     )
 

@@ -16,9 +16,11 @@ from mia_defense.report.checks._values import (
     strongest_attack,
 )
 from mia_defense.report.checks.notes import (
+    IDLE_MARK,
     SMALL_TEST_SET,
     UNDERSTATED_CAVEATS,
     caveats,
+    idle_defenses,
     near_chance_note,
     randomized_release,
     randomized_release_note,
@@ -48,6 +50,7 @@ from mia_defense.report.checks.utility import test_records_problem
 __all__ = [
     "BUILT_IN_DEFENSES",
     "BUILT_IN_RELEASES",
+    "IDLE_MARK",
     "SMALL_TEST_SET",
     "UNDERSTATED_CAVEATS",
     "PrintableLog",
@@ -60,6 +63,7 @@ __all__ = [
     "epsilon_doubt",
     "few_resamples",
     "flag_problem",
+    "idle_defenses",
     "near_chance_note",
     "one_line",
     "other_confidence",

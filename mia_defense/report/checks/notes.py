@@ -36,11 +36,13 @@ from mia_defense.report.objectives import DEFAULT_OBJECTIVE, UNDERSTATED_LEAK
 from mia_defense.report.stats import LEVEL, wilson_interval
 
 __all__ = [
+    "IDLE_MARK",
     "SMALL_TEST_SET",
     "UNDERSTATED_CAVEATS",
     "caveats",
     "duplicates_note",
     "idle_defense_notes",
+    "idle_defenses",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -395,15 +397,26 @@ def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
     and the table named the run by the defense with no word, read as a defense that costs
     nothing and protects nothing. Absent (runs of earlier versions, or every defense
     acted) or not a list: none."""
+    return [
+        f"defense {one_line(defense, limit=60)} did not act: {one_line(reason, limit=400)}"
+        for defense, reason in idle_defenses(payload)
+    ]
+
+
+# What the report's fronts (summary and console) write beside the family of a row whose
+# run's defense did not act (`idle_defenses`), in brackets with the defenses' names.
+IDLE_MARK = "did not act"
+
+
+def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """``(defense, reason)`` of each defense of the run that did not act, as results.json's
+    ``training.defenses_idle`` records them (`idle_defense_notes`); none where the field is
+    absent or not a list, and no entry that is not a mapping."""
     training = payload.get("training")
     idle = training.get("defenses_idle") if isinstance(training, Mapping) else None
     if not isinstance(idle, list):
         return []
-    return [
-        f"defense {one_line(entry.get('defense'), limit=60)} did not act: "
-        f"{one_line(entry.get('reason'), limit=400)}"
-        for entry in idle if isinstance(entry, Mapping)
-    ]
+    return [(e.get("defense"), e.get("reason")) for e in idle if isinstance(e, Mapping)]
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
