@@ -22,6 +22,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from scipy.stats import binom
 
+from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fraction, as_truth
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
 # two-sided (k+ = k-); the confidence is split over them (Bonferroni), so picking the best
 # after seeing the scores does not inflate the bound.
 GUESS_FRACTIONS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+# Inclusions whose count of included canaries is this unlikely (two-sided) under each one
+# drawn with probability 1/2 are refused (`_check_fair_inclusion`): no audit's draw is.
+IMPLAUSIBLE_INCLUSION = 1e-9
 
 
 def one_run_p_value(*, m: int, guesses: int, correct: int, epsilon: float, delta: float) -> float:
@@ -163,6 +167,23 @@ def one_run_ceiling(
     return max(bounds, default=0.0)
 
 
+def _check_fair_inclusion(included: np.ndarray) -> None:
+    """Refuse inclusions no draw with probability 1/2 gives (`IMPLAUSIBLE_INCLUSION`): the
+    bound holds only for such draws, and otherwise scores that carry no information prove
+    an ε (1000 canaries all included, random scores: ε >= 3.4, every IN guess right; 900
+    of them: ε >= 1.5), a wrong "DP is broken" from the wrong truth (masks of canaries that
+    trained every model, or a mask read the wrong way)."""
+    m, n_in = len(included), int(included.sum())
+    p = 2 * min(binom.cdf(n_in, m, 0.5), binom.sf(n_in - 1, m, 0.5))
+    if p < IMPLAUSIBLE_INCLUSION:
+        raise DataError(
+            f"one_run_bound: included marks {n_in} of the {m} canaries as included, where "
+            f"each included independently with probability 1/2 gives {m / 2:g} ± "
+            f"{np.sqrt(m) / 2:.3g} (this count: p = {p:.2g}); the bound holds only for such "
+            "draws: give the canaries' inclusion as it was drawn (audit.npz's included)"
+        )
+
+
 def one_run_bound(
     scores: np.ndarray,
     included: np.ndarray,
@@ -195,6 +216,7 @@ def one_run_bound(
     if not np.isfinite(scores).all():
         raise ValueError("scores must be finite (score a canary that cannot be scored low)")
     m = len(scores)
+    _check_fair_inclusion(included)
     pairs = list(candidates) if candidates is not None else guess_counts(m)
     if not pairs:
         return OneRunBound(0.0, confidence, delta, m, 0, 0, 0, 0, 0)
