@@ -322,6 +322,32 @@ def _audit_problem(privacy: dict[str, Any]) -> str | None:
         # (OverflowError: an integer too large for a float, formatted as one)
         return (f"privacy.audit is not a one-run audit's figures ({type(exc).__name__}: "
                 f"{str(exc)[:80]})")  # fmt: skip
+    return _audit_counts_problem(privacy["audit"]) if "audit" in privacy else None
+
+
+def _audit_counts_problem(audit: Any) -> str | None:
+    """How a side of the one-run audit contradicts itself: its ε is not what its counts
+    give at its confidence (`mia_defense.pipeline.claim._audit_bound`, which the DP claim is
+    held to), or ``None``. A results.json whose white-box ``correct`` was raised to its
+    ``guesses`` printed 'ε >= 0.354 (...)' beside 'DP CLAIM REFUTED: measured ε >= 4.1'."""
+    import functools
+    import math
+
+    from mia_defense.pipeline.claim import _audit_bound
+
+    for side in ("white_box", "black_box"):
+        entry = audit.get(side) if isinstance(audit, dict) else None
+        value = entry.get("epsilon") if isinstance(entry, dict) else None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        level, bound_at = _audit_bound(entry, float(value), 0.95)
+        if not isinstance(bound_at, functools.partial) or "correct" not in bound_at.keywords:
+            continue  # (counts not recorded: the figure is held to as recorded)
+        again = bound_at(confidence=level)
+        if not math.isclose(again, value, rel_tol=1e-4, abs_tol=1e-5):
+            return (f"privacy.audit.{side}.epsilon is {value:.4g}, but its counts (m="
+                    f"{entry['canaries']}, {entry['correct']}/{entry['guesses']} guesses right) "
+                    f"give {again:.4g} at its confidence: a figure was changed after the run")
     return None
 
 
