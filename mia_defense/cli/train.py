@@ -474,6 +474,13 @@ class SweepSummary(Callback):
         elif why := _search_without_result(config):
             _SEARCH_WITHOUT_RESULT[:] = [True]
             print(f"\n{why}", file=sys.stderr)
+        if idle := _idle_trials(config, valued_folders()):
+            print_points(f"{len(idle)} trial(s) of this search ran with a defense that did not "
+                         "act (results.json's training.defenses_idle): the sweeper got their "
+                         "figures as measured, those of models trained as without it, so where "
+                         "the search names one of them best, its setting is one where that "
+                         "defense does nothing, no point of it (mia-report marks them '(did "
+                         "not act)')", idle)  # fmt: skip
 
 
 def _say_refusals(refusals: list[tuple[Path, str]]) -> None:
@@ -544,6 +551,28 @@ def _search_without_result(config: DictConfig) -> str | None:
                 "space toward models that learn the task (saturated outputs: standardise the "
                 "features, dataset.standardize=true)")
     return None
+
+
+def _idle_trials(config: DictConfig, folders: set[str]) -> list[tuple[Path, str]]:
+    """The trials of the Optuna search of ``config`` that gave values (``folders``) whose
+    defense did not act (`mia_defense.report.checks.idle_defenses`), each with its defenses
+    and their reasons: the sweeper scored them as measured (`objectives`), a real point of
+    the models they trained but not of the defense their settings name."""
+    from mia_defense.report.checks import idle_defenses
+    from mia_defense.tracking import read_json
+
+    if not folders or not plugin_is(config.hydra.sweeper, "optuna"):
+        return []
+    idle = []
+    for folder in sorted(folders):
+        try:
+            payload = read_json(Path(folder) / "results.json")
+        except Exception:  # (changed since it was read: not this search's to judge)
+            continue
+        said = "; ".join(f"defense {d} did not act: {r}" for d, r in idle_defenses(payload))
+        if said:
+            idle.append((Path(folder), said))
+    return idle
 
 
 def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:

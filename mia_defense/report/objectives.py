@@ -351,6 +351,11 @@ def objectives(
     saturated outputs): its leak is larger than its figures, so its stand-ins are the most
     leaking there is (1, infinity) in either direction, as mia-report leaves it off the
     Pareto front (its figures read with care).
+
+    A run whose defense did not act (``training.defenses_idle``: early stopping that never
+    stopped) is scored as measured: its figures are true of the models it trained, as
+    mia-report keeps it on its front marked '(did not act)', only no point of that defense;
+    a search's end names such trials (`mia_defense.cli.train`).
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
