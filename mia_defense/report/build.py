@@ -186,7 +186,8 @@ def _fronts_markdown(report: Report) -> str:
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
             "suspect masks) or its ε no guarantee, or its test "
-            "accuracy not established (a small test set, or not above chance on it)."
+            "accuracy not established (a small test set, or not above chance on it), or its "
+            "defense did not act (its models trained as without it)."
         )
     left = _understated_rows(report)
     if left:

@@ -59,8 +59,8 @@ _OWN_FRONT_CAPTION = {
 # After the number of a front's row holding a run with a caveat.
 CAREFUL_MARK = "*"
 _CAREFUL_CAPTION = (
-    f"\n{CAREFUL_MARK}: read with care (a run's leakage may be understated or its ε no "
-    "guarantee: see the report)."
+    f"\n{CAREFUL_MARK}: read with care (a run's leakage may be understated, its ε no "
+    "guarantee or its defense idle: see the report)."
 )
 
 # The longest name a chart shows (legends, titles): longer ones hid the plot.
