@@ -326,8 +326,8 @@ class RunDirCheck(Callback):
             refuse_inside_a_run(config.hydra.sweep.dir, key="hydra.sweep.dir")
             with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
                 refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir),
-                                       resolved="${" not in str(  # (else: a job's value)
-                                           config.hydra.sweep._get_node("subdir")._value()))
+                                       resolved=not OmegaConf.is_interpolation(  # (a job's)
+                                           config.hydra.sweep, "subdir"))
             check_subdir_per_job(config)
             check_run_folders_per_job()
             # a job's folder, one level down, as hydra.sweep.subdir makes it
