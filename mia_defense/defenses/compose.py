@@ -10,6 +10,7 @@ from typing import Any
 
 from torch import nn
 
+from mia_defense.defenses.accounting import FLOAT32_ROUNDOFF
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.values import name_problem
 from mia_defense.errors import ConfigError
@@ -213,10 +214,10 @@ _INACTIVE = {
                "choose defense.advreg.strength > 0, e.g. 3"),
 }  # fmt: skip
 
-# A probability below float32's precision (2^-24 of 1, in which the models train) acts as 0:
-# digits (K=4, 10 epochs) trained at smoothing=1e-9 and at p=1e-9 gave the undefended run's
-# train loss and test accuracy bit for bit, unsaid, where 0 is said (`_INACTIVE`).
-FLOAT32_PRECISION = 2.0**-24
+# A probability below float32's precision (FLOAT32_ROUNDOFF, 2^-24 of 1, in which the models
+# train) acts as 0: digits (K=4, 10 epochs) trained at smoothing=1e-9 and at p=1e-9 gave the
+# undefended run's train loss and test accuracy bit for bit, unsaid, where 0 is said
+# (`_INACTIVE`).
 _NEGLIGIBLE = {
     "label_smoothing": "moves the targets off the one-hot labels by less than float32 shows",
     "dropout": "drops fewer than one hidden feature in 2^24",
@@ -262,11 +263,11 @@ def _inactive_parts(defense: TrainingDefense) -> tuple[str, str] | None:
         return (f"defense.{defense.name}.{key}=0: {what}, so the {defense.name} defense does "
                 "nothing", fix)  # fmt: skip
     if defense.name in _NEGLIGIBLE and isinstance(value, float) and (
-        0 < value < FLOAT32_PRECISION
+        0 < value < FLOAT32_ROUNDOFF
     ):
         return (
             f"defense.{defense.name}.{key}={value:g}: below float32's precision (2^-24 = "
-            f"{FLOAT32_PRECISION:.3g}; the models train in float32), it "
+            f"{FLOAT32_ROUNDOFF:.3g}; the models train in float32), it "
             f"{_NEGLIGIBLE[defense.name]}, so the {defense.name} defense does next to nothing "
             "(digits, K=4, 10 epochs at 1e-9: the undefended run's train loss and test "
             "accuracy, bit for bit)", fix,

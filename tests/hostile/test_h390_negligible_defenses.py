@@ -13,7 +13,8 @@ import pytest
 
 from mia_defense.cli.build import build_experiment
 from mia_defense.defenses import Dropout, LabelSmoothing
-from mia_defense.defenses.compose import FLOAT32_PRECISION, warn_inactive_defenses
+from mia_defense.defenses.accounting import FLOAT32_ROUNDOFF
+from mia_defense.defenses.compose import warn_inactive_defenses
 from mia_defense.pipeline.data import prepare_data
 
 SAID = "defense does next to nothing"
@@ -25,7 +26,7 @@ def _said(caplog, defenses) -> list[str]:
     return [m for m in caplog.messages if SAID in m]
 
 
-@pytest.mark.parametrize("value", [1e-9, 1e-12, 1e-30, 5e-324, FLOAT32_PRECISION / 2])
+@pytest.mark.parametrize("value", [1e-9, 1e-12, 1e-30, 5e-324, FLOAT32_ROUNDOFF / 2])
 @pytest.mark.parametrize(("make", "key"), [
     (lambda v: LabelSmoothing(smoothing=v), "label_smoothing.smoothing"),
     (lambda v: Dropout(p=v), "dropout.p"),
@@ -38,8 +39,8 @@ def test_a_setting_float32_cannot_show_is_said(caplog, value, make, key):
 
 
 @pytest.mark.parametrize("defense", [
-    LabelSmoothing(smoothing=FLOAT32_PRECISION), LabelSmoothing(smoothing=1e-3),
-    LabelSmoothing(), Dropout(p=FLOAT32_PRECISION), Dropout(p=1e-4), Dropout(),
+    LabelSmoothing(smoothing=FLOAT32_ROUNDOFF), LabelSmoothing(smoothing=1e-3),
+    LabelSmoothing(), Dropout(p=FLOAT32_ROUNDOFF), Dropout(p=1e-4), Dropout(),
     LabelSmoothing(smoothing=0.0),  # said as doing nothing at all, not twice
 ])
 def test_a_setting_that_acts_is_not_said(caplog, defense):
