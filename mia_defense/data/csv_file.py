@@ -290,7 +290,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 refuse_sample_as_header(header, path=path, label_column=label_column,
                                          line=first)
             labels.append(shared.get(label) or _share(shared, label))
-            lines.append(line)
+            lines.append(first)  # a record over several lines is named by its first
             column = 0
             grouped = "_" in "".join(row)  # one scan of the row, not one per field
             for index, field in enumerate(row):
@@ -299,17 +299,17 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 try:
                     number = convert(field)
                 except ValueError:
-                    values.append(kinds.text(column, field, line))
+                    values.append(kinds.text(column, field, first))
                 except DotInNumber:
-                    refuse_dot(field, path=path, where=f"line {line}, column {names[column]!r}")
+                    refuse_dot(field, path=path, where=f"line {first}, column {names[column]!r}")
                 else:
                     if grouped and "_" in field:
                         refuse_underscore(field, path=path,
-                                           where=f"line {line}, column {names[column]!r}")
+                                           where=f"line {first}, column {names[column]!r}")
                     if not numeric[column]:
-                        kinds.number(column, field, number, line)
+                        kinds.number(column, field, number, first)
                     if not -INEXACT < number < INEXACT:
-                        inexact.append((column, field, line))
+                        inexact.append((column, field, first))
                     values.append(number)
                 column += 1
     except csv.Error as exc:
