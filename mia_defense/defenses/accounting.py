@@ -693,7 +693,9 @@ def seeded_noise_caveat(models: Sequence[Mapping[str, Any]]) -> str | None:
     )
 
 
-def seeded_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
+def seeded_noise_reason(
+    models: Sequence[Mapping[str, Any]], *, planned: bool = False
+) -> str | None:
     """Why seeded DP-SGD noise leaves the models' ε no guarantee (results.json's
     ``privacy.epsilon_valid`` false), or ``None``: a model's `seeded_tail_probability`
     above its δ. That outcome has probability 0 without the record, and (ε, δ)-DP allows
@@ -701,7 +703,8 @@ def seeded_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
     for the noise that ran (digits at target_epsilon=50: 1.4e-3 against δ 2e-4; at the
     default 8: 7.9e-6, below it: the ε stays valid, ``noise_caveat`` says the figure).
     mia-train's `privacy_report` and mia-report's `epsilon_doubt` (of a run written
-    before) both ask it."""
+    before) both ask it, and `DPSGD.planned_noise_reason` before training (``planned``:
+    of the noise the run is to draw)."""
     over = [(tail, m) for tail, m in _seeded_tails(models)
             if isinstance(m.get("delta"), float) and tail > m["delta"]]  # fmt: skip
     if not over:
@@ -714,7 +717,7 @@ def seeded_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
         f"without it reaches with probability up to {tail:.2g} over a model's "
         f"{int(m['steps'])} steps (σ {m['noise_multiplier']:.4g}), above its δ "
         f"{m['delta']:.3g} ({len(over)} of {len(models)} models): the (ε, δ) does not hold "
-        "for the noise that ran"
+        f"for the noise {'the run is to draw' if planned else 'that ran'}"
     )
 
 

@@ -35,6 +35,8 @@ from mia_defense.defenses.accounting import (
     noise_vanishes,
     privacy_report,
     resolve_noise_multiplier,
+    schedule_epsilon,
+    seeded_noise_reason,
     shared_noise_multiplier,
 )
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense
@@ -88,6 +90,7 @@ __all__ = [
     "refuse_unsupported",
     "refuse_updated_buffers",
     "refuse_used_outside",
+    "warn_seeded_noise_tail",
     "warn_unused_physical_batches",
 ]
 
@@ -466,6 +469,22 @@ _UNACCOUNTED_SAMPLING = (
     "but ε is computed for Poisson sampling at rate q, which the accountant assumes; this "
     "ε does not bound the mechanism that ran (defense.dp.allow_unaccounted_sampling=true)"
 )
+
+
+def warn_seeded_noise_tail(
+    defenses: Sequence[TrainingDefense], *, sizes: Sequence[int], batch_size: int, epochs: int
+) -> None:
+    """Say before training that DP-SGD's seeded noise will leave ε no guarantee
+    (`DPSGD.planned_noise_reason`: results.json's ``privacy.epsilon_valid`` false), as
+    `warn_unaccounted_beside_dp` says its other reasons. Once a run: the pipeline calls it,
+    with the plan's member counts ``sizes``."""
+    for defense in defenses:
+        if isinstance(defense, DPSGD) and type(defense).__module__.startswith("mia_defense."):
+            reason = defense.planned_noise_reason(sizes=sizes, batch_size=batch_size,
+                                                  epochs=epochs)  # fmt: skip
+            if reason is not None:
+                log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: "
+                            "false): %s", reason)  # fmt: skip
 
 
 def warn_unused_physical_batches(defenses: Sequence[TrainingDefense], *, engine: str) -> None:
@@ -865,6 +884,24 @@ class DPSGD(TrainingDefense):
             "sample_rate": float((s := DPSchedule.of(n, batch_size)).sample_rate),
             "steps": float(epochs * s.steps_per_epoch), "delta": self.resolve_delta(n),
         } for n in sizes]  # fmt: skip
+
+    def planned_noise_reason(
+        self, *, sizes: Sequence[int], batch_size: int, epochs: int
+    ) -> str | None:
+        """Why the seeded noise of this run's plan will leave its ε no guarantee
+        (`seeded_noise_reason` of the `planned_stats`, each model's ε by its accountant),
+        or ``None`` (secure noise, or a tail below every model's δ): known before training,
+        from σ, q, steps and δ alone, where results.json's ``epsilon_valid`` said it only
+        after (mia-train defense=dp defense.dp.target_epsilon=50: 1.4e-3 over 240 steps,
+        above δ 2e-4)."""
+        if self.secure_mode:
+            return None
+        planned = [m for m in self.planned_stats(sizes=sizes, batch_size=batch_size,
+                                                 epochs=epochs) if m is not None]  # fmt: skip
+        models = [{**m, "epsilon": schedule_epsilon(
+            self.accountant, m["noise_multiplier"], m["sample_rate"], int(m["steps"]),
+            m["delta"])} for m in planned]  # fmt: skip
+        return seeded_noise_reason(models, planned=True)
 
     def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
         if not self.poisson_sampling:

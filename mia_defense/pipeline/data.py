@@ -44,7 +44,12 @@ from mia_defense.defenses.compose import (
     warn_meaningless_clip_norm,
     warn_unaccounted_beside_dp,
 )
-from mia_defense.defenses.dp import DPSGD, initial_grad_norms, warn_unused_physical_batches
+from mia_defense.defenses.dp import (
+    DPSGD,
+    initial_grad_norms,
+    warn_seeded_noise_tail,
+    warn_unused_physical_batches,
+)
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError, counted
 from mia_defense.metrics.inputs import as_fraction
@@ -478,6 +483,10 @@ def _check(
     check_user_fit(experiment.train, defenses=defenses)
     probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
     _warn_clip_norm(experiment, defenses, probe, sample)
+    if experiment.train.fit is None:  # (σ planned as training plans it: searched once, kept)
+        warn_seeded_noise_tail(defenses, sizes=[int(n) for n in plan.masks.sum(axis=1)],
+                               batch_size=experiment.train.batch_size,
+                               epochs=experiment.train.epochs)  # fmt: skip
 
 
 # The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.
