@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -26,7 +27,13 @@ from omegaconf.errors import MissingMandatoryValue
 
 from mia_defense.allocator import keep_freed_memory
 from mia_defense.audit import AuditConfig
-from mia_defense.cli.held_log import OutputRefused, locked_by_another
+from mia_defense.cli.held_log import (
+    OutputRefused,
+    lock_holder,
+    locked_by_another,
+    wait_for_lock,
+)
+from mia_defense.cli.sweep_refusals import in_use_refusal
 from mia_defense.config import build_dataclass, check_config, check_defense_stack
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
@@ -287,12 +294,19 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
 
 
 @contextmanager
-def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, TrainingData, Any]]:
+def claimed_run(
+    cfg: DictConfig, run_dir: Path, *, twin_waits: bool = False
+) -> Iterator[tuple[Experiment, TrainingData, Any]]:
     """Build and check everything, then hold ``run_dir``: yields the experiment, its data and
     the results.json of a finished run of this same config on this same data (or None).
 
     The config and the data are checked before the directory is touched; a directory that
-    holds a run of another config is refused with the differing keys, nothing moved.
+    holds a run of another config is refused with the differing keys, nothing moved. One in
+    use by another process is refused as such, unless ``twin_waits`` (an Optuna search's
+    trial: its folder is named for its values, so the process holding it is a trial of the
+    search that drew the same ones, the search holding its sweep directory): then it waits
+    for that run to end and takes the folder as any run does, its complete run skipped, its
+    figures this trial's (it was a failed trial, one of n_trials spent for nothing).
     """
     experiment = build_experiment(cfg, run_dir=run_dir)
     # (stdout: the results table only; a user's dataset, or the model's forward on the budget
@@ -308,15 +322,29 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
         # the model store's lock. (A finished run, skipped, or one to resume was planned
         # when it trained: not planned again here, its training plans what it trains.)
         check_defense_plans(experiment, data)
-    # another run's folder is refused before the lock too, as it is under it: taking the lock
-    # rewrote its holder line (one in use is refused as such by claim_run_dir, unchanged)
-    other = None if locked_by_another(run_dir) else other_run(
-        run_dir, config=experiment.config, data_fingerprint=data.fingerprint)  # fmt: skip
-    if other:
-        raise OutputRefused(other)
     with contextlib.ExitStack() as claim:
-        try:  # (in use by another run; under the lock: another run finished there meanwhile)
-            claim.enter_context(claim_run_dir(run_dir))
+        while True:
+            if twin_waits and (holder := lock_holder(run_dir)):
+                logging.getLogger(__name__).info(
+                    "%s is in use by %s, a trial of this search that drew the same values at "
+                    "the same time: waiting for it to end, then this trial takes its run as "
+                    "its own (its figures, where it completes)", run_dir, holder)  # fmt: skip
+                wait_for_lock(run_dir)
+            # another run's folder is refused before the lock too, as it is under it: taking
+            # the lock rewrote its holder line (one in use is refused as such by
+            # claim_run_dir, unchanged)
+            other = None if locked_by_another(run_dir) else other_run(
+                run_dir, config=experiment.config, data_fingerprint=data.fingerprint)  # fmt: skip
+            if other:
+                raise OutputRefused(other)
+            try:  # (in use by another run)
+                claim.enter_context(claim_run_dir(run_dir))
+            except ConfigError as exc:
+                if twin_waits and in_use_refusal(str(exc)):
+                    continue  # (taken again between the wait and the claim: wait again)
+                raise OutputRefused(str(exc)) from None
+            break
+        try:  # (under the lock: another run finished there meanwhile)
             finished = finished_run(run_dir, config=experiment.config,
                                     data_fingerprint=data.fingerprint)  # fmt: skip
         except ConfigError as exc:

@@ -170,6 +170,25 @@ def lock_holder(run_dir: Path) -> str | None:
     return None
 
 
+def wait_for_lock(run_dir: Path) -> None:
+    """Wait until no process holds ``run_dir``'s run lock (.lock): with a shared lock,
+    released at once (nothing is written); Ctrl-C interrupts the wait."""
+    import fcntl
+
+    from mia_defense.tracking.run_dir import LOCK
+
+    try:
+        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    except OSError:  # (a file system without locks: none to wait on)
+        pass
+    finally:
+        os.close(fd)  # (releases the shared lock at once)
+
+
 def guard_log_files(failed: list[str]) -> None:
     """Make each log file the job's logging writes to (Hydra's job_logging: train.log,
     attack.log) say once that it cannot be written, and drop it, its name added to

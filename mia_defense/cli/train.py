@@ -902,7 +902,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         progress_lock_in_process()
         keep_freed_memory()
         collect_from_here()
-        with claimed_run(cfg, run_dir) as (experiment, data, payload):
+        # an Optuna trial whose folder is in use: a trial that drew the same values at once
+        twin_waits = (HydraConfig.get().mode == RunMode.MULTIRUN
+                      and plugin_is(HydraConfig.get().sweeper, "optuna"))  # fmt: skip
+        with claimed_run(cfg, run_dir, twin_waits=twin_waits) as (experiment, data, payload):
             held.release()  # (locked, holding no other run)
             claimed = True
             if payload is not None and payload.get("status") == "diverged":
