@@ -332,11 +332,32 @@ def dangling_link(path: Path) -> str | None:
     lists them."""
     try:
         target = os.readlink(path)
-    except OSError:  # (no link, or nothing there)
-        return None
-    return (f"is a symbolic link to {clipped(target)}, which does not exist (data of git-annex "
-            "or DVC never fetched: git annex get, dvc pull; or a disk not mounted); fetch the "
-            "file it points to, or replace the link with the file")
+    except OSError:  # (no link, or nothing there: maybe a folder above it is the link)
+        return _dangling_folder(path)
+    return (f"is a symbolic link to {clipped(target)}, which does not exist {_UNFETCHED}; "
+            "fetch the file it points to, or replace the link with the file")
+
+
+# Why a symbolic link may lead to nothing, and what brings its target.
+_UNFETCHED = ("(data of git-annex or DVC never fetched: git annex get, dvc pull; or a disk "
+              "not mounted)")
+
+
+def _dangling_folder(path: Path) -> str | None:
+    """What to say of ``path`` when a folder above it is a symbolic link to nothing (a
+    data folder linked to a disk not mounted): it was said not to exist, beside an ``ls``
+    that lists the link. ``None`` when none is: the first folder missing is no link."""
+    for folder in reversed(path.parents):  # from the root down
+        if os.path.exists(folder):
+            continue
+        try:
+            target = os.readlink(folder)
+        except OSError:  # missing, and no link
+            return None
+        return (f"lies in {clipped(str(folder))}, a symbolic link to {clipped(target)}, which "
+                f"does not exist {_UNFETCHED}; fetch or mount what it points to, or replace "
+                "the link with the folder")
+    return None
 
 
 def _stat(path: Path) -> os.stat_result | None:
