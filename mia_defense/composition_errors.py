@@ -183,10 +183,10 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
     meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
     key nothing reads, ``defense=dp defense.delta=true`` (dp's delta) to add a defense.
     ``chosen``: the value an earlier override gave ``where`` (named, not the default's)."""
-    import difflib
+    from mia_defense.errors import closest_few
 
     keys = [str(k) for k in parent if not str(k).startswith("_")]
-    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
+    close = closest_few(name, keys, prefixes=True)
     meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
     entry = _NAMED_ENTRIES.get(where)
     holders = [k for k in keys if isinstance(parent.get(k), DictConfig) and name in parent[k]]

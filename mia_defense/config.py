@@ -16,7 +16,6 @@ refused config leaves nothing behind.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import logging
 import math
@@ -80,7 +79,7 @@ from mia_defense.data.csv_file import load_csv
 from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
-from mia_defense.errors import ConfigError, MiaDefenseError, first_line
+from mia_defense.errors import ConfigError, MiaDefenseError, closest, closest_few, first_line
 from mia_defense.files import gib
 from mia_defense.hydra_setup import register_configs
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
@@ -452,8 +451,8 @@ class _Walk:
         value = self.get(node, key, _join(path, key), quiet=True)
         scalar = value is not _BAD and not isinstance(value, DictConfig)
         given = f"={show(value)}" if scalar else ""
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = (f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+        close = closest(key, known)
+        hint = (f"did you mean {close!r}?" if close else f"valid keys: {', '.join(known)}"
                 if known else "it takes no keys")  # (+release.k=2 beside release=full)
         label = "unknown top-level key" if not path else "unknown key"
         self.problems.append(
@@ -819,7 +818,7 @@ def _unselected_hint(node: DictConfig, name: str, path: str) -> str:
         return f"; {defense_not_selected(name)}"
     named = [str(k) for k, v in node.items_ex(resolve=False)
              if isinstance(v, DictConfig) and "_target_" in v.keys()]
-    close = [n for n in named if n.startswith(name)][:3] or difflib.get_close_matches(name, named)
+    close = closest_few(name, named, prefixes=True)
     return f"; no {path}.{name} is defined (did you mean {' or '.join(map(repr, close))}?)" \
         if close else ""  # fmt: skip
 

@@ -90,7 +90,7 @@ def misspelt_group_key(
     packaged config lacks but that is close to one (``plan.num_model=4``): ``(override, node,
     name, closest)``. Hydra said "Could not override 'plan.num_model'. To append to your
     config use +plan.num_model=4", advice that was then refused as an unknown key."""
-    import difflib
+    from mia_defense.errors import closest
 
     if user_config_folders(args):
         return None  # a config of the user's own may hold other keys
@@ -105,9 +105,9 @@ def misspelt_group_key(
             node = node.get(part) if isinstance(node, Mapping) else None
         if not isinstance(node, Mapping) or name in node or (path[:2] == ["attack", "attacks"]):
             continue
-        close = difflib.get_close_matches(name, sorted(map(str, node)), n=1)
+        close = closest(name, sorted(map(str, node)))
         if close:
-            return arg, ".".join(path), name, close[0]
+            return arg, ".".join(path), name, close
     return None
 
 
@@ -138,7 +138,7 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
     ``~defense.dp.delta`` without ``defense=dp``), a misspelt key of ``plan``, ``train`` or
     ``attack``, or a setting that is null (Hydra reads null as absent:
     ``~attack.num_targets``). ``None``: anything else."""
-    import difflib
+    from mia_defense.errors import closest_few
 
     group, _, rest = key.partition(".")
     *path, name = rest.split(".") if rest else [""]
@@ -171,7 +171,7 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
         return (f"{key} is null, which Hydra's '~' reads as absent; a setting stays: set it "
                 f"instead ({key}=VALUE)")
     keys = [str(k) for k in node]
-    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
+    close = closest_few(name, keys, prefixes=True)
     meant = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     if path == ["attacks"] and group == "attack":
         return f"{meant}(its attacks: {', '.join(keys)})"

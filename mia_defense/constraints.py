@@ -4,7 +4,6 @@ what was given and what is allowed."""
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 import re
@@ -13,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mia_defense.errors import ConfigError, first_few
+from mia_defense.errors import ConfigError, closest, first_few
 
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
            "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
@@ -128,8 +127,8 @@ class Param:
             return None
         line = f"{key}={show(value)}: must be {self.describe()}"
         if self.choices and isinstance(value, str):
-            close = difflib.get_close_matches(value.lower(), self.choices, n=1)
-            line += f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(value.lower(), self.choices)
+            line += f"; did you mean {close!r}?" if close else ""
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
         named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
         listed = quoted_list_hint(key, value) if self.kind in ("floats", "strs") else ""
@@ -321,8 +320,8 @@ def missing_attribute(name: str) -> str:
         for j in range(i, len(parts)):
             if not hasattr(owner, parts[j]):
                 names = [n for n in dir(owner) if not n.startswith("_")]
-                close = difflib.get_close_matches(parts[j], names, n=1)
-                mean = f"; did you mean {close[0]!r}?" if close else ""
+                close = closest(parts[j], names)
+                mean = f"; did you mean {close!r}?" if close else ""
                 found = ("module " if j == i else "") + repr(".".join(parts[:j]))
                 return f" ({found} is found, but has no attribute {parts[j]!r}{mean})"
             owner = getattr(owner, parts[j])

@@ -14,6 +14,7 @@ __all__ = [
     "MiaDefenseError",
     "UnsupportedModelError",
     "closest",
+    "closest_few",
     "counted",
     "first_few",
     "first_line",
@@ -69,10 +70,25 @@ def counted(n: int, noun: str) -> str:
 def closest(name: str, known: Sequence[str], *, cutoff: float = 0.6) -> str | None:
     """The one of ``known`` that ``name`` most likely misspells (difflib's closest at
     ``cutoff`` or above), for a message's 'did you mean ...?'; ``None`` where none is close."""
+    close = closest_few(name, known, most=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def closest_few(name: str, known: Sequence[str], *, most: int = 3, prefixes: bool = False,
+                cutoff: float = 0.6) -> list[str]:
+    """Up to ``most`` of ``known`` that ``name`` most likely misspells, the closest first
+    (difflib's at ``cutoff`` or above), for a message's 'did you mean A or B?'; empty where
+    none is close. With ``prefixes``, those that begin with ``name`` (in ``known``'s order)
+    where any do: a name cut short is close to none of them by difflib's measure. The one
+    rule of every suggestion (`closest`); difflib is imported here, when a message needs it,
+    not at start-up."""
+    if prefixes:
+        begun = [key for key in known if key.startswith(name)][:most]
+        if begun:
+            return begun
     import difflib
 
-    close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
-    return close[0] if close else None
+    return difflib.get_close_matches(name, known, n=most, cutoff=cutoff)
 
 
 def first_few(items: Sequence[Any], most: int, *, sep: str = ", ",

@@ -11,6 +11,7 @@ from typing import Any
 
 from mia_defense.config_keys import user_config_folders
 from mia_defense.constraints import hydra_quoted, override_text
+from mia_defense.errors import closest
 
 __all__ = [
     "control_character",
@@ -148,7 +149,6 @@ def misspelt_key(
     append to your config use +defens=dp", which would add a key nothing reads. ``known``:
     the tool's groups and top-level keys (``None``: mia-train's, read from the packaged
     config)."""
-    import difflib
     from importlib.resources import files
 
     import yaml
@@ -166,8 +166,7 @@ def misspelt_key(
         name = arg.split("=", 1)[0].split(".", 1)[0]
         if name in known or not name.isidentifier():
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=1)
-        return arg, name, close[0] if close else ""
+        return arg, name, closest(name, sorted(known)) or ""
     return None
 
 

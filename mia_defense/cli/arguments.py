@@ -401,15 +401,15 @@ def unknown_hydra_key(args: Sequence[str]) -> tuple[str, str, list[str]] | None:
 
 def refuse_unknown_hydra_keys(args: Sequence[str]) -> None:
     """Exit 2 with one line on a ``+hydra.KEY=...`` that Hydra's settings do not have."""
-    import difflib
+    from mia_defense.errors import closest
 
     found = unknown_hydra_key(args)
     if found is None:
         return
     arg, key, known = found
     name = key.rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean {key.rsplit('.', 1)[0]}.{close[0]}?" if close else \
+    close = closest(name, known)
+    hint = f"did you mean {key.rsplit('.', 1)[0]}.{close}?" if close else \
         f"its keys there: {', '.join(known)}"  # fmt: skip
     print(f"ConfigError: {arg}: Hydra has no setting {key}, so it would be added and never "
           f"read; {hint} (mia-train --cfg hydra shows Hydra's settings)", file=sys.stderr)

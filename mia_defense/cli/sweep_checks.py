@@ -19,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
+from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
@@ -254,8 +255,6 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     multirun.yaml) and stopped at its first trial on Hydra's "Could not find 'defense/dpp'".
     Options are those Hydra's config search path holds (a ``--config-dir`` of one's own
     included); globs, ranges and options in a sub-folder are left to Hydra."""
-    import difflib
-
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
@@ -279,8 +278,8 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
         unknown = [n for n in dict.fromkeys(names) if "/" not in n and n not in options]
         if not options or not unknown:
             continue
-        close = difflib.get_close_matches(unknown[0], sorted(options), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        close = closest(unknown[0], sorted(options))
+        hint = f" (did you mean {close}?)" if close else ""
         end_refused(log, "%s: %s is no option of the config group %s%s; nothing was "
                     "run. The options are %s", said, " and ".join(unknown), group, hint,
                     ", ".join(sorted(options)))  # fmt: skip
@@ -580,8 +579,6 @@ def _unknown_key(config: DictConfig, parts: list[str]) -> str | None:
     """Where the dotted key ``parts`` leaves ``config``: a hint naming the closest key (or
     the keys there), or ``None`` for a key it has or one Hydra would take (under a node that
     is not in struct mode, a list or a value: Hydra says what is wrong there)."""
-    import difflib
-
     node: Any = config
     try:
         for depth, part in enumerate(parts):
@@ -589,9 +586,9 @@ def _unknown_key(config: DictConfig, parts: list[str]) -> str | None:
                 return None
             keys = [str(k) for k in node.keys()]
             if part not in keys:
-                close = difflib.get_close_matches(part, keys, n=1)
+                close = closest(part, keys)
                 if close:
-                    return f"did you mean {'.'.join([*parts[:depth], close[0]])}?"
+                    return f"did you mean {'.'.join([*parts[:depth], close])}?"
                 where = ".".join(parts[:depth]) or "the config"
                 return f"{where} has {', '.join(keys) or 'no keys'}"
             node = node._get_node(part)
@@ -604,8 +601,6 @@ def refuse_unknown_plugin_keys(config: DictConfig) -> None:
     """Refuse a key of ``hydra.launcher`` or ``hydra.sweeper`` that the selected plugin's
     config does not have: ``+hydra.launcher.n_jobs=2`` without ``launcher=joblib`` (the
     basic launcher has no settings) was added and never read, and the runs ran one by one."""
-    import difflib
-
     from hydra.core.config_store import ConfigStore
 
     choices = config.hydra.runtime.get("choices") or {}
@@ -618,10 +613,10 @@ def refuse_unknown_plugin_keys(config: DictConfig) -> None:
         for key in map(str, config.hydra[part]):
             if key in known:
                 continue
-            close = difflib.get_close_matches(key, sorted(known - {"_target_", "defaults"}), n=1)
+            close = closest(key, sorted(known - {"_target_", "defaults"}))
             others = "launcher=joblib, launcher=submitit_local, ..." if part == "launcher" \
                 else "hparams_search=optuna_tradeoff"  # fmt: skip
-            hint = (f"Did you mean hydra.{part}.{close[0]}?" if close else
+            hint = (f"Did you mean hydra.{part}.{close}?" if close else
                     f"Select the {part} that has it ({others}) or leave it out")  # fmt: skip
             end_refused(log, "hydra.%s.%s: the %s %s (hydra/%s=%s) has no such setting, "
                         "so it would never be read; nothing was run. %s", part, key, choice,

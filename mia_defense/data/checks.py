@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import errno
 import logging
 import math
@@ -27,7 +26,7 @@ from mia_defense.data.guards import (
     feature_bytes,
     file_kind,
 )
-from mia_defense.errors import ConfigError, DataError, first_few
+from mia_defense.errors import ConfigError, DataError, closest, first_few
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
@@ -134,13 +133,10 @@ def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
 
 def closest_name(name: str, names: list[str]) -> str | None:
     """The name of ``names`` a mistyped ``name`` most likely meant: one alike but for letter
-    case first ('X' for 'x': difflib finds no likeness in one letter), else difflib's."""
+    case first ('X' for 'x': difflib finds no likeness in one letter), else `closest`'s."""
     folded = name.casefold()
     cased = next((other for other in names if other.casefold() == folded), None)
-    if cased is not None:
-        return cased
-    close = difflib.get_close_matches(name, names, n=1)
-    return close[0] if close else None
+    return cased if cased is not None else closest(name, names)
 
 
 def shown_names(names: list[str], *, what: str) -> str:

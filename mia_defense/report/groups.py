@@ -10,7 +10,6 @@ keeps one row per run. Runs of different datasets or models never share a row.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections import Counter
@@ -18,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, closest_few
 from mia_defense.report.stats import Estimate, estimate
 from mia_defense.report.table import (
     LEAK_TPR,
@@ -207,7 +206,7 @@ def _check_keys(by: Sequence[str], summaries: Sequence[RunSummary]) -> None:
     for key in by:
         if any(k == key or k.startswith(f"{key}.") for k in known):
             continue
-        close = difflib.get_close_matches(key, known, n=3)
+        close = closest_few(key, known)
         varying = [
             k for k in known
             if not is_seed_key(k) and len({_lookup(s.config, k) for s in summaries}) > 1

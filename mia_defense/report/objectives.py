@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, closest
 from mia_defense.metrics.roc import fpr_percent
 from mia_defense.metrics.utility import blown_up_loss
 
@@ -170,17 +170,15 @@ def _check_figure(name: str, section: str, key: str, *, ours: bool = False) -> N
     model was trained), naming the closest figure. Where the run's defenses are all ``ours``
     (mia-defense's, whose privacy figures are `PRIVACY_FIGURES`), any other ``privacy.KEY``
     (``privacy.verdict``: each trial trained, then failed on its absent value)."""
-    import difflib
-
     figures = {"utility": UTILITY_FIGURES, "privacy": PRIVACY_FIGURES}.get(
         section, _ATTACK_FIGURES)  # fmt: skip
     spelt = _one_spelling(name).partition(".")[2]
     if key in figures or (section == "max_attack" and spelt not in figures):
         return  # (a TPR: `_check_tpr`; a setting an attack chose)
-    close = [spelt] if spelt in figures else difflib.get_close_matches(key, figures, n=1)
+    close = spelt if spelt in figures else closest(key, figures)
     if section == "privacy" and not close and not ours:
         return  # (a figure of a defense's own privacy_report)
-    meant = f"did you mean '{section}.{close[0]}'? " if close else ""
+    meant = f"did you mean '{section}.{close}'? " if close else ""
     if section == "max_attack":
         raise ConfigError(f"objectives: {name!r} is no figure results.json holds (its attacks' "
                           f"figures are spelt in lower case); {meant.rstrip()}")
