@@ -21,7 +21,13 @@ from mia_defense.metrics.roc import (
 )
 from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN
-from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
+from mia_defense.report.checks._values import (
+    _counts,
+    _numbers,
+    _show,
+    one_line,
+    strongest_attack,
+)
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
@@ -43,6 +49,7 @@ __all__ = [
     "duplicates_note",
     "idle_defense_notes",
     "idle_defenses",
+    "idle_defenses_problem",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -417,6 +424,33 @@ def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     if not isinstance(idle, list):
         return []
     return [(e.get("defense"), e.get("reason")) for e in idle if isinstance(e, Mapping)]
+
+
+def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
+    """How results.json's ``training.defenses_idle`` is not what mia-train writes (a list of
+    ``{"defense": name, "reason": text}``, each naming one of the run's defenses in
+    ``defense.defense``), or ``None`` (absent or null: every defense acted, or a run of an
+    earlier version). `idle_defenses` reads no entry of a field edited to a name, a list of
+    names or an object, so the run of a defense that did not act was ranked under its
+    name with no mark, as a defense that acted."""
+    training = payload.get("training")
+    idle = training.get("defenses_idle") if isinstance(training, Mapping) else None
+    if idle is None:
+        return None
+    if not isinstance(idle, list) or not all(
+            isinstance(e, Mapping) and isinstance(e.get("defense"), str)
+            and isinstance(e.get("reason"), str) for e in idle):  # fmt: skip
+        return (f"training.defenses_idle is {_show(idle)}, not a list of {{defense, reason}} "
+                "as mia-train writes it (the run's defenses that did not act): the file was "
+                "edited; rerun the run")
+    defense = payload.get("defense")
+    name = defense.get("defense") if isinstance(defense, Mapping) else None
+    ran = name.split("+") if isinstance(name, str) else None
+    stray = [e["defense"] for e in idle if ran is not None and e["defense"] not in ran]
+    if stray:
+        return (f"training.defenses_idle names {_show(stray[0])}, no defense of the run "
+                f"(defense.defense is {_show(name)}): the file was edited; rerun the run")
+    return None
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from mia_defense.report.checks._values import _show, _type_name, count_too_large
 from mia_defense.report.checks.attack_results import _attacks_problem, _count_problem
 from mia_defense.report.checks.headline import _headline_problem
+from mia_defense.report.checks.notes import idle_defenses_problem
 from mia_defense.report.checks.privacy import _privacy_problem
 from mia_defense.report.checks.provenance import (
     _plan_problem,
@@ -113,7 +114,7 @@ def payload_problem(payload: Mapping[str, Any], *, run_dir: Path | None = None) 
     if status == "diverged":
         return None
     for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem,
-                  defense_problem):
+                  defense_problem, idle_defenses_problem):
         problem = check(payload)
         if problem:
             return problem
