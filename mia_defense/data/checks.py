@@ -1038,9 +1038,13 @@ def float32_merged(values: np.ndarray) -> list[tuple[int, int, int, int]]:
     wide = (kind == "f" and size > 4) or (kind in "iu" and size >= 4)
     if values.ndim != 2 or not values.size or not wide:
         return []
-    with np.errstate(invalid="ignore"):  # (NaN: refused later)
+    with np.errstate(invalid="ignore"):
         peaks = np.fmax(np.abs(values.max(axis=0).astype(np.float64)),
                         np.abs(values.min(axis=0).astype(np.float64)))
+    if not (peaks <= np.finfo(np.float32).max).all():
+        # NaN, inf or values beyond float32's range: the features are refused (as_features),
+        # and the digits' warning came first, for a column of inf, advice no one could use
+        return []
     merged = []
     for j in np.flatnonzero(peaks > FLOAT32_WHOLE):
         column = values[:, j]
