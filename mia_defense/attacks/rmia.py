@@ -51,11 +51,19 @@ def few_z_ties(name: str, num_z: Any, num_samples: Any) -> tuple[str, str] | Non
     counted = isinstance(num_samples, int) and not isinstance(num_samples, bool)
     if counted and num_z >= num_samples:
         return None
+    cause, instead = _few_z_words(num_z, num_samples if counted else None)
+    return f"{name} {cause}", f"attack.attacks.{name}.num_z=null, {instead}"
+
+
+def _few_z_words(num_z: int, num_samples: int | None) -> tuple[str, str]:
+    """What ``num_z`` does to rmia's scores, and what ``num_z`` null does instead (compared
+    with all ``num_samples`` population samples; ``None``: unknown): the words of `rmia`'s
+    warning and of `few_z_ties`' notes, each with its own name of the setting."""
     return (
-        f"{name} num_z={num_z}: a record's score is the share of {num_z} population samples "
-        f"it beats, {num_z + 1} values at most",
-        f"attack.attacks.{name}.num_z=null, to compare with all "
-        f"{f'{num_samples} ' if counted else ''}population samples",
+        f"num_z={num_z}: a record's score is the share of {num_z} population samples it "
+        f"beats, {num_z + 1} values at most",
+        f"to compare with all {'' if num_samples is None else f'{num_samples} '}population "
+        "samples",
     )
 
 
@@ -326,12 +334,12 @@ def rmia(
         z = np.sort(np.random.default_rng(seed).choice(num_samples, num_z, replace=False))
         # (num_z=10: 85 of 4,000 non-member scores tied at the top, TPR 0 at 0.1% and 1%
         # FPR, which the run's note put down to coarse outputs and too few models)
+        cause, instead = _few_z_words(num_z, num_samples)
         log.warning(
-            "rmia num_z=%d: a record's score is the share of %d population samples it beats, "
-            "%d values at most, so about 1 in %d records of a target share its highest score: "
-            "below an FPR of about %s%% its TPR is that at FPR 0 (0 where those tied include "
-            "a non-member); set num_z null to compare with all %d population samples",
-            num_z, num_z, num_z + 1, num_z + 1, f"{100 / (num_z + 1):.2g}", num_samples,
+            "rmia %s, so about 1 in %d records of a target share its highest score: below an "
+            "FPR of about %s%% its TPR is that at FPR 0 (0 where those tied include a "
+            "non-member); set num_z null %s",
+            cause, num_z + 1, f"{100 / (num_z + 1):.2g}", instead,
         )
     scores = np.empty((len(targets), num_samples))
     chosen = np.full(len(targets), np.nan)
