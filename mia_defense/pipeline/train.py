@@ -190,6 +190,7 @@ def check_checkpoint_folders(
         )
     trained: dict[str, Any] = {}
     for folder, (stage, _) in _ENSEMBLES.items():
+        _refuse_link_out(run_dir, run_dir / folder, num_models)
         _refuse_unusable_folder(run_dir / folder, num_models)
         _refuse_other_ensembles(run_dir / folder, fingerprint)
         found = check_checkpoint_dir(run_dir / folder, settings=settings, num_models=num_models,
@@ -220,6 +221,26 @@ def recorded_as_trained(
                 "which its figures come from (a run under this run's trains other models)",
                 run_dir, shown)  # fmt: skip
     return dataclasses.replace(experiment, config={**config, "train": train})
+
+
+def _refuse_link_out(run_dir: Path, folder: Path, num_models: int) -> None:
+    """A `DataError` when the checkpoint ``folder`` is a link out of ``run_dir`` and a model
+    is missing from it: the run would save its models through the link, into another folder
+    (another run's checkpoints, a shared one), whose files a resume of that run then takes
+    for its own. A link whose folder holds all ``num_models`` models is only read (loaded,
+    none trained beside them); one to nothing is said where its models are looked for."""
+    if not folder.is_symlink() or not folder.is_dir():
+        return
+    home, real = os.path.realpath(run_dir), os.path.realpath(folder)
+    if os.path.commonpath([home, real]) == home or all(
+            checkpoint_path(folder, k).exists() for k in range(num_models)):  # fmt: skip
+        return
+    raise DataError(
+        f"{folder}: a link to {real}, outside the run's folder, where this run would save its "
+        "models (writing into that folder, not this run's); nothing was trained. Remove the "
+        f"link (rm {shlex.quote(str(folder))}: the run makes its own folder), or run in a "
+        f"new directory ({RUN_FOLDER_SETTING.get()}=...)"
+    )
 
 
 def _refuse_unusable_folder(folder: Path, num_models: int) -> None:
