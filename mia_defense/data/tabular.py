@@ -317,6 +317,9 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
             other = _other_separator(first)
             quoted = not other and _quoted_numbers(first)
             header = not other and not quoted and _is_header(first)
+            if not (other or quoted or header):
+                text.seek(0)
+                _refuse_ragged(path, text)
             raise DataError(
                 f"{path}: not a comma-separated numeric file ({detail}); "
                 + (f"the values of line 1 are separated by {other!r}: separate them by commas"
@@ -333,6 +336,29 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
     if labelled:
         return np.ascontiguousarray(matrix["x"]), matrix["label"]
     return matrix, None
+
+
+def _refuse_ragged(path: Path, text: Iterable[str]) -> None:
+    """Refuse the first line of ``text`` holding another number of values than the first
+    line of data: a value lost or added in one line of a Purchase100 or Texas100 file was
+    'not a comma-separated numeric file (the dtype passed requires 601 columns but 600 were
+    found at row 41) ... expected one sample per line, values separated by commas', which
+    the file is. Read only once numpy refused the file."""
+    width, start = 0, 0
+    for number, line in enumerate(text, 1):
+        data = line.split("#", 1)[0].strip()
+        if not data:
+            continue
+        count = data.count(",") + 1
+        if not width:
+            width, start = count, number
+        elif count != width:
+            raise DataError(
+                f"{path}: line {number} holds {count} comma-separated values where line "
+                f"{start} holds {width}: a value {'missing' if count < width else 'too many'} "
+                "(or a line cut or joined); every line holds one sample, all of the same "
+                "number of values: fix or remove that line"
+            )
 
 
 def _noting_skipped(text: Iterable[str], skipped: _SkippedLines) -> Iterator[str]:

@@ -196,7 +196,8 @@ def test_purchase100_text_and_npz(tmp_path):
 def test_purchase100_bad_files(tmp_path):
     text = tmp_path / "dataset_purchase"
     text.write_text("1,0,1,0\n2,1,0\n")
-    with pytest.raises(DataError, match=r"dataset_purchase: not a comma-separated numeric file"):
+    with pytest.raises(DataError, match=r"dataset_purchase: line 2 holds 3 comma-separated "
+                                        r"values where line 1 holds 4"):
         load_purchase100(path=text)
     text.write_text("1,0,1\n2,1,nan\n")
     with pytest.raises(DataError, match=r"dataset_purchase: features contain NaN or inf in 1 "
