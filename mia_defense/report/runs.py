@@ -813,11 +813,23 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             log.warning("%s: %s; skipping it", root, reason)
         found += [(run_dir, root, label) for run_dir in dirs]
     # a run reached through a link under one root and by its own folder under another is
-    # named by its folder (`mia-report links sweep` named it by the link, the root given first)
-    for run_dir, root, label in sorted(found, key=lambda f: _through_link(f[0], f[1])):
+    # named by its folder (`mia-report links sweep` named it by the link, the root given
+    # first); so is one whose results.json another folder links to
+    read_with: dict[str, Path] = {}  # results.json, links followed -> the folder read with it
+    for run_dir, root, label in sorted(
+            found, key=lambda f: (_through_link(f[0], f[1]), _results_elsewhere(f[0]))):
         if run_dir.resolve() in seen:
             continue
         seen.add(run_dir.resolve())
+        results = _resolved(str(run_dir / RESULTS))
+        if results is not None and results in read_with:
+            reason = (f"its {RESULTS} links to {results}, the {RESULTS} of {read_with[results]}, "
+                      "read as that run: one run's figures, counted once; remove the link")
+            loaded.skipped.append((run_dir, reason))
+            log.warning("%s: %s; skipping it", run_dir, reason)
+            continue
+        if results is not None:
+            read_with[results] = run_dir
         name = _run_name(run_dir, root, label, several=len(roots) > 1)
         read = _load_run(run_dir, name, loaded)
         if read is not None:
@@ -837,6 +849,15 @@ def _through_link(run_dir: Path, root: Path) -> bool:
         return run_dir.resolve() != root.resolve() / run_dir.relative_to(root)
     except (OSError, RuntimeError, ValueError):
         return False
+
+
+def _results_elsewhere(run_dir: Path) -> bool:
+    """Whether ``run_dir``'s results.json is a link to a file outside ``run_dir`` (another
+    run's, where a folder was "filled" with a link to it)."""
+    path = run_dir / RESULTS
+    resolved = _resolved(str(path))
+    return os.path.islink(path) and resolved is not None and (
+        os.path.dirname(resolved) != _resolved(str(run_dir)))  # fmt: skip
 
 
 def _seedless(payload: Mapping[str, Any], *, seeds: bool) -> str | None:
