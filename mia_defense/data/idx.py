@@ -196,11 +196,26 @@ def _npz_hint(file: Path) -> str:
 
 
 def _swapped(images: np.ndarray, image_file: Path, label_file: Path) -> str:
-    """What to do when the images file holds one value per sample (labels), or ""."""
-    if images.ndim != 1:
-        return ""
-    return (f" (one value per sample: labels; if {label_file.name} holds the images, the two "
-            "files' names are swapped: rename them)")
+    """What to do with an images file whose IDX header gives other than 3 dimensions: one
+    value per sample (labels: the files' names swapped?), flattened images [N, H*W], or a
+    channel axis of 1 ([N, 1, H, W], [N, H, W, 1]); these were refused without a word of
+    what to do."""
+    if images.ndim == 1:
+        return (f" (one value per sample: labels; if {label_file.name} holds the images, the "
+                "two files' names are swapped: rename them)")
+    _, *rest = images.shape
+    side = math.isqrt(rest[0]) if images.ndim == 2 else 0
+    if side > 1 and side * side == rest[0]:
+        how = (f"flattened images of {rest[0]} pixels each: save them as [N, {side}, {side}] "
+               f"(x.reshape(-1, {side}, {side})) in an IDX file of 3 dimensions")
+    elif images.ndim == 4 and 1 in (rest[0], rest[2]):
+        hw = rest[1:] if rest[0] == 1 else rest[:2]
+        how = ("one channel kept as an axis of its own: save them as [N, H, W] "
+               f"(x.reshape(-1, {hw[0]}, {hw[1]})) in an IDX file of 3 dimensions")
+    else:
+        how = "an MNIST-style images file holds N images of H x W pixels (3 dimensions)"
+    return (f": {how}; or read the images as an .npz with dataset=npz (x [N, C, H, W] or "
+            "[N, H, W] of uint8 pixels, y [N])")
 
 
 def _head(file: Path) -> bytes | None:
@@ -293,6 +308,13 @@ def _load(
                 f"{image_file}: images are stored as {x.dtype.name} (IDX type "
                 f"{_type_code(x.dtype):#04x}); MNIST-style images are unsigned bytes 0..255 "
                 "(type 0x08): save the pixels as uint8, or the images as an .npz (dataset=npz)"
+            )
+        if y.ndim != 1 and len(y) == len(x):  # one label per image, of another shape
+            raise DataError(
+                f"{label_file}: labels have shape {y.shape}, where an MNIST-style label file "
+                "holds one class index per image [N] (an IDX file of 1 dimension)"
+                + ("; one-hot labels: save y.argmax(1)" if y.ndim == 2 and y.size and
+                   (y.sum(axis=1) == 1).all() and y.max() == 1 else "")
             )
         if y.ndim != 1 or len(y) != len(x):
             raise DataError(
