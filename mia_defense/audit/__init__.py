@@ -8,6 +8,7 @@ from mia_defense.audit.one_run import (
     audit_report,
     audit_training,
     input_canary_scores,
+    warn_delta_terms,
     with_audit_canaries,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "audit_report",
     "audit_training",
     "input_canary_scores",
+    "warn_delta_terms",
     "with_audit_canaries",
 ]

@@ -53,7 +53,9 @@ __all__ = [
     "audit_lines",
     "audit_report",
     "audit_training",
+    "delta_term_note",
     "input_canary_scores",
+    "warn_delta_terms",
     "with_audit_canaries",
 ]
 
@@ -65,6 +67,8 @@ DEFAULT_DELTA = 1e-5
 # A ceiling below this ε (that of a strong DP claim) cannot tell a leaky run from a
 # private one: the audit's line then says so, with or without an accountant's ε.
 SMALL_EPSILON = 1.0
+# Each side's canaries per model.
+_SIDE_KEYS = {"black_box": "attack.audit_canaries", "white_box": "attack.audit_gradient_canaries"}
 _MORE_CANARIES = (
     "add canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
     "attack.audit_gradient_canaries)"
@@ -108,6 +112,49 @@ class AuditConfig:
     def dirac_canaries(self) -> int:
         """Gradient canaries per model (0 without the audit or white-box access)."""
         return self.gradient_canaries if self.enabled and self.white_box else 0
+
+    def riding_canaries(self, *, engine: str, dp_sgd: bool) -> int:
+        """Gradient canaries per model that ride on training (`dirac_canaries`): DP-SGD
+        (``dp_sgd``: one among the defenses) carries them in its clipped sums on the
+        stacked engine; none without it, or on ``engine`` opacus, whose sums carry none."""
+        return self.dirac_canaries if dp_sgd and engine != "opacus" else 0
+
+
+def delta_term_note(
+    *, models: int, per_model: int, key: str, delta: float, dp_delta: bool
+) -> str | None:
+    """Why an audit side's bound says next to nothing whatever the guesses, or ``None``:
+    its m = ``models`` x ``per_model`` pairs (``key``: the setting of ``per_model``) at
+    ``delta`` give 2·m·δ above 1, and the bound's δ term then dominates it. ``dp_delta``:
+    whether δ is DP-SGD's (defense.dp.delta), else the audit's own (`DEFAULT_DELTA`).
+    `audit_report` says it after training; `warn_delta_terms` before."""
+    m = models * per_model
+    if not 2 * m * delta > 1:
+        return None
+    most = int(1 / (2 * models * delta) + 1e-9)  # per model, keeping 2·m·δ at most 1
+    fix = (f"keep {key} at most {most}" if most else f"lower {key}")
+    return (
+        f"{key}={per_model} over {models} model(s): m={m} pairs at δ {delta:.2g}, "
+        f"2·m·δ = {2 * m * delta:.3g} above 1, where the bound's δ term dominates, so the "
+        f"audit shows next to nothing whatever its guesses; {fix}"
+        + (" or lower defense.dp.delta (e.g. 1e-6)" if dp_delta else "")
+    )
+
+
+def warn_delta_terms(
+    audit: AuditConfig, *, models: int, delta: float | None, riding: int
+) -> None:
+    """Say before training what `audit_report` says after it of a side whose 2·m·δ passes
+    1 (`delta_term_note`): attack.audit_canaries=100000 under DP-SGD trained for minutes
+    before it. ``models``: K; ``delta``: DP-SGD's δ as results.json's privacy block records
+    it (the largest of the models'), ``None`` without DP-SGD (the audit's `DEFAULT_DELTA`);
+    ``riding``: gradient canaries per model that ride on training (`riding_canaries`)."""
+    for name, per_model, key in (("black_box", audit.input_canaries, "attack.audit_canaries"),
+                                 ("white_box", riding, "attack.audit_gradient_canaries")):
+        note = delta_term_note(models=models, per_model=per_model, key=key,
+                               delta=delta or DEFAULT_DELTA, dp_delta=delta is not None)
+        if note is not None:
+            log.warning("one-run audit (%s): %s", name, note)
 
 
 def with_audit_canaries(
@@ -246,13 +293,12 @@ def audit_report(
         if weak is not None:
             block[name]["weak"] = weak
             log.warning("one-run audit (%s): %s", name, weak)
-        m = block[name].get("canaries", 0)
-        if 2 * m * delta > 1:
-            log.warning(
-                "one-run audit (%s): 2·m·δ = %.2g with m=%d pairs and δ=%.2g; the bound's δ "
-                "term dominates: lower defense.dp.delta (or the canaries)", name,
-                2 * m * delta, m, delta,
-            )
+        entry = block[name]
+        note = None if "canaries" not in entry else delta_term_note(
+            models=int(entry["models"]), per_model=int(entry["canaries_per_model"]),
+            key=_SIDE_KEYS[name], delta=delta, dp_delta=privacy.get("delta") is not None)
+        if note is not None:
+            log.warning("one-run audit (%s): %s", name, note)
     if arrays:
         write_npz(run_dir / "audit.npz", **arrays)
     return block

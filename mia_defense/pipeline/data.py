@@ -20,7 +20,7 @@ from mia_defense.attacks.runner import (
     check_attacks,
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
-from mia_defense.audit import with_audit_canaries
+from mia_defense.audit import warn_delta_terms, with_audit_canaries
 from mia_defense.budget import (
     BOUNDED_BYTES,
     Work,
@@ -483,10 +483,16 @@ def _check(
     check_user_fit(experiment.train, defenses=defenses)
     probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
     _warn_clip_norm(experiment, defenses, probe, sample)
+    sizes = [int(n) for n in plan.masks.sum(axis=1)]
     if experiment.train.fit is None:  # (σ planned as training plans it: searched once, kept)
-        warn_seeded_noise_tail(defenses, sizes=[int(n) for n in plan.masks.sum(axis=1)],
-                               batch_size=experiment.train.batch_size,
+        warn_seeded_noise_tail(defenses, sizes=sizes, batch_size=experiment.train.batch_size,
                                epochs=experiment.train.epochs)  # fmt: skip
+    if experiment.audit.enabled:
+        dp = next((d for d in defenses if isinstance(d, DPSGD)), None)
+        warn_delta_terms(experiment.audit, models=plan.num_models, delta=None if dp is None
+                         else max((dp.resolve_delta(n) for n in sizes if n > 0), default=None),
+                         riding=experiment.audit.riding_canaries(
+                             engine=experiment.train.engine, dp_sgd=dp is not None))
 
 
 # The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.

@@ -325,8 +325,9 @@ def gradient_canaries_ride(experiment: Experiment) -> bool:
     canaries' record: `mia_defense.defenses.dp_stacked.resumed_chunks`). Without one, or on
     ``train.engine=opacus`` (whose clipped sums carry none), none is added and the audit's
     white-box side is skipped, so the models may come from the model store too."""
-    return bool(experiment.audit.dirac_canaries) and experiment.train.engine != "opacus" and any(
-        isinstance(defense, DPSGD) for defense in experiment.build_defenses())
+    return bool(experiment.audit.dirac_canaries) and bool(experiment.audit.riding_canaries(
+        engine=experiment.train.engine,
+        dp_sgd=any(isinstance(defense, DPSGD) for defense in experiment.build_defenses())))
 
 
 def model_store(experiment: Experiment) -> ModelStore | None:
