@@ -26,7 +26,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError, counted, first_few
 from mia_defense.files import events_write, stale_temp_files, write_advice
-from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
+from mia_defense.report.charts import idle_note, runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import IDLE_MARK, UNDERSTATED_CAVEATS, PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
@@ -142,11 +142,8 @@ def family_text(group: RunGroup) -> str:
     """The row's family as a front shows it: with `IDLE_MARK` and the defenses that did not
     act (`RunGroup.defenses_idle`) where one did not: ``early_stopping (did not act)``,
     ``dropout+relaxloss (did not act: relaxloss)``."""
-    idle = group.defenses_idle
-    if not idle:
-        return group.family
-    return f"{group.family} ({IDLE_MARK})" if idle == group.family else (
-        f"{group.family} ({IDLE_MARK}: {idle})")  # fmt: skip
+    note = idle_note(group)
+    return f"{group.family} ({note})" if note else group.family
 
 
 def read_with_care(report: Report, index: int) -> bool:

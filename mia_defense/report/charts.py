@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError, counted, first_few
 from mia_defense.metrics import roc_metrics
-from mia_defense.report.checks import PrintableLog, printable
+from mia_defense.report.checks import IDLE_MARK, PrintableLog, printable
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.scores import attack_scores, other_auc
 from mia_defense.report.stats import Estimate
@@ -256,14 +256,27 @@ def _anchors(
     return [a[0] for a in anchors], [a[1] for a in anchors]
 
 
+def idle_note(group: RunGroup) -> str:
+    """What a row says of its defenses that did not act (`RunGroup.defenses_idle`), or
+    ``""`` where every defense acted: `IDLE_MARK` where they are its whole family
+    (``did not act``), else with their names (``did not act: relaxloss``)."""
+    idle = group.defenses_idle
+    if not idle:
+        return ""
+    return IDLE_MARK if idle == group.family else f"{IDLE_MARK}: {idle}"
+
+
 def _point_note(group: RunGroup) -> str:
-    """What a point says beside it: ``n=`` when it averages several runs, and a DP row's ε
+    """What a point says beside it: ``n=`` when it averages several runs, a DP row's ε
     (``ε=8``; ``(no guarantee)`` where its ε is not one): DP rows of several ε shared one
-    marker and colour, and which point was ε = 1 could be read only off the table."""
+    marker and colour, and which point was ε = 1 could be read only off the table; and
+    `idle_note` where its defense did not act: its front number's `CAREFUL_MARK` alone read
+    as any caveat, the point as one of the defense its legend names."""
     parts = [f"n={group.n}"] if group.n > 1 else []
     if group.epsilon is not None:
         eps = "∞" if math.isinf(group.epsilon) else f"{group.epsilon:.3g}"
         parts.append(f"ε={eps}" + ("" if group.epsilon_valid else " (no guarantee)"))
+    parts += [note for note in (idle_note(group),) if note]
     return ", ".join(parts)
 
 
