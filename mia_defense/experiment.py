@@ -23,6 +23,7 @@ from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig
 from mia_defense.audit import DiracCanaryAudit, audit_report, audit_training
 from mia_defense.code_digest import code_digest, defining_file
+from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import (
     ConfigError,
     DataError,
@@ -733,6 +734,8 @@ def _attack(
         privacy["audit"] = audit_report(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=privacy,
             confidence=experiment.confidence, run_dir=run_dir,
+            default_delta=any(isinstance(d, DPSGD) and d.delta is None
+                              for d in experiment.build_defenses()),
         )
     _, y_test = data.split(data.plan.test_idx)
     return attack_observations(

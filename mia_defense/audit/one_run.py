@@ -121,38 +121,48 @@ class AuditConfig:
 
 
 def delta_term_note(
-    *, models: int, per_model: int, key: str, delta: float, dp_delta: bool
+    *, models: int, per_model: int, key: str, delta: float, dp_delta: bool,
+    moves: bool = False,
 ) -> str | None:
     """Why an audit side's bound says next to nothing whatever the guesses, or ``None``:
     its m = ``models`` x ``per_model`` pairs (``key``: the setting of ``per_model``) at
     ``delta`` give 2·m·δ above 1, and the bound's δ term then dominates it. ``dp_delta``:
-    whether δ is DP-SGD's (defense.dp.delta), else the audit's own (`DEFAULT_DELTA`).
+    whether δ is DP-SGD's (defense.dp.delta), else the audit's own (`DEFAULT_DELTA`);
+    ``moves``: whether δ moves with ``per_model`` (DP-SGD's default 1/(10·N), where the
+    input canaries are among the N members), so that no count of them is named as enough.
     `audit_report` says it after training; `warn_delta_terms` before."""
     m = models * per_model
     if not 2 * m * delta > 1:
         return None
     most = int(1 / (2 * models * delta) + 1e-9)  # per model, keeping 2·m·δ at most 1
-    fix = (f"keep {key} at most {most}" if most else f"lower {key}")
+    if moves:
+        fix = (f"lower {key}, or set defense.dp.delta (e.g. 1e-6): its default 1/(10·N) "
+               "falls as the canaries join the N members, but slower than m grows")
+    else:
+        fix = (f"keep {key} at most {most}" if most else f"lower {key}") + (
+            " or lower defense.dp.delta (e.g. 1e-6)" if dp_delta else "")
     return (
         f"{key}={per_model} over {models} model(s): m={m} pairs at δ {delta:.2g}, "
         f"2·m·δ = {2 * m * delta:.3g} above 1, where the bound's δ term dominates, so the "
         f"audit shows next to nothing whatever its guesses; {fix}"
-        + (" or lower defense.dp.delta (e.g. 1e-6)" if dp_delta else "")
     )
 
 
 def warn_delta_terms(
-    audit: AuditConfig, *, models: int, delta: float | None, riding: int
+    audit: AuditConfig, *, models: int, delta: float | None, riding: int,
+    default_delta: bool = False,
 ) -> None:
     """Say before training what `audit_report` says after it of a side whose 2·m·δ passes
     1 (`delta_term_note`): attack.audit_canaries=100000 under DP-SGD trained for minutes
     before it. ``models``: K; ``delta``: DP-SGD's δ as results.json's privacy block records
     it (the largest of the models'), ``None`` without DP-SGD (the audit's `DEFAULT_DELTA`);
-    ``riding``: gradient canaries per model that ride on training (`riding_canaries`)."""
+    ``riding``: gradient canaries per model that ride on training (`riding_canaries`);
+    ``default_delta``: DP-SGD's δ is its default 1/(10·N), which the input canaries move."""
     for name, per_model, key in (("black_box", audit.input_canaries, "attack.audit_canaries"),
                                  ("white_box", riding, "attack.audit_gradient_canaries")):
         note = delta_term_note(models=models, per_model=per_model, key=key,
-                               delta=delta or DEFAULT_DELTA, dp_delta=delta is not None)
+                               delta=delta or DEFAULT_DELTA, dp_delta=delta is not None,
+                               moves=default_delta and name == "black_box")  # fmt: skip
         if note is not None:
             log.warning("one-run audit (%s): %s", name, note)
 
@@ -253,6 +263,7 @@ def audit_report(
     privacy: dict[str, Any],
     confidence: float,
     run_dir: Path,
+    default_delta: bool = False,
 ) -> dict[str, Any]:
     """results.json's ``privacy.audit``: each audit's ε lower bound and its counts, beside
     the accountant's ε; writes ``audit.npz`` (every pair's score and inclusion).
@@ -265,6 +276,8 @@ def audit_report(
         privacy: the run's ``privacy`` block (accountant's ``epsilon`` and ``delta``).
         confidence: level of the bounds.
         run_dir: where ``audit.npz`` goes.
+        default_delta: DP-SGD's δ is its default 1/(10·N), which the input canaries move
+            (`delta_term_note`).
     """
     delta = float(privacy.get("delta") or DEFAULT_DELTA)
     block: dict[str, Any] = {
@@ -296,7 +309,8 @@ def audit_report(
         entry = block[name]
         note = None if "canaries" not in entry else delta_term_note(
             models=int(entry["models"]), per_model=int(entry["canaries_per_model"]),
-            key=_SIDE_KEYS[name], delta=delta, dp_delta=privacy.get("delta") is not None)
+            key=_SIDE_KEYS[name], delta=delta, dp_delta=privacy.get("delta") is not None,
+            moves=default_delta and name == "black_box")
         if note is not None:
             log.warning("one-run audit (%s): %s", name, note)
     if arrays:

@@ -492,7 +492,8 @@ def _check(
         warn_delta_terms(experiment.audit, models=plan.num_models, delta=None if dp is None
                          else max((dp.resolve_delta(n) for n in sizes if n > 0), default=None),
                          riding=experiment.audit.riding_canaries(
-                             engine=experiment.train.engine, dp_sgd=dp is not None))
+                             engine=experiment.train.engine, dp_sgd=dp is not None),
+                         default_delta=dp is not None and dp.delta is None)
 
 
 # The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.

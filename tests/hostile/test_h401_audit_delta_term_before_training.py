@@ -34,29 +34,44 @@ def _before(caplog, cfg) -> tuple[list[str], list[int]]:
 
 
 def test_many_input_canaries_are_warned_of_before_training(make_cfg, caplog) -> None:
+    """At DP-SGD's default δ, 1/(10·N), the canaries are among the N members: δ falls as
+    they are added, so no count is named as enough."""
     cfg = make_cfg("defense=dp", "attack.audit=one_run", "attack.audit_canaries=1000",
                    "attack.white_box=false")  # fmt: skip
     notes, sizes = _before(caplog, cfg)
     delta = 1 / (10 * min(sizes))  # (DP-SGD's δ: the largest of the models', 1/(10·N))
     note = delta_term_note(models=4, per_model=1000, key="attack.audit_canaries",
-                           delta=delta, dp_delta=True)  # fmt: skip
+                           delta=delta, dp_delta=True, moves=True)  # fmt: skip
     assert notes == [f"one-run audit (black_box): {note}"]
-    (note,) = notes
-    most = int(1 / (2 * 4 * delta))
     assert (f"attack.audit_canaries=1000 over 4 model(s): m=4000 pairs at δ {delta:.2g}, "
             f"2·m·δ = {8000 * delta:.3g} above 1") in note
-    assert note.endswith(f"keep attack.audit_canaries at most {most} or lower "
-                         "defense.dp.delta (e.g. 1e-6)")
+    assert note.endswith("lower attack.audit_canaries, or set defense.dp.delta (e.g. 1e-6): "
+                         "its default 1/(10·N) falls as the canaries join the N members, "
+                         "but slower than m grows")
+
+
+@pytest.mark.parametrize(("canaries", "warned"), [(626, True), (625, False)])
+def test_at_a_delta_set_the_most_canaries_named_are_enough(make_cfg, caplog, canaries,
+                                                           warned) -> None:
+    """defense.dp.delta=2e-4, 4 models: 2·4·c·2e-4 <= 1 up to c = 625, the count named."""
+    cfg = make_cfg("defense=dp", "attack.audit=one_run", f"attack.audit_canaries={canaries}",
+                   "attack.white_box=false", "defense.dp.delta=2e-4")  # fmt: skip
+    notes = _before(caplog, cfg)[0]
+    assert len(notes) == warned
+    if warned:
+        assert notes[0].endswith("keep attack.audit_canaries at most 625 or lower "
+                                 "defense.dp.delta (e.g. 1e-6)")
 
 
 def test_the_warning_before_is_the_one_after(make_cfg, caplog, tmp_path) -> None:
-    """The default white-box side on the tiny plan (4 x 1000 pairs, δ about 6.6e-4): said
+    """Both sides on the tiny plan (4 x 1000 pairs each, at DP-SGD's default δ): said
     before training, and after it in the same words (the same δ, the same m)."""
-    cfg = make_cfg("defense=dp", "attack.audit=one_run", "attack.audit_canaries=0",
+    cfg = make_cfg("defense=dp", "attack.audit=one_run", "attack.audit_canaries=1000",
                    "train.epochs=1")  # fmt: skip
     before, _ = _before(caplog, cfg)
-    assert len(before) == 1 and before[0].startswith(
-        "one-run audit (white_box): attack.audit_gradient_canaries=1000 over 4 model(s)")
+    assert [n.split(":")[0] for n in before] == [
+        "one-run audit (black_box)", "one-run audit (white_box)"]
+    assert "attack.audit_gradient_canaries=1000 over 4 model(s)" in before[1]
     with caplog.at_level(logging.WARNING):
         run(cfg, tmp_path / "run")
     assert _notes(caplog) == before * 2  # (the checks before training, then the audit's)
