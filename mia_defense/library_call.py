@@ -34,11 +34,15 @@ _ONE_CALL = threading.RLock()
 
 def library_call(function: F) -> F:
     """``function`` run alone in the process (a call from another thread waits for it to end),
-    with the caller's random states and warnings filters kept (`caller_state_kept`)."""
+    with the caller's random states and warnings filters kept (`caller_state_kept`), under a
+    fresh process's torch settings where the caller imported torch (`torch_defaults`): a
+    notebook's ``torch.set_default_device("cuda")`` or ``torch.inference_mode()`` made the
+    API's queries fail on models it takes in a script, with torch's words."""
 
     @functools.wraps(function)
     def alone(*args: Any, **kwargs: Any) -> Any:
-        with _ONE_CALL, caller_state_kept():
+        fresh = contextlib.nullcontext() if "torch" not in sys.modules else torch_defaults()
+        with _ONE_CALL, caller_state_kept(), fresh:
             return function(*args, **kwargs)
 
     return alone  # type: ignore[return-value]
@@ -134,7 +138,10 @@ def torch_defaults() -> Iterator[None]:
     words ("element 0 of tensors does not require grad", "expected scalar type Double but
     found Float"), where mia-train runs the same config. So did one that had set a default
     device (``torch.set_default_device("cuda")``): the run's own tensors were made there,
-    beside the data's on the CPU (``"meta"``: Adam refused the model's settings)."""
+    beside the data's on the CPU (``"meta"``: Adam refused the model's settings). So did a
+    notebook's ``with torch.inference_mode():`` around a call, which grad mode alone does not
+    leave: the tensors made under it take no gradient and count no in-place change (an API
+    call's probe of the models: torch's "Inference tensors do not track version counter")."""
     import torch
 
     dtype, device_of = torch.get_default_dtype(), getattr(torch, "get_default_device", None)
@@ -143,7 +150,7 @@ def torch_defaults() -> Iterator[None]:
     if device.type != "cpu":  # (the CPU's: as a fresh process's)
         torch.set_default_device(None)
     try:
-        with torch.enable_grad():
+        with torch.inference_mode(False), torch.enable_grad():
             yield
     finally:
         torch.set_default_dtype(dtype)
