@@ -79,6 +79,7 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
+    home_expanded,
     merged_keys,
     merged_keys_said,
     reserved_message,
@@ -518,8 +519,8 @@ def _metadata(metadata: Any) -> dict[str, Any]:
 def load_observations(path: str | os.PathLike[str]) -> Observations:
     """Read an observations file (docs/observations.md), or the observations.npz of a
     mia-train run directory (as mia-attack takes either, with its checks of a run directory:
-    complete, and its observations.npz the one the run wrote)."""
-    from pathlib import Path
+    complete, and its observations.npz the one the run wrote). A leading ``~`` is the home
+    folder, as in the command lines' paths."""
 
     # (a NUL in the text was a raw ValueError 'embedded null byte', a PathLike of bytes a
     # raw TypeError from Path)
@@ -527,7 +528,7 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     if not isinstance(text, str) or "\0" in text:
         raise ConfigError(f"load_observations: path={path!r}: give the path of an observations "
                           ".npz or of a mia-train run directory")  # fmt: skip
-    file = Path(path)
+    file = home_expanded(path, where="load_observations")  # ('~/obs.npz': as the CLI's paths)
     try:
         folder = file.is_dir()
     except OSError:  # (a name too long: a raw OSError here; load_file's check names it)

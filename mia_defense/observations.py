@@ -74,6 +74,7 @@ __all__ = [
     "RecordedMetadata",
     "checked_extra",
     "copy_group_problem",
+    "home_expanded",
     "labels_only",
     "load_file",
     "looks_like_probabilities",
@@ -329,7 +330,7 @@ class Observations:
         if not isinstance(path, (str, os.PathLike)):  # (None: a raw TypeError from pathlib)
             raise ConfigError(f"Observations.load: path={path!r}: give the path of an "
                               "observations .npz, e.g. 'observations.npz'")  # fmt: skip
-        return load_file(path)[0]
+        return load_file(home_expanded(path, where="Observations.load"))[0]
 
     @classmethod
     def _from_file(cls, path: Path, arrays: Mapping[str, np.ndarray]) -> Observations:
@@ -588,6 +589,22 @@ def _save_error(path: Any, exc: DataError) -> DataError:
                       f"{write_advice(exc, fix=fix, where='another path')}")  # fmt: skip
     error.reason, error.errno = exc.reason, exc.errno
     return error
+
+
+def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
+    """``path`` to read, with a leading ``~`` or ``~user`` the home folder, as mia-defense's
+    command lines take a path (dataset.path, cache_dir, mia-report's --out): Python's open
+    and numpy.load do not expand it, and ``load_observations('~/obs.npz')`` said '~/obs.npz:
+    file not found' of a file in the home folder. A `ConfigError` where no home folder is
+    known for it (pathlib's bare RuntimeError)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise ConfigError(
+            f"{where}: path={os.fspath(path)!r}: cannot tell which home folder "
+            f"{Path(path).parts[0]!r} is (no such user, or no home folder known); give the "
+            "full path"
+        ) from None
 
 
 def _refuse_unexpanded_home(path: str | os.PathLike[str]) -> None:
