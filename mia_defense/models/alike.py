@@ -8,7 +8,9 @@ or read. Both stack only models that `unlike` finds alike, and run the others on
 
 from __future__ import annotations
 
+import functools
 import numbers
+import types
 import weakref
 from collections.abc import Sequence
 
@@ -21,9 +23,11 @@ __all__ = ["state_difference", "unlike"]
 # What every nn.Module holds in its __dict__ (its parameters, buffers, submodules, hooks):
 # compared apart (shapes, layouts, hooks), not as plain state.
 _MODULE_INTERNALS = frozenset(vars(nn.Module()))
+# Functions a forward may call from an attribute (an activation each model drew when built).
+_CALLS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 # The kinds of plain attributes `_state_difference` compares; other objects are left alone.
 _PLAIN = (numbers.Number, str, bytes, torch.Tensor, torch.Generator, np.ndarray, list, tuple,
-          dict, set, frozenset)  # fmt: skip
+          dict, set, frozenset, *_CALLS)  # fmt: skip
 # How deeply `_same_value` follows nested lists and mappings before calling them unalike.
 _MAX_NESTING = 20
 
@@ -105,7 +109,7 @@ def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str
     if [name for name, _ in a.named_modules()] != [name for name, _ in b.named_modules()]:
         return "has other layers"  # (a layer a forward pass added: nothing to compare)
     for (name, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
-        mine, theirs = _plain_state(ma), _plain_state(mb)
+        mine, theirs = _plain_state(ma, copies), _plain_state(mb, copies)
         if mine.keys() != theirs.keys():
             other = ", ".join(sorted(mine.keys() ^ theirs.keys()))
             return f"holds other attributes ({other}, in {_where(name)})"
@@ -122,12 +126,14 @@ def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str
     return None
 
 
-def _plain_state(module: nn.Module) -> dict[str, object]:
-    """``module``'s plain attributes of the kinds `state_difference` compares; torch.compile's
-    own (``_torchdynamo_wrapper_id``, set at the first call: a compiled layer was refused
-    under DP-SGD as keeping a value from its pass) left out."""
+def _plain_state(module: nn.Module, copies: bool = False) -> dict[str, object]:
+    """``module``'s plain attributes of the kinds `state_difference` compares (functions only
+    between models built apart: a compiled layer sets ``get_compiler_config`` at its first
+    call); torch.compile's own ``_torchdynamo_wrapper_id`` (set at the first call: a compiled
+    layer was refused under DP-SGD as keeping a value from its pass) left out."""
+    kinds = _PLAIN[: -len(_CALLS)] if copies else _PLAIN
     return {k: v for k, v in vars(module).items() if k not in _MODULE_INTERNALS
-            and not k.startswith("_torchdynamo") and isinstance(v, _PLAIN)}  # fmt: skip
+            and not k.startswith("_torchdynamo") and isinstance(v, kinds)}  # fmt: skip
 
 
 # Who keeps a module's own weights or layers again in a plain attribute (`_own_members`).
@@ -168,7 +174,37 @@ def _same_value(a: object, b: object, depth: int = 0) -> bool:
             _same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))  # fmt: skip
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(_same_value(a[k], b[k], depth + 1) for k in a)
+    if isinstance(a, _CALLS) and a is not b:
+        return _same_call(a, b, depth)
     return _equal(a, b)
+
+
+def _same_call(a: object, b: object, depth: int) -> bool:
+    """Whether two functions held as attributes (of one type) run the same code on the same
+    values: a lambda each constructor makes (one code, alike defaults and closed-over values),
+    a method of each model's own layer, a partial of alike ones. Models holding torch.relu and
+    torch.tanh, drawn when built, were stacked: every model trained with models[0]'s."""
+    if isinstance(a, functools.partial):
+        return _same_value((a.func, a.args, a.keywords), (b.func, b.args, b.keywords), depth + 1)
+    if isinstance(a, types.MethodType):
+        return a.__func__ is b.__func__ and _same_held(a.__self__, b.__self__, depth)
+    if not isinstance(a, types.FunctionType) or a.__code__ is not b.__code__:
+        return False  # (a builtin: only itself)
+    try:
+        cells = [[c.cell_contents for c in f.__closure__ or ()] for f in (a, b)]
+    except ValueError:  # (an empty cell)
+        return False
+    defaults = [(f.__defaults__, f.__kwdefaults__) for f in (a, b)]
+    return _same_value(*defaults, depth + 1) and all(
+        _same_held(x, y, depth) for x, y in zip(*cells, strict=True))
+
+
+def _same_held(a: object, b: object, depth: int) -> bool:
+    """Values a function holds (a closed-over one, a method's object): alike; layers (each
+    model's own ``self``) when of one class, as their weights and state are compared apart."""
+    if isinstance(a, nn.Module):
+        return type(a) is type(b)
+    return _same_value(a, b, depth + 1)
 
 
 def _equal(a: object, b: object) -> bool:
