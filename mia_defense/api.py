@@ -91,7 +91,12 @@ from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS
 from mia_defense.plan import MembershipPlan, copy_leaders
 from mia_defense.plan import make_plan as _make_plan
-from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
+from mia_defense.queries import (
+    QueryConfig,
+    check_image_shifts,
+    check_release_queries,
+    warn_unperturbed_copies,
+)
 from mia_defense.seeding import global_torch_seeded, torch_generator
 
 if TYPE_CHECKING:
@@ -652,6 +657,7 @@ def observe_models(
                           records=len(plan.population_idx))  # fmt: skip
     inputs, labels = _plan_data(x, y, plan)
     check_image_shifts(queries, inputs.shape[1:])
+    warn_unperturbed_copies(queries, inputs.shape[1:], copies="num_augmented")
     modes = [[module.training for module in model.modules()] for model in models]
     try:
         return _observe_checked(models, inputs, labels, plan, release=release, queries=queries,

@@ -59,7 +59,7 @@ def _iter_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> Iterator[
     """The copies of `perturbed_copies`, one at a time (one copy of ``x`` in memory, not A)."""
     inputs = torch.as_tensor(x, dtype=torch.float32)
     rng = np.random.default_rng(seed)
-    image = inputs.ndim == 4 and (queries.max_shift > 0 or queries.flip)
+    image = queries.shifts_images(tuple(inputs.shape[1:]))
     scale = inputs.std(dim=0, keepdim=True).clamp_min(1e-6)
     for a in range(queries.num_augmented):
         if image:

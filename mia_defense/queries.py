@@ -4,6 +4,7 @@ a run's release work bounded."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from mia_defense.errors import ConfigError
@@ -14,7 +15,10 @@ __all__ = [
     "QueryConfig",
     "check_image_shifts",
     "check_release_queries",
+    "warn_unperturbed_copies",
 ]
+
+log = logging.getLogger(__name__)
 
 # Repeats of one query beyond which averaging gains nothing a run could measure (the
 # noise's std shrinks as 1/sqrt(repeats)); also bounds the release work.
@@ -61,6 +65,34 @@ class QueryConfig:
             raise ConfigError(
                 f"attack.queries.repeats={self.repeats}: must lie in [1, {MAX_REPEATS}]"
             )
+
+
+    def shifts_images(self, sample_shape: tuple[int, ...]) -> bool:
+        """Whether the perturbed copies of samples of ``sample_shape`` are shifted or flipped
+        images [C, H, W]; else they get feature noise (`mia_defense.observe.perturbed_copies`)."""
+        return len(sample_shape) == 3 and (self.max_shift > 0 or self.flip)
+
+
+def warn_unperturbed_copies(
+    queries: QueryConfig, sample_shape: tuple[int, ...], *,
+    copies: str = "attack.queries.num_augmented",
+) -> None:
+    """Warn, before any model is trained or queried, of perturbed copies that would be the
+    record itself: feature noise of ``noise_std=0`` (flat samples, or images neither shifted
+    nor flipped). The label-only attack then reads the record's own label (the gap attack)
+    and augmented LiRA its own outputs again, the augmented queries asked for nothing;
+    ``copies`` names the setting of their number (``observe_models``: its argument)."""
+    if not queries.num_augmented or queries.noise_std or queries.shifts_images(sample_shape):
+        return
+    samples = ("images neither shifted nor flipped (attack.queries.max_shift=0, flip=false)"
+               if len(sample_shape) == 3 else "flat samples")  # fmt: skip
+    log.warning(
+        "attack.queries.noise_std=0 with %s=%d: the perturbed copies of %s get feature noise "
+        "alone, so each copy is the record itself: the label-only attack falls back on the "
+        "gap attack and augmented LiRA reads the record's own outputs again; set "
+        "attack.queries.noise_std above 0 (default 0.1), or %s=0", copies,
+        queries.num_augmented, samples, copies,
+    )  # fmt: skip
 
 
 def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:

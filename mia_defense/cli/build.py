@@ -48,7 +48,12 @@ from mia_defense.experiment import (
 from mia_defense.library_call import library_call, torch_defaults
 from mia_defense.models import model_builder
 from mia_defense.pipeline.train import check_defense_plans
-from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
+from mia_defense.queries import (
+    QueryConfig,
+    check_image_shifts,
+    check_release_queries,
+    warn_unperturbed_copies,
+)
 from mia_defense.report.run_table import format_table
 from mia_defense.store import refuse_blocked_root
 from mia_defense.threads import one_thread_within
@@ -317,6 +322,7 @@ def claimed_run(
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
+    warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:])
     if not os.path.lexists(Path(run_dir) / RESULTS):
         # DP-SGD's δ against N, a target ε no σ reaches: refused before the claim (.lock) and
         # the model store's lock. (A finished run, skipped, or one to resume was planned
