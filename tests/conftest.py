@@ -370,6 +370,8 @@ class SweepEnd:
         for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY"):
             monkeypatch.setattr(cli, name, [])
         monkeypatch.setattr(refusals, "_RETURNED", [])
+        monkeypatch.setattr(refusals, "_RUNS_RETURNED", {})
+        monkeypatch.setattr(refusals, "_RUNS_SAID", {})
         monkeypatch.setattr(refusals, "_LAUNCHED", set())
         self._cli = cli
 

@@ -348,7 +348,9 @@ def claimed_run(
             except ConfigError as exc:
                 if twin_waits and in_use_refusal(str(exc)):
                     continue  # (taken again between the wait and the claim: wait again)
-                raise OutputRefused(str(exc)) from None
+                refused = OutputRefused(str(exc))
+                refused.run = (experiment.config, data.fingerprint)
+                raise refused from None
             break
         try:  # (under the lock: another run finished there meanwhile)
             finished = finished_run(run_dir, config=experiment.config,

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mia_defense.errors import ConfigError
 
@@ -29,7 +30,12 @@ __all__ = [
 class OutputRefused(ConfigError):
     """The run directory is not this run's to write (in use by another run, holding another
     run's results or files; for mia-attack, inside the run attacked): nothing of this run
-    goes there, its log lines included (`HeldLog.drop`). Said as a ConfigError."""
+    goes there, its log lines included (`HeldLog.drop`). Said as a ConfigError.
+
+    ``run``: where the folder was in use, the refused run's (config, data fingerprint), which
+    a run finished there since must be of to stand for it (a sweep's end)."""
+
+    run: tuple[Any, Any] | None = None
 
 
 def _resolved(path: Path) -> Path:

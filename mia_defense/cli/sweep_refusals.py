@@ -22,7 +22,8 @@ from mia_defense.cli.commands import shell_path
 
 __all__ = [
     "carry", "gather_returned", "in_another_runs_folder", "in_use_refusal", "launched_folders",
-    "print_points", "print_refused", "returned", "say", "valued_folders", "valued_jobs",
+    "print_points", "print_refused", "refused_run", "returned", "say", "valued_folders",
+    "valued_jobs",
 ]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
@@ -34,8 +35,14 @@ _IN_USE = " is in use by "
 _UNWRITTEN = ": cannot write "
 # In the refusal of a point whose run folder holds a run of another config.
 _OTHER_CONFIG = " run of another config ("
+# The attribute of a JobReturn that holds the runs its job was refused in a folder in use.
+_RUNS_ON_RETURN = "mia_refused_runs"
 # The refusals of the job running in this process, until its end (`carry`).
 _SAID: list[tuple[str, str]] = []
+# Its points refused in a folder in use: {run directory: (config, data fingerprint)}.
+_RUNS_SAID: dict[str, tuple[Any, Any]] = {}
+# Those the launchers of this process's sweep handed back (`refused_run`).
+_RUNS_RETURNED: dict[str, tuple[Any, Any]] = {}
 # The refusals the launchers of this process's sweep handed back (`gather_returned`).
 _RETURNED: list[tuple[Path, str]] = []
 # The run directories of the jobs they handed back (`launched_folders`).
@@ -46,12 +53,15 @@ _VALUED = [0]
 _VALUED_FOLDERS: set[str] = set()
 
 
-def say(run_dir: Path, said: str) -> None:
+def say(run_dir: Path, said: str, *, run: tuple[Any, Any] | None = None) -> None:
     """Keep the refusal of the sweep's point in ``run_dir`` (``said``: as the sweep's end
-    names it) for `carry`. A task function of the CLIs is run in a job's process as a copy
-    (Hydra's launchers pickle it by value: ``hydra.main`` renamed it), its module's lists
-    with it; this module is imported there, as the callbacks are."""
+    names it) for `carry`, and ``run``, the point's (config, data fingerprint) where its
+    folder was in use (`refused_run`). A task function of the CLIs is run in a job's process
+    as a copy (Hydra's launchers pickle it by value: ``hydra.main`` renamed it), its module's
+    lists with it; this module is imported there, as the callbacks are."""
     _SAID.append((str(Path(run_dir).absolute()), said))
+    if run is not None:
+        _RUNS_SAID[os.path.abspath(run_dir)] = run
 
 
 def carry(job_return: Any) -> None:
@@ -61,6 +71,9 @@ def carry(job_return: Any) -> None:
     if _SAID:
         setattr(job_return, _ON_RETURN, _SAID[:])
         _SAID.clear()
+    if _RUNS_SAID:
+        setattr(job_return, _RUNS_ON_RETURN, dict(_RUNS_SAID))
+        _RUNS_SAID.clear()
 
 
 def returned(known: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -73,6 +86,14 @@ def returned(known: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
             seen.add(Path(run_dir).absolute())
             found.append((Path(run_dir), said))
     return found
+
+
+def refused_run(run_dir: Path) -> tuple[Any, Any] | None:
+    """The (config, data fingerprint) of the point of this process's sweep refused in
+    ``run_dir`` because its folder was in use (`say`), whichever process ran it; ``None``
+    where none was, or its job carried none back."""
+    key = os.path.abspath(run_dir)
+    return _RUNS_RETURNED.get(key) or _RUNS_SAID.get(key)
 
 
 def launched_folders() -> set[str]:
@@ -99,6 +120,7 @@ def gather_returned() -> None:
     jobs' run directories for `launched_folders`; those kept by an earlier sweep are
     forgotten."""
     _RETURNED.clear()
+    _RUNS_RETURNED.clear()
     _LAUNCHED.clear()
     _VALUED[0] = 0
     _VALUED_FOLDERS.clear()
@@ -136,6 +158,7 @@ def _gathering(launch: Any) -> Any:
             _RETURNED.extend(
                 (Path(run_dir), said) for run_dir, said in getattr(job_return, _ON_RETURN, ())
             )
+            _RUNS_RETURNED.update(getattr(job_return, _RUNS_ON_RETURN, None) or {})
             if _valued(job_return):
                 _VALUED[0] += 1
                 if folder:

@@ -125,6 +125,7 @@ from mia_defense.cli.sweep_refusals import (
     launched_folders,
     print_points,
     print_refused,
+    refused_run,
     returned,
     say,
     valued_folders,
@@ -443,7 +444,8 @@ class SweepSummary(Callback):
         # and was killed, results.json still 'running', is no twin: the refusal stands.)
         twins = [(run_dir, said) for run_dir, said in refusals if in_use_refusal(said)
                  and _written_since(Path(run_dir) / "results.json", before)
-                 and _results_of(Path(run_dir), ("complete",)) is not None]  # fmt: skip
+                 and _results_of(Path(run_dir), ("complete",)) is not None
+                 and _of_its_config(Path(run_dir))]  # fmt: skip
         if twins:
             _SWEEP_FAILED[:] = [point for point in _SWEEP_FAILED if point not in twins]
             refusals = [point for point in refusals if point not in twins]
@@ -481,6 +483,23 @@ class SweepSummary(Callback):
                          "the search names one of them best, its setting is one where that "
                          "defense does nothing, no point of it (mia-report marks them '(did "
                          "not act)')", idle)  # fmt: skip
+
+
+def _of_its_config(run_dir: Path) -> bool:
+    """Whether the complete run in ``run_dir`` is one of the config, data and code of the
+    point of this sweep refused there for its folder in use (`refused_run`): a run of other
+    settings finished there (another sweep's, whose subdir names the folder alike) stood
+    for the point, exit 0, its values never run. A point whose job carried back none: no."""
+    from mia_defense.tracking.run_dir import other_run
+
+    run = refused_run(run_dir)
+    if run is None:
+        return False
+    config, fingerprint = run
+    try:
+        return other_run(run_dir, config=config, data_fingerprint=fingerprint) is None
+    except (MiaDefenseError, OSError):
+        return False
 
 
 def _say_refusals(refusals: list[tuple[Path, str]]) -> None:
@@ -957,7 +976,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid
             said = " ".join(line.strip() for line in str(exc).splitlines())
             _SWEEP_FAILED.append((run_dir, f"{name}: {said}"))
-            say(run_dir, f"{name}: {said}")  # (for a sweep whose jobs run elsewhere)
+            say(run_dir, f"{name}: {said}",  # (for a sweep whose jobs run elsewhere)
+                run=getattr(exc, "run", None) if in_use_refusal(said) else None)
             return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:

@@ -14,6 +14,10 @@ import os
 import mia_defense.cli.sweep_refusals as refusals
 import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
+from mia_defense.tracking.artifacts import SCHEMA_VERSION
+
+# a complete run's results.json, of the config of the point refused in its folder
+_RUN = {"status": "complete", "schema_version": SCHEMA_VERSION, "config": {"seed": 1}}
 
 
 def _end(sweep_end, root, *, ran_there: bool):
@@ -21,10 +25,11 @@ def _end(sweep_end, root, *, ran_there: bool):
     point = root / "train.weight_decay=0.001"
     point.mkdir()
     if ran_there:  # (the twin that took the folder, in a joblib worker)
-        write_json(point / "results.json", {"status": "complete"})
+        write_json(point / "results.json", _RUN)
     said = (f"ConfigError: {point} is in use by pid 4242 on vm since 2026-12-06 22:21:59; "
             "wait for that run to end or choose another directory (hydra.run.dir=...)")
     refusals._RETURNED[:] = [(point, said)]
+    refusals._RUNS_RETURNED[os.path.abspath(point)] = (_RUN["config"], None)
     refusals._LAUNCHED.add(os.path.abspath(point))
     summary.on_multirun_end(config)
     return point

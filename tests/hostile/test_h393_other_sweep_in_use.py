@@ -13,6 +13,10 @@ import os
 import mia_defense.cli.sweep_refusals as refusals
 import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
+from mia_defense.tracking.artifacts import SCHEMA_VERSION
+
+# a complete run's results.json, of the config of the point refused in its folder
+_RUN = {"status": "complete", "schema_version": SCHEMA_VERSION, "config": {"seed": 1}}
 
 
 def test_a_point_another_sweep_finished_is_not_said_to_be_a_twin_draw(tmp_path, sweep_end,
@@ -20,10 +24,11 @@ def test_a_point_another_sweep_finished_is_not_said_to_be_a_twin_draw(tmp_path, 
     summary, config = sweep_end.start(tmp_path, task=["seed=0,1,2"])
     point = tmp_path / "seed=1"
     point.mkdir()
-    write_json(point / "results.json", {"status": "complete"})  # (the other sweep's run)
+    write_json(point / "results.json", _RUN)  # (the other sweep's run, of its config)
     said = (f"ConfigError: {point} is in use by pid 22998 on vm since 2026-12-07 00:31:51; "
             "wait for that run to end or choose another directory (hydra.run.dir=...)")
     refusals._RETURNED[:] = [(point, said)]
+    refusals._RUNS_RETURNED[os.path.abspath(point)] = (_RUN["config"], None)
     refusals._LAUNCHED.add(os.path.abspath(point))
     summary.on_multirun_end(config)
     out = capsys.readouterr().out
