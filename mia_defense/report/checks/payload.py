@@ -67,6 +67,48 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
     return _plan_problem(payload) or _test_size_problem(payload) or _count_problem(payload)
 
 
+def _caveat_fields_problem(payload: Mapping[str, Any]) -> str | None:
+    """How a field a caveat or the verdict is drawn from is of a type mia-train never writes
+    there, or ``None``: its reader reads such a value as nothing to say (absent or null is a
+    run of an earlier version, which `notes._unrecorded_note` names), so the run was ranked
+    unmarked: ``utility.test_accuracy_models_at_chance`` "3" (3 of 8 models at chance),
+    ``data_duplicates`` true, ``data_label_copies`` "x", ``canaries`` "5",
+    ``released_labels_only`` "yes", and a ``privacy.no_verdict_reason`` true (a run its
+    attacks could not judge) ranked with a verdict."""
+    utility, privacy = payload.get("utility"), payload.get("privacy")
+    models = payload.get("num_models")
+    counts = (("utility.test_accuracy_models_at_chance",
+               utility.get("test_accuracy_models_at_chance") if isinstance(utility, Mapping)
+               else None, models if isinstance(models, int) else None),
+              ("data_duplicates", payload.get("data_duplicates"), None),
+              ("canaries", payload.get("canaries"), None))  # fmt: skip
+    for key, value, most in counts:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (
+                most is not None and value > most):  # fmt: skip
+            upto = "" if most is None else f" and <= num_models ({most})"
+            return (f"{key} is {_type_name(value)} {_show(value)}, not an integer >= 0{upto} "
+                    "as mia-train writes it: the file was edited; rerun the run")
+        if count_too_large(key, value):
+            return count_too_large(key, value)
+    columns = payload.get("data_label_copies")
+    if columns is not None and not (isinstance(columns, list) and all(
+            isinstance(c, str | int) and not isinstance(c, bool) for c in columns)):
+        return (f"data_label_copies is {_type_name(columns)} {_show(columns)}, not a list of "
+                "column names as mia-train writes it: the file was edited; rerun the run")
+    labels = payload.get("released_labels_only")
+    if labels is not None and not isinstance(labels, bool):
+        return (f"released_labels_only is {_type_name(labels)} {_show(labels)}, not true or "
+                "false as mia-train writes it: the file was edited; rerun the run")
+    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
+    if reason is not None and not isinstance(reason, str):
+        return (f"privacy.no_verdict_reason is {_type_name(reason)} {_show(reason)}, not a "
+                "reason: results.json says there, in text, why its attacks could not judge "
+                "the run, and null where they could; the file was edited; rerun the run")
+    return None
+
+
 _PARTIAL = "failed or partial run"
 
 
@@ -114,7 +156,7 @@ def payload_problem(payload: Mapping[str, Any], *, run_dir: Path | None = None) 
     if status == "diverged":
         return None
     for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem,
-                  defense_problem, idle_defenses_problem):
+                  defense_problem, idle_defenses_problem, _caveat_fields_problem):
         problem = check(payload)
         if problem:
             return problem
