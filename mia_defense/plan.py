@@ -194,9 +194,30 @@ def plan_sizes(total: int, *, population_size: int | None, test_size: int | None
         raise ConfigError(
             f"{sizes}, plan.reference_size={shown(reference_size)}: too few samples for the plan; "
             f"need population >= 2, test >= 1 and population + test + reference <= the {total} "
-            f"samples in {description}; lower the plan sizes or use more data"
+            f"samples in {description}; "
+            + _sizes_fix(given, population_size, int(test_size), available, reference_size)
         )
     return population_size, int(test_size)
+
+
+def _sizes_fix(given: dict[str, int | None], population_size: int, test_size: int,
+               available: int, reference_size: int) -> str:
+    """Which plan key to change, and to what, when the sizes do not fit the ``available``
+    samples (those ``reference_size`` leaves): 'lower the plan sizes' named none, beside a
+    test size of -70 '(what is left)' that no one set. At least one size is given here (the
+    default fits any 3 samples)."""
+    if population_size < 2 and given["population_size"] is not None:
+        return "set plan.population_size to at least 2"
+    if test_size < 1 and given["test_size"] is not None:
+        return "set plan.test_size to at least 1"
+    keys = [f"plan.{key}" for key, value in given.items() if value is not None]
+    most = available - (1 if keys == ["plan.population_size"] else
+                        2 if keys == ["plan.test_size"] else 0)  # fmt: skip
+    lower = (f"lower {keys[0]} to at most {most}" if len(keys) == 1 else
+             f"lower plan.population_size or plan.test_size: together at most {most}")
+    if reference_size:
+        lower += f" (or plan.reference_size, which keeps {reference_size} apart)"
+    return f"{lower}, or use more data"
 
 
 def make_plan(

@@ -65,7 +65,7 @@ def test_npz_file_and_arrays_refused_before_the_run_directory(tmp_path, settings
     (["plan.population_size=5000"], "plan.population_size=5000, plan.test_size=-3203 (what is "
      "left), plan.reference_size=0: too few samples for the plan; need population >= 2, test "
      ">= 1 and population + test + reference <= the 1797 samples in dataset 'digits'; lower "
-     "the plan sizes or use more data"),
+     "plan.population_size to at most 1796, or use more data"),
     (["dataset=digits_images", "plan.reference_size=1795"], "plan.reference_size=1795: leaves "
      "2 of the 1797 samples in dataset 'digits'"),
 ])
