@@ -306,7 +306,10 @@ def check_model_output(
                   contextlib.redirect_stdout(sys.stderr)):  # stdout: the results table only
                 model.train(training)
                 x = torch.zeros((2, *input_shape), device=device)
+                unsaved = _unsaved_buffers(model)
                 out = model(x)
+                lost = [n for n, now in _unsaved_buffers(model).items()
+                        if n in unsaved and not torch.equal(now, unsaved[n])]  # fmt: skip
                 # (before the buffers are put back: BatchNorm's backward reads them)
                 failed = _backward_error(model, out) if training else None
         except Exception as exc:
@@ -315,6 +318,14 @@ def check_model_output(
                 f"(the dataset's samples are {list(input_shape)}): "
                 f"{exc.__class__.__name__}: {exc}"
             ) from exc
+        if lost:  # (a copy trained on: a resumed run, a stored or loaded model, has another)
+            raise UnsupportedModelError(
+                f"model._target_={name} updates its buffer {lost[0]!r} in forward{mode}, "
+                "registered with persistent=False: checkpoints do not hold it, so a resumed "
+                "run, a model taken from the store and a loaded one answer with its initial "
+                "value, not the trained one; register it persistent (register_buffer's "
+                "default), or leave it unchanged by forward"
+            )
         made = sorted(set(dict(model.named_parameters(remove_duplicate=False))) - set(params))
         if made:  # built after the optimiser, from the global RNG: they would never train
             raise UnsupportedModelError(
@@ -450,6 +461,14 @@ def answers_at_random(model: nn.Module, input_shape: Sequence[int]) -> bool:
         return not torch.allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True)
     except Exception:
         return False
+
+
+def _unsaved_buffers(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Copies of ``model``'s buffers registered with ``persistent=False``: left out of its
+    state dict, so of its checkpoints (a cache forward recomputes alike is no loss)."""
+    return {f"{prefix}.{n}".lstrip("."): m._buffers[n].detach().clone()
+            for prefix, m in model.named_modules() for n in m._non_persistent_buffers_set
+            if m._buffers.get(n) is not None}  # fmt: skip
 
 
 @contextlib.contextmanager
