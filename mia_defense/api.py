@@ -935,6 +935,14 @@ def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
 
 def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
     """The K modules as a list, one per row of the plan's masks."""
+    # a mapping of the models ({'seed0': model, ...}, nn.ModuleDict) gave its keys: 'models[0]
+    # is a str, not a torch.nn.Module' (of an int key: 'a int'), ModuleDict's said to be layers
+    if isinstance(models, Mapping | nn.ModuleDict):
+        raise ConfigError(
+            f"observe_models: models is a {type(models).__name__} (iterating it gives its "
+            "keys); give list(models.values()), in the order of plan.masks' rows (model k "
+            "trained on plan.masks[k])"
+        )
     # one module that iterates (nn.Sequential) gave its layers as the K models: a layer
     # named as a model that fails on x, or 'returns 5 classes, models[0] 16'
     if isinstance(models, nn.Module) and not isinstance(models, nn.ModuleList):
