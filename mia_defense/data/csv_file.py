@@ -277,11 +277,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             if not row or (len(row) == 1 and not row[0].strip()):  # a blank line, or spaces
                 continue
             if len(row) != width:
-                spans = (f" (a quoted field runs from line {first} to line {line}: close its \")"
-                         if line > first else "")
-                raise DataError(
-                    f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
-                )
+                raise DataError(f"{path}: line {first} has {len(row)} fields but the header "
+                                f"has {width}{_misfit(row, width, first, line, sep)}")
             if line > first and (index := _swallowing_field(row, sep)) is not None:
                 swallowed.append((first, line, index))
             label = row[target].strip()
@@ -329,6 +326,22 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     categories = [_sorted_codes(x, j, codes) for j, codes in enumerate(kinds.codes)]
     return Table(names, labels, np.frombuffer(lines, dtype=np.int64), x, categories,
                  label=label_column)
+
+
+def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str) -> str:
+    """What to do with a record of another number of fields than the header's ``width``
+    (lines ``first`` to ``line``): a quote left open, a trailing delimiter (exports that end
+    every line with one: the refusal said no more than the counts), else the usual causes."""
+    if line > first:
+        return f" (a quoted field runs from line {first} to line {line}: close its \")"
+    if len(row) == width + 1 and not row[-1].strip():
+        return (f": it ends with {delimiter!r}, which leaves an empty last field; remove the "
+                "delimiter at the end of the lines (or end the header line with one too, and "
+                "skip that column without a name: \"dataset.drop_columns=''\")")
+    if len(row) < width:
+        return "; a value missing (or a line cut): fix that line"
+    return (f"; a value too many, or a {delimiter!r} inside a value that is not in quotes "
+            f"(quote it: \"1{delimiter}5\"): fix that line")
 
 
 def _swallowing_field(row: list[str], delimiter: str) -> int | None:
