@@ -156,9 +156,14 @@ def read_json(
                 f"{path}: is {pointer}, not the JSON file it stands for: the file itself was "
                 "never downloaded; run 'git lfs pull' in its repository"
             ) from None
+        # a torn write leaves JSON cut short or a character cut in two; nesting deeper than
+        # the parser goes, or a number of thousands of digits, is whole: no run wrote it
+        torn = isinstance(exc, json.JSONDecodeError | UnicodeDecodeError)
+        said = str(exc).split("; use sys.set_int_max_str_digits")[0]  # (Python's own advice)
         raise DataError(
-            f"{path}: not valid JSON ({str(exc)[:200]}); the run was probably interrupted"
-        ) from None
+            f"{path}: not valid JSON ({said[:200]}); " + ("the run was probably interrupted"
+            if torn else "not a file mia-defense writes: remove it or choose another directory")
+        ) from None  # fmt: skip
     if not isinstance(payload, dict):
         raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
     depth = 0 if max_depth is None else json_depth(payload)
