@@ -81,6 +81,7 @@ class ModelBuilder:
         self.logits_dtype: torch.dtype | None = None
         # per (input_shape, num_classes): the parameters' shapes of the first model built
         self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
+        self._trains: dict[tuple[object, ...], list[tuple[str, bool]]] = {}
         # the tensors of the models built so far, by id, while they live
         self._built: weakref.WeakValueDictionary[int, torch.Tensor] = (
             weakref.WeakValueDictionary()
@@ -225,7 +226,17 @@ class ModelBuilder:
         if any(isinstance(p, nn.parameter.UninitializedParameter) for _, p in params):
             return
         shapes = [(n, tuple(p.shape)) for n, p in params]
-        if self._shapes.setdefault(data, shapes) != shapes:
+        trains = [(n, p.requires_grad) for n, p in params]  # (stacked: torch.func's traceback)
+        if self._shapes.setdefault(data, shapes) == shapes and (
+                self._trains.setdefault(data, trains) != trains):  # fmt: skip
+            name, was = next(t for t in self._trains[data] if t not in trains)
+            raise UnsupportedModelError(
+                f"model._target_={self.name} built models that train other parameters ({name}: "
+                f"{'trained' if was else 'frozen'} in the first, {'frozen' if was else 'trained'}"
+                " in another, by requires_grad): the reference models stand in for the target, "
+                "so freeze no layer at random in its constructor"
+            )
+        if self._shapes[data] != shapes:
             first, now = dict(self._shapes[data]), dict(shapes)
             name = next((n for n in first if first[n] != now.get(n)), None) or next(iter(now))
             raise UnsupportedModelError(
