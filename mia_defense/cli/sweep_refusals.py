@@ -30,9 +30,10 @@ __all__ = [
 _ON_RETURN = "mia_refusals"
 # In the refusal of a point whose run folder another process holds (its .lock: a run there).
 _IN_USE = " is in use by "
-# In the refusal of a point that could not write a file of its run (a full disk): its own
-# words say what to do, there is no value to fix.
-_UNWRITTEN = ": cannot write "
+# In the refusal of a point that could not write a file of its run (a full disk), or use its
+# folder at all (a read-only file system, claim_run_dir's): its own words say what to do,
+# there is no value to fix.
+_UNWRITTEN = (": cannot write ", ": cannot use it as the run directory (")
 # In the refusal of a point whose run folder holds a run of another config.
 _OTHER_CONFIG = " run of another config ("
 # The attribute of a JobReturn that holds the runs its job was refused in a folder in use.
@@ -183,7 +184,7 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
     holds a point's run folder there is nothing to fix, but that run to wait for; where a
     point could not write a file (a full disk), what its own line says."""
     busy = sum(_IN_USE in message for _, message in points)
-    unwritten = sum(_UNWRITTEN in message for _, message in points)
+    unwritten = sum(any(words in message for words in _UNWRITTEN) for _, message in points)
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")
     space = ("do as its line says (free disk space, most often), then run the same command "
