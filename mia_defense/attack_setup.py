@@ -142,7 +142,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         # rest as the tools word it: attack.attacks.lira=null, ~attack.attacks.lira)
         refusal = composition_refusal(exc, overrides, shell=False)
         said = (str(refusal).removeprefix("ConfigError: ") if refusal is not None else None) \
-            or merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) or exc
+            or merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) \
+            or _unparsed(exc) or exc
         raise ConfigError(f"attack overrides {_given(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)
@@ -150,6 +151,36 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     if problems:
         raise ConfigError(f"attack overrides {_given(overrides)}: {'; '.join(problems)}")
     return cfg
+
+
+def _unparsed(exc: Exception) -> str | None:
+    """Hydra's refusal of an override its grammar cannot read, as one line naming it and the
+    fix, or ``None`` for another error: its words ran over three lines, a caret under a
+    place of the override and a link (``' attack.bootstrap=0'``: 'LexerNoViableAltException:
+    ...'; ``''``: "mismatched input '<EOF>' expecting {EQUAL, ...}"), where the tools say the
+    override and how to write it (a space before it or around '=', no '=VALUE')."""
+    import re
+
+    from hydra.errors import OverrideParseException
+
+    if not isinstance(exc, OverrideParseException):
+        return None
+    text = exc.override
+    if not text.strip():
+        fix = "an empty override; leave it out"
+    elif text != text.lstrip() or re.search(r"\s=", text):
+        written = re.sub(r"\s*=", "=", text.strip(), count=1)
+        fix = f"a space before it or before '='; give {written!r}"
+    elif "=" not in text and not text.startswith("~"):
+        fix = ("no '=VALUE'; write KEY=VALUE (e.g. 'attack.bootstrap=0'), or '~KEY' to delete "
+               "an entry")  # fmt: skip
+    else:
+        why = " ".join(line.strip() for line in str(exc.message).splitlines() if line.strip()
+                       and not line.strip().startswith(("Error parsing override", "See https")))
+        fix = (f"{why}; correct it (its brackets and quotes closed; a text that holds "
+               "brackets, commas or spaces in Hydra's quotes, KEY='...'; the grammar: "
+               "https://hydra.cc/docs/1.3/advanced/override_grammar/basic)")
+    return f"{text!r}: Hydra cannot parse this override: {fix}"
 
 
 def _given(overrides: Sequence[str]) -> str:
