@@ -218,14 +218,15 @@ class ModelBuilder:
             self._built[id(tensor)] = tensor
 
     def _check_same_shapes(self, model: nn.Module, data: tuple[object, ...]) -> None:
-        """Every model built must have the first one's parameters: the reference models
-        stand in for the target, and the engine stacks them (a constructor drawing its
-        architecture at random ended the run in torch.stack's traceback). A model with lazy
-        parameters has no shapes yet to compare."""
+        """Every model built must have the first one's parameters and buffers: the reference
+        models stand in for the target, and the engine stacks them (a constructor drawing its
+        architecture, or a buffer's size, at random ended the run in torch.stack's
+        traceback). A model with lazy parameters has no shapes yet to compare."""
         params = list(model.named_parameters())
-        if any(isinstance(p, nn.parameter.UninitializedParameter) for _, p in params):
+        tensors = [*params, *model.named_buffers()]  # (a buffer's too: torch.stack's traceback)
+        if any(isinstance(p, nn.parameter.UninitializedTensorMixin) for _, p in tensors):
             return
-        shapes = [(n, tuple(p.shape)) for n, p in params]
+        shapes = [(n, tuple(p.shape)) for n, p in tensors]
         trains = [(n, p.requires_grad) for n, p in params]  # (stacked: torch.func's traceback)
         if self._shapes.setdefault(data, shapes) == shapes and (
                 self._trains.setdefault(data, trains) != trains):  # fmt: skip
