@@ -15,6 +15,7 @@ import functools
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -347,7 +348,10 @@ def claimed_run(
                 claim.enter_context(claim_run_dir(run_dir))
             except ConfigError as exc:
                 if twin_waits and in_use_refusal(str(exc)):
-                    continue  # (taken again between the wait and the claim: wait again)
+                    # (taken again between the wait and the claim: wait again; not at once,
+                    # where another probes the lock shared, which the wait does not wait on)
+                    time.sleep(0.1)
+                    continue
                 refused = OutputRefused(str(exc))
                 refused.run = (experiment.config, data.fingerprint)
                 raise refused from None

@@ -50,3 +50,46 @@ def test_a_trial_in_its_twins_folder_takes_its_run(tmp_path, monkeypatch):
     assert f"{done} is in use by pid 1 on elsewhere" in again.stderr
     assert "waiting for it to end" in again.stderr
     assert f"skipping finished run {done}" in again.stderr, again.stderr[-3000:]
+
+
+def test_a_lock_probed_shared_is_not_claimed_in_a_busy_loop(tmp_path, monkeypatch):
+    """A process probing the trial's folder with a shared lock (as lock_holder does) is no
+    holder to wait on, yet the claim is refused 'in use' while it holds it: the trial tried
+    the claim again at once, over and over, a core spent for as long as the probe lasted."""
+    import fcntl
+    from types import SimpleNamespace
+
+    for name in ("w0.0", "w0.001"):
+        (tmp_path / "sweep" / name).mkdir(parents=True)
+        (tmp_path / "sweep" / name / ".lock").write_bytes(b"")
+    probes = []
+    for name in ("w0.0", "w0.001"):
+        fd = os.open(tmp_path / "sweep" / name / ".lock", os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        probes.append(fd)
+    claims, pauses = [0], []
+
+    def end_probes():
+        while probes:
+            os.close(probes.pop())
+
+    real_claim = build.claim_run_dir
+
+    def claim(run_dir):
+        claims[0] += 1
+        if claims[0] >= 50:  # (a busy loop: ended here, not by the test's timeout)
+            end_probes()
+        return real_claim(run_dir)
+
+    def pause(seconds):
+        pauses.append(seconds)
+        end_probes()
+
+    monkeypatch.setattr(build, "claim_run_dir", claim)
+    monkeypatch.setattr(build, "time", SimpleNamespace(sleep=pause), raising=False)
+    try:
+        done = mia_train(*SEARCH, cwd=tmp_path)
+    finally:
+        end_probes()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert claims[0] == 2 and len(pauses) == 1, (claims, pauses)
