@@ -46,6 +46,10 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"{type(model).__name__} has a gradient hook on its parameter {hooked!r} "
             "(Tensor.register_hook), which the stacked copies of its parameters would not run"
         )
+    if layer := next((n or "<root>" for n, m in model.named_modules()
+                      if m._backward_hooks or m._backward_pre_hooks), None):  # fmt: skip
+        return (f"{type(model).__name__} has a backward hook on its layer {layer!r} "
+                "(register_full_backward_hook), which torch.func's stacked pass would not run")
     # functional_call runs the stacked models on copies of their buffers and write_back
     # copies back only parameters: a hand-made running statistic (or counter) trained
     # stacked would silently keep its initial value
