@@ -91,12 +91,13 @@ def _layer_type(module: nn.Module) -> type:
 
 
 def _same_hook(x: object, y: object, a: nn.Module, b: nn.Module) -> bool:
-    """Whether hooks ``x`` of layer ``a`` and ``y`` of ``b`` are the same: equal, or one
-    method bound to each layer itself, as its ``forward`` is (nn.LazyLinear's; every lazy
-    model was said to have 'other forward hooks' than models[0])."""
+    """Whether hooks ``x`` of layer ``a`` and ``y`` of ``b`` are the same: equal, alike
+    functions (a lambda each constructor registers, `_same_call`), or one method bound to
+    each layer itself, as its ``forward`` is (nn.LazyLinear's; every lazy model was said to
+    have 'other forward hooks' than models[0])."""
     if getattr(x, "__self__", None) is a and getattr(y, "__self__", None) is b:
         return getattr(x, "__func__", x) is getattr(y, "__func__", y)
-    return _equal(x, y)
+    return _same_value(x, y)
 
 
 def state_difference(a: nn.Module, b: nn.Module, *, copies: bool = False) -> str | None:
