@@ -17,10 +17,9 @@ from mia_defense.data.checks import closest_name
 from mia_defense.errors import closest, closest_few
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mia_defense"
-# Sites that still call difflib themselves, left to their owners' areas (cli/entry.py's
-# config-group option, data/csv_header.py's label column at cutoff 0.75): remove a file here
-# once it calls `errors.closest`.
-LEFT = {"cli/entry.py", "data/csv_header.py"}
+# Sites that still call difflib themselves (none now): remove a file here once it calls
+# `errors.closest`.
+LEFT: set[str] = set()
 
 
 def _imports_difflib(path: Path) -> bool:

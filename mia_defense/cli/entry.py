@@ -21,7 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, closest
 from mia_defense.library_call import cleared_after_each_call, main_state_kept, put_back_as_call_ends
 
 __all__ = [
@@ -499,14 +499,12 @@ def _missing_config_line(missing: str, options: list[str], said: str) -> str:
     """Hydra's "Could not find 'dataset/digitz'", its options listed one a line and its
     search path after them, as one line: what the group is, the closest option, the
     options and an override choosing one."""
-    import difflib
-
     group, _, name = missing.rpartition("/")
-    close = difflib.get_close_matches(name, options, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
+    close = closest(name, options)
+    hint = f" (did you mean {close}?)" if close else ""
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
     return (f"{found}: {name} is no option of the config group {group}{hint}; nothing was "
-            f"run. Choose one of {', '.join(options)} (e.g. {group}={(close or options)[0]})")
+            f"run. Choose one of {', '.join(options)} (e.g. {group}={close or options[0]})")
 
 
 def _unparsed_override_line(override: str, message: str) -> str:

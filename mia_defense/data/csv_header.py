@@ -4,7 +4,6 @@ that are no header where one is read (Excel's ``sep=;`` line, a sample, a repeat
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 from mia_defense.constraints import override_text, quoted_list_hint
 from mia_defense.data.checks import closest_name, is_number_text, shown_names
 from mia_defense.data.csv_columns import drop_override
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, closest
 
 __all__ = ["check_header", "excel_separator", "refuse_repeated_header",
            "refuse_sample_as_header"]
@@ -109,8 +108,8 @@ def check_header(header: list[str], *, path: Path, label_column: str,
                 < len(header) and not data_line:
             hint += (f" (it takes a column's name, not its position: column {label_column} "
                      f"counting from 0 is {header[int(label_column)]!r})")
-        elif not data_line and (close := difflib.get_close_matches(label_column, header, 1, 0.75)):
-            hint += f" (did you mean {close[0]!r}?)"  # dataset.label_column=lable
+        elif not data_line and (close := closest(label_column, header, cutoff=0.75)):
+            hint += f" (did you mean {close!r}?)"  # dataset.label_column=lable
         raise DataError(
             f"{path}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"
