@@ -143,7 +143,8 @@ def _attacks_problem(
 def _count_problem(payload: Mapping[str, Any]) -> str | None:
     """How ``nonmember_scores``, the count the TPRs rest on, contradicts the run: more than
     its models' scores of every record (``num_models`` x ``population_size``), or none
-    beside TPR figures (no non-member: no TPR). Either way the caveat on a TPR below the
+    beside TPR figures (no non-member: no TPR), or ``nonmember_records`` it cannot be of
+    (none, or more records than scores). Either way the caveat on a TPR below the
     resolution of its scores (`resolution_note`) was not given."""
     count, models, records = (payload.get(k) for k in ("nonmember_scores", "num_models",
                                                        "population_size"))  # fmt: skip
@@ -154,6 +155,12 @@ def _count_problem(payload: Mapping[str, Any]) -> str | None:
         return (f"nonmember_scores is {count}, more than its {models} models' scores of its "
                 f"{records} records (num_models x population_size): the file was edited; "
                 "rerun the run")
+    records = payload.get("nonmember_records")  # (an integer >= 0 or null: _identity_problem)
+    if isinstance(records, int) and ((records == 0) != (count == 0) or records > count):
+        # (0 of 1000 scores was ranked unmarked, where 3 gets _pooled_note's caveat)
+        return (f"nonmember_records is {records}, but nonmember_scores is {count} (each "
+                "non-member record gives one score or more, each score is of one): the file "
+                "was edited; rerun the run")
     sliced = _sliced_count(payload)
     if sliced is not None and count != sliced:  # (an inflated count within K x N)
         return (f"nonmember_scores is {count}, but the class slices of its strongest attack "
