@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from omegaconf import DictConfig
-from torch import nn
+from torch import Tensor, nn
 
 from mia_defense.attack_setup import (
     FIXED_SETTINGS,
@@ -936,10 +936,10 @@ def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
 def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
     """The K modules as a list, one per row of the plan's masks."""
     # a mapping of the models ({'seed0': model, ...}, nn.ModuleDict) gave its keys: 'models[0]
-    # is a str, not a torch.nn.Module' (of an int key: 'a int'), ModuleDict's said to be layers
+    # is a str, not a torch.nn.Module' (of an int key: 'an int'), ModuleDict's said to be layers
     if isinstance(models, Mapping | nn.ModuleDict):
         raise ConfigError(
-            f"observe_models: models is a {type(models).__name__} (iterating it gives its "
+            f"observe_models: models is {_a_type(models)} (iterating it gives its "
             "keys); give list(models.values()), in the order of plan.masks' rows (model k "
             "trained on plan.masks[k])"
         )
@@ -949,21 +949,25 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
         layers = " (one module: iterating it gives its layers)" if hasattr(
             models, "__iter__") else ""  # fmt: skip
         raise ConfigError(
-            f"observe_models: models is a {type(models).__name__}{layers}; give a list "
+            f"observe_models: models is {_a_type(models)}{layers}; give a list "
             "of the K trained torch.nn.Module"
         )
     try:
         models = list(models)
     except TypeError:
         raise ConfigError(
-            f"observe_models: models is a {type(models).__name__}; give a list "
+            f"observe_models: models is {_a_type(models)}; give a list "
             "of the K trained torch.nn.Module"
         ) from None
     for k, model in enumerate(models):
-        if not isinstance(model, nn.Module):
+        if not isinstance(model, nn.Module):  # ([1, 2]: 'models[0] is a int')
+            loaded = "; load it into its module (model.load_state_dict(...))" if isinstance(
+                model, Mapping) and model and all(isinstance(v, Tensor) for v in (
+                    model.values())) else ""  # (a state_dict given for its model)  # fmt: skip
             raise ConfigError(
-                f"observe_models: models[{k}] is a {type(model).__name__}, not a "
-                "torch.nn.Module; give the K trained modules"
+                f"observe_models: models[{k}] is {_a_type(model)}, not a torch.nn.Module"
+                f"{loaded}; give a list of the K trained modules, models[k] the one trained "
+                "on plan.masks[k]"
             )
     _refuse_lazy(models)
     seen: dict[int, int] = {}
@@ -981,6 +985,14 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
             "model per row of plan.masks"
         )
     return models
+
+
+def _a_type(value: Any) -> str:
+    """``value``'s type as a refusal names it: 'an int', 'a str', 'None'."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeio' else 'a'} {name}"
 
 
 def _refuse_shared_tensors(models: Sequence[nn.Module]) -> None:
