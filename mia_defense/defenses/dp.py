@@ -55,7 +55,7 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
-from mia_defense.models.probes import keeps_state, seeded_outputs
+from mia_defense.models.probes import backward_hooked_layer, keeps_state, seeded_outputs
 from mia_defense.models.validation import (
     depends_on_batch_position,
     fix_for_dp,
@@ -251,9 +251,21 @@ def refuse_batch_position(
     (`mia_defense.models.validation.depends_on_batch_position`): its output depends on where
     it sits in its batch or on the batch's size, so a member joining a Poisson batch moves
     every later sample's clipped term, and the stacked engine's per-sample gradients (each
-    sample alone) are not the model's."""
+    sample alone) are not the model's. A backward hook on a layer that changes the
+    gradients is named as such: no position is to blame there."""
     if not depends_on_batch_position(model, rows):
         return
+    if layer := backward_hooked_layer(model):  # (the passes alone, under vmap, skip it)
+        raise UnsupportedModelError(
+            f"{key}: {type(model).__name__} has a backward hook on its layer {layer!r} "
+            "(register_full_backward_hook) that changes the gradients, which neither engine's "
+            "DP-SGD runs as written: the stacked engine's per-sample gradients (torch.func) "
+            "never run it, and train.engine=opacus runs it on the batch's mean-loss gradient, "
+            "where each sample's is divided by the batch's size, so a hook that is not linear "
+            "in it (a clamp) gives a sample another gradient in each size of Poisson batch and "
+            "ε would not hold. DP-SGD already bounds each sample's gradient "
+            "(defense.dp.max_grad_norm): remove the hook, or train without defense=dp"
+        )
     raise UnsupportedModelError(
         f"{key}: {type(model).__name__} gives a sample in a batch another gradient than "
         f"alone (each of {len(rows)} of the run's records, its loss differentiated in their "

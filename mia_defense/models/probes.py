@@ -21,8 +21,9 @@ from torch import nn
 from mia_defense.errors import first_few
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
-__all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
-           "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
+__all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
+           "keeps_state", "mixes_samples", "probed_blocker", "seeded_outputs", "stacked_draws",
+           "state_outside"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -62,6 +63,15 @@ def draws_outside_torch(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | N
     identical, where dropout set them 0.2 apart)."""
     return next((mode for mode, (*_, others) in outputs.items()
                  if any(differ(others[0], other) for other in others[1:])), None)  # fmt: skip
+
+
+def backward_hooked_layer(model: nn.Module) -> str | None:
+    """The name of the first of ``model``'s layers with a backward hook or backward pre-hook
+    (``register_full_backward_hook``; ``"<root>"``: the model itself), or ``None``.
+    torch.func's passes (the stacked engine's, its per-sample gradients under DP) never run
+    one."""
+    return next((n or "<root>" for n, m in model.named_modules()
+                 if m._backward_hooks or m._backward_pre_hooks), None)  # fmt: skip
 
 
 def differ(a: torch.Tensor, b: torch.Tensor) -> bool:

@@ -18,7 +18,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mia_defense.models.build import attributes_changed, changed_in_forward, stacking_failure
-from mia_defense.models.probes import probed_blocker
+from mia_defense.models.probes import backward_hooked_layer, probed_blocker
 from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.eager import lazy_compile_guards
 
@@ -46,8 +46,7 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"{type(model).__name__} has a gradient hook on its parameter {hooked!r} "
             "(Tensor.register_hook), which the stacked copies of its parameters would not run"
         )
-    if layer := next((n or "<root>" for n, m in model.named_modules()
-                      if m._backward_hooks or m._backward_pre_hooks), None):  # fmt: skip
+    if layer := backward_hooked_layer(model):
         return (f"{type(model).__name__} has a backward hook on its layer {layer!r} "
                 "(register_full_backward_hook), which torch.func's stacked pass would not run")
     # functional_call runs the stacked models on copies of their buffers and write_back

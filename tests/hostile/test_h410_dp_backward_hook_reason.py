@@ -1,0 +1,54 @@
+"""A model with a backward hook on a layer (register_full_backward_hook, clamping the
+gradient it passes back) under defense=dp was refused for a reason it does not have: 'its
+output for a sample depends on where the sample sits in its batch or on the batch's size
+(e.g. torch.arange(len(x)) ...)' (mia-train model=custom model._target_=hmods.BackHook2
+defense=dp, with either engine): the check differentiated each sample alone under vmap,
+which never runs the hook. The refusal now names the hook and why neither engine's DP-SGD
+runs it as written (h410)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses.dp import DPSGD
+from mia_defense.errors import UnsupportedModelError
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+N, C, D = 40, 3, 8
+
+
+def _clamp(module, grad_input, grad_output):
+    return tuple(None if g is None else g.clamp(-1e-4, 1e-4) for g in grad_input)
+
+
+class ClampedHead(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(D, 6)
+        self.head = nn.Linear(6, C)
+        self.head.register_full_backward_hook(_clamp)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.tanh(self.fc(x)))
+
+
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_the_refusal_names_the_hook(engine: str) -> None:
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
+    with pytest.raises(UnsupportedModelError) as caught:
+        train_ensemble(
+            build_model=ClampedHead, x=x.numpy(), y=y.numpy(),
+            masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
+            y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
+            config=TrainConfig(epochs=1, batch_size=8, lr=0.05, engine=engine),
+            build_defenses=lambda: [DPSGD(noise_multiplier=1.0)],
+        )  # fmt: skip
+    said = str(caught.value)
+    assert "backward hook on its layer 'head' (register_full_backward_hook)" in said
+    assert "sits in its batch" not in said
+    assert "remove the hook, or train without defense=dp" in said
