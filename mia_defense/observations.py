@@ -262,14 +262,17 @@ class Observations:
     def save(self, path: Path, **extra: np.ndarray) -> None:
         """Write the file format of this module (atomically), with ``extra`` arrays beside;
         the folders of ``path`` that are missing are made, as every writer of mia-defense
-        makes them (numpy.savez and torch.save do not), but a leading ``~`` (not expanded)."""
+        makes them (numpy.savez and torch.save do not); a leading ``~`` is the home folder,
+        as `load` and the command lines read it (`home_expanded`)."""
         if not isinstance(path, (str, os.PathLike)):  # (a raw TypeError from pathlib)
             raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
                               "to write, e.g. 'observations.npz'")  # fmt: skip
         if not Path(path).name:  # ('' or '/': a raw ValueError 'has an empty name')
             raise ConfigError(f"Observations.save: path={str(path)!r} names no file; give the "
                               "path of the .npz to write, e.g. 'observations.npz'")  # fmt: skip
-        _refuse_unexpanded_home(path)
+        # ('~/obs.npz' was refused, which load_observations reads as the home folder's;
+        # unexpanded, save made a folder named '~' in the current folder)
+        path = home_expanded(path, where="Observations.save")
         arrays = self._file_arrays(extra)
         # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
         # beyond C was written without a word and refused by its own reader
@@ -595,8 +598,8 @@ def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
     """``path`` to read, with a leading ``~`` or ``~user`` the home folder, as mia-defense's
     command lines take a path (dataset.path, cache_dir, mia-report's --out): Python's open
     and numpy.load do not expand it, and ``load_observations('~/obs.npz')`` said '~/obs.npz:
-    file not found' of a file in the home folder. A `ConfigError` where no home folder is
-    known for it (pathlib's bare RuntimeError)."""
+    file not found' of a file in the home folder; `Observations.save` writes there alike.
+    A `ConfigError` where no home folder is known for it (pathlib's bare RuntimeError)."""
     try:
         return Path(path).expanduser()
     except RuntimeError:
@@ -605,20 +608,6 @@ def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
             f"{Path(path).parts[0]!r} is (no such user, or no home folder known); give the "
             "full path"
         ) from None
-
-
-def _refuse_unexpanded_home(path: str | os.PathLike[str]) -> None:
-    """A `ConfigError` for a path that begins with ``~`` where no such folder is: Python (and
-    numpy, torch) do not expand it, and save, which makes the folders of its path as every
-    writer of mia-defense does, made a folder named '~' in the current folder and wrote the
-    file there (``obs.save('~/results/obs.npz')``), without a word."""
-    first = Path(path).parts[0]
-    if first.startswith("~") and not os.path.lexists(first):
-        raise ConfigError(
-            f"Observations.save: path={os.fspath(path)!r}: Python does not expand {first!r}, "
-            f"so save would make a folder named {first!r} in the current folder "
-            f"({os.getcwd()}); give os.path.expanduser({os.fspath(path)!r}), or the full path"
-        )
 
 
 def _warn_misspelt_extras(path: Any, extra: Mapping[str, Any]) -> None:

@@ -1,14 +1,13 @@
 """h387: Observations.save('~/results/obs.npz') made a folder named '~' in the current folder
 and wrote the file there, without a word: Python does not expand '~', and save makes the
-folders of its path (numpy.savez refuses the path, its folder missing)."""
+folders of its path (numpy.savez refuses the path, its folder missing). It was refused;
+since h406 '~' is the home folder there, as api.load_observations reads it."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from mia_defense import api
-from mia_defense.errors import ConfigError
 
 
 def _obs():
@@ -19,13 +18,14 @@ def _obs():
                                         masks, rng.integers(0, 3, 20))  # fmt: skip
 
 
-def test_a_path_under_an_unexpanded_home_is_refused(tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match=r"path='~/results/obs\.npz': Python does not expand "
-                       r"'~', so save would make a folder named '~' in the current folder .*"
-                       r"os\.path\.expanduser\('~/results/obs\.npz'\)"):
-        _obs().save("~/results/obs.npz")
-    assert not list(tmp_path.iterdir())
+def test_a_path_under_home_makes_no_folder_named_tilde(tmp_path, monkeypatch) -> None:
+    # (h406: '~' is now the home folder, as load_observations reads it, not refused)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    _obs().save("~/results/obs.npz")
+    assert not list((tmp_path / "cwd").iterdir())
+    assert (tmp_path / "home" / "results" / "obs.npz").is_file()
 
 
 def test_a_missing_folder_of_another_name_is_still_made(tmp_path, monkeypatch) -> None:
