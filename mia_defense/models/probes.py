@@ -107,7 +107,7 @@ def seeded_outputs(
             if other is not None:  # Python's and numpy's generators seeded by ``other``
                 random.seed(other)
                 np.random.seed(other)  # noqa: NPY002
-            out = probe(x.to(device))
+            out = probe(x.to(device).clone())  # (its own: a forward may change it in place)
         if not isinstance(out, torch.Tensor):
             raise TypeError(type(out).__name__)
         return out
