@@ -358,6 +358,11 @@ def refuse_no_grad_samples(
         missing, rows = opacus_grad_samples(model, inputs)
     except Exception as exc:  # (Opacus' hooks alone fail: a bare traceback at the first step)
         said = first_line(exc)
+        # (stacked, as train.engine=stacked would, not sent back there to fail too; 3 models
+        # beside 2 samples: a batching rule that mixes the axes cannot broadcast one of them)
+        if failed := per_sample_grad_error(model, inputs, models=3):
+            raise UnsupportedModelError(f"{key}: {type(model).__name__}: " + neither_engine(
+                failed, hooks=f"{type(exc).__name__}: {said}")) from exc
         raise UnsupportedModelError(
             f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
             f"forward and backward pass fails under Opacus' GradSampleModule hooks "

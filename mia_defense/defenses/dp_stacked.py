@@ -524,8 +524,9 @@ def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -
         missing, _ = opacus_grad_samples(model, rows)
     except ImportError:  # (Opacus itself missing: train.engine=opacus says so)
         missing = {}
-    except Exception:  # its hooks fail on the model
-        missing = {"": None}
+    except Exception as exc:  # its hooks fail on the model
+        hooks = f"{type(exc).__name__}: {first_line(exc)}"
+        return f"defense.dp: {type(model).__name__}: {neither_engine(failed, hooks=hooks)}"
     if missing:
         return f"defense.dp: {type(model).__name__}: {neither_engine(failed)}"
     return f"{said} ({failed}); train it with Opacus' own DP-SGD instead: train.engine=opacus"

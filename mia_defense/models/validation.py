@@ -479,13 +479,16 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
                                                        atol=1e-6)]  # fmt: skip
 
 
-def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
+def per_sample_grad_error(
+    model: nn.Module, inputs: torch.Tensor, *, models: int = 1
+) -> str | None:
     """Why ``torch.func`` cannot form per-sample gradients of ``model`` (a copy, training
     mode, the global random state kept) on the rows ``inputs`` as the stacked engine's
-    DP-SGD does (over a model axis and the samples), or ``None``: it can. A forward that
-    branches on a tensor's value (``if x.sum() > 0``, ``if self.fc.weight.sum() > 0``) fails
-    there, and gives Opacus no per-sample gradient for the branch not taken: neither engine
-    trains it."""
+    DP-SGD does (over a model axis of ``models`` copies and the samples), or ``None``: it
+    can. A forward that branches on a tensor's value (``if x.sum() > 0``, ``if
+    self.fc.weight.sum() > 0``) fails there, and gives Opacus no per-sample gradient for the
+    branch not taken: neither engine trains it. Some fail over several models only
+    (PReLU before nn.Bilinear)."""
     from torch.func import functional_call, grad, vmap
 
     probe = copy.deepcopy(model).train()
@@ -500,7 +503,7 @@ def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
         with torch.random.fork_rng(devices=devices), warnings_silenced():
             per_sample = vmap(grad(loss), in_dims=(None, 0), randomness="different")
             # (over a model axis too, as the stacked engine: a branch on the weights fails)
-            stacked = {n: p.unsqueeze(0) for n, p in params.items()}
+            stacked = {n: p.expand(models, *p.shape) for n, p in params.items()}
             vmap(per_sample, in_dims=(0, None), randomness="different")(stacked, inputs)
     except Exception as exc:
         return f"{type(exc).__name__}: {first_line(exc)[:200]}"
@@ -529,11 +532,13 @@ def recomputed_part(failed: str) -> tuple[str, str]:
             "a setup_context staticmethod and generate_vmap_rule = True")
 
 
-def neither_engine(failed: str, *, unused: bool = False) -> str:
+def neither_engine(failed: str, *, unused: bool = False, hooks: str | None = None) -> str:
     """Why neither engine's DP-SGD can train a model, and what does, from torch.func's error
     ``failed`` (`per_sample_grad_error`) where Opacus forms no per-sample gradient either
-    (``unused``: for a parameter the pass did not use). A checkpointed model was sent by the
-    stacked engine to train.engine=opacus, and by Opacus back to train.engine=stacked."""
+    (``unused``: for a parameter the pass did not use), or its hooks fail on the model
+    (``hooks``: their error). A checkpointed model was sent by the stacked engine to
+    train.engine=opacus, and by Opacus back to train.engine=stacked; one with PReLU before
+    nn.Bilinear alike."""
     if recomputed(failed):
         return (
             "neither engine can train it with DP-SGD: its forward recomputes layers in the "
@@ -542,6 +547,11 @@ def neither_engine(failed: str, *, unused: bool = False) -> str:
             "miss those layers' calls. Call the layers directly instead of through "
             "checkpoint(...) (it saves memory, not results), or train it without defense=dp"
         )
+    if hooks is not None:
+        return ("neither engine can train it as written: torch.func cannot form its per-sample "
+                f"gradients (train.engine=stacked, the default: {failed}), and Opacus' hooks "
+                f"fail on its forward and backward pass (train.engine=opacus: {hooks}); replace "
+                "the layers that fail in its forward, or train it without defense=dp")
     said = (f"neither engine can train it as written: torch.func cannot form its per-sample "
             f"gradients either ({failed})")
     if not unused:

@@ -1,0 +1,53 @@
+"""A model with PReLU before nn.Bilinear under defense=dp sent the user in a circle:
+mia-train model=custom model._target_=hmods.PReLUBil defense=dp train.engine=opacus said
+'... fails under Opacus' GradSampleModule hooks (TypeError: Bilinear.forward() missing 1
+required positional argument: 'input2') ... Fix: set train.engine=stacked (the default)',
+and the default engine refused it too, 'neither engine can train it as written: torch.func
+cannot form its per-sample gradients either (RuntimeError: The size of tensor a (72) must
+match ...)', without saying what failed under Opacus. Both now name what fails under which
+engine (h410)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses.dp import DPSGD
+from mia_defense.errors import UnsupportedModelError
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+N, C, D = 40, 3, 8
+
+
+class PReLUBilinear(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(D, 6)
+        self.act = nn.PReLU()
+        self.bil = nn.Bilinear(6, 6, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.fc(x))
+        return self.bil(h, h)
+
+
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_the_refusal_says_what_fails_under_each_engine(engine: str) -> None:
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
+    with pytest.raises(UnsupportedModelError) as caught:
+        train_ensemble(
+            build_model=PReLUBilinear, x=x.numpy(), y=y.numpy(),
+            masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
+            y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
+            config=TrainConfig(epochs=1, batch_size=8, lr=0.05, engine=engine),
+            build_defenses=lambda: [DPSGD(noise_multiplier=1.0)],
+        )  # fmt: skip
+    said = str(caught.value)
+    assert "PReLUBilinear: neither engine can train it as written" in said
+    assert "per-sample gradients (train.engine=stacked, the default: RuntimeError: " in said
+    assert "(train.engine=opacus: TypeError: Bilinear.forward() missing" in said
+    assert "set train.engine=" not in said
