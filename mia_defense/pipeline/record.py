@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import platform
 import time
@@ -20,8 +21,14 @@ from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.run_fingerprint import training_parts
-from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
-from mia_defense.tracking.hparams import RUN_NAMES, run_columns
+from mia_defense.tracking.artifacts import (
+    SCHEMA_VERSION,
+    json_text,
+    run_sha256,
+    write_json,
+    write_npz,
+)
+from mia_defense.tracking.hparams import RUN_NAMES, run_caveats, run_columns
 from mia_defense.tracking.tensorboard import log_run, run_title
 
 if TYPE_CHECKING:
@@ -124,8 +131,10 @@ def record_run(
             **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
         )
     headline = _headline_scalars(result)
-    columns = run_columns({"utility_below_chance": result.utility_below_chance,
-                           "privacy": result.privacy, "source": facts.source})  # fmt: skip
+    payload = _results_payload(facts, result, headline)
+    # (as results.json will read: what mia-report finds to read with care in it)
+    read_back = json.loads(json_text(payload))
+    columns = run_columns(read_back)
     with stopwatch.stage("tensorboard"):
         log_run(
             run_dir / "tb",
@@ -138,14 +147,14 @@ def record_run(
             slices=result.slices,
             figures=figures,
             trial=trial,
+            caveats=run_caveats(read_back),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's
     digests = run_sha256(run_dir)
-    result.timings = dict(stopwatch.seconds)
-    result.wall_seconds = time.perf_counter() - start
-    write_json(run_dir / "results.json",
-               {**_results_payload(facts, result, headline), "sha256": digests})
+    payload["timings"] = result.timings = dict(stopwatch.seconds)
+    payload["wall_seconds"] = result.wall_seconds = time.perf_counter() - start
+    write_json(run_dir / "results.json", {**payload, "sha256": digests})
 
 
 def record_diverged(

@@ -100,8 +100,14 @@ def jsonable(value: Any) -> Any:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as JSON atomically (temp file + rename)."""
-    text = json.dumps(jsonable(payload), indent=2, allow_nan=False, default=_as_json) + "\n"
+    text = json_text(payload)
     atomic_write(path, lambda handle: handle.write(text.encode()))
+
+
+def json_text(payload: dict[str, Any]) -> str:
+    """``payload`` as `write_json` writes it; ``json.loads`` of it is the payload as a reader
+    of the file gets it (NaN as null, numpy as Python)."""
+    return json.dumps(jsonable(payload), indent=2, allow_nan=False, default=_as_json) + "\n"
 
 
 def _as_json(value: Any) -> Any:

@@ -35,6 +35,7 @@ from mia_defense.tracking.artifacts import flat_hparams, models_problem, read_js
 
 __all__ = [
     "ATTACKED",
+    "CAVEATS",
     "EXPERIMENT_SUFFIX",
     "NO_VERDICT",
     "RUN_NAMES",
@@ -46,6 +47,7 @@ __all__ = [
     "default_columns",
     "experiment_summary",
     "metric_tags",
+    "run_caveats",
     "run_columns",
     "session_hparams",
     "session_summaries",
@@ -94,6 +96,8 @@ NO_VERDICT = "no privacy verdict"
 # none, its own HParams session has them (`_recorded_names`).
 RUN_NAMES = ("defense", "release", "shadow_recipe")
 ATTACKED = "mia-attack of"
+# The column of a run mia-report marks "(read with care)": its caveats (`run_caveats`).
+CAVEATS = "read with care"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
@@ -207,6 +211,22 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
     if isinstance(source, Mapping) and isinstance(source.get("path"), str):
         columns[ATTACKED] = source["path"]
     return columns
+
+
+def run_caveats(payload: Mapping[str, Any]) -> list[str]:
+    """What mia-report lists of the run ``payload`` (its results.json) under "Figures to read
+    with care" (`mia_defense.report.checks.caveats`, its words): a defense that did not act,
+    an ε that is no guarantee or a claim no attack could test, saturated outputs, models at
+    chance, LiRA and RMIA with few reference models... None for a run the report does not
+    read or rank (`payload_problem`, `rank_problem`: a diverged run, one at chance, with
+    its `NO_VERDICT` column instead). TensorBoard showed such a run's figures bare: an idle
+    ``early_stopping`` run's row beside the defended runs', a seeded-noise ε 50 in its
+    summary with no word that it guarantees nothing."""
+    from mia_defense.report.checks import caveats, payload_problem, rank_problem
+
+    if payload_problem(payload) is not None or rank_problem(payload) is not None:
+        return []
+    return caveats(payload)
 
 
 def comparison_metrics(

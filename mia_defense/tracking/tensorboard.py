@@ -31,6 +31,7 @@ from mia_defense.tracking.figures import (
     score_figure,
 )
 from mia_defense.tracking.hparams import (
+    CAVEATS,
     EPSILON,
     EPSILON_NO_GUARANTEE,
     NO_VERDICT,
@@ -202,6 +203,7 @@ def log_run(
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
     figures: bool = True,
     trial: str = "",
+    caveats: Sequence[str] = (),
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir`` (the run directory's ``tb``).
 
@@ -215,7 +217,8 @@ def log_run(
     one ``summary`` table; the ``roc`` figure; with ``masks`` [K, N] the ``scores`` figure
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
     metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
-    second of a run).
+    second of a run). ``caveats`` (`run_caveats`: mia-report's "Figures to read with care"
+    of the run) head the ``summary`` card.
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -242,6 +245,8 @@ def log_run(
         if not verdict:
             table = f"**no privacy verdict**: {hparams[NO_VERDICT]}" + (
                 f"\n\n{table}" if scalars else "")  # (a diverged run has no figures)
+        if caveats:
+            table = _caveats_text(caveats) + f"\n\n{table}"
         writer.add_text("summary", table, 0)
         if figures:
             _add_figures(writer, attacks, title=title, masks=masks, slices=slices,
@@ -249,6 +254,13 @@ def log_run(
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time(),
                                          group_name=trial_name(trial, Path(log_dir).parent)):
             writer.file_writer.add_summary(summary)
+
+
+def _caveats_text(caveats: Sequence[str]) -> str:
+    """The head of the ``summary`` card of a run mia-report marks "(read with care)": its
+    caveats, in the report's words. The card was the figures alone: an idle defense's run, an
+    ε that is no guarantee read as any other run's."""
+    return f"**{CAVEATS}** (mia-report's caveats):\n\n" + "\n".join(f"- {c}" for c in caveats)
 
 
 def _unbounded_note(key: str, values: Sequence[float]) -> str:
