@@ -188,7 +188,10 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
     ``utility_below_chance``, ``privacy`` and ``source``): `NO_VERDICT`, why it gets no
     privacy verdict (training diverged: ``diverged.reason``; accuracy not above chance, and
     no leak measured in spite of it: ``privacy.leak_without_utility``; or
-    ``privacy.no_verdict_reason``), and `ATTACKED`, the run or file mia-attack attacked.
+    ``privacy.no_verdict_reason``), else `CAVEATS`, mia-report's caveats of the run, numbered
+    (`run_caveats`: an idle ``early_stopping`` run was a row named ``early_stopping`` beside
+    the defended runs, a seeded-noise ε a figure with no word), and `ATTACKED`, the run or
+    file mia-attack attacked.
 
     A mia-train run at chance (``train.lr=1000``) showed TPR 0 and empirical ε 0 as any
     private run, and a mia-attack run of a run the same figures under the same columns.
@@ -207,6 +210,10 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
         columns[NO_VERDICT] = "accuracy not above chance (the model learned nothing)"
     elif isinstance(reason, str) and reason:
         columns[NO_VERDICT] = reason
+    else:
+        found = run_caveats(payload)
+        if found:
+            columns[CAVEATS] = "; ".join(f"({i}) {note}" for i, note in enumerate(found, 1))
     source = payload.get("source")
     if isinstance(source, Mapping) and isinstance(source.get("path"), str):
         columns[ATTACKED] = source["path"]
@@ -337,7 +344,7 @@ def experiment_summary(
 # the columns TensorBoard shows (`SHOWN_HPARAMS`). Unticked, "no privacy verdict" was beyond
 # them, after the swept keys and constants in alphabetical order: a diverged run's row was
 # blank but for its name, a run at chance had blank attack columns with nothing to say why.
-_FLAG_COLUMNS = (NO_VERDICT, ATTACKED)
+_FLAG_COLUMNS = (NO_VERDICT, CAVEATS, ATTACKED)
 # How many hparam columns TensorBoard's HParams tab shows before a user ticks more: the ticked
 # (``differs``) first, then the others, each by name (its backend sorts them, its index.js
 # shows five).
