@@ -27,5 +27,6 @@ def test_a_models_build_error_is_one_line():
     # torch's C++ errors carry 'Exception raised from ...' and ~40 stack frames
     with pytest.raises(ConfigError) as caught:
         ModelBuilder(_overflowing)(input_shape=(4,), num_classes=2)
-    assert str(caught.value).endswith("building the model failed (TypeError: size overflow); "
-                                      "check the model.* settings")
+    said = str(caught.value)
+    assert "building the model failed (TypeError: size overflow); " in said and "\n" not in said
+    assert said.endswith("check its constructor against them, and the model.* settings")

@@ -179,9 +179,17 @@ class ModelBuilder:
                     f"in the constructor ({unnamed[0]}=None) or take it out of the kwargs "
                     "before passing them on"
                 ) from exc
+            # (what _construct gave it: an int input_shape expected failed in torch's words)
+            passed = ", ".join(f"{k}={data[k]!r}" for k in self._passes)
+            hint = (" (input_shape is a tuple, one sample's shape: nn.Linear(math.prod("
+                    "input_shape), ...) takes its features)" if "input_shape" in self._passes
+                    else "")  # fmt: skip
             raise ConfigError(  # errors go on with 'Exception raised from' and 40 stack frames)
                 f"model._target_={self.name}: building the model failed "
-                f"({exc.__class__.__name__}: {said}); check the model.* settings"
+                f"({exc.__class__.__name__}: {said}); "
+                + (f"mia-defense called it with {passed} from the dataset{hint}: check "
+                   "its constructor against them, and the model.* settings" if passed
+                   else "check the model.* settings")
             ) from exc
         if not isinstance(model, nn.Module):
             raise ConfigError(
