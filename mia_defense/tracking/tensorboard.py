@@ -218,7 +218,7 @@ def log_run(
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
     metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
     second of a run). ``caveats`` (`run_caveats`: mia-report's "Figures to read with care"
-    of the run) head the ``summary`` card.
+    of the run) head the ``summary`` card, and the figures' titles say so (`CAREFUL_TITLE`).
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -250,7 +250,7 @@ def log_run(
         writer.add_text("summary", table, 0)
         if figures:
             _add_figures(writer, attacks, title=title, masks=masks, slices=slices,
-                         verdict=verdict)  # fmt: skip
+                         verdict=verdict, careful=bool(caveats))  # fmt: skip
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time(),
                                          group_name=trial_name(trial, Path(log_dir).parent)):
             writer.file_writer.add_summary(summary)
@@ -324,6 +324,9 @@ def add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:
 # The figures' titles of a run without a privacy verdict: its ROC at chance (a model that
 # learned nothing, train.lr=1e6) was titled "digits: none" as a private run's is.
 NO_VERDICT_TITLE = "NO PRIVACY VERDICT (see summary)"
+# Those of a run mia-report marks "(read with care)" (`log_run`'s ``caveats``): an idle
+# early_stopping run's ROC was titled "digits: early_stopping" as a defended run's.
+CAREFUL_TITLE = f"{CAVEATS.upper()} (see summary)"
 
 
 def _add_figures(
@@ -334,10 +337,12 @@ def _add_figures(
     masks: np.ndarray | None,
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
     verdict: bool = True,
+    careful: bool = False,
 ) -> None:
     """The ``roc`` figure, the ``scores`` figure with ``masks``, the ``per_class`` one;
-    without a ``verdict`` each title says so (`NO_VERDICT_TITLE`)."""
-    mark = "" if verdict else NO_VERDICT_TITLE
+    without a ``verdict`` each title says so (`NO_VERDICT_TITLE`), and of a ``careful`` run
+    (one with caveats) that it is to read with care (`CAREFUL_TITLE`)."""
+    mark = NO_VERDICT_TITLE if not verdict else CAREFUL_TITLE if careful else ""
     roc_title = f"{title} \N{EM DASH} {mark}" if title and mark else title or mark
     add_figure(writer, "roc", roc_figure(attacks, title=roc_title))
     if masks is not None:
