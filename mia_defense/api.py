@@ -1349,7 +1349,7 @@ def _query_config(
                 f"observe_models, which wins over the override; give {name}={said} instead"
             )
     cfg = attack_config(overrides, seed=seed)
-    check_attack_config(cfg)
+    check_attack_config(cfg, overrides)
     for override in overrides:  # (attack.bootstrap=5 here did nothing, without a word)
         key = override.lstrip("+~").partition("=")[0].strip()
         if key != "attack.queries" and not key.startswith("attack.queries."):
@@ -1523,6 +1523,8 @@ def audit(
     )  # fmt: skip
     if problem:
         raise ConfigError(problem)
+    if any(text.lstrip().startswith("~") for text in overrides):  # (a required key deleted)
+        check_attack_config(cfg, overrides)
     return _run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups,
                       population_idx=None, utility=None, privacy=None, defense=None,
                       training=None)  # fmt: skip
