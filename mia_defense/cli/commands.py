@@ -16,6 +16,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 __all__ = ["line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command"]
 
@@ -97,20 +98,62 @@ def lenient_stdout() -> Callable[[], None]:
     """Characters stdout cannot encode (``·``, ``–``, ``ε`` of a DP run's table or a report's
     front, a run folder's name under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale) as
     ``\\xb7`` escapes, as Python writes stderr: the run or report was written, then printing
-    its table ended in a UnicodeEncodeError traceback. Returns what puts that stream's own
-    handling back, for a process that goes on after the tool (a main() called from a
-    notebook left its stdout escaping what it should have refused)."""
+    its table ended in a UnicodeEncodeError traceback. A stdout or stderr the tool was started
+    without (``>&-``, ``2>&-``: Python's is None) writes to /dev/null (`_closed_to_devnull`).
+    Returns what puts those streams' own handling back, for a process that goes on after the
+    tool (a main() called from a notebook left its stdout escaping what it should have
+    refused)."""
+    reopened = _closed_to_devnull()
     stream = sys.stdout
     errors = getattr(stream, "errors", None)
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is None or errors == "backslashreplace":
-        return lambda: None
+        return reopened
     with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
         reconfigure(errors="backslashreplace")
 
     def put_back() -> None:
         with contextlib.suppress(ValueError, OSError):
             reconfigure(errors=errors)
+        reopened()
+
+    return put_back
+
+
+def _closed_to_devnull() -> Callable[[], None]:
+    """Give a stdout or stderr the process was started without (``mia-train >&-``, a daemon's
+    closed descriptors: Python sets ``sys.stdout`` to None) /dev/null, on its descriptor too
+    where that is free. A closed stdout ended a finished run in a traceback ("'NoneType'
+    object has no attribute 'write'", exit 1) as it printed the table; a closed stderr failed
+    the run as its progress bar started (results.json: failed), and the files opened next
+    took descriptors 1 and 2, where a native library's messages would have landed. Returns
+    what closes them again."""
+    made: list[tuple[str, IO[str]]] = []
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+            taken = True  # by a file opened since: left as it is
+        except OSError:
+            taken = False
+        if taken:
+            stream = open(os.devnull, "w", encoding="utf-8")
+        else:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            stream = open(fd, "w", encoding="utf-8")  # (closing it closes fd)
+        setattr(sys, name, stream)
+        made.append((name, stream))
+
+    def put_back() -> None:
+        for name, stream in made:
+            if getattr(sys, name) is stream:
+                setattr(sys, name, None)
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
     return put_back
 
