@@ -22,8 +22,8 @@ from mia_defense.errors import first_few
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
-           "keeps_state", "mixes_samples", "probed_blocker", "seeded_outputs", "stacked_draws",
-           "state_outside"]
+           "held_blocker", "keeps_state", "mixes_samples", "probed_blocker", "seeded_outputs",
+           "stacked_draws", "state_outside"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -72,6 +72,42 @@ def backward_hooked_layer(model: nn.Module) -> str | None:
     one."""
     return next((n or "<root>" for n, m in model.named_modules()
                  if m._backward_hooks or m._backward_pre_hooks), None)  # fmt: skip
+
+
+def _span(t: torch.Tensor) -> tuple[int, int, int]:
+    """``t``'s storage and the range of its elements there (``[start, end)``)."""
+    start = t.storage_offset()
+    end = start + sum((n - 1) * s for n, s in zip(t.shape, t.stride(), strict=True)) + 1
+    return t.untyped_storage().data_ptr(), start * t.element_size(), end * t.element_size()
+
+
+def held_blocker(model: nn.Module) -> str | None:
+    """Why stacked copies of ``model`` would not train as it does, from how it holds its
+    parameters (no pass run), or ``None``: a gradient hook on a parameter or a backward hook
+    on a layer, which torch.func's stacked pass never runs; two Parameters on one storage
+    (``nn.Parameter(self.out.weight.data)``), which the stacked leaves train apart where the
+    module steps the one tensor with both gradients (its weights ended 0.28 from the module
+    run as written, tied again when written back)."""
+    name = type(model).__name__
+    hooked = next((n for n, p in model.named_parameters()
+                   if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)),
+                  None)  # fmt: skip
+    if hooked:
+        return (f"{name} has a gradient hook on its parameter {hooked!r} "
+                "(Tensor.register_hook), which the stacked copies of its parameters would not run")
+    if layer := backward_hooked_layer(model):
+        return (f"{name} has a backward hook on its layer {layer!r} "
+                "(register_full_backward_hook), which torch.func's stacked pass would not run")
+    spans = [(n, _span(p)) for n, p in model.named_parameters()  # (one Parameter: once)
+             if p.numel() and p.untyped_storage().data_ptr()]  # fmt: skip
+    for i, (a, (ptr, start, end)) in enumerate(spans):
+        b = next((b for b, (o, s, e) in spans[i + 1:] if o == ptr and s < end and start < e), None)
+        if b is not None:
+            return (f"{name} holds its parameters {a!r} and {b!r} on one storage (two "
+                    "Parameters of one tensor: nn.Parameter(self.out.weight.data)), which "
+                    "stacked models would train apart, where the module steps the one tensor "
+                    "with both gradients")
+    return None
 
 
 def differ(a: torch.Tensor, b: torch.Tensor) -> bool:

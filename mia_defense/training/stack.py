@@ -18,7 +18,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mia_defense.models.build import attributes_changed, changed_in_forward, stacking_failure
-from mia_defense.models.probes import backward_hooked_layer, probed_blocker
+from mia_defense.models.probes import held_blocker, probed_blocker
 from mia_defense.torch_notes import ignore_performance_note
 from mia_defense.training.eager import lazy_compile_guards
 
@@ -38,17 +38,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
         return f"{type(model).__name__} has lazy parameters (nn.Lazy*), which cannot be stacked"
-    hooked = next((name for name, p in model.named_parameters()
-                   if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)),
-                  None)  # fmt: skip
-    if hooked:
-        return (
-            f"{type(model).__name__} has a gradient hook on its parameter {hooked!r} "
-            "(Tensor.register_hook), which the stacked copies of its parameters would not run"
-        )
-    if layer := backward_hooked_layer(model):
-        return (f"{type(model).__name__} has a backward hook on its layer {layer!r} "
-                "(register_full_backward_hook), which torch.func's stacked pass would not run")
+    if held := held_blocker(model):  # (hooks, two parameters on one storage)
+        return held
     # functional_call runs the stacked models on copies of their buffers and write_back
     # copies back only parameters: a hand-made running statistic (or counter) trained
     # stacked would silently keep its initial value
