@@ -130,6 +130,8 @@ def record_run(
             **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
             **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
         )
+    from mia_defense.report.run_table import _measured_nothing_lines  # (mia-train's table's)
+
     headline = _headline_scalars(result)
     payload = _results_payload(facts, result, headline)
     # (as results.json will read: what mia-report finds to read with care in it)
@@ -148,6 +150,7 @@ def record_run(
             figures=figures,
             trial=trial,
             caveats=run_caveats(read_back),
+            notes=_measured_nothing_lines(result),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's

@@ -204,6 +204,7 @@ def log_run(
     figures: bool = True,
     trial: str = "",
     caveats: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir`` (the run directory's ``tb``).
 
@@ -218,7 +219,8 @@ def log_run(
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
     metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
     second of a run). ``caveats`` (`run_caveats`: mia-report's "Figures to read with care"
-    of the run) head the ``summary`` card, and the figures' titles say so (`CAREFUL_TITLE`).
+    of the run) head the ``summary`` card, and the figures' titles say so (`CAREFUL_TITLE`);
+    ``notes`` (the end-of-run table's on its attack rows) follow its attack table.
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -241,7 +243,7 @@ def log_run(
                 writer.add_text(tag, note, 0)
         for tag, value in metrics.items():
             writer.add_scalar(tag, value, 0)
-        table = summary_table(scalars)
+        table = summary_table(scalars) + "".join(f"\n\n{note}" for note in notes)
         if not verdict:
             table = f"**no privacy verdict**: {hparams[NO_VERDICT]}" + (
                 f"\n\n{table}" if scalars else "")  # (a diverged run has no figures)
