@@ -682,6 +682,7 @@ def _observe_checked(
     """`observe_models` on checked arguments."""
     classes = _probe_models(models, inputs[plan.population_idx[:2]])
     _check_answer_memory(plan, classes)
+    _warn_mixed_architectures(models)
     used = labels[np.concatenate([plan.population_idx, plan.test_idx])]
     if used.size and np.issubdtype(used.dtype, np.integer) and int(used.max()) >= classes:
         # (found after every query was made, as a problem of the observations' labels)
@@ -993,6 +994,42 @@ def _a_type(value: Any) -> str:
         return "None"
     name = type(value).__name__
     return f"{'an' if name[:1].lower() in 'aeio' else 'a'} {name}"
+
+
+def _warn_mixed_architectures(models: Sequence[nn.Module]) -> None:
+    """Warn once where the modules are not one architecture (by class and parameter shapes):
+    LiRA, RMIA and Shokri read each target against the other models as its references, which
+    stand in for it only as its architecture trained on other members; [MLP, MLP, Linear,
+    MLP] was queried and audited without a word (mia-train refuses models of different
+    shapes: models.build)."""
+    kinds: dict[tuple[Any, ...], list[int]] = {}
+    for k, model in enumerate(models):
+        shapes = tuple((name, tuple(p.shape)) for name, p in model.named_parameters())
+        kinds.setdefault((type(model), shapes), []).append(k)
+    if len(kinds) < 2:
+        return
+    (first_class, first_shapes), *_ = kinds
+    said = []
+    for (kind, shapes), ks in kinds.items():
+        where = ", ".join(map(str, ks[:4])) + (f" and {len(ks) - 4} more" if len(ks) > 4 else "")
+        text = f"models[{where}]: {kind.__name__}"
+        if kind is first_class and shapes != first_shapes:
+            was, now = dict(first_shapes), dict(shapes)
+            name = next((n for n in was if was[n] != now.get(n)), None) or next(iter(now))
+            text += (f" of other shapes ({name} {_shape_of(now, name)}, in models[0] "
+                     f"{_shape_of(was, name)})")  # fmt: skip
+        said.append(text)
+    log.warning(
+        "observe_models: the %d models are not one architecture (%s): LiRA, RMIA and Shokri "
+        "read each target against the other models as its references, which stand in for it "
+        "only as its architecture trained on other members, so the figures are of that mix; "
+        "give K models of one architecture (audit another architecture's models apart, with "
+        "a plan of their own)", len(models), "; ".join(said))
+
+
+def _shape_of(shapes: Mapping[str, tuple[int, ...]], name: str) -> str:
+    """The shape of parameter ``name`` as `_warn_mixed_architectures` says it."""
+    return str(list(shapes[name])) if name in shapes else "none"
 
 
 def _refuse_shared_tensors(models: Sequence[nn.Module]) -> None:
