@@ -18,7 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command"]
+__all__ = [
+    "line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command", "umask_refusal",
+]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
@@ -156,6 +158,35 @@ def _closed_to_devnull() -> Callable[[], None]:
                 stream.close()
 
     return put_back
+
+
+def umask_refusal() -> str | None:
+    """The line refusing a umask that takes the owner's write or search permission (``umask
+    777``, ``277``) from the folders a tool makes, else None: every folder it made was one
+    its own user could not write into (root aside), and each tool stopped at the first with
+    "cannot write there (Permission denied); point hydra.run.dir at a writable directory"
+    (mia-report: "choose another report directory"), naming a folder that was writable.
+    Root, who may write there, is refused too: what it wrote, mode 0000, no one else reads."""
+    mask = _umask()
+    if mask & 0o300 == 0:
+        return None
+    return (f"the umask {mask:04o} takes the owner's write or search permission from every "
+            f"folder this command makes (mode {0o777 & ~mask:04o}), so that only root could "
+            "write into them; nothing was run. Run `umask 022` (or `umask 077`) in this "
+            "shell, then the command again")
+
+
+def _umask() -> int:
+    """This process's umask, read without setting it where Linux shows it (a thread making a
+    file meanwhile would get another)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def quiet_stdout() -> Callable[[], None]:

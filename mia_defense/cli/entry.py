@@ -19,7 +19,7 @@ from typing import NoReturn
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
+from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout, umask_refusal
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError, closest
 from mia_defense.library_call import cleared_after_each_call, main_state_kept, put_back_as_call_ends
@@ -56,6 +56,7 @@ def run_entry(
     interruption, never a user error.
     """
     _require_working_directory()
+    _require_usable_umask()
     stdout_put_back = lenient_stdout()
     said_here = os.environ.get(_SAYS_INTERRUPTED)
     os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
@@ -113,6 +114,14 @@ def run_entry(
             if previous[signum] == default:
                 with contextlib.suppress(ValueError):
                     signal.signal(signum, default)
+
+
+def _require_usable_umask() -> None:
+    """Exit 2 with one line where the umask leaves the user no folder to write (`umask_refusal`)."""
+    refusal = umask_refusal()
+    if refusal is not None:
+        print(f"ConfigError: {refusal}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def _require_working_directory() -> None:

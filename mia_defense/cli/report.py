@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mia_defense.cli.commands import lenient_stdout, quiet_stdout, shell_path, tool_command
+from mia_defense.cli.commands import (
+    lenient_stdout,
+    quiet_stdout,
+    shell_path,
+    tool_command,
+    umask_refusal,
+)
 from mia_defense.errors import MiaDefenseError
 from mia_defense.library_call import main_state_kept
 
@@ -161,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     user error, 130 on Ctrl-C (each file of the report is either the previous one or the
     new one, never half written). Called in-process (a notebook, a script), it leaves the
     caller's stdout and loggers as it found them (`main_state_kept`, as mia-train's)."""
+    refusal = umask_refusal()
+    if refusal is not None:
+        print(f"mia-report: {refusal}", file=sys.stderr)
+        return 2
     stdout_put_back = lenient_stdout()
     try:
         with main_state_kept():
