@@ -62,6 +62,7 @@ from mia_defense.errors import (
     DataError,
     MiaDefenseError,
     UnsupportedModelError,
+    a_type,
     closest,
     first_few,
 )
@@ -637,7 +638,7 @@ def observe_models(
     """
     if not isinstance(plan, MembershipPlan):
         raise ConfigError(
-            f"observe_models: plan is a {type(plan).__name__}, not a MembershipPlan; make it "
+            f"observe_models: plan is {a_type(plan)}, not a MembershipPlan; make it "
             "with api.make_plan(x, y, num_models=K)"
         )
     plan = _check_plan(plan)
@@ -940,7 +941,7 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
     # is a str, not a torch.nn.Module' (of an int key: 'an int'), ModuleDict's said to be layers
     if isinstance(models, Mapping | nn.ModuleDict):
         raise ConfigError(
-            f"observe_models: models is {_a_type(models)} (iterating it gives its "
+            f"observe_models: models is {a_type(models)} (iterating it gives its "
             "keys); give list(models.values()), in the order of plan.masks' rows (model k "
             "trained on plan.masks[k])"
         )
@@ -950,14 +951,14 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
         layers = " (one module: iterating it gives its layers)" if hasattr(
             models, "__iter__") else ""  # fmt: skip
         raise ConfigError(
-            f"observe_models: models is {_a_type(models)}{layers}; give a list "
+            f"observe_models: models is {a_type(models)}{layers}; give a list "
             "of the K trained torch.nn.Module"
         )
     try:
         models = list(models)
     except TypeError:
         raise ConfigError(
-            f"observe_models: models is {_a_type(models)}; give a list "
+            f"observe_models: models is {a_type(models)}; give a list "
             "of the K trained torch.nn.Module"
         ) from None
     for k, model in enumerate(models):
@@ -966,7 +967,7 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
                 model, Mapping) and model and all(isinstance(v, Tensor) for v in (
                     model.values())) else ""  # (a state_dict given for its model)  # fmt: skip
             raise ConfigError(
-                f"observe_models: models[{k}] is {_a_type(model)}, not a torch.nn.Module"
+                f"observe_models: models[{k}] is {a_type(model)}, not a torch.nn.Module"
                 f"{loaded}; give a list of the K trained modules, models[k] the one trained "
                 "on plan.masks[k]"
             )
@@ -988,12 +989,6 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
     return models
 
 
-def _a_type(value: Any) -> str:
-    """``value``'s type as a refusal names it: 'an int', 'a str', 'None'."""
-    if value is None:
-        return "None"
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeio' else 'a'} {name}"
 
 
 def _warn_mixed_architectures(models: Sequence[nn.Module]) -> None:
@@ -1543,7 +1538,7 @@ def audit(
     """
     if not isinstance(observations, Observations):
         raise ConfigError(
-            f"audit: observations is a {type(observations).__name__}, not Observations; make "
+            f"audit: observations is {a_type(observations)}, not Observations; make "
             "them with api.observations_from_arrays, api.observe_models or "
             "api.load_observations"
         )
@@ -1692,7 +1687,7 @@ def _run_audit(
     if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
         # gets the config check's "attack: missing; it is required")
         raise ConfigError(
-            f"run_audit: cfg is a {type(cfg).__name__}, not a composed config with an "
+            f"run_audit: cfg is {a_type(cfg)}, not a composed config with an "
             "'attack' group; make it with api.attack_config(overrides), or call api.audit"
         )
     if not isinstance(defended, bool | np.bool_):  # ("no" read as true: a defended run)
@@ -1700,7 +1695,7 @@ def _run_audit(
     for name, given in (("utility", utility), ("privacy", privacy), ("defense", defense),
                         ("training", training)):  # fmt: skip
         if given is not None and not isinstance(given, Mapping):  # (raw errors deep inside)
-            raise ConfigError(f"run_audit: {name} is a {type(given).__name__}: give a mapping "
+            raise ConfigError(f"run_audit: {name} is {a_type(given)}: give a mapping "
                               "of results.json's figures of that name, or None")  # fmt: skip
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
@@ -1824,7 +1819,7 @@ def _check_observations(where: str, obs: Any) -> None:
     if not isinstance(obs, Observations):
         hint = " (its .observations are)" if isinstance(obs, Audit) else ""
         raise ConfigError(
-            f"{where}: obs is a {type(obs).__name__}, not Observations{hint}; make them with "
+            f"{where}: obs is {a_type(obs)}, not Observations{hint}; make them with "
             "api.observations_from_arrays, api.observe_models or api.load_observations"
         )
 

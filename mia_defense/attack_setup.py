@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
-from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.errors import ConfigError, MiaDefenseError, a_type
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.observations import Observations, zero_one_flags
 
@@ -288,7 +288,7 @@ def _check_cfg(where: str, cfg: Any) -> None:
     dict: an AttributeError in the walk)."""
     if not isinstance(cfg, DictConfig):
         raise ConfigError(
-            f"{where}: cfg is a {type(cfg).__name__}, not a composed config; make it with "
+            f"{where}: cfg is {a_type(cfg)}, not a composed config; make it with "
             "api.attack_config(overrides)"
         )
 
@@ -311,7 +311,7 @@ def observed_settings(obs: Observations, is_canary: np.ndarray | None = None) ->
     (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
     as canaries (``canaries.num``) and no one-run audit; the others they do not say."""
     if not isinstance(obs, Observations):  # (an AttributeError 'augmented_logits' before)
-        raise ConfigError(f"observed_settings: obs is a {type(obs).__name__}, not "
+        raise ConfigError(f"observed_settings: obs is {a_type(obs)}, not "
                           "Observations")  # fmt: skip
     queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
     flags = None if is_canary is None else zero_one_flags(is_canary)
@@ -371,7 +371,7 @@ def fixed_problem(
     if not isinstance(cfg, DictConfig) or not isinstance(own, Mapping):
         # (a dict as cfg: None, no problem, for any override; a list as own: AttributeError)
         raise ConfigError(
-            f"fixed_problem: cfg is a {type(cfg).__name__} and own a {type(own).__name__}: "
+            f"fixed_problem: cfg is {a_type(cfg)} and own {a_type(own)}: "
             "give the composed config (api.attack_config(overrides)) and the observations' "
             "own settings (api.observed_settings(obs))"
         )
@@ -409,8 +409,8 @@ def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
     )
     if not nodes_ok or not isinstance(own, Mapping):  # (raw AttributeError or TypeError)
         raise ConfigError(
-            f"record_settings: attack is a {type(attack).__name__} and own a "
-            f"{type(own).__name__}: give the recorded attack config as a dict (its "
+            f"record_settings: attack is {a_type(attack)} and own "
+            f"{a_type(own)}: give the recorded attack config as a dict (its "
             f"{' and '.join(_FIXED_NODES)} dicts too, or absent) and the observations' own "
             "settings (api.observed_settings(obs))"
         )

@@ -13,6 +13,7 @@ __all__ = [
     "DivergedError",
     "MiaDefenseError",
     "UnsupportedModelError",
+    "a_type",
     "closest",
     "closest_few",
     "counted",
@@ -60,6 +61,14 @@ class DivergedError(MiaDefenseError, ArithmeticError):
     # The `ModelHistory` of each model trained so far, the diverged one's up to where it
     # diverged: the curves the run's TensorBoard shows; empty: none known.
     histories: Sequence[Any] = ()
+
+
+def a_type(value: Any) -> str:
+    """``value``'s type as a refusal names it after "is": 'an int', 'a str', 'None'."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeio' else 'a'} {name}"
 
 
 def counted(n: int, noun: str) -> str:

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.constraints import is_integer
-from mia_defense.errors import ConfigError, DataError, closest, first_few
+from mia_defense.errors import ConfigError, DataError, a_type, closest, first_few
 from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz, save_npz
 
 log = logging.getLogger(__name__)
@@ -184,14 +184,14 @@ class Observations:
         for name in (*_OPTIONAL, "test_log_probs", "test_labels"):  # (lists: AttributeError)
             value = getattr(self, name)
             if value is not None and not isinstance(getattr(value, "shape", None), tuple):
-                raise DataError(f"Observations: {name} is a {type(value).__name__}, not an "
+                raise DataError(f"Observations: {name} is {a_type(value)}, not an "
                                 "array; give np.asarray(...) or None")  # fmt: skip
         # (metadata=None, or a list, was a raw AttributeError 'get' in api.audit)
         if self.metadata is None:
             object.__setattr__(self, "metadata", {})
         if not isinstance(self.metadata, Mapping):
             raise DataError(
-                f"Observations: metadata is a {type(self.metadata).__name__}, not a mapping; "
+                f"Observations: metadata is {a_type(self.metadata)}, not a mapping; "
                 "give a dict of facts, e.g. {'dataset': 'digits'}, or leave it out"
             )
         reserved = [key for key in RESERVED_METADATA if key in self.metadata]
@@ -463,7 +463,7 @@ def _refuse_no_arrays(log_probs: Any, masks: Any, labels: Any) -> None:
         given = getattr(value, "shape", None)
         if not isinstance(given, tuple):  # (torch.Size is a tuple)
             raise DataError(
-                f"Observations: {name} is a {type(value).__name__}, not an array; give "
+                f"Observations: {name} is {a_type(value)}, not an array; give "
                 f"np.asarray(...) of shape {shape} (api.observations_from_arrays takes lists "
                 "and checks every field)"
             )

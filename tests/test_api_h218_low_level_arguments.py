@@ -21,11 +21,13 @@ def obs():
                                         rng.integers(0, 3, 30), kind="logits")  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "value"), [("privacy", [1]), ("defense", 3), ("training", 3),
-                                             ("utility", "figures")])  # fmt: skip
-def test_run_audit_names_a_figures_argument_that_is_no_mapping(obs, name, value) -> None:
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("privacy", [1], "a list"), ("defense", 3, "an int"), ("training", 3, "an int"),
+    ("utility", "figures", "a str"),
+])  # fmt: skip
+def test_run_audit_names_a_figures_argument_that_is_no_mapping(obs, name, value, said) -> None:
     cfg = api.attack_config(["attack.bootstrap=0"])
-    with pytest.raises(ConfigError, match=f"run_audit: {name} is a {type(value).__name__}: "
+    with pytest.raises(ConfigError, match=f"run_audit: {name} is {said}: "
                        "give a mapping"):  # fmt: skip
         api.run_audit(obs, cfg, defended=True, **{name: value})
 
@@ -44,5 +46,5 @@ def test_attack_settings_names_num_classes() -> None:
 
 
 def test_observed_settings_of_no_observations() -> None:
-    with pytest.raises(ConfigError, match="observed_settings: obs is a int, not Observations"):
+    with pytest.raises(ConfigError, match="observed_settings: obs is an int, not Observations"):
         api.observed_settings(3)

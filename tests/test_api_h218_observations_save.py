@@ -81,7 +81,7 @@ def test_fields_that_are_no_arrays_are_named(obs) -> None:
     with pytest.raises(DataError, match=r"Observations: log_probs has shape \(20, 3\), "
                        r"expected \[K, N, C\]"):  # fmt: skip
         Observations(obs.log_probs[0], obs.labels, obs.masks)
-    with pytest.raises(ValueError, match=r"Observations: masks is a NoneType"):
+    with pytest.raises(ValueError, match=r"Observations: masks is None, not an array"):
         Observations(obs.log_probs, obs.labels, None)
 
 

@@ -90,7 +90,8 @@ def test_run_audit_takes_released_utility_with_nan_and_numpy_figures(obs) -> Non
 
 @pytest.mark.parametrize(("cfg", "own"), [({"attack": {}}, {}), (None, {}), ("config", [])])
 def test_fixed_problem_refuses_what_is_no_config_or_mapping(cfg, own) -> None:
-    with pytest.raises(ConfigError, match=r"fixed_problem: cfg is a \w+ and own a \w+: give"):
+    named = r"(None|an? \w+)"
+    with pytest.raises(ConfigError, match=rf"fixed_problem: cfg is {named} and own {named}: give"):
         api.fixed_problem(cfg, own, ["attack.white_box=true"], whose="w", reader="r")
 
 
@@ -105,7 +106,8 @@ def test_fixed_problem_with_a_list_as_own() -> None:
 @pytest.mark.parametrize(("attack", "own"), [([], {}), ({}, []), ({"queries": None}, {}),
                                              ({"canaries": 3}, {})])  # fmt: skip
 def test_record_settings_refuses_what_is_no_mapping(attack, own) -> None:
-    with pytest.raises(ConfigError, match=r"record_settings: attack is a \w+ and own a \w+"):
+    named = r"(None|an? \w+)"
+    with pytest.raises(ConfigError, match=rf"record_settings: attack is {named} and own {named}"):
         api.record_settings(attack, own)
 
 
@@ -134,9 +136,10 @@ def test_load_observations_names_a_path_too_long(tmp_path) -> None:
         api.load_observations(tmp_path / ("a" * 5000))
 
 
-@pytest.mark.parametrize("cfg", [None, "x", {"attack": {}}])
-def test_check_attack_config_names_itself_for_what_is_no_config(cfg) -> None:
-    with pytest.raises(ConfigError, match=rf"check_attack_config: cfg is a {type(cfg).__name__}, "
+@pytest.mark.parametrize(("cfg", "said"), [(None, "None"), ("x", "a str"),
+                                          ({"attack": {}}, "a dict")])
+def test_check_attack_config_names_itself_for_what_is_no_config(cfg, said) -> None:
+    with pytest.raises(ConfigError, match=rf"check_attack_config: cfg is {said}, "
                        "not a composed config"):  # fmt: skip
         api.check_attack_config(cfg)
 

@@ -13,7 +13,7 @@ import numpy as np
 from torch import nn
 
 from mia_defense.archives import stored_values
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, a_type
 from mia_defense.run_fingerprint import finished_fingerprints, stage_fingerprint
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, load_state
@@ -72,7 +72,7 @@ def load_trained_model(
                           "False")  # fmt: skip
     if dataset is not None and not isinstance(dataset, Dataset):
         raise ConfigError(
-            f"load_trained_model: dataset is a {type(dataset).__name__}, not a "
+            f"load_trained_model: dataset is {a_type(dataset)}, not a "
             "mia_defense.data.Dataset; pass the run's loaded Dataset, or None to load it"
         )
     run_dir = Path(run_dir)
