@@ -34,6 +34,11 @@ UV_CACHE = $(eval UV_CACHE := $(shell d="$$($(UV) cache dir 2>/dev/null)" || exi
 # `make lock LOCK_FLAGS=` keeps the current pins and only adds or drops what changed.
 LOCK_FLAGS ?= --upgrade
 ARGS ?=
+# A variable's text as the user gave it, one shell word: $(call literal,SWEEP). Make expanded
+# the '$' in `make report SWEEP='runs/$x'` ($x: empty), then the shell inside its quotes: the
+# report went to runs/report, beside the run asked for. ARGS goes to the shell as given
+# ($(value ARGS)): `ARGS='cache_dir=$HOME/m'` ran with cache_dir=OME/m ($H: empty).
+literal = '$(subst ','\'',$(value $(1)))'
 # make bench's options: study 1 and the test suite are timed too (--large adds the
 # 50,000-record memory run, about 40 minutes).
 BENCH_ARGS ?= --study --tests
@@ -108,14 +113,14 @@ slurm-local:  ## start it (scripts/slurm_local.sh start); `scripts/slurm_local.s
 
 run: install  ## train, attack and record the default experiment
 	$(BYTECODE)
-	$(VENV)/bin/mia-train $(ARGS)
+	$(VENV)/bin/mia-train $(value ARGS)
 
 report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=multirun/...
-	@test -n "$(SWEEP)" || { echo "usage: make report SWEEP=DIR (a sweep or run directory, e.g. multirun/DATE/TIME)" >&2; exit 2; }
-	$(VENV)/bin/mia-report "$(SWEEP)"
+	@test -n $(call literal,SWEEP) || { echo "usage: make report SWEEP=DIR (a sweep or run directory, e.g. multirun/DATE/TIME)" >&2; exit 2; }
+	$(VENV)/bin/mia-report $(call literal,SWEEP)
 
 tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs, every single run)
-	$(VENV)/bin/tensorboard --logdir "$(RUN)"
+	$(VENV)/bin/tensorboard --logdir $(call literal,RUN)
 
 # pytest keeps the test modules it rewrites (assert introspection) as bytecode under
 # tests/**/__pycache__ and reads them back next time, unless PYTHONDONTWRITEBYTECODE is set:

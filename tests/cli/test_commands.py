@@ -96,10 +96,10 @@ def _make(*args: str) -> subprocess.CompletedProcess[str]:
 def test_make_tb_and_make_report_run_the_venv_tools():
     done = _make("-n", "tb", "RUN=multirun/x")
     assert done.returncode == 0, done.stderr
-    assert '.venv/bin/tensorboard --logdir "multirun/x"' in done.stdout
-    assert '.venv/bin/tensorboard --logdir "outputs"' in _make("-n", "tb").stdout
+    assert ".venv/bin/tensorboard --logdir 'multirun/x'" in done.stdout
+    assert ".venv/bin/tensorboard --logdir 'outputs'" in _make("-n", "tb").stdout
     done = _make("-n", "report", "SWEEP=multirun/x")
-    assert '.venv/bin/mia-report "multirun/x"' in done.stdout
+    assert ".venv/bin/mia-report 'multirun/x'" in done.stdout
 
 
 def test_make_report_and_make_tb_keep_a_path_with_a_space_whole(tmp_path):
@@ -110,7 +110,7 @@ def test_make_report_and_make_tb_keep_a_path_with_a_space_whole(tmp_path):
     assert done.returncode != 0
     assert f"{sweep}: not a directory" in done.stderr
     assert f"{tmp_path / 'my'}: not a directory" not in done.stderr
-    assert f'--logdir "{sweep}"' in _make("-n", "tb", f"RUN={sweep}").stdout
+    assert f"--logdir '{sweep}'" in _make("-n", "tb", f"RUN={sweep}").stdout
 
 
 def test_make_report_without_sweep_says_how():
