@@ -1473,7 +1473,8 @@ class Audit:
     def table(self) -> str:
         """The table mia-train prints at the end of a run, with its READ WITH CARE lines
         (`mia_defense.report.checks.run_end_lines`: a label release attacked without label
-        queries, LiRA and RMIA with few reference models, ...): none before."""
+        queries, LiRA and RMIA with few reference models, an accuracy on few test records,
+        ...): none before."""
         from mia_defense.report.checks import run_end_lines
         from mia_defense.report.run_table import format_table
 
@@ -1490,6 +1491,9 @@ class Audit:
             "defense": result.defense, "attacks": result.attacks,
             "num_models": result.num_models,
             "released_labels_only": result.released_labels_only,
+            # (its ε no guarantee or untested, an accuracy on few test records: the report's)
+            "privacy": result.privacy, "utility": result.utility,
+            "test_size": result.test_size,
         }  # fmt: skip
         if isinstance(self.config, DictConfig) and isinstance(self.config.get("attack"),
                                                               DictConfig):  # fmt: skip

@@ -329,71 +329,90 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     figures hold for its attacker's number of queries only (`randomized_release_note`), or
     data with exact copies among the samples it used (`duplicates_note`), or a defense that
     did not act (`idle_defense_notes`)."""
-    notes = []
+    return [note for _, note in _keyed_caveats(payload)]
+
+
+def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`caveats`, each with the key of what it says (`TABLE_SAYS`: the end-of-run
+    table's own lines say some of them)."""
+    notes: list[tuple[str, str]] = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
         reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
-        notes.append(f"DP claim refuted: {one_line(reason)}")
+        notes.append(("epsilon_refuted", f"DP claim refuted: {one_line(reason)}"))
     untested = _untested_note(privacy)
     if untested is not None:
-        notes.append(untested)
+        notes.append(("epsilon_untested", untested))
     if privacy.get("epsilon_valid") is False and privacy.get("epsilon") is not None:
         reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
-        notes.append(
+        notes.append(("epsilon_valid", (
             f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
             f"false): {one_line(reason, limit=300)}"
-        )
+        )))
     doubt = epsilon_doubt(payload)
     if doubt is not None:
-        notes.append(
+        notes.append(("epsilon_doubt", (
             f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee, though results.json "
             f"says epsilon_valid true (written before mia-defense checked this, or edited): "
             f"{doubt}"
-        )
+        )))
     unbalanced = privacy.get("masks_unbalanced")
     if unbalanced:  # mia-attack / api.audit: reference-based attacks read chance
-        notes.append(f"masks unbalanced: {one_line(unbalanced, limit=400)}")
+        notes.append(("masks_unbalanced", f"masks unbalanced: {one_line(unbalanced, limit=400)}"))
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
-        notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
+        notes.append(("masks_suspect", "masks suspect, the leak may be understated: "
+                      f"{one_line(suspect, limit=400)}"))
     saturated = privacy.get("outputs_saturated")
     if saturated:  # pipeline.evaluate._check_saturated: answers the attacks tie on
-        notes.append(f"{SATURATED_CAVEAT}: {one_line(saturated, limit=400)}")
+        notes.append(("outputs_saturated", f"{SATURATED_CAVEAT}: {one_line(saturated, limit=400)}"))
     inverted = privacy.get("attacks_inverted")
     if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
-        notes.append(
-            f"{INVERTED_CAVEAT}: {one_line(inverted, limit=400)}"
-        )
+        notes.append(("attacks_inverted", f"{INVERTED_CAVEAT}: {one_line(inverted, limit=400)}"))
     inverted = privacy.get("white_box_attacks_inverted")
     if inverted:  # the same of an attack on the weights: its figures and the ε bound
-        notes.append(
+        notes.append(("white_box_attacks_inverted", (
             "white-box attack scores inverted, the leak to whoever holds the weights (and "
             f"empirical_epsilon) is understated: {one_line(inverted, limit=400)}"
-        )
+        )))
     level = other_confidence(payload)
     if level is not None:
-        notes.append(
+        notes.append(("confidence", (
             f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
             "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
-        )
+        )))
     thin = few_resamples(payload)
     if thin is not None:
-        notes.append(f"its attacks' intervals are left out of its row: {thin}")
+        notes.append(("few_resamples", f"its attacks' intervals are left out of its row: {thin}"))
+    small = small_test_set_note(payload)
     found = (
-        resolution_note(payload),
-        small_test_set_note(payload) or near_chance_note(payload),
+        ("resolution", resolution_note(payload)),
+        ("small_test_set", small) if small else ("near_chance", near_chance_note(payload)),
         # the TPR's null, else the AUC column's and the AUC chart's front: the others' alone
-        _null_leakage(payload) or _null_leakage(payload, leakage="max_attack.auc"),
-        models_at_chance_note(payload),
-        duplicates_note(payload),
-        label_copies_note(payload),
-        randomized_release_note(*_randomized_release(payload)),
-        _unrecorded_note(payload),
+        ("null_leakage",
+         _null_leakage(payload) or _null_leakage(payload, leakage="max_attack.auc")),
+        ("models_at_chance", models_at_chance_note(payload)),
+        ("duplicates", duplicates_note(payload)),
+        ("label_copies", label_copies_note(payload)),
+        ("randomized_release", randomized_release_note(*_randomized_release(payload))),
+        ("unrecorded", _unrecorded_note(payload)),
     )
-    notes += [note for note in found if note is not None]
-    notes += idle_defense_notes(payload)
-    notes += weak_attacker_notes(payload)
+    notes += [(key, note) for key, note in found if note is not None]
+    notes += [("idle_defense", note) for note in idle_defense_notes(payload)]
+    notes += [("weak_attacker", note) for note in weak_attacker_notes(payload)]
     return notes
+
+
+# The caveats (`_keyed_caveats`' keys) that the end-of-run table (`mia_defense.report.
+# run_table.format_table`) says in lines of its own: a DP claim refuted, the verdict's
+# caveats in capitals, FEW RESAMPLES, the header's CI level, its NOTEs on the TPR's
+# resolution, NEAR CHANCE, SOME MODELS AT CHANCE, RANDOMIZED RELEASE. `run_end_lines`
+# leaves them out, lest a line be said twice.
+TABLE_SAYS = frozenset({
+    "epsilon_refuted", "masks_unbalanced", "masks_suspect", "outputs_saturated",
+    "attacks_inverted", "white_box_attacks_inverted", "confidence", "few_resamples",
+    "resolution", "near_chance", "models_at_chance", "randomized_release",
+})
 
 
 def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
@@ -454,11 +473,15 @@ def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
-    """The caveats of `weak_attacker_notes` on the run ``payload`` (its results.json), as
-    the end-of-run lines of mia-train and mia-attack print them: a K=4 run, or a label
-    release attacked without label queries, printed its verdict unmarked, which mia-report
-    then read with care."""
-    return [f"READ WITH CARE: {note}" for note in weak_attacker_notes(payload)]
+    """mia-report's caveats on the run ``payload`` (its results.json: `caveats`, its words),
+    as the end-of-run lines of mia-train and mia-attack and `api.Audit.table` print them,
+    but those the table above them says in lines of its own (`TABLE_SAYS`): a K=4 run, or a
+    label release attacked without label queries, printed its verdict unmarked, which
+    mia-report then read with care; an idle early stopping's run (defense=early_stopping
+    train.epochs=3) and a seeded-noise ε 50 (defense=dp defense.dp.target_epsilon=50) its
+    table bare, which mia-report and TensorBoard read with care."""
+    return [f"READ WITH CARE: {note}" for key, note in _keyed_caveats(payload)
+            if key not in TABLE_SAYS]
 
 
 # mia-defense's attacks that score each record against reference models trained with and
