@@ -46,6 +46,7 @@ __all__ = [
     "refuse_other_search",
     "refuse_parent_of_unmade",
     "refuse_run_of_another_config",
+    "refuse_unencodable_name",
     "require_writable_dir",
     "require_writable_log_files",
     "task_overrides",
@@ -690,6 +691,24 @@ def _clock_name_put_back(old: str, upcoming: str) -> str:
         return upcoming
     rest = upcoming[now.end():].replace(named, "\n", 1)
     return upcoming[:now.start(1)] + before.group(1) + rest
+
+
+def refuse_unencodable_name(path: str, *, key: str) -> None:
+    """Refuse, before Hydra makes it and its train.log, a run or sweep directory whose name
+    the locale's file-system encoding writes as other bytes than UTF-8 (the task's own check,
+    `mia_defense.tracking.run_dir.refuse_unwritable_name`): under LC_ALL=C in a folder named
+    ``é``, each mia-train said 'nothing was run' and left outputs/DATE/TIME/train.log."""
+    from mia_defense.errors import DataError
+    from mia_defense.files import RUN_FOLDER_SETTING
+    from mia_defense.tracking.run_dir import refuse_unwritable_name
+
+    said = RUN_FOLDER_SETTING.set(key)
+    try:
+        refuse_unwritable_name(Path(os.path.abspath(path)))
+    except DataError as exc:
+        end_refused(log, "%s", str(exc), error="DataError")
+    finally:
+        RUN_FOLDER_SETTING.reset(said)
 
 
 def require_writable_dir(path: str, *, key: str) -> None:

@@ -78,6 +78,7 @@ from mia_defense.cli.run_dirs import (
     refuse_other_search,
     refuse_parent_of_unmade,
     refuse_run_of_another_config,
+    refuse_unencodable_name,
     require_writable_dir,
     require_writable_log_files,
 )
@@ -284,6 +285,7 @@ class RunDirCheck(Callback):
             refuse_in_use(config.hydra.run.dir)
             refuse_odd_log_files(config, [Path(config.hydra.run.dir)], key="hydra.run.dir")
             refuse_escaping_output_subdir(config, config.hydra.run.dir)
+            refuse_unencodable_name(config.hydra.run.dir, key="hydra.run.dir")
             new = claimed or not os.path.lexists(config.hydra.run.dir)
             require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
             require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
@@ -338,6 +340,7 @@ class RunDirCheck(Callback):
                                  key="hydra.sweep.dir")
             # (after the folder's checks: it imports torch, which they need not wait for)
             refuse_sweep_refused_at_every_point(config)
+            refuse_unencodable_name(config.hydra.sweep.dir, key="hydra.sweep.dir")
             new = claimed or not os.path.lexists(config.hydra.sweep.dir)
             require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
             require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)

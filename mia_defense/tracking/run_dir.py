@@ -64,6 +64,7 @@ __all__ = [
     "mark_killed_runs",
     "mark_run",
     "printable_line",
+    "refuse_unwritable_name",
     "resume_differences",
     "safe_dirname",
     "warn_incomplete",
@@ -229,7 +230,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
     A second process gets a `ConfigError` naming the holder (pid, host, start time).
     """
     run_dir = Path(run_dir)
-    _refuse_unwritable_name(run_dir)
+    refuse_unwritable_name(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         # never through a link (the file it names was truncated and written over), nor
@@ -307,11 +308,12 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _refuse_unwritable_name(run_dir: Path) -> None:
+def refuse_unwritable_name(run_dir: Path) -> None:
     """Refuse, before anything is made, a ``run_dir`` whose name the file-system encoding
     writes as other bytes than UTF-8 (``x é`` under a Latin-1 locale): TensorBoard opens its
     events by the UTF-8 bytes, another folder, and the run failed after training with
-    "choose a writable run directory"."""
+    "choose a writable run directory". mia-train checks it before Hydra makes the folder
+    too (`mia_defense.cli.run_dirs.refuse_unencodable_name`)."""
     text = str(run_dir)
     try:
         same = os.fsencode(text) == text.encode()
