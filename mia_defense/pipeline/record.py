@@ -136,7 +136,8 @@ def record_run(
     payload = _results_payload(facts, result, headline)
     # (as results.json will read: what mia-report finds to read with care in it)
     read_back = json.loads(json_text(payload))
-    columns = run_columns(read_back)
+    caveats = run_caveats(read_back)  # (once: the HParams column's and the card's)
+    columns = run_columns(read_back, caveats=caveats)
     with stopwatch.stage("tensorboard"):
         log_run(
             run_dir / "tb",
@@ -149,7 +150,7 @@ def record_run(
             slices=result.slices,
             figures=figures,
             trial=trial,
-            caveats=run_caveats(read_back),
+            caveats=caveats,
             notes=_measured_nothing_lines(result),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later

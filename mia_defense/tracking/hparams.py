@@ -183,7 +183,9 @@ def metric_tags(keys: Iterable[str]) -> list[str]:
     return [key for key in order if key in present]
 
 
-def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
+def run_columns(
+    payload: Mapping[str, Any], *, caveats: Sequence[str] | None = None
+) -> dict[str, str]:
     """The columns a run has beside its config (results.json's ``status``, ``diverged``,
     ``utility_below_chance``, ``privacy`` and ``source``): `NO_VERDICT`, why it gets no
     privacy verdict (training diverged: ``diverged.reason``; accuracy not above chance, and
@@ -191,7 +193,8 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
     ``privacy.no_verdict_reason``), else `CAVEATS`, mia-report's caveats of the run, numbered
     (`run_caveats`: an idle ``early_stopping`` run was a row named ``early_stopping`` beside
     the defended runs, a seeded-noise ε a figure with no word), and `ATTACKED`, the run or
-    file mia-attack attacked.
+    file mia-attack attacked. ``caveats``: `run_caveats` of ``payload`` where the caller has
+    them already (`mia_defense.pipeline.record.record_run`, for the summary card too).
 
     A mia-train run at chance (``train.lr=1000``) showed TPR 0 and empirical ε 0 as any
     private run, and a mia-attack run of a run the same figures under the same columns.
@@ -211,7 +214,7 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
     elif isinstance(reason, str) and reason:
         columns[NO_VERDICT] = reason
     else:
-        found = run_caveats(payload)
+        found = run_caveats(payload) if caveats is None else caveats
         if found:
             columns[CAVEATS] = "; ".join(f"({i}) {note}" for i, note in enumerate(found, 1))
     source = payload.get("source")

@@ -104,3 +104,31 @@ def test_the_api_table_gives_the_report_caveat_on_few_test_records():
     audit = api.audit(obs, overrides=["attack.bootstrap=0", "attack.num_targets=2"])
     [line] = [line for line in audit.table().splitlines() if "test records" in line]
     assert line.startswith(MARK + "its test accuracy 1.000 rests on 12 test records"), line
+
+
+def test_a_run_reads_its_caveats_once_for_tensorboard(tmp_path, monkeypatch):
+    # record_run read them twice, for the HParams column (run_columns) and the summary card
+    # (the sweep's columns, written after it from results.json, read them apart)
+    import sys
+
+    import mia_defense.pipeline.record as record
+    import mia_defense.tracking.hparams as hparams
+
+    calls = []
+    counted = hparams.run_caveats
+
+    def counting(payload):
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "record_run":
+            frame = frame.f_back
+        calls.append(frame is not None)
+        return counted(payload)
+
+    monkeypatch.setattr(record, "run_caveats", counting)
+    monkeypatch.setattr(hparams, "run_caveats", counting)
+    done = mia_train("defense=early_stopping", "plan.reference_size=300", "train.epochs=3",
+                     "plan.num_models=2", "figures=false", "attack.bootstrap=0",
+                     "progress=false", f"hydra.run.dir={tmp_path / 'es'}",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert calls.count(True) == 1, calls
