@@ -363,12 +363,15 @@ def _search_sigma(
 
 def sigma_cache_dir() -> Path | None:
     """Where searched σ values are kept: ``$MIA_DEFENSE_CACHE_DIR`` (empty: nowhere), else
-    ``$XDG_CACHE_HOME/mia-defense``, else ``~/.cache/mia-defense`` (none without a home)."""
+    ``$XDG_CACHE_HOME/mia-defense``, else ``~/.cache/mia-defense`` (none without a home). A
+    relative ``$XDG_CACHE_HOME`` is ignored, as the XDG spec says: it wrote the cache into
+    each launch folder (``./relcache/mia-defense/sigma``)."""
     override = os.environ.get(SIGMA_CACHE_ENV)
     if override is not None:
         return Path(override) if override else None
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
     try:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        base = xdg if os.path.isabs(xdg) else Path.home() / ".cache"
     except (RuntimeError, KeyError):  # no $HOME and a user without a passwd entry
         return None
     return Path(base) / "mia-defense"

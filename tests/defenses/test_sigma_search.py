@@ -110,6 +110,9 @@ def test_cache_location_follows_the_environment(tmp_path, monkeypatch):
     assert sigma_cache_dir() == tmp_path / "xdg" / "mia-defense"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert sigma_cache_dir() == Path.home() / ".cache" / "mia-defense"
+    # a relative XDG_CACHE_HOME is ignored (the XDG spec), not a folder in each launch folder
+    monkeypatch.setenv("XDG_CACHE_HOME", "relcache")
+    assert sigma_cache_dir() == Path.home() / ".cache" / "mia-defense"
     monkeypatch.setenv(SIGMA_CACHE_ENV, "")
     assert sigma_cache_dir() is None
 
