@@ -49,12 +49,26 @@ def global_torch_seeded(
     """torch's global generators seeded for one stage inside the block, and put back after
     (CPU and the CUDA ``devices``): for the draws a module makes in its forward (dropout
     left on in eval mode, noise), which take no generator. Unseeded, those came from
-    torch's global state, drawn afresh in each process: the same run gave other numbers."""
+    torch's global state, drawn afresh in each process: the same run gave other numbers.
+    Python's (`random`) and numpy's legacy (``np.random.*``) global generators are seeded
+    too, and put back: a model's constructor drawing a fixed projection with
+    ``np.random.randn`` or a scale with ``random.random()``, or its forward drawing so
+    (trained one at a time), gave other models, and other figures, in every launch."""
+    import random
+
     import torch
 
+    derived = derive_seed(seed, stage, index)
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     with torch.random.fork_rng(devices=[d for d in devices if d.type == "cuda"]):
-        seed_global_torch(derive_seed(seed, stage, index), devices)
-        yield
+        seed_global_torch(derived, devices)
+        random.seed(derived)
+        np.random.seed(derived % 2**32)  # noqa: NPY002
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 def seed_global_torch(seed: int, devices: Iterable[torch.device | str] = ()) -> None:
