@@ -253,34 +253,18 @@ def check_attack_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> None:
 
 def _deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> list[str]:
     """The walk's ``problems`` of a required key that a ``~KEY`` of ``overrides`` deleted,
-    each with the override and what to do: the API's ``overrides=['~attack.queries.
-    noise_std']`` got "attack.queries.noise_std: missing; it is required" alone, without the
-    'attack overrides [...]' the other refusals of its overrides name, nor the fix."""
-    if not any(str(text).lstrip().startswith("~") for text in overrides):
-        return []
+    each with the override and what to do (`override_checks.deleted_required`, mia-train's
+    words too): the API's ``overrides=['~attack.queries.noise_std']`` got
+    "attack.queries.noise_std: missing; it is required" alone, without the 'attack
+    overrides [...]' the other refusals of its overrides name, nor the fix."""
     from mia_defense.config_keys import packaged_setting
-    from mia_defense.override_checks import parsed_override
+    from mia_defense.override_checks import deleted_required
 
-    deleted = {}
-    for text in map(str, overrides):
-        parsed = parsed_override(text.strip()) if text.lstrip().startswith("~") else None
-        if parsed is not None:
-            deleted[parsed.key_or_group] = text
-    said = []
-    for problem in problems:
-        key, _, rest = problem.partition(": ")
-        if key not in deleted or not rest.startswith("missing; it is required"):
-            continue
-        if rest != "missing; it is required":  # (its own fix said: ~attack.attacks)
-            said.append(problem)
-            continue
-        packaged = packaged_setting("attack", "default", key.split(".")[1:]) if (
-            key.startswith("attack.")) else None  # fmt: skip
-        change = "" if key == "attack" else (
-            f" (to change a setting in it, give {key}.KEY=VALUE)" if isinstance(packaged, Mapping)
-            else f" (to change it, give {key}=VALUE)")  # fmt: skip
-        said.append(f"{problem}: {deleted[key]!r} deletes it; leave that override out{change}")
-    return said
+    def holds_settings(key: str) -> bool:
+        return key.startswith("attack.") and isinstance(
+            packaged_setting("attack", "default", key.split(".")[1:]), Mapping)
+
+    return list(deleted_required(problems, overrides, holds_settings).values())
 
 
 def _check_cfg(where: str, cfg: Any) -> None:

@@ -84,6 +84,7 @@ from mia_defense.files import gib
 from mia_defense.hydra_setup import register_configs
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
 from mia_defense.metrics.roc import fpr_percent
+from mia_defense.override_checks import deleted_required
 from mia_defense.plan import DEFAULT_POPULATION, plan_sizes
 from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
 from mia_defense.training.config import TRAIN
@@ -1539,11 +1540,24 @@ def check_config(cfg: DictConfig) -> None:
             raise last.source_error  # as the loader raises it (a missing file: a DataError)
     if not problems:
         return
+    keys = walked.keys_of(problems)  # (a cross-check's, _bundled_fits': none known)
+    # a required key that an override deleted ('~attack.fprs'): which one, and what to do
+    said = deleted_required(problems, job_overrides(cfg), _holds_settings)
+    problems = [said.get(index, line) for index, line in enumerate(problems)]
     lines = "\n".join(f"  {line}" for line in problems)
     error = ConfigError(problems[0] if len(problems) == 1 else
                         f"{len(problems)} problems in the config:\n{lines}")  # fmt: skip
-    error.keys = walked.keys_of(problems)  # (a cross-check's, _bundled_fits': none known)
+    error.keys = keys
     raise error
+
+
+def _holds_settings(key: str) -> bool:
+    """Whether the config key ``key`` (``attack.queries``) is a node of settings in the
+    tables, not one setting."""
+    spec: Any = Group(TOP)
+    for part in key.split("."):
+        spec = spec.keys.get(part) if isinstance(spec, Group) else None
+    return isinstance(spec, Group | Target | Targets)
 
 
 def key_param(cfg: DictConfig, path: str) -> Param | None:

@@ -6,7 +6,7 @@ and the API (`mia_defense.attack_setup`) refuse or warn with them alike."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from mia_defense.config_keys import user_config_folders
@@ -15,6 +15,7 @@ from mia_defense.errors import closest
 
 __all__ = [
     "control_character",
+    "deleted_required",
     "misspelt_key",
     "misspelt_key_problem",
     "null_group_override",
@@ -37,6 +38,38 @@ def parsed_overrides(args: Sequence[str]) -> Iterator[tuple[str, Any]]:
         override = parsed_override(arg)
         if override is not None:
             yield arg, override
+
+
+def deleted_required(
+    problems: Sequence[str], overrides: Sequence[str], holds_settings: Callable[[str], bool]
+) -> dict[int, str]:
+    """Of a config check's ``problems``, those of a required key that a ``~KEY`` of
+    ``overrides`` deleted, by index, each with the override and what to do: "attack.fprs:
+    missing; it is required: '~attack.fprs' deletes it; leave that override out (to change
+    it, give attack.fprs=VALUE)" (a node of settings, ``holds_settings(key)``: 'give
+    KEY.NAME=VALUE'; a top-level one, a config group: no change offered). A line with a fix
+    of its own ('~attack.attacks') is kept as it is. The API's check (its 'attack overrides
+    [...]' before them) and mia-train's (`mia_defense.config.check_config`) word them so."""
+    if not any(str(text).lstrip().startswith("~") for text in overrides):
+        return {}
+    deleted = {}
+    for text in map(str, overrides):
+        parsed = parsed_override(text.strip()) if text.lstrip().startswith("~") else None
+        if parsed is not None:  # (a sweep's job says '~attack.fprs=null' of '~attack.fprs')
+            deleted[parsed.key_or_group] = text.strip().removesuffix("=null")
+    said = {}
+    for index, problem in enumerate(problems):
+        key, _, rest = problem.partition(": ")
+        if key not in deleted or not rest.startswith("missing; it is required"):
+            continue
+        if rest != "missing; it is required":  # (its own fix said: ~attack.attacks)
+            said[index] = problem
+            continue
+        change = "" if "." not in key else (
+            f" (to change a setting in it, give {key}.KEY=VALUE)" if holds_settings(key)
+            else f" (to change it, give {key}=VALUE)")  # fmt: skip
+        said[index] = f"{problem}: {deleted[key]!r} deletes it; leave that override out{change}"
+    return said
 
 
 @functools.lru_cache(maxsize=1024)

@@ -56,6 +56,7 @@ from mia_defense.queries import (
     warn_unperturbed_copies,
 )
 from mia_defense.report.run_table import format_table
+from mia_defense.seeding import global_torch_seeded
 from mia_defense.store import refuse_blocked_root
 from mia_defense.threads import one_thread_within
 from mia_defense.tracking.artifacts import flat_hparams
@@ -138,7 +139,11 @@ def _dataset(cfg: DictConfig) -> Any:
     from mia_defense.data.dataset import Dataset
     from mia_defense.data.encoding import warn_split_seed
 
-    data = _instantiate(cfg, "dataset")
+    # (Python's, numpy's and torch's global generators seeded, one stream whatever the run's
+    # seed: a function drawing synthetic data with np.random.randn gave other data, and other
+    # figures, in every launch, and a killed run's resume was refused as 'on different data')
+    with global_torch_seeded(0, "dataset"):
+        data = _instantiate(cfg, "dataset")
     target = cfg.dataset.get("_target_", "?") if isinstance(cfg.dataset, DictConfig) else "?"
     if target != "?" and get_method(str(target)) is load_csv:  # (located: it was built)
         warn_split_seed(cfg.dataset.get("plan"), loader_seed=cfg.dataset.get("seed"),
