@@ -1559,7 +1559,7 @@ def audit(
     )  # fmt: skip
     if problem:
         raise ConfigError(problem)
-    if any(text.lstrip().startswith("~") for text in overrides):  # (a required key deleted)
+    if overrides:  # (a bad value or a deleted key named with the overrides that gave it)
         check_attack_config(cfg, overrides)
     return _run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups,
                       population_idx=None, utility=None, privacy=None, defense=None,

@@ -229,26 +229,30 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     return walk
 
 
-def _refuse(problems: Sequence[str]) -> None:
-    """One `ConfigError` listing every problem, if there is any."""
-    if len(problems) == 1:
-        raise ConfigError(problems[0])
-    if problems:
-        lines = "\n".join(f"  {line}" for line in problems)
-        raise ConfigError(f"{len(problems)} problems in the attack config:\n{lines}")
+def _refuse(problems: Sequence[str], overrides: Sequence[str] = ()) -> None:
+    """One `ConfigError` listing every problem, if there is any; named after the API's
+    ``overrides`` that composed the config where they are given, as its other refusals of
+    them are ("attack overrides ['attack.bootstrap=null']: attack.bootstrap=null: ...")."""
+    if not problems:
+        return
+    lines = "\n".join(f"  {line}" for line in problems)
+    said = problems[0] if len(problems) == 1 else (
+        f"{len(problems)} problems in the attack config:\n{lines}")  # fmt: skip
+    raise ConfigError(f"attack overrides {_given(overrides)}: {said}" if overrides else said)
 
 
 def check_attack_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> None:
     """Refuse an ``attack`` config (and ``seed``, ``progress``) with one `ConfigError` listing
     every problem: wrong types, values out of range, interpolations that fail. What needs
     the observations (``attack.num_targets`` against their models) is `attack_settings`'s.
-    ``overrides``: those `attack_config` composed ``cfg`` with, for `_deleted_required`."""
+    ``overrides``: those `attack_config` composed ``cfg`` with (the API's), named in the
+    refusal, and a required key one deleted worded by `_deleted_required`."""
     _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
     problems = _attack_walk(cfg, seed_required=False).problems
     deleted = _deleted_required(problems, overrides)
     if deleted:
         raise ConfigError(f"attack overrides {_given(overrides)}: {'; '.join(deleted)}")
-    _refuse(problems)
+    _refuse(problems, overrides)
 
 
 def _deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> list[str]:
