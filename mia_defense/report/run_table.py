@@ -30,6 +30,7 @@ from mia_defense.pipeline.evaluate import (
 from mia_defense.report.checks import (
     near_chance_note,
     randomized_release_note,
+    reasons_said_below,
     release_below_chance_note,
 )
 from mia_defense.report.objectives import stated_no_verdict
@@ -45,9 +46,12 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     on a line of its own under 'UTILITY BELOW CHANCE'."""
     util = result.utility
     lines = [_utility_line(util)]
+    said_below = reasons_said_below(result.privacy)
     for key, value in result.privacy.items():
         if key.startswith("epsilon_refuted") or key == RANDOMIZED_RELEASE_REPEATS:
             continue  # said in capitals below the utility (or the verdict), when it is so
+        if key in said_below:
+            continue  # its reason: in the READ WITH CARE lines its callers print under it
         if key == "no_verdict_reason" and _no_verdict(result) and (
                 not result.utility_below_chance):  # fmt: skip
             continue  # said in capitals where the verdict would be

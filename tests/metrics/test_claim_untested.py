@@ -8,6 +8,7 @@ import numpy as np
 from mia_defense.cli.build import format_table
 from mia_defense.metrics.one_run_audit import one_run_bound
 from mia_defense.pipeline.claim import audit_evidence, check_claim
+from mia_defense.report.checks import run_end_lines
 from tests.helpers import attack_with_claim
 
 
@@ -23,7 +24,10 @@ def test_a_claim_beyond_what_a_perfect_attack_could_show_is_untested():
         "too few decisions to test the accountant's ε 8: even a perfect attack or audit "
         f"could show at most ε >= {ceiling:.3g}"
     )
-    assert "epsilon_untested too few decisions" in format_table(result, [0.01])
+    # said once, in the READ WITH CARE line printed under the table (h412), not in it
+    assert "too few decisions" not in format_table(result, [0.01])
+    ends = run_end_lines({"privacy": privacy, "attacks": {}})
+    assert "READ WITH CARE: DP claim untested: too few decisions" in ends[0]
 
 
 def test_a_claim_a_perfect_attack_could_refute_is_not_untested():

@@ -55,6 +55,7 @@ __all__ = [
     "near_chance_note",
     "randomized_release",
     "randomized_release_note",
+    "reasons_said_below",
     "release_near_chance_note",
     "resolution_note",
     "run_end_lines",
@@ -343,12 +344,9 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
     untested = _untested_note(privacy)
     if untested is not None:
         notes.append(("epsilon_untested", untested))
-    if privacy.get("epsilon_valid") is False and privacy.get("epsilon") is not None:
-        reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
-        notes.append(("epsilon_valid", (
-            f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
-            f"false): {one_line(reason, limit=300)}"
-        )))
+    invalid = _invalid_note(privacy)
+    if invalid is not None:
+        notes.append(("epsilon_valid", invalid))
     doubt = epsilon_doubt(payload)
     if doubt is not None:
         notes.append(("epsilon_doubt", (
@@ -556,6 +554,26 @@ def _of_observations(payload: Mapping[str, Any]) -> bool:
     Python API's), which no setting of a rerun changes, rather than of a mia-train run."""
     source = payload.get("source")
     return isinstance(source, Mapping) and source.get("kind") == "observations"
+
+
+def _invalid_note(privacy: Mapping[str, Any]) -> str | None:
+    """A caveat on an ε that is no guarantee (``privacy.epsilon_valid: false``, its
+    ``epsilon_invalid_reason``: seeded noise whose tail ends short, say)."""
+    if privacy.get("epsilon_valid") is not False or privacy.get("epsilon") is None:
+        return None
+    reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
+    return (f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
+            f"false): {one_line(reason, limit=800)}")  # (the table's only words of it)
+
+
+def reasons_said_below(privacy: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of results.json's ``privacy`` whose reason `run_end_lines` says in a READ
+    WITH CARE line (``epsilon_invalid_reason``, ``epsilon_untested``): the end-of-run table
+    leaves their raw lines out, which said each reason twice (``defense=dp
+    defense.dp.target_epsilon=50``), and keeps ``epsilon_valid False``."""
+    said = {"epsilon_invalid_reason": _invalid_note(privacy),
+            "epsilon_untested": _untested_note(privacy)}
+    return frozenset(key for key, note in said.items() if note is not None)
 
 
 def _untested_note(privacy: Mapping[str, Any]) -> str | None:
