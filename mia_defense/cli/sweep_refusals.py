@@ -183,7 +183,9 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
     what to do: ``fix`` where a point was refused for its settings; where another process
     holds a point's run folder there is nothing to fix, but that run to wait for; where a
     point could not write a file (a full disk), what its own line says."""
-    busy = sum(_IN_USE in message for _, message in points)
+    # (in use by a run of another config: the same command refuses it again, as the
+    # caller's note on runs of other settings says, so no 'wait ... then run again')
+    busy = sum(_IN_USE in message and _OTHER_CONFIG not in message for _, message in points)
     unwritten = sum(any(words in message for words in _UNWRITTEN) for _, message in points)
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")

@@ -459,7 +459,7 @@ class SweepSummary(Callback):
                          "drawing the same values at the same time, as an Optuna search may, "
                          "or another mia-train run into this folder meanwhile, named below): "
                          "the run there stands for both", twins)
-        _say_refusals(refusals)
+        _say_refusals([_held_by_other_config(point) for point in refusals])
         _say_failures(failed, unrecorded, gone)
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
@@ -486,6 +486,27 @@ class SweepSummary(Callback):
                          "the search names one of them best, its setting is one where that "
                          "defense does nothing, no point of it (mia-report marks them '(did "
                          "not act)')", idle)  # fmt: skip
+
+
+def _held_by_other_config(point: tuple[Path, str]) -> tuple[Path, str]:
+    """``point`` (run directory, its refusal), its refusal for the folder in use followed by
+    the rerun's where the run there is of another config than the point's (`refused_run`):
+    the sweep's end said "wait for the run that holds it (still going) to end, then run the
+    same command again", which then refused the point as "holds a complete run of another
+    config" (two sweeps at once whose subdir names the folder alike). Such a point counts
+    among those holding a run of other settings (`_say_refusals`)."""
+    from mia_defense.tracking.run_dir import other_run
+
+    run_dir, said = point
+    run = refused_run(Path(run_dir)) if in_use_refusal(said) else None
+    if run is None:
+        return point
+    try:
+        other = other_run(Path(run_dir), config=run[0], data_fingerprint=run[1])
+    except (MiaDefenseError, OSError):
+        return point
+    return point if other is None else (run_dir, f"{said}. The run there is not this "
+                                                 f"point's: {other}")
 
 
 def _of_its_config(run_dir: Path) -> bool:
