@@ -532,9 +532,11 @@ def _say_refusals(refusals: list[tuple[Path, str]]) -> None:
     command refuses again."""
     if not refusals:
         return
-    print_refused(refusals, nothing="nothing was run there",
-                  fix="fix the value and run the same command again")
     held = sum(" run of another config (" in message for _, message in refusals)
+    # (each such: "fix the value and run the same command again", which refuses it again)
+    print_refused(refusals, nothing="nothing was run there",
+                  fix="fix the value and run the same command again" if held < len(refusals)
+                  else "each folder holds a run of other settings, see below")  # fmt: skip
     if held:
         print(f"  ({held} of them: the folder this sweep names for the run holds a "
               "run of other settings, as where hydra.sweep.subdir numbers the runs or "

@@ -41,6 +41,10 @@ def test_a_point_in_use_by_a_run_of_another_config_is_not_told_to_wait(
     assert "The run there is not this point's: " in out, out
     assert "holds a complete run of another config (" in out, out
     assert "1 of them: the folder this sweep names for the run holds a run of other " in out
+    # (its heading's advice, as of any point holding a run of other settings, is not to
+    # fix a value and run the same command again, which refuses it again)
+    assert ("1 run(s) of this sweep were refused (nothing was run there; each folder holds a "
+            "run of other settings, see below):") in out, out
     assert "running the same command again refuses them again" in out
 
 
