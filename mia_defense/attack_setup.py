@@ -241,14 +241,23 @@ def _refuse(problems: Sequence[str], overrides: Sequence[str] = ()) -> None:
     raise ConfigError(f"attack overrides {_given(overrides)}: {said}" if overrides else said)
 
 
-def check_attack_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> None:
+def check_attack_config(
+    cfg: DictConfig, overrides: Sequence[str] = (), *, named: bool = True
+) -> None:
     """Refuse an ``attack`` config (and ``seed``, ``progress``) with one `ConfigError` listing
     every problem: wrong types, values out of range, interpolations that fail. What needs
     the observations (``attack.num_targets`` against their models) is `attack_settings`'s.
     ``overrides``: those `attack_config` composed ``cfg`` with (the API's), named in the
-    refusal, and a required key one deleted worded by `_deleted_required`."""
+    refusal, and a required key one deleted worded by `_deleted_required`; ``named=False``
+    (mia-attack's command line, as mia-train's check): only the latter."""
     _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
     problems = _attack_walk(cfg, seed_required=False).problems
+    if not named:
+        from mia_defense.override_checks import deleted_required
+
+        said = deleted_required(problems, overrides, _holds_attack_settings)
+        _refuse([said.get(index, line) for index, line in enumerate(problems)])
+        return
     deleted = _deleted_required(problems, overrides)
     if deleted:
         raise ConfigError(f"attack overrides {_given(overrides)}: {'; '.join(deleted)}")
@@ -261,14 +270,18 @@ def _deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> list
     words too): the API's ``overrides=['~attack.queries.noise_std']`` got
     "attack.queries.noise_std: missing; it is required" alone, without the 'attack
     overrides [...]' the other refusals of its overrides name, nor the fix."""
-    from mia_defense.config_keys import packaged_setting
     from mia_defense.override_checks import deleted_required
 
-    def holds_settings(key: str) -> bool:
-        return key.startswith("attack.") and isinstance(
-            packaged_setting("attack", "default", key.split(".")[1:]), Mapping)
+    return list(deleted_required(problems, overrides, _holds_attack_settings).values())
 
-    return list(deleted_required(problems, overrides, holds_settings).values())
+
+def _holds_attack_settings(key: str) -> bool:
+    """Whether ``key`` (``attack.queries``) is a node of settings in the packaged attack
+    config, not one setting."""
+    from mia_defense.config_keys import packaged_setting
+
+    return key.startswith("attack.") and isinstance(
+        packaged_setting("attack", "default", key.split(".")[1:]), Mapping)
 
 
 def _check_cfg(where: str, cfg: Any) -> None:

@@ -453,8 +453,8 @@ def _config_problem(config: DictConfig) -> str | None:
     before Hydra creates the run directory; ``None`` when it passes."""
     from mia_defense.api import check_attack_config
 
-    try:
-        check_attack_config(config)
+    try:  # (a required key its overrides deleted: which, and what to do, as mia-train's)
+        check_attack_config(config, task_overrides(config), named=False)
     except ConfigError as exc:
         return str(exc)
     return None

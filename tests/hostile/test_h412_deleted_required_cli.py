@@ -35,3 +35,20 @@ def test_its_own_fix_is_kept(tmp_path):
     stderr = refused_before_run_dir("~attack.attacks", cwd=tmp_path)
     assert "('~attack.attacks' deletes every entry: leave entries out one by one" in stderr
     assert "leave that override out" not in stderr
+
+
+@pytest.mark.parametrize(("deleted", "fix"), [
+    ("~attack.fprs", "leave that override out (to change it, give attack.fprs=VALUE)"),
+    ("~attack.queries",
+     "leave that override out (to change a setting in it, give attack.queries.KEY=VALUE)"),
+])  # fmt: skip
+def test_mia_attack_says_it_too(tmp_path, fast_run, deleted, fix):
+    from tests.helpers import mia_attack
+
+    out = tmp_path / "attacked"
+    done = mia_attack(str(fast_run.run_dir), deleted, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    line = f"ConfigError: {deleted[1:]}: missing; it is required: '{deleted}' deletes it; {fix}"
+    assert done.stderr.rstrip().endswith(line), done.stderr[-1000:]
+    assert "attack overrides" not in done.stderr  # (the API's words, not the tool's)
+    assert not out.exists()
