@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.tracking import read_json
-from mia_defense.tracking.hparams import NO_VERDICT, SWEEP_EXPERIMENT_DIR
+from mia_defense.tracking.hparams import CAVEATS, NO_VERDICT, SWEEP_EXPERIMENT_DIR
 from tests.helpers import LEAN_ATTACKS, mia_train
 from tests.tracking.tb_api import TensorBoardAPI
 
@@ -61,10 +61,12 @@ def test_a_sweep_over_defenses_has_one_experiment_with_every_runs_columns(tmp_pa
     assert set(infos) == {name for g in groups.values() for name in g["hparams"]}
     assert {"dp.target_epsilon", "dp.max_grad_norm", "weight_decay.coefficient"} <= set(infos)
     assert not [name for name in infos if name.startswith("defense.")]
-    # the swept key, and why a run has no verdict where one has none (h227)
+    # the swept key, why a run has no verdict where one has none (h227), and mia-report's
+    # caveats where a run has some (02ee0b84: K=2 here, few reference models)
     no_verdict = any(NO_VERDICT in g["hparams"] for g in groups.values())
+    careful = any(CAVEATS in g["hparams"] for g in groups.values())
     assert [name for name, h in infos.items() if h["differs"]] == [
-        "defense", *[NO_VERDICT] * no_verdict]  # fmt: skip
+        "defense", *[NO_VERDICT] * no_verdict, *[CAVEATS] * careful]  # fmt: skip
     assert sorted(infos["defense"]["domainDiscrete"]) == ["dp", "none", "weight_decay"]
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == METRICS
     verdicts = []
