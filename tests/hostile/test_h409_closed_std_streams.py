@@ -22,6 +22,7 @@ def _closed(redirect: str, *command: str, cwd: Path) -> subprocess.CompletedProc
                           timeout=300, check=False)  # fmt: skip
 
 
+@pytest.mark.slow  # a whole mia-train process each (4 s): make test-slow
 @pytest.mark.parametrize("redirect", [">&-", "2>&-"])
 def test_a_run_ends_whole_with_a_closed_stream(tmp_path, redirect):
     # >&-: the run was written, then its table ended in "AttributeError: 'NoneType' object
