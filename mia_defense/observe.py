@@ -320,11 +320,12 @@ def _warn_batch_dependent(model: nn.Module, inputs: torch.Tensor, logits: torch.
         log.warning(
             "model %s.%s answers a record differently depending on the other records queried "
             "with it (its logits for records queried two by two differ from those queried in "
-            "the run's batches by up to %.3g): it normalises by the batch's statistics in eval "
-            "mode, or keeps a BatchNorm in training mode; each record's membership score "
-            "then mixes in the other records' and the attacks' verdict mixes records: make "
-            "its eval-mode forward treat each record on its own (BatchNorm's running "
-            "statistics: model.eval() must reach it)", cls.__module__, cls.__qualname__, gap,
+            "the run's batches by up to %.3g): its eval-mode forward reads the batch (its "
+            "statistics or its size, or a BatchNorm kept in training mode); each record's "
+            "membership score then mixes in the other records' and the attacks' verdict "
+            "mixes records: make its eval-mode forward treat each record on its own "
+            "(BatchNorm's running statistics: model.eval() must reach it; no division by "
+            "len(x))", cls.__module__, cls.__qualname__, gap,
         )
 
 

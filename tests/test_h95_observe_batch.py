@@ -44,18 +44,32 @@ class TrainModeBatchNorm(nn.Module):
         return self.linear(self.norm(x))
 
 
+class BatchSizeNet(nn.Module):
+    """Scales its logits by its batch's size, in eval mode too (found by h414)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x) * 16 / x.shape[0]
+
+
 def _observe(models: list[nn.Module], shape: tuple[int, ...]) -> None:
     x = np.random.default_rng(0).normal(size=(64, *shape)).astype(np.float32)
     observe(models, x, release=FullRelease(), batch_size=16)
 
 
-@pytest.mark.parametrize("kind", [BatchMeanNet, TrainModeBatchNorm])
+@pytest.mark.parametrize("kind", [BatchMeanNet, TrainModeBatchNorm, BatchSizeNet])
 def test_a_model_answering_by_its_batch_is_warned_by_name(caplog, kind):
     torch.manual_seed(0)
     models = [kind(), kind()]
     with caplog.at_level("WARNING"):
         _observe(models, (4,))
     assert f"model {__name__}.{kind.__qualname__} {WARNED}" in caplog.text
+    # the causes named cover each kind (a batch's size too: the warning had named only its
+    # statistics and BatchNorm, a wrong cause for a division by len(x))
+    assert "its eval-mode forward reads the batch (its statistics or its size" in caplog.text
 
 
 def test_the_check_leaves_a_training_mode_batchnorm_s_statistics_as_found():
