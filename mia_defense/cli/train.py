@@ -490,40 +490,41 @@ class SweepSummary(Callback):
 
 def _held_by_other_config(point: tuple[Path, str]) -> tuple[Path, str]:
     """``point`` (run directory, its refusal), its refusal for the folder in use followed by
-    the rerun's where the run there is of another config than the point's (`refused_run`):
-    the sweep's end said "wait for the run that holds it (still going) to end, then run the
-    same command again", which then refused the point as "holds a complete run of another
-    config" (two sweeps at once whose subdir names the folder alike). Such a point counts
-    among those holding a run of other settings (`_say_refusals`)."""
-    from mia_defense.tracking.run_dir import other_run
-
+    the rerun's where the run there is of another config than the point's
+    (`_against_its_point`): the sweep's end said "wait for the run that holds it (still
+    going) to end, then run the same command again", which then refused the point as "holds
+    a complete run of another config" (two sweeps at once whose subdir names the folder
+    alike). Such a point counts among those holding a run of other settings
+    (`_say_refusals`)."""
     run_dir, said = point
-    run = refused_run(Path(run_dir)) if in_use_refusal(said) else None
-    if run is None:
-        return point
-    try:
-        other = other_run(Path(run_dir), config=run[0], data_fingerprint=run[1])
-    except (MiaDefenseError, OSError):
-        return point
-    return point if other is None else (run_dir, f"{said}. The run there is not this "
-                                                 f"point's: {other}")
+    other = _against_its_point(Path(run_dir)) if in_use_refusal(said) else None
+    return (run_dir, f"{said}. The run there is not this point's: {other}") if other else point
 
 
 def _of_its_config(run_dir: Path) -> bool:
     """Whether the complete run in ``run_dir`` is one of the config, data and code of the
-    point of this sweep refused there for its folder in use (`refused_run`): a run of other
-    settings finished there (another sweep's, whose subdir names the folder alike) stood
-    for the point, exit 0, its values never run. A point whose job carried back none: no."""
+    point of this sweep refused there for its folder in use (`_against_its_point`): a run of
+    other settings finished there (another sweep's, whose subdir names the folder alike)
+    stood for the point, exit 0, its values never run. A point whose job carried back none:
+    no."""
+    return _against_its_point(run_dir) == ""
+
+
+def _against_its_point(run_dir: Path) -> str | None:
+    """How the run in ``run_dir`` is of another config, data or code than the point of this
+    sweep refused there for its folder in use (`refused_run`, `other_run`'s words), "" where
+    it is the point's own, ``None`` where that is not known (the point's job carried back
+    none, or the folder cannot be read)."""
     from mia_defense.tracking.run_dir import other_run
 
     run = refused_run(run_dir)
     if run is None:
-        return False
+        return None
     config, fingerprint = run
     try:
-        return other_run(run_dir, config=config, data_fingerprint=fingerprint) is None
+        return other_run(run_dir, config=config, data_fingerprint=fingerprint) or ""
     except (MiaDefenseError, OSError):
-        return False
+        return None
 
 
 def _say_refusals(refusals: list[tuple[Path, str]]) -> None:
