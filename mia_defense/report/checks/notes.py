@@ -436,11 +436,16 @@ def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """``(defense, reason)`` of each defense of the run that did not act, as results.json's
     ``training.defenses_idle`` records them (`idle_defense_notes`); none where the field is
     absent or not a list, and no entry that is not a mapping."""
-    training = payload.get("training")
-    idle = training.get("defenses_idle") if isinstance(training, Mapping) else None
+    idle = _idle_field(payload)
     if not isinstance(idle, list):
         return []
     return [(e.get("defense"), e.get("reason")) for e in idle if isinstance(e, Mapping)]
+
+
+def _idle_field(payload: Mapping[str, Any]) -> Any:
+    """results.json's ``training.defenses_idle`` as written, ``None`` where absent."""
+    training = payload.get("training")
+    return training.get("defenses_idle") if isinstance(training, Mapping) else None
 
 
 def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
@@ -450,8 +455,7 @@ def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     earlier version). `idle_defenses` reads no entry of a field edited to a name, a list of
     names or an object, so the run of a defense that did not act was ranked under its
     name with no mark, as a defense that acted."""
-    training = payload.get("training")
-    idle = training.get("defenses_idle") if isinstance(training, Mapping) else None
+    idle = _idle_field(payload)
     if idle is None:
         return None
     if not isinstance(idle, list) or not all(
