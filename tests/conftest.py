@@ -12,6 +12,7 @@ import io
 import os
 import pickle
 import shutil
+import signal
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
 
 torch.set_num_threads(1)
 register_configs()
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # A suite started as a background job (`make test &`, nohup) inherits Ctrl-C ignored,
+    # as mia-train rightly keeps it; the tests that interrupt runs need Python's default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @functools.cache
