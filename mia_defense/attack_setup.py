@@ -255,7 +255,7 @@ def check_attack_config(
     if not named:
         from mia_defense.override_checks import deleted_required
 
-        said = deleted_required(problems, overrides, _holds_attack_settings)
+        said = deleted_required(problems, overrides)
         _refuse([said.get(index, line) for index, line in enumerate(problems)])
         return
     deleted = _deleted_required(problems, overrides)
@@ -272,16 +272,7 @@ def _deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> list
     overrides [...]' the other refusals of its overrides name, nor the fix."""
     from mia_defense.override_checks import deleted_required
 
-    return list(deleted_required(problems, overrides, _holds_attack_settings).values())
-
-
-def _holds_attack_settings(key: str) -> bool:
-    """Whether ``key`` (``attack.queries``) is a node of settings in the packaged attack
-    config, not one setting."""
-    from mia_defense.config_keys import packaged_setting
-
-    return key.startswith("attack.") and isinstance(
-        packaged_setting("attack", "default", key.split(".")[1:]), Mapping)
+    return list(deleted_required(problems, overrides).values())
 
 
 def _check_cfg(where: str, cfg: Any) -> None:

@@ -1542,22 +1542,13 @@ def check_config(cfg: DictConfig) -> None:
         return
     keys = walked.keys_of(problems)  # (a cross-check's, _bundled_fits': none known)
     # a required key that an override deleted ('~attack.fprs'): which one, and what to do
-    said = deleted_required(problems, job_overrides(cfg), _holds_settings)
+    said = deleted_required(problems, job_overrides(cfg))
     problems = [said.get(index, line) for index, line in enumerate(problems)]
     lines = "\n".join(f"  {line}" for line in problems)
     error = ConfigError(problems[0] if len(problems) == 1 else
                         f"{len(problems)} problems in the config:\n{lines}")  # fmt: skip
     error.keys = keys
     raise error
-
-
-def _holds_settings(key: str) -> bool:
-    """Whether the config key ``key`` (``attack.queries``) is a node of settings in the
-    tables, not one setting."""
-    spec: Any = Group(TOP)
-    for part in key.split("."):
-        spec = spec.keys.get(part) if isinstance(spec, Group) else None
-    return isinstance(spec, Group | Target | Targets)
 
 
 def key_param(cfg: DictConfig, path: str) -> Param | None:

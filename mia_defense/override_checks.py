@@ -6,16 +6,23 @@ and the API (`mia_defense.attack_setup`) refuse or warn with them alike."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from mia_defense.config_keys import user_config_folders
+from mia_defense.config_keys import (
+    FIXED_GROUPS,
+    NAMED_ENTRIES,
+    packaged_configs,
+    packaged_setting,
+    user_config_folders,
+)
 from mia_defense.constraints import hydra_quoted, override_text
 from mia_defense.errors import closest
 
 __all__ = [
     "control_character",
     "deleted_required",
+    "holds_settings",
     "misspelt_key",
     "misspelt_key_problem",
     "null_group_override",
@@ -40,13 +47,27 @@ def parsed_overrides(args: Sequence[str]) -> Iterator[tuple[str, Any]]:
             yield arg, override
 
 
-def deleted_required(
-    problems: Sequence[str], overrides: Sequence[str], holds_settings: Callable[[str], bool]
-) -> dict[int, str]:
+def holds_settings(key: str) -> bool:
+    """Whether the config key ``key`` is a node of settings, not one setting: a config group
+    (``attack``, ``model``), a node of one (``attack.queries``, ``attack.attacks``) or a
+    named entry (an attack ``attack.attacks.shokri``, a defense ``defense.dp``, one's own
+    too), whose settings are given as ``KEY.NAME=VALUE``. mia-train's check and the attack
+    checks ask this one rule (each had its own, which disagreed on an attack's entry)."""
+    parent, _, _ = key.rpartition(".")
+    if parent in NAMED_ENTRIES:
+        return True
+    group, *path = key.split(".")
+    if not path:
+        return bool(packaged_configs(group))
+    return group in FIXED_GROUPS and isinstance(
+        packaged_setting(group, "default", path), Mapping)
+
+
+def deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> dict[int, str]:
     """Of a config check's ``problems``, those of a required key that a ``~KEY`` of
     ``overrides`` deleted, by index, each with the override and what to do: "attack.fprs:
     missing; it is required: '~attack.fprs' deletes it; leave that override out (to change
-    it, give attack.fprs=VALUE)" (a node of settings, ``holds_settings(key)``: 'give
+    it, give attack.fprs=VALUE)" (a node of settings, `holds_settings`: 'give
     KEY.NAME=VALUE'; a top-level one, a config group: no change offered). A line with a fix
     of its own ('~attack.attacks') is kept as it is. The API's check (its 'attack overrides
     [...]' before them) and mia-train's (`mia_defense.config.check_config`) word them so."""
