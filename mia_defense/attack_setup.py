@@ -248,31 +248,16 @@ def check_attack_config(
     every problem: wrong types, values out of range, interpolations that fail. What needs
     the observations (``attack.num_targets`` against their models) is `attack_settings`'s.
     ``overrides``: those `attack_config` composed ``cfg`` with (the API's), named in the
-    refusal, and a required key one deleted worded by `_deleted_required`; ``named=False``
-    (mia-attack's command line, as mia-train's check): only the latter."""
-    _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
-    problems = _attack_walk(cfg, seed_required=False).problems
-    if not named:
-        from mia_defense.override_checks import deleted_required
-
-        said = deleted_required(problems, overrides)
-        _refuse([said.get(index, line) for index, line in enumerate(problems)])
-        return
-    deleted = _deleted_required(problems, overrides)
-    if deleted:
-        raise ConfigError(f"attack overrides {_given(overrides)}: {'; '.join(deleted)}")
-    _refuse(problems, overrides)
-
-
-def _deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> list[str]:
-    """The walk's ``problems`` of a required key that a ``~KEY`` of ``overrides`` deleted,
-    each with the override and what to do (`override_checks.deleted_required`, mia-train's
-    words too): the API's ``overrides=['~attack.queries.noise_std']`` got
-    "attack.queries.noise_std: missing; it is required" alone, without the 'attack
-    overrides [...]' the other refusals of its overrides name, nor the fix."""
+    refusal, and a required key one deleted worded with the override and what to do
+    (`override_checks.deleted_required`, mia-train's words too) among the other problems;
+    ``named=False`` (mia-attack's command line, as mia-train's check): only the latter."""
     from mia_defense.override_checks import deleted_required
 
-    return list(deleted_required(problems, overrides).values())
+    _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
+    problems = _attack_walk(cfg, seed_required=False).problems
+    said = deleted_required(problems, overrides)
+    _refuse([said.get(index, line) for index, line in enumerate(problems)],
+            overrides if named else ())  # fmt: skip
 
 
 def _check_cfg(where: str, cfg: Any) -> None:
