@@ -130,7 +130,7 @@ def record_run(
             **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
             **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
         )
-    from mia_defense.report.run_table import _measured_nothing_lines  # (mia-train's table's)
+    from mia_defense.report.run_table import measured_nothing_lines  # (mia-train's table's)
 
     headline = _headline_scalars(result)
     payload = _results_payload(facts, result, headline)
@@ -151,7 +151,7 @@ def record_run(
             figures=figures,
             trial=trial,
             caveats=caveats,
-            notes=_measured_nothing_lines(result),
+            notes=measured_nothing_lines(result),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's

@@ -35,7 +35,7 @@ from mia_defense.report.checks import (
 )
 from mia_defense.report.objectives import stated_no_verdict
 
-__all__ = ["format_table"]
+__all__ = ["format_table", "measured_nothing_lines"]
 
 
 def format_table(result: RunResult, fprs: list[float], *, cause: str | None = None) -> str:
@@ -91,7 +91,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     lines += _pooled_lines(result, fprs)
     lines += _tied_lines(result, fprs)
     lines += _read_below_lines(result, fprs)
-    lines += _measured_nothing_lines(result)
+    lines += measured_nothing_lines(result)
     lowest = min(fprs)
     canaries = {
         n: s["canaries"] for n, s in result.slices.items()
@@ -320,11 +320,12 @@ def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
     ]
 
 
-def _measured_nothing_lines(result: RunResult) -> list[str]:
+def measured_nothing_lines(result: RunResult) -> list[str]:
     """A note under the table naming the attacks that gave each target's judged records one
     score (`measured_nothing`): their rows (the entropy of one-hot outputs under
     release=label_only: AUC 0.500, TPR 0.000) read as an attack that found no leak, the
-    warning that says otherwise logged above the table."""
+    warning that says otherwise logged above the table. TensorBoard's summary card carries
+    it under its attack table too (`mia_defense.pipeline.record`)."""
     names = [name for name, r in result.attack_results.items()
              if name in result.attacks and measured_nothing(r, result.judged)]  # fmt: skip
     if not names:
