@@ -255,8 +255,10 @@ def remove_stale_temp_files(folder: Path, *, pattern: re.Pattern[str] = _TMP_NAM
 
 
 def _process_alive(pid: int) -> bool:
-    """Whether ``pid`` may be a live process here (this one, another user's, a zombie, or an
-    id no signal can be sent to: all count as alive)."""
+    """Whether ``pid`` may be a live process here (this one, another user's, or an id no
+    signal can be sent to: all count as alive). A zombie (killed, its parent yet to reap it:
+    a pool's worker, a script's Popen never waited on) writes nothing more: dead. Its files
+    were kept as a live writer's until the parent reaped it."""
     if pid == os.getpid():
         return True
     try:
@@ -265,7 +267,18 @@ def _process_alive(pid: int) -> bool:
         return False
     except (OSError, OverflowError):
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` is a zombie (state Z in /proc/PID/stat, after its name's last ')');
+    ``False`` where that cannot be read (no /proc: not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            fields = stat_file.read().rpartition(b")")[2].split()
+    except OSError:
+        return False
+    return fields[:1] == [b"Z"]
 
 
 def _sync_directory(directory: Path) -> None:
