@@ -184,7 +184,8 @@ def _fronts_markdown(report: Report) -> str:
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
             "suspect masks) or its ε no guarantee, or its test "
             "accuracy not established (a small test set, or not above chance on it), or its "
-            "defense did not act (its models trained as without it)."
+            "defense did not act (its models trained as without it), or its figures not "
+            "checked against its scores (scores.npz deleted)."
         )
     left = _understated_rows(report)
     if left:

@@ -41,10 +41,10 @@ from mia_defense.report.scores import (
     ScoresRead,
     _canaries,
     attack_scores,
+    checked_figures,
     other_auc,
     read_arrays,
     read_scores,
-    recorded_scores_problem,
 )
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
@@ -329,8 +329,9 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         strongest, attack = strongest_attack(payload)
         scores = read_scores(run_dir, strongest) if attack is not None else None
         reason = folder_problem(run_dir, payload, name=name, scores=scores)
+    unchecked = None
     if reason is None:  # (figures that are not their scores' were ranked: edited)
-        reason = recorded_scores_problem(run_dir, payload, figures_only=True, scores=scores)
+        reason, unchecked = checked_figures(run_dir, payload, scores)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -346,6 +347,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     for caveat in caveats(_with_unbalanced(run_dir, _with_claim(
             _with_inverted(_with_scored_ties(run_dir, payload, scores), scores), scores))):
         loaded.caveat(record, caveat)
+    if unchecked is not None:
+        loaded.caveat(record, unchecked)
     return None
 
 

@@ -20,8 +20,16 @@ from mia_defense.metrics import roc_metrics
 from mia_defense.metrics.roc import AttackMetrics, fpr_key, fpr_read_at, fpr_read_key
 
 __all__ = [
-    "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "ScoresRead", "attack_scores", "other_auc",
-    "read_arrays", "read_scores", "recorded_scores_problem",
+    "MAX_ARRAY_BYTES",
+    "SAME_AUC",
+    "AttackScores",
+    "ScoresRead",
+    "attack_scores",
+    "checked_figures",
+    "other_auc",
+    "read_arrays",
+    "read_scores",
+    "recorded_scores_problem",
 ]
 
 # The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
@@ -163,11 +171,7 @@ def other_auc(
 
 
 def recorded_scores_problem(
-    run_dir: Path,
-    payload: Mapping[str, Any],
-    *,
-    figures_only: bool = False,
-    scores: ScoresRead | None = None,
+    run_dir: Path, payload: Mapping[str, Any], *, scores: ScoresRead | None = None
 ) -> str | None:
     """Why ``run_dir``'s scores.npz is not the one its results.json (``payload``) figures
     were measured on (another run's copied in, or edited: results.json records no sha256 of
@@ -175,43 +179,87 @@ def recorded_scores_problem(
     to tell (scores.npz or observations.npz missing, no AUC recorded). The strongest
     attack's AUC (else the first recorded) is measured on the file (`other_auc`: one sort of
     its scores), then its TPRs at the run's ``attack.fprs`` and the FPRs they were read at
-    (`_other_tpr`); an attack the
-    file lacks is named. ``figures_only``: only a TPR its scores contradict, their AUC the
-    one recorded (the scores are the run's: its results.json was edited), as mia-report asks
-    (a scores.npz of another run, or one it cannot read, leaves the figures standing and
-    draws no ROC curve). ``scores``: the strongest attack's, already read (`read_scores`)."""
+    (`_other_tpr`); an attack the file lacks is named (`_scores_check`). mia-report asks
+    `checked_figures` instead. ``scores``: the strongest attack's, already read
+    (`read_scores`)."""
+    kind, text = _scores_check(run_dir, payload, scores)
+    return text if kind in (_EDITED, _UNREAD) else None
+
+
+def checked_figures(
+    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None = None
+) -> tuple[str | None, str | None]:
+    """mia-report's `_scores_check` of a run: ``(skip, caveat)``. ``skip``: a TPR its scores
+    contradict, their AUC the one recorded (the scores are the run's: its results.json was
+    edited). ``caveat``: on a run of mia-train or mia-attack (``payload`` holds the block
+    only their writer writes, `mia_defense.report.checks.headline._writer_mark`) whose
+    figures its folder cannot check: its scores.npz or observations.npz missing or no
+    regular file, its scores unreadable or not those the run recorded (such a file leaves
+    the figures standing and draws no ROC curve). Measured: a tiny run's scores.npz deleted
+    and every TPR at 0.1% FPR of its results.json (headline copies too) set to 0.0 topped
+    the Pareto front with no word that nothing had checked them, where the same edit beside
+    its scores.npz is skipped as edited. No caveat on a file of a tool of the user's own
+    (no scores.npz to expect) or a run that records nothing to check."""
+    from mia_defense.report.checks.headline import _writer_mark  # (heavy: only where asked)
+
+    kind, text = _scores_check(run_dir, payload, scores)
+    if kind == _EDITED:
+        return text, None
+    if kind == _SAME or text is None or _writer_mark(payload) is None:
+        return None, None
+    return None, (f"its figures are not checked against its scores: {text}; a figure edited "
+                  "in its results.json would read as the run's (a TPR lowered by hand ranks it "
+                  "as leaking less): put back the run's own files, or rerun it to know")
+
+
+# What `_scores_check` found: the figures are those of the run's scores, or not (edited), or
+# could not be checked (a file missing, or its scores unreadable or another run's).
+_SAME, _EDITED, _MISSING, _UNREAD = "same", "edited", "missing", "unread"
+
+
+def _scores_check(
+    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None
+) -> tuple[str, str | None]:
+    """`recorded_scores_problem`'s check: ``(kind, why)`` with kind `_SAME` (nothing to
+    tell, or nothing recorded to check), `_EDITED` (figures its scores contradict, their AUC
+    the one recorded), `_MISSING` (scores.npz or observations.npz not a regular file of the
+    folder) or `_UNREAD` (the scores unreadable, or not those the AUC was measured on)."""
     from mia_defense.report.checks import strongest_attack  # (heavy: only where asked)
 
     attacks = payload.get("attacks")
-    if not ((run_dir / "scores.npz").is_file() and (run_dir / "observations.npz").is_file()
-            and isinstance(attacks, Mapping)):  # fmt: skip
-        return None
+    if not isinstance(attacks, Mapping):
+        return _SAME, None
     recorded = [(n, a["auc"]) for n, a in attacks.items()
                 if isinstance(a, Mapping) and isinstance(a.get("auc"), float)]  # fmt: skip
     strongest, _ = strongest_attack(payload)
     name, auc = next(((n, a) for n, a in recorded if n == strongest), recorded[0] if recorded
                      else (None, None))  # fmt: skip
     if name is None:
-        return None
+        return _SAME, None
+    for file in ("scores.npz", "observations.npz"):
+        if not (run_dir / file).is_file():
+            what = "no regular file" if os.path.lexists(run_dir / file) else "missing"
+            return _MISSING, f"its folder's {file} is {what} (deleted or moved)"
     try:
         found = attack_scores(run_dir, name, scores)
     except DataError as exc:
-        return None if figures_only else str(exc)
+        return _UNREAD, str(exc)
     measured = roc_metrics(found.scores, found.members, fprs=_recorded_fprs(payload))
     other = other_auc(found, name, auc, measured.auc)
     if other is not None:
-        return None if figures_only else other
+        return _UNREAD, other
     problem = _other_tpr(found, name, attacks[name], measured, name)
     if problem or name == strongest or not isinstance(attacks.get(strongest), Mapping):
-        return problem
+        return (_EDITED, problem) if problem else (_SAME, None)
     # the strongest attack records no AUC (null, deleted): the file is the run's by another
     # attack's (``name``), and the TPRs the report ranks by are the strongest's
     try:
         own = attack_scores(run_dir, strongest, scores)
     except DataError as exc:
-        return None if figures_only else str(exc)
+        return _UNREAD, str(exc)
     again = roc_metrics(own.scores, own.members, fprs=_recorded_fprs(payload))
-    return _other_tpr(own, strongest, attacks[strongest], again, name)
+    problem = _other_tpr(own, strongest, attacks[strongest], again, name)
+    return (_EDITED, problem) if problem else (_SAME, None)
 
 
 # The FPR the report ranks runs at (`mia_defense.report.table.LEAK_TPR`'s), and how many of
