@@ -11,9 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from tqdm.auto import tqdm
 from mia_defense.constraints import imported_target, missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
-from mia_defense.seeding import derive_seed, seed_global_torch, torch_rng_kept
+from mia_defense.seeding import derive_seed, global_torch_seeded, seed_global_torch
 from mia_defense.training.checkpoints import (
     load_model,
     save_model,
@@ -177,7 +175,9 @@ def train_with_user_fit(
         )  # fmt: skip
         dtypes, built = _float_dtypes(model), _layout(model)
         initial = _initial_digest(model)
-        with _seeded_globals(members.seed, device):
+        # torch's, numpy's legacy and Python's global generators seeded with members.seed
+        # (a fit's np.random.permutation or random.shuffle: the same models each launch)
+        with global_torch_seeded(seed, stage, k, devices=[device]):
             training_begins()  # a failure from here on is the run's, not a refusal
             try:  # a copy: what fit writes on it (a schedule's recipe.lr *= 0.5) stays there
                 trained = fit(model, members, copy.deepcopy(config))
@@ -271,25 +271,6 @@ def _refuse_unsaved_behaviour(
         "another model than the one observed and attacked; put that computation in the model "
         "class (model._target_), or apply it in your training loop only"
     )
-
-
-@contextmanager
-def _seeded_globals(seed: int, device: torch.device) -> Iterator[None]:
-    """torch's (CPU and ``device``'s), numpy's legacy and Python's `random` global generators
-    seeded with ``seed`` inside the block, and put back after. With torch's alone seeded, a
-    fit drawing its batch order from ``np.random.permutation`` or ``random.shuffle`` trained
-    other models in every launch (other log_probs and scores for one config)."""
-    # (numpy's legacy global state: the one np.random.permutation etc. in the user's code use)
-    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-    with torch_rng_kept(device):
-        seed_global_torch(seed, [device])
-        np.random.seed(seed % 2**32)  # noqa: NPY002
-        random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(numpy_state)  # noqa: NPY002
-            random.setstate(python_state)
 
 
 def _refuse_earlier_model(
