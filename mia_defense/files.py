@@ -41,6 +41,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
+    "process_alive",
     "regular_file_open",
     "remove_stale_temp_files",
     "require_held",
@@ -229,7 +230,7 @@ def stale_temp_files(
     stale = []
     for name in names:
         match = pattern.fullmatch(name)
-        if match is None or _process_alive(int(match["pid"])):
+        if match is None or process_alive(int(match["pid"])):
             continue
         try:
             info = os.lstat(Path(folder) / name)
@@ -254,7 +255,7 @@ def remove_stale_temp_files(folder: Path, *, pattern: re.Pattern[str] = _TMP_NAM
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether ``pid`` may be a live process here (this one, another user's, or an id no
     signal can be sent to: all count as alive). A zombie (killed, its parent yet to reap it:
     a pool's worker, a script's Popen never waited on) writes nothing more: dead. Its files
@@ -519,8 +520,12 @@ def regular_file_open(path: Path, *, follow_links: bool = True) -> Iterator[Bina
     except OSError:
         yield None
         return
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # (a folder's fd: open() raised on it)
+        os.close(fd)
+        yield None
+        return
     with open(fd, "rb") as handle:
-        yield handle if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        yield handle
 
 
 def cut_short_at(path: Path) -> str | None:

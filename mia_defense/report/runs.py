@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.attacks.base import DEFAULT_ACCESS
-from mia_defense.errors import DataError
+from mia_defense.errors import DataError, first_few
 from mia_defense.files import (
     cut_short_at,
+    gib,
     lfs_pointer_at,
     list_folder,
     npz_member_shape,
@@ -48,6 +49,7 @@ from mia_defense.report.scores import (
 )
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
+    DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
     models_problem,
     recorded_sha256,
@@ -332,6 +334,9 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     unchecked = None
     if reason is None:  # (figures that are not their scores' were ranked: edited)
         reason, unchecked = checked_figures(run_dir, payload, scores)
+    unread = _unread_checkpoints(run_dir, payload) if reason is None else None
+    if unread is not None:
+        log.warning("%s: %s", run_dir, unread)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -350,6 +355,44 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     if unchecked is not None:
         loaded.caveat(record, unchecked)
     return None
+
+
+def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """What the report did with the checkpoints results.json records (``sha256``) that the
+    folder holds but it did not read: no regular file (a link to /dev/zero, a FIFO, a
+    folder) or one larger than `MAX_CHECKED_CHECKPOINT` (a sparse file of 200 GiB), each
+    neither hashed (`checkpoint_mismatch`) nor its fingerprint read (`config_mismatch`),
+    or ``None``. The run was reported without a word of them, its models unchecked where
+    every recorded checkpoint was such; a checkpoint deleted (to save space) is not named,
+    as before."""
+    record = payload.get("sha256")
+    if not isinstance(record, Mapping):
+        return None
+    unread = []
+    for name in sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
+                       and n.partition("/")[0] in DIGESTED_FOLDERS and ".." not in n):  # fmt: skip
+        path = run_dir / name
+        if not os.path.lexists(path):
+            continue
+        try:
+            require_regular_file(path)
+            size = path.stat().st_size
+        except (DataError, OSError) as exc:
+            what = str(exc).removeprefix(f"{path}: ").partition(";")[0]
+        else:
+            if size <= MAX_CHECKED_CHECKPOINT:
+                continue
+            what = f"{gib(size)}, more than the {gib(MAX_CHECKED_CHECKPOINT)} the report hashes"
+        if path.is_symlink():
+            what = f"a link to {os.path.realpath(path)}: {what}"
+        unread.append(f"{name} ({what})")
+    if not unread:
+        return None
+    return (f"{first_few(unread, 3, sep='; ', more=True)}: not read, so not checked against "
+            "the sha256 results.json records, nor the run's config against the fingerprint "
+            "stamped on it; the run is reported on its results.json. To train such a model "
+            f"again, delete it and {RESULTS} alone, not the folder, and run the run's command "
+            "again (its other saved models are reused)")
 
 
 def _killed_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
