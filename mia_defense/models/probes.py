@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import first_few
-from mia_defense.models.validation import depends_on_batch_position
+from mia_defense.models.validation import padding_moves_rows
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
@@ -179,11 +179,11 @@ _PROBED = (
      "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
      "models' batches are padded to the longest model's"),
 )
-# `depends_on_batch_position`'s, asked after the probes above.
+# `padding_moves_rows`', asked after the probes above.
 _BATCH_SIZED = (
-    "{model} gives a sample in a batch another gradient than alone: its output depends on "
-    "the batch's size or on where the sample sits in it (len(x) or torch.arange(len(x)) in "
-    "forward), and stacked models' batches are padded to the longest model's"
+    "{model} gives the samples of a batch other gradients once rows are appended to it: its "
+    "output depends on the batch's size (len(x) in forward), and stacked models' batches "
+    "are padded at their end to the longest model's"
 )
 # keeps_state's, where the state is outside the model (`state_outside`): one at a time
 # shares it too, and says so (the reason above read as if one at a time kept it apart).
@@ -199,14 +199,15 @@ _KEPT_OUTSIDE = (
 def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     """Why ``model`` cannot train stacked by what the probes of its outputs find
     (`seeded_outputs`: `keeps_state`, `draws_outside_torch`, `mixes_samples`), or ``None``:
-    what `mia_defense.training.stack.vmap_blocker` asks of them. Then whether a sample's
-    gradient in a batch is its gradient alone (`depends_on_batch_position`, DP-SGD's check,
-    on the same three random samples): ``fc(x) * 64 / len(x)`` gives the first three the same
-    outputs in both of `mixes_samples`' batches, one size, but stacked, a model's last batch
-    is padded to its chunk's longest, and such a model trained stacked ended 9.6e-3 from
-    itself trained alone (K=4, 3 epochs), where a plain one matched to 4e-9. A model whose
-    output depends on a sample's position alone (``torch.arange(len(x))``), which padding at
-    the end leaves as it was, is not told apart from it: it trains one at a time too."""
+    what `mia_defense.training.stack.vmap_blocker` asks of them. Then whether rows appended
+    to a batch change its samples' gradients (`padding_moves_rows`, on the same three random
+    samples): ``fc(x) * 64 / len(x)`` gives the first three the same outputs in both of
+    `mixes_samples`' batches, one size, but stacked, a model's last batch is padded to its
+    chunk's longest, and such a model trained stacked ended 9.6e-3 from itself trained alone
+    (K=4, 3 epochs), where a plain one matched to 4e-9. A model whose output depends on a
+    sample's position alone (``torch.arange(len(x))``) trains stacked: padding at the end
+    leaves every position as it was (DP-SGD, which differentiates each sample alone, asks
+    `mia_defense.models.validation.depends_on_batch_position` and refuses it)."""
     outputs = seeded_outputs(model, input_shape)
     for finds, why in _PROBED:
         if found := finds(outputs):
@@ -215,7 +216,7 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
                 model=type(model).__name__, found=found, outside=first_few(outside, 3))
     if outputs:  # (one it cannot run on random samples: the stacked call names why)
         rows = torch.randn((3, *input_shape), generator=torch.Generator().manual_seed(0))
-        if depends_on_batch_position(model, rows.to(next(model.parameters()).device)):
+        if padding_moves_rows(model, rows.to(next(model.parameters()).device)):
             return _BATCH_SIZED.format(model=type(model).__name__)
     return None
 

@@ -26,6 +26,7 @@ __all__ = [
     "opacus_grad_samples",
     "opacus_rows_not_own",
     "own_row_grads",
+    "padding_moves_rows",
     "per_sample_grad_error",
     "recomputed",
     "recomputed_part",
@@ -634,7 +635,7 @@ def row_weights(out: torch.Tensor) -> torch.Tensor:
 
 def _own_pass(
     probe: nn.Module, inputs: torch.Tensor, seed: int = 0, *, alone: bool = False,
-    summed: bool = False, replay: bool = False,
+    summed: bool = False, replay: bool = False, padding: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The output of a pass of ``probe`` over ``inputs`` under ``seed`` and each row's own
     gradient in it (`own_row_grads`, rows weighted by `row_weights`), or with ``summed``
@@ -643,6 +644,7 @@ def _own_pass(
     what the batch's pass draws: dropout's masks) or, where ``vmap`` cannot run the model,
     one call after another; with ``replay`` one after another, each from the generator
     state the batch's pass drew from (a draw made once for the batch draws it again).
+    ``padding``: rows the batch's pass runs after ``inputs``, their outputs left out.
     Plain autograd, not ``torch.func.grad``, whose first use imports torch._dynamo (2.4 s)."""
     from torch.func import functional_call, vmap
 
@@ -654,7 +656,8 @@ def _own_pass(
 
     with _seeded(inputs, seed):
         if not alone:
-            out = functional_call(probe, params, (inputs,))
+            batch = inputs if padding is None else torch.cat([inputs, padding])
+            out = functional_call(probe, params, (batch,))[: len(inputs)]
         elif replay:
             rows = []
             for xi in inputs:
@@ -706,6 +709,31 @@ def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
             if not training and not rows_not_own(
                     _own_pass(probe, inputs, alone=True, summed=True, replay=True)[1], own):
                 return False  # (one draw for the whole batch in eval mode too: not the batch's)
+            if not training or torch.equal(_own_pass(probe, inputs, 1, summed=True)[0], out):
+                return True  # (no random draw in training mode: the difference is the model's)
+    except Exception:
+        return False
+    return True
+
+
+def padding_moves_rows(model: nn.Module, inputs: torch.Tensor) -> bool:
+    """Whether rows appended to a batch of the rows ``inputs`` [n, ...] change the gradient
+    of those rows' outputs under ``model`` (a copy, training mode, then eval mode): the
+    stacked engine pads a model's batch at its end to its chunk's longest, which a model
+    trained alone never sees. An output that depends on the batch's size (``fc(x) * 64 /
+    len(x)``) moves; one that depends on where its sample sits (``torch.arange(len(x))``)
+    does not, as padding leaves every row where it was. Random draws (dropout) are set apart
+    as `depends_on_batch_position` sets them: a difference they may explain is asked again
+    in eval mode. ``False`` where the passes cannot run (training names why)."""
+    probe = copy.deepcopy(model)
+    gen = torch.Generator().manual_seed(1)
+    padding = torch.randn(inputs.shape, generator=gen).to(inputs.device, inputs.dtype)
+    try:
+        for training in (True, False):
+            probe.train(training)
+            out, own = _own_pass(probe, inputs, summed=True)
+            if not rows_not_own(_own_pass(probe, inputs, summed=True, padding=padding)[1], own):
+                return False
             if not training or torch.equal(_own_pass(probe, inputs, 1, summed=True)[0], out):
                 return True  # (no random draw in training mode: the difference is the model's)
     except Exception:
