@@ -525,8 +525,9 @@ def _run_pipeline(
                                         copy_groups=groups, gradient_canaries=gradient_canaries,
                                         run_dir=run_dir, shadows=shadows)  # fmt: skip
     result.training.update(store.summary() if store else {"reused": 0, "store": None})
-    if idle:  # (a defense that did not act: mia-report lists the run under its caveats)
-        result.training["defenses_idle"] = idle
+    # (a defense that did not act: mia-report lists the run under its caveats; written where
+    # every defense acted too, [], so that a field deleted by hand is told from that)
+    result.training["defenses_idle"] = idle
     record_run(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,

@@ -236,7 +236,6 @@ def _fit(
     # Each stopped model's weights at its stop: the optimiser's momentum (and weight decay)
     # moves a stopped model on while the rest of its chunk trains, which alone it never does.
     at_stop: dict[str, torch.Tensor] = {}
-    stopped = torch.zeros_like(ctx.active)
     stack.train(True)
     training_begins()  # a failure from here on is the run's, not a refusal of its config
     for epoch in range(config.epochs):
@@ -265,13 +264,12 @@ def _fit(
             at_stop = at_stop or now
             for name, value in now.items():
                 at_stop[name][stops] = value[stops]
-            stopped |= stops
         if progress is not None:
             progress.update(1)
         if not bool(ctx.active.any()):
             break
-    if at_stop:
-        stack.restore(at_stop, stopped)
+    if at_stop:  # (the stopped models: the engine alone clears ctx.active, at their stop)
+        stack.restore(at_stop, ~ctx.active)
     return histories
 
 

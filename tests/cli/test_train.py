@@ -30,7 +30,7 @@ def test_small_run_writes_results_and_tensorboard(tiny_run):
     assert len(list((tmp_path / "checkpoints").glob("model_*.pt"))) == 4
     assert payload["training"] == {
         "engine": "stacked", "fallback_reason": None, "stacked_draws": None, "reused": 0,
-        "store": None,
+        "store": None, "defenses_idle": [],
     }
     stages = ["training", "observation", "attacker's models", "attacks and bootstrap",
               "scores.npz", "tensorboard"]

@@ -90,7 +90,7 @@ def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path):
     written = read_json(tmp_path / "results.json")
     assert written["training"] == {
         "engine": "stacked", "fallback_reason": None, "stacked_draws": None, "reused": 0,
-        "store": None,
+        "store": None, "defenses_idle": [],
     }
     assert result.privacy["noise_source"] == "secure"
     assert written["privacy"]["noise_source"] == "secure"

@@ -224,10 +224,11 @@ def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
     carries what the run it attacked said) whose results.json lacks a field mia-train writes
     on every run and a caveat is drawn from: ``utility.test_accuracy_models_at_chance`` (with
     a test set; `models_at_chance_note`), ``data_duplicates`` (`duplicates_note`) and, beside
-    a finite ε, ``privacy.epsilon_refuted`` (the claim held to the attacks' measured bound).
+    a finite ε, ``privacy.epsilon_refuted`` (the claim held to the attacks' measured bound)
+    and, of a run of a defense, ``training.defenses_idle`` (`_idle_unrecorded`).
     Deleted, the caveat went without a word (3 of 8 models at chance, train.lr=0.2), or a
     refuted ε read as a sound one. Runs written before a field was recorded (2026-12-01 to
-    12-04) get it too: what the field tells cannot be checked there either. The caveat
+    12-07) get it too: what the field tells cannot be checked there either. The caveat
     fields mia-train and mia-attack (its record too) write always since
     `_CAVEATS_ALWAYS_SINCE` (`_unrecorded_caveats`) are named the same way, and
     ``privacy.outputs_saturated`` of either, whatever its age (`_unmeasured_saturation`)."""
@@ -305,8 +306,21 @@ def _unrecorded_fields(payload: Mapping[str, Any]) -> list[str]:
              "data_duplicates" not in payload),
             ("privacy.epsilon_refuted", "a measured bound refutes its ε",
              _numbers(epsilon) and "epsilon_refuted" not in privacy),
+            ("training.defenses_idle", "its defenses acted in training",
+             _idle_unrecorded(payload)),
         ) if due
     ]  # fmt: skip
+
+
+def _idle_unrecorded(payload: Mapping[str, Any]) -> bool:
+    """Whether a run of a training defense lacks ``training.defenses_idle``, which mia-train
+    writes on every run (``[]`` where every defense acted, `idle_defenses`): deleted, the run
+    of a defense that did not act (early stopping that never stopped) read as one whose
+    defense acted, ranked under its name with no caveat or mark."""
+    training, defense = payload.get("training"), payload.get("defense")
+    name = defense.get("defense") if isinstance(defense, Mapping) else None
+    return (isinstance(training, Mapping) and "defenses_idle" not in training
+            and isinstance(name, str) and name not in ("", "none"))  # fmt: skip
 
 
 def _epsilon_text(value: Any) -> str:
@@ -451,8 +465,8 @@ def _idle_field(payload: Mapping[str, Any]) -> Any:
 def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     """How results.json's ``training.defenses_idle`` is not what mia-train writes (a list of
     ``{"defense": name, "reason": text}``, each naming one of the run's defenses in
-    ``defense.defense``), or ``None`` (absent or null: every defense acted, or a run of an
-    earlier version). `idle_defenses` reads no entry of a field edited to a name, a list of
+    ``defense.defense``), or ``None`` (null or ``[]``: every defense acted; absent: a caveat,
+    `_idle_unrecorded`). `idle_defenses` reads no entry of a field edited to a name, a list of
     names or an object, so the run of a defense that did not act was ranked under its
     name with no mark, as a defense that acted."""
     idle = _idle_field(payload)
