@@ -19,6 +19,7 @@ from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line, out_of_memory
 from mia_defense.library_call import cleared_after_each_call
 from mia_defense.models.alike import unlike
+from mia_defense.models.probes import hook_not_transformed
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
@@ -599,6 +600,9 @@ def _no_grad_norms(model: nn.Module, exc: Exception) -> str:
                 "so the models give no per-sample gradients. Build it with "
                 f"opacus.layers.DP{kind} instead (the same layer in cells torch.func runs), or "
                 "set attack.white_box=false")
+    if hooked := hook_not_transformed(model, failed):
+        return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: "
+                f"{hooked} ({failed}). Remove the hook, or set attack.white_box=false")
     if recomputed(failed):
         what, fix = recomputed_part(failed)
         return (f"torch.func cannot form per-sample gradients of {type(model).__name__}: {what} "

@@ -80,6 +80,7 @@ from mia_defense.errors import (
     first_line,
     out_of_memory,
 )
+from mia_defense.models.probes import hook_not_transformed
 from mia_defense.models.validation import (
     neither_engine,
     opacus_grad_samples,
@@ -517,9 +518,13 @@ def check_replayed(
 def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -> str:
     """Why torch.func cannot form per-sample gradients of ``model`` (``err``), and the fix:
     Opacus' DP-SGD, unless it forms none for some parameter on ``rows`` either (a checkpointed
-    model: each engine sent it to the other)."""
+    model: each engine sent it to the other). A backward hook on a layer is named
+    (`hook_not_transformed`), not torch's words on an autograd.Function."""
     failed = f"{type(err).__name__}: {first_line(err)}"
     said = f"defense.dp: torch.func cannot form per-sample gradients of {type(model).__name__}"
+    instead = "train it with Opacus' own DP-SGD instead: train.engine=opacus"
+    if hooked := hook_not_transformed(model, failed):
+        said, instead = f"{said}: {hooked}", f"remove the hook, or {instead}"
     try:
         missing, _ = opacus_grad_samples(model, rows)
     except ImportError:  # (Opacus itself missing: train.engine=opacus says so)
@@ -529,7 +534,7 @@ def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -
         return f"defense.dp: {type(model).__name__}: {neither_engine(failed, hooks=hooks)}"
     if missing:
         return f"defense.dp: {type(model).__name__}: {neither_engine(failed)}"
-    return f"{said} ({failed}); train it with Opacus' own DP-SGD instead: train.engine=opacus"
+    return f"{said} ({failed}); {instead}"
 
 
 def clipped_grad_sums(

@@ -23,8 +23,8 @@ from mia_defense.models.validation import padding_moves_rows
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
-           "held_blocker", "keeps_state", "mixes_samples", "probed_blocker", "seeded_outputs",
-           "stacked_draws", "state_outside"]
+           "held_blocker", "hook_not_transformed", "keeps_state", "mixes_samples",
+           "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -73,6 +73,20 @@ def backward_hooked_layer(model: nn.Module) -> str | None:
     one."""
     return next((n or "<root>" for n, m in model.named_modules()
                  if m._backward_hooks or m._backward_pre_hooks), None)  # fmt: skip
+
+
+def hook_not_transformed(model: nn.Module, failed: str) -> str | None:
+    """What of ``model`` torch.func cannot differentiate per sample where its error
+    ``failed`` is a backward hook's (`backward_hooked_layer`), or ``None``: PyTorch runs a
+    module's backward hooks through a torch.autograd.Function without ``setup_context``,
+    which torch.func refuses in words that name no hook (the checkpoint's, as if the model
+    recomputed layers)."""
+    layer = backward_hooked_layer(model)
+    if layer is None or "setup_context" not in failed:
+        return None
+    return (f"its layer {layer!r} has a backward hook (register_full_backward_hook), which "
+            "PyTorch runs through a torch.autograd.Function that torch.func cannot "
+            "transform, so no per-sample gradient passes it")
 
 
 def _span(t: torch.Tensor) -> tuple[int, int, int]:
