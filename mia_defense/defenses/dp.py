@@ -112,6 +112,10 @@ CLIP_LOW_FACTOR = 1000.0
 # clipped, noised mean (≥ C·max(σ, 1)/batch) stays above this, ten times Adam's eps (digits:
 # C=1e-5 trained as C=1, 0.69 vs 0.71 test accuracy).
 ADAM_EPS_MARGIN = 1e-7
+# Bounds no standard normal draw of the noise exceeds (`RandomSource.normal`: float32
+# torch.normal, or four Box-Muller draws from 53-bit uniforms, at most 17.2 in all): with
+# it `frozen_weights_problem` bounds every step's noise per coordinate.
+_NOISE_Z_BOUND = 40.0
 # The largest target ε accepted. Beyond it the guarantee bounds nothing (an attacker's TPR
 # may be e^ε times its FPR: e^1000 is past float64), and the σ calibrated for it vanishes
 # (1e308 gave σ = 1e-100): the models trained as without noise under a DP run's name. Large
@@ -749,6 +753,50 @@ class DPSGD(TrainingDefense):
                     "follow the gradients' size (lr·C under SGD), so the models learn "
                     f"nothing and the run measures untrained models; {advice}")
         return None
+
+    def frozen_weights_problem(
+        self, model: nn.Module, *, sizes: Sequence[int], extra: int, batch_size: int,
+        epochs: int, step_scale: float, under: str,
+    ) -> str | None:
+        """Why no weight of ``model`` (model 0 of the run at its initial weights; ``sizes``:
+        the plan's member counts, model 0's first; ``extra``: gradient canaries added to
+        its clipped sums) can move under a ``max_grad_norm`` below `CLIP_RANGE`, or
+        ``None``: each coordinate of a step's clipped, noised mean gradient is at most
+        C·(members + extra + `_NOISE_Z_BOUND`·σ) / E[B] (σ: the ensemble's), and the optimiser
+        moves a weight by at most ``step_scale`` times that (Adam: lr/eps; SGD:
+        lr/(1 - momentum)); below half of the float spacing at every weight, twice over
+        for rounding, every step rounds back to the weight, and the run stopped after
+        training as one of untrained models (C=1e-30, 1e-20: every model trained, then
+        exit 2). ``under``: the optimiser's words. The bound is a proof, not an estimate:
+        C=1e-12, which trains, is not refused."""
+        low, _ = CLIP_RANGE
+        members = int(sizes[0]) if len(sizes) else 0
+        if self.max_grad_norm >= low or members < 1 or not math.isfinite(step_scale):
+            return None
+        weights = [p.detach().abs().flatten() for p in model.parameters() if p.requires_grad]
+        if not weights or any(isinstance(p, nn.parameter.UninitializedParameter)
+                              for p in model.parameters()):  # fmt: skip
+            return None
+        values = torch.cat(weights)  # (mixed dtypes: promoted, the finer spacing kept)
+        if not bool(torch.isfinite(values).all()) or bool((values == 0).any()):
+            return None  # (a zero weight moves at any step that is not zero)
+        spacing = float((values - torch.nextafter(values, torch.zeros_like(values))).min())
+        self.plan(sizes=sizes, batch_size=batch_size, epochs=epochs)
+        sigma = float(self._sigma or 0.0)
+        expected = DPSchedule.of(members, batch_size).expected_batch_size
+        largest = self.max_grad_norm * (members + extra + _NOISE_Z_BOUND * sigma) / expected
+        step = step_scale * largest
+        if not 2 * step < spacing / 2:
+            return None
+        return (
+            f"defense.dp.max_grad_norm={self.max_grad_norm:g}: too small for any weight to "
+            f"move: a step of DP-SGD moves a weight by at most {step:.2g} ({under}, times the "
+            f"clipped and noised mean gradient's largest coordinate, at most {largest:.2g} at "
+            f"σ={sigma:.3g}), below half the float spacing at each initial weight of target "
+            f"model 0 (the smallest {spacing:.2g}): training would change none of them, and "
+            "the run would stop after training every model, as a run of untrained models; "
+            "set it near the per-sample gradient norms (e.g. defense.dp.max_grad_norm=1.0)"
+        )
 
     @property
     def noise_source(self) -> str:

@@ -4,6 +4,7 @@ settings checked against them before any model trains."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,7 @@ from mia_defense.defenses.compose import (
     warn_unaccounted_beside_dp,
 )
 from mia_defense.defenses.dp import (
+    CLIP_RANGE,
     DPSGD,
     initial_grad_norms,
     warn_seeded_noise_tail,
@@ -58,7 +60,13 @@ from mia_defense.observations import labels_only
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
 from mia_defense.seeding import global_torch_seeded
-from mia_defense.training.config import CHUNK_SIZE, resolve_device
+from mia_defense.training.config import (
+    CHUNK_SIZE,
+    TrainConfig,
+    optimizer_class,
+    optimizer_options,
+    resolve_device,
+)
 from mia_defense.training.ensemble import choose_engine, stack_width
 from mia_defense.user_fit import check_user_fit
 
@@ -482,8 +490,9 @@ def _check(
                     canaries)  # fmt: skip
     check_user_fit(experiment.train, defenses=defenses)
     probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
-    _warn_clip_norm(experiment, defenses, probe, sample)
     sizes = [int(n) for n in plan.masks.sum(axis=1)]
+    _refuse_frozen_weights(experiment, defenses, probe, sizes)
+    _warn_clip_norm(experiment, defenses, probe, sample)
     if experiment.train.fit is None:  # (σ planned as training plans it: searched once, kept)
         warn_seeded_noise_tail(defenses, sizes=sizes, batch_size=experiment.train.batch_size,
                                epochs=experiment.train.epochs)  # fmt: skip
@@ -498,6 +507,59 @@ def _check(
 
 # The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.
 _CLIP_PROBE_SAMPLES = 16
+
+
+def _refuse_frozen_weights(
+    experiment: Experiment, defenses: list, probe: torch.nn.Module, sizes: list[int]
+) -> None:
+    """Refuse a DP-SGD clipping norm so small that no weight of ``probe`` (target model 0
+    at its initial weights; ``sizes``: the plan's member counts) can move
+    (`DPSGD.frozen_weights_problem`): mia-train defense=dp defense.dp.max_grad_norm=1e-30
+    trained every model, then stopped as a run of untrained models (exit 2). Only where
+    the bound holds: DP-SGD alone, without train.fit, under Adam, AdamW or SGD without
+    weight decay (which moves the weights itself)."""
+    dp = defenses[0] if len(defenses) == 1 else None
+    if (not isinstance(dp, DPSGD) or type(dp).__module__ != DPSGD.__module__
+            or dp.max_grad_norm >= CLIP_RANGE[0] or experiment.train.fit is not None):
+        return
+    scale = _step_scale(experiment.train)
+    if scale is None:
+        return
+    problem = dp.frozen_weights_problem(
+        probe, sizes=sizes, extra=experiment.audit.gradient_canaries,
+        batch_size=experiment.train.batch_size, epochs=experiment.train.epochs,
+        step_scale=scale[0], under=scale[1],
+    )
+    if problem is not None:
+        raise ConfigError(problem)
+
+
+def _step_scale(train: TrainConfig) -> tuple[float, str] | None:
+    """The most train.optimizer moves a weight in one step per unit of the gradient's
+    largest coordinate, with its words, or ``None`` where that is not bounded so: Adam and
+    AdamW, lr/eps (|m̂| is at most the largest gradient seen, √v̂ at least 0); SGD,
+    lr/(1 - momentum) (its velocity sums the gradients geometrically, Nesterov's too); not
+    with weight decay, nor another optimiser."""
+    cls = optimizer_class(train.optimizer)
+    given = optimizer_options(train.optimizer)
+    defaults = inspect.signature(cls).parameters
+    try:
+        lr = float(given.get("lr", train.lr))
+        if float(given.get("weight_decay", train.weight_decay)) != 0 or not lr > 0:
+            return None
+        if cls in (torch.optim.Adam, torch.optim.AdamW):
+            eps = float(given.get("eps", defaults["eps"].default))
+            return (lr / eps, f"under {cls.__name__}: lr {lr:g} divided by its eps {eps:g}"
+                    ) if eps > 0 else None  # fmt: skip
+        if cls is torch.optim.SGD:
+            momentum = float(given.get("momentum", train.momentum))
+            if float(given.get("dampening", 0.0)) < 0 or not 0 <= momentum < 1:
+                return None
+            return (lr / (1 - momentum),
+                    f"under SGD: lr {lr:g} divided by 1 - momentum {momentum:g}")
+    except (TypeError, ValueError):
+        return None
+    return None
 
 
 def _warn_clip_norm(
