@@ -48,6 +48,7 @@ from mia_defense.experiment import (
 )
 from mia_defense.library_call import library_call, torch_defaults
 from mia_defense.models import model_builder
+from mia_defense.pipeline.data import warn_planned_noise
 from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.queries import (
     QueryConfig,
@@ -323,16 +324,18 @@ def claimed_run(
     # (stdout: the results table only; a user's dataset, or the model's forward on the budget
     # check's probe rows, may print)
     with contextlib.redirect_stdout(sys.stderr):
-        data = prepare_data(experiment)
+        data = prepare_data(experiment, planned_noise=False)
     check_release_queries(experiment.queries, randomized=experiment.release.randomized is True,
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
     warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:])
-    if not os.path.lexists(Path(run_dir) / RESULTS):
+    fresh = not os.path.lexists(Path(run_dir) / RESULTS)
+    if fresh:
         # DP-SGD's δ against N, a target ε no σ reaches: refused before the claim (.lock) and
         # the model store's lock. (A finished run, skipped, or one to resume was planned
         # when it trained: not planned again here, its training plans what it trains.)
+        warn_planned_noise(experiment, data.plan)
         check_defense_plans(experiment, data)
     with contextlib.ExitStack() as claim:
         while True:
@@ -366,6 +369,8 @@ def claimed_run(
                                     data_fingerprint=data.fingerprint)  # fmt: skip
         except ConfigError as exc:
             raise OutputRefused(str(exc)) from None
+        if not fresh and finished is None:  # (a run to resume: said before it trains on)
+            warn_planned_noise(experiment, data.plan)
         yield experiment, data, finished
 
 

@@ -50,6 +50,7 @@ from mia_defense.defenses.dp_stacked import (
     ghost_forward,
     ghost_norms_not_own,
     ghost_plan,
+    no_per_sample_grads,
     sample_output_grads,
 )
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
@@ -280,6 +281,29 @@ def refuse_batch_position(
         "hold; compute each sample's output from that sample alone, or train without "
         "defense=dp"
     )
+
+
+def refuse_stacked_per_sample(model: nn.Module, rows: torch.Tensor) -> None:
+    """Raise `UnsupportedModelError` where torch.func cannot form the per-sample gradients
+    of ``model`` over stacked models (`per_sample_grad_error` over 3 models beside 2 of the
+    run's records ``rows``), before training. A batching rule that mixes the models' axis
+    with the samples' (nn.PReLU before nn.Bilinear, whose _trilinear torch.func runs by
+    a fallback) fails where the two differ in size, the first step's traceback, and where a
+    model's part of the batch holds one sample (defense.dp.max_physical_batch_size=1) gives
+    wrong gradients silently: 0.7 from each sample's own at K=2. One model at a time forms
+    them right: said as the fix."""
+    failed = per_sample_grad_error(model, rows, models=3)
+    if not failed:
+        return
+    if per_sample_grad_error(model, rows) is None:
+        raise UnsupportedModelError(
+            f"defense.dp: torch.func forms the per-sample gradients of {type(model).__name__} "
+            f"for one model, but not for several stacked models ({failed}): a layer "
+            "whose batching rule mixes the models with the samples (nn.PReLU before "
+            "nn.Bilinear) fails there, or gives wrong gradients silently on a part of one "
+            "sample; train its models one at a time: train.chunk_size=1"
+        )
+    raise UnsupportedModelError(no_per_sample_grads(model, rows, failed))
 
 
 def refuse_opacus_rows_not_own(
@@ -1009,6 +1033,8 @@ class DPSGD(TrainingDefense):
                 self._strategy, self._ghost_layers = "materialised", []
             elif self._strategy == "ghost":
                 self._check_ghost_norms(ctx.stack.models[0], ctx.x[:4])
+            if self._strategy != "ghost" and len(ctx.stack) > 1:
+                refuse_stacked_per_sample(ctx.stack.models[0], ctx.x[:2])
         log.debug(
             "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
             ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,

@@ -107,6 +107,7 @@ __all__ = [
     "ghost_norms_not_own",
     "ghost_plan",
     "gradient_canaries",
+    "no_per_sample_grads",
     "per_sample_strategy",
     "register_ghost_rule",
     "resumed_chunks",
@@ -472,7 +473,7 @@ def _formed_sums(
                     f"({type(err).__name__}: {first_line(err)}); "
                     + (f"set {' or '.join(fixes)}" if fixes else "free memory for the run")
                 ) from err
-            raise UnsupportedModelError(_no_per_sample_grads(base, x[0, :2], err)) from err
+            raise UnsupportedModelError(no_per_sample_grads(base, x[0, :2], err)) from err
         if logits is not None:
             check_replayed(base, logits[:, part][valid[:, part]], replayed[valid[:, part]])
         squared = sum(
@@ -515,12 +516,13 @@ def check_replayed(
     )
 
 
-def _no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception) -> str:
-    """Why torch.func cannot form per-sample gradients of ``model`` (``err``), and the fix:
-    Opacus' DP-SGD, unless it forms none for some parameter on ``rows`` either (a checkpointed
-    model: each engine sent it to the other). A backward hook on a layer is named
-    (`hook_not_transformed`), not torch's words on an autograd.Function."""
-    failed = f"{type(err).__name__}: {first_line(err)}"
+def no_per_sample_grads(model: nn.Module, rows: torch.Tensor, err: Exception | str) -> str:
+    """Why torch.func cannot form per-sample gradients of ``model`` (``err``, or its words as
+    `per_sample_grad_error` gives them), and the fix: Opacus' DP-SGD, unless it forms none
+    for some parameter on ``rows`` either (a checkpointed model: each engine sent it to the
+    other). A backward hook on a layer is named (`hook_not_transformed`), not torch's words
+    on an autograd.Function."""
+    failed = err if isinstance(err, str) else f"{type(err).__name__}: {first_line(err)}"
     said = f"defense.dp: torch.func cannot form per-sample gradients of {type(model).__name__}"
     instead = "train it with Opacus' own DP-SGD instead: train.engine=opacus"
     if hooked := hook_not_transformed(model, failed):

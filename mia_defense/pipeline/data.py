@@ -80,6 +80,7 @@ __all__ = [
     "warn_duplicates",
     "warn_label_release_without_label_attack",
     "warn_one_class_test_set",
+    "warn_planned_noise",
     "warn_small_reference_split",
     "warn_small_test_set",
 ]
@@ -125,8 +126,11 @@ def _content_hash(*arrays: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def prepare_data(experiment: Experiment) -> TrainingData:
-    """Draw the plan, append the canaries and check the settings against them (no training)."""
+def prepare_data(experiment: Experiment, *, planned_noise: bool = True) -> TrainingData:
+    """Draw the plan, append the canaries and check the settings against them (no training).
+    ``planned_noise``: warn here of what DP-SGD's planned noise leaves ε
+    (`warn_planned_noise`, a σ search); `claimed_run` passes false and warns once it knows
+    the run is to train (a finished run, which a sweep skips, plans no σ)."""
     data = experiment.dataset
     dataset_digest = _content_hash(data.x, data.y)
     check_classes_repeat(data.y, source=data.description)
@@ -167,7 +171,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
     _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
            reference_labels=data.y[plan.reference_idx], distinct=distinct,
-           rows=(len(data), data.description))
+           rows=(len(data), data.description), planned_noise=planned_noise)
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -419,13 +423,14 @@ def _check(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
     sample: tuple[np.ndarray, np.ndarray], reference_labels: np.ndarray | None = None,
     distinct: tuple[int, int] | None = None, rows: tuple[int, str] | None = None,
+    planned_noise: bool = True,
 ) -> None:
     """Stop a run whose settings cannot work before any model is trained (``sample``: a few
     population records, which DP-SGD's clipping norm is judged against; ``reference_labels``:
     the reference split's, which the defenses that train or validate on it are judged by;
     ``distinct``: where the population holds exact copies, how many distinct records it
     holds, and how many records before any canary; ``rows``: the data's samples and
-    description, for `_grow_population`)."""
+    description, for `_grow_population`; ``planned_noise``: `prepare_data`'s)."""
     members = int(plan.masks.sum(axis=1).min())
     unique, records = distinct or (0, 0)
     if members == 0 and unique < records:
@@ -493,9 +498,8 @@ def _check(
     sizes = [int(n) for n in plan.masks.sum(axis=1)]
     _refuse_frozen_weights(experiment, defenses, probe, sizes)
     _warn_clip_norm(experiment, defenses, probe, sample)
-    if experiment.train.fit is None:  # (σ planned as training plans it: searched once, kept)
-        warn_seeded_noise_tail(defenses, sizes=sizes, batch_size=experiment.train.batch_size,
-                               epochs=experiment.train.epochs)  # fmt: skip
+    if planned_noise:
+        warn_planned_noise(experiment, plan, defenses)
     if experiment.audit.enabled:
         dp = next((d for d in defenses if isinstance(d, DPSGD)), None)
         warn_delta_terms(experiment.audit, models=plan.num_models, delta=None if dp is None
@@ -503,6 +507,21 @@ def _check(
                          riding=experiment.audit.riding_canaries(
                              engine=experiment.train.engine, dp_sgd=dp is not None),
                          default_delta=dp is not None and dp.delta is None)
+
+
+def warn_planned_noise(
+    experiment: Experiment, plan: MembershipPlan, defenses: list | None = None
+) -> None:
+    """`warn_seeded_noise_tail` of the run's defenses (``defenses``: a stack built for the
+    checks, else a new one) on ``plan``'s member counts: σ planned as training plans it,
+    searched once and kept. None with train.fit, which trains without them."""
+    if experiment.train.fit is not None:
+        return
+    warn_seeded_noise_tail(
+        list(experiment.build_defenses()) if defenses is None else defenses,
+        sizes=[int(n) for n in plan.masks.sum(axis=1)],
+        batch_size=experiment.train.batch_size, epochs=experiment.train.epochs,
+    )
 
 
 # The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.

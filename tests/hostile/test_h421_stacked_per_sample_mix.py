@@ -1,0 +1,62 @@
+"""nn.PReLU before nn.Bilinear: torch.func runs Bilinear's _trilinear by a fallback that
+mixes the stacked models' axis with the samples', so the stacked engine's DP-SGD failed at
+its first step where the two differ in size (``mia-train model=custom
+model._target_=hmods.X plan.num_models=2 defense=dp defense.dp.max_physical_batch_size=2``
+ended in a traceback from _linear_sums: 'Expected size for first two dimensions of batch2
+tensor to be: [2, 2] but got: [2, 1]'), and on parts of one sample each
+(``max_physical_batch_size=1``) formed wrong per-sample gradients silently (0.7 from each
+sample's own, K=2). DP-SGD now asks torch.func over 3 models beside 2 samples before
+training and refuses such a model, naming train.chunk_size=1, under which it trains (h421)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses.dp import DPSGD
+from mia_defense.errors import UnsupportedModelError
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+N, C, D = 40, 3, 4
+
+
+class PReLUBilinear(nn.Module):
+    """No nn.Linear: every per-sample gradient is formed by vmap(grad)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.act = nn.PReLU()
+        self.bil = nn.Bilinear(D, D, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(x)
+        return self.bil(h, h)
+
+
+def _train(chunk_size: int):
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
+    return train_ensemble(
+        build_model=PReLUBilinear, x=x.numpy(), y=y.numpy(),
+        masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
+        y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
+        config=TrainConfig(epochs=1, batch_size=8, lr=0.05, chunk_size=chunk_size),
+        build_defenses=lambda: [DPSGD(noise_multiplier=1.0, max_physical_batch_size=1)],
+    )  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:There is a performance drop")
+def test_stacked_models_are_refused_before_wrong_gradients() -> None:
+    with pytest.raises(UnsupportedModelError) as caught:
+        _train(2)
+    said = str(caught.value)
+    assert "not for several stacked models" in said
+    assert said.endswith("train.chunk_size=1")
+
+
+@pytest.mark.filterwarnings("ignore:There is a performance drop")
+def test_one_at_a_time_trains_it() -> None:
+    assert len(_train(1).models) == 2
