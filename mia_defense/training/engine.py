@@ -217,8 +217,7 @@ def _finish(
         return
     scores = _evaluate(ctx, x_test, y_test)
     for k in changed:
-        epoch = histories[k].epochs[-1].epoch if histories[k].epochs else ctx.epochs - 1
-        histories[k].released = EpochRecord(epoch, *scores[k])
+        histories[k].released = EpochRecord(histories[k].final.epoch, *scores[k])
 
 
 def _fit(
