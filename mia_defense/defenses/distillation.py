@@ -203,7 +203,7 @@ class Distillation(TrainingDefense):
             states = [dict(s.named_parameters()) | dict(s.named_buffers()) for s in students]
             weights = {
                 name: torch.stack([state[name] for state in states])
-                for name in ctx.stack.state_names
+                for name in ctx.stack.state()
             }
         ctx.stack.restore(weights, torch.ones(len(students), dtype=torch.bool, device=ctx.device))
         log.debug("distillation: %d students trained on %d reference samples",

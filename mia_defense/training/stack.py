@@ -206,15 +206,10 @@ class ModelStack:
             for leaf, name in itertools.compress(zip(group, self.names, strict=True), self._trains):
                 leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
 
-    @property
-    def state_names(self) -> list[str]:
-        """What `snapshot` copies and `restore` puts back: the parameters, and the buffers
-        of a model trained alone (BatchNorm's running statistics, which its training
-        updates; stacked models' buffers never change)."""
-        return list(self._state())
-
-    def _state(self) -> dict[str, torch.Tensor]:
-        """The `state_names`' tensors, as [K, ...] views."""
+    def state(self) -> dict[str, torch.Tensor]:
+        """What `snapshot` copies and `restore` puts back, as [K, ...] views: the parameters,
+        and the buffers of a model trained alone (BatchNorm's running statistics, which its
+        training updates; stacked models' buffers never change)."""
         state = self.stacked()
         if not self.vectorised:
             state |= {name: b.unsqueeze(0) for name, b in self.models[0].named_buffers()}
@@ -222,9 +217,9 @@ class ModelStack:
 
     @torch.no_grad()
     def unchanged(self, before: dict[str, torch.Tensor]) -> list[bool]:
-        """Per model, whether its `state_names` named in ``before`` (copies, ``{name: [K,
+        """Per model, whether its `state` named in ``before`` (copies, ``{name: [K,
         ...]}``, as `snapshot` makes) still hold those values, value for value."""
-        now = self._state()
+        now = self.state()
         # (reshape: a 0-dim parameter's stacked values are [K])
         same = [(now[name] == value).reshape(len(value), -1).all(1)
                 for name, value in before.items()]  # fmt: skip
@@ -232,16 +227,16 @@ class ModelStack:
 
     @torch.no_grad()
     def snapshot(self) -> dict[str, torch.Tensor]:
-        """A copy of every model's `state_names`, ``{name: [K, ...]}``."""
-        return {name: value.detach().clone() for name, value in self._state().items()}
+        """A copy of every model's `state`, ``{name: [K, ...]}``."""
+        return {name: value.detach().clone() for name, value in self.state().items()}
 
     @torch.no_grad()
     def restore(self, saved: dict[str, torch.Tensor], which: torch.Tensor) -> None:
-        """Put back the saved `state_names` of the models where ``which`` [K] is true (the
+        """Put back the saved `state` of the models where ``which`` [K] is true (the
         buffers too: restored weights with the running statistics of other weights were a
         model that never was: early stopping's best epoch with the last epoch's BatchNorm
         statistics, a distilled student with its teacher's, computed on the members)."""
-        for name, value in self._state().items():
+        for name, value in self.state().items():
             value[which] = saved[name][which]
 
     @torch.no_grad()
