@@ -363,6 +363,24 @@ def _optuna_sweep(cwd: Path) -> Path:
     return cwd / "optuna"
 
 
+@pytest.fixture(scope="session")
+def idle_early_stopping_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding ``es``, a fast early-stopping run that never acted (patience 5 beyond
+    the tiny config's 3 epochs at a small lr: no model stops, each one's validation loss falls
+    up to its last epoch: results.json's training.defenses_idle), and ``und``, the same
+    undefended, trained once for the tests of mia-report's rows, fronts and charts of such a
+    run. Read-only."""
+    return built_once(tmp_path_factory, "idle_early_stopping", _idle_early_stopping_runs)
+
+
+def _idle_early_stopping_runs(folder: Path) -> Path:
+    fast = [o for o in FAST if not o.startswith("train.epochs=")]
+    for name, defense in (("es", "early_stopping"), ("und", "none")):
+        _finished_run(folder / name, *fast, "plan.reference_size=300", "train.lr=0.001",
+                      f"defense={defense}")  # fmt: skip
+    return folder
+
+
 class SweepEnd:
     """A sweep's end (`mia_defense.cli.train.SweepSummary`) in a test, with none of an earlier
     sweep's bookkeeping in this worker: the points mia-train ran, refused and saw diverge,

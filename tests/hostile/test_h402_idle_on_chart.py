@@ -11,26 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli.train import run as train
 from mia_defense.report import write_report
 from mia_defense.report.build import careful_rows, family_text
 from mia_defense.report.charts import tradeoff_figure
-from tests.conftest import compose_cfg
-from tests.helpers import FAST, built_once
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``es``, early stopping that never acted, and ``und``, the same undefended."""
-    fast = [o for o in FAST if not o.startswith("train.epochs=")]
-
-    def build(folder: Path) -> Path:
-        for name, defense in (("es", "early_stopping"), ("und", "none")):
-            train(compose_cfg(*fast, "plan.reference_size=300", "train.lr=0.001",
-                              f"defense={defense}"), folder / name)  # fmt: skip
-        return folder
-
-    return built_once(tmp_path_factory, "h402_idle_early_stopping", build)
+@pytest.fixture
+def runs(idle_early_stopping_runs: Path) -> Path:
+    """``es``, a fast early-stopping run that never acted, and ``und``, the same undefended
+    (`tests.conftest.idle_early_stopping_runs`). Read-only."""
+    return idle_early_stopping_runs
 
 
 def test_the_point_of_an_idle_defense_says_it_did_not_act(runs, tmp_path) -> None:
