@@ -207,15 +207,13 @@ def _finish(
 ) -> None:
     """Let the defenses finish; a model whose weights they changed gets them evaluated as
     its history's ``released`` record (the last curve record is the weights before)."""
-    before = ctx.stack.snapshot() if defenses else {}
+    if not defenses:
+        return
+    before = ctx.stack.snapshot()
     for defense in defenses:
         defense.finish(ctx)
-    if not before:
-        return
     changed = [k for k, same in enumerate(ctx.stack.unchanged(before)) if not same]
-    if not changed:
-        return
-    scores = _evaluate(ctx, x_test, y_test)
+    scores = _evaluate(ctx, x_test, y_test) if changed else []
     for k in changed:
         histories[k].released = EpochRecord(histories[k].final.epoch, *scores[k])
 
