@@ -8,6 +8,7 @@ import contextlib
 import copy
 import functools
 import gc
+import hashlib
 import io
 import os
 import pickle
@@ -379,6 +380,23 @@ def _idle_early_stopping_runs(folder: Path) -> Path:
         _finished_run(folder / name, *fast, "plan.reference_size=300", "train.lr=0.001",
                       f"defense={defense}")  # fmt: skip
     return folder
+
+
+@pytest.fixture(scope="session")
+def shared_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., FinishedRun]:
+    """``shared_run(*overrides)``: the tiny run of ``compose_cfg(*overrides)``, trained once per
+    test session for all the tests that ask for the same overrides (in the same order).
+    Read it, never write into it."""
+    runs: dict[tuple[str, ...], FinishedRun] = {}
+
+    def shared(*overrides: str) -> FinishedRun:
+        if overrides not in runs:
+            name = "run-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:16]
+            runs[overrides] = built_once(tmp_path_factory, name,
+                                         lambda d: _finished_run(d, *overrides))  # fmt: skip
+        return runs[overrides]
+
+    return shared
 
 
 class SweepEnd:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from tensorboard.plugins.hparams import metadata
 
-from mia_defense.cli.train import run
 from mia_defense.report.checks import caveats
 from mia_defense.tracking import read_json
 from mia_defense.tracking.hparams import (
@@ -22,26 +21,30 @@ from mia_defense.tracking.hparams import (
     sessions_under,
 )
 from mia_defense.tracking.run_dir import RESULTS
-from tests.conftest import compose_cfg
 from tests.tracking.tb_api import TensorBoardAPI
 
 
-def _row(tmp_path, *overrides: str) -> tuple[dict, dict]:
-    run(compose_cfg(*overrides, "attack.bootstrap=0"), tmp_path)
-    api = TensorBoardAPI(tmp_path)
+def _row(run_dir) -> tuple[dict, dict]:
+    api = TensorBoardAPI(run_dir)
     (group,) = api.session_groups(api.experiment()).values()
-    return read_json(tmp_path / RESULTS), group["hparams"]
+    return read_json(run_dir / RESULTS), group["hparams"]
 
 
-def test_an_idle_defense_s_row_has_the_report_s_caveats(tmp_path):
-    payload, row = _row(tmp_path, "defense=early_stopping", "plan.reference_size=300",
-                        "train.lr=0.001")  # fmt: skip
+def _run_dir(shared_run, *overrides: str):
+    """The tiny run of ``overrides`` (no bootstrap), shared with the summary card's tests."""
+    return shared_run(*overrides, "attack.bootstrap=0").run_dir
+
+
+def test_an_idle_defense_s_row_has_the_report_s_caveats(shared_run):
+    run_dir = _run_dir(shared_run, "defense=early_stopping", "plan.reference_size=300",
+                       "train.lr=0.001")  # fmt: skip
+    payload, row = _row(run_dir)
     notes = caveats(payload)
     assert any(n.startswith("defense early_stopping did not act:") for n in notes)
     assert row[CAVEATS] == "; ".join(f"({i}) {n}" for i, n in enumerate(notes, 1))
     # the sweep's experiment config reads the same row back, the column ticked beside swept
     # keys that fill the five columns TensorBoard shows
-    sessions = sessions_under(tmp_path)
+    sessions = sessions_under(run_dir)
     assert [s.hparams[CAVEATS] for s in sessions] == [row[CAVEATS]]
     summary = experiment_summary(sessions, swept=["train.lr", "seed", "train.epochs", "plan"])
     content = summary.value[0].metadata.plugin_data.content
@@ -50,6 +53,6 @@ def test_an_idle_defense_s_row_has_the_report_s_caveats(tmp_path):
     assert CAVEATS in ticked and len(ticked) == 5
 
 
-def test_a_run_without_a_verdict_has_its_reason_not_caveats(tmp_path):
-    _, row = _row(tmp_path, "train.lr=1000", "train.optimizer=sgd")
+def test_a_run_without_a_verdict_has_its_reason_not_caveats(shared_run):
+    _, row = _row(_run_dir(shared_run, "train.lr=1000", "train.optimizer=sgd"))
     assert NO_VERDICT in row and CAVEATS not in row

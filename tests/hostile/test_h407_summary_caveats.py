@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import pytest
 
-from mia_defense.cli.train import run
 from mia_defense.report.checks import caveats
 from mia_defense.tracking import read_json
 from mia_defense.tracking.hparams import CAVEATS
 from mia_defense.tracking.run_dir import RESULTS
-from tests.conftest import compose_cfg
 from tests.tracking.tb_api import TensorBoardAPI
 
 IDLE = "defense early_stopping did not act: defense.early_stopping:"
 NO_GUARANTEE = "is not a guarantee (epsilon_valid false)"
 
 
-def _summary(tmp_path, *overrides: str) -> tuple[dict, str]:
+def _summary(shared_run, *overrides: str) -> tuple[dict, str]:
     """The run's results.json and its summary card as TensorBoard serves it (HTML)."""
-    run(compose_cfg(*overrides, "attack.bootstrap=0"), tmp_path)
-    api = TensorBoardAPI(tmp_path)
+    run_dir = shared_run(*overrides, "attack.bootstrap=0").run_dir
+    api = TensorBoardAPI(run_dir)
     (card,) = api.get("/data/plugin/text/text?run=tb&tag=summary/text_summary")
-    return read_json(tmp_path / RESULTS), card["text"]
+    return read_json(run_dir / RESULTS), card["text"]
 
 
 @pytest.mark.parametrize(
@@ -39,8 +37,8 @@ def _summary(tmp_path, *overrides: str) -> tuple[dict, str]:
     ],
     ids=["idle_early_stopping", "seeded_noise_epsilon"],
 )
-def test_the_summary_card_begins_with_the_report_s_caveats(tmp_path, overrides, said):
-    payload, text = _summary(tmp_path, *overrides)
+def test_the_summary_card_begins_with_the_report_s_caveats(shared_run, overrides, said):
+    payload, text = _summary(shared_run, *overrides)
     notes = caveats(payload)
     assert any(said in note for note in notes)  # (mia-report marks the run)
     head, _, figures = text.partition("<th>figure</th>")
@@ -50,7 +48,7 @@ def test_the_summary_card_begins_with_the_report_s_caveats(tmp_path, overrides, 
         assert note.split("'")[0].split('"')[0][:80] in head
 
 
-def test_a_run_without_a_verdict_lists_no_caveats(tmp_path):
+def test_a_run_without_a_verdict_lists_no_caveats(shared_run):
     # at chance: mia-report does not rank it, so lists no caveat; the card says why instead
-    _, text = _summary(tmp_path, "train.lr=1000", "train.optimizer=sgd")
+    _, text = _summary(shared_run, "train.lr=1000", "train.optimizer=sgd")
     assert "no privacy verdict" in text and CAVEATS not in text

@@ -18,19 +18,19 @@ from tests.tracking.tb_api import TensorBoardAPI
 NOTE = re.compile(r"NOTE: (.+?) gave each target.s records one score, which measures no leak")
 
 
-def _card(tmp_path, *overrides: str) -> str:
-    run(compose_cfg(*overrides, "attack.bootstrap=0"), tmp_path)
-    (card,) = TensorBoardAPI(tmp_path).get("/data/plugin/text/text?run=tb&tag=summary/text_summary")
+def _card(run_dir) -> str:
+    (card,) = TensorBoardAPI(run_dir).get("/data/plugin/text/text?run=tb&tag=summary/text_summary")
     return card["text"]
 
 
 def test_attacks_that_measured_nothing_are_named_under_the_attack_table(tmp_path):
-    text = _card(tmp_path, "plan.num_models=2")
+    run(compose_cfg("plan.num_models=2", "attack.bootstrap=0"), tmp_path)
+    text = _card(tmp_path)
     found = NOTE.search(text)
     assert found is not None and found.group(1) == "lira_online, lira_online_augmented"
     assert "their figures never decide the verdict" in text[found.end():]
     assert text.index("<th>attack</th>") < found.start()  # (under the attack table)
 
 
-def test_a_run_whose_attacks_all_measured_something_has_no_note(tmp_path):
-    assert NOTE.search(_card(tmp_path)) is None
+def test_a_run_whose_attacks_all_measured_something_has_no_note(tiny_run):
+    assert NOTE.search(_card(tiny_run.run_dir)) is None
