@@ -36,11 +36,12 @@ whole batch, drawn per sample there) is refused (`check_replayed`).
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``. A layer that
-holds a parameter another layer holds too (tied weights) has no ghost rule: its per-sample
-gradients are formed. A rule takes a layer's input and output-gradient row i as sample
-i's; `DPSGD.setup` holds the ghost norms to each sample's own on 4 of the run's records
-(`ghost_norms_not_own`) and sends a model whose rows are not (one that reorders the batch
-around a layer) to ``materialised``.
+holds a parameter another layer holds too (tied weights), or has a forward hook (which may
+change its output: the taps would read the gradient of the hook's output), has no ghost
+rule: its per-sample gradients are formed. A rule takes a layer's input and output-gradient
+row i as sample i's; `DPSGD.setup` holds the ghost norms to each sample's own on 4 of the
+run's records (`ghost_norms_not_own`) and sends a model whose rows are not (one that
+reorders the batch around a layer) to ``materialised``.
 
 One audit hook, off by default: inside `gradient_canaries` (the one-run audit,
 `mia_defense.audit`), each `PrivateSteps` adds Dirac canary gradients to the clipped sums
@@ -80,7 +81,7 @@ from mia_defense.errors import (
     first_line,
     out_of_memory,
 )
-from mia_defense.models.probes import hook_not_transformed
+from mia_defense.models.probes import forward_hooked, hook_not_transformed
 from mia_defense.models.validation import (
     neither_engine,
     opacus_grad_samples,
@@ -199,7 +200,10 @@ def ghost_layers(model: nn.Module) -> tuple[list[_Layer], bool]:
         if not any(trains):
             continue
         rule = GHOST_RULES.get(type(module))
-        if rule is None or not all(trains) or any(held[id(p)] > 1 for p in own):
+        # (a forward hook runs before the tap, which read the gradient of its output: o * 3
+        # or a clamp left the sums of DP-SGD without clipping 0.5 to 0.97 from the model's)
+        if (rule is None or forward_hooked(module) or not all(trains)
+                or any(held[id(p)] > 1 for p in own)):
             complete = False
         else:
             layers.append(_Layer(prefix, module, rule))

@@ -23,8 +23,8 @@ from mia_defense.models.validation import padding_moves_rows
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
-           "held_blocker", "hook_not_transformed", "keeps_state", "mixes_samples",
-           "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
+           "forward_hooked", "held_blocker", "hook_not_transformed", "keeps_state",
+           "mixes_samples", "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -73,6 +73,16 @@ def backward_hooked_layer(model: nn.Module) -> str | None:
     one."""
     return next((n or "<root>" for n, m in model.named_modules()
                  if m._backward_hooks or m._backward_pre_hooks), None)  # fmt: skip
+
+
+def forward_hooked(module: nn.Module) -> bool:
+    """Whether ``module`` runs a forward hook (``register_forward_hook``, or a global
+    ``register_module_forward_hook``), which may change its output, or keep it for a later
+    use, after the layer ran: per-sample gradients formed from the gradient of a layer's
+    output (ghost norms, Opacus' grad samplers) are then those of the hook's output, not of
+    the layer's (``o * 3``: a third of each). A forward pre-hook is not one: both read the
+    input it gives."""
+    return bool(module._forward_hooks or nn.modules.module._global_forward_hooks)
 
 
 def hook_not_transformed(model: nn.Module, failed: str) -> str | None:
