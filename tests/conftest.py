@@ -38,6 +38,7 @@ from tests.helpers import (
     FAST,
     LEAN_ATTACKS,
     OVERFIT,
+    Done,
     built_once,
     mia_attack,
     mia_train,
@@ -397,6 +398,23 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Finish
         return runs[overrides]
 
     return shared
+
+
+@pytest.fixture(scope="session")
+def seeded_dp_mia_train(tmp_path_factory: pytest.TempPathFactory) -> tuple[Done, Path]:
+    """What ``mia-train defense=dp defense.dp.target_epsilon=50 plan.num_models=2
+    train.epochs=2`` (no figures, no bootstrap) said, and its run folder: DP on seeded noise,
+    its ε no guarantee (privacy.epsilon_invalid_reason) and its claim untested
+    (privacy.epsilon_untested). Run once; read-only."""
+    return built_once(tmp_path_factory, "seeded_dp_mia_train", _seeded_dp_mia_train)
+
+
+def _seeded_dp_mia_train(cwd: Path) -> tuple[Done, Path]:
+    done = mia_train("defense=dp", "defense.dp.target_epsilon=50", "plan.num_models=2",
+                     "train.epochs=2", "figures=false", "attack.bootstrap=0", "progress=false",
+                     f"hydra.run.dir={cwd / 'dp'}", cwd=cwd)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done, cwd / "dp"
 
 
 class SweepEnd:

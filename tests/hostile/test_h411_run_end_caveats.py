@@ -5,13 +5,15 @@ then a bare table), a seeded-noise ε 50. They now give every caveat the table a
 not say in a line of its own (`TABLE_SAYS`), in the report's words, each once."""
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mia_defense import api
 from mia_defense.report.checks import caveats, run_end_lines
 from mia_defense.report.checks.notes import TABLE_SAYS, _keyed_caveats
-from tests.helpers import mia_attack, mia_train
+from tests.helpers import Done, built_once, mia_attack, mia_train
 
 MARK = "READ WITH CARE: "
 
@@ -26,12 +28,45 @@ def _expected(run) -> list[str]:
     return [note for key, note in _keyed_caveats(payload) if key not in TABLE_SAYS]
 
 
-def test_an_idle_early_stopping_ends_its_run_and_its_attack_with_the_caveat(tmp_path):
-    run = tmp_path / "es"
-    done = mia_train("defense=early_stopping", "plan.reference_size=300", "train.epochs=3",
-                     "plan.num_models=2", "figures=false", "attack.bootstrap=0",
-                     "progress=false", f"hydra.run.dir={run}", cwd=tmp_path)  # fmt: skip
+@pytest.fixture(scope="module")
+def idle_early_stopping(tmp_path_factory) -> tuple[Done, Path, list[bool]]:
+    """What ``mia-train defense=early_stopping plan.reference_size=300 train.epochs=3
+    plan.num_models=2`` (an early stopping that never acted) said, its run folder, and for
+    each call of `run_caveats` during it, whether record_run made it. Run once; read-only."""
+    return built_once(tmp_path_factory, "h411_idle_early_stopping", _idle_early_stopping)
+
+
+def _idle_early_stopping(cwd: Path) -> tuple[Done, Path, list[bool]]:
+    # (the calls counted for test_a_run_reads_its_caveats_once_for_tensorboard)
+    import sys
+
+    import mia_defense.pipeline.record as record
+    import mia_defense.tracking.hparams as hparams
+
+    calls = []
+    counted = hparams.run_caveats
+
+    def counting(payload):
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "record_run":
+            frame = frame.f_back
+        calls.append(frame is not None)
+        return counted(payload)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(record, "run_caveats", counting)
+        monkeypatch.setattr(hparams, "run_caveats", counting)
+        done = mia_train("defense=early_stopping", "plan.reference_size=300", "train.epochs=3",
+                         "plan.num_models=2", "figures=false", "attack.bootstrap=0",
+                         "progress=false", f"hydra.run.dir={cwd / 'es'}", cwd=cwd)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+    return done, cwd / "es", calls
+
+
+def test_an_idle_early_stopping_ends_its_run_and_its_attack_with_the_caveat(
+    idle_early_stopping, tmp_path
+):
+    done, run, _ = idle_early_stopping
     marked = _marked(done.stdout)
     assert any(line.startswith("defense early_stopping did not act: ") for line in marked), (
         done.stdout)
@@ -47,12 +82,8 @@ def test_an_idle_early_stopping_ends_its_run_and_its_attack_with_the_caveat(tmp_
     assert said == _expected(tmp_path / "attacked")
 
 
-def test_a_seeded_noise_epsilon_ends_its_run_as_no_guarantee(tmp_path):
-    run = tmp_path / "dp"
-    done = mia_train("defense=dp", "defense.dp.target_epsilon=50", "plan.num_models=2",
-                     "train.epochs=2", "figures=false", "attack.bootstrap=0", "progress=false",
-                     f"hydra.run.dir={run}", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+def test_a_seeded_noise_epsilon_ends_its_run_as_no_guarantee(seeded_dp_mia_train):
+    done, run = seeded_dp_mia_train
     marked = _marked(done.stdout)
     assert any(line.startswith("its ε 50 is not a guarantee (epsilon_valid false): ")
                for line in marked), done.stdout  # fmt: skip
@@ -106,29 +137,8 @@ def test_the_api_table_gives_the_report_caveat_on_few_test_records():
     assert line.startswith(MARK + "its test accuracy 1.000 rests on 12 test records"), line
 
 
-def test_a_run_reads_its_caveats_once_for_tensorboard(tmp_path, monkeypatch):
+def test_a_run_reads_its_caveats_once_for_tensorboard(idle_early_stopping):
     # record_run read them twice, for the HParams column (run_columns) and the summary card
     # (the sweep's columns, written after it from results.json, read them apart)
-    import sys
-
-    import mia_defense.pipeline.record as record
-    import mia_defense.tracking.hparams as hparams
-
-    calls = []
-    counted = hparams.run_caveats
-
-    def counting(payload):
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_name != "record_run":
-            frame = frame.f_back
-        calls.append(frame is not None)
-        return counted(payload)
-
-    monkeypatch.setattr(record, "run_caveats", counting)
-    monkeypatch.setattr(hparams, "run_caveats", counting)
-    done = mia_train("defense=early_stopping", "plan.reference_size=300", "train.epochs=3",
-                     "plan.num_models=2", "figures=false", "attack.bootstrap=0",
-                     "progress=false", f"hydra.run.dir={tmp_path / 'es'}",
-                     cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    _, _, calls = idle_early_stopping
     assert calls.count(True) == 1, calls

@@ -7,15 +7,10 @@ once now, in the READ WITH CARE line; 'epsilon_valid False' stays in the table."
 import json
 
 from mia_defense.report.checks import run_end_lines
-from tests.helpers import mia_train
 
 
-def test_a_seeded_noise_run_says_each_reason_once(tmp_path):
-    run = tmp_path / "dp"
-    done = mia_train("defense=dp", "defense.dp.target_epsilon=50", "plan.num_models=2",
-                     "train.epochs=2", "figures=false", "attack.bootstrap=0", "progress=false",
-                     f"hydra.run.dir={run}", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+def test_a_seeded_noise_run_says_each_reason_once(seeded_dp_mia_train):
+    done, run = seeded_dp_mia_train
     privacy = json.loads((run / "results.json").read_text())["privacy"]
     lines = done.stdout.splitlines()
     assert "epsilon_valid False" in lines, done.stdout
