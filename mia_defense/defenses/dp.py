@@ -56,7 +56,12 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
-from mia_defense.models.probes import backward_hooked_layer, keeps_state, seeded_outputs
+from mia_defense.models.probes import (
+    backward_hooked_layer,
+    forward_hooked,
+    keeps_state,
+    seeded_outputs,
+)
 from mia_defense.models.validation import (
     depends_on_batch_position,
     fix_for_dp,
@@ -86,6 +91,7 @@ __all__ = [
     "refuse_aliased_modules",
     "refuse_batch_mixing",
     "refuse_batch_position",
+    "refuse_forward_hooked",
     "refuse_no_grad_samples",
     "refuse_opacus_rows_not_own",
     "refuse_unsupported",
@@ -351,6 +357,26 @@ def refuse_aliased_modules(model: nn.Module, *, key: str = "defense.dp") -> None
                 "twice in forward"
             )
         seen.setdefault(id(module), name)
+
+
+def refuse_forward_hooked(model: nn.Module, *, key: str = "defense.dp") -> None:
+    """Raise `UnsupportedModelError` for ``train.engine=opacus`` where a layer of ``model``
+    that holds trainable parameters has a forward hook (`forward_hooked`): Opacus forms its
+    per-sample gradients from the gradient of the hook's output (``o * 3``: a third of each,
+    a clamp 0.85 from the model's), and a hook idle on the records
+    `used_outside_their_layers` tries passed it. The stacked engine differentiates through
+    the hook."""
+    layers = [name or "<root>" for name, m in model.named_modules()
+              if forward_hooked(m) and any(p.requires_grad for p in m.parameters(recurse=False))]
+    if layers:
+        raise UnsupportedModelError(
+            f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
+            f"layer {layers[0]!r} has a forward hook (register_forward_hook), and Opacus forms "
+            "a layer's per-sample gradients from the gradient of its output after the hook "
+            "(a hook returning o * 3 gives a third of each), so DP-SGD would train another "
+            "model than the one written. Fix: set train.engine=stacked (the default), which "
+            "forms its per-sample gradients through the hook, or remove the hook"
+        )
 
 
 def refuse_used_outside(
@@ -1009,6 +1035,7 @@ class DPSGD(TrainingDefense):
         outside = used_outside_their_layers(ctx.stack.models[0], ctx.x[:2])
         if ctx.engine == "opacus":
             refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
+            refuse_forward_hooked(ctx.stack.models[0])
             refuse_used_outside(ctx.stack.models[0], outside)
             refuse_opacus_rows_not_own(ctx.stack.models[0], ctx.x[:4])
         else:
