@@ -344,7 +344,11 @@ def claimed_run(
                     "%s is in use by %s, a trial of this search that drew the same values at "
                     "the same time: waiting for it to end, then this trial takes its run as "
                     "its own (its figures, where it completes)", run_dir, holder)  # fmt: skip
-                wait_for_lock(run_dir)
+                stuck = wait_for_lock(run_dir)
+                if stuck:  # (it cannot end of itself: said, as a refusal in use)
+                    refused = OutputRefused(stuck)
+                    refused.run = (experiment.config, data.fingerprint)
+                    raise refused
             # another run's folder is refused before the lock too, as it is under it: taking
             # the lock rewrote its holder line (one in use is refused as such by
             # claim_run_dir, unchanged)

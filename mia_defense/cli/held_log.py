@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -176,23 +177,84 @@ def lock_holder(run_dir: Path) -> str | None:
     return None
 
 
-def wait_for_lock(run_dir: Path) -> None:
-    """Wait until no process holds ``run_dir``'s run lock (.lock): with a shared lock,
-    released at once (nothing is written); Ctrl-C interrupts the wait."""
-    import fcntl
+# How long an Optuna trial waits for the process holding its folder (its twin: a trial of
+# the search that drew the same values) while nothing is written there, in seconds: a run
+# writes its train.log, checkpoints and results.json as it goes, so a holder silent that long
+# is stuck (stopped, hung) or of another host whose run no longer writes (the folder shared
+# over the network). Each write seen starts the count again. How often it looks: TWIN_POLL_S.
+TWIN_STALL_S = 3600.0
+TWIN_POLL_S = 1.0
 
-    from mia_defense.tracking.run_dir import LOCK
 
-    try:
-        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-    except OSError:  # (a file system without locks: none to wait on)
-        pass
-    finally:
-        os.close(fd)  # (releases the shared lock at once)
+def wait_for_lock(run_dir: Path) -> str | None:
+    """Wait until no process holds ``run_dir``'s run lock (.lock): ``None`` then, to claim
+    it. Looked at every `TWIN_POLL_S` seconds with a shared lock, released at once (nothing
+    is written); Ctrl-C interrupts the wait. The wait ends with what to do (the refusal's
+    words, naming the folder) where it cannot end of itself: the lock's line names a
+    process of this host that is gone, while the lock is still held (by a process it forked,
+    which took the lock with it: the lock is released only when that one ends), or nothing
+    was written in the folder for `TWIN_STALL_S` seconds (its holder stopped, hung, or of
+    another host that no longer runs there). It waited for ever before."""
+    start = last = time.monotonic()
+    seen, gone = _written(run_dir), None
+    while True:
+        holder = lock_holder(run_dir)
+        if holder is None:
+            return None
+        pid = _gone_writer(holder)
+        # (seen twice: a run taking the lock writes its line just after, the last one's
+        # until then)
+        if pid is not None and gone == holder:
+            return (f"{run_dir} is in use by another process: its lock's line ({holder}) "
+                    f"names a process of this host that is gone (killed), yet the lock is "
+                    f"held, by a process it started that keeps it open; nothing was changed. "
+                    f"End that process (fuser -v {run_dir}/.lock names it; pid {pid}'s "
+                    "workers), then run the same command again: this trial resumes its run")
+        gone = holder if pid is not None else None
+        time.sleep(TWIN_POLL_S)
+        now, written = time.monotonic(), _written(run_dir)
+        if written != seen:
+            seen, last = written, now
+        elif now - last >= TWIN_STALL_S:
+            return (f"{run_dir} is in use by {holder}, a trial of this search that drew the "
+                    f"same values, which wrote nothing there for {now - last:.0f} s (waited "
+                    f"{now - start:.0f} s in all): stopped, hung, or on another host that no "
+                    "longer runs it; nothing was changed. Where that process is still "
+                    "running, wait for it to end, then run the same command again (its run "
+                    "stands for this trial); where it is stuck or gone, end it (on its host), "
+                    "then run the same command again: this trial resumes its run")
+
+
+def _gone_writer(holder: str) -> int | None:
+    """The process id of the lock's ``holder`` line (``pid N on HOST since T``) where it
+    names a process of this host that is gone (a zombie too), else ``None``: another host's
+    process, or a line of no process id ('another process')."""
+    import socket
+
+    from mia_defense.files import process_alive
+
+    words = holder.split()
+    if words[:1] != ["pid"] or words[3:4] != [socket.gethostname()] or not (
+            words[1:2] and words[1].isascii() and words[1].isdigit() and words[1][0] != "0"):
+        return None
+    pid = int(words[1])
+    return None if process_alive(pid) else pid
+
+
+def _written(run_dir: Path) -> list[tuple[str, int, int]]:
+    """What ``run_dir`` holds, a file a tuple (path, size, modification time), the files of
+    its folders (checkpoints, tb) among them: changed by each write of a run there."""
+    found: list[tuple[str, int, int]] = []
+    folders = [str(run_dir)]
+    for folder in folders:
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    found.append((entry.path, info.st_size, info.st_mtime_ns))
+                    if folder == str(run_dir) and entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+    return sorted(found)
 
 
 def guard_log_files(failed: list[str]) -> None:
