@@ -415,6 +415,15 @@ def refuse_no_grad_samples(
         # (stacked, as train.engine=stacked would, not sent back there to fail too; 3 models
         # beside 2 samples: a batching rule that mixes the axes cannot broadcast one of them)
         if failed := per_sample_grad_error(model, inputs, models=3):
+            if per_sample_grad_error(model, inputs) is None:  # (one at a time it trains)
+                raise UnsupportedModelError(
+                    f"{key}: train.engine=opacus cannot train {type(model).__name__} with "
+                    f"DP-SGD: its forward and backward pass fails under Opacus' "
+                    f"GradSampleModule hooks ({type(exc).__name__}: {said}). The stacked "
+                    "engine forms its per-sample gradients for one model at a time, not for "
+                    f"several stacked models ({failed}). Fix: set train.engine=stacked "
+                    "train.chunk_size=1"
+                ) from exc
             raise UnsupportedModelError(f"{key}: {type(model).__name__}: " + neither_engine(
                 failed, hooks=f"{type(exc).__name__}: {said}")) from exc
         raise UnsupportedModelError(
