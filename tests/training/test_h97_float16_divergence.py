@@ -23,8 +23,8 @@ class HalfNet(nn.Module):
         return logits.to(torch.float16) if self.half else logits
 '''
 TINY = ("plan.num_models=2", "train.epochs=2", "progress=false", "figures=false",
-        "attack.bootstrap=0", "model=custom", "model._target_=half_net.HalfNet",
-        "+model.scale=300")  # fmt: skip
+        "attack.bootstrap=0", "attack.attacks.shokri.classifier=logistic", "model=custom",
+        "model._target_=half_net.HalfNet", "+model.scale=300")  # fmt: skip
 
 
 def test_float16_logits_that_overflow_are_named_as_the_cause(tmp_path):
