@@ -724,11 +724,39 @@ def require_writable_dir(path: str, *, key: str) -> None:
     except OSError as exc:
         # (a full disk, a quota: the folder is writable, the disk has no room for it)
         full = "free disk space or " if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        runs = _runs_in(path) if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else 0
+        if runs:  # (a finished sweep kept read-only: said as such, with how to read it)
+            log.error(
+                "DataError: %s=%s: cannot write there (%s); it holds %s, and mia-train "
+                "writes in a run's folder even to skip it as finished (its lock, its log), so "
+                "nothing was run. Read %s as %s with mia-report %s --out DIR (the report "
+                "written elsewhere), or make it writable (chmod -R u+w %s, or a copy of it) "
+                "to run the same command again there", key, path, exc.strerror or exc,
+                "a run" if runs == 1 else f"{runs} runs", "it" if runs == 1 else "them",
+                "it is" if runs == 1 else "they are", shlex.quote(path), shlex.quote(path),
+            )  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
         log.error(
             "DataError: %s=%s: cannot write there (%s); %spoint %s at a writable directory",
             key, path, exc.strerror or exc, full, key,
         )
         raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def _runs_in(path: str) -> int:
+    """How many run folders (a results.json in it) ``path`` holds, itself included, read as
+    mia-report reads a sweep (`walk_run_folders`, 1,000 folders at most)."""
+    from mia_defense.files import walk_run_folders
+
+    def is_run(names: set[str], hydra: bool) -> bool:
+        return "results.json" in names
+
+    found = 0
+    with contextlib.suppress(OSError, RuntimeError):
+        for _, names, folders in walk_run_folders(Path(path), is_run=is_run, max_folders=1000,
+                                                   too_many=lambda folder: OSError()):
+            found += "results.json" in names - folders
+    return found
 
 
 def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None:
