@@ -19,7 +19,7 @@ from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line, out_of_memory
 from mia_defense.library_call import cleared_after_each_call
 from mia_defense.models.alike import unlike
-from mia_defense.models.probes import hook_not_transformed
+from mia_defense.models.probes import forward_hooked, hook_not_transformed
 from mia_defense.models.validation import recomputed, recomputed_part, used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
@@ -456,7 +456,9 @@ def _ghost_grad_norms(
     not accept, or one that runs twice or not at all: `_grad_norms` then forms them with
     ``vmap``."""
     layers = [m for m in model.modules() if any(True for _ in m.parameters(recurse=False))]
-    if not layers or any(type(m) not in GHOST_RULES for m in layers):
+    # (a forward hook of the model's runs before the taps: a clamp read the gradient of its
+    # output, not the layer's, norms up to 1.9x off where the probe below saw it idle)
+    if not layers or any(type(m) not in GHOST_RULES or forward_hooked(m) for m in layers):
         return None
     # a weight two layers hold (tied), or one forward reads outside its layer's call (a
     # decoder tied to its encoder): its per-sample gradient sums several uses, whose norms
