@@ -417,6 +417,21 @@ def _seeded_dp_mia_train(cwd: Path) -> tuple[Done, Path]:
     return done, cwd / "dp"
 
 
+@pytest.fixture(scope="session")
+def lean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``run``, what ``mia-train plan.num_models=2 train.epochs=1 progress=false`` with
+    `LEAN_ATTACKS` (hydra.run.dir=run, started in the folder above it) wrote, made once.
+    Read-only: a test that runs a command into it, or changes it, takes a copy."""
+    return built_once(tmp_path_factory, "lean_run", _lean_run)
+
+
+def _lean_run(cwd: Path) -> Path:
+    done = mia_train("plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS,
+                     "hydra.run.dir=run", cwd=cwd)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return cwd / "run"
+
+
 class SweepEnd:
     """A sweep's end (`mia_defense.cli.train.SweepSummary`) in a test, with none of an earlier
     sweep's bookkeeping in this worker: the points mia-train ran, refused and saw diverge,

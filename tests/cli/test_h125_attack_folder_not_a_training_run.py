@@ -5,14 +5,15 @@ there (mia-attack refuses a mia-train run's folder likewise) (helper h125)."""
 
 from __future__ import annotations
 
+import shutil
+
 from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train
 
 TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 
 
-def test_mia_train_refuses_the_folder_of_a_mia_attack_run(tmp_path):
-    trained = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
-    assert trained.returncode == 0, trained.stderr[-3000:]
+def test_mia_train_refuses_the_folder_of_a_mia_attack_run(lean_run, tmp_path):
+    shutil.copytree(lean_run, tmp_path / "run")  # (mia-train's run of TINY)
     attacked = mia_attack("run", *LEAN_ATTACKS, "progress=false", "hydra.run.dir=att",
                           cwd=tmp_path)  # fmt: skip
     assert attacked.returncode == 0, attacked.stderr[-3000:]

@@ -16,9 +16,8 @@ import pytest
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.training.checkpoints import check_checkpoint_dir, checkpoint_path
-from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train
+from tests.helpers import LEAN_ATTACKS, mia_attack
 
-TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 DENIED = ("cannot read it (Permission denied); make it readable for this user (chmod, or ask "
           "its owner)")
 
@@ -44,12 +43,10 @@ def _deny(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     monkeypatch.setattr(builtins, "open", open_)
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("h125_unreadable")
-    done = mia_train(*TINY, "hydra.run.dir=run", cwd=root)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root / "run"
+@pytest.fixture
+def run(lean_run: Path) -> Path:
+    """mia-train's run of two models, one epoch (`tests.conftest.lean_run`). Read-only."""
+    return lean_run
 
 
 def test_mia_attack_names_an_unreadable_observations_file(run, tmp_path, monkeypatch):
