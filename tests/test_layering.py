@@ -3,8 +3,11 @@ torch-free file format anyone can write (issue 16, point 7)."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,14 +119,23 @@ def test_a_bad_observations_file_is_a_data_error(tmp_path, arrays, message):
         Observations.load(path)
 
 
+ROOT = Path(__file__).resolve().parents[1] / "mia_defense"
+
+
+@functools.cache
+def _imports(path: Path) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """Every import statement of the module at ``path`` (at module level or inside a
+    function), parsed once for this file's tests: each walks the whole package (half a
+    second)."""
+    nodes = ast.walk(ast.parse(path.read_text()))
+    return tuple(node for node in nodes if isinstance(node, ast.Import | ast.ImportFrom))
+
+
 def _module_imports() -> dict[str, set[str]]:
     """The ``mia_defense`` imports of every module, at module level or inside a function (a
     deferred import still couples the two modules), from the source; package ``__init__``
     files, which only re-export, are left out."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1] / "mia_defense"
+    root = ROOT
     modules = {
         ".".join(("mia_defense", *p.relative_to(root).with_suffix("").parts)): p
         for p in root.rglob("*.py")
@@ -132,7 +144,7 @@ def _module_imports() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         edges = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _imports(path):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mia_defense"):
                 targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
                 edges |= {t for t in targets if t in modules}
@@ -166,15 +178,12 @@ def test_no_library_module_imports_the_command_line_tools():
     """``mia_defense.cli`` is the thin layer of entry points over the library (DESIGN,
     layout): no other module imports it, at module level or inside a function (the API and
     mia-attack's attack config did, for the end-of-run table and the override checks)."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1] / "mia_defense"
+    root = ROOT
     found = []
     for path in sorted(root.rglob("*.py")):
         if path.relative_to(root).parts[0] in ("cli", "conf"):
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _imports(path):
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
             elif isinstance(node, ast.Import):
