@@ -184,6 +184,10 @@ def lock_holder(run_dir: Path) -> str | None:
 # over the network). Each write seen starts the count again. How often it looks: TWIN_POLL_S.
 TWIN_STALL_S = 3600.0
 TWIN_POLL_S = 1.0
+# In `wait_for_lock`'s words where the wait cannot end of itself: the sweep's end lists such
+# points apart from those in use by a run still going (`sweep_refusals.print_refused`).
+GONE_HOLDER = "names a process of this host that is gone"
+SILENT_HOLDER = "which wrote nothing there for"
 
 
 def wait_for_lock(run_dir: Path) -> str | None:
@@ -206,7 +210,7 @@ def wait_for_lock(run_dir: Path) -> str | None:
         # until then)
         if pid is not None and gone == holder:
             return (f"{run_dir} is in use by another process: its lock's line ({holder}) "
-                    f"names a process of this host that is gone (killed), yet the lock is "
+                    f"{GONE_HOLDER} (killed), yet the lock is "
                     f"held, by a process it started that keeps it open; nothing was changed. "
                     f"End that process (fuser -v {run_dir}/.lock names it; pid {pid}'s "
                     "workers), then run the same command again: this trial resumes its run")
@@ -217,7 +221,7 @@ def wait_for_lock(run_dir: Path) -> str | None:
             seen, last = written, now
         elif now - last >= TWIN_STALL_S:
             return (f"{run_dir} is in use by {holder}, a trial of this search that drew the "
-                    f"same values, which wrote nothing there for {now - last:.0f} s (waited "
+                    f"same values, {SILENT_HOLDER} {now - last:.0f} s (waited "
                     f"{now - start:.0f} s in all): stopped, hung, or on another host that no "
                     "longer runs it; nothing was changed. Where that process is still "
                     "running, wait for it to end, then run the same command again (its run "

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.cli.commands import shell_path
+from mia_defense.cli.held_log import GONE_HOLDER, SILENT_HOLDER
 
 __all__ = [
     "carry", "gather_returned", "in_another_runs_folder", "in_use_refusal", "launched_folders",
@@ -34,6 +35,10 @@ _IN_USE = " is in use by "
 # folder at all (a read-only file system, claim_run_dir's): its own words say what to do,
 # there is no value to fix.
 _UNWRITTEN = (": cannot write ", ": cannot use it as the run directory (")
+# In the refusal of an Optuna trial that waited for the process holding its folder (its
+# twin) where that wait cannot end of itself (held_log.wait_for_lock): no run still going to
+# wait for, but a process to end (or, from another host, to check on).
+_STUCK = (GONE_HOLDER, SILENT_HOLDER)
 # In the refusal of a point whose run folder holds a run of another config.
 _OTHER_CONFIG = " run of another config ("
 # The attribute of a JobReturn that holds the runs its job was refused in a folder in use.
@@ -182,21 +187,33 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
     """The sweep's end: its refused points (``nothing``: what that left undone there), and
     what to do: ``fix`` where a point was refused for its settings; where another process
     holds a point's run folder there is nothing to fix, but that run to wait for; where a
-    point could not write a file (a full disk), what its own line says."""
+    point could not write a file (a full disk), what its own line says; where an Optuna
+    trial's wait for the process holding its folder could not end of itself (its lock kept
+    by a process a killed run started, or a holder silent for long), the process to end."""
     # (in use by a run of another config: the same command refuses it again, as the
     # caller's note on runs of other settings says, so no 'wait ... then run again')
-    busy = sum(_IN_USE in message and _OTHER_CONFIG not in message for _, message in points)
+    stuck = sum(any(words in message for words in _STUCK) for _, message in points)
+    busy = sum(_IN_USE in message and _OTHER_CONFIG not in message
+               and not any(words in message for words in _STUCK) for _, message in points)
     unwritten = sum(any(words in message for words in _UNWRITTEN) for _, message in points)
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")
+    end = "do as its line says (end that process, most often), then run the same command again"
     space = ("do as its line says (free disk space, most often), then run the same command "
              "again")
     advice = (f"each folder is in use by another process: {wait}" if busy == len(points) else
+              f"each folder is held by a process that may never let it go: {end}"
+              if stuck == len(points) else
               f"each could not write a file there: {space}" if unwritten == len(points) else
-              fix)  # fmt: skip
+              "nothing to fix, each as said below" if busy + stuck + unwritten == len(points)
+              else fix)  # fmt: skip
     print_points(f"{len(points)} run(s) of this sweep were refused ({nothing}; {advice})", points)
     if 0 < busy < len(points):
         print(f"  ({busy} of them: nothing to fix, the folder is in use: {wait})")
+    if 0 < stuck < len(points):
+        print(f"  ({stuck} of them: nothing to fix, the folder is held by a process that may "
+              f"never let it go (its lock kept by a process a killed run started, or nothing "
+              f"written there for long): {end})")
     if 0 < unwritten < len(points):
         print(f"  ({unwritten} of them: nothing to fix, a file could not be written: {space})")
 
