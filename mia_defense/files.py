@@ -39,6 +39,7 @@ __all__ = [
     "lfs_pointer_at",
     "list_folder",
     "load_npz",
+    "no_regular_file",
     "npz_member_bytes",
     "npz_member_shape",
     "process_alive",
@@ -466,6 +467,21 @@ def require_regular_file(path: Path) -> None:
         kind = "directory" if stat.S_ISDIR(mode) else "FIFO (named pipe)" if stat.S_ISFIFO(
             mode) else "special file"  # fmt: skip
         raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
+
+
+def no_regular_file(path: Path) -> str | None:
+    """What ``path``, which is there (`os.path.lexists`), is where it is no regular file to
+    read, in `require_regular_file`'s words less the path and its advice, after 'a link to
+    TARGET: ' where it is a link: 'a link to /dev/zero: a special file, not a regular file',
+    'a directory, not a regular file', 'a FIFO (named pipe), not a regular file'; ``None``
+    for a regular file (after links)."""
+    try:
+        require_regular_file(path)
+    except DataError as exc:
+        what = str(exc).removeprefix(f"{path}: ").partition(";")[0]
+    else:
+        return None
+    return f"a link to {os.path.realpath(path)}: {what}" if os.path.islink(path) else what
 
 
 def require_readable(path: Path) -> None:

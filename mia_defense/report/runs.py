@@ -20,6 +20,7 @@ from mia_defense.files import (
     gib,
     lfs_pointer_at,
     list_folder,
+    no_regular_file,
     npz_member_shape,
     require_regular_file,
     walk_run_folders,
@@ -374,17 +375,17 @@ def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None
         path = run_dir / name
         if not os.path.lexists(path):
             continue
-        try:
-            require_regular_file(path)
-            size = path.stat().st_size
-        except (DataError, OSError) as exc:
-            what = str(exc).removeprefix(f"{path}: ").partition(";")[0]
-        else:
+        what = no_regular_file(path)
+        if what is None:
+            try:
+                size = path.stat().st_size
+            except OSError:  # (deleted since: not named, as one deleted before)
+                continue
             if size <= MAX_CHECKED_CHECKPOINT:
                 continue
             what = f"{gib(size)}, more than the {gib(MAX_CHECKED_CHECKPOINT)} the report hashes"
-        if path.is_symlink():
-            what = f"a link to {os.path.realpath(path)}: {what}"
+            if path.is_symlink():
+                what = f"a link to {os.path.realpath(path)}: {what}"
         unread.append(f"{name} ({what})")
     if not unread:
         return None

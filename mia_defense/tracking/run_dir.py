@@ -30,6 +30,7 @@ from mia_defense.errors import ConfigError, DataError, UnsupportedModelError, fi
 from mia_defense.files import (
     RUN_FOLDER_SETTING,
     held_folder,
+    no_regular_file,
     remove_stale_temp_files,
     run_folder_advice,
 )
@@ -704,18 +705,26 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
     whose others are there (results.json ``sha256`` names them): one deleted or moved by
     hand was skipped without a word, and only `load_trained_model` found it gone, saying to
     train the whole run again. A folder whose checkpoints are all gone (deleted to save
-    space, as `checkpoint_mismatch` takes it) gets no word."""
+    space, as `checkpoint_mismatch` takes it) gets no word. One there but no regular file (a
+    folder, a FIFO, a link to /dev/zero: a resume refuses it) is said as what it is, not as
+    missing (moved or deleted)."""
     record = payload.get("sha256")
     if not isinstance(record, Mapping):
         return
     lost: list[str] = []
     damaged: list[str] = []
+    unread: list[str] = []
     for folder in DIGESTED_FOLDERS:
         names = sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
                        and n.startswith(f"{folder}/") and ".." not in n)  # fmt: skip
         gone = [name for name in names if not (run_dir / name).is_file()]
-        if len(gone) < len(names):
-            lost += gone
+        # (not there, a link to nothing too: moved or deleted; there: what it is)
+        kinds = {name: no_regular_file(run_dir / name) for name in gone
+                 if os.path.exists(run_dir / name)}  # fmt: skip
+        unread += [f"{name} ({what})" for name, what in kinds.items() if what]
+        missing = [name for name in gone if not kinds.get(name)]
+        if len(missing) < len(names):
+            lost += missing
         damaged += _not_its_own(run_dir, [n for n in names if n not in gone], record)
     if lost:
         shown = first_few(lost, 5)
@@ -727,6 +736,17 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
                     "is" if len(lost) == 1 else "are", shown, *(("it",) * 2 if len(lost) == 1
                     else ("them",) * 2), RESULTS, "it" if len(lost) == 1 else "them",
                     "its" if len(lost) == 1 else "their")  # fmt: skip
+    if unread:
+        log.warning("%s: a complete run, skipped as finished, but %d of its saved models %s no "
+                    "regular file (%s): load_trained_model cannot rebuild %s. Put the run's own "
+                    "file%s back, or delete %s and %s alone, not the folder, and run the same "
+                    "command again to train %s again (with the models of %s chunk, "
+                    "train.chunk_size; the other saved models are reused)", run_dir,
+                    len(unread), "is" if len(unread) == 1 else "are",
+                    first_few(unread, 5, sep="; "), "it" if len(unread) == 1 else "them",
+                    "" if len(unread) == 1 else "s", "it" if len(unread) == 1 else "them",
+                    RESULTS, "it" if len(unread) == 1 else "them",
+                    "its" if len(unread) == 1 else "their")  # fmt: skip
     if damaged:
         shown = first_few(damaged, 5)
         log.warning("%s: a complete run, skipped as finished, but %d of its saved models cannot "
