@@ -674,7 +674,7 @@ def warn_incomplete(run_dir: Path) -> None:
     path = run_dir / RESULTS
     missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
     saved = sorted(p.relative_to(run_dir) for folder in DIGESTED_FOLDERS
-                   for p in (run_dir / folder).glob("model_*.pt"))  # fmt: skip
+                   for p in (run_dir / folder).glob("model_*.pt") if p.is_file())  # fmt: skip
     if path.is_symlink():
         log.warning("%s is a link to %s: this folder is skipped as a finished run, with another "
                     "folder's record; delete the link to run it here", path, os.readlink(path))

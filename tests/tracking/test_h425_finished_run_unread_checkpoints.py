@@ -37,6 +37,7 @@ def test_a_checkpoint_there_but_no_file_is_said_as_what_it_is(tmp_path, caplog, 
         os.mkfifo(checkpoint)
     text = _skipped(run_dir, caplog)
     assert "saved models is missing" not in text and "moved or deleted)" not in text
+    assert "its trained models are saved (2 checkpoints in checkpoints/)" in text  # (not 3)
     assert (f"{run_dir}: a complete run, skipped as finished, but 1 of its saved models is no "
             f"regular file (checkpoints/model_0001.pt {said}): load_trained_model cannot "
             "rebuild it. Put the run's own file back, or delete it and results.json alone, not "
