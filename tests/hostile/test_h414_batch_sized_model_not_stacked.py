@@ -28,14 +28,16 @@ class BatchSized(nn.Module):
         return self.fc(x) * 64 / x.shape[0]
 
 
-def _trained(chunk_size: int):
+def trained(build_model: type[nn.Module], chunk_size: int):
+    """Two models of ``build_model`` on 120 random records, 50 and 80 members: model 0's
+    batches are padded when the two train stacked."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 8)).astype(np.float32)
     y = rng.integers(0, 3, 120)
     masks = np.zeros((2, 120), bool)
     masks[0, :50], masks[1, 40:] = True, True  # (50 and 80 members: model 0's batches padded)
     return train_ensemble(
-        build_model=BatchSized, x=x, y=y, masks=masks, x_test=x[:30], y_test=y[:30],
+        build_model=build_model, x=x, y=y, masks=masks, x_test=x[:30], y_test=y[:30],
         num_classes=3, config=TrainConfig(epochs=2, lr=0.05, batch_size=32,
                                           chunk_size=chunk_size),
         seed=0, progress=False,
@@ -43,7 +45,7 @@ def _trained(chunk_size: int):
 
 
 def test_a_batch_sized_model_trains_as_each_alone() -> None:
-    stacked, alone = _trained(2), _trained(1)
+    stacked, alone = trained(BatchSized, 2), trained(BatchSized, 1)
     assert "on the batch's size" in (stacked.fallback_reason or "")
     for a, b in zip(stacked.models, alone.models, strict=True):
         torch.testing.assert_close(a.fc.weight, b.fc.weight, rtol=0, atol=1e-6)
