@@ -36,22 +36,25 @@ class PReLUBilinear(nn.Module):
         return self.bil(h, h)
 
 
-def _train(chunk_size: int):
+def train_under_dp(*, max_physical_batch_size: int | None = None, **config: object):
+    """Two PReLUBilinear models under DP-SGD (σ=1) on N random records, ``config`` given to
+    TrainConfig (epochs=1, batch_size=8, lr=0.05 besides)."""
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
     return train_ensemble(
         build_model=PReLUBilinear, x=x.numpy(), y=y.numpy(),
         masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
         y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
-        config=TrainConfig(epochs=1, batch_size=8, lr=0.05, chunk_size=chunk_size),
-        build_defenses=lambda: [DPSGD(noise_multiplier=1.0, max_physical_batch_size=1)],
+        config=TrainConfig(epochs=1, batch_size=8, lr=0.05, **config),
+        build_defenses=lambda: [DPSGD(noise_multiplier=1.0,
+                                      max_physical_batch_size=max_physical_batch_size)],
     )  # fmt: skip
 
 
 @pytest.mark.filterwarnings("ignore:There is a performance drop")
 def test_stacked_models_are_refused_before_wrong_gradients() -> None:
     with pytest.raises(UnsupportedModelError) as caught:
-        _train(2)
+        train_under_dp(max_physical_batch_size=1, chunk_size=2)
     said = str(caught.value)
     assert "not for several stacked models" in said
     assert said.endswith("train.chunk_size=1")
@@ -59,4 +62,4 @@ def test_stacked_models_are_refused_before_wrong_gradients() -> None:
 
 @pytest.mark.filterwarnings("ignore:There is a performance drop")
 def test_one_at_a_time_trains_it() -> None:
-    assert len(_train(1).models) == 2
+    assert len(train_under_dp(max_physical_batch_size=1, chunk_size=1).models) == 2
