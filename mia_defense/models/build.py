@@ -30,7 +30,7 @@ from mia_defense.errors import (
     out_of_memory,
 )
 from mia_defense.models.alike import state_difference
-from mia_defense.models.probes import state_outside
+from mia_defense.models.probes import state_outside, written_through
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
@@ -639,8 +639,9 @@ def changed_in_forward(
     training names why). Version counters catch an in-place update that leaves the value
     as it was. Kind ``"attribute"``: a plain attribute the forward set, ``("attribute",
     how)`` with
-    `mia_defense.models.alike.state_difference`'s ``how`` (``"holds another scale ..."``).
-    Read by the stacked engine (a buffer stacked models would not keep) and by DP-SGD (a
+    `mia_defense.models.alike.state_difference`'s ``how`` (``"holds another scale ..."``),
+    or a value the copy's forward set on ``model`` itself (`probes.written_through`; put
+    back). Read by the stacked engine (a buffer stacked models would not keep) and by DP-SGD (a
     statistic of the members outside its accounting)."""
     probe = copy.deepcopy(model).train()
 
@@ -653,10 +654,16 @@ def changed_in_forward(
     if not before:
         return None
     x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
-    try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            probe(x)
-    except Exception:
+    with written_through(model) as through:  # (a hook closing over self: DP's checks copy it)
+        try:
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                probe(x)
+        except Exception:
+            probe = None
+    if through and "attribute" in kinds:
+        return "attribute", (f"set {first_few(through, 3)} of the model it was copied from, "
+                             "as every copy would (a hook or function closing over self)")
+    if probe is None:
         return None
     after = tensors()
     for where, (tensor, version) in before.items():

@@ -12,6 +12,7 @@ import copy
 import random
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import first_few
+from mia_defense.models.alike import _MODULE_INTERNALS
 from mia_defense.models.validation import padding_moves_rows
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
@@ -220,6 +222,68 @@ _KEPT_OUTSIDE = (
 )
 
 
+# Where a copy's forward changes the model it was copied from (`written_through`).
+_WRITES_THROUGH = (
+    "{model}'s forward, run on a copy of it, changes the model itself ({changed}): a hook or "
+    "function it holds refers to the model it was made for (a closure over self, as "
+    "register_forward_hook(lambda m, a, o: setattr(self, 'kept', o))), so a copy writes "
+    "there and reads its own, another pass's, and stacked copies would all write to "
+    "models[0]; to stack them, use a layer's output where forward calls it (h = self.fc(x)) "
+    "instead of keeping it in the model"
+)
+
+
+def _held(value: Any) -> tuple[Any, ...]:
+    """What `_changed` compares of a value: the object, and a list's or dict's items (64 at
+    most); a torch.Generator by its state (the object stays where it is drawn from)."""
+
+    def kept(item: Any) -> Any:
+        return bytes(item.get_state().numpy()) if isinstance(item, torch.Generator) else item
+
+    if isinstance(value, list | dict) and len(value) <= 64:
+        return (value, *map(kept, value.values() if isinstance(value, dict) else value))
+    return value, kept(value)
+
+
+def _changed(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[str]:
+    """The names whose `_held` values differ (a name only in ``after``: set since)."""
+    return sorted(name for name, values in after.items() if name not in before or (
+        len(values) != len(before[name]) or any(
+            a != b if isinstance(a, bytes) else a is not b
+            for a, b in zip(values, before[name], strict=True))))  # fmt: skip
+
+
+@contextmanager
+def written_through(model: nn.Module) -> Iterator[list[str]]:
+    """Around probes that run copies of ``model``: yields a list that then holds which of
+    ``model``'s attributes their forward passes changed (``fc._kept``: ``_kept`` of its
+    layer ``fc``; removed ones too), and puts them back as they were. A forward hook
+    closing over ``self`` (``self._kept = o``) writes to the model it was made for from any
+    copy: stacked, the copy's vmapped call left a batched tensor there, and the run ended in
+    a traceback at the next copy (NotImplementedError: Cannot access storage of
+    BatchedTensorImpl); the copy reads its own attribute, another pass's."""
+    attrs = [(vars(m), dict(vars(m))) for m in model.modules()]
+    lists = [(v, v.copy()) for _, kept in attrs for k, v in kept.items()
+             if k not in _MODULE_INTERNALS and isinstance(v, list | dict)]  # fmt: skip
+
+    def held() -> dict[str, tuple[Any, ...]]:  # (torch's own attributes of a module left out)
+        return {f"{name}.{k}".lstrip("."): _held(v) for name, m in model.named_modules()
+                for k, v in vars(m).items() if k not in _MODULE_INTERNALS}  # fmt: skip
+
+    before, found = held(), []
+    try:
+        yield found
+    finally:
+        after = held()
+        found += sorted(set(_changed(before, after)) | (before.keys() - after.keys()))
+        for attributes, kept in attrs if found else ():  # (each as it was, a list's items too)
+            attributes.clear()
+            attributes.update(kept)
+        for value, items in lists if found else ():
+            value.clear()
+            value.extend(items) if isinstance(value, list) else value.update(items)
+
+
 def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     """Why ``model`` cannot train stacked by what the probes of its outputs find
     (`seeded_outputs`: `keeps_state`, `draws_outside_torch`, `mixes_samples`), or ``None``:
@@ -232,7 +296,10 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     sample's position alone (``torch.arange(len(x))``) trains stacked: padding at the end
     leaves every position as it was (DP-SGD, which differentiates each sample alone, asks
     `mia_defense.models.validation.depends_on_batch_position` and refuses it)."""
-    outputs = seeded_outputs(model, input_shape)
+    with written_through(model) as changed:
+        outputs = seeded_outputs(model, input_shape)
+    if changed:
+        return _WRITES_THROUGH.format(model=type(model).__name__, changed=first_few(changed, 3))
     for finds, why in _PROBED:
         if found := finds(outputs):
             outside = state_outside(model, input_shape) if finds is keeps_state else []
@@ -306,14 +373,8 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
                                   cls.forward.__closure__ or (), strict=False):  # fmt: skip
                 yield f"{cls.__qualname__}.forward's {name}", cell.cell_contents
 
-    def kept(value: Any) -> Any:  # a torch.Generator by its state (the object stays: GEN =
-        # torch.Generator() drawn from, or GENS = [torch.Generator()])
-        return bytes(value.get_state().numpy()) if isinstance(value, torch.Generator) else value
-
     def held() -> dict[str, tuple[Any, ...]]:  # the objects (no id reused), a container's own
-        return {name: (value, *map(kept, value.values() if isinstance(value, dict) else value))
-                if isinstance(value, list | dict) and len(value) <= 64 else (value, kept(value))
-                for name, value in places()}  # fmt: skip
+        return {name: _held(value) for name, value in places()}  # (GEN = torch.Generator())
 
     try:
         probe = copy.deepcopy(model).train()
@@ -325,7 +386,4 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
             after = held()
     except Exception:  # (what it cannot run, the checks name)
         return []
-    return sorted(name for name, values in after.items() if name in before and (
-        len(values) != len(before[name]) or any(
-            a != b if isinstance(a, bytes) else a is not b
-            for a, b in zip(values, before[name], strict=True))))
+    return [name for name in _changed(before, after) if name in before]
