@@ -538,8 +538,10 @@ def neither_engine(failed: str, *, unused: bool = False, hooks: str | None = Non
     ``failed`` (`per_sample_grad_error`) where Opacus forms no per-sample gradient either
     (``unused``: for a parameter the pass did not use), or its hooks fail on the model
     (``hooks``: their error). A checkpointed model was sent by the stacked engine to
-    train.engine=opacus, and by Opacus back to train.engine=stacked; one with PReLU before
-    nn.Bilinear alike."""
+    train.engine=opacus, and by Opacus back to train.engine=stacked. (One with PReLU before
+    nn.Bilinear is not such a model: torch.func forms its per-sample gradients for one
+    model at a time, and the stacked engine trains it with train.chunk_size=1, as
+    `mia_defense.defenses.dp.refuse_stacked_per_sample` says.)"""
     if recomputed(failed):
         return (
             "neither engine can train it with DP-SGD: its forward recomputes layers in the "
