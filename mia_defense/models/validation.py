@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
+from mia_defense.models.alike import _MODULE_INTERNALS
 from mia_defense.seeding import seed_global_torch
 from mia_defense.torch_notes import warnings_silenced
 
@@ -28,6 +29,7 @@ __all__ = [
     "own_row_grads",
     "padding_moves_rows",
     "per_sample_grad_error",
+    "probe_copy",
     "recomputed",
     "recomputed_part",
     "refuse_without_opacus",
@@ -400,6 +402,22 @@ def opacus_grad_samples(
     return missing, rows
 
 
+def probe_copy(model: nn.Module) -> nn.Module:
+    """``copy.deepcopy(model)`` for a probe, a tensor with autograd history that a forward
+    left in a plain attribute (``self.seen.append(out)``, or in a tuple or dict) copied
+    detached: deepcopy refuses one ('Only Tensors created explicitly by the user (graph
+    leaves) support the deepcopy protocol'), and a model trained one at a time holds its
+    last pass's; the white-box norms were skipped as if torch.func could not form them."""
+    memo: dict[int, object] = {}
+    for m in model.modules():
+        for key, value in vars(m).items():
+            items = value.values() if isinstance(value, dict) else value if isinstance(
+                value, list | tuple) else (value,)  # fmt: skip
+            memo.update((id(t), t.detach().clone()) for t in items if key not in
+                        _MODULE_INTERNALS and isinstance(t, torch.Tensor) and t.grad_fn)
+    return copy.deepcopy(model, memo)
+
+
 def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[str]:
     """The trainable parameters of ``model`` part of whose gradient, on a training-mode pass
     over ``inputs`` (a few rows; a copy of the model, the global random state kept), comes
@@ -411,7 +429,7 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
     (training names why)."""
     from torch.utils._pytree import tree_leaves
 
-    probe = copy.deepcopy(model).train()
+    probe = probe_copy(model).train()
     calls: list[tuple[nn.Module, tuple, dict, object]] = []
 
     def keep(module: nn.Module, args: tuple, kwargs: dict, out: object) -> None:
