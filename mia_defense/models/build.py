@@ -30,7 +30,7 @@ from mia_defense.errors import (
     out_of_memory,
 )
 from mia_defense.models.alike import state_difference
-from mia_defense.models.probes import state_outside, written_through
+from mia_defense.models.probes import own_state, state_changes, state_outside, written_through
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
@@ -298,7 +298,7 @@ def check_model_output(
             "train.device choose where it trains"
         )
     try:  # (the engine and the probes copy it: torch's bare error came after the checks)
-        copy.deepcopy(model)
+        fresh = copy.deepcopy(model)
     except Exception as exc:
         said = first_line(exc)
         raise UnsupportedModelError(
@@ -319,6 +319,7 @@ def check_model_output(
         )
     device = next(model.parameters()).device
     params = dict(model.named_parameters(remove_duplicate=False))
+    before = own_state(model)  # (what the passes below set on the model: a cache, a count)
     for training, mode in ((False, ""), (True, " in training mode (model.train())")):
         try:
             with (_state_put_back(model), torch.random.fork_rng(devices=[]),
@@ -383,11 +384,37 @@ def check_model_output(
                 "op on a tensor autograd keeps for the backward pass, h.relu_() then "
                 "h.add_(1): compute a new tensor instead, h = h + 1)"
             ) from failed
+    kept = state_changes(before, own_state(model))
+    if kept and (failed := _second_step_error(fresh, input_shape)):
+        raise UnsupportedModelError(
+            f"model._target_={name}: its second training step fails where the first passes "
+            f"({failed}): its forward keeps a tensor computed from its weights across passes "
+            f"({first_few(kept, 3)}), whose graph the first step's backward pass freed; "
+            "compute it anew in every forward, or keep it detached (value.detach())"
+        )
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
     if outside := state_outside(model, input_shape):
         log.warning(STATE_OUTSIDE, f"model._target_={name}", first_few(outside, 3))
     return out.dtype
+
+
+def _second_step_error(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+    """torch's error (``"RuntimeError: ..."``) where the second of two training-mode passes
+    and backward passes of ``model`` (a fresh copy: no pass run yet) on zeros fails, or
+    ``None``. A forward caching a value of its weights at its first call (``self.cache =
+    self.fc.weight.norm()``) passed the checks (the eval-mode pass set it without a
+    graph), then each engine ended in torch's traceback ('Trying to backward through the
+    graph a second time') at the second step."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    x = torch.zeros((2, *input_shape), device=trainable[0].device)
+    try:
+        with torch.random.fork_rng(devices=[]), contextlib.redirect_stdout(sys.stderr):
+            for _ in range(2):
+                torch.autograd.grad(model.train()(x).float().sum(), trainable, allow_unused=True)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {first_line(exc)[:120]}"
+    return None
 
 
 def _backward_error(model: nn.Module, out: object) -> Exception | None:

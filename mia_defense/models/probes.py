@@ -26,7 +26,8 @@ from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_sta
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
            "forward_hooked", "held_blocker", "hook_not_transformed", "keeps_state",
-           "mixes_samples", "probed_blocker", "seeded_outputs", "stacked_draws", "state_outside"]
+           "mixes_samples", "own_state", "probed_blocker", "seeded_outputs", "stacked_draws",
+           "state_changes", "state_outside", "written_through"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -253,6 +254,21 @@ def _changed(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...
             for a, b in zip(values, before[name], strict=True))))  # fmt: skip
 
 
+def own_state(model: nn.Module) -> dict[str, tuple[Any, ...]]:
+    """``model``'s plain attributes (``fc._kept``: ``_kept`` of its layer ``fc``; torch's own
+    of a module left out), as `state_changes` compares them."""
+    return {f"{name}.{k}".lstrip("."): _held(v) for name, m in model.named_modules()
+            for k, v in vars(m).items() if k not in _MODULE_INTERNALS}  # fmt: skip
+
+
+def state_changes(
+    before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]
+) -> list[str]:
+    """The attributes of two `own_state` that differ: set, replaced, changed in a list or
+    dict (64 items at most), or removed."""
+    return sorted(set(_changed(before, after)) | (before.keys() - after.keys()))
+
+
 @contextmanager
 def written_through(model: nn.Module) -> Iterator[list[str]]:
     """Around probes that run copies of ``model``: yields a list that then holds which of
@@ -265,17 +281,11 @@ def written_through(model: nn.Module) -> Iterator[list[str]]:
     attrs = [(vars(m), dict(vars(m))) for m in model.modules()]
     lists = [(v, v.copy()) for _, kept in attrs for k, v in kept.items()
              if k not in _MODULE_INTERNALS and isinstance(v, list | dict)]  # fmt: skip
-
-    def held() -> dict[str, tuple[Any, ...]]:  # (torch's own attributes of a module left out)
-        return {f"{name}.{k}".lstrip("."): _held(v) for name, m in model.named_modules()
-                for k, v in vars(m).items() if k not in _MODULE_INTERNALS}  # fmt: skip
-
-    before, found = held(), []
+    before, found = own_state(model), []
     try:
         yield found
     finally:
-        after = held()
-        found += sorted(set(_changed(before, after)) | (before.keys() - after.keys()))
+        found += state_changes(before, own_state(model))
         for attributes, kept in attrs if found else ():  # (each as it was, a list's items too)
             attributes.clear()
             attributes.update(kept)
