@@ -20,16 +20,8 @@ from mia_defense.metrics import roc_metrics
 from mia_defense.metrics.roc import AttackMetrics, fpr_key, fpr_read_at, fpr_read_key
 
 __all__ = [
-    "MAX_ARRAY_BYTES",
-    "SAME_AUC",
-    "AttackScores",
-    "ScoresRead",
-    "attack_scores",
-    "checked_figures",
-    "other_auc",
-    "read_arrays",
-    "read_scores",
-    "recorded_scores_problem",
+    "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "ScoresRead", "attack_scores",
+    "checked_figures", "other_auc", "read_arrays", "read_scores", "recorded_scores_problem",
 ]
 
 # The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
@@ -170,9 +162,7 @@ def other_auc(
     )
 
 
-def recorded_scores_problem(
-    run_dir: Path, payload: Mapping[str, Any], *, scores: ScoresRead | None = None
-) -> str | None:
+def recorded_scores_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
     """Why ``run_dir``'s scores.npz is not the one its results.json (``payload``) figures
     were measured on (another run's copied in, or edited: results.json records no sha256 of
     it), or its figures not those of its scores (edited), or ``None``: the same, or nothing
@@ -180,14 +170,13 @@ def recorded_scores_problem(
     attack's AUC (else the first recorded) is measured on the file (`other_auc`: one sort of
     its scores), then its TPRs at the run's ``attack.fprs`` and the FPRs they were read at
     (`_other_tpr`); an attack the file lacks is named (`_scores_check`). mia-report asks
-    `checked_figures` instead. ``scores``: the strongest attack's, already read
-    (`read_scores`)."""
-    kind, text = _scores_check(run_dir, payload, scores)
+    `checked_figures` instead."""
+    kind, text = _scores_check(run_dir, payload, None)
     return text if kind in (_EDITED, _UNREAD) else None
 
 
 def checked_figures(
-    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None = None
+    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None
 ) -> tuple[str | None, str | None]:
     """mia-report's `_scores_check` of a run: ``(skip, caveat)``. ``skip``: a TPR its scores
     contradict, their AUC the one recorded (the scores are the run's: its results.json was
@@ -195,17 +184,16 @@ def checked_figures(
     only their writer writes, `mia_defense.report.checks.headline._writer_mark`) whose
     figures its folder cannot check: its scores.npz or observations.npz missing or no
     regular file, its scores unreadable or not those the run recorded (such a file leaves
-    the figures standing and draws no ROC curve). Measured: a tiny run's scores.npz deleted
-    and every TPR at 0.1% FPR of its results.json (headline copies too) set to 0.0 topped
-    the Pareto front with no word that nothing had checked them, where the same edit beside
-    its scores.npz is skipped as edited. No caveat on a file of a tool of the user's own
-    (no scores.npz to expect) or a run that records nothing to check."""
+    the figures standing and draws no ROC curve): else a TPR lowered by hand in a run whose
+    scores.npz is gone would rank as measured, where beside it it is skipped. No caveat on
+    a file of a tool of the user's own (no scores.npz to expect) or a run that records
+    nothing to check."""
     from mia_defense.report.checks.headline import _writer_mark  # (heavy: only where asked)
 
     kind, text = _scores_check(run_dir, payload, scores)
     if kind == _EDITED:
         return text, None
-    if kind == _SAME or text is None or _writer_mark(payload) is None:
+    if kind == _SAME or _writer_mark(payload) is None:
         return None, None
     return None, (f"its figures are not checked against its scores: {text}; a figure edited "
                   "in its results.json would read as the run's (a TPR lowered by hand ranks it "
