@@ -259,8 +259,7 @@ def remove_stale_temp_files(folder: Path, *, pattern: re.Pattern[str] = _TMP_NAM
 def process_alive(pid: int) -> bool:
     """Whether ``pid`` may be a live process here (this one, another user's, or an id no
     signal can be sent to: all count as alive). A zombie (killed, its parent yet to reap it:
-    a pool's worker, a script's Popen never waited on) writes nothing more: dead. Its files
-    were kept as a live writer's until the parent reaped it."""
+    a pool's worker, a script's Popen never waited on) writes nothing more: dead."""
     if pid == os.getpid():
         return True
     try:

@@ -198,7 +198,7 @@ def wait_for_lock(run_dir: Path) -> str | None:
     process of this host that is gone, while the lock is still held (by a process it forked,
     which took the lock with it: the lock is released only when that one ends), or nothing
     was written in the folder for `TWIN_STALL_S` seconds (its holder stopped, hung, or of
-    another host that no longer runs there). It waited for ever before."""
+    another host that no longer runs there)."""
     start = last = time.monotonic()
     seen, gone = _written(run_dir), None
     while True:

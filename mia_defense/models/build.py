@@ -403,9 +403,9 @@ def _second_step_error(model: nn.Module, input_shape: Sequence[int]) -> str | No
     """torch's error (``"RuntimeError: ..."``) where the second of two training-mode passes
     and backward passes of ``model`` (a fresh copy: no pass run yet) on zeros fails, or
     ``None``. A forward caching a value of its weights at its first call (``self.cache =
-    self.fc.weight.norm()``) passed the checks (the eval-mode pass set it without a
-    graph), then each engine ended in torch's traceback ('Trying to backward through the
-    graph a second time') at the second step."""
+    self.fc.weight.norm()``) passes the eval-mode checks (set there without a graph), then
+    fails at the second training step ('Trying to backward through the graph a second
+    time') under either engine."""
     trainable = [p for p in model.parameters() if p.requires_grad]
     x = torch.zeros((2, *input_shape), device=trainable[0].device)
     try:

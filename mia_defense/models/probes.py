@@ -275,9 +275,9 @@ def written_through(model: nn.Module) -> Iterator[list[str]]:
     ``model``'s attributes their forward passes changed (``fc._kept``: ``_kept`` of its
     layer ``fc``; removed ones too), and puts them back as they were. A forward hook
     closing over ``self`` (``self._kept = o``) writes to the model it was made for from any
-    copy: stacked, the copy's vmapped call left a batched tensor there, and the run ended in
-    a traceback at the next copy (NotImplementedError: Cannot access storage of
-    BatchedTensorImpl); the copy reads its own attribute, another pass's."""
+    copy: stacked, a copy's vmapped call leaves a batched tensor there, which the next copy
+    fails on (NotImplementedError: Cannot access storage of BatchedTensorImpl); the copy
+    reads its own attribute, another pass's."""
     attrs = [(vars(m), dict(vars(m))) for m in model.modules()]
     lists = [(v, v.copy()) for _, kept in attrs for k, v in kept.items()
              if k not in _MODULE_INTERNALS and isinstance(v, list | dict)]  # fmt: skip

@@ -407,7 +407,7 @@ def probe_copy(model: nn.Module) -> nn.Module:
     left in a plain attribute (``self.seen.append(out)``, or in a tuple or dict) copied
     detached: deepcopy refuses one ('Only Tensors created explicitly by the user (graph
     leaves) support the deepcopy protocol'), and a model trained one at a time holds its
-    last pass's; the white-box norms were skipped as if torch.func could not form them."""
+    last pass's."""
     memo: dict[int, object] = {}
     for m in model.modules():
         for key, value in vars(m).items():

@@ -363,9 +363,8 @@ def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None
     folder holds but it did not read: no regular file (a link to /dev/zero, a FIFO, a
     folder) or one larger than `MAX_CHECKED_CHECKPOINT` (a sparse file of 200 GiB), each
     neither hashed (`checkpoint_mismatch`) nor its fingerprint read (`config_mismatch`),
-    or ``None``. The run was reported without a word of them, its models unchecked where
-    every recorded checkpoint was such; a checkpoint deleted (to save space) is not named,
-    as before."""
+    or ``None``: else its models go unchecked without a word. A checkpoint deleted (to save
+    space) is not named."""
     record = payload.get("sha256")
     if not isinstance(record, Mapping):
         return None
@@ -379,7 +378,7 @@ def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None
         if what is None:
             try:
                 size = path.stat().st_size
-            except OSError:  # (deleted since: not named, as one deleted before)
+            except OSError:  # (deleted since: not named, as one deleted)
                 continue
             if size <= MAX_CHECKED_CHECKPOINT:
                 continue
