@@ -819,7 +819,7 @@ class DPSGD(TrainingDefense):
     ) -> str | None:
         """Why no weight of ``model`` (model 0 of the run at its initial weights; ``sizes``:
         the plan's member counts, model 0's first; ``extra``: gradient canaries added to
-        its clipped sums) can move under a ``max_grad_norm`` below `CLIP_RANGE`, or
+        its clipped sums) can move under a ``max_grad_norm`` below `CLIP_RANGE` (asked then), or
         ``None``: each coordinate of a step's clipped, noised mean gradient is at most
         C·(members + extra + `_NOISE_Z_BOUND`·σ) / E[B] (σ: the ensemble's), and the optimiser
         moves a weight by at most ``step_scale`` times that (Adam: lr/eps; SGD:
@@ -828,9 +828,8 @@ class DPSGD(TrainingDefense):
         training as one of untrained models (C=1e-30, 1e-20: every model trained, then
         exit 2). ``under``: the optimiser's words. The bound is a proof, not an estimate:
         C=1e-12, which trains, is not refused."""
-        low, _ = CLIP_RANGE
         members = int(sizes[0]) if len(sizes) else 0
-        if self.max_grad_norm >= low or members < 1 or not math.isfinite(step_scale):
+        if members < 1 or not math.isfinite(step_scale):
             return None
         weights = [p.detach().abs().flatten() for p in model.parameters() if p.requires_grad]
         if not weights or any(isinstance(p, nn.parameter.UninitializedParameter)
