@@ -235,7 +235,7 @@ _WRITES_THROUGH = (
 
 
 def _held(value: Any) -> tuple[Any, ...]:
-    """What `_changed` compares of a value: the object, and a list's or dict's items (64 at
+    """What `state_changes` compares of a value: the object, and a list's or dict's items (64 at
     most); a torch.Generator by its state (the object stays where it is drawn from)."""
 
     def kept(item: Any) -> Any:
@@ -244,14 +244,6 @@ def _held(value: Any) -> tuple[Any, ...]:
     if isinstance(value, list | dict) and len(value) <= 64:
         return (value, *map(kept, value.values() if isinstance(value, dict) else value))
     return value, kept(value)
-
-
-def _changed(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]) -> list[str]:
-    """The names whose `_held` values differ (a name only in ``after``: set since)."""
-    return sorted(name for name, values in after.items() if name not in before or (
-        len(values) != len(before[name]) or any(
-            a != b if isinstance(a, bytes) else a is not b
-            for a, b in zip(values, before[name], strict=True))))  # fmt: skip
 
 
 def own_state(model: nn.Module) -> dict[str, tuple[Any, ...]]:
@@ -265,8 +257,11 @@ def state_changes(
     before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]
 ) -> list[str]:
     """The attributes of two `own_state` that differ: set, replaced, changed in a list or
-    dict (64 items at most), or removed."""
-    return sorted(set(_changed(before, after)) | (before.keys() - after.keys()))
+    dict (64 items at most), or removed (their `_held` values compared)."""
+    return sorted(name for name in before.keys() | after.keys() if name not in before
+                  or name not in after or len(after[name]) != len(before[name]) or any(
+                      a != b if isinstance(a, bytes) else a is not b
+                      for a, b in zip(after[name], before[name], strict=True)))  # fmt: skip
 
 
 @contextmanager
@@ -396,4 +391,4 @@ def state_outside(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
             after = held()
     except Exception:  # (what it cannot run, the checks name)
         return []
-    return [name for name in _changed(before, after) if name in before]
+    return [name for name in state_changes(before, after) if name in before and name in after]
