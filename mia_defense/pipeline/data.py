@@ -561,13 +561,12 @@ def _step_scale(train: TrainConfig) -> tuple[float, str] | None:
     with weight decay, nor another optimiser."""
     cls = optimizer_class(train.optimizer)
     given = optimizer_options(train.optimizer)
-    defaults = inspect.signature(cls).parameters
     try:
         lr = float(given.get("lr", train.lr))
         if float(given.get("weight_decay", train.weight_decay)) != 0 or not lr > 0:
             return None
         if cls in (torch.optim.Adam, torch.optim.AdamW):
-            eps = float(given.get("eps", defaults["eps"].default))
+            eps = float(given.get("eps", inspect.signature(cls).parameters["eps"].default))
             return (lr / eps, f"under {cls.__name__}: lr {lr:g} divided by its eps {eps:g}"
                     ) if eps > 0 else None  # fmt: skip
         if cls is torch.optim.SGD:
