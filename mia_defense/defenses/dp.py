@@ -363,9 +363,9 @@ def refuse_forward_hooked(model: nn.Module, *, key: str = "defense.dp") -> None:
     """Raise `UnsupportedModelError` for ``train.engine=opacus`` where a layer of ``model``
     that holds trainable parameters has a forward hook (`forward_hooked`): Opacus forms its
     per-sample gradients from the gradient of the hook's output (``o * 3``: a third of each,
-    a clamp 0.85 from the model's), and a hook idle on the records
-    `used_outside_their_layers` tries passed it. The stacked engine differentiates through
-    the hook."""
+    a clamp 0.85 from the model's), and a hook idle on the few records
+    `used_outside_their_layers` tries would pass there. The stacked engine differentiates
+    through the hook."""
     layers = [name or "<root>" for name, m in model.named_modules()
               if forward_hooked(m) and any(p.requires_grad for p in m.parameters(recurse=False))]
     if layers:
@@ -824,10 +824,10 @@ class DPSGD(TrainingDefense):
         C·(members + extra + `_NOISE_Z_BOUND`·σ) / E[B] (σ: the ensemble's), and the optimiser
         moves a weight by at most ``step_scale`` times that (Adam: lr/eps; SGD:
         lr/(1 - momentum)); below half of the float spacing at every weight, twice over
-        for rounding, every step rounds back to the weight, and the run stopped after
-        training as one of untrained models (C=1e-30, 1e-20: every model trained, then
-        exit 2). ``under``: the optimiser's words. The bound is a proof, not an estimate:
-        C=1e-12, which trains, is not refused."""
+        for rounding, every step rounds back to the weight, and the run would stop after
+        training every model as one of untrained models (C=1e-30, 1e-20: exit 2).
+        ``under``: the optimiser's words. The bound is a proof, not an estimate: C=1e-12,
+        which trains, is not refused."""
         members = int(sizes[0]) if len(sizes) else 0
         if members < 1 or not math.isfinite(step_scale):
             return None

@@ -533,8 +533,8 @@ def _refuse_frozen_weights(
 ) -> None:
     """Refuse a DP-SGD clipping norm so small that no weight of ``probe`` (target model 0
     at its initial weights; ``sizes``: the plan's member counts) can move
-    (`DPSGD.frozen_weights_problem`): mia-train defense=dp defense.dp.max_grad_norm=1e-30
-    trained every model, then stopped as a run of untrained models (exit 2). Only where
+    (`DPSGD.frozen_weights_problem`): else mia-train defense=dp defense.dp.max_grad_norm=1e-30
+    trains every model, then stops as a run of untrained models (exit 2). Only where
     the bound holds: DP-SGD alone, without train.fit, under Adam, AdamW or SGD without
     weight decay (which moves the weights itself)."""
     dp = defenses[0] if len(defenses) == 1 else None
