@@ -335,8 +335,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     unchecked = None
     if reason is None:  # (figures that are not their scores' were ranked: edited)
         reason, unchecked = checked_figures(run_dir, payload, scores)
-    unread = _unread_checkpoints(run_dir, payload) if reason is None else None
-    if unread is not None:
+    if reason is None and (unread := _unread_checkpoints(run_dir, payload)):
         log.warning("%s: %s", run_dir, unread)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
