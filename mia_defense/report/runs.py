@@ -50,9 +50,9 @@ from mia_defense.report.scores import (
 )
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
-    DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
     models_problem,
+    recorded_checkpoints,
     recorded_sha256,
     regular_file_sha256,
 )
@@ -364,12 +364,8 @@ def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None
     neither hashed (`checkpoint_mismatch`) nor its fingerprint read (`config_mismatch`),
     or ``None``: else its models go unchecked without a word. A checkpoint deleted (to save
     space) is not named."""
-    record = payload.get("sha256")
-    if not isinstance(record, Mapping):
-        return None
     unread = []
-    for name in sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
-                       and n.partition("/")[0] in DIGESTED_FOLDERS and ".." not in n):  # fmt: skip
+    for name in recorded_checkpoints(payload):
         path = run_dir / name
         if not os.path.lexists(path):
             continue

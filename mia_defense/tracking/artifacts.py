@@ -43,6 +43,7 @@ __all__ = [
     "matches_recorded_sha256",
     "models_problem",
     "read_json",
+    "recorded_checkpoints",
     "recorded_sha256",
     "regular_file_sha256",
     "resume_why",
@@ -316,6 +317,17 @@ def recorded_sha256(results: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
+def recorded_checkpoints(results: Mapping[str, Any]) -> list[str]:
+    """The checkpoints results.json's ``sha256`` records (``checkpoints/model_0000.pt``: a
+    ``.pt`` file in a `DIGESTED_FOLDERS` folder, no ``..``), sorted; none where it records
+    no object (a run written before runs recorded them)."""
+    record = results.get("sha256")
+    if not isinstance(record, Mapping):
+        return []
+    return sorted(n for n in record if isinstance(n, str) and n.partition("/")[0]
+                  in DIGESTED_FOLDERS and n.endswith(".pt") and ".." not in n)  # fmt: skip
+
+
 def matches_recorded_sha256(run_dir: Path, results: Mapping[str, Any], name: str) -> bool | None:
     """Whether the run's file ``name`` (relative to ``run_dir``) has the sha256 results.json
     records for it (`recorded_sha256`: a `ValueError` for a malformed record); ``None`` for
@@ -344,17 +356,12 @@ def checkpoint_mismatch(
     its checkpoints (deleted to save space), an older run without digests, or a file larger
     than `MAX_CHECKED_CHECKPOINT` is not checked. ``advice`` ends the message of models
     that are not the run's (a file never downloaded or cut short says its own)."""
-    record = results.get("sha256")
-    if not isinstance(record, Mapping):
-        return None
-    names = sorted(n for n in record if isinstance(n, str) and n.partition("/")[0]
-                   in DIGESTED_FOLDERS and n.endswith(".pt") and ".." not in n)  # fmt: skip
-    for name in names:
+    for name in recorded_checkpoints(results):
         path = Path(run_dir) / name
         found = regular_file_sha256(path, max_size=MAX_CHECKED_CHECKPOINT)
         if found is None:
             continue
-        if found == record[name]:
+        if found == results["sha256"][name]:
             return None
         pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
         if pointer is not None:

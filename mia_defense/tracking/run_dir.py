@@ -44,6 +44,7 @@ from mia_defense.tracking.artifacts import (
     json_depth,
     jsonable,
     read_json,
+    recorded_checkpoints,
     resume_why,
     saved_model_counts,
     schema_problem,
@@ -708,15 +709,13 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
     space, as `checkpoint_mismatch` takes it) gets no word. One there but no regular file (a
     folder, a FIFO, a link to /dev/zero: a resume refuses it) is said as what it is, not as
     missing (moved or deleted)."""
+    recorded = recorded_checkpoints(payload)
     record = payload.get("sha256")
-    if not isinstance(record, Mapping):
-        return
     lost: list[str] = []
     damaged: list[str] = []
     unread: list[str] = []
     for folder in DIGESTED_FOLDERS:
-        names = sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
-                       and n.startswith(f"{folder}/") and ".." not in n)  # fmt: skip
+        names = [name for name in recorded if name.partition("/")[0] == folder]
         gone = [name for name in names if not (run_dir / name).is_file()]
         # (not there, a link to nothing too: moved or deleted; there: what it is)
         kinds = {name: no_regular_file(run_dir / name) for name in gone
