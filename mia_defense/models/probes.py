@@ -26,8 +26,8 @@ from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_sta
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
            "forward_hooked", "held_blocker", "hook_not_transformed", "keeps_state",
-           "mixes_samples", "own_state", "probed_blocker", "seeded_outputs", "stacked_draws",
-           "state_changes", "state_outside", "written_through"]
+           "kept_from_a_pass", "mixes_samples", "own_state", "probed_blocker", "seeded_outputs",
+           "stacked_draws", "state_changes", "state_outside", "written_through"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -147,6 +147,39 @@ def differ(a: torch.Tensor, b: torch.Tensor) -> bool:
 OTHER_SEEDS = 8
 
 
+def _probe_batches(input_shape: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """`seeded_outputs`' two batches of three random samples: the same first two, another
+    third."""
+    gen = torch.Generator().manual_seed(0)
+    first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
+    second[:2] = first[:2]
+    return first, second
+
+
+def kept_from_a_pass(model: nn.Module, input_shape: Sequence[int], mode: str) -> list[str]:
+    """The attributes (``self.cache``) a copy of ``model`` sets or changes in a pass in
+    ``mode`` on `seeded_outputs`' first batch (`state_changes`), where its outputs mix the
+    samples of a batch (`mixes_samples`) through them alone: after that pass, the copy gives
+    the first two samples the same outputs on the batch whose third is another (a cache
+    ``x.mean()`` set at its first call). Empty otherwise, or when it cannot run them."""
+    try:
+        device = next(model.parameters()).device
+        probe = copy.deepcopy(model).train(mode == "training mode")
+        first, second = (x.to(device) for x in _probe_batches(input_shape))
+        before = own_state(probe)
+        with torch_rng_kept(device), torch.no_grad():
+            seed_global_torch(0, [device])
+            out = probe(first)
+            kept = state_changes(before, own_state(probe))
+            seed_global_torch(0, [device])
+            again = probe(second)
+        if not kept or differ(out[:2], again[:2]):
+            return []
+    except Exception:  # (what it cannot run, the checks name)
+        return []
+    return [f"self.{name}" for name in kept]
+
+
 def seeded_outputs(
     model: nn.Module, input_shape: Sequence[int]
 ) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -156,9 +189,7 @@ def seeded_outputs(
     states (torch's, Python's and numpy's, put back after); and fresh copies' on the first
     batch under torch's same seed, Python's and numpy's generators seeded by 0, 1, ...,
     `OTHER_SEEDS` - 1 (stacked [OTHER_SEEDS, ...]). Empty when it cannot run them."""
-    gen = torch.Generator().manual_seed(0)
-    first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
-    second[:2] = first[:2]  # the same first two samples, another third
+    first, second = _probe_batches(input_shape)
     device = next(model.parameters()).device
     # (numpy's legacy global generator: the one a user's forward would draw from)
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
@@ -205,6 +236,14 @@ _PROBED = (
     (mixes_samples, "{model}'s output on a sample depends on the other samples of its batch in "
      "{found} (BatchNorm without running statistics, a mean over the batch), and stacked "
      "models' batches are padded to the longest model's"),
+)
+# mixes_samples', where a pass keeps a value on the module that later ones read
+# (`kept_from_a_pass`): no sample of another batch is read, but another pass's.
+_KEPT_FROM_A_PASS = (
+    "{model}'s output on a sample depends on another pass's batch in {found}: it keeps a "
+    "value from a pass in {kept} (a cache set at its first call), which later passes read, "
+    "and stacked models, all run through the first model's module, would share it where "
+    "each model alone keeps its own; compute it anew in every forward to stack them"
 )
 # `padding_moves_rows`', asked after the probes above.
 _BATCH_SIZED = (
@@ -308,8 +347,10 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     for finds, why in _PROBED:
         if found := finds(outputs):
             outside = state_outside(model, input_shape) if finds is keeps_state else []
-            return (_KEPT_OUTSIDE if outside else why).format(
-                model=type(model).__name__, found=found, outside=first_few(outside, 3))
+            kept = kept_from_a_pass(model, input_shape, found) if finds is mixes_samples else []
+            return (_KEPT_FROM_A_PASS if kept else _KEPT_OUTSIDE if outside else why).format(
+                model=type(model).__name__, found=found, outside=first_few(outside, 3),
+                kept=first_few(kept, 3))
     if outputs:  # (one it cannot run on random samples: the stacked call names why)
         rows = torch.randn((3, *input_shape), generator=torch.Generator().manual_seed(0))
         if padding_moves_rows(model, rows.to(next(model.parameters()).device)):
