@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["state_difference", "unlike"]
+__all__ = ["MODULE_INTERNALS", "state_difference", "unlike"]
 
 # What every nn.Module holds in its __dict__ (its parameters, buffers, submodules, hooks):
 # compared apart (shapes, layouts, hooks), not as plain state.
-_MODULE_INTERNALS = frozenset(vars(nn.Module()))
+MODULE_INTERNALS = frozenset(vars(nn.Module()))
 # Functions a forward may call from an attribute (an activation each model drew when built).
 _CALLS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 # The kinds of plain attributes `_state_difference` compares; other objects are left alone.
@@ -133,7 +133,7 @@ def _plain_state(module: nn.Module, copies: bool = False) -> dict[str, object]:
     call); torch.compile's own ``_torchdynamo_wrapper_id`` (set at the first call: a compiled
     layer was refused under DP-SGD as keeping a value from its pass) left out."""
     kinds = _PLAIN[: -len(_CALLS)] if copies else _PLAIN
-    return {k: v for k, v in vars(module).items() if k not in _MODULE_INTERNALS
+    return {k: v for k, v in vars(module).items() if k not in MODULE_INTERNALS
             and not k.startswith("_torchdynamo") and isinstance(v, kinds)}  # fmt: skip
 
 

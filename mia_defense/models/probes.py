@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import first_few
-from mia_defense.models.alike import _MODULE_INTERNALS
+from mia_defense.models.alike import MODULE_INTERNALS
 from mia_defense.models.validation import padding_moves_rows
 from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_state
 
@@ -289,7 +289,7 @@ def own_state(model: nn.Module) -> dict[str, tuple[Any, ...]]:
     """``model``'s plain attributes (``fc._kept``: ``_kept`` of its layer ``fc``; torch's own
     of a module left out), as `state_changes` compares them."""
     return {f"{name}.{k}".lstrip("."): _held(v) for name, m in model.named_modules()
-            for k, v in vars(m).items() if k not in _MODULE_INTERNALS}  # fmt: skip
+            for k, v in vars(m).items() if k not in MODULE_INTERNALS}  # fmt: skip
 
 
 def state_changes(
@@ -314,7 +314,7 @@ def written_through(model: nn.Module) -> Iterator[list[str]]:
     reads its own attribute, another pass's."""
     attrs = [(vars(m), dict(vars(m))) for m in model.modules()]
     lists = [(v, v.copy()) for _, kept in attrs for k, v in kept.items()
-             if k not in _MODULE_INTERNALS and isinstance(v, list | dict)]  # fmt: skip
+             if k not in MODULE_INTERNALS and isinstance(v, list | dict)]  # fmt: skip
     before, found = own_state(model), []
     try:
         yield found

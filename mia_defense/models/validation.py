@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
-from mia_defense.models.alike import _MODULE_INTERNALS
+from mia_defense.models.alike import MODULE_INTERNALS
 from mia_defense.seeding import seed_global_torch
 from mia_defense.torch_notes import warnings_silenced
 
@@ -414,7 +414,7 @@ def probe_copy(model: nn.Module) -> nn.Module:
             items = value.values() if isinstance(value, dict) else value if isinstance(
                 value, list | tuple) else (value,)  # fmt: skip
             memo.update((id(t), t.detach().clone()) for t in items if key not in
-                        _MODULE_INTERNALS and isinstance(t, torch.Tensor) and t.grad_fn)
+                        MODULE_INTERNALS and isinstance(t, torch.Tensor) and t.grad_fn)
     return copy.deepcopy(model, memo)
 
 
