@@ -53,13 +53,19 @@ def _held(folder, line: str) -> int:
     return fd
 
 
-def test_a_silent_holder_is_waited_for_a_bounded_time(tmp_path, clock):
-    fd = _held(tmp_path, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+def _waited(folder, fd: int) -> str | None:
+    """`wait_for_lock` on ``folder`` (within 5 s: it waited for ever before), then ``fd``
+    (the lock held) closed."""
     try:
-        with within(5):  # (it waited for ever: ended here)
-            said = wait_for_lock(tmp_path)
+        with within(5):
+            return wait_for_lock(folder)
     finally:
         os.close(fd)
+
+
+def test_a_silent_holder_is_waited_for_a_bounded_time(tmp_path, clock):
+    fd = _held(tmp_path, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+    said = _waited(tmp_path, fd)
     assert said is not None and said.startswith(
         f"{tmp_path} is in use by pid 1 on elsewhere since 2026-01-01 00:00:00")
     assert "wrote nothing there for 10 s (waited 10 s in all)" in said
@@ -81,11 +87,7 @@ def test_a_holder_that_writes_is_waited_for(tmp_path, clock):
             (tmp_path / "checkpoints" / "model_0000.pt").write_bytes(b"saved")
 
     clock.on_sleep = writes
-    try:
-        with within(5):
-            said = wait_for_lock(tmp_path)
-    finally:
-        os.close(fd)
+    said = _waited(tmp_path, fd)
     assert said is not None and "wrote nothing there for 10 s (waited 45 s in all)" in said
     assert clock.sleeps == 45
 
@@ -112,11 +114,7 @@ def test_a_lock_kept_by_a_gone_writers_child_is_said_at_once(tmp_path, clock):
     pid = _gone_pid()
     line = f"pid {pid} on {socket.gethostname()} since 2026-01-01 00:00:00"
     fd = _held(tmp_path, line + "\n")
-    try:
-        with within(5):
-            said = wait_for_lock(tmp_path)
-    finally:
-        os.close(fd)
+    said = _waited(tmp_path, fd)
     assert said is not None and said.startswith(f"{tmp_path} is in use by another process: "
                                                  f"its lock's line ({line}) names a process "
                                                  "of this host that is gone")
@@ -127,11 +125,7 @@ def test_a_lock_kept_by_a_gone_writers_child_is_said_at_once(tmp_path, clock):
 def test_a_live_pid_of_this_host_is_waited_for(tmp_path, clock):
     line = f"pid {os.getppid()} on {socket.gethostname()} since 2026-01-01 00:00:00"
     fd = _held(tmp_path, line + "\n")
-    try:
-        with within(5):
-            said = wait_for_lock(tmp_path)
-    finally:
-        os.close(fd)
+    said = _waited(tmp_path, fd)
     assert said is not None and "wrote nothing there for 10 s" in said
     assert clock.sleeps == 10
 
