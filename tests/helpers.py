@@ -452,3 +452,28 @@ def trained_privacy(attacked: dict[str, Any]) -> dict[str, Any]:
     privacy = dict(attacked["privacy"])
     assert privacy.pop("masks_suspect") is None
     return privacy
+
+
+def trained_under_dp(build_model: Callable[[], torch.nn.Module], *, features: int,
+                     classes: int, max_physical_batch_size: int | None = None,
+                     **config: Any) -> Any:
+    """Two models of ``build_model`` trained stacked under DP-SGD (σ=1) on 40 random records
+    of ``features`` features and ``classes`` classes, about half of them each model's
+    members; ``config`` goes to TrainConfig (besides epochs=1, batch_size=8, lr=0.05). What
+    the tests of DP-SGD's refusals of users' modules train."""
+    from mia_defense.defenses.dp import DPSGD
+    from mia_defense.training.config import TrainConfig
+    from mia_defense.training.ensemble import train_ensemble
+
+    records = 40
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn((records, features), generator=gen)
+    y = torch.randint(0, classes, (records,), generator=gen)
+    return train_ensemble(
+        build_model=build_model, x=x.numpy(), y=y.numpy(),
+        masks=np.random.default_rng(0).random((2, records)) < 0.5, x_test=x[:10].numpy(),
+        y_test=y[:10].numpy(), num_classes=classes, seed=0, progress=False,
+        config=TrainConfig(epochs=1, batch_size=8, lr=0.05, **config),
+        build_defenses=lambda: [DPSGD(noise_multiplier=1.0,
+                                      max_physical_batch_size=max_physical_batch_size)],
+    )  # fmt: skip

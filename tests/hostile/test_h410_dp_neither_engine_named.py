@@ -9,17 +9,14 @@ engine (h410)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import UnsupportedModelError
-from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import train_ensemble
+from tests.helpers import trained_under_dp
 
-N, C, D = 40, 3, 8
+C, D = 3, 8
 
 
 class PReLUBilinear(nn.Module):
@@ -36,16 +33,8 @@ class PReLUBilinear(nn.Module):
 
 @pytest.mark.parametrize("engine", ["stacked", "opacus"])
 def test_the_refusal_says_what_fails_under_each_engine(engine: str) -> None:
-    gen = torch.Generator().manual_seed(0)
-    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
     with pytest.raises(UnsupportedModelError) as caught:
-        train_ensemble(
-            build_model=PReLUBilinear, x=x.numpy(), y=y.numpy(),
-            masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
-            y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
-            config=TrainConfig(epochs=1, batch_size=8, lr=0.05, engine=engine),
-            build_defenses=lambda: [DPSGD(noise_multiplier=1.0)],
-        )  # fmt: skip
+        trained_under_dp(PReLUBilinear, features=D, classes=C, engine=engine)
     said = str(caught.value)
     if engine == "stacked":  # (one model at a time, torch.func forms them: h421)
         assert said.endswith("train its models one at a time: train.chunk_size=1")

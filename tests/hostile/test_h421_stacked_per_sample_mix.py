@@ -10,17 +10,14 @@ training and refuses such a model, naming train.chunk_size=1, under which it tra
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import UnsupportedModelError
-from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import train_ensemble
+from tests.helpers import trained_under_dp
 
-N, C, D = 40, 3, 4
+C, D = 3, 4
 
 
 class PReLUBilinear(nn.Module):
@@ -36,19 +33,9 @@ class PReLUBilinear(nn.Module):
         return self.bil(h, h)
 
 
-def train_under_dp(*, max_physical_batch_size: int | None = None, **config: object):
-    """Two PReLUBilinear models under DP-SGD (σ=1) on N random records, ``config`` given to
-    TrainConfig (epochs=1, batch_size=8, lr=0.05 besides)."""
-    gen = torch.Generator().manual_seed(0)
-    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
-    return train_ensemble(
-        build_model=PReLUBilinear, x=x.numpy(), y=y.numpy(),
-        masks=np.random.default_rng(0).random((2, N)) < 0.5, x_test=x[:10].numpy(),
-        y_test=y[:10].numpy(), num_classes=C, seed=0, progress=False,
-        config=TrainConfig(epochs=1, batch_size=8, lr=0.05, **config),
-        build_defenses=lambda: [DPSGD(noise_multiplier=1.0,
-                                      max_physical_batch_size=max_physical_batch_size)],
-    )  # fmt: skip
+def train_under_dp(**config: object):
+    """Two PReLUBilinear models under DP-SGD (`tests.helpers.trained_under_dp`)."""
+    return trained_under_dp(PReLUBilinear, features=D, classes=C, **config)
 
 
 @pytest.mark.filterwarnings("ignore:There is a performance drop")
