@@ -9,28 +9,10 @@ runs it as written (h410)."""
 from __future__ import annotations
 
 import pytest
-import torch
-from torch import nn
 
 from mia_defense.errors import UnsupportedModelError
 from tests.helpers import trained_under_dp
-
-C, D = 3, 8
-
-
-def _clamp(module, grad_input, grad_output):
-    return tuple(None if g is None else g.clamp(-1e-4, 1e-4) for g in grad_input)
-
-
-class ClampedHead(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc = nn.Linear(D, 6)
-        self.head = nn.Linear(6, C)
-        self.head.register_full_backward_hook(_clamp)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.tanh(self.fc(x)))
+from tests.hostile.test_h404_module_backward_hook import C, ClampedHead, D
 
 
 @pytest.mark.parametrize("engine", ["stacked", "opacus"])
