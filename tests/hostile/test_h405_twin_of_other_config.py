@@ -24,12 +24,15 @@ from tests.helpers import FAST, hold_run_lock, mia_train
 RUN = list({arg.split("=")[0]: arg for arg in [*TINY, *FAST]}.values())
 
 
-def _end(sweep_end, root, *, there: dict, refused: dict | None):
+def in_use_end(sweep_end, root, *, there: dict, refused: dict | None,
+               status: str = "complete"):
+    """The sweep's end where its point s0, holding a run of config ``there`` (its status
+    ``status``), was refused as in use, ``refused`` the point's own config."""
     summary, config = sweep_end.start(root, task=["seed=0,1"])
     point = root / "s0"
     point.mkdir()
     write_json(point / "results.json",
-               {"status": "complete", "schema_version": SCHEMA_VERSION, "config": there})
+               {"status": status, "schema_version": SCHEMA_VERSION, "config": there})
     said = (f"ConfigError: {point} is in use by pid 4242 on vm since 2026-12-07 02:42:35; "
             "wait for that run to end or choose another directory (hydra.run.dir=...)")
     refusals._RETURNED[:] = [(point, said)]
@@ -41,8 +44,8 @@ def _end(sweep_end, root, *, there: dict, refused: dict | None):
 
 
 def test_a_run_of_another_config_does_not_stand_for_the_point(tmp_path, sweep_end, capsys):
-    point = _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}},
-                 refused={"train": {"lr": 0.02}})
+    point = in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}},
+                       refused={"train": {"lr": 0.02}})
     out = capsys.readouterr().out
     assert [run_dir for run_dir, _ in cli._SWEEP_FAILED] == [point]  # (exit 2)
     assert "stands for both" not in out, out
@@ -50,13 +53,13 @@ def test_a_run_of_another_config_does_not_stand_for_the_point(tmp_path, sweep_en
 
 
 def test_a_point_whose_config_is_not_known_is_not_stood_for(tmp_path, sweep_end, capsys):
-    _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused=None)
+    in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused=None)
     assert "stands for both" not in capsys.readouterr().out
     assert len(cli._SWEEP_FAILED) == 1
 
 
 def test_a_run_of_its_config_still_stands_for_it(tmp_path, sweep_end, capsys):
-    _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.01}})
+    in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.01}})
     assert "the run there stands for both" in capsys.readouterr().out
     assert cli._SWEEP_FAILED == []
 

@@ -7,35 +7,15 @@ holding a run of other settings, with that note's advice."""
 
 from __future__ import annotations
 
-import os
-
-import mia_defense.cli.sweep_refusals as refusals
-from mia_defense.tracking import write_json
-from mia_defense.tracking.artifacts import SCHEMA_VERSION
+from tests.hostile.test_h405_twin_of_other_config import in_use_end
 
 WAIT = "wait for the run that holds it (still going) to end, then run the same command again"
-
-
-def _end(sweep_end, root, *, there: dict, refused: dict | None, status: str = "complete"):
-    summary, config = sweep_end.start(root, task=["seed=0,1"])
-    point = root / "s0"
-    point.mkdir()
-    write_json(point / "results.json",
-               {"status": status, "schema_version": SCHEMA_VERSION, "config": there})
-    said = (f"ConfigError: {point} is in use by pid 4242 on vm since 2026-12-07 02:42:35; "
-            "wait for that run to end or choose another directory (hydra.run.dir=...)")
-    refusals._RETURNED[:] = [(point, said)]
-    if refused is not None:
-        refusals._RUNS_RETURNED[os.path.abspath(point)] = (refused, None)
-    refusals._LAUNCHED.add(os.path.abspath(point))
-    summary.on_multirun_end(config)
-    return point
 
 
 def test_a_point_in_use_by_a_run_of_another_config_is_not_told_to_wait(
     tmp_path, sweep_end, capsys
 ):
-    _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.02}})
+    in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.02}})
     out = capsys.readouterr().out
     assert WAIT not in out, out
     assert "The run there is not this point's: " in out, out
@@ -51,7 +31,7 @@ def test_a_point_in_use_by_a_run_of_another_config_is_not_told_to_wait(
 def test_a_point_in_use_by_a_run_of_its_config_still_running_is_told_to_wait(
     tmp_path, sweep_end, capsys
 ):
-    _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.01}},
+    in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.01}},
          status="running")
     out = capsys.readouterr().out
     assert WAIT in out, out
@@ -59,7 +39,7 @@ def test_a_point_in_use_by_a_run_of_its_config_still_running_is_told_to_wait(
 
 
 def test_a_point_whose_config_is_not_known_is_told_as_before(tmp_path, sweep_end, capsys):
-    _end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused=None)
+    in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused=None)
     out = capsys.readouterr().out
     assert WAIT in out, out
     assert "not this point's" not in out
