@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.models.alike import unlike
-from mia_defense.training import TrainConfig, train_ensemble
+from tests.training.test_h221_models_alike import trained
 
 ACTIVATIONS = (torch.relu, torch.tanh)
 
@@ -60,20 +59,8 @@ def test_models_holding_other_functions_are_unlike() -> None:
     assert unlike([OwnLambda(), OwnLambda(slope=0.2)]).startswith("models[1] holds another act")
 
 
-def _trained(chunk_size: int):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(120, 8)).astype(np.float32)
-    y = rng.integers(0, 3, 120)
-    masks = rng.random((4, 120)) < 0.5
-    return train_ensemble(
-        build_model=DrawnActivation, x=x, y=y, masks=masks, x_test=x[:30], y_test=y[:30],
-        num_classes=3, config=TrainConfig(epochs=2, lr=0.05, chunk_size=chunk_size), seed=0,
-        progress=False,
-    )
-
-
 def test_models_with_drawn_activations_train_as_each_alone() -> None:
-    stacked, alone = _trained(4), _trained(1)
+    stacked, alone = trained(DrawnActivation, 4), trained(DrawnActivation, 1)
     assert {m.act for m in alone.models} == set(ACTIVATIONS)  # (seed 0 draws both)
     assert "holds another act" in (stacked.fallback_reason or "")
     for a, b in zip(stacked.models, alone.models, strict=True):
