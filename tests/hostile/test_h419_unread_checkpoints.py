@@ -22,8 +22,10 @@ from mia_defense.files import regular_file_open
 from mia_defense.report import write_report
 
 
-def _damaged(run_dir, how):
-    checkpoint = run_dir / "checkpoints" / "model_0000.pt"
+def damaged(run_dir, how, name="model_0000.pt"):
+    """The run's checkpoint ``name`` replaced by ``how``: a folder, a link to /dev/zero, a
+    FIFO, else a 200 GiB sparse file."""
+    checkpoint = run_dir / "checkpoints" / name
     checkpoint.unlink()
     if how == "a folder":
         checkpoint.mkdir()
@@ -48,7 +50,7 @@ def test_the_report_reads_no_such_checkpoint_and_says_so(fast_run, tmp_path, cap
         pytest.skip("no /dev/zero here")
     run_dir = tmp_path / "sweep" / "run"
     shutil.copytree(fast_run.run_dir, run_dir)
-    _damaged(run_dir, how)
+    damaged(run_dir, how)
     with caplog.at_level(logging.WARNING, logger="mia_defense.report"):
         report = write_report([run_dir.parent], out_dir=tmp_path / "out", tensorboard=False,
                               charts=False)  # fmt: skip

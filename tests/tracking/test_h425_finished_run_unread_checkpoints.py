@@ -13,6 +13,7 @@ import os
 
 import pytest
 
+from tests.hostile.test_h419_unread_checkpoints import damaged
 from tests.tracking.test_h195_finished_run_damaged_checkpoints import _finished, _skipped
 
 MISSING = "1 of its saved models is missing (checkpoints/model_0001.pt; moved or deleted)"
@@ -27,14 +28,7 @@ def test_a_checkpoint_there_but_no_file_is_said_as_what_it_is(tmp_path, caplog, 
     if how == "/dev/zero" and not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero here")
     run_dir = _finished(tmp_path)
-    checkpoint = run_dir / "checkpoints" / "model_0001.pt"
-    checkpoint.unlink()
-    if how == "a folder":
-        checkpoint.mkdir()
-    elif how == "/dev/zero":
-        checkpoint.symlink_to("/dev/zero")
-    else:
-        os.mkfifo(checkpoint)
+    damaged(run_dir, how, "model_0001.pt")
     text = _skipped(run_dir, caplog)
     assert "saved models is missing" not in text and "moved or deleted)" not in text
     assert "its trained models are saved (2 checkpoints in checkpoints/)" in text  # (not 3)
