@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import DataError
-from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
+from mia_defense.files import (
+    no_regular_file,
+    npz_member_bytes,
+    require_regular_file,
+    require_zip,
+)
 from mia_defense.metrics import roc_metrics
 from mia_defense.metrics.roc import AttackMetrics, fpr_key, fpr_read_at, fpr_read_key
 
@@ -225,9 +230,10 @@ def _scores_check(
     if name is None:
         return _SAME, None
     for file in ("scores.npz", "observations.npz"):
-        if not (run_dir / file).is_file():
-            what = "no regular file" if os.path.lexists(run_dir / file) else "missing"
-            return _MISSING, f"its folder's {file} is {what} (deleted or moved)"
+        path = run_dir / file
+        if not path.is_file():  # (a link to a missing file: 'a link to ...: file not found')
+            what = no_regular_file(path) if os.path.lexists(path) else None
+            return _MISSING, f"its folder's {file} is {what or 'missing (deleted or moved)'}"
     try:
         found = attack_scores(run_dir, name, scores)
     except DataError as exc:

@@ -75,7 +75,7 @@ def test_figures_that_nothing_checks_get_a_caveat(built, tmp_path, how):
     (note,) = _notes(report, "und")
     said = {"deleted": "its folder's scores.npz is missing (deleted or moved)",
             "corrupt": f"{scores}: corrupt or not an .npz archive",
-            "a folder": "its folder's scores.npz is no regular file"}[how]
+            "a folder": "its folder's scores.npz is a directory, not a regular file"}[how]
     assert said in note
     assert report.groups[und].leak_tpr.value == 0.0  # (ranked, and read with care)
     assert und in careful_rows(report)
