@@ -37,7 +37,7 @@ from mia_defense.report.checks import (
     strongest_attack,
     test_records_problem,
 )
-from mia_defense.report.checks.headline import _writer_mark
+from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.scores import (
     AttackScores,
     ScoresRead,
@@ -557,7 +557,7 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
 
 
 def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mapping[str, Any]:
-    """``payload`` for its caveats: where a record of mia-train or mia-attack (`_writer_mark`;
+    """``payload`` for its caveats: where a record of mia-train or mia-attack (`writer_mark`;
     mia-attack measures the claim it carries again) with a finite ε records no
     ``privacy.epsilon_untested`` (deleted: 'DP claim untested' went without a word; or the
     claim was tested, a run's normal state) or no
@@ -573,7 +573,7 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
     says the report found it."""
     privacy, attacks = payload.get("privacy"), payload.get("attacks")
     found = scores.found if scores is not None else None
-    if (found is None or _writer_mark(payload) is None
+    if (found is None or writer_mark(payload) is None
             or not isinstance(privacy, Mapping) or not isinstance(attacks, Mapping)
             or ("epsilon_untested" in privacy and "epsilon_refuted" in privacy)
             or privacy.get("epsilon_refuted") is True):  # fmt: skip

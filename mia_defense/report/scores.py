@@ -186,19 +186,19 @@ def checked_figures(
     """mia-report's `_scores_check` of a run: ``(skip, caveat)``. ``skip``: a TPR its scores
     contradict, their AUC the one recorded (the scores are the run's: its results.json was
     edited). ``caveat``: on a run of mia-train or mia-attack (``payload`` holds the block
-    only their writer writes, `mia_defense.report.checks.headline._writer_mark`) whose
+    only their writer writes, `mia_defense.report.checks.headline.writer_mark`) whose
     figures its folder cannot check: its scores.npz or observations.npz missing or no
     regular file, its scores unreadable or not those the run recorded (such a file leaves
     the figures standing and draws no ROC curve): else a TPR lowered by hand in a run whose
     scores.npz is gone would rank as measured, where beside it it is skipped. No caveat on
     a file of a tool of the user's own (no scores.npz to expect) or a run that records
     nothing to check."""
-    from mia_defense.report.checks.headline import _writer_mark  # (heavy: only where asked)
+    from mia_defense.report.checks.headline import writer_mark  # (heavy: only where asked)
 
     kind, text = _scores_check(run_dir, payload, scores)
     if kind == _EDITED:
         return text, None
-    if kind == _SAME or _writer_mark(payload) is None:
+    if kind == _SAME or writer_mark(payload) is None:
         return None, None
     return None, (f"its figures are not checked against its scores: {text}; a figure edited "
                   "in its results.json would read as the run's (a TPR lowered by hand ranks it "

@@ -8,7 +8,7 @@ from typing import Any
 
 from mia_defense.report.checks._values import _MISSING, _show, one_line, same_figure
 
-__all__: list[str] = []
+__all__ = ["writer_mark"]
 
 
 def _headline_problem(payload: Mapping[str, Any]) -> str | None:
@@ -18,7 +18,7 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
     changed or deleted by hand (every attack's TPR at 0.1% FPR lowered to 0, ROC-consistent,
     put the run first on the front as the least leaky) while its copy still held the run's
     own. Files without a headline (a tool of your own) are not checked, unless they say they
-    are mia-defense's (`_writer_mark`), whose every version wrote one."""
+    are mia-defense's (`writer_mark`), whose every version wrote one."""
     headline = payload.get("headline")
     if not isinstance(headline, Mapping):
         return _headline_missing(payload)
@@ -78,7 +78,7 @@ def _added_attack_problem(
 _WRITER_MARK = "timings"
 
 
-def _writer_mark(payload: Mapping[str, Any]) -> str | None:
+def writer_mark(payload: Mapping[str, Any]) -> str | None:
     """`_WRITER_MARK` when ``payload`` holds it as an object, or ``None`` (a file of a tool
     of your own)."""
     return _WRITER_MARK if isinstance(payload.get(_WRITER_MARK), Mapping) else None
@@ -89,7 +89,7 @@ def _headline_missing(payload: Mapping[str, Any]) -> str | None:
     writer (`_WRITER_MARK`), whose every version writes a headline, so the block was deleted
     (every figure's copy with it, the cross-checks of `_headline_problem` skipped); ``None``
     otherwise."""
-    mark = _writer_mark(payload)
+    mark = writer_mark(payload)
     if mark is None:
         return None
     return (f"no headline block (or not an object), but {mark} says mia-defense wrote the "

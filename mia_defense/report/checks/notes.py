@@ -29,7 +29,7 @@ from mia_defense.report.checks._values import (
     strongest_attack,
 )
 from mia_defense.report.checks.attack_results import _sliced_count
-from mia_defense.report.checks.headline import _writer_mark
+from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.provenance import (
     _canaries,
@@ -220,7 +220,7 @@ def _uncounted_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float
 
 
 def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run of mia-train (`_writer_mark`; no ``source``: mia-attack's record
+    """A caveat on a run of mia-train (`writer_mark`; no ``source``: mia-attack's record
     carries what the run it attacked said) whose results.json lacks a field mia-train writes
     on every run and a caveat is drawn from: ``utility.test_accuracy_models_at_chance`` (with
     a test set; `models_at_chance_note`), ``data_duplicates`` (`duplicates_note`) and, beside
@@ -232,7 +232,7 @@ def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
     fields mia-train and mia-attack (its record too) write always since
     `_CAVEATS_ALWAYS_SINCE` (`_unrecorded_caveats`) are named the same way, and
     ``privacy.outputs_saturated`` of either, whatever its age (`_unmeasured_saturation`)."""
-    if _writer_mark(payload) is None:
+    if writer_mark(payload) is None:
         return None
     missing = _unrecorded_caveats(payload) + _unmeasured_saturation(payload)
     if "source" not in payload:
@@ -250,7 +250,7 @@ _CAVEATS_ALWAYS_SINCE = "released_labels_only"
 
 
 def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
-    """The caveat fields a record of mia-train or mia-attack (`_writer_mark`) of
+    """The caveat fields a record of mia-train or mia-attack (`writer_mark`) of
     `_CAVEATS_ALWAYS_SINCE` lacks, each with what it tells: ``privacy.epsilon_untested``
     beside a finite ε not refuted (`_untested_note`; not filled by
     `mia_defense.report.runs._with_claim`, which cannot recompute it for a run with

@@ -21,7 +21,7 @@ from mia_defense.report.checks._values import (
     one_line,
     same_figure,
 )
-from mia_defense.report.checks.headline import _writer_mark
+from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.objectives import UNDERSTATED_LEAK
 from mia_defense.tracking.artifacts import FIRST_CHECKPOINT
 
@@ -95,7 +95,7 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
 
 # The fields of each model in ``privacy.per_model`` that every mia-train has written beside
 # a DP-SGD ε (`mia_defense.defenses.accounting.privacy_report`, since 5c1486b of 2026-11-30,
-# before the writer's mark `_writer_mark` of 0cf5cf5 that day): what recomputes its ε.
+# before the writer's mark `writer_mark` of 0cf5cf5 that day): what recomputes its ε.
 _SCHEDULE_FIELDS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta", "accountant")
 
 
@@ -134,11 +134,11 @@ def schedule_deleted(payload: Mapping[str, Any]) -> str | None:
 
 def _mark(payload: Mapping[str, Any]) -> str | None:
     """What says mia-train (of 2026-11-30 or later, which writes ``per_model``) wrote
-    ``payload``: its `_writer_mark`, or the sha256 of its first checkpoint (recorded since
+    ``payload``: its `writer_mark`, or the sha256 of its first checkpoint (recorded since
     8828287 of 2026-12-02: a file whose timings were deleted too), or ``None``."""
     record = payload.get("sha256")
     held = isinstance(record, Mapping) and FIRST_CHECKPOINT in record
-    return _writer_mark(payload) or (f"sha256[{FIRST_CHECKPOINT!r}]" if held else None)
+    return writer_mark(payload) or (f"sha256[{FIRST_CHECKPOINT!r}]" if held else None)
 
 
 def _unrecomputable(models: Any) -> str | None:
