@@ -579,11 +579,15 @@ def require_zip(path: Path, *, advice: str = "") -> None:
 
 
 def gib(nbytes: int) -> str:
-    """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
+    """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``; from 10**5 GiB
+    on ``7.5e+09 GiB`` (a forged shape's digits are unreadable), still in GiB to compare
+    with the budget beside it."""
     if nbytes >= 1 << 1000:  # beyond a float (attack.audit_canaries=10**400): its digits
         big = int(nbytes) >> 30  # (str() of over 4300 digits raises ValueError: estimated)
         digits = len(str(big)) if big.bit_length() < 14000 else int(big.bit_length() * 0.30103)
         return f"about 10^{digits - 1} GiB"
+    if nbytes >= 10**5 << 30:
+        return f"{nbytes / (1 << 30):.1e} GiB"
     if nbytes >= 1 << 30:
         return f"{nbytes / (1 << 30):.1f} GiB"
     if nbytes >= 1 << 20:
