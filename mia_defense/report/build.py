@@ -26,7 +26,12 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError, counted, first_few
 from mia_defense.files import events_write, stale_temp_files, write_advice
-from mia_defense.report.charts import idle_note, runs_roc_figure, save_figure, tradeoff_figure
+from mia_defense.report.charts import (
+    family_text,
+    runs_roc_figure,
+    save_figure,
+    tradeoff_figure,
+)
 from mia_defense.report.checks import IDLE_MARK, UNDERSTATED_CAVEATS, PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
@@ -136,14 +141,6 @@ IDLE_FRONT = (
     "care\"): its models trained as without it, so its figures are those models' and say "
     "nothing of what the defense costs or protects."
 )
-
-
-def family_text(group: RunGroup) -> str:
-    """The row's family as a front shows it: with `IDLE_MARK` and the defenses that did not
-    act (`RunGroup.defenses_idle`) where one did not: ``early_stopping (did not act)``,
-    ``dropout+relaxloss (did not act: relaxloss)``."""
-    note = idle_note(group)
-    return f"{group.family} ({note})" if note else group.family
 
 
 def read_with_care(report: Report, index: int) -> bool:
@@ -1214,9 +1211,13 @@ def _stage_tables(report: Report, staged: _Staged) -> None:
     headers, rows = table_rows(groups, front=on_front, careful=careful)
     staged.write(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
     sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
+    # (tradeoff.md's family marked as the fronts show it; the CSV's left to group by)
+    family = headers.index("family")
+    shown = [[*row[:family], family_text(g), *row[family + 1 :]]
+             for row, g in zip(rows, groups, strict=True)]  # fmt: skip
     markdown = (
         f"{report.grouping}\n\n"
-        + markdown_table(headers, rows, leave_out=("runs",))
+        + markdown_table(headers, shown, leave_out=("runs",))
         + "".join("\n" + section for section in sections if section)
     )
     staged.write(out_dir / "tradeoff.md", lambda tmp: tmp.write_bytes(_utf8(markdown)))

@@ -27,7 +27,10 @@ from mia_defense.report.stats import Estimate
 from mia_defense.report.table import BASELINE, LEAK_TPR, NOT_RANKED, RunSummary
 from mia_defense.tracking.figures import roc_figure
 
-__all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
+__all__ = [
+    "LEAKAGE", "family_text", "idle_note", "run_roc", "runs_roc_figure", "save_figure",
+    "tradeoff_figure",
+]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -174,7 +177,10 @@ def _panel(
         if not rows:
             continue
         baseline = family == BASELINE
-        label = _plain(family)
+        # (marked where every row of it says its defense did not act: the legend named it
+        # as the defense's, the point's note alone beside a star it may sit on)
+        shown = {family_text(g) for g in rows}
+        label = _plain(shown.pop() if len(shown) == 1 else family)
         for drawn, barred in _with_bars(rows, [groups[i] for i in front], crowded):
             xs, ys = [g.metrics[figure] for g in drawn], [g.test_accuracy for g in drawn]
             ax.errorbar(
@@ -264,6 +270,14 @@ def idle_note(group: RunGroup) -> str:
     if not idle:
         return ""
     return IDLE_MARK if idle == group.family else f"{IDLE_MARK}: {idle}"
+
+
+def family_text(group: RunGroup) -> str:
+    """The row's family as the report shows it (its fronts, tradeoff.md, a chart's legend
+    and captions): with `idle_note` where a defense did not act: ``early_stopping (did not
+    act)``, ``dropout+relaxloss (did not act: relaxloss)``."""
+    note = idle_note(group)
+    return f"{group.family} ({note})" if note else group.family
 
 
 def _point_note(group: RunGroup) -> str:
@@ -604,7 +618,7 @@ def _stacked_caption(groups: Sequence[RunGroup], stacks: Sequence[Sequence[int]]
     for stack in stacks[:_STACKED_NAMED]:
         counts: dict[str, int] = {}
         for i in stack:
-            counts[groups[i].family] = counts.get(groups[i].family, 0) + 1
+            counts[family_text(groups[i])] = counts.get(family_text(groups[i]), 0) + 1
         names = [_plain(f, 40) + (f" ×{n}" if n > 1 else "") for f, n in counts.items()]
         if len(names) > _STACKED_NAMED + 1:  # a pile of many families, a line of its own
             rest = sum(list(counts.values())[_STACKED_NAMED:])
