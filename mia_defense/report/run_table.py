@@ -298,7 +298,7 @@ def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
     if not count:
         return []
     said = _strongest_tied(result, fprs)[1]
-    found = []
+    found, own = [], []  # own: (cause, fix) of an attack whose setting ties it (rmia's num_z)
     for name, summary in result.attacks.items():
         read = {f: summary.get(fpr_read_key(f)) for f in fprs}
         by_read: dict[float, list[str]] = {}  # the FPR read -> the columns read there
@@ -309,14 +309,17 @@ def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
             shown = ", ".join(f"{'/'.join(columns)} -> {100 * at:.2g}%"
                               for at, columns in by_read.items())  # fmt: skip
             found.append(f"{name} {shown}")
+            own += [result.tie_causes[name]] if name in result.tie_causes else []
     if not found:
         return []
+    # (as `_tied_lines` names it: the columns alone did not say which setting to change)
+    settings = "".join(f"; or set {fix} ({cause})" for cause, fix in own)
     return [
         "NOTE: tied scores span the FPR of these TPR columns, so their TPR is read where the "
         "tied scores start, at an FPR below half the column's (column -> FPR read): "
         f"{'; '.join(found)}; there the TPR is not a figure at the column's FPR (one below "
         "that FPR is no sign of an attack worse than chance); compare at another FPR "
-        "(attack.fprs) or by the AUC"
+        f"(attack.fprs) or by the AUC{settings}"
     ]
 
 
