@@ -37,6 +37,11 @@ HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
         lambda v, k: v is None or (type(v) is int and v >= 1), "a whole number >= 1, or None"
     ),
     "backward": (lambda v, k: isinstance(v, bool), "True or False"),
+    # (asked once a run, after training: results.json's training.defenses_idle)
+    "idle_reason": (
+        lambda v, k: v is None or isinstance(v, str),
+        "a str (why it did not act: a line or two) or None (it acted, or cannot tell)",
+    ),
     "forward": (
         lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,
         "logits of shape [{k}, batch, classes], or None",

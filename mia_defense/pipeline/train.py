@@ -390,6 +390,11 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
     return {}
 
 
+# The longest reason results.json's training.defenses_idle keeps of a defense's idle_reason
+# (the built-in ones: under 400 characters; mia-report shows 400).
+_IDLE_REASON_CHARS = 1000
+
+
 def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, str]]:
     """results.json's ``training.defenses_idle``: each of the run's defenses that did not
     act on its target models, with why (``{"defense": name, "reason": ...}``): at its
@@ -399,7 +404,13 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
     Where a defense did nothing, mia-report's table named the run by it with no word:
     compared against the undefended run, it read as a defense that costs nothing and
     protects nothing, when it never ran. Empty for the user's own training (``train.fit``:
-    no stats)."""
+    no stats). A reason that is no str is refused, naming the defense (an int or an object
+    was recorded as given, or by its repr); the rest is kept to one printable line of at
+    most `_IDLE_REASON_CHARS` (a megabyte reason was written whole into results.json, and its
+    line breaks and a terminal's escape codes into the log, forging lines)."""
+    from mia_defense.defenses.contract import hook_output
+    from mia_defense.report.checks import one_line
+
     stats = [h.stats for h in ensemble.histories]
     idle = []
     for defense in experiment.build_defenses():
@@ -407,7 +418,9 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
         if reason is None:
             ask = getattr(defense, "idle_reason", None)  # (a defense of the user's may lack it)
             reason = ask(stats, epochs=experiment.train.epochs) if callable(ask) else None
+            reason = hook_output(reason, "idle_reason", defense)
             if reason is not None:
+                reason = one_line(reason, limit=_IDLE_REASON_CHARS)
                 log.warning("DEFENSE DID NOT ACT: %s (results.json records it, "
                             "training.defenses_idle; mia-report lists the run under "
                             "'Figures to read with care')", reason)  # fmt: skip
