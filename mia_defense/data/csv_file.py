@@ -277,8 +277,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             if not row or (len(row) == 1 and not row[0].strip()):  # a blank line, or spaces
                 continue
             if len(row) != width:
+                left_open = line > first and _quote_left_open(row, reader, sep)
                 raise DataError(f"{path}: line {first} has {len(row)} fields but the header "
-                                f"has {width}{_misfit(row, width, first, line, sep)}")
+                                f"has {width}{_misfit(row, width, first, line, sep, left_open)}")
             if line > first and (index := _swallowing_field(row, sep)) is not None:
                 swallowed.append((first, line, index))
             label = row[target].strip()
@@ -328,12 +329,17 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                  label=label_column)
 
 
-def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str) -> str:
+def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str,
+            left_open: bool) -> str:
     """What to do with a record of another number of fields than the header's ``width``
-    (lines ``first`` to ``line``): a quote left open, a trailing delimiter (exports that end
-    every line with one: the refusal said no more than the counts), else the usual causes."""
-    if line > first:
+    (lines ``first`` to ``line``): a quote left open (``left_open``), a trailing delimiter
+    (exports that end every line with one: the refusal said no more than the counts), else
+    the usual causes; a record over several lines whose quote was closed is said to be one."""
+    if left_open:
         return f" (a quoted field runs from line {first} to line {line}: close its \")"
+    if line > first:  # a quoted note of several lines, closed: the counts' usual causes
+        return f" (a record to line {line}: a quoted field holds line breaks)" + _misfit(
+            row, width, first, first, delimiter, False)
     if len(row) == width + 1 and not row[-1].strip():
         return (f": it ends with {delimiter!r}, which leaves an empty last field; remove the "
                 "delimiter at the end of the lines (or end the header line with one too, and "
@@ -342,6 +348,19 @@ def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str) -
         return "; a value missing (or a line cut): fix that line"
     return (f"; a value too many, or a {delimiter!r} inside a value that is not in quotes "
             f"(quote it: \"1{delimiter}5\"): fix that line")
+
+
+def _quote_left_open(row: list[str], reader: Iterator[list[str]], delimiter: str) -> bool:
+    """Whether a record over several lines of the wrong field count reads as a quote never
+    closed: one of its fields holds lines like rows (`_swallowing_field`), or it runs to the
+    end of the file (``reader`` has nothing after it); a quoted note of several lines closed
+    mid-file is no open quote, and "close its \"" would send the user to the wrong fix."""
+    if _swallowing_field(row, delimiter) is not None:
+        return True
+    try:
+        return next(reader, None) is None
+    except csv.Error:
+        return False
 
 
 def _swallowing_field(row: list[str], delimiter: str) -> int | None:
