@@ -24,6 +24,7 @@ __all__ = [
     "WHITE_BOX",
     "Scores",
     "access_of",
+    "chooses",
     "requires_access",
     "stack_scores",
 ]
@@ -50,6 +51,20 @@ def requires_access(access: str) -> Callable[[_F], _F]:
 
     def mark(fn: _F) -> _F:
         fn.access = access  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def chooses(*settings: str) -> Callable[[_F], _F]:
+    """Declare the settings an attack may choose per target on its reference models (the
+    keys of its `Scores.chosen`: RMIA's ``a``), which results.json's entry of it holds, each
+    with ``_min`` and ``_max``, and a search's objectives may name (``max_attack.a``): sets
+    ``fn.chooses``. A sweep refuses before training a ``max_attack`` objective that is no
+    figure and no setting its attacks declare (`mia_defense.cli.sweep_checks.attack_settings`)."""
+
+    def mark(fn: _F) -> _F:
+        fn.chooses = settings  # type: ignore[attr-defined]
         return fn
 
     return mark

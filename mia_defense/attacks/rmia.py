@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.attacks.base import Scores, requires_access
+from mia_defense.attacks.base import Scores, chooses, requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     check_kinds,
@@ -282,6 +282,7 @@ def check_gamma(gamma: float) -> None:
                           "every score 0, a leak read as chance; the paper uses 1-2)")
 
 
+@chooses("a")  # (offline, each target's a: `choose_a`)
 @requires_access("outputs")
 def rmia(
     obs: Observations,

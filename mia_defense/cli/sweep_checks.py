@@ -23,6 +23,7 @@ from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
+    "attack_settings",
     "check_objectives",
     "check_parallel_settings",
     "defense_targets",
@@ -717,6 +718,7 @@ def check_objectives(config: DictConfig) -> None:
             randomized_release=release_randomized(config, swept) if privacy else None,
             bootstrap=None if "attack.bootstrap" in swept else OmegaConf.select(
                 config, "attack.bootstrap", default=None, throw_on_resolution_failure=False),
+            attack_settings=attack_settings(config, swept),
         )  # fmt: skip
     except ConfigError as exc:
         end_refused(log, "%s; nothing was run", exc)
@@ -773,6 +775,39 @@ def dp_accountants(config: DictConfig, swept: Collection[str] = ()) -> dict[str,
                 accountant = None
             known = isinstance(accountant, str) and f"defense.{key}.accountant" not in swept
             found[str(key)] = accountant if known else None
+    return found
+
+
+def attack_settings(
+    config: DictConfig, swept: Collection[str] = ()
+) -> dict[str, tuple[str, ...]] | None:
+    """The settings each of the run's attacks may choose per target, by its name under
+    ``attack.attacks`` (what the attack function declares, `mia_defense.attacks.base.chooses`:
+    its entry of results.json holds them beside its figures), or ``None`` where that is not
+    known: the sweep (``swept``: its keys) varies the attacks, or one is not mia-defense's own,
+    no text or does not import (a user's attack may choose settings of any name)."""
+    if any(k == "attack" or k.startswith(("attack/", "attack.attacks")) for k in swept):
+        return None
+    try:
+        node = OmegaConf.select(config, "attack.attacks", default=None)
+        targets = {str(key): node[key].get("_target_") if isinstance(node[key], DictConfig)
+                   else None for key in node} if isinstance(node, DictConfig) else None  # fmt: skip
+    except OmegaConfBaseException:
+        return None
+    if targets is None or not all(isinstance(t, str) and t.startswith("mia_defense.")
+                                  for t in targets.values()):  # fmt: skip
+        return None
+    from hydra._internal.utils import _locate
+
+    found: dict[str, tuple[str, ...]] = {}
+    for key, target in targets.items():
+        try:
+            attack = _locate(target)
+        except Exception:
+            return None
+        if not str(getattr(attack, "__module__", "")).startswith("mia_defense."):
+            return None
+        found[key] = tuple(map(str, getattr(attack, "chooses", ())))
     return found
 
 

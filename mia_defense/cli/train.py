@@ -83,6 +83,7 @@ from mia_defense.cli.run_dirs import (
     require_writable_log_files,
 )
 from mia_defense.cli.sweep_checks import (
+    attack_settings,
     check_objectives,
     check_parallel_settings,
     defense_targets,
@@ -940,10 +941,13 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         # a TPR at an FPR the attacks measure; a privacy figure the run's defenses write
         privacy = any(n.startswith("privacy.") for n in names)
+        # (a max_attack name that is no TPR may be a setting an attack chose: the attacks')
+        chosen = any(n.startswith("max_attack.") and "@" not in n for n in names)
         check_objective_names(names, fprs=fprs, defenses=defense_targets(cfg),
                               dp_accountants=dp_accountants(cfg) if privacy else None,
                               randomized_release=release_randomized(cfg) if privacy else None,
-                              bootstrap=cfg.attack.get("bootstrap"))  # fmt: skip
+                              bootstrap=cfg.attack.get("bootstrap"),
+                              attack_settings=attack_settings(cfg) if chosen else None)  # fmt: skip
         one_thread()
         progress_lock_in_process()
         keep_freed_memory()

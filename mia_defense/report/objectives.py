@@ -49,6 +49,11 @@ _REPEATS = "randomized_release_repeats"
 # Each attack's figures in results.json besides its TPRs, spelt in lower case
 # (`mia_defense.pipeline.evaluate._attack_summary`; a TPR's spellings: `_check_tpr`).
 _ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
+# What results.json's entry of an attack holds besides its figures, its TPRs, the FPRs they
+# were read at (``fpr_read@...``) and the settings it chose (`_attack_summary` too): its time
+# and, where members' scores tie with non-members' at the top, ``nonmember_top_ties``.
+_ATTACK_RECORDS = ("seconds", "nonmember_top_ties")
+_FPR_READ = "fpr_read@"
 
 
 # Entries of an attack's results that are no figure (``access``: outputs, labels, weights;
@@ -78,6 +83,7 @@ def check_objective_names(
     dp_accountants: Mapping[str, str | None] | None = None,
     randomized_release: bool | None = None,
     bootstrap: int | None = None,
+    attack_settings: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` or ``.name`` (no figure), or, given the run's
@@ -94,7 +100,11 @@ def check_objective_names(
     ``randomized_release`` is False (`mia_defense.cli.sweep_checks.release_randomized`: the
     release answers each query the same), ``privacy.randomized_release_repeats``; and, at
     ``bootstrap`` 0 (``attack.bootstrap``: no intervals), a ``max_attack`` interval's bound
-    (``max_attack.auc_ci_low``: null in every run, each trial given the worst stand-in). And none
+    (``max_attack.auc_ci_low``: null in every run, each trial given the worst stand-in); and,
+    given ``attack_settings`` (`mia_defense.cli.sweep_checks.attack_settings`: the settings
+    each of the run's attacks may choose, by its name), a ``max_attack.KEY`` that is neither a
+    figure an attack's entry holds nor one of those settings (``max_attack.precision``: each
+    trial trained, then failed, 'no attack reports it'). And none
     (``objectives=[]``: the default objective was returned,
     which the user did not ask for) or one twice (in any spelling: `_one_spelling`)."""
     if not names:
@@ -151,6 +161,9 @@ def check_objective_names(
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
+        if section == "max_attack" and not match and fprs is not None and (
+                attack_settings is not None):  # fmt: skip
+            _check_attack_key(name, key, attack_settings, fprs)
         if section == "max_attack" and fprs is not None and type(bootstrap) is int and (
                 bootstrap == 0 and key.lower().endswith(("_ci_low", "_ci_high"))):  # fmt: skip
             figure = key.lower().rsplit("_ci_", 1)[0]
@@ -185,6 +198,31 @@ def _check_figure(name: str, section: str, key: str, *, ours: bool = False) -> N
     raise ConfigError(
         f"objectives: {name!r} is no figure mia-train records; {meant}choose from "
         f"{', '.join(f'{section}.{k}' for k in figures)}"
+    )
+
+
+def _check_attack_key(
+    name: str, key: str, settings: Mapping[str, Collection[str]], fprs: Sequence[float]
+) -> None:
+    """Refuse ``max_attack.KEY`` (``name``, no TPR: `_check_tpr`) where no attack of the run
+    writes ``KEY`` in its entry of results.json: no figure of `_ATTACK_FIGURES` (in any case:
+    `_check_figure` names the spelling), no record of `_ATTACK_RECORDS` or ``fpr_read@...``,
+    and no setting one of its attacks may choose (``settings``, by attack name: `chooses`), or
+    that setting's ``_min``/``_max``: each trial trained, then failed on it."""
+    spelt = _one_spelling(name).partition(".")[2]
+    chosen = {f"{setting}{end}" for declared in settings.values() for setting in declared
+              for end in ("", "_min", "_max")}  # fmt: skip
+    if spelt in _ATTACK_FIGURES or key in _ATTACK_RECORDS or key in chosen or key.startswith(
+            _FPR_READ):  # fmt: skip
+        return
+    choices = [*_ATTACK_FIGURES, *(f"tpr@{fpr_percent(f)}%fpr" for f in fprs), *sorted(chosen)]
+    close = closest(key, [*_ATTACK_FIGURES, *chosen])
+    meant = f"did you mean 'max_attack.{close}'? " if close else ""
+    attacks = ", ".join(settings) or "none"
+    raise ConfigError(
+        f"objectives: {name!r} is no figure this run's attacks record (attack.attacks: "
+        f"{attacks}; each run would train, then fail on its absent value); {meant}choose "
+        f"max_attack.METRIC with METRIC one of {', '.join(choices)}"
     )
 
 
