@@ -26,8 +26,9 @@ from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_sta
 
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
            "forward_hooked", "held_blocker", "hook_not_transformed", "keeps_state",
-           "kept_from_a_pass", "mixes_samples", "own_state", "probed_blocker", "seeded_outputs",
-           "stacked_draws", "state_changes", "state_outside", "written_through"]
+           "kept_between_passes", "kept_from_a_pass", "mixes_samples", "own_state",
+           "probed_blocker", "seeded_outputs", "stacked_draws", "state_changes",
+           "state_outside", "written_through"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -156,6 +157,25 @@ def _probe_batches(input_shape: Sequence[int]) -> tuple[torch.Tensor, torch.Tens
     return first, second
 
 
+def _passes_changes(
+    model: nn.Module, input_shape: Sequence[int], mode: str, batches: Sequence[int]
+) -> tuple[list[torch.Tensor], list[list[str]]]:
+    """A copy of ``model`` in ``mode`` run on `_probe_batches` ``batches`` (0: the first, 1:
+    the second) one after another, each under torch's seed 0: its outputs, and the
+    attributes each pass set or changed (`state_changes`)."""
+    device = next(model.parameters()).device
+    probe = copy.deepcopy(model).train(mode == "training mode")
+    inputs = [x.to(device) for x in _probe_batches(input_shape)]
+    outs, changed = [], []
+    with torch_rng_kept(device), torch.no_grad():
+        for i in batches:
+            before = own_state(probe)
+            seed_global_torch(0, [device])
+            outs.append(probe(inputs[i].clone()))  # (its own: a forward may change it in place)
+            changed.append(state_changes(before, own_state(probe)))
+    return outs, changed
+
+
 def kept_from_a_pass(model: nn.Module, input_shape: Sequence[int], mode: str) -> list[str]:
     """The attributes (``self.cache``) a copy of ``model`` sets or changes in a pass in
     ``mode`` on `seeded_outputs`' first batch (`state_changes`), where its outputs mix the
@@ -163,21 +183,25 @@ def kept_from_a_pass(model: nn.Module, input_shape: Sequence[int], mode: str) ->
     the first two samples the same outputs on the batch whose third is another (a cache
     ``x.mean()`` set at its first call). Empty otherwise, or when it cannot run them."""
     try:
-        device = next(model.parameters()).device
-        probe = copy.deepcopy(model).train(mode == "training mode")
-        first, second = (x.to(device) for x in _probe_batches(input_shape))
-        before = own_state(probe)
-        with torch_rng_kept(device), torch.no_grad():
-            seed_global_torch(0, [device])
-            out = probe(first)
-            kept = state_changes(before, own_state(probe))
-            seed_global_torch(0, [device])
-            again = probe(second)
+        (out, again), (kept, _) = _passes_changes(model, input_shape, mode, (0, 1))
         if not kept or differ(out[:2], again[:2]):
             return []
     except Exception:  # (what it cannot run, the checks name)
         return []
     return [f"self.{name}" for name in kept]
+
+
+def kept_between_passes(model: nn.Module, input_shape: Sequence[int], mode: str) -> list[str]:
+    """The attributes a copy of ``model`` sets or changes in two passes in ``mode`` on
+    `seeded_outputs`' first batch (`state_changes` after each: ``self.steps`` of a step
+    counter, ``self.gen`` of a torch.Generator of its own drawn from), where `keeps_state`
+    found that it answers that batch differently the second time. Empty when it changes
+    none (the state is elsewhere: `state_outside`), or cannot run them."""
+    try:
+        _, changed = _passes_changes(model, input_shape, mode, (0, 0))
+    except Exception:  # (what it cannot run, the checks name)
+        return []
+    return [f"self.{name}" for name in sorted({*changed[0], *changed[1]})]
 
 
 def seeded_outputs(
@@ -244,6 +268,13 @@ _KEPT_FROM_A_PASS = (
     "value from a pass in {kept} (a cache set at its first call), which later passes read, "
     "and stacked models, all run through the first model's module, would share it where "
     "each model alone keeps its own; compute it anew in every forward to stack them"
+)
+# keeps_state's, where a pass changes attributes of the model (`kept_between_passes`).
+_KEPT_BETWEEN_PASSES = (
+    "{model} answers the same batch differently the second time in {found}, under the same "
+    "random seed: its forward changes {kept}, state kept outside its buffers (a step "
+    "counter, a torch.Generator of its own), and stacked models would all run the first "
+    "model's"
 )
 # `padding_moves_rows`', asked after the probes above.
 _BATCH_SIZED = (
@@ -347,8 +378,12 @@ def probed_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     for finds, why in _PROBED:
         if found := finds(outputs):
             outside = state_outside(model, input_shape) if finds is keeps_state else []
-            kept = kept_from_a_pass(model, input_shape, found) if finds is mixes_samples else []
-            return (_KEPT_FROM_A_PASS if kept else _KEPT_OUTSIDE if outside else why).format(
+            kept = (kept_from_a_pass(model, input_shape, found) if finds is mixes_samples
+                    else kept_between_passes(model, input_shape, found)
+                    if finds is keeps_state and not outside else [])  # fmt: skip
+            if kept:
+                why = _KEPT_FROM_A_PASS if finds is mixes_samples else _KEPT_BETWEEN_PASSES
+            return (_KEPT_OUTSIDE if outside else why).format(
                 model=type(model).__name__, found=found, outside=first_few(outside, 3),
                 kept=first_few(kept, 3))
     if outputs:  # (one it cannot run on random samples: the stacked call names why)
