@@ -13,6 +13,7 @@ against what it returns; a user's attack may choose any, so a run with one is le
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pytest
@@ -92,3 +93,36 @@ def test_a_run_is_refused_before_training(tmp_path):
     assert "'max_attack.precision' is no figure this run's attacks record" in done.stderr
     # (its train.log says why; nothing trained)
     assert sorted(p.name for p in run_dir.iterdir()) == ["train.log"]
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv", "gdp"])
+def test_the_dp_figures_refused_are_those_the_accountant_does_not_write(accountant):
+    # (report.objectives keeps which privacy figures DP-SGD's accountant writes under which
+    # accountant, `_DP_FIGURES`: checked against the writer, `privacy_report`, so that the
+    # up-front refusal says of each figure what a run of that accountant records)
+    from mia_defense.defenses.accounting import epsilon_spent, privacy_report
+    from mia_defense.report.objectives import PRIVACY_FIGURES
+
+    sigma, rate, steps, delta = 1.0, 0.01, 100, 1e-5
+    with warnings.catch_warnings():  # (Opacus: 'GDP accounting is experimental')
+        warnings.simplefilter("ignore", UserWarning)
+        stats = {"epsilon": epsilon_spent(accountant, ((sigma, rate, steps),), delta),
+                 "noise_multiplier": sigma, "sample_rate": rate, "steps": steps, "delta": delta}
+        report = privacy_report([stats], accountant=accountant, noise_source="secure",
+                                preprocessing="none")  # fmt: skip
+    written = {k for k, v in report.items()
+               if isinstance(v, int | float) and not isinstance(v, bool)}  # fmt: skip
+    assert written <= set(PRIVACY_FIGURES), written
+    for key in PRIVACY_FIGURES:
+        try:
+            check_objective_names([f"privacy.{key}"], fprs=FPRS,
+                                  dp_accountants={"dp": accountant})  # fmt: skip
+            taken = True
+        except ConfigError:
+            taken = False
+        # (the attacks' figures are no accountant's: taken; a release's repeats: not DP's)
+        assert taken is (key in written or key not in {"epsilon_rdp_bound", "delta",
+                                                        "noise_multiplier"}), key
+    for key in written - {"epsilon"}:  # (ε absent is infinity to a sweeper: its own check)
+        with pytest.raises(ConfigError, match="written by DP-SGD's accountant alone"):
+            check_objective_names([f"privacy.{key}"], fprs=FPRS, dp_accountants={})
