@@ -331,11 +331,28 @@ def dangling_link(path: Path) -> str | None:
     the files' names, and the loaders said the files were not found, beside an ``ls`` that
     lists them."""
     try:
-        target = os.readlink(path)
+        target = _pointed_to(path)
     except OSError:  # (no link, or nothing there: maybe a folder above it is the link)
         return _dangling_folder(path)
-    return (f"is a symbolic link to {clipped(target)}, which does not exist {_UNFETCHED}; "
+    return (f"is a symbolic link to {target}, which does not exist {_UNFETCHED}; "
             "fetch the file it points to, or replace the link with the file")
+
+
+def _pointed_to(link: str | os.PathLike[str]) -> str:
+    """The target of the symbolic ``link``, as written, and where its target is a link too,
+    each link of the chain to its end (``/mnt/data, a link to /media/disk``): the end is what
+    does not exist, where the first target may be a link an ``ls`` lists."""
+    said: list[str] = []
+    seen: set[str] = set()
+    here = os.fspath(link)
+    while here not in seen:  # (a loop of links ends at its first link again)
+        seen.add(here)
+        target = os.readlink(here)
+        said.append(clipped(target))
+        here = os.path.normpath(os.path.join(os.path.dirname(here), target))
+        if not os.path.islink(here):
+            break
+    return ", a link to ".join(said)
 
 
 # Why a symbolic link may lead to nothing, and what brings its target.
@@ -351,10 +368,10 @@ def _dangling_folder(path: Path) -> str | None:
         if os.path.exists(folder):
             continue
         try:
-            target = os.readlink(folder)
+            target = _pointed_to(folder)
         except OSError:  # missing, and no link
             return None
-        return (f"lies in {clipped(str(folder))}, a symbolic link to {clipped(target)}, which "
+        return (f"lies in {clipped(str(folder))}, a symbolic link to {target}, which "
                 f"does not exist {_UNFETCHED}; fetch or mount what it points to, or replace "
                 "the link with the folder")
     return None
