@@ -95,15 +95,20 @@ def check_flag(key: str, value: Any) -> None:
         raise ConfigError(f"{key}={_given(value)}: must be true or false")
 
 
+# The longest name a defense or release may go by (mia-report shows a name to this many).
+MAX_NAME_CHARS = 60
+
+
 def name_problem(
     obj: Any, *, kind: str, base: type, built_in: Mapping[str, type]
 ) -> str | None:
     """Why ``obj`` (a training defense or a release) cannot go by its ``name``, or ``None``.
 
     results.json and mia-report name a run's defenses and release by it, so it must be a
-    non-empty string; a class of one's own that sets none carries the base class's
-    (``none``: no defense, ``full``: no output defense), and one that takes a built-in's
-    name (``dp``) passes for that defense. A subclass of the built-in keeps its name.
+    non-empty string, one printable line of at most `MAX_NAME_CHARS`; a class of one's own
+    that sets none carries the base class's (``none``: no defense, ``full``: no output
+    defense), and one that takes a built-in's name (``dp``) passes for that defense. A
+    subclass of the built-in keeps its name.
 
     Args:
         kind: ``defense`` or ``release``.
@@ -118,6 +123,13 @@ def name_problem(
     if not isinstance(name, str) or not name.strip():
         return (f"{where}: its name {name!r} must be a non-empty string (results.json and "
                 f"mia-report name the run's {kind} by it); {own}")  # fmt: skip
+    if not name.isprintable() or len(name) > MAX_NAME_CHARS:
+        # (a line break went into results.json and the log as given, forging a log line;
+        # mia-report shows a name to MAX_NAME_CHARS)
+        shown = show(name[:MAX_NAME_CHARS]) + ("..." if len(name) > MAX_NAME_CHARS else "")
+        return (f"{where}: its name {shown} must be one printable line of at most "
+                f"{MAX_NAME_CHARS} characters (no line break, tab or control character: "
+                f"results.json, the logs and mia-report show it); {own}")  # fmt: skip
     if kind == "defense" and "+" in name:
         return (f"{where}: its name {name!r} holds '+', which joins the names of stacked "
                 f"defenses in results.json; {own}")  # fmt: skip
