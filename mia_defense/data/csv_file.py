@@ -277,7 +277,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             if not row or (len(row) == 1 and not row[0].strip()):  # a blank line, or spaces
                 continue
             if len(row) != width:
-                left_open = line > first and _quote_left_open(row, reader, sep)
+                # (a quote opened on the last line holds its line break: one line read)
+                left_open = ((line > first or "\n" in row[-1])
+                             and _quote_left_open(row, reader, sep))
                 raise DataError(f"{path}: line {first} has {len(row)} fields but the header "
                                 f"has {width}{_misfit(row, width, first, line, sep, left_open)}")
             if line > first and (index := _swallowing_field(row, sep)) is not None:
@@ -335,6 +337,9 @@ def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str,
     (lines ``first`` to ``line``): a quote left open (``left_open``), a trailing delimiter
     (exports that end every line with one: the refusal said no more than the counts), else
     the usual causes; a record over several lines whose quote was closed is said to be one."""
+    if left_open and line == first:
+        return f" (a quoted field opens on line {first} and runs to the end of the file: " \
+               "close its \")"
     if left_open:
         return f" (a quoted field runs from line {first} to line {line}: close its \")"
     if line > first:  # a quoted note of several lines, closed: the counts' usual causes

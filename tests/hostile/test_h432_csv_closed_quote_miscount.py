@@ -40,3 +40,13 @@ def test_a_quote_left_open_is_still_told_to_close(tmp_path, rest):
             f'line 4 has 2 fields but the header has 3 (a quoted field runs from line 4 to '
             f'line {last}: close its ")')):
         load_csv(path=path, label_column="label")
+
+
+def test_a_quote_left_open_on_the_last_line_is_told_to_close(tmp_path):
+    """Read as one line (the field holds its line break): it was 'a value missing'."""
+    path = tmp_path / "d.csv"
+    path.write_text('a,b,label\n1,x,0\n2,y,1\n3,"z,0\n')
+    with pytest.raises(DataError, match=re.escape(
+            'line 4 has 2 fields but the header has 3 (a quoted field opens on line 4 and runs '
+            'to the end of the file: close its ")')):
+        load_csv(path=path, label_column="label")
