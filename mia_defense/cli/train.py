@@ -476,7 +476,11 @@ class SweepSummary(Callback):
         refused = {Path(run_dir).absolute() for run_dir, _ in refusals}
         self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
-            print(_all_refused_line(), file=sys.stderr)
+            # (refused after its run completed: an objective its results.json lacks)
+            trained = sum(_written_since(Path(run_dir) / "results.json", before)
+                          and _results_of(Path(run_dir), ("complete",)) is not None
+                          for run_dir, _ in refusals)  # fmt: skip
+            print(_all_refused_line(trained), file=sys.stderr)
         elif why := _search_without_result(config):
             _SEARCH_WITHOUT_RESULT[:] = [True]
             print(f"\n{why}", file=sys.stderr)
@@ -723,14 +727,17 @@ def _failed_unrecorded(run_dir: Path, said: str, before: dict[str, Any]) -> bool
         return False
 
 
-def _all_refused_line() -> str:
+def _all_refused_line(trained: int = 0) -> str:
     """The one line that ends a sweep whose every point (every Optuna trial) was refused:
     the first refusal's message, which is most often every one's (a fixed setting that
     clashes with the search, such as DP-SGD's target_epsilon with a searched
-    noise_multiplier)."""
+    noise_multiplier). ``trained``: how many were refused only once their run completed (an
+    objective their results.json lacks): 'nothing was trained' was said of them too."""
     first = _SWEEP_FAILED[0][1]
+    what = "nothing was trained" if not trained else (
+        f"{trained} trained first, refused once complete, their runs kept")
     return (f"\nevery run of this sweep was refused ({len(_SWEEP_FAILED)} of "
-            f"{len(_SWEEP_FAILED)}; nothing was trained, a search has no result): the first "
+            f"{len(_SWEEP_FAILED)}; {what}, a search has no result): the first "
             f"refusal: {first}")
 
 

@@ -15,6 +15,7 @@ seed they train the same weights. σ is fixed once for the whole ensemble (`DPSG
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import math
@@ -86,6 +87,7 @@ __all__ = [
     "ACCOUNTANTS",
     "DPSGD",
     "foreign_defenses_reason",
+    "guard_forward_hooks",
     "preprocessing_note",
     "preprocessing_reason",
     "refuse_aliased_modules",
@@ -359,24 +361,99 @@ def refuse_aliased_modules(model: nn.Module, *, key: str = "defense.dp") -> None
         seen.setdefault(id(module), name)
 
 
-def refuse_forward_hooked(model: nn.Module, *, key: str = "defense.dp") -> None:
+def _hooked_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``model``'s layers that hold trainable parameters and run a forward hook
+    (`forward_hooked`), by name (``"<root>"``: the model itself)."""
+    return [(name or "<root>", m) for name, m in model.named_modules()
+            if forward_hooked(m) and any(p.requires_grad for p in m.parameters(recurse=False))]
+
+
+def _hook_refusal(model: nn.Module, layer: str, key: str,
+                  what: str = "has a forward hook (register_forward_hook) that changes its "
+                  "output") -> str:  # fmt: skip
+    return (
+        f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
+        f"layer {layer!r} {what}, and Opacus forms a layer's per-sample gradients from the "
+        "gradient of its output after the hook (a hook returning o * 3 gives a third of "
+        "each), so DP-SGD would train another model than the one written. Fix: set "
+        "train.engine=stacked (the default), which forms its per-sample gradients through "
+        "the hook, or remove the hook (one that only reads the output and returns None, as a "
+        "logging hook, trains)"
+    )
+
+
+def guard_forward_hooks(
+    model: nn.Module, *, key: str = "defense.dp", what: str = "has a forward hook "
+    "(register_forward_hook) that changed its output in a training step"
+) -> list[Any]:
+    """Around the forward hooks of each layer of ``model`` that holds trainable parameters
+    (`forward_hooked`): a hook run before them that notes the layer's output, and one run
+    after them that raises `UnsupportedModelError` (`_hook_refusal`) in a training-mode
+    forward with gradients where they left another output (a hook's returned value) or
+    changed it in place (``o.mul_(3)``). Opacus' per-sample gradients of such a layer are
+    those of the hooks' output, so only hooks that leave it as it was (a logging hook
+    returning None) train as written; the guard holds at every step, where a probe on a few
+    records passes a hook idle there (``o.clamp(-1, 1)`` on small rows). Returns the
+    handles to remove (`DPSGD.finish`). A global forward hook (``register_module_forward_hook``)
+    runs before a layer's own: it is refused outright (`refuse_forward_hooked`)."""
+    handles = []
+    for name, layer in _hooked_layers(model):
+        noted: list[tuple[torch.Tensor, int]] = []
+
+        def before(m: nn.Module, args: Any, out: Any, noted: list = noted) -> None:
+            noted[:] = [(t, t._version) for t in _output_tensors(out)]
+
+        def after(m: nn.Module, args: Any, out: Any, noted: list = noted,
+                  name: str = name) -> None:  # fmt: skip
+            now = _output_tensors(out)
+            if m.training and torch.is_grad_enabled() and (len(now) != len(noted) or any(
+                    t is not n or t._version != v for t, (n, v) in zip(now, noted,
+                                                                       strict=False))):
+                raise UnsupportedModelError(_hook_refusal(model, name, key, what))
+            noted.clear()
+
+        handles += [layer.register_forward_hook(before, prepend=True),
+                    layer.register_forward_hook(after)]
+    return handles
+
+
+def _output_tensors(out: Any) -> list[torch.Tensor]:
+    """The tensors of a layer's output: itself, or a tuple's or list's."""
+    items = out if isinstance(out, tuple | list) else (out,)
+    return [t for t in items if isinstance(t, torch.Tensor)]
+
+
+def refuse_forward_hooked(
+    model: nn.Module, rows: torch.Tensor, *, key: str = "defense.dp"
+) -> None:
     """Raise `UnsupportedModelError` for ``train.engine=opacus`` where a layer of ``model``
-    that holds trainable parameters has a forward hook (`forward_hooked`): Opacus forms its
-    per-sample gradients from the gradient of the hook's output (``o * 3``: a third of each,
-    a clamp 0.85 from the model's), and a hook idle on the few records
-    `used_outside_their_layers` tries would pass there. The stacked engine differentiates
+    that holds trainable parameters has a forward hook (`forward_hooked`) that changes its
+    output on the run's records ``rows`` (a copy in training mode, `guard_forward_hooks`),
+    or a global forward hook: Opacus forms its per-sample gradients from the gradient of the
+    hook's output (``o * 3``: a third of each, a clamp 0.85 from the model's). A hook that
+    leaves the output as it was (logging, returning None) trains: the guard, on the trained
+    model, stops the run at a step where it does not. The stacked engine differentiates
     through the hook."""
-    layers = [name or "<root>" for name, m in model.named_modules()
-              if forward_hooked(m) and any(p.requires_grad for p in m.parameters(recurse=False))]
-    if layers:
-        raise UnsupportedModelError(
-            f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
-            f"layer {layers[0]!r} has a forward hook (register_forward_hook), and Opacus forms "
-            "a layer's per-sample gradients from the gradient of its output after the hook "
-            "(a hook returning o * 3 gives a third of each), so DP-SGD would train another "
-            "model than the one written. Fix: set train.engine=stacked (the default), which "
-            "forms its per-sample gradients through the hook, or remove the hook"
-        )
+    layers = _hooked_layers(model)
+    if layers and nn.modules.module._global_forward_hooks:  # (run before the layer's own)
+        raise UnsupportedModelError(_hook_refusal(
+            model, layers[0][0], key, "runs a global forward hook "
+            "(register_module_forward_hook), which may change its output unseen"))
+    if not layers:
+        return
+    probe = copy.deepcopy(model).train()
+    handles = guard_forward_hooks(probe, key=key, what="has a forward hook "
+                                  "(register_forward_hook) that changes its output")
+    try:
+        with torch_rng_kept(rows.device):
+            probe(rows.clone())
+    except UnsupportedModelError:
+        raise
+    except Exception:  # (what the model cannot run, the other checks name)
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def refuse_used_outside(
@@ -740,6 +817,7 @@ class DPSGD(TrainingDefense):
         self._taps: GhostTaps | None = None  # this step's forward pass, tapped (ghost)
         self._ghost_layers: list = []  # the model's layers with a ghost rule
         self._accountant: IAccountant | None = None  # Opacus' own (train.engine=opacus)
+        self._hook_guard: list = []  # guard_forward_hooks' handles (train.engine=opacus)
 
     def clip_norm_problem(
         self, norms: Sequence[float] = (), *, adaptive: bool | None = None, batch_size: int = 1
@@ -1043,7 +1121,8 @@ class DPSGD(TrainingDefense):
         outside = used_outside_their_layers(ctx.stack.models[0], ctx.x[:2])
         if ctx.engine == "opacus":
             refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
-            refuse_forward_hooked(ctx.stack.models[0])
+            refuse_forward_hooked(ctx.stack.models[0], ctx.x[:4])
+            self._hook_guard = guard_forward_hooks(ctx.stack.models[0])
             refuse_used_outside(ctx.stack.models[0], outside)
             refuse_opacus_rows_not_own(ctx.stack.models[0], ctx.x[:4])
         else:
@@ -1226,6 +1305,8 @@ class DPSGD(TrainingDefense):
             log.info("defense.dp: %d of %d models stopped before their planned steps; their ε "
                      "is that of the planned steps (privacy.per_model: steps, steps_taken)",
                      stopped, ctx.num_models)
+        for handle in self._hook_guard:  # (the released model runs its hooks as written)
+            handle.remove()
         cleanup = getattr(ctx.stack.module, "cleanup", None)
         if ctx.engine == "opacus" and callable(cleanup):
             cleanup()  # drop Opacus' hooks and per-sample gradients from the trained module
