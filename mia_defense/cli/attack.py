@@ -858,6 +858,36 @@ def _options_first(args: list[str]) -> list[str]:
     return [*options, *overrides]
 
 
+def home_source(args: list[str]) -> list[str]:
+    """``args`` with a ``source=~/PATH`` (``~user/PATH``) made the home folder's path, as
+    mia-train's dataset.path and cache_dir, mia-report's --out and load_observations take
+    one (`home_expanded`): the shell expands ``~`` only at the start of a word, so
+    ``'source=~/obs.npz'`` reached mia-attack as given and was refused ('write
+    source=$HOME/obs.npz'), and Hydra's quoted ``"source='~/obs.npz'"`` was 'no such file'.
+    A sweep's list (``source=~/a,~/b``) is left as it is (refused: `refuse_unexpanded_home`).
+    Exit 2 with one line on a ``~user`` of no known home folder."""
+    from mia_defense.override_checks import parsed_override
+
+    expanded = []
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if eq and key.lstrip("+") == "source" and "~" in value[:2]:
+            override = parsed_override(arg)
+            text = (value if "," not in value else None) if override is None else (
+                None if override.is_sweep_override() else override.value())
+            if isinstance(text, str) and text.startswith("~"):
+                from mia_defense.observations import home_expanded
+
+                try:
+                    path = home_expanded(text, where="mia-attack source")
+                except ConfigError as exc:
+                    print(f"ConfigError: {exc}", file=sys.stderr)
+                    raise SystemExit(EXIT_USER_ERROR) from None
+                arg = f"{key}={hydra_quoted(str(path))}"
+        expanded.append(arg)
+    return expanded
+
+
 def refuse_training_settings(args: list[str]) -> None:
     """Exit 2 on an override of a mia-train setting (``release=topk``): Hydra said "No match
     in the defaults list. To append ... use +release=topk", and that was refused as an
@@ -881,6 +911,7 @@ def main() -> None:
     """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
     refuse_misused_flags(sys.argv[1:], tool="mia-attack")
+    sys.argv = [sys.argv[0], *home_source(sys.argv[1:])]
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     warn_ineffective_overrides(sys.argv[1:])
