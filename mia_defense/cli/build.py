@@ -176,9 +176,12 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
                 f"cache_dir={value!r}: an empty path (the working directory); give a "
                 "directory for the model store, or null or false to turn it off"
             )
-        # '~/models' (quoted, so the shell left it) is the home folder's, not a folder '~' here
+        # '~/models' (quoted, so the shell left it) is the home folder's, not a folder '~' here;
+        # '~nosuchuser/m' was pathlib's bare 'RuntimeError: Could not determine home directory.'
+        from mia_defense.observations import home_expanded
+
         return None if value is None or value is False else _launch_dir_path(
-            Path(value).expanduser())
+            home_expanded(value, where="cache_dir"))
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
