@@ -40,7 +40,8 @@ HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
     # (asked once a run, after training: results.json's training.defenses_idle)
     "idle_reason": (
         lambda v, k: v is None or isinstance(v, str),
-        "a str (why it did not act: a line or two) or None (it acted, or cannot tell)",
+        "a str (why it did not act: a line or two; a blank one reads as None) or None (it "
+        "acted, or cannot tell)",
     ),
     "forward": (
         lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,

@@ -407,7 +407,9 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
     no stats). A reason that is no str is refused, naming the defense (an int or an object
     was recorded as given, or by its repr); the rest is kept to one printable line of at
     most `_IDLE_REASON_CHARS` (a megabyte reason was written whole into results.json, and its
-    line breaks and a terminal's escape codes into the log, forging lines)."""
+    line breaks and a terminal's escape codes into the log, forging lines). One that is
+    blank on that line ("", spaces, control characters only) reads as ``None``, as the
+    contract reads None: no reason (mia-report said 'did not act: ' with nothing after)."""
     from mia_defense.defenses.contract import hook_output
     from mia_defense.report.checks import one_line
 
@@ -419,8 +421,9 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
             ask = getattr(defense, "idle_reason", None)  # (a defense of the user's may lack it)
             reason = ask(stats, epochs=experiment.train.epochs) if callable(ask) else None
             reason = hook_output(reason, "idle_reason", defense)
+            if reason is not None:  # (one blank once made one line is no reason: None)
+                reason = one_line(reason, limit=_IDLE_REASON_CHARS) or None
             if reason is not None:
-                reason = one_line(reason, limit=_IDLE_REASON_CHARS)
                 log.warning("DEFENSE DID NOT ACT: %s (results.json records it, "
                             "training.defenses_idle; mia-report lists the run under "
                             "'Figures to read with care')", reason)  # fmt: skip
