@@ -172,7 +172,10 @@ def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: floa
     """`resolution_note` of a run whose strongest attack read its TPR at ``fpr`` at an FPR
     below half of it (results.json's ``attacks.<name>.fpr_read@...``, `read_far_below`): a
     run of tied scores spans ``fpr``, so the figure is the TPR where that run starts, not one
-    at ``fpr``; ``None`` otherwise, or where the run records no such FPR (older runs)."""
+    at ``fpr``; ``None`` otherwise, or where the run records no such FPR (older runs). Where
+    the attack's own setting ties its scores (`_tied_by_settings`: rmia's num_z), it names
+    that setting and its fix, as `_tied_note` does (rmia strongest at num_z=200 of 1200
+    samples: read at 0.042% for 0.1%, the note said only 'compare it at another FPR')."""
     name, attack = strongest_attack(payload)
     count = payload.get("nonmember_scores")
     if attack is None or not (_counts(count) and count > 0):
@@ -181,10 +184,12 @@ def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: floa
     found = read_far_below({fpr: attack.get(key)}, count, [fpr])
     if not found:
         return None
+    own = _tied_by_settings(payload, name)
+    settings = f", or rerun it with {own[1]} ({own[0]})" if own else ""
     return (
         f"its {match.group(0)} is read at FPR {100 * found[0][1]:.2g}% (attacks.{name}.{key}): "
         f"tied scores of {name} span {match.group(1)}%, so it is the TPR where they start, not "
-        f"a figure at {match.group(1)}%; compare it at another FPR"
+        f"a figure at {match.group(1)}%; compare it at another FPR{settings}"
     )
 
 
