@@ -56,15 +56,18 @@ def requires_access(access: str) -> Callable[[_F], _F]:
     return mark
 
 
-def chooses(*settings: str) -> Callable[[_F], _F]:
+def chooses(*settings: str, unless: str | None = None) -> Callable[[_F], _F]:
     """Declare the settings an attack may choose per target on its reference models (the
     keys of its `Scores.chosen`: RMIA's ``a``), which results.json's entry of it holds, each
     with ``_min`` and ``_max``, and a search's objectives may name (``max_attack.a``): sets
-    ``fn.chooses``. A sweep refuses before training a ``max_attack`` objective that is no
-    figure and no setting its attacks declare (`mia_defense.cli.sweep_checks.attack_settings`)."""
+    ``fn.chooses``; ``unless``: the name of its keyword that, set true, makes it choose none
+    (RMIA's ``online``), as ``fn.chooses_unless``. A sweep refuses before training a
+    ``max_attack`` objective that is no figure and no setting its attacks choose
+    (`mia_defense.cli.sweep_checks.attack_settings`)."""
 
     def mark(fn: _F) -> _F:
         fn.chooses = settings  # type: ignore[attr-defined]
+        fn.chooses_unless = unless  # type: ignore[attr-defined]
         return fn
 
     return mark

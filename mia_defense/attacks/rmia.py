@@ -282,7 +282,7 @@ def check_gamma(gamma: float) -> None:
                           "every score 0, a leak read as chance; the paper uses 1-2)")
 
 
-@chooses("a")  # (offline, each target's a: `choose_a`)
+@chooses("a", unless="online")  # (offline, each target's a: `choose_a`)
 @requires_access("outputs")
 def rmia(
     obs: Observations,

@@ -783,7 +783,8 @@ def attack_settings(
 ) -> dict[str, tuple[str, ...]] | None:
     """The settings each of the run's attacks may choose per target, by its name under
     ``attack.attacks`` (what the attack function declares, `mia_defense.attacks.base.chooses`:
-    its entry of results.json holds them beside its figures), or ``None`` where that is not
+    its entry of results.json holds them beside its figures; none where its ``chooses_unless``
+    keyword is set true, online RMIA), or ``None`` where that is not
     known: the sweep (``swept``: its keys) varies the attacks, or one is not mia-defense's own,
     no text or does not import (a user's attack may choose settings of any name)."""
     if any(k == "attack" or k.startswith(("attack/", "attack.attacks")) for k in swept):
@@ -807,7 +808,12 @@ def attack_settings(
             return None
         if not str(getattr(attack, "__module__", "")).startswith("mia_defense."):
             return None
-        found[key] = tuple(map(str, getattr(attack, "chooses", ())))
+        unless = getattr(attack, "chooses_unless", None)
+        try:  # (online RMIA chooses no a; a value not known yet: what it declares)
+            off = isinstance(unless, str) and node[key].get(unless) is True
+        except OmegaConfBaseException:
+            off = False
+        found[key] = () if off else tuple(map(str, getattr(attack, "chooses", ())))
     return found
 
 

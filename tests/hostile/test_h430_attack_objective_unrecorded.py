@@ -38,6 +38,8 @@ def test_the_run_s_attack_settings_as_the_check_reads_them():
     settings = attack_settings(_compose())
     assert settings is not None and settings["rmia"] == ("a",) and settings["loss"] == ()
     assert "rmia" not in attack_settings(_compose("~attack.attacks.rmia"))
+    # (online RMIA chooses no a: 'max_attack.a' was taken, each trial trained, then failed)
+    assert attack_settings(_compose("attack.attacks.rmia.online=true"))["rmia"] == ()
     assert attack_settings(_compose(), ["attack.attacks.rmia.a"]) is None  # (swept: not known)
     assert attack_settings(_compose("+attack.attacks.mine._target_=mymodule.attack")) is None
 
@@ -68,6 +70,7 @@ def test_rmia_chooses_what_it_declares():
                        labels=rng.integers(0, 3, 30), masks=rng.random((4, 30)) < 0.5)
     scores = rmia(obs, np.arange(2), online=False)
     assert set(scores.chosen) and set(scores.chosen) <= set(rmia.chooses)
+    assert rmia.chooses_unless == "online" and not rmia(obs, np.arange(2), online=True).chosen
 
 
 def test_the_search_is_refused_before_any_trial(caplog):
@@ -78,6 +81,11 @@ def test_the_search_is_refused_before_any_trial(caplog):
     assert exc.value.code == 2
     assert "'max_attack.precision' is no figure this run's attacks record" in caplog.text
     assert "nothing was run" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):  # (online: no a)
+        check_objectives(_compose("hparams_search=optuna_custom", "attack.attacks.rmia.online=true",
+                                  "objectives=[utility.test_accuracy,max_attack.a]"))
+    assert "'max_attack.a' is no figure this run's attacks record" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.ERROR):  # (rmia's a: taken)
         check_objectives(_compose("hparams_search=optuna_custom",
