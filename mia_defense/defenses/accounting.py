@@ -178,6 +178,22 @@ def _at_most_max_sigma(
     return tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
 
 
+def _check_run(where: str, *, rate: float, steps: float, delta: float, **sigma: float) -> None:
+    """A `ValueError` naming the argument and its value where a run is none DP-SGD takes:
+    a sample rate outside [0, 1], a negative step count, a δ outside (0, 1), a negative σ
+    (``noise_multiplier``, where given). The accountants answered such input with a number:
+    ε 0 for -100 steps or δ = 2 (no privacy loss at all), 'math domain error' for a rate of
+    1.5, and `noise_multiplier_for` searched on past 20 s at -100 steps (σ halving toward
+    5e-324) and gave, and cached, σ 0.25 for δ = 2."""
+    checks = [("sample_rate", rate, "a probability in [0, 1]", 0 <= rate <= 1),
+              ("steps", steps, "a step count >= 0", steps >= 0),
+              ("delta", delta, "in (0, 1), below 1/N", 0 < delta < 1)] + [
+        (key, value, ">= 0", value >= 0) for key, value in sigma.items()]  # fmt: skip
+    for key, value, what, ok in checks:
+        if not ok:  # (NaN fails every comparison)
+            raise ValueError(f"{where}: {key}={value!r}: must be {what}")
+
+
 @functools.lru_cache(maxsize=4096)
 def epsilon_spent(
     accountant: str, history: tuple[tuple[float, float, int], ...], delta: float
@@ -188,12 +204,14 @@ def epsilon_spent(
     count, exactly what ``RDPAccountant`` does; ``prv`` and ``gdp`` ask a fresh accountant.
     Cached: the K models of a plan share their schedules, and ε is logged every epoch.
     A NaN σ or sample rate is a `ValueError` (Opacus' RDP series never ended on one: the
-    call hung; `schedule_epsilon` reads it as no guarantee).
+    call hung; `schedule_epsilon` reads it as no guarantee), as is a run no DP-SGD is
+    (`_check_run`: a negative step count or σ, a rate outside [0, 1], a δ outside (0, 1)).
     """
-    for sigma, rate, _ in history:
+    for sigma, rate, steps in history:
         if math.isnan(sigma) or math.isnan(rate):
             raise ValueError(f"epsilon_spent: noise_multiplier={sigma}, sample_rate={rate}: "
                              "NaN, which no accountant takes (no ε holds)")  # fmt: skip
+        _check_run("epsilon_spent", rate=rate, steps=steps, delta=delta, noise_multiplier=sigma)
     if any(sigma < _MIN_SIGMA and rate > 0 and steps > 0 for sigma, rate, steps in history):
         # No noise: no privacy (Opacus' PRV and GDP fail on σ = 0). Below _MIN_SIGMA too:
         # ε would pass 1e200 anyway, and Opacus' RDP series for q < 1 never ended for
@@ -271,7 +289,9 @@ def noise_multiplier_for(
     (`sigma_cache_dir`).
 
     Steps, not epochs: Opacus turns epochs into ``int(epochs / q)`` steps, one fewer than
-    are taken when the division rounds down (q = 1/93: 92.999...)."""
+    are taken when the division rounds down (q = 1/93: 92.999...). A run no DP-SGD is
+    (`_check_search`) is a `ValueError`."""
+    _check_search("noise_multiplier_for", target_epsilon, sample_rate, steps, delta)
     key = _cache_key(accountant, target_epsilon, delta, sample_rate, steps)
     cached = _read_cached_sigma(key)
     if cached is not None:
@@ -279,6 +299,21 @@ def noise_multiplier_for(
     sigma = _search_sigma(accountant, target_epsilon, delta, sample_rate, steps)
     _write_cached_sigma(key, sigma)
     return sigma
+
+
+def _check_search(
+    where: str, target_epsilon: float, sample_rate: float, steps: int, delta: float
+) -> None:
+    """A `ValueError` for a σ search of a run no DP-SGD is (`_check_run`), of no step (any σ
+    spends 0: the search halved σ toward 5e-324, past 20 s) or of a target that is not a finite
+    number > 0 (NaN gave σ 1, ∞ σ 5e-324)."""
+    _check_run(where, rate=sample_rate, steps=steps, delta=delta)
+    if not steps >= 1:
+        raise ValueError(f"{where}: steps={steps!r}: must be >= 1 (no step spends no ε, "
+                         "whatever σ)")  # fmt: skip
+    if not 0 < target_epsilon < math.inf:
+        raise ValueError(f"{where}: target_epsilon={target_epsilon!r}: must be a finite "
+                         "number > 0")  # fmt: skip
 
 
 def _epsilon_floor(accountant: str, delta: float) -> float:
@@ -501,6 +536,8 @@ def resolve_noise_multiplier(
     assert target_epsilon is not None
     if math.isinf(target_epsilon):
         return 0.0
+    # (outside the try: a δ of 2 is no 'unreachable target')
+    _check_search("resolve_noise_multiplier", target_epsilon, sample_rate, steps, delta)
     try:
         return noise_multiplier_for(accountant, target_epsilon, delta, sample_rate, steps)
     except ValueError as exc:
@@ -715,7 +752,8 @@ def seeded_noise_reason(
     tail, m = max(over, key=lambda t: t[0])
     return (
         "defense.dp.secure_mode=false (seeded noise; set it true for a guarantee, or spend a "
-        f"lower ε): torch's float32 draws stop at {SEEDED_NORMAL_BOUND:.3g} standard "
+        "lower ε: a lower defense.dp.target_epsilon or a larger defense.dp.noise_multiplier"
+        f"): torch's float32 draws stop at {SEEDED_NORMAL_BOUND:.3g} standard "
         "deviations, so a record's clipped gradient moves a step's noisy sum where no draw "
         f"without it reaches with probability up to {tail:.2g} over a model's "
         f"{int(m['steps'])} steps (σ {m['noise_multiplier']:.4g}), above its δ "
@@ -783,8 +821,8 @@ def _rdp_bound(models: Sequence[Mapping[str, Any]]) -> float | None:
                                                          "steps", "delta"))  # fmt: skip
         if None in (sigma, rate, steps, delta):
             return None
-        bounds.append(epsilon_spent("rdp", ((float(sigma), float(rate), int(steps)),),
-                                    float(delta)) if steps else 0.0)  # fmt: skip
+        # (∞ for figures no run has, an edited checkpoint's δ of 2: epsilon_spent refuses them)
+        bounds.append(schedule_epsilon("rdp", float(sigma), float(rate), int(steps), float(delta)))
     return max(bounds) if bounds else None
 
 
