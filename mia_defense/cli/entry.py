@@ -57,6 +57,7 @@ def run_entry(
     """
     _require_working_directory()
     _require_usable_umask()
+    threads_given = _invalid_omp_threads_dropped()
     stdout_put_back = lenient_stdout()
     said_here = os.environ.get(_SAYS_INTERRUPTED)
     os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
@@ -104,6 +105,8 @@ def run_entry(
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
         stdout_put_back()
+        if threads_given is not None:
+            os.environ["OMP_NUM_THREADS"] = threads_given
         if said_here is None:
             os.environ.pop(_SAYS_INTERRUPTED, None)
         else:
@@ -122,6 +125,32 @@ def _require_usable_umask() -> None:
     if refusal is not None:
         print(f"ConfigError: {refusal}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
+
+
+# OpenMP's (libgomp's) OMP_NUM_THREADS: whole numbers from 1 to LONG_MAX, one a nesting level
+_OMP_THREADS = re.compile(r"\s*\+?\d+\s*(?:,\s*\+?\d+\s*)*", re.ASCII)
+
+
+def _invalid_omp_threads_dropped() -> str | None:
+    """An OMP_NUM_THREADS that OpenMP cannot read (``abc``, ``""`` from an unset shell
+    variable, ``0``, ``2.5``) taken out of this process's environment before torch (its
+    libgomp) loads, with one line naming it; its value, for the tool's end to put back, or
+    ``None``. libgomp ignored it, printing its own 'libgomp: Invalid value for environment
+    variable OMP_NUM_THREADS' between blank lines, twice in a run (torch's copy and
+    scikit-learn's) and again in each worker process; mia-defense sets its own thread counts
+    (train.threads), so nothing else changes."""
+    given = os.environ.get("OMP_NUM_THREADS")
+    if given is None or (_OMP_THREADS.fullmatch(given) and all(  # (20 digits: over LONG_MAX)
+            1 <= int(n.lstrip("0")[:20] or 0) < 2**63 for n in re.findall(r"\d+", given))):
+        return None
+    from mia_defense.constraints import shown
+
+    del os.environ["OMP_NUM_THREADS"]
+    print(f"WARNING: OMP_NUM_THREADS={shown(given)} is no number of threads, which OpenMP takes as "
+          "a whole number >= 1 (or a list of them, 4,2), so it is ignored, as OpenMP would; "
+          "unset it, or set it so (OMP_NUM_THREADS=4); mia-defense sets its threads itself "
+          "(train.threads)", file=sys.stderr)  # fmt: skip
+    return given
 
 
 def _require_working_directory() -> None:
