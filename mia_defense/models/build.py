@@ -30,7 +30,13 @@ from mia_defense.errors import (
     out_of_memory,
 )
 from mia_defense.models.alike import state_difference
-from mia_defense.models.probes import own_state, state_changes, state_outside, written_through
+from mia_defense.models.probes import (
+    own_state,
+    stale_after_a_step,
+    state_changes,
+    state_outside,
+    written_through,
+)
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
@@ -385,12 +391,24 @@ def check_model_output(
                 "h.add_(1): compute a new tensor instead, h = h + 1)"
             ) from failed
     kept = state_changes(before, own_state(model))
+    unrun = copy.deepcopy(fresh) if kept else None  # (_second_step_error runs fresh)
     if kept and (failed := _second_step_error(fresh, input_shape)):
         raise UnsupportedModelError(
             f"model._target_={name}: its second training step fails where the first passes "
             f"({failed}): its forward keeps a tensor computed from its weights across passes "
             f"({first_few(kept, 3)}), whose graph the first step's backward pass freed; "
             "compute it anew in every forward, or keep it detached (value.detach())"
+        )
+    if unrun is not None and stale_after_a_step(unrun, input_shape):
+        raise UnsupportedModelError(
+            f"model._target_={name}: once an optimiser step moves its weights, it answers "
+            "otherwise than a model holding the moved weights: its forward keeps a value "
+            f"computed from its weights at its first call "
+            f"({first_few([f'self.{k}' for k in kept], 3)}: a copy, as "
+            "self.w = self.fc.weight.t().contiguous()), which later passes read, so training "
+            "would move weights its output no longer follows, and a saved model (its weights "
+            "alone) would answer otherwise than the one trained; compute it anew in every "
+            "forward"
         )
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")

@@ -27,8 +27,8 @@ from mia_defense.seeding import seed_global_torch, torch_rng_kept, torch_rng_sta
 __all__ = ["OTHER_SEEDS", "backward_hooked_layer", "differ", "draws_outside_torch",
            "forward_hooked", "held_blocker", "hook_not_transformed", "keeps_state",
            "kept_between_passes", "kept_from_a_pass", "mixes_samples", "own_state",
-           "probed_blocker", "seeded_outputs", "stacked_draws", "state_changes",
-           "state_outside", "written_through"]
+           "probed_blocker", "seeded_outputs", "stacked_draws", "stale_after_a_step",
+           "state_changes", "state_outside", "written_through"]
 
 
 def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
@@ -202,6 +202,48 @@ def kept_between_passes(model: nn.Module, input_shape: Sequence[int], mode: str)
     except Exception:  # (what it cannot run, the checks name)
         return []
     return [f"self.{name}" for name in sorted({*changed[0], *changed[1]})]
+
+
+def stale_after_a_step(model: nn.Module, input_shape: Sequence[int]) -> bool:
+    """Whether a copy of ``model`` (no pass run yet), run once in training mode on
+    `_probe_batches`' first batch, then its trainable weights moved (in place, as an
+    optimiser's step moves them), answers that batch otherwise than a copy that held the
+    moved weights from its first pass on (its buffers then set to the first copy's: a
+    running statistic, a power iteration's vector, as the step left them): its forward keeps
+    a value computed from its weights at its first call (``self.w =
+    self.fc.weight.t().contiguous()``, a clone), which later passes read though the weights
+    moved. Each pass runs under the same random states (torch's seed 0, Python's and
+    numpy's, put back after). ``False`` when it cannot run them (the checks name why)."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    try:
+        device = next(model.parameters()).device
+        x = _probe_batches(input_shape)[0].to(device)
+        gen = torch.Generator().manual_seed(0)
+        stepped, moved = copy.deepcopy(model).train(), copy.deepcopy(model).train()
+
+        def run(probe: nn.Module) -> torch.Tensor:
+            seed_global_torch(0, [device])
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)  # noqa: NPY002
+            return probe(x.clone())
+
+        with torch_rng_kept(device):
+            with torch.no_grad():
+                for p in moved.parameters():
+                    if p.requires_grad and p.is_floating_point():
+                        p.add_(0.5 * torch.randn(p.shape, generator=gen).to(p))
+            run(stepped), run(moved)
+            with torch.no_grad():
+                for mine, theirs in ((stepped.parameters(), moved.parameters()),
+                                     (moved.buffers(), stepped.buffers())):  # fmt: skip
+                    for a, b in zip(mine, theirs, strict=True):
+                        a.copy_(b)
+            return differ(run(stepped), run(moved))
+    except Exception:  # (what it cannot run, the checks name)
+        return False
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 def seeded_outputs(
