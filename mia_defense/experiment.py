@@ -24,6 +24,7 @@ from mia_defense.attacks.runner import Attack, EvaluationConfig
 from mia_defense.audit import DiracCanaryAudit, audit_report, audit_training
 from mia_defense.code_digest import code_digest, defining_file
 from mia_defense.defenses.dp import DPSGD
+from mia_defense.defenses.release import release_idle
 from mia_defense.errors import (
     ConfigError,
     DataError,
@@ -498,7 +499,8 @@ def _run_pipeline(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
             fingerprint=fingerprint, progress=progress, store=store,
         )
-        idle = idle_defenses(experiment, ensemble)
+        idle = idle_defenses(experiment, ensemble) + release_idle(
+            experiment.release, num_classes=data.dataset.num_classes)
     with stopwatch.stage("observation"), _targets_curves(ensemble):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
         obs = release_population(

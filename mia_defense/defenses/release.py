@@ -38,6 +38,7 @@ __all__ = [
     "attacker_view_of",
     "check_released",
     "probe_release",
+    "release_idle",
     "release_name_problem",
 ]
 
@@ -60,6 +61,14 @@ class Release:
 
     def check(self, *, num_classes: int) -> None:
         """Refuse settings that make no sense for ``num_classes`` classes (before training)."""
+
+    def idle_reason(self, *, num_classes: int) -> str | None:
+        """Why this release, at its settings, lets out the outputs unchanged on
+        ``num_classes`` classes (a full release under another name), or ``None``: results.json
+        records it among the run's defenses that did not act (`release_idle`), so that
+        mia-report and TensorBoard read the run with care and do not rank it as the release
+        it is named after."""
+        return None
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
@@ -107,26 +116,29 @@ class TopKRelease(Release):
                 f"release.k={self.k}: larger than the dataset's {num_classes} classes; "
                 f"choose k in [1, {num_classes}]"
             )
-        if self.k == num_classes:  # (a sweep of release.k=1,2,5,10 on 10 classes)
-            log.warning(
-                "release.k=%d: keeps all of the dataset's %d classes, so the outputs are "
-                "released unchanged (renormalised or not), a full release under another "
-                "name; choose release.k in [1, %d] to withhold anything",
-                self.k, num_classes, num_classes - 1,
-            )
-        elif self.k == num_classes - 1 and not self.renormalize:
+        reason = self.idle_reason(num_classes=num_classes)
+        if reason is not None:
+            log.warning("%s", reason)
+
+    def idle_reason(self, *, num_classes: int) -> str | None:
+        """A k that keeps every class, or all but one whose value the others give away."""
+        if self.k >= num_classes:  # (a sweep of release.k=1,2,5,10 on 10 classes)
+            return (f"release.k={self.k}: keeps all of the dataset's {num_classes} classes, so "
+                    "the outputs are released unchanged (renormalised or not), a full release "
+                    f"under another name; choose release.k in [1, {num_classes - 1}] to "
+                    "withhold anything")
+        if self.k == num_classes - 1 and not self.renormalize:
             # The kept probabilities keep their values, so the one withheld is 1 minus their
             # sum: release=topk (k=1) on a binary dataset is the full vector.
             choose = (f"choose release.k in [1, {num_classes - 2}] or set "
                       "release.renormalize=true" if num_classes > 2 else
                       "set release.renormalize=true (the label alone)")  # fmt: skip
-            log.warning(
-                "release.k=%d with release.renormalize=false on the dataset's %d classes: the "
-                "one withheld probability is 1 minus the sum of those released, so a querier "
-                "reads the whole vector (up to float32 rounding), a full release under another "
-                "name; %s to withhold anything",
-                self.k, num_classes, choose,
-            )
+            return (f"release.k={self.k} with release.renormalize=false on the dataset's "
+                    f"{num_classes} classes: the one withheld probability is 1 minus the sum of "
+                    "those released, so a querier reads the whole vector (up to float32 "
+                    f"rounding), a full release under another name; {choose} to withhold "
+                    "anything")
+        return None
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
@@ -177,13 +189,18 @@ class RoundingRelease(Release):
     def check(self, *, num_classes: int) -> None:
         """Say that more decimals than float32 keeps release the outputs unchanged: a
         full release reported under the rounding defense's name."""
-        if self.decimals > FLOAT32_DECIMALS:
-            log.warning(
-                "release.decimals=%d: releases the outputs unchanged (float32 keeps ~7 "
-                "significant digits; only probabilities below 1e-%d become 0), a full release "
-                "under another name; choose release.decimals in [0, %d] to round anything",
-                self.decimals, self.decimals, FLOAT32_DECIMALS,
-            )  # fmt: skip
+        reason = self.idle_reason(num_classes=num_classes)
+        if reason is not None:
+            log.warning("%s", reason)
+
+    def idle_reason(self, *, num_classes: int) -> str | None:
+        """More decimals than float32 keeps."""
+        if self.decimals <= FLOAT32_DECIMALS:
+            return None
+        return (f"release.decimals={self.decimals}: releases the outputs unchanged (float32 "
+                f"keeps ~7 significant digits; only probabilities below 1e-{self.decimals} "
+                "become 0), a full release under another name; choose release.decimals in "
+                f"[0, {FLOAT32_DECIMALS}] to round anything")
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
@@ -252,21 +269,23 @@ class NoiseRelease(Release):
         """Say that no noise releases the outputs unchanged, as `RoundingRelease` does; so
         does a noise too small to move them (`perturbs`: release.scale=1e-30 released the
         full outputs bit for bit, unsaid, reported as the noise defense)."""
+        reason = self.idle_reason(num_classes=num_classes)
+        if reason is not None:
+            log.warning("%s", reason)
+
+    def idle_reason(self, *, num_classes: int) -> str | None:
+        """No noise, or one too small to move the outputs (`perturbs`)."""
         if self.scale == 0:
-            log.warning(
-                "release.scale=0: adds no noise, so the outputs are released unchanged, a "
-                "full release under another name; choose release.scale > 0 to perturb them"
-            )
-        elif not self.perturbs(num_classes):
-            larger = (10.0**e for e in range(math.floor(math.log10(self.scale)) + 1, 1))
-            least = next((s for s in larger if self._moves(num_classes, s)), 1.0)
-            log.warning(
-                "release.scale=%g: its noise is lost in the float32 rounding of the released "
-                "log-probabilities (on random logits they are those of release.scale=0, bit "
-                "for bit), so the outputs are released unchanged, a full release under "
-                "another name; choose release.scale >= %g to perturb them",
-                self.scale, least,
-            )
+            return ("release.scale=0: adds no noise, so the outputs are released unchanged, a "
+                    "full release under another name; choose release.scale > 0 to perturb them")
+        if self.perturbs(num_classes):
+            return None
+        larger = (10.0**e for e in range(math.floor(math.log10(self.scale)) + 1, 1))
+        least = next((s for s in larger if self._moves(num_classes, s)), 1.0)
+        return (f"release.scale={self.scale:g}: its noise is lost in the float32 rounding of "
+                "the released log-probabilities (on random logits they are those of "
+                "release.scale=0, bit for bit), so the outputs are released unchanged, a full "
+                f"release under another name; choose release.scale >= {least:g} to perturb them")
 
     def perturbs(self, num_classes: int) -> bool:
         """Whether the noise changes the released outputs of random logits [64, C] at all
@@ -506,6 +525,24 @@ def probe_release(release: Release, *, num_classes: int) -> None:
             "differently twice: it must be a function of the outputs (what an attacker who "
             "knows the release's settings reads of them), not draw at random"
         )
+
+
+def release_idle(release: Release, *, num_classes: int) -> list[dict[str, str]]:
+    """results.json's ``training.defenses_idle`` entry of a release that let out the outputs
+    unchanged (`Release.idle_reason`), ``[{"defense": "release=NAME", "reason": ...}]``, or
+    ``[]``. Said only in the log at start-up, a run of release=rounding
+    release.decimals=20 (or release.scale=0, release.k=10 on 10 classes) was written,
+    reported and drawn in TensorBoard as that release, with the full release's figures: a
+    defense that costs nothing and protects nothing."""
+    ask = getattr(release, "idle_reason", None)  # (a release of one's own may lack it)
+    reason = ask(num_classes=num_classes) if callable(ask) else None
+    if reason is None:
+        return []
+    if not isinstance(reason, str):
+        cls = type(release)
+        raise ConfigError(f"release {cls.__module__}.{cls.__qualname__}: its idle_reason must "
+                          f"give a str or None, not {type(reason).__name__}")
+    return [{"defense": f"release={release.name}", "reason": " ".join(reason.split())[:1000]}]
 
 
 def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:

@@ -486,6 +486,8 @@ def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     defense = payload.get("defense")
     name = defense.get("defense") if isinstance(defense, Mapping) else None
     ran = name.split("+") if isinstance(name, str) else None
+    if ran is not None and isinstance(defense.get("release"), str):  # (`release_idle`)
+        ran.append(f"release={defense['release']}")
     stray = [e["defense"] for e in idle if ran is not None and e["defense"] not in ran]
     if stray:
         return (f"training.defenses_idle names {_show(stray[0])}, no defense of the run "
