@@ -865,27 +865,36 @@ def home_source(args: list[str]) -> list[str]:
     ``'source=~/obs.npz'`` reached mia-attack as given and was refused ('write
     source=$HOME/obs.npz'), and Hydra's quoted ``"source='~/obs.npz'"`` was 'no such file'.
     A sweep's list (``source=~/a,~/b``) is left as it is (refused: `refuse_unexpanded_home`).
-    Exit 2 with one line on a ``~user`` of no known home folder."""
+    A PATH of ``~/...`` (quoted: ``OBS="~/obs.npz"; mia-attack "$OBS"``), which no override
+    is, is the home folder's too: it was taken for Hydra's ``~KEY`` and answered with the
+    usage line. Exit 2 with one line on a ``~user`` of no known home folder."""
     from mia_defense.override_checks import parsed_override
 
     expanded = []
     for arg in args:
         key, eq, value = arg.partition("=")
-        if eq and key.lstrip("+") == "source" and "~" in value[:2]:
+        if arg.startswith("~/"):
+            arg = str(_home_path(arg))
+        elif eq and key.lstrip("+") == "source" and "~" in value[:2]:
             override = parsed_override(arg)
             text = (value if "," not in value else None) if override is None else (
                 None if override.is_sweep_override() else override.value())
             if isinstance(text, str) and text.startswith("~"):
-                from mia_defense.observations import home_expanded
-
-                try:
-                    path = home_expanded(text, where="mia-attack source")
-                except ConfigError as exc:
-                    print(f"ConfigError: {exc}", file=sys.stderr)
-                    raise SystemExit(EXIT_USER_ERROR) from None
-                arg = f"{key}={hydra_quoted(str(path))}"
+                arg = f"{key}={hydra_quoted(str(_home_path(text)))}"
         expanded.append(arg)
     return expanded
+
+
+def _home_path(text: str) -> Path:
+    """``text`` with its leading ``~`` the home folder (`home_expanded`), or exit 2 with
+    its one line."""
+    from mia_defense.observations import home_expanded
+
+    try:
+        return home_expanded(text, where="mia-attack source")
+    except ConfigError as exc:
+        print(f"ConfigError: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def refuse_training_settings(args: list[str]) -> None:

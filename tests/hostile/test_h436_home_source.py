@@ -51,3 +51,11 @@ def test_a_sweep_of_home_paths_is_still_refused_whole(home, tmp_path) -> None:
     assert done.returncode == 2
     assert "the shell expands '~' only at the start of a word" in done.stderr
 
+
+
+def test_a_quoted_path_in_the_home_folder_is_attacked(home, tmp_path) -> None:
+    # (OBS="~/obs.npz"; mia-attack "$OBS": taken for Hydra's '~KEY', answered with the usage)
+    done = mia_attack("~/obs.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["source"]["path"] == str((home / "obs.npz").resolve())
