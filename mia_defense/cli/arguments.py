@@ -434,11 +434,15 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
     if arg is None:
         return
     key, value = arg.split("=", 1)
-    rest = value[1:] if value.startswith("~/") else "/..."
-    home = f"{key}=$HOME{rest}"
-    if not re.fullmatch(r"[\w./-]*", rest, re.ASCII) and rest.isprintable() and not (
-            set(rest) & set("\"$`\\!'")):  # (a space, a comma, é: quoted for Hydra)
-        home = f"\"{key}='$HOME{rest}'\""  # (the shell's double quotes expand $HOME)
+    # a sweep's list of home paths (-m 'source=~/a.npz,~/b.npz'): each its $HOME, not the first
+    items = [i.strip() for i in value.split(",")] if re.search(r",\s*~/", value) else [value]
+    parts = [("$HOME", item[1:] if item.startswith("~/") else "/...") if item.startswith("~")
+             else ("", item) for item in items]  # fmt: skip
+    home = f"{key}=" + ",".join(pre + rest for pre, rest in parts)
+    if not all(re.fullmatch(r"[\w./-]*", rest, re.ASCII) for _, rest in parts) and all(
+            rest.isprintable() and not (set(rest) & set("\"$`\\!'")) for _, rest in parts):
+        # (a space, a comma, é: quoted for Hydra; the shell's double quotes expand $HOME)
+        home = f'"{key}=' + ",".join(f"'{pre}{rest}'" for pre, rest in parts) + '"'
     print(f"ConfigError: {arg}: the shell expands '~' only at the start of a word, not after "
           f"'{key}=', so the path reached mia-defense as {value!r}, which Hydra cannot read; "
           f"write {home} or the full path", file=sys.stderr)  # fmt: skip
