@@ -43,6 +43,7 @@ __all__ = [
     "FLOAT32_ROUNDOFF",
     "FLOAT32_TINY",
     "PER_MODEL_KEYS",
+    "SECURE_NORMAL_BOUND",
     "SEEDED_NORMAL_BOUND",
     "SIGMA_CACHE_ENV",
     "default_delta",
@@ -54,6 +55,7 @@ __all__ = [
     "privacy_report",
     "resolve_noise_multiplier",
     "schedule_epsilon",
+    "secure_noise_reason",
     "seeded_noise_caveat",
     "seeded_noise_reason",
     "seeded_tail_probability",
@@ -81,6 +83,10 @@ FLOAT32_ROUNDOFF = 2.0**-24
 # The largest |Z| of torch's float32 normal draws on the CPU (the seeded noise's): Box-Muller
 # over uniforms on a 2^-24 grid, radius sqrt(-2 ln(1 - u)) at most sqrt(-2 ln 2^-24) = 5.77.
 SEEDED_NORMAL_BOUND = math.sqrt(48 * math.log(2))
+# The largest |Z| of the secure noise's draws (`dp_mechanism.RandomSource.secure`): four
+# float64 Box-Muller draws over uniforms on a 2^-53 grid (each at most sqrt(-2 ln 2^-53) =
+# 8.57), summed and halved: 17.1.
+SECURE_NORMAL_BOUND = 2 * math.sqrt(106 * math.log(2))
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -670,8 +676,8 @@ def privacy_report(
             f"{len(disagree)} model(s) recorded an ε their own σ, q, steps and δ do not give "
             f"({listing}; the larger is reported): a checkpoint or model-store entry edited or "
             "written by another mia-defense; delete the run's checkpoints to retrain")]))
-    if noise_source == "seeded":
-        invalid_reason = "; ".join(filter(None, [invalid_reason, seeded_noise_reason(models)]))
+    noise_reason = seeded_noise_reason if noise_source == "seeded" else secure_noise_reason
+    invalid_reason = "; ".join(filter(None, [invalid_reason, noise_reason(models)]))
     report["epsilon_valid"] = not invalid_reason
     if invalid_reason:
         report["epsilon_invalid_reason"] = invalid_reason
@@ -683,29 +689,35 @@ def privacy_report(
     return report
 
 
-def seeded_tail_probability(sigma: float, sample_rate: float, steps: int) -> float:
+def seeded_tail_probability(
+    sigma: float, sample_rate: float, steps: int, bound: float = SEEDED_NORMAL_BOUND
+) -> float:
     """The probability that seeded DP-SGD noise shows a record over ``steps`` steps of
     (σ, q): torch's float32 draws stop at `SEEDED_NORMAL_BOUND` standard deviations, so a
     record whose clipped gradient lies along one coordinate (norm C: 1/σ of the noise's
     standard deviation) moves the noisy sum, in a step that samples it, beyond any sum drawn
     without it with probability Φ̄(bound − 1/σ). Gaussian noise, which the accountant
     analyses, has no such outcome (of infinite privacy loss): a floating-point weakness of
-    the kind of Mironov's attack on the Laplace mechanism (CCS 2012)."""
+    the kind of Mironov's attack on the Laplace mechanism (CCS 2012). ``bound``: where the
+    draws stop (`SECURE_NORMAL_BOUND` for the secure noise's)."""
     if not (sigma > 0 and 0 < sample_rate <= 1 and steps > 0):
         return 0.0
-    per_step = sample_rate * 0.5 * math.erfc((SEEDED_NORMAL_BOUND - 1 / sigma) / math.sqrt(2))
+    per_step = sample_rate * 0.5 * math.erfc((bound - 1 / sigma) / math.sqrt(2))
     return -math.expm1(steps * math.log1p(-min(per_step, 1.0))) if per_step < 1 else 1.0
 
 
-def _seeded_tails(models: Sequence[Mapping[str, Any]]) -> list[tuple[float, Mapping[str, Any]]]:
-    """Each model of a finite ε of noise (σ > 0) with its `seeded_tail_probability`."""
+def _seeded_tails(
+    models: Sequence[Mapping[str, Any]], bound: float = SEEDED_NORMAL_BOUND
+) -> list[tuple[float, Mapping[str, Any]]]:
+    """Each model of a finite ε of noise (σ > 0) with its `seeded_tail_probability` (of
+    draws that stop at ``bound``)."""
     tails = []
     for m in models:
         sigma, rate, steps = (m.get(k) for k in ("noise_multiplier", "sample_rate", "steps"))
         eps = m.get("epsilon")
         if None in (sigma, rate, steps, eps) or not (sigma > 0 and math.isfinite(eps)):
             continue
-        tails.append((seeded_tail_probability(float(sigma), float(rate), int(steps)), m))
+        tails.append((seeded_tail_probability(float(sigma), float(rate), int(steps), bound), m))
     return tails
 
 
@@ -745,8 +757,7 @@ def seeded_noise_reason(
     mia-train's `privacy_report` and mia-report's `epsilon_doubt` (of a run written
     before) both ask it, and `DPSGD.planned_noise_reason` before training (``planned``:
     of the noise the run is to draw)."""
-    over = [(tail, m) for tail, m in _seeded_tails(models)
-            if isinstance(m.get("delta"), float) and tail > m["delta"]]  # fmt: skip
+    over = _tails_over_delta(models, SEEDED_NORMAL_BOUND)
     if not over:
         return None
     tail, m = max(over, key=lambda t: t[0])
@@ -759,6 +770,40 @@ def seeded_noise_reason(
         f"{int(m['steps'])} steps (σ {m['noise_multiplier']:.4g}), above its δ "
         f"{m['delta']:.3g} ({len(over)} of {len(models)} models): the (ε, δ) does not hold "
         f"for the noise {'the run is to draw' if planned else 'that ran'}"
+    )
+
+
+def _tails_over_delta(
+    models: Sequence[Mapping[str, Any]], bound: float
+) -> list[tuple[float, Mapping[str, Any]]]:
+    """The models whose `seeded_tail_probability` of draws stopping at ``bound`` passes
+    their δ, each with it."""
+    return [(tail, m) for tail, m in _seeded_tails(models, bound)
+            if isinstance(m.get("delta"), float) and tail > m["delta"]]  # fmt: skip
+
+
+def secure_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why secure DP-SGD noise (``defense.dp.secure_mode=true``) leaves the models' ε no
+    guarantee, or ``None``: its draws stop too, at `SECURE_NORMAL_BOUND` (17.1) standard
+    deviations, and a σ small enough that a record's clipped gradient (1/σ of them) passes
+    that often enough makes the tail probability of `seeded_noise_reason` pass δ. σ = 4e-6
+    (just above what `noise_vanishes` refuses at batches of 64) spent ε 9.3e12 on digits,
+    recorded with epsilon_valid true, while every step that sampled a record showed it
+    (tail 1 over 240 steps, δ 2e-4). On the default plan below σ 0.078, whose ε (1.6e4) is
+    beyond any use already; at a larger σ the secure noise's ε holds."""
+    over = _tails_over_delta(models, SECURE_NORMAL_BOUND)
+    if not over:
+        return None
+    tail, m = max(over, key=lambda t: t[0])
+    return (
+        f"noise_multiplier {m['noise_multiplier']:.4g}: the secure noise's draws "
+        f"(defense.dp.secure_mode=true) stop at {SECURE_NORMAL_BOUND:.3g} standard "
+        f"deviations, and a record's clipped gradient, {1 / m['noise_multiplier']:.3g} of "
+        "them, moves a step's noisy sum where no draw without it reaches with probability "
+        f"up to {tail:.2g} over a model's {int(m['steps'])} steps, above its δ "
+        f"{m['delta']:.3g} ({len(over)} of {len(models)} models): the (ε, δ) does not hold "
+        "for the noise that ran; raise defense.dp.noise_multiplier (or lower "
+        "defense.dp.target_epsilon)"
     )
 
 

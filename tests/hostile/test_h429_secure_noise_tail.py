@@ -1,0 +1,57 @@
+"""Secure DP-SGD noise of a σ too small for its draws' reach (h429): the secure noise's draws
+stop at 17.1 standard deviations (four float64 Box-Muller draws, halved), so at σ = 4e-6
+(just above what `noise_vanishes` refuses at batches of 64) a record's clipped gradient, 2.5e5
+of them, shows in every step that samples it; results.json still recorded the accountant's
+ε 9.3e12 with ``epsilon_valid: true`` (mia-train defense=dp defense.dp.noise_multiplier=4e-6
+defense.dp.target_epsilon=null defense.dp.secure_mode=true). It is false now, as for seeded
+noise whose tail passes δ."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense.defenses import dp_mechanism
+from mia_defense.defenses.accounting import (
+    SECURE_NORMAL_BOUND,
+    privacy_report,
+    schedule_epsilon,
+    seeded_tail_probability,
+)
+
+# The default plan's schedule on digits (500 members, batches of 64, 30 epochs).
+_RATE, _STEPS, _DELTA = 0.125, 240, 2e-4
+
+
+def _report(sigma: float) -> dict:
+    stats = {"noise_multiplier": sigma, "sample_rate": _RATE, "steps": _STEPS,
+             "delta": _DELTA, "epsilon": schedule_epsilon("rdp", sigma, _RATE, _STEPS, _DELTA)}
+    return privacy_report([stats, stats], accountant="rdp", noise_source="secure",
+                          preprocessing="none")  # fmt: skip
+
+
+def test_secure_noise_at_4e_6_is_no_guarantee():
+    report = _report(4e-6)
+    assert report["epsilon"] > 1e12  # what the accountant gives (finite)
+    assert report["epsilon_valid"] is False
+    reason = report["epsilon_invalid_reason"]
+    assert "defense.dp.secure_mode=true" in reason and "defense.dp.noise_multiplier" in reason
+    assert f"{SECURE_NORMAL_BOUND:.3g} standard deviations" in reason
+    assert "2 of 2 models" in reason
+
+
+@pytest.mark.parametrize("sigma", [0.05, 0.075, 0.08, 0.2, 1.0])
+def test_valid_exactly_where_the_tail_stays_below_delta(sigma):
+    tail = seeded_tail_probability(sigma, _RATE, _STEPS, SECURE_NORMAL_BOUND)
+    report = _report(sigma)
+    assert report["epsilon_valid"] is (tail <= _DELTA)
+    assert ("secure noise's draws" in report.get("epsilon_invalid_reason", "")) is (tail > _DELTA)
+
+
+def test_the_bound_is_where_the_secure_draws_stop(monkeypatch):
+    # the extreme uniforms: 1 - U at its least (radius sqrt(-2 ln 2^-53)), angle 0 (cos 1)
+    extremes = iter([np.array([1 - 2.0**-53]), np.array([0.0])] * 4)
+    monkeypatch.setattr(dp_mechanism, "_secure_uniform",
+                        lambda size: dp_mechanism.torch.from_numpy(next(extremes)))  # fmt: skip
+    drawn = dp_mechanism.RandomSource.secure().normal(1, 1.0)
+    assert float(drawn[0]) == pytest.approx(SECURE_NORMAL_BOUND, rel=1e-6)
