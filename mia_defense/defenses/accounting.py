@@ -782,7 +782,9 @@ def _tails_over_delta(
             if isinstance(m.get("delta"), float) and tail > m["delta"]]  # fmt: skip
 
 
-def secure_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
+def secure_noise_reason(
+    models: Sequence[Mapping[str, Any]], *, planned: bool = False
+) -> str | None:
     """Why secure DP-SGD noise (``defense.dp.secure_mode=true``) leaves the models' ε no
     guarantee, or ``None``: its draws stop too, at `SECURE_NORMAL_BOUND` (17.1) standard
     deviations, and a σ small enough that a record's clipped gradient (1/σ of them) passes
@@ -790,7 +792,8 @@ def secure_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
     (just above what `noise_vanishes` refuses at batches of 64) spent ε 9.3e12 on digits,
     recorded with epsilon_valid true, while every step that sampled a record showed it
     (tail 1 over 240 steps, δ 2e-4). On the default plan below σ 0.078, whose ε (1.6e4) is
-    beyond any use already; at a larger σ the secure noise's ε holds."""
+    beyond any use already; at a larger σ the secure noise's ε holds. ``planned``: of the
+    noise the run is to draw (`DPSGD.planned_noise_reason`, before training)."""
     over = _tails_over_delta(models, SECURE_NORMAL_BOUND)
     if not over:
         return None
@@ -802,7 +805,8 @@ def secure_noise_reason(models: Sequence[Mapping[str, Any]]) -> str | None:
         "them, moves a step's noisy sum where no draw without it reaches with probability "
         f"up to {tail:.2g} over a model's {int(m['steps'])} steps, above its δ "
         f"{m['delta']:.3g} ({len(over)} of {len(models)} models): the (ε, δ) does not hold "
-        "for the noise that ran; raise defense.dp.noise_multiplier (or lower "
+        f"for the noise {'the run is to draw' if planned else 'that ran'}; raise "
+        "defense.dp.noise_multiplier (or lower "
         "defense.dp.target_epsilon)"
     )
 

@@ -37,6 +37,7 @@ from mia_defense.defenses.accounting import (
     privacy_report,
     resolve_noise_multiplier,
     schedule_epsilon,
+    secure_noise_reason,
     seeded_noise_reason,
     shared_noise_multiplier,
 )
@@ -631,8 +632,9 @@ _UNACCOUNTED_SAMPLING = (
 def warn_seeded_noise_tail(
     defenses: Sequence[TrainingDefense], *, sizes: Sequence[int], batch_size: int, epochs: int
 ) -> None:
-    """Say before training that DP-SGD's seeded noise will leave ε no guarantee
-    (`DPSGD.planned_noise_reason`: results.json's ``privacy.epsilon_valid`` false), as
+    """Say before training that DP-SGD's noise (seeded, or secure at a σ below its draws'
+    reach) will leave ε no guarantee (`DPSGD.planned_noise_reason`: results.json's
+    ``privacy.epsilon_valid`` false), as
     `warn_unaccounted_beside_dp` says its other reasons. Once a run: the pipeline calls it,
     with the plan's member counts ``sizes``."""
     for defense in defenses:
@@ -1089,20 +1091,20 @@ class DPSGD(TrainingDefense):
     def planned_noise_reason(
         self, *, sizes: Sequence[int], batch_size: int, epochs: int
     ) -> str | None:
-        """Why the seeded noise of this run's plan will leave its ε no guarantee
-        (`seeded_noise_reason` of the `planned_stats`, each model's ε by its accountant),
-        or ``None`` (secure noise, or a tail below every model's δ): known before training,
+        """Why the noise of this run's plan will leave its ε no guarantee
+        (`seeded_noise_reason`, or `secure_noise_reason` with secure_mode, of the
+        `planned_stats`, each model's ε by its accountant), or ``None`` (a tail below every
+        model's δ): known before training,
         from σ, q, steps and δ alone, where results.json's ``epsilon_valid`` said it only
         after (mia-train defense=dp defense.dp.target_epsilon=50: 1.4e-3 over 240 steps,
         above δ 2e-4)."""
-        if self.secure_mode:
-            return None
         planned = [m for m in self.planned_stats(sizes=sizes, batch_size=batch_size,
                                                  epochs=epochs) if m is not None]  # fmt: skip
         models = [{**m, "epsilon": schedule_epsilon(
             self.accountant, m["noise_multiplier"], m["sample_rate"], int(m["steps"]),
             m["delta"])} for m in planned]  # fmt: skip
-        return seeded_noise_reason(models, planned=True)
+        reason = secure_noise_reason if self.secure_mode else seeded_noise_reason
+        return reason(models, planned=True)
 
     def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
         if not self.poisson_sampling:

@@ -4,20 +4,24 @@ stop at 17.1 standard deviations (four float64 Box-Muller draws, halved), so at 
 of them, shows in every step that samples it; results.json still recorded the accountant's
 ε 9.3e12 with ``epsilon_valid: true`` (mia-train defense=dp defense.dp.noise_multiplier=4e-6
 defense.dp.target_epsilon=null defense.dp.secure_mode=true). It is false now, as for seeded
-noise whose tail passes δ."""
+noise whose tail passes δ, and said before training as for seeded noise (h401)."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pytest
 
-from mia_defense.defenses import dp_mechanism
+from mia_defense.cli.build import build_experiment
+from mia_defense.defenses import DPSGD, dp_mechanism
 from mia_defense.defenses.accounting import (
     SECURE_NORMAL_BOUND,
     privacy_report,
     schedule_epsilon,
     seeded_tail_probability,
 )
+from mia_defense.pipeline.data import prepare_data
 
 # The default plan's schedule on digits (500 members, batches of 64, 30 epochs).
 _RATE, _STEPS, _DELTA = 0.125, 240, 2e-4
@@ -55,3 +59,21 @@ def test_the_bound_is_where_the_secure_draws_stop(monkeypatch):
                         lambda size: dp_mechanism.torch.from_numpy(next(extremes)))  # fmt: skip
     drawn = dp_mechanism.RandomSource.secure().normal(1, 1.0)
     assert float(drawn[0]) == pytest.approx(SECURE_NORMAL_BOUND, rel=1e-6)
+
+
+def test_said_before_training_as_after(make_cfg, caplog):
+    cfg = make_cfg("defense=dp", "defense.dp.noise_multiplier=4e-6",
+                   "defense.dp.target_epsilon=null", "defense.dp.secure_mode=true")  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        data = prepare_data(build_experiment(cfg))  # (the checks before training)
+    prefix = "defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): "
+    (before,) = [r.getMessage().removeprefix(prefix) for r in caplog.records
+                 if r.getMessage().startswith(prefix)]  # fmt: skip
+    assert "the noise the run is to draw" in before
+    dp = DPSGD(noise_multiplier=4e-6, target_epsilon=None, secure_mode=True)
+    stats = dp.planned_stats(sizes=[int(n) for n in data.plan.masks.sum(axis=1)],
+                             batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
+    per_model = [{**m, "epsilon": schedule_epsilon("rdp", m["noise_multiplier"],
+                  m["sample_rate"], int(m["steps"]), m["delta"])} for m in stats]  # fmt: skip
+    after = dp.privacy_report(per_model, dataset={})["epsilon_invalid_reason"]
+    assert after == before.replace("the run is to draw", "that ran")
