@@ -77,3 +77,28 @@ def test_said_before_training_as_after(make_cfg, caplog):
                   m["sample_rate"], int(m["steps"]), m["delta"])} for m in stats]  # fmt: skip
     after = dp.privacy_report(per_model, dataset={})["epsilon_invalid_reason"]
     assert after == before.replace("the run is to draw", "that ran")
+
+
+@pytest.mark.parametrize(("sigma", "doubted"), [(4e-6, True), (1.0, False)])
+def test_the_report_doubts_a_secure_run_written_before(tmp_path, sigma, doubted):
+    from mia_defense.report.checks import epsilon_doubt, payload_problem
+    from tests.report.fake_runs import make_run
+
+    eps = schedule_epsilon("rdp", sigma, _RATE, _STEPS, _DELTA)  # what the run recorded
+    model = {"epsilon": eps, "noise_multiplier": sigma, "sample_rate": _RATE,
+             "steps": _STEPS, "delta": _DELTA, "accountant": "rdp"}  # fmt: skip
+    payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=0.3, defense="dp",
+                       epsilon=eps)  # fmt: skip
+    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
+                                          "noise_multiplier": sigma, "max_grad_norm": 1.0,
+                                          "accountant": "rdp", "secure_mode": True}  # fmt: skip
+    payload["privacy"].update(delta=_DELTA, noise_multiplier=sigma, accountant="rdp",
+                              epsilon_valid=True, noise_source="secure",
+                              per_model=[dict(model) for _ in range(4)])  # fmt: skip
+    payload.update(timings={"training": 1.0}, headline={})
+    assert payload_problem(payload) is None  # (its ε is the accountant's of σ: consistent)
+    doubt = epsilon_doubt(payload)
+    assert (doubt is not None) is doubted, doubt
+    if doubted:
+        assert "the secure noise's draws (defense.dp.secure_mode=true)" in doubt
+        assert "4 of 4 models" in doubt and "for the noise that ran" in doubt
