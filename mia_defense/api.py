@@ -67,7 +67,7 @@ from mia_defense.errors import (
     first_few,
 )
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
-from mia_defense.files import MAX_JSON_DEPTH, json_depth
+from mia_defense.files import MAX_JSON_DEPTH, home_expanded, json_depth
 from mia_defense.library_call import library_call
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
@@ -80,7 +80,6 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
-    home_expanded,
     merged_keys,
     merged_keys_said,
     reserved_message,

@@ -22,18 +22,20 @@ from typing import IO, Any, BinaryIO
 import numpy as np
 
 from mia_defense.budget import available_memory
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = [
     "FOLDER_GONE",
     "LFS_POINTER",
     "MAX_JSON_DEPTH",
     "RUN_FOLDER_SETTING",
+    "UnknownHomeError",
     "atomic_write",
     "cut_short_at",
     "events_write",
     "gib",
     "held_folder",
+    "home_expanded",
     "json_depth",
     "lfs_placeholder",
     "lfs_pointer_at",
@@ -83,6 +85,36 @@ MAX_JSON_DEPTH = 100
 # points of a sweep, whose folders hydra.sweep.dir chooses (their hydra.run.dir is unread).
 RUN_FOLDER_SETTING: contextvars.ContextVar[str] = contextvars.ContextVar(
     "run_folder_setting", default="hydra.run.dir")
+
+
+class UnknownHomeError(ConfigError):
+    """`home_expanded`'s refusal: no home folder is known for ``home`` (its ``~`` or
+    ``~user``), the path as given in ``path``."""
+
+    def __init__(self, message: str, *, path: str, home: str) -> None:
+        super().__init__(message)
+        self.path, self.home = path, home
+
+
+def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` the home folder, as the shell would have
+    made it: every path a user gives mia-defense (dataset.path, cache_dir, mia-attack's
+    source, mia-report's --out, load_observations, Observations.save/load) takes it so, one
+    way: Python's open and numpy.load do not expand it (``load_observations('~/obs.npz')``
+    was 'file not found'), and ``--out=~/reports`` made a folder named ``~`` here.
+    An `UnknownHomeError` naming ``where`` where no home folder is known for it: pathlib's
+    bare RuntimeError for a ``~user`` of no such user, its ValueError 'embedded null byte'
+    for a NUL in the name (a caller with its own words catches it: ``.path``, ``.home``)."""
+    try:
+        return Path(path).expanduser()
+    except (RuntimeError, ValueError):
+        text = os.fspath(path)
+        home = Path(text).parts[0]
+        raise UnknownHomeError(
+            f"{where}: path={text!r}: cannot tell which home folder {home!r} is (no such "
+            "user, or no home folder known); give the full path",
+            path=text, home=home,
+        ) from None
 
 
 def json_depth(value: Any) -> int:

@@ -57,7 +57,14 @@ import numpy as np
 
 from mia_defense.constraints import is_integer
 from mia_defense.errors import ConfigError, DataError, a_type, closest, first_few
-from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz, save_npz
+from mia_defense.files import (
+    MAX_JSON_DEPTH,
+    atomic_write,
+    home_expanded,
+    json_depth,
+    load_npz,
+    save_npz,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +81,6 @@ __all__ = [
     "RecordedMetadata",
     "checked_extra",
     "copy_group_problem",
-    "home_expanded",
     "labels_only",
     "load_file",
     "looks_like_probabilities",
@@ -592,22 +598,6 @@ def _save_error(path: Any, exc: DataError) -> DataError:
                       f"{write_advice(exc, fix=fix, where='another path')}")  # fmt: skip
     error.reason, error.errno = exc.reason, exc.errno
     return error
-
-
-def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
-    """``path`` to read, with a leading ``~`` or ``~user`` the home folder, as mia-defense's
-    command lines take a path (dataset.path, cache_dir, mia-report's --out): Python's open
-    and numpy.load do not expand it, and ``load_observations('~/obs.npz')`` said '~/obs.npz:
-    file not found' of a file in the home folder; `Observations.save` writes there alike.
-    A `ConfigError` where no home folder is known for it (pathlib's bare RuntimeError)."""
-    try:
-        return Path(path).expanduser()
-    except RuntimeError:
-        raise ConfigError(
-            f"{where}: path={os.fspath(path)!r}: cannot tell which home folder "
-            f"{Path(path).parts[0]!r} is (no such user, or no home folder known); give the "
-            "full path"
-        ) from None
 
 
 def _warn_misspelt_extras(path: Any, extra: Mapping[str, Any]) -> None:

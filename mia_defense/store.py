@@ -55,7 +55,9 @@ from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import (
+    UnknownHomeError,
     atomic_write,
+    home_expanded,
     regular_file_open,
     remove_stale_temp_files,
     write_advice,
@@ -167,8 +169,8 @@ def _named_files(settings: Any) -> dict[str, str]:
             stack.extend(node)
         elif isinstance(node, str) and node not in found and 0 < len(node) < 4096:
             try:
-                path = Path(node).expanduser()
-            except RuntimeError:  # '~someone/...' of no known user: no file
+                path = home_expanded(node, where="store key")
+            except UnknownHomeError:  # '~someone/...' of no known user: no file to key
                 continue
             if path.is_file():  # (links followed: what the code reading it gets)
                 found[node] = _file_digest(path)

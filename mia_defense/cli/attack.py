@@ -888,7 +888,7 @@ def home_source(args: list[str]) -> list[str]:
 def _home_path(text: str) -> Path:
     """``text`` with its leading ``~`` the home folder (`home_expanded`), or exit 2 with
     its one line."""
-    from mia_defense.observations import home_expanded
+    from mia_defense.files import home_expanded
 
     try:
         return home_expanded(text, where="mia-attack source")

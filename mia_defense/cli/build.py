@@ -178,7 +178,7 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
             )
         # '~/models' (quoted, so the shell left it) is the home folder's, not a folder '~' here;
         # '~nosuchuser/m' was pathlib's bare 'RuntimeError: Could not determine home directory.'
-        from mia_defense.observations import home_expanded
+        from mia_defense.files import home_expanded
 
         return None if value is None or value is False else _launch_dir_path(
             home_expanded(value, where="cache_dir"))

@@ -78,15 +78,14 @@ def _path(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"{text!r} is an empty path (an unset shell variable?); give a directory"
         )
-    if text.startswith("~"):
-        try:
-            return Path(text).expanduser()
-        except RuntimeError:  # ~name of no user, or no home folder known
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: cannot tell which home folder {text.split('/')[0]} is; give the "
-                "full path"
-            ) from None
-    return Path(text)
+    from mia_defense.files import UnknownHomeError, home_expanded
+
+    try:
+        return home_expanded(text, where="mia-report")
+    except UnknownHomeError as exc:  # (argparse's own line, which names the argument)
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: cannot tell which home folder {exc.home} is; give the full path"
+        ) from None
 
 
 def _count(text: str) -> int:

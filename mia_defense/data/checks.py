@@ -27,6 +27,7 @@ from mia_defense.data.guards import (
     file_kind,
 )
 from mia_defense.errors import ConfigError, DataError, closest, first_few
+from mia_defense.files import UnknownHomeError, home_expanded
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
@@ -249,15 +250,14 @@ def _relative_to(path: Path) -> str:
 
 
 def _expand_user(path: Path, *, name: str, expected: str) -> Path:
-    """``path`` with a leading ``~`` or ``~user`` expanded; a `DataError` for an unknown user
-    (pathlib raises a bare RuntimeError)."""
+    """``path`` with a leading ``~`` or ``~user`` the home folder (`home_expanded`); a
+    `DataError` for an unknown user, in the dataset's words."""
     try:
-        return path.expanduser()
-    except RuntimeError:
-        user = path.parts[0][1:]
+        return home_expanded(path, where="dataset.path")
+    except UnknownHomeError as exc:
         raise DataError(
-            f"dataset {name!r}: {clipped(str(path))}: no user {shown(user)} for '~' (or no home "
-            f"directory); write the full path: set dataset.path to {expected}"
+            f"dataset {name!r}: {clipped(exc.path)}: no user {shown(exc.home[1:])} for '~' (or "
+            f"no home directory); write the full path: set dataset.path to {expected}"
         ) from None
 
 

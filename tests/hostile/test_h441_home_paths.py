@@ -1,0 +1,56 @@
+"""h441: a leading '~' in a user's path takes one code path, `files.home_expanded`
+(dataset.path, cache_dir, mia-attack's source, mia-report's dirs and --out,
+load_observations, Observations.save/load, the model store's key), each caller keeping its
+own words. One copy that expanded it its own way was wrong: the model store's key
+(store._named_files, which skips a '~someone/...' of no known user) caught pathlib's
+RuntimeError only: a setting '~a<NUL>b/w.pt' (a config file's "~a\\0b/w.pt", or the Python
+API) was a raw ValueError 'embedded null byte' where the same text without '~' is skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.cli.report import _path
+from mia_defense.data.checks import _expand_user
+from mia_defense.errors import ConfigError
+from mia_defense.files import UnknownHomeError, home_expanded
+from mia_defense.store import store_key
+
+CONFIG = {"dataset": {"_target_": "digits"}, "model": {"hidden": [8]}, "plan": {},
+          "train": {}, "defense": {}, "seed": 0}  # fmt: skip
+
+
+def _key(init: str) -> tuple[str, dict]:
+    return store_key({**CONFIG, "model": {"hidden": [8], "init": init}}, data="d0",
+                     stage="model", defended=True)  # fmt: skip
+
+
+def test_the_store_key_skips_a_home_it_cannot_tell_and_digests_one_it_can(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for init in ("~a\0b/w.pt", "~no_such_user_h441/w.pt", "a\0b/w.pt"):
+        assert _key(init)[1]["files"] == {}, init
+    (tmp_path / "w.pt").write_bytes(b"weights")
+    key, parts = _key("~/w.pt")
+    assert list(parts["files"]) == ["~/w.pt"]
+    (tmp_path / "w.pt").write_bytes(b"other weights")
+    assert _key("~/w.pt")[0] != key
+
+
+@pytest.mark.parametrize("text", ["~a\0b/x", "~no_such_user_h441/x"])
+def test_one_refusal_each_caller_words_its_own_way(text):
+    with pytest.raises(UnknownHomeError) as caught:
+        home_expanded(text, where="somewhere")
+    assert isinstance(caught.value, ConfigError)
+    assert caught.value.path == text and caught.value.home == text.split("/")[0]
+    assert str(caught.value).startswith(f"somewhere: path={text!r}: cannot tell which home ")
+
+
+def test_every_copy_gives_the_same_home_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    want = tmp_path / "d" / "x.npz"
+    assert home_expanded("~/d/x.npz", where="w") == want
+    assert _path("~/d/x.npz") == want
+    assert _expand_user(home_expanded("~/d/x.npz", where="w"), name="n", expected="e") == want
+    assert _expand_user(want.relative_to(tmp_path), name="n", expected="e") == \
+        want.relative_to(tmp_path)  # fmt: skip
+
