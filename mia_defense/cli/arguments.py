@@ -498,7 +498,7 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
     packaged = files("mia_defense.conf")
     shadowed: list[str] = []
     for folder in filter(None, folders):
-        root = Path(folder).expanduser()
+        root = Path(folder)  # (as Hydra reads it: a '~' left by the shell is a folder '~')
         candidates = [root / f"{config_name}.yaml", *(
             root / group.name / own.name for group in packaged.iterdir()
             if group.is_dir() and (root / group.name).is_dir()

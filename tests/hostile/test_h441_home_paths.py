@@ -4,12 +4,20 @@ load_observations, Observations.save/load, the model store's key), each caller k
 own words. One copy that expanded it its own way was wrong: the model store's key
 (store._named_files, which skips a '~someone/...' of no known user) caught pathlib's
 RuntimeError only: a setting '~a<NUL>b/w.pt' (a config file's "~a\\0b/w.pt", or the Python
-API) was a raw ValueError 'embedded null byte' where the same text without '~' is skipped."""
+API) was a raw ValueError 'embedded null byte' where the same text without '~' is skipped.
+Hydra never expands '~' (os.path.abspath of --config-dir, a file:// search path as given),
+so mia-train --config-dir '~nosuchuser/conf' (hydra.searchpath=['file://~nosuchuser/conf'])
+ended in 'RuntimeError: Could not determine home directory.' out of
+cli.arguments.shadowed_configs, and '--config-dir=~/conf' was checked in $HOME/conf, a
+folder Hydra never reads, refusing the run over its files."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import pytest
 
+from mia_defense.cli.arguments import shadowed_configs
 from mia_defense.cli.report import _path
 from mia_defense.data.checks import _expand_user
 from mia_defense.errors import ConfigError
@@ -54,3 +62,20 @@ def test_every_copy_gives_the_same_home_path(tmp_path, monkeypatch):
     assert _expand_user(want.relative_to(tmp_path), name="n", expected="e") == \
         want.relative_to(tmp_path)  # fmt: skip
 
+
+def test_a_config_dir_is_checked_where_hydra_reads_it(tmp_path, monkeypatch):
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "conf").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    (home / "conf" / "config.yaml").write_text("defaults:\n  - dataset: breast_cancer\n")
+    for args in (["--config-dir", "~no_such_user_h441/conf"], ["--config-dir=~/conf"],
+                 ["hydra.searchpath=['file://~no_such_user_h441/conf']"]):  # fmt: skip
+        assert shadowed_configs(args) is None, args
+    # the folder Hydra reads: './~/conf' (os.path.abspath, no '~' expanded)
+    (work / "~" / "conf").mkdir(parents=True)
+    (work / "~" / "conf" / "config.yaml").write_bytes(
+        files("mia_defense.conf").joinpath("config.yaml").read_bytes() + b"# mine\n")
+    said = shadowed_configs(["--config-dir=~/conf"])
+    assert said is not None and said.startswith("ConfigError: '~/conf/config.yaml': not read;")
