@@ -81,7 +81,16 @@ def warn_unperturbed_copies(
     record itself: feature noise of ``noise_std=0`` (flat samples, or images neither shifted
     nor flipped). The label-only attack then reads the record's own label (the gap attack)
     and augmented LiRA its own outputs again, the augmented queries asked for nothing;
-    ``copies`` names the setting of their number (``observe_models``: its argument)."""
+    ``copies`` names the setting of their number (``observe_models``: its argument). Also
+    a ``flip`` asked of flat samples, which have no side to mirror: it was dropped unsaid
+    (release=label_only attack.queries.flip=true on digits' 64 features)."""
+    if queries.num_augmented and queries.flip and len(sample_shape) != 3:
+        log.warning(
+            "attack.queries.flip=true: the samples are flat (shape %s), not images [C, H, W], "
+            "so there is nothing to mirror and it is ignored: their perturbed copies get "
+            "feature noise alone (attack.queries.noise_std=%g); drop it", list(sample_shape),
+            queries.noise_std,
+        )  # fmt: skip
     if not queries.num_augmented or queries.noise_std or queries.shifts_images(sample_shape):
         return
     samples = ("images neither shifted nor flipped (attack.queries.max_shift=0, flip=false)"
