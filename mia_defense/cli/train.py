@@ -607,9 +607,10 @@ def _search_without_result(config: DictConfig) -> str | None:
 def _idle_trials(config: DictConfig, folders: set[str]) -> list[tuple[Path, str]]:
     """The trials of the Optuna search of ``config`` that gave values (``folders``) whose
     defense did not act (`mia_defense.report.checks.idle_defenses`), each with its defenses
-    and their reasons: the sweeper scored them as measured (`objectives`), a real point of
-    the models they trained but not of the defense their settings name."""
-    from mia_defense.report.checks import idle_defenses
+    and their reasons in mia-report's words (`idle_defense_notes`): the sweeper scored them
+    as measured (`objectives`), a real point of the models they trained but not of the
+    defense their settings name."""
+    from mia_defense.report.checks.notes import idle_defense_notes
     from mia_defense.tracking import read_json
 
     if not folders or not plugin_is(config.hydra.sweeper, "optuna"):
@@ -620,7 +621,7 @@ def _idle_trials(config: DictConfig, folders: set[str]) -> list[tuple[Path, str]
             payload = read_json(Path(folder) / "results.json")
         except Exception:  # (changed since it was read: not this search's to judge)
             continue
-        said = "; ".join(f"defense {d} did not act: {r}" for d, r in idle_defenses(payload))
+        said = "; ".join(idle_defense_notes(payload))  # (mia-report's words)
         if said:
             idle.append((Path(folder), said))
     return idle

@@ -439,9 +439,11 @@ def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
     batch loss fell to, a dropout at p=1e-12 trained the undefended run's models bit for bit,
     and the table named the run by the defense with no word, read as a defense that costs
     nothing and protects nothing. Absent (runs of earlier versions, or every defense
-    acted) or not a list: none."""
+    acted) or not a list: none. A blank reason (``""`` of a run from before e2d843d6, which
+    records none now) is said to be none: 'did not act: ' ended with nothing after."""
     return [
-        f"defense {one_line(defense, limit=60)} did not act: {one_line(reason, limit=400)}"
+        f"defense {one_line(defense, limit=60)} did not act: "
+        f"{one_line(reason, limit=400) or 'no reason recorded'}"
         for defense, reason in idle_defenses(payload)
     ]
 
