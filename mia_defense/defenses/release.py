@@ -344,13 +344,10 @@ class TemperatureRelease(Release):
     def check(self, *, num_classes: int) -> None:
         """Say that a temperature of 1 releases the outputs unchanged, and that any other
         one an attacker undoes (`undone`): the attacks read the outputs undone
-        (`attacker_view`), so the run's figures are the full release's."""
-        if self.temperature == 1:
-            log.warning(
-                "release.temperature=1: the softmax at temperature 1 is the model's own, so "
-                "the outputs are released unchanged, a full release under another name; "
-                "choose another release.temperature (> 1 flattens them)"
-            )
+        (`attacker_view`), so the run's figures are the full release's (`idle_reason`)."""
+        reason = self.idle_reason(num_classes=num_classes)
+        if reason is not None:
+            log.warning("%s", reason)
         elif self.undone(num_classes) and self._overflows(num_classes):
             log.warning(
                 "release.temperature=%g: so small that the log-probabilities of the classes "
@@ -363,17 +360,27 @@ class TemperatureRelease(Release):
                 "on purpose use release=topk, rounding, label_only or noise",
                 self.temperature, self.temperature,
             )
-        elif self.undone(num_classes):
-            log.warning(
-                "release.temperature=%g: whoever knows the temperature (an adaptive attacker, "
-                "as the shadow models assume; results.json records it) undoes it, "
-                "log_softmax(%g · released) being the model's own log-probabilities, so the "
+
+    def idle_reason(self, *, num_classes: int) -> str | None:
+        """A temperature of 1 (the model's own softmax, bit for bit), or one the attacker
+        undoes to the whole vector (`undone`, no class overflowing to -inf): the attacks and
+        the released utility read the outputs undone (`attacker_view`), so the run's figures
+        are the full release's. Not a temperature so small that classes overflow (a top-k
+        of those near the top) or so large that close classes tie (neither undone)."""
+        if self.temperature == 1:
+            return ("release.temperature=1: the softmax at temperature 1 is the model's own, so "
+                    "the outputs are released unchanged, a full release under another name; "
+                    "choose another release.temperature (> 1 flattens them)")
+        if not self.undone(num_classes) or self._overflows(num_classes):
+            return None
+        t = f"{self.temperature:g}"
+        return (f"release.temperature={t}: whoever knows the temperature (an adaptive "
+                f"attacker, as the shadow models assume; results.json records it) undoes it, "
+                f"log_softmax({t} · released) being the model's own log-probabilities, so the "
                 "outputs are the full vector, a full release under another name; the attacks "
                 "read them undone, so the run is attacked as the full release it is (its "
                 "privacy figures are those of the same models' full release); to withhold "
-                "anything use release=topk, rounding, label_only or noise",
-                self.temperature, self.temperature,
-            )
+                "anything use release=topk, rounding, label_only or noise")
 
     def undone(self, num_classes: int) -> bool:
         """Whether log_softmax(temperature · released) gives back the model's own
