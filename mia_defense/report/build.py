@@ -138,8 +138,9 @@ READ_WITH_CARE = "(read with care)"
 IDLE_FRONT = (
     f"A family marked ({IDLE_MARK}) names a defense that did not act in the row's runs "
     "(results.json's training.defenses_idle; the reason under \"Figures to read with "
-    "care\"): its models trained as without it, so its figures are those models' and say "
-    "nothing of what the defense costs or protects."
+    "care\"): its models trained as without it (a training defense), or their outputs "
+    "were released unchanged (a release, release=NAME), so its figures are those of the "
+    "models and outputs without it and say nothing of what the defense costs or protects."
 )
 
 
@@ -181,7 +182,8 @@ def _fronts_markdown(report: Report) -> str:
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
             "suspect masks) or its ε no guarantee, or its test "
             "accuracy not established (a small test set, or not above chance on it), or its "
-            "defense did not act (its models trained as without it), or its figures not "
+            "defense did not act (its models trained, or their outputs were released, as "
+            "without it), or its figures not "
             "checked against its scores (scores.npz deleted)."
         )
     left = _understated_rows(report)
