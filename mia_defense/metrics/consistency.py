@@ -159,7 +159,8 @@ def _other_row(fit: np.ndarray, masks: np.ndarray) -> tuple[int, int, float, flo
     """``(k, j, own, other)``: the model k whose fit [K, N] of the IN records of another row
     j of ``masks`` [K, N] (AUC ``other``) lies most above its fit of its own row's (AUC
     ``own``), both by `_Z_ROWS` standard errors, or ``None``. One ranking per model: the
-    AUC of every row at once, [K, N] ranks times [N, K] masks."""
+    AUC of every row at once, [K, N] ranks times [N, K] masks, a block of models at a time
+    (`_ROW_CELLS`): the whole [K, K] matrices took 2.5 GB at K=10,000 models of 4 records."""
     k_models, n = fit.shape
     if k_models < 2 or n < 2:
         return None
@@ -169,18 +170,30 @@ def _other_row(fit: np.ndarray, masks: np.ndarray) -> tuple[int, int, float, flo
     usable = (ins > 0) & (outs > 0)
     if usable.sum() < 2:
         return None
+    rows_of = masks.T.astype(np.float64)  # [N, K]
     with np.errstate(divide="ignore", invalid="ignore"):
-        auc = (ranks @ masks.T.astype(np.float64) - ins * (ins + 1) / 2) / (ins * outs)
         se = np.sqrt((n + 1) / (12.0 * ins * outs))  # [K] null standard error of row j's AUC
-    own = np.diag(auc).copy()
-    margin = auc - own[:, None]
-    bad = (usable[None, :] & usable[:, None] & ~np.eye(k_models, dtype=bool)
-           & (auc - 0.5 > _Z_ROWS * se[None, :])
-           & (margin > _Z_ROWS * np.hypot(se[None, :], se[:, None])))  # fmt: skip
-    if not bad.any():
-        return None
-    k, j = np.unravel_index(np.argmax(np.where(bad, margin, -np.inf)), bad.shape)
-    return int(k), int(j), float(own[k]), float(auc[k, j])
+    found = None  # (margin, k, j, own, other): the first largest margin, as one argmax's
+    step = max(1, _ROW_CELLS // k_models)
+    for start in range(0, k_models, step):
+        block = np.arange(start, min(start + step, k_models))  # [B] the models ranked
+        with np.errstate(divide="ignore", invalid="ignore"):
+            auc = (ranks[block] @ rows_of - ins * (ins + 1) / 2) / (ins * outs)  # [B, K]
+        own = auc[np.arange(len(block)), block]  # [B] each model's fit of its own row
+        margin = auc - own[:, None]
+        bad = (usable[None, :] & usable[block, None] & (block[:, None] != np.arange(k_models))
+               & (auc - 0.5 > _Z_ROWS * se[None, :])
+               & (margin > _Z_ROWS * np.hypot(se[None, :], se[block, None])))  # fmt: skip
+        if not bad.any():
+            continue
+        b, j = np.unravel_index(np.argmax(np.where(bad, margin, -np.inf)), bad.shape)
+        if found is None or margin[b, j] > found[0]:
+            found = (margin[b, j], int(block[b]), int(j), float(own[b]), float(auc[b, j]))
+    return None if found is None else found[1:]
+
+
+# The [models ranked, K] cells `_other_row` holds at once (8 MiB a float64 array).
+_ROW_CELLS = 1 << 20
 
 
 # A plan that trains most records into the same number a != K/2 of the K models, few of one
