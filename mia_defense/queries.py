@@ -31,6 +31,16 @@ MAX_REPEATS = 1024
 # work before any attack. (10^8 refused LiRA's 256 models on a 50,000-record population
 # with the default 8 augmented queries.)
 MAX_RELEASE_QUERIES = 10**10
+# Released answers a second, for the rough time `check_release_queries` says: measured
+# (h444) on two CPU cores, digits' MLP, release=label_only, K=2, N=1000: num_augmented=2000
+# (4e6 answers) took 8.6 s more than num_augmented=0, about 4.6e5 a second (a larger model,
+# or an accelerator, changes it: the time said is rough).
+ANSWERS_PER_SECOND = 4e5
+# The estimate from which the number of answers is said (INFO; below it nothing, as the
+# default run: 16 x 1000 x 9 answers, well under a second), and from which it is a WARNING
+# naming the keys to lower.
+SAY_ANSWERS_FROM_S = 60.0
+WARN_ANSWERS_FROM_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -142,11 +152,13 @@ def check_release_queries(
     repeats = queries.repeats if randomized else 1
     per_record = (1 + queries.num_augmented) * repeats
     total = models * records * per_record
-    if total <= MAX_RELEASE_QUERIES or per_record == 1:
-        return
     keys = f"attack.queries.num_augmented={queries.num_augmented}"
     if randomized and queries.repeats > 1:
         keys += f" and attack.queries.repeats={queries.repeats} (a randomized release)"
+    if total <= MAX_RELEASE_QUERIES or per_record == 1:
+        _say_release_answers(keys, total, models=models, records=records,
+                             per_record=per_record)  # fmt: skip
+        return
     raise ConfigError(
         f"{keys} ask the release {total:.2g} queries ({models} models x {records} population "
         f"records x (1 + {queries.num_augmented}) queries x {repeats} repeats), over the "
@@ -157,3 +169,27 @@ def check_release_queries(
         f"{max(MAX_RELEASE_QUERIES // (models * records), 1)}, or plan.num_models or "
         "plan.population_size"
     )
+
+
+def _say_release_answers(keys: str, total: int, *, models: int, records: int,
+                         per_record: int) -> None:
+    """One line, before the release is asked, of how many answers it gives and about how
+    long that takes (`ANSWERS_PER_SECOND`), where that is a minute or more: a run of
+    release=label_only attack.queries.num_augmented=100000 (K=2, digits: 2e8 answers) worked
+    for over ten minutes unsaid under progress=false. From `WARN_ANSWERS_FROM_S` on, a
+    WARNING naming the keys to lower."""
+    seconds = total / ANSWERS_PER_SECOND
+    if seconds < SAY_ANSWERS_FROM_S:
+        return
+    minutes = seconds / 60
+    took = (f"about {minutes:.0f} minute(s)" if minutes < 120 else
+            f"about {minutes / 60:.1f} hours")  # fmt: skip
+    said = (f"{keys}: the release is asked {total:.2g} answers ({models} models x {records} "
+            f"population records x {per_record} queries each), {took} at some "
+            f"{ANSWERS_PER_SECOND:.0e} a second (two CPU cores, a small model; rough)")
+    if seconds < WARN_ANSWERS_FROM_S:
+        log.info("%s", said)
+        return
+    log.warning("%s; to wait less, lower attack.queries.num_augmented (default 8)%s, "
+                "plan.num_models or plan.population_size", said,
+                " or attack.queries.repeats (default 16)" if "repeats" in keys else "")
