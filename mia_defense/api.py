@@ -527,10 +527,10 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     complete, and its observations.npz the one the run wrote). A leading ``~`` is the home
     folder, as in the command lines' paths."""
 
-    # (a NUL in the text was a raw ValueError 'embedded null byte', a PathLike of bytes a
-    # raw TypeError from Path)
+    # (a PathLike of bytes was a raw TypeError from Path; a NUL in the text, a raw ValueError
+    # 'embedded null byte': home_expanded refuses it, as every path's)
     text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
-    if not isinstance(text, str) or "\0" in text:
+    if not isinstance(text, str):
         raise ConfigError(f"load_observations: path={path!r}: give the path of an observations "
                           ".npz or of a mia-train run directory")  # fmt: skip
     file = home_expanded(path, where="load_observations")  # ('~/obs.npz': as the CLI's paths)

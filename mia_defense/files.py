@@ -44,6 +44,7 @@ __all__ = [
     "no_regular_file",
     "npz_member_bytes",
     "npz_member_shape",
+    "path_text_problem",
     "process_alive",
     "regular_file_open",
     "remove_stale_temp_files",
@@ -96,6 +97,28 @@ class UnknownHomeError(ConfigError):
         self.path, self.home = path, home
 
 
+# The longest name of a file or folder, and of a whole path, that Linux's file systems take
+# (NAME_MAX, PATH_MAX, in bytes): a longer text names no file
+_NAME_MAX, _PATH_MAX = 255, 4096
+
+
+def path_text_problem(arg: str) -> str | None:
+    """Why ``arg`` can name no file or folder (a NUL byte, a name longer than the file system
+    takes), ``None`` where it can: such a text is not stat-ed (a 5,000-digit
+    attack.bootstrap=9...9 was a raw 'OSError: File name too long' from `split_path`).
+    The one refusal of such a text: mia-attack's source, `home_expanded`'s NUL."""
+    if "\0" in arg:
+        return "holds a NUL byte, which no file name has"
+    raw = os.fsencode(arg)
+    if len(raw) >= _PATH_MAX:
+        return f"is {len(raw)} bytes long, longer than any path ({_PATH_MAX - 1} bytes at most)"
+    longest = max(len(part) for part in raw.split(b"/"))
+    if longest > _NAME_MAX:
+        return (f"holds a name of {longest} bytes, longer than any file or folder's "
+                f"({_NAME_MAX} bytes at most)")  # fmt: skip
+    return None
+
+
 def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
     """``path`` with a leading ``~`` or ``~user`` the home folder, as the shell would have
     made it: every path a user gives mia-defense (dataset.path, cache_dir, mia-attack's
@@ -103,12 +126,17 @@ def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
     way: Python's open and numpy.load do not expand it (``load_observations('~/obs.npz')``
     was 'file not found'), and ``--out=~/reports`` made a folder named ``~`` here.
     An `UnknownHomeError` naming ``where`` where no home folder is known for it: pathlib's
-    bare RuntimeError for a ``~user`` of no such user, its ValueError 'embedded null byte'
-    for a NUL in the name (a caller with its own words catches it: ``.path``, ``.home``)."""
+    bare RuntimeError for a ``~user`` of no such user (a caller with its own words catches
+    it: ``.path``, ``.home``). A NUL anywhere in the name is a plain `ConfigError` naming
+    ``where`` (`path_text_problem`): it was pathlib's ValueError 'embedded null byte' under
+    ``~``, and elsewhere at the first open (``Observations.save('a\\0b.npz')``)."""
+    text = os.fspath(path)
+    if isinstance(text, str) and "\0" in text:
+        raise ConfigError(f"{where}: path={text!r}: {path_text_problem(text)}: give the path "
+                          "of a file or folder")  # fmt: skip
     try:
         return Path(path).expanduser()
     except (RuntimeError, ValueError):
-        text = os.fspath(path)
         home = Path(text).parts[0]
         raise UnknownHomeError(
             f"{where}: path={text!r}: cannot tell which home folder {home!r} is (no such "

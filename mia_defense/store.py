@@ -53,9 +53,8 @@ import torch
 from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import (
-    UnknownHomeError,
     atomic_write,
     home_expanded,
     regular_file_open,
@@ -170,7 +169,7 @@ def _named_files(settings: Any) -> dict[str, str]:
         elif isinstance(node, str) and node not in found and 0 < len(node) < 4096:
             try:
                 path = home_expanded(node, where="store key")
-            except UnknownHomeError:  # '~someone/...' of no known user: no file to key
+            except ConfigError:  # '~someone/...' of no known user, a NUL: no file to key
                 continue
             if path.is_file():  # (links followed: what the code reading it gets)
                 found[node] = _file_digest(path)

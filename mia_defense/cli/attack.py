@@ -757,8 +757,10 @@ def _others(run_dir: Path, cfg: DictConfig) -> bool:
     """Whether ``run_dir``, not yet claimed by this run, is another run's: it holds a run or
     its files (`_refuse_output`), or another process holds its lock. A sweep's point refused
     before its claim (a bad value) wrote its refusal into that run's attack.log."""
+    from mia_defense.files import path_text_problem
+
     text = str(cfg.get("source") or ".")
-    source = _from_launch_dir(Path("." if _path_text_problem(text) else text))
+    source = _from_launch_dir(Path("." if path_text_problem(text) else text))
     if _refuse_output(run_dir, source, key=_output_key()) is not None:
         return True
     return locked_by_another(run_dir)
@@ -794,27 +796,6 @@ def split_path(args: list[str]) -> tuple[str | None, list[str]]:
     return None, args
 
 
-# The longest name of a file or folder, and of a whole path, that Linux's file systems take
-# (NAME_MAX, PATH_MAX, in bytes): a longer text names no file
-_NAME_MAX, _PATH_MAX = 255, 4096
-
-
-def _path_text_problem(arg: str) -> str | None:
-    """Why ``arg`` can name no file or folder (a NUL byte, a name longer than the file system
-    takes), ``None`` where it can: such a text is not stat-ed (a 5,000-digit
-    attack.bootstrap=9...9 was a raw 'OSError: File name too long' from `split_path`)."""
-    if "\0" in arg:
-        return "holds a NUL byte, which no file name has"
-    raw = os.fsencode(arg)
-    if len(raw) >= _PATH_MAX:
-        return f"is {len(raw)} bytes long, longer than any path ({_PATH_MAX - 1} bytes at most)"
-    longest = max(len(part) for part in raw.split(b"/"))
-    if longest > _NAME_MAX:
-        return (f"holds a name of {longest} bytes, longer than any file or folder's "
-                f"({_NAME_MAX} bytes at most)")  # fmt: skip
-    return None
-
-
 def source_on_one_line(message: str, source: Path | str) -> str:
     """``message`` about the source ``source`` with its name, where it holds a newline or
     another control character, in the shell's ``$'...'`` form (a run folder
@@ -826,8 +807,10 @@ def source_on_one_line(message: str, source: Path | str) -> str:
 
 def _unnamable_source(source: str) -> str | None:
     """Why the text ``source`` (PATH, or source=PATH) can name no file or folder
-    (`_path_text_problem`), ``None`` where it can; the text cut to a line."""
-    problem = _path_text_problem(source)
+    (`path_text_problem`), ``None`` where it can; the text cut to a line."""
+    from mia_defense.files import path_text_problem  # (numpy: not at start-up)
+
+    problem = path_text_problem(source)
     if problem is None:
         return None
     from mia_defense.report.checks import one_line
@@ -838,8 +821,10 @@ def _unnamable_source(source: str) -> str | None:
 
 def _on_disk(arg: str) -> bool:
     """Whether ``arg`` names an existing file or folder (a FIFO's name is stat-ed, never
-    opened); a text no path can be (`_path_text_problem`) is not looked up."""
-    return _path_text_problem(arg) is None and os.path.exists(Path(arg))  # ("": the cwd, as ever)
+    opened); a text no path can be (`path_text_problem`) is not looked up."""
+    from mia_defense.files import path_text_problem
+
+    return path_text_problem(arg) is None and os.path.exists(Path(arg))  # ("": the cwd, as ever)
 
 
 def _options_first(args: list[str]) -> list[str]:
