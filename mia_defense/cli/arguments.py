@@ -511,12 +511,15 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
             except OSError:
                 continue  # (unreadable: Hydra names what it cannot read)
             if differs:
-                shadowed.append(shell_path(str(own)))
+                shadowed.append(own)
     if not shadowed:
         return None
-    example = ("--config-name my_config for my_config.yaml" if shadowed[0].endswith(
-        f"/{config_name}.yaml") else "model=my_mlp for model/my_mlp.yaml")  # fmt: skip
-    return (f"ConfigError: {', '.join(shadowed[:5])}{' ...' if len(shadowed) > 5 else ''}: "
+    # (the path, not its quoted form: a folder 'my conf' was "'/x/my conf/config.yaml'",
+    # which does not end in '/config.yaml', so a shadowed config.yaml got the group example)
+    example = ("--config-name my_config for my_config.yaml" if shadowed[0].name ==
+               f"{config_name}.yaml" else "model=my_mlp for model/my_mlp.yaml")  # fmt: skip
+    shown = [shell_path(str(own)) for own in shadowed[:5]]
+    return (f"ConfigError: {', '.join(shown)}{' ...' if len(shadowed) > 5 else ''}: "
             f"not read; Hydra looks for each config in mia-defense's own configs first and "
             f"finds a file of {'that name' if len(shadowed) == 1 else 'those names'} there, "
             f"so the run would use the packaged one, not yours; nothing was run. Give yours "
