@@ -424,6 +424,13 @@ def tied_by_settings(name: str, attack: Attack, num_samples: int) -> tuple[str, 
     return few_z_ties(name, settings.get("num_z"), num_samples) if node is rmia else None
 
 
+def _online_lira(attack: Attack) -> bool:
+    """Whether ``attack`` is our `lira` with ``online`` (its default): at K=2 it scores
+    every record alike (`_tied_reason`), whatever the models learnt."""
+    node, settings = _unwrapped(attack)
+    return node is lira and bool(settings.get("online", True))
+
+
 def _is_ours(attack: Attack) -> bool:
     """Whether ``attack`` is one of mia-defense's (a failure inside it is a bug of ours,
     left as a traceback) rather than a user's ``_target_``."""
@@ -592,7 +599,8 @@ def check_attacks(
     An attack's own settings (a bad option, more reference models than the plan has) raise
     `ConfigError` here, so the run stops before training rather than after it. Attacks
     that need observations the rehearsal lacks are left to the real run. A set without
-    any black-box attack is refused: white-box attacks never give the run's verdict.
+    any black-box attack is refused: white-box attacks never give the run's verdict; so is
+    one whose black-box attacks are all LiRA online at K=2, which scores every record alike.
     """
     access = {}
     for name, attack in attacks.items():
@@ -606,6 +614,15 @@ def check_attacks(
             f"attack.attacks: {', '.join(attacks)} all read the models' weights; the run's "
             "verdict (headline, strongest attack, Pareto front) comes from black-box attacks "
             "only: keep at least one, e.g. loss or lira_online"
+        )
+    black_box = [name for name, a in access.items() if a in BLACK_BOX]
+    if black_box and all(_online_lira(attacks[name]) for name in black_box) and num_models == 2:
+        raise ConfigError(
+            f"attack.attacks: every black-box attack ({', '.join(black_box)}) is LiRA online, "
+            "which at plan.num_models=2 gives every record the same score (each target's one "
+            "reference model holds a record IN or OUT, never both), so the run would have no "
+            "privacy verdict; use plan.num_models >= 4, or add an attack that reads the "
+            "released outputs, e.g. loss"
         )
     targets = _read_only_array(targets)  # (the caller's: written by an attack, the run's)
     keys = {
