@@ -109,7 +109,7 @@ def warn_unperturbed_copies(
         "attack.queries.noise_std=0 with %s=%d: the perturbed copies of %s get feature noise "
         "alone, so each copy is the record itself: the label-only attack falls back on the "
         "gap attack and augmented LiRA reads the record's own outputs again; set "
-        "attack.queries.noise_std above 0 (default 0.1), or %s=0", copies,
+        "attack.queries.noise_std above 0 (0.3 by default), or %s=0", copies,
         queries.num_augmented, samples, copies,
     )  # fmt: skip
 
