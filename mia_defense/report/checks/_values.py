@@ -35,8 +35,11 @@ def count_too_large(key: str, value: Any) -> str | None:
 
 def printable(text: Any) -> str:
     """``text`` with control characters (a terminal's escape codes, line breaks) as spaces:
-    names and reasons read from files are shown in logs, terminals and tables."""
-    return "".join(c if c.isprintable() else " " for c in str(text))
+    names and reasons read from files are shown in logs, terminals and tables. A byte of a
+    name that is not UTF-8 (os.fsdecode's lone surrogate) is shown ``\\xNN``: a space
+    named another folder (mia-report $'/tmp/\\xff\\xfe/r' said '/tmp/ /r: not a directory')."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if
+                   "\udc80" <= c <= "\udcff" else " " for c in str(text))  # fmt: skip
 
 
 def one_line(text: Any, *, limit: int = 200) -> str:
