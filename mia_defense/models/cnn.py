@@ -13,7 +13,8 @@ from mia_defense.data.checks import LAST_CHANNELS, looks_channels_last
 from mia_defense.errors import ConfigError
 from mia_defense.models.mlp import check_data_sizes, check_dropout, check_widths
 
-__all__ = ["SmallCNN", "check_norm", "image_shape", "make_norm"]
+__all__ = ["SmallCNN", "check_norm", "image_shape", "lone_values", "lone_values_refusal",
+           "make_norm"]
 
 _NORMS = ("group", "none")
 # The finest pooled grid (128 x 128): finer repeats the pixels of any image this is for.
@@ -31,15 +32,43 @@ def check_norm(norm: str, groups: int) -> None:
                note="GroupNorm's groups, reduced to divide each width")
 
 
+def _group_count(channels: int, groups: int) -> int:
+    """The GroupNorm groups `make_norm` gives ``channels``: the most that divide them, up
+    to ``groups``."""
+    count = min(groups, channels)
+    while channels % count:
+        count -= 1
+    return count
+
+
 def make_norm(norm: str, channels: int, *, groups: int) -> nn.Module:
     """GroupNorm over ``min(groups, channels)`` groups, or identity; never BatchNorm (DP-safe)."""
     check_norm(norm, groups)
     if norm == "none":
         return nn.Identity()
-    count = min(groups, channels)
-    while channels % count:
-        count -= 1
-    return nn.GroupNorm(count, channels)
+    return nn.GroupNorm(_group_count(channels, groups), channels)
+
+
+def lone_values(norm: str, channels: int, *, groups: int, pixels: tuple[int, int]) -> bool:
+    """Whether `make_norm`'s GroupNorm of ``channels`` on ``pixels`` (height, width) holds
+    one value in each group: it normalises each to 0, so its output is its bias whatever
+    the input (model=cnn dataset=digits_images model.channels=[8,8,8,8]: the 4th conv runs
+    on 1x1 pixels, and every image got the same output)."""
+    return (norm == "group" and pixels == (1, 1)
+            and _group_count(channels, groups) == channels)
+
+
+def lone_values_refusal(
+    keys: str, shape: Sequence[int], where: str, channels: int, groups: int, fix: str
+) -> ConfigError:
+    """The refusal of a model whose GroupNorm `where` has groups of one value
+    (`lone_values`): it can learn nothing, and its run would be measured all the same."""
+    return ConfigError(
+        f"{keys}: on {shape[1]}x{shape[2]} images {where} works on 1x1 pixels, where "
+        f"GroupNorm's {_group_count(channels, groups)} groups of its {channels} channels hold "
+        "one value each, normalised to 0: every image gets the same output and the model "
+        f"cannot learn; {fix}, model.groups below {channels}, or model.norm=none"
+    )
 
 
 def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, int]:
@@ -128,11 +157,20 @@ class SmallCNN(nn.Module):
     ) -> None:
         super().__init__()
         check_data_sizes("SmallCNN", input_shape, num_classes)
-        in_channels, _, _ = image_shape(input_shape, model="cnn")
+        shape = image_shape(input_shape, model="cnn")
+        in_channels = shape[0]
         self.input_shape = tuple(int(s) for s in input_shape)
         self.check_options(channels=channels, hidden=hidden, norm=norm, groups=groups,
                            pooled=pooled, dropout=dropout)  # fmt: skip
         _check_layer_sizes(in_channels, channels=channels, hidden=hidden, pooled=pooled)
+        pixels = shape[1:]
+        for i, out in enumerate(channels):
+            if lone_values(norm, int(out), groups=groups, pixels=pixels):
+                raise lone_values_refusal(
+                    f"model.channels={show(list(channels))}, model.groups={show(groups)}",
+                    shape, f"conv {i + 1} of {len(channels)}", int(out), groups,
+                    f"use at most {i} widths in model.channels")
+            pixels = (-(-pixels[0] // 2), -(-pixels[1] // 2))  # MaxPool2d(2, ceil_mode=True)
         layers: list[nn.Module] = []
         width = in_channels
         for out in channels:

@@ -15,7 +15,13 @@ from torch import nn
 from mia_defense.budget import available_memory
 from mia_defense.constraints import as_integer, is_integer, show, shown
 from mia_defense.errors import ConfigError
-from mia_defense.models.cnn import check_norm, image_shape, make_norm
+from mia_defense.models.cnn import (
+    check_norm,
+    image_shape,
+    lone_values,
+    lone_values_refusal,
+    make_norm,
+)
 from mia_defense.models.mlp import check_data_sizes
 
 __all__ = ["ResNet"]
@@ -100,10 +106,16 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         check_data_sizes("ResNet", input_shape, num_classes)
-        in_channels, _, _ = image_shape(input_shape, model="resnet")
+        shape = image_shape(input_shape, model="resnet")
+        in_channels = shape[0]
         self.check_options(depth=depth, widen_factor=widen_factor, norm=norm, groups=groups)
         blocks = (depth - 2) // 6
         widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        last = (-(-shape[1] // 4), -(-shape[2] // 4))  # two stride-2 stages
+        if lone_values(norm, widths[-1], groups=groups, pixels=last):  # the head's norm
+            raise lone_values_refusal(
+                f"model.groups={show(groups)}, model.widen_factor={show(widen_factor)}",
+                shape, "the ResNet's last stage", widths[-1], groups, "use model=cnn")
         self.stem = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)
         layers: list[nn.Module] = []
         width = 16
