@@ -206,6 +206,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     a null seed passes (mia-attack's default: the source run's)."""
     from mia_defense.config import (
         ATTACK,
+        MAX_SEED,
         Group,
         Param,
         _fpr_key_clashes,
@@ -217,7 +218,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
 
     walk = _Walk()
     walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
-    seed = Param("int", low=0, required=True, nullable=not seed_required)
+    seed = Param("int", low=0, required=True, nullable=not seed_required, most=MAX_SEED)
     table = {"seed": seed, "progress": Param("bool"), "figures": Param("bool"),
              "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
     walk.group(cfg, table, "")

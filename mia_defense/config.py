@@ -234,7 +234,8 @@ ATTACK: dict[str, Spec] = _all_required({
 
 
 TOP: dict[str, Spec] = {
-    "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
+    "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0",
+                  most=MAX_SEED),  # (above it: _seed_range's words)
     "progress": Param("bool", required=True),
     "figures": Param("bool", required=True,
                      note="TensorBoard figures; false: curves and scalars only"),
@@ -606,8 +607,8 @@ class _Walk:
             value = self.get(node, key, full)
             if value is _BAD or _is_reference(node, key):
                 continue  # a reference is checked where it points
-            line = _value_problem(full, value, hints.get(key), params.get(key), str(name))
             rule = TARGET_PARAMS.get(target, {}).get(key)
+            line = _value_problem(full, value, hints.get(key), params.get(key), str(name), rule)
             line = line or (rule.problem(full, value) if rule else None)
             line = line or _torch_dtype_problem(full, value, target, hints.get(key))
             if line:
@@ -909,9 +910,12 @@ def _non_finite(value: Any) -> bool:
 
 
 def _value_problem(
-    key: str, value: Any, hint: Any, param: inspect.Parameter | None, target: str
+    key: str, value: Any, hint: Any, param: inspect.Parameter | None, target: str,
+    rule: Any = None,
 ) -> str | None:
-    """A problem with one value of a ``_target_`` node: never NaN/inf; of the annotated type."""
+    """A problem with one value of a ``_target_`` node: never NaN/inf; of the annotated type.
+    ``rule`` (the key's `TARGET_PARAMS` entry): the float hint suggests no integer it refuses
+    (shokri.seed=1e30 was told to write an integer above MAX_SEED)."""
     if _non_finite(value):
         return f"{key}={show(value)}: must be a finite number (no nan or inf)"
     kinds = _kinds(hint) if hint is not None else None
@@ -931,7 +935,12 @@ def _value_problem(
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
             f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
-            f"{whole_float_hint(key, value) if 'int' in kinds else ''}")
+            f"{whole_float_hint(key, value, _rule_accepts(rule, key)) if 'int' in kinds else ''}")
+
+
+def _rule_accepts(rule: Any, key: str) -> Any:
+    """A test of a value by ``rule`` (a `TARGET_PARAMS` entry; ``None``: any passes)."""
+    return None if rule is None else (lambda whole: rule.problem(key, whole) is None)
 
 
 def _torch_dtype_problem(key: str, value: Any, target: Any, hint: Any) -> str | None:

@@ -38,6 +38,8 @@ class Param:
         even: integers: must be even.
         required: the key must be present.
         note: said after what is allowed, e.g. ``0: all usable cores``.
+        most: integers: an upper bound another check refuses in its own words (the seed's
+            MAX_SEED): the float hint (``seed=1e30``: 'write seed=...') suggests none above it.
     """
 
     kind: str
@@ -50,6 +52,7 @@ class Param:
     even: bool = False
     required: bool = False
     note: str = ""
+    most: int | None = None
 
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` (a plain Python value) satisfies the constraint."""
@@ -84,6 +87,10 @@ class Param:
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
         return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def _hinted(self, whole: int) -> bool:
+        """Whether the float hint may suggest ``whole``: accepted, and within `most`."""
+        return self.accepts(whole) and (self.most is None or whole <= self.most)
 
     def describe(self) -> str:
         """What is allowed, in words: ``a finite number > 0``, ``one of 'adam', 'sgd'``."""
@@ -132,7 +139,7 @@ class Param:
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
         named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
         listed = quoted_list_hint(key, value) if self.kind in ("floats", "strs") else ""
-        floated = whole_float_hint(key, value, self.accepts) if self.kind == "int" else ""
+        floated = whole_float_hint(key, value, self._hinted) if self.kind == "int" else ""
         return line + string_hint(value, kinds) + named + listed + floated
 
 
