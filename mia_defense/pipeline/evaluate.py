@@ -753,7 +753,7 @@ def _check_saturated(
     if masks.all():
         return
     rows = np.arange(len(obs.labels))
-    ones = per_model(lambda log_p, y: log_p[rows, y] == 0, obs.log_probs, obs.labels, targets)
+    ones = per_model(lambda log_p, y: log_p[..., rows, y] == 0, obs.log_probs, obs.labels, targets)
     ones = ones[:, records]
     # (O(T N): most runs stop here; the tied answers are some of these)
     if not _tie_hides(ones[masks].mean() if masks.any() else 0.0, ones[~masks].mean(),
