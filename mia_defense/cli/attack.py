@@ -526,11 +526,14 @@ def run(
 
     from mia_defense.api import audit_loaded, check_attack_config
     from mia_defense.experiment import record_run
+    from mia_defense.metrics.roc import chance_level_headline
     from mia_defense.timing import Stopwatch
     from mia_defense.tracking.run_dir import claim_run_dir, warn_incomplete
 
     start, stopwatch = time.perf_counter(), Stopwatch()
     check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
+    if chance := chance_level_headline(cfg.attack.fprs):  # (as mia-train's claimed_run warns)
+        log.warning("%s", chance)
     path = _from_launch_dir(Path(str(cfg.source)))
     missing = _unnamable_source(str(cfg.source)) or missing_source(path if str(cfg.source) else "")
     if missing:

@@ -47,6 +47,7 @@ from mia_defense.experiment import (
     run_experiment,
 )
 from mia_defense.library_call import library_call, torch_defaults
+from mia_defense.metrics.roc import chance_level_headline
 from mia_defense.models import model_builder
 from mia_defense.pipeline.data import warn_planned_noise
 from mia_defense.pipeline.train import check_defense_plans
@@ -333,6 +334,8 @@ def claimed_run(
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
     warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:])
+    if chance := chance_level_headline(experiment.fprs):  # (as mia-attack's run warns)
+        logging.getLogger(__name__).warning("%s", chance)
     fresh = not os.path.lexists(Path(run_dir) / RESULTS)
     if fresh:
         # DP-SGD's δ against N, a target ε no σ reaches: refused before the claim (.lock) and

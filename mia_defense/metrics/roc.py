@@ -14,10 +14,10 @@ from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
-    "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
-    "more_records_advice", "nonmember_counts", "pooled_only_fprs", "pooled_only_text",
-    "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr",
-    "unresolved_fprs",
+    "AttackMetrics", "average_ranks", "chance_level_headline", "fpr_key", "fpr_percent",
+    "fpr_read_at", "fpr_read_key", "more_records_advice", "nonmember_counts",
+    "pooled_only_fprs", "pooled_only_text", "read_far_below", "roc_metrics", "tied_fprs",
+    "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -125,6 +125,28 @@ def fpr_percent(fpr: float) -> str:
         if text != "100" or percent >= 100:
             return _plain(text)
     return _plain(repr(percent))
+
+
+# From this lowest FPR on, the headline (the strongest attack's TPR at the lowest of
+# attack.fprs) is one random guessing scores half the time or more: no evidence of a leak.
+CHANCE_HEADLINE_FPR = 0.5
+
+
+def chance_level_headline(fprs: Sequence[float]) -> str | None:
+    """The warning for ``attack.fprs`` whose lowest is `CHANCE_HEADLINE_FPR` or more: the run
+    ends 'strongest attack at 99.9999% FPR: rmia (TPR 1.0000)', a TPR a guess that calls
+    members at random (TPR = FPR) scores too. ``None`` for any other list (a high FPR beside
+    a low one is fine: only the lowest heads the results)."""
+    lowest = min(map(float, fprs), default=None)
+    if lowest is None or lowest < CHANCE_HEADLINE_FPR:
+        return None
+    typed = [np.format_float_positional(float(f), trim="-") for f in fprs]  # (no 1e-05)
+    shown = np.format_float_positional(lowest, trim="-")
+    return (f"attack.fprs: its lowest, {shown}, heads the results (the strongest attack's "
+            f"TPR at {fpr_percent(lowest)}% FPR), and random guessing scores a TPR of "
+            f"{shown} there (a guess's TPR is its FPR), so a TPR there, even 1, is no "
+            f"evidence of a leak; add a low FPR such as 0.001 "
+            f"(attack.fprs=[0.001,{','.join(typed)}])")
 
 
 def fpr_key(fpr: float) -> str:
