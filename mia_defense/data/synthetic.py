@@ -72,7 +72,8 @@ def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes:
     if num_samples < 2 * num_classes:
         raise ConfigError(
             f"dataset.num_samples={shown(num_samples)}: must be >= 2 * num_classes "
-            f"({shown(2 * num_classes)}) for {name}"
+            f"({shown(2 * num_classes)}) for {name}, with dataset.num_classes="
+            f"{shown(num_classes)}; raise dataset.num_samples or lower dataset.num_classes"
         )
     check_memory(
         _BYTES_PER_VALUE * int(num_samples) * int(num_features),
@@ -82,13 +83,15 @@ def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes:
     )
 
 
-def _check_within(key: str, value: object, low: int, high: int) -> None:
+def _check_within(key: str, value: object, low: int, high: int, bound: str) -> None:
     """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer in [low, high]
     (from Python, 2.5 or -5 reached numpy: a TypeError or 'negative dimensions' traceback,
-    and num_profiles=0 fell back to num_classes unsaid)."""
+    and num_profiles=0 fell back to num_classes unsaid), and the setting ``bound`` that sets
+    ``high`` (purchase_like's dataset.num_features=10 was refused as 'dataset.basket_size=40:
+    must lie in [1, 10]', naming the default basket alone)."""
     if not is_integer(value, low=low, high=high):
         raise ConfigError(f"dataset.{key}={shown(value)}: must lie in [{low}, {shown(high)}]"
-                          + ("" if is_integer(value) else " (an integer)"))
+                          + ("" if is_integer(value) else " (an integer)") + f" ({bound})")
 
 
 def make_purchase_like(
@@ -171,8 +174,10 @@ def check_purchase_like(
     _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
                  num_classes=num_classes, seed=seed)
     profiles = num_classes if num_profiles is None else num_profiles
-    _check_within("num_profiles", profiles, 1, num_samples)
-    _check_within("basket_size", basket_size, 1, num_features)
+    _check_within("num_profiles", profiles, 1, num_samples,
+                  f"at most dataset.num_samples={shown(num_samples)}")
+    _check_within("basket_size", basket_size, 1, num_features,
+                  f"at most dataset.num_features={shown(num_features)}")
     # (num_samples=100000 num_classes=20000: some 50 GB, past a check of N x D values alone)
     check_memory(_KMEANS_BYTES * int(num_samples) * int(num_classes),
                  source=f"dataset.num_samples={num_samples}, dataset.num_classes={num_classes}",
@@ -301,7 +306,9 @@ def check_texas_like(
                           "the features)")
     while sum(attributes) > num_features // 2:
         attributes = [max(2, a // 2) for a in attributes]
-    _check_within("codes_per_class", codes_per_class, 1, num_features - sum(attributes))
+    _check_within("codes_per_class", codes_per_class, 1, num_features - sum(attributes),
+                  f"at most dataset.num_features={shown(num_features)} less the "
+                  f"{sum(attributes)} features of the patient attributes")
     return attributes
 
 
