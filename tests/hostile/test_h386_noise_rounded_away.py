@@ -21,7 +21,7 @@ from mia_defense.defenses.accounting import (
 from mia_defense.defenses.dp_mechanism import DPSchedule, RandomSource, gaussian_noise
 from mia_defense.errors import ConfigError
 from mia_defense.report.checks import epsilon_doubt, payload_problem
-from tests.report.fake_runs import make_run
+from tests.report.fake_runs import dp_payload
 
 _RATE, _STEPS, _DELTA = 0.125, 8, 0.0002
 
@@ -64,18 +64,8 @@ def test_the_least_expected_batch_bounds_every_schedule_of_its_rate(batch_size):
 
 
 def _payload(tmp_path: Path, sigma: float, batch_size: int) -> dict:
-    eps = schedule_epsilon("rdp", sigma, _RATE, _STEPS, _DELTA)  # what the run recorded
-    model = {"epsilon": eps, "noise_multiplier": sigma, "sample_rate": _RATE,
-             "steps": _STEPS, "delta": _DELTA, "accountant": "rdp"}  # fmt: skip
-    payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=0.3, defense="dp",
-                       epsilon=eps)  # fmt: skip
-    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
-                                          "noise_multiplier": sigma, "max_grad_norm": 1.0,
-                                          "accountant": "rdp"}  # fmt: skip
+    payload = dp_payload(tmp_path / "run", sigma, rate=_RATE, steps=_STEPS, delta=_DELTA)
     payload["config"]["train"]["batch_size"] = batch_size
-    payload["privacy"].update(delta=_DELTA, noise_multiplier=sigma, accountant="rdp",
-                              epsilon_valid=True, per_model=[dict(model) for _ in range(4)])
-    payload.update(timings={"training": 1.0}, headline={})
     return payload
 
 

@@ -82,20 +82,10 @@ def test_said_before_training_as_after(make_cfg, caplog):
 @pytest.mark.parametrize(("sigma", "doubted"), [(4e-6, True), (1.0, False)])
 def test_the_report_doubts_a_secure_run_written_before(tmp_path, sigma, doubted):
     from mia_defense.report.checks import epsilon_doubt, payload_problem
-    from tests.report.fake_runs import make_run
+    from tests.report.fake_runs import dp_payload
 
-    eps = schedule_epsilon("rdp", sigma, _RATE, _STEPS, _DELTA)  # what the run recorded
-    model = {"epsilon": eps, "noise_multiplier": sigma, "sample_rate": _RATE,
-             "steps": _STEPS, "delta": _DELTA, "accountant": "rdp"}  # fmt: skip
-    payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=0.3, defense="dp",
-                       epsilon=eps)  # fmt: skip
-    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
-                                          "noise_multiplier": sigma, "max_grad_norm": 1.0,
-                                          "accountant": "rdp", "secure_mode": True}  # fmt: skip
-    payload["privacy"].update(delta=_DELTA, noise_multiplier=sigma, accountant="rdp",
-                              epsilon_valid=True, noise_source="secure",
-                              per_model=[dict(model) for _ in range(4)])  # fmt: skip
-    payload.update(timings={"training": 1.0}, headline={})
+    payload = dp_payload(tmp_path / "run", sigma, rate=_RATE, steps=_STEPS, delta=_DELTA,
+                         dp={"secure_mode": True}, privacy={"noise_source": "secure"})
     assert payload_problem(payload) is None  # (its ε is the accountant's of σ: consistent)
     doubt = epsilon_doubt(payload)
     assert (doubt is not None) is doubted, doubt

@@ -185,6 +185,37 @@ def make_run(
     return payload
 
 
+def dp_payload(
+    run_dir: Path,
+    sigma: float,
+    *,
+    rate: float,
+    steps: int,
+    delta: float,
+    clip: float = 1.0,
+    dp: dict[str, Any] | None = None,
+    privacy: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A complete DP-SGD run (`make_run`) whose four models' privacy figures are the RDP
+    accountant's for noise ``sigma`` at ``rate``, ``steps`` and ``delta``, recorded valid as
+    mia-train records them; ``dp`` and ``privacy`` add keys to ``defense.dp`` and
+    ``privacy``. The payload is returned, not written again: edit it for the check at hand."""
+    from mia_defense.defenses.accounting import schedule_epsilon  # (torch: the DP tests' own)
+
+    eps = schedule_epsilon("rdp", sigma, rate, steps, delta)  # what the run recorded
+    model = {"epsilon": eps, "noise_multiplier": sigma, "sample_rate": rate,
+             "steps": steps, "delta": delta, "accountant": "rdp"}  # fmt: skip
+    payload = make_run(run_dir, test_accuracy=0.8, signal=0.3, defense="dp", epsilon=eps)
+    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
+                                          "noise_multiplier": sigma, "max_grad_norm": clip,
+                                          "accountant": "rdp", **(dp or {})}  # fmt: skip
+    payload["privacy"].update(delta=delta, noise_multiplier=sigma, accountant="rdp",
+                              epsilon_valid=True, per_model=[dict(model) for _ in range(4)],
+                              **(privacy or {}))  # fmt: skip
+    payload.update(timings={"training": 1.0}, headline={})
+    return payload
+
+
 def make_diverged_run(run_dir: Path, *, reason: str) -> dict[str, Any]:
     """Write the results.json of a run whose training diverged (no attacks) as mia-train does;
     return it."""
