@@ -935,7 +935,8 @@ def _value_problem(
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
             f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
-            f"{whole_float_hint(key, value, _rule_accepts(rule, key)) if 'int' in kinds else ''}")
+            + (whole_float_hint(key, value, _rule_accepts(rule, key), listed='ints' in kinds)
+               if kinds & {'int', 'ints'} else ''))
 
 
 def _rule_accepts(rule: Any, key: str) -> Any:

@@ -258,18 +258,32 @@ def string_hint(value: Any, kinds: Any) -> str:
             "quoted for Hydra and the shell: 'key=\"${oc.decode:${oc.env:NAME,DEFAULT}}\"')")
 
 
-def whole_float_hint(key: str, value: Any, accepts: Any = None) -> str:
+def whole_float_hint(key: str, value: Any, accepts: Any = None, *, listed: bool = False) -> str:
     """What to add to a refusal of the whole float ``value`` by an integer key: Hydra reads
     ``plan.num_models=1e1`` (or ``10.0``) as the float 10.0, refused as 'must be an even
     integer' without saying why 10 was not one. Names how Hydra read it and, where
     ``accepts`` (a test of the value, or ``None``: any) takes the integer, the override to
-    write (``plan.num_models=10``). ``''`` for any other value."""
-    if not isinstance(value, float) or not math.isfinite(value) or not value.is_integer():
+    write (``plan.num_models=10``). ``listed`` (a key of a list of integers): a list of
+    integers and whole floats, alike (model.hidden=[1e9] was told only 'must be a list of
+    integers'). ``''`` for any other value."""
+    listed = listed and isinstance(value, list | tuple) and any(map(_whole_float, value))
+    if listed and all(_whole_float(v) or (isinstance(v, int) and not isinstance(v, bool))
+                      for v in value):
+        whole: Any = [int(v) for v in value]
+        read = f"{show(next(v for v in value if isinstance(v, float)))} as a float"
+        typed = "[" + ",".join(map(str, whole)) + "]"  # (no spaces: one shell word)
+    elif _whole_float(value):
+        whole, read = int(value), f"it as the float {show(value)}"
+        typed = str(whole)
+    else:
         return ""
-    whole = int(value)
-    fix = f": write {key}={whole}" if accepts is None or accepts(whole) else ""
-    return (f"; Hydra read it as the float {show(value)} (a number with a point or an "
+    fix = f": write {key}={typed}" if accepts is None or accepts(whole) else ""
+    return (f"; Hydra read {read} (a number with a point or an "
             f"exponent, as 1e1 or 10.0, is a float; an integer is digits alone){fix}")
+
+
+def _whole_float(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
 # Keys that name a file or folder, by their last name: a number given to one may be a name.
