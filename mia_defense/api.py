@@ -70,6 +70,7 @@ from mia_defense.experiment import RunResult, attack_observations, released_accu
 from mia_defense.files import MAX_JSON_DEPTH, home_expanded, json_depth
 from mia_defense.library_call import library_call
 from mia_defense.metrics.inputs import as_integer
+from mia_defense.metrics.roc import chance_level_headline
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
 from mia_defense.observations import (
     COPY_GROUPS,
@@ -1670,7 +1671,8 @@ def audit_loaded(
     check every field once more (about a second at 50,000 records x 64 models x 10
     classes). Every other check is run_audit's."""
     _check_observations("run_audit", obs)
-    return _run_audit(obs, cfg, is_canary=_canaries(is_canary, len(obs.labels)), **facts)
+    return _run_audit(obs, cfg, is_canary=_canaries(is_canary, len(obs.labels)),
+                      chance_said=True, **facts)  # (mia-attack's run warned before reading)
 
 
 def _run_audit(
@@ -1685,8 +1687,12 @@ def _run_audit(
     defense: dict[str, Any] | None,
     training: dict[str, Any] | None,
     copy_groups: np.ndarray | None,
+    chance_said: bool = False,
 ) -> Audit:
-    """`run_audit` of checked observations (`_checked`) and canary flags."""
+    """`run_audit` of checked observations (`_checked`) and canary flags. Warns, as
+    mia-train and mia-attack do, of attack.fprs whose lowest heads the results at a TPR
+    random guessing scores (`chance_level_headline`), unless ``chance_said`` (mia-attack's
+    run said it before reading its source)."""
     if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
         # gets the config check's "attack: missing; it is required")
         raise ConfigError(
@@ -1703,6 +1709,8 @@ def _run_audit(
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
+    if not chance_said and (chance := chance_level_headline(settings.evaluation.fprs)):
+        log.warning("%s", chance)
     release = (defense or {}).get("release", obs.metadata.get("release"))
     defense_given = defense is not None  # (the facts of a mia-train run: mia-attack's)
     _warn_labels_unattacked(obs, settings.attacks, release=release, of_run=defense_given)
