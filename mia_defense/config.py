@@ -106,6 +106,7 @@ __all__ = [
     "check_config",
     "check_defense_stack",
     "check_values",
+    "dataset_fit_problems",
     "integer_key",
     "key_param",
     "refuse_forbidden_targets",
@@ -1447,6 +1448,20 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
         except Exception:  # (refused, or built, where it stands)
             pass
     return problems
+
+
+def dataset_fit_problems(cfg: DictConfig) -> list[str]:
+    """`_bundled_fits` of ``cfg`` with its own plan settings: what the run's config check
+    refuses against the dataset's sizes known before loading it (``release.k=11`` on
+    digits' 10 classes), for a sweep check that varies one setting (`mia_defense.cli.
+    sweep_checks`); a plan setting that does not resolve is left out (its own check's)."""
+    ok = {}
+    for key in ("population_size", "test_size", "reference_size", "num_models"):
+        try:
+            ok[f"plan.{key}"] = OmegaConf.select(cfg, f"plan.{key}")
+        except OmegaConfBaseException:
+            continue
+    return _bundled_fits(cfg, ok)
 
 
 def _dp_delta_fits(cfg: DictConfig, population: int, description: str) -> list[str]:

@@ -465,15 +465,18 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
         from mia_defense.config import key_param  # (torch: only for an interval)
 
         param = key_param(config, key)
-        if param is None or param.kind not in ("int", "float"):
-            continue
         whole = isinstance(low, int) and isinstance(high, int)
-        if whole:  # (Optuna's integers: both ends drawn, and every integer between)
+        if param is None or param.kind not in ("int", "float"):
+            bad = False  # (a key of no range of its own: release.k's is the dataset's)
+        elif whole:  # (Optuna's integers: both ends drawn, and every integer between)
             bad = not (param.accepts(low) and param.accepts(high)) or (param.even and low < high)
         else:  # (the ends themselves: never in practice)
             bad = (param.low is not None and low < param.low) or (
                 param.high is not None and high > param.high)
         if not bad:
+            if whole:  # (both ends drawn: each against the dataset's sizes)
+                _refuse_points_the_dataset_refuses(config, said, key, "the interval",
+                                                   [low, high])  # fmt: skip
             continue
         if whole and param.even and param.accepts(low) and param.accepts(high):
             end_refused(log, "%s: %s must be %s, and an interval of integers draws odd "
@@ -547,14 +550,50 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     from mia_defense.config import key_param  # (torch: only for a range or choice)
 
     param = key_param(config, key)
-    if param is None or param.kind not in ("int", "float"):
+    if param is not None and param.kind in ("int", "float"):
+        bad = next((point for point in found[1] if not param.accepts(point)), None)
+        if bad is not None:
+            end_refused(log, "%s: %s must be %s, and %s draws %s (each trial drawing it would "
+                        "be refused); nothing was run. Keep its values within it", said, key,
+                        param.describe(), found[0], bad)  # fmt: skip
+    _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
+
+
+def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, what: str,
+                                       points: list[Any]) -> None:
+    """`_refuse_search_points_out_of_range` against the dataset's sizes known before it is
+    loaded (`mia_defense.config.dataset_fit_problems`: a bundled dataset's classes and
+    records, a CSV's given classes): ``release.k: choice(1, 11)`` on digits' 10 classes had
+    each trial drawing 11 refused after the search made its folders, where a grid sweep's
+    point is refused at its launch. A refusal the config draws already (the key at its
+    config value) is the run's to say; a point the config cannot take is left to Hydra."""
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return
-    bad = next((point for point in found[1] if not param.accepts(point)), None)
-    if bad is None:
+    import copy
+
+    from mia_defense.config import dataset_fit_problems  # (torch: only for a search)
+
+    try:
+        base = set(dataset_fit_problems(config))
+    except Exception:  # (not judged here: the run's check says it)
         return
-    end_refused(log, "%s: %s must be %s, and %s draws %s (each trial drawing it would be "
-                "refused); nothing was run. Keep its values within it", said, key,
-                param.describe(), found[0], bad)  # fmt: skip
+    refused: dict[Any, str] = {}
+    for point in dict.fromkeys(points):
+        job = copy.deepcopy(config)
+        try:
+            with open_dict(job):
+                OmegaConf.update(job, key, point, merge=False)
+            new = [p for p in dataset_fit_problems(job) if p not in base]
+        except Exception:  # (a point the config cannot take: Hydra's to say)
+            continue
+        if new:
+            refused[point] = " ".join(new[0].split())
+    if not refused:
+        return
+    end_refused(log, "%s: %s draws %s, which the run's config check refuses for this dataset "
+                "(%s); each trial drawing it would be refused; nothing was run. Keep its values "
+                "within it", said, what, " and ".join(map(str, refused)),
+                next(iter(refused.values())))  # fmt: skip
 
 
 def _group_options(config: DictConfig, group: str) -> set[str]:
