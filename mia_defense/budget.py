@@ -325,21 +325,25 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.3g} days"
 
 
-def _model_size_advice(num_params: int, budget: int) -> str:
-    """What to lower when the fewest models a plan may have (2), trained one at a time, alone
-    outgrow the memory in weights and optimizer state (`estimate`'s: 24 bytes a parameter):
-    model.hidden=[30000000] was told only to lower plan.num_models (already 2) or the
-    population, which barely count. (A constant of 40 bytes, 2 models trained at once, told
-    models that fit one at a time to shrink.)"""
+def _model_too_large(num_params: int, budget: int) -> str:
+    """The refusal's lead where the fewest models a plan may have (2), trained one at a time,
+    alone outgrow the memory in weights and optimizer state (`estimate`'s: 24 bytes a
+    parameter), ``""`` where they fit. model.hidden=[30000000] was told only to lower
+    plan.num_models (already 2) or the population, which barely count; then
+    model.hidden=[1000000000] was led by 'plan.num_models=2: ... lower plan.num_models', the
+    smaller model last: the model's size leads now, as the only key that helps. (A
+    constant of 40 bytes, 2 models trained at once, told models that fit one at a time to
+    shrink.)"""
     least = estimate(num_models=2, population_size=0, test_size=0, num_classes=1,
                      num_params=num_params, num_augmented=0, epochs=0, batch_size=1,
                      chunk_size=1)  # fmt: skip
     state = least.models + least.optimizer
     if state <= budget:
         return ""
-    return (f"; even 2 models trained one at a time need {_bytes(state)} for their weights "
-            f"and optimizer state ({num_params} parameters per model): use a smaller model "
-            "(fewer or narrower layers in the model.* settings, e.g. model.hidden)")
+    return (f"model ({num_params} parameters per model): even 2 models trained one at a time "
+            f"need {_bytes(state)} for their weights and optimizer state but {_bytes(budget)} "
+            "is available; use a smaller model (fewer or narrower layers in the model.* "
+            "settings, e.g. model.hidden)")
 
 
 def _widest_chunk(budget: int, *, chunk_size: int, **sizes: Any) -> tuple[int, int] | None:
@@ -450,17 +454,23 @@ def check_budget(
                       "most of it; null takes every record outside the population), "
                       if tested else "")  # fmt: skip
         defenses_part = f", defenses {_bytes(need.defenses)}" if need.defenses else ""
-        problems.append(
-            f"{queries}{test_key}plan.num_models={num_models}: the run needs about "
-            f"{_bytes(need.memory)} of RAM "
-            f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
-            f"optimizer state or stacked copy {_bytes(need.optimizer)}{defenses_part}"
-            + (f", activations {_bytes(need.activations)}" if need.activations else "")
-            + f"; {sizes}, attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
-            f"available; {fewer_at_once}lower {lower_test}plan.num_models, "
-            "plan.population_size or attack.queries.num_augmented"
-            + _model_size_advice(num_params, budget)
-        )
+        parts = (f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
+                 f"optimizer state or stacked copy {_bytes(need.optimizer)}{defenses_part}"
+                 + (f", activations {_bytes(need.activations)}" if need.activations else "")
+                 + f"; {sizes}, attack.queries.num_augmented={num_augmented})")  # fmt: skip
+        too_large = _model_too_large(num_params, budget)
+        if too_large:  # (no plan, chunk or query setting can help: the model's size leads)
+            also = (queries + test_key).rstrip(", ")  # (what also outgrows it, as below)
+            problems.append(f"{too_large}; the run as planned (plan.num_models={num_models}) "
+                            f"needs about {_bytes(need.memory)} of RAM {parts}"
+                            + (f"; lower {also} too" if also else ""))
+        else:
+            problems.append(
+                f"{queries}{test_key}plan.num_models={num_models}: the run needs about "
+                f"{_bytes(need.memory)} of RAM {parts} but {_bytes(budget)} is available; "
+                f"{fewer_at_once}lower {lower_test}plan.num_models, plan.population_size or "
+                "attack.queries.num_augmented"
+            )
     elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
         problems.append(
             f"train.engine=opacus: Opacus' per-sample gradients of a batch (train.batch_size="

@@ -102,7 +102,7 @@ def test_a_model_too_large_for_memory_is_refused_before_it_is_built(
     monkeypatch.setattr(budget, "available_memory", lambda: 10**8)
     monkeypatch.setattr(ModelBuilder, "__call__", counting_build)
     cfg = make_cfg("model=mlp", "model.hidden=[100000]", "plan.num_models=2", "train.epochs=1")
-    with pytest.raises(ConfigError, match=r"^plan\.num_models=2: the run needs about .*, "
-                                          r"7500010 parameters per model.* use a smaller model"):
+    with pytest.raises(ConfigError, match=r"^model \(7500010 parameters per model\): .* use a "
+                                          r"smaller model.*\(plan\.num_models=2\) needs about "):
         run(cfg, tmp_path)
     assert built == []  # refused from the count on the meta device

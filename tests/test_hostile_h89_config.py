@@ -125,11 +125,12 @@ def test_a_model_too_large_for_memory_is_told_to_shrink_the_model():
     """model.hidden=[30000000] (2.25e9 parameters) was told only 'lower plan.num_models,
     plan.population_size or attack.queries.num_augmented', with plan.num_models already 2."""
     said = _budget(num_params=2_250_000_010)
-    assert said.startswith("plan.num_models=2: the run needs about ")
-    assert ("lower plan.num_models, plan.population_size or attack.queries.num_augmented; even "
-            "2 models trained one at a time need 54 GB for their weights and optimizer state "
-            "(2250000010 parameters per model): use a smaller model (fewer or narrower layers "
-            "in the model.* settings, e.g. model.hidden)") in said
+    assert said.startswith("model (2250000010 parameters per model): even 2 models trained "
+                           "one at a time need 54 GB for their weights and optimizer state but "
+                           "1 GB is available; use a smaller model (fewer or narrower layers "
+                           "in the model.* settings, e.g. model.hidden); the run as planned "
+                           "(plan.num_models=2) needs about "), said
+    assert "lower plan.num_models" not in said  # (already the fewest: h450)
     fewer_fit = _budget(num_models=4000)
     # (and 2 models one at a time, 24 bytes a parameter: 40 were counted, 1.6 GB of 1 GB)
     fit_one_at_a_time = _budget(num_params=40_000_000, population_size=1_000_000, chunk_size=1)
