@@ -754,7 +754,10 @@ def _attack(
         ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason,
-                  "stacked_draws": ensemble.stacked_draws},
+                  "stacked_draws": ensemble.stacked_draws,
+                  # (the model check's NO_GRADIENT warning: mia-report reads it with care)
+                  "parameters_without_gradient":
+                      getattr(experiment.build_model, "no_gradient", None) or None},
         copy_groups=copy_groups, shadows=shadows,
     )  # fmt: skip
 

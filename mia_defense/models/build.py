@@ -85,6 +85,9 @@ class ModelBuilder:
         self._checked = False
         # the dtype of the first model's logits (its check's): a divergence names float16's
         self.logits_dtype: torch.dtype | None = None
+        # the first model's trainable parameters its check found no gradient reaching
+        # (`NO_GRADIENT`; results.json's training.parameters_without_gradient), None unchecked
+        self.no_gradient: list[str] | None = None
         # per (input_shape, num_classes): the parameters' shapes of the first model built
         self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
         self._trains: dict[tuple[object, ...], list[tuple[str, bool]]] = {}
@@ -203,7 +206,7 @@ class ModelBuilder:
                 "torch.nn.Module"
             )
         if not self._checked:
-            self.logits_dtype = check_model_output(
+            self.logits_dtype, self.no_gradient = _check_output(
                 model, input_shape=data["input_shape"], num_classes=num_classes, name=self.name
             )
             self._checked = True
@@ -270,11 +273,19 @@ def model_builder(factory: Callable[..., Any]) -> ModelBuilder:
 def check_model_output(
     model: nn.Module, *, input_shape: Sequence[int], num_classes: int, name: str = "model"
 ) -> torch.dtype:
+    """`_check_output`'s checks; the dtype of the training-mode logits."""
+    return _check_output(model, input_shape=input_shape, num_classes=num_classes, name=name)[0]
+
+
+def _check_output(
+    model: nn.Module, *, input_shape: Sequence[int], num_classes: int, name: str = "model"
+) -> tuple[torch.dtype, list[str]]:
     """Run a batch of two zero samples in eval mode, then in training mode (what the first
     training step runs: a module may differ there); the model must return logits
     ``[2, num_classes]`` in both: floats, not probabilities (a final softmax), which the
     loss's and the attacks' softmax would squeeze towards uniform, understating the leak.
-    Returns the dtype of the training-mode logits.
+    Returns the dtype of the training-mode logits, and the names of the trainable
+    parameters that got no gradient from them (`NO_GRADIENT`, warned, not refused).
 
     The training-mode output must carry a gradient (training must be able to change it).
     Runs without touching the global RNG, and puts back the buffers
@@ -418,7 +429,7 @@ def check_model_output(
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
     if outside := state_outside(model, input_shape):
         log.warning(STATE_OUTSIDE, f"model._target_={name}", first_few(outside, 3))
-    return out.dtype
+    return out.dtype, unused
 
 
 def _second_step_error(model: nn.Module, input_shape: Sequence[int]) -> str | None:

@@ -29,7 +29,8 @@ def test_small_run_writes_results_and_tensorboard(tiny_run):
     assert (tmp_path / "observations.npz").exists() and (tmp_path / "scores.npz").exists()
     assert len(list((tmp_path / "checkpoints").glob("model_*.pt"))) == 4
     assert payload["training"] == {
-        "engine": "stacked", "fallback_reason": None, "stacked_draws": None, "reused": 0,
+        "engine": "stacked", "fallback_reason": None, "stacked_draws": None,
+        "parameters_without_gradient": None, "reused": 0,
         "store": None, "defenses_idle": [],
     }
     stages = ["training", "observation", "attacker's models", "attacks and bootstrap",

@@ -89,7 +89,8 @@ def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path):
     result = run(make_cfg(*DP, "defense.dp.secure_mode=true"), tmp_path)
     written = read_json(tmp_path / "results.json")
     assert written["training"] == {
-        "engine": "stacked", "fallback_reason": None, "stacked_draws": None, "reused": 0,
+        "engine": "stacked", "fallback_reason": None, "stacked_draws": None,
+        "parameters_without_gradient": None, "reused": 0,
         "store": None, "defenses_idle": [],
     }
     assert result.privacy["noise_source"] == "secure"

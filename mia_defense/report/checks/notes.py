@@ -53,6 +53,7 @@ __all__ = [
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
+    "no_gradient_note",
     "randomized_release",
     "randomized_release_note",
     "reasons_said_below",
@@ -347,7 +348,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     some of its attacks (`_null_leakage`: its TPR at 0.1% FPR, else its AUC), some of its
     models at chance (`models_at_chance_note`), a release of fresh noise per query, whose
     figures hold for its attacker's number of queries only (`randomized_release_note`), or
-    data with exact copies among the samples it used (`duplicates_note`), or a defense that
+    data with exact copies among the samples it used (`duplicates_note`), trainable
+    parameters of its models that got no gradient (`no_gradient_note`), or a defense that
     did not act (`idle_defense_notes`)."""
     return [note for _, note in _keyed_caveats(payload)]
 
@@ -409,6 +411,7 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("null_leakage",
          _null_leakage(payload) or _null_leakage(payload, leakage="max_attack.auc")),
         ("models_at_chance", models_at_chance_note(payload)),
+        ("no_gradient", no_gradient_note(payload)),
         ("duplicates", duplicates_note(payload)),
         ("label_copies", label_copies_note(payload)),
         ("randomized_release", randomized_release_note(*_randomized_release(payload))),
@@ -664,6 +667,28 @@ def models_at_chance_note(payload: Mapping[str, Any]) -> str | None:
     return (f"{count} of its {models} models' test accuracy is not above chance: they learned "
             "nothing, and pooled with the others' their targets' chance-level scores "
             "understate the leak of the models that learned")
+
+
+def no_gradient_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose models' trainable parameters got no gradient from their
+    training-mode outputs (results.json's ``training.parameters_without_gradient``, the
+    model check's `mia_defense.models.build.NO_GRADIENT` warning): a forward reading a
+    detached alias of a weight (``self.w = self.fc.weight.detach().t()``) trained with that
+    weight frozen at its initial values (PYTHONPATH=/tmp/h435 mia-train model=custom
+    model._target_=hmods.Alias: test accuracy 0.137, 1 of 2 models at chance), and only the
+    log said why; the run was ranked as any other. Absent (runs of earlier versions),
+    ``null`` (none) or not a list of names: none."""
+    training = payload.get("training")
+    names = (training.get("parameters_without_gradient")
+             if isinstance(training, Mapping) else None)  # fmt: skip
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        return None
+    shown = first_few([one_line(n, limit=60) for n in names], 3, more=True)
+    return (f"its models' trainable parameter(s) {shown} got no gradient from their outputs "
+            "in training (a forward reading a detached copy or alias of a weight, or a head "
+            "it never calls), so training left them at their initial values: where the model "
+            "should use them, it did not learn as built, and its figures are those of the "
+            "model that trained")
 
 
 def duplicates_note(payload: Mapping[str, Any]) -> str | None:
