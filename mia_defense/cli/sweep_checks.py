@@ -578,8 +578,8 @@ def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, 
     except Exception:  # (not judged here: the run's check says it)
         return
     refused: dict[Any, str] = {}
+    job = copy.deepcopy(config)  # (one copy, each point set in turn)
     for point in dict.fromkeys(points):
-        job = copy.deepcopy(config)
         try:
             with open_dict(job):
                 OmegaConf.update(job, key, point, merge=False)
