@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp
@@ -178,13 +179,14 @@ _BLOCK_CELLS = 2**20
 
 
 def per_model(
-    signal: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    signal: Callable[[np.ndarray, np.ndarray], Any],
     log_probs: np.ndarray,
     labels: np.ndarray,
     models: Sequence[int] | np.ndarray | None = None,
-) -> np.ndarray:
+) -> Any:
     """``signal`` of a block of models at a time: [K, N, C], [N] -> [M, N] for ``models``
-    (all K); ``signal`` takes [..., N, C] and works row by row (as every signal here).
+    (all K); ``signal`` takes [..., N, C] and works row by row (as every signal here). A
+    ``signal`` giving a tuple of arrays (`query_signals`) gives a tuple of [M, N] arrays.
 
     The signals build several temporaries the size of their input; a block holds at most
     `_BLOCK_CELLS` values, not K·N·C (at K=64, N=50,000, C=100 each would be 1.3 GB; a model
@@ -199,7 +201,10 @@ def per_model(
         blocks = [log_probs[index[a : a + step]] for a in range(0, len(index), step)]
     if not blocks:
         return signal(log_probs[:0], labels)
-    return np.concatenate([signal(block, labels) for block in blocks])
+    parts = [signal(block, labels) for block in blocks]
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(part) for part in zip(*parts, strict=True))
+    return np.concatenate(parts)
 
 
 def query_signals(log_probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
