@@ -51,7 +51,8 @@ _REPEATS = "randomized_release_repeats"
 _ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
 # What results.json's entry of an attack holds besides its figures, its TPRs, the FPRs they
 # were read at (``fpr_read@...``) and the settings it chose (`_attack_summary` too): its time
-# and, where members' scores tie with non-members' at the top, ``nonmember_top_ties``.
+# and ``nonmember_top_ties`` (the non-member scores at the highest one: 1 where none tie;
+# written for every attack of a complete run, so an objective no trial fails on).
 _ATTACK_RECORDS = ("seconds", "nonmember_top_ties")
 _FPR_READ = "fpr_read@"
 
