@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,18 @@ __all__ = ["CLASSIFIERS", "MAX_SEED", "attack_features", "shokri"]
 
 # The largest seed scikit-learn takes as a random_state: the attack classifier's.
 MAX_SEED = 2**32 - 1
+# The work of one attack classifier's fit, features x (rows + FIXED_ROWS) (`fit_work`), from
+# which it is said before it starts. Gradient boosting's time (100 iterations, one thread)
+# grows with the features (2C + 1) far more than with the rows: a fixed cost per feature of
+# some 10^4 rows' worth (fits on random rows, one thread: 2000 rows of 21, 201, 801 features
+# 0.16, 1.1, 6.4 s; 8000 rows of 201 1.7 s; 500 of 801 3.0 s), about 5e-7 s a unit. So
+# texas_like at 5000 classes (20000 rows of 10001 features: 3e8) spent 189 s of a 214 s run
+# here without a word, and at 1000 classes (1300 rows of 2001: 2.3e7) 20 s of 26; the
+# default run's digits (8000 rows of 21: 4e5) takes 0.2 s.
+FIXED_ROWS = 10**4
+LOUD_WORK = 2 * 10**7
+
+log = logging.getLogger(__name__)
 
 
 # scikit-learn loads when an attack model is built, not with the attacks: mia-report and
@@ -157,6 +170,8 @@ def shokri(
             rng = np.random.default_rng([seed, fold])
             model, sample = _training_rows(obs, shadows, max_train_samples, rng)
             rows = np.flatnonzero(fold_of[targets] == fold)
+            _say_large_fit(classifier, len(sample), obs.log_probs.shape[-1], fold, folds,
+                           max_train_samples)  # fmt: skip
             for scored, train in _parts(obs.masks[shadows], sample):
                 trained, on = shadows[model[train]], sample[train]
                 x = attack_features(obs.log_probs[trained, on], obs.labels[on])
@@ -166,6 +181,28 @@ def shokri(
                     features = attack_features(obs.log_probs[targets[row]], obs.labels)  # [N, F]
                     scores[row, scored] = fitted.predict_proba(features[scored])[:, 1]
     return scores
+
+
+def fit_work(rows: int, num_classes: int) -> int:
+    """The work of fitting an attack classifier on ``rows`` of ``num_classes`` classes'
+    features (2C + 1): features x (rows + `FIXED_ROWS`)."""
+    return (2 * num_classes + 1) * (rows + FIXED_ROWS)
+
+
+def _say_large_fit(classifier: str, rows: int, num_classes: int, fold: int, folds: int,
+                   max_train_samples: int) -> None:
+    """Log (INFO) an attack classifier's fit of `fit_work` `LOUD_WORK` or more before it
+    starts, with the settings that shrink it: a long fit was silent until the attack ended
+    (texas_like at 5000 classes: 189 s)."""
+    if fit_work(rows, num_classes) < LOUD_WORK:
+        return
+    log.info(
+        "attack shokri: fitting its %s attack classifier for fold %d of %d on %d rows of %d "
+        "features (2 x %d classes + 1), which can take minutes (the more classes, the "
+        "longer); for fewer rows lower attack.attacks.shokri.max_train_samples (now %d), or "
+        "leave it out with '~attack.attacks.shokri'",
+        classifier, fold + 1, folds, rows, 2 * num_classes + 1, num_classes, max_train_samples,
+    )
 
 
 def _check_shadow_masks(shadow_masks: np.ndarray, shadows: np.ndarray) -> None:
