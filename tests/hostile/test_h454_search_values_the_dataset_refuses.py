@@ -9,18 +9,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hydra import compose, initialize_config_module
-from omegaconf import open_dict
 
+from tests.cli.test_h228_search_points_out_of_range import _compose
 from tests.helpers import mia_train
-
-
-def _compose(*overrides: str, swept: tuple[str, ...] = ()):
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        config = compose("config", overrides=list(overrides), return_hydra_config=True)
-    with open_dict(config):
-        config.hydra.overrides.task = [*config.hydra.overrides.task, *swept]
-    return config
 
 
 def _search(space: str, *more: str) -> list[str]:
