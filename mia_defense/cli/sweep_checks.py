@@ -545,11 +545,15 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     found = _search_points(value)
-    if found is None or not found[1]:
+    if found is None:
         return
     from mia_defense.config import key_param  # (torch: only for a range or choice)
 
     param = key_param(config, key)
+    if param is not None and param.kind in ("int", "float"):
+        _refuse_choice_of_non_numbers(config, said, key, value, param)
+    if not found[1]:
+        return
     if param is not None and param.kind in ("int", "float"):
         bad = next((point for point in found[1] if not param.accepts(point)), None)
         if bad is not None:
@@ -557,6 +561,44 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
                         "be refused); nothing was run. Keep its values within it", said, key,
                         param.describe(), found[0], bad)  # fmt: skip
     _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
+
+
+def _refuse_choice_of_non_numbers(config: DictConfig, said: str, key: str, value: Any,
+                                  param: Any) -> None:
+    """`_refuse_search_points_out_of_range` of a choice's values that are no numbers, for a
+    key of numbers (``train.lr: choice(abc, 0.1)``): each trial drawing 'abc' was refused
+    after the search made its folders. Each is set on a copy of the config and read back as
+    the run reads it, then checked by the key's own rule (`Param.problem`, the run's config
+    check's words); a value holding an interpolation (``${train.lr}``: another setting's) is
+    left to the run, and one the config cannot take to Hydra."""
+    import copy
+
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    from mia_defense.constraints import show
+
+    if not isinstance(value, ChoiceSweep):
+        return
+    others = [v for v in value.list if not (isinstance(v, int | float) and not isinstance(
+        v, bool)) and "${" not in str(v)]  # fmt: skip
+    if not others:
+        return
+    job = copy.deepcopy(config)  # (one copy, each value set in turn)
+    for point in others:
+        try:
+            with open_dict(job):
+                OmegaConf.update(job, key, point, merge=False)
+            drawn = OmegaConf.select(job, key)
+            if isinstance(drawn, DictConfig | ListConfig):
+                drawn = OmegaConf.to_container(drawn, resolve=True)
+        except Exception:  # (a value the config cannot take: Hydra's to say)
+            continue
+        problem = param.problem(key, drawn)
+        if problem is not None:
+            end_refused(log, "%s: the choice draws %s, which the run's config check refuses "
+                        "(%s); each trial drawing it would be refused; nothing was run. Keep "
+                        "its values within it", said, show(point),
+                        " ".join(problem.split()))  # fmt: skip
 
 
 def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, what: str,
