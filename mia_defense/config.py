@@ -609,7 +609,10 @@ class _Walk:
             if value is _BAD or _is_reference(node, key):
                 continue  # a reference is checked where it points
             rule = TARGET_PARAMS.get(target, {}).get(key)
-            line = _value_problem(full, value, hints.get(key), params.get(key), str(name), rule)
+            own = target if path == "model" and ours else None  # (check_options: widths)
+            refusal = _rule_refusal(rule, full, own, key)
+            line = _value_problem(full, value, hints.get(key), params.get(key), str(name),
+                                  refusal)
             line = line or (rule.problem(full, value) if rule else None)
             line = line or _torch_dtype_problem(full, value, target, hints.get(key))
             if line:
@@ -912,10 +915,10 @@ def _non_finite(value: Any) -> bool:
 
 def _value_problem(
     key: str, value: Any, hint: Any, param: inspect.Parameter | None, target: str,
-    rule: Any = None,
+    refusal: Any = None,
 ) -> str | None:
     """A problem with one value of a ``_target_`` node: never NaN/inf; of the annotated type.
-    ``rule`` (the key's `TARGET_PARAMS` entry): the float hint suggests no integer it refuses
+    ``refusal`` (`_rule_refusal`): the float hint suggests no integer the key's rule refuses
     (shokri.seed=1e30 was told to write an integer above MAX_SEED)."""
     if _non_finite(value):
         return f"{key}={show(value)}: must be a finite number (no nan or inf)"
@@ -936,13 +939,33 @@ def _value_problem(
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
             f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
-            + (whole_float_hint(key, value, _rule_accepts(rule, key), listed='ints' in kinds)
+            + (whole_float_hint(key, value, refusal, listed='ints' in kinds)
                if kinds & {'int', 'ints'} else ''))
 
 
-def _rule_accepts(rule: Any, key: str) -> Any:
-    """A test of a value by ``rule`` (a `TARGET_PARAMS` entry; ``None``: any passes)."""
-    return None if rule is None else (lambda whole: rule.problem(key, whole) is None)
+def _rule_refusal(rule: Any, key: str, model: Any = None, name: str = "") -> Any:
+    """What refuses an integer ``key`` may be given (`whole_float_hint`'s ``refusal``): the
+    key's ``rule`` (a `TARGET_PARAMS` entry) or, ``model`` (our model class at ``model``), its
+    ``check_options`` for the keyword ``name``, the others left at their defaults
+    (model.hidden=[0.0] was told to write [0], a width it refuses); ``None``: neither."""
+    check = getattr(model, "check_options", None)
+    if rule is None and check is None:
+        return None
+
+    def refusal(whole: Any) -> str | None:
+        line = None
+        if rule is not None:
+            line = rule.problem(key, whole)
+        else:
+            try:
+                check(**{name: whole})  # (the other keywords: their defaults)
+            except MiaDefenseError as exc:
+                line = first_line(exc, type(exc).__name__)
+            except (TypeError, ValueError):  # (no such keyword: it cannot tell)
+                return None
+        return None if line is None else f"written with digits alone, it is refused too ({line})"
+
+    return refusal
 
 
 def _torch_dtype_problem(key: str, value: Any, target: Any, hint: Any) -> str | None:

@@ -88,9 +88,14 @@ class Param:
             return False
         return self.high is None or (value < self.high if self.high_open else value <= self.high)
 
-    def _hinted(self, whole: int) -> bool:
-        """Whether the float hint may suggest ``whole``: accepted, and within `most`."""
-        return self.accepts(whole) and (self.most is None or whole <= self.most)
+    def _refusal(self, key: str) -> Any:
+        """What refuses the integer the float hint would suggest (`whole_float_hint`'s
+        ``refusal``): ``None``, accepted and within `most`; else ``''``."""
+        def refusal(whole: int) -> str | None:
+            if self.accepts(whole) and (self.most is None or whole <= self.most):
+                return None
+            return ""  # (the line says what is allowed)
+        return refusal
 
     def describe(self) -> str:
         """What is allowed, in words: ``a finite number > 0``, ``one of 'adam', 'sgd'``."""
@@ -139,7 +144,7 @@ class Param:
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
         named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
         listed = quoted_list_hint(key, value) if self.kind in ("floats", "strs") else ""
-        floated = whole_float_hint(key, value, self._hinted) if self.kind == "int" else ""
+        floated = whole_float_hint(key, value, self._refusal(key)) if self.kind == "int" else ""
         return line + string_hint(value, kinds) + named + listed + floated
 
 
@@ -258,12 +263,14 @@ def string_hint(value: Any, kinds: Any) -> str:
             "quoted for Hydra and the shell: 'key=\"${oc.decode:${oc.env:NAME,DEFAULT}}\"')")
 
 
-def whole_float_hint(key: str, value: Any, accepts: Any = None, *, listed: bool = False) -> str:
+def whole_float_hint(key: str, value: Any, refusal: Any = None, *, listed: bool = False) -> str:
     """What to add to a refusal of the whole float ``value`` by an integer key: Hydra reads
     ``plan.num_models=1e1`` (or ``10.0``) as the float 10.0, refused as 'must be an even
     integer' without saying why 10 was not one. Names how Hydra read it and, where
-    ``accepts`` (a test of the value, or ``None``: any) takes the integer, the override to
-    write (``plan.num_models=10``). ``listed`` (a key of a list of integers): a list of
+    ``refusal`` (the integer -> ``None`` where the key takes it, else the words that refuse
+    it, or ``''``; ``None``: any integer passes) takes the integer, the override to write
+    (``plan.num_models=10``), else its words (model.hidden=[0.0] was told to write [0], a
+    width of 0 the model refuses). ``listed`` (a key of a list of integers): a list of
     integers and whole floats, alike (model.hidden=[1e9] was told only 'must be a list of
     integers'). ``''`` for any other value."""
     listed = listed and isinstance(value, list | tuple) and any(map(_whole_float, value))
@@ -277,7 +284,8 @@ def whole_float_hint(key: str, value: Any, accepts: Any = None, *, listed: bool 
         typed = str(whole)
     else:
         return ""
-    fix = f": write {key}={typed}" if accepts is None or accepts(whole) else ""
+    refused = None if refusal is None else refusal(whole)
+    fix = f": write {key}={typed}" if refused is None else f"; {refused}" if refused else ""
     return (f"; Hydra read {read} (a number with a point or an "
             f"exponent, as 1e1 or 10.0, is a float; an integer is digits alone){fix}")
 
