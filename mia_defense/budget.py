@@ -325,6 +325,14 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.3g} days"
 
 
+def _smaller_model(num_params: int, even: str) -> str:
+    """The refusal's lead where the fewest models a plan may have (2) alone are too many for
+    the memory or the time (`_model_too_large`, `_model_too_slow`): ``even`` says what they
+    need and the limit. One wording for both (h450, h455)."""
+    return (f"model ({num_params} parameters per model): even 2 models {even}; use a smaller "
+            "model (fewer or narrower layers in the model.* settings, e.g. model.hidden)")
+
+
 def _model_too_large(num_params: int, budget: int) -> str:
     """The refusal's lead where the fewest models a plan may have (2), trained one at a time,
     alone outgrow the memory in weights and optimizer state (`estimate`'s: 24 bytes a
@@ -340,10 +348,28 @@ def _model_too_large(num_params: int, budget: int) -> str:
     state = least.models + least.optimizer
     if state <= budget:
         return ""
-    return (f"model ({num_params} parameters per model): even 2 models trained one at a time "
-            f"need {_bytes(state)} for their weights and optimizer state but {_bytes(budget)} "
-            "is available; use a smaller model (fewer or narrower layers in the model.* "
-            "settings, e.g. model.hidden)")
+    return _smaller_model(num_params, f"trained one at a time need {_bytes(state)} for their "
+                                      f"weights and optimizer state but {_bytes(budget)} is "
+                                      "available")  # fmt: skip
+
+
+def _model_too_slow(run: dict[str, Any], max_hours: float) -> str:
+    """The time refusal's lead where the fewest models a plan may have (2), trained for the
+    fewest epochs (1), on the run's own records, alone take longer than ``max_hours``
+    (``run``: `estimate`'s arguments; without the augmented queries and the defenses, which
+    may be none), ``""`` where they do not: the time was refused as
+    'plan.num_models=16, train.epochs=30: ... lower plan.num_models, train.epochs or
+    plan.population_size', neither of the first two able to help. Only the model's size
+    or the records remain: the model leads, the population after it (h455)."""
+    least = estimate(**{**run, "num_models": 2, "epochs": 1, "trained_epochs": None,
+                        "num_augmented": 0, "extra": ()}, chunk_size=1)  # fmt: skip
+    if least.seconds <= max_hours * 3600:
+        return ""
+    records = f"{run['population_size']} population records and {run['test_size']} test records"
+    return (_smaller_model(run["num_params"], f"trained for 1 epoch would take about "
+                                              f"{_duration(least.seconds)} on {records}, over "
+                                              f"the {max_hours:g} h limit")
+            + " or lower plan.population_size")  # fmt: skip
 
 
 def _widest_chunk(budget: int, *, chunk_size: int, **sizes: Any) -> tuple[int, int] | None:
@@ -495,27 +521,29 @@ def check_budget(
         flops=2 * num_params * num_models * num_augmented * population_size, steps=0,
     )] if num_augmented else list(extra)  # fmt: skip
     largest = max(parts, key=lambda w: w.seconds(device), default=None)
-    if (
-        need.seconds > max_hours * 3600
-        and largest is not None
-        and (own.seconds <= max_hours * 3600 or largest.seconds(device) > own.seconds)
+    over = need.seconds > max_hours * 3600
+    took = (f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
+            f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
+            f"{_real(need.steps):.2g} optimizer steps")  # fmt: skip
+    too_slow = _model_too_slow(run, max_hours) if over else ""
+    if too_slow:  # (no plan.num_models, train.epochs or part can help: the model's size leads;
+        # the parts, augmented queries and defenses' work, grow with it: not named "too")
+        problems.append(f"{too_slow}; the run as planned (plan.num_models={num_models}, "
+                        f"train.epochs={epochs}) would take about {took}; {sizes})")
+    elif over and largest is not None and (
+        own.seconds <= max_hours * 3600 or largest.seconds(device) > own.seconds
     ):
         shown = "null" if largest.value is None else largest.value
         problems.append(
-            f"{largest.key}={shown}: {largest.what} would make training take about "
-            f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
-            f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
-            f"{_real(need.steps):.2g} optimizer steps; plan.num_models={num_models}, "
-            f"train.epochs={epochs}, {sizes}), over the {max_hours:g} h limit; "
-            f"{largest.hint or f'lower {largest.key}'}"
+            f"{largest.key}={shown}: {largest.what} would make training take about {took}; "
+            f"plan.num_models={num_models}, train.epochs={epochs}, {sizes}), over the "
+            f"{max_hours:g} h limit; {largest.hint or f'lower {largest.key}'}"
         )
-    elif need.seconds > max_hours * 3600:
+    elif over:
         problems.append(
             f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
-            f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
-            f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
-            f"{_real(need.steps):.2g} optimizer steps; {sizes}), over the {max_hours:g} h limit; "
-            "lower plan.num_models, train.epochs or plan.population_size"
+            f"{took}; {sizes}), over the {max_hours:g} h limit; lower plan.num_models, "
+            "train.epochs or plan.population_size"
         )
     if problems:
         raise ConfigError("\n".join(problems))
