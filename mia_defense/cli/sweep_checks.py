@@ -550,7 +550,7 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     from mia_defense.config import key_param  # (torch: only for a range or choice)
 
     param = key_param(config, key)
-    if param is not None and param.kind in ("int", "float"):
+    if param is not None:
         _refuse_choice_of_non_numbers(config, said, key, value, param)
     if not found[1]:
         return
@@ -566,11 +566,13 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
 def _refuse_choice_of_non_numbers(config: DictConfig, said: str, key: str, value: Any,
                                   param: Any) -> None:
     """`_refuse_search_points_out_of_range` of a choice's values that are no numbers, for a
-    key of numbers (``train.lr: choice(abc, 0.1)``): each trial drawing 'abc' was refused
-    after the search made its folders. Each is set on a copy of the config and read back as
-    the run reads it, then checked by the key's own rule (`Param.problem`, the run's config
-    check's words); a value holding an interpolation (``${train.lr}``: another setting's) is
-    left to the run, and one the config cannot take to Hydra."""
+    key of numbers (``train.lr: choice(abc, 0.1)``) or of another kind (``train.optimizer:
+    choice(adam, sgdd)``, ``attack.white_box: choice(true, maybe)``): each trial drawing
+    'abc' ('sgdd') was refused after the search made its folders. Each is set on a copy of
+    the config and read back as the run reads it, then checked by the key's own rule
+    (`Param.problem`, the run's config check's words); a value holding an interpolation
+    (``${train.lr}``: another setting's) is left to the run, and one the config cannot take
+    to Hydra."""
     import copy
 
     from hydra.core.override_parser.types import ChoiceSweep

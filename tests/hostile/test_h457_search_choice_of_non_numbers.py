@@ -1,5 +1,6 @@
 """An Optuna search's choice holding a non-number for a numeric key ('train.lr:
-choice(abc, 0.1)') had each trial drawing it refused ("train.lr='abc': must be a finite
+choice(abc, 0.1)'), or a value another kind of key refuses ('train.optimizer: choice(adam,
+sgdd)'), had each trial drawing it refused ("train.lr='abc': must be a finite
 number > 0") after the search made its folders. The search is refused before it starts, in
 the run's config check's words; a value pointing at another setting (``${...}``) and a
 nullable key's null pass."""
@@ -21,6 +22,11 @@ from tests.helpers import mia_train
     (_params('train.epochs: "choice(2, true)"'), "the choice draws true, which"),
     (_params('train.lr: "choice(0.1, [0.1, 0.2])"'), "the choice draws [0.1, 0.2], which"),
     (["hparams_search=optuna_custom"], ("train.lr=choice(0.1,abc)",)),
+    # (keys of other kinds: a target's names, true or false)
+    (_params('train.optimizer: "choice(adam, sgdd)"'),
+     "train.optimizer: choice(adam, sgdd): the choice draws 'sgdd', which the run's config "
+     "check refuses (train.optimizer='sgdd': must be one of 'adam', 'sgd'"),
+    (_params('attack.white_box: "choice(true, maybe)"'), "the choice draws 'maybe', which"),
 ])  # fmt: skip
 def test_a_choice_of_non_numbers_for_a_numeric_key_is_refused(caplog, overrides, said):
     from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
@@ -40,6 +46,9 @@ def test_a_choice_of_non_numbers_for_a_numeric_key_is_refused(caplog, overrides,
     (_params('train.weight_decay: "choice(0, ${train.lr})"'), ()),
     (_params('train.lr: "choice(0.01, 0.1)"'), ()),
     (_params('plan.test_size: "choice(null, 100)"'), ()),  # (null: a nullable key's)
+    (_params('train.optimizer: "choice(adam, sgd)"'), ()),
+    (_params('attack.white_box: "choice(true, false)"'), ()),
+    (_params('attack.fprs: "choice([0.1, 0.01], [0.5])"'), ()),
 ])  # fmt: skip
 def test_interpolations_and_numbers_pass(overrides, swept) -> None:
     from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
