@@ -90,11 +90,15 @@ class Param:
 
     def _refusal(self, key: str) -> Any:
         """What refuses the integer the float hint would suggest (`whole_float_hint`'s
-        ``refusal``): ``None``, accepted and within `most`; else ``''``."""
+        ``refusal``): ``None``, accepted and within `most`; else the range where `most` is
+        set (seed=1e30 was told neither the integer nor the seeds it may be)."""
         def refusal(whole: int) -> str | None:
             if self.accepts(whole) and (self.most is None or whole <= self.most):
                 return None
-            return ""  # (the line says what is allowed)
+            if self.most is None:
+                return ""  # (the line says what is allowed)
+            low = f"from {show(self.low)} " if self.low is not None else ""
+            return f"{key} takes an integer {low}to {self.most}"
         return refusal
 
     def describe(self) -> str:
