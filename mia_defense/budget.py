@@ -540,10 +540,18 @@ def check_budget(
             f"{max_hours:g} h limit; {largest.hint or f'lower {largest.key}'}"
         )
     elif over:
+        # the fewest models (2) still over it: fewer cannot help, fewer epochs can (2 models
+        # for 1 epoch fit: `_model_too_slow`); plan.num_models=2 was told to lower it (h455)
+        fewest = estimate(**{**run, "num_models": 2, "num_augmented": 0, "extra": ()},
+                          chunk_size=1)  # fmt: skip
+        lower = ("plan.num_models, train.epochs or plan.population_size"
+                 if fewest.seconds <= max_hours * 3600 else
+                 "train.epochs or plan.population_size" + (
+                     f" (even plan.num_models=2 would take about {_duration(fewest.seconds)})"
+                     if num_models > 2 else ""))  # fmt: skip
         problems.append(
             f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
-            f"{took}; {sizes}), over the {max_hours:g} h limit; lower plan.num_models, "
-            "train.epochs or plan.population_size"
+            f"{took}; {sizes}), over the {max_hours:g} h limit; lower {lower}"
         )
     if problems:
         raise ConfigError("\n".join(problems))

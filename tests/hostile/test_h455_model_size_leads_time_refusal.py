@@ -57,7 +57,7 @@ def test_a_model_that_fits_at_the_fewest_keeps_the_plan_advice(sizes):
     said = _time_refusal(**sizes)
     assert said.startswith(f"plan.num_models=16, train.epochs={sizes.get('epochs', 30)}: "
                            "training would take about "), said
-    assert said.endswith("lower plan.num_models, train.epochs or plan.population_size"), said
+    assert "train.epochs or plan.population_size" in said, said  # (fewer epochs help)
     assert "model (" not in said
 
 
