@@ -609,8 +609,7 @@ class _Walk:
             if value is _BAD or _is_reference(node, key):
                 continue  # a reference is checked where it points
             rule = TARGET_PARAMS.get(target, {}).get(key)
-            own = target if path == "model" and ours else None  # (check_options: widths)
-            refusal = _rule_refusal(rule, full, own, key)
+            refusal = _rule_refusal(rule, full, _own_check(target, path), key)
             line = _value_problem(full, value, hints.get(key), params.get(key), str(name),
                                   refusal)
             line = line or (rule.problem(full, value) if rule else None)
@@ -943,12 +942,22 @@ def _value_problem(
                if kinds & {'int', 'ints'} else ''))
 
 
-def _rule_refusal(rule: Any, key: str, model: Any = None, name: str = "") -> Any:
+def _own_check(target: Any, path: str) -> Any:
+    """What checks the keywords of our own ``target`` without data, as `_Walk.rehearse` does:
+    a model's ``check_options``, a defense's or release's constructor; ``None`` otherwise."""
+    if not (isinstance(target, type) and target.__module__.startswith("mia_defense.")):
+        return None
+    if path == "model":
+        return getattr(target, "check_options", None)
+    return target if issubclass(target, Release | TrainingDefense) else None
+
+
+def _rule_refusal(rule: Any, key: str, check: Any = None, name: str = "") -> Any:
     """What refuses an integer ``key`` may be given (`whole_float_hint`'s ``refusal``): the
-    key's ``rule`` (a `TARGET_PARAMS` entry) or, ``model`` (our model class at ``model``), its
-    ``check_options`` for the keyword ``name``, the others left at their defaults
-    (model.hidden=[0.0] was told to write [0], a width it refuses); ``None``: neither."""
-    check = getattr(model, "check_options", None)
+    key's ``rule`` (a `TARGET_PARAMS` entry) or ``check`` (`_own_check`) given the keyword
+    ``name`` alone, the others left at their defaults, where its words name ``key``
+    (model.hidden=[0.0] was told to write [0], a width the model refuses; release.k=0.0 to
+    write 0); ``None``: neither."""
     if rule is None and check is None:
         return None
 
@@ -959,8 +968,9 @@ def _rule_refusal(rule: Any, key: str, model: Any = None, name: str = "") -> Any
         else:
             try:
                 check(**{name: whole})  # (the other keywords: their defaults)
-            except MiaDefenseError as exc:
-                line = first_line(exc, type(exc).__name__)
+            except MiaDefenseError as exc:  # (only its words about the key: DPSGD's defaults
+                line = first_line(exc, type(exc).__name__)  # refuse each other, whatever k)
+                line = line if line.startswith(f"{key}=") else None
             except (TypeError, ValueError):  # (no such keyword: it cannot tell)
                 return None
         return None if line is None else f"written with digits alone, it is refused too ({line})"
