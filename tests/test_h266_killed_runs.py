@@ -187,15 +187,17 @@ def test_a_grid_sweep_records_no_search(tmp_path):
 def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
     from tests.helpers import mia_train
 
-    # one trial, refused at once (train.lr='fast'): the search's start is all this needs
+    # one trial, refused at once (model.dropout='fast', a model's argument: train.lr's
+    # choice(fast) is refused before the search starts): the search's start is all this needs
     start = ["-m", "hparams_search=optuna_custom", "plan.num_models=2", "progress=false",
              "figures=false", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
              f"hydra.sweep.dir={tmp_path / 'search'}"]  # fmt: skip
-    mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(fast)"}', cwd=tmp_path)
+    mia_train(*start, '+hydra.sweeper.params={model.dropout: "choice(fast)"}', cwd=tmp_path)
     _began(tmp_path / "search")  # (its trial refused: as if it had run)
-    done = mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(slow)"}', cwd=tmp_path)
+    done = mia_train(*start, '+hydra.sweeper.params={model.dropout: "choice(slow)"}',
+                     cwd=tmp_path)
     assert done.returncode == 2
-    assert "holds an Optuna search of other settings (train.lr: choice(fast) -> " \
+    assert "holds an Optuna search of other settings (model.dropout: choice(fast) -> " \
         "choice(slow))" in done.stderr, done.stderr[-2000:]
 
 
