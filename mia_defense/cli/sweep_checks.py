@@ -551,7 +551,7 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
 
     param = key_param(config, key)
     if param is not None:
-        _refuse_choice_of_non_numbers(config, said, key, value, param)
+        _refuse_choice_values_the_key_refuses(config, said, key, value, param)
     if not found[1]:
         return
     if param is not None and param.kind in ("int", "float"):
@@ -563,11 +563,11 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
 
 
-def _refuse_choice_of_non_numbers(config: DictConfig, said: str, key: str, value: Any,
+def _refuse_choice_values_the_key_refuses(config: DictConfig, said: str, key: str, value: Any,
                                   param: Any) -> None:
     """`_refuse_search_points_out_of_range` of a choice's values that are no numbers, for a
     key of numbers (``train.lr: choice(abc, 0.1)``) or of another kind (``train.optimizer:
-    choice(adam, sgdd)``, ``attack.white_box: choice(true, maybe)``): each trial drawing
+    choice(adam, sgdd)``, ``attack.white_box: choice(true, 1)``: any value): each trial drawing
     'abc' ('sgdd') was refused after the search made its folders. Each is set on a copy of
     the config and read back as the run reads it, then checked by the key's own rule
     (`Param.problem`, the run's config check's words); a value holding an interpolation
@@ -581,8 +581,9 @@ def _refuse_choice_of_non_numbers(config: DictConfig, said: str, key: str, value
 
     if not isinstance(value, ChoiceSweep):
         return
-    others = [v for v in value.list if not (isinstance(v, int | float) and not isinstance(
-        v, bool)) and "${" not in str(v)]  # fmt: skip
+    numeric = param.kind in ("int", "float")  # (its numbers: the range check's)
+    others = [v for v in value.list if not (numeric and isinstance(v, int | float) and not
+              isinstance(v, bool)) and "${" not in str(v)]  # fmt: skip
     if not others:
         return
     job = copy.deepcopy(config)  # (one copy, each value set in turn)

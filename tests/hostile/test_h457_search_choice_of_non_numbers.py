@@ -27,6 +27,11 @@ from tests.helpers import mia_train
      "train.optimizer: choice(adam, sgdd): the choice draws 'sgdd', which the run's config "
      "check refuses (train.optimizer='sgdd': must be one of 'adam', 'sgd'"),
     (_params('attack.white_box: "choice(true, maybe)"'), "the choice draws 'maybe', which"),
+    # (a number for a key of another kind)
+    (_params('attack.white_box: "choice(true, 1)"'),
+     "the choice draws 1, which the run's config check refuses (attack.white_box=1: must be "
+     "true or false"),
+    (_params('train.optimizer: "choice(adam, 1)"'), "the choice draws 1, which"),
 ])  # fmt: skip
 def test_a_choice_of_non_numbers_for_a_numeric_key_is_refused(caplog, overrides, said):
     from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
