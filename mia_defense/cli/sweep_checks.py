@@ -9,7 +9,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -563,6 +563,24 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
 
 
+def _each_point_set(
+    config: DictConfig, key: str, points: Iterable[Any]
+) -> Iterator[tuple[Any, DictConfig]]:
+    """Each of ``points`` set at ``key`` on one copy of ``config``, in turn, with that copy
+    (the search checks' way of asking the run's own checks of a point); a point the config
+    cannot take is skipped: Hydra's to say."""
+    import copy
+
+    job = copy.deepcopy(config)
+    for point in points:
+        try:
+            with open_dict(job):
+                OmegaConf.update(job, key, point, merge=False)
+        except Exception:
+            continue
+        yield point, job
+
+
 def _refuse_choice_values_the_key_refuses(config: DictConfig, said: str, key: str, value: Any,
                                   param: Any) -> None:
     """`_refuse_search_points_out_of_range` of a choice's values that are no numbers, for a
@@ -573,8 +591,6 @@ def _refuse_choice_values_the_key_refuses(config: DictConfig, said: str, key: st
     (`Param.problem`, the run's config check's words); a value holding an interpolation
     (``${train.lr}``: another setting's) is left to the run, and one the config cannot take
     to Hydra."""
-    import copy
-
     from hydra.core.override_parser.types import ChoiceSweep
 
     from mia_defense.constraints import show
@@ -586,11 +602,8 @@ def _refuse_choice_values_the_key_refuses(config: DictConfig, said: str, key: st
               isinstance(v, bool)) and "${" not in str(v)]  # fmt: skip
     if not others:
         return
-    job = copy.deepcopy(config)  # (one copy, each value set in turn)
-    for point in others:
+    for point, job in _each_point_set(config, key, others):
         try:
-            with open_dict(job):
-                OmegaConf.update(job, key, point, merge=False)
             drawn = OmegaConf.select(job, key)
             if isinstance(drawn, DictConfig | ListConfig):
                 drawn = OmegaConf.to_container(drawn, resolve=True)
@@ -614,8 +627,6 @@ def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, 
     config value) is the run's to say; a point the config cannot take is left to Hydra."""
     if not plugin_is(config.hydra.sweeper, "optuna"):
         return
-    import copy
-
     from mia_defense.config import dataset_fit_problems  # (torch: only for a search)
 
     try:
@@ -623,11 +634,8 @@ def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, 
     except Exception:  # (not judged here: the run's check says it)
         return
     refused: dict[Any, str] = {}
-    job = copy.deepcopy(config)  # (one copy, each point set in turn)
-    for point in dict.fromkeys(points):
+    for point, job in _each_point_set(config, key, dict.fromkeys(points)):
         try:
-            with open_dict(job):
-                OmegaConf.update(job, key, point, merge=False)
             new = [p for p in dataset_fit_problems(job) if p not in base]
         except Exception:  # (a point the config cannot take: Hydra's to say)
             continue
