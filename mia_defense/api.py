@@ -658,7 +658,8 @@ def observe_models(
                           records=len(plan.population_idx))  # fmt: skip
     inputs, labels = _plan_data(x, y, plan)
     check_image_shifts(queries, inputs.shape[1:])
-    warn_unperturbed_copies(queries, inputs.shape[1:], copies="num_augmented")
+    warn_unperturbed_copies(queries, inputs.shape[1:], copies="num_augmented",
+                            overrides=overrides if isinstance(overrides, list | tuple) else ())
     modes = [[module.training for module in model.modules()] for model in models]
     try:
         return _observe_checked(models, inputs, labels, plan, release=release, queries=queries,

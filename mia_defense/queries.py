@@ -5,6 +5,7 @@ a run's release work bounded."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mia_defense.errors import ConfigError
@@ -85,7 +86,7 @@ class QueryConfig:
 
 def warn_unperturbed_copies(
     queries: QueryConfig, sample_shape: tuple[int, ...], *,
-    copies: str = "attack.queries.num_augmented",
+    copies: str = "attack.queries.num_augmented", overrides: Sequence[str] = (),
 ) -> None:
     """Warn, before any model is trained or queried, of perturbed copies that would be the
     record itself: feature noise of ``noise_std=0`` (flat samples, or images neither shifted
@@ -93,7 +94,20 @@ def warn_unperturbed_copies(
     and augmented LiRA its own outputs again, the augmented queries asked for nothing;
     ``copies`` names the setting of their number (``observe_models``: its argument). Also
     a ``flip`` asked of flat samples, which have no side to mirror: it was dropped unsaid
-    (release=label_only attack.queries.flip=true on digits' 64 features)."""
+    (release=label_only attack.queries.flip=true on digits' 64 features); and so a
+    ``max_shift`` given for them (attack.queries.max_shift=3 on digits' 64 features): given
+    where it differs from the default (1) or ``overrides`` (the command line's, the API's)
+    set it, as its default cannot be told from a typed 1 otherwise."""
+    if queries.num_augmented and len(sample_shape) != 3 and (
+        queries.max_shift != QueryConfig.max_shift
+        or any(_sets_max_shift(override) for override in overrides)
+    ):
+        log.warning(
+            "attack.queries.max_shift=%d: the samples are flat (shape %s), not images "
+            "[C, H, W], so there is nothing to shift and it is ignored: their perturbed "
+            "copies get feature noise alone (attack.queries.noise_std=%g); drop it",
+            queries.max_shift, list(sample_shape), queries.noise_std,
+        )  # fmt: skip
     if queries.num_augmented and queries.flip and len(sample_shape) != 3:
         log.warning(
             "attack.queries.flip=true: the samples are flat (shape %s), not images [C, H, W], "
@@ -112,6 +126,17 @@ def warn_unperturbed_copies(
         "attack.queries.noise_std above 0 (0.3 by default), or %s=0", copies,
         queries.num_augmented, samples, copies,
     )  # fmt: skip
+
+
+def _sets_max_shift(override: str) -> bool:
+    """Whether the override ``override`` sets attack.queries.max_shift (itself, or the
+    attack.queries mapping with a max_shift in it)."""
+    if str(override).startswith("~"):  # (deleted: not given)
+        return False
+    key, _, value = str(override).lstrip("+").partition("=")
+    key = key.strip()
+    return key == "attack.queries.max_shift" or (key == "attack.queries"
+                                                 and "max_shift" in value)
 
 
 def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:

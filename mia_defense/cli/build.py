@@ -36,6 +36,7 @@ from mia_defense.cli.held_log import (
 )
 from mia_defense.cli.sweep_refusals import in_use_refusal
 from mia_defense.config import build_dataclass, check_config, check_defense_stack
+from mia_defense.config_lists import job_overrides
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import (
@@ -333,7 +334,8 @@ def claimed_run(
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
-    warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:])
+    warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:],
+                            overrides=job_overrides(cfg))
     if chance := chance_level_headline(experiment.fprs):  # (as mia-attack's run warns)
         logging.getLogger(__name__).warning("%s", chance)
     fresh = not os.path.lexists(Path(run_dir) / RESULTS)
