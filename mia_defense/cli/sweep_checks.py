@@ -474,9 +474,10 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
             bad = (param.low is not None and low < param.low) or (
                 param.high is not None and high > param.high)
         if not bad:
-            if whole:  # (both ends drawn: each against the dataset's sizes)
+            if whole:  # (both ends drawn: each against the dataset's sizes, the run's check)
                 _refuse_points_the_dataset_refuses(config, said, key, "the interval",
                                                    [low, high])  # fmt: skip
+                _refuse_points_the_run_refuses(config, said, key, "the interval", [low, high])
             continue
         if whole and param.even and param.accepts(low) and param.accepts(high):
             end_refused(log, "%s: %s must be %s, and an interval of integers draws odd "
@@ -553,6 +554,7 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     if param is not None:
         _refuse_choice_values_the_key_refuses(config, said, key, value, param)
     if not found[1]:
+        _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value))
         return
     if param is not None and param.kind in ("int", "float"):
         bad = next((point for point in found[1] if not param.accepts(point)), None)
@@ -561,6 +563,92 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
                         "be refused); nothing was run. Keep its values within it", said, key,
                         param.describe(), found[0], bad)  # fmt: skip
     _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
+    _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value))
+
+
+def _run_check_points(value: Any) -> list[Any]:
+    """The values of a range or choice `_refuse_points_the_run_refuses` checks: a range's
+    first, second and last points (`_search_points`), a choice's values but of its numbers
+    the least and the greatest alone (the run's checks of one setting against another are
+    bounds: ``attack.num_targets`` above ``plan.num_models``, a seed above scikit-learn's;
+    each number is checked against its key's own range already), and no value holding an
+    interpolation (``${train.lr}``: the run resolves it)."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    if not isinstance(value, ChoiceSweep):
+        found = _search_points(value)
+        return found[1] if found is not None else []
+    values = [v for v in value.list if "${" not in str(v)]
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+               and math.isfinite(v)]  # fmt: skip
+    others = [v for v in values if not any(v is n for n in numbers)]
+    return ([min(numbers), max(numbers)] if numbers else []) + others
+
+
+def _swept_nodes(config: DictConfig) -> list[str]:
+    """The keys a sweep varies whose config value is a node (a config group the search
+    chooses, ``model: choice(mlp, cnn)``), not a value."""
+    nodes = []
+    for _, _, key, _ in _sweep_values(config):
+        try:
+            node = OmegaConf.select(config, key, default=None,
+                                    throw_on_resolution_failure=False)  # fmt: skip
+        except Exception:  # (Hydra says what it cannot read)
+            continue
+        if isinstance(node, DictConfig):
+            nodes.append(key)
+    return nodes
+
+
+def _config_check_problems(config: DictConfig) -> list[str] | None:
+    """The problems the run's config check (`mia_defense.config.check_config`) finds in
+    ``config``, one a line; ``None`` where it fails otherwise than by a refusal (a data
+    file's `DataError`: each run says it)."""
+    from mia_defense.config import check_config  # (torch: only for a search)
+    from mia_defense.errors import ConfigError
+
+    try:
+        check_config(config)
+    except ConfigError as exc:
+        head, _, rest = str(exc).partition("\n")
+        if rest and head.endswith(" problems in the config:"):
+            return [" ".join(line.split()) for line in rest.splitlines() if line.strip()]
+        return [" ".join(str(exc).split())]
+    except Exception:  # (not a refusal: the runs say what it is)
+        return None
+    return []
+
+
+def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what: str,
+                                   points: list[Any]) -> None:
+    """`_refuse_search_points_out_of_range` by the run's whole config check: a value of a
+    key with no rule of its own (a model's argument: ``model.dropout: choice(fast, 0.1)``),
+    or one the run's checks of one setting against another refuse (``attack.num_targets:
+    choice(1, 4)`` beside ``plan.num_models=2``, ``seed: choice(1, 9999999999)``), had each
+    trial drawing it refused after the search made its folders. Each point is set on a copy
+    of the config and checked by `mia_defense.config.check_config`; a problem the point adds
+    to the config's own refuses the search (where the config is refused already, by another
+    swept key at its config value, one naming ``key``). A point the config cannot take is
+    Hydra's to say. A node the search chooses (a config group: ``model: choice(mlp, cnn)``)
+    is Hydra's to compose, and a key under one is left to the trials."""
+    if not points or not plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    nodes = _swept_nodes(config)
+    if any(key == node or key.startswith(f"{node}.") for node in nodes):
+        return
+    base = _config_check_problems(config)
+    if base is None:
+        return
+    named = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
+    for point, job in _each_point_set(config, key, points):
+        problems = _config_check_problems(job)
+        new = [p for p in problems or () if p not in base and (not base or named.search(p))]
+        if new:
+            from mia_defense.constraints import show
+
+            end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
+                        "each trial drawing it would be refused; nothing was run. Keep its "
+                        "values within it", said, what, show(point), new[0])  # fmt: skip
 
 
 def _each_point_set(
