@@ -58,6 +58,7 @@ def run_entry(
     _require_working_directory()
     _require_usable_umask()
     threads_given = _invalid_omp_threads_dropped()
+    openmp_given = _invalid_openmp_settings_dropped()
     stdout_put_back = lenient_stdout()
     said_here = os.environ.get(_SAYS_INTERRUPTED)
     os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
@@ -107,6 +108,7 @@ def run_entry(
         stdout_put_back()
         if threads_given is not None:
             os.environ["OMP_NUM_THREADS"] = threads_given
+        os.environ.update(openmp_given)
         if said_here is None:
             os.environ.pop(_SAYS_INTERRUPTED, None)
         else:
@@ -151,6 +153,50 @@ def _invalid_omp_threads_dropped() -> str | None:
           "unset it, or set it so (OMP_NUM_THREADS=4); mia-defense sets its threads itself "
           "(train.threads)", file=sys.stderr)  # fmt: skip
     return given
+
+
+# libgomp's other settings it ignores, with its own 'libgomp: Invalid value for environment
+# variable ...' twice a run, where it cannot read them: a pattern that takes every value it
+# takes (checked against torch's libgomp by hand, newer libgomp's words too: primary,
+# ll_caches, numa_domains; OMP_PLACES' explicit lists, {0,1}, left to it: they depend on the
+# machine's CPUs), and what it takes, for the warning
+_WORD_LIST = r"\s*(?:{0})\s*(?:,\s*(?:{0})\s*)*"
+_OPENMP_SETTINGS = {
+    "OMP_PROC_BIND": (r"\s*(?:true|false)\s*|" + _WORD_LIST.format(
+        "close|spread|master|primary"), "true, false, close, spread or master (or a list, "
+        "spread,close)"),
+    "OMP_PLACES": (r"\s*(?:threads|cores|sockets|ll_caches|numa_domains)\s*(?:\(\s*\+?\d+\s*"
+                   r"\)\s*)?|\s*[{!].*", "threads, cores or sockets, each with a count or "
+                   "not (cores(4)), or a list of CPUs ({0,1},{2,3})"),
+    "OMP_SCHEDULE": (r"\s*(?:(?:non)?monotonic\s*:\s*)?(?:static|dynamic|guided|auto)\s*"
+                     r"(?:,\s*[+-]?\d+\s*)?", "static, dynamic, guided or auto, with a chunk "
+                     "size or not (dynamic,4)"),
+    "OMP_DYNAMIC": (r"\s*(?:true|false)\s*", "true or false"),
+    "OMP_NESTED": (r"\s*(?:true|false)\s*", "true or false"),
+    "OMP_WAIT_POLICY": (r"\s*(?:active|passive)\s*", "active or passive"),
+}
+
+
+def _invalid_openmp_settings_dropped() -> dict[str, str]:
+    """`_invalid_omp_threads_dropped` for OpenMP's other settings (`_OPENMP_SETTINGS`:
+    OMP_PROC_BIND=abc, OMP_PLACES=xyz, OMP_SCHEDULE=abc, OMP_DYNAMIC=maybe): each one libgomp
+    cannot read is taken out of the environment before torch loads, with one line naming it,
+    where libgomp printed its own lines between blank lines, twice a run and again in each
+    worker process, and then ignored it (nothing else changes: none of them changes a result);
+    those taken out, for the tool's end to put back. MKL_NUM_THREADS and KMP_AFFINITY are
+    not libgomp's (torch's MKL, Intel's OpenMP): a bad value of them is silent and changes
+    nothing the tools do (they set their thread counts themselves)."""
+    dropped: dict[str, str] = {}
+    for name, (pattern, takes) in _OPENMP_SETTINGS.items():
+        given = os.environ.get(name)
+        if given is None or re.fullmatch(pattern, given, re.ASCII | re.IGNORECASE):
+            continue
+        from mia_defense.constraints import shown
+
+        dropped[name] = os.environ.pop(name)
+        print(f"WARNING: {name}={shown(given)} is no value OpenMP takes ({takes}), so it is "
+              "ignored, as OpenMP would; unset it, or set it so", file=sys.stderr)  # fmt: skip
+    return dropped
 
 
 def _require_working_directory() -> None:
