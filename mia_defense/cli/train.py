@@ -181,6 +181,10 @@ _LOG_FAILED: list[str] = []
 _CLOCK_NAMED: list[tuple[str, str]] = []
 # Set once an interrupted sweep said what it keeps (`_say_what_the_sweep_kept`).
 _KEPT_SAID: list[bool] = []
+# The folders a single run's directory needed made (absolute, deepest first), as
+# `RunDirCheck` found them before Hydra made them: a run refused before its claim removes
+# them again (`_unmake_refused_run_dir`), as a refusal of Hydra's checks leaves none.
+_RUN_DIR_MADE: list[str] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -283,6 +287,8 @@ class RunDirCheck(Callback):
         refuse_sweep_settings_in_a_run(config)
         refuse_other_modes_folder(config)
         refuse_stacked_release(config)
+        there = [folder for folder in _folder_chain(str(config.hydra.run.dir))
+                 if not os.path.lexists(folder)]
         with claim_timestamped_dir(config, "hydra.run.dir") as claimed:
             refuse_parent_of_unmade(str(config.hydra.run.dir), key="hydra.run.dir")
             refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
@@ -299,6 +305,10 @@ class RunDirCheck(Callback):
             require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
             require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
             _CLOCK_NAMED[:] = [("hydra.run.dir", str(config.hydra.run.dir))] if claimed else []
+            # (a folder named from the clock was made by the claim, its '-2' too)
+            chain = _folder_chain(str(config.hydra.run.dir))
+            _RUN_DIR_MADE[:] = [folder for folder in chain
+                                if folder in there or (claimed and folder == chain[0])]
 
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -365,6 +375,33 @@ class RunDirCheck(Callback):
             # (hydra.job.chdir=true has changed the working directory by now)
             root = os.path.join(config.hydra.runtime.cwd, config.hydra.sweep.dir)
             refuse_escaping_subdir(root, str(config.hydra.sweep.subdir))
+
+
+def _folder_chain(path: str) -> list[str]:
+    """``path`` made absolute, then each folder above it, deepest first."""
+    absolute = os.path.abspath(path)
+    return [absolute, *map(str, Path(absolute).parents)]
+
+
+def _unmake_refused_run_dir(run_dir: Path, held: HeldLog) -> None:
+    """A single run refused before its claim in a directory that holds nothing (its log
+    lines held) writes nothing: its lines are dropped (the console has them) and the folders
+    made for it (`_RUN_DIR_MADE`) removed, as a refusal of Hydra's checks, before the folder
+    was made, leaves none. A folder of other files gets the lines as before (an unfinished
+    run's to resume); a point of a sweep keeps its train.log (the sweep names it)."""
+    if held.settled:
+        return
+    try:
+        with os.scandir(run_dir) as entries:
+            if any(entries):
+                return
+    except OSError:
+        return
+    held.drop()
+    if _RUN_DIR_MADE and _RUN_DIR_MADE[0] == os.path.abspath(run_dir):
+        for folder in _RUN_DIR_MADE:  # (deepest first; one something else wrote into stays)
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
 
 
 def _run_folders(sweep_dir: str) -> list[Path]:
@@ -1026,6 +1063,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             say(run_dir, f"{name}: {said}",  # (for a sweep whose jobs run elsewhere)
                 run=getattr(exc, "run", None) if in_use_refusal(said) else None)
             return None  # the other points still run; the sweep exits 2 at its end
+        if not claimed:
+            _unmake_refused_run_dir(run_dir, held)
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         if HydraConfig.get().mode != RunMode.MULTIRUN:
@@ -1207,6 +1246,7 @@ def main() -> None:
     _LOG_FAILED.clear()
     _CLOCK_NAMED.clear()
     _KEPT_SAID.clear()
+    _RUN_DIR_MADE.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_option_after_overrides(sys.argv[1:])
     refuse_bare_words(sys.argv[1:])

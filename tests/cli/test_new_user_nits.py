@@ -117,18 +117,19 @@ def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path, monkeypat
                                                             caplog):
     """A run that fails on the data (here: a plan larger than the dataset, found only once
     the data is read: the sizes of digits and of the generated datasets are known before,
-    and refused before the run folder) keeps its folder with the log of the error and no
-    results.json; `mia-report outputs` reports the finished runs beside it without a word
-    about it."""
+    and refused before the run folder) leaves no folder (h459); a sweep's point refused so
+    keeps its folder with the log of the error and no results.json; `mia-report outputs`
+    reports the finished runs beside it without a word about it."""
     import numpy as np
 
     np.savez(tmp_path / "d.npz", x=np.zeros((200, 3)), y=np.arange(200) % 2)
     done = mia_train("dataset=npz", "dataset.path=d.npz",
                      "plan.population_size=190", "plan.test_size=100", cwd=tmp_path)
     assert done.returncode == 2 and "too few samples for the plan" in done.stderr
-    (failed,) = (tmp_path / "outputs").glob("*/*")
-    assert [p.name for p in failed.iterdir()] == ["train.log"]
-    assert "too few samples for the plan" in (failed / "train.log").read_text()
+    assert not (tmp_path / "outputs").exists()
+    failed = tmp_path / "outputs" / "refused_point"  # (as a sweep's refused point leaves it)
+    failed.mkdir(parents=True)
+    (failed / "train.log").write_text("DataError: too few samples for the plan ...\n")
     (tmp_path / "outputs" / "empty" / "deeper").mkdir(parents=True)
     make_run(tmp_path / "outputs" / "done", test_accuracy=0.9, signal=1.0)
     monkeypatch.chdir(tmp_path)

@@ -54,4 +54,4 @@ def test_a_run_reads_the_csv_header_once_before_its_data(tmp_path, monkeypatch):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "release.k=3: larger than the dataset's 2 classes" in done.stderr
     assert len(opened) == 2  # the config check's header line, then the loader's read
-    assert (tmp_path / "run" / "train.log").exists()
+    assert not (tmp_path / "run").exists()  # (a refused run leaves no folder: h459)
