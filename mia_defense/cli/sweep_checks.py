@@ -630,25 +630,64 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
     to the config's own refuses the search (where the config is refused already, by another
     swept key at its config value, one naming ``key``). A point the config cannot take is
     Hydra's to say. A node the search chooses (a config group: ``model: choice(mlp, cnn)``)
-    is Hydra's to compose, and a key under one is left to the trials."""
+    is Hydra's to compose; a key under one (``model.dropout``) is checked under each of its
+    options, composed as a trial composes it (`_option_configs`)."""
     if not points or not plugin_is(config.hydra.sweeper, "optuna"):
         return
-    nodes = _swept_nodes(config)
-    if any(key == node or key.startswith(f"{node}.") for node in nodes):
-        return
-    base = _config_check_problems(config)
-    if base is None:
-        return
     named = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
-    for point, job in _each_point_set(config, key, points):
-        problems = _config_check_problems(job)
-        new = [p for p in problems or () if p not in base and (not base or named.search(p))]
-        if new:
-            from mia_defense.constraints import show
+    for option, composed in _option_configs(config, key):
+        base = _config_check_problems(composed)
+        if base is None:
+            continue
+        for point, job in _each_point_set(composed, key, points):
+            problems = _config_check_problems(job)
+            new = [p for p in problems or () if p not in base and (not base or named.search(p))]
+            if new:
+                from mia_defense.constraints import show
 
-            end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
-                        "each trial drawing it would be refused; nothing was run. Keep its "
-                        "values within it", said, what, show(point), new[0])  # fmt: skip
+                end_refused(log, "%s: %s draws %s%s, which the run's config check refuses "
+                            "(%s); each trial drawing it would be refused; nothing was run. "
+                            "Keep its values within it", said, what, show(point),
+                            f" with {option}" if option else "", new[0])  # fmt: skip
+
+
+def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, DictConfig]]:
+    """(None, ``config``) for a key under no node the search chooses; for one under a config
+    group it chooses (``model.dropout`` beside ``model: choice(mlp, cnn)``), ('model=mlp',
+    the config composed with it) for each option, as a trial composes it (the command line's
+    fixed overrides, then the option); none where the group's values are no list of names
+    or cannot be composed here (its key is the node itself: Hydra's)."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    swept = _swept_nodes(config)
+    nodes = {node: value for _, _, node, value in _sweep_values(config) if node in swept}
+    above = [node for node in nodes if key == node or key.startswith(f"{node}.")]
+    if not above:
+        yield None, config
+        return
+    node, value = above[0], nodes[above[0]]
+    if key == node or len(above) > 1 or not isinstance(value, ChoiceSweep) \
+            or not all(isinstance(option, str) for option in value.list):  # fmt: skip
+        return
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if not GlobalHydra.instance().is_initialized():
+        return
+    loader = GlobalHydra.instance().config_loader()
+    try:
+        texts = task_overrides(config)
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(texts)
+        fixed = [text for text, override in zip(texts, parsed, strict=True)
+                 if not override.is_sweep_override()]  # fmt: skip
+    except Exception:  # (Hydra has parsed them before; nothing to add)
+        return
+    for option in dict.fromkeys(value.list):
+        try:
+            composed = loader.load_sweep_config(config, [*fixed, f"{node}={option}"])
+        except Exception:  # (an option Hydra cannot compose: its own check's)
+            continue
+        yield f"{node}={option}", composed
 
 
 def _each_point_set(

@@ -78,3 +78,46 @@ def test_the_search_makes_no_folder(tmp_path) -> None:
     assert done.returncode == 2, done.stderr[-3000:]
     assert "model.dropout: choice(fast, 0.1): the choice draws 'fast', which" in done.stderr
     assert not sweep.exists()
+
+
+def _check_in_hydra(*overrides: str, swept: tuple[str, ...] = ()) -> None:
+    """`refuse_intervals_out_of_range` of the config of ``overrides`` (``swept`` on its
+    command line), with Hydra's loader at hand as in mia-train's callback."""
+    from hydra import compose, initialize_config_module
+    from omegaconf import open_dict
+
+    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        config = compose("config", overrides=list(overrides), return_hydra_config=True)
+        with open_dict(config):
+            config.hydra.overrides.task = [*config.hydra.overrides.task, *swept]
+        refuse_intervals_out_of_range(config)
+
+
+@pytest.mark.parametrize(("overrides", "swept", "said"), [
+    (_params('model: "choice(cnn, mlp)", model.dropout: "choice(fast, 0.1)"'), (),
+     "hydra.sweeper.params: model.dropout: choice(fast, 0.1): the choice draws 'fast' with "
+     "model=cnn, which the run's config check refuses (model.dropout='fast': must be a number"),
+    # (an option without the key: Hydra's 'Could not override' stopped the search)
+    (_params('model: "choice(mlp, logistic)", model.dropout: "choice(0.0, 0.1)"'), (),
+     "the choice draws 0.0 with model=logistic, which the run's config check refuses "
+     "(model.dropout=0.0: unknown key 'dropout'"),
+    (["hparams_search=optuna_custom"], ("model=choice(mlp,cnn)", "model.dropout=choice(fast,0.1)"),
+     "model.dropout=choice(fast,0.1): the choice draws 'fast' with model=mlp, which"),
+])  # fmt: skip
+def test_a_value_under_a_group_the_search_chooses_is_checked_under_each(caplog, overrides,
+                                                                         swept, said) -> None:
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        _check_in_hydra(*overrides, swept=swept)
+    assert exc.value.code == 2
+    assert said in caplog.text
+
+
+@pytest.mark.parametrize("overrides", [
+    _params('model: "choice(mlp, cnn)", model.dropout: "choice(0.0, 0.1)"'),
+    _params('model: "choice(cnn, wide_resnet)", model.groups: "choice(4, 8)"'),
+    _params('release: "choice(topk, label_only)", attack.white_box: "choice(true, false)"'),
+])  # fmt: skip
+def test_values_under_a_chosen_group_its_options_take_pass(overrides) -> None:
+    _check_in_hydra(*overrides)  # (refused: SystemExit)
