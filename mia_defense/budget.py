@@ -91,7 +91,9 @@ class Estimate:
     Attributes:
         observations: bytes of the released log-probabilities, float32 [K, N, C] on the
             population and [K, T, C] on the test set, of what the A augmented queries keep
-            (a float32 logit and a label, [K, A, N] each) and of the masks; and while the
+            (a float32 logit and a label, [K, A, N] each), of the augmented attacks'
+            working copies of those (LiRA's: about 4K + 28(K - 1) + 24 bytes per copy and
+            record) and of the masks; and while the
             largest query is released, its logits beside the release (one more float32
             [K, max(N, T), C]: a test set of 28000 purchase records, K=16, peaked 1.8 times
             its [K, T, C]).
@@ -269,8 +271,15 @@ def estimate(
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
+    # the augmented attacks' working copies beside what the queries keep: LiRA's, the
+    # largest, per target: its float32 signal [K, A + 1, N], the references' float32 copy
+    # and three float64 temporaries of theirs [K - 1, A + 1, N], three float64 [A + 1, N]
+    # of the target's (tracemalloc, h462: 26.6 and 30.6 bytes a [K, A, N] cell at K = 2 and
+    # 8, where this counts 30 and 31.5; the label-only attack 9). Uncounted,
+    # num_augmented=10**6 (K=2, digits) passed with 10 GB counted, to need some 60 GB.
+    attacking = (4 * k + 28 * max(k - 1, 0) + 24) * num_augmented * n
     observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
-                    + (4 + label_bytes) * k * num_augmented * n)
+                    + (4 + label_bytes) * k * num_augmented * n + attacking)
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
