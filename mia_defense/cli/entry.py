@@ -591,17 +591,27 @@ def _missing_config_line(missing: str, options: list[str], said: str) -> str:
             f"run. Choose one of {', '.join(options)} (e.g. {group}={close or options[0]})")
 
 
+# os.fsdecode's stand-ins for the bytes of a command line that are no UTF-8
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def _unparsed_override_line(override: str, message: str) -> str:
     """Hydra's "Error parsing override" and the parser's words, as one line naming the
     override and how to write a value that holds the grammar's characters (`override_text`:
     in Hydra's quotes inside the shell's where those leave nothing to the shell; a ``$(...)``
     or a double quote in the value broke out of the double quotes offered before)."""
-    from mia_defense.constraints import override_text
+    from mia_defense.cli.commands import _ansi_c, shell_word
+    from mia_defense.constraints import hydra_quoted, override_text
 
     why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
                    not line.strip().startswith(("Error parsing override", "See https://")))
     key, equals, value = override.partition("=")
     quoted = f": {override_text(key, value)}" if equals else ""
+    if equals and _NOT_UTF8.search(override):  # (bash's $'...' reads \xff back as the byte)
+        quoted = f": {shell_word(f'{key}={hydra_quoted(value)}')}"
+    # a byte of the command line that is no UTF-8 as \xNN, as mia-report shows a folder's
+    # (it was Python's '\udcff', its stand-in for the byte)
+    override, why = (_NOT_UTF8.sub(lambda byte: _ansi_c(byte[0]), text) for text in (override, why))
     return (f"{override}: Hydra cannot parse this override ({why}); nothing was run. Correct "
             "it, or quote a value that holds brackets, parentheses, commas or spaces, in "
             f"Hydra's quotes inside the shell's{quoted} (the grammar: "

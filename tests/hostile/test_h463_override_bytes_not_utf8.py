@@ -1,0 +1,40 @@
+"""h463: an override holding bytes that are no UTF-8, which Hydra's grammar cannot parse
+(``mia-train $'~a\\xff'``, ``$'seed="\\xff'``), was refused naming Python's stand-in for each
+byte, ``~a\\udcff``, and offered a quoted form ('seed='"'"'"\\udcff'"'"'') a shell cannot
+type. The byte is shown ``\\xff``, as mia-report shows a folder's (h445), and the quoted
+form is bash's ``$'...'``, which reads it back as the byte."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.helpers import mia_train
+
+
+def _line(stderr: str) -> str:
+    (line,) = [line for line in stderr.splitlines() if "Hydra cannot parse" in line]
+    return line
+
+
+@pytest.mark.parametrize("arg", ["~a\udcff", 'seed="\udcff', "seed='\udcff'x"])
+def test_the_byte_is_shown_as_bash_writes_it(tmp_path, arg):
+    done = mia_train(arg, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    line = _line(done.stderr)
+    assert "udc" not in line and "\udcff" not in line
+    assert line.startswith(f"ConfigError: {arg.replace(chr(0xDCFF), chr(92) + 'xff')}: ")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_quoted_form_reads_back_as_the_bytes(tmp_path):
+    done = mia_train('seed="\udcff', f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    quoted = re.search(r"inside the shell's: (\$'.*') \(the grammar", _line(done.stderr))
+    assert quoted is not None, done.stderr
+    typed = subprocess.run(["bash", "-c", f"printf %s {quoted[1]}"], capture_output=True,
+                           check=True, timeout=30).stdout  # fmt: skip
+    assert typed == os.fsencode("seed='\"\udcff'")
