@@ -243,8 +243,15 @@ def misspelt_key_problem(
 def _said(arg: str) -> str:
     """``arg`` as a refusal quotes it: as typed, a character that is not printable (a control
     character, a bidirectional override such as U+202E, which reorders the line on a
-    terminal) escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in arg)
+    terminal) escaped; a byte of the command line that is no UTF-8 (Python's stand-in for it,
+    ``\\udcff``) as ``\\xff``, as the shell's ``$'...'`` and mia-report write it."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if _not_utf8(c)
+                   else c.encode("unicode_escape").decode() for c in arg)  # fmt: skip
+
+
+def _not_utf8(char: str) -> bool:
+    """Whether ``char`` is os.fsdecode's stand-in for a byte that is no UTF-8."""
+    return "\udc80" <= char <= "\udcff"
 
 
 def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None:
@@ -263,16 +270,20 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             continue  # quoted already: Hydra names what else it cannot read
         if not name.isascii():
             return (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
-                    f"{name!r} is none; no key of mia-defense's is named so (mia-train --cfg "
-                    "job lists them)")  # fmt: skip
+                    f"'{_said(name)}' is none; no key of mia-defense's is named so (mia-train "
+                    "--cfg job lists them)")  # fmt: skip
         char = next(c for c in value if not c.isascii())
-        if "," in value or parsed_override(f"{key}={hydra_quoted(value)}") is None:
+        what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
+        if _not_utf8(char):  # (no shell form of it here: bash's $'...' writes it)
+            what = f"a byte that is no UTF-8 ({_said(char)})"
+        if ("," in value or parsed_override(f"{key}={hydra_quoted(value)}") is None
+                or (shell and any(map(_not_utf8, value)))):  # fmt: skip
             how = "quote each value that holds it for Hydra (key='a value')"
         else:
             how = (f"quote the value for Hydra: {override_text(key, value)} in a shell" if shell
                    else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
-        return (f"{_said(arg)}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
-                f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
+        return (f"{_said(arg)}: Hydra's override grammar reads {what} only inside quotes, and "
+                f"stopped on it; {how}")
     return None
 
 

@@ -38,3 +38,16 @@ def test_the_quoted_form_reads_back_as_the_bytes(tmp_path):
     typed = subprocess.run(["bash", "-c", f"printf %s {quoted[1]}"], capture_output=True,
                            check=True, timeout=30).stdout  # fmt: skip
     assert typed == os.fsencode("seed='\"\udcff'")
+
+
+@pytest.mark.parametrize(("arg", "said"), [
+    ("seed=\udcff\udcfe'a", "seed=\\xff\\xfe'a: Hydra's override grammar reads a byte that is "
+     "no UTF-8 (\\xff) only inside quotes, and stopped on it; quote each value that holds it"),
+    ("a\udcffb=1", "a\\xffb=1: a key is a name in ASCII (letters, digits, '_', '.'), and "
+     "'a\\xffb' is none"),
+])  # fmt: skip
+def test_the_check_before_hydra_shows_the_byte_so_too(tmp_path, arg, said):
+    done = mia_train(arg, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = [line for line in done.stderr.splitlines() if "ConfigError" in line]
+    assert line.startswith(f"ConfigError: {said}") and "udc" not in line
