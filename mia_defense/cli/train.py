@@ -1054,8 +1054,11 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         raise SystemExit(EXIT_USER_ERROR) from None
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
         name = ConfigError.__name__ if isinstance(exc, OutputRefused) else type(exc).__name__
-        if isinstance(exc, OutputRefused):
-            held.drop()  # another run's folder: its train.log stays as it was
+        if isinstance(exc, OutputRefused) or (
+                not claimed and os.path.isdir(run_dir) and not os.access(run_dir, os.W_OK)):
+            # another run's folder: its train.log stays as it was; one this user cannot write
+            # (a finished run kept read-only): its lines, the console's only, fail no log file
+            held.drop()
         log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid
             said = " ".join(line.strip() for line in str(exc).splitlines())

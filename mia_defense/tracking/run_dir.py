@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import socket
 import stat
 import sys
@@ -254,6 +255,16 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                 f"{run_dir / LOCK}: cannot open it ({exc.strerror}); nothing was changed. Make "
                 f"it writable for this user (chmod u+w {run_dir / LOCK}, or ask its owner), "
                 "then run the same command again"
+            ) from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.path.isfile(
+                run_dir / RESULTS):  # a finished run kept read-only (a sweep's point, chmod)
+            word = shlex.quote(str(run_dir))
+            raise DataError(
+                f"{run_dir}: cannot use it as the run directory ({exc.strerror}); it holds a "
+                "run, and a run's folder is written even to skip it as finished (its lock, its "
+                "log), so nothing was run there. Read it as it is with mia-report "
+                f"{word} --out DIR (the report written elsewhere), or make it writable "
+                f"(chmod -R u+w {word}) to run the same command again"
             ) from None
         raise DataError(
             f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
