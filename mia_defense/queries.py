@@ -97,10 +97,13 @@ def warn_unperturbed_copies(
     (release=label_only attack.queries.flip=true on digits' 64 features); and so a
     ``max_shift`` given for them (attack.queries.max_shift=3 on digits' 64 features): given
     where it differs from the default (1) or ``overrides`` (the command line's, the API's)
-    set it, as its default cannot be told from a typed 1 otherwise."""
+    set it, as its default cannot be told from a typed 1 otherwise. And a ``noise_std``
+    above 0 given for images that are shifted or flipped, whose copies get no noise
+    (dataset=digits_images attack.queries.noise_std=0.9 ran as at 0.3): given where it
+    differs from the packaged attack config's (0.3) or ``overrides`` set it."""
     if queries.num_augmented and len(sample_shape) != 3 and (
         queries.max_shift != QueryConfig.max_shift
-        or any(_sets_max_shift(override) for override in overrides)
+        or any(_sets("max_shift", override) for override in overrides)
     ):
         log.warning(
             "attack.queries.max_shift=%d: the samples are flat (shape %s), not images "
@@ -115,6 +118,19 @@ def warn_unperturbed_copies(
             "feature noise alone (attack.queries.noise_std=%g); drop it", list(sample_shape),
             queries.noise_std,
         )  # fmt: skip
+    if queries.num_augmented and queries.noise_std and queries.shifts_images(sample_shape) and (
+        any(_sets("noise_std", override) for override in overrides)
+        or queries.noise_std != _packaged_noise_std()
+    ):
+        how = ("flipped" if not queries.max_shift else
+               "shifted" if not queries.flip else "shifted or flipped")  # fmt: skip
+        log.warning(
+            "attack.queries.noise_std=%g: the perturbed copies of these images (shape %s) are "
+            "%s (attack.queries.max_shift=%d, flip=%s), not given feature noise, so it is "
+            "ignored; drop it, or set attack.queries.max_shift=0 and flip=false for copies "
+            "with noise", queries.noise_std, list(sample_shape), how, queries.max_shift,
+            str(queries.flip).lower(),
+        )  # fmt: skip
     if not queries.num_augmented or queries.noise_std or queries.shifts_images(sample_shape):
         return
     samples = ("images neither shifted nor flipped (attack.queries.max_shift=0, flip=false)"
@@ -128,15 +144,22 @@ def warn_unperturbed_copies(
     )  # fmt: skip
 
 
-def _sets_max_shift(override: str) -> bool:
-    """Whether the override ``override`` sets attack.queries.max_shift (itself, or the
-    attack.queries mapping with a max_shift in it)."""
+def _sets(name: str, override: str) -> bool:
+    """Whether the override ``override`` sets attack.queries.``name`` (itself, or the
+    attack.queries mapping with ``name`` in it)."""
     if str(override).startswith("~"):  # (deleted: not given)
         return False
     key, _, value = str(override).lstrip("+").partition("=")
     key = key.strip()
-    return key == "attack.queries.max_shift" or (key == "attack.queries"
-                                                 and "max_shift" in value)
+    return key == f"attack.queries.{name}" or (key == "attack.queries" and name in value)
+
+
+def _packaged_noise_std() -> object:
+    """attack.queries.noise_std of the packaged attack config (mia-train's and the API's
+    untouched value; the dataclass's own default is another)."""
+    from mia_defense.config_keys import packaged_setting
+
+    return packaged_setting("attack", "default", ["queries", "noise_std"])
 
 
 def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:
