@@ -100,7 +100,9 @@ def warn_unperturbed_copies(
     set it, as its default cannot be told from a typed 1 otherwise. And a ``noise_std``
     above 0 given for images that are shifted or flipped, whose copies get no noise
     (dataset=digits_images attack.queries.noise_std=0.9 ran as at 0.3): given where it
-    differs from the packaged attack config's (0.3) or ``overrides`` set it."""
+    differs from the packaged attack config's (0.3) or ``overrides`` set it. And images
+    flipped but not shifted (max_shift=0, flip=true), whose unflipped copies, every other
+    one, are the record itself."""
     if queries.num_augmented and len(sample_shape) != 3 and (
         queries.max_shift != QueryConfig.max_shift
         or any(_sets("max_shift", override) for override in overrides)
@@ -130,6 +132,15 @@ def warn_unperturbed_copies(
             "ignored; drop it, or set attack.queries.max_shift=0 and flip=false for copies "
             "with noise", queries.noise_std, list(sample_shape), how, queries.max_shift,
             str(queries.flip).lower(),
+        )  # fmt: skip
+    if (queries.num_augmented > 1 and queries.flip and not queries.max_shift
+            and len(sample_shape) == 3):  # (the copies a flip leaves: a % 2 == 1)
+        log.warning(
+            "attack.queries.flip=true with max_shift=0: only every other perturbed copy of "
+            "the images is mirrored, and the others (%d of %s=%d) are neither shifted nor "
+            "flipped, so each is the record itself: those queries ask its own outputs again; "
+            "set attack.queries.max_shift above 0 (1 by default) to shift every copy",
+            queries.num_augmented // 2, copies, queries.num_augmented,
         )  # fmt: skip
     if not queries.num_augmented or queries.noise_std or queries.shifts_images(sample_shape):
         return
