@@ -97,6 +97,7 @@ from mia_defense.queries import (
     check_image_shifts,
     check_release_queries,
     warn_unperturbed_copies,
+    warn_unused_repeats,
 )
 from mia_defense.seeding import global_torch_seeded, torch_generator
 
@@ -658,8 +659,10 @@ def observe_models(
                           records=len(plan.population_idx))  # fmt: skip
     inputs, labels = _plan_data(x, y, plan)
     check_image_shifts(queries, inputs.shape[1:])
-    warn_unperturbed_copies(queries, inputs.shape[1:], copies="num_augmented",
-                            overrides=overrides if isinstance(overrides, list | tuple) else ())
+    typed = overrides if isinstance(overrides, list | tuple) else ()
+    warn_unperturbed_copies(queries, inputs.shape[1:], copies="num_augmented", overrides=typed)
+    warn_unused_repeats(queries, randomized=release.randomized is True, overrides=typed,
+                        typed=repeats is not None, key="repeats")  # fmt: skip
     modes = [[module.training for module in model.modules()] for model in models]
     try:
         return _observe_checked(models, inputs, labels, plan, release=release, queries=queries,

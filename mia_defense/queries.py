@@ -17,6 +17,7 @@ __all__ = [
     "check_image_shifts",
     "check_release_queries",
     "warn_unperturbed_copies",
+    "warn_unused_repeats",
 ]
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def warn_unperturbed_copies(
         )  # fmt: skip
     if queries.num_augmented and queries.noise_std and queries.shifts_images(sample_shape) and (
         any(_sets("noise_std", override) for override in overrides)
-        or queries.noise_std != _packaged_noise_std()
+        or queries.noise_std != _packaged("noise_std")
     ):
         how = ("flipped" if not queries.max_shift else
                "shifted" if not queries.flip else "shifted or flipped")  # fmt: skip
@@ -165,12 +166,32 @@ def _sets(name: str, override: str) -> bool:
     return key == f"attack.queries.{name}" or (key == "attack.queries" and name in value)
 
 
-def _packaged_noise_std() -> object:
-    """attack.queries.noise_std of the packaged attack config (mia-train's and the API's
-    untouched value; the dataclass's own default is another)."""
+def _packaged(name: str) -> object:
+    """attack.queries.``name`` of the packaged attack config (mia-train's and the API's
+    untouched value; the dataclass's own default may be another)."""
     from mia_defense.config_keys import packaged_setting
 
-    return packaged_setting("attack", "default", ["queries", "noise_std"])
+    return packaged_setting("attack", "default", ["queries", name])
+
+
+def warn_unused_repeats(
+    queries: QueryConfig, *, randomized: bool, overrides: Sequence[str] = (),
+    typed: bool = False, key: str = "attack.queries.repeats",
+) -> None:
+    """Warn, before any model is trained or queried, of repeats given for a deterministic
+    release, which is asked each query once: mia-train release=label_only
+    attack.queries.repeats=64 ran as at 16, unsaid. Given where ``typed`` (the API's
+    ``repeats`` argument), ``overrides`` set it, or it differs from the packaged config's
+    (16); ``key`` names it. 1 is what such a release is asked: nothing said."""
+    given = typed or any(_sets("repeats", override) for override in overrides)
+    if randomized or queries.repeats == 1 or not (given
+                                                  or queries.repeats != _packaged("repeats")):
+        return
+    log.warning(
+        "%s=%d: the release is deterministic (it answers a query the same every time), so "
+        "each query is asked once and the repeats are ignored; drop it (it applies to a "
+        "randomized release, release=noise)", key, queries.repeats,
+    )  # fmt: skip
 
 
 def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:

@@ -57,6 +57,7 @@ from mia_defense.queries import (
     check_image_shifts,
     check_release_queries,
     warn_unperturbed_copies,
+    warn_unused_repeats,
 )
 from mia_defense.report.run_table import format_table
 from mia_defense.seeding import global_torch_seeded
@@ -334,8 +335,10 @@ def claimed_run(
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
-    warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:],
-                            overrides=job_overrides(cfg))
+    typed = job_overrides(cfg)
+    warn_unperturbed_copies(experiment.queries, data.dataset.x.shape[1:], overrides=typed)
+    warn_unused_repeats(experiment.queries, randomized=experiment.release.randomized is True,
+                        overrides=typed)  # fmt: skip
     if chance := chance_level_headline(experiment.fprs):  # (as mia-attack's run warns)
         logging.getLogger(__name__).warning("%s", chance)
     fresh = not os.path.lexists(Path(run_dir) / RESULTS)
