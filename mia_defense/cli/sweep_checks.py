@@ -601,15 +601,18 @@ def _swept_nodes(config: DictConfig) -> list[str]:
 
 
 def _config_check_problems(config: DictConfig) -> list[str] | None:
-    """The problems the run's config check (`mia_defense.config.check_config`) finds in
-    ``config``, one a line; ``None`` where it fails otherwise than by a refusal (a data
-    file's `DataError`: each run says it)."""
-    from mia_defense.config import check_config  # (torch: only for a search)
-    from mia_defense.errors import ConfigError
+    """The problems the run's config check finds in ``config``, one a line: the check a
+    single run makes before its folder (`mia_defense.config.check_config`, then
+    `check_defense_stack`: a model unfit for the data's shape, ``model=cnn`` on flat
+    features, is its); ``None`` where it fails otherwise than by a refusal (a data file's
+    `DataError`: each run says it)."""
+    from mia_defense.config import check_config, check_defense_stack  # (torch: a search's)
+    from mia_defense.errors import ConfigError, UnsupportedModelError
 
     try:
         check_config(config)
-    except ConfigError as exc:
+        check_defense_stack(config)
+    except (ConfigError, UnsupportedModelError) as exc:
         head, _, rest = str(exc).partition("\n")
         if rest and head.endswith(" problems in the config:"):
             return [" ".join(line.split()) for line in rest.splitlines() if line.strip()]
@@ -626,37 +629,49 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
     or one the run's checks of one setting against another refuse (``attack.num_targets:
     choice(1, 4)`` beside ``plan.num_models=2``, ``seed: choice(1, 9999999999)``), had each
     trial drawing it refused after the search made its folders. Each point is set on a copy
-    of the config and checked by `mia_defense.config.check_config`; a problem the point adds
-    to the config's own refuses the search (where the config is refused already, by another
-    swept key at its config value, one naming ``key``). A point the config cannot take is
-    Hydra's to say. A node the search chooses (a config group: ``model: choice(mlp, cnn)``)
-    is Hydra's to compose; a key under one (``model.dropout``) is checked under each of its
-    options, composed as a trial composes it (`_option_configs`)."""
+    of the config and checked by the run's check (`_config_check_problems`); a problem the
+    point adds to the config's own refuses the search (where the config is refused already,
+    by another swept key at its config value, one naming ``key``). A point the config cannot
+    take is Hydra's to say. An option of a config group the search chooses (``model:
+    choice(mlp, cnn)``) is its config composed as a trial composes it, checked so against the
+    config's own problems (``model=cnn`` on flat features); a key under one
+    (``model.dropout``) is checked under each of its options (`_option_configs`)."""
     if not points or not plugin_is(config.hydra.sweeper, "optuna"):
         return
+    from mia_defense.constraints import show
+
     named = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
+    own: list[list[str] | None] = []  # (the config's own problems, once asked)
     for option, composed in _option_configs(config, key):
-        base = _config_check_problems(composed)
+        itself = option is not None and option.partition("=")[0] == key  # (model=cnn)
+        if itself:
+            own = own or [_config_check_problems(config)]
+            base, drawn = own[0], [(option.partition("=")[2], composed)]
+        else:
+            base, drawn = _config_check_problems(composed), _each_point_set(composed, key, points)
         if base is None:
             continue
-        for point, job in _each_point_set(composed, key, points):
+        for point, job in drawn:
             problems = _config_check_problems(job)
             new = [p for p in problems or () if p not in base and (not base or named.search(p))]
-            if new:
-                from mia_defense.constraints import show
-
-                end_refused(log, "%s: %s draws %s%s, which the run's config check refuses "
-                            "(%s); each trial drawing it would be refused; nothing was run. "
-                            "Keep its values within it", said, what, show(point),
-                            f" with {option}" if option else "", new[0])  # fmt: skip
+            if not new:
+                continue
+            if itself:
+                end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
+                            "each trial drawing it would be refused; nothing was run. Drop %s "
+                            "from the choice", said, what, option, new[0], point)  # fmt: skip
+            end_refused(log, "%s: %s draws %s%s, which the run's config check refuses (%s); "
+                        "each trial drawing it would be refused; nothing was run. Keep its "
+                        "values within it", said, what, show(point),
+                        f" with {option}" if option else "", new[0])  # fmt: skip
 
 
 def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, DictConfig]]:
-    """(None, ``config``) for a key under no node the search chooses; for one under a config
-    group it chooses (``model.dropout`` beside ``model: choice(mlp, cnn)``), ('model=mlp',
+    """(None, ``config``) for a key under no node the search chooses; for a config group it
+    chooses (``model: choice(mlp, cnn)``) or a key under one (``model.dropout``), ('model=mlp',
     the config composed with it) for each option, as a trial composes it (the command line's
     fixed overrides, then the option); none where the group's values are no list of names
-    or cannot be composed here (its key is the node itself: Hydra's)."""
+    or cannot be composed here (Hydra's)."""
     from hydra.core.override_parser.types import ChoiceSweep
 
     swept = _swept_nodes(config)
@@ -666,7 +681,7 @@ def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, 
         yield None, config
         return
     node, value = above[0], nodes[above[0]]
-    if key == node or len(above) > 1 or not isinstance(value, ChoiceSweep) \
+    if len(above) > 1 or not isinstance(value, ChoiceSweep) \
             or not all(isinstance(option, str) for option in value.list):  # fmt: skip
         return
     from hydra.core.global_hydra import GlobalHydra

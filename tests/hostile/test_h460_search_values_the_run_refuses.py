@@ -96,14 +96,17 @@ def _check_in_hydra(*overrides: str, swept: tuple[str, ...] = ()) -> None:
 
 
 @pytest.mark.parametrize(("overrides", "swept", "said"), [
-    (_params('model: "choice(cnn, mlp)", model.dropout: "choice(fast, 0.1)"'), (),
+    # (on images: model=cnn on digits' flat features is refused itself, test_h464's)
+    (["dataset=digits_images", *_params('model: "choice(cnn, mlp)", model.dropout: '
+                                        '"choice(fast, 0.1)"')], (),
      "hydra.sweeper.params: model.dropout: choice(fast, 0.1): the choice draws 'fast' with "
      "model=cnn, which the run's config check refuses (model.dropout='fast': must be a number"),
     # (an option without the key: Hydra's 'Could not override' stopped the search)
     (_params('model: "choice(mlp, logistic)", model.dropout: "choice(0.0, 0.1)"'), (),
      "the choice draws 0.0 with model=logistic, which the run's config check refuses "
      "(model.dropout=0.0: unknown key 'dropout'"),
-    (["hparams_search=optuna_custom"], ("model=choice(mlp,cnn)", "model.dropout=choice(fast,0.1)"),
+    (["hparams_search=optuna_custom", "dataset=digits_images"],
+     ("model=choice(mlp,cnn)", "model.dropout=choice(fast,0.1)"),
      "model.dropout=choice(fast,0.1): the choice draws 'fast' with model=mlp, which"),
 ])  # fmt: skip
 def test_a_value_under_a_group_the_search_chooses_is_checked_under_each(caplog, overrides,
@@ -115,8 +118,10 @@ def test_a_value_under_a_group_the_search_chooses_is_checked_under_each(caplog, 
 
 
 @pytest.mark.parametrize("overrides", [
-    _params('model: "choice(mlp, cnn)", model.dropout: "choice(0.0, 0.1)"'),
-    _params('model: "choice(cnn, wide_resnet)", model.groups: "choice(4, 8)"'),
+    ["dataset=digits_images", *_params('model: "choice(mlp, cnn)", model.dropout: '
+                                       '"choice(0.0, 0.1)"')],
+    ["dataset=digits_images", *_params('model: "choice(cnn, wide_resnet)", model.groups: '
+                                       '"choice(4, 8)"')],
     _params('release: "choice(topk, label_only)", attack.white_box: "choice(true, false)"'),
 ])  # fmt: skip
 def test_values_under_a_chosen_group_its_options_take_pass(overrides) -> None:
