@@ -635,7 +635,8 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
     take is Hydra's to say. An option of a config group the search chooses (``model:
     choice(mlp, cnn)``) is its config composed as a trial composes it, checked so against the
     config's own problems (``model=cnn`` on flat features); a key under one
-    (``model.dropout``) is checked under each of its options (`_option_configs`)."""
+    (``model.dropout``) is checked under each of its options (`_option_configs`), and one an
+    option lacks (``model.dropout`` with ``model=logistic``) is said to be no key there."""
     if not points or not plugin_is(config.hydra.sweeper, "optuna"):
         return
     from mia_defense.constraints import show
@@ -651,11 +652,18 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
             base, drawn = _config_check_problems(composed), _each_point_set(composed, key, points)
         if base is None:
             continue
+        lacks = option is not None and not itself and not _has_key(composed, key)
         for point, job in drawn:
             problems = _config_check_problems(job)
             new = [p for p in problems or () if p not in base and (not base or named.search(p))]
             if not new:
                 continue
+            if lacks:  # (every value refused there: Hydra's 'Could not override', else this)
+                group, _, name = option.partition("=")
+                end_refused(log, "%s: %s is no key of %s (the run's config check: %s); each "
+                            "trial drawing %s would be refused; nothing was run. Drop %s from "
+                            "the choice of %s, or %s from the search", said, key, option,
+                            new[0], option, name, group, key)  # fmt: skip
             if itself:
                 end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
                             "each trial drawing it would be refused; nothing was run. Drop %s "
@@ -664,6 +672,16 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
                         "each trial drawing it would be refused; nothing was run. Keep its "
                         "values within it", said, what, show(point),
                         f" with {option}" if option else "", new[0])  # fmt: skip
+
+
+def _has_key(config: DictConfig, key: str) -> bool:
+    """Whether ``config`` holds ``key`` (a dotted path), its value unread."""
+    *parents, leaf = key.split(".")
+    try:
+        node = OmegaConf.select(config, ".".join(parents)) if parents else config
+    except Exception:
+        return False
+    return isinstance(node, DictConfig) and leaf in node
 
 
 def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, DictConfig]]:

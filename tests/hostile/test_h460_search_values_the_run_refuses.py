@@ -103,8 +103,8 @@ def _check_in_hydra(*overrides: str, swept: tuple[str, ...] = ()) -> None:
      "model=cnn, which the run's config check refuses (model.dropout='fast': must be a number"),
     # (an option without the key: Hydra's 'Could not override' stopped the search)
     (_params('model: "choice(mlp, logistic)", model.dropout: "choice(0.0, 0.1)"'), (),
-     "the choice draws 0.0 with model=logistic, which the run's config check refuses "
-     "(model.dropout=0.0: unknown key 'dropout'"),
+     "model.dropout is no key of model=logistic (the run's config check: model.dropout=0.0: "
+     "unknown key 'dropout'"),
     (["hparams_search=optuna_custom", "dataset=digits_images"],
      ("model=choice(mlp,cnn)", "model.dropout=choice(fast,0.1)"),
      "model.dropout=choice(fast,0.1): the choice draws 'fast' with model=mlp, which"),
