@@ -921,7 +921,8 @@ def _write_hparams_experiment(
         if log_dir is None:
             write_sweep_experiment(root, sessions, swept=swept)
         else:
-            write_experiment(log_dir, sessions, swept=swept)
+            write_experiment(log_dir, sessions, swept=swept, again="run the same command again",
+                             elsewhere="a new hydra.run.dir")  # (one run, no sweep)
     except MiaDefenseError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
 

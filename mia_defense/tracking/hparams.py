@@ -538,9 +538,14 @@ def _flat_config(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     return hparams if isinstance(hparams, Mapping) else {}
 
 
-def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Iterable[str]) -> Path:
+def write_experiment(
+    log_dir: Path, sessions: Sequence[Session], *, swept: Iterable[str],
+    again: str = "run the sweep again", elsewhere: str = "a new hydra.sweep.dir",
+) -> Path:
     """Write the experiment config of ``sessions`` (`experiment_summary`) into ``log_dir``,
-    replacing the one written there before; returns the event file.
+    replacing the one written there before; returns the event file. A failure's advice
+    says to fix it, then ``again`` (a single run's: run the same command again, which skips
+    the finished run and writes this file), or to write ``elsewhere``.
 
     The earlier configs are removed only once the new one is whole: a sweep killed while
     writing it (SIGKILL, Ctrl-C) kept the earlier one, and a second writer of the same
@@ -567,8 +572,8 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
         for old in earlier:
             old.unlink(missing_ok=True)
     except OSError as exc:
-        advice = write_advice(exc, fix="make the directory writable, then run the sweep again",
-                              where="a new hydra.sweep.dir, then run the sweep again")
+        advice = write_advice(exc, fix=f"make the directory writable, then {again}",
+                              where=f"{elsewhere}, then {again}")
         raise DataError(
             f"{log_dir}: cannot write the HParams experiment config ({exc.strerror or exc}); "
             f"{advice}"
