@@ -220,9 +220,27 @@ def read_source(path: Path) -> Source:
             raise DataError(_unusable_facts(path, edited))
         return _checked_extras(Source(path, obs, extras, results))
     before = file_identity(path)
-    obs, extras = load_file(path)
+    try:
+        obs, extras = load_file(path)
+    except DataError as exc:  # (a run's results.json, scores.npz, log: its folder is meant)
+        folder = _folder_meant(path)
+        raise (DataError(f"{exc}; {folder}") if folder else exc) from None
     _refuse_changed(path, before)
     return _checked_extras(Source(path, obs, extras))
+
+
+def _folder_meant(path: Path) -> str | None:
+    """What to give instead of ``path``, a file mia-attack cannot read that lies in a run
+    folder (its results.json, scores.npz, train.log, a checkpoint) or a sweep's folder (its
+    multirun.yaml), or ``None`` for a file of no such folder."""
+    run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+    if (run / "observations.npz").is_file():
+        return (f"it is a file of the run folder {run}: give the folder "
+                f"(mia-attack {shlex.quote(str(run))})")  # fmt: skip
+    if (path.parent / "multirun.yaml").is_file():
+        return (f"it is a file of the sweep folder {path.parent}: give one of its run "
+                f"folders (mia-attack {shlex.quote(str(path.parent))}/RUN)")  # fmt: skip
+    return None
 
 
 def file_identity(file: Path) -> tuple[int, ...] | None:
