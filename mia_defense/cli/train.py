@@ -61,6 +61,7 @@ from mia_defense.cli.held_log import (
     locked_by_another,
     log_files_failed,
 )
+from mia_defense.cli.launcher_checks import check_submitit_settings
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
@@ -327,6 +328,7 @@ class RunDirCheck(Callback):
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
+        check_submitit_settings(config)
         check_objectives(config)
         warn_oversubscribed_launcher(config)
         refuse_shadowing_files(config)
