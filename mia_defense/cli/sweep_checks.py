@@ -478,6 +478,9 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
                 _refuse_points_the_dataset_refuses(config, said, key, "the interval",
                                                    [low, high])  # fmt: skip
                 _refuse_points_the_run_refuses(config, said, key, "the interval", [low, high])
+            else:  # (against the run's check of one setting against another)
+                _refuse_points_the_run_refuses(config, said, key, "the interval",
+                                               _near_ends(low, high, log="log" in value.tags))
             continue
         if whole and param.even and param.accepts(low) and param.accepts(high):
             end_refused(log, "%s: %s must be %s, and an interval of integers draws odd "
@@ -487,6 +490,29 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
         end_refused(log, "%s: %s must be %s, and the interval reaches beyond it (each "
                     "trial drawn there would be refused); nothing was run. Keep the interval "
                     "within it", said, key, param.describe())  # fmt: skip
+
+
+# How far inwards from each end `_near_ends` checks a float interval, as a share of its
+# width: a refusal only that close to an end meets one trial in a thousand, left to them.
+_NEAR_END = 1e-3
+
+
+def _near_ends(low: Any, high: Any, *, log: bool) -> list[float]:
+    """The points of a float interval (its ends, perhaps open bounds of the key, are never
+    drawn) the run's check is asked of: one near each end, `_NEAR_END` of its width inwards
+    (of its logarithm's, as Optuna draws a log interval), so that a bound a setting puts
+    inside the interval (``attack.queries.noise_std: interval(1, 5000)`` with its 1000 where
+    queries are augmented) is met, and one that close to an end is not (a noise multiplier
+    below float32's precision beside ``interval(0, 3)``, which next to no trial draws);
+    none for ends that are no numbers."""
+    if not all(isinstance(end, int | float) and math.isfinite(end) for end in (low, high)) \
+            or low > high or (log and not low > 0):  # fmt: skip
+        return []
+    if log:
+        low, high = math.log(low), math.log(high)
+    step = (high - low) * _NEAR_END
+    points = [low + step, high - step]
+    return [math.exp(p) for p in points] if log else points
 
 
 def _range_steps(value: Any) -> Fraction | None:
