@@ -418,6 +418,7 @@ def check_budget(
     eval_every: int = 1,
     per_sample_bytes: int = 0,
     row_floats: int = 0,
+    attack_memory: Sequence[Work] = (),
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -446,6 +447,9 @@ def check_budget(
             exceed the memory left.
         row_floats: floats one input row takes in one model's forward (`estimate`'s; 0: not
             known, the activations uncounted).
+        attack_memory: what an attack holds at once beside the released outputs (float32
+            [K, N + T, C]) and the models, once they are trained (`Work.memory`; its
+            ``key`` names the attack, ``hint`` what to do): refused apart, before training.
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -515,6 +519,15 @@ def check_budget(
             "train.engine=stacked (its per-sample gradients take a bounded share at a time: "
             "defense.dp.max_physical_batch_size) or lower train.batch_size"
         )
+    # an attack's own arrays, after the training, beside the outputs and models it holds:
+    # Shokri's features (texas_like, 3000 classes: 1.1 GB) were found too large only once
+    # every model had trained
+    held = 4 * num_models * (population_size + test_size) * num_classes + need.models
+    for attack in attack_memory:
+        if held + attack.memory > budget:
+            problems.append(f"{attack.key}: {attack.what} need about {_bytes(attack.memory)} "
+                            f"beside the released outputs' and the models' {_bytes(held)}, "
+                            f"but {_bytes(budget)} is available; {attack.hint}")  # fmt: skip
     if disk_dir is not None:
         free = _free_disk(disk_dir)
         if free is not None and need.checkpoints > free:

@@ -289,12 +289,44 @@ def _training_rows(
     Only those M <= ``max_rows`` rows get features: the [S, N, 2C + 1] float64 features
     of every shadow output would take 5 GB at S=32, N=50,000, C=100.
     """
-    rows_in, rows_out = balanced_references(obs.masks[shadows], strict=True)
-    keep = (rows_in + rows_out) > 0  # [S, N]
-    if not keep.any():  # one shadow model (K=2): no sample has both kinds, use all
-        keep = np.ones_like(keep)
-    model, sample = np.nonzero(keep)  # row-major, the order of boolean indexing
+    model, sample = np.nonzero(_kept(obs.masks[shadows]))  # row-major, as boolean indexing
     if len(model) > max_rows:
         chosen = rng.choice(len(model), max_rows, replace=False)
         model, sample = model[chosen], sample[chosen]
     return model, sample
+
+
+def _kept(shadow_masks: np.ndarray) -> np.ndarray:
+    """[S, N] the shadow outputs an attack classifier may train on (`_training_rows`)."""
+    rows_in, rows_out = balanced_references(shadow_masks, strict=True)
+    keep = (rows_in + rows_out) > 0
+    if not keep.any():  # one shadow model (K=2): no sample has both kinds, use all
+        keep = np.ones_like(keep)
+    return keep
+
+
+def fold_rows(masks: np.ndarray, targets: np.ndarray, *, folds: int = 2,
+              max_train_samples: int = 20000) -> int:
+    """The most training rows one attack classifier of `shokri` fits on, over the folds of
+    ``targets``, for models of membership ``masks`` [K, N] (the plan's, before training):
+    the shadows' balanced outputs (`_training_rows`), at most ``max_train_samples``, about
+    half of them where `_parts` splits a fold in two (rounded down)."""
+    num_models = masks.shape[0]
+    fold_of = np.arange(num_models) % min(max(folds, 2), num_models)
+    most = 0
+    for fold in np.unique(fold_of[targets]):
+        shadows = masks[fold_of != fold]
+        rows = min(int(_kept(shadows).sum()), max_train_samples)
+        split = not (shadows.any(axis=0) & (~shadows).any(axis=0)).any()  # (`_parts`)
+        most = max(most, rows // 2 if split else rows)
+    return most
+
+
+def feature_bytes(rows: int, num_records: int, num_classes: int) -> int:
+    """Bytes of the float64 features (2C + 1 a row, `attack_features`) that `shokri` holds
+    at once while it scores a target: its attack classifier's ``rows`` training rows and
+    the target's ``num_records`` records. A floor of its memory: texas_like at 3000
+    classes (16 models, 3000 records: 19506 rows) holds 1.08 GB of them; the whole attack,
+    gradient boosting's fits and scores, peaked at 4.05 times this (tracemalloc, 4 models
+    of 300 classes and 16 of 200)."""
+    return 8 * (2 * num_classes + 1) * (rows + num_records)

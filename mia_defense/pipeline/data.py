@@ -21,6 +21,7 @@ from mia_defense.attacks.runner import (
     check_attacks,
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
+from mia_defense.attacks.shokri import feature_bytes, fold_rows, shokri
 from mia_defense.audit import warn_delta_terms, with_audit_canaries
 from mia_defense.budget import (
     BOUNDED_BYTES,
@@ -620,15 +621,17 @@ def _check_budget(
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
     # again with the build's activations (`floats_per_row`: one forward of two rows, with hooks):
-    # the CNN on 8x8 digits peaked 963 MB where its weights and outputs came to 50 MB
+    # the CNN on 8x8 digits peaked 963 MB where its weights and outputs came to 50 MB; and
+    # with the attacks' own memory, here only, so that it is refused beside the run's own
     _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
-                     num_params=num_params, probe=probe)  # fmt: skip
+                     num_params=num_params, probe=probe,
+                     attack_memory=_attack_memory(experiment, plan, num_classes=num_classes))
     return probe
 
 
 def _check_budget_of(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
-    num_params: int, probe: torch.nn.Module | None = None,
+    num_params: int, probe: torch.nn.Module | None = None, attack_memory: Sequence[Work] = (),
 ) -> None:
     """`_check_budget` for models of ``num_params`` parameters, counting the optimizer state
     of ``train.chunk_size`` models (null: 32) trained at once; where that is refused, of as
@@ -639,14 +642,48 @@ def _check_budget_of(
     floats = 0 if probe is None else _probe_row_floats(experiment, probe)
     try:
         _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=num_params, chunk_size=nominal, row_floats=floats)  # fmt: skip
+                         num_params=num_params, chunk_size=nominal, row_floats=floats,
+                         attack_memory=attack_memory)  # fmt: skip
         return
     except ConfigError:
         width = 1 if probe is None else _stacked_width(experiment, probe)
         if width >= nominal:
             raise
     _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
-                     num_params=num_params, chunk_size=width, row_floats=floats)  # fmt: skip
+                     num_params=num_params, chunk_size=width, row_floats=floats,
+                     attack_memory=attack_memory)  # fmt: skip
+
+
+def _attack_memory(experiment: Experiment, plan: MembershipPlan, *, num_classes: int
+                   ) -> list[Work]:
+    """What the run's Shokri attacks hold at once once the models are trained (their
+    float64 features, `feature_bytes`, by the plan's masks and each one's folds and
+    max_train_samples): mia-train dataset=texas_like dataset.num_samples=6000
+    dataset.num_features=100 dataset.num_classes=3000 plan.population_size=3000
+    plan.test_size=100 model=logistic passed the check at 1.6 GB (the run's peak: 1.56 GB),
+    trained every model, then needed 1.08 GB of features beside 615 MB of outputs and
+    models (and gradient boosting some 4 times the features) in the attack stage."""
+    work = []
+    targets = target_models(plan.num_models, experiment.num_targets)
+    records = plan.masks.shape[1]
+    for name, attack in experiment.attacks.items():
+        if getattr(attack, "func", None) is not shokri:  # (its _target_, under any name)
+            continue
+        options = {**(shokri.__kwdefaults__ or {}), **attack.keywords}
+        cap = int(options["max_train_samples"])
+        rows = fold_rows(plan.masks, targets, folds=int(options["folds"]),
+                         max_train_samples=cap)  # fmt: skip
+        key = f"attack.attacks.{name}"
+        work.append(Work(
+            key=key, value=cap, flops=0, steps=0,
+            memory=feature_bytes(rows, records, num_classes),
+            what=(f"its attack classifier's float64 features ({rows} training rows and the "
+                  f"{records} records a target is scored on, 2 x {num_classes} classes + 1 "
+                  "each)"),
+            hint=(f"lower {key}.max_train_samples (now {cap}) or plan.population_size, use "
+                  f"a dataset of fewer classes, or leave it out with '~{key}'"),
+        ))  # fmt: skip
+    return work
 
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
@@ -669,10 +706,11 @@ def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
 
 def _check_budget_at(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
-    num_params: int, chunk_size: int, row_floats: int = 0,
+    num_params: int, chunk_size: int, row_floats: int = 0, attack_memory: Sequence[Work] = (),
 ) -> None:
     """`check_budget` of the run, ``chunk_size`` models training at once, ``row_floats`` per
-    input row in one model's forward (0: not known)."""
+    input row in one model's forward (0: not known), ``attack_memory`` the attacks'
+    (`_attack_memory`)."""
     undefended = experiment.shadow_recipe == "undefended"
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
@@ -716,4 +754,5 @@ def _check_budget_at(
         per_sample_bytes=2 * 4 * num_params * batch if experiment.train.engine == "opacus" and dp
         else 0,
         row_floats=row_floats,
+        attack_memory=attack_memory,
     )
