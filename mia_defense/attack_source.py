@@ -99,19 +99,29 @@ def _no_observations(path: Path) -> str:
         from mia_defense.tracking import read_json
 
         try:
-            if read_json(results).get("status") == "running":
-                return _not_complete(path, "running")
+            payload = read_json(results)
         except DataError:
-            pass
+            payload = {}
+        if payload.get("status") in ("running", "diverged"):  # (a diverged run wrote none)
+            return _not_complete(path, payload["status"], payload)
     return (f"{path}: no observations.npz in it; give a finished mia-train run directory "
             "(for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
 
 
-def _not_complete(path: Path, status: Any) -> str:
-    """The refusal of the run folder ``path`` whose results.json reads ``status``, not
-    complete: one reading ``running`` is said to be killed (`killed_writer`) or in progress."""
+def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None) -> str:
+    """The refusal of the run folder ``path`` whose results.json (``results``) reads
+    ``status``, not complete: one reading ``running`` is said to be killed (`killed_writer`)
+    or in progress; a diverged one, to diverge again if run the same."""
     from mia_defense.tracking.run_dir import killed_words, killed_writer
 
+    if status == "diverged":
+        diverged = (results or {}).get("diverged")
+        reason = diverged.get("reason") if isinstance(diverged, dict) else None
+        said = f" ({reason})" if isinstance(reason, str) and reason else ""
+        return (f"{path / 'results.json'}: status 'diverged': its training diverged{said}, so "
+                "it has no verdict to re-attack, and the same mia-train command diverges "
+                "again; change what made it diverge and train it in a new directory, then "
+                "attack that")  # fmt: skip
     killed = killed_writer(path) if status == "running" else None
     if killed:
         return (f"{path / 'results.json'}: status 'running', but {killed_words(killed)}; "
@@ -184,7 +194,7 @@ def read_source(path: Path) -> Source:
         if results is None and _run_left(path):
             raise DataError(_unfinished(path))
         if results is not None and results.get("status") != "complete":
-            raise DataError(_not_complete(path, results.get("status")))
+            raise DataError(_not_complete(path, results.get("status"), results))
         problem = None if results is None else _results_problem(results)
         if problem:
             raise DataError(_unusable_facts(path, problem))
