@@ -240,9 +240,9 @@ DIGITS = dict(population_size=1000, test_size=500, num_classes=10, num_params=96
 def test_estimate_counts_the_observations_models_and_optimizer_state():
     need = estimate(num_models=16, **DIGITS, chunk_size=4)
     # population and test outputs (and the population's logits as it is released), the 8
-    # queries' logit and label, the masks
+    # queries' logit and label, augmented LiRA's working copies of them (2d77c6b3), the masks
     assert need.observations == (4 * 16 * (1000 + 500 + 1000) * 10 + 5 * 16 * 8 * 1000
-                                 + 16 * 1000)  # fmt: skip
+                                 + (4 * 16 + 28 * 15 + 24) * 8 * 1000 + 16 * 1000)  # fmt: skip
     assert need.models == need.checkpoints == 4 * 16 * 9610
     assert need.optimizer == 4 * 4 * 4 * 9610  # params, grads, two Adam moments of a chunk
     assert need.steps == 16 * 30 * 8  # ceil(500 members / 64)
@@ -259,8 +259,10 @@ def test_budget_refuses_memory_and_time_together_with_the_estimates():
     with pytest.raises(ConfigError) as caught:
         check_budget(num_models=100_000, **cifar, memory_bytes=64 * 10**9)
     memory, time = str(caught.value).splitlines()
-    assert memory.startswith("plan.num_models=100000: the run needs about ")
-    assert "of RAM (observations 645 GB, models 108 GB" in memory
+    # (the queries' part is most of it: LiRA's working copies of 8 augmented queries)
+    assert memory.startswith("attack.queries.num_augmented=8, plan.num_models=100000: the run "
+                             "needs about ")
+    assert "of RAM (observations 1.92 TB, models 108 GB" in memory
     assert memory.endswith("but 64 GB is available; lower plan.num_models, "
                            "plan.population_size or attack.queries.num_augmented")
     assert re.fullmatch(
