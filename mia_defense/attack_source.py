@@ -95,15 +95,16 @@ def missing_source(path: Path | str) -> str | None:
 
 def _no_observations(path: Path) -> str:
     results = path / "results.json"
-    if results.is_file():  # a run killed, or in progress, before it wrote them
+    if results.is_file():  # a run killed, stopped or in progress before it wrote them
         from mia_defense.tracking import read_json
 
         try:
             payload = read_json(results)
         except DataError:
             payload = {}
-        if payload.get("status") in ("running", "diverged"):  # (a diverged run wrote none)
-            return _not_complete(path, payload["status"], payload)
+        status = payload.get("status")  # (stopped before it wrote them: said as such)
+        if isinstance(status, str) and status != "complete":
+            return _not_complete(path, status, payload)
     return (f"{path}: no observations.npz in it; give a finished mia-train run directory "
             "(for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
 
