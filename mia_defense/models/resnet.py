@@ -106,7 +106,9 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         check_data_sizes("ResNet", input_shape, num_classes)
-        shape = image_shape(input_shape, model="resnet")
+        # Named as the shipped configs differ (widen_factor 1: model=resnet, 4: wide_resnet):
+        # model=wide_resnet on flat data said 'model=resnet needs images', run or searched.
+        shape = image_shape(input_shape, model="resnet" if widen_factor == 1 else "wide_resnet")
         in_channels = shape[0]
         self.check_options(depth=depth, widen_factor=widen_factor, norm=norm, groups=groups)
         blocks = (depth - 2) // 6
