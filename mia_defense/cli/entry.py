@@ -81,7 +81,6 @@ def run_entry(
         if (pressed() or terminated() or exc.code == EXIT_INTERRUPTED) and exc.code not in (
                 0, None):  # fmt: skip
             _quiet_half_imported_torch()
-            atexit.register(_ignore_interrupts)
             if not (exc.code == EXIT_INTERRUPTED and _SAID):  # (the task logged it)
                 print(interrupted, file=sys.stderr)
             raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
@@ -90,7 +89,6 @@ def run_entry(
         raise
     except KeyboardInterrupt:
         _quiet_half_imported_torch()
-        atexit.register(_ignore_interrupts)
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
@@ -105,6 +103,10 @@ def run_entry(
         print(refusal_line(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        # (at every tool's exit, run before the hooks its task registered: a Ctrl-C in
+        # tqdm's, after a finished run, printed a traceback; once: called again in-process)
+        atexit.unregister(_ignore_interrupts)
+        atexit.register(_ignore_interrupts)
         stdout_put_back()
         if threads_given is not None:
             os.environ["OMP_NUM_THREADS"] = threads_given
@@ -224,7 +226,7 @@ def _quiet_half_imported_torch() -> None:
 
 
 def _ignore_interrupts() -> None:
-    """At the exit of a process a Ctrl-C or SIGTERM ended, a second Ctrl-C is ignored: one
+    """At the exit of a tool's process (`run_entry`), a Ctrl-C is ignored: one
     that landed while the interpreter tore torch down printed a KeyboardInterrupt traceback
     (``torch/library.py _del_library``) under the one-line message. An exit hook: a program
     that called the tool and goes on keeps its Ctrl-C until it ends."""
