@@ -144,6 +144,19 @@ bench: install  ## speed ratios measured side by side, every target with pass/mi
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 # The studies of experiments/ (each folder's README states its question and wall time).
+# ARGS is make run's: `make study-digits ARGS='train.epochs=1'` (or a key misspelt in it) ran
+# the whole study as shipped without a word. Refused before anything runs or installs; a
+# study's script takes overrides after its folder.
+study-digits.dir = digits_tradeoff
+study-purchase.dir = purchase_tradeoff
+study-naive-vs-adaptive.dir = naive_vs_adaptive
+study-reference-models.dir = reference_models
+study-dp-audit.dir = dp_audit
+study_goal := $(firstword $(filter study-%,$(MAKECMDGOALS)))
+ifneq ($(and $($(study_goal).dir),$(strip $(value ARGS))),)
+$(error make $(study_goal): ARGS is make run's and no study reads it; nothing was run. Give the study's overrides to its script after a folder of their own: experiments/$($(study_goal).dir)/run.sh multirun/$(subst -,_,$(study_goal))_mine OVERRIDE... (e.g. train.epochs=5))
+endif
+
 study-digits: install  ## study 1: tradeoff of every defense on digits
 	experiments/digits_tradeoff/run.sh
 
