@@ -145,6 +145,8 @@ class Work:
         hint: what to do (``""``: lower the key).
         memory: bytes it holds at once beside the models' own training state (a second
             chunk of models trained inside a chunk's training: distillation's students).
+        cpu_seconds: wall time it takes on the CPU whatever the device, beside its
+            ``flops`` (an attack classifier's fit: `mia_defense.attacks.shokri.fit_seconds`).
     """
 
     key: str
@@ -154,11 +156,12 @@ class Work:
     steps: int
     hint: str = ""
     memory: int = 0
+    cpu_seconds: float = 0.0
 
     def seconds(self, device: str) -> float:
         """Its estimated wall time on ``device``, as `Estimate.seconds` counts."""
         rate = FLOPS.get(device, FLOPS["cpu"])
-        return _real(self.flops) / rate + _real(self.steps) * STEP_SECONDS
+        return _real(self.flops) / rate + _real(self.steps) * STEP_SECONDS + self.cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -449,7 +452,9 @@ def check_budget(
             known, the activations uncounted).
         attack_memory: what an attack holds at once beside the released outputs (float32
             [K, N + T, C]) and the models, once they are trained (`Work.memory`; its
-            ``key`` names the attack, ``hint`` what to do): refused apart, before training.
+            ``key`` names the attack, ``hint`` what to do): refused apart, before training;
+            and an attack's own time after training (`Work.cpu_seconds`, its ``what`` in
+            words), refused where it alone passes ``max_hours``.
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -524,7 +529,7 @@ def check_budget(
     # every model had trained
     held = 4 * num_models * (population_size + test_size) * num_classes + need.models
     for attack in attack_memory:
-        if held + attack.memory > budget:
+        if attack.memory and held + attack.memory > budget:
             problems.append(f"{attack.key}: {attack.what} need about {_bytes(attack.memory)} "
                             f"beside the released outputs' and the models' {_bytes(held)}, "
                             f"but {_bytes(budget)} is available; {attack.hint}")  # fmt: skip
@@ -575,6 +580,15 @@ def check_budget(
             f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
             f"{took}; {sizes}), over the {max_hours:g} h limit; lower {lower}"
         )
+    # an attack's own time after the training (where the training alone is within the
+    # limit: else that is refused above): Shokri's attack classifier (texas_like at 5000
+    # classes: 189 s of a 214 s run) was in no estimate
+    for attack in attack_memory:
+        if not over and need.seconds + attack.cpu_seconds > max_hours * 3600:
+            problems.append(f"{attack.key}: {attack.what} would take about "
+                            f"{_duration(attack.cpu_seconds)} after the training's "
+                            f"{_duration(need.seconds)}, over the {max_hours:g} h limit; "
+                            f"{attack.hint}")  # fmt: skip
     if problems:
         raise ConfigError("\n".join(problems))
 

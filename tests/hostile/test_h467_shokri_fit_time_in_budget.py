@@ -1,0 +1,85 @@
+"""Shokri's attack classifier's fit was in no time estimate: texas_like at 5000 classes spent
+189 s of a 214 s run in it (h450), and `shokri.fit_work` said so only in a log line once the
+models had trained. The up-front check now counts the largest fit (`shokri.fit_seconds`, the
+same `fit_work` at `FIT_SECONDS`, shared by the run's cores) after the training's estimate,
+so a run whose Shokri fit passes the time limit is refused before any training, naming the
+attack and what to do (helper h467). The limit is patched (to 20 s, below the least such a
+fit of 3000 classes can take); nothing is trained."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+
+from mia_defense.attacks.shokri import fit_seconds
+from mia_defense.errors import ConfigError
+from tests.conftest import compose_cfg
+
+MANY_CLASSES = ("dataset=texas_like", "dataset.num_samples=6000", "dataset.num_features=100",
+                "dataset.num_classes=3000", "plan.num_models=16", "plan.population_size=3000",
+                "plan.test_size=100", "model=logistic", "train.epochs=1", "attack.bootstrap=0",
+                "attack.white_box=false", "attack.queries.num_augmented=0")  # fmt: skip
+LIMIT_SECONDS = 20.0
+
+
+class Checked(Exception):
+    """The budget check passed: the models would be trained now."""
+
+
+@pytest.fixture
+def limit(monkeypatch):
+    from mia_defense import budget
+    from mia_defense.pipeline import data
+
+    monkeypatch.setattr(budget, "available_memory", lambda: 10**13)  # (the time alone)
+    monkeypatch.setattr(data, "usable_cores", lambda: 1, raising=False)
+    monkeypatch.setattr(data, "check_budget",
+                        functools.partial(budget.check_budget, max_hours=LIMIT_SECONDS / 3600))
+    check = data._check_budget
+
+    def then_stop(*args, **kwargs):
+        check(*args, **kwargs)
+        raise Checked
+
+    monkeypatch.setattr(data, "_check_budget", then_stop)
+
+
+def _run(tmp_path, *overrides: str) -> None:
+    from mia_defense.cli.build import run
+
+    run(compose_cfg(*MANY_CLASSES, *overrides), tmp_path)
+
+
+def test_a_shokri_fit_over_the_limit_is_refused_before_training(limit, tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        _run(tmp_path)
+    said = str(refused.value)
+    assert "\n" not in said, said  # the training's own estimate passes: the attack's alone
+    found = re.fullmatch(
+        r"attack\.attacks\.shokri: fitting its attack classifier on (\d+) rows of 6001 "
+        r"features \(2 x 3000 classes \+ 1\) would take about (\S+) min after the training's "
+        r"\S+ min, over the \S+ h limit; lower attack\.attacks\.shokri\.max_train_samples "
+        r"\(now 20000\), use a dataset of fewer classes, or leave it out with "
+        r"'~attack\.attacks\.shokri'", said)
+    assert found, said
+    rows, minutes = int(found[1]), float(found[2])
+    assert 0 < rows <= 20000
+    assert minutes == pytest.approx(fit_seconds(rows, 3000) / 60, rel=0.01)
+
+
+def test_without_shokri_the_run_goes_on(limit, tmp_path):
+    with pytest.raises(Checked):
+        _run(tmp_path, "~attack.attacks.shokri")
+
+
+def test_under_another_name_it_is_counted_too(limit, tmp_path):
+    with pytest.raises(ConfigError, match=r"^attack\.attacks\.mine: fitting its attack "):
+        _run(tmp_path, "~attack.attacks.shokri", "+attack.attacks.mine._target_="
+             "mia_defense.attacks.shokri", "+attack.attacks.mine._partial_=true")
+
+
+def test_the_fit_is_shared_by_the_cores():
+    assert fit_seconds(100, 5, cores=4) == pytest.approx(fit_seconds(100, 5) / 4)
+    assert fit_seconds(100, 5, cores=0) == fit_seconds(100, 5)
