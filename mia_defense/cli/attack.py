@@ -361,8 +361,8 @@ class SourceCheck(Callback):
                 missing = problem = str(exc)
             else:
                 problem = fixed_settings_problem(config, checked, task_overrides(config)) or (
-                    _rerun_problem(config, checked, Path(config.hydra.run.dir))
-                )
+                    _targets_problem(config, checked)
+                ) or _rerun_problem(config, checked, Path(config.hydra.run.dir))
         if problem:
             problem = source_on_one_line(problem, source)
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
@@ -384,6 +384,15 @@ class SourceCheck(Callback):
             )
             if problem:
                 end_refused(log, "%s", problem)
+
+
+def _targets_problem(config: DictConfig, source: Source) -> str | None:
+    """Why ``attack.num_targets`` names more targets than the source's models (refused
+    there by `attack_settings` too, but once the run directory held its attack.log)."""
+    from mia_defense.attack_setup import num_targets_problem
+
+    num_targets = OmegaConf.select(config, "attack.num_targets", default=None)
+    return num_targets_problem(num_targets, source.observations.num_models)
 
 
 def _rerun_problem(config: DictConfig, source: Source, run_dir: Path) -> str | None:
