@@ -211,6 +211,13 @@ def _primary_choice(group: str, primary: tuple[str, dict[str, Any]]) -> tuple[bo
     return entry is not None, None if entry is None else entry[0]
 
 
+def has_default_entry(group: str, exc: Exception) -> bool:
+    """Whether ``group=NAME`` selects in the primary config Hydra composed when ``exc`` was
+    raised (`_primary`): its defaults list has an entry of ``group`` (Hydra's own groups
+    have theirs); without one only ``+group=NAME`` does (``+experiment=...``)."""
+    return group.startswith("hydra") or _primary_choice(group, _primary(exc))[0]
+
+
 def _default_of(primary: tuple[str, dict[str, Any]], *, defense: bool = False) -> str:
     """What a choice of the primary config's defaults list is: ``"config.yaml's default"``
     (``defense``: ``"the default"``, of mia-train's packaged config.yaml), or of the file of

@@ -570,7 +570,7 @@ def refusal_line(exc: Exception) -> str:
     if isinstance(exc, ConfigError):
         return text if text.startswith("ConfigError: ") else f"ConfigError: {text}"
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
-        text = _missing_config_line(exc.missing_cfg_file, list(exc.options), text)
+        text = _missing_config_line(exc.missing_cfg_file, list(exc.options), text, exc)
     elif isinstance(exc, OverrideParseException) and exc.override:
         text = _unparsed_override_line(exc.override, exc.message)
     elif isinstance(exc.__cause__, OmegaConfBaseException):
@@ -581,16 +581,20 @@ def refusal_line(exc: Exception) -> str:
     return f"ConfigError: {'; '.join(lines)}"
 
 
-def _missing_config_line(missing: str, options: list[str], said: str) -> str:
+def _missing_config_line(missing: str, options: list[str], said: str, exc: Exception) -> str:
     """Hydra's "Could not find 'dataset/digitz'", its options listed one a line and its
     search path after them, as one line: what the group is, the closest option, the
-    options and an override choosing one."""
+    options and an override choosing one (``+experiment=...`` for a group the defaults list
+    has no entry of: 'experiment=tradeoff_dp' was offered, which Hydra refuses)."""
+    from mia_defense.defaults_list_refusals import has_default_entry
+
     group, _, name = missing.rpartition("/")
+    plus = "" if has_default_entry(group, exc) else "+"
     close = closest(name, options)
     hint = f" (did you mean {close}?)" if close else ""
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
     return (f"{found}: {name} is no option of the config group {group}{hint}; nothing was "
-            f"run. Choose one of {', '.join(options)} (e.g. {group}={close or options[0]})")
+            f"run. Choose one of {', '.join(options)} (e.g. {plus}{group}={close or options[0]})")
 
 
 # os.fsdecode's stand-ins for the bytes of a command line that are no UTF-8
