@@ -8,8 +8,10 @@ are parsed, so that ``mia-report --help`` and a usage error answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -167,18 +169,32 @@ def _print_report(report: Report) -> None:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # (SIGTERM, as mia-train's)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, write the report, print where it is and the Pareto front; 2 on a
-    user error, 130 on Ctrl-C (each file of the report is either the previous one or the
-    new one, never half written). Called in-process (a notebook, a script), it leaves the
-    caller's stdout and loggers as it found them (`main_state_kept`, as mia-train's)."""
+    user error, 130 on Ctrl-C, 143 on SIGTERM (each file of the report is either the
+    previous one or the new one, never half written). Called in-process (a notebook, a
+    script), it leaves the caller's stdout, loggers and SIGTERM handler as it found them
+    (`main_state_kept`, as mia-train's)."""
     refusal = umask_refusal()
     if refusal is not None:
         print(f"mia-report: {refusal}", file=sys.stderr)
         return 2
     stdout_put_back = lenient_stdout()
+    # SIGTERM (kill, a scheduler's limit) ends it as Ctrl-C does: it died at once, silent
+    # (mia-train's `_note_signal`, whose import of hydra cost --help 0.3 s, is not used)
+    terminated: list[int] = []
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def note(signum: int, frame: object) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # (not the main thread: left alone)
+        if previous == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, note)
     try:
         with main_state_kept():
             return _main(argv)
@@ -189,9 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mia-report: interrupted; the runs were only read, and each report file is "
               "whole (the new one or the one before); run the same command again",
               file=sys.stderr)  # fmt: skip
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     finally:
         stdout_put_back()
+        if signal.getsignal(signal.SIGTERM) is note:  # (only the handler set here)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _os_error(exc: OSError) -> str:
