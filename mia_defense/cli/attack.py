@@ -361,7 +361,7 @@ class SourceCheck(Callback):
                 missing = problem = str(exc)
             else:
                 problem = fixed_settings_problem(config, checked, task_overrides(config)) or (
-                    _targets_problem(config, checked)
+                    _settings_problem(config, checked)
                 ) or _rerun_problem(config, checked, Path(config.hydra.run.dir))
         if problem:
             problem = source_on_one_line(problem, source)
@@ -386,13 +386,28 @@ class SourceCheck(Callback):
                 end_refused(log, "%s", problem)
 
 
-def _targets_problem(config: DictConfig, source: Source) -> str | None:
-    """Why ``attack.num_targets`` names more targets than the source's models (refused
-    there by `attack_settings` too, but once the run directory held its attack.log)."""
-    from mia_defense.attack_setup import num_targets_problem
+def _defended(results: dict[str, Any] | None) -> bool:
+    """Whether the source's models may carry a defense (a file's: unknown, so they may)."""
+    defense = (results or {}).get("defense")
+    return defense is None or defense.get("defense") != "none"
 
-    num_targets = OmegaConf.select(config, "attack.num_targets", default=None)
-    return num_targets_problem(num_targets, source.observations.num_models)
+
+def _settings_problem(config: DictConfig, source: Source) -> str | None:
+    """Why the attack settings cannot attack the source's observations (`attack_settings`:
+    attack.num_targets above its models, LiRA online alone at K=2, ...), asked before Hydra
+    makes the run directory: the task asked it only once that held its attack.log."""
+    from mia_defense.attack_setup import attack_settings
+
+    obs = source.observations
+    cfg = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
+    with open_dict(cfg):  # (the seed the task takes: null is the source run's)
+        cfg.seed = _attacked_config(config, source)["seed"]
+    try:
+        attack_settings(cfg, num_models=obs.num_models, num_classes=obs.num_classes,
+                        defended=_defended(source.results))  # fmt: skip
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def _rerun_problem(config: DictConfig, source: Source, run_dir: Path) -> str | None:
@@ -600,7 +615,7 @@ def run(
         defense = known.get("defense")
         with stopwatch.stage("attacks and bootstrap"):
             audit = audit_loaded(  # (obs as Observations.load checked them: read_source)
-                obs, cfg, defended=defense is None or defense.get("defense") != "none",
+                obs, cfg, defended=_defended(results),
                 is_canary=is_canary, population_idx=population_idx,
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"), copy_groups=copy_groups(source),
