@@ -437,7 +437,8 @@ def check_budget(
         chunk_size: models trained at once (train.chunk_size; ``None``: all K).
         device: ``cpu`` or ``cuda``, for the arithmetic rate.
         memory_bytes: the RAM budget (``None``: `available_memory`).
-        disk_dir: where the checkpoints go; its free space is checked when given.
+        disk_dir: the run's directory, where the checkpoints and observations.npz go; its
+            free space is checked against a floor of both when given.
         max_hours: the longest estimated run accepted.
         extra: the work the defenses add (`defense_work`); where it alone pushes the time
             over the limit, the refusal names the setting that sizes the largest part.
@@ -535,11 +536,21 @@ def check_budget(
                             f"but {_bytes(budget)} is available; {attack.hint}")  # fmt: skip
     if disk_dir is not None:
         free = _free_disk(disk_dir)
-        if free is not None and need.checkpoints > free:
+        # the results too, written at the end (observations.npz, compressed: the released
+        # outputs and the augmented queries' logits): a run that trained for an hour failed
+        # writing them on a full disk (num_augmented=350000, K=2, N=1000: some 2.7 GB)
+        released, queried = _written_floor(num_models, population_size, test_size,
+                                           num_classes, num_augmented)  # fmt: skip
+        written = need.checkpoints + released + queried
+        if free is not None and written > free:
+            lead = (f"attack.queries.num_augmented={num_augmented}, "
+                    if 2 * queried > written else "")  # fmt: skip
             problems.append(
-                f"plan.num_models={num_models}: the checkpoints need about "
-                f"{_bytes(need.checkpoints)} but {disk_dir} has {_bytes(free)} free; "
-                "lower plan.num_models or run elsewhere (hydra.run.dir=...)"
+                f"{lead}plan.num_models={num_models}: the run writes at least "
+                f"{_bytes(written)} (checkpoints {_bytes(need.checkpoints)}, observations.npz "
+                f"{_bytes(released + queried)}) but {disk_dir} has {_bytes(free)} free; "
+                f"lower {'attack.queries.num_augmented, ' if num_augmented else ''}"
+                "plan.num_models or run elsewhere (hydra.run.dir=...)"
             )
     # The augmented queries are the models' own work, but another key sizes them.
     parts = [*extra, Work(
@@ -591,6 +602,18 @@ def check_budget(
                             f"{attack.hint}")  # fmt: skip
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+def _written_floor(num_models: int, population_size: int, test_size: int, num_classes: int,
+                   num_augmented: int) -> tuple[int, int]:
+    """A floor of the bytes observations.npz takes (`np.savez_compressed`): of the released
+    float32 log-probabilities [K, N + T, C], and of the augmented queries' float32 logits
+    [K, A, N], half their bytes each (a float32's two low mantissa bytes do not compress;
+    the labels, masks and scores.npz are left out). At A=5000, K=2, N=1000 the file took
+    39 MB (50 MB raw), which this counts as 20 MB."""
+    k = num_models
+    return (2 * k * (population_size + test_size) * num_classes,
+            2 * k * num_augmented * population_size)
 
 
 def _free_disk(path: Path) -> int | None:

@@ -121,7 +121,7 @@ def run_experiment(
     stopwatch = Stopwatch()
     # (stdout: the results table only, as below; a user's dataset or release may print)
     with stopwatch.stage("data"), redirect_stdout(sys.stderr):
-        data = data or prepare_data(experiment)
+        data = data or prepare_data(experiment, disk_dir=run_dir)
     fingerprint = config_fingerprint(  # (a user's attack or release trains nothing)
         experiment.config, data=data.fingerprint,
         code=code_digest(training_parts(experiment.config)),

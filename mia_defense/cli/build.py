@@ -330,7 +330,7 @@ def claimed_run(
     # (stdout: the results table only; a user's dataset, or the model's forward on the budget
     # check's probe rows, may print)
     with contextlib.redirect_stdout(sys.stderr):
-        data = prepare_data(experiment, planned_noise=False)
+        data = prepare_data(experiment, planned_noise=False, disk_dir=run_dir)
     check_release_queries(experiment.queries, randomized=experiment.release.randomized is True,
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip

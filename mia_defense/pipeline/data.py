@@ -73,6 +73,8 @@ from mia_defense.training.ensemble import choose_engine, stack_width
 from mia_defense.user_fit import check_user_fit
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mia_defense.defenses.base import TrainingDefense
     from mia_defense.pipeline.spec import Experiment
 
@@ -128,11 +130,13 @@ def _content_hash(*arrays: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def prepare_data(experiment: Experiment, *, planned_noise: bool = True) -> TrainingData:
+def prepare_data(experiment: Experiment, *, planned_noise: bool = True,
+                 disk_dir: Path | None = None) -> TrainingData:
     """Draw the plan, append the canaries and check the settings against them (no training).
     ``planned_noise``: warn here of what DP-SGD's planned noise leaves ε
     (`warn_planned_noise`, a σ search); `claimed_run` passes false and warns once it knows
-    the run is to train (a finished run, which a sweep skips, plans no σ)."""
+    the run is to train (a finished run, which a sweep skips, plans no σ). ``disk_dir``: the
+    run's directory, whose free disk the budget check counts the run's files against."""
     data = experiment.dataset
     dataset_digest = _content_hash(data.x, data.y)
     check_classes_repeat(data.y, source=data.description)
@@ -173,7 +177,8 @@ def prepare_data(experiment: Experiment, *, planned_noise: bool = True) -> Train
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
     _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
            reference_labels=data.y[plan.reference_idx], distinct=distinct,
-           rows=(len(data), data.description), planned_noise=planned_noise)
+           rows=(len(data), data.description), planned_noise=planned_noise,
+           disk_dir=disk_dir)
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -425,7 +430,7 @@ def _check(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
     sample: tuple[np.ndarray, np.ndarray], reference_labels: np.ndarray | None = None,
     distinct: tuple[int, int] | None = None, rows: tuple[int, str] | None = None,
-    planned_noise: bool = True,
+    planned_noise: bool = True, disk_dir: Path | None = None,
 ) -> None:
     """Stop a run whose settings cannot work before any model is trained (``sample``: a few
     population records, which DP-SGD's clipping norm is judged against; ``reference_labels``:
@@ -496,7 +501,8 @@ def _check(
         log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",
                     canaries)  # fmt: skip
     check_user_fit(experiment.train, defenses=defenses)
-    probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
+    probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses,
+                          disk_dir=disk_dir)
     sizes = [int(n) for n in plan.masks.sum(axis=1)]
     _refuse_frozen_weights(experiment, defenses, probe, sizes)
     _warn_clip_norm(experiment, defenses, probe, sample)
@@ -602,7 +608,8 @@ def _warn_clip_norm(
 
 
 def _check_budget(
-    experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list
+    experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
+    disk_dir: Path | None = None,
 ) -> torch.nn.Module:
     """Refuse a plan whose memory or training time could never fit (e.g. K=100000, or
     defense.advreg.attack_steps=10**30: the defenses' own training counts too). A model
@@ -617,7 +624,7 @@ def _check_budget(
                if isinstance(build, ModelBuilder) else None)  # fmt: skip
     if counted is not None:  # a model too large is refused before it is built
         _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=counted)  # fmt: skip
+                         num_params=counted, disk_dir=disk_dir)  # fmt: skip
     with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0):  # target model 0's start
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
@@ -626,13 +633,15 @@ def _check_budget(
     # with the attacks' own memory, here only, so that it is refused beside the run's own
     _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
                      num_params=num_params, probe=probe,
-                     attack_memory=_attack_memory(experiment, plan, num_classes=num_classes))
+                     attack_memory=_attack_memory(experiment, plan, num_classes=num_classes),
+                     disk_dir=disk_dir)
     return probe
 
 
 def _check_budget_of(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
     num_params: int, probe: torch.nn.Module | None = None, attack_memory: Sequence[Work] = (),
+    disk_dir: Path | None = None,
 ) -> None:
     """`_check_budget` for models of ``num_params`` parameters, counting the optimizer state
     of ``train.chunk_size`` models (null: 32) trained at once; where that is refused, of as
@@ -644,7 +653,7 @@ def _check_budget_of(
     try:
         _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
                          num_params=num_params, chunk_size=nominal, row_floats=floats,
-                         attack_memory=attack_memory)  # fmt: skip
+                         attack_memory=attack_memory, disk_dir=disk_dir)  # fmt: skip
         return
     except ConfigError:
         width = 1 if probe is None else _stacked_width(experiment, probe)
@@ -652,7 +661,7 @@ def _check_budget_of(
             raise
     _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
                      num_params=num_params, chunk_size=width, row_floats=floats,
-                     attack_memory=attack_memory)  # fmt: skip
+                     attack_memory=attack_memory, disk_dir=disk_dir)  # fmt: skip
 
 
 def _attack_memory(experiment: Experiment, plan: MembershipPlan, *, num_classes: int
@@ -718,6 +727,7 @@ def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
 def _check_budget_at(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
     num_params: int, chunk_size: int, row_floats: int = 0, attack_memory: Sequence[Work] = (),
+    disk_dir: Path | None = None,
 ) -> None:
     """`check_budget` of the run, ``chunk_size`` models training at once, ``row_floats`` per
     input row in one model's forward (0: not known), ``attack_memory`` the attacks'
@@ -766,4 +776,5 @@ def _check_budget_at(
         else 0,
         row_floats=row_floats,
         attack_memory=attack_memory,
+        disk_dir=disk_dir,
     )
