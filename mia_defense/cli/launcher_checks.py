@@ -3,7 +3,9 @@
 0 or below ended the sweep in submitit's traceback after its folder was made
 (``launcher=submitit_local hydra.launcher.tasks_per_node=0``: 'AssertionError: Nothing to
 do!'; ``timeout_min=0``: each job killed at once, 'UncompletedJobError'), and SLURM reads
-``--time=0`` as no time limit at all."""
+``--time=0`` as no time limit at all; more than one task a job (``tasks_per_node=2``, or
+``nodes=2``) ran each point twice at once in its folder, one copy refused 'is in use', and
+the sweep ended refused."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ _LEAST = {
 
 def check_submitit_settings(config: DictConfig) -> None:
     """Refuse, in one line and before anything runs, a count of the submitit launcher's
-    (`_LEAST`) below what it takes."""
+    (`_LEAST`) below what it takes, and more than one task a job."""
     launcher = config.hydra.launcher
     if not plugin_is(launcher, "submitit"):
         return
@@ -45,8 +47,14 @@ def check_submitit_settings(config: DictConfig) -> None:
             continue
         if type(value) is not int or value < least:
             problems.append(f"hydra.launcher.{key}={value!r}: {what}, a whole number >= {least}")
+    for key in ("tasks_per_node", "nodes"):
+        value = launcher.get(key)
+        if type(value) is int and value > 1:
+            problems.append(f"hydra.launcher.{key}={value}: each task of a job runs the whole "
+                            "run again (a run is one process): its copies share one folder and "
+                            "all but one are refused there; set it to 1")
     if problems:
         them = "it" if len(problems) == 1 else "them"
-        end_refused(log, "%s; nothing was run. Raise %s, or leave %s out (launcher=%s's value)",
-                    "; ".join(problems), them, them,
+        end_refused(log, "%s; nothing was run (leave %s out for launcher=%s's value)",
+                    "; ".join(problems), them,
                     "submitit_slurm" if plugin_is(launcher, "slurm") else "submitit_local")

@@ -2,7 +2,7 @@
 sweep's folder is made: ``launcher=submitit_local hydra.launcher.tasks_per_node=0`` ended in
 submitit's 'AssertionError: Nothing to do!' traceback after the folder was made,
 ``timeout_min=0`` in 'UncompletedJobError' (each job killed at once), and on SLURM
-``--time=0`` is no time limit at all."""
+``--time=0`` is no time limit at all; ``tasks_per_node=2`` ran each point twice at once."""
 
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
           "hydra.launcher.tasks_per_node=0"],
          ["hydra.launcher.cpus_per_task=0: the cores of each run, a whole number >= 1",
           "hydra.launcher.tasks_per_node=0: the processes of each job, a whole number >= 1",
-          "leave them out (launcher=submitit_local's value)"]),
+          "nothing was run (leave them out for launcher=submitit_local's value)"]),
+        # each point ran twice at once in its folder, one copy refused 'is in use' (nodes=2:
+        # submitit's ValueError traceback on this machine)
+        (["launcher=submitit_local", "hydra.launcher.tasks_per_node=2", "hydra.launcher.nodes=2"],
+         ["hydra.launcher.tasks_per_node=2: each task of a job runs the whole run again",
+          "hydra.launcher.nodes=2: each task", "set it to 1"]),
         (["launcher=submitit_local", "hydra.launcher.timeout_min=0"],
          ["hydra.launcher.timeout_min=0: the minutes a run may take, a whole number >= 1"]),
         (["launcher=submitit_slurm", "hydra.launcher.timeout_min=0", "hydra.launcher.mem_gb=-1",
