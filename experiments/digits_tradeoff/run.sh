@@ -42,6 +42,16 @@ STORE="$(cd "$ROOT" && pwd)/.model_store"
 COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")"
         ${EXTRA[@]+"${EXTRA[@]}"})
 
+# The error a failed sweep's log ends on, as ': ConfigError: ...' (none: ''): a misspelt
+# override (run.sh ROOT trian.epochs=1) said only 'sweep training failed: see ROOT/training.log'
+# for each sweep, the key named in the logs alone.
+said_error() {
+  local said
+  said=$(grep -E '(^|\] - |: )[A-Z][A-Za-z]*(Error|Exception): ' "$1" 2>/dev/null | tail -n 1 \
+    | sed -E 's/^\[[^]]*\]\[[^]]*\]\[[A-Z]+\] - //') || true
+  [ -z "$said" ] || printf ': %s' "$said"
+}
+
 # Three processes at once (one thread each: the same numbers as one after the other), so
 # the cores stay busy and start-up is paid while others work: the training-time defenses;
 # DP-SGD over epsilon; the output releases (one training, then only releases), followed by
@@ -51,7 +61,7 @@ COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra
 sweep() {
   local name=$1; shift
   "$BIN/mia-train" -m "${COMMON[@]}" "hydra.sweep.dir=$(hydra_value "$ROOT/$name")" "$@" >"$ROOT/$name.log" 2>&1 \
-    || { echo "sweep $name failed: see $ROOT/$name.log" >&2; return 1; }
+    || { echo "sweep $name failed$(said_error "$ROOT/$name.log"): see $ROOT/$name.log" >&2; return 1; }
   echo "sweep $name done: $ROOT/$name"
 }
 sweep training \
