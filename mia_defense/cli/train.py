@@ -53,6 +53,7 @@ from mia_defense.cli.entry import (
     run_entry,
     take_interrupts_in_job,
 )
+from mia_defense.cli.experiment_checks import refuse_values_under_swept_keys
 from mia_defense.cli.held_log import (
     HeldLog,
     OutputRefused,
@@ -252,9 +253,12 @@ def _fails_closed(key: str) -> Any:
                     # (ValueError: embedded null byte)')
                     end_refused(log, "%s=%s: %s; nothing was run. Point %s at a new or empty "
                                 "directory", key, clipped(where), problem, key)  # fmt: skip
+                where = str(where)  # (and where the error's text quotes it: an OSError's)
+                said = str(exc).replace(where, clipped(where)) if where else str(exc)
                 end_refused(log, "%s=%s: cannot be checked (%s: %s); nothing was run. "
-                            "Point %s at a new or empty directory%s", key, where,
-                            type(exc).__name__, exc, key, _hydra_values_hint(exc, key))  # fmt: skip
+                            "Point %s at a new or empty directory%s", key, clipped(where),
+                            type(exc).__name__, said, key,
+                            _hydra_values_hint(exc, key))  # fmt: skip
 
         return check
 
@@ -336,6 +340,7 @@ class RunDirCheck(Callback):
         require_slurm(config)
         refuse_huge_sweep(config)
         refuse_repeated_sweep_keys(config)
+        refuse_values_under_swept_keys(config)
         refuse_empty_sweep(config)
         refuse_number_in_two_forms(config)
         refuse_unselected_settings(config)

@@ -1,0 +1,64 @@
+"""A path of thousands of characters was still echoed whole, a line of as many, by the
+refusals h463 (`constraints.clipped`) had not reached: a sweep's ``hydra.sweep.subdir``
+(cli/sweep_checks), the run-directory checks under 4,096 bytes (cli/run_dirs: 'hydra.run.dir=P
+is a file, not a folder'), and `_fails_closed`'s 'cannot be checked (...)'. Each shows the
+path's start, an ellipsis and its length."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.cli.run_dirs import refuse_escaping_subdir
+from mia_defense.cli.train import _fails_closed
+from tests.helpers import mia_train
+
+
+def _long_lines(text: str, mark: str) -> list[str]:
+    return [line for line in text.splitlines() if mark * 50 in line]
+
+
+def test_a_long_sweep_subdir_is_clipped(tmp_path):
+    done = mia_train("-m", "hydra.sweep.dir=sweep", f"hydra.sweep.subdir={'a' * 5000}",
+                     "seed=1,2", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = _long_lines(done.stderr, "a")
+    assert "hydra.sweep.subdir=aaa" in line and "(5000 characters)" in line, line[:300]
+    assert len(line) < 800, len(line)
+
+
+def test_a_long_run_dir_that_is_a_file_is_clipped(tmp_path):
+    folder = tmp_path.joinpath(*["b" * 200] * 18)  # (a path under 4,096 bytes)
+    folder.mkdir(parents=True)
+    (folder / "run").write_text("x")
+    done = mia_train(f"hydra.run.dir={folder / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = _long_lines(done.stderr, "b")
+    assert "is a file, not a folder" in line and "characters)" in line, line[-300:]
+    assert len(line) < 600, len(line)
+
+
+def test_a_long_escaping_subdir_is_clipped(caplog):
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        refuse_escaping_subdir("/tmp/sweep", "../" + "c" * 5000)
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert "hydra.sweep.subdir=../ccc" in said and "(5003 characters)" in said
+    assert len(said) < 900, len(said)
+
+
+def test_a_check_that_fails_names_a_long_path_clipped(caplog):
+    path = "/tmp/" + "/".join(["d" * 199] * 15)  # (3004 characters, names of 199)
+
+    @_fails_closed("hydra.run.dir")
+    def failing(self, config, **kwargs):
+        raise OSError(40, "Too many levels of symbolic links", path + "/x")
+
+    config = OmegaConf.create({"hydra": {"run": {"dir": path}}})
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        failing(None, config)
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert said.startswith("ConfigError: hydra.run.dir=/tmp/ddd"), said[:100]
+    assert "cannot be checked (OSError: [Errno 40] Too many levels of symbolic links" in said
+    assert said.count(f"({len(path)} characters)") == 2 and len(said) < 900, len(said)
