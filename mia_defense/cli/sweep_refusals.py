@@ -14,6 +14,7 @@ gathers them as the launcher returns (`gather_returned`, then `returned` at its 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,9 @@ _IN_USE = " is in use by "
 # folder at all (a read-only file system, claim_run_dir's): its own words say what to do,
 # there is no value to fix.
 _UNWRITTEN = (": cannot write ", ": cannot use it as the run directory (")
+# In such a refusal where the disk is full (files.write_advice's words, or the system's): a
+# read-only point (a finished sweep kept read-only) was told 'free disk space, most often'.
+_FULL_DISK = ("free disk space", os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT))
 # In the refusal of an Optuna trial that waited for the process holding its folder (its
 # twin) where that wait cannot end of itself (held_log.wait_for_lock): no run still going to
 # wait for, but a process to end (or, from another host, to check on).
@@ -228,8 +232,9 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")
     end = "do as its line says (end that process, most often), then run the same command again"
-    space = ("do as its line says (free disk space, most often), then run the same command "
-             "again")
+    full = any(words in message for _, message in points for words in _FULL_DISK)
+    space = (f"do as its line says{' (free disk space, most often)' if full else ''}, then run "
+             "the same command again")
     advice = (f"each folder is in use by another process: {wait}" if busy == len(points) else
               f"each folder is held by a process that may never let it go: {end}"
               if stuck == len(points) else
