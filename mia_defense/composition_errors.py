@@ -442,7 +442,9 @@ def _typed_setting_refusal(exc: ConfigCompositionException) -> Exception | None:
     """Hydra's "Error merging override ~hydra.callbacks" ("HydraConf (DictConfig) does not
     support deletion", with its full_key and object_type lines) and "... hydra.run.dir=null"
     ("field 'hydra.run.dir' is not Optional") reworded: a setting of Hydra's own typed config
-    cannot be deleted, nor set to null. ``None``: any other error."""
+    cannot be deleted, nor set to null; and a value its type does not take
+    (``hydra.launcher.n_jobs=abc``: OmegaConf's "could not be converted to Integer") said with
+    what it takes and an example (its value here). ``None``: any other error."""
     from omegaconf.errors import ConfigTypeError, ValidationError
 
     given = str(exc).removeprefix("Error merging override ")
@@ -454,10 +456,26 @@ def _typed_setting_refusal(exc: ConfigCompositionException) -> Exception | None:
         what = "cannot be deleted"
     elif isinstance(cause, ValidationError) and "is not Optional" in str(cause):
         what = "takes a value, not null"
+    elif isinstance(cause, ValidationError) and (kind := _CONVERTED.get(
+            str(cause).partition(" could not be converted to ")[2].partition("\n")[0]
+            or ("Boolean" if " is not a valid bool " in str(cause) else ""))):
+        # ("value 'abc' of type 'str' could not be converted to Integer; full_key: ...":
+        # hydra.launcher.n_jobs=abc, timeout_min=abc, said no key's meaning nor a fix)
+        current = getattr(cause, "parent_node", None)
+        now = current.get(str(cause.key)) if isinstance(current, DictConfig) else None
+        example = f"{key}={str(now).lower() if isinstance(now, bool) else now}" \
+            if type(now) in (int, float, bool) else f"{key}={kind[1]}"  # fmt: skip
+        return HydraConfigError(f"{given}: {key} takes {kind[0]}; nothing was run. Give one "
+                                f"(e.g. {example}), or leave it out for its default")
     else:
         return None
     return HydraConfigError(f"{given}: {key} is a setting of Hydra's own, which {what}; nothing "
                             f"was run. Set it ({key}=VALUE), or leave it at its default")
+
+
+# What each type of Hydra's typed settings takes, as OmegaConf names it, with an example.
+_CONVERTED = {"Integer": ("a whole number", "1"), "Float": ("a number", "1.0"),
+              "Boolean": ("true or false", "true")}
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
