@@ -777,8 +777,11 @@ def strongest(
     access: Sequence[str] = BLACK_BOX,
     records: np.ndarray | None = None,
 ) -> str | None:
-    """Name of the attack with the highest TPR at ``fpr`` (ties broken by AUC) among those
-    whose access is in ``access`` (default: black box, the run's verdict); ``None`` if none.
+    """Name of the attack with the highest TPR at ``fpr`` among those whose access is in
+    ``access`` (default: black box, the run's verdict); ``None`` if none. Ties (small runs
+    tie often, every attack at TPR 0) are broken by the TPR at each higher FPR the metrics
+    read, lowest first, then by the AUC, then by the order of ``results`` (attack.attacks'
+    order, the table's): one rule, so mia-train and mia-attack name the same attack.
 
     White-box attacks read the weights, which no release lets out, so they never decide a
     black-box verdict; ``access=WHITE_BOX`` picks the strongest of them, reported apart.
@@ -791,10 +794,11 @@ def strongest(
     # an attack of tied scores measured nothing: it never names the verdict while another can
     measured = [name for name in allowed if not measured_nothing(results[name], records)]
     allowed = measured or allowed
-    return max(
-        allowed,
-        key=lambda name: (
-            np.nan_to_num(results[name].metrics.tpr_at_fpr[fpr], nan=-1.0),
-            np.nan_to_num(results[name].metrics.auc, nan=-1.0),
-        ),
-    )
+
+    def rank(name: str) -> tuple[float, ...]:
+        tpr = results[name].metrics.tpr_at_fpr
+        higher = sorted(f for f in tpr if f > fpr)
+        figures = [tpr[fpr], *(tpr[f] for f in higher), results[name].metrics.auc]
+        return tuple(float(np.nan_to_num(v, nan=-1.0)) for v in figures)
+
+    return max(allowed, key=rank)  # (max keeps the first of equal ranks: results' order)

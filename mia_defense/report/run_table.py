@@ -149,6 +149,14 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
             continue
         best = result.attacks[name]
         ci = _ci_text(best, key, 4)
+        if best[key] == 0:  # (the most, so every one is at 0: crowning one of them read as
+            # a verdict, and the pick among the tied looked arbitrary; runner.strongest's rule)
+            kind = "white-box" if "white-box" in label else "black-box"
+            lines.append(f"{label} at {fpr_percent(lowest)}% FPR: none, every {kind} attack's "
+                         f"TPR there is 0.0000{f' ({level} CI{ci})' if ci else ''}; its "
+                         f"figures are {name}'s, the first of the tied by the TPR at the "
+                         "next FPR, then the AUC")  # fmt: skip
+            continue
         lines.append(f"{label} at {fpr_percent(lowest)}% FPR: {name} (TPR {best[key]:.4f}"
                      f"{f', {level} CI{ci}' if ci else ''})")  # fmt: skip
     if result.strongest_white_box_attack is not None:
