@@ -1732,14 +1732,19 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     not vary (`_refused_for_fixed_settings`: from its keys, or a check without the swept
     settings), is the sweep refused, once, with that refusal (each point refused for its
     own value of a swept key, ``train.lr=-1,-2``, is left to the points: the sweep's end
-    names each). A search (its points
-    drawn as it goes), a grid Hydra composes otherwise or of more than `_CHECKED_POINTS`
-    points, and a check failing otherwise than by a refusal are left to the runs; the points
-    of a sweep of mia-attack are only composed (its jobs are checked otherwise: it has no
-    ``check_config`` callback). A grid none of whose points Hydra can compose (``-m
-    plan.foo=1,2``; mia-attack's ``attack.foo=1,2``: its first job failed after the sweep's
-    folder was made) is refused with Hydra's error, on one line (`refusal_line`)."""
+    names each). An Optuna search (its points
+    drawn as it goes) is refused by the same rule where every trial would be, whatever it
+    draws (`_refuse_search_refused_whatever_it_draws`). A grid Hydra composes otherwise or
+    of more than `_CHECKED_POINTS` points, and a check failing otherwise than by a refusal
+    are left to the runs; the points of a sweep of mia-attack are only composed (its jobs
+    are checked otherwise: it has no ``check_config`` callback). A grid none of whose
+    points Hydra can compose (``-m plan.foo=1,2``; mia-attack's ``attack.foo=1,2``: its
+    first job failed after the sweep's folder was made) is refused with Hydra's error, on
+    one line (`refusal_line`)."""
     callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
+    if plugin_is(config.hydra.sweeper, "optuna") and "check_config" in callbacks:
+        _refuse_search_refused_whatever_it_draws(config)
+        return
     if not plugin_is(config.hydra.sweeper, "basic"):
         return
     points = _grid_points(config)
@@ -1788,6 +1793,103 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
                 "again", said, len(points), len(points), " ".join(overrides),
                 error=name)  # fmt: skip
+
+
+def _refuse_search_refused_whatever_it_draws(config: DictConfig) -> None:
+    """`refuse_sweep_refused_at_every_point` of an Optuna search (its trials drawn as it
+    goes): ``mia-train -m hparams_search=optuna_custom dataset=csv
+    dataset.path=/tmp/nothere.csv '+hydra.sweeper.params={train.lr: "interval(0.001,
+    0.01)"}'`` made its folders and had every trial refused ('dataset.label_column=???: a
+    required value is missing'; with it set, 'DataError: ... does not exist'). The search's
+    config (its searched keys at their config values) is checked by the run's own check
+    (`_run_check_refusal`: `check_config`, whose data check reads a CSV's header line alone,
+    then `check_defense_stack`); where it is refused, so is a config with a value drawn for
+    each searched key (`_a_drawn_config`); where that refusal names a setting the search
+    does not draw (`ConfigError.keys`), or names none and is the config's own refusal word
+    for word (a missing data file, a cross-check), every trial would be refused whatever it
+    draws, and the search is refused, once, before its folder. A config refused only for a
+    searched key at the value the search replaces (DP-SGD's ``noise_multiplier=null`` with
+    ``target_epsilon`` searched) passes: the drawn config is not refused so."""
+    from mia_defense.errors import ConfigError
+
+    if _run_check_refusal(config) is None:
+        return
+    job = _a_drawn_config(config)
+    exc = _run_check_refusal(job) if job is not None else None
+    if exc is None:
+        return
+    swept = {key.lstrip("+~") for key in override_keys(config)}
+    keys = getattr(exc, "keys", None)
+    if keys is not None:
+        if all(any(k == name or k.startswith(f"{name}.") for name in swept) for k in keys):
+            return  # (each trial refused for its own drawn value: the search's checks')
+    elif str(exc) != str(_run_check_refusal(config)):
+        return
+    name = ConfigError.__name__ if isinstance(exc, ConfigError) else type(exc).__name__
+    said = str(exc).removeprefix(f"{name}: ")
+    first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
+        name]  # (a refusal without words)
+    said = " ".join([first_line, "; ".join(problems)]).strip()
+    end_refused(log, "%s; every trial of this search would be refused so, whatever it draws "
+                "(%s); nothing was run. Fix the setting the refusal names, then run the search "
+                "again", said, ", ".join(sorted(swept)), error=name)  # fmt: skip
+
+
+def _run_check_refusal(config: DictConfig) -> Exception | None:
+    """The refusal of the run's own check (`check_config`, `check_defense_stack`) of
+    ``config``; ``None`` where it passes or fails otherwise than by a refusal (the run says
+    what it is)."""
+    from mia_defense.config import check_config, check_defense_stack  # (torch)
+    from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+
+    try:
+        check_config(config)
+        check_defense_stack(config)
+    except (ConfigError, DataError, UnsupportedModelError) as exc:
+        return exc
+    except Exception:
+        return None
+    return None
+
+
+def _a_drawn_config(config: DictConfig) -> DictConfig | None:
+    """A copy of an Optuna search's ``config`` with a value drawn for each searched key, as
+    a trial is composed: a group it chooses (``model: choice(mlp, cnn)``) composed with its
+    first option (`_option_configs`), then each key set to the first value the search checks
+    draw of it (`_run_check_points`; a float interval's point near its lower end); ``None``
+    where one cannot be drawn here (more than one group chosen, a glob, a value Hydra reads
+    otherwise: left to the trials)."""
+    import copy
+
+    from hydra.core.override_parser.types import IntervalSweep
+
+    nodes = _swept_nodes(config)
+    if len(nodes) > 1:
+        return None
+    job = config
+    if nodes:
+        first = next(iter(_option_configs(config, nodes[0])), None)
+        if first is None:
+            return None
+        job = first[1]
+    job = copy.deepcopy(job)
+    for _, _, key, value in _sweep_values(config):
+        if key in nodes:
+            continue
+        if isinstance(value, IntervalSweep):
+            whole = isinstance(value.start, int) and isinstance(value.end, int)
+            points = [value.start] if whole else _near_ends(value.start, value.end,
+                                                            log="log" in value.tags)
+        else:
+            points = _run_check_points(value)
+        if not points:
+            return None
+        try:
+            with open_dict(job):
+                OmegaConf.update(job, key, points[0], merge=False)
+        except Exception:  # (a value the config cannot take: Hydra's to say)
+            return None
+    return job
 
 
 def _refused_for_fixed_settings(
