@@ -2,7 +2,8 @@
 reworded with what to write: a ``~GROUP``, ``~GROUP=NAME``, ``~GROUP@PACKAGE`` or
 ``~GROUP=`` with nothing to delete (`group_delete_refusal`), a ``~GROUP=[...]``
 (`list_delete_refusal`) and a ``+GROUP=NAME`` of a group already selected or a
-``++GROUP=NAME`` (`added_group_refusal`), each naming what the primary config (the packaged
+``++GROUP=NAME`` (`added_group_refusal`), a misspelt ``GROUP=NAME`` of a group the defaults
+list has no entry of (`unlisted_group_refusal`), each naming what the primary config (the packaged
 config.yaml, or one's own) selects.
 `mia_defense.composition_errors`' `composition_refusal` asks them in turn.
 """
@@ -22,7 +23,8 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal"]
+__all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal",
+           "unlisted_group_refusal"]
 
 
 def group_delete_refusal(
@@ -202,6 +204,53 @@ def _primary(exc: Exception) -> tuple[str, dict[str, Any]]:
             if not group.startswith(("override ", "hydra")):
                 choices.setdefault(group, (value, package or None))
     return "config.yaml", choices
+
+
+def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "Could not override 'experiment'. No match in the defaults list. To append to
+    your default list use +experiment=study_digit" where study_digit is no option of the
+    group: its advice then failed as misspelt, a second step; both said at once, with the
+    closest option and the '+'. ``None``: any other error, or a name that is an option
+    (Hydra's advice composes)."""
+    import re
+
+    from mia_defense.errors import closest
+
+    found = re.fullmatch(r"Could not override '([^'=@]+)'\. No match in the defaults list\.\n"
+                         r"To append to your default list use \+\1=(.*)", str(exc))
+    if found is None:
+        return None
+    group, name = found.groups()
+    options = _group_options(exc, group)
+    if not options or name in options or "," in name:  # (a sweep: Hydra's words)
+        return None
+    close = closest(name, options)
+    hint = f" (did you mean {close}?)" if close else ""
+    return HydraConfigError(
+        f"{group}={name}: {name} is no option of the config group {group}{hint}, and "
+        f"{_primary(exc)[0]}'s defaults list has no entry of {group}, so a config of it is "
+        f"added with '+'; nothing was run. Choose one of {', '.join(options)} "
+        f"(e.g. +{group}={close or options[0]})"
+    )
+
+
+def _group_options(exc: Exception, group: str) -> list[str]:
+    """The configs of ``group`` in the config search path Hydra composed from when ``exc``
+    was raised (its loader's repository, in Hydra 1.3's composing frame); the packaged ones
+    where the error does not say."""
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.config_keys import packaged_configs
+
+    trace, repository = exc.__traceback__, None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            repository = getattr(trace.tb_frame.f_locals.get("self"), "repository", None)
+        trace = trace.tb_next
+    try:
+        return list(repository.get_group_options(group, results_filter=ObjectType.CONFIG))
+    except Exception:  # (no such frame: advice only)
+        return sorted(packaged_configs(group))
 
 
 def _primary_choice(group: str, primary: tuple[str, dict[str, Any]]) -> tuple[bool, Any]:
