@@ -17,7 +17,8 @@ from mia_defense.errors import ConfigError, closest, first_few
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
            "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
            "override_text",
-           "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal",
+           "quoted_list_hint", "shape_refusal", "show", "shown", "shown_path", "string_hint",
+           "sweep_refusal", "typed_path",
            "whole_float_hint"]
 
 
@@ -207,6 +208,35 @@ def clipped(text: str, *, limit: int = 200) -> str:
         return text
     tail = f"… ({len(text)} characters)"
     return text[: max(limit - len(tail), 1)] + tail
+
+
+# The longest path a refusal shows whole. Linux's PATH_MAX is 4,096 bytes (its NUL included);
+# the longest of the 492,431 paths on the machine this was measured on (/usr, /work: a
+# licence file deep in a torch install) was 217 characters, 20 over 200; a sweep's run adds
+# to its root multirun/DATE/TIME and its overrides' names (100-odd characters). 1,000 keeps
+# every real path (a deep project tree under a long home) whole and readable, several times
+# over, and clips only what no one types: a path of thousands of characters, shown otherwise
+# as a line of as many.
+PATH_LIMIT = 1000
+
+
+def shown_path(path: Any, *, quoted: bool = False) -> str:
+    """A path as a refusal names it: whole up to `PATH_LIMIT` characters, its start, '…' and
+    its length beyond (`clipped`); ``quoted``: as its repr (a NUL or a newline made
+    visible). Never for a path inside a command the message suggests: see `typed_path`."""
+    text = path if isinstance(path, str) else str(path)
+    return clipped(repr(text) if quoted else text, limit=PATH_LIMIT)
+
+
+def typed_path(path: Any, *, instead: str, shell: bool = True) -> str:
+    """``path`` for a command a refusal suggests (``mia-report P --out DIR``), whole and
+    quoted for the shell (``shell=False``: as given, an override's own text): a clipped path
+    would name another folder, or none. One longer than `PATH_LIMIT` gives ``instead``
+    (e.g. '<that folder>'): the command said without it."""
+    text = path if isinstance(path, str) else str(path)
+    if len(text) > PATH_LIMIT:
+        return instead
+    return shlex.quote(text) if shell else text
 
 
 def shown(value: Any) -> str:

@@ -22,7 +22,7 @@ from typing import IO, Any, BinaryIO
 import numpy as np
 
 from mia_defense.budget import available_memory
-from mia_defense.constraints import shown
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = [
@@ -133,15 +133,16 @@ def home_expanded(path: str | os.PathLike[str], *, where: str) -> Path:
     ``~``, and elsewhere at the first open (``Observations.save('a\\0b.npz')``)."""
     text = os.fspath(path)
     if isinstance(text, str) and "\0" in text:
-        raise ConfigError(f"{where}: path={shown(text)}: {path_text_problem(text)}: give the path "
-                          "of a file or folder")  # fmt: skip
+        raise ConfigError(f"{where}: path={shown_path(text, quoted=True)}: "
+                          f"{path_text_problem(text)}: give the path of a file or folder")
     try:
         return Path(path).expanduser()
     except (RuntimeError, ValueError):
         home = Path(text).parts[0]
         raise UnknownHomeError(
-            f"{where}: path={shown(text)}: cannot tell which home folder {shown(home)} is (no such "
-            "user, or no home folder known); give the full path",
+            f"{where}: path={shown_path(text, quoted=True)}: cannot tell which home folder "
+            f"{shown_path(home, quoted=True)} is (no such user, or no home folder known); give "
+            "the full path",
             path=text, home=home,
         ) from None
 

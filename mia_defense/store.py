@@ -53,7 +53,7 @@ import torch
 from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
-from mia_defense.constraints import clipped
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import (
     atomic_write,
@@ -147,9 +147,9 @@ def refuse_blocked_root(root: Path | None) -> Path | None:
     what = "a link to no folder" if blocked.is_symlink() and not blocked.exists() else (
         "a file, not a folder")  # fmt: skip
     raise DataError(
-        f"cache_dir={clipped(str(root))}: cannot use it as the model store "
-        f"({what if blocked == root else f'{blocked} is {what}'}); point cache_dir at a "
-        "writable directory, or set cache_dir=null to train every run's models itself"
+        f"cache_dir={shown_path(root)}: cannot use it as the model store "
+        f"({what if blocked == root else f'{shown_path(blocked)} is {what}'}); point cache_dir "
+        "at a writable directory, or set cache_dir=null to train every run's models itself"
     )
 
 
@@ -461,7 +461,7 @@ class ModelStore:
         reason = ("a file, not a folder" if os.path.lexists(self.root)
                   and not self.root.is_dir() else exc.strerror)  # fmt: skip
         raise DataError(
-            f"cache_dir={clipped(str(self.root))}: cannot use it as the model store ({reason}); "
+            f"cache_dir={shown_path(self.root)}: cannot use it as the model store ({reason}); "
             "point cache_dir at a writable directory, or set cache_dir=null to train "
             "every run's models itself"
         ) from None

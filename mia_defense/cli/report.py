@@ -80,7 +80,7 @@ def _path(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"{text!r} is an empty path (an unset shell variable?); give a directory"
         )
-    from mia_defense.constraints import clipped, shown
+    from mia_defense.constraints import shown_path
     from mia_defense.errors import ConfigError
     from mia_defense.files import UnknownHomeError, home_expanded, path_text_problem
 
@@ -88,12 +88,13 @@ def _path(text: str) -> Path:
         return home_expanded(text, where="mia-report")
     except UnknownHomeError as exc:  # (argparse's own line, which names the argument)
         raise argparse.ArgumentTypeError(
-            f"{shown(text)}: cannot tell which home folder {clipped(exc.home)} is; give the "
-            "full path"
+            f"{shown_path(text, quoted=True)}: cannot tell which home folder "
+            f"{shown_path(exc.home)} is; give the full path"
         ) from None
     except ConfigError:  # (a NUL, from Python's main([...]): argparse's 'invalid _path value')
         raise argparse.ArgumentTypeError(
-            f"{shown(text)}: {path_text_problem(text)}; give a directory") from None
+            f"{shown_path(text, quoted=True)}: {path_text_problem(text)}; give a directory"
+        ) from None
 
 
 def _count(text: str) -> int:

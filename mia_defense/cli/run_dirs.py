@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import EXIT_USER_ERROR, end_refused
-from mia_defense.constraints import clipped
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import first_few
 from mia_defense.hydra_setup import plugin_is
 
@@ -97,8 +96,8 @@ def claim_timestamped_dir(config: DictConfig, key: str) -> Iterator[bool]:
             if key == "hydra.sweep.dir":  # each job composes its config from the overrides
                 config.hydra.overrides.hydra.append(f"{key}={_quoted(config.hydra.sweep.dir)}")
         log.info("%s=%s already exists (a run started at the same time): this one writes to "
-                 "%s", key, clipped(shown),
-                 clipped(str(OmegaConf.select(config, key))))  # fmt: skip
+                 "%s", key, shown_path(shown),
+                 shown_path(OmegaConf.select(config, key)))  # fmt: skip
     try:
         yield True
     except BaseException:
@@ -125,7 +124,7 @@ def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) ->
     directory that is a sweep's (multirun.yaml): the sweep's files and runs would be mixed
     into the other's folder, and mia-report would read them as one."""
     if (Path(path) / held).is_file():
-        end_refused(log, "%s=%s is %s (it holds %s); %s: choose another %s", key, clipped(path),
+        end_refused(log, "%s=%s is %s (it holds %s); %s: choose another %s", key, shown_path(path),
                     what, held, fix, key)  # fmt: skip
 
 
@@ -141,8 +140,9 @@ def refuse_parent_of_unmade(path: str, *, key: str) -> None:
             meant = os.path.normpath(os.path.join(before, ".."))
             end_refused(log, "%s=%s: '..' after %s, a folder that does not exist yet, "
                         "so the run would be written to %s itself, unchecked; nothing was "
-                        "changed. Write %s without '..' (the folder you mean)", key, clipped(path),
-                        clipped(before), clipped(meant), key)  # fmt: skip
+                        "changed. Write %s without '..' (the folder you mean)", key,
+                        shown_path(path), shown_path(before), shown_path(meant),
+                        key)  # fmt: skip
 
 
 # What only a run directory of mia-train holds, and what a run refused before it claimed its
@@ -189,7 +189,7 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
     if path.startswith("~"):
         end_refused(log, "%s=%s starts with '~', which the shell did not expand (it was "
                     "quoted): Hydra would make a folder named '~' in %s; write $HOME/... or an "
-                    "absolute path", key, clipped(path), clipped(os.getcwd()))  # fmt: skip
+                    "absolute path", key, shown_path(path), shown_path(os.getcwd()))  # fmt: skip
     folder = Path(path)
     try:
         if not folder.is_dir() or ours(folder):
@@ -198,7 +198,7 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
     except OSError:
         return  # unreadable: require_writable_dir names the problem
     end_refused(log, "%s=%s holds files that are not mia-train's (%s); nothing was "
-                "changed. Choose a new or empty directory for %s", key, clipped(path),
+                "changed. Choose a new or empty directory for %s", key, shown_path(path),
                 first_few(shown, 5), key)
 
 
@@ -218,21 +218,21 @@ def refuse_inside_a_run(path: str, *, key: str) -> None:
         return  # unreadable: require_writable_dir names the problem
     if outer is not None:
         end_refused(log, "%s=%s lies inside the run directory %s; nothing was changed. "
-                    "Choose a directory outside every run, e.g. beside it", key, clipped(path),
-                    clipped(str(outer)))  # fmt: skip
+                    "Choose a directory outside every run, e.g. beside it", key, shown_path(path),
+                    shown_path(outer))  # fmt: skip
     if hparams is not None:
         end_refused(log, "%s=%s is or lies in %s, the folder of the HParams experiment config "
                     "that the sweep in %s writes anew as it ends; nothing was changed. Choose a "
-                    "directory outside it", key, clipped(path), clipped(str(hparams)),
-                    clipped(str(hparams.parent)))  # fmt: skip
+                    "directory outside it", key, shown_path(path), shown_path(hparams),
+                    shown_path(hparams.parent))  # fmt: skip
     if sweep is not None:
         end_refused(log, "%s=%s lies inside the sweep directory %s: mia-report of that sweep "
                     "would rank its runs as the sweep's, and TensorBoard over it would show one "
                     "of their two HParams experiment configs (the other's columns and values "
                     "lost); nothing was changed. Choose a directory outside it, e.g. beside it; "
                     "to add runs to that sweep, sweep into it (mia-train -m ... "
-                    "hydra.sweep.dir=%s)", key, clipped(path), clipped(str(sweep)),
-                    clipped(shlex.quote(str(sweep))))  # fmt: skip
+                    "hydra.sweep.dir=%s)", key, shown_path(path), shown_path(sweep),
+                    typed_path(sweep, instead="<that folder>"))  # fmt: skip
 
 
 def _holds_a_sweep(folder: Path) -> bool:
@@ -281,7 +281,7 @@ def refuse_in_use(path: str) -> None:
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
             holder = "another process"
         end_refused(log, "%s is in use by %s; wait for that run to end or choose another "
-                    "directory (hydra.run.dir=...)", clipped(path), holder)  # fmt: skip
+                    "directory (hydra.run.dir=...)", shown_path(path), holder)  # fmt: skip
     except OSError:
         return
     finally:
@@ -337,8 +337,8 @@ def refuse_escaping_subdir(sweep_dir: str, subdir: str, *, resolved: bool = True
     if os.path.commonpath([root, target]) != root or target == root:
         end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
                     "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at "
-                    "its default, or give a relative name without '..'", clipped(subdir),
-                    clipped(target), clipped(root))  # fmt: skip
+                    "its default, or give a relative name without '..'", shown_path(subdir),
+                    shown_path(target), shown_path(root))  # fmt: skip
     # a '..' that stays inside drops the name before it, and with it what tells the runs
     # apart ('a${hydra.job.num}/../b': every run in b, each after the first refused on the
     # first's results, and the sweep's end said 'nothing was trained')
@@ -347,18 +347,18 @@ def refuse_escaping_subdir(sweep_dir: str, subdir: str, *, resolved: bool = True
                     "name before it, so runs of other values may share that folder, each "
                     "after the first refused on the first's results; nothing was run. Leave "
                     "hydra.sweep.subdir at its default, or give a relative name without '..'",
-                    clipped(subdir), clipped(target))  # fmt: skip
+                    shown_path(subdir), shown_path(target))  # fmt: skip
     if os.path.dirname(target) == root and os.path.basename(target) == _SWEEP_HPARAMS:
         end_refused(log, "hydra.sweep.subdir=%s puts a run in %s, the folder of the HParams "
                     "experiment config the sweep writes as it ends; nothing was run. Leave "
-                    "hydra.sweep.subdir at its default, or name another folder", clipped(subdir),
-                    clipped(target))  # fmt: skip
+                    "hydra.sweep.subdir at its default, or name another folder", shown_path(subdir),
+                    shown_path(target))  # fmt: skip
     if os.path.lexists(target) and not os.path.isdir(target):  # (a record of the sweep's)
         what = "a link to no folder" if os.path.islink(target) else "a file"
         end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, which is %s, not a run's "
                     "folder; nothing was run, and it is left as it is. Leave "
-                    "hydra.sweep.subdir at its default, or name a folder", clipped(subdir),
-                    clipped(target), what)  # fmt: skip
+                    "hydra.sweep.subdir at its default, or name a folder", shown_path(subdir),
+                    shown_path(target), what)  # fmt: skip
 
 
 def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
@@ -377,12 +377,13 @@ def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
         target = os.path.abspath(os.path.join(root, subdir))
         if os.path.commonpath([root, target]) == root:
             return
-        where = f"puts Hydra's config.yaml, hydra.yaml and overrides.yaml at {target}, outside"
+        where = (f"puts Hydra's config.yaml, hydra.yaml and overrides.yaml at "
+                 f"{shown_path(target)}, outside")
     else:
         where = "is no folder name: Hydra writes its config copies into a folder of"
     end_refused(log, "hydra.output_subdir=%s %s the run directory %s; nothing was run. "
                 "Leave it at null (results.json holds the config), or give a relative name "
-                "without '..' such as .hydra", clipped(str(subdir)), clipped(where), clipped(root))
+                "without '..' such as .hydra", shown_path(subdir), where, shown_path(root))
 
 
 # The packaged hydra.sweep.subdir: one escaped name per run, inside the sweep directory.
@@ -434,7 +435,7 @@ def refuse_blocked_run_folder(path: str) -> None:
     what = "a link to no folder" if os.path.islink(path) else "a file, not a folder"
     log.error("DataError: %s is %s, where this sweep writes one of its runs; nothing more was "
               "run (the runs before it are kept). Move it away, then run the same command "
-              "again", clipped(path), what)  # fmt: skip
+              "again", shown_path(path), what)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 
@@ -552,7 +553,7 @@ def refuse_other_search(config: DictConfig) -> None:
                     "with the earlier study's on one Pareto front; nothing was run. Start it "
                     "as a separate search in a new folder (hydra.sweep.dir=...), or resume the "
                     "earlier one with its own settings (those left of each '->')",
-                    clipped(str(config.hydra.sweep.dir)), "; ".join(changed))  # fmt: skip
+                    shown_path(config.hydra.sweep.dir), "; ".join(changed))  # fmt: skip
     before = earlier.get("n_jobs")
     if type(before) is int and type(n_jobs) is int and before != n_jobs:
         # the sweeper asks n_jobs trials at once, each drawn from the trials told before it
@@ -561,7 +562,7 @@ def refuse_other_search(config: DictConfig) -> None:
                     "others than that search did, which are trained anew rather than "
                     "skipped as finished (the earlier ones stay there, ranked by mia-report "
                     "beside them); resume it with hydra.sweeper.n_jobs=%d", n_jobs,
-                    clipped(str(config.hydra.sweep.dir)), before, SEARCH_RECORD,
+                    shown_path(config.hydra.sweep.dir), before, SEARCH_RECORD,
                     before)  # fmt: skip
 
 
@@ -587,7 +588,7 @@ def _hold_search(sweep_dir: Path) -> None:
                     "searches in one folder mix their trials, which mia-report ranks on one "
                     "front; nothing was run. Wait for it to end (then the same command resumes "
                     "this search there if it is that one), or choose a new hydra.sweep.dir",
-                    clipped(str(sweep_dir)))  # fmt: skip
+                    shown_path(sweep_dir))  # fmt: skip
     except OSError:
         os.close(fd)
         return
@@ -724,7 +725,7 @@ def require_writable_dir(path: str, *, key: str) -> None:
     if os.path.lexists(path) and not os.path.isdir(path):  # mkdir's 'File exists' named none
         what = "a link to no folder" if os.path.islink(path) else "a file, not a folder"
         log.error("DataError: %s=%s is %s; nothing was changed. Point %s at a new or empty "
-                  "directory", key, clipped(path), what, key)  # fmt: skip
+                  "directory", key, shown_path(path), what, key)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
@@ -740,15 +741,16 @@ def require_writable_dir(path: str, *, key: str) -> None:
                 "writes in a run's folder even to skip it as finished (its lock, its log), so "
                 "nothing was run. Read %s as %s with mia-report %s --out DIR (the report "
                 "written elsewhere), or make it writable (chmod -R u+w %s, or a copy of it) "
-                "to run the same command again there", key, clipped(path), exc.strerror or exc,
+                "to run the same command again there", key, shown_path(path), exc.strerror or exc,
                 "a run" if runs == 1 else f"{runs} runs", "it" if runs == 1 else "them",
-                "it is" if runs == 1 else "they are", clipped(shlex.quote(path)),
-                clipped(shlex.quote(path)),
+                "it is" if runs == 1 else "they are",
+                typed_path(path, instead="<that folder>"),
+                typed_path(path, instead="<that folder>"),
             )  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
         log.error(
             "DataError: %s=%s: cannot write there (%s); %spoint %s at a writable directory",
-            key, clipped(path), exc.strerror or exc, full, key,
+            key, shown_path(path), exc.strerror or exc, full, key,
         )
         raise SystemExit(EXIT_USER_ERROR) from None
 
@@ -792,7 +794,7 @@ def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None
             log.error("DataError: %s=%s: cannot write a log file there (%s); nothing was run. "
                       "Point it at a writable file, or leave it at its default (train.log in "
                       "the run directory; hydra/job_logging=disabled: no log file)", key,
-                      clipped(filename), reason)  # fmt: skip
+                      shown_path(filename), reason)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
 
 
@@ -831,8 +833,8 @@ def refuse_odd_log_files(config: DictConfig, run_dirs: list[Path], *, key: str) 
                 log.error("DataError: %s: the run's log file (%s) is a hard link (%d names for "
                           "one file): the log would be appended to the other file too; nothing "
                           "was run. Make it a file of its own (cp it to a new name and move "
-                          "that back), delete it, or choose a new %s", clipped(filename), log_key,
-                          info.st_nlink, key)  # fmt: skip
+                          "that back), delete it, or choose a new %s", shown_path(filename),
+                          log_key, info.st_nlink, key)  # fmt: skip
                 raise SystemExit(EXIT_USER_ERROR)
             if stat.S_ISREG(mode):
                 continue
@@ -840,7 +842,7 @@ def refuse_odd_log_files(config: DictConfig, run_dirs: list[Path], *, key: str) 
                     else "a folder" if stat.S_ISDIR(mode) else "no regular file")  # fmt: skip
             log.error("DataError: %s: the run's log file (%s) is %s, not a log of mia-train's "
                       "(the log would be written into what it names, or wait forever); nothing "
-                      "was run. Delete it, or choose a new %s", clipped(filename), log_key, what,
+                      "was run. Delete it, or choose a new %s", shown_path(filename), log_key, what,
                       key)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
 

@@ -19,7 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
-from mia_defense.constraints import clipped
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
 
@@ -1554,13 +1554,14 @@ def refuse_other_modes_folder(config: DictConfig) -> None:
                     "hydra.mode=MULTIRUN, which -m sets): its runs would go into "
                     "hydra.sweep.dir (multirun/DATE/TIME), not there; nothing was run. Write "
                     "hydra.sweep.dir=%s for the sweep's folder, or leave -m out for one run",
-                    clipped(found), clipped(value))  # fmt: skip
+                    shown_path(found),
+                    typed_path(value, instead="<that folder>", shell=False))  # fmt: skip
     else:
         end_refused(log, "%s: a sweep's folder, unused by a single run (no -m): the run would "
                     "go into hydra.run.dir (outputs/DATE/TIME), not there; nothing was run. "
                     "Write hydra.run.dir=%s for the run's folder, or add -m for a sweep",
-                    clipped(found), clipped(value) if found.partition("=")[0].endswith(".dir")
-                    else "...")  # fmt: skip
+                    shown_path(found), typed_path(value, instead="<that folder>", shell=False)
+                    if found.partition("=")[0].endswith(".dir") else "...")  # fmt: skip
 
 
 def refuse_shared_run_dirs(config: DictConfig) -> None:
@@ -1649,14 +1650,14 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
                     "first would be refused on the first's results; nothing was run. Name every "
                     "swept key in it, or leave hydra.sweep.subdir at its default (a folder named "
                     "by each run's overrides), or choose another hydra.sweep.subdir that names a "
-                    "folder per run, e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'", clipped(raw),
-                    ", ".join(left_out))  # fmt: skip
+                    "folder per run, e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'",
+                    shown_path(raw), ", ".join(left_out))  # fmt: skip
     end_refused(log, "hydra.sweep.subdir=%s: one folder for every run of this sweep "
                 "(%s runs; it names no value that differs between them), so each run after the "
                 "first would be refused on the first's results; nothing was run. Leave "
                 "hydra.sweep.subdir at its default (a folder named by each run's overrides), or "
                 "choose another hydra.sweep.subdir that names a folder per run, e.g. "
-                "'hydra.sweep.subdir=run_${hydra.job.num}'", clipped(raw),
+                "'hydra.sweep.subdir=run_${hydra.job.num}'", shown_path(raw),
                 runs if runs is not None else "several")  # fmt: skip
 
 

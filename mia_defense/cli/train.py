@@ -245,18 +245,18 @@ def _fails_closed(key: str) -> Any:
             except Exception as exc:
                 where = OmegaConf.select(config, key, default="?",
                                          throw_on_resolution_failure=False)
-                from mia_defense.constraints import clipped
+                from mia_defense.constraints import shown_path
                 from mia_defense.files import path_text_problem
 
                 problem = path_text_problem(where) if isinstance(where, str) else None
                 if problem is not None:  # (a NUL from a config file: 'cannot be checked
                     # (ValueError: embedded null byte)')
                     end_refused(log, "%s=%s: %s; nothing was run. Point %s at a new or empty "
-                                "directory", key, clipped(where), problem, key)  # fmt: skip
+                                "directory", key, shown_path(where), problem, key)  # fmt: skip
                 where = str(where)  # (and where the error's text quotes it: an OSError's)
-                said = str(exc).replace(where, clipped(where)) if where else str(exc)
+                said = str(exc).replace(where, shown_path(where)) if where else str(exc)
                 end_refused(log, "%s=%s: cannot be checked (%s: %s); nothing was run. "
-                            "Point %s at a new or empty directory%s", key, clipped(where),
+                            "Point %s at a new or empty directory%s", key, shown_path(where),
                             type(exc).__name__, said, key,
                             _hydra_values_hint(exc, key))  # fmt: skip
 

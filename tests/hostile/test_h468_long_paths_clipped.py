@@ -2,7 +2,8 @@
 refusals h463 (`constraints.clipped`) had not reached: a sweep's ``hydra.sweep.subdir``
 (cli/sweep_checks), the run-directory checks under 4,096 bytes (cli/run_dirs: 'hydra.run.dir=P
 is a file, not a folder'), and `_fails_closed`'s 'cannot be checked (...)'. Each shows the
-path's start, an ellipsis and its length."""
+path's start, an ellipsis and its length; h471: only beyond `constraints.PATH_LIMIT` (1,000
+characters): a path of 300, a deep but real folder, is shown whole."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from omegaconf import OmegaConf
 
 from mia_defense.cli.run_dirs import refuse_escaping_subdir
 from mia_defense.cli.train import _fails_closed
+from mia_defense.constraints import PATH_LIMIT
 from tests.helpers import mia_train
 
 
@@ -26,7 +28,7 @@ def test_a_long_sweep_subdir_is_clipped(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     (line,) = _long_lines(done.stderr, "a")
     assert "hydra.sweep.subdir=aaa" in line and "(5000 characters)" in line, line[:300]
-    assert len(line) < 800, len(line)
+    assert len(line) < PATH_LIMIT + 600, len(line)
 
 
 def test_a_long_run_dir_that_is_a_file_is_clipped(tmp_path):
@@ -37,7 +39,7 @@ def test_a_long_run_dir_that_is_a_file_is_clipped(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     (line,) = _long_lines(done.stderr, "b")
     assert "is a file, not a folder" in line and "characters)" in line, line[-300:]
-    assert len(line) < 600, len(line)
+    assert len(line) < PATH_LIMIT + 400, len(line)
 
 
 def test_a_long_escaping_subdir_is_clipped(caplog):
@@ -45,7 +47,7 @@ def test_a_long_escaping_subdir_is_clipped(caplog):
         refuse_escaping_subdir("/tmp/sweep", "../" + "c" * 5000)
     (said,) = [r.getMessage() for r in caplog.records]
     assert "hydra.sweep.subdir=../ccc" in said and "(5003 characters)" in said
-    assert len(said) < 900, len(said)
+    assert len(said) < 2 * PATH_LIMIT + 400, len(said)  # (the subdir and where it leads)
 
 
 def test_a_check_that_fails_names_a_long_path_clipped(caplog):
@@ -61,4 +63,30 @@ def test_a_check_that_fails_names_a_long_path_clipped(caplog):
     (said,) = [r.getMessage() for r in caplog.records]
     assert said.startswith("ConfigError: hydra.run.dir=/tmp/ddd"), said[:100]
     assert "cannot be checked (OSError: [Errno 40] Too many levels of symbolic links" in said
-    assert said.count(f"({len(path)} characters)") == 2 and len(said) < 900, len(said)
+    assert said.count(f"({len(path)} characters)") == 2, said
+    assert len(said) < 2 * PATH_LIMIT + 400, len(said)
+
+
+def test_an_escaping_subdir_of_300_characters_is_shown_whole(caplog):
+    subdir = "../" + "c" * 300
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        refuse_escaping_subdir("/tmp/sweep", subdir)
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert f"hydra.sweep.subdir={subdir} puts a run at /tmp/{'c' * 300}, outside" in said
+    assert "characters)" not in said
+
+
+def test_a_check_that_fails_names_a_path_of_300_characters_whole(caplog):
+    path = "/tmp/" + "/".join(["d" * 99] * 3)
+
+    @_fails_closed("hydra.run.dir")
+    def failing(self, config, **kwargs):
+        raise OSError(40, "Too many levels of symbolic links", path + "/x")
+
+    config = OmegaConf.create({"hydra": {"run": {"dir": path}}})
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
+        failing(None, config)
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert said.startswith(f"ConfigError: hydra.run.dir={path}: cannot be checked "
+                           f"(OSError: [Errno 40] Too many levels of symbolic links: "
+                           f"'{path}/x')"), said
