@@ -472,7 +472,8 @@ def attack_settings(
     # null: as mia-train attacks them (every model, at most 16), so mia-attack on a run
     # directory of K > 16 models pools the run's targets (all K gave other figures)
     targets = target_models(num_models, num_targets)
-    check_attacks(attacks, num_models=num_models, num_classes=num_classes, targets=targets)
+    check_attacks(attacks, num_models=num_models, num_classes=num_classes, targets=targets,
+                  observed=True)  # (observations made before: no plan.num_models changes them)
     evaluation = EvaluationConfig(
         fprs=tuple(float(f) for f in node.fprs), bootstrap=int(node.get("bootstrap", 200)),
         confidence=float(node.get("confidence", 0.95)), seed=int(cfg.seed),

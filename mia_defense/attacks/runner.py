@@ -593,6 +593,7 @@ def check_attacks(
     num_classes: int,
     targets: np.ndarray,
     num_records: int = 8,
+    observed: bool = False,
 ) -> None:
     """Rehearse every attack on a tiny random plan of ``num_models`` models, before training.
 
@@ -601,6 +602,8 @@ def check_attacks(
     that need observations the rehearsal lacks are left to the real run. A set without
     any black-box attack is refused: white-box attacks never give the run's verdict; so is
     one whose black-box attacks are all LiRA online at K=2, which scores every record alike.
+    ``observed``: the models are those of observations made before (mia-attack, the API),
+    which no plan.num_models changes: the refusal points to training more with mia-train.
     """
     access = {}
     for name, attack in attacks.items():
@@ -617,12 +620,19 @@ def check_attacks(
         )
     black_box = [name for name, a in access.items() if a in BLACK_BOX]
     if black_box and all(_online_lira(attacks[name]) for name in black_box) and num_models == 2:
+        models, fix = (
+            ("the observations' 2 models", "add an attack that reads the released outputs, "
+             "e.g. loss, or attack observations of 4 or more models (train them with "
+             "mia-train plan.num_models=4 or more, and attack its run folder)")
+            if observed else
+            ("plan.num_models=2", "use plan.num_models >= 4, or add an attack that reads the "
+             "released outputs, e.g. loss")
+        )  # fmt: skip
         raise ConfigError(
             f"attack.attacks: every black-box attack ({', '.join(black_box)}) is LiRA online, "
-            "which at plan.num_models=2 gives every record the same score (each target's one "
+            f"which at {models} gives every record the same score (each target's one "
             "reference model holds a record IN or OUT, never both), so the run would have no "
-            "privacy verdict; use plan.num_models >= 4, or add an attack that reads the "
-            "released outputs, e.g. loss"
+            f"privacy verdict; {fix}"
         )
     targets = _read_only_array(targets)  # (the caller's: written by an attack, the run's)
     keys = {
