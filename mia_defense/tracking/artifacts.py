@@ -78,8 +78,9 @@ def schema_problem(payload: Mapping[str, Any]) -> str | None:
                 f"mia-defense reads {SCHEMA_VERSION}")  # fmt: skip
     version = payload["schema_version"]
     if isinstance(version, bool) or not isinstance(version, int) or version != SCHEMA_VERSION:
-        kind = "null" if version is None else type(version).__name__
-        return (f"schema_version is {kind} {version!r:.60}, not the integer "
+        # (null said once: 'null None' read as two values)
+        shown = "null" if version is None else f"{type(version).__name__} {version!r:.60}"
+        return (f"schema_version is {shown}, not the integer "
                 f"{SCHEMA_VERSION} this mia-defense reads (the layout of results.json)")
     return None
 
