@@ -59,7 +59,6 @@ __all__ = [
     "sweep_size",
     "task_overrides",
     "warn_inclusive_search_ranges",
-    "warn_oversubscribed_launcher",
     "warn_searched_seed",
     "warn_unseeded_search",
 ]
@@ -1187,29 +1186,6 @@ def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:
                 f"of {objectives} objectives (optuna's multi-objective TPE hangs on its "
                 "second trial otherwise)"]
     return []
-
-
-def warn_oversubscribed_launcher(config: DictConfig) -> None:
-    """Warn of a joblib launcher asking for more cores than this machine lets the process
-    use (``hydra.launcher.n_jobs`` processes of ``train.threads`` each): the runs share the
-    cores, so they end no sooner, and each process starts and holds its own torch. Measured
-    on 2 cores, 6 tiny runs: 28.5 s with n_jobs=8, 15.2 s with n_jobs=2."""
-    from mia_defense import budget
-
-    launcher = config.hydra.launcher
-    n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
-    train = config.get("train")
-    threads = train.get("threads") if isinstance(train, DictConfig) else None
-    if type(n_jobs) is not int or n_jobs < 2 or type(threads) is not int or threads < 0:
-        return  # (-1: one per core; a bad value is refused elsewhere)
-    cores = budget.usable_cores()
-    asked = n_jobs * (threads or cores)
-    if asked > cores:
-        log.warning("hydra.launcher.n_jobs=%d with train.threads=%d asks for %d cores, and %d "
-                    "are usable here: the runs share them, ending no sooner, and each process "
-                    "holds its own torch in memory; hydra.launcher.n_jobs=%d runs as fast",
-                    n_jobs, threads, asked, cores,
-                    max(cores // (threads or cores), 1))  # fmt: skip
 
 
 def warn_unseeded_search(config: DictConfig) -> None:

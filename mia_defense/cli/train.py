@@ -62,7 +62,7 @@ from mia_defense.cli.held_log import (
     locked_by_another,
     log_files_failed,
 )
-from mia_defense.cli.launcher_checks import check_submitit_settings
+from mia_defense.cli.launcher_checks import check_submitit_settings, warn_oversubscribed_launcher
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
@@ -117,7 +117,6 @@ from mia_defense.cli.sweep_checks import (
     require_slurm,
     require_usable_storage,
     warn_inclusive_search_ranges,
-    warn_oversubscribed_launcher,
     warn_searched_seed,
     warn_unseeded_search,
 )

@@ -20,8 +20,9 @@ SAID = "asks for {} cores, and 2 are usable here"
 ])  # fmt: skip
 def test_more_joblib_processes_than_cores_are_warned_of(tmp_path, monkeypatch, settings, asked):
     monkeypatch.setattr(budget, "usable_cores", lambda: 2)
-    # seed=1,1 is refused after the warning, before any process starts
-    done = mia_train("-m", "launcher=joblib", *settings, "seed=1,1", "plan.num_models=2",
+    # seed=1,1,1 (3 points: 3 workers at most) is refused after the warning, before any
+    # process starts
+    done = mia_train("-m", "launcher=joblib", *settings, "seed=1,1,1", "plan.num_models=2",
                      f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2, done.stderr[-2000:]
     assert "seed=1,1" in done.stderr
