@@ -113,7 +113,12 @@ def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None
     """The refusal of the run folder ``path`` whose results.json (``results``) reads
     ``status``, not complete: one reading ``running`` is said to be killed (`killed_writer`)
     or in progress; a diverged one, to diverge again if run the same."""
-    from mia_defense.tracking.run_dir import killed_words, killed_writer
+    from mia_defense.tracking.run_dir import (
+        failed_on_a_setting,
+        failure_said,
+        killed_words,
+        killed_writer,
+    )
 
     if status == "diverged":
         diverged = (results or {}).get("diverged")
@@ -123,6 +128,12 @@ def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None
                 "it has no verdict to re-attack, and the same mia-train command diverges "
                 "again; change what made it diverge and train it in a new directory, then "
                 "attack that")  # fmt: skip
+    if status == "failed" and failed_on_a_setting(path, results or {}):
+        said = failure_said(results or {})  # (the same command fails again on it)
+        return (f"{path / 'results.json'}: status 'failed': the run stopped on a setting"
+                f"{f' ({said})' if said else ''} with no model saved, so the same mia-train "
+                "command fails again; fix the setting it names and train it in a new "
+                "directory (or delete this one first), then attack that")  # fmt: skip
     killed = killed_writer(path) if status == "running" else None
     if killed:
         return (f"{path / 'results.json'}: status 'running', but {killed_words(killed)}; "

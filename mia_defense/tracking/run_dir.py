@@ -61,6 +61,7 @@ __all__ = [
     "claim_run_dir",
     "config_differences",
     "failed_on_a_setting",
+    "failure_said",
     "finished_run",
     "holder_line",
     "killed_writer",
@@ -215,6 +216,23 @@ def failed_on_a_setting(run_dir: Path, payload: Mapping[str, Any]) -> bool:
     return (payload.get("status") == "failed" and isinstance(failed, Mapping)
             and failed.get("error") in (ConfigError.__name__, UnsupportedModelError.__name__)
             and not _holds_models(run_dir))  # fmt: skip
+
+
+def failure_said(payload: Mapping[str, Any]) -> str:
+    """``"Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
+    error that stopped it), or ``""``. A long message keeps its start and its end, where
+    mia-train's errors say what to do (the setting to fix): mia-report's and mia-attack's
+    words of a failed run."""
+    failed = payload.get("failed")
+    if payload.get("status") != "failed" or not isinstance(failed, Mapping):
+        return ""
+    error, message = failed.get("error"), failed.get("message")
+    if not isinstance(error, str) or not isinstance(message, str):
+        return ""
+    message = " ".join(message.split())
+    if len(message) > 300:
+        message = f"{message[:120].rstrip()} ... {message[-175:].lstrip()}"
+    return f"{' '.join(error.split())[:80]}: {message}"
 
 
 # What flock raises where the file system gives no locks (NFS without its lock daemon, some

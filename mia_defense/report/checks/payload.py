@@ -180,16 +180,8 @@ def edited_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def _failure(payload: Mapping[str, Any]) -> str:
-    """``": Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
-    error that stopped it), or ``""``. A long message keeps its start and its end, where
-    mia-train's errors say what to do (the setting to fix)."""
-    failed = payload.get("failed")
-    if payload.get("status") != "failed" or not isinstance(failed, Mapping):
-        return ""
-    error, message = failed.get("error"), failed.get("message")
-    if not isinstance(error, str) or not isinstance(message, str):
-        return ""
-    message = " ".join(message.split())
-    if len(message) > 300:
-        message = f"{message[:120].rstrip()} ... {message[-175:].lstrip()}"
-    return f": {' '.join(error.split())[:80]}: {message}"
+    """``": Type: message"`` of a failed run (`failure_said`), or ``""``."""
+    from mia_defense.tracking.run_dir import failure_said
+
+    said = failure_said(payload)
+    return f": {said}" if said else ""
