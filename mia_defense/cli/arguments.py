@@ -497,13 +497,13 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
 
     packaged = files("mia_defense.conf")
     shadowed: list[str] = []
-    from mia_defense.constraints import clipped
+    from mia_defense.constraints import shown_path
     from mia_defense.files import path_text_problem
 
     for folder in filter(None, folders):
         problem = path_text_problem(folder)  # (a name of 300 bytes: an OSError traceback)
         if problem is not None:
-            return (f"ConfigError: config folder {clipped(shell_path(folder), limit=80)} "
+            return (f"ConfigError: config folder {shown_path(shell_path(folder))} "
                     f"(--config-dir, hydra.searchpath): {problem}; give the folder of your "
                     "own configs")  # fmt: skip
         root = Path(folder)  # (as Hydra reads it: a '~' left by the shell is a folder '~')

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, clipped, is_integer, number_hint, shown
+from mia_defense.constraints import as_integer, is_integer, number_hint, shown, shown_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     LOOP_FIX,
@@ -160,10 +160,10 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
         raise ConfigError(f"dataset.path={shown(path)}: must be a path (text), e.g. {expected}"
                           + _number_path_hint(path))
     if "\0" in str(path):
-        raise DataError(f"dataset {name!r}: dataset.path {shown(str(path))} holds a NUL "
-                        f"byte, which no file name can; set dataset.path to {expected}")
+        raise DataError(f"dataset {name!r}: dataset.path {shown_path(path, quoted=True)} holds "
+                        f"a NUL byte, which no file name can; set dataset.path to {expected}")
     resolved = _from_launch_dir(_expand_user(Path(path), name=name, expected=expected))
-    where = clipped(str(resolved))  # (a path of 100,000 characters was echoed whole)
+    where = shown_path(resolved)  # (a path of 100,000 characters was echoed whole)
     try:
         mode = resolved.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -256,8 +256,9 @@ def _expand_user(path: Path, *, name: str, expected: str) -> Path:
         return home_expanded(path, where="dataset.path")
     except UnknownHomeError as exc:
         raise DataError(
-            f"dataset {name!r}: {clipped(exc.path)}: no user {shown(exc.home[1:])} for '~' (or "
-            f"no home directory); write the full path: set dataset.path to {expected}"
+            f"dataset {name!r}: {shown_path(exc.path)}: no user "
+            f"{shown_path(exc.home[1:], quoted=True)} for '~' (or no home directory); write "
+            f"the full path: set dataset.path to {expected}"
         ) from None
 
 

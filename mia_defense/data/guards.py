@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from mia_defense.budget import available_memory
-from mia_defense.constraints import clipped
+from mia_defense.constraints import shown_path
 from mia_defense.errors import DataError, MiaDefenseError
 from mia_defense.files import gib, lfs_placeholder
 
@@ -348,7 +348,7 @@ def _pointed_to(link: str | os.PathLike[str]) -> str:
     while here not in seen:  # (a loop of links ends at its first link again)
         seen.add(here)
         target = os.readlink(here)
-        said.append(clipped(target))
+        said.append(shown_path(target))
         here = os.path.normpath(os.path.join(os.path.dirname(here), target))
         if not os.path.islink(here):
             break
@@ -371,7 +371,7 @@ def _dangling_folder(path: Path) -> str | None:
             target = _pointed_to(folder)
         except OSError:  # missing, and no link
             return None
-        return (f"lies in {clipped(str(folder))}, a symbolic link to {target}, which "
+        return (f"lies in {shown_path(folder)}, a symbolic link to {target}, which "
                 f"does not exist {_UNFETCHED}; fetch or mount what it points to, or replace "
                 "the link with the folder")
     return None

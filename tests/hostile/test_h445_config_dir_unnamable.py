@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mia_defense.cli.arguments import shadowed_configs
+from mia_defense.constraints import PATH_LIMIT
 from mia_defense.files import path_text_problem
 
 _TEXTS = ["/tmp/h445/" + "b" * 300, "/tmp/h445/" + "a/" * 2500, "/tmp/a\0b"]
@@ -19,6 +20,6 @@ _TEXTS = ["/tmp/h445/" + "b" * 300, "/tmp/h445/" + "a/" * 2500, "/tmp/a\0b"]
 def test_a_config_folder_no_folder_can_be_is_refused_in_one_line(form, text):
     args = [f"hydra.searchpath=['file://{text}']"] if form == "searchpath" else [form, text]
     said = shadowed_configs(args)
-    assert said is not None and "\n" not in said and len(said) < 400
+    assert said is not None and "\n" not in said and len(said) < PATH_LIMIT + 400  # (h473)
     assert said.startswith("ConfigError: config folder ")
     assert f": {path_text_problem(text)}; give the folder of your own configs" in said
