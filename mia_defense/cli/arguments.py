@@ -202,8 +202,10 @@ def bare_word(
                  "no file or folder of that name, and mia-train takes no PATH")  # fmt: skip
         if tool != "mia-attack" and _on_disk(arg):
             where = "mia-train takes no PATH (a run folder is hydra.run.dir=PATH)"
-        return (f"{shell_path(arg)}: {where}; an override is KEY=VALUE, e.g. {example} "
-                f"(keys: {tool} --cfg job)")
+        from mia_defense.constraints import shown_path
+
+        return (f"{shown_path(shell_path(arg))}: {where}; an override is KEY=VALUE, e.g. "
+                f"{example} (keys: {tool} --cfg job)")
     return None
 
 
@@ -474,7 +476,9 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             problem = _config_path_problem(given)
             if problem is not None:
-                return f"ConfigError: {name} {given}: {problem}"
+                from mia_defense.constraints import shown_path
+
+                return f"ConfigError: {name} {shown_path(given)}: {problem}"
         if name in ("--config-dir", "-cd", "--config-name", "-cn"):
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if name in ("--config-name", "-cn"):

@@ -5,7 +5,8 @@ dataset.label_column=y`` (P three names of 99) said 'dataset 'csv': /tmp/h473/qq
 (315 characters) does not exist'. Each now shows a path whole up to `PATH_LIMIT` and
 clips it beyond: `data.checks.require_path` (a missing path, a NUL, an unknown '~user'),
 `data.guards.dangling_link` (a link's target, a linked folder above the path) and
-`cli.arguments.shadowed_configs` (a config folder no folder can be)."""
+`cli.arguments.shadowed_configs` (a config folder no folder can be). A stray word and
+--config-path, echoed whole at any length, show the path the same way."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import os
 
 import pytest
 
-from mia_defense.cli.arguments import shadowed_configs
+from mia_defense.cli.arguments import bare_word, shadowed_configs
 from mia_defense.constraints import PATH_LIMIT
 from mia_defense.data.checks import require_path
 from mia_defense.data.guards import dangling_link
@@ -108,3 +109,20 @@ def test_a_config_folder_is_named_whole_up_to_the_limit_and_clipped_beyond():
     said = shadowed_configs(["--config-dir", folder])
     assert said is not None and f"({len(folder)} characters) (--config-dir" in said
     assert len(said) < PATH_LIMIT + 400, len(said)
+
+
+@pytest.mark.parametrize("form", ["word", "--config-path"])
+def test_a_stray_word_and_a_config_path_of_5000_characters_are_clipped(form):
+    """Both were echoed whole: mia-train /tmp/aaa... (5,000) was a line of 5,154 characters,
+    mia-train --config-path /tmp/aaa... one of 5,310."""
+    for path in ("/tmp/h473/" + "/".join(["w" * 99] * 3), "/tmp/h473/" + "w" * 5000):
+        if form == "word":
+            said = bare_word([path])
+            assert said is not None and "no file or folder of that name" in said
+        else:
+            said = shadowed_configs([form, path])
+            assert said is not None and said.startswith(f"ConfigError: {form} ")
+        if len(path) <= PATH_LIMIT:
+            assert path in said and "characters)" not in said, said
+        else:
+            assert f"({len(path)} characters)" in said and len(said) < PATH_LIMIT + 400
