@@ -80,6 +80,7 @@ from mia_defense.observations import (
     RESERVED_METADATA,
     Observations,
     RecordedMetadata,
+    attacked_as_given,
     copy_group_problem,
     merged_keys,
     merged_keys_said,
@@ -1730,13 +1731,14 @@ def _run_audit(
     defense["shadow_recipe"] = settings.shadow_recipe
     canaries = np.zeros(n, bool) if is_canary is None else is_canary
     groups = None if copy_groups is None else _copy_groups(copy_groups, obs)
-    result, vulnerability = attack_observations(
-        obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
-        is_canary=canaries,
-        population_idx=np.arange(n) if population_idx is None else population_idx,
-        utility=utility or _released_utility(obs), privacy=_with_repeats(privacy, obs),
-        defense=defense, training=dict(training or EXTERNAL_TRAINING), copy_groups=groups,
-    )  # fmt: skip
+    with attacked_as_given():  # (an attack lacking queries or norms: no setting adds them)
+        result, vulnerability = attack_observations(
+            obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
+            is_canary=canaries,
+            population_idx=np.arange(n) if population_idx is None else population_idx,
+            utility=utility or _released_utility(obs), privacy=_with_repeats(privacy, obs),
+            defense=defense, training=dict(training or EXTERNAL_TRAINING), copy_groups=groups,
+        )  # fmt: skip
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
     if utility is None and obs.test_labels is not None:  # (the figures rest on these records:

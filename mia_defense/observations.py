@@ -47,7 +47,9 @@ import io
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -79,13 +81,16 @@ __all__ = [
     "MissingObservationError",
     "Observations",
     "RecordedMetadata",
+    "attacked_as_given",
     "checked_extra",
     "copy_group_problem",
+    "grad_norms_fix",
     "labels_only",
     "load_file",
     "looks_like_probabilities",
     "normalisation_problems",
     "observation_problems",
+    "queries_fix",
     "reserved_message",
     "warn_nonfinite_metadata",
     "zero_one_flags",
@@ -108,6 +113,10 @@ _READ_EXTRAS = ("is_canary", "population_idx", "test_idx", COPY_GROUPS)
 QUERIES_IN_OBSERVATIONS = ("perturbed queries in the observations (augmented_logits and "
                            "augmented_predictions, docs/observations.md)")
 QUERIES_OF_MIA_TRAIN = "attack.queries.num_augmented=8 and a noise_std above 0"
+# True while observations made before are attacked as given (mia-attack, the API:
+# `attacked_as_given`): no setting of the tool in use adds their queries or gradient norms,
+# so the attacks that lack them point to a mia-train run that makes them (`queries_fix`).
+_AS_GIVEN: ContextVar[bool] = ContextVar("mia_defense_observations_as_given", default=False)
 _AUGMENTED = ("augmented_logits", "augmented_predictions")
 _OPTIONAL = (*_AUGMENTED, "grad_norms")
 # Float32 rounding: a log-probability up to this much above 0, a probability above 1.
@@ -124,6 +133,39 @@ RESERVED_METADATA = ("randomized_release_repeats", "train_accuracy_one_answer")
 # mia-train's metadata key (true) where attack.white_box=true asked for gradient norms that
 # could not be computed: the gradient attack's skip says so, not "set attack.white_box=true".
 GRAD_NORMS_SKIPPED = "grad_norms_skipped"
+
+
+@contextmanager
+def attacked_as_given() -> Iterator[None]:
+    """While the body runs, the observations attacked were made before and are attacked as
+    given (mia-attack of a file or run folder, the API's audit): an attack lacking their
+    perturbed queries or gradient norms says how to get them there (`queries_fix`,
+    `grad_norms_fix`), not attack.queries or attack.white_box, which only mia-train acts on."""
+    token = _AS_GIVEN.set(True)
+    try:
+        yield
+    finally:
+        _AS_GIVEN.reset(token)
+
+
+def queries_fix() -> str:
+    """How observations without perturbed queries get them, for the tool in use: mia-train's
+    settings, or (`attacked_as_given`) a mia-train run that makes them or a file holding them."""
+    if _AS_GIVEN.get():
+        return (f"these observations hold none and no setting here adds them: attack a "
+                f"mia-train run made with {QUERIES_OF_MIA_TRAIN} (its run folder), or give "
+                f"{QUERIES_IN_OBSERVATIONS}")  # fmt: skip
+    return f"give it {QUERIES_OF_MIA_TRAIN}, or {QUERIES_IN_OBSERVATIONS}"
+
+
+def grad_norms_fix() -> str:
+    """How observations without gradient norms get them, as `queries_fix`."""
+    if _AS_GIVEN.get():
+        return ("these observations hold none and no setting here adds them: attack a "
+                "mia-train run made with attack.white_box=true (its run folder), or give "
+                "observations of your own their grad_norms (docs/observations.md)")
+    return ("set attack.white_box=true (needs the models), or give observations of your own "
+            "their grad_norms (docs/observations.md)")
 
 
 class RecordedMetadata(dict):

@@ -11,7 +11,7 @@ from mia_defense.attacks.references import (
     checked_targets,
     scored_against_references,
 )
-from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations
+from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations, grad_norms_fix
 
 __all__ = ["gradient_norm"]
 
@@ -40,8 +40,7 @@ def gradient_norm(
     fix = ("attack.white_box=true, but the models' per-sample gradient norms could not be "
            "computed (see the warning 'white-box gradient norms skipped' above)"
            if obs.metadata.get(GRAD_NORMS_SKIPPED) is True
-           else "set attack.white_box=true (needs the models), or give observations of "
-                "your own their grad_norms (docs/observations.md)")
+           else grad_norms_fix())
     norms = obs.require("grad_norms", attack="gradient_norm", fix=fix)
     signal = -np.log(np.maximum(norms.astype(np.float64), 1e-30))  # [K, N]
     if calibration == "global":

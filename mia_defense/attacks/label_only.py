@@ -14,7 +14,7 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import _labels
-from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN, Observations
+from mia_defense.observations import Observations, queries_fix
 
 __all__ = ["label_only", "label_robustness"]
 
@@ -38,8 +38,8 @@ def label_robustness(obs: Observations) -> np.ndarray:
     else:
         log.warning(  # (mia-train's setting; a file's or arrays' own, which no setting adds)
             "label_only: no perturbed queries (attack.queries.num_augmented=0, or observations "
-            "without them): falling back on the gap attack, correct label = member; give it "
-            "%s, or %s", QUERIES_OF_MIA_TRAIN, QUERIES_IN_OBSERVATIONS,
+            "without them): falling back on the gap attack, correct label = member; %s",
+            queries_fix(),
         )
     return (predictions == labels).mean(axis=1)
 

@@ -14,7 +14,7 @@ from mia_defense.attacks.references import (
 )
 from mia_defense.attacks.signals import per_model, true_class_logit
 from mia_defense.errors import ConfigError
-from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN, Observations
+from mia_defense.observations import Observations, queries_fix
 
 __all__ = ["lira"]
 
@@ -114,7 +114,7 @@ def lira(
     if augmented:
         extra = obs.require(
             "augmented_logits", attack="lira (augmented=true)",
-            fix=f"give it {QUERIES_OF_MIA_TRAIN}, or {QUERIES_IN_OBSERVATIONS}",
+            fix=queries_fix(),
         )  # [K, A, N]
         signal = np.concatenate([signal, extra], axis=1)
     if fixed_variance is None:
