@@ -30,7 +30,6 @@ __all__ = [
     "check_overrides",
     "fixed_overrides",
     "fixed_problem",
-    "num_targets_problem",
     "observed_settings",
     "record_settings",
 ]
@@ -407,16 +406,6 @@ def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
 _MAX_MODEL_CLASSES = 2**24
 
 
-def num_targets_problem(num_targets: Any, num_models: int) -> str | None:
-    """Why ``attack.num_targets`` (a checked integer, or ``None``) names more target models
-    than the observations hold (``num_models``), or ``None``: asked by `attack_settings`, and
-    by mia-attack before it makes its run directory."""
-    if num_targets is not None and num_targets > num_models:
-        return (f"attack.num_targets={num_targets}: must lie in [1, {num_models}] (the "
-                "observations' models) or be null")  # fmt: skip
-    return None
-
-
 def attack_settings(
     cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
 ) -> AttackSettings:
@@ -449,10 +438,10 @@ def attack_settings(
     node = cfg.get("attack")
     if not isinstance(node, DictConfig):  # ~attack: the walk names it
         _refuse(walk.problems or ["attack: missing; it is required"])
-    num_targets = walk.ok.get("attack.num_targets")
-    too_many = num_targets_problem(num_targets, num_models)
-    if too_many:
-        walk.problems.append(too_many)
+    num_targets = walk.ok.get("attack.num_targets")  # (a checked integer, or None)
+    if num_targets is not None and num_targets > num_models:  # (more than the observations')
+        walk.problems.append(f"attack.num_targets={num_targets}: must lie in [1, {num_models}] "
+                             "(the observations' models) or be null")  # fmt: skip
     recipe = str(node.get("shadow_recipe", "same"))
     if recipe == "undefended" and defended:
         walk.problems.append(
