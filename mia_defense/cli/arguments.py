@@ -482,6 +482,9 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
         if name in ("--config-dir", "-cd", "--config-name", "-cn"):
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if name in ("--config-name", "-cn"):
+                problem = _config_name_problem(given)
+                if problem is not None:
+                    return f"ConfigError: {name} {problem}"
                 problem = _group_option_problem(given, primary=config_name)
                 if problem is not None:
                     return f"ConfigError: {name} {given}: {problem}"
@@ -553,6 +556,22 @@ def _config_path_problem(given: str) -> str | None:
         return None
     return (f"{where}; nothing was run. Add your folder to mia-defense's configs with "
             "--config-dir DIR instead (--config-name NAME for a primary config of yours)")
+
+
+def _config_name_problem(given: str) -> str | None:
+    """Why ``--config-name GIVEN`` can name no config file (a name longer than the file
+    system takes, a NUL: `files.path_text_problem` of its file, GIVEN.yaml), in words that
+    follow the option, or ``None``: Hydra stat-ed it in each config folder and ended in an
+    OSError traceback, 'File name too long'."""
+    from mia_defense.files import path_text_problem
+
+    problem = path_text_problem(f"{given.removesuffix('.yaml')}.yaml")
+    if problem is None:
+        return None
+    from mia_defense.constraints import shown_path
+
+    return (f"{shown_path(given)}: its file, NAME.yaml, {problem}; nothing was run. Give the "
+            "name of a config of yours (NAME for NAME.yaml in --config-dir DIR)")
 
 
 def _group_option_problem(given: str, *, primary: str = "config") -> str | None:
