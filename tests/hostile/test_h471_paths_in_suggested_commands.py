@@ -10,17 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
 
-from mia_defense.cli.run_dirs import require_writable_dir
 from mia_defense.cli.sweep_checks import refuse_other_modes_folder
 from mia_defense.constraints import PATH_LIMIT
-from tests.helpers import as_unprivileged
+from tests.hostile.test_h420_read_only_sweep import _read_only, _said, root  # noqa: F401 (fixture)
 
 
 def _said_of_read_only_sweep(sweep: Path) -> str:
@@ -29,37 +26,12 @@ def _said_of_read_only_sweep(sweep: Path) -> str:
     for name in ("seed=0", "seed=1"):
         (sweep / name).mkdir(parents=True)
         (sweep / name / "results.json").write_text("{}")
-    for path in sorted(sweep.rglob("*"), reverse=True):
-        path.chmod(0o555 if path.is_dir() else 0o444)
-    sweep.chmod(0o555)
-
-    def check() -> str:
-        lines: list[str] = []
-        handler = logging.Handler()
-        handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore
-        logging.getLogger("mia_defense.cli.run_dirs").addHandler(handler)
-        try:
-            require_writable_dir(str(sweep), key="hydra.sweep.dir")
-        except SystemExit as exc:
-            lines.append(f"exit {exc.code}")
-        return "\n".join(lines)
-
-    return as_unprivileged(check)
-
-
-@pytest.fixture
-def root():
-    root = Path(tempfile.mkdtemp(prefix="mia-h471-"))  # (pytest's tmp_path: root's only)
-    root.chmod(0o755)
-    yield root
-    for folder in (root, *root.rglob("*")):
-        if folder.is_dir():
-            folder.chmod(0o755)
-    shutil.rmtree(root)
+    _read_only(sweep)
+    return _said(sweep)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX permissions, as another user")
-def test_a_read_only_sweep_of_300_characters_is_named_whole_in_its_commands(root):
+def test_a_read_only_sweep_of_300_characters_is_named_whole_in_its_commands(root):  # noqa: F811
     sweep = root.joinpath(*["s" * 99] * 3)
     assert 300 <= len(str(sweep)) <= PATH_LIMIT
     said = _said_of_read_only_sweep(sweep)
@@ -70,7 +42,7 @@ def test_a_read_only_sweep_of_300_characters_is_named_whole_in_its_commands(root
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX permissions, as another user")
-def test_a_read_only_sweep_too_long_to_show_is_not_put_into_its_commands_clipped(root):
+def test_a_read_only_sweep_too_long_to_show_is_not_put_into_its_commands_clipped(root):  # noqa: F811
     sweep = root.joinpath(*["s" * 200] * 7)  # (some 1,450 characters, under 4,096 bytes)
     assert PATH_LIMIT < len(str(sweep)) < 4000
     said = _said_of_read_only_sweep(sweep)
