@@ -35,12 +35,10 @@ class Checked(Exception):
     """The budget check passed: the models would be trained now."""
 
 
-@pytest.fixture
-def memory(monkeypatch):
-    from mia_defense import budget
+def stop_after_the_budget_check(monkeypatch) -> None:
+    """Make the run raise `Checked` once its up-front budget check has passed."""
     from mia_defense.pipeline import data
 
-    monkeypatch.setattr(budget, "available_memory", lambda: MEMORY)
     check = data._check_budget
 
     def then_stop(*args, **kwargs):
@@ -48,6 +46,14 @@ def memory(monkeypatch):
         raise Checked
 
     monkeypatch.setattr(data, "_check_budget", then_stop)
+
+
+@pytest.fixture
+def memory(monkeypatch):
+    from mia_defense import budget
+
+    monkeypatch.setattr(budget, "available_memory", lambda: MEMORY)
+    stop_after_the_budget_check(monkeypatch)
 
 
 def _run(tmp_path, *overrides: str) -> None:

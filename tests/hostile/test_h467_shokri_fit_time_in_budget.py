@@ -15,17 +15,13 @@ import pytest
 
 from mia_defense.attacks.shokri import fit_seconds
 from mia_defense.errors import ConfigError
-from tests.conftest import compose_cfg
+from tests.hostile.test_h458_shokri_features_in_budget import (
+    Checked,
+    _run,
+    stop_after_the_budget_check,
+)
 
-MANY_CLASSES = ("dataset=texas_like", "dataset.num_samples=6000", "dataset.num_features=100",
-                "dataset.num_classes=3000", "plan.num_models=16", "plan.population_size=3000",
-                "plan.test_size=100", "model=logistic", "train.epochs=1", "attack.bootstrap=0",
-                "attack.white_box=false", "attack.queries.num_augmented=0")  # fmt: skip
 LIMIT_SECONDS = 20.0
-
-
-class Checked(Exception):
-    """The budget check passed: the models would be trained now."""
 
 
 @pytest.fixture
@@ -37,19 +33,7 @@ def limit(monkeypatch):
     monkeypatch.setattr(data, "usable_cores", lambda: 1, raising=False)
     monkeypatch.setattr(data, "check_budget",
                         functools.partial(budget.check_budget, max_hours=LIMIT_SECONDS / 3600))
-    check = data._check_budget
-
-    def then_stop(*args, **kwargs):
-        check(*args, **kwargs)
-        raise Checked
-
-    monkeypatch.setattr(data, "_check_budget", then_stop)
-
-
-def _run(tmp_path, *overrides: str) -> None:
-    from mia_defense.cli.build import run
-
-    run(compose_cfg(*MANY_CLASSES, *overrides), tmp_path)
+    stop_after_the_budget_check(monkeypatch)
 
 
 def test_a_shokri_fit_over_the_limit_is_refused_before_training(limit, tmp_path):
