@@ -51,7 +51,9 @@ def test_a_shift_that_acts_or_asks_nothing_is_not(caplog, queries, shape, overri
     assert _said(caplog, queries, shape, overrides) == []
 
 
-def test_observe_models_says_it(caplog):
+def warned_observing(caplog, **given) -> list[str]:
+    """The warnings api.observe_models logs of two linear models of 4 flat features, given
+    ``given``."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 4)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
@@ -59,18 +61,26 @@ def test_observe_models_says_it(caplog):
     torch.manual_seed(0)
     models = [nn.Linear(4, 2) for _ in range(2)]
     with caplog.at_level(logging.WARNING):
-        api.observe_models(models, x, y, plan, num_augmented=2,
-                           overrides=["attack.queries.max_shift=1"])
-    assert any(SAID.format(shape=[4]) in m for m in caplog.messages)
+        api.observe_models(models, x, y, plan, **given)
+    return caplog.messages
 
 
-def test_mia_train_says_a_typed_default(tmp_path, monkeypatch):
+def train_log(tmp_path, monkeypatch, *overrides: str) -> str:
+    """The train.log of a small mia-train run (two models, one epoch) given ``overrides``."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", sys.path[:])
     monkeypatch.setattr(sys, "argv", [
         "mia-train", "plan.num_models=2", "train.epochs=1", "plan.reference_size=300",
-        "figures=false", "progress=false", "attack.queries.max_shift=1",
-        f"hydra.run.dir={tmp_path / 'run'}"])
+        "figures=false", "progress=false", *overrides, f"hydra.run.dir={tmp_path / 'run'}"])
     train.main()
-    log = (tmp_path / "run" / "train.log").read_text()
+    return (tmp_path / "run" / "train.log").read_text()
+
+
+def test_observe_models_says_it(caplog):
+    said = warned_observing(caplog, num_augmented=2, overrides=["attack.queries.max_shift=1"])
+    assert any(SAID.format(shape=[4]) in m for m in said)
+
+
+def test_mia_train_says_a_typed_default(tmp_path, monkeypatch):
+    log = train_log(tmp_path, monkeypatch, "attack.queries.max_shift=1")
     assert "attack.queries.max_shift=1: " + SAID.format(shape=[64]) in log

@@ -9,13 +9,12 @@ silent."""
 from __future__ import annotations
 
 import logging
-import sys
 
 import pytest
 
-from mia_defense.cli import train
 from mia_defense.config_keys import packaged_setting
 from mia_defense.queries import QueryConfig, warn_unperturbed_copies
+from tests.hostile.test_h462_max_shift_on_flat_samples import train_log
 
 SAID = "not given feature noise, so it is ignored"
 DEFAULT = packaged_setting("attack", "default", ["queries", "noise_std"])
@@ -56,12 +55,5 @@ def test_noise_that_acts_or_asks_nothing_is_not(caplog, queries, shape, override
 
 
 def test_mia_train_says_it(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", sys.path[:])
-    monkeypatch.setattr(sys, "argv", [
-        "mia-train", "plan.num_models=2", "train.epochs=1", "plan.reference_size=300",
-        "figures=false", "progress=false", "dataset=digits_images",
-        "attack.queries.noise_std=0.9", f"hydra.run.dir={tmp_path / 'run'}"])
-    train.main()
-    log = (tmp_path / "run" / "train.log").read_text()
+    log = train_log(tmp_path, monkeypatch, "dataset=digits_images", "attack.queries.noise_std=0.9")
     assert "attack.queries.noise_std=0.9: the perturbed copies of these images" in log

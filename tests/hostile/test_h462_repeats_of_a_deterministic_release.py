@@ -8,18 +8,13 @@ the untouched default and a randomized release (release=noise) stay silent."""
 from __future__ import annotations
 
 import logging
-import sys
 
-import numpy as np
 import pytest
-import torch
-from torch import nn
 
-from mia_defense import api
-from mia_defense.cli import train
 from mia_defense.config_keys import packaged_setting
 from mia_defense.defenses.release import LabelOnlyRelease
 from mia_defense.queries import QueryConfig, warn_unused_repeats
+from tests.hostile.test_h462_max_shift_on_flat_samples import train_log, warned_observing
 
 SAID = "the release is deterministic (it answers a query the same every time)"
 DEFAULT = packaged_setting("attack", "default", ["queries", "repeats"])
@@ -53,24 +48,10 @@ def test_repeats_asked_or_untouched_are_not(caplog, repeats, randomized, overrid
 
 
 def test_observe_models_says_it(caplog):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(120, 4)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int64)
-    plan = api.make_plan(x, y, num_models=2, population_size=80)
-    torch.manual_seed(0)
-    models = [nn.Linear(4, 2) for _ in range(2)]
-    with caplog.at_level(logging.WARNING):
-        api.observe_models(models, x, y, plan, release=LabelOnlyRelease(), repeats=64)
-    assert any(m.startswith(f"repeats=64: {SAID}") for m in caplog.messages)
+    said = warned_observing(caplog, release=LabelOnlyRelease(), repeats=64)
+    assert any(m.startswith(f"repeats=64: {SAID}") for m in said)
 
 
 def test_mia_train_says_it(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", sys.path[:])
-    monkeypatch.setattr(sys, "argv", [
-        "mia-train", "plan.num_models=2", "train.epochs=1", "plan.reference_size=300",
-        "figures=false", "progress=false", "release=label_only", "attack.queries.repeats=64",
-        f"hydra.run.dir={tmp_path / 'run'}"])
-    train.main()
-    log = (tmp_path / "run" / "train.log").read_text()
+    log = train_log(tmp_path, monkeypatch, "release=label_only", "attack.queries.repeats=64")
     assert f"attack.queries.repeats=64: {SAID}" in log
