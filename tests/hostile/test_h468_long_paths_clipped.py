@@ -50,8 +50,9 @@ def test_a_long_escaping_subdir_is_clipped(caplog):
     assert len(said) < 2 * PATH_LIMIT + 400, len(said)  # (the subdir and where it leads)
 
 
-def test_a_check_that_fails_names_a_long_path_clipped(caplog):
-    path = "/tmp/" + "/".join(["d" * 199] * 15)  # (3004 characters, names of 199)
+def _failed_check_said(caplog, path: str) -> str:
+    """What `_fails_closed` logs of a check of hydra.run.dir=``path`` that fails with an
+    OSError naming ``path``/x."""
 
     @_fails_closed("hydra.run.dir")
     def failing(self, config, **kwargs):
@@ -61,6 +62,12 @@ def test_a_check_that_fails_names_a_long_path_clipped(caplog):
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         failing(None, config)
     (said,) = [r.getMessage() for r in caplog.records]
+    return said
+
+
+def test_a_check_that_fails_names_a_long_path_clipped(caplog):
+    path = "/tmp/" + "/".join(["d" * 199] * 15)  # (3004 characters, names of 199)
+    said = _failed_check_said(caplog, path)
     assert said.startswith("ConfigError: hydra.run.dir=/tmp/ddd"), said[:100]
     assert "cannot be checked (OSError: [Errno 40] Too many levels of symbolic links" in said
     assert said.count(f"({len(path)} characters)") == 2, said
@@ -78,15 +85,7 @@ def test_an_escaping_subdir_of_300_characters_is_shown_whole(caplog):
 
 def test_a_check_that_fails_names_a_path_of_300_characters_whole(caplog):
     path = "/tmp/" + "/".join(["d" * 99] * 3)
-
-    @_fails_closed("hydra.run.dir")
-    def failing(self, config, **kwargs):
-        raise OSError(40, "Too many levels of symbolic links", path + "/x")
-
-    config = OmegaConf.create({"hydra": {"run": {"dir": path}}})
-    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
-        failing(None, config)
-    (said,) = [r.getMessage() for r in caplog.records]
+    said = _failed_check_said(caplog, path)
     assert said.startswith(f"ConfigError: hydra.run.dir={path}: cannot be checked "
                            f"(OSError: [Errno 40] Too many levels of symbolic links: "
                            f"'{path}/x')"), said
