@@ -24,7 +24,7 @@ from mia_defense.hydra_failure import (
 from mia_defense.override_checks import parsed_override
 
 __all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal",
-           "unlisted_group_refusal"]
+           "no_option_words", "unlisted_group_refusal"]
 
 
 def group_delete_refusal(
@@ -214,8 +214,6 @@ def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
     (Hydra's advice composes)."""
     import re
 
-    from mia_defense.errors import closest
-
     found = re.fullmatch(r"Could not override '([^'=@]+)'\. No match in the defaults list\.\n"
                          r"To append to your default list use \+\1=(.*)", str(exc))
     if found is None:
@@ -224,14 +222,23 @@ def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
     options = _group_options(exc, group)
     if not options or name in options or "," in name:  # (a sweep: Hydra's words)
         return None
+    return HydraConfigError(f"{group}={name}: " + no_option_words(
+        group, name, options, plus="+", why=f", and {_primary(exc)[0]}'s defaults list has no "
+        f"entry of {group}, so a config of it is added with '+'"))
+
+
+def no_option_words(group: str, name: str, options: list[str], *, plus: str = "",
+                    why: str = "") -> str:
+    """The refusal of ``name``, none of the config group ``group``'s ``options``: the
+    closest option and an override choosing it (``plus``: '+' where only ``+group=NAME``
+    selects), ``why`` after the first clause. Hydra's missing config
+    (`mia_defense.cli.entry`) and `unlisted_group_refusal` say it so."""
+    from mia_defense.errors import closest
+
     close = closest(name, options)
     hint = f" (did you mean {close}?)" if close else ""
-    return HydraConfigError(
-        f"{group}={name}: {name} is no option of the config group {group}{hint}, and "
-        f"{_primary(exc)[0]}'s defaults list has no entry of {group}, so a config of it is "
-        f"added with '+'; nothing was run. Choose one of {', '.join(options)} "
-        f"(e.g. +{group}={close or options[0]})"
-    )
+    return (f"{name} is no option of the config group {group}{hint}{why}; nothing was run. "
+            f"Choose one of {', '.join(options)} (e.g. {plus}{group}={close or options[0]})")
 
 
 def _group_options(exc: Exception, group: str) -> list[str]:

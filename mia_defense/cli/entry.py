@@ -21,7 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout, umask_refusal
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
-from mia_defense.errors import ConfigError, closest
+from mia_defense.errors import ConfigError
 from mia_defense.library_call import cleared_after_each_call, main_state_kept, put_back_as_call_ends
 
 __all__ = [
@@ -586,15 +586,12 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     search path after them, as one line: what the group is, the closest option, the
     options and an override choosing one (``+experiment=...`` for a group the defaults list
     has no entry of: 'experiment=tradeoff_dp' was offered, which Hydra refuses)."""
-    from mia_defense.defaults_list_refusals import has_default_entry
+    from mia_defense.defaults_list_refusals import has_default_entry, no_option_words
 
     group, _, name = missing.rpartition("/")
     plus = "" if has_default_entry(group, exc) else "+"
-    close = closest(name, options)
-    hint = f" (did you mean {close}?)" if close else ""
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
-    return (f"{found}: {name} is no option of the config group {group}{hint}; nothing was "
-            f"run. Choose one of {', '.join(options)} (e.g. {plus}{group}={close or options[0]})")
+    return f"{found}: {no_option_words(group, name, options, plus=plus)}"
 
 
 # os.fsdecode's stand-ins for the bytes of a command line that are no UTF-8
