@@ -187,18 +187,20 @@ def test_a_grid_sweep_records_no_search(tmp_path):
 def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
     from tests.helpers import mia_train
 
-    # one trial, refused at once (model.dropout='fast', a model's argument: train.lr's
-    # choice(fast) is refused before the search starts): the search's start is all this needs
+    # one trial of one epoch, stopped at its first (train.lr=1e30 diverges; a value the
+    # run's config check refuses, model.dropout: choice(fast), is refused before the search
+    # starts, 1f033521): the search's start is all this needs
     start = ["-m", "hparams_search=optuna_custom", "plan.num_models=2", "progress=false",
              "figures=false", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
+             "train.epochs=1", "plan.reference_size=300",
              f"hydra.sweep.dir={tmp_path / 'search'}"]  # fmt: skip
-    mia_train(*start, '+hydra.sweeper.params={model.dropout: "choice(fast)"}', cwd=tmp_path)
-    _began(tmp_path / "search")  # (its trial refused: as if it had run)
-    done = mia_train(*start, '+hydra.sweeper.params={model.dropout: "choice(slow)"}',
+    mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(1e30)"}', cwd=tmp_path)
+    _began(tmp_path / "search")  # (its trial diverged: as if it had run)
+    done = mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(1e29)"}',
                      cwd=tmp_path)
     assert done.returncode == 2
-    assert "holds an Optuna search of other settings (model.dropout: choice(fast) -> " \
-        "choice(slow))" in done.stderr, done.stderr[-2000:]
+    assert "holds an Optuna search of other settings (train.lr: choice(1e30) -> " \
+        "choice(1e29))" in done.stderr, done.stderr[-2000:]
 
 
 # --- A resumed one-run audit trained every model again (h266) -----------------------------

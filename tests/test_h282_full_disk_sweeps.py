@@ -236,8 +236,9 @@ def test_an_optuna_search_whose_record_the_full_disk_kept_out_ends_in_one_line(
 ):
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
     from tests.helpers import mia_train
-    from tests.test_red_h75_sweep_refused import CLASH
+    from tests.test_red_h75_sweep_refused import CLASH, refused_at_trial_time
 
+    refused_at_trial_time(monkeypatch)
     _full_at("optimization_results.yaml", monkeypatch)
     done = mia_train(*CLASH, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=s", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]

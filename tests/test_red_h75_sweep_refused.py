@@ -22,6 +22,16 @@ CLASH = (
 REFUSAL = "set exactly one of them (the other to null)"
 
 
+def refused_at_trial_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLASH's trials refused at trial time alone, as a refusal no up-front check foresees
+    (the run's check of one drawn value against a fixed setting refuses CLASH's search
+    before it starts, 1f033521): that check (`_refuse_points_the_run_refuses`) left out, the
+    trials' own checks refuse each trial as before."""
+    import mia_defense.cli.sweep_checks as checks
+
+    monkeypatch.setattr(checks, "_refuse_points_the_run_refuses", lambda *_, **__: None)
+
+
 def test_optuna_no_completed_trial_is_recognised() -> None:
     assert cli._no_trial_finished(ValueError("No trials are completed yet."))
     assert not cli._no_trial_finished(ValueError("something else"))
@@ -89,9 +99,10 @@ def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
 @pytest.mark.slow  # 1-5 s: two refused trials of an Optuna search, in process
 @pytest.mark.parametrize("single", [True, False], ids=["one-objective", "two-objectives"])
 def test_optuna_search_with_every_trial_refused_ends_in_one_clear_line(
-    tmp_path: Path, single: bool
+    tmp_path: Path, single: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    refused_at_trial_time(monkeypatch)
     extra = ("objectives=[max_attack.tpr@1%fpr]", "hydra.sweeper.direction=minimize")
     done = mia_train(*CLASH, *(extra if single else ()), "hydra.sweep.dir=s", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
