@@ -691,10 +691,11 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     curves: dict[str, AttackResult] = {}
     failed: list[str] = []
     for summary, label in zip(summaries, labels, strict=True):
-        key, again = _with_attack(label, summary.strongest_attack), 1
+        attack = summary.strongest_shown(short=True)  # (none where all are at TPR 0)
+        key, again = _with_attack(label, attack), 1
         while key in curves:  # labels alike in their first `_LABEL_CHARS` (a long dataset
             again += 1  # name before "#2 ..."): one curve replaced the other, unsaid
-            key = _with_attack(f"({again}) {label}", summary.strongest_attack)
+            key = _with_attack(f"({again}) {label}", attack)
         try:
             curves[key] = run_roc(summary)
         except DataError as exc:

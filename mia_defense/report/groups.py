@@ -73,7 +73,8 @@ class RunGroup:
         epsilon: the largest ε of its runs (``inf`` without noise), ``None`` when not DP.
         epsilon_valid: false when one of its runs' ε is not a guarantee
             (`RunSummary.epsilon_valid`): the row's ε is then no claim of privacy.
-        strongest_attack: its runs' strongest attacks (``a ×2, b ×1`` when they differ).
+        strongest_attack: its runs' strongest attacks (``a ×2, b ×1`` when they differ), as
+            `RunSummary.strongest_shown` names them (``none, ...`` where all are at TPR 0).
         evaluation: how its runs were attacked where runs of its dataset and model differ
             (`mia_defense.report.table.evaluation_labels`); ``""`` otherwise.
     """
@@ -244,9 +245,10 @@ def _joined(values: Sequence[str]) -> str:
 
 
 def _strongest(runs: Sequence[RunSummary]) -> str:
-    counts = Counter(r.strongest_attack for r in runs)
-    if len(counts) == 1:
-        return runs[0].strongest_attack
+    if len({r.strongest_shown() for r in runs}) == 1:
+        return runs[0].strongest_shown()
+    # (the long words, then ' ×1, lira ×1' after them, read as one phrase)
+    counts = Counter(r.strongest_shown(short=True) for r in runs)
     return ", ".join(f"{name} ×{n}" for name, n in counts.most_common())
 
 

@@ -29,6 +29,7 @@ from mia_defense.pipeline.evaluate import (
 )
 from mia_defense.report.checks import (
     near_chance_note,
+    no_strongest,
     randomized_release_note,
     reasons_said_below,
     release_below_chance_note,
@@ -152,10 +153,8 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
         if best[key] == 0:  # (the most, so every one is at 0: crowning one of them read as
             # a verdict, and the pick among the tied looked arbitrary; runner.strongest's rule)
             kind = "white-box" if "white-box" in label else "black-box"
-            lines.append(f"{label} at {fpr_percent(lowest)}% FPR: none, every {kind} attack's "
-                         f"TPR there is 0.0000{f' ({level} CI{ci})' if ci else ''}; its "
-                         f"figures are {name}'s, the first of the tied by the TPR at the "
-                         "next FPR, then the AUC")  # fmt: skip
+            none = no_strongest(name, kind=kind, ci=f" ({level} CI{ci})" if ci else "")
+            lines.append(f"{label} at {fpr_percent(lowest)}% FPR: {none}")
             continue
         lines.append(f"{label} at {fpr_percent(lowest)}% FPR: {name} (TPR {best[key]:.4f}"
                      f"{f', {level} CI{ci}' if ci else ''})")  # fmt: skip

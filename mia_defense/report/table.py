@@ -18,15 +18,17 @@ import numpy as np
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.roc import fpr_key
+from mia_defense.metrics.roc import fpr_key, fpr_percent
 from mia_defense.report.checks import (
     epsilon_doubt,
     few_resamples,
     idle_defenses,
+    no_strongest,
     one_line,
     other_confidence,
     printable,
     randomized_release,
+    strongest_at_zero,
 )
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord, software_tag
@@ -128,7 +130,9 @@ class RunSummary:
         epsilon_valid: false when results.json says the ε is not a guarantee for the
             mechanism that ran (``privacy.epsilon_valid``: shuffled batches...) or that a
             measured lower bound refutes it (``privacy.epsilon_refuted``).
-        strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
+        strongest_attack: the black-box attack with the highest TPR at the lowest FPR, as
+            results.json records it (whose figures the headline holds); the tables name it
+            by `strongest_shown`.
         leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
         leak_auc: the highest AUC of any black-box attack (max over them; not always the
             AUC of ``strongest_attack``, which results.json's headline holds).
@@ -147,6 +151,8 @@ class RunSummary:
             dataset and model (`evaluation_labels`); ``""`` when they were all attacked alike.
         defenses_idle: the run's defenses that did not act (results.json's
             ``training.defenses_idle``): its models trained as without them.
+        strongest_at_zero: the lowest FPR, where ``strongest_attack``'s TPR there is 0 (so
+            every black-box attack's is: none is the strongest), else ``None``.
     """
 
     name: str
@@ -177,6 +183,17 @@ class RunSummary:
     epsilon_valid: bool = True
     defenses_idle: tuple[str, ...] = ()
     scores: ScoresRead | None = field(default=None, compare=False, repr=False)
+    strongest_at_zero: float | None = None
+
+    def strongest_shown(self, *, short: bool = False) -> str:
+        """``strongest_attack`` as the report names it: the run table's ``none, every
+        black-box attack's TPR at 0.1% FPR is 0.0000; its figures are NAME's ...``
+        (`no_strongest`) where its TPR at the lowest FPR is 0, not a name that read as a
+        winner (a label_only release: 'label_only', every attack at TPR 0)."""
+        if self.strongest_at_zero is None:
+            return self.strongest_attack
+        where = f"at {fpr_percent(self.strongest_at_zero)}% FPR"
+        return no_strongest(self.strongest_attack, where=where, short=short)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -421,6 +438,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None,
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
         scores=run.scores,
+        strongest_at_zero=strongest_at_zero(p),
     )
 
 

@@ -10,9 +10,11 @@ the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked)
 from mia_defense.report.checks._values import (
     PrintableLog,
     count_too_large,
+    no_strongest,
     one_line,
     printable,
     same_figure,
+    strongest_at_zero,
     strongest_attack,
 )
 from mia_defense.report.checks.notes import (
@@ -66,6 +68,7 @@ __all__ = [
     "flag_problem",
     "idle_defenses",
     "near_chance_note",
+    "no_strongest",
     "one_line",
     "other_confidence",
     "payload_problem",
@@ -81,6 +84,7 @@ __all__ = [
     "same_figure",
     "schedule_deleted",
     "small_test_set_note",
+    "strongest_at_zero",
     "strongest_attack",
     "test_records_problem",
 ]

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "PrintableLog", "count_too_large", "one_line", "printable", "same_figure", "strongest_attack",
+    "PrintableLog", "count_too_large", "no_strongest", "one_line", "printable", "same_figure",
+    "strongest_at_zero", "strongest_attack",
 ]
 
 
@@ -120,3 +121,34 @@ def strongest_attack(payload: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any]
     name, attacks = payload.get("strongest_attack"), payload.get("attacks")
     attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
     return name, attack if isinstance(attack, Mapping) else None
+
+
+def no_strongest(name: str, *, kind: str = "black-box", where: str = "there", ci: str = "",
+                 short: bool = False) -> str:
+    """How a run's strongest attack ``name`` is named where its TPR at the lowest FPR is 0,
+    so every ``kind`` attack's is: `mia_defense.attacks.runner.strongest` still picks one
+    (the headline's figures, results.json's ``strongest_attack``), but crowning it read as
+    a verdict, the pick among the tied as arbitrary. The run table's words and mia-report's
+    (its tables; ``short``: a ROC curve's legend), in this one place; ``where``: the FPR."""
+    if short:
+        return f"none at TPR 0: {name}'s figures"
+    return (f"none, every {kind} attack's TPR {where} is 0.0000{ci}; its figures are {name}'s, "
+            "the first of the tied by the TPR at the next FPR, then the AUC")
+
+
+_TPR_KEY = re.compile(r"tpr@([0-9.]+)%fpr")
+
+
+def strongest_at_zero(payload: Mapping[str, Any]) -> float | None:
+    """The lowest FPR results.json's ``strongest_attack`` records a TPR at, where that TPR
+    is 0 (so every black-box attack's there is: `no_strongest`), else ``None``."""
+    _, attack = strongest_attack(payload)
+    if attack is None:
+        return None
+    recorded = {float(m.group(1)) / 100: attack[key] for key in attack
+                if isinstance(key, str) and (m := _TPR_KEY.fullmatch(key))}  # fmt: skip
+    if not recorded:
+        return None
+    lowest = min(recorded)
+    tpr = recorded[lowest]
+    return lowest if _numbers(tpr) and tpr == 0 else None
