@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import task_overrides
 from mia_defense.hydra_setup import plugin_is
+from mia_defense.override_checks import parsed_override
 
 __all__ = ["refuse_values_under_swept_keys"]
 
@@ -30,16 +31,12 @@ def refuse_values_under_swept_keys(config: DictConfig) -> None:
         return
     from importlib.resources import files
 
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     conf = files("mia_defense.conf")
     for text in task_overrides(config):
-        try:
-            override = parser.parse_override(text)
-        except Exception:  # (Hydra has parsed them before: refused there)
+        override = parsed_override(text)  # (None: Hydra has parsed them before, refused there)
+        if override is None or override.is_delete() or override.is_sweep_override():
             continue
-        if override.is_delete() or override.is_sweep_override() or override.package:
+        if override.package:
             continue
         key = override.key_or_group
         for swept in map(str, params):

@@ -98,10 +98,9 @@ def _jobs_per_launch(config: DictConfig) -> int | None:
     more than ``hydra.sweeper.max_batch_size``; the command line's value of a key replaces
     ``hydra.sweeper.params``' sweep of it). ``None``: not counted here (an unreadable
     value, a sweeper of another kind)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     from mia_defense.cli.run_dirs import task_overrides
     from mia_defense.cli.sweep_checks import sweep_size
+    from mia_defense.override_checks import parsed_override
 
     sweeper = config.hydra.sweeper
     if plugin_is(sweeper, "optuna"):
@@ -112,9 +111,10 @@ def _jobs_per_launch(config: DictConfig) -> int | None:
     params = sweeper.get("params") or {}
     sizes: dict[str, int | None] = {}
     try:
-        parser = OverridesParser.create()
         for text in [*(f"{k}={v}" for k, v in params.items()), *task_overrides(config)]:
-            override = parser.parse_override(str(text))
+            override = parsed_override(str(text))
+            if override is None:  # (Hydra's own error follows)
+                return None
             sizes[override.get_key_element()] = sweep_size(override) \
                 if override.is_sweep_override() else 1  # fmt: skip
     except Exception:  # (Hydra's own error, or a refusal, follows)
