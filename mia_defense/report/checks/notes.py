@@ -898,10 +898,11 @@ def _released_labels_only(payload: Mapping[str, Any], defense: Mapping[str, Any]
 
 def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
     """Why the run's config (``attack.queries``) gave its attacks no perturbed copy of a
-    record, or ``None``: no copies (``num_augmented=0``), or copies without noise
-    (``noise_std=0`` where `mia_defense.observe.perturbed_copies` adds noise: flat inputs,
-    or images neither shifted nor flipped), each the record itself. A config without
-    these keys (written otherwise) tells nothing: ``None``."""
+    record, or ``None``: no copies (``num_augmented=0``; of observations attacked as given,
+    that they hold none: mia-attack records their count, no setting of the user's), or
+    copies without noise (``noise_std=0`` where `mia_defense.observe.perturbed_copies`
+    adds noise: flat inputs, or images neither shifted nor flipped), each the record
+    itself. A config without these keys (written otherwise) tells nothing: ``None``."""
     config = payload.get("config")
     attack = config.get("attack") if isinstance(config, Mapping) else None
     queries = attack.get("queries") if isinstance(attack, Mapping) else None
@@ -909,7 +910,9 @@ def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
         return None
     copies, noise = queries.get("num_augmented"), queries.get("noise_std")
     if _counts(copies) and copies == 0:
-        return "attack.queries.num_augmented=0"
+        # (mia-attack of a file records what the file holds, not a setting the user gave)
+        return ("its observations hold none, no augmented_logits" if _of_observations(payload)
+                else "attack.queries.num_augmented=0")  # fmt: skip
     shape = payload.get("input_shape")
     image = isinstance(shape, list) and len(shape) == 3 and (
         queries.get("max_shift") not in (0, None) or queries.get("flip") is True)
