@@ -1780,28 +1780,33 @@ def _refuse_search_refused_whatever_it_draws(config: DictConfig) -> None:
     required value is missing'; with it set, 'DataError: ... does not exist'). The search's
     config (its searched keys at their config values) is checked by the run's own check
     (`_run_check_refusal`: `check_config`, whose data check reads a CSV's header line alone,
-    then `check_defense_stack`); where it is refused, so is a config with a value drawn for
-    each searched key (`_a_drawn_config`); where that refusal names a setting the search
-    does not draw (`ConfigError.keys`), or names none and is the config's own refusal word
-    for word (a missing data file, a cross-check), every trial would be refused whatever it
-    draws, and the search is refused, once, before its folder. A config refused only for a
+    then `check_defense_stack`); where it is refused, so is the config with a value drawn
+    for each searched key (`_drawn_configs`: under each option of a group it chooses); where
+    each of those is refused too, for a setting the search does not draw
+    (`ConfigError.keys`) or, naming none, in the config's own words (a missing data file, a
+    cross-check), every trial would be refused whatever it draws, and the search is refused,
+    once, before its folder, with the first. A config refused only for a
     searched key at the value the search replaces (DP-SGD's ``noise_multiplier=null`` with
     ``target_epsilon`` searched) passes: the drawn config is not refused so."""
     from mia_defense.errors import ConfigError
 
-    if _run_check_refusal(config) is None:
-        return
-    job = _a_drawn_config(config)
-    exc = _run_check_refusal(job) if job is not None else None
-    if exc is None:
+    own = _run_check_refusal(config)
+    if own is None:
         return
     swept = {key.lstrip("+~") for key in override_keys(config)}
-    keys = getattr(exc, "keys", None)
-    if keys is not None:
-        if all(any(k == name or k.startswith(f"{name}.") for name in swept) for k in keys):
-            return  # (each trial refused for its own drawn value: the search's checks')
-    elif str(exc) != str(_run_check_refusal(config)):
+    refusals = [_run_check_refusal(job) for job in _drawn_configs(config) or ()]
+    for exc in refusals:  # (each option of a group the search chooses: refused so too)
+        if exc is None:
+            return
+        keys = getattr(exc, "keys", None)
+        if keys is not None:
+            if all(any(k == name or k.startswith(f"{name}.") for name in swept) for k in keys):
+                return  # (each trial refused for its own drawn value: the search's checks')
+        elif str(exc) != str(own):
+            return
+    if not refusals:
         return
+    exc = refusals[0]
     name = ConfigError.__name__ if isinstance(exc, ConfigError) else type(exc).__name__
     said = str(exc).removeprefix(f"{name}: ")
     first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
@@ -1829,13 +1834,13 @@ def _run_check_refusal(config: DictConfig) -> Exception | None:
     return None
 
 
-def _a_drawn_config(config: DictConfig) -> DictConfig | None:
-    """A copy of an Optuna search's ``config`` with a value drawn for each searched key, as
-    a trial is composed: a group it chooses (``model: choice(mlp, cnn)``) composed with its
-    first option (`_option_configs`), then each key set to the first value the search checks
-    draw of it (`_run_check_points`; a float interval's point near its lower end); ``None``
-    where one cannot be drawn here (more than one group chosen, a glob, a value Hydra reads
-    otherwise: left to the trials)."""
+def _drawn_configs(config: DictConfig) -> list[DictConfig] | None:
+    """Copies of an Optuna search's ``config`` with a value drawn for each searched key, as
+    a trial is composed: one for each option of a group it chooses (``model: choice(mlp,
+    cnn)``, composed by `_option_configs`), else one; each key set to the first value the
+    search checks draw of it (`_run_check_points`; a float interval's point near its lower
+    end). ``None`` where they cannot be drawn here (more than one group chosen, a glob, a
+    value Hydra reads otherwise: left to the trials)."""
     import copy
 
     from hydra.core.override_parser.types import IntervalSweep
@@ -1843,30 +1848,28 @@ def _a_drawn_config(config: DictConfig) -> DictConfig | None:
     nodes = _swept_nodes(config)
     if len(nodes) > 1:
         return None
-    job = config
-    if nodes:
-        first = next(iter(_option_configs(config, nodes[0])), None)
-        if first is None:
-            return None
-        job = first[1]
-    job = copy.deepcopy(job)
-    for _, _, key, value in _sweep_values(config):
-        if key in nodes:
-            continue
-        if isinstance(value, IntervalSweep):
-            whole = isinstance(value.start, int) and isinstance(value.end, int)
-            points = [value.start] if whole else _near_ends(value.start, value.end,
-                                                            log="log" in value.tags)
-        else:
-            points = _run_check_points(value)
-        if not points:
-            return None
-        try:
-            with open_dict(job):
-                OmegaConf.update(job, key, points[0], merge=False)
-        except Exception:  # (a value the config cannot take: Hydra's to say)
-            return None
-    return job
+    options = [job for _, job in _option_configs(config, nodes[0])] if nodes else [config]
+    drawn = []
+    for option in options:
+        job = copy.deepcopy(option)
+        for _, _, key, value in _sweep_values(config):
+            if key in nodes:
+                continue
+            if isinstance(value, IntervalSweep):
+                whole = isinstance(value.start, int) and isinstance(value.end, int)
+                points = [value.start] if whole else _near_ends(value.start, value.end,
+                                                                log="log" in value.tags)
+            else:
+                points = _run_check_points(value)
+            if not points:
+                return None
+            try:
+                with open_dict(job):
+                    OmegaConf.update(job, key, points[0], merge=False)
+            except Exception:  # (a value the config cannot take: Hydra's to say)
+                return None
+        drawn.append(job)
+    return drawn
 
 
 def _refused_for_fixed_settings(

@@ -62,6 +62,8 @@ def test_a_search_every_trial_of_which_is_refused_is_refused_up_front(caplog, ov
      *_params('defense.dp.noise_multiplier: "interval(0.5, 3.0)"')],
     ["defense=dp", "defense.dp.noise_multiplier=null", "defense.dp.target_epsilon=null",
      *_params('defense.dp.target_epsilon: "choice(1, 8)"')],
+    # (refused for its model on flat features, which one option of the search replaces)
+    ["model=cnn", *_params('model: "choice(cnn, mlp)", train.lr: "choice(0.1, 0.01)"')],
 ])  # fmt: skip
 def test_a_search_whose_draws_pass_is_left_to_run(overrides) -> None:
     _check_in_hydra(*overrides)  # (refused: SystemExit)
