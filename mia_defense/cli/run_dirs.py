@@ -31,6 +31,7 @@ __all__ = [
     "check_run_folders_per_job",
     "check_subdir_per_job",
     "claim_timestamped_dir",
+    "folder_chain",
     "is_run_dir",
     "is_sweep_dir",
     "job_log_files",
@@ -59,6 +60,12 @@ log = logging.getLogger(__name__)
 _EACH_SECOND = re.compile(r"\$\{now:[^}]*%[STXcfs]")
 
 
+def folder_chain(path: str) -> list[str]:
+    """``path`` made absolute, then each folder above it, deepest first."""
+    absolute = os.path.abspath(path)
+    return [absolute, *map(str, Path(absolute).parents)]
+
+
 @contextlib.contextmanager
 def claim_timestamped_dir(config: DictConfig, key: str) -> Iterator[bool]:
     """Make the run (``key`` hydra.run.dir) or sweep (hydra.sweep.dir) directory this
@@ -78,8 +85,7 @@ def claim_timestamped_dir(config: DictConfig, key: str) -> Iterator[bool]:
         yield False
         return
     path = os.path.abspath(str(OmegaConf.select(config, key)))
-    made = [folder for folder in [path, *map(str, Path(path).parents)]
-            if not os.path.lexists(folder)]  # fmt: skip
+    made = [folder for folder in folder_chain(path) if not os.path.lexists(folder)]
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         candidate = _fresh_folder(path)

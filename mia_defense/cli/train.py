@@ -67,6 +67,7 @@ from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
     claim_timestamped_dir,
+    folder_chain,
     is_run_dir,
     is_sweep_dir,
     keep_earlier_sweep_records,
@@ -291,7 +292,7 @@ class RunDirCheck(Callback):
         refuse_sweep_settings_in_a_run(config)
         refuse_other_modes_folder(config)
         refuse_stacked_release(config)
-        there = [folder for folder in _folder_chain(str(config.hydra.run.dir))
+        there = [folder for folder in folder_chain(str(config.hydra.run.dir))
                  if not os.path.lexists(folder)]
         with claim_timestamped_dir(config, "hydra.run.dir") as claimed:
             refuse_parent_of_unmade(str(config.hydra.run.dir), key="hydra.run.dir")
@@ -310,7 +311,7 @@ class RunDirCheck(Callback):
             require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
             _CLOCK_NAMED[:] = [("hydra.run.dir", str(config.hydra.run.dir))] if claimed else []
             # (a folder named from the clock was made by the claim, its '-2' too)
-            chain = _folder_chain(str(config.hydra.run.dir))
+            chain = folder_chain(str(config.hydra.run.dir))
             _RUN_DIR_MADE[:] = [folder for folder in chain
                                 if folder in there or (claimed and folder == chain[0])]
 
@@ -381,12 +382,6 @@ class RunDirCheck(Callback):
             # (hydra.job.chdir=true has changed the working directory by now)
             root = os.path.join(config.hydra.runtime.cwd, config.hydra.sweep.dir)
             refuse_escaping_subdir(root, str(config.hydra.sweep.subdir))
-
-
-def _folder_chain(path: str) -> list[str]:
-    """``path`` made absolute, then each folder above it, deepest first."""
-    absolute = os.path.abspath(path)
-    return [absolute, *map(str, Path(absolute).parents)]
 
 
 def _unmake_refused_run_dir(run_dir: Path, held: HeldLog) -> None:
