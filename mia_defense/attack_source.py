@@ -31,6 +31,7 @@ from mia_defense.attack_source_facts import (
     _results_problem,
     _setting,
 )
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import DataError
 
 if TYPE_CHECKING:
@@ -257,11 +258,11 @@ def _folder_meant(path: Path) -> str | None:
     multirun.yaml), or ``None`` for a file of no such folder."""
     run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
     if (run / "observations.npz").is_file():
-        return (f"it is a file of the run folder {run}: give the folder "
-                f"(mia-attack {shlex.quote(str(run))})")  # fmt: skip
+        return (f"it is a file of the run folder {shown_path(run)}: give the folder "
+                f"(mia-attack {typed_path(run, instead='<that folder>')})")  # fmt: skip
     if (path.parent / "multirun.yaml").is_file():
-        return (f"it is a file of the sweep folder {path.parent}: give one of its run "
-                f"folders (mia-attack {shlex.quote(str(path.parent))}/RUN)")  # fmt: skip
+        return (f"it is a file of the sweep folder {shown_path(path.parent)}: give one of its "
+                f"run folders (mia-attack {typed_path(path.parent, instead='<that folder>')}/RUN)")
     return None
 
 
