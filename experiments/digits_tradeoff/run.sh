@@ -32,6 +32,30 @@ for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
       exit 2 ;;
   esac
 done
+# The error a failed sweep's log (or mia-train's output) ends on, as ': ConfigError: ...'
+# (none: ''), read from stdin: a misspelt override (run.sh ROOT trian.epochs=1) said only
+# 'sweep training failed: see ROOT/training.log' for each sweep, the key named in the logs alone.
+said_error() {
+  local said
+  said=$(grep -E '(^|\] - |: )[A-Z][A-Za-z]*(Error|Exception): ' 2>/dev/null | tail -n 1 \
+    | sed -E 's/^\[[^]]*\]\[[^]]*\]\[[A-Z]+\] - //') || true
+  [ -z "$said" ] || printf ': %s' "$said"
+}
+# The OVERRIDEs checked once against the study's preset before anything runs (mia-train --cfg
+# job: composes the config, runs nothing, well under a second): a misspelt one (run.sh ROOT
+# trian.epochs=1) made ROOT and failed each of the three sweeps, one error per sweep. (Checked
+# against the preset's own defense and release: a key of one defense, which the runs without
+# it would refuse, is refused here too.)
+if [ ${#EXTRA[@]} -gt 0 ]; then
+  if ! checked=$("$BIN/mia-train" --cfg job "+experiment=$PRESET" '~attack.attacks.gradient_norm' \
+      "${EXTRA[@]}" 2>&1 >/dev/null); then
+    said=$(said_error <<<"$checked")
+    [ -n "$said" ] || printf '%s\n' "$checked" >&2
+    echo "${STUDY_SCRIPT:-$0}${said:-: mia-train refused the overrides (above)}; nothing was run" \
+      "(each OVERRIDE goes to every run of the study: give keys each run has, e.g. train.epochs=5)" >&2
+    exit 2
+  fi
+fi
 # Shared by every run: the default experiment (digits, K=16 MLPs, 1000 population
 # samples, 30 epochs) with 300 reference samples for the defenses that need them;
 # black-box attacks only: the white-box gradient_norm attack would bypass the releases.
@@ -42,16 +66,6 @@ STORE="$(cd "$ROOT" && pwd)/.model_store"
 COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")"
         ${EXTRA[@]+"${EXTRA[@]}"})
 
-# The error a failed sweep's log ends on, as ': ConfigError: ...' (none: ''): a misspelt
-# override (run.sh ROOT trian.epochs=1) said only 'sweep training failed: see ROOT/training.log'
-# for each sweep, the key named in the logs alone.
-said_error() {
-  local said
-  said=$(grep -E '(^|\] - |: )[A-Z][A-Za-z]*(Error|Exception): ' "$1" 2>/dev/null | tail -n 1 \
-    | sed -E 's/^\[[^]]*\]\[[^]]*\]\[[A-Z]+\] - //') || true
-  [ -z "$said" ] || printf ': %s' "$said"
-}
-
 # Three processes at once (one thread each: the same numbers as one after the other), so
 # the cores stay busy and start-up is paid while others work: the training-time defenses;
 # DP-SGD over epsilon; the output releases (one training, then only releases), followed by
@@ -61,7 +75,7 @@ said_error() {
 sweep() {
   local name=$1; shift
   "$BIN/mia-train" -m "${COMMON[@]}" "hydra.sweep.dir=$(hydra_value "$ROOT/$name")" "$@" >"$ROOT/$name.log" 2>&1 \
-    || { echo "sweep $name failed$(said_error "$ROOT/$name.log"): see $ROOT/$name.log" >&2; return 1; }
+    || { echo "sweep $name failed$(said_error <"$ROOT/$name.log"): see $ROOT/$name.log" >&2; return 1; }
   echo "sweep $name done: $ROOT/$name"
 }
 sweep training \

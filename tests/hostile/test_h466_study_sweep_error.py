@@ -26,7 +26,8 @@ def _study(tmp_path: Path, log_lines: str) -> subprocess.CompletedProcess[str]:
     fake = bin_dir / "mia-train"
     said = tmp_path / "said.txt"
     said.write_text(log_lines)
-    fake.write_text(f"#!/bin/sh\ncat '{said}' >&2\nexit 2\n")
+    # (the study's check of the overrides, --cfg job, passes: h477; each sweep fails)
+    fake.write_text(f"#!/bin/sh\n[ \"$1\" = --cfg ] && exit 0\ncat '{said}' >&2\nexit 2\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     env = {**os.environ, "BIN": str(bin_dir), "HERE": str(tmp_path / "here")}
     return subprocess.run(
