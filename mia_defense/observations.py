@@ -85,6 +85,7 @@ __all__ = [
     "checked_extra",
     "copy_group_problem",
     "grad_norms_fix",
+    "is_attacked_as_given",
     "labels_only",
     "load_file",
     "looks_like_probabilities",
@@ -146,6 +147,11 @@ def attacked_as_given() -> Iterator[None]:
         yield
     finally:
         _AS_GIVEN.reset(token)
+
+
+def is_attacked_as_given() -> bool:
+    """Whether the observations attacked now are attacked as given (`attacked_as_given`)."""
+    return _AS_GIVEN.get()
 
 
 def queries_fix() -> str:

@@ -14,7 +14,7 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import _labels
-from mia_defense.observations import Observations, queries_fix
+from mia_defense.observations import Observations, is_attacked_as_given, queries_fix
 
 __all__ = ["label_only", "label_robustness"]
 
@@ -36,11 +36,15 @@ def label_robustness(obs: Observations) -> np.ndarray:
     if obs.augmented_predictions is not None:
         predictions = np.concatenate([predictions, obs.augmented_predictions], axis=1)
     else:
-        log.warning(  # (mia-train's setting; a file's or arrays' own, which no setting adds)
-            "label_only: no perturbed queries (attack.queries.num_augmented=0, or observations "
-            "without them): falling back on the gap attack, correct label = member; %s",
-            queries_fix(),
-        )
+        # (mia-train's setting; observations attacked as given lack them, and no setting
+        # adds them: a file's or arrays' own, attack.queries.num_augmented named nowhere)
+        lack = ("no perturbed queries in these observations" if is_attacked_as_given()
+                else "no perturbed queries (attack.queries.num_augmented=0, or observations "
+                     "without them)")  # fmt: skip
+        log.warning(
+            "label_only: %s: falling back on the gap attack, correct label = member; %s",
+            lack, queries_fix(),
+        )  # fmt: skip
     return (predictions == labels).mean(axis=1)
 
 
