@@ -103,6 +103,9 @@ def run_entry(
         print(refusal_line(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        # (the work done or refused: a Ctrl-C landing while the state below is put back
+        # printed a KeyboardInterrupt traceback, exit -2; ignored until it is, as at the exit)
+        held = _interrupts_held()
         # (at every tool's exit, run before the hooks its task registered: a Ctrl-C in
         # tqdm's, after a finished run, printed a traceback; once: called again in-process)
         atexit.unregister(_ignore_interrupts)
@@ -121,6 +124,8 @@ def run_entry(
             if previous[signum] == default:
                 with contextlib.suppress(ValueError):
                     signal.signal(signum, default)
+            elif signum == signal.SIGINT and held is not None:  # (the one held above)
+                signal.signal(signum, held)
 
 
 def _require_usable_umask() -> None:
@@ -232,6 +237,16 @@ def _ignore_interrupts() -> None:
     that called the tool and goes on keeps its Ctrl-C until it ends."""
     with contextlib.suppress(ValueError):  # (not the main thread)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupts_held() -> signal.Handlers | Callable[..., object] | None:
+    """Ignore Ctrl-C from here, `run_entry`'s end; gives the SIGINT handler it replaces, for
+    `run_entry` to put back (None: off the main thread, or a handler not set from Python;
+    nothing changed)."""
+    with contextlib.suppress(ValueError):  # (not the main thread)
+        if signal.getsignal(signal.SIGINT) is not None:
+            return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return None
 
 
 # Set by `end_interrupted` where the task's interrupted line reached the console.
