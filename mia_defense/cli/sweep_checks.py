@@ -22,6 +22,7 @@ from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
 from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
+from mia_defense.override_checks import parsed_override
 
 __all__ = [
     "attack_settings",
@@ -70,16 +71,11 @@ def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
     """The config keys a multirun sweeps (``hydra.sweeper.params`` and the command line's
     sweep overrides such as ``defense=[],[dp]``), or with ``sweeps_only=False`` every key
     the command line sets (a single run)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
-
     keys = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
     keys = keys if sweeps_only else []
-    parser = OverridesParser.create()
     for text in task_overrides(config):
-        try:
-            override = parser.parse_override(str(text))
-        except OverrideParseException:  # Hydra has parsed them before; nothing to add
+        override = parsed_override(str(text))
+        if override is None:  # Hydra has parsed them before; nothing to add
             continue
         if not sweeps_only or override.is_sweep_override():
             keys.append(override.key_or_group)
@@ -96,8 +92,6 @@ def job_trial(hydra: DictConfig, sweep: DictConfig | None) -> str:
     on the command line), as ``train.lr=0.01,defense=[dp]``; of a single run, those it
     sets on the command line but of keys that change nothing it computes
     (``hydra.job.config.override_dirname.exclude_keys``: ``progress``...)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
     from hydra.types import RunMode
 
     texts = OmegaConf.to_container(hydra.overrides.task, resolve=False)
@@ -108,14 +102,12 @@ def job_trial(hydra: DictConfig, sweep: DictConfig | None) -> str:
         keys = set(override_keys(sweep if sweep is not None else _sweep_record(hydra)))
     else:  # the neutral keys are left out
         keys = set(OmegaConf.select(hydra, "job.config.override_dirname.exclude_keys") or [])
-    parser = OverridesParser.create()
     items = []
     for text in map(str, texts):
-        try:
-            key = parser.parse_override(text).key_or_group
-        except OverrideParseException:  # (Hydra parsed them before: none)
+        override = parsed_override(text)
+        if override is None:  # (Hydra parsed them before: none)
             continue
-        if (key in keys) == swept:
+        if (override.key_or_group in keys) == swept:
             items.append(text)
     return ",".join(items)
 
@@ -155,14 +147,10 @@ def _refuse_space_fixed_on_the_command_line(config: DictConfig) -> None:
     Optuna sweeper, unsaid: where that left no key, every trial ran the same run (the first
     trained, the rest skipped as finished) and optimization_results.yaml listed it n_trials
     times as the Pareto front. Refused where no key is left; warned where some are."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     fixed: dict[str, str] = {}
-    parser = OverridesParser.create()
     for text in task_overrides(config):
-        try:
-            override = parser.parse_override(text)
-        except Exception:  # (Hydra's to say)
+        override = parsed_override(str(text))
+        if override is None:  # (Hydra's to say)
             continue
         if not override.is_sweep_override() and not override.is_delete():
             fixed.setdefault(override.key_or_group.lstrip("+"), text)
@@ -188,19 +176,18 @@ def _refuse_one_point_space(config: DictConfig, fixed: dict[str, str]) -> None:
     ``hydra.sweeper.params``, ``choice(3)``, ``range(0.01, 0.1)``: its step of 1 leaves 0.01
     alone): every trial ran the same run, as where the command line fixes every key. One
     trial (``hydra.sweeper.n_trials=1``) runs it once: left alone."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     trials = config.hydra.sweeper.get("n_trials")
     if not (type(trials) is int and trials > 1):
         return
-    parser = OverridesParser.create()
     params = config.hydra.sweeper.get("params") or {}
     texts = [(f"{key}: {value}", f"{key}={value}") for key, value in params.items()]
     texts += [(text, text) for text in task_overrides(config)]
     single: list[str] = []
     for said, text in texts:
+        override = parsed_override(text)
+        if override is None:
+            return  # (Hydra's to say)
         try:
-            override = parser.parse_override(text)
             key = override.key_or_group.lstrip("+~")
             if key in fixed:
                 if text != fixed[key]:  # (a key of the space the command line fixes)
@@ -256,13 +243,13 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     multirun.yaml) and stopped at its first trial on Hydra's "Could not find 'defense/dpp'".
     Options are those Hydra's config search path holds (a ``--config-dir`` of one's own
     included); globs, ranges and options in a sub-folder are left to Hydra."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
-    parser = OverridesParser.create()
     for said, text in _sweep_texts(config):
+        override = parsed_override(text)
+        if override is None:  # (a text Hydra parses otherwise: Hydra's to say)
+            continue
         try:
-            override = parser.parse_override(text)
             group = override.key_or_group.lstrip("+")
             if "." in group or override.package is not None or override.is_delete():
                 continue  # (a key, not a group; or a group put elsewhere)
@@ -299,12 +286,11 @@ def _sweep_values(config: DictConfig) -> Iterator[tuple[str, str, str, Any]]:
     """(as said, as text, key, parsed sweep) of each sweep of ``hydra.sweeper.params`` and
     of the command line, on a config key (not a group put elsewhere); what Hydra parses
     otherwise is left to it."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     for said, text in _sweep_texts(config):
+        override = parsed_override(text)
+        if override is None:  # (a text Hydra parses otherwise: Hydra's to say)
+            continue
         try:
-            override = parser.parse_override(text)
             key = override.key_or_group.lstrip("+")
             value = override.value() if override.is_sweep_override() else None
         except Exception:  # (a text Hydra parses otherwise: Hydra's to say)
@@ -1331,17 +1317,17 @@ def refuse_huge_sweep(config: DictConfig) -> None:
     """A grid sweep of more than `MAX_SWEEP_RUNS` runs, or over a ``range`` whose step is 0
     (it never ends), is refused before Hydra lists its runs: memory ran out, or the sweep
     hung, before any run or message."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import RangeSweep
 
     if not plugin_is(config.hydra.sweeper, "basic"):
         return  # a search draws its trials one by one (hydra.sweeper.n_trials)
-    parser = OverridesParser.create()
     runs, sizes = 1, []
     params = config.hydra.sweeper.get("params") or {}
     for text in [*task_overrides(config), *(f"{k}={v}" for k, v in params.items())]:
+        override = parsed_override(str(text))
+        if override is None:  # Hydra has parsed them before; nothing to add
+            continue
         try:
-            override = parser.parse_override(str(text))
             if not override.is_sweep_override():
                 continue
             value = override.value()
@@ -1372,14 +1358,10 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
     """Refuse a key given again on the command line of a sweep after a sweep of it
     (``-m seed=1,2 seed=3``): Hydra keeps the last, and the sweep ran only it, as if the swept
     values had never been given. (A value, then a sweep: the sweep overrides it, as meant.)"""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     seen: dict[tuple[str, str | None], list[tuple[str, bool]]] = {}
     for text in task_overrides(config):
-        try:
-            override = parser.parse_override(text)
-        except Exception:  # Hydra has parsed them before; nothing to add
+        override = parsed_override(text)
+        if override is None:  # Hydra has parsed them before; nothing to add
             continue
         if override.is_delete():
             continue
@@ -1399,12 +1381,11 @@ def refuse_number_in_two_forms(config: DictConfig) -> None:
     own (named as typed), so one config was trained twice and shown as two rows of the
     report. Only a key whose value in the config is a float (one of the user's own may tell
     1 from 1.0); one form twice (``0.1,1e-1``) is `refuse_shared_run_dirs`'s."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     for text in task_overrides(config):
+        override = parsed_override(text)
+        if override is None:  # (Hydra's to say)
+            continue
         try:
-            override = parser.parse_override(text)
             if not override.is_sweep_override() or not 0 < (sweep_size(override) or 0) \
                     <= MAX_SWEEP_RUNS:  # fmt: skip
                 continue
@@ -1429,12 +1410,11 @@ def refuse_number_in_two_forms(config: DictConfig) -> None:
 def refuse_empty_sweep(config: DictConfig) -> None:
     """A sweep override with no value (``train.lr=range(0,0)``, ``range(5,1)``) makes a sweep
     of no runs: Hydra ran nothing and the sweep ended as if it had succeeded."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     for text in task_overrides(config):
+        override = parsed_override(str(text))
+        if override is None:  # (Hydra's to say)
+            continue
         try:
-            override = parser.parse_override(str(text))
             size = sweep_size(override) if override.is_sweep_override() else None
             empty = size == 0 if size is not None else override.is_sweep_override() and not \
                 next(iter(override.sweep_string_iterator()), None)  # fmt: skip
@@ -1546,17 +1526,16 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
     override_dirname.exclude_keys``) under the packaged ``hydra.sweep.subdir``: its points
     would share one folder, and all but the first were skipped as that run or refused; so
     would the points of a value given twice (``seed=1,1``)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     if config.hydra.sweep._get_node("subdir")._value() != SAFE_SUBDIR:
         return  # a naming of the user's own (${hydra.job.num}): each point its own folder
     excluded = {str(k) for k in config.hydra.job.config.override_dirname.exclude_keys or []}
     params = config.hydra.sweeper.get("params") or {}
     texts = [*task_overrides(config), *(f"{k}={v}" for k, v in params.items())]
-    parser = OverridesParser.create()
     for text in texts:
+        override = parsed_override(text)
+        if override is None:  # (Hydra's to say)
+            continue
         try:
-            override = parser.parse_override(text)
             sweep = override.is_sweep_override() and (sweep_size(override) or 0) <= MAX_SWEEP_RUNS
             values = list(override.sweep_string_iterator()) if sweep else []
         except Exception:  # not enumerable (an interval): not one of these keys' kind
@@ -1673,16 +1652,15 @@ def _swept_keys_left_out(config: DictConfig, text: str) -> list[str] | None:
 def _sweep_runs(config: DictConfig) -> int | None:
     """How many runs the sweep makes: a grid's product of its values, a search's
     ``n_trials``; ``None`` where not counted here (an interval, a glob)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     if not plugin_is(config.hydra.sweeper, "basic"):
         trials = config.hydra.sweeper.get("n_trials")
         return trials if isinstance(trials, int) else None
-    parser = OverridesParser.create()
     runs = 1
     for text in task_overrides(config):
+        override = parsed_override(text)
+        if override is None:  # Hydra has parsed them before; nothing to add
+            return None
         try:
-            override = parser.parse_override(text)
             if not override.is_sweep_override():
                 continue
             size = sweep_size(override)
