@@ -3,8 +3,8 @@
 models had trained. The up-front check now counts the largest fit (`shokri.fit_seconds`, the
 same `fit_work` at `FIT_SECONDS`, shared by the run's cores) after the training's estimate,
 so a run whose Shokri fit passes the time limit is refused before any training, naming the
-attack and what to do (helper h467). The limit is patched (to 20 s, below the least such a
-fit of 3000 classes can take); nothing is trained."""
+attack and what to do (helper h467). The limit is patched (to 2 s, below the least such a
+fit of the test's 300 classes can take, 3 s); nothing is trained."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ import pytest
 
 from mia_defense.attacks.shokri import fit_seconds
 from mia_defense.errors import ConfigError
+from tests.conftest import compose_cfg
 from tests.hostile.test_h458_shokri_features_in_budget import (
+    MANY_CLASSES,
     Checked,
-    _run,
     stop_after_the_budget_check,
 )
 
-LIMIT_SECONDS = 20.0
+CLASSES = 300  # h458's run at a tenth of its classes: the rehearsal before training, 10x less
+LIMIT_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -36,21 +38,29 @@ def limit(monkeypatch):
     stop_after_the_budget_check(monkeypatch)
 
 
+def _run(tmp_path, *overrides: str) -> None:
+    from mia_defense.cli.build import run
+
+    settings = [f"dataset.num_classes={CLASSES}" if o.startswith("dataset.num_classes=") else o
+                for o in MANY_CLASSES]  # fmt: skip
+    run(compose_cfg(*settings, *overrides), tmp_path)
+
+
 def test_a_shokri_fit_over_the_limit_is_refused_before_training(limit, tmp_path):
     with pytest.raises(ConfigError) as refused:
         _run(tmp_path)
     said = str(refused.value)
     assert "\n" not in said, said  # the training's own estimate passes: the attack's alone
     found = re.fullmatch(
-        r"attack\.attacks\.shokri: fitting its attack classifier on (\d+) rows of 6001 "
-        r"features \(2 x 3000 classes \+ 1\) would take about (\S+) min after the training's "
+        r"attack\.attacks\.shokri: fitting its attack classifier on (\d+) rows of 601 "
+        r"features \(2 x 300 classes \+ 1\) would take about (\S+) min after the training's "
         r"\S+ min, over the \S+ h limit; lower attack\.attacks\.shokri\.max_train_samples "
         r"\(now 20000\), use a dataset of fewer classes, or leave it out with "
         r"'~attack\.attacks\.shokri'", said)
     assert found, said
     rows, minutes = int(found[1]), float(found[2])
     assert 0 < rows <= 20000
-    assert minutes == pytest.approx(fit_seconds(rows, 3000) / 60, rel=0.01)
+    assert minutes == pytest.approx(fit_seconds(rows, CLASSES) / 60, rel=0.01)
 
 
 def test_without_shokri_the_run_goes_on(limit, tmp_path):
