@@ -185,9 +185,11 @@ def _unparsed(exc: Exception) -> str | None:
 
 def _given(overrides: Sequence[str]) -> str:
     """``overrides`` as a refusal names them: an override of thousands of characters (an
-    integer of 5,000 digits) shortened, so the line says what was wrong once, not after it."""
-    return repr([o if len(o) <= 200 else f"{o[:60]}...<{len(o)} characters>"
-                 for o in overrides])  # fmt: skip
+    integer of 5,000 digits) shortened as every refusal shortens a value (`clipped`), so the
+    line says what was wrong once, not after it."""
+    from mia_defense.constraints import clipped
+
+    return repr([clipped(o) for o in overrides])
 
 
 @dataclass(frozen=True)
