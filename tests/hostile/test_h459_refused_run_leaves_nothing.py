@@ -10,7 +10,7 @@ it: tests/cli/test_h168_train_refused_in_another_runs_folder.py)."""
 
 from __future__ import annotations
 
-from tests.helpers import mia_train
+from tests.helpers import FAST, mia_train
 
 SMALL = ("plan.num_models=2", "train.epochs=1", "plan.reference_size=300", "progress=false")
 UNKNOWN = "+objectives=[nonsense.x]"
@@ -22,8 +22,8 @@ def test_an_objective_refused_in_a_new_folder_leaves_none(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "ConfigError: objectives: unknown objective 'nonsense.x'" in done.stderr
     assert sorted(tmp_path.iterdir()) == []  # ("made" and "for" were made for it too)
-    # the same folder then takes a run as any new one
-    done = mia_train(*SMALL, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    # the same folder then takes a run as any new one (without the attack stage's extras)
+    done = mia_train(*SMALL, *FAST, f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ConfigError" not in (run_dir / "train.log").read_text()
 
