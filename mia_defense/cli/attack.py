@@ -123,6 +123,10 @@ _SWEEP_FAILED: list[tuple[Path, str]] = []
 # The source `SourceCheck` read (its resolved path and `Source`) before Hydra made the run
 # directory, for the task to attack without reading it again; cleared when main() ends.
 _CHECKED: dict[Path, Source] = {}
+# The folder of this process's single attack once its results.json is complete: a Ctrl-C
+# after that (its table, the held log's settling, Hydra's end) has lost nothing
+# (`_interrupted_line`).
+_FINISHED: list[Path] = []
 # The log files (attack.log) that could not be written (`guard_log_files`): the tool then
 # ends as failed.
 _LOG_FAILED: list[str] = []
@@ -733,6 +737,8 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     try:
         take_interrupts_in_job()  # (in a pool's worker: its job takes Ctrl-C now)
         result = run(cfg, run_dir, claimed=claim)
+        if HydraConfig.get().mode != RunMode.MULTIRUN:  # (complete, or skipped as finished)
+            _FINISHED[:] = [run_dir]
         if result is None:  # skipped: a finished run of this same attack
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
@@ -749,7 +755,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except KeyboardInterrupt:
         if claimed and HydraConfig.get().mode != RunMode.MULTIRUN:
             _say_what_was_lost(run_dir)
-        end_interrupted(log, "interrupted; nothing was written to the source")
+        end_interrupted(log, _interrupted_line())
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
         RUN_FOLDER_SETTING.reset(setting)
@@ -768,6 +774,27 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
         reader_gone()
     return result.headline(fprs[0])
+
+
+def _interrupted_line() -> str:
+    """The line of a Ctrl-C (SIGTERM) of mia-attack: where it landed once the attack's
+    results.json was complete (as its table was printed, in the tool's end), that nothing is
+    lost and the folder; it said only 'nothing was written to the source' there."""
+    if _FINISHED and _attack_done(_FINISHED[0]):
+        return ("interrupted after the attack finished: its results.json in "
+                f"{shell_path(_FINISHED[0])} is complete, nothing is lost or left to resume, "
+                "and nothing was written to the source")  # fmt: skip
+    return "interrupted; nothing was written to the source"
+
+
+def _attack_done(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a complete results.json (an attack's record)."""
+    from mia_defense.tracking import read_json
+
+    try:
+        return read_json(run_dir / "results.json").get("status") == "complete"
+    except (MiaDefenseError, OSError):
+        return False
 
 
 def _say_what_was_lost(run_dir: Path) -> None:
@@ -966,10 +993,10 @@ def main() -> None:
     _TASK_STARTED = False  # (a previous call's task: its exit codes and words are not this one's)
     _SWEEP_FAILED.clear()
     _LOG_FAILED.clear()
+    _FINISHED.clear()
     gather_returned()
     try:
-        run_entry(_hydra_main, started=lambda: _TASK_STARTED,
-                  interrupted="interrupted; nothing was written to the source")  # fmt: skip
+        run_entry(_hydra_main, started=lambda: _TASK_STARTED, interrupted=_interrupted_line)
     finally:
         _CHECKED.clear()
     if _LOG_FAILED:

@@ -40,12 +40,15 @@ EXIT_TERMINATED = 143
 
 
 def run_entry(
-    entry: Callable[[], object], *, started: Callable[[], bool], interrupted: str
+    entry: Callable[[], object], *, started: Callable[[], bool],
+    interrupted: str | Callable[[], str],
 ) -> None:
     """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
     task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
     ``interrupted`` and exits 130 (SIGTERM: 143), once: a task that logged its own line to
-    the console (`end_interrupted`) does not get it printed again.
+    the console (`end_interrupted`) does not get it printed again. A callable ``interrupted``
+    gives the line as the interruption is said (a Ctrl-C after the task's results were
+    complete, in the tool's own end, is no run to resume: mia-train's, mia-attack's).
     Where Hydra reports no error itself (``--help``, ``--hydra-help``, ``--info``), a config
     it cannot compose or a help template it cannot fill is printed as one message and exits
     2; a reader that closed stdout (``| head``) ends the tool quietly.
@@ -82,14 +85,14 @@ def run_entry(
                 0, None):  # fmt: skip
             _quiet_half_imported_torch()
             if not (exc.code == EXIT_INTERRUPTED and _SAID):  # (the task logged it)
-                print(interrupted, file=sys.stderr)
+                print(interrupted() if callable(interrupted) else interrupted, file=sys.stderr)
             raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
         if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
     except KeyboardInterrupt:
         _quiet_half_imported_torch()
-        print(interrupted, file=sys.stderr)
+        print(interrupted() if callable(interrupted) else interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
         quiet_stdout()()  # (what stdout holds dropped; its descriptor as the caller had it)

@@ -181,6 +181,10 @@ _LOG_FAILED: list[str] = []
 # the default outputs/<date>/<time>), as (key, path): the same command names a new one, so
 # an interrupted run or sweep resumes only with this one named (`_say_where_to_resume`).
 _CLOCK_NAMED: list[tuple[str, str]] = []
+# The folder of this process's single run once its task ended with the run finished (its
+# results.json complete, its figures printed): a Ctrl-C in the tool's end after that (the
+# held log's settling, Hydra's) has nothing to resume (`_interrupted_line`).
+_FINISHED: list[Path] = []
 # Set once an interrupted sweep said what it keeps (`_say_what_the_sweep_kept`).
 _KEPT_SAID: list[bool] = []
 # The folders a single run's directory needed made (absolute, deepest first), as
@@ -1049,6 +1053,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                         "or AUC, minimised or maximised) for its max_attack objectives: its "
                         "leak is larger", UNDERSTATED_LEAK[understated], understated)
         _say_worst_cased(payload, names, values)
+        if HydraConfig.get().mode != RunMode.MULTIRUN:
+            _FINISHED[:] = [run_dir]
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
@@ -1076,11 +1082,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             if claimed and _results_of(run_dir, ("complete",)) is not None:
                 # (its results.json written, or a finished run being skipped: 'resume' sent
                 # users to run again what was done; no folder to add for a resume either)
-                _CLOCK_NAMED.clear()
-                end_interrupted(log, "interrupted after the run finished: its results.json is "
-                                "complete, nothing is lost; mia-train with "
-                                f"hydra.run.dir={shell_path(run_dir)} skips it and prints its "
-                                "figures")  # fmt: skip
+                end_interrupted(log, _finished_line(run_dir))
             _say_what_the_run_kept(run_dir)
         else:  # (a job in the tool's own process, the basic launcher's; else the tool's)
             _say_what_the_sweep_kept()
@@ -1250,6 +1252,7 @@ def main() -> None:
     _SEARCH_WITHOUT_RESULT.clear()
     _LOG_FAILED.clear()
     _CLOCK_NAMED.clear()
+    _FINISHED.clear()
     _KEPT_SAID.clear()
     _RUN_DIR_MADE.clear()
     refuse_misused_flags(sys.argv[1:])
@@ -1267,8 +1270,7 @@ def main() -> None:
     _lost_workers_stop_cleanly()
     gather_returned()
     try:
-        run_entry(_hydra_main, started=lambda: _TASK_STARTED,
-                  interrupted="interrupted; run the same command again to resume")  # fmt: skip
+        run_entry(_hydra_main, started=lambda: _TASK_STARTED, interrupted=_interrupted_line)
     except SystemExit as exc:
         if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED) or (
                 exc.code == EXIT_USER_ERROR and _left_to_resume()):  # fmt: skip
@@ -1281,6 +1283,25 @@ def main() -> None:
         if _left_to_resume():
             _say_where_to_resume()
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _finished_line(run_dir: Path) -> str:
+    """The interrupted line of a run whose results.json is complete: nothing to resume (the
+    same command skips it), so no folder of the clock to name for a resume either."""
+    _CLOCK_NAMED.clear()
+    return ("interrupted after the run finished: its results.json is complete, nothing is "
+            f"lost; mia-train with hydra.run.dir={shell_path(run_dir)} skips it and prints "
+            "its figures")  # fmt: skip
+
+
+def _interrupted_line() -> str:
+    """`run_entry`'s line for a Ctrl-C (SIGTERM) the task did not say itself: `_finished_line`
+    where it landed in the tool's end after the run finished (its table printed: the held
+    log's settling, Hydra's end; it said 'run the same command again to resume', though
+    nothing was left to resume), else the resume line."""
+    if _FINISHED and _results_of(_FINISHED[0], ("complete",)) is not None:
+        return _finished_line(_FINISHED[0])
+    return "interrupted; run the same command again to resume"
 
 
 def _mark_killed_jobs() -> None:
