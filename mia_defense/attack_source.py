@@ -18,7 +18,6 @@ readers and checks are imported when a source is read.
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,9 +87,10 @@ def missing_source(path: Path | str) -> str | None:
     if Path(path).exists():
         return None
     if Path(path).is_symlink():  # (a link whose target is missing, or links in a loop)
-        return (f"{path}: a broken link (to {os.readlink(path)!r}); give an observations .npz "
-                "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
-    return (f"{path}: no such file or directory; give an observations .npz "
+        return (f"{shown_path(path)}: a broken link (to {os.readlink(path)!r}); give an "
+                "observations .npz (docs/observations.md) or a finished mia-train run "
+                "directory")  # fmt: skip
+    return (f"{shown_path(path)}: no such file or directory; give an observations .npz "
             "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
 
 
@@ -106,8 +106,8 @@ def _no_observations(path: Path) -> str:
         status = payload.get("status")  # (stopped before it wrote them: said as such)
         if isinstance(status, str) and status != "complete":
             return _not_complete(path, status, payload)
-    return (f"{path}: no observations.npz in it; give a finished mia-train run directory "
-            "(for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
+    return (f"{shown_path(path)}: no observations.npz in it; give a finished mia-train run "
+            "directory (for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
 
 
 def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None) -> str:
@@ -121,31 +121,32 @@ def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None
         killed_writer,
     )
 
+    shown = shown_path(path / "results.json")
     if status == "diverged":
         diverged = (results or {}).get("diverged")
         reason = diverged.get("reason") if isinstance(diverged, dict) else None
         said = f" ({reason})" if isinstance(reason, str) and reason else ""
-        return (f"{path / 'results.json'}: status 'diverged': its training diverged{said}, so "
+        return (f"{shown}: status 'diverged': its training diverged{said}, so "
                 "it has no verdict to re-attack, and the same mia-train command diverges "
                 "again; change what made it diverge and train it in a new directory, then "
                 "attack that")  # fmt: skip
     if status == "failed" and failed_on_a_setting(path, results or {}):
         said = failure_said(results or {})  # (the same command fails again on it)
-        return (f"{path / 'results.json'}: status 'failed': the run stopped on a setting"
+        return (f"{shown}: status 'failed': the run stopped on a setting"
                 f"{f' ({said})' if said else ''} with no model saved, so the same mia-train "
                 "command fails again; fix the setting it names and train it in a new "
                 "directory (or delete this one first), then attack that")  # fmt: skip
     killed = killed_writer(path) if status == "running" else None
     if killed:
-        return (f"{path / 'results.json'}: status 'running', but {killed_words(killed)}; "
+        return (f"{shown}: status 'running', but {killed_words(killed)}; "
                 "resume it first (run the same mia-train command again with "
-                f"hydra.run.dir={shlex.quote(str(path))}: its saved models are reused), then "
-                "attack it")  # fmt: skip
+                f"hydra.run.dir={typed_path(path, instead='<that folder>')}: its saved models are "
+                "reused), then attack it")  # fmt: skip
     if status == "running":
-        return (f"{path / 'results.json'}: status 'running': the run is still in progress (or "
+        return (f"{shown}: status 'running': the run is still in progress (or "
                 "stopped where its lock cannot tell: on another host); attack it once it ends, "
                 "or resume it (the same mia-train command again)")  # fmt: skip
-    return (f"{path / 'results.json'}: status {status!r}, not complete; finish the run first "
+    return (f"{shown}: status {status!r}, not complete; finish the run first "
             "(run the same mia-train command again)")
 
 
@@ -180,15 +181,16 @@ def _unfinished(folder: Path) -> str:
     """The refusal of a run folder without its results.json: deleted to resume (the README's
     route) or the run stopped before writing it. Attacked as a bare file, its DP claim,
     defense and training settings were dropped without a word."""
-    return (f"{folder}: a run folder without its results.json (deleted to resume the run, or "
-            "the run stopped before writing it), so the run's facts (its defense, DP claim and "
-            "settings) are unknown; finish the run first (run the same mia-train command "
-            f"again), or attack its observations alone ({_attack_alone(folder)})")
+    return (f"{shown_path(folder)}: a run folder without its results.json (deleted to resume "
+            "the run, or the run stopped before writing it), so the run's facts (its defense, "
+            "DP claim and settings) are unknown; finish the run first (run the same mia-train "
+            f"command again), or attack its observations alone ({_attack_alone(folder)})")
 
 
 def _attack_alone(folder: Path) -> str:
     """The command that attacks ``folder``'s observations.npz alone, shell-quoted."""
-    return f"mia-attack {shlex.quote(str(folder / 'observations.npz'))}"
+    return ("mia-attack "
+            + typed_path(folder / 'observations.npz', instead='<that folder>/observations.npz'))
 
 
 def read_source(path: Path) -> Source:
@@ -221,8 +223,9 @@ def read_source(path: Path) -> Source:
                                                  or _canaries_unflagged(extras, results))
         if mismatch and recorded:
             raise DataError(
-                f"{path / 'results.json'}: {mismatch}, yet observations.npz is the file the run "
-                "wrote (its sha256 is the one recorded): results.json was edited after the run; "
+                f"{shown_path(path / 'results.json')}: {mismatch}, yet observations.npz is the "
+                "file the run wrote (its sha256 is the one recorded): results.json was edited "
+                "after the run; "
                 "put the run's own results.json back, or attack the observations alone "
                 f"({_attack_alone(path)})"
             )
@@ -232,8 +235,9 @@ def read_source(path: Path) -> Source:
                 "npz\"]): replaced or edited after the run (another run's, an edited copy, one "
                 "of another mia-defense version)")  # fmt: skip
             raise DataError(
-                f"{path / 'observations.npz'}: {found}: they are not this run's (replaced, or "
-                f"copied from another run), and its facts would be recorded beside another "
+                f"{shown_path(path / 'observations.npz')}: {found}: they are not this run's "
+                f"(replaced, or copied from another run), and its facts would be recorded "
+                "beside another "
                 f"run's figures; attack the file alone ({_attack_alone(path)}) "
                 "or put the run's own observations back"
             )
@@ -282,16 +286,16 @@ def _refuse_changed(file: Path, before: tuple[int, ...] | None) -> None:
     before, the arrays attacked another's."""
     if before is not None and file_identity(file) != before:
         raise DataError(
-            f"{file}: changed while mia-attack read it (replaced or written to: a run or a "
-            "copy still writing it); nothing was attacked. Attack it again once nothing "
+            f"{shown_path(file)}: changed while mia-attack read it (replaced or written to: a "
+            "run or a copy still writing it); nothing was attacked. Attack it again once nothing "
             "writes to it"
         )
 
 
 def _unusable_facts(run: Path, problem: str) -> str:
     """The refusal of a run folder whose results.json has ``problem``."""
-    return (f"{run / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
-            f"attack the observations alone instead ({_attack_alone(run)})")
+    return (f"{shown_path(run / 'results.json')}: {problem}; mia-attack reads the run's "
+            f"facts from it: attack the observations alone instead ({_attack_alone(run)})")
 
 
 def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
@@ -303,8 +307,8 @@ def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
     found = None if results is None else checkpoint_mismatch(
         run, results, advice="; put the run's own results.json and observations.npz back")
     if found is not None:
-        raise DataError(f"{run / 'results.json'}: {found}, or attack the observations alone "
-                        f"(mia-attack {run / 'observations.npz'})")  # fmt: skip
+        raise DataError(f"{shown_path(run / 'results.json')}: {found}, or attack the "
+                        f"observations alone ({_attack_alone(run)})")  # fmt: skip
 
 
 def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
@@ -324,13 +328,14 @@ def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
         return
     found, expected = mismatch
     raise DataError(
-        f"{run / 'results.json'}: its config (with data_fingerprint and versions.training_code) "
-        f"is not the one that trained the run's models: {FIRST_CHECKPOINT}, the file the run "
+        f"{shown_path(run / 'results.json')}: its config (with data_fingerprint and "
+        f"versions.training_code) is not the one that trained the run's models: "
+        f"{FIRST_CHECKPOINT}, the file the run "
         f"wrote, was trained under fingerprint {found}, and results.json's config gives "
         f"{expected}: results.json was edited after the run (config.train, config.model, "
         "config.defense, seed...), and mia-attack would record these figures as that config's; "
-        "put the run's own results.json back, or attack the observations alone (mia-attack "
-        f"{run / 'observations.npz'})"
+        "put the run's own results.json back, or attack the observations alone "
+        f"({_attack_alone(run)})"
     )
 
 
@@ -350,7 +355,7 @@ def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:
     try:
         return matches_recorded_sha256(run, results, "observations.npz")
     except ValueError as exc:
-        raise DataError(f"{run / 'results.json'}: {exc}; mia-attack checks the run's "
+        raise DataError(f"{shown_path(run / 'results.json')}: {exc}; mia-attack checks the run's "
                         "observations.npz against it: put the run's own results.json back, or "
                         f"attack the observations alone ({_attack_alone(run)})"
                         ) from None
@@ -382,7 +387,7 @@ def copy_groups(source: Source) -> np.ndarray | None:
     groups = np.asarray(source.extras[COPY_GROUPS])
     problem = copy_group_problem(groups, source.observations.masks)
     if problem:
-        raise DataError(f"{source.file}: {COPY_GROUPS}: {problem}")
+        raise DataError(f"{shown_path(source.file)}: {COPY_GROUPS}: {problem}")
     return groups
 
 
@@ -420,4 +425,5 @@ def fixed_settings_problem(cfg: DictConfig, source: Source, overrides: list[str]
     from mia_defense.attack_setup import fixed_problem
 
     return fixed_problem(cfg, own_settings(source), overrides,
-                         whose=f"the observations of {source.path}", reader="mia-attack")
+                         whose=f"the observations of {shown_path(source.path)}",
+                         reader="mia-attack")

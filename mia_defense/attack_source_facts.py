@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from mia_defense.constraints import shown_path
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -481,6 +483,6 @@ def doubt_claim(
             f"{doubt} (the run attacked recorded it as valid: written before mia-defense "
             "checked this, or edited)"
         )
-        where = "" if path is None else f"{path}: "  # (the source's results.json)
+        where = "" if path is None else f"{shown_path(path)}: "  # (the source's results.json)
         log.warning("%sthe run's ε is not a guarantee (privacy.epsilon_valid: false): %s",
                     where, doubt)

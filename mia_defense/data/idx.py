@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import shlex
 import struct
 import zlib
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.data.checks import (
     check_image_settings,
     finish_images,
@@ -81,10 +81,11 @@ def read_idx(path: Path) -> np.ndarray:
 def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: bool) -> np.ndarray:
     head = stream.read(4)
     if compressed and head[:2] == b"\x1f\x8b":
-        quoted = shlex.quote(str(path))
+        quoted = typed_path(path, instead="<that file>")
         raise DataError(
-            f"{path}: gzip-compressed twice: once decompressed, its data starts with gzip's "
-            f"magic number again ({head.hex()}), not an IDX header (gzip run on a file already "
+            f"{shown_path(path)}: gzip-compressed twice: once decompressed, its data starts "
+            f"with gzip's magic number again ({head.hex()}), not an IDX header (gzip run on a "
+            "file already "
             f"compressed, or a browser that compressed a .gz download); decompress it once and "
             f"keep that: gzip -dc {quoted} > once.gz && mv once.gz {quoted} (or download it "
             "again)"

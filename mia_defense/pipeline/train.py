@@ -8,7 +8,6 @@ import functools
 import logging
 import math
 import os
-import shlex
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.canaries import canaries_reason
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.defenses.compose import inactive_setting, prepare_model
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
@@ -183,9 +183,11 @@ def check_checkpoint_folders(
     if targets.is_dir() and shadows.is_dir() and os.path.samefile(targets, shadows):
         links = [p for p in (shadows, targets) if p.is_symlink()] or [shadows]
         raise DataError(
-            f"{shadows} and {targets} are one folder (a link), where each of the two ensembles "
+            f"{shown_path(shadows)} and {shown_path(targets)} are one folder (a link), where "
+            "each of the two ensembles "
             "would be saved over the other's models and taken for them; nothing was trained. "
-            f"Remove the link (rm {' '.join(shlex.quote(str(p)) for p in links)}): each "
+            f"Remove the link (rm {' '.join(typed_path(p, instead='<that link>') for p in links)}):"
+            " each "
             "ensemble keeps a folder of its own, which the run makes"
         )
     trained: dict[str, Any] = {}
@@ -236,9 +238,11 @@ def _refuse_link_out(run_dir: Path, folder: Path, num_models: int) -> None:
             checkpoint_path(folder, k).exists() for k in range(num_models)):  # fmt: skip
         return
     raise DataError(
-        f"{folder}: a link to {real}, outside the run's folder, where this run would save its "
+        f"{shown_path(folder)}: a link to {shown_path(real)}, outside the run's folder, where "
+        "this run would save its "
         "models (writing into that folder, not this run's); nothing was trained. Remove the "
-        f"link (rm {shlex.quote(str(folder))}: the run makes its own folder), or run in a "
+        f"link (rm {typed_path(folder, instead='<that link>')}: the run makes its own folder), "
+        "or run in a "
         f"new directory ({RUN_FOLDER_SETTING.get()}=...)"
     )
 
@@ -256,9 +260,11 @@ def _refuse_unusable_folder(folder: Path, num_models: int) -> None:
         need |= os.W_OK
     if not os.access(folder, need):
         raise DataError(
-            f"{folder}: this user may not list, read or write the models' checkpoints in it "
+            f"{shown_path(folder)}: this user may not list, read or write the models' "
+            "checkpoints in it "
             "(its permissions); nothing was trained. Make it readable and writable (chmod "
-            f"u+rwx {shlex.quote(str(folder))}, or ask its owner), or run in a new directory "
+            f"u+rwx {typed_path(folder, instead='<that folder>')}, or ask its owner), or run in "
+            "a new directory "
             f"({RUN_FOLDER_SETTING.get()}=...)"
         )
 

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import shlex
 import socket
 import stat
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.code_digest import code_digest
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import ConfigError, DataError, UnsupportedModelError, first_few
 from mia_defense.files import (
     RUN_FOLDER_SETTING,
@@ -270,16 +270,18 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         if isinstance(exc, PermissionError) and os.path.isfile(run_dir / LOCK) and os.access(
                 run_dir, os.W_OK):  # the folder is fine, its lock is not this user's to write
             raise DataError(
-                f"{run_dir / LOCK}: cannot open it ({exc.strerror}); nothing was changed. Make "
-                f"it writable for this user (chmod u+w {run_dir / LOCK}, or ask its owner), "
+                f"{shown_path(run_dir / LOCK)}: cannot open it ({exc.strerror}); nothing was "
+                "changed. Make it writable for this user (chmod u+w "
+                f"{typed_path(run_dir / LOCK, instead='<that file>')}, or ask its owner), "
                 "then run the same command again"
             ) from None
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.path.isfile(
                 run_dir / RESULTS):  # a finished run kept read-only (a sweep's point, chmod)
-            word = shlex.quote(str(run_dir))
+            word = typed_path(run_dir, instead="<that folder>")
             raise DataError(
-                f"{run_dir}: cannot use it as the run directory ({exc.strerror}); it holds a "
-                "run, and a run's folder is written even to skip it as finished (its lock, its "
+                f"{shown_path(run_dir)}: cannot use it as the run directory ({exc.strerror}); "
+                "it holds a run, and a run's folder is written even to skip it as finished (its "
+                "lock, its "
                 "log), so nothing was run there. Read it as it is with mia-report "
                 f"{word} --out DIR (the report written elsewhere), or make it writable "
                 f"(chmod -R u+w {word}) to run the same command again"
