@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import DataError
 from mia_defense.files import events_write, run_folder_advice
 from mia_defense.tracking.figures import (
@@ -376,11 +377,13 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
         advice = run_folder_advice(exc)
         if isinstance(exc, PermissionError) and log_dir.is_dir():  # (chmod a-w tb: the run
             # folder is writable, scores.npz was written there; another folder trains anew)
-            advice = (f"make it writable for this user (chmod -R u+w {log_dir}, or ask its "
+            advice = ("make it writable for this user (chmod -R u+w "
+                      f"{typed_path(log_dir, instead='<that folder>')}, or ask its "
                       "owner), or delete it (the run writes its events anew), then run the "
                       "same command again")
         raise DataError(
-            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); {advice}"
+            f"{shown_path(log_dir)}: cannot write the TensorBoard events "
+            f"({exc.strerror or exc}); {advice}"
         ) from None
 
 

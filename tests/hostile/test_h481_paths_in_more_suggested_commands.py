@@ -126,3 +126,37 @@ def test_the_command_of_a_run_whose_models_are_another_runs_is_shell_quoted(
         attack_source._refuse_other_models(run, {})
     assert str(caught.value).endswith(
         f"(mia-attack {shlex.quote(str(run / 'observations.npz'))})"), str(caught.value)
+
+
+def _tb_refusal(log_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The refusal of a TensorBoard folder this user may not write (chmod a-w tb of an
+    interrupted run: PermissionError from the writer, as test_h287 stands it in)."""
+    import errno
+
+    from mia_defense.tracking.tensorboard import log_run
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("mia_defense.tracking.tensorboard.SummaryWriter", refused)
+    log_dir.mkdir(parents=True)
+    with pytest.raises(DataError) as caught:
+        log_run(log_dir, histories=[], attacks={}, scalars={}, hparams={}, figures=False)
+    return str(caught.value)
+
+
+def test_a_tb_folder_with_a_space_is_one_word_of_its_chmod(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    log_dir = _ordinary(tmp_path) / "t b"
+    message = _tb_refusal(log_dir, monkeypatch)
+    assert message.startswith(f"{log_dir}: cannot write the TensorBoard events"), message
+    assert f"(chmod -R u+w {shlex.quote(str(log_dir))}, or ask" in message, message
+
+
+def test_a_long_tb_folder_is_clipped_and_left_out_of_its_chmod(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    log_dir = _long(tmp_path) / "tb"
+    message = _tb_refusal(log_dir, monkeypatch)
+    assert f"… ({len(str(log_dir))} characters): cannot write" in message, message[:1200]
+    assert "(chmod -R u+w <that folder>, or ask its owner)" in message, message[-400:]
+    assert str(log_dir) not in message and len(message) < PATH_LIMIT + 400, len(message)
