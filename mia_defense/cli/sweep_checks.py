@@ -9,7 +9,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -566,7 +566,8 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     if param is not None:
         _refuse_choice_values_the_key_refuses(config, said, key, value, param)
     if not found[1]:
-        _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value))
+        _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value),
+                                       every=_choice_values(value))  # fmt: skip
         return
     if param is not None and param.kind in ("int", "float"):
         bad = next((point for point in found[1] if not param.accepts(point)), None)
@@ -575,7 +576,8 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
                         "be refused); nothing was run. Keep its values within it", said, key,
                         param.describe(), found[0], bad)  # fmt: skip
     _refuse_points_the_dataset_refuses(config, said, key, found[0], found[1])
-    _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value))
+    _refuse_points_the_run_refuses(config, said, key, found[0], _run_check_points(value),
+                                   every=_choice_values(value))  # fmt: skip
 
 
 def _run_check_points(value: Any) -> list[Any]:
@@ -595,6 +597,18 @@ def _run_check_points(value: Any) -> list[Any]:
                and math.isfinite(v)]  # fmt: skip
     others = [v for v in values if not any(v is n for n in numbers)]
     return ([min(numbers), max(numbers)] if numbers else []) + others
+
+
+def _choice_values(value: Any) -> list[Any] | None:
+    """Every value of a choice but those holding an interpolation (the run resolves them):
+    what `_refuse_points_the_run_refuses` must find refused, beyond `_run_check_points`, to
+    say that every value the search draws is; ``None`` for another sweep (its points
+    checked are its ends)."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    if not isinstance(value, ChoiceSweep):
+        return None
+    return [v for v in value.list if "${" not in str(v)]
 
 
 def _swept_nodes(config: DictConfig) -> list[str]:
@@ -635,7 +649,7 @@ def _config_check_problems(config: DictConfig) -> list[str] | None:
 
 
 def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what: str,
-                                   points: list[Any]) -> None:
+                                   points: list[Any], *, every: list[Any] | None = None) -> None:
     """`_refuse_search_points_out_of_range` by the run's whole config check: a value of a
     key with no rule of its own (a model's argument: ``model.dropout: choice(fast, 0.1)``),
     or one the run's checks of one setting against another refuse (``attack.num_targets:
@@ -648,7 +662,14 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
     choice(mlp, cnn)``) is its config composed as a trial composes it, checked so against the
     config's own problems (``model=cnn`` on flat features); a key under one
     (``model.dropout``) is checked under each of its options (`_option_configs`), and one an
-    option lacks (``model.dropout`` with ``model=logistic``) is said to be no key there."""
+    option lacks (``model.dropout`` with ``model=logistic``) is said to be no key there.
+
+    Where the check refuses every point checked (both ends of an interval or range; of a
+    choice, each of ``every``, its values), no value the search draws is refused alone:
+    'every value the search draws is refused', with the fix the refusal points at
+    (`_fix_of_every_value`: ``defense.dp.noise_multiplier: interval(0.5, 3.0)`` beside
+    DP-SGD's ``target_epsilon=8``, 'set exactly one of them': set
+    defense.dp.target_epsilon=null), not 'Keep its values within it'."""
     if not points or not plugin_is(config.hydra.sweeper, "optuna"):
         return
     from mia_defense.constraints import show
@@ -665,10 +686,21 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
         if base is None:
             continue
         lacks = option is not None and not itself and not _has_key(composed, key)
-        for point, job in drawn:
+
+        def refused(job: DictConfig, base: list[str] = base) -> list[str]:
             problems = _config_check_problems(job)
-            new = [p for p in problems or () if p not in base and (not base or named.search(p))]
+            return [p for p in problems or () if p not in base and (not base or named.search(
+                p))]  # fmt: skip
+
+        first: tuple[Any, str] | None = None  # (the first point refused, its problem)
+        passed = False  # (a point the run takes: the first refused one is named)
+        for point, job in drawn:
+            new = refused(job)
             if not new:
+                passed = True
+                continue
+            if not lacks and not itself:
+                first = first or (point, new[0])
                 continue
             if lacks:  # (every value refused there: Hydra's 'Could not override', else this)
                 group, _, name = option.partition("=")
@@ -680,10 +712,59 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
                 end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
                             "each trial drawing it would be refused; nothing was run. Drop %s "
                             "from the choice", said, what, option, new[0], point)  # fmt: skip
+        if first is not None and not passed:  # (every point checked refused: a choice's all?)
+            rest = [v for v in every or () if not any(v == p for p in points)]
+            if all(refused(job) for _, job in _each_point_set(composed, key, rest)):
+                fix = _fix_of_every_value(composed, key, [*points, *rest], refused)
+                end_refused(log, "%s: every value the search draws is refused%s: the run's "
+                            "config check refuses %s at %s alike (%s); nothing was run. %s",
+                            said, f" with {option}" if option else "", what,
+                            _some(points if every is None else every), first[1],
+                            fix)  # fmt: skip
+        if first is not None:
             end_refused(log, "%s: %s draws %s%s, which the run's config check refuses (%s); "
                         "each trial drawing it would be refused; nothing was run. Keep its "
-                        "values within it", said, what, show(point),
-                        f" with {option}" if option else "", new[0])  # fmt: skip
+                        "values within it", said, what, show(first[0]),
+                        f" with {option}" if option else "", first[1])  # fmt: skip
+
+
+def _some(points: list[Any]) -> str:
+    """``points`` shown for a line: 'a, b and c'; the first two, '...', the last and
+    how many past four."""
+    from mia_defense.constraints import show
+
+    shown = [show(point) for point in points]
+    if len(shown) > 4:
+        return f"{shown[0]}, {shown[1]}, ..., {shown[-1]} ({len(shown)} values)"
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else "".join(shown)
+
+
+def _fix_of_every_value(config: DictConfig, key: str, points: list[Any],
+                        refused: Callable[[DictConfig], list[str]]) -> str:
+    """The fix of a search whose every value the run's check refuses (``refused``: the new
+    problems of a config, ``points`` at ``key``): a setting the refusal names beside
+    ``key`` (as ``KEY=value``, a key of the config) with which, set to null, the check takes
+    every point: 'Set KEY=null' (DP-SGD's 'set exactly one of them (the other to null)');
+    else the settings it names, to fix as it says; else the key's values."""
+    import copy
+
+    said = next((refused(job) for _, job in _each_point_set(config, key, points[:1])), [])
+    names = [name for name in dict.fromkeys(re.findall(r"(?<![\w.])([A-Za-z_]\w*(?:\.\w+)+)=",
+                                                       " ".join(said)))
+             if name != key and _has_key(config, name)]  # fmt: skip
+    for name in names:
+        job = copy.deepcopy(config)
+        try:
+            with open_dict(job):
+                OmegaConf.update(job, name, None, merge=False)
+        except Exception:  # (a setting that takes no null)
+            continue
+        if not any(refused(drawn) for _, drawn in _each_point_set(job, key, points)):
+            return (f"Set {name}=null (the run's config check takes the values then), then "
+                    "run the search again")
+    if names:
+        return f"Fix the setting the refusal names ({', '.join(names)}), then run the search again"
+    return f"Give {key} values the run's config check takes, or drop it from the search"
 
 
 def _has_key(config: DictConfig, key: str) -> bool:
