@@ -17,7 +17,8 @@ from mia_defense.errors import ConfigError, closest, first_few
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
            "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
            "override_text",
-           "quoted_list_hint", "shape_refusal", "show", "shown", "shown_path", "string_hint",
+           "quoted_list_hint", "shape_refusal", "shell_word", "show", "shown", "shown_path",
+           "string_hint",
            "sweep_refusal", "typed_path",
            "whole_float_hint"]
 
@@ -230,13 +231,38 @@ def shown_path(path: Any, *, quoted: bool = False) -> str:
 
 def typed_path(path: Any, *, instead: str, shell: bool = True) -> str:
     """``path`` for a command a refusal suggests (``mia-report P --out DIR``), whole and
-    quoted for the shell (``shell=False``: as given, an override's own text): a clipped path
+    quoted for the shell (`shell_word`: a newline as ``$'\\n'``, on the message's one line;
+    ``shell=False``: as given, an override's own text): a clipped path
     would name another folder, or none. One longer than `PATH_LIMIT` gives ``instead``
     (e.g. '<that folder>'): the command said without it."""
     text = path if isinstance(path, str) else str(path)
     if len(text) > PATH_LIMIT:
         return instead
-    return shlex.quote(text) if shell else text
+    return shell_word(text) if shell else text
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command that bash and zsh read back as ``text`` and run
+    nothing of (``$(...)``, a backquote): shell-quoted, or ``$'...'`` with a control
+    character as an escape (`_ansi_c`), which reaches no terminal and forges no line."""
+    if text.isprintable():
+        return shlex.quote(text)
+    return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def _ansi_c(char: str) -> str:
+    """``char`` inside bash's ``$'...'``: a backslash and a quote escaped, an unprintable
+    character as ``\\xHH`` (a byte that is no UTF-8 too), ``\\uHHHH`` or ``\\UHHHHHHHH``,
+    anything else as it is."""
+    if char in "\\'":
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of the name that is no UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else (
+        f"\\U{code:08x}")
 
 
 def shown(value: Any) -> str:

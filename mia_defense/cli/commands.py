@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shlex
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
+
+from mia_defense.constraints import shell_word
 
 __all__ = [
     "line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command", "umask_refusal",
@@ -39,15 +40,6 @@ def shell_path(path: str | os.PathLike[str]) -> str:
     return shell_word(f"./{text}" if text.startswith("-") else text)
 
 
-def shell_word(text: str) -> str:
-    """``text`` as one word of a command that bash and zsh read back as ``text`` and run
-    nothing of (``$(...)``, a backquote): shell-quoted, or ``$'...'`` with a control
-    character as an escape (`_ansi_c`), which reaches no terminal and forges no line."""
-    if text.isprintable():
-        return shlex.quote(text)
-    return "$'" + "".join(_ansi_c(char) for char in text) + "'"
-
-
 def line_path(path: str | os.PathLike[str]) -> str:
     """``path`` as a one-line message shows it: as it is, or, where it holds a newline or
     another control character, in `shell_path`'s ``$'...'`` form (a run folder
@@ -66,21 +58,6 @@ def _launch_dir() -> Path:
         with contextlib.suppress(Exception):
             return Path(HydraConfig.get().runtime.cwd)
     return Path.cwd()
-
-
-def _ansi_c(char: str) -> str:
-    """``char`` inside bash's ``$'...'``: a backslash and a quote escaped, an unprintable
-    character as ``\\xHH`` (a byte that is no UTF-8 too), ``\\uHHHH`` or ``\\UHHHHHHHH``,
-    anything else as it is."""
-    if char in "\\'":
-        return "\\" + char
-    if char.isprintable():
-        return char
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of the name that is no UTF-8 (surrogateescape)
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else (
-        f"\\U{code:08x}")
 
 
 def tool_command(name: str) -> str:

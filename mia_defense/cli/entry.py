@@ -621,8 +621,7 @@ def _unparsed_override_line(override: str, message: str) -> str:
     override and how to write a value that holds the grammar's characters (`override_text`:
     in Hydra's quotes inside the shell's where those leave nothing to the shell; a ``$(...)``
     or a double quote in the value broke out of the double quotes offered before)."""
-    from mia_defense.cli.commands import _ansi_c, shell_word
-    from mia_defense.constraints import hydra_quoted, override_text
+    from mia_defense.constraints import _ansi_c, hydra_quoted, override_text, shell_word
 
     why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
                    not line.strip().startswith(("Error parsing override", "See https://")))
