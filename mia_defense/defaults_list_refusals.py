@@ -227,18 +227,28 @@ def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
         f"entry of {group}, so a config of it is added with '+'"))
 
 
-def no_option_words(group: str, name: str, options: list[str], *, plus: str = "",
-                    why: str = "") -> str:
-    """The refusal of ``name``, none of the config group ``group``'s ``options``: the
-    closest option and an override choosing it (``plus``: '+' where only ``+group=NAME``
-    selects), ``why`` after the first clause. Hydra's missing config
-    (`mia_defense.cli.entry`) and `unlisted_group_refusal` say it so."""
+def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str], *,
+                    plus: str = "", why: str = "") -> str:
+    """The refusal of ``name``, none of the config group ``group``'s ``options`` (several
+    names: 'a and b are no options ...'): the closest option of each and an override choosing
+    one (``plus``: '+' where only ``+group=NAME`` selects), ``why`` after the first clause.
+    Hydra's missing config (`mia_defense.cli.entry`), `unlisted_group_refusal` and a sweep's
+    (`mia_defense.cli.sweep_checks.refuse_unknown_group_options`) say it so."""
     from mia_defense.errors import closest
 
-    close = closest(name, options)
-    hint = f" (did you mean {close}?)" if close else ""
-    return (f"{name} is no option of the config group {group}{hint}{why}; nothing was run. "
-            f"Choose one of {', '.join(options)} (e.g. {plus}{group}={close or options[0]})")
+    names = [name] if isinstance(name, str) else list(name)
+    closes = [closest(each, options) for each in names]
+    if len(names) == 1:
+        said = f"{names[0]} is no option"
+        hint = f" (did you mean {closes[0]}?)" if closes[0] else ""
+    else:
+        said = f"{', '.join(names[:-1])} and {names[-1]} are no options"
+        hints = [f"{close} for {each}" for each, close in zip(names, closes, strict=True)
+                 if close]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    example = next((close for close in closes if close), options[0])
+    return (f"{said} of the config group {group}{hint}{why}; nothing was run. "
+            f"Choose one of {', '.join(options)} (e.g. {plus}{group}={example})")
 
 
 def _group_options(exc: Exception, group: str) -> list[str]:

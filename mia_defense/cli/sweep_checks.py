@@ -245,6 +245,8 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     included); globs, ranges and options in a sub-folder are left to Hydra."""
     from hydra.core.override_parser.types import ChoiceSweep
 
+    from mia_defense.defaults_list_refusals import no_option_words
+
     for said, text in _sweep_texts(config):
         override = parsed_override(text)
         if override is None:  # (a text Hydra parses otherwise: Hydra's to say)
@@ -266,11 +268,12 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
         unknown = [n for n in dict.fromkeys(names) if "/" not in n and n not in options]
         if not options or not unknown:
             continue
-        close = closest(unknown[0], sorted(options))
-        hint = f" (did you mean {close}?)" if close else ""
-        end_refused(log, "%s: %s is no option of the config group %s%s; nothing was "
-                    "run. The options are %s", said, " and ".join(unknown), group, hint,
-                    ", ".join(sorted(options)))  # fmt: skip
+        # '+' where the sweep wrote it, or the primary config's defaults list has no entry
+        # of the group (experiment), as a single run's refusal says
+        plus = "+" if override.key_or_group.startswith("+") or not (
+            group.startswith("hydra") or _has_default_entry(config, group)) else ""  # fmt: skip
+        end_refused(log, "%s: %s", said, no_option_words(group, unknown, sorted(options),
+                                                         plus=plus))  # fmt: skip
 
 
 def _sweep_texts(config: DictConfig) -> list[tuple[str, str]]:
@@ -907,18 +910,37 @@ def _group_options(config: DictConfig, group: str) -> set[str]:
     (``hydra.runtime.config_sources``: the packaged configs, a ``--config-dir`` and
     ``hydra.searchpath`` of one's own, plugins' configs); empty where none can be listed.
     (Hydra's global loader misses a ``hydra.searchpath`` given on the command line.)"""
+    try:
+        return set(_repository(config).get_group_options(group))
+    except Exception:  # (a source Hydra cannot read here: left to Hydra)
+        return set()
+
+
+def _has_default_entry(config: DictConfig, group: str) -> bool:
+    """Whether the primary config (``hydra.job.config_name`` on the run's config search
+    path) has an entry of ``group`` in its defaults list, so that ``group=NAME`` selects
+    (``defense: []`` has, though no choice of it is in ``hydra.runtime.choices``); ``True``
+    where it cannot be read (advice only)."""
+    try:
+        loaded = _repository(config).load_config(str(config.hydra.job.config_name))
+        entries = loaded.defaults_list or []
+    except Exception:  # (advice only)
+        return True
+    return any(getattr(entry, "group", None) == group and not entry.is_override()
+               for entry in entries)  # fmt: skip
+
+
+def _repository(config: DictConfig) -> Any:
+    """Hydra's config repository of the run's config search path
+    (``hydra.runtime.config_sources``)."""
     from hydra._internal.config_repository import ConfigRepository
     from hydra._internal.config_search_path_impl import ConfigSearchPathImpl
 
-    try:
-        search_path = ConfigSearchPathImpl()
-        for source in config.hydra.runtime.config_sources:
-            search_path.append(provider=str(source.provider),
-                               path=f"{source.schema}://{source.path}")  # fmt: skip
-        repository = ConfigRepository(config_search_path=search_path)
-        return set(repository.get_group_options(group))
-    except Exception:  # (a source Hydra cannot read here: left to Hydra)
-        return set()
+    search_path = ConfigSearchPathImpl()
+    for source in config.hydra.runtime.config_sources:
+        search_path.append(provider=str(source.provider),
+                           path=f"{source.schema}://{source.path}")  # fmt: skip
+    return ConfigRepository(config_search_path=search_path)
 
 
 def _unknown_key(config: DictConfig, parts: list[str]) -> str | None:

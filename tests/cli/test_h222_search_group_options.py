@@ -16,8 +16,8 @@ CONF = Path(__file__).resolve().parents[2] / "conf"
 TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figures=false",
         "train.epochs=1", "attack.bootstrap=0"]  # fmt: skip
 SEARCH = ["hparams_search=optuna_custom", "hydra.sweeper.n_trials=1"]
-OPTIONS = ("The options are advreg, distillation, dp, dropout, early_stopping, label_smoothing, "
-           "mixup, none, relaxloss, weight_decay")
+OPTIONS = ("Choose one of advreg, distillation, dp, dropout, early_stopping, label_smoothing, "
+           "mixup, none, relaxloss, weight_decay (e.g. defense=dp)")
 
 
 @pytest.mark.parametrize(("overrides", "said"), [
