@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import is_integer
+from mia_defense.constraints import is_integer, shown_path
 from mia_defense.errors import ConfigError, DataError, a_type, closest, first_few
 from mia_defense.files import (
     MAX_JSON_DEPTH,
@@ -330,18 +330,19 @@ class Observations:
         arrays = self._file_arrays(extra)
         # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
         # beyond C was written without a word and refused by its own reader
-        _refuse_problems(f"Observations.save: {path}", observation_problems(arrays))
+        _refuse_problems(f"Observations.save: {shown_path(path)}", observation_problems(arrays))
         groups = arrays.get(COPY_GROUPS)  # (api.load_observations and mia-attack refuse them)
         problem = None if groups is None else copy_group_problem(groups, arrays["masks"])
         if problem:
-            raise DataError(f"Observations.save: {path}: {COPY_GROUPS}: {problem}")
+            raise DataError(f"Observations.save: {shown_path(path)}: {COPY_GROUPS}: {problem}")
         n = len(self.labels)  # (and is_canary of 2s or text, population_idx with repeats)
         for name, default in (("is_canary", np.zeros(n, bool)), ("population_idx", np.arange(n))):
             try:
                 checked_extra(Path(path), arrays, name, default)
             except DataError as exc:
                 raise DataError(f"Observations.save: {exc}") from None
-        warn_nonfinite_metadata(self.metadata, where=f"Observations.save: {path}")  # (null)
+        warn_nonfinite_metadata(self.metadata,
+                                where=f"Observations.save: {shown_path(path)}")  # (null)
         _warn_misspelt_extras(path, extra)
         try:
             atomic_write(Path(path), lambda handle: save_npz(handle, arrays))
@@ -395,27 +396,28 @@ class Observations:
         outputs = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
         missing = [k for k in (outputs, "masks", "labels") if k not in arrays]
         if missing:
-            raise DataError(f"{path}: not an observations file (no {', '.join(missing)})")
+            raise DataError(f"{shown_path(path)}: not an observations file (no "
+                            f"{', '.join(missing)})")
         if "schema_version" not in arrays:
             raise DataError(
-                f"{path}: schema_version: missing; an observations file states its format "
-                f"version: add schema_version={OBSERVATIONS_VERSION} (docs/observations.md) "
+                f"{shown_path(path)}: schema_version: missing; an observations file states its "
+                f"format version: add schema_version={OBSERVATIONS_VERSION} (docs/observations.md) "
                 "or write it with Observations.save"
             )
         version = _scalar_int(arrays["schema_version"])
         if isinstance(version, str):
             raise DataError(
-                f"{path}: schema_version: {version} is not an integer; it must be the integer "
-                f"{OBSERVATIONS_VERSION} (np.array({OBSERVATIONS_VERSION})), the format "
+                f"{shown_path(path)}: schema_version: {version} is not an integer; it must be the "
+                f"integer {OBSERVATIONS_VERSION} (np.array({OBSERVATIONS_VERSION})), the format "
                 "version this file's layout follows (docs/observations.md)"
             )
         if version != OBSERVATIONS_VERSION:
             raise DataError(
-                f"{path}: observations format version {version}, this version reads "
+                f"{shown_path(path)}: observations format version {version}, this version reads "
                 f"{OBSERVATIONS_VERSION}; write the file again with this version "
                 "(mia-train, or Observations.save)"
             )
-        return cls.from_arrays(arrays, source=str(path))
+        return cls.from_arrays(arrays, source=shown_path(path))
 
     @classmethod
     def from_arrays(
@@ -637,12 +639,12 @@ def _save_error(path: Any, exc: DataError) -> DataError:
 
     if RUN_FOLDER_SETTING.get(None) is not None:
         return exc
-    fix = (f"give the path of a file in it, e.g. {Path(path) / 'observations.npz'}"
+    fix = (f"give the path of a file in it, e.g. {shown_path(Path(path) / 'observations.npz')}"
            if exc.errno == errno.EISDIR else
            "a file stands where one of its folders should be; give a path through folders"
            if exc.errno in (errno.EEXIST, errno.ENOTDIR) else
            "give the path of a file to write in a folder this user can write")  # fmt: skip
-    error = DataError(f"Observations.save: {path}: cannot write it ({exc.reason}); "
+    error = DataError(f"Observations.save: {shown_path(path)}: cannot write it ({exc.reason}); "
                       f"{write_advice(exc, fix=fix, where='another path')}")  # fmt: skip
     error.reason, error.errno = exc.reason, exc.errno
     return error
@@ -692,12 +694,12 @@ def checked_extra(
         value = _flags(file, name, value)  # 0/1 numbers, as masks and api.audit take them
     if value.shape != default.shape or value.dtype.kind != default.dtype.kind:
         raise DataError(
-            f"{file}: {name} has shape {value.shape} and dtype {value.dtype}, "
+            f"{shown_path(file)}: {name} has shape {value.shape} and dtype {value.dtype}, "
             f"expected {list(default.shape)} {default.dtype} (one per record of labels)"
         )
     problem = _extra_problem(name, np.asarray(value))
     if problem:
-        raise DataError(f"{file}: {name}: {problem}")
+        raise DataError(f"{shown_path(file)}: {name}: {problem}")
     return np.asarray(value)
 
 
@@ -706,7 +708,7 @@ def _flags(file: Path, name: str, value: np.ndarray) -> np.ndarray:
     flags = zero_one_flags(value)
     if flags is None:
         odd = value[~np.isin(value, (0, 1))].flat[0]
-        raise DataError(f"{file}: {name}: values must be 0/1 or true/false (canary or "
+        raise DataError(f"{shown_path(file)}: {name}: values must be 0/1 or true/false (canary or "
                         f"not), found {odd:g}")  # fmt: skip
     return flags
 

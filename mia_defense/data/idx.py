@@ -92,35 +92,37 @@ def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: boo
         )
     if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
         raise DataError(
-            f"{path}: not an IDX file (bad magic number {head.hex() or 'empty'}); expected "
-            "MNIST-style files such as train-images-idx3-ubyte[.gz]"
+            f"{shown_path(path)}: not an IDX file (bad magic number {head.hex() or 'empty'}); "
+            "expected MNIST-style files such as train-images-idx3-ubyte[.gz]"
         )
     dtype, ndim = _IDX_TYPES[head[2]], head[3]
     if ndim > _MAX_DIMS:
         raise DataError(
-            f"{path}: header claims {ndim} dimensions; MNIST-style files have 1 (labels) or "
-            "3 (images): it is corrupt or not an image or label file"
+            f"{shown_path(path)}: header claims {ndim} dimensions; MNIST-style files have 1 "
+            "(labels) or 3 (images): it is corrupt or not an image or label file"
         )
     dims = stream.read(4 * ndim)
     if ndim == 0 or len(dims) < 4 * ndim:
-        raise DataError(f"{path}: truncated IDX header ({4 + len(dims)} bytes)")
+        raise DataError(f"{shown_path(path)}: truncated IDX header ({4 + len(dims)} bytes)")
     shape = struct.unpack(f">{ndim}I", dims)
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     claim = f"header says shape {shape} ({expected} bytes of data)"
     if not compressed and size - 4 - 4 * ndim != expected:
         raise DataError(
-            f"{path}: {claim} but the file holds {size - 4 - 4 * ndim} bytes; it is truncated "
-            "or corrupt"
+            f"{shown_path(path)}: {claim} but the file holds {size - 4 - 4 * ndim} bytes; it is "
+            "truncated or corrupt"
         )
     if compressed and expected > _GZIP_MAX_RATIO * size:
         raise DataError(
-            f"{path}: {claim}, more than a {size}-byte gzip file can hold; it is corrupt"
+            f"{shown_path(path)}: {claim}, more than a {size}-byte gzip file can hold; it is "
+            "corrupt"
         )
     check_memory(expected, source=path, what=f"the IDX array of shape {shape}")
     data = stream.read(expected)
     if len(data) < expected or stream.read(1):
         held = len(data) if len(data) < expected else f"more than {expected}"
-        raise DataError(f"{path}: {claim} but the file holds {held} bytes; it is truncated or "
+        raise DataError(f"{shown_path(path)}: {claim} but the file holds {held} bytes; it is "
+                        "truncated or "
                         "corrupt")
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
@@ -144,13 +146,15 @@ def _find(root: Path, stem: str, name: str) -> Path:
              if (file := _find_in(folder, stem)) is not None]
     if not found:
         raise DataError(
-            f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
+            f"dataset {name!r}: {stem}[.gz] not found in {shown_path(root)}; expected a folder "
+            "with "
             + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
         )
     for other in found[1:]:
         if _head(other) != _head(found[0]):
             raise DataError(
-                f"{found[0]} and {other} both hold {stem}, with different data (MNIST and "
+                f"{shown_path(found[0])} and {shown_path(other)} both hold {stem}, with different "
+                "data (MNIST and "
                 "Fashion-MNIST name their files alike), and only one is read; point "
                 "dataset.path at the folder of the one meant, or move the other away"
             )
@@ -181,8 +185,8 @@ def _inside(folder: Path, stem: str) -> Path:
             if inner.is_file():
                 return inner
     raise DataError(
-        f"{folder}: is a folder, where the IDX file {stem}[.gz] was expected, and holds no "
-        f"file of that name; put the file itself in {folder.parent}"
+        f"{shown_path(folder)}: is a folder, where the IDX file {stem}[.gz] was expected, and "
+        f"holds no file of that name; put the file itself in {shown_path(folder.parent)}"
     )
 
 
@@ -256,7 +260,8 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
         expected="a folder with train-images-idx3-ubyte[.gz] and the other IDX files",
     )
     if not root.is_dir():
-        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder"
+        raise DataError(f"dataset {name!r}: {shown_path(root)} is a file; point dataset.path at "
+                        "its folder"
                         + _npz_hint(root))
     pairs = []
     for part in ("train", "test"):
@@ -300,26 +305,28 @@ def _load(
     for image_file, label_file in pairs:
         x, y = read_idx(image_file), read_idx(label_file)
         if x.ndim != 3:
-            raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}"
+            raise DataError(f"{shown_path(image_file)}: images must be [N, H, W], got shape "
+                            f"{x.shape}"
                             + _swapped(x, image_file, label_file))
         if x.dtype != np.uint8:
             # The loader scales by 1/255: pixels stored as floats in [0, 1] or as wider
             # integers would come out at another scale, silently.
             raise DataError(
-                f"{image_file}: images are stored as {x.dtype.name} (IDX type "
+                f"{shown_path(image_file)}: images are stored as {x.dtype.name} (IDX type "
                 f"{_type_code(x.dtype):#04x}); MNIST-style images are unsigned bytes 0..255 "
                 "(type 0x08): save the pixels as uint8, or the images as an .npz (dataset=npz)"
             )
         if y.ndim != 1 and len(y) == len(x):  # one label per image, of another shape
             raise DataError(
-                f"{label_file}: labels have shape {y.shape}, where an MNIST-style label file "
-                "holds one class index per image [N] (an IDX file of 1 dimension)"
+                f"{shown_path(label_file)}: labels have shape {y.shape}, where an MNIST-style "
+                "label file holds one class index per image [N] (an IDX file of 1 dimension)"
                 + ("; one-hot labels: save y.argmax(1)" if y.ndim == 2 and y.size and
                    (y.sum(axis=1) == 1).all() and y.max() == 1 else "")
             )
         if y.ndim != 1 or len(y) != len(x):
             raise DataError(
-                f"{label_file}: labels have shape {y.shape} but {image_file} holds {len(x)} "
+                f"{shown_path(label_file)}: labels have shape {y.shape} but "
+                f"{shown_path(image_file)} holds {len(x)} "
                 "images; use the label file that belongs to these images"
             )
         images.append(x)
@@ -328,8 +335,8 @@ def _load(
     if len({im.shape[1:] for im in images}) > 1:
         train, test = (f"{im.shape[1]}x{im.shape[2]}" for im in images)
         raise DataError(
-            f"{root}: train images are {train} pixels but test images {test}; they come from "
-            "different datasets: put the matching files together, or load one part "
+            f"{shown_path(root)}: train images are {train} pixels but test images {test}; they "
+            "come from different datasets: put the matching files together, or load one part "
             "(dataset.split=train or test)"
         )
     return finish_images([im[:, None] for im in images], labels, root=root, name=name,

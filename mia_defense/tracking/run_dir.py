@@ -193,8 +193,8 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
                       for k in changed)  # fmt: skip
     again = " ".join(f"{k}={json.dumps(before.get(k))}" for k in changed)
     return (
-        f"{run_dir} holds an unfinished run with saved models trained under other settings "
-        f"({shown}), which change the models trained ({resume_why(changed)}), "
+        f"{shown_path(run_dir)} holds an unfinished run with saved models trained under other "
+        f"settings ({shown}), which change the models trained ({resume_why(changed)}), "
         f"so a resume would mix the two; nothing was changed. "
         f"Resume with {again}, or run in a new directory (hydra.run.dir=... or a new "
         "hydra.sweep.dir)"
@@ -260,11 +260,11 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                      0o644)  # fmt: skip
     except OSError as exc:
         if os.path.islink(run_dir / LOCK):
-            raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK)) from None
+            raise DataError(_NOT_OUR_LOCK.format(shown_path(run_dir / LOCK))) from None
         if os.path.isdir(run_dir / LOCK):  # the run directory is fine, its lock is not
             raise DataError(
-                f"{run_dir / LOCK}: a folder, so no lock of mia-train's; nothing was changed. "
-                "Delete it (mia-train makes its own) or run in a new directory "
+                f"{shown_path(run_dir / LOCK)}: a folder, so no lock of mia-train's; nothing was "
+                "changed. Delete it (mia-train makes its own) or run in a new directory "
                 "(hydra.run.dir=...)"
             ) from None
         if isinstance(exc, PermissionError) and os.path.isfile(run_dir / LOCK) and os.access(
@@ -287,17 +287,18 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                 f"(chmod -R u+w {word}) to run the same command again"
             ) from None
         raise DataError(
-            f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
+            f"{shown_path(run_dir)}: cannot use it as the run directory ({exc.strerror}); point "
             "hydra.run.dir (or hydra.sweep.dir) at a writable directory"
         ) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):  # a FIFO, a device: ftruncate's OSError
         os.close(fd)
-        raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK))
+        raise DataError(_NOT_OUR_LOCK.format(shown_path(run_dir / LOCK)))
     if info.st_nlink > 1:  # its holder line is written over the file in place
         os.close(fd)
         raise DataError(
-            f"{run_dir / LOCK}: a hard link ({info.st_nlink} names for one file), so another "
+            f"{shown_path(run_dir / LOCK)}: a hard link ({info.st_nlink} names for one file), so "
+            "another "
             "file's content would be overwritten by the lock's; nothing was changed. Delete it "
             "(mia-train makes its own) or run in a new directory (hydra.run.dir=...)"
         )
@@ -308,8 +309,8 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         except BlockingIOError:
             holder = holder_line(fd) or "another process"
             raise ConfigError(
-                f"{run_dir} is in use by {holder}; wait for that run to end or choose another "
-                "directory (hydra.run.dir=...)"
+                f"{shown_path(run_dir)} is in use by {holder}; wait for that run to end or choose "
+                "another directory (hydra.run.dir=...)"
             ) from None
         except OSError as exc:
             if exc.errno not in NO_LOCKS:
@@ -327,7 +328,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         except OSError as exc:  # (a full disk: a traceback)
             advice = run_folder_advice(exc)
             raise DataError(
-                f"{run_dir / LOCK}: cannot write it ({exc.strerror or exc}); {advice}"
+                f"{shown_path(run_dir / LOCK)}: cannot write it ({exc.strerror or exc}); {advice}"
             ) from None
         if locked:  # (without a lock another run may be writing here, maybe on another host)
             _remove_stale_temp_files(run_dir)
@@ -412,9 +413,11 @@ def _refuse_linked_events(run_dir: Path) -> None:
     on 'cannot write the TensorBoard events (Is a directory)'."""
     events = run_dir / EVENTS_DIR
     if events.is_symlink() or (os.path.lexists(events) and not events.is_dir()):
-        what = f"a link to {os.readlink(events)}" if events.is_symlink() else "not a folder"
+        what = (f"a link to {shown_path(os.readlink(events))}" if events.is_symlink()
+                else "not a folder")
         raise DataError(
-            f"{events}: {what}, where the run writes its own TensorBoard events (replacing "
+            f"{shown_path(events)}: {what}, where the run writes its own TensorBoard events "
+            "(replacing "
             "those of an earlier attempt); nothing was changed. Delete it (mia-train makes its "
             "own) or run in a new directory (hydra.run.dir=...)"
         )
@@ -422,7 +425,8 @@ def _refuse_linked_events(run_dir: Path) -> None:
                    if p.is_dir() and not p.is_symlink()), None)  # fmt: skip
     if folder is not None:
         raise DataError(
-            f"{folder}: a folder named as a TensorBoard event file, where the run replaces "
+            f"{shown_path(folder)}: a folder named as a TensorBoard event file, where the run "
+            "replaces "
             "the event files of an earlier attempt with its own; nothing was changed. Move or "
             "delete it, or run in a new directory (hydra.run.dir=...)"
         )
@@ -436,7 +440,8 @@ def _keep_aside(path: Path) -> Path:
         if not os.path.lexists(kept):
             os.replace(path, kept)
             return kept
-    raise ConfigError(f"{path}: unreadable, and 1000 earlier copies lie beside it; move them away")
+    raise ConfigError(f"{shown_path(path)}: unreadable, and 1000 earlier copies lie beside it; "
+                      "move them away")
 
 
 def attack_record(path: Path, payload: Mapping[str, Any]) -> str:
@@ -449,15 +454,17 @@ def attack_record(path: Path, payload: Mapping[str, Any]) -> str:
     if not isinstance(source, Mapping):
         return ""
     attacked = source.get("path")
-    what = f"the attack on {attacked}" if isinstance(attacked, str) else "an attack"
+    what = f"the attack on {shown_path(attacked)}" if isinstance(attacked, str) else "an attack"
     if os.path.lexists(Path(path).parent / "train.log"):  # (refused by mia-attack since)
-        return (f"{path} is mia-attack's record of {what} (results.json holds its 'source'), "
+        return (f"{shown_path(path)} is mia-attack's record of {what} (results.json holds its "
+                "'source'), "
                 "written into what was left of a mia-train run (its train.log is there) by a "
                 "mia-attack of before it refused such folders: that run's observations.npz and "
                 "scores.npz were replaced by the attack's, and its models are gone; nothing "
                 "was changed. Run in a new directory (hydra.run.dir=... or a new "
                 "hydra.sweep.dir)")  # fmt: skip
-    return (f"{path} is mia-attack's record of {what} (results.json holds its 'source'), not a "
+    return (f"{shown_path(path)} is mia-attack's record of {what} (results.json holds its "
+            "'source'), not a "
             "run mia-train trained: no models were trained in that folder; nothing was "
             "changed. Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)")
 
@@ -559,13 +566,15 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
     shown = first_few(differences, 8, sep="; ")
     killed = killed_writer(run_dir) if status == "running" else None
     if killed:
-        return (f"{run_dir} holds a killed run of another config ({shown}): its results.json "
+        return (f"{shown_path(run_dir)} holds a killed run of another config ({shown}): its "
+                "results.json "
                 f"still reads 'running', but {killed_words(killed)}; nothing was changed. "
                 f"Resume it with its own settings (those left of each '->') and the same "
                 f"directory, run in a new directory ({new_dir}), or delete that directory "
                 "yourself to replace it")  # fmt: skip
     article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
-    return (f"{run_dir} holds {article} {status} run of another config ({shown}); nothing was "
+    return (f"{shown_path(run_dir)} holds {article} {status} run of another config ({shown}); "
+            "nothing was "
             f"changed. Run in a new directory ({new_dir}), or delete that directory yourself "
             "to replace it")  # fmt: skip
 
@@ -634,7 +643,8 @@ def _other_run(
     depth = json_depth(payload)
     if depth > MAX_JSON_DEPTH:  # valid JSON, but no run's: refused, never overwritten
         return (
-            f"{path} is not the results of a mia-train run (it is nested {depth} levels deep, "
+            f"{shown_path(path)} is not the results of a mia-train run (it is nested {depth} "
+            "levels deep, "
             f"a run's at most {MAX_JSON_DEPTH}); nothing was changed. Run in a new directory "
             "(hydra.run.dir=...), or move that file away"
         )
@@ -643,14 +653,15 @@ def _other_run(
         return attacked
     if not isinstance(payload.get("config"), Mapping):
         return (
-            f"{path} is not the results of a mia-train run (it holds no config); nothing was "
+            f"{shown_path(path)} is not the results of a mia-train run (it holds no config); "
+            "nothing was "
             "changed. Run in a new directory (hydra.run.dir=...), or move that file away"
         )
     version = schema_problem(payload)
     if version:  # another layout: its config, status and figures cannot be read as this one's
         return (
-            f"{path}: {version}; it cannot be resumed nor skipped as a finished run of this "
-            "config, and nothing was changed. Run in a new directory (hydra.run.dir=... or a "
+            f"{shown_path(path)}: {version}; it cannot be resumed nor skipped as a finished run of "
+            "this config, and nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or use the mia-defense version that wrote it"
         )
     differences = config_differences(payload["config"], config)
@@ -662,7 +673,8 @@ def _other_run(
     stored = payload.get("data_fingerprint")
     if stored is not None and data_fingerprint is not None and stored != data_fingerprint:
         return (
-            f"{run_dir} holds a complete run of this config on other data (data fingerprint "
+            f"{shown_path(run_dir)} holds a complete run of this config on other data (data "
+            "fingerprint "
             f"{stored}, now {data_fingerprint}: the data files changed); run in a new directory "
             "(hydra.run.dir=...)"
         )
@@ -670,8 +682,8 @@ def _other_run(
     made_by = versions.get("code") if isinstance(versions, Mapping) else None
     if made_by is not None and made_by != code_digest(config):
         return (
-            f"{run_dir} holds a complete run of this config made by other code (mia-defense's "
-            "sources or a _target_'s file changed since: code digest "
+            f"{shown_path(run_dir)} holds a complete run of this config made by other code "
+            "(mia-defense's sources or a _target_'s file changed since: code digest "
             f"{str(made_by)[:12]}, now {code_digest(config)[:12]}), so its figures are not "
             "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or delete that directory yourself to run it again"
@@ -826,7 +838,7 @@ def mark_run(
     path = Path(run_dir) / RESULTS
     if path.is_dir() and not path.is_symlink():  # the record cannot replace it
         raise DataError(
-            f"{path}: a folder, not the results of a run; nothing was changed. Move it "
+            f"{shown_path(path)}: a folder, not the results of a run; nothing was changed. Move it "
             "away, or run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     if path.exists():
