@@ -19,18 +19,7 @@ from mia_defense.data.idx import read_idx
 from mia_defense.errors import DataError
 from mia_defense.observations import Observations
 from mia_defense.tracking.run_dir import LOCK, claim_run_dir
-
-
-def _long(root: Path) -> Path:
-    folder = root.joinpath(*["r" * 200] * 7)  # (some 1,500 characters)
-    assert PATH_LIMIT < len(str(folder)) < 4000
-    return folder
-
-
-def _ordinary(root: Path) -> Path:
-    folder = root.joinpath(*["run one" + "o" * 92] * 3)  # (a space, 300-odd characters)
-    assert 300 <= len(str(folder)) <= PATH_LIMIT
-    return folder
+from tests.hostile.test_h481_paths_in_more_suggested_commands import _long, _ordinary
 
 
 def _not_idx(folder: Path) -> tuple[Path, str]:
