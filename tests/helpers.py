@@ -328,6 +328,18 @@ def in_a_child(function: Callable[[], int | None], *, timeout: int = 120) -> Don
                     stderr=err.read().decode(errors="replace"))  # fmt: skip
 
 
+def checkout_open_to_others() -> bool:
+    """Whether another user (`as_unprivileged`'s nobody) can read this checkout: each folder
+    from / to the repository's conf/ searchable by others, conf/ and the package readable. A
+    clean clone under a private folder (mktemp -d, 0700: .ci/run's clone here) is not, and a
+    whole run as nobody then fails reading the configs, not on what a test checks."""
+    root = Path(__file__).resolve().parent.parent
+    folders = [*reversed(root.parents), root]
+    readable = (root / "conf", root / "mia_defense")
+    return all(folder.stat().st_mode & 0o001 for folder in folders) and all(
+        folder.stat().st_mode & 0o005 == 0o005 for folder in readable)
+
+
 def as_unprivileged(function: Callable[[], str], *, timeout: int = 120) -> str:
     """What ``function()`` returns, called as user nobody where this process is root (root
     ignores file permissions), else as this user: in a forked child of this process, which

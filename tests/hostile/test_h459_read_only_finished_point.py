@@ -19,7 +19,7 @@ import pytest
 from mia_defense.errors import DataError
 from mia_defense.tracking.run_dir import claim_run_dir
 from tests.conftest import TINY
-from tests.helpers import FAST, as_unprivileged, mia_train
+from tests.helpers import FAST, as_unprivileged, checkout_open_to_others, mia_train
 
 RUN = list({arg.split("=")[0]: arg for arg in [*TINY, *FAST]}.values())
 
@@ -80,6 +80,8 @@ def test_a_read_only_folder_of_no_run_is_told_as_before(root):
                     "point hydra.run.dir (or hydra.sweep.dir) at a writable directory")
 
 
+@pytest.mark.skipif(not checkout_open_to_others(),
+                    reason="the whole run as nobody reads this checkout's configs")
 def test_a_sweep_of_read_only_finished_points_run_again(root):
     """The whole sweep, as nobody: each point told as above, and no log file of a point
     tried (its 'cannot write the log file' line, then the end's 'the log file(s) ... could
