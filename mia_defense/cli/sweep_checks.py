@@ -635,20 +635,17 @@ def _config_check_problems(config: DictConfig) -> list[str] | None:
     `check_defense_stack`: a model unfit for the data's shape, ``model=cnn`` on flat
     features, is its); ``None`` where it fails otherwise than by a refusal (a data file's
     `DataError`: each run says it)."""
-    from mia_defense.config import check_config, check_defense_stack  # (torch: a search's)
     from mia_defense.errors import ConfigError, UnsupportedModelError
 
-    try:
-        check_config(config)
-        check_defense_stack(config)
-    except (ConfigError, UnsupportedModelError) as exc:
-        head, _, rest = str(exc).partition("\n")
-        if rest and head.endswith(" problems in the config:"):
-            return [" ".join(line.split()) for line in rest.splitlines() if line.strip()]
-        return [" ".join(str(exc).split())]
-    except Exception:  # (not a refusal: the runs say what it is)
-        return None
-    return []
+    exc = _run_check_failure(config)
+    if exc is None:
+        return []
+    if not isinstance(exc, (ConfigError, UnsupportedModelError)):
+        return None  # (not a refusal: the runs say what it is)
+    head, _, rest = str(exc).partition("\n")
+    if rest and head.endswith(" problems in the config:"):
+        return [" ".join(line.split()) for line in rest.splitlines() if line.strip()]
+    return [" ".join(str(exc).split())]
 
 
 def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what: str,
@@ -1902,16 +1899,23 @@ def _run_check_refusal(config: DictConfig) -> Exception | None:
     """The refusal of the run's own check (`check_config`, `check_defense_stack`) of
     ``config``; ``None`` where it passes or fails otherwise than by a refusal (the run says
     what it is)."""
-    from mia_defense.config import check_config, check_defense_stack  # (torch)
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+
+    exc = _run_check_failure(config)
+    return exc if isinstance(exc, (ConfigError, DataError, UnsupportedModelError)) else None
+
+
+def _run_check_failure(config: DictConfig) -> Exception | None:
+    """What the check a single run makes before its folder (`mia_defense.config.check_config`,
+    then `check_defense_stack`) raises of ``config``, or ``None`` where it passes: the one
+    call `_config_check_problems` and `_run_check_refusal` each read their way."""
+    from mia_defense.config import check_config, check_defense_stack  # (torch: a search's)
 
     try:
         check_config(config)
         check_defense_stack(config)
-    except (ConfigError, DataError, UnsupportedModelError) as exc:
+    except Exception as exc:
         return exc
-    except Exception:
-        return None
     return None
 
 
