@@ -92,7 +92,8 @@ def run_entry(
         raise
     except KeyboardInterrupt:
         _quiet_half_imported_torch()
-        print(interrupted() if callable(interrupted) else interrupted, file=sys.stderr)
+        if not _SAID:  # (Ctrl-C pressed again in the task's clean-up, after it said its line)
+            print(interrupted() if callable(interrupted) else interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
         quiet_stdout()()  # (what stdout holds dropped; its descriptor as the caller had it)
