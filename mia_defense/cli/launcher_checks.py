@@ -6,7 +6,8 @@ do!'; ``timeout_min=0``: each job killed at once, 'UncompletedJobError'), and SL
 ``--time=0`` as no time limit at all; more than one task a job (``tasks_per_node=2``, or
 ``nodes=2``) ran each point twice at once in its folder, one copy refused 'is in use', and
 the sweep ended refused. And a joblib launcher's workers outnumbering the cores, warned of
-for the workers it starts (no more than the jobs of a launch)."""
+for the workers it starts (no more than the jobs of a launch), and a negative
+``hydra.launcher.n_jobs`` that joblib's rule leaves no worker here (it runs one)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from omegaconf import DictConfig
 from mia_defense.cli.entry import end_refused
 from mia_defense.hydra_setup import plugin_is
 
-__all__ = ["check_submitit_settings", "warn_oversubscribed_launcher"]
+__all__ = [
+    "check_submitit_settings",
+    "joblib_workers",
+    "warn_joblib_workers_below_one",
+    "warn_oversubscribed_launcher",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +79,8 @@ def warn_oversubscribed_launcher(config: DictConfig) -> None:
 
     launcher = config.hydra.launcher
     n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
-    train = config.get("train")
-    threads = train.get("threads") if isinstance(train, DictConfig) else None
-    if type(n_jobs) is not int or n_jobs < 2 or type(threads) is not int or threads < 0:
+    threads = _train_threads(config)
+    if type(n_jobs) is not int or n_jobs < 2 or threads is None:
         return  # (-1: one per core; a bad value is refused elsewhere)
     jobs = _jobs_per_launch(config)
     workers = n_jobs if jobs is None else min(n_jobs, jobs)
@@ -89,7 +94,53 @@ def warn_oversubscribed_launcher(config: DictConfig) -> None:
                 "are usable here: the runs share them, ending no sooner, and each process "
                 "holds its own torch in memory; hydra.launcher.n_jobs=%d runs as fast",
                 n_jobs, f"{runs} " if runs else "", threads, asked, cores,
-                max(cores // (threads or cores), 1))  # fmt: skip
+                _fitting_workers(cores, threads))  # fmt: skip
+
+
+def joblib_workers(n_jobs: int) -> int:
+    """The workers joblib's loky backend runs for ``n_jobs`` (not 0), by its documented
+    rule: ``n_jobs`` itself above 0, else its ``cpu_count()`` + 1 + ``n_jobs``, at least 1
+    (-1: one per core, -2: all but one)."""
+    if n_jobs > 0:
+        return n_jobs
+    from joblib import cpu_count
+
+    return max(cpu_count() + 1 + n_jobs, 1)
+
+
+def warn_joblib_workers_below_one(config: DictConfig) -> None:
+    """Warn of a negative ``hydra.launcher.n_jobs`` that joblib's rule (`joblib_workers`)
+    reads as fewer than one worker here, which joblib runs as one: ``n_jobs=-100`` on 2
+    cores ran a sweep's jobs one at a time and said nothing of it. -1, a count that leaves a
+    worker (-2 on 2 cores: one) and a launch of one job are not warned of; 0 and a value not
+    a whole number are refused (`sweep_checks.check_parallel_settings`)."""
+    launcher = config.hydra.launcher
+    n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
+    if type(n_jobs) is not int or n_jobs >= -1:
+        return
+    cores = joblib_workers(-1)
+    if cores + 1 + n_jobs >= 1 or _jobs_per_launch(config) == 1:
+        return
+    threads = _train_threads(config)
+    fit = cores if threads is None else _fitting_workers(cores, threads)
+    instead = f", or hydra.launcher.n_jobs={fit} to run {fit} at once" if fit > 1 else ""
+    log.warning("hydra.launcher.n_jobs=%d is joblib's cores + 1 - %d (-1: one per core, -2: "
+                "all but one): %d with the %d cores here, so it runs 1 worker, the jobs one "
+                "at a time; type hydra.launcher.n_jobs=1 for that%s", n_jobs, -n_jobs,
+                cores + 1 + n_jobs, cores, instead)  # fmt: skip
+
+
+def _train_threads(config: DictConfig) -> int | None:
+    """``train.threads`` (0: all usable cores), ``None`` where it is no count (refused
+    elsewhere)."""
+    train = config.get("train")
+    threads = train.get("threads") if isinstance(train, DictConfig) else None
+    return threads if type(threads) is int and threads >= 0 else None
+
+
+def _fitting_workers(cores: int, threads: int) -> int:
+    """The workers of ``threads`` torch threads each (0: all cores) that ``cores`` hold."""
+    return max(cores // (threads or cores), 1)
 
 
 def _jobs_per_launch(config: DictConfig) -> int | None:

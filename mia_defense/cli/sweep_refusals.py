@@ -195,9 +195,9 @@ def _no_idle_pool_workers(launcher: Any, jobs: Any) -> Iterator[None]:
     if type(n_jobs) is not int or n_jobs == 0 or count < 1:
         yield
         return
-    from joblib import cpu_count
+    from mia_defense.cli.launcher_checks import joblib_workers
 
-    workers = n_jobs if n_jobs > 0 else max(cpu_count() + 1 + n_jobs, 1)
+    workers = joblib_workers(n_jobs)
     if workers <= count:
         yield
         return

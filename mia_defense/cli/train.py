@@ -62,7 +62,11 @@ from mia_defense.cli.held_log import (
     locked_by_another,
     log_files_failed,
 )
-from mia_defense.cli.launcher_checks import check_submitit_settings, warn_oversubscribed_launcher
+from mia_defense.cli.launcher_checks import (
+    check_submitit_settings,
+    warn_joblib_workers_below_one,
+    warn_oversubscribed_launcher,
+)
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
@@ -338,6 +342,7 @@ class RunDirCheck(Callback):
         check_parallel_settings(config)
         check_submitit_settings(config)
         check_objectives(config)
+        warn_joblib_workers_below_one(config)
         warn_oversubscribed_launcher(config)
         refuse_shadowing_files(config)
         require_usable_storage(config)
