@@ -23,6 +23,10 @@ __all__ = ["test_records_problem"]
 
 # Utility figures the report reads; accuracies are fractions.
 _UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
+# The largest std (ddof 0, as mia-train's np.std) of accuracies in [0, 1]: half at 0, half
+# at 1. One above it (1e100) was ranked with a test-accuracy interval of [0.000, 1.000], and
+# one of 1e300 overflowed the spread check (_spread_problem) into a traceback.
+_MAX_STD = 0.5
 
 
 def _without_test_set(payload: Mapping[str, Any]) -> bool:
@@ -76,6 +80,10 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
     problem = _number_problem("utility.test_accuracy_std", std)
     if problem or (std is not None and std < 0):
         return problem or f"utility.test_accuracy_std is {std:g}, negative"
+    if std is not None and std > _MAX_STD:
+        return (f"utility.test_accuracy_std is {std!r}, above {_MAX_STD:g}, the most "
+                "accuracies in [0, 1] spread (their std over the models): a figure was "
+                "changed after the run; rerun it")
     problem = _spread_problem(payload)
     if problem:
         return problem
