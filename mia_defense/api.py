@@ -39,6 +39,7 @@ from mia_defense.attack_setup import (
     attack_config,
     attack_settings,
     check_attack_config,
+    check_observed_budget,
     check_overrides,
     fixed_overrides,
     fixed_problem,
@@ -1714,6 +1715,7 @@ def _run_audit(
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
+    check_observed_budget(settings, obs)  # (mia-train's up-front check of the attacks' own)
     if not chance_said and (chance := chance_level_headline(settings.evaluation.fprs)):
         log.warning("%s", chance)
     release = (defense or {}).get("release", obs.metadata.get("release"))

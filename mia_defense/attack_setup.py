@@ -17,6 +17,8 @@ from omegaconf import DictConfig
 
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
+from mia_defense.attacks.shokri import budget_work
+from mia_defense.budget import check_attack_budget, usable_cores
 from mia_defense.errors import ConfigError, MiaDefenseError, a_type
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.observations import Observations, zero_one_flags
@@ -27,6 +29,7 @@ __all__ = [
     "attack_config",
     "attack_settings",
     "check_attack_config",
+    "check_observed_budget",
     "check_overrides",
     "fixed_overrides",
     "fixed_problem",
@@ -470,3 +473,17 @@ def attack_settings(
         confidence=float(node.get("confidence", 0.95)), seed=int(cfg.seed),
     )  # fmt: skip
     return AttackSettings(attacks, targets, evaluation, recipe)
+
+
+def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
+    """Refuse ``settings``' attacks whose own memory or time cannot be met on ``obs``
+    (`mia_defense.budget.check_attack_budget` of `shokri.budget_work`, mia-train's up-front
+    check of the same attacks, fed from the observations: their masks and classes, their
+    arrays held beside). mia-attack of observations of 3000 classes started gradient
+    boosting's fit on 1 GB of features mia-train refuses before training (h488)."""
+    arrays = (obs.log_probs, obs.labels, obs.masks, obs.augmented_logits,
+              obs.augmented_predictions, obs.grad_norms, obs.test_log_probs, obs.test_labels)
+    held = sum(int(array.nbytes) for array in arrays if array is not None)
+    work = budget_work(settings.attacks, obs.masks, settings.targets,
+                       num_classes=obs.num_classes, cores=usable_cores(), planned=False)
+    check_attack_budget(work, held=held)

@@ -23,6 +23,7 @@ __all__ = [
     "Work",
     "WorkShape",
     "available_memory",
+    "check_attack_budget",
     "check_budget",
     "defense_work",
     "earliest_stop",
@@ -529,11 +530,8 @@ def check_budget(
     # Shokri's features (texas_like, 3000 classes: 1.1 GB) were found too large only once
     # every model had trained
     held = 4 * num_models * (population_size + test_size) * num_classes + need.models
-    for attack in attack_memory:
-        if attack.memory and held + attack.memory > budget:
-            problems.append(f"{attack.key}: {attack.what} need about {_bytes(attack.memory)} "
-                            f"beside the released outputs' and the models' {_bytes(held)}, "
-                            f"but {_bytes(budget)} is available; {attack.hint}")  # fmt: skip
+    problems += _attack_memory_problems(attack_memory, held=held, budget=budget,
+                                        held_what="the released outputs' and the models'")
     if disk_dir is not None:
         free = _free_disk(disk_dir)
         # the results too, written at the end (observations.npz, compressed: the released
@@ -594,14 +592,54 @@ def check_budget(
     # an attack's own time after the training (where the training alone is within the
     # limit: else that is refused above): Shokri's attack classifier (texas_like at 5000
     # classes: 189 s of a 214 s run) was in no estimate
-    for attack in attack_memory:
-        if not over and need.seconds + attack.cpu_seconds > max_hours * 3600:
-            problems.append(f"{attack.key}: {attack.what} would take about "
-                            f"{_duration(attack.cpu_seconds)} after the training's "
-                            f"{_duration(need.seconds)}, over the {max_hours:g} h limit; "
-                            f"{attack.hint}")  # fmt: skip
+    if not over:
+        problems += _attack_time_problems(attack_memory, max_hours=max_hours,
+                                          trained_seconds=need.seconds)  # fmt: skip
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+def check_attack_budget(
+    attack_work: Sequence[Work], *, held: int, memory_bytes: int | None = None,
+    max_hours: float | None = None,
+) -> None:
+    """`check_budget`'s refusal of the attacks' own memory and time (``attack_memory``), for
+    observations already made and held (mia-attack's source, `mia_defense.api.audit`'s):
+    no training, its ``held`` bytes (the observations' arrays) in RAM beside them, as though
+    available to the run (``memory_bytes``; ``None``: `available_memory` plus ``held``),
+    ``max_hours`` the longest accepted (``None``: `MAX_HOURS`). One `ConfigError` of
+    check_budget's lines: mia-attack of observations of 3000 classes started gradient
+    boosting's fit on features mia-train would have refused (h488)."""
+    budget = available_memory() + held if memory_bytes is None else memory_bytes
+    problems = (_attack_memory_problems(attack_work, held=held, budget=budget,
+                                        held_what="the observations'")
+                + _attack_time_problems(attack_work, trained_seconds=None,
+                                        max_hours=MAX_HOURS if max_hours is None else max_hours))
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _attack_memory_problems(attack_work: Sequence[Work], *, held: int, budget: int,
+                            held_what: str) -> list[str]:
+    """The refusal lines of the attacks whose own arrays (`Work.memory`) do not fit in
+    ``budget`` bytes beside the ``held`` bytes of ``held_what`` (`check_budget`'s words)."""
+    return [f"{attack.key}: {attack.what} need about {_bytes(attack.memory)} beside "
+            f"{held_what} {_bytes(held)}, but {_bytes(budget)} is available; {attack.hint}"
+            for attack in attack_work
+            if attack.memory and held + attack.memory > budget]  # fmt: skip
+
+
+def _attack_time_problems(attack_work: Sequence[Work], *, max_hours: float,
+                          trained_seconds: float | None) -> list[str]:
+    """The refusal lines of the attacks whose own time (`Work.cpu_seconds`), after the
+    training's ``trained_seconds`` (``None``: none trained), passes ``max_hours``."""
+    before = trained_seconds or 0.0
+    after = ("" if trained_seconds is None
+             else f" after the training's {_duration(trained_seconds)}")  # fmt: skip
+    return [f"{attack.key}: {attack.what} would take about {_duration(attack.cpu_seconds)}"
+            f"{after}, over the {max_hours:g} h limit; {attack.hint}"
+            for attack in attack_work
+            if before + attack.cpu_seconds > max_hours * 3600]  # fmt: skip
 
 
 def _written_floor(num_models: int, population_size: int, test_size: int, num_classes: int,

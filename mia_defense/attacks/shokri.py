@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import balanced_references, check_kinds, checked_targets
 from mia_defense.attacks.signals import _labels, true_class_log_prob
+from mia_defense.budget import Work
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.inputs import as_integer, as_scores
 from mia_defense.observations import Observations
@@ -330,6 +331,50 @@ def fold_rows(masks: np.ndarray, targets: np.ndarray, *, folds: int = 2,
         split = not (shadows.any(axis=0) & (~shadows).any(axis=0)).any()  # (`_parts`)
         most = max(most, rows // 2 if split else rows)
     return most
+
+
+def budget_work(attacks: Mapping[str, Any], masks: np.ndarray, targets: np.ndarray, *,
+                num_classes: int, cores: int, planned: bool) -> list[Work]:
+    """What each of ``attacks`` that is `shokri` (its _target_, under any name) holds and
+    takes once the outputs of models of membership ``masks`` [K, N] are made, for the
+    up-front budget check (`mia_defense.budget.check_budget`'s ``attack_memory``,
+    `check_attack_budget`'s): its float64 features (`feature_bytes`) and its largest fit's
+    time (`fit_seconds` on ``cores``), by the largest fold's rows over ``targets``
+    (`fold_rows`, by its folds and max_train_samples). ``planned``: the run makes its data
+    (mia-train), so its hint may name plan.population_size and the dataset; observations
+    made before (mia-attack) fix those. mia-train on texas_like at 3000 classes needed
+    1.08 GB of features beside 615 MB of outputs and models once every model had trained;
+    at 5000 classes the fit took 189 s of a 214 s run."""
+    work = []
+    records = masks.shape[1]
+    for name, attack in attacks.items():
+        if getattr(attack, "func", None) is not shokri:  # (its _target_, under any name)
+            continue
+        options = {**(shokri.__kwdefaults__ or {}), **attack.keywords}
+        cap = int(options["max_train_samples"])
+        rows = fold_rows(masks, targets, folds=int(options["folds"]), max_train_samples=cap)
+        key = f"attack.attacks.{name}"
+        plan = " or plan.population_size" if planned else ""
+        dataset = " use a dataset of fewer classes," if planned else ""
+        work.append(Work(
+            key=key, value=cap, flops=0, steps=0,
+            memory=feature_bytes(rows, records, num_classes),
+            what=(f"its attack classifier's float64 features ({rows} training rows and the "
+                  f"{records} records a target is scored on, 2 x {num_classes} classes + 1 "
+                  "each)"),
+            hint=(f"lower {key}.max_train_samples (now {cap}){plan},{dataset} or leave it "
+                  f"out with '~{key}'"),
+        ))  # fmt: skip
+        # and its largest fit's time (`fit_seconds`, a floor: the cores sharing it)
+        work.append(Work(
+            key=key, value=cap, flops=0, steps=0,
+            cpu_seconds=fit_seconds(rows, num_classes, cores=cores),
+            what=(f"fitting its attack classifier on {rows} rows of {2 * num_classes + 1} "
+                  f"features (2 x {num_classes} classes + 1)"),
+            hint=(f"lower {key}.max_train_samples (now {cap}),{dataset} or leave it out "
+                  f"with '~{key}'"),
+        ))  # fmt: skip
+    return work
 
 
 def feature_bytes(rows: int, num_records: int, num_classes: int) -> int:

@@ -398,17 +398,20 @@ def _defended(results: dict[str, Any] | None) -> bool:
 
 def _settings_problem(config: DictConfig, source: Source) -> str | None:
     """Why the attack settings cannot attack the source's observations (`attack_settings`:
-    attack.num_targets above its models, LiRA online alone at K=2, ...), asked before Hydra
-    makes the run directory: the task asked it only once that held its attack.log."""
-    from mia_defense.attack_setup import attack_settings
+    attack.num_targets above its models, LiRA online alone at K=2, ...) or its attacks' own
+    memory and time cannot be met (`check_observed_budget`: mia-train's up-front check of
+    Shokri's features and fit), asked before Hydra makes the run directory: the task asked
+    it only once that held its attack.log."""
+    from mia_defense.attack_setup import attack_settings, check_observed_budget
 
     obs = source.observations
     cfg = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
     with open_dict(cfg):  # (the seed the task takes: null is the source run's)
         cfg.seed = _attacked_config(config, source)["seed"]
     try:
-        attack_settings(cfg, num_models=obs.num_models, num_classes=obs.num_classes,
-                        defended=_defended(source.results))  # fmt: skip
+        settings = attack_settings(cfg, num_models=obs.num_models, num_classes=obs.num_classes,
+                                   defended=_defended(source.results))  # fmt: skip
+        check_observed_budget(settings, obs)  # (as the task's audit asks it: run_audit's)
     except ConfigError as exc:
         return str(exc)
     return None

@@ -21,7 +21,7 @@ from mia_defense.attacks.runner import (
     check_attacks,
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
-from mia_defense.attacks.shokri import feature_bytes, fit_seconds, fold_rows, shokri
+from mia_defense.attacks.shokri import budget_work
 from mia_defense.audit import warn_delta_terms, with_audit_canaries
 from mia_defense.budget import (
     BOUNDED_BYTES,
@@ -673,37 +673,12 @@ def _attack_memory(experiment: Experiment, plan: MembershipPlan, *, num_classes:
     plan.test_size=100 model=logistic passed the check at 1.6 GB (the run's peak: 1.56 GB),
     trained every model, then needed 1.08 GB of features beside 615 MB of outputs and
     models (and gradient boosting some 4 times the features) in the attack stage. And the
-    time of each one's largest fit (`fit_seconds`: at 5000 classes 189 s of a 214 s run)."""
-    work = []
+    time of each one's largest fit (`fit_seconds`: at 5000 classes 189 s of a 214 s run).
+    (`shokri.budget_work`: mia-attack counts the same of its observations.)"""
     targets = target_models(plan.num_models, experiment.num_targets)
-    records = plan.masks.shape[1]
-    for name, attack in experiment.attacks.items():
-        if getattr(attack, "func", None) is not shokri:  # (its _target_, under any name)
-            continue
-        options = {**(shokri.__kwdefaults__ or {}), **attack.keywords}
-        cap = int(options["max_train_samples"])
-        rows = fold_rows(plan.masks, targets, folds=int(options["folds"]),
-                         max_train_samples=cap)  # fmt: skip
-        key = f"attack.attacks.{name}"
-        work.append(Work(
-            key=key, value=cap, flops=0, steps=0,
-            memory=feature_bytes(rows, records, num_classes),
-            what=(f"its attack classifier's float64 features ({rows} training rows and the "
-                  f"{records} records a target is scored on, 2 x {num_classes} classes + 1 "
-                  "each)"),
-            hint=(f"lower {key}.max_train_samples (now {cap}) or plan.population_size, use "
-                  f"a dataset of fewer classes, or leave it out with '~{key}'"),
-        ))  # fmt: skip
-        # and its largest fit's time (`fit_seconds`, a floor: the run's cores sharing it)
-        work.append(Work(
-            key=key, value=cap, flops=0, steps=0,
-            cpu_seconds=fit_seconds(rows, num_classes, cores=usable_cores()),
-            what=(f"fitting its attack classifier on {rows} rows of {2 * num_classes + 1} "
-                  f"features (2 x {num_classes} classes + 1)"),
-            hint=(f"lower {key}.max_train_samples (now {cap}), use a dataset of fewer "
-                  f"classes, or leave it out with '~{key}'"),
-        ))  # fmt: skip
-    return work
+    # (the cores: a floor, the run's cores sharing its fit)
+    return budget_work(experiment.attacks, plan.masks, targets, num_classes=num_classes,
+                       cores=usable_cores(), planned=True)  # fmt: skip
 
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
