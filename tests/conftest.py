@@ -441,7 +441,8 @@ class SweepEnd:
         import mia_defense.cli.sweep_refusals as refusals
         import mia_defense.cli.train as cli
 
-        for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY"):
+        for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY",
+                     "_SWEEP_ENDED"):
             monkeypatch.setattr(cli, name, [])
         monkeypatch.setattr(refusals, "_RETURNED", [])
         monkeypatch.setattr(refusals, "_RUNS_RETURNED", {})

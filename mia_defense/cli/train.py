@@ -189,6 +189,10 @@ _CLOCK_NAMED: list[tuple[str, str]] = []
 # results.json complete, its figures printed): a Ctrl-C in the tool's end after that (the
 # held log's settling, Hydra's) has nothing to resume (`_interrupted_line`).
 _FINISHED: list[Path] = []
+# The sweep (as in `_SWEEP_SUMMARY`) whose jobs had all returned as its end began to be said
+# (on_multirun_end): a Ctrl-C after that, with none of its runs left to resume, says the
+# sweep finished (`_ended_sweep_finished`), not 'run the same command again to resume'.
+_SWEEP_ENDED: list[tuple[Any, DictConfig]] = []
 # Set once an interrupted sweep said what it keeps (`_say_what_the_sweep_kept`).
 _KEPT_SAID: list[bool] = []
 # The folders a single run's directory needed made (absolute, deepest first), as
@@ -450,6 +454,7 @@ class SweepSummary(Callback):
         carry(job_return)  # a refusal, for the sweep's end where the job ran elsewhere
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        _SWEEP_ENDED[:] = [(self, config)]  # (its jobs have all returned)
         _SWEEP_SUMMARY.clear()  # (its end is said: said once, where it fails part way)
         try:
             self._say_the_end(config)
@@ -1258,6 +1263,7 @@ def main() -> None:
     _LOG_FAILED.clear()
     _CLOCK_NAMED.clear()
     _FINISHED.clear()
+    _SWEEP_ENDED.clear()
     _KEPT_SAID.clear()
     _RUN_DIR_MADE.clear()
     refuse_misused_flags(sys.argv[1:])
@@ -1303,10 +1309,30 @@ def _interrupted_line() -> str:
     """`run_entry`'s line for a Ctrl-C (SIGTERM) the task did not say itself: `_finished_line`
     where it landed in the tool's end after the run finished (its table printed: the held
     log's settling, Hydra's end; it said 'run the same command again to resume', though
-    nothing was left to resume), else the resume line."""
+    nothing was left to resume); a sweep's where it landed after its jobs had all returned
+    (as it said its end, or in Hydra's after it) with none of its runs left to resume;
+    else the resume line."""
     if _FINISHED and _results_of(_FINISHED[0], ("complete",)) is not None:
         return _finished_line(_FINISHED[0])
+    if (finished := _ended_sweep_finished()) is not None:
+        _CLOCK_NAMED.clear()  # (no folder of the clock to name for a resume)
+        sweep_dir = shell_path(_SWEEP_ENDED[0][1].hydra.sweep.dir)
+        return (f"interrupted after the sweep finished: nothing is left to resume "
+                f"({counted(finished, 'finished run')} kept); the same command with "
+                f"hydra.sweep.dir={sweep_dir} says its end again, its finished runs skipped")
     return "interrupted; run the same command again to resume"
+
+
+def _ended_sweep_finished() -> int | None:
+    """How many runs of the sweep whose jobs had all returned (`_SWEEP_ENDED`) finished,
+    where none of its runs is left to resume (`_resumable`); None where one is, or where
+    no sweep of this process got so far."""
+    if not _SWEEP_ENDED:
+        return None
+    runs = _this_sweeps_runs(_SWEEP_ENDED[0])
+    if any(_resumable(run_dir) for run_dir in runs):
+        return None
+    return sum(_results_of(run_dir, ("complete",)) is not None for run_dir in runs)
 
 
 def _mark_killed_jobs() -> None:
@@ -1321,16 +1347,16 @@ def _mark_killed_jobs() -> None:
     mark_killed_runs(_this_sweeps_runs())
 
 
-def _this_sweeps_runs() -> list[Path]:
-    """The folders of the sweep in `_SWEEP_SUMMARY` that hold a results.json (at any depth:
-    hydra.sweep.subdir=${hydra.job.num}/run) and that this sweep ran: in this process,
-    handed back by its launcher, or (a job elsewhere, still running or killed) whose
+def _this_sweeps_runs(sweep: tuple[Any, DictConfig] | None = None) -> list[Path]:
+    """The folders of the sweep in `_SWEEP_SUMMARY` (or ``sweep``) that hold a results.json
+    (at any depth: hydra.sweep.subdir=${hydra.job.num}/run) and that this sweep ran: in this
+    process, handed back by its launcher, or (a job elsewhere, still running or killed) whose
     train.log grew or results.json was written since it started. Another sweep's runs in the
     same hydra.sweep.dir (an earlier one of other values) are not this one's: an interrupted
     sweep counted them as its own finished runs."""
     from mia_defense.files import run_files
 
-    summary, config = _SWEEP_SUMMARY[0]
+    summary, config = sweep or _SWEEP_SUMMARY[0]
     # (from the folder it was launched in: hydra.job.chdir=true runs a job in its run's)
     cwd = OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()
     root = Path(cwd, config.hydra.sweep.dir)
@@ -1522,6 +1548,8 @@ def _say_what_the_sweep_kept() -> None:
     process holds, which go on there (`_going_on_part`), are named apart."""
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
+    if _ended_sweep_finished() is not None:  # (its interrupted line says it finished)
+        return
     _KEPT_SAID.append(True)
     runs, holders = _runs_and_lock_holders(_this_sweeps_runs())
     if not runs and not holders:
@@ -1604,16 +1632,21 @@ def _left_to_resume() -> bool:
     setting (`failed_on_a_setting`) is none: the same settings fail there again, and other
     ones are refused there as another config's run."""
     from mia_defense.files import run_files
-    from mia_defense.tracking.run_dir import failed_on_a_setting
 
     if not _CLOCK_NAMED:
         return False
     root = Path(_CLOCK_NAMED[0][1])
-    for path in run_files(root):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
-        payload = _results_of(path.parent, _STOPPED)
-        if payload is not None and not failed_on_a_setting(path.parent, payload):
-            return True
-    return False
+    # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
+    return any(_resumable(path.parent) for path in run_files(root))
+
+
+def _resumable(run_dir: Path) -> bool:
+    """Whether the run in ``run_dir`` stopped after it began (`_STOPPED`) on anything but a
+    setting (`failed_on_a_setting`): what "run the same command again" resumes."""
+    from mia_defense.tracking.run_dir import failed_on_a_setting
+
+    payload = _results_of(run_dir, _STOPPED)
+    return payload is not None and not failed_on_a_setting(run_dir, payload)
 
 
 def _failed_on_a_setting(run_dir: Path) -> bool:

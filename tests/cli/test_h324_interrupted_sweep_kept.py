@@ -101,7 +101,8 @@ def test_a_sweep_interrupted_as_its_end_is_said_says_what_it_keeps(
     tmp_path, monkeypatch, capsys, sweep_end
 ):
     # Ctrl-C as the sweep wrote its HParams experiment, every run finished: only
-    # 'interrupted; run the same command again to resume', nothing of what was kept
+    # 'interrupted; run the same command again to resume', nothing of what was kept. The
+    # interrupted line says it (nothing is left to resume: h491), no kept line beside it
     summary, config = sweep_end.start(tmp_path, runs=[tmp_path / "a"])
     _run(tmp_path / "a", "complete", saved=2)
 
@@ -110,11 +111,13 @@ def test_a_sweep_interrupted_as_its_end_is_said_says_what_it_keeps(
 
     monkeypatch.setattr(cli, "_write_hparams_experiment", interrupted)
     monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    monkeypatch.setattr(cli, "_CLOCK_NAMED", [])
     with pytest.raises(KeyboardInterrupt):
         summary.on_multirun_end(config)
     cli._say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
-    assert capsys.readouterr().err == ("kept: 1 finished run of this sweep (skipped when it "
-                                       "resumes); lost: no trained model (none was in training)\n")
+    assert capsys.readouterr().err == ""
+    assert cli._interrupted_line().startswith("interrupted after the sweep finished: nothing "
+                                              "is left to resume (1 finished run kept)")
 
 
 def test_a_failed_run_a_folder_deeper_in_a_clock_named_sweep_is_left_to_resume(
