@@ -902,7 +902,8 @@ def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
     that they hold none: mia-attack records their count, no setting of the user's), or
     copies without noise (``noise_std=0`` where `mia_defense.observe.perturbed_copies`
     adds noise: flat inputs, or images neither shifted nor flipped), each the record
-    itself. A config without these keys (written otherwise) tells nothing: ``None``."""
+    itself. A config without these keys (written otherwise) tells nothing: ``None``; nor
+    does a record without ``input_shape`` whose copies were shifted or flipped if images."""
     config = payload.get("config")
     attack = config.get("attack") if isinstance(config, Mapping) else None
     queries = attack.get("queries") if isinstance(attack, Mapping) else None
@@ -914,8 +915,10 @@ def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
         return ("its observations hold none, no augmented_logits" if _of_observations(payload)
                 else "attack.queries.num_augmented=0")  # fmt: skip
     shape = payload.get("input_shape")
-    image = isinstance(shape, list) and len(shape) == 3 and (
-        queries.get("max_shift") not in (0, None) or queries.get("flip") is True)
+    moved = queries.get("max_shift") not in (0, None) or queries.get("flip") is True
+    # (no input_shape, a run before it or the key deleted, with shifts or flips set: images'
+    # copies were shifted or flipped, flat records' noised at 0; nothing tells which)
+    image = moved and (not isinstance(shape, list) or len(shape) == 3)
     if _numbers(noise) and noise == 0 and _counts(copies) and copies > 0 and not image:
         return f"attack.queries.noise_std=0: its {copies} copies are the record itself"
     return None
