@@ -224,9 +224,16 @@ PATH_LIMIT = 1000
 def shown_path(path: Any, *, quoted: bool = False) -> str:
     """A path as a refusal names it: whole up to `PATH_LIMIT` characters, its start, '…' and
     its length beyond (`clipped`); ``quoted``: as its repr (a NUL or a newline made
-    visible). Never for a path inside a command the message suggests: see `typed_path`."""
+    visible). One holding a newline, a terminal's escape code or another character that is
+    not printable is shown as `shell_word` writes it (``$'evil\\x1b[2J.csv'``): raw, it
+    cleared the terminal or split the refusal over lines. Never for a path inside a command
+    the message suggests: see `typed_path`."""
     text = path if isinstance(path, str) else str(path)
-    return clipped(repr(text) if quoted else text, limit=PATH_LIMIT)
+    if quoted:
+        text = repr(text)
+    elif not text.isprintable():
+        text = shell_word(text)
+    return clipped(text, limit=PATH_LIMIT)
 
 
 def typed_path(path: Any, *, instead: str, shell: bool = True) -> str:

@@ -216,7 +216,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         _discard(tmp)
         require_held(path)  # (removed while it was written: said as such)
         advice = run_folder_advice(exc)
-        error = DataError(f"{path}: cannot write it ({exc.strerror or exc}); {advice}")
+        error = DataError(f"{shown_path(path)}: cannot write it ({exc.strerror or exc}); {advice}")
         error.reason = str(exc.strerror or exc)
         error.errno = exc.errno  # (for `write_advice` of a caller's own words)
         raise error from None
@@ -264,9 +264,9 @@ def require_held(path: Path) -> None:
             same = False
         if not same:
             raise DataError(
-                f"{folder}: {FOLDER_GONE} (its {lock} is gone, or is another run's), so "
-                f"{path} was not written: nothing more of this run goes there. Run the same "
-                "command again to run it anew (a folder moved away keeps what the run had "
+                f"{shown_path(folder)}: {FOLDER_GONE} (its {lock} is gone, or is another run's), "
+                f"so {shown_path(path)} was not written: nothing more of this run goes there. Run "
+                "the same command again to run it anew (a folder moved away keeps what the run had "
                 "saved: move it back, or run in it, to resume the run)"
             )
 
@@ -427,8 +427,8 @@ def walk_run_folders(
             read.add((info.st_dev, info.st_ino))
             if max_folders is not None and len(read) > max_folders:
                 raise (too_many(directory) if too_many is not None else DataError(
-                    f"{root}: more than {max_folders} folders under it (stopped at "
-                    f"{directory})"))  # fmt: skip
+                    f"{shown_path(root)}: more than {max_folders} folders under it (stopped at "
+                    f"{shown_path(directory)})"))  # fmt: skip
             entries = (list_dir or list_folder)(directory)
         except OSError as exc:
             if cannot_list is not None:
@@ -521,13 +521,14 @@ def require_regular_file(path: Path) -> None:
     try:
         mode = Path(path).stat().st_mode
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
+        raise DataError(f"{shown_path(path)}: file not found") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise DataError(f"{shown_path(path)}: cannot read it ({exc.strerror or exc})") from None
     if not stat.S_ISREG(mode):
         kind = "directory" if stat.S_ISDIR(mode) else "FIFO (named pipe)" if stat.S_ISFIFO(
             mode) else "special file"  # fmt: skip
-        raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
+        raise DataError(f"{shown_path(path)}: a {kind}, not a regular file; replace it with the "
+                        "file itself")
 
 
 def no_regular_file(path: Path) -> str | None:
@@ -539,10 +540,12 @@ def no_regular_file(path: Path) -> str | None:
     try:
         require_regular_file(path)
     except DataError as exc:
-        what = str(exc).removeprefix(f"{path}: ").partition(";")[0]
+        what = str(exc).removeprefix(f"{shown_path(path)}: ").partition(";")[0]
     else:
         return None
-    return f"a link to {os.path.realpath(path)}: {what}" if os.path.islink(path) else what
+    if os.path.islink(path):
+        return f"a link to {shown_path(os.path.realpath(path))}: {what}"
+    return what
 
 
 def require_readable(path: Path) -> None:
@@ -552,8 +555,8 @@ def require_readable(path: Path) -> None:
     try:
         os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
     except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror or exc}); make it readable "
-                        "for this user (chmod, or ask its owner)") from None
+        raise DataError(f"{shown_path(path)}: cannot read it ({exc.strerror or exc}); make it "
+                        "readable for this user (chmod, or ask its owner)") from None
 
 
 # The first line of a Git LFS pointer file: what a repository's large file is until
@@ -630,14 +633,15 @@ def require_zip(path: Path, *, advice: str = "") -> None:
     and a report told to rerun the run."""
     require_readable(path)
     if os.stat(path).st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
-        raise DataError(f"{path}: empty (0 bytes), not an .npz archive{advice}")
+        raise DataError(f"{shown_path(path)}: empty (0 bytes), not an .npz archive{advice}")
     pointer = lfs_pointer_at(path)
     if pointer is not None:  # ('corrupt or not an .npz archive', where git lfs pull fixes it)
-        raise DataError(f"{path}: is {pointer}, not the .npz archive it stands for: the file "
-                        "itself was never downloaded; run 'git lfs pull' in its repository")
+        raise DataError(f"{shown_path(path)}: is {pointer}, not the .npz archive it stands for: "
+                        "the file itself was never downloaded; run 'git lfs pull' in its "
+                        "repository")
     if not zipfile.is_zipfile(path):
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
-                        f"of .npy files, as np.savez writes){advice}")  # fmt: skip
+        raise DataError(f"{shown_path(path)}: corrupt or not an .npz archive of plain arrays (not "
+                        f"a zip of .npy files, as np.savez writes){advice}")  # fmt: skip
 
 
 def gib(nbytes: int) -> str:
@@ -692,21 +696,22 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
             budget = _npz_budget()
             if claims > budget:
                 raise DataError(
-                    f"{path}: its arrays would need {gib(claims)} of memory, more than the "
-                    f"{gib(budget)} this machine can spare; the file is forged, or too large "
+                    f"{shown_path(path)}: its arrays would need {gib(claims)} of memory, more than "
+                    f"the {gib(budget)} this machine can spare; the file is forged, or too large "
                     "for this machine"
                 )
             return {key: data[key] for key in data.files}
     except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
+        raise DataError(f"{shown_path(path)}: file not found") from exc
     except MemoryError as exc:
-        raise DataError(f"{path}: ran out of memory while loading it; the file claims more "
-                        "than this machine can hold (corrupt, or too large)") from exc
+        raise DataError(f"{shown_path(path)}: ran out of memory while loading it; the file claims "
+                        "more than this machine can hold (corrupt, or too large)") from exc
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, NotImplementedError,
             RuntimeError, struct.error) as exc:
         if isinstance(exc, DataError):
             raise
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc
+        raise DataError(f"{shown_path(path)}: corrupt or not an .npz archive of plain arrays "
+                        f"({exc})") from exc
 
 
 def shared_array_name(members: Sequence[str]) -> tuple[str, str, str] | None:
@@ -729,8 +734,8 @@ def _refuse_duplicates(path: Path, members: list[str]) -> None:
     clash = shared_array_name(members)
     if clash is not None:
         raise DataError(
-            f"{path}: holds two arrays named {clash[0]!r} (a zip member appended with the same "
-            "name); readers differ on which one counts: write the file again with np.savez"
+            f"{shown_path(path)}: holds two arrays named {clash[0]!r} (a zip member appended with "
+            "the same name); readers differ on which one counts: write the file again with np.savez"
         )
 
 
@@ -746,14 +751,14 @@ def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size:
         return 0
     if dtype.hasobject:
         raise DataError(
-            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
-            "numeric arrays with np.savez"
+            f"{shown_path(file)}: holds object (pickled) arrays, which are never loaded; save "
+            "plain numeric arrays with np.savez"
         )
     nbytes = math.prod(shape) * dtype.itemsize
     if header + nbytes > info.file_size:
         raise DataError(
-            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
-            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
+            f"{shown_path(file)}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) "
+            f"but holds {gib(info.file_size - header)} of data; the file is truncated or corrupt"
         )
     return nbytes
 
@@ -779,22 +784,22 @@ def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: Pat
         method = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}.get(
             info.compress_type, f"zip method {info.compress_type}")
         raise DataError(
-            f"{file}: array {name!r} is compressed with {method}, which is not read (it can "
-            "expand a few bytes into gigabytes before its size is checked); save the arrays "
-            "with np.savez or np.savez_compressed"
+            f"{shown_path(file)}: array {name!r} is compressed with {method}, which is not read "
+            "(it can expand a few bytes into gigabytes before its size is checked); save the "
+            "arrays with np.savez or np.savez_compressed"
         )
     if info.file_size > limit[info.compress_type]:
         raise DataError(
-            f"{file}: array {name!r} claims {gib(info.file_size)} uncompressed, more than a "
-            f"{gib(size)} archive can hold; the file is corrupt"
+            f"{shown_path(file)}: array {name!r} claims {gib(info.file_size)} uncompressed, more "
+            f"than a {gib(size)} archive can hold; the file is corrupt"
         )
     with archive.open(info) as stream:
         try:
             shape, dtype, header = _npy_header(stream)
         except (ValueError, struct.error) as exc:
             raise DataError(
-                f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
-                "with np.savez"
+                f"{shown_path(file)}: member {name!r} is not a valid .npy array ({exc}); save the "
+                "arrays with np.savez"
             ) from exc
     return shape, dtype, header
 

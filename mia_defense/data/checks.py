@@ -231,7 +231,8 @@ def _mistyped(text: str) -> str:
     around it (invisible in the message), an unexpanded $VARIABLE, or a URL."""
     bare = text.strip().strip("\"'").strip()
     if bare != text and bare and os.path.exists(os.path.expanduser(bare)):
-        return f" (the value is {text!r}: remove the spaces or quotes around {bare})"
+        return (f" (the value is {shown_path(text, quoted=True)}: remove the spaces or quotes "
+                f"around {shown_path(bare)})")
     if "$" in text:
         return (" (a $VARIABLE in dataset.path is not expanded: write the full path, or "
                 "${oc.env:HOME}/... on a command line)")
@@ -245,8 +246,8 @@ def _relative_to(path: Path) -> str:
     the command was started when the launcher changes it (hydra.job.chdir=true)."""
     if path.is_absolute():
         return ""
-    return f" (a relative path is read from the working directory, {Path.cwd()}; or give " \
-        "an absolute path)"
+    return (f" (a relative path is read from the working directory, {shown_path(Path.cwd())}; "
+            "or give an absolute path)")
 
 
 def _expand_user(path: Path, *, name: str, expected: str) -> Path:
@@ -288,7 +289,8 @@ def check_num_classes(num_classes: int | None, *, source: str, user_classes: boo
     (a setting out of range), in the same words."""
     if num_classes is not None and num_classes < 2:
         error = ConfigError if setting else DataError
-        raise error(f"{source}: num_classes={shown(num_classes)}; need at least 2 classes"
+        raise error(f"{shown_path(source)}: num_classes={shown(num_classes)}; "
+                    "need at least 2 classes"
                     + ("; set dataset.num_classes to the number of classes or null (from "
                        "the labels)" if user_classes else ""))
 
@@ -362,18 +364,18 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
     fillable = max(len(y), largest + 1)
     if num_classes > 2 * fillable:
         raise DataError(
-            f"{source}: dataset.num_classes={shown(num_classes)} but the data holds {len(y)} "
-            f"samples with labels up to {largest}: at least {shown(num_classes - fillable)} of "
-            "the classes could have no sample; set dataset.num_classes to the number of "
-            "classes (null infers it from the labels)"
+            f"{shown_path(source)}: dataset.num_classes={shown(num_classes)} but the data holds "
+            f"{len(y)} samples with labels up to {largest}: at least "
+            f"{shown(num_classes - fillable)} of the classes could have no sample; set "
+            "dataset.num_classes to the number of classes (null infers it from the labels)"
         )
     if far_apart_labels(num_classes, len(y)):
         raise DataError(
-            f"{source}: dataset.num_classes={num_classes} but the data holds only {len(y)} "
-            f"samples (labels up to {largest}): at least {num_classes - len(y)} of the classes "
-            "have no sample, and the models and attacks grow with the classes; set "
-            "dataset.num_classes=null: labels such as 0 and 1000000 are then remapped to "
-            "classes 0..C-1 (recorded as class_labels)"
+            f"{shown_path(source)}: dataset.num_classes={num_classes} but the data holds only "
+            f"{len(y)} samples (labels up to {largest}): at least {num_classes - len(y)} of the "
+            "classes have no sample, and the models and attacks grow with the classes; set "
+            "dataset.num_classes=null: labels such as 0 and 1000000 are then remapped to classes "
+            "0..C-1 (recorded as class_labels)"
         )
 
 
@@ -381,7 +383,7 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
     """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels."""
     if np.issubdtype(y.dtype, np.complexfloating):
         raise DataError(
-            f"{source}: labels must be integer class indices, got complex numbers "
+            f"{shown_path(source)}: labels must be integer class indices, got complex numbers "
             f"(dtype {y.dtype})"
         )
     if y.dtype == bool:
@@ -391,18 +393,18 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
                              | (np.abs(y) >= np.float64(2.0**62)))  # not cast to float16: inf
         if len(bad):
             raise DataError(
-                f"{source}: labels must be integer class indices, found {y[bad[0]].item()!r} "
-                f"at sample {bad[0]} ({len(bad)} such labels)"
+                f"{shown_path(source)}: labels must be integer class indices, found "
+                f"{y[bad[0]].item()!r} at sample {bad[0]} ({len(bad)} such labels)"
             )
         return y.astype(np.int64)
     if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
         raise DataError(
-            f"{source}: labels must be integers, got dtype {y.dtype}; store class indices "
-            "0..C-1 (for text labels: np.unique(labels, return_inverse=True)[1]), or write "
+            f"{shown_path(source)}: labels must be integers, got dtype {y.dtype}; store class "
+            "indices 0..C-1 (for text labels: np.unique(labels, return_inverse=True)[1]), or write "
             "the data as a CSV (dataset=csv), which takes text labels"
         )
     if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
-        raise DataError(f"{source}: label {y.max()} is too large for a class index")
+        raise DataError(f"{shown_path(source)}: label {y.max()} is too large for a class index")
     return y.astype(np.int64)
 
 
@@ -479,15 +481,15 @@ def as_labels(
     if y.ndim == 2:
         if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
             raise DataError(
-                f"{source}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
+                f"{shown_path(source)}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
                 "store integer class indices [N] instead"
                 + (" (one row of labels: save y.ravel())" if y.shape[0] == 1 else "")
             )
         if num_classes is not None and num_classes != y.shape[1]:
             # one column per class: a narrower one-hot took its columns for the classes
             raise DataError(
-                f"{source}: one-hot labels {y.shape} have {y.shape[1]} columns, one per class, "
-                f"but the dataset has {num_classes} classes; "
+                f"{shown_path(source)}: one-hot labels {y.shape} have {y.shape[1]} columns, one "
+                f"per class, but the dataset has {num_classes} classes; "
                 + (f"set dataset.num_classes={y.shape[1]} (or null to take it from the "
                    "labels)" if user_classes else "check that dataset.path names this "
                    "dataset's file")
@@ -495,17 +497,17 @@ def as_labels(
         num_classes = num_classes if num_classes is not None else int(y.shape[1])
         y, label_base = y.argmax(axis=1), 0
     if y.ndim != 1:
-        raise DataError(f"{source}: labels must have shape [N], got {y.shape}")
+        raise DataError(f"{shown_path(source)}: labels must have shape [N], got {y.shape}")
     if y.size == 0:
-        raise DataError(f"{source}: contains no samples")
+        raise DataError(f"{shown_path(source)}: contains no samples")
     check_num_classes(num_classes, source=source, user_classes=user_classes)
     y = _integer_labels(y, source=source)
     if user_classes and num_classes is not None:
         _check_user_classes(num_classes, y, source=source)
     if not (y != y[0]).any():
         raise DataError(
-            f"{source}: all {len(y)} labels are {y[0]}: a single class; a classifier and its "
-            "membership-inference attacks need samples of at least 2 classes"
+            f"{shown_path(source)}: all {len(y)} labels are {y[0]}: a single class; a classifier "
+            "and its membership-inference attacks need samples of at least 2 classes"
         )
     base = _base_of(y, source=source, num_classes=num_classes, label_base=label_base)
     y = y - base
@@ -517,7 +519,7 @@ def as_labels(
     bad = np.flatnonzero((y < 0) | (y >= num_classes))
     if len(bad):
         raise DataError(
-            f"{source}: labels must lie in [{base}, {base + num_classes}), "
+            f"{shown_path(source)}: labels must lie in [{base}, {base + num_classes}), "
             f"found {y[bad[0]] + base} at sample {bad[0]} ({len(bad)} labels out of range)"
             + ("; negative labels are not class indices: map them to 0..C-1 (-1/+1 labels "
                "as 0/1) or write them as text" if y.min() + base < 0 else "")
@@ -555,15 +557,15 @@ def _infer_classes(
     """C = the number of distinct labels; labels other than ``0..C-1`` remapped to them."""
     values = np.unique(y)
     if values[-1] < 0:
-        raise DataError(f"{source}: labels must be class indices >= 0, found only negative "
-                        f"ones ({_preview(values + base)}); use 0..C-1 or text labels")
+        raise DataError(f"{shown_path(source)}: labels must be class indices >= 0, found only "
+                        f"negative ones ({_preview(values + base)}); use 0..C-1 or text labels")
     if values[0] < 0:
         return y, int(values[-1]) + 1, None  # refused by the range check with its message
     if len(values) == len(y) > _SUBSET_CLASSES:
         # an id given as the labels: a len(y)-way model, one sample per class
         raise DataError(
-            f"{source}: all {len(y)} labels are distinct ({_preview(values + base)}): one "
-            "sample per class, an identifier, not classes; point the labels setting "
+            f"{shown_path(source)}: all {len(y)} labels are distinct ({_preview(values + base)}): "
+            "one sample per class, an identifier, not classes; point the labels setting "
             "(dataset.label_column, dataset.y_key) at the class labels"
         )
     if values[-1] == len(values) - 1:
@@ -583,23 +585,25 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
     non-finite data."""
     x = np.asarray(x)
     if x.dtype.kind not in "biufc":  # not timedelta64, which numpy counts as a number
-        raise DataError(f"{source}: features must be numeric, got dtype {x.dtype}; store "
-                        "numbers (text categories: one-hot encode them, or use a CSV: "
+        raise DataError(f"{shown_path(source)}: features must be numeric, got dtype {x.dtype}; "
+                        "store numbers (text categories: one-hot encode them, or use a CSV: "
                         "dataset=csv encodes them)")
     if np.issubdtype(x.dtype, np.complexfloating):
-        raise DataError(f"{source}: features must be real numbers, got dtype {x.dtype}")
+        raise DataError(f"{shown_path(source)}: features must be real numbers, got dtype {x.dtype}")
     if x.ndim < 2:
-        raise DataError(f"{source}: features must have shape [N, ...], got {x.shape}"
+        raise DataError(f"{shown_path(source)}: features must have shape [N, ...], got {x.shape}"
                         + ("; one feature per sample: save x.reshape(-1, 1)"
                            if x.ndim and len(x) == num_samples else ""))
     if x.shape[0] != num_samples:
         raise DataError(
-            f"{source}: {x.shape[0]} feature rows but {num_samples} labels; they must match"
+            f"{shown_path(source)}: {x.shape[0]} feature rows but {num_samples} labels; "
+            "they must match"
             + (" (the features look transposed, one column per sample: save x.T)"
                if x.ndim == 2 and x.shape[1] == num_samples else "")
         )
     if math.prod(x.shape[1:]) == 0:
-        raise DataError(f"{source}: features have shape {x.shape}: no values per sample")
+        raise DataError(f"{shown_path(source)}: features have shape {x.shape}: no values per "
+                        "sample")
     given = x
     with np.errstate(over="ignore"):
         x = x.astype(np.float32, copy=False)
@@ -607,8 +611,8 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise DataError(
-            f"{source}: features contain NaN or inf in {len(bad)} samples (first at sample "
-            f"{bad[0]}); {_first_not_finite(given, x, bad[0])}: clean or impute them first "
+            f"{shown_path(source)}: features contain NaN or inf in {len(bad)} samples (first at "
+            f"sample {bad[0]}); {_first_not_finite(given, x, bad[0])}: clean or impute them first "
             "(values beyond float32's range count as inf)"
         )
     return x
@@ -1106,8 +1110,8 @@ def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
     alone = int((counts == 1).sum())
     if 2 * alone > len(y):
         raise DataError(
-            f"{source}: {alone} of its {len(y)} samples are the only one of their class "
-            f"({len(counts)} classes): the labels look like an identifier; point the loader "
+            f"{shown_path(source)}: {alone} of its {len(y)} samples are the only one of their "
+            f"class ({len(counts)} classes): the labels look like an identifier; point the loader "
             "at the class labels (dataset.label_column for a CSV file)"
         )
 
@@ -1133,7 +1137,7 @@ def check_squares_fit(x: np.ndarray, *, source: str) -> None:
         return
     bad = np.flatnonzero((np.abs(x) > _SQUARE_LIMIT).reshape(len(x), -1).any(axis=1))
     raise DataError(
-        f"{source}: features reach {peak:.3g} in magnitude in "
+        f"{shown_path(source)}: features reach {peak:.3g} in magnitude in "
         f"{len(bad)} samples (first at sample {bad[0]}), beyond {_SQUARE_LIMIT:.2g}, whose "
         "square overflows the float32 the models compute in (Adam's second moments and the "
         "white-box gradient norms become inf): scale them (dataset.standardize=true, or "
@@ -1230,7 +1234,7 @@ def finish_dataset(
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
         if not (labels != labels[0]).any():  # the file's classes were checked, not these
             raise DataError(
-                f"{source}: dataset.max_samples={max_samples} drew samples of class "
+                f"{shown_path(source)}: dataset.max_samples={max_samples} drew samples of class "
                 f"{labels[0]} alone: a single class; a classifier and its membership-inference "
                 "attacks need samples of at least 2 classes: raise dataset.max_samples"
             )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import shown
+from mia_defense.constraints import shown, shown_path
 from mia_defense.data.checks import (
     check_image_settings,
     finish_images,
@@ -103,8 +103,8 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
                  and root.name in layout.python_files[s] + layout.binary_files[s]]
         if other:  # the split picks a folder's files; one file of the other split was read
             raise ConfigError(
-                f"dataset.split={split!r} but dataset.path is {root}, a {other[0]} batch; "
-                "point dataset.path at the batch folder to choose its files by split, or "
+                f"dataset.split={split!r} but dataset.path is {shown_path(root)}, a {other[0]} "
+                "batch; point dataset.path at the batch folder to choose its files by split, or "
                 "leave dataset.split=all"
             )
         return [root]
@@ -125,7 +125,7 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
         _warn_missing(folder, names[kind], found, split=split)
         return found
     raise DataError(
-        f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {root}; "
+        f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {shown_path(root)}; "
         f"expected {_expected(layout)}" + _other_layout(root, layout)
     )
 
@@ -157,10 +157,11 @@ def _check_same_batches(
         return
     shown = pair or (found[0], other_found[0])
     raise DataError(
-        f"dataset {layout.name!r}: {shown[0]} and {shown[1]} hold different data (CIFAR "
-        f"batch files of split {split!r}, {kind} and {other_kind} versions), and only the "
-        f"{kind} batches in {folder} are read; point dataset.path at the folder (or the batch "
-        f"file) meant, or move the batches that do not belong away from {other_folder}"
+        f"dataset {layout.name!r}: {shown_path(shown[0])} and {shown_path(shown[1])} hold "
+        f"different data (CIFAR batch files of split {split!r}, {kind} and {other_kind} "
+        f"versions), and only the {kind} batches in {shown_path(folder)} are read; point "
+        "dataset.path at the folder (or the batch file) meant, or move the batches that do "
+        f"not belong away from {shown_path(other_folder)}"
     )
 
 
@@ -216,7 +217,8 @@ def _other_layout(root: Path, layout: _Layout) -> str:
              for n in s]
     for folder in (root, root / other.python_dir, root / other.binary_dir):
         if any((folder / n).is_file() for n in names):
-            return f" ({folder} holds {other.name}'s batch files: set dataset={other.name})"
+            return (f" ({shown_path(folder)} holds {other.name}'s batch files: set "
+                    f"dataset={other.name})")
     return ""
 
 
@@ -257,34 +259,36 @@ def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int
 def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarray, np.ndarray]:
     batch = safe_loads(raw, source=path, encoding="bytes")
     if not isinstance(batch, dict):
-        raise DataError(f"{path}: expected a dict of CIFAR arrays, got {type(batch).__name__}")
+        raise DataError(f"{shown_path(path)}: expected a dict of CIFAR arrays, got "
+                        f"{type(batch).__name__}")
     names = [k.decode("latin1") if isinstance(k, bytes) else k for k in batch]
     seen: set[object] = set()
     repeated = next((n for n in names if n in seen or seen.add(n)), None)
     if repeated is not None:  # b'labels' and 'labels': which one counts was the dict's order
         raise DataError(
-            f"{path}: holds the key {repeated!r} twice (as bytes and as text); which one is "
-            "meant is ambiguous: use the original CIFAR batch"
+            f"{shown_path(path)}: holds the key {repeated!r} twice (as bytes and as text); which "
+            "one is meant is ambiguous: use the original CIFAR batch"
         )
     batch = dict(zip(names, batch.values(), strict=True))
     if "data" not in batch or label_key not in batch:
         raise DataError(
-            f"{path}: missing key 'data' or {label_key!r} (found "
+            f"{shown_path(path)}: missing key 'data' or {label_key!r} (found "
             f"{shown_names(sorted(map(str, batch)), what='keys')}); "
             "is this the right CIFAR variant (dataset=cifar10 vs cifar100)?"
         )
     data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
         got = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
-        raise DataError(f"{path}: 'data' must be a uint8 array (pixels 0..255), got {got}; "
-                        "use the original CIFAR batch, or save other images as an .npz "
+        raise DataError(f"{shown_path(path)}: 'data' must be a uint8 array (pixels 0..255), got "
+                        f"{got}; use the original CIFAR batch, or save other images as an .npz "
                         "(dataset=npz)")
     if data.ndim != 2 or data.shape[1] != _PIXELS:
-        raise DataError(f"{path}: 'data' must have shape [N, {_PIXELS}], got {data.shape}")
+        raise DataError(f"{shown_path(path)}: 'data' must have shape [N, {_PIXELS}], got "
+                        f"{data.shape}")
     labels = _label_array(batch[label_key], path=path, key=label_key)
     if labels.shape != (len(data),):
         raise DataError(
-            f"{path}: {len(data)} images but {label_key!r} has shape {labels.shape}"
+            f"{shown_path(path)}: {len(data)} images but {label_key!r} has shape {labels.shape}"
         )
     return data.reshape(-1, *IMAGE_SHAPE), labels
 
@@ -293,31 +297,32 @@ def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
     """The labels of a batch as an array, left for `finish_dataset` to check as labels
     (so 1.5 or NaN is refused there rather than truncated to an integer here)."""
     if not isinstance(value, (list, tuple, np.ndarray)):
-        raise DataError(f"{path}: {key!r} must be a list of integers, got {type(value).__name__}")
+        raise DataError(f"{shown_path(path)}: {key!r} must be a list of integers, got "
+                        f"{type(value).__name__}")
     if not isinstance(value, np.ndarray):
         # A pickle may repeat one list or string by reference for free: a 34 KB file of
         # lists of one shared list made numpy build a 1 GB array before its shape was seen.
         other = next((v for v in value if not isinstance(v, (int, float, np.number))), None)
         if other is not None:
             raise DataError(
-                f"{path}: {key!r} must be a flat list of integers, found a "
+                f"{shown_path(path)}: {key!r} must be a flat list of integers, found a "
                 f"{type(other).__name__} in it; use the original CIFAR batch"
             )
     if _holds_bools(value):
         raise DataError(
-            f"{path}: {key!r} holds true/false values, not class indices: a CIFAR batch's "
-            "labels are integers 0..C-1, and true/false would be read as its classes 0 and 1, "
-            "every other class empty; write the class indices (the original CIFAR batch "
-            "has them), or save a two-class task of your own as an .npz of the images and 0/1 "
-            "labels (dataset=npz)"
+            f"{shown_path(path)}: {key!r} holds true/false values, not class indices: a CIFAR "
+            "batch's labels are integers 0..C-1, and true/false would be read as its classes 0 and "
+            "1, every other class empty; write the class indices (the original CIFAR batch has "
+            "them), or save a two-class task of your own as an .npz of the images and 0/1 labels "
+            "(dataset=npz)"
         )
     try:
         labels = np.asarray(value)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise DataError(f"{path}: {key!r} must be a list of integers ({exc})") from exc
+        raise DataError(f"{shown_path(path)}: {key!r} must be a list of integers ({exc})") from exc
     if labels.dtype == object:
-        raise DataError(f"{path}: {key!r} must be a list of integers (found other values, "
-                        "or integers too large for a class index)")
+        raise DataError(f"{shown_path(path)}: {key!r} must be a list of integers (found other "
+                        "values, or integers too large for a class index)")
     return labels
 
 
@@ -328,8 +333,8 @@ def _read_binary_batch(
     record = label_bytes + _PIXELS
     if raw.size == 0 or raw.size % record:
         raise DataError(
-            f"{path}: {raw.size} bytes is not a whole number of {record}-byte CIFAR records "
-            "(truncated, or not a CIFAR binary batch of this variant)"
+            f"{shown_path(path)}: {raw.size} bytes is not a whole number of {record}-byte CIFAR "
+            "records (truncated, or not a CIFAR binary batch of this variant)"
         )
     rows = raw.reshape(-1, record)
     return rows[:, label_bytes:].reshape(-1, *IMAGE_SHAPE), rows[:, label_index].astype(np.int64)

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import is_integer, override_text, quoted_list_hint, show, shown
+from mia_defense.constraints import (
+    is_integer,
+    override_text,
+    quoted_list_hint,
+    show,
+    shown,
+    shown_path,
+)
 from mia_defense.data.checks import (
     FLOAT32_WHOLE,
     ID_ROWS,
@@ -351,7 +358,7 @@ def check_categories(table: Table, *, path: Path, max_categories: int) -> None:
     for name, names in zip(table.names, table.categories, strict=True):
         if names is not None and len(names) > max_categories:
             raise DataError(
-                f"{path}: column {name!r} has {len(names)} distinct text values (e.g. "
+                f"{shown_path(path)}: column {name!r} has {len(names)} distinct text values (e.g. "
                 f"{names[:3]}), more than dataset.max_categories={max_categories} one-hot "
                 "features; an identifier or free text cannot be encoded usefully: drop the "
                 f"column ({drop_override(name)}), encode it as numbers yourself, or raise "
@@ -423,7 +430,7 @@ def check_fixed_columns(fixed: Iterable[str], names: Sequence[str], *,
         if column not in names:
             close = closest_name(column, list(names))
             raise ConfigError(
-                f"{key}: {path} has no feature column {column!r} (its feature columns: "
+                f"{key}: {shown_path(path)} has no feature column {column!r} (its feature columns: "
                 f"{shown_names(list(names), what='columns')})"
                 + (f"; did you mean {close!r}?" if close else "")
             )
@@ -449,8 +456,8 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
             if np.isnan(values[:, j]).all():
                 continue  # every field empty: refused as missing values (`check_missing`)
             raise ConfigError(
-                f"{key}: column {column!r} of {path} holds numbers, not text: it is one "
-                "numeric feature, not one-hot encoded; leave it out of dataset.categories"
+                f"{key}: column {column!r} of {shown_path(path)} holds numbers, not text: it is "
+                "one numeric feature, not one-hot encoded; leave it out of dataset.categories"
             )
         position = {name: i for i, name in enumerate(names)}
         listed = as_written(found, list(names))  # (café composed in the list, not the file)
@@ -460,10 +467,10 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
             codes = values[:, j]
             first = np.flatnonzero(np.isin(codes, [found.index(n) for n in outside]))[0]
             raise DataError(
-                f"{path}: column {column!r} holds {len(outside)} value(s) outside its fixed "
-                f"list {key} (e.g. {outside[:3]}, first on line {table.lines[first]}); a "
-                "value outside the list would have no feature: add those values to the "
-                "list, or map them to listed categories in the file beforehand"
+                f"{shown_path(path)}: column {column!r} holds {len(outside)} value(s) outside its "
+                f"fixed list {key} (e.g. {outside[:3]}, first on line {table.lines[first]}); a "
+                "value outside the list would have no feature: add those values to the list, or "
+                "map them to listed categories in the file beforehand"
             )
         if not values.flags.writeable:
             values = values.copy()
@@ -510,7 +517,8 @@ def check_missing(table: Table, *, path: Path) -> None:
         if len(empty):  # "impute or drop them" read as: drop every row
             names = [table.names[j] for j in empty]
             raise DataError(
-                f"{path}: column {names[0]!r} is empty on every row ({len(missing)} rows)"
+                f"{shown_path(path)}: column {names[0]!r} is empty on every row "
+                f"({len(missing)} rows)"
                 + (f", and so {'is' if len(names) == 2 else 'are'} {len(names) - 1} more "
                    f"({names[1:4]})" if len(names) > 1 else "")
                 + f": nothing to learn from; drop {'it' if len(names) == 1 else 'them'} ("
@@ -518,7 +526,7 @@ def check_missing(table: Table, *, path: Path) -> None:
             )
         row, col = np.argwhere(missing)[0]
         raise DataError(
-            f"{path}: {int(missing.sum())} missing or NaN values (first in column "
+            f"{shown_path(path)}: {int(missing.sum())} missing or NaN values (first in column "
             f"{table.names[col]!r}, line {table.lines[row]}); impute or drop them first"
         )
 
@@ -534,8 +542,8 @@ def check_range(values: np.ndarray, table: Table, *, path: Path) -> None:
         value = values[row, col]
         held = value if np.isinf(value) else "a value beyond float32's range (+-3.4e38)"
         raise DataError(
-            f"{path}: features contain NaN or inf in {int(beyond.any(axis=1).sum())} samples "
-            f"(first at sample {row}); line {table.lines[row]}, column {table.names[col]!r} "
-            f"holds {held}: clean or impute them first (values beyond float32's range count "
-            "as inf)"
+            f"{shown_path(path)}: features contain NaN or inf in {int(beyond.any(axis=1).sum())} "
+            f"samples (first at sample {row}); line {table.lines[row]}, column "
+            f"{table.names[col]!r} holds {held}: clean or impute them first (values beyond "
+            "float32's range count as inf)"
         )

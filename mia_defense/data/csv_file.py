@@ -19,7 +19,6 @@ import dataclasses
 import io
 import logging
 import os
-import shlex
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, shown
+from mia_defense.constraints import as_integer, shell_word, shown, shown_path
 from mia_defense.data.checks import (
     UNSCALED_ADVICE,
     as_written,
@@ -149,11 +148,11 @@ def _csv_rows(path: Path, *, delimiter: str,
             yield reader
         except UnicodeDecodeError as exc:
             raise DataError(
-                f"{path}: not a readable CSV text file ({exc}); {_western_text(exc, path)}"
-                f"{_what_it_is(head[:4])}"
+                f"{shown_path(path)}: not a readable CSV text file ({exc}); "
+                f"{_western_text(exc, path)}{_what_it_is(head[:4])}"
             ) from exc
         except csv.Error as exc:
-            raise DataError(f"{path}: not a readable CSV text file ({exc}) at line "
+            raise DataError(f"{shown_path(path)}: not a readable CSV text file ({exc}) at line "
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
 
 
@@ -164,7 +163,7 @@ def _decompressed_text(handle: BinaryIO, *, path: Path, size: int,
     its head refused as a plain file's would be (a .tar.gz names its tar archive). Counting
     stops, refused, past the text whose parse fits the memory budget: a small compressed file
     may decompress to any size."""
-    shown = f"{path} (decompressed)"
+    shown = f"{shown_path(path)} (decompressed)"
     heads: list[bytes] = []
 
     def check_head(head: bytes) -> None:
@@ -178,11 +177,11 @@ def _decompressed_text(handle: BinaryIO, *, path: Path, size: int,
                                   check_head=check_head)
     if text_size is None:
         raise DataError(
-            f"{path}: {kind}-compressed CSV text of more than {gib(limit)} once decompressed "
-            f"(decompression stopped there), more than this machine can parse in the "
-            f"{gib(budget)} of memory it can spare ({_CSV_BYTES_PER_BYTE} bytes per byte of "
-            "text; mia_defense.data.guards.MEMORY_FRACTION of the available RAM); use a "
-            "subset of the data, or a machine with more memory"
+            f"{shown_path(path)}: {kind}-compressed CSV text of more than {gib(limit)} once "
+            "decompressed (decompression stopped there), more than this machine can parse in the "
+            f"{gib(budget)} of memory it can spare ({_CSV_BYTES_PER_BYTE} bytes per byte of text; "
+            "mia_defense.data.guards.MEMORY_FRACTION of the available RAM); use a subset of the "
+            "data, or a machine with more memory"
         )
     return heads[0], text_size
 
@@ -222,7 +221,7 @@ def _western_text(exc: UnicodeDecodeError, path: Path) -> str:
         return ""
     return (f"it looks like Windows-1252 or Latin-1 text (byte 0x{data[exc.start]:02x} is "
             f"{letter!r} there, in {context!r}), not UTF-8; convert it, e.g. iconv -f cp1252 "
-            f"-t utf-8 {shlex.quote(path.name)} > utf8.csv, or ")
+            f"-t utf-8 {shell_word(path.name)} > utf8.csv, or ")
 
 
 def _what_it_is(head: bytes) -> str:
@@ -242,7 +241,7 @@ def _header(reader: Iterator[list[str]], *, path: Path, label_column: str,
     if header is not None and excel_separator(header, reader, path=path):
         header = next((row for row in reader if row), None)
     if header is None:
-        raise DataError(f"{path}: needs a header line and at least one sample row")
+        raise DataError(f"{shown_path(path)}: needs a header line and at least one sample row")
     header = [h.strip() for h in header]
     for index, name in enumerate(header):
         refuse_nul(name, path=path, where=f"column {index + 1} of the header")
@@ -280,8 +279,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 # (a quote opened on the last line holds its line break: one line read)
                 left_open = ((line > first or "\n" in row[-1])
                              and _quote_left_open(row, reader, sep))
-                raise DataError(f"{path}: line {first} has {len(row)} fields but the header "
-                                f"has {width}{_misfit(row, width, first, line, sep, left_open)}")
+                raise DataError(f"{shown_path(path)}: line {first} has {len(row)} fields but "
+                                f"the header has {width}"
+                                f"{_misfit(row, width, first, line, sep, left_open)}")
             if line > first and (index := _swallowing_field(row, sep)) is not None:
                 swallowed.append((first, line, index))
             label = row[target].strip()
@@ -313,10 +313,10 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                     values.append(number)
                 column += 1
     except csv.Error as exc:
-        raise DataError(f"{path}: not a readable CSV text file ({exc}) in the record that "
-                        f"starts on line {line + 1}{_field_limit_hint(exc)}") from exc
+        raise DataError(f"{shown_path(path)}: not a readable CSV text file ({exc}) in the record "
+                        f"that starts on line {line + 1}{_field_limit_hint(exc)}") from exc
     if not labels:
-        raise DataError(f"{path}: needs a header line and at least one sample row")
+        raise DataError(f"{shown_path(path)}: needs a header line and at least one sample row")
     if swallowed:
         _warn_swallowed(swallowed, header, path=path)
     refuse_numbers_as_text(kinds)
@@ -434,7 +434,8 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     label_column = check_label_column(label_column)
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
-        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
+        raise DataError(f"dataset {name!r}: {shown_path(file)} is a folder; point dataset.path at "
+                        "the CSV")
     check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
         delimiter = "\t"

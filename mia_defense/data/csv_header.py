@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import override_text, quoted_list_hint
+from mia_defense.constraints import override_text, quoted_list_hint, shown_path
 from mia_defense.data.checks import closest_name, is_number_text, shown_names
 from mia_defense.data.csv_columns import drop_override
 from mia_defense.errors import ConfigError, DataError, closest
@@ -27,8 +27,8 @@ def excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
         return False
     if text[4] != delimiter:
         raise DataError(
-            f"{path}: line {reader.line_num} is {text!r}: Excel's note that the fields are "
-            f"separated by {text[4]!r}; set {_delimiter_override(text[4])}"
+            f"{shown_path(path)}: line {reader.line_num} is {text!r}: Excel's note that the fields "
+            f"are separated by {text[4]!r}; set {_delimiter_override(text[4])}"
         )
     return True
 
@@ -41,10 +41,10 @@ def refuse_repeated_header(row: list[str], header: list[str], *, path: Path,
     silently (a file with a column of numbers stopped, that column mixing in text)."""
     if [field.strip() for field in row] == header:
         raise DataError(
-            f"{path}: line {line} repeats the header line {shown_names(header, what='columns')}"
-            ": files joined together (cat a.csv b.csv) keep the header of each; it would be "
-            "read as a sample, with the label column's name as a class: remove the repeated "
-            "header lines"
+            f"{shown_path(path)}: line {line} repeats the header line "
+            f"{shown_names(header, what='columns')}: files joined together (cat a.csv b.csv) keep "
+            "the header of each; it would be read as a sample, with the label column's name as a "
+            "class: remove the repeated header lines"
         )
 
 
@@ -58,7 +58,7 @@ def refuse_sample_as_header(header: list[str], *, path: Path, label_column: str,
     numbers = [name for name in header if is_number_text(name)]
     if numbers and not is_number_text(label_column):  # (pandas' 0..D-1 names: labels 0, 1, 2)
         raise DataError(
-            f"{path}: line 1, read as the column names, is a sample: it holds numbers "
+            f"{shown_path(path)}: line 1, read as the column names, is a sample: it holds numbers "
             f"({numbers[:3]}), and the name it gives the label column, {label_column!r} "
             f"(dataset.label_column), is the label of line {line} as well; the file has no "
             "header line: add one naming the columns, and set dataset.label_column to the "
@@ -111,22 +111,22 @@ def check_header(header: list[str], *, path: Path, label_column: str,
         elif not data_line and (close := closest(label_column, header, cutoff=0.75)):
             hint += f" (did you mean {close!r}?)"  # dataset.label_column=lable
         raise DataError(
-            f"{path}: no column {label_column!r} in the header {shown}; set "
+            f"{shown_path(path)}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"
         )
     if data_line:  # dataset.label_column=2 matched a value of the first sample
         raise DataError(
-            f"{path}: line 1 ({shown}) holds numbers only, not column names: "
+            f"{shown_path(path)}: line 1 ({shown}) holds numbers only, not column names: "
             f"the file has no header line, and its first sample would be read as one (column "
             f"{label_column!r} is a value of it); add a header line naming the columns"
         )
     _check_dropped(header, path=path, label_column=label_column, drop=drop)
     if "" in header and "" not in drop:
         raise DataError(
-            f"{path}: column {header.index('') + 1} of the header has no name (pandas writes "
-            "its row index so, unless to_csv(index=False); a trailing delimiter leaves one "
-            f"too): a row number is not a feature ({drop_override('')} skips it); drop the "
-            "column or give it a name"
+            f"{shown_path(path)}: column {header.index('') + 1} of the header has no name (pandas "
+            "writes its row index so, unless to_csv(index=False); a trailing delimiter leaves one "
+            f"too): a row number is not a feature ({drop_override('')} skips it); drop the column "
+            "or give it a name"
         )
     repeated = [name for name, count in Counter(header).items()
                 if count > 1 and name not in drop]
@@ -135,15 +135,16 @@ def check_header(header: list[str], *, path: Path, label_column: str,
         skip = "" if repeated[0] == label_column else (
             f"; {drop_override(repeated[0])} skips them all, if they are no features")
         raise DataError(
-            f"{path}: column name {repeated[0]!r} appears {len(where)} times in the header "
-            f"(columns {where}{skip}); give every column a distinct name"
+            f"{shown_path(path)}: column name {repeated[0]!r} appears {len(where)} times in the "
+            f"header (columns {where}{skip}); give every column a distinct name"
         )
     if len(header) < 2:
-        raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
+        raise DataError(f"{shown_path(path)}: needs at least one feature column besides "
+                        f"{label_column!r}")
     if all(h in drop for h in header if h != label_column):
         raise ConfigError(
-            f"dataset.drop_columns={sorted(drop)!r} drops every feature column of {path}: "
-            f"keep at least one besides the label column {label_column!r}"
+            f"dataset.drop_columns={sorted(drop)!r} drops every feature column of "
+            f"{shown_path(path)}: keep at least one besides the label column {label_column!r}"
         )
 
 
@@ -161,7 +162,7 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
         if name not in columns:
             close = closest_name(name, header)
             raise ConfigError(
-                f"dataset.drop_columns: {path} has no column {name!r} (its columns: "
+                f"dataset.drop_columns: {shown_path(path)} has no column {name!r} (its columns: "
                 f"{shown_names(header, what='columns')})"
                 + (quoted_list_hint("dataset.drop_columns", name)
                    or (f"; did you mean {close!r}?" if close else ""))

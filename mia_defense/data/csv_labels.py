@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mia_defense.constraints import shown_path
 from mia_defense.data.csv_columns import (
     rarest,
     rows_phrase,
@@ -43,15 +44,15 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     empty = [i for i, v in enumerate(raw) if not v]
     if empty:
         raise DataError(
-            f"{path}: {len(empty)} samples have no label in column {column!r} (first on line "
-            f"{lines[empty[0]]}); label or drop them"
+            f"{shown_path(path)}: {len(empty)} samples have no label in column {column!r} (first "
+            f"on line {lines[empty[0]]}); label or drop them"
         )
     if all(_is_int(v) for v in raw):
         try:
             return np.array([int(v) for v in raw], dtype=np.int64), None
         except OverflowError:
             raise DataError(
-                f"{path}: column {column!r} holds a label too large for a class index "
+                f"{shown_path(path)}: column {column!r} holds a label too large for a class index "
                 f"({max(raw, key=lambda v: abs(int(v)))})"
             ) from None
     numeric = [_is_number(v) for v in raw]
@@ -60,12 +61,12 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     classes = sorted(set(raw))
     if len(classes) < 2:
         raise DataError(
-            f"{path}: every label in column {column!r} is {classes[0]!r}: a single class; a "
-            "classifier and its membership-inference attacks need at least 2 classes"
+            f"{shown_path(path)}: every label in column {column!r} is {classes[0]!r}: a single "
+            "class; a classifier and its membership-inference attacks need at least 2 classes"
         )
     if num_classes is not None and len(classes) != num_classes:
         raise DataError(
-            f"{path}: column {column!r} has {len(classes)} distinct labels "
+            f"{shown_path(path)}: column {column!r} has {len(classes)} distinct labels "
             f"{classes[:10]} but dataset.num_classes={num_classes}"
         )
     log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
@@ -152,7 +153,7 @@ def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, p
     if not all(numeric):
         first_number, first_text = numeric.index(True), numeric.index(False)
         raise DataError(
-            f"{path}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
+            f"{shown_path(path)}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
             f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
             f"{lines[first_text]}); use one kind of label"
         )
@@ -160,8 +161,8 @@ def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, p
     for i, value in enumerate(raw):
         if exact[value] is None:
             raise DataError(
-                f"{path}: column {column!r} must hold integer class indices or text labels, "
-                f"found {value!r} on line {lines[i]}"
+                f"{shown_path(path)}: column {column!r} must hold integer class indices or text "
+                f"labels, found {value!r} on line {lines[i]}"
             )
     return np.array([exact[v] for v in raw], dtype=np.int64)
 

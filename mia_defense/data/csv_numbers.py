@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import shown
+from mia_defense.constraints import shown, shown_path
 from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
@@ -85,9 +85,9 @@ class Kinds:
         """Refuse a text column past ``limit`` distinct values (`_EARLY_CATEGORIES`)."""
         refuse_numbers_as_text(self, columns=[column])
         raise DataError(
-            f"{self.path}: column {self.names[column]!r} has more than {self.limit} distinct "
-            f"text values by line {line} (e.g. {sorted(self.codes[column] or ())[:3]}), more "
-            f"than dataset.max_categories={self.max_categories} one-hot features; an "
+            f"{shown_path(self.path)}: column {self.names[column]!r} has more than {self.limit} "
+            f"distinct text values by line {line} (e.g. {sorted(self.codes[column] or ())[:3]}), "
+            f"more than dataset.max_categories={self.max_categories} one-hot features; an "
             "identifier or free text cannot be encoded usefully: drop the column "
             f"({drop_override(self.names[column])}), encode it as numbers yourself, or raise "
             "dataset.max_categories"
@@ -100,9 +100,9 @@ class Kinds:
         assert number is not None and text is not None
         coded = _prefixed_integer(text[0])
         raise DataError(
-            f"{self.path}: column {self.names[column]!r} mixes numbers ({number[0]!r} on line "
-            f"{number[1]}) and text ({text[0]!r} on line {text[1]}); a feature column holds "
-            "either numbers or text categories (one-hot encoded): correct those values, or "
+            f"{shown_path(self.path)}: column {self.names[column]!r} mixes numbers ({number[0]!r} "
+            f"on line {number[1]}) and text ({text[0]!r} on line {text[1]}); a feature column "
+            "holds either numbers or text categories (one-hot encoded): correct those values, or "
             "impute or drop the rows if they mark missing values"
             + (f" ({text[0]!r} is a number in base {coded[1]}: write it in decimal, "
                f"{coded[0]})" if coded else "")
@@ -135,9 +135,9 @@ def refuse_nul(text: str, *, path: Path, where: str) -> None:
     UTF-16 without a byte-order mark (a NUL after every ASCII character)."""
     if "\0" in text:
         raise DataError(
-            f"{path}: {where} holds a NUL byte (\\0) in {text!r}; a text file has none: it is "
-            "damaged, binary, or UTF-16 text: save it as UTF-8 text (e.g. Excel's 'CSV UTF-8') "
-            "or remove the NUL bytes"
+            f"{shown_path(path)}: {where} holds a NUL byte (\\0) in {text!r}; a text file has "
+            "none: it is damaged, binary, or UTF-16 text: save it as UTF-8 text (e.g. Excel's 'CSV "
+            "UTF-8') or remove the NUL bytes"
         )
 
 
@@ -146,9 +146,9 @@ def refuse_underscore(field: str, *, path: Path, where: str) -> None:
     read it as 1000, other tools (pandas, spreadsheets) as text; neither is surely meant."""
     value = field.strip()
     raise DataError(
-        f"{path}: {where} holds {value!r}, a number only to Python (digits grouped with '_'); "
-        f"other tools read it as text: write it as {value.replace('_', '')}, or as a text "
-        "value that is no number"
+        f"{shown_path(path)}: {where} holds {value!r}, a number only to Python (digits grouped "
+        f"with '_'); other tools read it as text: write it as {value.replace('_', '')}, or as a "
+        "text value that is no number"
     )
 
 
@@ -228,9 +228,9 @@ def refuse_numbers_as_text(kinds: Kinds, columns: list[int] | None = None) -> No
         if codes and all(_DECORATED_NUMBER.fullmatch(value) for value in codes):
             value, line = kinds.first_text[column]  # type: ignore[misc]
             raise DataError(
-                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
-                f"({value!r} on line {line}, a decimal comma or a % or currency sign): they "
-                "would be one-hot encoded as categories"
+                f"{shown_path(kinds.path)}: column {kinds.names[column]!r} holds numbers written "
+                f"as text ({value!r} on line {line}, a decimal comma or a % or currency sign): "
+                "they would be one-hot encoded as categories"
                 + ("; \"dataset.decimal=','\" reads decimal commas (with a field separator other "
                    "than ',', e.g. \"dataset.delimiter=';'\")" if _decimal_commas(codes) else "")
                 + "; write plain numbers with a decimal point (3.5, 0.12)"
@@ -241,8 +241,8 @@ def refuse_numbers_as_text(kinds: Kinds, columns: list[int] | None = None) -> No
                          for value in codes):
             value, line = kinds.first_text[column]  # type: ignore[misc]
             raise DataError(
-                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
-                f"({value!r} on line {line}, a Unicode minus sign, an Arabic decimal "
+                f"{shown_path(kinds.path)}: column {kinds.names[column]!r} holds numbers written "
+                f"as text ({value!r} on line {line}, a Unicode minus sign, an Arabic decimal "
                 "separator, or spaces between digit groups): they would be one-hot encoded as "
                 "categories; write plain numbers (-3, 3.5, 1234)"
             )
@@ -253,11 +253,11 @@ def refuse_numbers_as_text(kinds: Kinds, columns: list[int] | None = None) -> No
             value, line = shorthand
             plain = _plain_spelling(value)
             raise DataError(
-                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
-                f"({value!r} on line {line}, a negative in parentheses or an amount "
-                "abbreviated with k, M or B): they would be one-hot encoded as categories; "
-                "write plain numbers with a minus sign and all their digits (-103, not (103); "
-                "2500000, not 2.5M), without thousands separators or currency signs"
+                f"{shown_path(kinds.path)}: column {kinds.names[column]!r} holds numbers written "
+                f"as text ({value!r} on line {line}, a negative in parentheses or an amount "
+                "abbreviated with k, M or B): they would be one-hot encoded as categories; write "
+                "plain numbers with a minus sign and all their digits (-103, not (103); 2500000, "
+                "not 2.5M), without thousands separators or currency signs"
                 + (f": {value!r} is {plain}" if plain else "")
                 + "; if they are codes, not amounts, write them as text that reads as no number"
             )
@@ -379,9 +379,10 @@ def refuse_dot(field: str, *, path: Path, where: str) -> None:
     grouped = re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?", value) is not None
     plain = value.replace(".", "") if grouped else value.replace(".", ",")
     raise DataError(
-        f"{path}: {where} holds {value!r}, a number with a '.', where dataset.decimal=',' "
-        "makes ',' the decimal mark: a '.' there is a thousands separator or the decimal "
-        f"point of the other convention, and either reading may be wrong; write {plain!r}"
+        f"{shown_path(path)}: {where} holds {value!r}, a number with a '.', where "
+        "dataset.decimal=',' makes ',' the decimal mark: a '.' there is a thousands separator or "
+        "the decimal point of the other convention, and either reading may be wrong; write "
+        f"{plain!r}"
         + (" (no thousands separators)" if grouped else " (a decimal comma)")
         + ", or set \"dataset.decimal='.'\" if the file's decimal mark is '.'"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import is_integer, shown
+from mia_defense.constraints import is_integer, shown, shown_path
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Dataset", "check_name", "refuse_masked"]
@@ -54,7 +54,7 @@ class Dataset:
     @property
     def description(self) -> str:
         """``dataset 'name'`` plus the file it came from, for error messages."""
-        where = f" (from {self.source})" if self.source else ""
+        where = f" (from {shown_path(self.source)})" if self.source else ""
         return f"dataset {self.name!r}{where}"
 
     def __post_init__(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, is_integer, override_text, shown
+from mia_defense.constraints import as_integer, is_integer, override_text, shown, shown_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError, DataError
@@ -176,11 +176,11 @@ def _refuse_beyond_float32(columns: np.ndarray, chosen: np.ndarray, std: np.ndar
     name = names[int(chosen[b])]
     fitted = "every row" if fit_rows is None else f"the {len(fit_rows)} rows outside the test set"
     raise DataError(
-        f"{source}: column {name!r}, standardised (dataset.standardize=true) by its standard "
-        f"deviation over {fitted}, {std[b]:.3g}, reaches {columns[b, row]:.3g} at sample "
-        f"{row}, beyond float32's range: its values barely vary on those rows and lie far "
-        f"from them on others; drop the column ({override_text('dataset.drop_columns', name)}), "
-        "or scale it yourself and set dataset.standardize=false"
+        f"{shown_path(source)}: column {name!r}, standardised (dataset.standardize=true) by its "
+        f"standard deviation over {fitted}, {std[b]:.3g}, reaches {columns[b, row]:.3g} at sample "
+        f"{row}, beyond float32's range: its values barely vary on those rows and lie far from "
+        f"them on others; drop the column ({override_text('dataset.drop_columns', name)}), or "
+        "scale it yourself and set dataset.standardize=false"
     )
 
 

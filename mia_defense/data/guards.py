@@ -90,7 +90,7 @@ def check_memory(nbytes: int, *, source: object, what: str) -> None:
     budget = memory_budget()
     if nbytes > budget:
         raise DataError(
-            f"{source}: {what} would need {gib(nbytes)} of memory, more than the "
+            f"{shown_path(source)}: {what} would need {gib(nbytes)} of memory, more than the "
             f"{gib(budget)} this machine can spare (mia_defense.data.guards.MEMORY_FRACTION "
             "of the available RAM); use a subset of the data, or a machine with more memory"
         )
@@ -164,9 +164,9 @@ def refuse_lfs_pointer(path: object, head: bytes, *, expected: str) -> None:
     if pointer is None:
         return
     raise DataError(
-        f"{path}: is {pointer}, not {expected}: the data itself was never downloaded; run "
-        "'git lfs pull' in its repository (or download the file itself) and point "
-        "dataset.path at it"
+        f"{shown_path(path)}: is {pointer}, not {expected}: the data itself was never downloaded; "
+        "run 'git lfs pull' in its repository (or download the file itself) and point dataset.path "
+        "at it"
     )
 
 
@@ -179,15 +179,16 @@ def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
     workbook = spreadsheet_kind(head)
     if workbook is not None:
         raise DataError(
-            f"{path}: is {workbook}, not {expected}; save the sheet as CSV (Excel: File > Save "
-            "As > 'CSV UTF-8'; pandas: pd.read_excel(path).to_csv('data.csv', index=False)) "
-            "and read it with dataset=csv dataset.path=data.csv dataset.label_column=NAME"
+            f"{shown_path(path)}: is {workbook}, not {expected}; save the sheet as CSV (Excel: "
+            "File > Save As > 'CSV UTF-8'; pandas: pd.read_excel(path).to_csv('data.csv', "
+            "index=False)) and read it with dataset=csv dataset.path=data.csv "
+            "dataset.label_column=NAME"
         )
     kind = archive_kind(head)
     if kind is not None:
         raise DataError(
-            f"{path}: is {kind}, not {expected}; extract it (tar xf, gunzip or unzip) and "
-            "point dataset.path at the extracted file or folder"
+            f"{shown_path(path)}: is {kind}, not {expected}; extract it (tar xf, gunzip or unzip) "
+            "and point dataset.path at the extracted file or folder"
             + (" (it is an .npz of numpy arrays saved with np.savez: do not extract it, read "
                "it with dataset=npz; dataset.x_key and dataset.y_key name the features and "
                "labels)" if is_npz_head(head) else "")
@@ -266,7 +267,7 @@ def refuse_binary(path: object, head: bytes, *, dataset: str) -> None:
         fix = f"{savez}, or export it as CSV and use dataset=csv"
     else:
         fix = f"{how}, then {savez}"
-    raise DataError(f"{path}: is {kind}, not {expected}; {fix}")
+    raise DataError(f"{shown_path(path)}: is {kind}, not {expected}; {fix}")
 
 
 def refuse_binary_for(
@@ -294,7 +295,7 @@ def refuse_binary_for(
     if how:
         how = "load its table into features X and labels y" if table else how
         fix += f"; to use the data in it: {how}, then {savez}"
-    raise DataError(f"{path}: is {kind}, not {expected}; {fix}")
+    raise DataError(f"{shown_path(path)}: is {kind}, not {expected}; {fix}")
 
 
 def is_npz_head(head: bytes) -> bool:
@@ -383,13 +384,14 @@ def _stat(path: Path) -> os.stat_result | None:
     except FileNotFoundError:
         said = dangling_link(path)
         if said is not None:
-            raise DataError(f"{path}: {said}") from None
+            raise DataError(f"{shown_path(path)}: {said}") from None
         return None
     except NotADirectoryError:
         return None
     except OSError as exc:
         fix = LOOP_FIX if exc.errno == errno.ELOOP else _FIX
-        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc}){fix}") from exc
+        raise DataError(f"{shown_path(path)}: cannot be accessed "
+                        f"({exc.strerror or exc}){fix}") from exc
 
 
 def is_regular_file(path: Path) -> bool:
@@ -404,8 +406,8 @@ def is_regular_file(path: Path) -> bool:
         return False
     if not stat.S_ISREG(info.st_mode):
         raise DataError(
-            f"{path}: is a {file_kind(info.st_mode)}, not a regular file; point dataset.path "
-            "at the data file itself (a copy on disk, not a pipe or device)"
+            f"{shown_path(path)}: is a {file_kind(info.st_mode)}, not a regular file; point "
+            "dataset.path at the data file itself (a copy on disk, not a pipe or device)"
         )
     return True
 
@@ -417,16 +419,17 @@ def open_regular(path: Path) -> BinaryIO:
     and again on the open descriptor, in case the path was swapped in between.
     """
     if not is_regular_file(path):
-        raise DataError(f"{path}: does not exist; check dataset.path")
+        raise DataError(f"{shown_path(path)}: does not exist; check dataset.path")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise DataError(f"{path}: cannot be opened ({exc.strerror or exc}){_FIX}") from exc
+        raise DataError(f"{shown_path(path)}: cannot be opened "
+                        f"({exc.strerror or exc}){_FIX}") from exc
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise DataError(f"{path}: is a {file_kind(mode)}, not a regular file")
+            raise DataError(f"{shown_path(path)}: is a {file_kind(mode)}, not a regular file")
         raw = _ReadChecked(fd, path=path)
     except BaseException:
         os.close(fd)
@@ -464,8 +467,8 @@ class _ReadChecked(io.FileIO):
 
 def _unreadable(path: Path, exc: OSError) -> DataError:
     return DataError(
-        f"{path}: reading it failed ({exc.strerror or exc}): the disk or file system holding "
-        "it reported an error; copy the file to a local disk (or check the disk) and point "
+        f"{shown_path(path)}: reading it failed ({exc.strerror or exc}): the disk or file system "
+        "holding it reported an error; copy the file to a local disk (or check the disk) and point "
         "dataset.path at the copy"
     )
 
@@ -501,8 +504,8 @@ class _AsOpened(io.RawIOBase):
 
 
 def _changed(path: Path, size: int, now: int) -> DataError:
-    return DataError(f"{path}: changed size while it was read ({size} bytes when opened, "
-                     f"{now} now): it is still being written or copied; load it once it is "
+    return DataError(f"{shown_path(path)}: changed size while it was read ({size} bytes when "
+                     f"opened, {now} now): it is still being written or copied; load it once it is "
                      "complete")
 
 
@@ -523,7 +526,7 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
         with converting_errors(path):
             data = handle.read(size + 1)
     if len(data) > size:
-        raise DataError(f"{path}: grew while it was read; load it once it is complete")
+        raise DataError(f"{shown_path(path)}: grew while it was read; load it once it is complete")
     if len(data) < size:  # cut short while read: its end was lost
         raise _changed(path, size, len(data))
     return data
@@ -580,8 +583,8 @@ class _Streams(io.RawIOBase):
 
 def _trailing(path: Path, kind: str) -> DataError:
     return DataError(
-        f"{path}: bytes after the end of its {kind}-compressed data that start no other "
-        f"{kind} stream: the file is corrupt, or something was appended to it; download or "
+        f"{shown_path(path)}: bytes after the end of its {kind}-compressed data that start no "
+        f"other {kind} stream: the file is corrupt, or something was appended to it; download or "
         "copy it again"
     )
 
@@ -612,7 +615,8 @@ def _open_compressed(handle: BinaryIO, *, path: Path, size: int) -> tuple[str, B
     for magic, (kind, opener) in _COMPRESSED.items():
         if _opens(head, magic):
             return kind, opener(read_as_opened(handle, path=path, size=size), path)
-    raise ValueError(f"{path}: not a compressed file")  # callers ask `compression` first
+    raise ValueError(f"{shown_path(path)}: not a compressed "
+                     "file")  # callers ask `compression` first
 
 
 @contextmanager
@@ -628,11 +632,13 @@ def decompression_errors(path: Path, kind: str) -> Iterator[None]:
         if str(exc).startswith("Not a gzipped file"):  # (its magic was checked: what follows
             raise _trailing(path, kind) from exc       # a member starts no other)
         raise DataError(
-            f"{path}: truncated or corrupt {kind} file ({exc}); download or copy it again"
+            f"{shown_path(path)}: truncated or corrupt {kind} file ({exc}); download or copy it "
+            "again"
         ) from exc
     except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # bz2's are OSErrors
         raise DataError(
-            f"{path}: truncated or corrupt {kind} file ({exc}); download or copy it again"
+            f"{shown_path(path)}: truncated or corrupt {kind} file ({exc}); download or copy it "
+            "again"
         ) from exc
 
 
@@ -680,9 +686,9 @@ class _Capped(io.RawIOBase):
             read = self._stream.readinto(memoryview(buffer)[: self._size - self._read + 1])
         self._read += read
         if self._read > self._size:
-            raise DataError(f"{self._path}: decompressed to more than the {self._size} bytes "
-                            "it held when first read: it changed while it was read; load it "
-                            "once it is complete")
+            raise DataError(f"{shown_path(self._path)}: decompressed to more than the "
+                            f"{self._size} bytes it held when first read: it changed while "
+                            "it was read; load it once it is complete")
         return read
 
 
@@ -701,19 +707,19 @@ def converting_errors(source: object, *, decoding: bool = True) -> Iterator[None
         raise
     except MemoryError as exc:
         raise DataError(
-            f"{source}: ran out of memory while loading it; the file claims more data than "
-            "this machine can hold (corrupt, or too large: use a subset)"
+            f"{shown_path(source)}: ran out of memory while loading it; the file claims more data "
+            "than this machine can hold (corrupt, or too large: use a subset)"
         ) from exc
     except (OverflowError, RecursionError) as exc:
         raise DataError(
-            f"{source}: holds sizes or nesting too large to load ({exc.__class__.__name__}: "
-            f"{exc}); the file is corrupt or not a dataset file"
+            f"{shown_path(source)}: holds sizes or nesting too large to load "
+            f"({exc.__class__.__name__}: {exc}); the file is corrupt or not a dataset file"
         ) from exc
     except (OSError, EOFError, UnicodeError, zlib.error, ValueError, TypeError) as exc:
         if not decoding:
             raise
         raise DataError(
-            f"{source}: truncated, corrupt or not the expected format "
+            f"{shown_path(source)}: truncated, corrupt or not the expected format "
             f"({exc.__class__.__name__}: {exc}); copy or download the file again"
         ) from exc
 

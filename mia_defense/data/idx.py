@@ -206,8 +206,8 @@ def _swapped(images: np.ndarray, image_file: Path, label_file: Path) -> str:
     channel axis of 1 ([N, 1, H, W], [N, H, W, 1]); these were refused without a word of
     what to do."""
     if images.ndim == 1:
-        return (f" (one value per sample: labels; if {label_file.name} holds the images, the "
-                "two files' names are swapped: rename them)")
+        return (f" (one value per sample: labels; if {shown_path(label_file.name)} holds the "
+                "images, the two files' names are swapped: rename them)")
     _, *rest = images.shape
     side = math.isqrt(rest[0]) if images.ndim == 2 else 0
     if side > 1 and side * side == rest[0]:

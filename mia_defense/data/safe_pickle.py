@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mia_defense.constraints import shown_path
 from mia_defense.data.guards import gib, memory_budget, read_regular
 from mia_defense.errors import DataError
 
@@ -454,28 +455,30 @@ def safe_loads(data: bytes, *, source: object, encoding: str = "bytes") -> Any:
         return result
     except _Refused as exc:
         raise DataError(
-            f"{source}: not a plain data pickle ({exc}); it was not executed. Use the original "
-            "dataset file, or convert it to .npz"
+            f"{shown_path(source)}: not a plain data pickle ({exc}); it was not executed. Use the "
+            "original dataset file, or convert it to .npz"
         ) from exc
     except _TooLarge as exc:
         raise DataError(
-            f"{source}: too large to unpickle safely ({exc}); the file is corrupt or not a "
-            "dataset file, or use a subset of the data"
+            f"{shown_path(source)}: too large to unpickle safely ({exc}); the file is corrupt or "
+            "not a dataset file, or use a subset of the data"
         ) from exc
     except _Corrupt as exc:
         raise DataError(
-            f"{source}: truncated or corrupt pickle ({exc}); download or extract the file again"
+            f"{shown_path(source)}: truncated or corrupt pickle ({exc}); download or extract the "
+            "file again"
         ) from exc
     except MemoryError as exc:
         raise DataError(
-            f"{source}: ran out of memory while unpickling it; the file is corrupt or too large"
+            f"{shown_path(source)}: ran out of memory while unpickling it; the file is corrupt or "
+            "too large"
         ) from exc
     except (
         pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,
         AttributeError, struct.error, OverflowError, RecursionError,
     ) as exc:
         raise DataError(
-            f"{source}: truncated or corrupt pickle ({exc.__class__.__name__}: {exc}); "
+            f"{shown_path(source)}: truncated or corrupt pickle ({exc.__class__.__name__}: {exc}); "
             "download or extract the file again"
         ) from exc
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text, shown
+from mia_defense.constraints import override_text, shown, shown_path
 from mia_defense.data.checks import (
     FLOAT32_WHOLE,
     UNSCALED_ADVICE,
@@ -79,15 +79,16 @@ def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
             refuse_archive(file, head, expected="an .npz file")
         if head.startswith(b"\x93NUMPY"):
             raise DataError(
-                f"{file}: is a .npy file (a single array), not an .npz; save the features and "
-                "labels together with np.savez"
+                f"{shown_path(file)}: is a .npy file (a single array), not an .npz; save the "
+                "features and labels together with np.savez"
             )
         if not head.startswith(b"PK"):
             start = handle.read(ARCHIVE_HEAD)
             refuse_archive(file, start, expected="an .npz file")
             refuse_binary(file, start, dataset="npz")
             raise DataError(
-                f"{file}: not a valid .npz file (no zip signature); save the arrays with np.savez"
+                f"{shown_path(file)}: not a valid .npz file (no zip signature); save the "
+                "arrays with np.savez"
                 + _text_hint(start)
             )
         try:
@@ -101,7 +102,7 @@ def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
                 yield archive, size, members[x_name], members[y_name]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
-            raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+            raise DataError(f"{shown_path(file)}: truncated or corrupt .npz file ({exc})") from exc
 
 
 def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
@@ -139,8 +140,8 @@ def _members(archive: zipfile.ZipFile, *, file: Path) -> dict[str, str]:
     if clash is not None:
         name, first, second = clash
         raise DataError(
-            f"{file}: holds two members for the array {name!r} ({first!r} and {second!r}); "
-            "which one is meant is ambiguous: save the arrays again with np.savez"
+            f"{shown_path(file)}: holds two members for the array {name!r} ({first!r} and "
+            f"{second!r}); which one is meant is ambiguous: save the arrays again with np.savez"
         )
     return {member.removesuffix(".npy"): member for member in names}
 
@@ -150,7 +151,7 @@ def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.nda
         try:
             return np.lib.format.read_array(stream, allow_pickle=False)
         except ValueError as exc:
-            raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+            raise DataError(f"{shown_path(file)}: truncated or corrupt .npz file ({exc})") from exc
 
 
 def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
@@ -160,7 +161,7 @@ def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
     if key is not None:
         if key not in members:
             raise DataError(
-                f"{path}: no array {key!r} ({what}); it holds "
+                f"{shown_path(path)}: no array {key!r} ({what}); it holds "
                 f"{shown_names(sorted(members), what='arrays')}; "
                 f"set dataset.{setting} to one of them" + _sparse_hint(members)
             )
@@ -170,7 +171,7 @@ def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
         _refuse_two_candidates(archive, members, present, path=path, what=what)
         return present[0]
     raise DataError(
-        f"{path}: found no {what} array (looked for {list(options)}; it holds "
+        f"{shown_path(path)}: found no {what} array (looked for {list(options)}; it holds "
         f"{shown_names(sorted(members), what='arrays')}); set dataset.{setting}"
         + _sparse_hint(members)
     )
@@ -187,7 +188,7 @@ def _refuse_two_candidates(archive: zipfile.ZipFile, members: Mapping[str, str],
         info = archive.getinfo(members[other])
         if (info.CRC, info.file_size) != (first.CRC, first.file_size):
             raise DataError(
-                f"{path}: holds two arrays that may be the {what}, {present[0]!r} and "
+                f"{shown_path(path)}: holds two arrays that may be the {what}, {present[0]!r} and "
                 f"{other!r}, with different values, and only {present[0]!r} would be read; "
                 f"save the {what} under one of these names only, or read the file with "
                 "dataset=npz, dataset.x_key and dataset.y_key naming the arrays"
@@ -321,7 +322,7 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
                 text.seek(0)
                 _refuse_ragged(path, text)
             raise DataError(
-                f"{path}: not a comma-separated numeric file ({detail}); "
+                f"{shown_path(path)}: not a comma-separated numeric file ({detail}); "
                 + (f"the values of line 1 are separated by {other!r}: separate them by commas"
                    if other else "the values of line 1 are numbers in quotes "
                    f"({first.split(',', 1)[0].strip()}): write them without quotes"
@@ -332,7 +333,7 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
                    if not header and first.rstrip().endswith(",") else "")
             ) from exc
     if matrix.size == 0:
-        raise DataError(f"{path}: contains no samples")
+        raise DataError(f"{shown_path(path)}: contains no samples")
     if labelled:
         return np.ascontiguousarray(matrix["x"]), matrix["label"]
     return matrix, None
@@ -354,10 +355,10 @@ def _refuse_ragged(path: Path, text: Iterable[str]) -> None:
             width, start = count, number
         elif count != width:
             raise DataError(
-                f"{path}: line {number} holds {count} comma-separated values where line "
-                f"{start} holds {width}: a value {'missing' if count < width else 'too many'} "
-                "(or a line cut or joined); every line holds one sample, all of the same "
-                "number of values: fix or remove that line"
+                f"{shown_path(path)}: line {number} holds {count} comma-separated values where "
+                f"line {start} holds {width}: a value {'missing' if count < width else 'too many'} "
+                "(or a line cut or joined); every line holds one sample, all of the same number of "
+                "values: fix or remove that line"
             )
 
 
@@ -384,8 +385,8 @@ def _check_paired(folder: Path, feats: _SkippedLines, labels: _SkippedLines) -> 
     in_feats = bool(((ours[:, 0] <= first) & (first < ours[:, 1])).any())
     name, other = ("feats", "labels") if in_feats else ("labels", "feats")
     raise DataError(
-        f"{folder / name}: line {first} is blank (or a comment alone) where line {first} of "
-        f"'{other}' is not ({count} line(s) blank in one file only): the two files pair "
+        f"{shown_path(folder / name)}: line {first} is blank (or a comment alone) where line "
+        f"{first} of '{other}' is not ({count} line(s) blank in one file only): the two files pair "
         "features and labels line by line, so every later patient would get another's label; "
         "remove the blank lines (or restore the missing rows) so that line i of 'feats' and "
         "of 'labels' describe the same patient"
@@ -432,8 +433,8 @@ def _is_header(line: str) -> bool:
 
 
 def _not_text(path: Path, exc: UnicodeDecodeError) -> DataError:
-    return DataError(f"{path}: not a comma-separated numeric file ({exc}): not UTF-8 or ASCII "
-                     "text; expected one sample per line, values separated by commas")
+    return DataError(f"{shown_path(path)}: not a comma-separated numeric file ({exc}): not UTF-8 "
+                     "or ASCII text; expected one sample per line, values separated by commas")
 
 
 def _labelled_row(path: Path, text: io.TextIOWrapper, *, dtype: type) -> np.dtype:
@@ -444,11 +445,12 @@ def _labelled_row(path: Path, text: io.TextIOWrapper, *, dtype: type) -> np.dtyp
     except UnicodeDecodeError as exc:
         raise _not_text(path, exc) from exc
     if not first:
-        raise DataError(f"{path}: contains no samples")
+        raise DataError(f"{shown_path(path)}: contains no samples")
     if "," not in first:
         other = next((f" (are the values separated by {d!r}? use commas)" for d in ";\t "
                       if d in first), "")
-        raise DataError(f"{path}: need a label column and features, got 1 column{other}")
+        raise DataError(f"{shown_path(path)}: need a label column and features, got 1 "
+                        f"column{other}")
     return np.dtype([("label", np.float64), ("x", dtype, (first.count(","),))])
 
 
@@ -475,7 +477,8 @@ def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) ->
     for candidate in names:
         if is_regular_file(root / candidate):
             return root / candidate
-    raise DataError(f"dataset {name!r}: none of {list(names)} found in {root}; expected {expected}")
+    raise DataError(f"dataset {name!r}: none of {list(names)} found in {shown_path(root)}; "
+                    f"expected {expected}")
 
 
 # Purchase100's features per customer (binary purchase records).
@@ -522,15 +525,15 @@ def _refuse_misplaced_label(file: Path, x: np.ndarray, y: np.ndarray) -> None:
              "labels=y) and point dataset.path at that file")
     if columns == PURCHASE_FEATURES:
         raise DataError(
-            f"{file}: {PURCHASE_FEATURES} columns per line, the first 0/1 as features are, where "
-            f"{expected}: the label column is missing (the features alone?); put each "
+            f"{shown_path(file)}: {PURCHASE_FEATURES} columns per line, the first 0/1 as features "
+            f"are, where {expected}: the label column is missing (the features alone?); put each "
             f"customer's label first on its line, {savez}"
         )
     last = x[:, -1]
     if np.isin(last, (0, 1)).all() or not (np.isfinite(last) & (last == np.round(last))).all():
         return
     raise DataError(
-        f"{file}: the label is the last of its {columns} columns (whole numbers up to "
+        f"{shown_path(file)}: the label is the last of its {columns} columns (whole numbers up to "
         f"{last.max():g} there, 0/1 in the first), where {expected}: move the label to the "
         f"front of each line, {savez}"
     )
@@ -634,20 +637,21 @@ def load_purchase100(
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
 
         def where(i: int, j: int) -> str:
-            return f"{file}: sample {i}, feature {j} (counted from 0)"
+            return f"{shown_path(file)}: sample {i}, feature {j} (counted from 0)"
     else:
         _refuse_binary_file(file, dataset="purchase100", expected=_PURCHASE_TEXT)
         skipped = _SkippedLines()
         x, y = _load_labelled_text(file, skipped=skipped)
 
         def where(i: int, j: int) -> str:
-            return f"{file}: line {skipped.line_of(i)}, feature {j + 1} (after the label)"
+            return (f"{shown_path(file)}: line {skipped.line_of(i)}, feature {j + 1} "
+                    "(after the label)")
     if np.ndim(x) != 2:  # images, or features of another layout: no Purchase100 file
         raise DataError(
-            f"{file}: features of shape {tuple(np.shape(x))}, where Purchase100 has one row of "
-            f"{PURCHASE_FEATURES} per customer [N, {PURCHASE_FEATURES}]: it is not a Purchase100 "
-            "file; point dataset.path at dataset_purchase (or an .npz of it), or read other "
-            "data with dataset=npz"
+            f"{shown_path(file)}: features of shape {tuple(np.shape(x))}, where Purchase100 has "
+            f"one row of {PURCHASE_FEATURES} per customer [N, {PURCHASE_FEATURES}]: it is not a "
+            "Purchase100 file; point dataset.path at dataset_purchase (or an .npz of it), or read "
+            "other data with dataset=npz"
         )
     if not npz:
         _refuse_misplaced_label(file, x, y)
@@ -674,7 +678,7 @@ def _refuse_label_in_feats(folder: Path, x: np.ndarray, y: np.ndarray) -> None:
     for column, which in ((0, "first"), (x.shape[1] - 1, "last")):
         if np.array_equal(x[:, column], y):
             raise DataError(
-                f"{folder / 'feats'}: its {which} column (value {column + 1}) repeats "
+                f"{shown_path(folder / 'feats')}: its {which} column (value {column + 1}) repeats "
                 f"'labels' line by line: the label is among the features, where Texas100's "
                 f"'feats' holds the 0/1 features alone (the labels are in 'labels'); remove "
                 f"that column"
@@ -698,7 +702,8 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any, seed: Any
     if root.is_file() and not _is_npz(root):
         _refuse_binary_file(root, dataset="texas100",
                             expected="an .npz, or the texas/100/ folder of Texas100's text")
-        raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
+        raise DataError(f"dataset 'texas100': {shown_path(root)} is not an .npz; expected "
+                        f"{_TEXAS_EXPECTED}")
     if root.is_file() or is_regular_file(root / "texas100.npz"):
         return (root if root.is_file() else root / "texas100.npz"), None
     folder = next(
@@ -706,8 +711,8 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any, seed: Any
         None,
     )
     if folder is None or not is_regular_file(folder / "labels"):
-        raise DataError(f"dataset 'texas100': no feats/labels files in {root}; expected "
-                        f"{_TEXAS_EXPECTED}")
+        raise DataError(f"dataset 'texas100': no feats/labels files in {shown_path(root)}; "
+                        f"expected {_TEXAS_EXPECTED}")
     return None, folder
 
 
@@ -753,7 +758,7 @@ def load_texas100(
         source = file
 
         def where(i: int, j: int) -> str:
-            return f"{file}: sample {i}, feature {j} (counted from 0)"
+            return f"{shown_path(file)}: sample {i}, feature {j} (counted from 0)"
     else:
         assert folder is not None
         _check_texas_texts(folder)
@@ -762,22 +767,24 @@ def load_texas100(
         y = _load_text_matrix(folder / "labels", dtype=np.float64, skipped=labels)
         _check_paired(folder, feats, labels)
         if y.shape[1] != 1:
-            raise DataError(f"{folder / 'labels'}: expected one label per line, got {y.shape[1]}")
+            raise DataError(f"{shown_path(folder / 'labels')}: expected one label per line, got "
+                            f"{y.shape[1]}")
         if len(x) != len(y):
             raise DataError(
-                f"{folder}: 'feats' has {len(x)} rows but 'labels' has {len(y)}; they must match"
+                f"{shown_path(folder)}: 'feats' has {len(x)} rows but 'labels' has {len(y)}; they "
+                "must match"
             )
         y, source = y[:, 0], folder
         _refuse_label_in_feats(folder, x, y)
 
         def where(i: int, j: int) -> str:
-            return f"{folder / 'feats'}: line {feats.line_of(i)}, value {j + 1}"
+            return f"{shown_path(folder / 'feats')}: line {feats.line_of(i)}, value {j + 1}"
     if np.ndim(x) != 2:  # images, or features of another layout: no Texas100 file
         raise DataError(
-            f"{source}: features of shape {tuple(np.shape(x))}, where Texas100 has one row of "
-            "0/1 features per hospital stay [N, D]: it is not a Texas100 file; point "
-            "dataset.path at the texas/100/ folder (or an .npz of it), or read other data "
-            "with dataset=npz"
+            f"{shown_path(source)}: features of shape {tuple(np.shape(x))}, where Texas100 has one "
+            "row of 0/1 features per hospital stay [N, D]: it is not a Texas100 file; point "
+            "dataset.path at the texas/100/ folder (or an .npz of it), or read other data with "
+            "dataset=npz"
         )
     _refuse_non_binary(x, where=where, dataset="Texas100",
                        expected="the texas/100/ folder (or an .npz of it)")
@@ -810,7 +817,8 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
         )
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
-        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
+        raise DataError(f"dataset {name!r}: {shown_path(file)} is a folder; point dataset.path at "
+                        "the .npz")
     check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     return file
 
