@@ -302,10 +302,17 @@ def few_resamples(payload: Mapping[str, Any]) -> str | None:
     resamples (``config.attack.bootstrap`` below 200), else ``None``: attack.bootstrap=1
     gave 'TPR@0.1%FPR 0.0015 [0.0014, 0.0014]', shown as a 95% interval that does not hold
     its own figure, and rows were ordered and combined on it. (Another level is
-    `other_confidence`'s.)"""
+    `other_confidence`'s.) A value that is no count of resamples (-1, 2.5, "50", true: the
+    file edited) tells nothing of them: its intervals were shown as 95% ones, the
+    caveat of 50 resamples gone."""
     config = payload.get("config")
     attack = config.get("attack") if isinstance(config, Mapping) else None
     count = attack.get("bootstrap") if isinstance(attack, Mapping) else None
-    if not _counts(count) or other_confidence(payload) is not None:
+    if other_confidence(payload) is not None:
+        return None
+    if count is not None and not _counts(count):
+        return (f"config.attack.bootstrap is {_show(count)}, not a number of resamples (the "
+                "file was edited), so nothing tells how many its intervals rest on; rerun it")
+    if count is None:
         return None
     return few_resamples_note(count, LEVEL)
