@@ -396,8 +396,11 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
         )))
     level = other_confidence(payload)
     if level is not None:
+        written = payload["config"]["attack"]["confidence"]  # (other_confidence read it)
+        shown = (f"{level:g}" if isinstance(written, int | float)
+                 and not isinstance(written, bool) else _show(written))  # fmt: skip
         notes.append(("confidence", (
-            f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
+            f"its attacks' intervals are at attack.confidence={shown}, not the 95% the report "
             "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
         )))
     thin = few_resamples(payload)

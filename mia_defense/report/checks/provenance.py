@@ -285,12 +285,15 @@ def _dataset_problem(payload: Mapping[str, Any]) -> str | None:
 def other_confidence(payload: Mapping[str, Any]) -> float | None:
     """The level of a run's attack intervals (``config.attack.confidence``) when it is not
     the report's `LEVEL` (95%), else ``None``: bootstrap intervals cannot be rescaled, and a
-    50% interval shown as a 95% one looks tighter than it is."""
+    50% interval shown as a 95% one looks tighter than it is. NaN for a value that is no
+    number (edited: 'x' and true were read as 95%, their intervals shown so)."""
     config = payload.get("config")
     attack = config.get("attack") if isinstance(config, Mapping) else None
     level = attack.get("confidence") if isinstance(attack, Mapping) else None
-    if isinstance(level, bool) or not isinstance(level, int | float) or level == LEVEL:
+    if level is None or level == LEVEL:  # (None: not recorded, an older run's)
         return None
+    if isinstance(level, bool) or not isinstance(level, int | float):
+        return math.nan  # ('x', true: no level, and no 95% either; shown as it is written)
     try:
         return float(level)
     except OverflowError:  # an integer of hundreds of digits: no level, and no 95% either
