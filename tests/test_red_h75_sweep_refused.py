@@ -27,7 +27,7 @@ def refused_at_trial_time(monkeypatch: pytest.MonkeyPatch) -> None:
     (the run's check of one drawn value against a fixed setting refuses CLASH's search
     before it starts, 1f033521): that check (`_refuse_points_the_run_refuses`) left out, the
     trials' own checks refuse each trial as before."""
-    import mia_defense.cli.sweep_checks as checks
+    import mia_defense.cli.search_checks as checks
 
     monkeypatch.setattr(checks, "_refuse_points_the_run_refuses", lambda *_, **__: None)
 

@@ -74,26 +74,31 @@ def warn_oversubscribed_launcher(config: DictConfig) -> None:
     cores, 6 tiny runs: 28.5 s with n_jobs=8, 15.2 s with n_jobs=2. The workers are
     ``hydra.launcher.n_jobs`` no more than the jobs of a launch (`_jobs_per_launch`;
     `sweep_refusals._no_idle_pool_workers` starts no more): n_jobs=1000 on a 2-point sweep
-    was said to ask for 1000 cores, and ran 2 workers."""
+    was said to ask for 1000 cores, and ran 2 workers. A negative ``n_jobs`` counts as the
+    workers joblib's rule starts for it (`joblib_workers`: -1, one per core)."""
     from mia_defense import budget
 
     launcher = config.hydra.launcher
     n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
     threads = _train_threads(config)
-    if type(n_jobs) is not int or n_jobs < 2 or threads is None:
-        return  # (-1: one per core; a bad value is refused elsewhere)
+    if type(n_jobs) is not int or n_jobs in (0, 1) or threads is None:
+        return  # (a bad value is refused elsewhere)
+    # a negative count as the workers joblib's rule starts for it (`joblib_workers`):
+    # n_jobs=-1 with train.threads=2 on 2 cores asked for 4 without a word
+    started = joblib_workers(n_jobs)
     jobs = _jobs_per_launch(config)
-    workers = n_jobs if jobs is None else min(n_jobs, jobs)
+    workers = started if jobs is None else min(started, jobs)
     cores = budget.usable_cores()
     asked = workers * (threads or cores)
     if workers < 2 or asked <= cores:
         return
+    rule = f" (joblib's cores + 1 - {-n_jobs}: {started} workers here)" if n_jobs < 0 else ""
     runs = f"runs {workers} workers for the {workers} jobs of a launch, which" \
-        if workers < n_jobs else ""  # fmt: skip
-    log.warning("hydra.launcher.n_jobs=%d %swith train.threads=%d asks for %d cores, and %d "
+        if workers < started else ""  # fmt: skip
+    log.warning("hydra.launcher.n_jobs=%d%s %swith train.threads=%d asks for %d cores, and %d "
                 "are usable here: the runs share them, ending no sooner, and each process "
                 "holds its own torch in memory; hydra.launcher.n_jobs=%d runs as fast",
-                n_jobs, f"{runs} " if runs else "", threads, asked, cores,
+                n_jobs, rule, f"{runs} " if runs else "", threads, asked, cores,
                 _fitting_workers(cores, threads))  # fmt: skip
 
 

@@ -101,7 +101,6 @@ from mia_defense.cli.sweep_checks import (
     refuse_float_ranges_on_integer_keys,
     refuse_huge_sweep,
     refuse_interval_without_search,
-    refuse_intervals_out_of_range,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
     refuse_other_modes_folder,
@@ -329,6 +328,11 @@ class RunDirCheck(Callback):
 
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from mia_defense.cli.search_checks import (  # (a multirun's alone: no single run's)
+            refuse_intervals_out_of_range,
+            refuse_search_refused_at_every_point,
+        )
+
         require_search_space(config)
         refuse_unreadable_search_values(config)
         refuse_interval_without_search(config)
@@ -379,6 +383,7 @@ class RunDirCheck(Callback):
                                  key="hydra.sweep.dir")
             # (after the folder's checks: it imports torch, which they need not wait for)
             refuse_sweep_refused_at_every_point(config)
+            refuse_search_refused_at_every_point(config)
             refuse_unencodable_name(config.hydra.sweep.dir, key="hydra.sweep.dir")
             new = claimed or not os.path.lexists(config.hydra.sweep.dir)
             require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")

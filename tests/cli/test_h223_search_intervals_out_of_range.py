@@ -45,7 +45,7 @@ def _params(space: str) -> list[str]:
      "attack.attacks.shokri.folds must be an integer >= 2"),  # (TARGET_PARAMS' Param)
 ])  # fmt: skip
 def test_an_interval_beyond_its_keys_range_is_refused(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_intervals_out_of_range(_compose(*overrides))
@@ -61,7 +61,7 @@ def test_an_interval_beyond_its_keys_range_is_refused(caplog, overrides, said) -
     _params('plan.num_models: "int(interval(4, 4))"'),
 ])  # fmt: skip
 def test_intervals_within_their_keys_range_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     refuse_intervals_out_of_range(_compose(*overrides))  # (a refusal raises SystemExit)
 

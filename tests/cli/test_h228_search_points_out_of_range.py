@@ -43,7 +43,7 @@ def _params(space: str) -> list[str]:
      "train.lr=choice(0.01, 0): train.lr must be a finite number > 0, and the choice draws 0"),
 ])  # fmt: skip
 def test_a_range_or_choice_beyond_its_keys_range_is_refused(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     overrides, swept = overrides if isinstance(overrides, tuple) else (overrides, ())
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -61,7 +61,7 @@ def test_a_range_or_choice_beyond_its_keys_range_is_refused(caplog, overrides, s
     ([], ("train.epochs=range(0,3)",)),
 ])  # fmt: skip
 def test_ranges_and_choices_within_their_keys_range_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     overrides, swept = overrides if isinstance(overrides, tuple) else (overrides, ())
     refuse_intervals_out_of_range(_compose(*overrides, swept=swept))  # (refused: SystemExit)

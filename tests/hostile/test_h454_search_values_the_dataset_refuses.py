@@ -34,7 +34,7 @@ def _search(space: str, *more: str) -> list[str]:
      "release.k=choice(2,11): the choice draws 11, which"),
 ])  # fmt: skip
 def test_a_search_drawing_values_the_dataset_refuses_is_refused(caplog, overrides, said):
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     overrides, swept = overrides
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -51,7 +51,7 @@ def test_a_search_drawing_values_the_dataset_refuses_is_refused(caplog, override
     ([], ("release=topk", "release.k=1,11")),  # (a grid: 11 is refused at its launch)
 ])  # fmt: skip
 def test_values_within_the_datasets_sizes_pass(overrides, swept) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     refuse_intervals_out_of_range(_compose(*overrides, swept=swept))  # (refused: SystemExit)
 

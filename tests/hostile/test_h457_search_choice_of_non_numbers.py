@@ -34,7 +34,7 @@ from tests.helpers import mia_train
     (_params('train.optimizer: "choice(adam, 1)"'), "the choice draws 1, which"),
 ])  # fmt: skip
 def test_a_choice_of_non_numbers_for_a_numeric_key_is_refused(caplog, overrides, said):
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     swept: tuple[str, ...] = ()
     if isinstance(said, tuple):
@@ -56,7 +56,7 @@ def test_a_choice_of_non_numbers_for_a_numeric_key_is_refused(caplog, overrides,
     (_params('attack.fprs: "choice([0.1, 0.01], [0.5])"'), ()),
 ])  # fmt: skip
 def test_interpolations_and_numbers_pass(overrides, swept) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     refuse_intervals_out_of_range(_compose(*overrides, swept=swept))  # (refused: SystemExit)
 

@@ -43,7 +43,7 @@ from tests.helpers import mia_train
      "model.dropout=choice(0.1,fast): the choice draws 'fast', which"),
 ])  # fmt: skip
 def test_a_value_the_run_refuses_is_refused_up_front(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     overrides, swept = overrides if isinstance(overrides, tuple) else (overrides, ())
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -64,7 +64,7 @@ def test_a_value_the_run_refuses_is_refused_up_front(caplog, overrides, said) ->
         'defense.dp.noise_multiplier: "choice(0.5, 3.0)", train.lr: "choice(0.1, 0.01)"')], ()),
 ])  # fmt: skip
 def test_values_the_run_takes_pass(overrides, swept) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     refuse_intervals_out_of_range(_compose(*overrides, swept=swept))  # (refused: SystemExit)
 
@@ -86,7 +86,7 @@ def _check_in_hydra(*overrides: str, swept: tuple[str, ...] = ()) -> None:
     from hydra import compose, initialize_config_module
     from omegaconf import open_dict
 
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         config = compose("config", overrides=list(overrides), return_hydra_config=True)

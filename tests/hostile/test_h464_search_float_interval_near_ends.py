@@ -30,7 +30,7 @@ from tests.cli.test_h228_search_points_out_of_range import _compose, _params
 ])  # fmt: skip
 def test_an_interval_reaching_past_another_settings_bound_is_refused(caplog, overrides,
                                                                      said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_intervals_out_of_range(_compose(*overrides))
@@ -53,6 +53,6 @@ def test_an_interval_reaching_past_another_settings_bound_is_refused(caplog, ove
             '"interval(0.5, 0.99)"'),
 ])  # fmt: skip
 def test_intervals_the_run_takes_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     refuse_intervals_out_of_range(_compose(*overrides))  # (refused: SystemExit)

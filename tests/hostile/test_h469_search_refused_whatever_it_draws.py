@@ -20,14 +20,14 @@ _LR = _params('train.lr: "interval(0.001, 0.01)"')
 
 
 def _check_in_hydra(*overrides: str) -> None:
-    """`refuse_sweep_refused_at_every_point` of the config of ``overrides``, with Hydra's
+    """`refuse_search_refused_at_every_point` of the config of ``overrides``, with Hydra's
     loader at hand as in mia-train's callback."""
     from hydra import compose, initialize_config_module
 
-    from mia_defense.cli.sweep_checks import refuse_sweep_refused_at_every_point
+    from mia_defense.cli.search_checks import refuse_search_refused_at_every_point
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        refuse_sweep_refused_at_every_point(
+        refuse_search_refused_at_every_point(
             compose("config", overrides=list(overrides), return_hydra_config=True))
 
 

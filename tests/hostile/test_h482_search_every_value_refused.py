@@ -35,7 +35,7 @@ from tests.cli.test_h228_search_points_out_of_range import _compose, _params
      "Give attack.num_targets values the run's config check takes"),
 ])  # fmt: skip
 def test_every_value_refused_is_said_so_with_the_fix(caplog, overrides, said, fix) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_intervals_out_of_range(_compose(*overrides))
@@ -54,7 +54,7 @@ def test_every_value_refused_is_said_so_with_the_fix(caplog, overrides, said, fi
      "the choice draws 4, which the run's config check refuses"),
 ])  # fmt: skip
 def test_some_values_refused_keep_the_one_value_wording(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_intervals_out_of_range(_compose(*overrides))
