@@ -253,21 +253,34 @@ def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str
 
 def _group_options(exc: Exception, group: str) -> list[str]:
     """The configs of ``group`` in the config search path Hydra composed from when ``exc``
-    was raised (its loader's repository, in Hydra 1.3's composing frame); the packaged ones
-    where the error does not say."""
-    from hydra.core.object_type import ObjectType
-
+    was raised (`group_options` of the repository of Hydra 1.3's composing frame, which holds
+    a ``hydra.searchpath`` of one's own: its loader's own repository lacks it); the packaged
+    ones where the error does not say."""
     from mia_defense.config_keys import packaged_configs
 
     trace, repository = exc.__traceback__, None
     while trace is not None:
         if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
-            repository = getattr(trace.tb_frame.f_locals.get("self"), "repository", None)
+            found = trace.tb_frame.f_locals
+            repository = found.get("caching_repo")
+            if repository is None:  # (failed before it was made)
+                repository = getattr(found.get("self"), "repository", None)
         trace = trace.tb_next
     try:
-        return list(repository.get_group_options(group, results_filter=ObjectType.CONFIG))
+        return group_options(repository, group)
     except Exception:  # (no such frame: advice only)
         return sorted(packaged_configs(group))
+
+
+def group_options(repository: Any, group: str) -> list[str]:
+    """The configs of config group ``group`` that Hydra's config ``repository`` holds (that
+    of a config search path: the packaged configs, a ``--config-dir`` and
+    ``hydra.searchpath`` of one's own, plugins'), the options ``group=NAME`` may name: a
+    refused composition's (`_group_options`) and a sweep's
+    (`mia_defense.cli.sweep_checks.refuse_unknown_group_options`) alike."""
+    from hydra.core.object_type import ObjectType
+
+    return list(repository.get_group_options(group, results_filter=ObjectType.CONFIG))
 
 
 def _primary_choice(group: str, primary: tuple[str, dict[str, Any]]) -> tuple[bool, Any]:

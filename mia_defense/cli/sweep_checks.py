@@ -459,8 +459,10 @@ def _group_options(config: DictConfig, group: str) -> set[str]:
     (``hydra.runtime.config_sources``: the packaged configs, a ``--config-dir`` and
     ``hydra.searchpath`` of one's own, plugins' configs); empty where none can be listed.
     (Hydra's global loader misses a ``hydra.searchpath`` given on the command line.)"""
+    from mia_defense.defaults_list_refusals import group_options
+
     try:
-        return set(_repository(config).get_group_options(group))
+        return set(group_options(_repository(config), group))
     except Exception:  # (a source Hydra cannot read here: left to Hydra)
         return set()
 
