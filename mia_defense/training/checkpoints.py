@@ -19,6 +19,7 @@ from torch.nn.parameter import is_lazy
 
 from mia_defense.archives import archive_problem, oversized, stored
 from mia_defense.budget import usable_cores
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError, first_few
 from mia_defense.files import atomic_write
 from mia_defense.tracking.artifacts import resume_why
@@ -62,11 +63,11 @@ def _refuse_other_versions(path: Path, payload: dict[str, Any]) -> None:
     shown = ", ".join(f"{name} {saved[name]} (now {now[name]})" for name in changed)
     again = " ".join(f"{name}=={saved[name]}" for name in changed if saved[name] is not None)
     raise DataError(
-        f"checkpoint {path} was trained under {shown}: a resume would mix models trained by "
-        "two library versions, whose numbers differ; nothing was trained. Resume under the "
-        f"versions it was trained with{f' ({again})' if again else ''}, delete {path.parent} "
-        "to retrain its models under these, or run in a new directory (hydra.run.dir=... or a "
-        "new hydra.sweep.dir)"
+        f"checkpoint {shown_path(path)} was trained under {shown}: a resume would mix models "
+        "trained by two library versions, whose numbers differ; nothing was trained. Resume "
+        f"under the versions it was trained with{f' ({again})' if again else ''}, delete "
+        f"{shown_path(path.parent)} to retrain its models under these, or run in a new "
+        "directory (hydra.run.dir=... or a new hydra.sweep.dir)"
     )
 
 
@@ -97,11 +98,11 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     except FileNotFoundError:
         if not os.path.lexists(path):
             raise  # no file of that name (callers tell a missing checkpoint from a bad one)
-        raise _corrupt(path, f"a link to nothing: {os.readlink(path)}") from None
+        raise _corrupt(path, f"a link to nothing: {shown_path(os.readlink(path))}") from None
     except PermissionError as exc:  # (chmod 000, another user's: its content may be fine)
-        raise DataError(f"checkpoint {path}: cannot read it ({exc.strerror}); if it is this "
-                        "run's own, make it readable for this user (chmod, or ask its owner), "
-                        "else delete it to retrain that model") from None
+        raise DataError(f"checkpoint {shown_path(path)}: cannot read it ({exc.strerror}); if it "
+                        "is this run's own, make it readable for this user (chmod, or ask its "
+                        "owner), else delete it to retrain that model") from None
     except OSError as exc:
         raise _corrupt(path, f"cannot open it: {exc.strerror or exc}") from None
     try:
@@ -110,9 +111,9 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             raise _corrupt(path, "not a regular file")
         problem = oversized(info.st_size)
         if problem is not None:  # read whole below: a raw MemoryError, or the RAM filled
-            raise DataError(f"checkpoint {path} is {problem}: free memory and start again, "
-                            "or, if it is no checkpoint of this run (a sparse or forged "
-                            "file), delete it to retrain that model")
+            raise DataError(f"checkpoint {shown_path(path)} is {problem}: free memory and start "
+                            "again, or, if it is no checkpoint of this run (a sparse or "
+                            "forged file), delete it to retrain that model")
         with open(fd, "rb", closefd=False) as file:
             data = io.BytesIO(file.read())
     finally:
@@ -127,22 +128,25 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
         raise _corrupt(path, exc.__class__.__name__) from exc
     problem = _payload_problem(payload)
     if problem is not None:
-        raise DataError(f"checkpoint {path} {problem}; delete it to retrain that model")
+        raise DataError(f"checkpoint {shown_path(path)} {problem}; delete it to retrain that "
+                        "model")
     index, named = payload.get("index"), _index_in_name(path)
     if index is not None and named is not None and index != named:  # (older ones hold none)
         raise DataError(
-            f"checkpoint {path} holds model {index}, not model {named}: the checkpoint files "
-            f"were renamed or copied over each other; delete {path.parent} to retrain, or put "
-            "each model's file back under its own name"
+            f"checkpoint {shown_path(path)} holds model {index}, not model {named}: the "
+            "checkpoint files were renamed or copied over each other; delete "
+            f"{shown_path(path.parent)} to retrain, or put each model's file back under its own "
+            "name"
         )
     saved = payload.get("fingerprint")
     if fingerprint is not None and saved != fingerprint:
         raise DataError(
-            f"checkpoints in {path.parent} were trained with a different config or on different "
-            "data (dataset, its content, model, plan, train, defense, seed or the one-run audit's "
-            f"gradient canaries differ, or the code changed: fingerprint {saved} in {path.name}, "
-            f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
-            "(hydra.run.dir=... or a new hydra.sweep.dir)"
+            f"checkpoints in {shown_path(path.parent)} were trained with a different config or "
+            "on different data (dataset, its content, model, plan, train, defense, seed or the "
+            "one-run audit's gradient canaries differ, or the code changed: fingerprint "
+            f"{saved} in {shown_path(path.name)}, {fingerprint} now); delete "
+            f"{shown_path(path.parent)} to retrain, or run in a new directory (hydra.run.dir=... "
+            "or a new hydra.sweep.dir)"
         )
     return payload
 
@@ -150,8 +154,8 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
 def _corrupt(path: Path, why: str) -> DataError:
     """The refusal of a file ``path`` that cannot be read as a checkpoint, for reason ``why``."""
     return DataError(
-        f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({why}); delete it to "
-        "retrain that model"
+        f"checkpoint {shown_path(path)} is corrupt or not a mia-defense checkpoint ({why}); "
+        "delete it to retrain that model"
     )
 
 
@@ -251,8 +255,8 @@ def load_state(model: nn.Module, state: dict[str, torch.Tensor], *, path: Path,
         except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
             problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
     if problem is not None:
-        raise DataError(f"checkpoint {path} does not fit {what}: {problem}; delete it to retrain "
-                        "that model")
+        raise DataError(f"checkpoint {shown_path(path)} does not fit {what}: {problem}; delete "
+                        "it to retrain that model")
 
 
 def check_checkpoint_dir(
@@ -269,8 +273,8 @@ def check_checkpoint_dir(
     loaded from it must hold (`load_model`): ``settings``, or the first file's if complete."""
     if directory is not None and os.path.lexists(directory) and not directory.is_dir():
         raise DataError(
-            f"{directory}: not a folder (a file of that name is in the way of the models' "
-            "checkpoints); nothing was trained. Move it away, or run in a new directory "
+            f"{shown_path(directory)}: not a folder (a file of that name is in the way of the "
+            "models' checkpoints); nothing was trained. Move it away, or run in a new directory "
             "(hydra.run.dir=...)"
         )
     if directory is None or fingerprint is None or not directory.is_dir():
@@ -378,15 +382,15 @@ def _refuse_other_settings(
                       for k in changed)  # fmt: skip
     again = " ".join(f"{k}={json.dumps(saved[k])}" for k in changed)
     if later:  # (copied from another run of this config: its first file was these settings')
-        raise DataError(f"checkpoint {path} was trained under other settings than the models "
-                        f"saved beside it ({shown}); a resume would mix the two, nothing was "
-                        f"trained. Delete {path} to retrain that model, or {path.parent} to "
-                        "retrain them all")  # fmt: skip
+        raise DataError(f"checkpoint {shown_path(path)} was trained under other settings than "
+                        f"the models saved beside it ({shown}); a resume would mix the two, "
+                        f"nothing was trained. Delete {shown_path(path)} to retrain that model, "
+                        f"or {shown_path(path.parent)} to retrain them all")  # fmt: skip
     raise ConfigError(
-        f"checkpoint {path} was trained under other settings ({shown}), which change the "
-        f"models trained ({resume_why(changed)}), so "
+        f"checkpoint {shown_path(path)} was trained under other settings ({shown}), which "
+        f"change the models trained ({resume_why(changed)}), so "
         f"a resume would mix the two; nothing was trained. Resume with {again}, delete "
-        f"{path.parent} to retrain its models under these, or run in a new directory "
+        f"{shown_path(path.parent)} to retrain its models under these, or run in a new directory "
         "(hydra.run.dir=... or a new hydra.sweep.dir)"
     )
 
