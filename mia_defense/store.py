@@ -377,10 +377,11 @@ class ModelStore:
             problem = _not_regular(path, fd=fd)
             links = os.fstat(fd).st_nlink
             if not problem and writable and links > 1:  # its holder line is written in place
-                problem = (f"{path.name} is a hard link ({links} names for one file), whose "
-                           "other file the lock's content would overwrite")
+                problem = (f"{shown_path(path.name)} is a hard link ({links} names for one "
+                           "file), whose other file the lock's content would overwrite")
             if problem:
-                raise DataError(f"model store lock {path}: {problem}; delete it (the store "
+                raise DataError(f"model store lock {shown_path(path)}: {problem}; delete it (the "
+                                "store "
                                 "makes its own), or set cache_dir=null")
             locked = writable
             try:
@@ -440,11 +441,13 @@ class ModelStore:
         entries are then read as any store's; writing one fails and is logged. Otherwise a
         `DataError` naming the lock or the store and the fix."""
         if os.path.islink(path):
-            raise DataError(f"model store lock {path}: {path.name} is a link, not a "
+            raise DataError(f"model store lock {shown_path(path)}: {shown_path(path.name)} is a "
+                            "link, not a "
                             "regular file; delete it (the store makes its own), or set "
                             "cache_dir=null") from None
         if os.path.isdir(path):  # the store is fine, its lock is not
-            raise DataError(f"model store lock {path}: {path.name} is not a regular file; "
+            raise DataError(f"model store lock {shown_path(path)}: {shown_path(path.name)} is not "
+                            "a regular file; "
                             "delete it (the store makes its own), or set "
                             "cache_dir=null") from None
         if (exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and self.root.is_dir()
@@ -570,9 +573,9 @@ def _not_regular(path: Path, *, fd: int | None = None) -> str | None:
     try:
         mode = path.stat().st_mode if fd is None else os.fstat(fd).st_mode
     except OSError as exc:
-        return f"{path.name}: {exc.strerror or exc}"
+        return f"{shown_path(path.name)}: {exc.strerror or exc}"
     if not stat.S_ISREG(mode):
-        return f"{path.name} is not a regular file"
+        return f"{shown_path(path.name)} is not a regular file"
     return None
 
 

@@ -90,7 +90,7 @@ from mia_defense.cli.sweep_refusals import (
     say,
 )
 from mia_defense.config_keys import training_group
-from mia_defense.constraints import hydra_quoted
+from mia_defense.constraints import hydra_quoted, shown_path
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
@@ -208,18 +208,19 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False
     if (_resolved(source).is_dir() or (inside / "results.json").exists()) and (
         run_dir == inside or inside in run_dir.parents
     ):
-        return (f"{key}={run_dir} lies in the run attacked ({inside}); mia-attack never writes "
+        return (f"{key}={shown_path(run_dir)} lies in the run attacked ({shown_path(inside)}); "
+                "mia-attack never writes "
                 f"into it: choose another directory, e.g. {key}=outputs/attack")  # fmt: skip
     if (run_dir / "results.json").exists() and not (rerun and _attack_of(run_dir, source)):
-        return (f"{key}={run_dir} holds a run already (results.json); mia-attack writes "
-                f"into a new directory: choose another {key}")  # fmt: skip
+        return (f"{key}={shown_path(run_dir)} holds a run already (results.json); mia-attack "
+                f"writes into a new directory: choose another {key}")  # fmt: skip
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS  # (mia-train's models)
 
     models = next((name for name in DIGESTED_FOLDERS if os.path.lexists(run_dir / name)), None)
     if models is not None:
-        return (f"{key}={run_dir} holds a mia-train run's models ({models}/): mia-attack "
-                "trains none, and would write its observations.npz and results.json over "
-                "that run's files and beside its models; choose another "
+        return (f"{key}={shown_path(run_dir)} holds a mia-train run's models ({models}/): "
+                "mia-attack trains none, and would write its observations.npz and results.json "
+                "over that run's files and beside its models; choose another "
                 f"{key} (mia-train resumes that run in its own directory)")  # fmt: skip
     return _training_leftovers(run_dir, key=key)
 
@@ -245,9 +246,9 @@ def _training_leftovers(run_dir: Path, *, key: str) -> str | None:
         if "observations.npz" not in held:  # (written first by either command's run)
             return None
         found = f"{', '.join(held)}, with no attack.log of mia-attack's"
-    return (f"{key}={run_dir} holds what is left of another run ({found}): mia-attack would "
-            "write its observations.npz, scores.npz and results.json over that run's files; "
-            "nothing was changed. Choose a new directory for "
+    return (f"{key}={shown_path(run_dir)} holds what is left of another run ({found}): "
+            "mia-attack would write its observations.npz, scores.npz and results.json over "
+            "that run's files; nothing was changed. Choose a new directory for "
             f"{key} (to train that run again, run its mia-train command; to keep its files, "
             "leave them where they are)")  # fmt: skip
 
@@ -626,6 +627,8 @@ def run(
                 is_canary=is_canary, population_idx=population_idx,
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"), copy_groups=copy_groups(source),
+                # (SourceCheck asked it of this source and config: `_settings_problem`)
+                budget_checked=checked is not None,
             )  # fmt: skip
         # (the carried one-run audit's bounds, in privacy, are judged with the attacks':
         # the run's epsilon_refuted is measured again, not copied)

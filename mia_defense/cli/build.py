@@ -37,6 +37,7 @@ from mia_defense.cli.held_log import (
 from mia_defense.cli.sweep_refusals import in_use_refusal
 from mia_defense.config import build_dataclass, check_config, check_defense_stack
 from mia_defense.config_lists import job_overrides
+from mia_defense.constraints import shown_path
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import (
@@ -216,7 +217,8 @@ def _refuse_store_in_checkpoints(path: Path | None, *, run_dir: Path | None) -> 
             (folder.parent / mark).exists() for mark in (RESULTS, ".lock")) else None)
         if whose is not None:
             raise ConfigError(
-                f"cache_dir={path}: is or lies in {whose} checkpoint folder {folder}, where the "
+                f"cache_dir={shown_path(path)}: is or lies in {whose} checkpoint folder "
+                f"{shown_path(folder)}, where the "
                 "model store's entries would lie among that run's model checkpoints, and "
                 "deleting the folder to retrain its models would delete the store; point "
                 "cache_dir at a folder outside every run's directory (in a sweep, "
@@ -241,7 +243,8 @@ def _refuse_store_in_a_run(path: Path | None, *, run_dir: Path | None) -> Path |
             os.path.lexists(folder / mark) for mark in (RESULTS, ".hydra")) else None)
         if whose is not None:
             raise ConfigError(
-                f"cache_dir={path}: is or lies in {whose} {folder}, where the model store's "
+                f"cache_dir={shown_path(path)}: is or lies in {whose} {shown_path(folder)}, where "
+                "the model store's "
                 "files (.pt, .json, .lock) would be written among the run's own; point "
                 "cache_dir at a folder outside every run's directory (in a sweep, "
                 "cache_dir=auto: <sweep dir>/.model_store), or set cache_dir=null"

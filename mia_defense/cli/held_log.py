@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import ConfigError
 
 __all__ = [
@@ -209,19 +210,21 @@ def wait_for_lock(run_dir: Path) -> str | None:
         # (seen twice: a run taking the lock writes its line just after, the last one's
         # until then)
         if pid is not None and gone == holder:
-            return (f"{run_dir} is in use by another process: its lock's line ({holder}) "
-                    f"{GONE_HOLDER} (killed), yet the lock is "
+            return (f"{shown_path(run_dir)} is in use by another process: its lock's line "
+                    f"({holder}) {GONE_HOLDER} (killed), yet the lock is "
                     f"held, by a process it started that keeps it open; nothing was changed. "
-                    f"End that process (fuser -v {run_dir}/.lock names it; pid {pid}'s "
-                    "workers), then run the same command again: this trial resumes its run")
+                    "End that process (fuser -v "
+                    f"{typed_path(run_dir / '.lock', instead='<that folder>/.lock')} names it; "
+                    f"pid {pid}'s workers), then run the same command again: this trial "
+                    "resumes its run")
         gone = holder if pid is not None else None
         time.sleep(TWIN_POLL_S)
         now, written = time.monotonic(), _written(run_dir)
         if written != seen:
             seen, last = written, now
         elif now - last >= TWIN_STALL_S:
-            return (f"{run_dir} is in use by {holder}, a trial of this search that drew the "
-                    f"same values, {SILENT_HOLDER} {now - last:.0f} s (waited "
+            return (f"{shown_path(run_dir)} is in use by {holder}, a trial of this search that "
+                    f"drew the same values, {SILENT_HOLDER} {now - last:.0f} s (waited "
                     f"{now - start:.0f} s in all): stopped, hung, or on another host that no "
                     "longer runs it; nothing was changed. Where that process is still "
                     "running, wait for it to end, then run the same command again (its run "
