@@ -636,19 +636,21 @@ def searchpath_problem(path: str) -> str | None:
     import os
     import sys
 
+    from mia_defense.constraints import shown_path
+
     scheme, sep, rest = path.partition("://")
     if not sep:
         scheme, rest = "file", path
     if scheme == "file":
         return None if os.path.isdir(rest) else (
-            f"hydra.searchpath: {path}: no such folder; Hydra would go on without it (its "
-            "configs not found); give a folder that holds configs, or leave it out")
+            f"hydra.searchpath: {shown_path(path)}: no such folder; Hydra would go on without it "
+            "(its configs not found); give a folder that holds configs, or leave it out")
     name = rest.strip("/").replace("/", ".")
     if scheme not in ("pkg", "structured") or name in sys.modules:
         return None  # (another scheme: Hydra names it)
     if is_forbidden(name, None, any_installed=True):
-        return (f"hydra.searchpath: {path}: Hydra imports {name} to read configs from it, and "
-                "importing a module of the standard library, a package's __main__ or its "
+        return (f"hydra.searchpath: {shown_path(path)}: Hydra imports {name} to read configs from "
+                "it, and importing a module of the standard library, a package's __main__ or its "
                 "private or test code runs what no config may; name a folder of configs "
                 "(file://DIR) or a package of configs of your own")  # fmt: skip
     try:
@@ -656,8 +658,8 @@ def searchpath_problem(path: str) -> str | None:
     except (ImportError, ValueError):
         found = False
     return None if found else (
-        f"hydra.searchpath: {path}: no module {name.split('.')[0]!r} to read configs from; "
-        "give an importable package of configs, or a folder (file://DIR)")
+        f"hydra.searchpath: {shown_path(path)}: no module {name.split('.')[0]!r} to read configs "
+        "from; give an importable package of configs, or a folder (file://DIR)")
 
 
 def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:

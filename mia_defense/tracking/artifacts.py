@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mia_defense.constraints import shown_path
 from mia_defense.errors import DataError
 from mia_defense.files import (
     MAX_JSON_DEPTH,
@@ -142,16 +143,17 @@ def read_json(
     try:
         info = path.stat()
     except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
+        raise DataError(f"{shown_path(path)}: file not found") from exc
     except OSError as exc:
         raise _unread(path, exc) from None
     if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"{path}: not a regular file; remove it or choose another directory")
+        raise DataError(f"{shown_path(path)}: not a regular file; remove it or choose another "
+                        "directory")
     if info.st_size > MAX_JSON_BYTES:
-        raise DataError(f"{path}: {info.st_size} bytes, more than any run writes")
+        raise DataError(f"{shown_path(path)}: {info.st_size} bytes, more than any run writes")
     if info.st_size == 0:  # never opened: /proc's files read 0 bytes too (/proc/kmsg blocks)
-        raise DataError(f"{path}: empty (0 bytes), not valid JSON; the run was probably "
-                        "interrupted")  # fmt: skip
+        raise DataError(f"{shown_path(path)}: empty (0 bytes), not valid JSON; the run was "
+                        "probably interrupted")  # fmt: skip
     try:
         raw = path.read_bytes()
         payload = json.loads(raw, object_pairs_hook=object_pairs_hook)
@@ -161,24 +163,26 @@ def read_json(
         pointer = lfs_placeholder(raw)  # ('the run was probably interrupted' said)
         if pointer is not None:
             raise DataError(
-                f"{path}: is {pointer}, not the JSON file it stands for: the file itself was "
-                "never downloaded; run 'git lfs pull' in its repository"
+                f"{shown_path(path)}: is {pointer}, not the JSON file it stands for: the file "
+                "itself was never downloaded; run 'git lfs pull' in its repository"
             ) from None
         # a torn write leaves JSON cut short or a character cut in two; nesting deeper than
         # the parser goes, or a number of thousands of digits, is whole: no run wrote it
         torn = isinstance(exc, json.JSONDecodeError | UnicodeDecodeError)
         said = str(exc).split("; use sys.set_int_max_str_digits")[0]  # (Python's own advice)
         raise DataError(
-            f"{path}: not valid JSON ({said[:200]}); " + ("the run was probably interrupted"
+            f"{shown_path(path)}: not valid JSON ({said[:200]}); "
+            + ("the run was probably interrupted"
             if torn else "not a file mia-defense writes: remove it or choose another directory")
         ) from None  # fmt: skip
     if not isinstance(payload, dict):
-        raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
+        raise DataError(f"{shown_path(path)}: expected a JSON object, got {type(payload).__name__}")
     depth = 0 if max_depth is None else json_depth(payload)
     if max_depth is not None and depth > max_depth:
         raise DataError(
-            f"{path}: nested {depth} levels deep, more than any run writes ({max_depth}); "
-            "not a results.json of mia-defense: remove it or choose another directory"
+            f"{shown_path(path)}: nested {depth} levels deep, more than any run writes "
+            f"({max_depth}); not a results.json of mia-defense: remove it or choose another "
+            "directory"
         )
     return payload
 
@@ -186,7 +190,7 @@ def read_json(
 def _unread(path: Path, exc: OSError) -> DataError:
     """`read_json`'s error for a file the system would not read (permission denied, a disk
     error), its ``errno`` set: no damage of the file's own, which a caller may set aside."""
-    error = DataError(f"{path}: cannot read it ({exc.strerror})")
+    error = DataError(f"{shown_path(path)}: cannot read it ({exc.strerror})")
     error.reason, error.errno = exc.strerror, exc.errno
     return error
 
@@ -366,16 +370,16 @@ def checkpoint_mismatch(
             return None
         pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
         if pointer is not None:
-            return (f"{name} in its folder is {pointer}, not the checkpoint it stands for: "
-                    "the file itself was never downloaded; run 'git lfs pull' in its "
+            return (f"{shown_path(name)} in its folder is {pointer}, not the checkpoint it stands "
+                    "for: the file itself was never downloaded; run 'git lfs pull' in its "
                     "repository")
         cut = cut_short_at(path)  # (not another run's models either)
         if cut is not None:
-            return (f"{name} in its folder is {cut}, so its sha256 is not the one results.json "
-                    f"records (sha256[{name!r}]); copy the run's checkpoints again from where "
-                    "it wrote them, or rerun the run")
-        return (f"{name} in its folder has another sha256 than results.json records for it "
-                f"(sha256[{name!r}]): the folder's models are not the ones its figures "
+            return (f"{shown_path(name)} in its folder is {cut}, so its sha256 is not the one "
+                    f"results.json records (sha256[{name!r}]); copy the run's checkpoints again "
+                    "from where it wrote them, or rerun the run")
+        return (f"{shown_path(name)} in its folder has another sha256 than results.json records "
+                f"for it (sha256[{name!r}]): the folder's models are not the ones its figures "
                 "measured (results.json and observations.npz copied from another run, or the "
                 f"checkpoints replaced){advice}")
     return None

@@ -13,6 +13,7 @@ import numpy as np
 from torch import nn
 
 from mia_defense.archives import stored_values
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError, a_type
 from mia_defense.run_fingerprint import finished_fingerprints, stage_fingerprint
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
@@ -81,8 +82,8 @@ def load_trained_model(
     if isinstance(attacked, Mapping):  # mia-attack's record: the attacked run's config, no models
         where = attacked.get("path")
         raise DataError(
-            f"{run_dir / 'results.json'}: mia-attack's record of an attack"
-            + (f" on {where}" if isinstance(where, str) else "")
+            f"{shown_path(run_dir / 'results.json')}: mia-attack's record of an attack"
+            + (f" on {shown_path(where)}" if isinstance(where, str) else "")
             + " (results.json holds its 'source'): no model was trained in that folder; "
             "load the model from the mia-train run that trained it"
             + (f" (load_trained_model({where!r}, {index!r}))"
@@ -90,20 +91,21 @@ def load_trained_model(
         )
     config = results.get("config")
     if not isinstance(config, Mapping) or "model" not in config:
-        raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
-                        "directory written by mia-train")
+        raise DataError(f"{shown_path(run_dir / 'results.json')}: holds no run config; point "
+                        "run_dir at a directory written by mia-train")
     version = schema_problem(results)
     if version:  # another layout: its config may build another model than it trained
-        raise DataError(f"{run_dir / 'results.json'}: {version}; load it with the mia-defense "
-                        "version that wrote it, or train the run again with this one")  # fmt: skip
+        raise DataError(f"{shown_path(run_dir / 'results.json')}: {version}; load it with the "
+                        "mia-defense version that wrote it, or train the run again with this "
+                        "one")  # fmt: skip
     problem = _results_problem(results, config)
     if problem:
-        raise DataError(f"{run_dir / 'results.json'}: {problem}; point run_dir at a directory "
-                        "written by mia-train")  # fmt: skip
+        raise DataError(f"{shown_path(run_dir / 'results.json')}: {problem}; point run_dir at a "
+                        "directory written by mia-train")  # fmt: skip
     # a run received from someone else: nothing it names is built before this check
-    refuse_forbidden_targets(config, where=f"{run_dir / 'results.json'} config")
+    refuse_forbidden_targets(config, where=f"{shown_path(run_dir / 'results.json')} config")
     _refuse_unbuildable_targets(
-        config, where=f"{run_dir / 'results.json'} config",
+        config, where=f"{shown_path(run_dir / 'results.json')} config",
         dataset=dataset is None and (results.get("input_shape") is None
                                      or results.get("num_classes") is None),
     )  # fmt: skip
@@ -113,19 +115,19 @@ def load_trained_model(
     naive = ((config.get("attack") or {}).get("shadow_recipe") == "undefended"
              if isinstance(config.get("attack"), Mapping) else False)  # fmt: skip
     if undefended and not folder.exists() and naive and not config.get("defense"):
-        raise DataError(f"{folder}: this run of attack.shadow_recipe=undefended has no "
-                        "training-time defense (config.defense is empty), so its undefended "
+        raise DataError(f"{shown_path(folder)}: this run of attack.shadow_recipe=undefended "
+                        "has no training-time defense (config.defense is empty), so its undefended "
                         "shadow models are its target models, which it trained once: load "
                         f"model {index} with undefended=False")  # fmt: skip
     if undefended and not folder.exists():
-        raise DataError(f"{folder}: this run trained no undefended shadow models; they are "
-                        "written with attack.shadow_recipe=undefended: load a target model "
-                        "(undefended=False) or train a run with that setting")  # fmt: skip
+        raise DataError(f"{shown_path(folder)}: this run trained no undefended shadow models; "
+                        "they are written with attack.shadow_recipe=undefended: load a target "
+                        "model (undefended=False) or train a run with that setting")  # fmt: skip
     path = checkpoint_path(folder, index)
     if not path.is_file():
         status = results.get("status", "unknown")
         raise DataError(
-            f"{path}: no checkpoint of model {index} (the run's status: {status}); "
+            f"{shown_path(path)}: no checkpoint of model {index} (the run's status: {status}); "
             + ("finish the run (mia-train with the same config and directory resumes it)"
                if status != "complete" else "it was deleted or moved: put it back, or train "
                "the run again in a new directory (mia-train with the same config and a new "
@@ -146,7 +148,7 @@ def load_trained_model(
         model = _build_run_model(config, results, dataset=dataset, undefended=undefended,
                                  fits=(path, values))  # fmt: skip
         load_state(model, payload["state_dict"], path=path,
-                   what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
+                   what=f"the model of {shown_path(run_dir / 'results.json')}")  # fmt: skip
     return model.cpu().eval()
 
 
@@ -192,8 +194,9 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
             own = None
         if own is False and results.get("status") == "complete":
             raise DataError(
-                f"{path}: not the file this finished run wrote (its sha256 differs from "
-                f"results.json's sha256[{name!r}]): it or results.json was replaced, edited or "
+                f"{shown_path(path)}: not the file this finished run wrote (its sha256 differs "
+                f"from results.json's sha256[{name!r}]): it or results.json was replaced, "
+                "edited or "
                 "damaged after the run; put the run's own files back. Deleting it retrains "
                 "nothing: a finished run's directory is never trained again (train the run "
                 f"again in a new directory). The refusal: {exc}"
@@ -201,8 +204,9 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
         if not own:
             raise
         raise DataError(
-            f"{run_dir / 'results.json'}: does not describe the model of {path}, which is the "
-            f"file the run wrote (its sha256 is the one results.json records, sha256[{name!r}]):"
+            f"{shown_path(run_dir / 'results.json')}: does not describe the model of "
+            f"{shown_path(path)}, which is the file the run wrote (its sha256 is the one "
+            f"results.json records, sha256[{name!r}]):"
             " results.json was edited after the run (its config, num_classes or input_shape); "
             "put the run's own results.json back, and keep the checkpoint (it is the run's "
             f"model). The refusal: {exc}"
@@ -301,8 +305,9 @@ def _refuse_larger_than(
         return
     if needed > values:
         raise DataError(
-            f"checkpoint {path} does not fit the model of its results.json: the config builds "
-            f"a model of {needed} values (input_shape {list(shape)}, {classes} classes), the "
+            f"checkpoint {shown_path(path)} does not fit the model of its results.json: the "
+            f"config builds a model of {needed} values (input_shape {list(shape)}, {classes} "
+            "classes), the "
             f"checkpoint holds {values}; point run_dir at the run that wrote it"
         )
 
@@ -318,17 +323,18 @@ def _check_sha256(run_dir: Path, results: Mapping[str, Any], path: Path) -> None
     try:
         matches = matches_recorded_sha256(run_dir, results, name)
     except ValueError as exc:
-        raise DataError(f"{run_dir / 'results.json'}: {exc}; load_trained_model checks the "
-                        "checkpoints against it: put the run's own results.json back") from None
+        raise DataError(f"{shown_path(run_dir / 'results.json')}: {exc}; load_trained_model "
+                        "checks the checkpoints against it: put the run's own results.json "
+                        "back") from None
     if matches is None:
         log.warning("%s records no sha256 of %s (written before runs recorded them): that it "
                     "is the run's own checkpoint is checked only by its fingerprint",
-                    run_dir / "results.json", name)  # fmt: skip
+                    shown_path(run_dir / "results.json"), name)  # fmt: skip
         return
     if not matches:
         raise DataError(
-            f"{path}: not the checkpoint this run wrote: its sha256 differs from the one "
-            f"results.json records (sha256[{name!r}]); it was replaced or edited after the run "
+            f"{shown_path(path)}: not the checkpoint this run wrote: its sha256 differs from the "
+            f"one results.json records (sha256[{name!r}]); it was replaced or edited after the run "
             "(edited, or another run's): put the run's own file back, or train the run again "
             "in a new directory"
         )
@@ -362,8 +368,8 @@ def _check_index(index: int, config: Mapping[str, Any], *, run_dir: Path) -> Non
         isinstance(count, int) and index >= count
     ):
         raise ConfigError(
-            f"index={index!r}: the run in {run_dir} has models 0..{count - 1 if count else '?'}"
-            " (plan.num_models); pass one of them"
+            f"index={index!r}: the run in {shown_path(run_dir)} has models "
+            f"0..{count - 1 if count else '?'} (plan.num_models); pass one of them"
         )
 
 
