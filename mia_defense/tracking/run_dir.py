@@ -318,7 +318,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             locked = False
             log.warning("%s: the file system gives no locks (%s), so another mia-train started "
                         "in this directory would not be noticed: run one at a time there",
-                        run_dir / LOCK, exc.strerror or exc)  # fmt: skip
+                        shown_path(run_dir / LOCK), exc.strerror or exc)  # fmt: skip
         _refuse_linked_events(run_dir)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         try:
@@ -385,7 +385,7 @@ def _mark_moved_run(run_dir: Path, fd: int) -> None:
         return
     log.warning("%s was moved to %s while the run wrote it: its results.json there says "
                 "'interrupted' (its saved models kept); a run of the same config in %s "
-                "resumes it", run_dir, moved, moved)
+                "resumes it", shown_path(run_dir), shown_path(moved), shown_path(moved))
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:
@@ -401,8 +401,8 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
         removed += [str(tmp.relative_to(run_dir)) for tmp in remove_stale_temp_files(folder)]
     if removed:
         log.info("%s: removed %d temporary file%s of writers killed while writing (their "
-                 "process is gone): %s", run_dir, len(removed), "" if len(removed) == 1 else "s",
-                 ", ".join(removed))
+                 "process is gone): %s", shown_path(run_dir), len(removed),
+                 "" if len(removed) == 1 else "s", ", ".join(removed))
 
 
 def _refuse_linked_events(run_dir: Path) -> None:
@@ -515,11 +515,12 @@ def finished_run(
         return payload  # (its training would diverge again: the caller says so)
     if status == "running":  # (this process holds the lock: no other runs it)
         log.info("%s: status 'running', but no process runs it (it was killed before it "
-                 "finished): resuming it (checkpoints are reused)", path)
+                 "finished): resuming it (checkpoints are reused)", shown_path(path))
         return None
     if status != "complete":
         status = status if isinstance(status, str) and status else "unknown"  # (edited)
-        log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
+        log.info("%s: status %r, running it again (checkpoints are reused)", shown_path(path),
+                 status)
         return None
     _warn_other_versions(Path(run_dir), payload.get("versions"))
     warn_incomplete(Path(run_dir))
@@ -704,7 +705,8 @@ def _warn_other_versions(run_dir: Path, versions: Any) -> None:
     if changed:
         log.warning("%s: a complete run trained under %s, skipped as finished: its figures are "
                     "that version's, and runs trained now differ in their numbers; delete the "
-                    "folder to run it again under these versions", run_dir, ", ".join(changed))
+                    "folder to run it again under these versions", shown_path(run_dir),
+                    ", ".join(changed))
 
 
 # What a complete run leaves beside results.json (written before it, which marks it complete).
@@ -721,10 +723,11 @@ def warn_incomplete(run_dir: Path) -> None:
                    for p in (run_dir / folder).glob("model_*.pt") if p.is_file())  # fmt: skip
     if path.is_symlink():
         log.warning("%s is a link to %s: this folder is skipped as a finished run, with another "
-                    "folder's record; delete the link to run it here", path, os.readlink(path))
+                    "folder's record; delete the link to run it here", shown_path(path),
+                    shown_path(os.readlink(path)))
     elif missing:  # (with checkpoints saved, the route from them is said below instead)
         log.warning("%s: a complete run, skipped as finished, but %s %s missing (moved, deleted "
-                    "or not copied): mia-attack and the scores need them%s", run_dir,
+                    "or not copied): mia-attack and the scores need them%s", shown_path(run_dir),
                     " and ".join(missing), "is" if len(missing) == 1 else "are",
                     "" if saved else "; delete the folder to run it again")  # fmt: skip
     if path.is_symlink():
@@ -733,12 +736,12 @@ def warn_incomplete(run_dir: Path) -> None:
     if not events:
         log.warning("%s: a complete run, skipped as finished, but its TensorBoard events (%s/) "
                     "are missing (moved, deleted or not copied): TensorBoard shows none of its "
-                    "curves, scalars or figures", run_dir, EVENTS_DIR)  # fmt: skip
+                    "curves, scalars or figures", shown_path(run_dir), EVENTS_DIR)  # fmt: skip
     if (missing or not events) and saved:
         # (deleting the folder would train every model again)
         log.warning("%s: its trained models are saved (%d checkpoint%s in %s): delete %s alone, "
                     "not the folder, and run the same command again to write %s anew from "
-                    "them (no saved model is trained again)", run_dir,
+                    "them (no saved model is trained again)", shown_path(run_dir),
                     len(saved), "" if len(saved) == 1 else "s",
                     " and ".join(sorted({f"{p.parent}/" for p in saved})), RESULTS,
                     " and ".join([*missing, *([] if events else [f"{EVENTS_DIR}/"])]))  # fmt: skip
@@ -774,16 +777,17 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
                     "missing (%s; moved or deleted): load_trained_model cannot rebuild %s. "
                     "Put %s back, or delete %s alone, not the folder, and run the same "
                     "command again to train %s again (with the models of %s chunk, "
-                    "train.chunk_size; the other saved models are reused)", run_dir, len(lost),
-                    "is" if len(lost) == 1 else "are", shown, *(("it",) * 2 if len(lost) == 1
-                    else ("them",) * 2), RESULTS, "it" if len(lost) == 1 else "them",
+                    "train.chunk_size; the other saved models are reused)", shown_path(run_dir),
+                    len(lost), "is" if len(lost) == 1 else "are", shown,
+                    *(("it",) * 2 if len(lost) == 1 else ("them",) * 2), RESULTS,
+                    "it" if len(lost) == 1 else "them",
                     "its" if len(lost) == 1 else "their")  # fmt: skip
     if unread:
         log.warning("%s: a complete run, skipped as finished, but %d of its saved models %s no "
                     "regular file (%s): load_trained_model cannot rebuild %s. Put the run's own "
                     "file%s back, or delete %s and %s alone, not the folder, and run the same "
                     "command again to train %s again (with the models of %s chunk, "
-                    "train.chunk_size; the other saved models are reused)", run_dir,
+                    "train.chunk_size; the other saved models are reused)", shown_path(run_dir),
                     len(unread), "is" if len(unread) == 1 else "are",
                     first_few(unread, 5, sep="; "), "it" if len(unread) == 1 else "them",
                     "" if len(unread) == 1 else "s", "it" if len(unread) == 1 else "them",
@@ -795,8 +799,8 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
                     "be the ones it trained (%s: unreadable, emptied or cut short, or of another "
                     "config): its figures stand, but load_trained_model cannot rebuild them. Put "
                     "the run's own files back, or delete them and %s, not the folder, and run the "
-                    "same command again to train them again", run_dir, len(damaged), shown,
-                    RESULTS)  # fmt: skip
+                    "same command again to train them again", shown_path(run_dir), len(damaged),
+                    shown, RESULTS)  # fmt: skip
 
 
 def _not_its_own(run_dir: Path, names: list[str], record: Mapping[str, Any]) -> list[str]:
