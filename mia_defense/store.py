@@ -295,7 +295,7 @@ class ModelStore:
             log.warning("model store %s not used for the %s: the source of %s changed since "
                         "this process first read it (an edit during a sweep run in one "
                         "process), and the code it runs is still the one it imported; run "
-                        "again in a new process to use the store", self.root, what,
+                        "again in a new process to use the store", shown_path(self.root), what,
                         ", ".join(changed))  # fmt: skip
             return train()
         # (until read: a run stopped from here on is told its resume loads a whole entry)
@@ -340,7 +340,7 @@ class ModelStore:
                                  "an earlier start not known to have trained under this run's "
                                  "settings and machine (train.chunk_size, train.threads, "
                                  "train.device, train.eval_every, the CPU and GPU)", what,
-                                 self.root)  # fmt: skip
+                                 shown_path(self.root))  # fmt: skip
         self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}
         return ensemble
 
@@ -400,8 +400,8 @@ class ModelStore:
                 if exc.errno in NO_LOCKS:
                     log.warning("model store lock %s: the file system gives no locks (%s), so "
                                 "runs sharing the store may train the same %s at once (each "
-                                "entry is still written whole)", path, exc.strerror or exc,
-                                what)  # fmt: skip
+                                "entry is still written whole)", shown_path(path),
+                                exc.strerror or exc, what)  # fmt: skip
                 elif writable:
                     raise
             if writable:
@@ -431,7 +431,7 @@ class ModelStore:
         removed = [tmp.name for tmp in remove_stale_temp_files(self.root, pattern=pattern)]
         if removed:
             log.info("model store %s: removed %d temporary file%s of writers killed while "
-                     "writing (their process is gone): %s", self.root, len(removed),
+                     "writing (their process is gone): %s", shown_path(self.root), len(removed),
                      "" if len(removed) == 1 else "s", ", ".join(removed))  # fmt: skip
 
     def _read_only_lock(self, path: Path, exc: OSError) -> int | None:
@@ -456,7 +456,7 @@ class ModelStore:
                 return os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
             except FileNotFoundError:
                 log.info("model store %s cannot be written by this run (%s): its entries are "
-                         "read, and none is written", self.root, exc.strerror or exc)
+                         "read, and none is written", shown_path(self.root), exc.strerror or exc)
                 return None
             except OSError:
                 pass  # (unreadable too: named below)
@@ -580,7 +580,8 @@ def _not_regular(path: Path, *, fd: int | None = None) -> str | None:
 
 
 def _distrust(path: Path, problem: str) -> None:
-    log.warning("model store entry %s is not used: %s; training its models again", path, problem)
+    log.warning("model store entry %s is not used: %s; training its models again",
+                shown_path(path), problem)
     return None
 
 

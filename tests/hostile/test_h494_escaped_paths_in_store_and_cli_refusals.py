@@ -10,6 +10,7 @@ character as ``$'...'`` writes it); an ordinary path is said as before, whole an
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,3 +130,19 @@ def test_an_ordinary_path_is_said_as_it_is(refused, tmp_path: Path, monkeypatch)
     assert "$'" not in message
     for path in named:
         assert f"{path}" in message and shown_path(path) == str(path)
+
+
+@pytest.mark.parametrize("name", ["evil\x1b[2J\nname\u202e", "run one" + "o" * 92])
+def test_a_distrusted_store_entry_is_logged_on_one_line(name, tmp_path: Path, caplog) -> None:
+    """The model store's warnings (store.py, logging's ``%s``) name its folder and entries
+    as its refusals do: an entry whose weights are missing, in a store under a folder with
+    an escape code, was logged with the escape code raw, over two lines."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "abc.json").write_text("{}")
+    with caplog.at_level(logging.WARNING, logger="mia_defense.store"):
+        assert ModelStore(folder)._read("abc", num_models=1) is None
+    [line] = [record.getMessage() for record in caplog.records]
+    assert line.startswith(f"model store entry {shown_path(folder / 'abc.pt')} is not used: ")
+    assert "\x1b" not in line and "\n" not in line
+    assert (f"{folder}/abc.pt" in line) is folder.name.isprintable()
