@@ -601,12 +601,12 @@ def run(
             warn_incomplete(run_dir)  # (scores.npz or the copy gone, results.json a link)
             _warn_other_scores(run_dir)
             log.info("skipping finished run %s (complete results.json of mia-attack on the "
-                     "same source and config)", run_dir)  # fmt: skip
+                     "same source and config)", shown_path(run_dir))  # fmt: skip
             return None
         if results is not None and "sha256" not in results:  # (in the new run's attack.log)
             log.warning("%s records no sha256 of observations.npz (written before runs "
                         "recorded it): that the file is the run's own is checked only by its "
-                        "shapes, canaries and members' accuracy", path / "results.json")
+                        "shapes, canaries and members' accuracy", shown_path(path / "results.json"))
         _warn_naive_shadows(results, path)
         n = len(obs.labels)
         is_canary = checked_extra(source, "is_canary", np.zeros(n, dtype=bool))
@@ -671,7 +671,7 @@ def _warn_other_scores(run_dir: Path) -> None:
         log.warning("%s: a complete run, skipped as finished, but %s. Its figures (results.json) "
                     "stand; delete scores.npz and results.json alone, not the folder, and run "
                     "the same command again to write them anew from its observations.npz",
-                    run_dir, problem)  # fmt: skip
+                    shown_path(run_dir), problem)  # fmt: skip
 
 
 def _refuse_held(run_dir: Path, source: Source, attacked: dict[str, Any]) -> str | None:

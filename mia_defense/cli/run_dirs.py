@@ -618,14 +618,15 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
             log.error("DataError: %s is a hard link (%d names for one file): the sweep would "
                       "write its %s over the other file too; nothing was run. Make it a file "
                       "of its own (cp it to a new name and move that back), delete it, or "
-                      "choose a new hydra.sweep.dir", path, info.st_nlink, name)  # fmt: skip
+                      "choose a new hydra.sweep.dir", shown_path(path), info.st_nlink,
+                      name)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
         if not stat.S_ISREG(mode):  # Hydra writes it through a link, waits on a FIFO
             what = "a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode) \
                 else "a folder" if stat.S_ISDIR(mode) else "no regular file"  # fmt: skip
             log.error("DataError: %s is %s, not a record of an earlier sweep: the sweep would "
                       "write its %s into what it names; nothing was run. Delete it, or choose "
-                      "a new hydra.sweep.dir", path, what, name)  # fmt: skip
+                      "a new hydra.sweep.dir", shown_path(path), what, name)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
         old = path.read_bytes()
         stem, suffix = name.rsplit(".", 1)
@@ -661,7 +662,7 @@ def _write_sweep_record(path: Path, data: bytes, *, kept: Path | None = None) ->
         advice = write_advice(exc, fix="choose a writable hydra.sweep.dir",
                               where="hydra.sweep.dir=...")  # fmt: skip
         lost = f" (else the earlier sweep's {kept.name} would be lost)" if kept else ""
-        log.error("DataError: %s: cannot write it (%s); nothing was run%s. %s", path,
+        log.error("DataError: %s: cannot write it (%s); nothing was run%s. %s", shown_path(path),
                   exc.reason, lost, advice[:1].upper() + advice[1:])  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR) from None
 

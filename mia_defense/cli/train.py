@@ -139,6 +139,7 @@ from mia_defense.cli.sweep_refusals import (
     valued_jobs,
 )
 from mia_defense.cli.user_code import refuse_shadowing_files
+from mia_defense.constraints import shown_path
 from mia_defense.errors import (
     ConfigError,
     DataError,
@@ -1035,12 +1036,13 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             if payload is not None and payload.get("status") == "diverged":
                 # (the sweep's end reads the first words: no refusal, a diverged point)
                 log.info("skipping finished run %s (results.json says it diverged, same "
-                         "config, code and data)", run_dir)  # fmt: skip
+                         "config, code and data)", shown_path(run_dir))  # fmt: skip
                 raise DivergedError(_diverged_before(run_dir, payload))
             if payload is not None:
                 _refuse_unreadable_finished_run(run_dir, payload)
                 _warn_other_scores(run_dir, payload)
-                log.info("skipping finished run %s (complete results.json, same config)", run_dir)
+                log.info("skipping finished run %s (complete results.json, same config)",
+                         shown_path(run_dir))
             else:
                 sweep = _SWEEP_SUMMARY[0][1] if _SWEEP_SUMMARY else None  # (in this process)
                 result = run_experiment(
@@ -1226,7 +1228,8 @@ def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> N
 
     problem = payload_problem(payload) or folder_problem(run_dir, payload, name="")
     if problem:
-        raise ConfigError(f"{run_dir / 'results.json'}: {problem}; nothing was changed. Run "
+        raise ConfigError(f"{shown_path(run_dir / 'results.json')}: {problem}; nothing was "
+                          "changed. Run "
                           "in a new directory, or move this run away to train it again")
 
 
@@ -1244,7 +1247,7 @@ def _warn_other_scores(run_dir: Path, payload: dict[str, Any]) -> None:
         log.warning("%s: a complete run, skipped as finished, but %s. Its figures are read "
                     "from results.json as they are; delete scores.npz and results.json alone, "
                     "not the folder, and run the same command again to write them anew %s",
-                    run_dir, problem,
+                    shown_path(run_dir), problem,
                     "from the run's saved models" if saved else
                     "(no saved model is left: every model trains again)")  # fmt: skip
 
