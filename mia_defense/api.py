@@ -1694,11 +1694,14 @@ def _run_audit(
     training: dict[str, Any] | None,
     copy_groups: np.ndarray | None,
     chance_said: bool = False,
+    budget_checked: bool = False,
 ) -> Audit:
     """`run_audit` of checked observations (`_checked`) and canary flags. Warns, as
     mia-train and mia-attack do, of attack.fprs whose lowest heads the results at a TPR
     random guessing scores (`chance_level_headline`), unless ``chance_said`` (mia-attack's
-    run said it before reading its source)."""
+    run said it before reading its source). ``budget_checked``: the attacks' own memory and
+    time were checked on these observations and this config already (mia-attack's
+    `SourceCheck`, before the run folder), so `check_observed_budget` is not asked again."""
     if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
         # gets the config check's "attack: missing; it is required")
         raise ConfigError(
@@ -1715,7 +1718,8 @@ def _run_audit(
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
-    check_observed_budget(settings, obs)  # (mia-train's up-front check of the attacks' own)
+    if not budget_checked:  # (mia-train's up-front check of the attacks' own)
+        check_observed_budget(settings, obs)
     if not chance_said and (chance := chance_level_headline(settings.evaluation.fprs)):
         log.warning("%s", chance)
     release = (defense or {}).get("release", obs.metadata.get("release"))

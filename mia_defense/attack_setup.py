@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
+from mia_defense.attacks.lira import budget_work as augmented_work
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.attacks.shokri import budget_work
@@ -477,13 +478,19 @@ def attack_settings(
 
 def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
     """Refuse ``settings``' attacks whose own memory or time cannot be met on ``obs``
-    (`mia_defense.budget.check_attack_budget` of `shokri.budget_work`, mia-train's up-front
-    check of the same attacks, fed from the observations: their masks and classes, their
-    arrays held beside). mia-attack of observations of 3000 classes started gradient
-    boosting's fit on 1 GB of features mia-train refuses before training (h488)."""
+    (`mia_defense.budget.check_attack_budget` of `shokri.budget_work` and `lira.budget_work`,
+    mia-train's up-front count of the same attacks, fed from the observations: their masks,
+    classes and augmented queries, their arrays held beside). mia-attack of observations of
+    3000 classes started gradient boosting's fit on 1 GB of features mia-train refuses
+    before training (h488); of 10**6 augmented queries a record, LiRA's working copies of
+    them (h495)."""
     arrays = (obs.log_probs, obs.labels, obs.masks, obs.augmented_logits,
               obs.augmented_predictions, obs.grad_norms, obs.test_log_probs, obs.test_labels)
     held = sum(int(array.nbytes) for array in arrays if array is not None)
+    queried = obs.augmented_logits
     work = budget_work(settings.attacks, obs.masks, settings.targets,
                        num_classes=obs.num_classes, cores=usable_cores(), planned=False)
+    work += augmented_work(settings.attacks, num_models=obs.num_models,
+                           num_augmented=0 if queried is None else int(queried.shape[1]),
+                           num_records=len(obs.labels))  # fmt: skip
     check_attack_budget(work, held=held)

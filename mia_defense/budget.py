@@ -22,6 +22,7 @@ __all__ = [
     "Estimate",
     "Work",
     "WorkShape",
+    "augmented_attack_bytes",
     "available_memory",
     "check_attack_budget",
     "check_budget",
@@ -275,13 +276,7 @@ def estimate(
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
-    # the augmented attacks' working copies beside what the queries keep: LiRA's, the
-    # largest, per target: its float32 signal [K, A + 1, N], the references' float32 copy
-    # and three float64 temporaries of theirs [K - 1, A + 1, N], three float64 [A + 1, N]
-    # of the target's (tracemalloc, h462: 26.6 and 30.6 bytes a [K, A, N] cell at K = 2 and
-    # 8, where this counts 30 and 31.5; the label-only attack 9). Uncounted,
-    # num_augmented=10**6 (K=2, digits) passed with 10 GB counted, to need some 60 GB.
-    attacking = (4 * k + 28 * max(k - 1, 0) + 24) * num_augmented * n
+    attacking = augmented_attack_bytes(k, num_augmented, n)
     observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
                     + (4 + label_bytes) * k * num_augmented * n + attacking)
     chunk = min(k, chunk_size or k)
@@ -311,6 +306,20 @@ def estimate(
         defenses=sum(w.memory for w in extra),
         activations=activations,
     )
+
+
+def augmented_attack_bytes(num_models: int, num_augmented: int, num_records: int) -> int:
+    """Bytes of the augmented attacks' working copies beside what the ``num_augmented``
+    queries on each of ``num_records`` records of ``num_models`` models keep (`estimate`'s
+    observations; mia-attack's, of observations made before: `mia_defense.attacks.lira.
+    budget_work`). LiRA's, the largest, per target: its float32 signal [K, A + 1, N], the
+    references' float32 copy and three float64 temporaries of theirs [K - 1, A + 1, N],
+    three float64 [A + 1, N] of the target's (tracemalloc, h462: 26.6 and 30.6 bytes a
+    [K, A, N] cell at K = 2 and 8, where this counts 30 and 31.5; the label-only attack 9).
+    Uncounted, num_augmented=10**6 (K=2, digits) passed with 10 GB counted, to need some
+    60 GB."""
+    k = num_models
+    return (4 * k + 28 * max(k - 1, 0) + 24) * num_augmented * num_records
 
 
 def _real(value: float) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,10 +15,11 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import per_model, true_class_logit
+from mia_defense.budget import Work, augmented_attack_bytes
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations, queries_fix
 
-__all__ = ["lira"]
+__all__ = ["budget_work", "lira"]
 
 _MIN_STD = 1e-3
 
@@ -138,3 +141,34 @@ def _ratio(
     mean_in, std_in = _masked_moments(ref_signal, ref_in, fixed=fixed_variance)
     ratio = _log_normal(target, mean_in, std_in) - _log_normal(target, mean_out, std_out)
     return ratio.sum(axis=0)
+
+
+def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: int,
+                num_records: int) -> list[Work]:
+    """What each of ``attacks`` that is `lira` with ``augmented=true`` (its _target_, under
+    any name) holds beside observations of ``num_augmented`` queries on each of
+    ``num_records`` records of ``num_models`` models: the working copies mia-train's
+    estimate counts of them (`mia_defense.budget.augmented_attack_bytes`), for mia-attack's
+    up-front check (`mia_defense.budget.check_attack_budget`), where the observations fix
+    the queries; none without them (the attack is then skipped). mia-attack of saved
+    observations of 10**6 queries a record started LiRA's 60 GB with no check (h495)."""
+    if num_augmented < 1:
+        return []
+    work = []
+    each = augmented_attack_bytes(num_models, num_augmented, num_records)
+    for name, attack in attacks.items():
+        if getattr(attack, "func", None) is not lira:  # (its _target_, under any name)
+            continue
+        if not bool({**(lira.__kwdefaults__ or {}), **attack.keywords}["augmented"]):
+            continue
+        key = f"attack.attacks.{name}"
+        work.append(Work(
+            key=key, value=num_augmented, flops=0, steps=0, memory=each,
+            what=(f"its working copies of the observations' augmented queries "
+                  f"({num_augmented} a record, of {num_records} records and {num_models} "
+                  "models)"),
+            hint=(f"leave it out with '~{key}' (the observations fix their queries: "
+                  f"attack.queries.num_augmented={num_augmented} here; mia-train of fewer "
+                  "makes smaller ones)"),
+        ))  # fmt: skip
+    return work
