@@ -25,6 +25,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.constraints import shown_path
 from mia_defense.library_call import put_back_as_call_ends
 
 __all__ = ["LaunchDirOnPath", "add_launch_dir", "refuse_shadowing_files"]
@@ -139,7 +140,7 @@ def refuse_shadowing_files(config: DictConfig) -> None:
             "folder with it first on their import path, so they would import and run this file "
             "instead (a file that starts a sweep starts sweeps without end); nothing was run. "
             "Rename it (and import it under its new name), or launch from another folder",
-            said, folder, launcher.get("_target_"),
+            said, shown_path(folder), launcher.get("_target_"),
         )  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
 

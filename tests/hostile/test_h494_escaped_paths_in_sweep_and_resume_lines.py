@@ -1,7 +1,8 @@
 """h494: lines of mia-train's and mia-attack's resumes and of a sweep's start (cli/train.py,
 cli/attack.py, cli/run_dirs.py) named a run folder or a sweep's record bare: under a folder
 named ``$'evil\\x1b[2J\\nname'`` a finished run skipped with scores.npz not its own, one
-whose results.json is refused, or a sweep's multirun.yaml that is a link or a hard link
+whose results.json is refused, a sweep's multirun.yaml that is a link or a hard link, or
+one launched beside a file named like a module its job processes import (cli/user_code.py)
 cleared the terminal and split the line in two. Each names the path now as every refusal
 does (`constraints.shown_path`: a name with a control character as ``$'...'`` writes it);
 an ordinary path is said as before, whole and as it is."""
@@ -14,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 from mia_defense.cli import attack, run_dirs, train
+from mia_defense.cli.user_code import refuse_shadowing_files
 from mia_defense.constraints import shown_path
 from mia_defense.errors import MiaDefenseError
 from mia_defense.report import checks, scores
@@ -62,8 +65,16 @@ def _train_unreadable_finished(folder: Path, caplog, monkeypatch) -> tuple[Path,
     return folder / "results.json", str(caught.value)
 
 
+def _launched_beside_a_shadow(folder: Path, caplog, monkeypatch) -> tuple[Path, str]:
+    (folder / "numpy.py").write_text("")
+    launcher = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+    config = OmegaConf.create({"hydra": {"launcher": {"_target_": launcher},
+                                         "runtime": {"cwd": str(folder)}}})
+    return folder, _logged(caplog, lambda: refuse_shadowing_files(config))
+
+
 _LINES = [_record_a_link, _record_a_hard_link, _train_other_scores, _attack_other_scores,
-          _train_unreadable_finished]
+          _train_unreadable_finished, _launched_beside_a_shadow]
 
 
 @pytest.mark.parametrize("said", _LINES, ids=lambda f: f.__name__.strip("_"))
