@@ -19,7 +19,7 @@ from mia_defense.attacks.lira import budget_work as augmented_work
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.attacks.shokri import budget_work
-from mia_defense.budget import check_attack_budget, usable_cores
+from mia_defense.budget import check_attack_budget
 from mia_defense.errors import ConfigError, MiaDefenseError, a_type
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.observations import Observations, zero_one_flags
@@ -489,7 +489,7 @@ def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
     held = sum(int(array.nbytes) for array in arrays if array is not None)
     queried = obs.augmented_logits
     work = budget_work(settings.attacks, obs.masks, settings.targets,
-                       num_classes=obs.num_classes, cores=usable_cores(), planned=False)
+                       num_classes=obs.num_classes, planned=False)
     work += augmented_work(settings.attacks, num_models=obs.num_models,
                            num_augmented=0 if queried is None else int(queried.shape[1]),
                            num_records=len(obs.labels))  # fmt: skip

@@ -37,6 +37,10 @@ LOUD_WORK = 2 * 10**7
 # Seconds one unit of `fit_work` took (gradient boosting, one thread: the measurements above),
 # from which the up-front time check counts the largest fit (`fit_seconds`).
 FIT_SECONDS = 5e-7
+# OpenMP/BLAS threads each attack classifier's fit runs on (`shokri`'s threadpool_limits),
+# whatever the cores: `fit_seconds` counts these, not the machine's cores (a 64-core run's
+# check divided a one-thread fit by 64).
+FIT_THREADS = 1
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +169,7 @@ def shokri(
     scores = np.empty((len(targets), obs.labels.shape[0]))
     # One OpenMP/BLAS thread: the attack models are small, and gradient boosting's threads
     # fought other work for the cores (47 s instead of 0.7 s beside busy processes).
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=FIT_THREADS):
         for fold in np.unique(fold_of[targets]):
             shadows = np.flatnonzero(fold_of != fold)
             _check_shadow_masks(obs.masks[shadows], shadows)
@@ -193,11 +197,13 @@ def fit_work(rows: int, num_classes: int) -> int:
     return (2 * num_classes + 1) * (rows + FIXED_ROWS)
 
 
-def fit_seconds(rows: int, num_classes: int, *, cores: int = 1) -> float:
+def fit_seconds(rows: int, num_classes: int) -> float:
     """A floor of one attack classifier's fit on ``rows`` (`fit_work` at `FIT_SECONDS`, one
-    thread's, shared by ``cores`` as though they split it evenly): texas_like at 5000
-    classes, 20000 rows, spent 189 s of a 214 s run in it (this: 150 s on one core)."""
-    return fit_work(rows, num_classes) * FIT_SECONDS / max(cores, 1)
+    thread's, shared by the `FIT_THREADS` it runs on): texas_like at 5000 classes, 20000
+    rows, spent 189 s of a 214 s run in it (this: 150 s). Not divided by the machine's
+    cores: the fit gets one thread whatever they are (a floor of 2.3 s on 64 cores for a
+    fit of 150 s)."""
+    return fit_work(rows, num_classes) * FIT_SECONDS / FIT_THREADS
 
 
 def _say_large_fit(classifier: str, rows: int, num_classes: int, fold: int, folds: int,
@@ -334,12 +340,12 @@ def fold_rows(masks: np.ndarray, targets: np.ndarray, *, folds: int = 2,
 
 
 def budget_work(attacks: Mapping[str, Any], masks: np.ndarray, targets: np.ndarray, *,
-                num_classes: int, cores: int, planned: bool) -> list[Work]:
+                num_classes: int, planned: bool) -> list[Work]:
     """What each of ``attacks`` that is `shokri` (its _target_, under any name) holds and
     takes once the outputs of models of membership ``masks`` [K, N] are made, for the
     up-front budget check (`mia_defense.budget.check_budget`'s ``attack_memory``,
     `check_attack_budget`'s): its float64 features (`feature_bytes`) and its largest fit's
-    time (`fit_seconds` on ``cores``), by the largest fold's rows over ``targets``
+    time (`fit_seconds`, on the threads it gets), by the largest fold's rows over ``targets``
     (`fold_rows`, by its folds and max_train_samples). ``planned``: the run makes its data
     (mia-train), so its hint may name plan.population_size and the dataset; observations
     made before (mia-attack) fix those. mia-train on texas_like at 3000 classes needed
@@ -365,10 +371,10 @@ def budget_work(attacks: Mapping[str, Any], masks: np.ndarray, targets: np.ndarr
             hint=(f"lower {key}.max_train_samples (now {cap}){plan},{dataset} or leave it "
                   f"out with '~{key}'"),
         ))  # fmt: skip
-        # and its largest fit's time (`fit_seconds`, a floor: the cores sharing it)
+        # and its largest fit's time (`fit_seconds`, a floor: its FIT_THREADS sharing it)
         work.append(Work(
             key=key, value=cap, flops=0, steps=0,
-            cpu_seconds=fit_seconds(rows, num_classes, cores=cores),
+            cpu_seconds=fit_seconds(rows, num_classes),
             what=(f"fitting its attack classifier on {rows} rows of {2 * num_classes + 1} "
                   f"features (2 x {num_classes} classes + 1)"),
             hint=(f"lower {key}.max_train_samples (now {cap}),{dataset} or leave it out "

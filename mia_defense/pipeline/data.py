@@ -30,7 +30,6 @@ from mia_defense.budget import (
     check_budget,
     defense_work,
     earliest_stop,
-    usable_cores,
 )
 from mia_defense.canaries import SMALL_TEST_SET, canaries_reason, insert_canaries
 from mia_defense.data.checks import (
@@ -676,9 +675,8 @@ def _attack_memory(experiment: Experiment, plan: MembershipPlan, *, num_classes:
     time of each one's largest fit (`fit_seconds`: at 5000 classes 189 s of a 214 s run).
     (`shokri.budget_work`: mia-attack counts the same of its observations.)"""
     targets = target_models(plan.num_models, experiment.num_targets)
-    # (the cores: a floor, the run's cores sharing its fit)
     return budget_work(experiment.attacks, plan.masks, targets, num_classes=num_classes,
-                       cores=usable_cores(), planned=True)  # fmt: skip
+                       planned=True)
 
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:
