@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import shown_path
 from mia_defense.errors import DataError
 from mia_defense.files import (
     no_regular_file,
@@ -48,12 +49,13 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             for name in names:
                 if name not in data.files:
-                    raise DataError(f"{path}: no array {name!r}; the run's files are incomplete")
+                    raise DataError(f"{shown_path(path)}: no array {name!r}; the run's files "
+                                    "are incomplete")
                 size = data.zip.getinfo(f"{name}.npy").file_size
                 if size > MAX_ARRAY_BYTES:
                     raise DataError(
-                        f"{path}: {name} holds {size} bytes inflated, more than any run writes "
-                        f"({MAX_ARRAY_BYTES}); not read"
+                        f"{shown_path(path)}: {name} holds {size} bytes inflated, more than any "
+                        f"run writes ({MAX_ARRAY_BYTES}); not read"
                     )
                 # the shape its header claims, against its entry: numpy allocates the claim
                 # first (a forged (10**12,) was a raw MemoryError of 931 GiB)
@@ -63,7 +65,8 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
         raise
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, NotImplementedError,
             RuntimeError) as exc:  # (an unknown compression method, an encrypted entry)
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
+        raise DataError(f"{shown_path(path)}: corrupt or not an .npz archive of plain arrays "
+                        f"({exc})") from None
 
 
 # How far the AUC of a run's scores.npz may lie from the one results.json records (rounded
@@ -131,17 +134,19 @@ def attack_scores(run_dir: Path, name: str, read: ScoresRead | None = None) -> A
     targets, scores = scores_file["targets"], scores_file[key]
     masks = read_arrays(obs_path, ["masks"])["masks"]
     if masks.ndim != 2 or masks.dtype != bool:
-        raise DataError(f"{obs_path}: masks has shape {masks.shape} and dtype {masks.dtype}, "
-                        "not bool [K, N]; the run's files are not the ones it wrote")
+        raise DataError(f"{shown_path(obs_path)}: masks has shape {masks.shape} and dtype "
+                        f"{masks.dtype}, not bool [K, N]; the run's files are not the ones it "
+                        "wrote")
     if targets.ndim != 1 or targets.dtype.kind not in "iu" or not len(targets) or (
             targets.min() < 0 or targets.max() >= len(masks)):
-        raise DataError(f"{scores_path}: targets must be model indices in [0, {len(masks)}) "
-                        f"(the K of {obs_path.name}); the run's files are not the ones it wrote")
+        raise DataError(f"{shown_path(scores_path)}: targets must be model indices in "
+                        f"[0, {len(masks)}) (the K of {shown_path(obs_path.name)}); the run's "
+                        "files are not the ones it wrote")
     if scores.dtype.kind != "f" or scores.shape != (len(targets), masks.shape[1]):
         raise DataError(
-            f"{scores_path}: {key} has shape {scores.shape} and dtype {scores.dtype}, not float "
-            f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
-            "ones it wrote"
+            f"{shown_path(scores_path)}: {key} has shape {scores.shape} and dtype "
+            f"{scores.dtype}, not float [targets, N] = [{len(targets)}, {masks.shape[1]}]; the "
+            "run's files are not the ones it wrote"
         )
     canaries = _canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
     return AttackScores(targets, scores[:, ~canaries], masks[targets][:, ~canaries], scores_path,
@@ -161,7 +166,7 @@ def other_auc(
     if abs(auc - recorded) <= SAME_AUC:
         return None
     return (
-        f"{found.path}: its {name} scores give an AUC of {auc:.4f}, results.json "
+        f"{shown_path(found.path)}: its {name} scores give an AUC of {auc:.4f}, results.json "
         f"records {recorded:.4f}: not the scores the run's figures were measured on (the "
         "scores.npz of another run, or edited); the run's files are not the ones it wrote"
     )
@@ -302,10 +307,10 @@ def _other_tpr(
                     abs(value - figure) > within):  # fmt: skip (NaN: no curve, not compared)
                 continue
             return (
-                f"{found.path}: its {name} scores give a {key} of {figure:.4g}, results.json "
-                f"records {value:.4g} (attacks.{name}.{key}), though {whose} AUC is the one it "
-                "records: results.json's figure was changed after the run; rerun it, or put "
-                "its own results.json back"
+                f"{shown_path(found.path)}: its {name} scores give a {key} of {figure:.4g}, "
+                f"results.json records {value:.4g} (attacks.{name}.{key}), though {whose} AUC "
+                "is the one it records: results.json's figure was changed after the run; rerun "
+                "it, or put its own results.json back"
             )
     return None
 
