@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.attacks.base import DEFAULT_ACCESS
+from mia_defense.constraints import shown_path
 from mia_defense.errors import DataError, first_few
 from mia_defense.files import (
     cut_short_at,
@@ -272,7 +273,7 @@ def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     try:  # (read once: its checks, regular file, size, depth, JSON, hold for these bytes)
         payload = read_json(path, object_pairs_hook=_no_duplicates)
     except DataError as exc:
-        return {}, one_line(str(exc).removeprefix(f"{path}: "), limit=300)
+        return {}, one_line(str(exc).removeprefix(f"{shown_path(path)}: "), limit=300)
     except _DuplicateKey as exc:
         return {}, f"{exc}; not a results.json mia-defense wrote: rerun the run"
     return payload, None
