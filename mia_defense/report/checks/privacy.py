@@ -213,6 +213,9 @@ def dp_claim_problem(
                 "is the largest of its models'")
     for k, model in enumerate(models):
         own = model.get("epsilon", 0.0)
+        unusable = own is not None and _number_problem(f"privacy.per_model[{k}].epsilon", own)
+        if unusable or (_numbers(own) and own < 0):  # (the ε of one model a schedule recomputes)
+            return unusable or f"privacy.per_model[{k}].epsilon is {own:g}, negative (no ε is)"
         if own is None or (_numbers(own) and own > epsilon + _tolerance(epsilon)):
             shown = "null (no ε known)" if own is None else f"{own:g}"
             return (f"privacy.per_model[{k}].epsilon is {shown}, above privacy.epsilon "
