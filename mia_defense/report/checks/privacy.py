@@ -230,11 +230,50 @@ def dp_claim_problem(
                     f"{sigma:g} and records a finite ε: DP-SGD without noise spends an infinite ε")
     found = _dp_node(defenses) if isinstance(defenses, Mapping) else None
     if found is not None:
+        unset = _dp_setting_problem(*found)
+        if unset is not None:
+            return unset
         configured, recorded = found[1].get("accountant"), privacy.get("accountant")
         if None not in (configured, recorded) and configured != recorded:
             return (f"privacy.accountant is {_show(recorded)}, but config.defense.{found[0]}"
                     f".accountant, which accounted the run's ε, is {_show(configured)}")
         return _recomputed_problem(models, privacy)
+    return None
+
+
+# What each setting of a DP-SGD config node may be in a run mia-train trained
+# (`mia_defense.defenses.DPSGD`'s refusals; its module imports torch): (low, high, null
+# allowed) of a number, bounds open but for noise_multiplier's 0.
+_DP_NUMBERS = {"noise_multiplier": (0.0, math.inf, True), "target_epsilon": (0.0, math.inf, True),
+               "delta": (0.0, 1.0, True), "max_grad_norm": (0.0, math.inf, False)}  # fmt: skip
+_DP_FLAGS = ("poisson_sampling", "allow_unaccounted_sampling", "secure_mode")
+
+
+def _dp_setting_problem(key: str, node: Mapping[str, Any]) -> str | None:
+    """Why a setting of the DP-SGD config node ``config.defense.<key>`` is none mia-train
+    trains with (a number out of its range, NaN, text, an accountant it has not, a flag that
+    is no boolean), or ``None``. Such a file was edited: its δ of NaN or target ε of 'x'
+    stood beside the recorded ε, shown as a guarantee under settings no run had. A setting
+    missing (an older config) is not checked."""
+    for setting, (low, high, nullable) in _DP_NUMBERS.items():
+        value = node.get(setting)
+        if setting not in node or (value is None and nullable):
+            continue
+        inside = _numbers(value) and (low <= value if setting == "noise_multiplier"
+                                      else low < value) and value < high  # fmt: skip
+        if not inside:
+            rule = (f"a number in [{low:g}, {high:g})" if setting == "noise_multiplier"
+                    else f"a number in ({low:g}, {high:g})") + (" or null" if nullable else "")
+            return (f"config.defense.{key}.{setting} is {_type_name(value)} {_show(value)}, "
+                    f"no setting mia-train trains with ({rule})")
+    if "accountant" in node and node["accountant"] not in _ACCOUNTANTS:
+        return (f"config.defense.{key}.accountant is {_type_name(node['accountant'])} "
+                f"{_show(node['accountant'])}, no accountant mia-train has "
+                f"({', '.join(_ACCOUNTANTS)})")
+    for flag in _DP_FLAGS:
+        if flag in node and not isinstance(node[flag], bool):
+            return (f"config.defense.{key}.{flag} is {_type_name(node[flag])} "
+                    f"{_show(node[flag])}, not true or false")
     return None
 
 
