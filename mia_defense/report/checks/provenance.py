@@ -211,6 +211,13 @@ def _built_in_nodes(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {name: node for name, node in nodes.items() if name not in twice}
 
 
+# What DP-SGD's hparams (results.json's ``defense`` block, the report's hyperparameters
+# column) say for a setting its config left null (`mia_defense.defenses.DPSGD.hparams`);
+# every other value of it is the config's. A δ of -1 there beside a null config.defense.dp
+# .delta was shown as 'dp.delta=-1' in the row of a valid ε.
+_DP_NULL_WORDS = {"noise_multiplier": "auto", "target_epsilon": "none", "delta": "auto"}
+
+
 def _settings_problem(defense: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
     """How a setting of results.json's ``defense`` block (``dp.target_epsilon``,
     ``release.k``, ``shadow_recipe``: what the report's hyperparameters column shows)
@@ -237,10 +244,16 @@ def _settings_problem(defense: Mapping[str, Any], config: Mapping[str, Any]) -> 
         node = nodes.get(name)
         if not dot or node is None or setting not in node:
             continue
-        if _comparable(value, node[setting]) is False:
+        configured = node[setting]
+        same = _comparable(value, configured)
+        if name == "dp" and same is None and value is not None:  # (null: an older record)
+            configured = _DP_NULL_WORDS.get(setting) if configured is None else configured
+            same = _comparable(value, configured) or False
+        if same is False:
             where = "config.release" if name == "release" else f"config.defense's {name}"
+            shown = "null" if node[setting] is None else _show(node[setting])
             return (f"defense.{key} is {_show(value)}, but {where}, which trained and "
-                    f"released the models, has {setting}={_show(node[setting])}: the file "
+                    f"released the models, has {setting}={shown}: the file "
                     "was edited; rerun the run")
     return None
 
