@@ -94,8 +94,8 @@ class Estimate:
         observations: bytes of the released log-probabilities, float32 [K, N, C] on the
             population and [K, T, C] on the test set, of what the A augmented queries keep
             (a float32 logit and a label, [K, A, N] each), of the augmented attacks'
-            working copies of those (LiRA's: about 4K + 28(K - 1) + 24 bytes per copy and
-            record) and of the masks; and while the
+            working copies of those where one is asked for (LiRA's: about 4K + 28(K - 1) +
+            24 bytes per copy and record) and of the masks; and while the
             largest query is released, its logits beside the release (one more float32
             [K, max(N, T), C]: a test set of 28000 purchase records, K=16, peaked 1.8 times
             its [K, T, C]).
@@ -264,11 +264,14 @@ def estimate(
     trained_epochs: int | None = None,
     eval_every: int = 1,
     row_floats: int = 0,
+    augmented_attack: bool = True,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
     ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
     ``epochs`` (`earliest_stop`; ``None``: all of them), the curves every ``eval_every``
-    epochs and at the last."""
+    epochs and at the last; the augmented attacks' working copies of the queries where
+    ``augmented_attack`` (one is asked for: `mia_defense.attacks.lira.augmented_attacks`;
+    the queries' own outputs count either way: they are made for the observations)."""
     k, n, p = num_models, population_size, num_params
     if trained_epochs is not None:
         epochs = min(epochs, trained_epochs)
@@ -276,7 +279,7 @@ def estimate(
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
-    attacking = augmented_attack_bytes(k, num_augmented, n)
+    attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
     observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
                     + (4 + label_bytes) * k * num_augmented * n + attacking)
     chunk = min(k, chunk_size or k)
@@ -432,6 +435,7 @@ def check_budget(
     per_sample_bytes: int = 0,
     row_floats: int = 0,
     attack_memory: Sequence[Work] = (),
+    augmented_attack: bool = True,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -466,12 +470,15 @@ def check_budget(
             ``key`` names the attack, ``hint`` what to do): refused apart, before training;
             and an attack's own time after training (`Work.cpu_seconds`, its ``what`` in
             words), refused where it alone passes ``max_hours``.
+        augmented_attack: whether an attack makes working copies of the augmented queries
+            (`mia_defense.attacks.lira.augmented_attacks`), counted then (`estimate`'s).
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, device=device, extra=extra,
         trained_epochs=trained_epochs, eval_every=eval_every, row_floats=row_floats,
+        augmented_attack=augmented_attack,
     )  # fmt: skip
     need = estimate(**run, chunk_size=chunk_size)
     # the models' own need: without the augmented queries (and the defenses' extra work)

@@ -19,7 +19,7 @@ from mia_defense.budget import Work, augmented_attack_bytes
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations, queries_fix
 
-__all__ = ["budget_work", "lira"]
+__all__ = ["augmented_attacks", "budget_work", "lira"]
 
 _MIN_STD = 1e-3
 
@@ -143,6 +143,16 @@ def _ratio(
     return ratio.sum(axis=0)
 
 
+def augmented_attacks(attacks: Mapping[str, Any]) -> list[str]:
+    """The names of ``attacks`` that are `lira` with ``augmented=true`` (its _target_, under
+    any name): those that make working copies of the augmented queries (`budget_work`; and
+    mia-train's estimate, `mia_defense.budget.estimate`'s ``augmented_attack``: without one,
+    '~attack.attacks.lira_online_augmented' was refused for copies no attack makes, h498)."""
+    return [name for name, attack in attacks.items()
+            if getattr(attack, "func", None) is lira
+            and bool({**(lira.__kwdefaults__ or {}), **attack.keywords}["augmented"])]
+
+
 def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: int,
                 num_records: int) -> list[Work]:
     """What each of ``attacks`` that is `lira` with ``augmented=true`` (its _target_, under
@@ -156,11 +166,7 @@ def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: i
         return []
     work = []
     each = augmented_attack_bytes(num_models, num_augmented, num_records)
-    for name, attack in attacks.items():
-        if getattr(attack, "func", None) is not lira:  # (its _target_, under any name)
-            continue
-        if not bool({**(lira.__kwdefaults__ or {}), **attack.keywords}["augmented"]):
-            continue
+    for name in augmented_attacks(attacks):
         key = f"attack.attacks.{name}"
         work.append(Work(
             key=key, value=num_augmented, flops=0, steps=0, memory=each,

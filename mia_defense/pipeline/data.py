@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from mia_defense.attacks.base import access_of
+from mia_defense.attacks.lira import augmented_attacks
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import (
     Attack,
@@ -749,5 +750,9 @@ def _check_budget_at(
         else 0,
         row_floats=row_floats,
         attack_memory=attack_memory,
+        # LiRA's working copies of the augmented queries, where an attack makes them: the
+        # queries alone (made for the observations) refused '~attack.attacks.lira_online_
+        # augmented' for the copies' 60 bytes a cell at K=2 beside their own 10 (h498)
+        augmented_attack=bool(augmented_attacks(experiment.attacks)),
         disk_dir=disk_dir,
     )
