@@ -62,7 +62,7 @@ from mia_defense.cli.arguments import (
     refuse_unquoted_non_ascii,
     warn_ineffective_overrides,
 )
-from mia_defense.cli.commands import line_path, shell_path, tool_command
+from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import (
     EXIT_USER_ERROR,
     end_interrupted,
@@ -860,9 +860,10 @@ def source_on_one_line(message: str, source: Path | str) -> str:
     """``message`` about the source ``source`` with its name, where it holds a newline or
     another control character, in the shell's ``$'...'`` form (a run folder
     ``$'nl\\ndir'`` was "DataError: nl", then "dir: no observations.npz in it" on a line of
-    its own): `line_path`. The path enters `mia_defense.attack_source`'s messages as text."""
+    its own), and one past `PATH_LIMIT` characters clipped: `shown_path`. The path enters
+    `mia_defense.attack_source`'s messages as text."""
     text = str(source)
-    return message.replace(text, line_path(text)) if text else message
+    return message.replace(text, shown_path(text)) if text else message
 
 
 def _unnamable_source(source: str) -> str | None:

@@ -20,7 +20,7 @@ from typing import IO
 from mia_defense.constraints import shell_word
 
 __all__ = [
-    "line_path", "quiet_stdout", "shell_path", "shell_word", "tool_command", "umask_refusal",
+    "quiet_stdout", "shell_path", "shell_word", "tool_command", "umask_refusal",
 ]
 
 
@@ -38,14 +38,6 @@ def shell_path(path: str | os.PathLike[str]) -> str:
         pass
     text = str(path) or "."
     return shell_word(f"./{text}" if text.startswith("-") else text)
-
-
-def line_path(path: str | os.PathLike[str]) -> str:
-    """``path`` as a one-line message shows it: as it is, or, where it holds a newline or
-    another control character, in `shell_path`'s ``$'...'`` form (a run folder
-    ``$'nl\\ndir'`` was "DataError: nl", then "dir: ..." on a line of its own)."""
-    text = os.fspath(path)
-    return text if text.isprintable() else shell_path(text)
 
 
 def _launch_dir() -> Path:

@@ -19,8 +19,9 @@ from typing import NoReturn
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout, umask_refusal
+from mia_defense.cli.commands import lenient_stdout, quiet_stdout, umask_refusal
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError
 from mia_defense.library_call import cleared_after_each_call, main_state_kept, put_back_as_call_ends
 
@@ -417,10 +418,14 @@ def end_refused(
 ) -> NoReturn:
     """End the tool on a setting of the user's it refuses before any work: log ``ConfigError:
     message`` (``%`` formatted with ``args``; ``error``: the name of another of the
-    `_REFUSAL` classes) on ``log``, the refusing module's, and exit 2. A path or text of
-    ``args`` is shown on one line (`line_path`)."""
+    `_REFUSAL` classes) on ``log``, the refusing module's, and exit 2. A path of ``args``,
+    or a text of them holding a newline or another control character (an override's, as
+    typed), is shown as `shown_path` shows it: on one line, clipped past `PATH_LIMIT`
+    characters. Any other text is the caller's, whose paths are shown so already: a message
+    of a few paths is not cut."""
     log.error(f"{error}: " + message, *(
-        line_path(a) if isinstance(a, (str, os.PathLike)) else a for a in args))
+        shown_path(a) if isinstance(a, os.PathLike) or (isinstance(a, str) and not a.isprintable())
+        else a for a in args))  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 
