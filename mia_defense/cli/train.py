@@ -257,7 +257,6 @@ def _fails_closed(key: str) -> Any:
             except Exception as exc:
                 where = OmegaConf.select(config, key, default="?",
                                          throw_on_resolution_failure=False)
-                from mia_defense.constraints import shown_path
                 from mia_defense.files import path_text_problem
 
                 problem = path_text_problem(where) if isinstance(where, str) else None
