@@ -123,7 +123,7 @@ def _sweep_record(hydra: DictConfig) -> DictConfig:
         if isinstance(record, DictConfig) and "hydra" in record:
             return record
     except (OSError, ValueError, OmegaConfBaseException, yaml.YAMLError) as exc:
-        log.debug("%s: cannot be read (%s)", path, exc)
+        log.debug("%s: cannot be read (%s)", shown_path(path), exc)
     params = OmegaConf.to_container(hydra.sweeper.get("params") or {}, resolve=False)
     return OmegaConf.create({"hydra": {"sweeper": {"params": params},
                                        "overrides": {"task": []}}})  # fmt: skip
