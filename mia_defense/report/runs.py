@@ -131,12 +131,12 @@ class LoadedRuns:
     def not_ranked(self, record: RunRecord, reason: str) -> None:
         """Set ``record`` aside without a verdict, for ``reason``, and warn of it."""
         self.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+        log.warning("%s: %s; not ranked", shown_path(record.path / RESULTS), reason)
 
     def caveat(self, record: RunRecord, note: str) -> None:
         """Note a caveat on the ranked ``record``, and warn of it."""
         self.caveats.append((record, note))
-        log.warning("%s: %s", record.path / RESULTS, note)
+        log.warning("%s: %s", shown_path(record.path / RESULTS), note)
 
 
 _list_dir = list_folder  # (how the walk lists a folder; tests replace it here)
@@ -150,7 +150,8 @@ MAX_FOLDERS = 20_000
 
 def _too_many_folders(root: Path, at: Path) -> DataError:
     return DataError(
-        f"{root}: more than {MAX_FOLDERS} folders under it (stopped at {at}): no sweep or run "
+        f"{shown_path(root)}: more than {MAX_FOLDERS} folders under it (stopped at "
+        f"{shown_path(at)}): no sweep or run "
         "directory of this size; point mia-report at a sweep root (multirun/NAME/DATE_TIME, "
         "hydra.sweep.dir) or at run directories, not at / or a home folder"
     )
@@ -180,12 +181,13 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             "shorten its path (move or rename the folders above it)"
             if exc.errno == errno.ENAMETOOLONG else "fix its permissions")  # fmt: skip
         unreadable.append((directory, reason))
-        log.warning("%s: %s; skipping it", directory, reason)
+        log.warning("%s: %s; skipping it", shown_path(directory), reason)
 
     def not_followed(link: Path, why: str) -> None:
-        notes.append(f"{link}: links to {link.resolve()}, already read; not read again"
-                     if why == "read" else f"{link}: links to {link.resolve()}, outside "
-                     f"{root}, which holds no run; not walked")  # fmt: skip
+        notes.append(f"{shown_path(link)}: links to {shown_path(link.resolve())}, already "
+                     "read; not read again" if why == "read" else f"{shown_path(link)}: links "
+                     f"to {shown_path(link.resolve())}, outside {shown_path(root)}, which holds "
+                     "no run; not walked")  # fmt: skip
 
     for directory, names, folders in walk_run_folders(
             root, is_run=_marks_a_run, list_dir=_list_dir, max_folders=MAX_FOLDERS,
@@ -314,7 +316,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
             "still running, or was killed while writing it); report it again once it ends"
         )
         loaded.skipped.append((run_dir, reason))
-        log.warning("%s: %s; skipping it", run_dir, reason)
+        log.warning("%s: %s; skipping it", shown_path(run_dir), reason)
         return None
     if not os.path.lexists(path):
         reason = f"no {RESULTS} (the run failed or is still running)"
@@ -323,7 +325,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
             reason += f"; its {logs[0]} says why"
         reason += _kept_note(run_dir)
         loaded.skipped.append((run_dir, reason))
-        log.warning("%s: %s; skipping it", run_dir, reason)
+        log.warning("%s: %s; skipping it", shown_path(run_dir), reason)
         return None
     payload, reason = _read_results(path)
     if reason is None:
@@ -340,7 +342,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         log.warning("%s: %s", run_dir, unread)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
-        log.warning("%s: %s; skipping this run", path, reason)
+        log.warning("%s: %s; skipping this run", shown_path(path), reason)
         return (RunRecord(path=run_dir, name=name, payload=payload), reason) if payload else None
     unranked = rank_problem(payload)
     # (the scores kept for its ROC curve, which a run not ranked never gets)
@@ -380,7 +382,7 @@ def _unread_checkpoints(run_dir: Path, payload: Mapping[str, Any]) -> str | None
                 continue
             what = f"{gib(size)}, more than the {gib(MAX_CHECKED_CHECKPOINT)} the report hashes"
             if path.is_symlink():
-                what = f"a link to {os.path.realpath(path)}: {what}"
+                what = f"a link to {shown_path(os.path.realpath(path))}: {what}"
         unread.append(f"{name} ({what})")
     if not unread:
         return None
@@ -813,7 +815,7 @@ def _not_a_directory(path: Path) -> str:
     if not os.path.lexists(path):
         return "not a directory: nothing is there (a typo, or a sweep not started yet?)"
     if path.name == RESULTS:
-        return f"not a directory: a run's {RESULTS}; give its folder, {path.parent}"
+        return f"not a directory: a run's {RESULTS}; give its folder, {shown_path(path.parent)}"
     return "not a directory: a file; give a sweep root or a run directory"
 
 
@@ -868,7 +870,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             reason = (f"its {RESULTS} links to {results}, the {RESULTS} of {read_with[results]}, "
                       "read as that run: one run's figures, counted once; remove the link")
             loaded.skipped.append((run_dir, reason))
-            log.warning("%s: %s; skipping it", run_dir, reason)
+            log.warning("%s: %s; skipping it", shown_path(run_dir), reason)
             continue
         if results is not None:
             read_with[results] = run_dir
@@ -1205,7 +1207,8 @@ def _tag(loaded: LoadedRuns, members: list[int], field_name: str, tag: str) -> N
         loaded.runs[i] = tagged[id(record)] = replace(record, apart=f"{tag}={value}")
     loaded.caveats = [(tagged.get(id(r), r), n) for r, n in loaded.caveats]
     shown = ", ".join(
-        f"{r.path} ({field_name} {_short(r.payload.get(field_name))})" for r in records
+        f"{shown_path(r.path)} ({field_name} {_short(r.payload.get(field_name))})"
+        for r in records
     )
     what = "different data (the data file changed between them?)" if tag == "data" else (
         "different library versions or code")
