@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
+from mia_defense.attacks.label_only import budget_work as label_only_work
 from mia_defense.attacks.lira import budget_work as augmented_work
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
@@ -478,12 +479,12 @@ def attack_settings(
 
 def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
     """Refuse ``settings``' attacks whose own memory or time cannot be met on ``obs``
-    (`mia_defense.budget.check_attack_budget` of `shokri.budget_work` and `lira.budget_work`,
-    mia-train's up-front count of the same attacks, fed from the observations: their masks,
-    classes and augmented queries, their arrays held beside). mia-attack of observations of
-    3000 classes started gradient boosting's fit on 1 GB of features mia-train refuses
-    before training (h488); of 10**6 augmented queries a record, LiRA's working copies of
-    them (h495)."""
+    (`mia_defense.budget.check_attack_budget` of `shokri.budget_work`, `lira.budget_work` and
+    `label_only.budget_work`, mia-train's up-front count of the same attacks, fed from the
+    observations: their masks, classes and augmented queries, their arrays held beside).
+    mia-attack of observations of 3000 classes started gradient boosting's fit on 1 GB of
+    features mia-train refuses before training (h488); of 10**6 augmented queries a record,
+    LiRA's working copies of them (h495), and the label-only attack's (h500)."""
     arrays = (obs.log_probs, obs.labels, obs.masks, obs.augmented_logits,
               obs.augmented_predictions, obs.grad_norms, obs.test_log_probs, obs.test_labels)
     held = sum(int(array.nbytes) for array in arrays if array is not None)
@@ -493,4 +494,8 @@ def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
     work += augmented_work(settings.attacks, num_models=obs.num_models,
                            num_augmented=0 if queried is None else int(queried.shape[1]),
                            num_records=len(obs.labels))  # fmt: skip
+    predicted = obs.augmented_predictions  # (the label-only attack's, h500)
+    work += label_only_work(settings.attacks, num_models=obs.num_models,
+                            num_augmented=0 if predicted is None else int(predicted.shape[1]),
+                            num_records=len(obs.labels))  # fmt: skip
     check_attack_budget(work, held=held)

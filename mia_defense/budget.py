@@ -278,10 +278,9 @@ def estimate(
     every = max(eval_every, 1)
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
-    label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
     attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
     observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
-                    + (4 + label_bytes) * k * num_augmented * n + attacking)
+                    + _query_bytes(k, num_augmented, n, num_classes) + attacking)
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
@@ -309,6 +308,15 @@ def estimate(
         defenses=sum(w.memory for w in extra),
         activations=activations,
     )
+
+
+def _query_bytes(num_models: int, num_augmented: int, num_records: int,
+                 num_classes: int) -> int:
+    """Bytes the ``num_augmented`` queries on each of ``num_records`` records of
+    ``num_models`` models keep in the observations: a float32 logit and a label (the
+    narrowest unsigned int of ``num_classes``) a [K, A, N] cell."""
+    label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
+    return (4 + label_bytes) * num_models * num_augmented * num_records
 
 
 def augmented_attack_bytes(num_models: int, num_augmented: int, num_records: int) -> int:
@@ -545,7 +553,10 @@ def check_budget(
     # an attack's own arrays, after the training, beside the outputs and models it holds:
     # Shokri's features (texas_like, 3000 classes: 1.1 GB) were found too large only once
     # every model had trained
-    held = 4 * num_models * (population_size + test_size) * num_classes + need.models
+    # (and the augmented queries' outputs: the label-only attack's copies of their
+    # predictions, 9 bytes a cell, are held beside their own 5, h500)
+    held = (4 * num_models * (population_size + test_size) * num_classes + need.models
+            + _query_bytes(num_models, num_augmented, population_size, num_classes))
     problems += _attack_memory_problems(attack_memory, held=held, budget=budget,
                                         held_what="the released outputs' and the models'")
     if disk_dir is not None:

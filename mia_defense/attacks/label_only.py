@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -14,9 +16,10 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import _labels
+from mia_defense.budget import Work
 from mia_defense.observations import Observations, is_attacked_as_given, queries_fix
 
-__all__ = ["label_only", "label_robustness"]
+__all__ = ["budget_work", "label_only", "label_robustness"]
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +90,33 @@ def _above_out(
     # no OUT reference (only with very few references): the mean over all samples
     overall = ref_robust[out > 0].mean() if out.any() else 0.0
     return target - np.where(out.any(axis=0), mean_out, overall)
+
+
+def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: int,
+                num_records: int) -> list[Work]:
+    """What each of ``attacks`` that is `label_only` (its _target_, under any name) holds
+    beside observations of ``num_augmented`` queries on each of ``num_records`` records of
+    ``num_models`` models: `label_robustness`'s working copies of their predictions, the
+    int64 [K, A + 1, N] of the target's own label and the queries' (numpy's argmax, its
+    dtype) and their bool match, 9 bytes a cell (h462's tracemalloc: about 9); none
+    without queries (the attack falls back on the gap attack). For mia-train's up-front
+    check (`mia_defense.pipeline.data`'s attack memory) and mia-attack's
+    (`mia_defense.attack_setup.check_observed_budget`): with
+    '~attack.attacks.lira_online_augmented', neither counted them (h500)."""
+    if num_augmented < 1:
+        return []
+    each = 9 * num_models * (num_augmented + 1) * num_records
+    work = []
+    for name, attack in attacks.items():
+        if getattr(attack, "func", None) is not label_only:  # (its _target_, under any name)
+            continue
+        key = f"attack.attacks.{name}"
+        work.append(Work(
+            key=key, value=num_augmented, flops=0, steps=0, memory=each,
+            what=(f"its working copies of the predictions on the augmented queries "
+                  f"({num_augmented} a record, of {num_records} records and {num_models} "
+                  "models)"),
+            hint=(f"leave it out with '~{key}' (its queries: attack.queries.num_augmented="
+                  f"{num_augmented}; mia-train of fewer makes smaller ones)"),
+        ))  # fmt: skip
+    return work

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from mia_defense.attacks.base import access_of
+from mia_defense.attacks.label_only import budget_work as label_only_work
 from mia_defense.attacks.lira import augmented_attacks
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import (
@@ -676,8 +677,14 @@ def _attack_memory(experiment: Experiment, plan: MembershipPlan, *, num_classes:
     time of each one's largest fit (`fit_seconds`: at 5000 classes 189 s of a 214 s run).
     (`shokri.budget_work`: mia-attack counts the same of its observations.)"""
     targets = target_models(plan.num_models, experiment.num_targets)
-    return budget_work(experiment.attacks, plan.masks, targets, num_classes=num_classes,
-                       planned=True)
+    # and the label-only attack's copies of the queries' predictions (`label_only.
+    # budget_work`, as mia-attack's): with '~attack.attacks.lira_online_augmented' none of
+    # the augmented queries' working copies was counted (h500)
+    return [*budget_work(experiment.attacks, plan.masks, targets, num_classes=num_classes,
+                         planned=True),
+            *label_only_work(experiment.attacks, num_models=plan.num_models,
+                             num_augmented=experiment.queries.num_augmented,
+                             num_records=plan.population_size)]  # fmt: skip
 
 
 def _probe_row_floats(experiment: Experiment, probe: torch.nn.Module) -> int:

@@ -95,12 +95,14 @@ def test_copies_that_fit_run_and_the_check_runs_once(source, monkeypatch):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (source.parent / "out" / "results.json").is_file()
     # SourceCheck's, before the run folder; the task's audit does not ask it again
-    assert asked == [["attack.attacks.lira_online_augmented"]], asked
+    # (and the label-only attack's copies of the queries' predictions, h500)
+    assert asked == [["attack.attacks.lira_online_augmented", "attack.attacks.label_only"]], asked
 
 
 def test_without_the_augmented_attack_it_runs(source, monkeypatch):
     _available(monkeypatch, 0)
     done = mia_attack(source.name, *QUICK, "~attack.attacks.lira_online_augmented",
+                      "~attack.attacks.label_only",  # (its own copies: h500's test)
                       "hydra.run.dir=out", cwd=source.parent)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -17,9 +17,10 @@ from mia_defense.errors import ConfigError
 from tests.conftest import compose_cfg
 
 K, A = 2, 4000
+# (the label-only attack left out: its own copies of the queries' predictions, h500's test)
 RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
        "attack.white_box=false", f"attack.queries.num_augmented={A}",
-       "~attack.attacks.shokri")  # fmt: skip
+       "~attack.attacks.shokri", "~attack.attacks.label_only")  # fmt: skip
 WITHOUT = "~attack.attacks.lira_online_augmented"
 ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
              "epochs", "batch_size", "chunk_size", "device", "extra", "trained_epochs",
