@@ -59,6 +59,11 @@ def _attack_other_scores(folder: Path, caplog, monkeypatch) -> tuple[Path, str]:
 
 
 def _train_unreadable_finished(folder: Path, caplog, monkeypatch) -> tuple[Path, str]:
+    # report.runs binds checks.payload_problem at its import, which the function below makes
+    # lazily: imported under the patch, it kept the stand-in for the rest of the session
+    # (test_commands' mia-report then failed on its run_dir keyword, by test order)
+    import mia_defense.report.runs  # noqa: F401
+
     monkeypatch.setattr(checks, "payload_problem", lambda payload: "edited")
     with pytest.raises(MiaDefenseError) as caught:
         train._refuse_unreadable_finished_run(folder, {})
