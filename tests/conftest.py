@@ -441,8 +441,10 @@ class SweepEnd:
         import mia_defense.cli.sweep_refusals as refusals
         import mia_defense.cli.train as cli
 
+        # (_FINISHED: a single run's of this worker, finished in-process before, which
+        # _interrupted_line names ahead of the sweep's; main() clears it, these tests skip it)
         for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY",
-                     "_SWEEP_ENDED"):
+                     "_SWEEP_ENDED", "_FINISHED"):
             monkeypatch.setattr(cli, name, [])
         monkeypatch.setattr(refusals, "_RETURNED", [])
         monkeypatch.setattr(refusals, "_RUNS_RETURNED", {})
