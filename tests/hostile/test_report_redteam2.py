@@ -374,7 +374,7 @@ def test_a_run_folder_named_like_a_log_line_cannot_forge_one(tmp_path, caplog):
         write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     (message,) = [r.getMessage() for r in caplog.records if "no results.json" in r.getMessage()]
     assert "\n" not in message and "\x1b" not in message
-    assert "x WARNING all runs verified" in message
+    assert "x\\x0aWARNING all runs verified\\x1b[2J" in message  # (shown_path's $'...')
 
 
 def test_a_tb_in_the_report_folder_that_is_a_link_or_a_file_is_refused_before_writing(
