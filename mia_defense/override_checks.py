@@ -16,7 +16,7 @@ from mia_defense.config_keys import (
     packaged_setting,
     user_config_folders,
 )
-from mia_defense.constraints import hydra_quoted, override_text
+from mia_defense.constraints import clipped, hydra_quoted, override_text
 from mia_defense.errors import closest
 
 __all__ = [
@@ -304,11 +304,11 @@ def control_character(args: Sequence[str]) -> str | None:
             continue
         key = arg.split("=", 1)[0]
         if char in key:
-            return (f"{arg!r}: a control character ({char!r}) in the override's key, a name "
-                    "of letters, digits, '_' and '.'; remove it")  # fmt: skip
-        return (f"{arg!r}: a control character ({char!r}) in the value of "
-                f"{key.lstrip('+~')}; no setting of mia-defense's holds one (Hydra's grammar "
-                "stops on it outside quotes; inside them it would be part of the value, a "
+            return (f"{clipped(repr(arg))}: a control character ({char!r}) in the override's "
+                    "key, a name of letters, digits, '_' and '.'; remove it")  # fmt: skip
+        return (f"{clipped(repr(arg))}: a control character ({char!r}) in the value of "
+                f"{clipped(key.lstrip('+~'))}; no setting of mia-defense's holds one (Hydra's "
+                "grammar stops on it outside quotes; inside them it would be part of the value, a "
                 "folder's name over two lines); remove it (a line end or tab pasted with the "
                 "value)")  # fmt: skip
     return None

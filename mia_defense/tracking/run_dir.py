@@ -355,9 +355,9 @@ def refuse_unwritable_name(run_dir: Path) -> None:
         same = False
     if not same:
         raise DataError(
-            f"{text!r}: the locale's file-system encoding ({sys.getfilesystemencoding()}) "
-            "writes this name as other bytes than UTF-8, the bytes TensorBoard writes its "
-            "events by; nothing was run. Choose an ASCII path "
+            f"{shown_path(text, quoted=True)}: the locale's file-system encoding "
+            f"({sys.getfilesystemencoding()}) writes this name as other bytes than UTF-8, the "
+            "bytes TensorBoard writes its events by; nothing was run. Choose an ASCII path "
             f"({RUN_FOLDER_SETTING.get()}=...), or run in a UTF-8 locale (LC_ALL=C.UTF-8)")
 
 
