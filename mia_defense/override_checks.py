@@ -236,7 +236,8 @@ def misspelt_key_problem(
         return None
     arg, name, close = found
     hint = f"did you mean {close!r}?" if close else "none is named alike"
-    return (f"{_said(arg)}: no config group or key {name!r} (Key {name!r} is not in struct); "
+    name = clipped(repr(name))
+    return (f"{_said(arg)}: no config group or key {name} (Key {name} is not in struct); "
             f"{hint} ({listed})")
 
 
@@ -244,9 +245,10 @@ def _said(arg: str) -> str:
     """``arg`` as a refusal quotes it: as typed, a character that is not printable (a control
     character, a bidirectional override such as U+202E, which reorders the line on a
     terminal) escaped; a byte of the command line that is no UTF-8 (Python's stand-in for it,
-    ``\\udcff``) as ``\\xff``, as the shell's ``$'...'`` and mia-report write it."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if _not_utf8(c)
-                   else c.encode("unicode_escape").decode() for c in arg)  # fmt: skip
+    ``\\udcff``) as ``\\xff``, as the shell's ``$'...'`` and mia-report write it. One
+    longer than 200 characters is cut (`clipped`): an override of thousands was said whole."""
+    return clipped("".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if _not_utf8(c)
+                           else c.encode("unicode_escape").decode() for c in arg))  # fmt: skip
 
 
 def _not_utf8(char: str) -> bool:

@@ -76,3 +76,27 @@ def test_an_unwritable_run_folder_of_an_ordinary_name_is_said_whole():
         refuse_unwritable_name(folder)
     assert str(caught.value).startswith(
         "'/tmp/runs/\\udcc3\\udca9 dir/outputs': the locale's file-system encoding (")
+
+
+@pytest.mark.parametrize(("arg", "names"), [
+    ("x" * 1500 + "=1", "no config group or key 'xxx"),  # (said whole, and its key twice)
+    ("=" + "x" * 1500, "no config group or key before '='"),
+    ("datset.path=" + "x" * 1500, "no config group or key 'datset' (Key 'datset' is not"),
+])
+def test_mia_train_quotes_a_long_override_clipped(tmp_path, arg, names):
+    # each said the override whole: 4,648, 1,620 and 1,674 characters
+    done = subprocess.run([MIA_TRAIN, arg], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-300:]
+    assert names in said
+    assert f"… ({len(arg)} characters): " in said
+    assert len(said) < 1000, len(said)
+
+
+def test_mia_train_quotes_an_ordinary_misspelt_override_whole(tmp_path):
+    done = subprocess.run([MIA_TRAIN, "atack.bootstrap=0"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert ("ConfigError: atack.bootstrap=0: no config group or key 'atack' (Key 'atack' is "
+            "not in struct); did you mean 'attack'?") in done.stdout + done.stderr
