@@ -35,6 +35,7 @@ from mia_defense.files import (
     remove_stale_temp_files,
     run_folder_advice,
 )
+from mia_defense.report.checks import PrintableLog
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# (its warnings quote what a run's folder says: results.json's versions, as the report's do)
+log.addFilter(PrintableLog())
 
 RESULTS = "results.json"
 LOCK = ".lock"
