@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from mia_defense.attacks.base import Scores, stack_scores
 from mia_defense.observations import Observations
 
-__all__ = ["SHADOW_RECIPES", "hybrid_observations", "with_shadow_observations"]
+__all__ = [
+    "SHADOW_RECIPES", "hybrid_observations", "trains_undefended_shadows",
+    "with_shadow_observations",
+]
 
 SHADOW_RECIPES = ("same", "undefended")
 
 _Attack = Callable[[Observations, np.ndarray], np.ndarray]
 _FIELDS = ("augmented_logits", "augmented_predictions", "grad_norms")  # besides log_probs
+
+
+def trains_undefended_shadows(recipe: str, defenses: Sequence[object]) -> bool:
+    """Whether a run of shadow recipe ``recipe`` trains K more models without its
+    ``defenses`` (the run's training-time defenses) for the attackers' shadows: only
+    ``undefended`` with a defense to leave out (without one its own models are undefended
+    already and serve). mia-train's training (`pipeline.train.attacks_for_recipe`) and its
+    up-front budget (`pipeline.data`) ask this one question: the budget counted 2K models at
+    attack.shadow_recipe=undefended defense=none, where K were trained (h505)."""
+    return recipe == "undefended" and bool(defenses)
 
 
 def _mixed(own: np.ndarray | None, shadow: np.ndarray | None, target: int) -> np.ndarray | None:

@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
     Attack,
     check_attacks,
 )
-from mia_defense.attacks.shadow import SHADOW_RECIPES
+from mia_defense.attacks.shadow import SHADOW_RECIPES, trains_undefended_shadows
 from mia_defense.attacks.shokri import budget_work
 from mia_defense.audit import warn_delta_terms, with_audit_canaries
 from mia_defense.budget import (
@@ -713,7 +713,8 @@ def _check_budget_at(
     """`check_budget` of the run, ``chunk_size`` models training at once, ``row_floats`` per
     input row in one model's forward (0: not known), ``attack_memory`` the attacks'
     (`_attack_memory`)."""
-    undefended = experiment.shadow_recipe == "undefended"
+    # (K more models, only where trained: `attacks_for_recipe`'s own question)
+    undefended = trains_undefended_shadows(experiment.shadow_recipe, defenses)
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
     extra = defense_work(defenses, WorkShape(

@@ -17,7 +17,7 @@ from torch import nn
 from mia_defense.attacks.runner import (
     Attack,
 )
-from mia_defense.attacks.shadow import with_shadow_observations
+from mia_defense.attacks.shadow import trains_undefended_shadows, with_shadow_observations
 from mia_defense.canaries import canaries_reason
 from mia_defense.constraints import shown_path, typed_path
 from mia_defense.defenses.compose import inactive_setting, prepare_model
@@ -360,7 +360,7 @@ def attacks_for_recipe(
     """The configured attacks; a naive attacker's (``shadow_recipe=undefended``) read the
     outputs of K more models trained on the same masks without the defenses, returned
     beside them (``None`` where there are none) for the verdict to hold them to chance."""
-    if experiment.shadow_recipe != "undefended" or not list(experiment.build_defenses()):
+    if not trains_undefended_shadows(experiment.shadow_recipe, list(experiment.build_defenses())):
         return experiment.attacks, None
     shadows = train_models(
         experiment, data, run_dir / UNDEFENDED_CHECKPOINTS,
