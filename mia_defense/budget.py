@@ -444,6 +444,7 @@ def check_budget(
     row_floats: int = 0,
     attack_memory: Sequence[Work] = (),
     augmented_attack: bool = True,
+    shadow_models: int = 0,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -480,6 +481,10 @@ def check_budget(
             words), refused where it alone passes ``max_hours``.
         augmented_attack: whether an attack makes working copies of the augmented queries
             (`mia_defense.attacks.lira.augmented_attacks`), counted then (`estimate`'s).
+        shadow_models: of ``num_models``, the undefended shadow models (attack.shadow_recipe=
+            undefended): the attacks of each target read a copy of their released outputs
+            and augmented queries (`mia_defense.attacks.shadow.hybrid_observations`), held
+            beside the rest while the attacks run.
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -557,8 +562,16 @@ def check_budget(
     # predictions, 9 bytes a cell, are held beside their own 5, h500)
     held = (4 * num_models * (population_size + test_size) * num_classes + need.models
             + _query_bytes(num_models, num_augmented, population_size, num_classes))
+    held_what = "the released outputs' and the models'"
+    if shadow_models:
+        # and a target's copy of the undefended shadow models' outputs and queries (`shadow.
+        # _mixed`): the label-only attack peaked at 14 bytes a [K, A, N] cell there, not 9
+        held += (4 * shadow_models * population_size * num_classes
+                 + _query_bytes(shadow_models, num_augmented, population_size, num_classes))
+        held_what = ("the released outputs', the models' and a target's copy of the "
+                     "undefended shadow models' outputs")
     problems += _attack_memory_problems(attack_memory, held=held, budget=budget,
-                                        held_what="the released outputs' and the models'")
+                                        held_what=held_what)
     if disk_dir is not None:
         free = _free_disk(disk_dir)
         # the results too, written at the end (observations.npz, compressed: the released

@@ -763,4 +763,6 @@ def _check_budget_at(
         # augmented' for the copies' 60 bytes a cell at K=2 beside their own 10 (h498)
         augmented_attack=bool(augmented_attacks(experiment.attacks)),
         disk_dir=disk_dir,
+        # the attacks' copy of those shadows' outputs, per target (h505)
+        shadow_models=plan.num_models if undefended else 0,
     )

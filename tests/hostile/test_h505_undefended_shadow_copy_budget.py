@@ -1,0 +1,108 @@
+"""Under attack.shadow_recipe=undefended (with a defense: the K undefended shadow models
+trained), each target's attacks read a copy of the shadows' released outputs and augmented
+queries (`attacks.shadow.hybrid_observations`), held beside the rest while the attacks run
+and counted by no up-front check: the label-only attack peaked at 14 bytes a [K, A, N] cell
+there, not its 9 (tracemalloc, /tmp/h502/measure.py 2 4000 300). check_budget now holds the
+copy beside the attacks' own memory (helper h505, found by h502). The memory is patched;
+nothing large is allocated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mia_defense import budget
+from mia_defense.budget import _bytes
+from mia_defense.errors import ConfigError
+from tests.conftest import compose_cfg
+
+K, A = 2, 20000
+UNDEFENDED = "attack.shadow_recipe=undefended"
+RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
+       "attack.white_box=false", f"attack.queries.num_augmented={A}",
+       "~attack.attacks.shokri", "~attack.attacks.lira_online_augmented", UNDEFENDED)  # fmt: skip
+ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
+             "num_augmented", "epochs", "batch_size", "chunk_size", "device", "extra",
+             "trained_epochs", "eval_every", "row_floats", "augmented_attack")  # fmt: skip
+
+
+class Checked(Exception):
+    """The budget check passed: the models would be trained now."""
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    from mia_defense.pipeline import data
+
+    asked: list[dict] = []
+    check, whole = data.check_budget, data._check_budget
+
+    def recorded(**kwargs):
+        asked.append(kwargs)
+        check(**kwargs)
+
+    def then_stop(*args, **kwargs):
+        whole(*args, **kwargs)
+        raise Checked
+
+    monkeypatch.setattr(data, "check_budget", recorded)
+    monkeypatch.setattr(data, "_check_budget", then_stop)
+    return asked
+
+
+def _available(monkeypatch, size: int) -> None:
+    monkeypatch.setattr(budget, "available_memory", lambda: size)
+
+
+def _run(tmp_path, *overrides: str) -> None:
+    from mia_defense.cli.build import run
+
+    with pytest.raises(Checked):
+        run(compose_cfg(*RUN, *overrides), tmp_path)
+
+
+# --- the attacks' copy of the shadows' outputs, per target -----------------------------------
+
+
+def _held(monkeypatch, tmp_path, checked) -> tuple[int, int, int]:
+    """(what check_budget held beside the attacks before h505: the released outputs of 2K
+    models, their queries and the models; the label-only attack's copies; a target's copy
+    of the K shadows' log-probabilities and queries) of the dropout run."""
+    _available(monkeypatch, 10**15)
+    _run(tmp_path / "sizes", "defense=dropout")
+    asked = checked[-1]
+    nm, n, c = asked["num_models"], asked["population_size"], asked["num_classes"]
+    assert nm == 2 * K
+    need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
+    held = (4 * nm * (n + asked["test_size"]) * c + need.models
+            + budget._query_bytes(nm, A, n, c))  # fmt: skip
+    (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
+    copy = 4 * K * n * c + (4 + 1) * K * A * n  # float32 log-probs; float32 logit, uint8 label
+    assert need.memory <= held + label  # (the run's own check passes at the memory below)
+    checked.clear()
+    return held, label, copy
+
+
+def test_refuses_label_only_beside_the_shadows_copy(monkeypatch, tmp_path, checked):
+    held, label, copy = _held(monkeypatch, tmp_path, checked)
+    _available(monkeypatch, held + label)  # all but the copy
+    from mia_defense.cli.build import run
+
+    with pytest.raises(ConfigError) as refused:
+        run(compose_cfg(*RUN, "defense=dropout"), tmp_path / "refused")
+    said = str(refused.value)
+    found = re.fullmatch(
+        r"attack\.attacks\.label_only: its working copies of the predictions on the augmented "
+        r"queries .* beside the released outputs', the models' and a target's copy of the "
+        r"undefended shadow models' outputs (\S+ \S+), but (\S+ \S+) is available; .*",
+        said,
+    )
+    assert found, said
+    assert found[1] == _bytes(held + copy)
+
+
+def test_runs_where_the_copy_fits_too(monkeypatch, tmp_path, checked):
+    held, label, copy = _held(monkeypatch, tmp_path, checked)
+    _available(monkeypatch, held + copy + label)
+    _run(tmp_path / "run", "defense=dropout")
