@@ -42,6 +42,7 @@ from mia_defense.files import atomic_write, stale_temp_files
 __all__ = [
     "FLOAT32_ROUNDOFF",
     "FLOAT32_TINY",
+    "MAX_TARGET_EPSILON",
     "PER_MODEL_KEYS",
     "SECURE_NORMAL_BOUND",
     "SEEDED_NORMAL_BOUND",
@@ -67,6 +68,12 @@ log = logging.getLogger(__name__)
 
 # Overrides where searched σ values are kept; empty: keep none.
 SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
+# The largest target ε accepted (`mia_defense.defenses.DPSGD`; here, without torch, for
+# mia-report too). Beyond it the guarantee bounds nothing (an attacker's TPR may be e^ε
+# times its FPR: e^1000 is past float64), and the σ calibrated for it vanishes (1e308 gave
+# σ = 1e-100): the models trained as without noise under a DP run's name. Large ε studies
+# reach 1000 (Jayaraman & Evans 2019); most DP work uses 0.1-10.
+MAX_TARGET_EPSILON = 1e3
 # The search stops within this much below the target ε (Opacus' epsilon_tolerance).
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1

@@ -32,6 +32,7 @@ from mia_defense.constraints import shown
 from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.defenses.accounting import (
     FLOAT32_TINY,
+    MAX_TARGET_EPSILON,
     default_delta,
     noise_vanishes,
     privacy_report,
@@ -126,11 +127,6 @@ ADAM_EPS_MARGIN = 1e-7
 # torch.normal, or four Box-Muller draws from 53-bit uniforms, at most 17.2 in all): with
 # it `frozen_weights_problem` bounds every step's noise per coordinate.
 _NOISE_Z_BOUND = 40.0
-# The largest target ε accepted. Beyond it the guarantee bounds nothing (an attacker's TPR
-# may be e^ε times its FPR: e^1000 is past float64), and the σ calibrated for it vanishes
-# (1e308 gave σ = 1e-100): the models trained as without noise under a DP run's name. Large
-# ε studies reach 1000 (Jayaraman & Evans 2019); most DP work uses 0.1-10.
-MAX_TARGET_EPSILON = 1e3
 # float32's normal range (from `FLOAT32_TINY`), in which the models clip and add noise:
 # outside it C is 0 or inf.
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)

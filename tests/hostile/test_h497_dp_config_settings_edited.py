@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mia_defense.defenses.accounting import MAX_TARGET_EPSILON
 from mia_defense.report import load_runs
 from tests.report.fake_runs import dp_payload
 
@@ -32,7 +33,7 @@ def _write(run_dir: Path, **dp) -> None:
         ("delta", -1, "is a number -1, no setting"),
         ("delta", "x", "is a string 'x', no setting"),
         ("target_epsilon", "x", "is a string 'x', no setting mia-train trains with (a number "
-                                "in (0, inf) or null)"),
+                                f"in (0, {MAX_TARGET_EPSILON:g}] or null)"),
         ("target_epsilon", -1, "is a number -1, no setting"),
         ("max_grad_norm", "x", "is a string 'x', no setting mia-train trains with (a number "
                                "in (0, inf))"),

@@ -243,7 +243,8 @@ def dp_claim_problem(
 
 # What each setting of a DP-SGD config node may be in a run mia-train trained
 # (`mia_defense.defenses.DPSGD`'s refusals; its module imports torch): (low, high, null
-# allowed) of a number, bounds open but for noise_multiplier's 0.
+# allowed) of a number, bounds open but for noise_multiplier's 0; target_epsilon's high is
+# `MAX_TARGET_EPSILON`, inclusive (`_dp_setting_problem`).
 _DP_NUMBERS = {"noise_multiplier": (0.0, math.inf, True), "target_epsilon": (0.0, math.inf, True),
                "delta": (0.0, 1.0, True), "max_grad_norm": (0.0, math.inf, False)}  # fmt: skip
 _DP_FLAGS = ("poisson_sampling", "allow_unaccounted_sampling", "secure_mode")
@@ -255,14 +256,19 @@ def _dp_setting_problem(key: str, node: Mapping[str, Any]) -> str | None:
     is no boolean), or ``None``. Such a file was edited: its δ of NaN or target ε of 'x'
     stood beside the recorded ε, shown as a guarantee under settings no run had. A setting
     missing (an older config) is not checked."""
+    from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone: no torch)
+
     for setting, (low, high, nullable) in _DP_NUMBERS.items():
         value = node.get(setting)
         if setting not in node or (value is None and nullable):
             continue
+        most = MAX_TARGET_EPSILON if setting == "target_epsilon" else None  # (inclusive)
         inside = _numbers(value) and (low <= value if setting == "noise_multiplier"
-                                      else low < value) and value < high  # fmt: skip
+                                      else low < value) and (
+            value < high if most is None else value <= most)  # fmt: skip
         if not inside:
             rule = (f"a number in [{low:g}, {high:g})" if setting == "noise_multiplier"
+                    else f"a number in ({low:g}, {most:g}]" if most is not None
                     else f"a number in ({low:g}, {high:g})") + (" or null" if nullable else "")
             return (f"config.defense.{key}.{setting} is {_type_name(value)} {_show(value)}, "
                     f"no setting mia-train trains with ({rule})")
