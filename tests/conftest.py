@@ -273,6 +273,41 @@ def compose_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
     return pickle.loads(_composed((*(TINY if tiny else []), *overrides)))
 
 
+class BudgetChecked(Exception):
+    """A run's up-front budget check passed (`budget_asked`): its models would train now."""
+
+
+@pytest.fixture
+def budget_asked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The sizes each `check_budget` of a run (`run_to_budget_check`) is asked with; the run
+    stops once its whole up-front check has passed (`BudgetChecked`)."""
+    from mia_defense.pipeline import data
+
+    asked: list[dict[str, Any]] = []
+    check, whole = data.check_budget, data._check_budget
+
+    def recorded(**kwargs: Any) -> None:
+        asked.append(kwargs)
+        check(**kwargs)
+
+    def then_stop(*args: Any, **kwargs: Any) -> None:
+        whole(*args, **kwargs)
+        raise BudgetChecked
+
+    monkeypatch.setattr(data, "check_budget", recorded)
+    monkeypatch.setattr(data, "_check_budget", then_stop)
+    return asked
+
+
+def run_to_budget_check(tmp_path: Path, *overrides: str) -> None:
+    """`mia_defense.cli.build.run` of the tiny config with ``overrides`` in ``tmp_path``, up to
+    its passed budget check (`budget_asked` in use); a refusal raises as the run would."""
+    from mia_defense.cli.build import run
+
+    with pytest.raises(BudgetChecked):
+        run(compose_cfg(*overrides), tmp_path)
+
+
 @functools.lru_cache(maxsize=256)
 def _composed(overrides: tuple[str, ...]) -> bytes:
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):

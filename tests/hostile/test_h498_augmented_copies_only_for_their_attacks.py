@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from mia_defense.errors import ConfigError
-from tests.conftest import compose_cfg
+from tests.conftest import compose_cfg, run_to_budget_check
 
 K, A = 2, 4000
 # (the label-only attack left out: its own copies of the queries' predictions, h500's test)
@@ -27,40 +27,11 @@ ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_p
              "eval_every", "row_floats")  # fmt: skip
 
 
-class Checked(Exception):
-    """The budget check passed: the models would be trained now."""
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    """The sizes each `check_budget` of the run was asked with; the run stops once its
-    up-front check has passed (`Checked`)."""
-    from mia_defense.pipeline import data
-
-    asked: list[dict] = []
-    check, whole = data.check_budget, data._check_budget
-
-    def recorded(**kwargs):
-        asked.append(kwargs)
-        check(**kwargs)
-
-    def then_stop(*args, **kwargs):
-        whole(*args, **kwargs)
-        raise Checked
-
-    monkeypatch.setattr(data, "check_budget", recorded)
-    monkeypatch.setattr(data, "_check_budget", then_stop)
-    return asked
-
-
 def _run(tmp_path, *overrides: str) -> None:
-    from mia_defense.cli.build import run
-
-    with pytest.raises(Checked):
-        run(compose_cfg(*RUN, *overrides), tmp_path)
+    run_to_budget_check(tmp_path, *RUN, *overrides)
 
 
-def _memory(monkeypatch, tmp_path, checked, *, kept_times: float = 2) -> None:
+def _memory(monkeypatch, tmp_path, budget_asked, *, kept_times: float = 2) -> None:
     """Patch the memory to the run's own need (its estimate without augmented queries, at
     the largest check) and ``kept_times`` what the queries keep (float32 logits and uint8
     labels of K x A x N); twice is less than LiRA's working copies of them (60 bytes a cell
@@ -70,11 +41,11 @@ def _memory(monkeypatch, tmp_path, checked, *, kept_times: float = 2) -> None:
     monkeypatch.setattr(budget, "available_memory", lambda: 10**15)
     _run(tmp_path / "sizes", WITHOUT)
     own = max(budget.estimate(**{key: asked[key] for key in ESTIMATED}, num_augmented=0).memory
-              for asked in checked)  # fmt: skip
-    n = checked[-1]["population_size"]
+              for asked in budget_asked)  # fmt: skip
+    n = budget_asked[-1]["population_size"]
     kept = 5 * K * A * n
     assert budget.augmented_attack_bytes(K, A, n) > 2 * kept
-    checked.clear()
+    budget_asked.clear()
     memory = own + int(kept_times * kept)
     monkeypatch.setattr(budget, "available_memory", lambda: memory)
 
@@ -89,26 +60,26 @@ def _refused(tmp_path, *overrides: str) -> str:
     return said
 
 
-def test_copies_no_attack_makes_are_not_counted(monkeypatch, tmp_path, checked):
-    _memory(monkeypatch, tmp_path, checked)
+def test_copies_no_attack_makes_are_not_counted(monkeypatch, tmp_path, budget_asked):
+    _memory(monkeypatch, tmp_path, budget_asked)
     _run(tmp_path / "run", WITHOUT)  # passes the check: not refused
-    assert checked and all(asked["num_augmented"] == A for asked in checked)
+    assert budget_asked and all(asked["num_augmented"] == A for asked in budget_asked)
 
 
-def test_the_queries_own_outputs_still_count(monkeypatch, tmp_path, checked):
-    _memory(monkeypatch, tmp_path, checked, kept_times=0.5)
+def test_the_queries_own_outputs_still_count(monkeypatch, tmp_path, budget_asked):
+    _memory(monkeypatch, tmp_path, budget_asked, kept_times=0.5)
     said = _refused(tmp_path, WITHOUT)
     assert said.startswith(f"attack.queries.num_augmented={A}, plan.num_models={K}: "), said
 
 
-def test_copies_of_an_augmented_lira_are_still_counted(monkeypatch, tmp_path, checked):
-    _memory(monkeypatch, tmp_path, checked)
+def test_copies_of_an_augmented_lira_are_still_counted(monkeypatch, tmp_path, budget_asked):
+    _memory(monkeypatch, tmp_path, budget_asked)
     said = _refused(tmp_path)
     assert said.startswith(f"attack.queries.num_augmented={A}, plan.num_models={K}: "), said
 
 
-def test_copies_of_an_augmented_lira_under_another_name(monkeypatch, tmp_path, checked):
-    _memory(monkeypatch, tmp_path, checked)
+def test_copies_of_an_augmented_lira_under_another_name(monkeypatch, tmp_path, budget_asked):
+    _memory(monkeypatch, tmp_path, budget_asked)
     said = _refused(tmp_path, WITHOUT, "+attack.attacks.mine._target_=mia_defense.attacks.lira",
                     "+attack.attacks.mine._partial_=true", "+attack.attacks.mine.augmented=true")
     assert said.startswith(f"attack.queries.num_augmented={A}, plan.num_models={K}: "), said

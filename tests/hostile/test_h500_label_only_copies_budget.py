@@ -19,7 +19,7 @@ import pytest
 from mia_defense import budget
 from mia_defense.budget import _bytes
 from mia_defense.errors import ConfigError
-from tests.conftest import compose_cfg
+from tests.conftest import compose_cfg, run_to_budget_check
 from tests.helpers import mia_attack, synthetic_observations
 
 NO_LIRA = "~attack.attacks.lira_online_augmented"
@@ -99,55 +99,28 @@ ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_p
              "eval_every", "row_floats")  # fmt: skip
 
 
-class Checked(Exception):
-    """The budget check passed: the models would be trained now."""
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    from mia_defense.pipeline import data
-
-    asked: list[dict] = []
-    check, whole = data.check_budget, data._check_budget
-
-    def recorded(**kwargs):
-        asked.append(kwargs)
-        check(**kwargs)
-
-    def then_stop(*args, **kwargs):
-        whole(*args, **kwargs)
-        raise Checked
-
-    monkeypatch.setattr(data, "check_budget", recorded)
-    monkeypatch.setattr(data, "_check_budget", then_stop)
-    return asked
-
-
 def _run(tmp_path, *overrides: str) -> None:
-    from mia_defense.cli.build import run
-
-    with pytest.raises(Checked):
-        run(compose_cfg(*RUN, *overrides), tmp_path)
+    run_to_budget_check(tmp_path, *RUN, *overrides)
 
 
-def _memory(monkeypatch, tmp_path, checked) -> int:
+def _memory(monkeypatch, tmp_path, budget_asked) -> int:
     """Patch the memory to the run's own need (without the queries), what the queries keep
     (a float32 logit and a uint8 label a [K, A, N] cell) and half the label-only attack's
     copies: all the run needs but those copies, which do not fit. Returns N."""
     _available(monkeypatch, 10**15)
     _run(tmp_path / "sizes", NO_LABEL)
     own = max(budget.estimate(**{key: asked[key] for key in ESTIMATED}, num_augmented=0).memory
-              for asked in checked)  # fmt: skip
-    n = checked[-1]["population_size"]
+              for asked in budget_asked)  # fmt: skip
+    n = budget_asked[-1]["population_size"]
     kept, copies = 5 * K * A * n, 9 * K * (A + 1) * n
     assert own < copies // 2  # (so held + copies > the memory below)
-    checked.clear()
+    budget_asked.clear()
     _available(monkeypatch, own + kept + copies // 2)
     return n
 
 
-def test_mia_train_refuses_label_only_copies_that_do_not_fit(monkeypatch, tmp_path, checked):
-    n = _memory(monkeypatch, tmp_path, checked)
+def test_mia_train_refuses_label_only_copies_that_do_not_fit(monkeypatch, tmp_path, budget_asked):
+    n = _memory(monkeypatch, tmp_path, budget_asked)
     from mia_defense.cli.build import run
 
     with pytest.raises(ConfigError) as refused:
@@ -158,7 +131,7 @@ def test_mia_train_refuses_label_only_copies_that_do_not_fit(monkeypatch, tmp_pa
     assert found[1] == _bytes(9 * K * (A + 1) * n)
 
 
-def test_mia_train_without_label_only_passes(monkeypatch, tmp_path, checked):
-    _memory(monkeypatch, tmp_path, checked)
+def test_mia_train_without_label_only_passes(monkeypatch, tmp_path, budget_asked):
+    _memory(monkeypatch, tmp_path, budget_asked)
     _run(tmp_path / "run", NO_LABEL)  # the rest of the run fits: not refused
-    assert checked
+    assert budget_asked

@@ -15,7 +15,7 @@ import pytest
 from mia_defense import budget
 from mia_defense.budget import _bytes
 from mia_defense.errors import ConfigError
-from tests.conftest import compose_cfg
+from tests.conftest import compose_cfg, run_to_budget_check
 
 K, A = 2, 20000
 UNDEFENDED = "attack.shadow_recipe=undefended"
@@ -27,51 +27,24 @@ ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_p
              "trained_epochs", "eval_every", "row_floats", "augmented_attack")  # fmt: skip
 
 
-class Checked(Exception):
-    """The budget check passed: the models would be trained now."""
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    from mia_defense.pipeline import data
-
-    asked: list[dict] = []
-    check, whole = data.check_budget, data._check_budget
-
-    def recorded(**kwargs):
-        asked.append(kwargs)
-        check(**kwargs)
-
-    def then_stop(*args, **kwargs):
-        whole(*args, **kwargs)
-        raise Checked
-
-    monkeypatch.setattr(data, "check_budget", recorded)
-    monkeypatch.setattr(data, "_check_budget", then_stop)
-    return asked
-
-
 def _available(monkeypatch, size: int) -> None:
     monkeypatch.setattr(budget, "available_memory", lambda: size)
 
 
 def _run(tmp_path, *overrides: str) -> None:
-    from mia_defense.cli.build import run
-
-    with pytest.raises(Checked):
-        run(compose_cfg(*RUN, *overrides), tmp_path)
+    run_to_budget_check(tmp_path, *RUN, *overrides)
 
 
 # --- the attacks' copy of the shadows' outputs, per target -----------------------------------
 
 
-def _held(monkeypatch, tmp_path, checked) -> tuple[int, int, int]:
+def _held(monkeypatch, tmp_path, budget_asked) -> tuple[int, int, int]:
     """(what check_budget held beside the attacks before h505: the released outputs of 2K
     models, their queries and the models; the label-only attack's copies; a target's copy
     of the K shadows' log-probabilities and queries) of the dropout run."""
     _available(monkeypatch, 10**15)
     _run(tmp_path / "sizes", "defense=dropout")
-    asked = checked[-1]
+    asked = budget_asked[-1]
     nm, n, c = asked["num_models"], asked["population_size"], asked["num_classes"]
     assert nm == 2 * K
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
@@ -80,12 +53,12 @@ def _held(monkeypatch, tmp_path, checked) -> tuple[int, int, int]:
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
     copy = 4 * K * n * c + (4 + 1) * K * A * n  # float32 log-probs; float32 logit, uint8 label
     assert need.memory <= held + label  # (the run's own check passes at the memory below)
-    checked.clear()
+    budget_asked.clear()
     return held, label, copy
 
 
-def test_refuses_label_only_beside_the_shadows_copy(monkeypatch, tmp_path, checked):
-    held, label, copy = _held(monkeypatch, tmp_path, checked)
+def test_refuses_label_only_beside_the_shadows_copy(monkeypatch, tmp_path, budget_asked):
+    held, label, copy = _held(monkeypatch, tmp_path, budget_asked)
     _available(monkeypatch, held + label)  # all but the copy
     from mia_defense.cli.build import run
 
@@ -102,7 +75,7 @@ def test_refuses_label_only_beside_the_shadows_copy(monkeypatch, tmp_path, check
     assert found[1] == _bytes(held + copy)
 
 
-def test_runs_where_the_copy_fits_too(monkeypatch, tmp_path, checked):
-    held, label, copy = _held(monkeypatch, tmp_path, checked)
+def test_runs_where_the_copy_fits_too(monkeypatch, tmp_path, budget_asked):
+    held, label, copy = _held(monkeypatch, tmp_path, budget_asked)
     _available(monkeypatch, held + copy + label)
     _run(tmp_path / "run", "defense=dropout")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mia_defense import budget
-from tests.conftest import compose_cfg
+from tests.conftest import run_to_budget_check
 
 K, A = 2, 20000
 UNDEFENDED = "attack.shadow_recipe=undefended"
@@ -22,39 +22,12 @@ ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_p
              "trained_epochs", "eval_every", "row_floats", "augmented_attack")  # fmt: skip
 
 
-class Checked(Exception):
-    """The budget check passed: the models would be trained now."""
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    from mia_defense.pipeline import data
-
-    asked: list[dict] = []
-    check, whole = data.check_budget, data._check_budget
-
-    def recorded(**kwargs):
-        asked.append(kwargs)
-        check(**kwargs)
-
-    def then_stop(*args, **kwargs):
-        whole(*args, **kwargs)
-        raise Checked
-
-    monkeypatch.setattr(data, "check_budget", recorded)
-    monkeypatch.setattr(data, "_check_budget", then_stop)
-    return asked
-
-
 def _available(monkeypatch, size: int) -> None:
     monkeypatch.setattr(budget, "available_memory", lambda: size)
 
 
 def _run(tmp_path, *overrides: str) -> None:
-    from mia_defense.cli.build import run
-
-    with pytest.raises(Checked):
-        run(compose_cfg(*RUN, *overrides), tmp_path)
+    run_to_budget_check(tmp_path, *RUN, *overrides)
 
 
 # --- the models counted: only those trained --------------------------------------------------
@@ -62,22 +35,22 @@ def _run(tmp_path, *overrides: str) -> None:
 
 @pytest.mark.parametrize(("defense", "counted"), [("none", K), ("dropout", 2 * K)])
 def test_counts_the_undefended_shadows_only_where_trained(
-    monkeypatch, tmp_path, checked, defense, counted
+    monkeypatch, tmp_path, budget_asked, defense, counted
 ):
     _available(monkeypatch, 10**15)
     _run(tmp_path, f"defense={defense}")
-    assert checked
-    assert {asked["num_models"] for asked in checked} == {counted}
+    assert budget_asked
+    assert {asked["num_models"] for asked in budget_asked} == {counted}
 
 
-def test_no_shadows_means_the_run_of_k_models_fits(monkeypatch, tmp_path, checked):
+def test_no_shadows_means_the_run_of_k_models_fits(monkeypatch, tmp_path, budget_asked):
     """defense=none under the undefended recipe trains K models: memory for those (and for
     no K more) is enough (the label-only attack's copies, apart, left out)."""
     quick = ("defense=none", "~attack.attacks.label_only")
     _available(monkeypatch, 10**15)
     _run(tmp_path / "sizes", *quick, "attack.shadow_recipe=same")
     need = max(budget.estimate(**{key: asked[key] for key in ESTIMATED}).memory
-               for asked in checked)  # fmt: skip
-    checked.clear()
+               for asked in budget_asked)  # fmt: skip
+    budget_asked.clear()
     _available(monkeypatch, need)
     _run(tmp_path / "run", *quick)  # not refused for 2K models
