@@ -10,25 +10,12 @@ from __future__ import annotations
 import pytest
 
 from mia_defense import budget
-from tests.conftest import run_to_budget_check
-
-K, A = 2, 20000
-UNDEFENDED = "attack.shadow_recipe=undefended"
-RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
-       "attack.white_box=false", f"attack.queries.num_augmented={A}",
-       "~attack.attacks.shokri", "~attack.attacks.lira_online_augmented", UNDEFENDED)  # fmt: skip
-ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
-             "num_augmented", "epochs", "batch_size", "chunk_size", "device", "extra",
-             "trained_epochs", "eval_every", "row_floats", "augmented_attack")  # fmt: skip
-
-
-def _available(monkeypatch, size: int) -> None:
-    monkeypatch.setattr(budget, "available_memory", lambda: size)
-
-
-def _run(tmp_path, *overrides: str) -> None:
-    run_to_budget_check(tmp_path, *RUN, *overrides)
-
+from tests.hostile.test_h505_undefended_shadow_copy_budget import (  # (the run of both)
+    ESTIMATED,
+    K,
+    _available,
+    _run,
+)
 
 # --- the models counted: only those trained --------------------------------------------------
 
