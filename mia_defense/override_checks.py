@@ -89,7 +89,8 @@ def deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> dict[
         change = "" if "." not in key else (
             f" (to change a setting in it, give {key}.KEY=VALUE)" if holds_settings(key)
             else f" (to change it, give {key}=VALUE)")  # fmt: skip
-        said[index] = f"{problem}: {deleted[key]!r} deletes it; leave that override out{change}"
+        said[index] = (f"{problem}: {clipped(repr(deleted[key]))} deletes it; leave that "
+                       f"override out{change}")
     return said
 
 
@@ -163,9 +164,9 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
             bad = next((n for n in names if isinstance(n, bool | int | float | list)), None)
             if bad is None:
                 continue
-            shown = str(bad).lower() if isinstance(bad, bool) else repr(bad)
+            shown = str(bad).lower() if isinstance(bad, bool) else clipped(repr(bad))
             if isinstance(bad, list):  # defense=[[mixup]]: Hydra's TypeError traceback
-                shown = f"a list inside a list ({bad!r}); write '{group}=[A,B]'"
+                shown = f"a list inside a list ({clipped(repr(bad))}); write '{group}=[A,B]'"
             folder = conf.joinpath(group)
             options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
                 if group in groups and folder.is_dir() else []  # fmt: skip
