@@ -258,18 +258,64 @@ def _group_options(exc: Exception, group: str) -> list[str]:
     ones where the error does not say."""
     from mia_defense.config_keys import packaged_configs
 
-    trace, repository = exc.__traceback__, None
-    while trace is not None:
-        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
-            found = trace.tb_frame.f_locals
-            repository = found.get("caching_repo")
-            if repository is None:  # (failed before it was made)
-                repository = getattr(found.get("self"), "repository", None)
-        trace = trace.tb_next
+    found, repository = _frame_locals(exc, "_load_configuration_impl"), None
+    if found is not None:
+        repository = found.get("caching_repo")
+        if repository is None:  # (failed before it was made)
+            repository = getattr(found.get("self"), "repository", None)
     try:
         return group_options(repository, group)
     except Exception:  # (no such frame: advice only)
         return sorted(packaged_configs(group))
+
+
+def _frame_locals(exc: Exception, function: str) -> dict[str, Any] | None:
+    """The local variables of the innermost frame of Hydra's ``function`` that ``exc``'s
+    traceback passed through; ``None`` where it did not."""
+    trace, found = exc.__traceback__, None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == function:
+            found = trace.tb_frame.f_locals
+        trace = trace.tb_next
+    return found
+
+
+def unknown_group_words(exc: Exception) -> str | None:
+    """Hydra's "In 'own': Could not find 'datset/breast_cancer'" (a MissingConfigException
+    without options, its config search path listed after it) where the config group itself
+    is not in the search path: which defaults list names it (or the command line's
+    ``+datset=...``) and the closest group (`mia_defense.errors.closest`, as an unknown
+    top-level key's). ``None``: a group that is there (no configs in it), or any other
+    failure (Hydra's words)."""
+    from hydra.core.default_element import GroupDefault
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.errors import closest
+
+    found = _frame_locals(exc, "config_not_found_error")
+    try:
+        repo, tree = found["repo"], found["tree"]  # type: ignore[index]
+        element = tree.node
+        if not isinstance(element, GroupDefault) or repo.group_exists(
+                group := element.get_group_path()):
+            return None
+        above, _, name = group.rpartition("/")
+        groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
+                        if above or not each.startswith("hydra"))
+        parent = tree.parent.node.get_config_path() if tree.parent is not None else None
+    except Exception:  # (no such frame, another Hydra: its words)
+        return None
+    close = closest(name, groups)
+    hint = f" (did you mean {(above + '/' if above else '') + close!r}?)" if close else ""
+    if element.is_external_append() or parent is None:
+        where = f"+{group}={element.get_name()} names"
+    else:
+        where = f"{parent}'s defaults list names"
+    within = f" of {above}" if above else ""
+    fix = (f"Name one of the config groups{within}: {', '.join(groups)}" if groups else
+           f"There are no config groups{within}: correct or remove the entry")
+    return (f"Could not find '{element.get_config_path()}': {where} the config group "
+            f"{group!r}, which does not exist{hint}; nothing was run. {fix}")
 
 
 def group_options(repository: Any, group: str) -> list[str]:
