@@ -253,11 +253,14 @@ def _valued_delete_refusal(
     """Hydra's "Could not delete from config. The value of 'KEY' is VALUE and not GIVEN."
     where KEY holds a mapping or a list (``~attack.attacks=[lira]``): it wrote out the whole
     node, a few thousand characters of the attacks' settings, and not how to delete what was
-    meant. ``None``: any other error, or a key of one value (Hydra's words say it)."""
+    meant. ``None``: any other error, or a key of one value whose words are short (Hydra's
+    say it; `_valued_delete_clipped` cuts long ones)."""
     import re
     import shlex
 
     from omegaconf import OmegaConf
+
+    from mia_defense.constraints import clipped
 
     found = re.match(r"Could not delete from config\. The value of '([^']+)' is ", str(exc))
     composed, _ = composed_when_failed(exc)
@@ -266,13 +269,14 @@ def _valued_delete_refusal(
     key = found.group(1)
     node = OmegaConf.select(composed, key, default=None, throw_on_resolution_failure=False)
     if not isinstance(node, DictConfig | ListConfig):
-        return None
+        return _valued_delete_clipped(exc, key, node, overrides)
     given = next((text.strip() for text in map(str, overrides)
                   if text.strip().startswith(f"~{key}=")), f"~{key}=VALUE")  # fmt: skip
     held = (f"the entries {', '.join(map(str, node))}" if isinstance(node, DictConfig)
             else f"a list of {len(node)}")  # fmt: skip
-    parts = [f"{given}: deletes {key} only where its value is {given.partition('=')[2]}, and "
-             f"{key} holds {held}; nothing was run"]
+    # (clipped: ~attack.fprs=[<1,500 spaces>] was quoted whole, twice)
+    parts = [f"{clipped(given)}: deletes {key} only where its value is "
+             f"{clipped(given.partition('=')[2])}, and {key} holds {held}; nothing was run"]
     override = parsed_override(given)
     value = override.value() if override is not None else None
     names = [str(getattr(n, "text", n)) for n in value] if isinstance(value, list) else []
@@ -287,6 +291,26 @@ def _valued_delete_refusal(
     else:
         parts.append(f"To delete {key} whatever it holds: {shlex.quote('~' + key)}")
     return HydraConfigError(". ".join(parts))
+
+
+def _valued_delete_clipped(
+    exc: ConfigCompositionException, key: str, held: Any, overrides: Sequence[str]
+) -> Exception | None:
+    """Hydra's "Could not delete from config. The value of 'KEY' is VALUE and not GIVEN." of
+    a setting of one value (``held``) in its own words, each value cut by
+    `constraints.clipped`: ``~train.lr=<1,500 zeros>0.001`` (a string, not the config's 0.001)
+    echoed the whole value. ``None`` where nothing is cut (Hydra's words as they are) or no
+    override of ``overrides`` gives Hydra's words."""
+    from mia_defense.constraints import clipped
+
+    words = "Could not delete from config. The value of '{}' is {} and not {}."
+    for text in map(str, overrides):
+        override = parsed_override(text.strip()) if text.strip().startswith(f"~{key}=") else None
+        if override is None or words.format(key, held, override.value()) != str(exc):
+            continue
+        shown = words.format(key, clipped(str(held)), clipped(str(override.value())))
+        return None if shown == str(exc) else ConfigCompositionException(shown)
+    return None
 
 
 def _missing_delete_hint(
