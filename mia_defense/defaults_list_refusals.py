@@ -285,9 +285,12 @@ def unknown_group_words(exc: Exception) -> str | None:
     without options, its config search path listed after it) where the config group itself
     is not in the search path: which defaults list names it (or the command line's
     ``+datset=...``) and the closest group (`mia_defense.errors.closest`, as an unknown
-    top-level key's). ``None``: a group that is there (no configs in it), or any other
-    failure (Hydra's words)."""
-    from hydra.core.default_element import GroupDefault
+    top-level key's). A group that is there but holds no configs (an empty ``emptyg/``:
+    Hydra's "Could not find 'emptyg/x'") and a plain entry naming a config that is not there
+    (``- confx``: Hydra's "Could not load 'confx'") likewise (`_no_configs_words`,
+    `_missing_plain_config_words`). ``None``: a primary config, a group with configs (whose
+    options `_missing_config_line` words), or any other failure (Hydra's words)."""
+    from hydra.core.default_element import ConfigDefault, GroupDefault
     from hydra.core.object_type import ObjectType
 
     from mia_defense.errors import closest
@@ -296,26 +299,67 @@ def unknown_group_words(exc: Exception) -> str | None:
     try:
         repo, tree = found["repo"], found["tree"]  # type: ignore[index]
         element = tree.node
-        if not isinstance(element, GroupDefault) or repo.group_exists(
-                group := element.get_group_path()):
+        parent = tree.parent.node.get_config_path() if tree.parent is not None else None
+        if element.primary or not isinstance(element, ConfigDefault | GroupDefault):
             return None
+        if not isinstance(element, GroupDefault):
+            return _missing_plain_config_words(repo, element, parent)
+        if repo.group_exists(group := element.get_group_path()):
+            return None if repo.get_group_options(group, ObjectType.CONFIG) else \
+                _no_configs_words(element, group, parent)  # fmt: skip
         above, _, name = group.rpartition("/")
         groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
                         if above or not each.startswith("hydra"))
-        parent = tree.parent.node.get_config_path() if tree.parent is not None else None
     except Exception:  # (no such frame, another Hydra: its words)
         return None
     close = closest(name, groups)
     hint = f" (did you mean {(above + '/' if above else '') + close!r}?)" if close else ""
-    if element.is_external_append() or parent is None:
-        where = f"+{group}={element.get_name()} names"
-    else:
-        where = f"{parent}'s defaults list names"
+    where = _naming(element, group, parent)
     within = f" of {above}" if above else ""
     fix = (f"Name one of the config groups{within}: {', '.join(groups)}" if groups else
            f"There are no config groups{within}: correct or remove the entry")
     return (f"Could not find '{element.get_config_path()}': {where} the config group "
             f"{group!r}, which does not exist{hint}; nothing was run. {fix}")
+
+
+def _naming(element: Any, group: str, parent: str | None) -> str:
+    """Who names a defaults list's entry that Hydra could not find: ``+GROUP=NAME names``
+    (the command line's) or ``PARENT's defaults list names`` (`unknown_group_words`)."""
+    if parent is None or (group and element.is_external_append()):
+        return f"+{group}={element.get_name()} names"
+    return f"{parent}'s defaults list names"
+
+
+def _no_configs_words(element: Any, group: str, parent: str | None) -> str:
+    """`unknown_group_words` of a config group that is there (a folder in the config search
+    path) but holds no configs: Hydra's "Could not find 'emptyg/x'" listed no options."""
+    where = _naming(element, group, parent)
+    what = "drop it" if where.startswith("+") else "remove the entry"
+    return (f"Could not find '{element.get_config_path()}': {where} the config group "
+            f"{group!r}, which holds no configs; nothing was run. Add "
+            f"{element.get_config_path()}.yaml or {what}")
+
+
+def _missing_plain_config_words(repo: Any, element: Any, parent: str | None) -> str:
+    """`unknown_group_words` of a defaults list's plain entry (``- confx``, no group) naming
+    a config that is not there (Hydra's "Could not load 'confx'"): the closest of the
+    configs next to it (`mia_defense.errors.closest`), and those configs."""
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.errors import closest, first_few
+
+    path = element.get_config_path()
+    above, _, name = path.rpartition("/")
+    configs = sorted(each for each in repo.get_group_options(above, ObjectType.CONFIG)
+                     if (above + "/" if above else "") + each != parent
+                     and each != "_dummy_empty_config_")  # (Hydra's own)  # fmt: skip
+    close = closest(name, configs)
+    hint = f" (did you mean {(above + '/' if above else '') + close!r}?)" if close else ""
+    there = f" ({first_few(configs, 10, more=True)})" if configs else ""
+    return (f"Could not load '{path}': {_naming(element, '', parent)} the config {path!r}, "
+            f"which does not exist{hint}; nothing was run. Name one of the configs "
+            f"{f'of {above}' if above else 'there'}{there}, add {path}.yaml or remove the "
+            "entry")
 
 
 def group_options(repository: Any, group: str) -> list[str]:
