@@ -282,7 +282,7 @@ def _valued_delete_refusal(
     names = [str(getattr(n, "text", n)) for n in value] if isinstance(value, list) else []
     if key in _NAMED_ENTRIES and names:
         present = [n for n in names if n in node]
-        absent = ", ".join(n for n in names if n not in node)
+        absent = clipped(", ".join(n for n in names if n not in node))
         parts.append("To leave entries out, delete each by its name"
                      + (f": {' '.join(shlex.quote(f'~{key}.{n}') for n in present)}"
                         if present else "") + (f" ({absent}: no entry of it)" if absent else ""))

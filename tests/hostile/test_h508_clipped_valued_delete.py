@@ -44,3 +44,17 @@ def test_short_values_are_said_whole(tmp_path):
         "ConfigError: ~attack.fprs=[0.1]: deletes attack.fprs only where its value is [0.1], "
         "and attack.fprs holds a list of 3; nothing was run. To change it, give the whole "
         "list: 'attack.fprs=[...]'")  # fmt: skip
+
+
+def test_a_long_name_of_no_entry_is_clipped(tmp_path):
+    line = _last_line("~attack.attacks=[" + "x" * LONG + "]", cwd=tmp_path)
+    assert "To leave entries out, delete each by its name (xxxx" in line, line[-400:]
+    assert line.endswith(f"x… ({LONG} characters): no entry of it). To delete attack.attacks "
+                         "whatever it holds: '~attack.attacks'"), line[-400:]  # fmt: skip
+    assert len(line) < 1200, len(line)
+
+
+def test_an_ordinary_name_of_no_entry_is_said_whole(tmp_path):
+    assert _last_line("~attack.attacks=[lira,shokri]", cwd=tmp_path).endswith(
+        "To leave entries out, delete each by its name: '~attack.attacks.shokri' (lira: no "
+        "entry of it). To delete attack.attacks whatever it holds: '~attack.attacks'")
