@@ -687,22 +687,27 @@ def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:
 
 def _long_choice_refusal(exc: OSError, overrides: Sequence[str],
                          configs: Callable[[str], set[str]]) -> Exception | None:
-    """The refusal of a config group's choice too long for a file name (Hydra's OSError
-    "File name too long", a traceback, echoing the 100,000-character name whole), or
-    ``None`` for any other error. ``configs``: the names of a group's configs wherever they
-    are found (packaged, or only in a user's ``--config-dir``)."""
+    """The refusal of a config group's choice, or of a key, too long for a file name
+    (Hydra's OSError "File name too long", a traceback, echoing the 100,000-character name
+    whole: it looks a key up as a group's folder too, ``train.<300 x>=1``), or ``None`` for
+    any other error. ``configs``: the names of a group's configs wherever they are found
+    (packaged, or only in a user's ``--config-dir``)."""
     import errno
 
+    from mia_defense.composition_errors import HydraConfigError
     from mia_defense.constraints import clipped
 
     if exc.errno != errno.ENAMETOOLONG:
         return None
     for text in map(str, overrides):
         group, _, choice = text.strip().lstrip("+~").partition("=")
+        if max(len(part.encode()) for part in group.split("/")) > 255:
+            return HydraConfigError(
+                f"{clipped(text.strip())}: a key of {len(group)} characters, which no config "
+                "has (Hydra looks it up as a file name, past the file system's 255 bytes); "
+                "nothing was run. Correct the key (keys: mia-train --cfg job)")
         if max(len(part.encode()) for part in choice.split("/")) > 255 and \
                 (names := configs(group)):  # fmt: skip
-            from mia_defense.composition_errors import HydraConfigError
-
             return HydraConfigError(
                 f"{clipped(text.strip())}: no config of the group {group} has a name that "
                 f"long; nothing was run. Name one of its configs, e.g. "
