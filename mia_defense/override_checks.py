@@ -283,8 +283,8 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
                 or (shell and any(map(_not_utf8, value)))):  # fmt: skip
             how = "quote each value that holds it for Hydra (key='a value')"
         else:
-            how = (f"quote the value for Hydra: {override_text(key, value)} in a shell" if shell
-                   else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
+            quoted = override_text(key, value) if shell else f"{key}={hydra_quoted(value)}"
+            how = f"quote the value for Hydra: {clipped(quoted)}{' in a shell' if shell else ''}"
         return (f"{_said(arg)}: Hydra's override grammar reads {what} only inside quotes, and "
                 f"stopped on it; {how}")
     return None
