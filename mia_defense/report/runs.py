@@ -811,7 +811,7 @@ def _not_a_directory(path: Path) -> str:
     """Why ``path``, given as a sweep or run directory, is none, and what to give instead:
     a missing folder and a run's results.json both read "not a directory"."""
     if path.is_symlink() and not path.exists():
-        return f"not a directory: a broken link (to {one_line(os.readlink(path), limit=200)})"
+        return f"not a directory: a broken link (to {shown_path(os.readlink(path))})"
     if not os.path.lexists(path):
         return "not a directory: nothing is there (a typo, or a sweep not started yet?)"
     if path.name == RESULTS:
@@ -1078,7 +1078,7 @@ def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Pat
     kinds = {o.get("kind") if isinstance(o, Mapping) else None for o in origins}
     if kinds != {"observations"}:
         return
-    path = one_line(origins[0].get("path"), limit=200)
+    path = shown_path(origins[0].get("path"))
     note = (
         f"attacked the same observations file ({path}) as other seeds of its config: a seed "
         "draws the attacks, not the models, so its row's n counts attacks of one set of "
