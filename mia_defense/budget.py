@@ -319,6 +319,15 @@ def _query_bytes(num_models: int, num_augmented: int, num_records: int,
     return (4 + label_bytes) * num_models * num_augmented * num_records
 
 
+def _grad_norm_bytes(num_models: int, num_records: int, white_box: bool) -> int:
+    """Bytes of the white-box gradient norms of ``num_models`` models on ``num_records``
+    records (`mia_defense.observe.gradient_norms`' float32 [K, N]) where ``white_box``;
+    0 without. A target's copy of the undefended shadows' (`mia_defense.attacks.shadow.
+    hybrid_observations`) takes them too: at attack.white_box=true it held 4 bytes a [K, N]
+    cell more than its outputs' (tracemalloc, h514); neither was counted."""
+    return 4 * num_models * num_records if white_box else 0
+
+
 def augmented_attack_bytes(num_models: int, num_augmented: int, num_records: int) -> int:
     """Bytes of the augmented attacks' working copies beside what the ``num_augmented``
     queries on each of ``num_records`` records of ``num_models`` models keep (`estimate`'s
@@ -445,6 +454,7 @@ def check_budget(
     attack_memory: Sequence[Work] = (),
     augmented_attack: bool = True,
     shadow_models: int = 0,
+    white_box: bool = False,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -485,6 +495,9 @@ def check_budget(
             undefended): the attacks of each target read a copy of their released outputs
             and augmented queries (`mia_defense.attacks.shadow.hybrid_observations`), held
             beside the rest while the attacks run.
+        white_box: the models' gradient norms are released (attack.white_box=true): a
+            float32 [K, N] of the ``num_models`` held beside the attacks, and of the
+            ``shadow_models`` in a target's copy.
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -561,13 +574,15 @@ def check_budget(
     # (and the augmented queries' outputs: the label-only attack's copies of their
     # predictions, 9 bytes a cell, are held beside their own 5, h500)
     held = (4 * num_models * (population_size + test_size) * num_classes + need.models
-            + _query_bytes(num_models, num_augmented, population_size, num_classes))
+            + _query_bytes(num_models, num_augmented, population_size, num_classes)
+            + _grad_norm_bytes(num_models, population_size, white_box))
     held_what = "the released outputs' and the models'"
     if shadow_models:
         # and a target's copy of the undefended shadow models' outputs and queries (`shadow.
         # _mixed`): the label-only attack peaked at 14 bytes a [K, A, N] cell there, not 9
         held += (4 * shadow_models * population_size * num_classes
-                 + _query_bytes(shadow_models, num_augmented, population_size, num_classes))
+                 + _query_bytes(shadow_models, num_augmented, population_size, num_classes)
+                 + _grad_norm_bytes(shadow_models, population_size, white_box))
         held_what = ("the released outputs', the models' and a target's copy of the "
                      "undefended shadow models' outputs")
     problems += _attack_memory_problems(attack_memory, held=held, budget=budget,

@@ -765,4 +765,5 @@ def _check_budget_at(
         disk_dir=disk_dir,
         # the attacks' copy of those shadows' outputs, per target (h505)
         shadow_models=plan.num_models if undefended else 0,
+        white_box=experiment.white_box,  # (their gradient norms and the copy's, h514)
     )
