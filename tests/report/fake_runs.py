@@ -81,10 +81,14 @@ def _config(
     return config
 
 
-def _attack_metrics(scores: np.ndarray, truth: np.ndarray, seed: int) -> dict[str, Any]:
-    """An attack's results.json entry: AUC and TPRs, each with its bootstrap 95% interval."""
+def _attack_metrics(
+    scores: np.ndarray, truth: np.ndarray, seed: int, resamples: int = 50
+) -> dict[str, Any]:
+    """An attack's results.json entry: AUC and TPRs, each with its bootstrap 95% interval
+    (of ``resamples``; 0: none, each bound NaN, null in the file, as a run of
+    attack.bootstrap=0 records)."""
     m = roc_metrics(scores, truth, fprs=FPRS)
-    ci = bootstrap_intervals(scores, truth, fprs=FPRS, num_resamples=50, seed=seed)
+    ci = bootstrap_intervals(scores, truth, fprs=FPRS, num_resamples=resamples, seed=seed)
     out: dict[str, Any] = {
         "access": "outputs", "auc": m.auc, "auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1],
     }  # fmt: skip
@@ -139,7 +143,10 @@ def make_run(
         "loss": rng.normal(0, 1, truth.shape) + 0.5 * signal * truth,
         "lira": rng.normal(0, 1, truth.shape) + signal * truth,
     }
-    attacks = {name: _attack_metrics(s, truth, seed) for name, s in scores.items()}
+    # (config attack.bootstrap=0: no intervals, as such a run records none)
+    count = (config or {}).get("attack.bootstrap")
+    resamples = 0 if type(count) is int and count == 0 else 50
+    attacks = {name: _attack_metrics(s, truth, seed, resamples) for name, s in scores.items()}
     strongest = max(attacks, key=lambda a: (attacks[a][fpr_key(0.001)], attacks[a]["auc"]))
     chance = DEFAULT_CHANCE if chance_accuracy is None else chance_accuracy
     utility = {

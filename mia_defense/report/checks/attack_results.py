@@ -90,6 +90,23 @@ def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _unresampled_problem(name: str, metrics: Mapping[str, Any], config: Any) -> str | None:
+    """An interval bound of an attack beside ``config.attack.bootstrap`` 0, which draws no
+    resamples and records every bound null (`bootstrap_intervals`), or ``None``: a run of 50
+    resamples edited to 0 had its intervals shown as 95% ones, without the caveat of too few
+    resamples (`few_resamples`) that 50 gets."""
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    count = attack.get("bootstrap") if isinstance(attack, Mapping) else None
+    if type(count) is not int or count != 0:  # (not a count: `few_resamples` says so)
+        return None
+    for key, value in metrics.items():
+        if key.endswith(("_ci_low", "_ci_high")) and _numbers(value):  # (NaN: none either)
+            return (f"attacks.{name}.{key} is {value:g}, but config.attack.bootstrap is 0, "
+                    "which computes no intervals (each bound null): the file was edited; "
+                    "rerun the run")
+    return None
+
+
 def _attacks_problem(
     attacks: Mapping[str, Any], strongest: Any, config: Any = None
 ) -> str | None:
@@ -118,7 +135,8 @@ def _attacks_problem(
             high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")
             if key.endswith("_ci_low") and _numbers(value, high) and value > high:
                 return f"attacks.{name}.{key} {value:g} is above its _ci_high {high:g}"
-        problem = _roc_problem(name, metrics) or _fpr_read_problem(name, metrics)
+        problem = (_roc_problem(name, metrics) or _fpr_read_problem(name, metrics)
+                   or _unresampled_problem(name, metrics, config))
         if problem:
             return problem
     if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
