@@ -23,6 +23,7 @@ __all__ = [
     "Work",
     "WorkShape",
     "augmented_attack_bytes",
+    "augmented_copies_work",
     "available_memory",
     "check_attack_budget",
     "check_budget",
@@ -340,6 +341,26 @@ def augmented_attack_bytes(num_models: int, num_augmented: int, num_records: int
     60 GB."""
     k = num_models
     return (4 * k + 28 * max(k - 1, 0) + 24) * num_augmented * num_records
+
+
+def augmented_copies_work(names: Iterable[str], *, copies_of: str, memory: int,
+                          queries: str, num_models: int, num_augmented: int,
+                          num_records: int) -> list[Work]:
+    """The `Work` of each attack of ``names`` (the entries of attack.attacks that make them)
+    that holds ``memory`` bytes of working copies of ``copies_of`` beside observations of
+    ``num_augmented`` queries on each of ``num_records`` records of ``num_models`` models,
+    its hint saying ``queries`` (what fixes the queries); none without queries. LiRA's
+    (`mia_defense.attacks.lira.budget_work`) and the label-only attack's
+    (`mia_defense.attacks.label_only.budget_work`), each with its own attacks and bytes."""
+    if num_augmented < 1:
+        return []
+    return [Work(
+        key=f"attack.attacks.{name}", value=num_augmented, flops=0, steps=0, memory=memory,
+        what=(f"its working copies of {copies_of} ({num_augmented} a record, of "
+              f"{num_records} records and {num_models} models)"),
+        hint=(f"leave it out with '~attack.attacks.{name}' ({queries}; mia-train of fewer "
+              "makes smaller ones)"),
+    ) for name in names]  # fmt: skip
 
 
 def _real(value: float) -> float:

@@ -16,7 +16,7 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import _labels
-from mia_defense.budget import Work
+from mia_defense.budget import Work, augmented_copies_work
 from mia_defense.observations import Observations, is_attacked_as_given, queries_fix
 
 __all__ = ["budget_work", "label_only", "label_robustness"]
@@ -103,20 +103,11 @@ def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: i
     check (`mia_defense.pipeline.data`'s attack memory) and mia-attack's
     (`mia_defense.attack_setup.check_observed_budget`): with
     '~attack.attacks.lira_online_augmented', neither counted them (h500)."""
-    if num_augmented < 1:
-        return []
-    each = 9 * num_models * (num_augmented + 1) * num_records
-    work = []
-    for name, attack in attacks.items():
-        if getattr(attack, "func", None) is not label_only:  # (its _target_, under any name)
-            continue
-        key = f"attack.attacks.{name}"
-        work.append(Work(
-            key=key, value=num_augmented, flops=0, steps=0, memory=each,
-            what=(f"its working copies of the predictions on the augmented queries "
-                  f"({num_augmented} a record, of {num_records} records and {num_models} "
-                  "models)"),
-            hint=(f"leave it out with '~{key}' (its queries: attack.queries.num_augmented="
-                  f"{num_augmented}; mia-train of fewer makes smaller ones)"),
-        ))  # fmt: skip
-    return work
+    return augmented_copies_work(
+        [name for name, attack in attacks.items()  # (its _target_, under any name)
+         if getattr(attack, "func", None) is label_only],
+        copies_of="the predictions on the augmented queries",
+        memory=9 * num_models * (num_augmented + 1) * num_records,
+        queries=f"its queries: attack.queries.num_augmented={num_augmented}",
+        num_models=num_models, num_augmented=num_augmented, num_records=num_records,
+    )  # fmt: skip

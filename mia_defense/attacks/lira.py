@@ -15,7 +15,7 @@ from mia_defense.attacks.references import (
     scored_against_references,
 )
 from mia_defense.attacks.signals import per_model, true_class_logit
-from mia_defense.budget import Work, augmented_attack_bytes
+from mia_defense.budget import Work, augmented_attack_bytes, augmented_copies_work
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations, queries_fix
 
@@ -162,19 +162,10 @@ def budget_work(attacks: Mapping[str, Any], *, num_models: int, num_augmented: i
     up-front check (`mia_defense.budget.check_attack_budget`), where the observations fix
     the queries; none without them (the attack is then skipped). mia-attack of saved
     observations of 10**6 queries a record started LiRA's 60 GB with no check (h495)."""
-    if num_augmented < 1:
-        return []
-    work = []
-    each = augmented_attack_bytes(num_models, num_augmented, num_records)
-    for name in augmented_attacks(attacks):
-        key = f"attack.attacks.{name}"
-        work.append(Work(
-            key=key, value=num_augmented, flops=0, steps=0, memory=each,
-            what=(f"its working copies of the observations' augmented queries "
-                  f"({num_augmented} a record, of {num_records} records and {num_models} "
-                  "models)"),
-            hint=(f"leave it out with '~{key}' (the observations fix their queries: "
-                  f"attack.queries.num_augmented={num_augmented} here; mia-train of fewer "
-                  "makes smaller ones)"),
-        ))  # fmt: skip
-    return work
+    return augmented_copies_work(
+        augmented_attacks(attacks), copies_of="the observations' augmented queries",
+        memory=augmented_attack_bytes(num_models, num_augmented, num_records),
+        queries=("the observations fix their queries: attack.queries.num_augmented="
+                 f"{num_augmented} here"),
+        num_models=num_models, num_augmented=num_augmented, num_records=num_records,
+    )  # fmt: skip
