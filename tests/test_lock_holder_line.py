@@ -1,6 +1,7 @@
 """A run lock's holder line is printed into messages (a refusal, the sweep's kept line);
 anyone who can write the run's folder can write it, so its control characters (a terminal
-escape) are shown as '?', in each of the three places that read it."""
+escape) are shown as spaces (`report.checks.printable`), in each of the three places that
+read it."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ def test_a_forged_holder_line_is_shown_printable(tmp_path):
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, FORGED, 0)
-        assert lock_holder(tmp_path) == "pid 1 on ?]0;owned?elsewhere?[2J since T"
+        assert lock_holder(tmp_path) == "pid 1 on  ]0;owned elsewhere [2J since T"
         with pytest.raises(ConfigError) as refused, claim_run_dir(tmp_path):
             pass
-        assert "in use by pid 1 on ?]0;owned?elsewhere?[2J since T;" in str(refused.value)
+        assert "in use by pid 1 on  ]0;owned elsewhere [2J since T;" in str(refused.value)
     finally:
         os.close(fd)

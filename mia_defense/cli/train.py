@@ -1437,13 +1437,14 @@ def _waited_for(payload: dict) -> str | None:
     """The holder line of the model store's lock an interrupted run (its results.json,
     ``payload``) was waiting for (``model_store``'s ``waiting_for``, `ModelStore.loading`):
     another run trained its models, this one nothing; ``None`` where it was not waiting.
-    Printable (`printable_line`): results.json can be written by anyone who can write the
-    run's folder, and the line goes into the kept line on the terminal."""
-    from mia_defense.tracking.run_dir import printable_line
+    Printable (`report.checks.printable`, as `holder_line` reads the lock): results.json
+    can be written by anyone who can write the run's folder, and the line goes into the kept
+    line on the terminal."""
+    from mia_defense.report.checks import printable
 
     for entry in _model_store_entries(payload).values():
         if isinstance(entry.get("waiting_for"), str):
-            return printable_line(entry["waiting_for"][:512])
+            return printable(entry["waiting_for"][:512])
     return None
 
 

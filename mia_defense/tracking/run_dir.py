@@ -35,7 +35,7 @@ from mia_defense.files import (
     remove_stale_temp_files,
     run_folder_advice,
 )
-from mia_defense.report.checks import PrintableLog
+from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
@@ -68,7 +68,6 @@ __all__ = [
     "killed_writer",
     "mark_killed_runs",
     "mark_run",
-    "printable_line",
     "refuse_unwritable_name",
     "resume_differences",
     "safe_dirname",
@@ -617,15 +616,10 @@ def killed_writer(run_dir: Path) -> str | None:
 
 def holder_line(fd: int) -> str:
     """The line the lock file ``fd`` holds (``pid N on HOST since T``: its holder's), as
-    printable text ('?' for a control character: anyone who can write the run's folder can
-    write it, and it is printed into messages); '' where it holds none."""
-    return printable_line(os.pread(fd, 512, 0).decode(errors="replace").strip())
-
-
-def printable_line(text: str) -> str:
-    """``text`` read from a run's folder (a lock's holder line, as `holder_line` reads it or
-    as results.json keeps it), with each control character as '?', for a message."""
-    return "".join(char if char.isprintable() else "?" for char in text)
+    printable text (`report.checks.printable`, the rule of the log lines it goes into: a
+    control character as a space; anyone who can write the run's folder can write it, and
+    it is printed into messages); '' where it holds none."""
+    return printable(os.pread(fd, 512, 0).decode(errors="replace").strip())
 
 
 def _this_hosts_holder(fd: int) -> str | None:

@@ -2,7 +2,7 @@
 and reaches the user's terminal: the early refusal of a run directory in use
 (`cli.run_dirs.refuse_in_use`) and the model store's waiting line (``waiting_for``, said
 again by the kept line after Ctrl-C) read it through `tracking.run_dir.holder_line`,
-control characters as '?', like the run lock's other readers (test_lock_holder_line)."""
+control characters as spaces, like the run lock's other readers (test_lock_holder_line)."""
 
 import fcntl
 import logging
@@ -16,7 +16,7 @@ from mia_defense.cli.run_dirs import refuse_in_use
 from tests.helpers import hold_run_lock
 
 FORGED = "pid 1 on \x1b]0;owned\x07here since T\n"
-SHOWN = "pid 1 on ?]0;owned?here since T"
+SHOWN = "pid 1 on  ]0;owned here since T"
 
 
 def test_a_store_lock_holder_line_is_printable(tmp_path, monkeypatch):
