@@ -1344,17 +1344,20 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     names each). An Optuna search (its points drawn as it goes) is refused by the same rule
     where every trial would be, whatever it draws, by
     `mia_defense.cli.search_checks.refuse_search_refused_at_every_point`. A grid Hydra
-    composes otherwise or of more than `_CHECKED_POINTS` points, and a check failing
-    otherwise than by a refusal are left to the runs; the points of a sweep of mia-attack
-    are only composed (its jobs are checked otherwise: it has no ``check_config``
-    callback). A grid none of whose points Hydra can compose (``-m plan.foo=1,2``;
-    mia-attack's ``attack.foo=1,2``: its first job failed after the sweep's folder was
-    made) is refused with Hydra's error, on one line (`refusal_line`)."""
+    composes otherwise, a check failing otherwise than by a refusal, and a grid of more
+    than `_CHECKED_POINTS` points but for its first point's composition are left to the
+    runs; the points of a sweep of mia-attack are only composed (its jobs are checked
+    otherwise: it has no ``check_config`` callback). A grid whose first point Hydra cannot
+    compose (``-m plan.foo=1,2``; mia-attack's ``attack.foo=1,2``; ``~train.lr=0.5,0.001``)
+    ended at its first job after the sweep's folder was made, whatever its other points: it
+    is refused with the composition's refusal, on one line (`refusal_line`), as a single
+    run of that point says it (``-m train.<300 x>=1,2``: a key too long for a file name,
+    hydra_guard's refusal, read before as the point's own refusal, the sweep let go on)."""
     callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
     if not plugin_is(config.hydra.sweeper, "basic"):
         return
     points = _grid_points(config)
-    if not points or len(points) > _CHECKED_POINTS:
+    if not points:
         return
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import CompactHydraException
@@ -1363,23 +1366,26 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 
     first: tuple[list[str], Exception] | None = None
-    unmade: Exception | None = None
     loader = GlobalHydra.instance().config_loader()
     for num, overrides in enumerate(points):
         try:
-            _check_point(config, loader, list(overrides), num=num,
-                         check="check_config" in callbacks)
+            job = loader.load_sweep_config(config, list(overrides))
+        except (CompactHydraException, ConfigError) as exc:
+            if num == 0:  # (the first job's composition: the sweep ends there)
+                end_refused(log, "%s", refusal_line(exc).removeprefix("ConfigError: "))
+            continue  # (a later job's: left to it)
+        except Exception:  # (not a refusal: the point's run says what it is)
+            return
+        if len(points) > _CHECKED_POINTS:
+            return  # (the first job composed: the rest left to the runs)
+        try:
+            _check_job(job, num=num, check="check_config" in callbacks)
         except (ConfigError, DataError, UnsupportedModelError) as exc:
             first = first or (list(overrides), exc)
-            continue
-        except CompactHydraException as exc:  # (Hydra cannot compose it: -m plan.foo=1,2)
-            unmade = unmade or exc
             continue
         except Exception:  # (not a refusal: the point's run says what it is)
             return
         return  # this point runs
-    if unmade is not None and first is None:  # (Hydra's words at the first job, made later)
-        end_refused(log, "%s", refusal_line(unmade).removeprefix("ConfigError: "))
     if first is None:
         return
     overrides, exc = first
@@ -1446,7 +1452,11 @@ def _check_point(config: DictConfig, loader: Any, overrides: list[str], *, num: 
     """The config check a sweep's job ``num`` makes (`check_config`, `check_defense_stack`),
     on the point composed with ``overrides`` as the sweeper composes it, in its own folder
     (not ``check``: composed only)."""
-    job = loader.load_sweep_config(config, overrides)
+    _check_job(loader.load_sweep_config(config, overrides), num=num, check=check)
+
+
+def _check_job(job: DictConfig, *, num: int, check: bool = True) -> None:
+    """`_check_point` of the point ``job`` Hydra has composed."""
     if not check:
         return
     from mia_defense.config import check_config, check_defense_stack  # (torch)

@@ -51,7 +51,7 @@ def test_a_sweep_refused_at_every_point_is_refused_once(caplog, overrides, swept
     ((), ("train.lr=-0.1,0.01",)),  # (0.01 runs; -0.1 is refused as its point starts)
     ((), ("train.lr=-1,0",)),  # (each refused for its own swept value: the sweep names each)
     (("defense=dp", "defense.dp.target_epsilon=null"), ("defense.dp.noise_multiplier=0.5,1",)),
-    ((), ("defense=none,dp", "defense.dp.noise_multiplier=0.5")),  # (a group's key: Hydra's)
+    # (a group's key the first point lacks, defense=none,dp: refused in Hydra's words, h513)
 ])  # fmt: skip
 def test_a_sweep_with_a_point_that_runs_passes(overrides, swept):
     _check(*TINY, *overrides, swept=swept)  # (a refusal raises SystemExit)
@@ -76,7 +76,7 @@ def test_a_refusal_without_words_is_refused_once_without_a_crash(caplog, monkeyp
     def refused(*args, **kwargs):
         raise ConfigError("")
 
-    monkeypatch.setattr(sweep_checks, "_check_point", refused)
+    monkeypatch.setattr(sweep_checks, "_check_job", refused)
     monkeypatch.setattr(sweep_checks, "_refused_for_fixed_settings", lambda *a, **k: True)
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         _check(*TINY, swept=("train.epochs=1,2",))
