@@ -306,7 +306,7 @@ def unknown_group_words(exc: Exception) -> str | None:
             return _missing_plain_config_words(repo, element, parent)
         if repo.group_exists(group := element.get_group_path()):
             return None if repo.get_group_options(group, ObjectType.CONFIG) else \
-                _no_configs_words(element, group, parent)  # fmt: skip
+                _no_configs_words(repo, element, group, parent)  # fmt: skip
         above, _, name = group.rpartition("/")
         groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
                         if above or not each.startswith("hydra"))
@@ -330,14 +330,34 @@ def _naming(element: Any, group: str, parent: str | None) -> str:
     return f"{parent}'s defaults list names"
 
 
-def _no_configs_words(element: Any, group: str, parent: str | None) -> str:
+def _no_configs_words(repo: Any, element: Any, group: str, parent: str | None) -> str:
     """`unknown_group_words` of a config group that is there (a folder in the config search
-    path) but holds no configs: Hydra's "Could not find 'emptyg/x'" listed no options."""
+    path) but holds no configs: Hydra's "Could not find 'emptyg/x'" listed no options. Where
+    it holds config groups (subfolders: ``g/sub/x.yaml``, for an entry ``- g: x``), those,
+    and the entry naming the one that holds a config of that name."""
+    from hydra.core.object_type import ObjectType
+
     where = _naming(element, group, parent)
-    what = "drop it" if where.startswith("+") else "remove the entry"
+    command_line = where.startswith("+")
+    what = "drop it" if command_line else "remove the entry"
+    name = element.get_name()
+    subs = sorted(f"{group}/{sub}" for sub in repo.get_group_options(group, ObjectType.GROUP))
+    holds, fix = "", ""
+    if subs:
+        holds = (f", only the config group{'s' if len(subs) > 1 else ''} {', '.join(subs)} "
+                 f"(its subfolder{'s' if len(subs) > 1 else ''})")
+        meant = next((sub for sub in subs
+                      if name in repo.get_group_options(sub, ObjectType.CONFIG)), None)
+        if meant is not None:
+            entry = f"+{meant}={name}" if command_line else f"'- {meant}: {name}'"
+            holds += f" (did you mean {entry}?)"
+            fix = f"Write {entry} instead, add "
+        else:
+            entry = f"+{group}/SUB=NAME" if command_line else f"'- {group}/SUB: NAME'"
+            fix = f"Name one of them with a config of its own ({entry}), add "
     return (f"Could not find '{element.get_config_path()}': {where} the config group "
-            f"{group!r}, which holds no configs; nothing was run. Add "
-            f"{element.get_config_path()}.yaml or {what}")
+            f"{group!r}, which holds no configs{holds}; nothing was run. "
+            f"{fix or 'Add '}{element.get_config_path()}.yaml or {what}")
 
 
 def _missing_plain_config_words(repo: Any, element: Any, parent: str | None) -> str:
