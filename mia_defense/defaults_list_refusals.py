@@ -288,8 +288,9 @@ def unknown_group_words(exc: Exception) -> str | None:
     top-level key's). A group that is there but holds no configs (an empty ``emptyg/``:
     Hydra's "Could not find 'emptyg/x'") and a plain entry naming a config that is not there
     (``- confx``: Hydra's "Could not load 'confx'") likewise (`_no_configs_words`,
-    `_missing_plain_config_words`). ``None``: a primary config, a group with configs (whose
-    options `_missing_config_line` words), or any other failure (Hydra's words)."""
+    `_missing_plain_config_words`), and a ``--config-name`` that names no config (Hydra's
+    "Cannot find primary config": `_missing_primary_words`). ``None``: a group with configs
+    (whose options `_missing_config_line` words), or any other failure (Hydra's words)."""
     from hydra.core.default_element import ConfigDefault, GroupDefault
     from hydra.core.object_type import ObjectType
 
@@ -300,8 +301,10 @@ def unknown_group_words(exc: Exception) -> str | None:
         repo, tree = found["repo"], found["tree"]  # type: ignore[index]
         element = tree.node
         parent = tree.parent.node.get_config_path() if tree.parent is not None else None
-        if element.primary or not isinstance(element, ConfigDefault | GroupDefault):
+        if not isinstance(element, ConfigDefault | GroupDefault):
             return None
+        if element.primary:
+            return _missing_primary_words(repo, element, exc)
         if not isinstance(element, GroupDefault):
             return _missing_plain_config_words(repo, element, parent)
         if repo.group_exists(group := element.get_group_path()):
@@ -358,6 +361,49 @@ def _no_configs_words(repo: Any, element: Any, group: str, parent: str | None) -
     return (f"Could not find '{element.get_config_path()}': {where} the config group "
             f"{group!r}, which holds no configs{holds}; nothing was run. "
             f"{fix or 'Add '}{element.get_config_path()}.yaml or {what}")
+
+
+def _missing_primary_words(repo: Any, element: Any, exc: Exception) -> str:
+    """`unknown_group_words` of a primary config that is not there (``--config-name confg``:
+    Hydra's "Cannot find primary config 'confg'" and the whole config search path): the
+    config folders searched (Hydra's own left out), the closest of their configs
+    (`mia_defense.errors.closest`), those configs, and what to write. A name inside one of
+    mia-defense's config groups (``model/mlpp``) is pointed at selecting the group's config."""
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.constraints import shown_path
+    from mia_defense.errors import closest, first_few
+
+    path = element.get_config_path()
+    above, _, name = path.rpartition("/")
+    sources = [source for source in repo.get_sources() if source.provider != "hydra" and (
+        source.scheme() != "structured" or (source.is_group(above) and any(
+            each != "_dummy_empty_config_" for each in source.list(above, ObjectType.CONFIG))))]
+    folders = ", ".join(shown_path(source.path) if source.scheme() == "file" else
+                        shown_path(source.full_path()) for source in sources)  # fmt: skip
+    configs = sorted(each for each in repo.get_group_options(above, ObjectType.CONFIG)
+                     if each != "_dummy_empty_config_" and not above.startswith("hydra"))
+    close = closest(name, configs)  # (Hydra's own configs left out: none is a run's)
+    prefix = f"{above}/" if above else ""
+    hint = f" (did you mean {prefix + close!r}?)" if close else ""
+    said = (f"Cannot find primary config {shown_path(path, quoted=True)}: no config of that "
+            f"name in the config folders ({folders}){hint}; nothing was run. ")
+    own = next((source.path for source in sources if source.provider == "command-line"), None)
+    add = (f"add {shown_path(path)}.yaml to {shown_path(own)}" if own is not None else
+           f"add {shown_path(path)}.yaml to a folder of yours and give it with --config-dir "
+           "DIR")  # fmt: skip
+    from mia_defense.config_keys import packaged_configs
+
+    if above and configs and packaged_configs(above):  # (model/mlp: no primary config)
+        listed = _primary_choice(above, _primary(exc))[0]
+        return (said + f"{above} is a config group, whose configs are selected, not named "
+                f"with --config-name: select one instead, e.g. {'' if listed else '+'}"
+                f"{above}={close or configs[0]} (drop --config-name)")
+    there = f"one of the configs there ({first_few(configs, 10, more=True)})" if configs \
+        else "a config of yours"  # fmt: skip
+    return said + (f"Name {there} with --config-name"
+                   + (f", e.g. --config-name {prefix + close}" if close else "")
+                   + (f", or {add}" if name else ""))
 
 
 def _missing_plain_config_words(repo: Any, element: Any, parent: str | None) -> str:

@@ -586,8 +586,8 @@ def _refusals_without_log_prefix(started: Callable[[], bool]) -> Iterator[None]:
 def refusal_line(exc: Exception) -> str:
     """The one line of a refused config: ``ConfigError: what is wrong; what to do``. A
     message of Hydra's own is put on one line (with its OmegaConf reason), a group's choice
-    that is not there (`_missing_config_line`), a config group that is not there
-    (`unknown_group_words`) and an override Hydra cannot parse
+    that is not there (`_missing_config_line`), a config group or primary config that is
+    not there (`unknown_group_words`) and an override Hydra cannot parse
     (`_unparsed_override_line`) said in words that name the fix."""
     from hydra.errors import MissingConfigException, OverrideParseException
 
@@ -598,8 +598,8 @@ def refusal_line(exc: Exception) -> str:
         return text if text.startswith("ConfigError: ") else f"ConfigError: {text}"
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
         text = _missing_config_line(exc.missing_cfg_file, list(exc.options), text, exc)
-    elif isinstance(exc, MissingConfigException) and exc.missing_cfg_file and (
-            words := unknown_group_words(exc)):  # (the group itself is not there)
+    elif isinstance(exc, MissingConfigException) and exc.missing_cfg_file is not None and (
+            words := unknown_group_words(exc)):  # (the group or primary config is not there)
         text = words
     elif isinstance(exc, OverrideParseException) and exc.override:
         text = _unparsed_override_line(exc.override, exc.message)

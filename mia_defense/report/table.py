@@ -29,6 +29,7 @@ from mia_defense.report.checks import (
     printable,
     randomized_release,
     strongest_at_zero,
+    vacuous_epsilon,
 )
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord, software_tag
@@ -435,7 +436,8 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         # a claim a measured lower bound refutes is no guarantee either: the table said
         # "yes" and the front showed its ε as it did a sound one's
         epsilon_valid=privacy.get("epsilon_valid") is not False
-        and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None,
+        and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None
+        and vacuous_epsilon(privacy) is None,  # (above 1000: guarantees nothing)
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
         scores=run.scores,
         strongest_at_zero=strongest_at_zero(p),

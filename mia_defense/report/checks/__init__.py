@@ -39,6 +39,7 @@ from mia_defense.report.checks.privacy import (
     epsilon_doubt,
     flag_problem,
     schedule_deleted,
+    vacuous_epsilon,
 )
 from mia_defense.report.checks.provenance import (
     BUILT_IN_DEFENSES,
@@ -87,4 +88,5 @@ __all__ = [
     "strongest_at_zero",
     "strongest_attack",
     "test_records_problem",
+    "vacuous_epsilon",
 ]

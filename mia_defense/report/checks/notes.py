@@ -30,7 +30,7 @@ from mia_defense.report.checks._values import (
 )
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import writer_mark
-from mia_defense.report.checks.privacy import epsilon_doubt
+from mia_defense.report.checks.privacy import epsilon_doubt, vacuous_epsilon
 from mia_defense.report.checks.provenance import (
     _canaries,
     _test_size,
@@ -338,7 +338,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     bound (``privacy.epsilon_refuted``) or that none could refute (`_untested_note`), an ε
     the accountant did not compute for the mechanism that ran (``privacy.epsilon_valid``
     false: shuffled batches, which the report's ε column would otherwise show as a claim),
-    masks that may not be the models' training sets (``privacy.masks_suspect``) or
+    an ε so large it guarantees nothing (`vacuous_epsilon`), masks that may not be the models' training sets (``privacy.masks_suspect``) or
     unbalanced (``privacy.masks_unbalanced``), answers saturated to probability 1 that the
     attacks tie on (``privacy.outputs_saturated``), attack scores that rank members below
     non-members (``privacy.attacks_inverted``; a white-box attack's:
@@ -375,6 +375,9 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
             f"says epsilon_valid true (written before mia-defense checked this, or edited): "
             f"{doubt}"
         )))
+    vacuous = vacuous_epsilon(privacy) if invalid is None and doubt is None else None
+    if vacuous is not None:  # (an ε already said to be no guarantee is not said twice)
+        notes.append(("epsilon_vacuous", vacuous))
     unbalanced = privacy.get("masks_unbalanced")
     if unbalanced:  # mia-attack / api.audit: reference-based attacks read chance
         notes.append(("masks_unbalanced", f"masks unbalanced: {one_line(unbalanced, limit=400)}"))

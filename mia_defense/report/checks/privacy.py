@@ -32,6 +32,7 @@ __all__ = [
     "flag_problem",
     "reason_problem",
     "schedule_deleted",
+    "vacuous_epsilon",
 ]
 
 
@@ -598,6 +599,27 @@ def _not_dp_sgd_doubt(defenses: Mapping[str, Any]) -> str:
             f"{one_line(', '.join(named), limit=120)}): its ε is a defense's own report "
             "(privacy_report), whose mechanism and accounting mia-defense neither ran nor "
             "checked")
+
+
+def vacuous_epsilon(privacy: Any) -> str | None:
+    """What to say of a finite ε above `MAX_TARGET_EPSILON` (the largest target mia-train
+    accepts, past which ε guarantees nothing), or ``None``: an explicit
+    ``defense.dp.noise_multiplier`` (0.05 on a small plan spent 1.6e4) trained a DP run
+    that mia-train only warned of (`mia_defense.defenses.dp._warn_meaningless_epsilon`,
+    the same limit) and recorded with ``epsilon_valid: true``; the report showed its ε as a
+    guarantee ('yes') in the table and on the fronts, a DP row beside guaranteed ones."""
+    from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone: no torch)
+
+    epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
+    if not _numbers(epsilon) or not MAX_TARGET_EPSILON < epsilon < math.inf:
+        return None
+    sigma = privacy.get("noise_multiplier")
+    spent = f"defense.dp.noise_multiplier={sigma:g} spent" if _numbers(sigma) else "spent"
+    return (f"its ε {epsilon:.3g} is vacuous: {spent} ε above {MAX_TARGET_EPSILON:g}, where ε "
+            "guarantees nothing (an attacker's TPR may be e^ε times its FPR), so its models "
+            "trained almost as without DP under a DP run's name. For a guarantee, raise "
+            "defense.dp.noise_multiplier, or set defense.dp.target_epsilon (<= "
+            f"{MAX_TARGET_EPSILON:g}; most DP work uses 0.1-10) and noise_multiplier=null")
 
 
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
