@@ -338,10 +338,11 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     bound (``privacy.epsilon_refuted``) or that none could refute (`_untested_note`), an ε
     the accountant did not compute for the mechanism that ran (``privacy.epsilon_valid``
     false: shuffled batches, which the report's ε column would otherwise show as a claim),
-    an ε so large it guarantees nothing (`vacuous_epsilon`), masks that may not be the models' training sets (``privacy.masks_suspect``) or
-    unbalanced (``privacy.masks_unbalanced``), answers saturated to probability 1 that the
-    attacks tie on (``privacy.outputs_saturated``), attack scores that rank members below
-    non-members (``privacy.attacks_inverted``; a white-box attack's:
+    an ε so large it guarantees nothing (`vacuous_epsilon`), masks that may not be the
+    models' training sets (``privacy.masks_suspect``) or unbalanced
+    (``privacy.masks_unbalanced``), answers saturated to probability 1 that the attacks tie
+    on (``privacy.outputs_saturated``), attack scores that rank members below non-members
+    (``privacy.attacks_inverted``; a white-box attack's:
     ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
     scores (`resolution_note`), its test accuracy measured on few records
     (`small_test_set_note`) or not above chance on them (`near_chance_note`), null for
