@@ -617,9 +617,10 @@ def killed_writer(run_dir: Path) -> str | None:
 def holder_line(fd: int) -> str:
     """The line the lock file ``fd`` holds (``pid N on HOST since T``: its holder's), as
     printable text (`report.checks.printable`, the rule of the log lines it goes into: a
-    control character as a space; anyone who can write the run's folder can write it, and
-    it is printed into messages); '' where it holds none."""
-    return printable(os.pread(fd, 512, 0).decode(errors="replace").strip())
+    control character as a space, a byte that is no UTF-8 as ``\\xNN``, decoded as
+    os.fsdecode decodes a name: not U+FFFD; anyone who can write the run's folder can write
+    it, and it is printed into messages); '' where it holds none."""
+    return printable(os.pread(fd, 512, 0).decode(errors="surrogateescape").strip())
 
 
 def _this_hosts_holder(fd: int) -> str | None:
