@@ -284,7 +284,13 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             how = "quote each value that holds it for Hydra (key='a value')"
         else:
             quoted = override_text(key, value) if shell else f"{key}={hydra_quoted(value)}"
-            how = f"quote the value for Hydra: {clipped(quoted)}{' in a shell' if shell else ''}"
+            how = f"quote the value for Hydra: {quoted}{' in a shell' if shell else ''}"
+            if clipped(quoted) != quoted:  # cut, it could not be copied: said in words
+                named = _said(key) if len(key) <= 60 else "key"
+                how = (f"quote the value for Hydra ({named}='the value')"
+                       f"{' and that whole override for the shell' if shell else ''} (the "
+                       f"{'command' if shell else 'override'}, {len(quoted)} characters, is "
+                       "too long to say here)")  # fmt: skip
         return (f"{_said(arg)}: Hydra's override grammar reads {what} only inside quotes, and "
                 f"stopped on it; {how}")
     return None
