@@ -479,6 +479,26 @@ def _off_target(epsilon: float, defenses: Any, models: Any) -> str | None:
     return None
 
 
+def _above_target_unchecked(epsilon: float, dp: Mapping[str, Any], models: Any) -> str | None:
+    """Why an ε above the ``target_epsilon`` its DP-SGD config ``dp`` calibrated the noise
+    to spend is no guarantee where results.json has no ``privacy.per_model``, or ``None``:
+    `_off_target` asks above the target only of a run with it (an older run's search could
+    end past the target), so a run whose per_model was deleted, with the writer's marks
+    (`schedule_deleted`), passed with a target lowered by hand below its ε, where the same
+    file with per_model is skipped. Neither is told from the other: the ε is doubted."""
+    target = dp.get("target_epsilon")
+    if (dp.get("noise_multiplier") is not None or not _numbers(target)
+            or (isinstance(models, list) and models)):  # fmt: skip
+        return None
+    if not epsilon > target + _tolerance(target):
+        return None
+    return (f"privacy.epsilon {epsilon:.6g} is above defense.dp.target_epsilon {target:g}, "
+            "which calibrated the noise, and results.json has no privacy.per_model to "
+            "recompute it from: a run of before 2026-11-30, whose search could end past its "
+            "target, or the target lowered and per_model deleted after the run; the report "
+            "cannot tell which, so the target is no bound on it. Rerun it with mia-train")
+
+
 def _vanishing_noise(
     privacy: Mapping[str, Any], dp: Mapping[str, Any], train: Any
 ) -> str | None:
@@ -666,6 +686,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
         return None
+    unchecked = _above_target_unchecked(float(privacy["epsilon"]), dp, models)
+    if unchecked is not None:
+        return unchecked
     vanished = _vanishing_noise(privacy, dp, config.get("train"))
     if vanished is not None:
         return vanished
