@@ -1341,7 +1341,9 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     not vary (`_refused_for_fixed_settings`: from its keys, or a check without the swept
     settings), is the sweep refused, once, with that refusal (each point refused for its
     own value of a swept key, ``train.lr=-1,-2``, is left to the points: the sweep's end
-    names each). An Optuna search (its points drawn as it goes) is refused by the same rule
+    names each; one refused at every point in the same words for a swept key the config
+    lacks, ``-m +foo=1,2``'s 'unknown key', is refused: `_refused_for_a_key_it_lacks`). An
+    Optuna search (its points drawn as it goes) is refused by the same rule
     where every trial would be, whatever it draws, by
     `mia_defense.cli.search_checks.refuse_search_refused_at_every_point`. A grid Hydra
     composes otherwise, a check failing otherwise than by a refusal, and a grid of more
@@ -1366,6 +1368,7 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 
     first: tuple[list[str], Exception] | None = None
+    refusals: list[Exception] = []  # (each point's, in turn)
     loader = GlobalHydra.instance().config_loader()
     for num, overrides in enumerate(points):
         try:
@@ -1382,6 +1385,7 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
             _check_job(job, num=num, check="check_config" in callbacks)
         except (ConfigError, DataError, UnsupportedModelError) as exc:
             first = first or (list(overrides), exc)
+            refusals.append(exc)
             continue
         except Exception:  # (not a refusal: the point's run says what it is)
             return
@@ -1389,7 +1393,9 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     if first is None:
         return
     overrides, exc = first
-    if not _refused_for_fixed_settings(config, loader, overrides, exc):
+    if not (_refused_for_fixed_settings(config, loader, overrides, exc) or (
+            len(refusals) == len(points) and _refused_for_a_key_it_lacks(
+                config, loader, overrides, refusals))):  # fmt: skip
         return  # (each point refused for its own value of a swept key: each is named at the
         # sweep's end)
     # (one line: the refusal, its problems one after another, then the sweep's; it was a
@@ -1445,6 +1451,44 @@ def _refused_for_fixed_settings(
     except Exception:  # (not a refusal: the points' runs say what it is)
         return False
     return False
+
+
+def _refused_for_a_key_it_lacks(config: DictConfig, loader: Any, overrides: list[str],
+                                refusals: list[Exception]) -> bool:
+    """Whether ``refusals``, of every point of a sweep (the first composed with
+    ``overrides``), are about swept keys the config lacks, the same at each point: each
+    names only such keys (`ConfigError.keys`: ``-m +foo=1,2``, ``+train.foo=1,2`` or
+    ``model.foo=1,2``, 'unknown key', made the sweep's folder and one per point) and says
+    the same past each problem's first ': ' (its point's ``KEY=value``). A key the config
+    lacks is one the point composed without the swept overrides does not hold."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    swept = {key.lstrip("+~") for key in override_keys(config)}
+    keys = [getattr(exc, "keys", None) for exc in refusals]
+    if not all(keys) or len({_words_past_the_point(exc) for exc in refusals}) != 1:
+        return False
+    try:
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
+        fixed = [text for text, override in zip(overrides, parsed, strict=True)
+                 if override.key_or_group.lstrip("+~") not in swept]  # fmt: skip
+        job = loader.load_sweep_config(config, fixed)
+    except Exception:  # (not said here: the points' runs say it)
+        return False
+    lacks = set()
+    for key in swept:
+        *parents, leaf = key.split(".")
+        try:
+            node = OmegaConf.select(job, ".".join(parents)) if parents else job
+        except Exception:
+            return False
+        if not (isinstance(node, DictConfig) and leaf in node):
+            lacks.add(key)
+    return all(k in lacks for named in keys for k in named or ())  # (each names one: above)
+
+
+def _words_past_the_point(exc: Exception) -> tuple[str, ...]:
+    """The lines of ``exc``'s words, each past its first ': ' (its ``KEY=value``)."""
+    return tuple(line.partition(": ")[2] or line for line in str(exc).splitlines())
 
 
 def _check_point(config: DictConfig, loader: Any, overrides: list[str], *, num: int,
