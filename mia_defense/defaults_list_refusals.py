@@ -294,7 +294,6 @@ def unknown_group_words(exc: Exception) -> str | None:
     from hydra.core.default_element import ConfigDefault, GroupDefault
     from hydra.core.object_type import ObjectType
 
-    from mia_defense.errors import closest
 
     found = _frame_locals(exc, "config_not_found_error")
     try:
@@ -306,23 +305,81 @@ def unknown_group_words(exc: Exception) -> str | None:
         if element.primary:
             return _missing_primary_words(repo, element, exc)
         if not isinstance(element, GroupDefault):
+            listed = _listed_choice(exc, element)
+            if listed is not None:
+                return _listed_choice_words(repo, element, listed, parent)
             return _missing_plain_config_words(repo, element, parent)
         if repo.group_exists(group := element.get_group_path()):
             return None if repo.get_group_options(group, ObjectType.CONFIG) else \
                 _no_configs_words(repo, element, group, parent)  # fmt: skip
-        above, _, name = group.rpartition("/")
-        groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
-                        if above or not each.startswith("hydra"))
+        return _no_such_group_words(repo, f"Could not find '{element.get_config_path()}'",
+                                    group, _naming(element, group, parent))
     except Exception:  # (no such frame, another Hydra: its words)
         return None
+
+
+def _no_such_group_words(repo: Any, start: str, group: str, where: str) -> str:
+    """`unknown_group_words` of a config group that is not in the config search path: the
+    closest group next to where it would be (`mia_defense.errors.closest`) and those groups.
+    ``start``: Hydra's words of what it could not find; ``where``: who names the group."""
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.errors import closest
+
+    above, _, name = group.rpartition("/")
+    groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
+                    if above or not each.startswith("hydra"))
     close = closest(name, groups)
     hint = f" (did you mean {(above + '/' if above else '') + close!r}?)" if close else ""
-    where = _naming(element, group, parent)
     within = f" of {above}" if above else ""
     fix = (f"Name one of the config groups{within}: {', '.join(groups)}" if groups else
            f"There are no config groups{within}: correct or remove the entry")
-    return (f"Could not find '{element.get_config_path()}': {where} the config group "
-            f"{group!r}, which does not exist{hint}; nothing was run. {fix}")
+    return (f"{start}: {where} the config group {group!r}, which does not exist{hint}; "
+            f"nothing was run. {fix}")
+
+
+def _listed_choice(exc: Exception, element: Any) -> tuple[Any, Any] | None:
+    """The defaults list's entry choosing a list of a group's configs (``- defense: [dpp,
+    mixupp]``, or the command line's ``defense=[dpp,mixupp]``), Hydra's GroupDefault, and its
+    overrides, where ``element`` (Hydra's plain entry that it could not load) is one of that
+    list's configs; ``None``: a plain entry of its own."""
+    path = element.get_config_path()
+    trace, found = exc.__traceback__, None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_create_defaults_tree_impl":
+            entry = trace.tb_frame.f_locals.get("d")
+            if getattr(entry, "is_options", lambda: False)() and any(
+                    f"{entry.get_group_path()}/{item}" == path for item in entry.get_options()):
+                found = (entry, trace.tb_frame.f_locals.get("overrides"))
+        trace = trace.tb_next
+    return found
+
+
+def _listed_choice_words(repo: Any, element: Any, listed: tuple[Any, Any],
+                         parent: str | None) -> str:
+    """`unknown_group_words` of a list of a group's configs (`_listed_choice`) one of
+    which is not there: Hydra loads them last first, so ``defense=[dpp,mixupp]`` was told only
+    of mixupp, as "config's defaults list names the config 'defense/mixupp' ... or remove the
+    entry" (the command line's choice, not config.yaml's entry), and ``- defens: [dp]`` had no
+    word that the group itself is misspelt. Every name of the list that is no option
+    (`no_option_words`), or the group that is not there (`_no_such_group_words`)."""
+    entry, overrides = listed
+    group, items = entry.get_group_path(), [str(item) for item in entry.get_options()]
+    start = f"Could not load '{element.get_config_path()}'"
+    if overrides is not None and overrides.is_overridden(entry):
+        who = f"{group}=[{','.join(items)}]"
+    elif entry.is_external_append():
+        who = f"+{group}=[{','.join(items)}]"
+    else:
+        who = f"{parent}'s defaults list's entry '{entry.group}: [{', '.join(items)}]'"
+    if not repo.group_exists(group):
+        return _no_such_group_words(repo, start, group, f"{who} names")
+    options = sorted(group_options(repo, group))
+    unknown = [item for item in dict.fromkeys(items) if item not in options]
+    if not options or not unknown:
+        return _missing_plain_config_words(repo, element, parent)
+    return f"{start}: {who}: " + no_option_words(
+        group, unknown, options, plus="+" if entry.is_external_append() else "")
 
 
 def _naming(element: Any, group: str, parent: str | None) -> str:
