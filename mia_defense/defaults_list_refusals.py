@@ -473,6 +473,9 @@ def _missing_plain_config_words(repo: Any, element: Any, parent: str | None) -> 
 
     path = element.get_config_path()
     above, _, name = path.rpartition("/")
+    if above and not repo.group_exists(above):  # (- datset/breast_cancer: its group misspelt)
+        return _no_such_group_words(repo, f"Could not load '{path}'", above,
+                                    f"{_naming(element, '', parent)} the config {path!r} in")
     configs = sorted(each for each in repo.get_group_options(above, ObjectType.CONFIG)
                      if (above + "/" if above else "") + each != parent
                      and each != "_dummy_empty_config_")  # (Hydra's own)  # fmt: skip
