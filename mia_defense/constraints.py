@@ -221,9 +221,10 @@ def clipped(text: str, *, limit: int = 200) -> str:
 PATH_LIMIT = 1000
 
 
-def shown_path(path: Any, *, quoted: bool = False) -> str:
-    """A path as a refusal names it: whole up to `PATH_LIMIT` characters, its start, '…' and
-    its length beyond (`clipped`); ``quoted``: as its repr (a NUL or a newline made
+def shown_path(path: Any, *, quoted: bool = False, limit: int = PATH_LIMIT) -> str:
+    """A path as a refusal names it: whole up to ``limit`` characters (`PATH_LIMIT`; fewer in
+    a table's cell), its start, '…' and its length beyond (`clipped`); ``quoted``: as its
+    repr (a NUL or a newline made
     visible). One holding a newline, a terminal's escape code or another character that is
     not printable is shown as `shell_word` writes it (``$'evil\\x1b[2J.csv'``): raw, it
     cleared the terminal or split the refusal over lines. Never for a path inside a command
@@ -233,7 +234,7 @@ def shown_path(path: Any, *, quoted: bool = False) -> str:
         text = repr(text)
     elif not text.isprintable():
         text = shell_word(text)
-    return clipped(text, limit=PATH_LIMIT)
+    return clipped(text, limit=limit)
 
 
 def typed_path(path: Any, *, instead: str, shell: bool = True) -> str:

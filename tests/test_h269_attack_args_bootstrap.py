@@ -99,7 +99,7 @@ def test_a_path_no_file_can_have_is_refused_by_name(observations_file, path, sai
     for args in ([path], [f"source={path}"])[: 1 if "\0" in path else 2]:
         done = mia_attack(*args, "hydra.run.dir=run", cwd=observations_file)
         assert done.returncode == 2, done.stderr[-2000:]
-        shown = path[:20].replace("\0", " ")  # (one line: control characters as spaces)
+        shown = repr(path) if "\0" in path else path[:20]  # (a NUL made visible: its repr)
         assert f"DataError: source={shown}" in done.stderr and said in done.stderr
         assert "OSError" not in done.stderr and "Traceback" not in done.stderr
         assert not (observations_file / "run").exists()

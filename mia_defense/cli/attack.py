@@ -868,15 +868,15 @@ def source_on_one_line(message: str, source: Path | str) -> str:
 
 def _unnamable_source(source: str) -> str | None:
     """Why the text ``source`` (PATH, or source=PATH) can name no file or folder
-    (`path_text_problem`), ``None`` where it can; the text cut to a line."""
+    (`path_text_problem`), ``None`` where it can; the text as `shown_path` names a path (one
+    holding a NUL as its repr, as `home_expanded`'s refusal: no shell word holds a NUL)."""
     from mia_defense.files import path_text_problem  # (numpy: not at start-up)
 
     problem = path_text_problem(source)
     if problem is None:
         return None
-    from mia_defense.report.checks import one_line
-
-    return (f"source={one_line(source, limit=60)}: {problem}; give the path of an "
+    shown = shown_path(source, quoted="\0" in source)
+    return (f"source={shown}: {problem}; give the path of an "
             "observations .npz (docs/observations.md) or of a finished mia-train run directory")
 
 

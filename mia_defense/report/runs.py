@@ -257,7 +257,7 @@ def _kept_note(run_dir: Path) -> str:
     # the latest: the highest -N (`_keep_aside` takes the first free one)
     latest = max(kept, key=lambda n: int(n.rpartition("-")[2]) if n != KEPT_UNREADABLE else 0)
     more = f" (and {len(kept) - 1} earlier such copies)" if len(kept) > 1 else ""
-    return (f"; the folder holds {one_line(latest, limit=80)}{more}: an earlier results.json "
+    return (f"; the folder holds {shown_path(latest)}{more}: an earlier results.json "
             "of the run that could not be read, kept aside by mia-train when it ran the run "
             "again; run its command again to finish it")
 
@@ -312,7 +312,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     partial = None if os.path.lexists(path) else _partial_in(run_dir)
     if partial is not None:
         reason = (
-            f"no {RESULTS} yet: {one_line(partial, limit=80)} is being written (the run is "
+            f"no {RESULTS} yet: {shown_path(partial)} is being written (the run is "
             "still running, or was killed while writing it); report it again once it ends"
         )
         loaded.skipped.append((run_dir, reason))

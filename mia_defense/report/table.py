@@ -17,6 +17,7 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.roc import fpr_key, fpr_percent
 from mia_defense.report.checks import (
@@ -277,7 +278,7 @@ def _dataset(
         name = str(target).rpartition(".")[2] if target else "unknown"
     path = config.get("dataset.path")
     if isinstance(path, str) and path:
-        return f"{name} ({PurePath(str(path)).name})"
+        return f"{name} ({shown_path(PurePath(str(path)).name)})"
     return _unnamed_observations(payload, name, run_dir, metadata) or name
 
 
@@ -320,7 +321,7 @@ def _unnamed_observations(
         arrays = read_arrays(run_dir / "observations.npz", ["labels"])
         labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
     except (ValueError, DataError):
-        return f"{name} ({one_line(source.get('path'), limit=120)})"  # no copy: its file
+        return f"{name} ({shown_path(source.get('path'), limit=120)})"  # no copy: its file
     return f"{name} (labels {hashlib.blake2b(labels.tobytes(), digest_size=4).hexdigest()})"
 
 
