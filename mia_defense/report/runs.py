@@ -241,7 +241,7 @@ def _is_partial(name: str) -> bool:
 def _is_kept(name: str) -> bool:
     """Whether ``name`` is an unreadable results.json mia-train kept aside (`KEPT_UNREADABLE`)."""
     number = name.removeprefix(f"{KEPT_UNREADABLE}-")
-    return name == KEPT_UNREADABLE or (number != name and number.isdigit())
+    return name == KEPT_UNREADABLE or (number != name and number.isdecimal())  # (int reads it)
 
 
 def _kept_note(run_dir: Path) -> str:
