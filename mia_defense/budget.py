@@ -96,7 +96,9 @@ class Estimate:
             population and [K, T, C] on the test set, of what the A augmented queries keep
             (a float32 logit and a label, [K, A, N] each), of the augmented attacks'
             working copies of those where one is asked for (LiRA's: about 4K + 28(K - 1) +
-            24 bytes per copy and record) and of the masks; and while the
+            24 bytes per copy and record), of the masks and at attack.white_box=true of
+            the gradient norms (float32 [K, N]: uncounted, the peak checked before training
+            was 4 bytes a [K, N] cell short, h517); and while the
             largest query is released, its logits beside the release (one more float32
             [K, max(N, T), C]: a test set of 28000 purchase records, K=16, peaked 1.8 times
             its [K, T, C]).
@@ -266,13 +268,15 @@ def estimate(
     eval_every: int = 1,
     row_floats: int = 0,
     augmented_attack: bool = True,
+    white_box: bool = False,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
     ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
     ``epochs`` (`earliest_stop`; ``None``: all of them), the curves every ``eval_every``
     epochs and at the last; the augmented attacks' working copies of the queries where
     ``augmented_attack`` (one is asked for: `mia_defense.attacks.lira.augmented_attacks`;
-    the queries' own outputs count either way: they are made for the observations)."""
+    the queries' own outputs count either way: they are made for the observations); the
+    models' gradient norms where ``white_box`` (attack.white_box=true: `_grad_norm_bytes`)."""
     k, n, p = num_models, population_size, num_params
     if trained_epochs is not None:
         epochs = min(epochs, trained_epochs)
@@ -281,7 +285,8 @@ def estimate(
     members = max(n // 2, 1)
     attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
     observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
-                    + _query_bytes(k, num_augmented, n, num_classes) + attacking)
+                    + _query_bytes(k, num_augmented, n, num_classes) + attacking
+                    + _grad_norm_bytes(k, n, white_box))
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
@@ -517,15 +522,15 @@ def check_budget(
             and augmented queries (`mia_defense.attacks.shadow.hybrid_observations`), held
             beside the rest while the attacks run.
         white_box: the models' gradient norms are released (attack.white_box=true): a
-            float32 [K, N] of the ``num_models`` held beside the attacks, and of the
-            ``shadow_models`` in a target's copy.
+            float32 [K, N] of the ``num_models`` at the peak (`estimate`'s) and beside the
+            attacks, and of the ``shadow_models`` in a target's copy.
     """
     run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, device=device, extra=extra,
         trained_epochs=trained_epochs, eval_every=eval_every, row_floats=row_floats,
-        augmented_attack=augmented_attack,
+        augmented_attack=augmented_attack, white_box=white_box,
     )  # fmt: skip
     need = estimate(**run, chunk_size=chunk_size)
     # the models' own need: without the augmented queries (and the defenses' extra work)

@@ -31,7 +31,7 @@ def test_memory_counts_the_models_trained_at_once(make_cfg, monkeypatch, batch_s
     pipeline_data.prepare_data(experiment)  # (records the sizes; the real check follows)
     sizes = {k: v for k, v in seen[-1].items()
              if k not in ("per_sample_bytes", "memory_bytes", "attack_memory", "disk_dir",
-                          "shadow_models", "white_box")}
+                          "shadow_models")}
     stacked, alone = (budget.estimate(**{**sizes, "chunk_size": c}).memory for c in (K, 1))
     monkeypatch.setattr(pipeline_data, "check_budget", budget.check_budget)
     monkeypatch.setattr(budget, "available_memory", lambda: (stacked + alone) // 2)
@@ -71,8 +71,7 @@ def test_distillation_counts_its_students(make_cfg, monkeypatch):
             f"defense={defense}", "plan.reference_size=300", "model=mlp",
             "model.hidden=[1024]", f"plan.num_models={K}", f"train.chunk_size={K}")))
     plain, distilled = (budget.estimate(**{k: v for k, v in kw.items() if k not in (
-        "per_sample_bytes", "memory_bytes", "attack_memory", "disk_dir", "shadow_models",
-        "white_box")})
+        "per_sample_bytes", "memory_bytes", "attack_memory", "disk_dir", "shadow_models")})
         for kw in (seen[0], seen[-1]))  # fmt: skip
     params = seen[0]["num_params"]
     assert distilled.memory - plain.memory >= 4 * 6 * K * params

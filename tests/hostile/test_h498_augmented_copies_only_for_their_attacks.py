@@ -24,7 +24,7 @@ RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
 WITHOUT = "~attack.attacks.lira_online_augmented"
 ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
              "epochs", "batch_size", "chunk_size", "device", "extra", "trained_epochs",
-             "eval_every", "row_floats")  # fmt: skip
+             "eval_every", "row_floats", "white_box")  # fmt: skip
 
 
 def _run(tmp_path, *overrides: str) -> None:
