@@ -139,10 +139,43 @@ def _unselected_config_refusal(
                        if text.partition("=")[0].lstrip("+") == str(where)), None)
         hint = _missing_key_hint(parent, str(where), str(cause.key), given=given or "VALUE",
                                  chosen=chosen or None)
+    if hint is None and not where:  # (a first name no group or key: an own config's run)
+        return _misspelt_top_key_refusal(exc, found.group(1), overrides, composed)
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+
+
+def _misspelt_top_key_refusal(
+    exc: ConfigCompositionException, key: str, overrides: Sequence[str],
+    composed: DictConfig | None,
+) -> Exception | None:
+    """Hydra's "Could not override 'experimnt'. To append to your config use
+    +experimnt=tradof" of a run of one's own config folder (``--config-dir``), whose groups
+    the tools' up-front check (`mia_defense.override_checks.misspelt_key_problem`) leaves to
+    Hydra, in that check's words: the closest of the config search path's groups and the
+    composed config's top-level keys. ``None``: the packaged config.yaml (Hydra's compose
+    API keeps Hydra's words: test_h154), no override names ``key``, or none is read."""
+    from hydra.core.object_type import ObjectType
+
+    from mia_defense.defaults_list_refusals import search_path_repository
+    from mia_defense.hydra_failure import primary_config
+    from mia_defense.override_checks import misspelt_key_problem
+
+    said = next((str(text) for text in overrides
+                 if str(text).partition("=")[0].strip() == key), None)
+    primary = primary_config(exc)
+    if said is None or composed is None or primary is None or primary[0] == "config.yaml":
+        return None
+    try:
+        groups = search_path_repository(exc).get_group_options("", ObjectType.GROUP)
+    except Exception:  # (no such frame: Hydra's words)
+        return None
+    known = {str(name) for name in [*groups, *composed] if not str(name).startswith("hydra")}
+    problem = misspelt_key_problem([said], known | {"hydra"}, listed="groups: the subfolders of "
+                                   "the config search path; keys: this command's --cfg job")
+    return None if problem is None else HydraConfigError(problem)
 
 
 def _shared_config_advice(

@@ -258,15 +258,22 @@ def _group_options(exc: Exception, group: str) -> list[str]:
     ones where the error does not say."""
     from mia_defense.config_keys import packaged_configs
 
+    try:
+        return group_options(search_path_repository(exc), group)
+    except Exception:  # (no such frame: advice only)
+        return sorted(packaged_configs(group))
+
+
+def search_path_repository(exc: Exception) -> Any:
+    """Hydra's config repository of the search path it composed from when ``exc`` was raised
+    (Hydra 1.3's composing frame's, which holds a ``hydra.searchpath`` of one's own: its
+    loader's own repository lacks it); ``None`` where the error does not say."""
     found, repository = _frame_locals(exc, "_load_configuration_impl"), None
     if found is not None:
         repository = found.get("caching_repo")
         if repository is None:  # (failed before it was made)
             repository = getattr(found.get("self"), "repository", None)
-    try:
-        return group_options(repository, group)
-    except Exception:  # (no such frame: advice only)
-        return sorted(packaged_configs(group))
+    return repository
 
 
 def _frame_locals(exc: Exception, function: str) -> dict[str, Any] | None:
