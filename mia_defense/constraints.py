@@ -568,7 +568,7 @@ def override_text(key: str, value: str | list[str]) -> str:
     if isinstance(value, list):
         items = [name if _PLAIN_VALUE.fullmatch(name) else hydra_quoted(name, quote=chr(34))
                  for name in value]
-        return shlex.quote(f"{key}=[{','.join(items)}]")
+        return shell_word(f"{key}=[{','.join(items)}]")
     if _PLAIN_VALUE.fullmatch(value):
         return f"{key}={value}"
     single = f"{key}={hydra_quoted(value, quote=chr(39))}"  # Hydra's '...'
@@ -576,7 +576,9 @@ def override_text(key: str, value: str | list[str]) -> str:
         return f'"{single}"'  # Hydra's quotes inside the shell's
     if value.isprintable() and "'" not in value:
         return f"'{key}={hydra_quoted(value, quote=chr(34))}'"
-    return shlex.quote(single)  # (a tab or a newline, or both kinds of quote)
+    # (both kinds of quote; a character not printable, a column's name holding a terminal's
+    # escape or a line end: `shell_word`'s $'...', which neither reaches the terminal raw)
+    return shell_word(single)
 
 
 def hydra_quoted(value: str, *, quote: str = "'") -> str:
