@@ -12,13 +12,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import task_overrides
-from mia_defense.cli.sweep_checks import _range_steps, _sweep_values, override_keys
+from mia_defense.cli.sweep_checks import _keys_shown, _range_steps, _sweep_values, override_keys
 from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
@@ -251,6 +251,12 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
     from mia_defense.constraints import show
 
     named = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
+
+    def refuse(message: str, *args: object) -> NoReturn:  # (a long key clipped wherever said:
+        # +<300 x>: choice(1,2) was said four times whole, a line of 1,500 characters)
+        end_refused(log, message, *(_keys_shown(a) if isinstance(a, str) else a
+                                    for a in args))  # fmt: skip
+
     own: list[list[str] | None] = []  # (the config's own problems, once asked)
     for option, composed in _option_configs(config, key):
         itself = option is not None and option.partition("=")[0] == key  # (model=cnn)
@@ -280,28 +286,28 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
                 continue
             if lacks:  # (every value refused there: Hydra's 'Could not override', else this)
                 group, _, name = option.partition("=")
-                end_refused(log, "%s: %s is no key of %s (the run's config check: %s); each "
-                            "trial drawing %s would be refused; nothing was run. Drop %s from "
-                            "the choice of %s, or %s from the search", said, key, option,
-                            new[0], option, name, group, key)  # fmt: skip
+                refuse("%s: %s is no key of %s (the run's config check: %s); each "
+                       "trial drawing %s would be refused; nothing was run. Drop %s from "
+                       "the choice of %s, or %s from the search", said, key, option,
+                       new[0], option, name, group, key)  # fmt: skip
             if itself:
-                end_refused(log, "%s: %s draws %s, which the run's config check refuses (%s); "
-                            "each trial drawing it would be refused; nothing was run. Drop %s "
-                            "from the choice", said, what, option, new[0], point)  # fmt: skip
+                refuse("%s: %s draws %s, which the run's config check refuses (%s); "
+                       "each trial drawing it would be refused; nothing was run. Drop %s "
+                       "from the choice", said, what, option, new[0], point)  # fmt: skip
         if first is not None and not passed:  # (every point checked refused: a choice's all?)
             rest = [v for v in every or () if not any(v == p for p in points)]
             if all(refused(job) for _, job in _each_point_set(composed, key, rest)):
                 fix = _fix_of_every_value(composed, key, [*points, *rest], refused)
-                end_refused(log, "%s: every value the search draws is refused%s: the run's "
-                            "config check refuses %s at %s alike (%s); nothing was run. %s",
-                            said, f" with {option}" if option else "", what,
-                            _some(points if every is None else every), first[1],
-                            fix)  # fmt: skip
+                refuse("%s: every value the search draws is refused%s: the run's "
+                       "config check refuses %s at %s alike (%s); nothing was run. %s",
+                       said, f" with {option}" if option else "", what,
+                       _some(points if every is None else every), first[1],
+                       fix)  # fmt: skip
         if first is not None:
-            end_refused(log, "%s: %s draws %s%s, which the run's config check refuses (%s); "
-                        "each trial drawing it would be refused; nothing was run. Keep its "
-                        "values within it", said, what, show(first[0]),
-                        f" with {option}" if option else "", first[1])  # fmt: skip
+            refuse("%s: %s draws %s%s, which the run's config check refuses (%s); "
+                   "each trial drawing it would be refused; nothing was run. Keep its "
+                   "values within it", said, what, show(first[0]),
+                   f" with {option}" if option else "", first[1])  # fmt: skip
 
 
 def _some(points: list[Any]) -> str:
