@@ -20,7 +20,7 @@ from mia_defense.attacks.lira import budget_work as augmented_work
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.attacks.shokri import budget_work
-from mia_defense.budget import check_attack_budget
+from mia_defense.budget import HELD_ARRAYS, check_attack_budget, observations_bytes
 from mia_defense.errors import ConfigError, MiaDefenseError, a_type
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.observations import Observations, zero_one_flags
@@ -485,10 +485,17 @@ def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
     mia-attack of observations of 3000 classes started gradient boosting's fit on 1 GB of
     features mia-train refuses before training (h488); of 10**6 augmented queries a record,
     LiRA's working copies of them (h495), and the label-only attack's (h500)."""
-    arrays = (obs.log_probs, obs.labels, obs.masks, obs.augmented_logits,
-              obs.augmented_predictions, obs.grad_norms, obs.test_log_probs, obs.test_labels)
-    held = sum(int(array.nbytes) for array in arrays if array is not None)
-    queried = obs.augmented_logits
+    queried, tested = obs.augmented_logits, obs.test_labels
+    arrays = {name: getattr(obs, name) for name in HELD_ARRAYS}
+    # (mia-train's count of the same arrays, each in its own dtype here)
+    held = observations_bytes(
+        obs.num_models, len(obs.labels), obs.num_classes,
+        test_size=0 if tested is None else len(tested),
+        num_augmented=0 if queried is None else int(queried.shape[1]),
+        white_box=obs.grad_norms is not None,
+        itemsize={name: int(array.itemsize) for name, array in arrays.items()
+                  if array is not None},
+    )  # fmt: skip
     work = budget_work(settings.attacks, obs.masks, settings.targets,
                        num_classes=obs.num_classes, planned=False)
     work += augmented_work(settings.attacks, num_models=obs.num_models,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from mia_defense.errors import ConfigError
 
 __all__ = [
+    "HELD_ARRAYS",
     "Estimate",
     "Work",
     "WorkShape",
@@ -30,6 +31,7 @@ __all__ = [
     "defense_work",
     "earliest_stop",
     "estimate",
+    "observations_bytes",
     "usable_cores",
 ]
 
@@ -321,8 +323,43 @@ def _query_bytes(num_models: int, num_augmented: int, num_records: int,
     """Bytes the ``num_augmented`` queries on each of ``num_records`` records of
     ``num_models`` models keep in the observations: a float32 logit and a label (the
     narrowest unsigned int of ``num_classes``) a [K, A, N] cell."""
-    label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
-    return (4 + label_bytes) * num_models * num_augmented * num_records
+    return (4 + _label_bytes(num_classes)) * num_models * num_augmented * num_records
+
+
+def _label_bytes(num_classes: int) -> int:
+    """Bytes of the narrowest unsigned int that holds a label of ``num_classes``."""
+    return 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
+
+
+# The observations' arrays the attacks hold while they run (`mia_defense.observations.
+# Observations`' fields), counted by `observations_bytes`.
+HELD_ARRAYS = ("log_probs", "labels", "masks", "augmented_logits", "augmented_predictions",
+               "grad_norms", "test_log_probs", "test_labels")  # fmt: skip
+
+
+def observations_bytes(num_models: int, num_records: int, num_classes: int, *,
+                       test_size: int = 0, num_augmented: int = 0, white_box: bool = False,
+                       itemsize: Mapping[str, int] | None = None) -> int:
+    """Bytes of the observations the attacks hold while they run (`HELD_ARRAYS`) of
+    ``num_models`` models on ``num_records`` records of ``num_classes`` classes: the released
+    outputs [K, N, C] and labels [N], the masks [K, N], the ``num_augmented`` queries' logits
+    and predictions [K, A, N], the gradient norms [K, N] where ``white_box``, and the
+    outputs [K, T, C] and labels [T] of ``test_size`` test records; a cell of each in the
+    bytes ``itemsize`` gives by name, else in those mia-train makes (float32 outputs, logits
+    and norms, int64 labels, bool masks, the narrowest unsigned int of the classes for the
+    predictions). One count for mia-train's attack stage before training (`check_budget`)
+    and mia-attack's of observations made before (`mia_defense.attack_setup.
+    check_observed_budget`, of their arrays' own itemsizes): mia-train's held neither the
+    masks nor the labels (h517)."""
+    k, n, c, t, a = num_models, num_records, num_classes, test_size, num_augmented
+    cells = {"log_probs": k * n * c, "labels": n, "masks": k * n, "augmented_logits": k * a * n,
+             "augmented_predictions": k * a * n, "grad_norms": k * n if white_box else 0,
+             "test_log_probs": k * t * c, "test_labels": t}  # fmt: skip
+    made = {"log_probs": 4, "labels": 8, "masks": 1, "augmented_logits": 4,
+            "augmented_predictions": _label_bytes(c), "grad_norms": 4, "test_log_probs": 4,
+            "test_labels": 8}  # fmt: skip
+    sizes = {**made, **(itemsize or {})}
+    return sum(cells[name] * sizes[name] for name in HELD_ARRAYS)
 
 
 def _grad_norm_bytes(num_models: int, num_records: int, white_box: bool) -> int:
@@ -599,9 +636,9 @@ def check_budget(
     # every model had trained
     # (and the augmented queries' outputs: the label-only attack's copies of their
     # predictions, 9 bytes a cell, are held beside their own 5, h500)
-    held = (4 * num_models * (population_size + test_size) * num_classes + need.models
-            + _query_bytes(num_models, num_augmented, population_size, num_classes)
-            + _grad_norm_bytes(num_models, population_size, white_box))
+    # (and the labels and masks: mia-attack's count of the same observations, h517)
+    held = observations_bytes(num_models, population_size, num_classes, test_size=test_size,
+                              num_augmented=num_augmented, white_box=white_box) + need.models
     held_what = "the released outputs' and the models'"
     if shadow_models:
         # and a target's copy of the undefended shadow models' outputs and queries (`shadow.

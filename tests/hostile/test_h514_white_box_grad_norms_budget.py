@@ -44,7 +44,8 @@ def _held(monkeypatch, tmp_path, budget_asked, *overrides: str) -> tuple[int, in
     shadows = asked.get("shadow_models", 0)
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
     held = (4 * nm * (n + asked["test_size"]) * c + need.models
-            + budget._query_bytes(nm, A, n, c))  # fmt: skip
+            + budget._query_bytes(nm, A, n, c)
+            + nm * n + 8 * (n + asked["test_size"]))  # (+ the masks and labels, h517)
     if shadows:
         held += 4 * shadows * n * c + budget._query_bytes(shadows, A, n, c)
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
