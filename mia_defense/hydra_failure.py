@@ -43,6 +43,8 @@ def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None
     package)})`` of its defaults list (the command line's overrides not applied). Named
     ``config.yaml`` where it is mia-train's packaged one, else by its file (a ``--config-dir``
     folder's ``--config-name``, where the packaged config.yaml's choices were told: h296).
+    The choices of the configs its defaults list includes count as its own
+    (`_listed_choices`: ``defaults: [config, _self_]`` chooses config.yaml's ``model: mlp``).
     ``None``: no such frame, or it cannot be read."""
     trace, found = exc.__traceback__, None
     while trace is not None:
@@ -65,12 +67,36 @@ def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None
              else f"config {name}" if path.startswith("structured://") else
              f"{path.removeprefix('file://')}/{name}.yaml")  # fmt: skip
     choices: dict[str, tuple[Any, str | None]] = {}
+    _listed_choices(repository, result, "", choices)
+    return label, choices
+
+
+def _listed_choices(repository: Any, result: Any, folder: str,
+                    choices: dict[str, tuple[Any, str | None]], depth: int = 0) -> None:
+    """Add to ``choices`` the ``{group: (its choice, its package)}`` of the defaults list of
+    Hydra's loaded config ``result`` (in config group ``folder``), and those of the configs
+    its plain entries include (``- config``, whose ``model: mlp`` a ``model=...`` then
+    overrides, where ``+model=...`` was offered: Hydra refuses it), in the list's order;
+    a config that cannot be read is left out (advice only)."""
     for entry in result.defaults_list or []:
         group = getattr(entry, "group", None)
-        if group is None or entry.is_override() or str(group).startswith("hydra"):
+        if group is None:  # (a plain entry: - config, - _self_)
+            path = str(getattr(entry, "path", None) or "")
+            full = path[1:] if path.startswith("/") else f"{folder}/{path}".lstrip("/")
+            if path in ("", "_self_") or depth >= 8:
+                continue
+            try:
+                nested = repository.load_config(full)
+            except Exception:  # (advice only)
+                nested = None
+            if nested is not None:
+                _listed_choices(repository, nested, full.rpartition("/")[0], choices, depth + 1)
             continue
-        choices.setdefault(str(group), (entry.value, entry.package))
-    return label, choices
+        group = str(group)
+        group = group[1:] if group.startswith("/") else f"{folder}/{group}".lstrip("/")
+        if entry.is_override() or group.startswith("hydra"):
+            continue
+        choices.setdefault(group, (entry.value, entry.package))
 
 
 # Packaged groups whose configs select no other group's config (a sweep of them composes
