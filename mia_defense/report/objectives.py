@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -14,7 +15,8 @@ from mia_defense.metrics.utility import blown_up_loss
 
 __all__ = [
     "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
-    "check_objective_names", "objective", "objectives", "stated_no_verdict", "understated_leak",
+    "check_objective_names", "epsilon_vacuous", "objective", "objectives", "stated_no_verdict",
+    "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -374,11 +376,13 @@ def objectives(
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
     without DP-SGD, or one without noise, written null), where a measured lower bound
-    refutes the claim (``privacy.epsilon_refuted``) and where the ε is no guarantee for the
-    mechanism that ran (``privacy.epsilon_valid`` false): a search minimising ε was handed the
-    refuted accountant's figure as if it held, and NaN for a run without DP (a failed trial).
-    Under ``accountant=gdp`` (a central-limit approximation that can underestimate ε) it is
-    the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) when that is larger.
+    refutes the claim (``privacy.epsilon_refuted``), where the ε is no guarantee for the
+    mechanism that ran (``privacy.epsilon_valid`` false) and where it is vacuous
+    (`epsilon_vacuous`: above 1000, a 1.8e3 ranked as a plain point): a search minimising ε
+    was handed the refuted accountant's figure as if it held, and NaN for a run without DP
+    (a failed trial). Under ``accountant=gdp`` (a central-limit approximation that can
+    underestimate ε) it is the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``)
+    when that is larger (infinity where that bound is vacuous).
 
     Those stand-ins of the max_attack figures, the bound and the gap are the worst for the
     side the sweeper optimises: for a name in ``maximized`` (``hydra.sweeper.direction:
@@ -437,8 +441,25 @@ def objectives(
             bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
             if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
                 value = float(bound)
+        if name == "privacy.epsilon" and epsilon_vacuous(value):
+            value = math.inf  # above the limit: no guarantee, as mia-report says
         values.append(value)
     return values
+
+
+def epsilon_vacuous(epsilon: Any) -> bool:
+    """Whether ``epsilon`` is a finite ε above `MAX_TARGET_EPSILON` (the largest target
+    mia-train accepts), where ε guarantees nothing: mia-train defense=dp
+    defense.dp.target_epsilon=null defense.dp.noise_multiplier=0.15
+    defense.dp.secure_mode=true spent 1.8e3, recorded with ``epsilon_valid: true``.
+    mia-report says so (`mia_defense.report.checks.vacuous_epsilon`), HParams puts it in the
+    no-guarantee column (`mia_defense.tracking.hparams`) and a search minimising ε gets
+    infinity for it (`objectives`), as for an ε that is no guarantee."""
+    from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone: no torch)
+
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
+        return False
+    return MAX_TARGET_EPSILON < epsilon < math.inf
 
 
 def _worst_value(name: str, *, maximized: bool) -> float:

@@ -22,7 +22,7 @@ from mia_defense.report.checks._values import (
     same_figure,
 )
 from mia_defense.report.checks.headline import writer_mark
-from mia_defense.report.objectives import UNDERSTATED_LEAK
+from mia_defense.report.objectives import UNDERSTATED_LEAK, epsilon_vacuous
 from mia_defense.tracking.artifacts import FIRST_CHECKPOINT
 
 __all__ = [
@@ -631,7 +631,7 @@ def vacuous_epsilon(privacy: Any) -> str | None:
     from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone: no torch)
 
     epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
-    if not _numbers(epsilon) or not MAX_TARGET_EPSILON < epsilon < math.inf:
+    if not epsilon_vacuous(epsilon):
         return None
     sigma = privacy.get("noise_multiplier")
     spent = f"defense.dp.noise_multiplier={sigma:g} spent" if _numbers(sigma) else "spent"
