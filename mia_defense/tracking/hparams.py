@@ -72,7 +72,8 @@ TEST_ACCURACY = "utility/test_accuracy"
 EPSILON = "privacy/epsilon"
 # The ε of a run whose results.json says it is no guarantee (``privacy.epsilon_valid`` false:
 # standardised features, shuffled batches, the GDP accountant...; or refuted by a measured
-# bound): a column of its own, never beside the guarantees in the ε column.
+# bound) or that is vacuous (above 1000: `_no_guarantee`): a column of its own, never beside
+# the guarantees in the ε column.
 EPSILON_NO_GUARANTEE = "privacy/epsilon_no_guarantee"
 # The δ of that ε (the accountant's): a run given dp.delta=auto has that column as its config,
 # so the δ the accountant used is a metric of its own, beside ε (an ε says nothing without it).
@@ -101,7 +102,8 @@ CAVEATS = "read with care"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
-    EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false or refuted)",
+    # (above `MAX_TARGET_EPSILON`: `_display_name` says the limit)
+    EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false, refuted or above {})",
     DELTA: "δ of ε (DP accountant)",
     NOISE_MULTIPLIER: "σ used (DP-SGD noise multiplier)",
     STRONGEST_AUC: "AUC (strongest attack)",
@@ -261,12 +263,19 @@ def comparison_metrics(
 
 
 def _no_guarantee(tag: str, headline: Mapping[str, Any]) -> str:
-    """``tag``, or `EPSILON_NO_GUARANTEE` for the ε of a run whose ε is no guarantee."""
+    """``tag``, or `EPSILON_NO_GUARANTEE` for the ε of a run whose ε is no guarantee: invalid,
+    refuted or vacuous (`mia_defense.report.objectives.epsilon_vacuous`: above 1000, the
+    1.8e3 an explicit ``defense.dp.noise_multiplier=0.15`` spent with secure_mode=true,
+    epsilon_valid true; it was in the ε column beside the guarantees, though mia-report says
+    it guarantees nothing)."""
     if tag != EPSILON:
         return tag
+    from mia_defense.report.objectives import epsilon_vacuous  # (no torch)
+
     invalid = headline.get("privacy/epsilon_valid") is False
     refuted = headline.get("privacy/epsilon_refuted") is True
-    return EPSILON_NO_GUARANTEE if invalid or refuted else tag
+    vacuous = epsilon_vacuous(headline.get(tag))
+    return EPSILON_NO_GUARANTEE if invalid or refuted or vacuous else tag
 
 
 def _fpr(key: str) -> float:
@@ -276,6 +285,10 @@ def _fpr(key: str) -> float:
 def _display_name(tag: str) -> str:
     if tag.startswith(STRONGEST_TPR):
         return f"TPR at {tag.split('@', 1)[1].split('%', 1)[0]}% FPR (strongest attack)"
+    if tag == EPSILON_NO_GUARANTEE:
+        from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone)
+
+        return _DISPLAY[tag].format(f"{MAX_TARGET_EPSILON:g}")
     return _DISPLAY.get(tag, tag)
 
 
