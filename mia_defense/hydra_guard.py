@@ -565,7 +565,8 @@ def guard_config_loading() -> None:
             config_name = args[0] if args else kwargs.get("config_name")
             refusal = _long_choice_refusal(exc, list(overrides or []), lambda group: set(
                 self.get_group_options(group, config_name=config_name,
-                                       overrides=list(overrides or []))))
+                                       overrides=list(overrides or []))),
+                tool="mia-attack" if config_name == "mia_attack" else "mia-train")
             if refusal is None:
                 raise
             raise refusal from None
@@ -686,12 +687,15 @@ def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:
 
 
 def _long_choice_refusal(exc: OSError, overrides: Sequence[str],
-                         configs: Callable[[str], set[str]]) -> Exception | None:
+                         configs: Callable[[str], set[str]], *,
+                         tool: str = "mia-train") -> Exception | None:
     """The refusal of a config group's choice, or of a key, too long for a file name
     (Hydra's OSError "File name too long", a traceback, echoing the 100,000-character name
     whole: it looks a key up as a group's folder too, ``train.<300 x>=1``), or ``None`` for
     any other error. ``configs``: the names of a group's configs wherever they are found
-    (packaged, or only in a user's ``--config-dir``)."""
+    (packaged, or only in a user's ``--config-dir``); ``tool``: the command whose keys a
+    refused key is pointed to (mia-attack's ``mia_attack`` config has its own: 'keys:
+    mia-train --cfg job' sent a user of ``mia-attack o.npz attack.<300 x>=1`` to another's)."""
     import errno
 
     from mia_defense.composition_errors import HydraConfigError
@@ -705,7 +709,7 @@ def _long_choice_refusal(exc: OSError, overrides: Sequence[str],
             return HydraConfigError(
                 f"{clipped(text.strip())}: a key of {len(group)} characters, which no config "
                 "has (Hydra looks it up as a file name, past the file system's 255 bytes); "
-                "nothing was run. Correct the key (keys: mia-train --cfg job)")
+                f"nothing was run. Correct the key (keys: {tool} --cfg job)")
         if max(len(part.encode()) for part in choice.split("/")) > 255 and \
                 (names := configs(group)):  # fmt: skip
             return HydraConfigError(
