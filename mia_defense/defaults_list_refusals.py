@@ -444,14 +444,18 @@ def _missing_primary_words(repo: Any, element: Any, exc: Exception) -> str:
         source.scheme() != "structured" or (source.is_group(above) and any(
             each != "_dummy_empty_config_" for each in source.list(above, ObjectType.CONFIG))))]
     folders = ", ".join(shown_path(source.path) if source.scheme() == "file" else
-                        shown_path(source.full_path()) for source in sources)  # fmt: skip
+                        shown_path(source.full_path()) for source in sources
+                        if source.scheme() != "structured")  # fmt: skip
+    # (Hydra's ConfigStore, "structured://": no folder, the configs the tool defines in code)
+    stored = " or the tool's built-in configs" if any(
+        source.scheme() == "structured" for source in sources) else ""
     configs = sorted(each for each in repo.get_group_options(above, ObjectType.CONFIG)
                      if each != "_dummy_empty_config_" and not above.startswith("hydra"))
     close = closest(name, configs)  # (Hydra's own configs left out: none is a run's)
     prefix = f"{above}/" if above else ""
     hint = f" (did you mean {prefix + close!r}?)" if close else ""
     said = (f"Cannot find primary config {shown_path(path, quoted=True)}: no config of that "
-            f"name in the config folders ({folders}){hint}; nothing was run. ")
+            f"name in the config folders ({folders}){stored}{hint}; nothing was run. ")
     own = next((source.path for source in sources if source.provider == "command-line"), None)
     add = (f"add {shown_path(path)}.yaml to {shown_path(own)}" if own is not None else
            f"add {shown_path(path)}.yaml to a folder of yours and give it with --config-dir "
