@@ -646,8 +646,10 @@ def check_budget(
         held += (4 * shadow_models * population_size * num_classes
                  + _query_bytes(shadow_models, num_augmented, population_size, num_classes)
                  + _grad_norm_bytes(shadow_models, population_size, white_box))
+        # (their gradient norms named where counted, h517)
         held_what = ("the released outputs', the models' and a target's copy of the "
-                     "undefended shadow models' outputs")
+                     "undefended shadow models' outputs"
+                     + (" and gradient norms" if white_box else ""))
     problems += _attack_memory_problems(attack_memory, held=held, budget=budget,
                                         held_what=held_what)
     if disk_dir is not None:
