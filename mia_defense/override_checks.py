@@ -16,7 +16,7 @@ from mia_defense.config_keys import (
     packaged_setting,
     user_config_folders,
 )
-from mia_defense.constraints import clipped, hydra_quoted, override_text
+from mia_defense.constraints import clipped, hydra_quoted, override_text, shell_word
 from mia_defense.errors import closest
 
 __all__ = [
@@ -243,13 +243,14 @@ def misspelt_key_problem(
 
 
 def _said(arg: str) -> str:
-    """``arg`` as a refusal quotes it: as typed, a character that is not printable (a control
-    character, a bidirectional override such as U+202E, which reorders the line on a
-    terminal) escaped; a byte of the command line that is no UTF-8 (Python's stand-in for it,
-    ``\\udcff``) as ``\\xff``, as the shell's ``$'...'`` and mia-report write it. One
-    longer than 200 characters is cut (`clipped`): an override of thousands was said whole."""
-    return clipped("".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if _not_utf8(c)
-                           else c.encode("unicode_escape").decode() for c in arg))  # fmt: skip
+    """``arg`` as a refusal quotes it: as typed; one holding a character that is not printable
+    (a control character, a bidirectional override such as U+202E, which reorders the line
+    on a terminal; a byte of the command line that is no UTF-8, Python's stand-in ``\\udcff``)
+    as the shell word that types it (`shell_word`'s ``$'...'``, as `shown_path` shows a path:
+    ``$'train.lr=0.1\\x1b[2J'``; U+00A0 ``\\u00a0``, apart from the byte ``\\xa0``, and a
+    typed backslash apart from an escape). One longer than 200 characters is cut
+    (`clipped`): an override of thousands was said whole."""
+    return clipped(arg if arg.isprintable() else shell_word(arg))
 
 
 def _not_utf8(char: str) -> bool:
@@ -273,8 +274,8 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             continue  # quoted already: Hydra names what else it cannot read
         if not name.isascii():
             return (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
-                    f"'{_said(name)}' is none; no key of mia-defense's is named so (mia-train "
-                    "--cfg job lists them)")  # fmt: skip
+                    f"{clipped(shell_word(name))} is none; no key of mia-defense's is named so "
+                    "(mia-train --cfg job lists them)")  # fmt: skip
         char = next(c for c in value if not c.isascii())
         what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
         if _not_utf8(char):  # (no shell form of it here: bash's $'...' writes it)
@@ -313,9 +314,9 @@ def control_character(args: Sequence[str]) -> str | None:
             continue
         key = arg.split("=", 1)[0]
         if char in key:
-            return (f"{clipped(repr(arg))}: a control character ({char!r}) in the override's "
+            return (f"{_said(arg)}: a control character ({char!r}) in the override's "
                     "key, a name of letters, digits, '_' and '.'; remove it")  # fmt: skip
-        return (f"{clipped(repr(arg))}: a control character ({char!r}) in the value of "
+        return (f"{_said(arg)}: a control character ({char!r}) in the value of "
                 f"{clipped(key.lstrip('+~'))}; no setting of mia-defense's holds one (Hydra's "
                 "grammar stops on it outside quotes; inside them it would be part of the value, a "
                 "folder's name over two lines); remove it (a line end or tab pasted with the "

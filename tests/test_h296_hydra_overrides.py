@@ -90,12 +90,12 @@ def test_a_refused_target_is_refused_before_its_module_is_imported(
 
 @pytest.mark.parametrize(("given", "said"), [
     # was Hydra's "LexerNoViableAltException: train.lr=0.1" with a caret past the end
-    ("train.lr=0.1\n", "'train.lr=0.1\\n': a control character ('\\n') in the value of "
+    ("train.lr=0.1\n", "$'train.lr=0.1\\x0a': a control character ('\\n') in the value of "
      "train.lr; no setting of mia-defense's holds one"),
     # was run: a run folder named over two lines
-    ('hydra.run.dir="runs/a\nb"', "'hydra.run.dir=\"runs/a\\nb\"': a control character "
+    ('hydra.run.dir="runs/a\nb"', "$'hydra.run.dir=\"runs/a\\x0ab\"': a control character "
      "('\\n') in the value of hydra.run.dir;"),
-    ("train.l\tr=1", "'train.l\\tr=1': a control character ('\\t') in the override's key"),
+    ("train.l\tr=1", "$'train.l\\x09r=1': a control character ('\\t') in the override's key"),
 ])  # fmt: skip
 def test_an_override_holding_a_control_character_is_refused_naming_it(given, said, capsys):
     from mia_defense.cli.arguments import refuse_unquoted_non_ascii

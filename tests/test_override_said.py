@@ -9,7 +9,7 @@ from mia_defense.override_checks import unquoted_non_ascii
 
 def test_a_refused_override_is_quoted_with_its_unprintable_characters_escaped():
     said = unquoted_non_ascii(["plan.f\u202eo=1"])
-    assert said.startswith("plan.f\\u202eo=1: a key is a name in ASCII")
+    assert said.startswith("$'plan.f\\u202eo=1': a key is a name in ASCII")
     assert "\u202e" not in said
     said = unquoted_non_ascii(["dataset.path=/data/café\x1b[2J.csv"])
-    assert said.startswith("dataset.path=/data/café\\x1b[2J.csv: Hydra's override grammar")
+    assert said.startswith("$'dataset.path=/data/café\\x1b[2J.csv': Hydra's override grammar")

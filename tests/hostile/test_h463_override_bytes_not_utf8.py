@@ -41,10 +41,11 @@ def test_the_quoted_form_reads_back_as_the_bytes(tmp_path):
 
 
 @pytest.mark.parametrize(("arg", "said"), [
-    ("seed=\udcff\udcfe'a", "seed=\\xff\\xfe'a: Hydra's override grammar reads a byte that is "
-     "no UTF-8 (\\xff) only inside quotes, and stopped on it; quote each value that holds it"),
-    ("a\udcffb=1", "a\\xffb=1: a key is a name in ASCII (letters, digits, '_', '.'), and "
-     "'a\\xffb' is none"),
+    ("seed=\udcff\udcfe'a", "$'seed=\\xff\\xfe\\'a': Hydra's override grammar reads a byte "
+     "that is no UTF-8 ($'\\xff') only inside quotes, and stopped on it; quote each value that "
+     "holds it"),
+    ("a\udcffb=1", "$'a\\xffb=1': a key is a name in ASCII (letters, digits, '_', '.'), and "
+     "$'a\\xffb' is none"),  # (as the shell's $'...' types it: h516)
 ])  # fmt: skip
 def test_the_check_before_hydra_shows_the_byte_so_too(tmp_path, arg, said):
     done = mia_train(arg, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)

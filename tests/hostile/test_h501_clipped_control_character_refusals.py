@@ -23,7 +23,7 @@ def test_a_long_override_with_control_characters_is_clipped_and_names_the_key():
     message = control_character([f"dataset.path={LONG_VALUE}"])
     assert message is not None
     assert len(message) < 600, len(message)
-    assert message.startswith("'dataset.path=/tmp/e\\x1be\\x1b")
+    assert message.startswith("$'dataset.path=/tmp/e\\x1be\\x1b")
     assert "characters)" in message  # (its length said where cut)
     assert "in the value of dataset.path;" in message
     assert "\x1b" not in message
@@ -33,13 +33,13 @@ def test_a_long_key_with_a_control_character_is_clipped():
     message = control_character(["train.l\tr" + "x" * 1500 + "=1"])
     assert message is not None
     assert len(message) < 500, len(message)
-    assert message.startswith("'train.l\\tr")
+    assert message.startswith("$'train.l\\x09r")
     assert "in the override's key" in message
 
 
 def test_an_ordinary_override_with_a_control_character_is_said_whole():
     assert control_character(["train.lr=0.1\n"]) == (
-        "'train.lr=0.1\\n': a control character ('\\n') in the value of train.lr; no setting "
+        "$'train.lr=0.1\\x0a': a control character ('\\n') in the value of train.lr; no setting "
         "of mia-defense's holds one (Hydra's grammar stops on it outside quotes; inside them "
         "it would be part of the value, a folder's name over two lines); remove it (a line "
         "end or tab pasted with the value)")
