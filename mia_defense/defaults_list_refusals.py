@@ -287,6 +287,24 @@ def _frame_locals(exc: Exception, function: str) -> dict[str, Any] | None:
     return found
 
 
+def command_line_choice(exc: Exception) -> bool:
+    """Whether the group's choice Hydra could not find (its "In 'own': Could not find
+    'dataset/breast_cancr'") is the command line's (``+dataset=breast_cancr``, or
+    ``dataset=...`` overriding a defaults list's entry), not a defaults list's: Hydra names
+    the config whose defaults list holds the entry, which did not choose it."""
+    from hydra.core.default_element import GroupDefault
+
+    found = _frame_locals(exc, "config_not_found_error")
+    element = getattr(found.get("tree"), "node", None) if found is not None else None
+    if not isinstance(element, GroupDefault):
+        return False
+    if element.is_external_append():
+        return True
+    overrides = (_frame_locals(exc, "_create_defaults_tree_impl") or {}).get("overrides")
+    meta = getattr(overrides, "override_metadata", {}).get(element.get_override_key())
+    return bool(element.config_name_overridden and meta is not None and meta.external_override)
+
+
 def unknown_group_words(exc: Exception) -> str | None:
     """Hydra's "In 'own': Could not find 'datset/breast_cancer'" (a MissingConfigException
     without options, its config search path listed after it) where the config group itself

@@ -616,11 +616,17 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     search path after them, as one line: what the group is, the closest option, the
     options and an override choosing one (``+experiment=...`` for a group the defaults list
     has no entry of: 'experiment=tradeoff_dp' was offered, which Hydra refuses)."""
-    from mia_defense.defaults_list_refusals import has_default_entry, no_option_words
+    from mia_defense.defaults_list_refusals import (
+        command_line_choice,
+        has_default_entry,
+        no_option_words,
+    )
 
     group, _, name = missing.rpartition("/")
     plus = "" if has_default_entry(group, exc) else "+"
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
+    if command_line_choice(exc):  # (Hydra's "In 'own': ": own.yaml did not choose it)
+        found = re.sub(r"^In '[^']*': ", "", found)
     return f"{found}: {no_option_words(group, name, options, plus=plus)}"
 
 
