@@ -468,24 +468,26 @@ def _lean_run(cwd: Path) -> Path:
 
 
 class SweepEnd:
-    """A sweep's end (`mia_defense.cli.train.SweepSummary`) in a test, with none of an earlier
+    """A sweep's end (`mia_defense.cli.sweep_end.SweepSummary`) in a test, with none of an earlier
     sweep's bookkeeping in this worker: the points mia-train ran, refused and saw diverge,
     what launchers handed back (`mia_defense.cli.sweep_refusals`) and the sweep in progress."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import mia_defense.cli.stopped as stopped
+        import mia_defense.cli.sweep_end as ended
         import mia_defense.cli.sweep_refusals as refusals
-        import mia_defense.cli.train as cli
 
-        # (_FINISHED: a single run's of this worker, finished in-process before, which
-        # _interrupted_line names ahead of the sweep's; main() clears it, these tests skip it)
-        for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY",
-                     "_SWEEP_ENDED", "_FINISHED"):
-            monkeypatch.setattr(cli, name, [])
+        for name in ("SWEEP_RUNS", "SWEEP_FAILED", "SWEEP_DIVERGED", "SWEEP_SUMMARY",
+                     "SWEEP_ENDED"):
+            monkeypatch.setattr(ended, name, [])
+        # (FINISHED: a single run's of this worker, finished in-process before, which
+        # interrupted_line names ahead of the sweep's; main() clears it, these tests skip it)
+        monkeypatch.setattr(stopped, "FINISHED", [])
         monkeypatch.setattr(refusals, "_RETURNED", [])
         monkeypatch.setattr(refusals, "_RUNS_RETURNED", {})
         monkeypatch.setattr(refusals, "_RUNS_SAID", {})
         monkeypatch.setattr(refusals, "_LAUNCHED", set())
-        self._cli = cli
+        self._ended = ended
 
     def start(
         self, root: Path, *, task: Sequence[str] = (), runs: Sequence[Path] = (),
@@ -494,12 +496,12 @@ class SweepEnd:
         """``(summary, config)`` of a sweep of the overrides ``task`` in ``root``, started
         (``on_multirun_start``), its points ``runs`` run in this process and ``failed``
         refused there (with what was said)."""
-        cli = self._cli
-        cli._SWEEP_RUNS[:], cli._SWEEP_FAILED[:] = list(runs), list(failed)
+        ended = self._ended
+        ended.SWEEP_RUNS[:], ended.SWEEP_FAILED[:] = list(runs), list(failed)
         config = OmegaConf.create({"hydra": {"sweep": {"dir": str(root)},
                                              "sweeper": {"params": None},
                                              "overrides": {"task": list(task)}}})  # fmt: skip
-        summary = cli.SweepSummary()
+        summary = ended.SweepSummary()
         summary.on_multirun_start(config)
         return summary, config
 

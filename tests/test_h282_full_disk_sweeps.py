@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-import mia_defense.cli.train as cli
+from mia_defense.cli import stopped
 from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
 
@@ -212,9 +212,9 @@ def test_a_sweep_record_written_after_the_runs_on_a_full_disk_is_one_line(
         _full_at(record.name, full)
         OmegaConf.save(OmegaConf.create({"name": "optuna"}), f"{tmp_path}/{record.name}")
     sweep_end.start(tmp_path)
-    with pytest.raises(SystemExit) as stopped:
-        cli._end_sweep_unrecorded(raised.value)
-    assert stopped.value.code == 2
+    with pytest.raises(SystemExit) as ended:
+        stopped._end_sweep_unrecorded(raised.value)
+    assert ended.value.code == 2
     said = capsys.readouterr()
     assert f"sweep directory: {tmp_path}" in said.out  # (the sweep's end, said)
     assert said.err.strip().splitlines()[-1] == (

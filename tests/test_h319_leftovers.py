@@ -46,7 +46,7 @@ def test_the_kept_lines_chunk_remark_allows_for_models_trained_one_at_a_time(
     import json
     import logging
 
-    from mia_defense.cli.train import _say_what_the_run_kept
+    from mia_defense.cli.stopped import say_what_the_run_kept
 
     config = {"plan": {"num_models": 16}, "train": {
         "engine": "stacked", "chunk_size": chunk_size, "fit": None, "device": device}}
@@ -56,7 +56,7 @@ def test_the_kept_lines_chunk_remark_allows_for_models_trained_one_at_a_time(
     for k in range(3):
         (tmp_path / "checkpoints" / f"model_{k:04d}.pt").touch()
     with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
-        _say_what_the_run_kept(tmp_path)
+        say_what_the_run_kept(tmp_path)
     hedge = ("(but if they trained stacked, 32 at a time, a chunk saved in part trains again "
              "whole; train.chunk_size=null trains large models one at a time on a CPU, each "
              "saved whole)")

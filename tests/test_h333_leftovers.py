@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mia_defense.canaries import insert_canaries
+from mia_defense.cli import run_records, stopped
 from mia_defense.data import Dataset
 from mia_defense.errors import ConfigError
 from mia_defense.plan import make_plan
@@ -50,7 +51,6 @@ def test_a_run_folder_linked_into_a_sweep_is_one_of_its_runs(tmp_path, monkeypat
     # mia-report ranks it; Python 3.11's rglob follows no link, where */results.json did.
     from omegaconf import OmegaConf
 
-    from mia_defense.cli import train
     from mia_defense.cli.run_dirs import refuse_other_search
     from mia_defense.files import run_files
 
@@ -65,9 +65,9 @@ def test_a_run_folder_linked_into_a_sweep_is_one_of_its_runs(tmp_path, monkeypat
     (sweep / "1" / "loop").symlink_to(sweep)  # (read once)
     (sweep / "2").symlink_to(tmp_path / "elsewhere" / "notes")  # (out of the sweep: no run)
     assert run_files(sweep) == [sweep / "0" / "results.json"]
-    assert sweep / "0" in train._run_folders(str(sweep))  # (its train.log checked too)
-    monkeypatch.setattr(train, "_CLOCK_NAMED", [("hydra.sweep.dir", str(sweep))])
-    assert train._left_to_resume()  # ("add hydra.sweep.dir=... to resume" is said)
+    assert sweep / "0" in run_records.run_folders(str(sweep))  # (its train.log checked too)
+    monkeypatch.setattr(stopped, "CLOCK_NAMED", [("hydra.sweep.dir", str(sweep))])
+    assert stopped.left_to_resume()  # ("add hydra.sweep.dir=... to resume" is said)
 
     def search(space: dict) -> None:
         refuse_other_search(OmegaConf.create({"objectives": ["utility.test_accuracy"], "hydra": {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import mia_defense.cli.train as cli
+from mia_defense.cli import stopped
 from tests.helpers import mia_train
 
 CLASH = (
@@ -33,9 +33,9 @@ def refused_at_trial_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_optuna_no_completed_trial_is_recognised() -> None:
-    assert cli._no_trial_finished(ValueError("No trials are completed yet."))
-    assert not cli._no_trial_finished(ValueError("something else"))
-    assert not cli._no_trial_finished(RuntimeError("No trials are completed yet."))
+    assert stopped._no_trial_finished(ValueError("No trials are completed yet."))
+    assert not stopped._no_trial_finished(ValueError("something else"))
+    assert not stopped._no_trial_finished(RuntimeError("No trials are completed yet."))
 
 
 @pytest.fixture(autouse=True)

@@ -782,7 +782,7 @@ def release_randomized(config: DictConfig, swept: Collection[str] = ()) -> bool 
     return randomized if isinstance(randomized, bool) else None
 
 
-# What a run returns to a sweeper without ``objectives`` (`cli.train._objective_names`).
+# What a run returns to a sweeper without ``objectives`` (`cli.sweep_end.objective_names`).
 _DEFAULT_OBJECTIVE = "max_attack.tpr at the lowest attack.fprs (the default objective)"
 
 

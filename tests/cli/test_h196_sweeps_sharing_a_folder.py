@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 from omegaconf import OmegaConf
 
+import mia_defense.cli.sweep_end as ended
 import mia_defense.cli.sweep_refusals as refusals
-import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
 
 ERROR = "[2026-12-05 05:00:00,000][mia_defense.cli.train][ERROR] - ConfigError: {}\n"
@@ -36,7 +36,7 @@ def sweep(tmp_path, sweep_end):
     def end(ours, launched=()):
         for run_dir in ours:
             run_dir.mkdir(exist_ok=True)
-            cli._SWEEP_RUNS.append(run_dir)
+            ended.SWEEP_RUNS.append(run_dir)
             write_json(run_dir / "results.json", {"status": "complete"})
         job_returns = [SimpleNamespace(hydra_cfg=OmegaConf.create(
             {"hydra": {"runtime": {"output_dir": str(d)}}})) for d in launched]
@@ -52,7 +52,7 @@ def test_another_sweeps_points_are_not_this_sweeps(sweep, capsys):
     out = capsys.readouterr().out
     assert "refused" not in out and "train.lr=-1" not in out, out
     assert "diverged" not in out, out
-    assert cli._SWEEP_FAILED == [] and cli._SWEEP_DIVERGED == []  # (exit 0)
+    assert ended.SWEEP_FAILED == [] and ended.SWEEP_DIVERGED == []  # (exit 0)
 
 
 def test_a_refusal_in_a_point_run_elsewhere_is_still_named(sweep, capsys):
@@ -64,4 +64,4 @@ def test_a_refusal_in_a_point_run_elsewhere_is_still_named(sweep, capsys):
     out = capsys.readouterr().out
     assert "1 run(s) of this sweep were refused" in out, out
     assert "train.lr=0.05: refused" in out and "train.lr=-1" not in out, out
-    assert [run_dir.name for run_dir, _ in cli._SWEEP_FAILED] == ["train.lr=0.05"]
+    assert [run_dir.name for run_dir, _ in ended.SWEEP_FAILED] == ["train.lr=0.05"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import mia_defense.cli.build as build
+from mia_defense.cli import stopped
 from tests.helpers import mia_train
 
 
@@ -99,12 +100,11 @@ def test_a_subdir_naming_a_file_of_the_sweep_is_refused_before_any_run(
 def test_a_sweep_record_not_written_for_want_of_a_folder_is_not_told_to_free_space(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
-    import mia_defense.cli.train as cli
 
     sweep_end.start(tmp_path)
     blocked = tmp_path / "job" / ".hydra"
     with pytest.raises(SystemExit):
-        cli._end_sweep_unrecorded(FileExistsError(errno.EEXIST, "File exists", str(blocked)))
+        stopped._end_sweep_unrecorded(FileExistsError(errno.EEXIST, "File exists", str(blocked)))
     said = capsys.readouterr().err.strip().splitlines()[-1]
     assert said == (f"DataError: {blocked}: cannot write it (File exists); the sweep's runs are "
                     "kept (each its results.json): make it writable or move away what stands in "

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli import train as cli
+import mia_defense.cli.sweep_end as ended
+from mia_defense.cli import stopped
 
 
 def _run(folder, status, saved=0):
@@ -38,8 +39,8 @@ def test_the_kept_line_counts_this_sweeps_models_on_disk(
     sweep_end.start(tmp_path, runs=[tmp_path / "a", tmp_path / "b"])
     _run(tmp_path / "a", "complete", saved=2)
     _run(tmp_path / "b", "interrupted", saved=saved)
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
-    cli._say_what_the_sweep_kept()
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
+    stopped.say_what_the_sweep_kept()
     assert capsys.readouterr().err == said + "\n"
 
 
@@ -49,18 +50,18 @@ def test_a_sweeps_results_of_before_are_not_its_own_whatever_their_mtime(tmp_pat
     import os
     import time
 
-    from mia_defense.cli.train import _diverged_since, _failed_unrecorded, _results_identities
+    from mia_defense.cli.run_records import diverged_since, failed_unrecorded, results_identities
     from mia_defense.files import run_files
 
     _run(tmp_path / "old", "diverged")
     _run(tmp_path / "killed", "running")
     for results in tmp_path.glob("*/results.json"):
         os.utime(results, (time.time() + 3600,) * 2)
-    before = _results_identities(run_files(tmp_path))
+    before = results_identities(run_files(tmp_path))
     _run(tmp_path / "new", "diverged")
     os.utime(tmp_path / "new" / "results.json", (0, 0))  # (this clock set back)
-    assert _diverged_since(run_files(tmp_path), before) == [tmp_path / "new"]
-    assert not _failed_unrecorded(tmp_path / "killed", "DataError: x", before)
+    assert diverged_since(run_files(tmp_path), before) == [tmp_path / "new"]
+    assert not failed_unrecorded(tmp_path / "killed", "DataError: x", before)
 
 
 def test_the_kept_line_of_a_sweep_whose_jobs_run_in_their_folders(
@@ -78,8 +79,8 @@ def test_the_kept_line_of_a_sweep_whose_jobs_run_in_their_folders(
     OmegaConf.update(config, "hydra.runtime.cwd", str(tmp_path))
     _run(run, "interrupted", saved=1)
     monkeypatch.chdir(run)
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
-    cli._say_what_the_sweep_kept()
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
+    stopped.say_what_the_sweep_kept()
     assert "and 1 trained model saved by 1 run stopped part way" in capsys.readouterr().err
 
 
@@ -92,7 +93,7 @@ def test_the_runs_kept_line_names_the_folder_of_each_saved_model(tmp_path, caplo
     (tmp_path / "checkpoints_undefended").mkdir()
     (tmp_path / "checkpoints_undefended" / "model_0000.pt").touch()
     with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
-        cli._say_what_the_run_kept(tmp_path)
+        stopped.say_what_the_run_kept(tmp_path)
     assert (f"kept: 3 trained models saved in {tmp_path}/checkpoints/ and "
             f"{tmp_path}/checkpoints_undefended/, reused") in caplog.text
 
@@ -109,14 +110,14 @@ def test_a_sweep_interrupted_as_its_end_is_said_says_what_it_keeps(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_write_hparams_experiment", interrupted)
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
-    monkeypatch.setattr(cli, "_CLOCK_NAMED", [])
+    monkeypatch.setattr(ended, "_write_hparams_experiment", interrupted)
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
+    monkeypatch.setattr(stopped, "CLOCK_NAMED", [])
     with pytest.raises(KeyboardInterrupt):
         summary.on_multirun_end(config)
-    cli._say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
+    stopped.say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
     assert capsys.readouterr().err == ""
-    assert cli._interrupted_line().startswith("interrupted after the sweep finished: nothing "
+    assert stopped.interrupted_line().startswith("interrupted after the sweep finished: nothing "
                                               "is left to resume (1 finished run kept)")
 
 
@@ -126,8 +127,8 @@ def test_a_failed_run_a_folder_deeper_in_a_clock_named_sweep_is_left_to_resume(
     # mia-train -m hydra.sweep.subdir=${hydra.job.num}/run, a run failed (a full disk): exit 2
     # without the line naming hydra.sweep.dir=multirun/<date>/<time> to resume it with
     _run(tmp_path / "0" / "run", "failed")
-    monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.sweep.dir", str(tmp_path))])
-    assert cli._left_to_resume()
+    monkeypatch.setattr(stopped, "CLOCK_NAMED", [("hydra.sweep.dir", str(tmp_path))])
+    assert stopped.left_to_resume()
 
 
 @pytest.mark.parametrize("said", [

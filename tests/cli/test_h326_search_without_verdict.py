@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from mia_defense.cli.train import _searched_without_verdict
+from mia_defense.cli.sweep_end import _searched_without_verdict
 
 LEARNED = {
     "num_classes": 10,

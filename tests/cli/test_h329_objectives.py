@@ -19,7 +19,7 @@ from mia_defense.errors import ConfigError
 ])  # fmt: skip
 def test_no_objective_or_one_twice_is_refused(caplog, objectives, said):
     from mia_defense.cli.sweep_checks import check_objectives
-    from mia_defense.cli.train import _objective_names
+    from mia_defense.cli.sweep_end import objective_names
     from mia_defense.report.objectives import check_objective_names
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
@@ -29,5 +29,5 @@ def test_no_objective_or_one_twice_is_refused(caplog, objectives, said):
         check_objectives(cfg)  # the sweep's, before it starts
     assert exc.value.code == 2 and said in caplog.text
     with pytest.raises(ConfigError, match="objectives") as run:  # each run's, in mia-train
-        check_objective_names(_objective_names(cfg), fprs=[0.001, 0.01, 0.1])
+        check_objective_names(objective_names(cfg), fprs=[0.001, 0.01, 0.1])
     assert said in str(run.value)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from mia_defense.cli import train as cli
+from mia_defense.cli import run_records, stopped
 from tests.helpers import hold_run_lock
 
 
@@ -28,8 +28,8 @@ def test_a_point_another_sweep_runs_is_not_said_stopped(
     try:
         _run(tmp_path / "a", "running")
         _run(tmp_path / "b", "interrupted")
-        monkeypatch.setattr(cli, "_KEPT_SAID", [])
-        cli._say_what_the_sweep_kept()
+        monkeypatch.setattr(stopped, "KEPT_SAID", [])
+        stopped.say_what_the_sweep_kept()
     finally:
         os.close(fd)
     assert capsys.readouterr().err == (
@@ -72,11 +72,11 @@ def test_a_run_stopped_as_it_takes_the_stores_models_keeps_them(
         pass
     assert read_json(run_dir / "results.json")["status"] == "interrupted"
     with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
-        cli._say_what_the_run_kept(run_dir)
+        stopped.say_what_the_run_kept(run_dir)
     assert f"kept: 4 trained models saved in {entry}.pt, reused when the run" in caplog.text
     sweep_end.start(tmp_path, runs=[run_dir])
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
-    cli._say_what_the_sweep_kept()
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
+    stopped.say_what_the_sweep_kept()
     assert ("and 4 trained models saved by 1 run stopped part way (reused then, 4 of them in "
             "the model store); lost: the work in progress since each one's last saved model"
             ) in capsys.readouterr().err
@@ -96,10 +96,10 @@ def test_an_error_raised_as_ctrl_c_was_handled_ends_the_sweep_as_interrupted(
             raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'")
 
     monkeypatch.setattr(Hydra, "multirun", loading)
-    cli._lost_workers_stop_cleanly()
+    stopped.lost_workers_stop_cleanly()
     sweep_end.start(tmp_path)
     _run(tmp_path / "a", "complete")
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
     with pytest.raises(KeyboardInterrupt):
         Hydra.multirun(None)
     assert capsys.readouterr().err.startswith("kept: 1 finished run of this sweep")
@@ -122,8 +122,8 @@ def test_a_run_refused_for_a_setting_once_trained_is_not_said_to_resume(
     if saved:
         (tmp_path / "checkpoints").mkdir()
         (tmp_path / "checkpoints" / "model_0000.pt").touch()
-    monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.run.dir", str(tmp_path))])
-    assert cli._left_to_resume() is left
+    monkeypatch.setattr(stopped, "CLOCK_NAMED", [("hydra.run.dir", str(tmp_path))])
+    assert stopped.left_to_resume() is left
 
 
 def test_a_store_entry_without_its_manifest_is_not_kept(tmp_path):
@@ -132,9 +132,9 @@ def test_a_store_entry_without_its_manifest_is_not_kept(tmp_path):
     weights = tmp_path / ("0" * 64 + ".pt")
     weights.write_text("{}")
     payload = {"model_store": {"model": {"entry": str(weights), "models": 2}}}
-    assert cli._in_store(payload) == {}
+    assert run_records.in_store(payload) == {}
     weights.with_suffix(".json").write_text("{}")
-    assert cli._in_store(payload) == {"checkpoints": (2, str(weights))}
+    assert run_records.in_store(payload) == {"checkpoints": (2, str(weights))}
 
 
 def test_a_run_stopped_as_it_waits_for_another_to_store_its_models_says_so(
@@ -164,5 +164,5 @@ def test_a_run_stopped_as_it_waits_for_another_to_store_its_models_says_so(
     (tmp_path / "run" / "results.json").write_text(
         json.dumps({**payload, "model_store": models.loading}))
     with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
-        cli._say_what_the_run_kept(tmp_path / "run")
+        stopped.say_what_the_run_kept(tmp_path / "run")
     assert "lost: nothing trained here: the run waited for another run, which" in caplog.text

@@ -8,7 +8,7 @@ import json
 import pytest
 from omegaconf import OmegaConf
 
-from mia_defense.cli import train
+import mia_defense.cli.sweep_end as ended
 from tests.cli.test_h326_search_without_verdict import LEARNED, OPTUNA
 
 # (test_h326's run that learned, its attack's scores inverted)
@@ -23,11 +23,11 @@ INVERTED = {**LEARNED,
 def test_the_search_end_names_the_stand_ins_of_inverted_scores(tmp_path, monkeypatch, direction):
     (tmp_path / "0").mkdir()
     (tmp_path / "0" / "results.json").write_text(json.dumps(INVERTED))
-    monkeypatch.setattr(train, "valued_folders", lambda: {str(tmp_path / "0")})
+    monkeypatch.setattr(ended, "valued_folders", lambda: {str(tmp_path / "0")})
     config = OmegaConf.create({
         "hydra": {"sweeper": {"_target_": OPTUNA, "direction": direction}},
         "attack": {"fprs": [0.001, 0.01]}, "objectives": ["privacy.empirical_epsilon"]})
-    said = train._search_without_result(config)
+    said = ended._search_without_result(config)
     assert said is not None and "holds no result" in said
     assert "got the worst leakage" not in said  # (maximised, it got the most leaking)
     assert ("for inverted scores or saturated outputs the most leaking there is (1, infinity) "

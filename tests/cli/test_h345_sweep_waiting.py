@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from mia_defense.cli import train as cli
+from mia_defense.cli import stopped
 
 
 def test_a_point_that_waited_for_the_model_store_trained_nothing(
@@ -20,8 +20,8 @@ def test_a_point_that_waited_for_the_model_store_trained_nothing(
         (tmp_path / name / "train.log").write_text("started\n")
         (tmp_path / name / "results.json").write_text(
             json.dumps({"schema_version": 1, "status": "interrupted", **extra}))
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
-    cli._say_what_the_sweep_kept()
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
+    stopped.say_what_the_sweep_kept()
     assert capsys.readouterr().err == (
         "kept: 0 finished runs of this sweep (skipped when it resumes); lost: the training of "
         "1 run stopped part way with no trained model saved yet, done again when the sweep "

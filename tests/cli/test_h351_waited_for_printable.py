@@ -9,14 +9,14 @@ import logging
 
 import pytest
 
-from mia_defense.cli.train import _say_what_the_run_kept
+from mia_defense.cli.stopped import say_what_the_run_kept
 
 
 def test_the_kept_line_shows_a_forged_waiting_for_printable(tmp_path, caplog):
     (tmp_path / "results.json").write_text(json.dumps({"status": "interrupted", "model_store": {
         "model": {"waiting_for": "pid 1 on \x1b]0;owned\x07h\nFAKE LINE" + "x" * 10_000}}}))
     with caplog.at_level(logging.WARNING):
-        _say_what_the_run_kept(tmp_path)
+        say_what_the_run_kept(tmp_path)
     said = caplog.records[-1].getMessage()
     assert "the run waited for pid 1 on  ]0;owned h FAKE LINE" in said
     assert said.isprintable() and len(said) < 1_000
@@ -36,5 +36,5 @@ def test_the_kept_line_of_an_edited_config_has_no_chunk_remark(tmp_path, caplog,
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "model_0000.pt").write_bytes(b"")
     with caplog.at_level(logging.WARNING):
-        _say_what_the_run_kept(tmp_path)
+        say_what_the_run_kept(tmp_path)
     assert caplog.records[-1].getMessage().startswith("kept: 1 trained model saved in ")

@@ -14,7 +14,7 @@ class TerminatedWorkerError(RuntimeError):  # joblib's (loky's) class, by its na
 def test_a_killed_sweep_worker_is_one_line_and_exit_2(monkeypatch, capsys):
     from hydra._internal.hydra import Hydra
 
-    from mia_defense.cli.train import _lost_workers_stop_cleanly
+    from mia_defense.cli.stopped import lost_workers_stop_cleanly
 
     def multirun(self, *args, **kwargs):
         raise TerminatedWorkerError(
@@ -24,7 +24,7 @@ def test_a_killed_sweep_worker_is_one_line_and_exit_2(monkeypatch, capsys):
         )
 
     monkeypatch.setattr(Hydra, "multirun", multirun)
-    _lost_workers_stop_cleanly()
+    lost_workers_stop_cleanly()
     with pytest.raises(SystemExit) as stopped:
         Hydra.multirun(object())
     assert stopped.value.code == 2
@@ -36,12 +36,12 @@ def test_a_killed_sweep_worker_is_one_line_and_exit_2(monkeypatch, capsys):
 def test_other_errors_pass_through(monkeypatch):
     from hydra._internal.hydra import Hydra
 
-    from mia_defense.cli.train import _lost_workers_stop_cleanly
+    from mia_defense.cli.stopped import lost_workers_stop_cleanly
 
     def multirun(self, *args, **kwargs):
         raise ValueError("not ours")
 
     monkeypatch.setattr(Hydra, "multirun", multirun)
-    _lost_workers_stop_cleanly()
+    lost_workers_stop_cleanly()
     with pytest.raises(ValueError, match="not ours"):
         Hydra.multirun(object())

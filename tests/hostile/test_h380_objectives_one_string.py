@@ -35,9 +35,9 @@ def test_search_refuses_a_string_in_config_words(caplog, direction):
 
 
 def test_run_reads_a_string_as_one_name():
-    from mia_defense.cli.train import _objective_names
+    from mia_defense.cli.sweep_end import objective_names
 
     cfg = _compose("hparams_search=optuna_custom", "objectives=utility.test_accuracy")
-    assert _objective_names(cfg) == ["utility.test_accuracy"]
+    assert objective_names(cfg) == ["utility.test_accuracy"]
     cfg = _compose("hparams_search=optuna_custom")
-    assert _objective_names(cfg) == ["utility.test_accuracy", "max_attack.tpr@1%fpr"]
+    assert objective_names(cfg) == ["utility.test_accuracy", "max_attack.tpr@1%fpr"]

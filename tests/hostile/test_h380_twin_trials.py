@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
+import mia_defense.cli.sweep_end as ended
 import mia_defense.cli.sweep_refusals as refusals
-import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
 from mia_defense.tracking.artifacts import SCHEMA_VERSION
 
@@ -38,7 +38,7 @@ def _end(sweep_end, root, *, ran_there: bool):
 def test_twin_trial_is_not_a_refusal(tmp_path, sweep_end, capsys):
     point = _end(sweep_end, tmp_path, ran_there=True)
     out, err = capsys.readouterr()
-    assert cli._SWEEP_FAILED == []  # (exit 0)
+    assert ended.SWEEP_FAILED == []  # (exit 0)
     assert "every run of this sweep was refused" not in err, err
     assert "were refused" not in out, out
     assert "the run there stands for both" in out and point.name in out, out
@@ -47,6 +47,6 @@ def test_twin_trial_is_not_a_refusal(tmp_path, sweep_end, capsys):
 def test_folder_in_use_by_a_run_still_going_is_refused(tmp_path, sweep_end, capsys):
     point = _end(sweep_end, tmp_path, ran_there=False)
     out = capsys.readouterr().out
-    assert [run_dir for run_dir, _ in cli._SWEEP_FAILED] == [point]
+    assert [run_dir for run_dir, _ in ended.SWEEP_FAILED] == [point]
     assert "1 run(s) of this sweep were refused" in out, out
     assert "stands for both" not in out, out

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
+import mia_defense.cli.sweep_end as ended
 import mia_defense.cli.sweep_refusals as refusals
-import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
 from mia_defense.tracking.artifacts import SCHEMA_VERSION
 
@@ -32,7 +32,7 @@ def test_a_point_another_sweep_finished_is_not_said_to_be_a_twin_draw(tmp_path, 
     refusals._LAUNCHED.add(os.path.abspath(point))
     summary.on_multirun_end(config)
     out = capsys.readouterr().out
-    assert cli._SWEEP_FAILED == []  # (exit 0: the folder holds the complete run)
+    assert ended.SWEEP_FAILED == []  # (exit 0: the folder holds the complete run)
     assert "drew the values of another" not in out, out
     assert ("1 point(s) of this sweep found their folder in use by a run of its overrides "
             "that finished there since") in out, out

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
+import mia_defense.cli.sweep_end as ended
 import mia_defense.cli.sweep_refusals as refusals
-import mia_defense.cli.train as cli
 from mia_defense.tracking import write_json
 from mia_defense.tracking.artifacts import SCHEMA_VERSION
 from tests.conftest import TINY
@@ -47,7 +47,7 @@ def test_a_run_of_another_config_does_not_stand_for_the_point(tmp_path, sweep_en
     point = in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}},
                        refused={"train": {"lr": 0.02}})
     out = capsys.readouterr().out
-    assert [run_dir for run_dir, _ in cli._SWEEP_FAILED] == [point]  # (exit 2)
+    assert [run_dir for run_dir, _ in ended.SWEEP_FAILED] == [point]  # (exit 2)
     assert "stands for both" not in out, out
     assert "1 run(s) of this sweep were refused" in out, out
 
@@ -55,13 +55,13 @@ def test_a_run_of_another_config_does_not_stand_for_the_point(tmp_path, sweep_en
 def test_a_point_whose_config_is_not_known_is_not_stood_for(tmp_path, sweep_end, capsys):
     in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused=None)
     assert "stands for both" not in capsys.readouterr().out
-    assert len(cli._SWEEP_FAILED) == 1
+    assert len(ended.SWEEP_FAILED) == 1
 
 
 def test_a_run_of_its_config_still_stands_for_it(tmp_path, sweep_end, capsys):
     in_use_end(sweep_end, tmp_path, there={"train": {"lr": 0.01}}, refused={"train": {"lr": 0.01}})
     assert "the run there stands for both" in capsys.readouterr().out
-    assert cli._SWEEP_FAILED == []
+    assert ended.SWEEP_FAILED == []
 
 
 def test_the_refused_run_travels_back_from_a_jobs_process(tmp_path, monkeypatch):

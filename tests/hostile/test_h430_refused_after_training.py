@@ -8,7 +8,7 @@ still says nothing was trained."""
 
 from __future__ import annotations
 
-import mia_defense.cli.train as cli
+import mia_defense.cli.sweep_end as ended
 from mia_defense.tracking import write_json
 from mia_defense.tracking.artifacts import SCHEMA_VERSION
 
@@ -36,7 +36,7 @@ def test_trials_refused_once_trained_are_said_to_have_trained(tmp_path, sweep_en
     err = capsys.readouterr().err
     assert "every run of this sweep was refused (2 of 2; 2 trained first" in err, err
     assert "nothing was trained" not in err, err
-    assert [p.name for p, _ in cli._SWEEP_FAILED] == ["train.weight_decay=0.0",
+    assert [p.name for p, _ in ended.SWEEP_FAILED] == ["train.weight_decay=0.0",
                                                       "train.weight_decay=0.001"]
 
 

@@ -36,7 +36,7 @@ def test_a_search_lists_an_idle_trial_of_a_blank_reason_in_the_same_words(
         idle_early_stopping_runs, tmp_path):  # fmt: skip
     from omegaconf import OmegaConf
 
-    from mia_defense.cli.train import _idle_trials
+    from mia_defense.cli.sweep_end import _idle_trials
 
     trial = tmp_path / "0"
     shutil.copytree(idle_early_stopping_runs / "es", trial)

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+import mia_defense.cli.sweep_end as ended
 from mia_defense.cli import train as train_cli
 from mia_defense.tracking import hparams
 from mia_defense.tracking.hparams import Session, session_hparams
@@ -36,7 +37,7 @@ def test_a_single_runs_experiment_config_not_written_is_told_to_run_the_command_
     monkeypatch.setattr(hparams, "EventFileWriter", FullDisk)
     monkeypatch.setattr(hparams, "sessions_under", lambda root, results=None: SESSIONS)
     with caplog.at_level(logging.WARNING, logger=train_cli.log.name):
-        train_cli._write_hparams_experiment(tmp_path, log_dir=tmp_path / "tb", swept=["seed"])
+        ended._write_hparams_experiment(tmp_path, log_dir=tmp_path / "tb", swept=["seed"])
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warning == (f"DataError: {tmp_path / 'tb'}: cannot write the HParams experiment "
                        f"config (cannot write); {advice}")  # fmt: skip

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import mia_defense.cli.train as cli
+import mia_defense.cli.sweep_end as ended
+from mia_defense.cli import stopped
 from tests.helpers import mia_train
 
 TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figures=false",
@@ -45,22 +46,22 @@ def _ctrl_c_at_the_sweeps_end(monkeypatch, when: str) -> None:
     """Ctrl-C as the finished sweep writes its HParams experiment (its end's first step), or
     once its end was said (in Hydra's end, after SweepSummary.on_multirun_end)."""
     if when == "as_its_end_is_said":
-        write = cli._write_hparams_experiment
+        write = ended._write_hparams_experiment
 
         def written_then_stopped(run_dir, *, log_dir, **kwargs):
             write(run_dir, log_dir=log_dir, **kwargs)
             if log_dir is None:  # (the sweep's)
                 _ctrl_c()
 
-        monkeypatch.setattr(cli, "_write_hparams_experiment", written_then_stopped)
+        monkeypatch.setattr(ended, "_write_hparams_experiment", written_then_stopped)
     else:
-        end = cli.SweepSummary.on_multirun_end
+        end = ended.SweepSummary.on_multirun_end
 
         def ended_then_stopped(self, *args, **kwargs):
             end(self, *args, **kwargs)
             _ctrl_c()
 
-        monkeypatch.setattr(cli.SweepSummary, "on_multirun_end", ended_then_stopped)
+        monkeypatch.setattr(ended.SweepSummary, "on_multirun_end", ended_then_stopped)
 
 
 @pytest.mark.parametrize(("when", "named"), [("as_its_end_is_said", True),
@@ -93,10 +94,10 @@ def test_a_sweep_with_a_run_left_to_resume_keeps_its_lines(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_write_hparams_experiment", interrupted)
-    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    monkeypatch.setattr(ended, "_write_hparams_experiment", interrupted)
+    monkeypatch.setattr(stopped, "KEPT_SAID", [])
     with pytest.raises(KeyboardInterrupt):
         summary.on_multirun_end(config)
-    cli._say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
+    stopped.say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
     assert capsys.readouterr().err.startswith("kept: 1 finished run of this sweep")
-    assert cli._interrupted_line() == "interrupted; run the same command again to resume"
+    assert stopped.interrupted_line() == "interrupted; run the same command again to resume"

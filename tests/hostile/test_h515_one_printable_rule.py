@@ -13,7 +13,7 @@ import logging
 import os
 
 from mia_defense.cli.held_log import lock_holder
-from mia_defense.cli.train import _say_what_the_run_kept
+from mia_defense.cli.stopped import say_what_the_run_kept
 from mia_defense.report.checks import printable
 from tests.helpers import hold_run_lock
 
@@ -36,7 +36,7 @@ def test_a_waited_for_byte_that_is_no_utf8_reads_as_printable_writes_it(tmp_path
     (tmp_path / "results.json").write_text(json.dumps({"status": "interrupted", "model_store": {
         "model": {"waiting_for": waited}}}))
     with caplog.at_level(logging.WARNING):
-        _say_what_the_run_kept(tmp_path)
+        say_what_the_run_kept(tmp_path)
     said = caplog.records[-1].getMessage()
     assert "the run waited for pid 1 on h\\xff [2J since T" in said, said
     assert printable(waited) in said

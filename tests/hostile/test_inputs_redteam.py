@@ -666,7 +666,7 @@ def test_a_sigma_cache_entry_nested_too_deep_is_searched_again(tmp_path, monkeyp
 def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
     """The sweep's summary looked for diverged runs with read_text on every results.json
     written since it started: a FIFO of that name blocked the sweep's end forever."""
-    from mia_defense.cli.train import _diverged_since
+    from mia_defense.cli.run_records import diverged_since
     from mia_defense.files import run_files
 
     (tmp_path / "a").mkdir()
@@ -676,7 +676,7 @@ def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "results.json").write_text("[" * 100_000 + "]" * 100_000)
     with within(20):
-        assert _diverged_since(run_files(tmp_path), {}) == [tmp_path / "b"]
+        assert diverged_since(run_files(tmp_path), {}) == [tmp_path / "b"]
 
 
 def test_mia_report_never_opens_a_fifo_in_a_run_or_in_its_output(sweep, tmp_path):

@@ -187,7 +187,7 @@ def _run_folder(root: Path, name: str, log: str, results: bool = False) -> Path:
 
 def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
     """joblib, submitit and Ray run the points elsewhere: only their train.log is left."""
-    from mia_defense.cli.train import _log_sizes, _refused_since, _results_identities
+    from mia_defense.cli.run_records import log_sizes, refused_since, results_identities
     from mia_defense.files import run_files
 
     error = "[2026-12-02 05:28:42,386][mia_defense.cli.train][ERROR] - ConfigError: train.lr=-1\n"
@@ -196,7 +196,7 @@ def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
     _run_folder(tmp_path, "earlier_refused", error)  # not part of this sweep
     stale = _run_folder(tmp_path, "other_config", "", results=True)  # another config's run
     quiet = _run_folder(tmp_path, "skipped_quietly", "", results=True)
-    sizes, before = _log_sizes(run_files(tmp_path, "train.log")), _results_identities(
+    sizes, before = log_sizes(run_files(tmp_path, "train.log")), results_identities(
         run_files(tmp_path))
     with (skipped / "train.log").open("a") as handle:
         handle.write("[..][INFO] - skipping finished run x (complete results.json, same config)\n")
@@ -209,7 +209,7 @@ def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
     (old / "results.json").write_text("{}")
     with (quiet / "train.log").open("a") as handle:  # logging at WARNING: no skip line
         handle.write("[..][WARNING] - no privacy verdict for this run\n")
-    found = _refused_since(run_files(tmp_path, "train.log"), before, sizes)
+    found = refused_since(run_files(tmp_path, "train.log"), before, sizes)
     assert found == [(stale, "ConfigError: train.lr=-1"), (refused, "ConfigError: train.lr=-1")]
 
 

@@ -7,7 +7,7 @@ import math
 
 from omegaconf import OmegaConf
 
-from mia_defense.cli.train import _maximized
+from mia_defense.cli.sweep_end import maximized
 from mia_defense.report import objectives
 
 AT_CHANCE = {
@@ -28,7 +28,7 @@ def test_a_run_without_verdict_is_the_worst_for_the_direction_searched():
     sweeper = OmegaConf.create({
         "_target_": "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper",
         "direction": ["maximize", "minimize", "maximize"]})  # fmt: skip
-    assert _maximized(sweeper, NAMES[:3]) == {NAMES[0], NAMES[2]}
-    assert _maximized(OmegaConf.merge(sweeper, {"direction": "maximize"}), NAMES[:1]) == {
+    assert maximized(sweeper, NAMES[:3]) == {NAMES[0], NAMES[2]}
+    assert maximized(OmegaConf.merge(sweeper, {"direction": "maximize"}), NAMES[:1]) == {
         NAMES[0]}
-    assert _maximized(OmegaConf.create({"_target_": "BasicSweeper"}), NAMES) == set()
+    assert maximized(OmegaConf.create({"_target_": "BasicSweeper"}), NAMES) == set()

@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
 from mia_defense.cli.sweep_checks import override_keys
-from mia_defense.cli.train import SweepSummary
+from mia_defense.cli.sweep_end import SweepSummary
 from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
 from mia_defense.tracking.hparams import (

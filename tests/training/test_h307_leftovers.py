@@ -44,7 +44,7 @@ def test_the_kept_line_says_a_chunk_saved_in_part_only_when_one_may_be(
     import json
     import logging
 
-    from mia_defense.cli.train import _say_what_the_run_kept
+    from mia_defense.cli.stopped import say_what_the_run_kept
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
 
     config = {"plan": {"num_models": 4}, "train": {"engine": engine, "chunk_size": chunk_size,
@@ -56,6 +56,6 @@ def test_the_kept_line_says_a_chunk_saved_in_part_only_when_one_may_be(
         for k in range(count):
             (tmp_path / folder / f"model_{k:04d}.pt").touch()
     with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
-        _say_what_the_run_kept(tmp_path)
+        say_what_the_run_kept(tmp_path)
     assert f"kept: {sum(saved)} trained models saved in " in caplog.text
     assert ("saved in part trains again whole" in caplog.text) is remark
