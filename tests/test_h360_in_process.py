@@ -86,7 +86,7 @@ def test_a_second_main_refuses_a_bad_config_as_the_first(tool, args, tmp_path, m
     with pytest.raises(SystemExit) as done:
         cli.main()
     assert done.value.code == 2
-    assert capsys.readouterr().err.startswith("ConfigError: In ")
+    assert capsys.readouterr().err.startswith("ConfigError: Could not find ")
 
 
 def test_a_run_leaves_the_callers_cycles_to_the_collector(monkeypatch) -> None:
