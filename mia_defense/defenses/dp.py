@@ -140,8 +140,10 @@ def _warn_meaningless_epsilon(report: Mapping[str, Any]) -> None:
     refused: an explicit ``noise_multiplier`` (0.01 spent 8.8e4 on the default plan) made a
     DP run that guarantees nothing, and it reported ε with ``epsilon_valid: true`` without a
     word. No noise at all (σ = 0, ε = inf) is the documented way to train without it."""
+    from mia_defense.report.objectives import epsilon_vacuous  # (the limit's one test)
+
     epsilon, sigma = report.get("epsilon"), report.get("noise_multiplier")
-    if not isinstance(epsilon, (int, float)) or not MAX_TARGET_EPSILON < epsilon < math.inf:
+    if not epsilon_vacuous(epsilon):
         return
     log.warning(
         "defense.dp.noise_multiplier=%g spent epsilon %.4g (delta %.3g): above %g, where "
