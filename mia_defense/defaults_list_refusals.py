@@ -448,8 +448,10 @@ def _no_configs_words(repo: Any, element: Any, group: str, parent: str | None) -
 def _missing_primary_words(repo: Any, element: Any, exc: Exception) -> str:
     """`unknown_group_words` of a primary config that is not there (``--config-name confg``:
     Hydra's "Cannot find primary config 'confg'" and the whole config search path): the
-    config folders searched (Hydra's own left out), the closest of their configs
-    (`mia_defense.errors.closest`), those configs, and what to write. A name inside one of
+    config folders searched (Hydra's own left out), the closest of their configs that the
+    running tool runs (`mia_defense.errors.closest`: its own, ``@hydra.main``'s, and those of
+    one's own folders; mia-attack was offered mia-train's config.yaml, then refused it key
+    by key), those configs, and what to write. A name inside one of
     mia-defense's config groups (``model/mlpp``) is pointed at selecting the group's config."""
     from hydra.core.object_type import ObjectType
 
@@ -469,6 +471,10 @@ def _missing_primary_words(repo: Any, element: Any, exc: Exception) -> str:
         source.scheme() == "structured" for source in sources) else ""
     configs = sorted(each for each in repo.get_group_options(above, ObjectType.CONFIG)
                      if each != "_dummy_empty_config_" and not above.startswith("hydra"))
+    if not above and (tool := (_frame_locals(exc, "decorated_main") or {}).get(
+            "config_name")) is not None:  # (the running tool's own: @hydra.main's)
+        configs = sorted({str(tool)} | {each for source in sources if source.scheme() not in (
+            "structured", "pkg") for each in source.list("", ObjectType.CONFIG)})
     close = closest(name, configs)  # (Hydra's own configs left out: none is a run's)
     prefix = f"{above}/" if above else ""
     hint = f" (did you mean {prefix + close!r}?)" if close else ""
