@@ -339,6 +339,7 @@ HELD_ARRAYS = ("log_probs", "labels", "masks", "augmented_logits", "augmented_pr
 
 def observations_bytes(num_models: int, num_records: int, num_classes: int, *,
                        test_size: int = 0, num_augmented: int = 0, white_box: bool = False,
+                       shadow_models: int = 0,
                        itemsize: Mapping[str, int] | None = None) -> int:
     """Bytes of the observations the attacks hold while they run (`HELD_ARRAYS`) of
     ``num_models`` models on ``num_records`` records of ``num_classes`` classes: the released
@@ -350,11 +351,15 @@ def observations_bytes(num_models: int, num_records: int, num_classes: int, *,
     predictions). One count for mia-train's attack stage before training (`check_budget`)
     and mia-attack's of observations made before (`mia_defense.attack_setup.
     check_observed_budget`, of their arrays' own itemsizes): mia-train's held neither the
-    masks nor the labels (h517)."""
+    masks nor the labels (h517). Of the ``num_models``, ``shadow_models`` are the undefended
+    shadow models (attack.shadow_recipe=undefended: `check_budget`'s): released on the
+    population alone (`mia_defense.pipeline.train.attacks_for_recipe`), no test outputs of
+    theirs are made (counted of all 2K models, 4 bytes a [K, T, C] cell too many, h524)."""
     k, n, c, t, a = num_models, num_records, num_classes, test_size, num_augmented
+    targets = k - shadow_models
     cells = {"log_probs": k * n * c, "labels": n, "masks": k * n, "augmented_logits": k * a * n,
              "augmented_predictions": k * a * n, "grad_norms": k * n if white_box else 0,
-             "test_log_probs": k * t * c, "test_labels": t}  # fmt: skip
+             "test_log_probs": targets * t * c, "test_labels": t}  # fmt: skip
     made = {"log_probs": 4, "labels": 8, "masks": 1, "augmented_logits": 4,
             "augmented_predictions": _label_bytes(c), "grad_norms": 4, "test_log_probs": 4,
             "test_labels": 8}  # fmt: skip
@@ -638,7 +643,8 @@ def check_budget(
     # predictions, 9 bytes a cell, are held beside their own 5, h500)
     # (and the labels and masks: mia-attack's count of the same observations, h517)
     held = observations_bytes(num_models, population_size, num_classes, test_size=test_size,
-                              num_augmented=num_augmented, white_box=white_box) + need.models
+                              num_augmented=num_augmented, white_box=white_box,
+                              shadow_models=shadow_models) + need.models
     held_what = "the released outputs' and the models'"
     if shadow_models:
         # and a target's copy of the undefended shadow models' outputs and queries (`shadow.

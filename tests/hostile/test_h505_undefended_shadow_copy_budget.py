@@ -49,9 +49,10 @@ def _held(monkeypatch, tmp_path, budget_asked) -> tuple[int, int, int]:
     nm, n, c = asked["num_models"], asked["population_size"], asked["num_classes"]
     assert nm == 2 * K
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
-    held = (4 * nm * (n + asked["test_size"]) * c + need.models
+    held = (4 * nm * n * c + 4 * K * asked["test_size"] * c + need.models
             + budget._query_bytes(nm, A, n, c)
             + nm * n + 8 * (n + asked["test_size"]))  # (+ the masks and labels, h517)
+    # (the test outputs of the K targets alone: the shadows are released on the population, h524)
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
     copy = 4 * K * n * c + (4 + 1) * K * A * n  # float32 log-probs; float32 logit, uint8 label
     assert need.memory <= held + label  # (the run's own check passes at the memory below)

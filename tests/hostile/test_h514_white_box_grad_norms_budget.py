@@ -43,9 +43,10 @@ def _held(monkeypatch, tmp_path, budget_asked, *overrides: str) -> tuple[int, in
     nm, n, c = asked["num_models"], asked["population_size"], asked["num_classes"]
     shadows = asked.get("shadow_models", 0)
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
-    held = (4 * nm * (n + asked["test_size"]) * c + need.models
+    held = (4 * nm * n * c + 4 * (nm - shadows) * asked["test_size"] * c + need.models
             + budget._query_bytes(nm, A, n, c)
             + nm * n + 8 * (n + asked["test_size"]))  # (+ the masks and labels, h517)
+    # (the test outputs of the targets alone: the shadows are released on the population, h524)
     if shadows:
         held += 4 * shadows * n * c + budget._query_bytes(shadows, A, n, c)
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
