@@ -77,7 +77,8 @@ def group_delete_refusal(
             f"others instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
         )
     now = (f"defense=[{','.join(selected)}] is selected" if selected else
-           f"no defense is selected (defense=[], {_default_of(primary, defense=True)})"
+           f"no defense is selected (defense=[], "
+           f"{_default_of(primary, 'defense', defense=True)})"
            if experiment is None
            else f"{primary[0]}'s defaults list selects no defense (defense=[])")  # fmt: skip
     if experiment is not None and name is None:
@@ -129,9 +130,10 @@ def _othergroup_delete_refusal(
     if chosen is not None:
         now = f"{chosen} is selected"
     elif default is not None:
-        now = f"{group}={default} is selected ({_default_of(primary)})"
+        now = f"{group}={default} is selected ({_default_of(primary, group)})"
     else:
-        now = f"no {group} is selected ({group}: null in {primary[0]})" if listed else (
+        now = f"no {group} is selected ({group}: null in {_chosen_by(primary, group)})" \
+            if listed else (
             f"no {group} is selected ({primary[0]}'s defaults list has none)")
     return HydraConfigError(
         f"{what}, and {now}, so there is nothing to delete; nothing was run. Drop "
@@ -175,7 +177,7 @@ def added_group_refusal(
         return None
     primary = _primary(exc)
     listed, default = _primary_choice(group, primary)
-    now = f"{group}={default}, {_default_of(primary)}" if listed and default is not None \
+    now = f"{group}={default}, {_default_of(primary, group)}" if listed and default is not None \
         else f"{primary[0]}'s {group}"  # fmt: skip
     return HydraConfigError(
         f"{added}: '+' adds a second {group} entry to the defaults list, which selects one "
@@ -202,7 +204,7 @@ def _primary(exc: Exception) -> tuple[str, dict[str, Any]]:
             key, value = next(iter(entry.items()))
             group, _, package = str(key).partition("@")
             if not group.startswith(("override ", "hydra")):
-                choices.setdefault(group, (value, package or None))
+                choices.setdefault(group, (value, package or None, "config.yaml"))
     return "config.yaml", choices
 
 
@@ -548,12 +550,22 @@ def has_default_entry(group: str, exc: Exception) -> bool:
     return group.startswith("hydra") or _primary_choice(group, _primary(exc))[0]
 
 
-def _default_of(primary: tuple[str, dict[str, Any]], *, defense: bool = False) -> str:
-    """What a choice of the primary config's defaults list is: ``"config.yaml's default"``
-    (``defense``: ``"the default"``, of mia-train's packaged config.yaml), or of the file of
-    one's own it is (a ``--config-dir`` folder's ``--config-name``)."""
-    return "the default" if defense and primary[0] == "config.yaml" else \
-        f"{primary[0]}'s default"  # fmt: skip
+def _default_of(primary: tuple[str, dict[str, Any]], group: str, *,
+                defense: bool = False) -> str:
+    """What the primary config's choice of ``group`` is: ``"config.yaml's default"``
+    (``defense``: ``"the default"``, of mia-train's packaged config.yaml), or of the file it
+    is of (`_chosen_by`: a ``--config-dir`` folder's ``--config-name``, or config.yaml that
+    its ``- config`` includes)."""
+    chosen_by = _chosen_by(primary, group)
+    return "the default" if defense and primary[0] == chosen_by == "config.yaml" else \
+        f"{chosen_by}'s default"  # fmt: skip
+
+
+def _chosen_by(primary: tuple[str, dict[str, Any]], group: str) -> str:
+    """How to name the config whose defaults list chose ``group``'s config (`_primary`): the
+    primary config, or one its defaults list includes (own.yaml's ``- config``)."""
+    entry = primary[1].get(group)
+    return str(entry[2]) if entry is not None and len(entry) > 2 else primary[0]
 
 
 def _selected_defenses(
@@ -591,7 +603,8 @@ def _unmatched_delete_refusal(
     lands = "defense.NAME, each defense its own" if group == "defense" else group
     if package:
         why = (f"'@{package}' names the package a config of {group} lands at, and "
-               f"{primary[0]}'s defaults list gives its {group} entry no package (its "
+               f"{_chosen_by(primary, group)}'s defaults list gives its {group} entry no "
+               f"package (its "
                f"config{'s land' if group == 'defense' else ' lands'} at {lands}), so no "
                f"entry matches")
     else:
@@ -611,7 +624,8 @@ def _unmatched_delete_refusal(
                   f"write defense=[] instead")
     else:
         advice = (f"Drop {shlex.quote(given)}: no defense is selected (defense=[], "
-                  f"{_default_of(primary, defense=True)}), and a run without a training-time "
+                  f"{_default_of(primary, 'defense', defense=True)}), and a run without a "
+                  f"training-time "
                   f"defense needs "
                   f"none")  # fmt: skip
     return HydraConfigError(f"{start}. {advice}")

@@ -37,14 +37,17 @@ def composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
     return (composed if isinstance(composed, DictConfig) else None), multirun
 
 
-def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None]]] | None:
+def primary_config(
+    exc: Exception,
+) -> tuple[str, dict[str, tuple[Any, str | None, str]]] | None:
     """The primary config Hydra composed when it failed (its loader and config name are in
     the frame of Hydra 1.3 that composes): ``(how to name it, {group: (its choice, its
-    package)})`` of its defaults list (the command line's overrides not applied). Named
-    ``config.yaml`` where it is mia-train's packaged one, else by its file (a ``--config-dir``
-    folder's ``--config-name``, where the packaged config.yaml's choices were told: h296).
-    The choices of the configs its defaults list includes count as its own
-    (`_listed_choices`: ``defaults: [config, _self_]`` chooses config.yaml's ``model: mlp``).
+    package, how to name the config whose defaults list chose it)})`` of its defaults list
+    (the command line's overrides not applied). Named ``config.yaml`` where it is mia-train's
+    packaged one, else by its file (a ``--config-dir`` folder's ``--config-name``, where the
+    packaged config.yaml's choices were told: h296). The choices of the configs its defaults
+    list includes count as its own (`_listed_choices`: ``defaults: [config, _self_]`` chooses
+    config.yaml's ``model: mlp``, named config.yaml's: own.yaml's was said, h523).
     ``None``: no such frame, or it cannot be read."""
     trace, found = exc.__traceback__, None
     while trace is not None:
@@ -61,24 +64,40 @@ def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None
         return None
     if result is None:
         return None
+    choices: dict[str, tuple[Any, str | None, str]] = {}
+    _listed_choices(repository, result, name, choices, {})
+    return _label(result, name), choices
+
+
+def _label(result: Any, name: str) -> str:
+    """How a refusal names Hydra's loaded config ``result`` of config path ``name``:
+    ``config.yaml`` (packaged), mia-attack's config (Hydra's ConfigStore) or its file."""
     path = str(result.path)
-    label = (f"{name}.yaml" if path == "pkg://mia_defense.conf" else
-             "mia-attack's config" if path.startswith("structured://") and name == "mia_attack"
-             else f"config {name}" if path.startswith("structured://") else
-             f"{path.removeprefix('file://')}/{name}.yaml")  # fmt: skip
-    choices: dict[str, tuple[Any, str | None]] = {}
-    _listed_choices(repository, result, "", choices)
-    return label, choices
+    return (f"{name}.yaml" if path == "pkg://mia_defense.conf" else
+            "mia-attack's config" if path.startswith("structured://") and name == "mia_attack"
+            else f"config {name}" if path.startswith("structured://") else
+            f"{path.removeprefix('file://')}/{name}.yaml")  # fmt: skip
 
 
-def _listed_choices(repository: Any, result: Any, folder: str,
-                    choices: dict[str, tuple[Any, str | None]], depth: int = 0) -> None:
-    """Add to ``choices`` the ``{group: (its choice, its package)}`` of the defaults list of
-    Hydra's loaded config ``result`` (in config group ``folder``), and those of the configs
-    its plain entries include (``- config``, whose ``model: mlp`` a ``model=...`` then
-    overrides, where ``+model=...`` was offered: Hydra refuses it), in the list's order;
-    a config that cannot be read is left out (advice only)."""
-    for entry in result.defaults_list or []:
+def _listed_choices(repository: Any, result: Any, name: str,
+                    choices: dict[str, tuple[Any, str | None, str]],
+                    overridden: dict[str, tuple[Any, str]], depth: int = 0) -> None:
+    """Add to ``choices`` the ``{group: (its choice, its package, the config that chose
+    it)}`` of the defaults list of Hydra's loaded config ``result`` (of config path
+    ``name``), and those of the configs its plain entries include (``- config``, whose
+    ``model: mlp`` a ``model=...`` then overrides, where ``+model=...`` was offered: Hydra
+    refuses it), in the list's order; a config that cannot be read is left out (advice
+    only). An ``override GROUP: NAME`` entry chooses for the configs it includes, the
+    outermost first (Hydra's ``Overrides.add_override``: ``overridden``)."""
+    folder = name.rpartition("/")[0] if depth else ""  # (the primary's: the root)
+    label = _label(result, name)
+    entries = list(result.defaults_list or [])
+    for entry in entries:  # (a list's overrides before its entries: Hydra's order)
+        group = str(getattr(entry, "group", None) or "")
+        group = group[1:] if group.startswith("/") else f"{folder}/{group}".lstrip("/")
+        if getattr(entry, "group", None) is not None and entry.is_override():
+            overridden.setdefault(group, (entry.value, label))
+    for entry in entries:
         group = getattr(entry, "group", None)
         if group is None:  # (a plain entry: - config, - _self_)
             path = str(getattr(entry, "path", None) or "")
@@ -90,13 +109,14 @@ def _listed_choices(repository: Any, result: Any, folder: str,
             except Exception:  # (advice only)
                 nested = None
             if nested is not None:
-                _listed_choices(repository, nested, full.rpartition("/")[0], choices, depth + 1)
+                _listed_choices(repository, nested, full, choices, overridden, depth + 1)
             continue
         group = str(group)
         group = group[1:] if group.startswith("/") else f"{folder}/{group}".lstrip("/")
         if entry.is_override() or group.startswith("hydra"):
             continue
-        choices.setdefault(group, (entry.value, entry.package))
+        value, chosen_by = overridden.get(group, (entry.value, label))
+        choices.setdefault(group, (value, entry.package, chosen_by))
 
 
 # Packaged groups whose configs select no other group's config (a sweep of them composes

@@ -16,7 +16,7 @@ from tensorboard.backend.event_processing import event_file_loader
 from mia_defense import store
 from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
-from mia_defense.report import build, load_runs, write_report
+from mia_defense.report import load_runs, out_dir, write_report
 from mia_defense.tracking.artifacts import file_sha256
 from mia_defense.tracking.hparams import (
     SWEEP_EXPERIMENT_DIR,
@@ -101,9 +101,9 @@ def test_report_reads_no_fifo_as_a_killed_reports_journal(tmp_path):
     out = tmp_path / "report"
     write_report([root], out_dir=out, tensorboard=False, charts=False)
     dead = _dead_pid()
-    folder = out / f".mia-report-{dead}@{build._host()}.abcdefgh"
+    folder = out / f".mia-report-{dead}@{out_dir._host()}.abcdefgh"
     folder.mkdir()
-    fifo = _Fifo(folder / build._JOURNAL)
+    fifo = _Fifo(folder / out_dir._JOURNAL)
     try:
         write_report([root], out_dir=out, tensorboard=False, charts=False)
         opened = fifo.opened()

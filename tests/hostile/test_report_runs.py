@@ -511,7 +511,7 @@ def test_an_unwritable_out_directory_is_a_one_line_error(sweep, tmp_path, capsys
     def refuse(*args, **kwargs):  # a read-only directory, which root could write anyway
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("mia_defense.report.build.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("mia_defense.report.out_dir.tempfile.mkstemp", refuse)
     before = snapshot(sweep)
     line = _cli_error(capsys, [str(sweep), "--out", str(tmp_path / "ro")])
     assert line == (f"mia-report: {tmp_path / 'ro'}: cannot write there (Permission denied); "

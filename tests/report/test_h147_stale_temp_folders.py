@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.cli.report import main as report_main
-from mia_defense.report import build
+from mia_defense.report import build, out_dir
 from tests.helpers import in_a_child
 from tests.report.fake_runs import make_run
 
@@ -71,7 +71,7 @@ def test_only_folders_of_dead_writers_here_holding_a_reports_file_are_removed(tm
     run, out = tmp_path / "run", tmp_path / "out"
     make_run(run, test_accuracy=0.9, signal=1.0)
     assert report_main([str(run), "--out", str(out), "--no-charts", "--no-tensorboard"]) == 0
-    host, dead = build._host(), _dead_pid()
+    host, dead = out_dir._host(), _dead_pid()
     stale = out / f".mia-report-{dead}@{host}.abcd_123"
     kept = {
         "live": out / f".mia-report-{os.getpid()}@{host}.abcd_123",  # this process's
@@ -96,13 +96,14 @@ def test_only_folders_of_dead_writers_here_holding_a_reports_file_are_removed(tm
 
 
 def test_a_report_names_its_temporary_folders_with_its_process_and_machine(tmp_path):
-    """The name `_remove_stale_temp_folders` reads: made by `_replace`, matched exactly."""
+    """The name `out_dir.remove_stale_temp_folders` reads: made by `out_dir.replace_file`,
+    matched exactly."""
     seen = []
 
     def write(tmp: Path) -> None:
         seen.append(tmp.parent.name)
         tmp.write_text("x")
 
-    build._replace(tmp_path / "runs.csv", write)
+    out_dir.replace_file(tmp_path / "runs.csv", write)
     [name] = seen
-    assert build._tmp_folder_pattern().fullmatch(name)["pid"] == str(os.getpid())
+    assert out_dir._tmp_folder_pattern().fullmatch(name)["pid"] == str(os.getpid())

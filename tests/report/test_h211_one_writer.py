@@ -66,7 +66,7 @@ def test_a_file_system_without_folder_locks_is_written_unlocked(tmp_path, monkey
     a file system without locks says ENOLCK: the report is written, unlocked, as before."""
     import errno
 
-    import mia_defense.report.build as build
+    import mia_defense.report.out_dir as out_dir
 
     root = two_run_sweep(tmp_path / "sweep")
     for code in (errno.EBADF, errno.ENOLCK):
@@ -74,7 +74,7 @@ def test_a_file_system_without_folder_locks_is_written_unlocked(tmp_path, monkey
         def refused(fd, operation, code=code):
             raise OSError(code, os.strerror(code))
 
-        monkeypatch.setattr(build.fcntl, "flock", refused)
+        monkeypatch.setattr(out_dir.fcntl, "flock", refused)
         out = tmp_path / f"out{code}"
         write_report([root], out_dir=out, tensorboard=False, charts=False)
         assert (out / "tradeoff.csv").is_file()

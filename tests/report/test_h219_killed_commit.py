@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.errors import DataError
-from mia_defense.report import build, write_report
+from mia_defense.report import out_dir, write_report
 from tests.helpers import in_a_child
 from tests.report.fake_runs import two_run_sweep
 
@@ -37,7 +37,7 @@ def _killing_itself(root, out, nth):
 
     os.replace = replace
     if nth == 0:
-        build._Staged.close = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+        out_dir.Staged.close = lambda self: os.kill(os.getpid(), signal.SIGKILL)
     write_report([root], out_dir=out, tensorboard=False, charts=False)
 
 
@@ -54,7 +54,7 @@ def _fail_the_commit(monkeypatch):
     def commit(self):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build._Staged, "commit", commit)
+    monkeypatch.setattr(out_dir.Staged, "commit", commit)
 
 
 def _sweep_and_two_reports(tmp_path):

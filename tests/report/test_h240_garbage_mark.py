@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.cli.report import main as report_main
-from mia_defense.report import build
+from mia_defense.report import out_dir
 from tests.report.fake_runs import make_run
 
 FLAGS = ["--no-tensorboard", "--no-charts"]
@@ -30,8 +30,8 @@ GARBAGE = [
     b"hello\n",
     b"\x00\xff\xfe garbage",
     b"sources: []\n",  # a sources line alone: not a mark's text
-    (build._MARK_TEXT + 'It reports on ...\nsources: ["/x", \n').encode(),  # cut sources
-    (build._MARK_TEXT + "sources: {}\n").encode(),
+    (out_dir._MARK_TEXT + 'It reports on ...\nsources: ["/x", \n').encode(),  # cut sources
+    (out_dir._MARK_TEXT + "sources: {}\n").encode(),
 ]
 
 
@@ -52,14 +52,14 @@ def test_a_garbage_mark_is_refused_without_replace(two_sweeps, capsys, content):
     # --replace writes the report, and a mark naming its folders
     assert report_main([str(sweep_b), "--out", str(out), "--replace", *FLAGS]) == 0
     assert (out / "tradeoff.csv").read_bytes() != before
-    assert build._marked_sources(out) == [str(sweep_b.resolve())]  # (relative to out)
+    assert out_dir._marked_sources(out) == [str(sweep_b.resolve())]  # (relative to out)
     assert report_main([str(sweep_a), "--out", str(out), *FLAGS]) == 2  # now B's
 
 
 OLD_MARKS = [
     b"",  # f2bedd2 touched an empty mark
-    build._MARK_TEXT.encode(),  # 18903c6 wrote the bare text
-    build._MARK_TEXT[:30].encode(),  # written in place, cut short by a full disk
+    out_dir._MARK_TEXT.encode(),  # 18903c6 wrote the bare text
+    out_dir._MARK_TEXT[:30].encode(),  # written in place, cut short by a full disk
     b"This folder holds a report of mia-report\n",
 ]
 
@@ -69,7 +69,7 @@ def test_marks_of_earlier_versions_are_rewritten(two_sweeps, content):
     _, sweep_b, out = two_sweeps
     (out / ".mia-report").write_bytes(content)
     assert report_main([str(sweep_b), "--out", str(out), *FLAGS]) == 0
-    assert build._marked_sources(out) == [str(sweep_b.resolve())]  # (relative to out)
+    assert out_dir._marked_sources(out) == [str(sweep_b.resolve())]  # (relative to out)
 
 
 def test_a_mark_naming_more_than_the_read_limit_is_unknown(two_sweeps, monkeypatch):
@@ -77,8 +77,8 @@ def test_a_mark_naming_more_than_the_read_limit_is_unknown(two_sweeps, monkeypat
     # as before (no garbage refusal)
     _, sweep_b, out = two_sweeps
     text = (out / ".mia-report").read_text()
-    monkeypatch.setattr(build, "_MARK_LIMIT", len(text) - 5)
-    assert build._foreign_mark(out) is None
+    monkeypatch.setattr(out_dir, "_MARK_LIMIT", len(text) - 5)
+    assert out_dir._foreign_mark(out) is None
     assert report_main([str(sweep_b), "--out", str(out), *FLAGS]) == 0
 
 
@@ -102,4 +102,4 @@ def test_a_garbage_mark_does_not_make_a_folder_a_reports(tmp_path):
     (mine / ".mia-report").write_text("not a mark\n")
     assert report_main([str(sweep), "--out", str(mine), *FLAGS]) == 2
     assert report_main([str(sweep), "--out", str(mine), "--replace", *FLAGS]) == 0
-    assert build._foreign_mark(mine) is None
+    assert out_dir._foreign_mark(mine) is None

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.errors import DataError
-from mia_defense.report import build, write_report
+from mia_defense.report import build, out_dir, write_report
 from tests.helpers import in_a_child
 from tests.report.fake_runs import two_run_sweep
 
@@ -84,7 +84,7 @@ def test_a_killed_commit_put_back_whole_leaves_no_marker(tmp_path, monkeypatch):
     def commit(self):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build._Staged, "commit", commit)
+    monkeypatch.setattr(out_dir.Staged, "commit", commit)
     with pytest.raises(DataError, match="No space left on device"):
         write_report([root], out_dir=out, tensorboard=True, charts=False)
     assert _files(out) == earlier
