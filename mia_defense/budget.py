@@ -354,10 +354,13 @@ def observations_bytes(num_models: int, num_records: int, num_classes: int, *,
     masks nor the labels (h517). Of the ``num_models``, ``shadow_models`` are the undefended
     shadow models (attack.shadow_recipe=undefended: `check_budget`'s): released on the
     population alone (`mia_defense.pipeline.train.attacks_for_recipe`), no test outputs of
-    theirs are made (counted of all 2K models, 4 bytes a [K, T, C] cell too many, h524)."""
+    theirs are made (counted of all 2K models, 4 bytes a [K, T, C] cell too many, h524); their
+    observations hold the plan's masks, the targets' own (counted twice), and a copy of the
+    labels of their own (`mia_defense.pipeline.release.release_population`: uncounted, h524)."""
     k, n, c, t, a = num_models, num_records, num_classes, test_size, num_augmented
     targets = k - shadow_models
-    cells = {"log_probs": k * n * c, "labels": n, "masks": k * n, "augmented_logits": k * a * n,
+    cells = {"log_probs": k * n * c, "labels": n * (2 if shadow_models else 1),
+             "masks": targets * n, "augmented_logits": k * a * n,
              "augmented_predictions": k * a * n, "grad_norms": k * n if white_box else 0,
              "test_log_probs": targets * t * c, "test_labels": t}  # fmt: skip
     made = {"log_probs": 4, "labels": 8, "masks": 1, "augmented_logits": 4,

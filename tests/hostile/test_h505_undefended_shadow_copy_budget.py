@@ -51,8 +51,9 @@ def _held(monkeypatch, tmp_path, budget_asked) -> tuple[int, int, int]:
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
     held = (4 * nm * n * c + 4 * K * asked["test_size"] * c + need.models
             + budget._query_bytes(nm, A, n, c)
-            + nm * n + 8 * (n + asked["test_size"]))  # (+ the masks and labels, h517)
-    # (the test outputs of the K targets alone: the shadows are released on the population, h524)
+            + K * n + 8 * (2 * n + asked["test_size"]))  # (+ masks, labels: h517)
+    # (the test outputs of the K targets alone: the shadows are released on the population;
+    # the masks are the plan's, theirs too; their labels a copy of their own, h524)
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
     copy = 4 * K * n * c + (4 + 1) * K * A * n  # float32 log-probs; float32 logit, uint8 label
     assert need.memory <= held + label  # (the run's own check passes at the memory below)

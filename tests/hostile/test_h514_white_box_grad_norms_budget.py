@@ -45,10 +45,11 @@ def _held(monkeypatch, tmp_path, budget_asked, *overrides: str) -> tuple[int, in
     need = budget.estimate(**{key: asked[key] for key in ESTIMATED})
     held = (4 * nm * n * c + 4 * (nm - shadows) * asked["test_size"] * c + need.models
             + budget._query_bytes(nm, A, n, c)
-            + nm * n + 8 * (n + asked["test_size"]))  # (+ the masks and labels, h517)
-    # (the test outputs of the targets alone: the shadows are released on the population, h524)
+            + (nm - shadows) * n + 8 * (n + asked["test_size"]))  # (+ masks, labels: h517)
+    # (the test outputs of the targets alone: the shadows are released on the population;
+    # the masks are the plan's, theirs too; their labels a copy of their own, h524)
     if shadows:
-        held += 4 * shadows * n * c + budget._query_bytes(shadows, A, n, c)
+        held += 4 * shadows * n * c + budget._query_bytes(shadows, A, n, c) + 8 * n
     (label,) = [w.memory for w in asked["attack_memory"] if w.key.endswith("label_only")]
     norms = 4 * (nm + shadows) * n  # float32 [K, N]: the run's own and the target's copy
     assert need.memory <= held + label  # (the run's own check passes at the memory below)
