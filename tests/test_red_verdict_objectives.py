@@ -8,6 +8,8 @@ PAYLOAD = {
     "utility": {"test_accuracy": 0.9},
     "attacks": {"loss": {"auc": 0.6, "tpr@0.1%fpr": 0.001}},
     "privacy": {"epsilon": 1.0, "epsilon_refuted": False},
+    # (mia-train's config: without one the ε is doubted, `epsilon_doubt`)
+    "config": {"defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}},
 }
 
 

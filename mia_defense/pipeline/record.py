@@ -130,6 +130,7 @@ def record_run(
             **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
             **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
         )
+    from mia_defense.report.objectives import epsilon_doubted  # (HParams' ε column's)
     from mia_defense.report.run_table import measured_nothing_lines  # (mia-train's table's)
 
     headline = _headline_scalars(result)
@@ -152,6 +153,7 @@ def record_run(
             trial=trial,
             caveats=caveats,
             notes=measured_nothing_lines(result),
+            epsilon_doubted=epsilon_doubted(read_back),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's

@@ -15,8 +15,8 @@ from mia_defense.metrics.utility import blown_up_loss
 
 __all__ = [
     "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
-    "check_objective_names", "epsilon_vacuous", "objective", "objectives", "stated_no_verdict",
-    "understated_leak",
+    "check_objective_names", "epsilon_doubted", "epsilon_vacuous", "objective", "objectives",
+    "stated_no_verdict", "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -378,7 +378,8 @@ def objectives(
     without DP-SGD, or one without noise, written null), where a measured lower bound
     refutes the claim (``privacy.epsilon_refuted``), where the ε is no guarantee for the
     mechanism that ran (``privacy.epsilon_valid`` false) and where it is vacuous
-    (`epsilon_vacuous`: above 1000, a 1.8e3 ranked as a plain point): a search minimising ε
+    (`epsilon_vacuous`: above 1000, a 1.8e3 ranked as a plain point) or doubted by the run's
+    own config (`epsilon_doubted`, mia-report's rule): a search minimising ε
     was handed the refuted accountant's figure as if it held, and NaN for a run without DP
     (a failed trial). Under ``accountant=gdp`` (a central-limit approximation that can
     underestimate ε) it is the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``)
@@ -417,6 +418,7 @@ def objectives(
     refuted = isinstance(privacy, Mapping) and (
         privacy.get("epsilon_refuted") is True
         or (privacy.get("epsilon_valid") is False and not _gdp_alone(privacy))
+        or ("privacy.epsilon" in names and epsilon_doubted(payload))
     )
     values = []
     for name in names:
@@ -460,6 +462,19 @@ def epsilon_vacuous(epsilon: Any) -> bool:
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
         return False
     return MAX_TARGET_EPSILON < epsilon < math.inf
+
+
+def epsilon_doubted(payload: Mapping[str, Any]) -> bool:
+    """Whether the run's own config makes its ε, stated as a guarantee, none
+    (`mia_defense.report.checks.doubt.epsilon_doubt`, mia-report's caveat: a results.json
+    above its ``target_epsilon`` without ``privacy.per_model``, shuffled batches, scaled
+    features...), bar the ``gdp`` accountant's approximation, for which a search gets the
+    RDP bound beside it (`objectives`). Such an ε was a plain figure to a search minimising
+    ε and in HParams' ε column, though mia-report says it is no guarantee."""
+    from mia_defense.report.checks.doubt import GDP_DOUBT, epsilon_doubt  # (no torch)
+
+    doubt = epsilon_doubt(payload)
+    return doubt is not None and doubt != GDP_DOUBT
 
 
 def _worst_value(name: str, *, maximized: bool) -> float:

@@ -242,7 +242,7 @@ def run_caveats(payload: Mapping[str, Any]) -> list[str]:
 
 
 def comparison_metrics(
-    headline: Mapping[str, float], *, verdict: bool = True
+    headline: Mapping[str, float], *, verdict: bool = True, doubted: bool = False
 ) -> dict[str, float]:
     """The comparison metrics of a run with a finite value (HParams cannot show others);
     ``verdict=False`` (a run without a privacy verdict, `run_columns`) leaves the attacks'
@@ -250,7 +250,9 @@ def comparison_metrics(
 
     An ε that is no guarantee (headline ``privacy/epsilon_valid`` false or
     ``privacy/epsilon_refuted`` true) is under `EPSILON_NO_GUARANTEE`: in the ε column it read
-    as a guarantee (digits_standardized, target ε 8: 7.99 there as for plain digits).
+    as a guarantee (digits_standardized, target ε 8: 7.99 there as for plain digits), and so
+    is one ``doubted`` by the run's own config (`mia_defense.report.objectives.epsilon_doubted`
+    of its results.json, which the headline does not hold).
     """
     out: dict[str, float] = {}
     for tag in metric_tags(headline):
@@ -258,16 +260,16 @@ def comparison_metrics(
             continue
         value = headline[tag]
         if isinstance(value, numbers.Real) and math.isfinite(value):
-            out[_no_guarantee(tag, headline)] = float(value)
+            out[_no_guarantee(tag, headline, doubted=doubted)] = float(value)
     return out
 
 
-def _no_guarantee(tag: str, headline: Mapping[str, Any]) -> str:
+def _no_guarantee(tag: str, headline: Mapping[str, Any], *, doubted: bool = False) -> str:
     """``tag``, or `EPSILON_NO_GUARANTEE` for the ε of a run whose ε is no guarantee: invalid,
     refuted or vacuous (`mia_defense.report.objectives.epsilon_vacuous`: above 1000, the
     1.8e3 an explicit ``defense.dp.noise_multiplier=0.15`` spent with secure_mode=true,
     epsilon_valid true; it was in the ε column beside the guarantees, though mia-report says
-    it guarantees nothing)."""
+    it guarantees nothing), or ``doubted`` (`comparison_metrics`)."""
     if tag != EPSILON:
         return tag
     from mia_defense.report.objectives import epsilon_vacuous  # (no torch)
@@ -275,7 +277,7 @@ def _no_guarantee(tag: str, headline: Mapping[str, Any]) -> str:
     invalid = headline.get("privacy/epsilon_valid") is False
     refuted = headline.get("privacy/epsilon_refuted") is True
     vacuous = epsilon_vacuous(headline.get(tag))
-    return EPSILON_NO_GUARANTEE if invalid or refuted or vacuous else tag
+    return EPSILON_NO_GUARANTEE if invalid or refuted or vacuous or doubted else tag
 
 
 def _fpr(key: str) -> float:
@@ -491,12 +493,17 @@ def sessions_under(root: Path, *, results: Iterable[Path] | None = None) -> list
             log.warning("HParams: leaving out %s (%s)", path, problem)
             continue
         columns = run_columns(payload)
+        # (an ε its config doubts, as mia-report: the headline holds no config)
+        from mia_defense.report.objectives import epsilon_doubted  # (no torch)
+
+        doubted = EPSILON in (headline or {}) and epsilon_doubted(payload)
         names = payload.get("defense") or (
             _recorded_names(path.parent / "tb") if status == "diverged" else {})
         hparams = {**_flat_config(payload), **names, **columns}
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
-            metrics=comparison_metrics(headline or {}, verdict=NO_VERDICT not in columns),
+            metrics=comparison_metrics(headline or {}, verdict=NO_VERDICT not in columns,
+                                       doubted=doubted),
         ))  # fmt: skip
     return sessions
 

@@ -206,6 +206,7 @@ def log_run(
     trial: str = "",
     caveats: Sequence[str] = (),
     notes: Sequence[str] = (),
+    epsilon_doubted: bool = False,
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir`` (the run directory's ``tb``).
 
@@ -222,6 +223,7 @@ def log_run(
     second of a run). ``caveats`` (`run_caveats`: mia-report's "Figures to read with care"
     of the run) head the ``summary`` card, and the figures' titles say so (`CAREFUL_TITLE`);
     ``notes`` (the end-of-run table's on its attack rows) follow its attack table.
+    ``epsilon_doubted``: the run's ε is doubted by its config (`comparison_metrics`).
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -233,7 +235,7 @@ def log_run(
         for field, (epoch, value) in _released_means(histories).items():
             writer.add_scalar(f"{_record_tag(field)}_released", value, epoch + 1)
         verdict = NO_VERDICT not in hparams
-        metrics = comparison_metrics(scalars, verdict=verdict)
+        metrics = comparison_metrics(scalars, verdict=verdict, doubted=epsilon_doubted)
         for key, values in _mean_epoch_stats(histories).items():
             tag = _curve_tag(key, no_guarantee=EPSILON_NO_GUARANTEE in metrics)
             for epoch, value in enumerate(values):

@@ -10,6 +10,8 @@ PAYLOAD = {
     "utility_below_chance": False,
     "attacks": {"loss": {"auc": 0.6, "tpr@0.1%fpr": 0.001}},
     "privacy": {"epsilon": 1.0},
+    # (mia-train's config: without one the ε is doubted, `epsilon_doubt`)
+    "config": {"defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}},
 }
 
 
