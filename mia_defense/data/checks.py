@@ -7,6 +7,7 @@ import errno
 import logging
 import math
 import os
+import re
 import stat
 import sys
 import unicodedata
@@ -17,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, is_integer, number_hint, shown, shown_path
+from mia_defense.constraints import (
+    _ansi_c,
+    as_integer,
+    is_integer,
+    number_hint,
+    shown,
+    shown_path,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     LOOP_FIX,
@@ -123,13 +131,44 @@ def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
     a column's values, against its fixed list) as ``header`` writes them, in their order:
     a name equal to a header name in Unicode's composed form (NFC) is that name, as typed
     'café' is 'cafe' and a combining accent in a header saved decomposed (NFD, as macOS
-    may): it was refused as "has no column 'café' ...; did you mean 'café'?"."""
+    may): it was refused as "has no column 'café' ...; did you mean 'café'?". A name
+    holding escapes is the header's name that is not printable which it spells
+    (`typed_name`: 'x\\x1b[2Jz' for one holding an ESC)."""
     names, present = list(names), set(header)  # (a set: 25,000 names of 50,000 took 5 s)
     if all(name in present for name in names):
         return names
     written = {unicodedata.normalize("NFC", h): h for h in header}
-    return [name if name in present else written.get(unicodedata.normalize("NFC", name), name)
-            for name in names]
+    return [name if name in present else written.get(unicodedata.normalize("NFC", name))
+            or _unescaped(name, present) for name in names]
+
+
+# The escapes `typed_name` writes (a character that is not printable, a backslash), and
+# Python's repr's \n, \r, \t and \' (a refusal shows a column's name by its repr: 'a\nb')
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[nrt'\\])")
+_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "'": "'", "\\": "\\"}
+
+
+def typed_name(name: str) -> str:
+    """A header's column ``name`` as a setting (dataset.drop_columns) names it: as written
+    where printable; else each character that is not printable as ``\\xHH``, ``\\uHHHH``
+    or ``\\UHHHHHHHH`` and a backslash doubled (bash's, `constraints._ansi_c`; as inside
+    its repr), which `as_written` reads back. No command line may carry such a character
+    itself (`override_checks.control_character` refuses it: Hydra's sweep would print it
+    raw and name a run's folder with it), so the drop suggested for a column named with a
+    terminal's escape was refused when run."""
+    if name.isprintable():
+        return name
+    return "".join(_ansi_c(char) if char == "\\" or not char.isprintable() else char
+                   for char in name)
+
+
+def _unescaped(name: str, present: set[str]) -> str:
+    """The header's name (of ``present``) that is not printable and that ``name`` spells
+    with escapes (`typed_name`), else ``name``."""
+    if "\\" not in name:
+        return name
+    text = _ESCAPE.sub(lambda m: _ESCAPED.get(m[1]) or chr(int(m[1][1:], 16)), name)
+    return text if text in present and not text.isprintable() else name
 
 
 def closest_name(name: str, names: list[str]) -> str | None:

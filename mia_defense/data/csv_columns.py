@@ -36,6 +36,7 @@ from mia_defense.data.checks import (
     is_number_text,
     numbers_rows,
     shown_names,
+    typed_name,
 )
 from mia_defense.errors import ConfigError, DataError
 
@@ -69,12 +70,13 @@ def _drop_overrides(names: list[str]) -> str:
     """The command-line setting that drops the columns ``names``, quoted for a shell."""
     if len(names) == 1:
         return drop_override(names[0])
-    return override_text("dataset.drop_columns", names)
+    return override_text("dataset.drop_columns", [typed_name(name) for name in names])
 
 
 def drop_override(name: str) -> str:
-    """The command-line setting that drops column ``name``, quoted for a shell."""
-    return override_text("dataset.drop_columns", name)
+    """The command-line setting that drops column ``name``, quoted for a shell; a name that
+    is not printable spelt with escapes (`typed_name`)."""
+    return override_text("dataset.drop_columns", typed_name(name))
 
 
 def check_drop_columns(drop_columns: Any) -> frozenset[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, is_integer, override_text, shown, shown_path
+from mia_defense.constraints import as_integer, is_integer, shown, shown_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError, DataError
@@ -172,6 +172,8 @@ def _refuse_beyond_float32(columns: np.ndarray, chosen: np.ndarray, std: np.ndar
     beyond = np.abs(columns) > _FLOAT32_MAX
     if not beyond.any():
         return
+    from mia_defense.data.csv_columns import drop_override  # (a refusal's path only)
+
     b, row = (int(i) for i in np.argwhere(beyond)[0])
     name = names[int(chosen[b])]
     fitted = "every row" if fit_rows is None else f"the {len(fit_rows)} rows outside the test set"
@@ -179,7 +181,7 @@ def _refuse_beyond_float32(columns: np.ndarray, chosen: np.ndarray, std: np.ndar
         f"{shown_path(source)}: column {name!r}, standardised (dataset.standardize=true) by its "
         f"standard deviation over {fitted}, {std[b]:.3g}, reaches {columns[b, row]:.3g} at sample "
         f"{row}, beyond float32's range: its values barely vary on those rows and lie far from "
-        f"them on others; drop the column ({override_text('dataset.drop_columns', name)}), or "
+        f"them on others; drop the column ({drop_override(name)}), or "
         "scale it yourself and set dataset.standardize=false"
     )
 
