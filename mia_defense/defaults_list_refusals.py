@@ -289,22 +289,26 @@ def _frame_locals(exc: Exception, function: str) -> dict[str, Any] | None:
     return found
 
 
-def command_line_choice(exc: Exception) -> bool:
-    """Whether the group's choice Hydra could not find (its "In 'own': Could not find
-    'dataset/breast_cancr'") is the command line's (``+dataset=breast_cancr``, or
-    ``dataset=...`` overriding a defaults list's entry), not a defaults list's: Hydra names
-    the config whose defaults list holds the entry, which did not choose it."""
+def choice_made_in(exc: Exception) -> str | None:
+    """Where the group's choice Hydra could not find (its "In 'own': Could not find
+    'dataset/breast_cancr'") was made, where that is not the config Hydra names (the one
+    whose defaults list holds the entry): ``""`` for the command line's
+    (``+dataset=breast_cancr``, or ``dataset=...`` overriding a defaults list's entry), the
+    config path of a defaults list's ``override dataset: breast_cancr`` (own.yaml's, of
+    config.yaml's entry: "In 'config': " was said); ``None``: the entry's own choice."""
     from hydra.core.default_element import GroupDefault
 
     found = _frame_locals(exc, "config_not_found_error")
     element = getattr(found.get("tree"), "node", None) if found is not None else None
     if not isinstance(element, GroupDefault):
-        return False
+        return None
     if element.is_external_append():
-        return True
+        return ""
     overrides = (_frame_locals(exc, "_create_defaults_tree_impl") or {}).get("overrides")
     meta = getattr(overrides, "override_metadata", {}).get(element.get_override_key())
-    return bool(element.config_name_overridden and meta is not None and meta.external_override)
+    if not element.config_name_overridden or meta is None:
+        return None
+    return "" if meta.external_override else str(meta.containing_config_path or "") or None
 
 
 def unknown_group_words(exc: Exception) -> str | None:

@@ -617,7 +617,7 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     options and an override choosing one (``+experiment=...`` for a group the defaults list
     has no entry of: 'experiment=tradeoff_dp' was offered, which Hydra refuses)."""
     from mia_defense.defaults_list_refusals import (
-        command_line_choice,
+        choice_made_in,
         has_default_entry,
         no_option_words,
     )
@@ -625,8 +625,8 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     group, _, name = missing.rpartition("/")
     plus = "" if has_default_entry(group, exc) else "+"
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
-    if command_line_choice(exc):  # (Hydra's "In 'own': ": own.yaml did not choose it)
-        found = re.sub(r"^In '[^']*': ", "", found)
+    if (where := choice_made_in(exc)) is not None:  # (Hydra's "In 'config': ": not its)
+        found = re.sub(r"^In '[^']*': ", f"In '{where}': " if where else "", found)
     return f"{found}: {no_option_words(group, name, options, plus=plus)}"
 
 
