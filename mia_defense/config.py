@@ -61,6 +61,8 @@ from mia_defense.config_lists import job_overrides, merged_list_problem
 from mia_defense.constraints import (
     Param,
     check_values,
+    key_shown,
+    keys_shown,
     number_hint,
     quoted_list_hint,
     show,
@@ -458,9 +460,9 @@ class _Walk:
         hint = (f"did you mean {close!r}?" if close else f"valid keys: {', '.join(known)}"
                 if known else "it takes no keys")  # (+release.k=2 beside release=full)
         label = "unknown top-level key" if not path else "unknown key"
-        self.problems.append(
-            f"{'+' if plus else ''}{_join(path, key)}{given}: {label} {key!r}{where}; {hint}{extra}"
-        )
+        # (a key of hundreds of characters clipped, `key_shown`: +<200 x>=1 was said twice whole)
+        self.problems.append(f"{'+' if plus else ''}{keys_shown(_join(path, key))}{given}: "
+                             f"{label} {key_shown(key)!r}{where}; {hint}{extra}")
         self.about(len(self.problems) - 1, _join(path, key))
 
     def group(self, node: Any, keys: Mapping[str, Spec], path: str) -> None:

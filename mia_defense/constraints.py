@@ -15,7 +15,8 @@ from typing import Any
 from mia_defense.errors import ConfigError, closest, first_few
 
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
-           "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
+           "is_fraction", "is_integer", "key_shown", "keys_shown", "list_override",
+           "missing_attribute", "number_hint",
            "override_text",
            "quoted_list_hint", "shape_refusal", "shell_word", "show", "shown", "shown_path",
            "string_hint",
@@ -209,6 +210,28 @@ def clipped(text: str, *, limit: int = 200) -> str:
         return text
     tail = f"… ({len(text)} characters)"
     return text[: max(limit - len(tail), 1)] + tail
+
+
+# The longest key a refusal says whole (`key_shown`). The longest key of the packaged configs,
+# Hydra's own included, is 51 characters (attack.attacks.lira_online_augmented.fixed_variance,
+# over every config of every group); 80 keeps every real key whole and cuts only what no one
+# types: a key of hundreds (``+<300 x>: choice(1,2)``, said four times in one line of 1,500
+# characters; ``mia-attack o.npz attack.<200 x>=1``'s 'Could not override', four times).
+KEY_LIMIT = 80
+_LONG_NAME = re.compile(rf"[\w.]{{{KEY_LIMIT + 1},}}")
+
+
+def key_shown(key: str) -> str:
+    """``key`` as a refusal names it: whole up to `KEY_LIMIT` characters, else its start, '…'
+    and its length (`clipped`)."""
+    return clipped(key, limit=KEY_LIMIT)
+
+
+def keys_shown(text: str) -> str:
+    """``text`` (a refusal's words, perhaps another check's) with each name in it longer than
+    `KEY_LIMIT` (a run of letters, digits, '_' and '.': a key, or the part of one that a hint
+    repeats, ``release.<300 x>`` of ``release.topk.<300 x>``) as `key_shown` names it."""
+    return _LONG_NAME.sub(lambda name: key_shown(name.group()), text)
 
 
 # The longest path a refusal shows whole. Linux's PATH_MAX is 4,096 bytes (its NUL included);

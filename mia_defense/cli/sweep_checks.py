@@ -21,7 +21,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
-from mia_defense.constraints import clipped, shown_path, typed_path
+from mia_defense.constraints import key_shown as _key_shown
+from mia_defense.constraints import keys_shown as _keys_shown
+from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
 from mia_defense.override_checks import parsed_override
@@ -237,28 +239,6 @@ def refuse_unknown_search_keys(config: DictConfig) -> None:
             end_refused(log, "hydra.sweeper.params: %s is no key of the config (%s); "
                         "nothing was run. Name an existing key (mia-train --cfg job shows them), "
                         "or %s", shown, _keys_shown(unknown), add)  # fmt: skip
-
-
-# The longest key a sweep's refusal says whole (`_key_shown`). The longest key of the packaged
-# configs, Hydra's own included, is 51 characters (attack.attacks.lira_online_augmented.
-# fixed_variance, over every config of every group); 80 keeps every real key whole and cuts
-# only what no one types: a key of hundreds (``+<300 x>: choice(1,2)``, said four times in one
-# line of 1,500 characters).
-_KEY_LIMIT = 80
-_LONG_NAME = re.compile(rf"[\w.]{{{_KEY_LIMIT + 1},}}")
-
-
-def _key_shown(key: str) -> str:
-    """``key`` as a sweep's refusal names it: whole up to `_KEY_LIMIT` characters, else its
-    start, '…' and its length (`constraints.clipped`)."""
-    return clipped(key, limit=_KEY_LIMIT)
-
-
-def _keys_shown(text: str) -> str:
-    """``text`` (a refusal's words, perhaps another check's) with each name in it longer than
-    `_KEY_LIMIT` (a run of letters, digits, '_' and '.': a key, or the part of one that a hint
-    repeats, ``release.<300 x>`` of ``release.topk.<300 x>``) as `_key_shown` names it."""
-    return _LONG_NAME.sub(lambda name: _key_shown(name.group()), text)
 
 
 def refuse_unknown_group_options(config: DictConfig) -> None:
