@@ -1411,9 +1411,12 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
         name]  # (a refusal without words: a user's defense's ConfigError(""))
     said = " ".join([first_line, "; ".join(problems)]).strip()
+    # (each key clipped as the refusal clips it: -m +<200 x>=1,2 named it a third time whole)
+    first_point = " ".join(_keys_shown(key) + eq + value for key, eq, value in (
+        text.partition("=") for text in overrides))  # fmt: skip
     end_refused(log, "%s; every point of this sweep would be refused so (%d of %d; the first: "
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
-                "again", said, len(points), len(points), " ".join(overrides),
+                "again", said, len(points), len(points), first_point,
                 error=name)  # fmt: skip
 
 
