@@ -108,6 +108,7 @@ def _unselected_config_refusal(
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
     from mia_defense.config_keys import unselected_config_hint
+    from mia_defense.constraints import keys_shown
 
     found = re.match(r"Could not override '([^']+)'\.", str(exc))
     cause = exc.__cause__
@@ -122,9 +123,11 @@ def _unselected_config_refusal(
             swept = _shared_config_advice(found.group(1), overrides, every, composed)
         except Exception:  # (advice only: the packaged files' hint below)
             swept = None
+    # (each name over constraints.KEY_LIMIT clipped: mia-attack o.npz attack.<200 x>=1 said
+    # the key four times whole, a line of 850 characters)
     if swept is not None:
-        return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
-                                          f"{swept}")  # fmt: skip
+        return ConfigCompositionException(keys_shown(
+            f"Could not override '{found.group(1)}' in a sweep: {swept}"))
     parent = getattr(cause, "parent_node", None)
     where = parent._get_full_key(None) if isinstance(parent, DictConfig) else ""
     # a config of a group that is not selected: the key is missing at the group's root
@@ -144,7 +147,8 @@ def _unselected_config_refusal(
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
-    return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+    return ConfigCompositionException(keys_shown(
+        f"Could not override '{found.group(1)}'{missing}: {hint}"))
 
 
 def _misspelt_top_key_refusal(
