@@ -580,17 +580,40 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     return values[0] if len(values) == 1 else tuple(values)
 
 
+# Why a sweeper gets infinity for ``privacy.epsilon`` in place of the ε results.json keeps
+# (`mia_defense.report.objectives.objectives`; {} is `MAX_TARGET_EPSILON`). Not in
+# `WORST_CASED`: an ε of no guarantee is no want of a privacy verdict, which
+# `sweep_end._searched_without_verdict` judges a search by.
+_NO_GUARANTEE_SAID = (
+    "its ε is no guarantee: a measured bound refutes it (privacy.epsilon_refuted), it is "
+    "none for the mechanism that ran (privacy.epsilon_valid false), the run's own config "
+    "doubts it or it is above {}, where ε guarantees nothing (mia-report's caveats say which)"
+)
+
+
 def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> None:
     """Name each of ``names`` in `WORST_CASED` a sweeper gets as its worst, not the figure
-    results.json keeps, with that figure's own reason."""
+    results.json keeps, with that figure's own reason; and ``privacy.epsilon`` where it gets
+    infinity for an ε of no guarantee (`_NO_GUARANTEE_SAID`: a search minimising ε was told
+    nothing of why a refuted, invalid, doubted or vacuous ε ranked last). A run without a DP
+    claim (no ε in results.json) is not named: it has no figure to keep."""
     from mia_defense.report.objectives import objective
 
     for name, value in zip(names, values, strict=True):
-        measured = objective(payload, name) if name in WORST_CASED else value
-        if name in WORST_CASED and value != measured:
+        if name in WORST_CASED:
+            measured, reason = objective(payload, name), WORST_CASED[name]
+        elif name == "privacy.epsilon" and math.isinf(value):
+            from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone)
+
+            measured = objective(payload, name)
+            reason = _NO_GUARANTEE_SAID.format(f"{MAX_TARGET_EPSILON:g}")
+            if not math.isfinite(measured):
+                continue  # (no ε: no DP claim, nothing kept)
+        else:
+            continue
+        if value != measured:
             log.warning("objectives: a sweeper gets %s for %s, not this run's %s "
-                        "(results.json keeps it): %s", value, name, measured,
-                        WORST_CASED[name])  # fmt: skip
+                        "(results.json keeps it): %s", value, name, measured, reason)
 
 
 def _multi_objective_tpe() -> bool:
