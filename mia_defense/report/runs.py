@@ -731,7 +731,9 @@ def _renamed_problem(name: str, payload: Mapping[str, Any]) -> str | None:
             if said is None or isinstance(held, bool) or not isinstance(held, int | float):
                 continue
             if not math.isclose(said, held, rel_tol=1e-5, abs_tol=1e-12):
-                return (f"its folder's name says {one_line(part, limit=80)}, but its "
+                # (a line end or an escape in the name written as the shell types it,
+                # as the folder's path: collapsed to a space, it named another folder)
+                return (f"its folder's name says {shown_path(part, limit=80)}, but its "
                         f"results.json's config holds {key}={one_line(held, limit=40)}: the "
                         "folder was renamed, or another run's results.json copied in; give it "
                         "back its name, or rerun the run")
