@@ -98,9 +98,12 @@ class Estimate:
             population and [K, T, C] on the test set, of what the A augmented queries keep
             (a float32 logit and a label, [K, A, N] each), of the augmented attacks'
             working copies of those where one is asked for (LiRA's: about 4K + 28(K - 1) +
-            24 bytes per copy and record), of the masks and at attack.white_box=true of
-            the gradient norms (float32 [K, N]: uncounted, the peak checked before training
-            was 4 bytes a [K, N] cell short, h517); and while the
+            24 bytes per copy and record), of the masks, of the labels (int64 [N] and [T]:
+            uncounted, where the attack stage's count held them, h524) and at
+            attack.white_box=true of the gradient norms (float32 [K, N]: uncounted, the
+            peak checked before training was 4 bytes a [K, N] cell short, h517): the
+            attacks' arrays, `observations_bytes` (of the targets' test outputs and the
+            undefended shadows' own labels where ``shadow_models``); and while the
             largest query is released, its logits beside the release (one more float32
             [K, max(N, T), C]: a test set of 28000 purchase records, K=16, peaked 1.8 times
             its [K, T, C]).
@@ -271,6 +274,7 @@ def estimate(
     row_floats: int = 0,
     augmented_attack: bool = True,
     white_box: bool = False,
+    shadow_models: int = 0,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
     ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
@@ -278,7 +282,9 @@ def estimate(
     epochs and at the last; the augmented attacks' working copies of the queries where
     ``augmented_attack`` (one is asked for: `mia_defense.attacks.lira.augmented_attacks`;
     the queries' own outputs count either way: they are made for the observations); the
-    models' gradient norms where ``white_box`` (attack.white_box=true: `_grad_norm_bytes`)."""
+    models' gradient norms where ``white_box`` (attack.white_box=true: `_grad_norm_bytes`);
+    ``shadow_models`` of the ``num_models``, the undefended shadow models (`check_budget`'s),
+    as `observations_bytes` counts them."""
     k, n, p = num_models, population_size, num_params
     if trained_epochs is not None:
         epochs = min(epochs, trained_epochs)
@@ -286,9 +292,12 @@ def estimate(
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
     attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
-    observations = (4 * k * (n + test_size + max(n, test_size)) * num_classes
-                    + _query_bytes(k, num_augmented, n, num_classes) + attacking
-                    + _grad_norm_bytes(k, n, white_box))
+    # (one count of the arrays with the attack stage's, `check_budget`'s held: the peak left
+    # out the labels it held, h524)
+    observations = (observations_bytes(k, n, num_classes, test_size=test_size,
+                                       num_augmented=num_augmented, white_box=white_box,
+                                       shadow_models=shadow_models)
+                    + 4 * k * max(n, test_size) * num_classes + attacking)
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
@@ -306,7 +315,7 @@ def estimate(
                    + min(4 * k * min(QUERY_ROWS // max(k, 1), max(n, test_size)) * row_floats,
                          BOUNDED_BYTES))  # fmt: skip
     return Estimate(
-        observations=observations + k * n,  # + the bool masks
+        observations=observations,
         models=4 * k * p,
         optimizer=4 * max(4 * chunk, k) * p,
         checkpoints=4 * k * p,
@@ -475,7 +484,8 @@ def _model_too_slow(run: dict[str, Any], max_hours: float) -> str:
     plan.population_size', neither of the first two able to help. Only the model's size
     or the records remain: the model leads, the population after it (h455)."""
     least = estimate(**{**run, "num_models": 2, "epochs": 1, "trained_epochs": None,
-                        "num_augmented": 0, "extra": ()}, chunk_size=1)  # fmt: skip
+                        "num_augmented": 0, "extra": (), "shadow_models": 0},
+                   chunk_size=1)  # fmt: skip
     if least.seconds <= max_hours * 3600:
         return ""
     records = f"{run['population_size']} population records and {run['test_size']} test records"
@@ -575,7 +585,7 @@ def check_budget(
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, device=device, extra=extra,
         trained_epochs=trained_epochs, eval_every=eval_every, row_floats=row_floats,
-        augmented_attack=augmented_attack, white_box=white_box,
+        augmented_attack=augmented_attack, white_box=white_box, shadow_models=shadow_models,
     )  # fmt: skip
     need = estimate(**run, chunk_size=chunk_size)
     # the models' own need: without the augmented queries (and the defenses' extra work)
@@ -707,8 +717,8 @@ def check_budget(
     elif over:
         # the fewest models (2) still over it: fewer cannot help, fewer epochs can (2 models
         # for 1 epoch fit: `_model_too_slow`); plan.num_models=2 was told to lower it (h455)
-        fewest = estimate(**{**run, "num_models": 2, "num_augmented": 0, "extra": ()},
-                          chunk_size=1)  # fmt: skip
+        fewest = estimate(**{**run, "num_models": 2, "num_augmented": 0, "extra": (),
+                             "shadow_models": 0}, chunk_size=1)  # fmt: skip
         lower = ("plan.num_models, train.epochs or plan.population_size"
                  if fewest.seconds <= max_hours * 3600 else
                  "train.epochs or plan.population_size" + (

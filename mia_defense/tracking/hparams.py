@@ -72,7 +72,8 @@ TEST_ACCURACY = "utility/test_accuracy"
 EPSILON = "privacy/epsilon"
 # The ε of a run whose results.json says it is no guarantee (``privacy.epsilon_valid`` false:
 # standardised features, shuffled batches, the GDP accountant...; or refuted by a measured
-# bound) or that is vacuous (above 1000: `_no_guarantee`): a column of its own, never beside
+# bound), that is vacuous (above 1000: `_no_guarantee`) or that its config doubts
+# (`comparison_metrics`' ``doubted``): a column of its own, never beside
 # the guarantees in the ε column.
 EPSILON_NO_GUARANTEE = "privacy/epsilon_no_guarantee"
 # The δ of that ε (the accountant's): a run given dp.delta=auto has that column as its config,
@@ -103,7 +104,8 @@ _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
     # (above `MAX_TARGET_EPSILON`: `_display_name` says the limit)
-    EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false, refuted or above {})",
+    EPSILON_NO_GUARANTEE: ("ε, no guarantee (privacy.epsilon_valid false, refuted, doubted by "
+                           "its config or above {})"),
     DELTA: "δ of ε (DP accountant)",
     NOISE_MULTIPLIER: "σ used (DP-SGD noise multiplier)",
     STRONGEST_AUC: "AUC (strongest attack)",

@@ -240,9 +240,11 @@ DIGITS = dict(population_size=1000, test_size=500, num_classes=10, num_params=96
 def test_estimate_counts_the_observations_models_and_optimizer_state():
     need = estimate(num_models=16, **DIGITS, chunk_size=4)
     # population and test outputs (and the population's logits as it is released), the 8
-    # queries' logit and label, augmented LiRA's working copies of them (2d77c6b3), the masks
+    # queries' logit and label, augmented LiRA's working copies of them (2d77c6b3), the masks,
+    # the int64 labels of the population and test set (h524)
     assert need.observations == (4 * 16 * (1000 + 500 + 1000) * 10 + 5 * 16 * 8 * 1000
-                                 + (4 * 16 + 28 * 15 + 24) * 8 * 1000 + 16 * 1000)  # fmt: skip
+                                 + (4 * 16 + 28 * 15 + 24) * 8 * 1000 + 16 * 1000
+                                 + 8 * (1000 + 500))  # fmt: skip
     assert need.models == need.checkpoints == 4 * 16 * 9610
     assert need.optimizer == 4 * 4 * 4 * 9610  # params, grads, two Adam moments of a chunk
     assert need.steps == 16 * 30 * 8  # ceil(500 members / 64)

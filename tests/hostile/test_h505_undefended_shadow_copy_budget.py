@@ -25,7 +25,7 @@ RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
 ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
              "num_augmented", "epochs", "batch_size", "chunk_size", "device", "extra",
              "trained_epochs", "eval_every", "row_floats", "augmented_attack",
-             "white_box")  # fmt: skip
+             "white_box", "shadow_models")  # fmt: skip
 
 
 def _available(monkeypatch, size: int) -> None:

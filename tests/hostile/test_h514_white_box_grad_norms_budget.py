@@ -25,7 +25,7 @@ UNDEFENDED = ("attack.shadow_recipe=undefended", "defense=dropout")
 ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
              "num_augmented", "epochs", "batch_size", "chunk_size", "device", "extra",
              "trained_epochs", "eval_every", "row_floats", "augmented_attack",
-             "white_box")  # fmt: skip
+             "white_box", "shadow_models")  # fmt: skip
 
 
 def _available(monkeypatch, size: int) -> None:

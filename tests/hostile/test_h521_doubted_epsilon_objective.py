@@ -17,7 +17,12 @@ import pytest
 
 from mia_defense.report.checks import epsilon_doubt
 from mia_defense.report.objectives import objective, objectives
-from mia_defense.tracking.hparams import EPSILON, EPSILON_NO_GUARANTEE, sessions_under
+from mia_defense.tracking.hparams import (
+    EPSILON,
+    EPSILON_NO_GUARANTEE,
+    sessions_under,
+    write_experiment,
+)
 from mia_defense.tracking.tensorboard import log_run
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from tests.hostile.test_h511_above_target_without_per_model import _write
@@ -57,6 +62,16 @@ def test_a_doubted_epsilon_is_in_the_no_guarantee_column(tmp_path, monkeypatch):
     assert sessions["doubted"][EPSILON_NO_GUARANTEE] == pytest.approx(epsilon)
     assert EPSILON_NO_GUARANTEE not in sessions["within"]
     assert sessions["within"][EPSILON] == pytest.approx(runs["within"]["privacy"]["epsilon"])
+
+
+def test_the_no_guarantee_column_says_a_doubted_epsilon_is_there(tmp_path, monkeypatch):
+    (tmp_path / "doubted").mkdir()
+    payload = _write(tmp_path / "doubted", monkeypatch, target=2.0, per_model=False)
+    _with_headline(tmp_path / "doubted", payload)
+    write_experiment(tmp_path, sessions_under(tmp_path), swept=["defense.dp.target_epsilon"])
+    experiment = TensorBoardAPI(tmp_path).experiment()
+    names = {m["name"]["tag"]: m["displayName"] for m in experiment["metricInfos"]}
+    assert "doubted by its config" in names[EPSILON_NO_GUARANTEE]  # (its header says why)
 
 
 @pytest.mark.parametrize("doubted", [True, False])

@@ -50,7 +50,8 @@ def test_an_epsilon_without_guarantee_is_not_in_the_epsilon_column(tmp_path):
     names = {m["name"]["tag"]: m["displayName"] for m in experiment["metricInfos"]}
     assert names[EPS] == "ε (DP accountant, max over models)"
     assert names[NO_GUARANTEE] == (
-        "ε, no guarantee (privacy.epsilon_valid false, refuted or above 1000)")
+        "ε, no guarantee (privacy.epsilon_valid false, refuted, doubted by its config or above "
+        "1000)")
     groups = api.session_groups(experiment)
     assert groups["plain/tb"]["metrics"][EPS] == pytest.approx(7.995)
     assert NO_GUARANTEE not in groups["plain/tb"]["metrics"]
