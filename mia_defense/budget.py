@@ -106,7 +106,8 @@ class Estimate:
             undefended shadows' own labels where ``shadow_models``); and while the
             largest query is released, its logits beside the release (one more float32
             [K, max(N, T), C]: a test set of 28000 purchase records, K=16, peaked 1.8 times
-            its [K, T, C]).
+            its [K, T, C]; of the K models released at once: the targets, then the
+            undefended shadows on the population alone, not of all 2K, h524).
         models: bytes of the K trained models' parameters, float32 [K, P].
         optimizer: bytes of the parameters trained at once with their gradients and Adam's
             two moments (4 float32 copies of [chunk, P]); where more, of the K models'
@@ -294,10 +295,13 @@ def estimate(
     attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
     # (one count of the arrays with the attack stage's, `check_budget`'s held: the peak left
     # out the labels it held, h524)
+    # (the logits beside a release: the targets' on the population and test set, then the
+    # undefended shadows' on the population; counted of all 2K at once, h524)
+    released = max((k - shadow_models) * max(n, test_size), shadow_models * n)
     observations = (observations_bytes(k, n, num_classes, test_size=test_size,
                                        num_augmented=num_augmented, white_box=white_box,
                                        shadow_models=shadow_models)
-                    + 4 * k * max(n, test_size) * num_classes + attacking)
+                    + 4 * released * num_classes + attacking)
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
