@@ -326,12 +326,47 @@ def control_character(args: Sequence[str]) -> str | None:
         if char in key:
             return (f"{_said(arg)}: a control character ({char!r}) in the override's "
                     "key, a name of letters, digits, '_' and '.'; remove it")  # fmt: skip
+        name = key.lstrip("+~").split("@", 1)[0]
+        if (name in _COLUMN_KEYS or name.startswith("dataset.categories.")) and (
+                column := _column_control(arg, char)) is not None:  # fmt: skip
+            return column
         return (f"{_said(arg)}: a control character ({char!r}) in the value of "
                 f"{clipped(key.lstrip('+~'))}; no setting of mia-defense's holds one (Hydra's "
                 "grammar stops on it outside quotes; inside them it would be part of the value, a "
                 "folder's name over two lines); remove it (a line end or tab pasted with the "
                 "value)")  # fmt: skip
     return None
+
+
+# The settings whose values are a CSV file's names: its columns', and a column's categories
+_COLUMN_KEYS = frozenset({"dataset.drop_columns", "dataset.label_column", "dataset.categories"})
+
+
+def _column_control(arg: str, char: str) -> str | None:
+    """The refusal of a setting of `_COLUMN_KEYS` holding the control character ``char``: a
+    column's name may hold one (a header's cell over two lines, a terminal's escape), and
+    it is written with escapes (`mia_defense.data.checks.typed_name`, which the loader reads
+    back): ``dataset.drop_columns="x\\x1b[2Jz"``; ``None`` where Hydra cannot read that
+    either (a quoted key of a mapping). No command line carries the character itself: a
+    sweep printed it raw and named its runs' folders with it."""
+    import re
+    import unicodedata
+
+    from mia_defense.constraints import _ansi_c
+
+    key, value = arg.split("=", 1)
+    # (a backslash doubled, as `typed_name` writes it, but one escaping Hydra's quote)
+    spelt = "".join(_ansi_c(c) if unicodedata.category(c) == "Cc" else c
+                    for c in re.sub(r"\\(?!['\"])", r"\\\\", value))  # fmt: skip
+    typed = f"{key}={spelt}"
+    if parsed_override(typed) is None and not spelt.startswith(("'", '"', "[", "{")):
+        typed = f"{key}={hydra_quoted(spelt, quote=chr(34))}"  # (x\x1b[2Jz: '[' unquoted)
+    if parsed_override(typed) is None:
+        return None
+    return (f"{_said(arg)}: a control character ({char!r}) in the value of "
+            f"{clipped(key.lstrip('+~'))}, which the command line cannot carry (a sweep "
+            "would print it raw and name its runs' folders with it); a column's name or category "
+            f"holding one is written with escapes: {clipped(shell_word(typed))}")
 
 
 def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:

@@ -110,3 +110,26 @@ def test_the_float32_refusal_suggests_a_drop_that_runs(tmp_path):
     dataset = load_csv(path=str(path), label_column="label", plan=plan,
                        drop_columns=_value(arg))
     assert dataset.x.shape == (n, 1)
+
+
+@pytest.mark.parametrize(("name", "typed"), [
+    ("x\x1b[2Jz", "dataset.drop_columns='x\x1b[2Jz'"),
+    ("x\x1b[2Jz", "dataset.drop_columns=x\x1b[2Jz"),
+    ("x\x1b[2Jz", 'dataset.drop_columns=["x\x1b[2Jz"]'),
+    ("p\\x1b\x07", "dataset.drop_columns='p\\x1b\x07'")])
+def test_a_column_setting_holding_the_character_itself_says_how_to_spell_it(tmp_path, name,
+                                                                             typed):
+    # (it said "no setting of mia-defense's holds one; remove it", of a column's name)
+    said = control_character([typed])
+    assert said is not None and said.isprintable(), said
+    suggested = re.search(r"written with escapes: (.*)$", said)
+    assert suggested, said
+    arg = subprocess.run(["bash", "-c", f"printf %s {suggested[1]}"], capture_output=True,
+                         check=True).stdout.decode()  # fmt: skip
+    path = _csv(tmp_path, [name, "a", "y"], empty={0})
+    assert len(load_csv(path=path, label_column="y", drop_columns=_value(arg)).y) == 40
+
+
+def test_other_settings_are_refused_as_before():
+    assert control_character(["train.lr=0.1\x1b"]).endswith(
+        "remove it (a line end or tab pasted with the value)")
