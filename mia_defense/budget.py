@@ -292,7 +292,11 @@ def estimate(
     every = max(eval_every, 1)
     evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
-    attacking = augmented_attack_bytes(k, num_augmented, n) if augmented_attack else 0
+    # (an attack reads K models: under undefended shadows a target's hybrid copy of the
+    # shadows' with its own row, `mia_defense.attacks.shadow.hybrid_observations`; counted of
+    # all 2K, h524)
+    attacking = (augmented_attack_bytes(k - shadow_models, num_augmented, n)
+                 if augmented_attack else 0)  # fmt: skip
     # (one count of the arrays with the attack stage's, `check_budget`'s held: the peak left
     # out the labels it held, h524)
     # (the logits beside a release: the targets' on the population and test set, then the
