@@ -468,13 +468,18 @@ def epsilon_doubted(payload: Mapping[str, Any]) -> bool:
     """Whether the run's own config makes its ε, stated as a guarantee, none
     (`mia_defense.report.checks.doubt.epsilon_doubt`, mia-report's caveat: a results.json
     above its ``target_epsilon`` without ``privacy.per_model``, shuffled batches, scaled
-    features...), bar the ``gdp`` accountant's approximation, for which a search gets the
-    RDP bound beside it (`objectives`). Such an ε was a plain figure to a search minimising
-    ε and in HParams' ε column, though mia-report says it is no guarantee."""
-    from mia_defense.report.checks.doubt import GDP_DOUBT, epsilon_doubt  # (no torch)
+    features...), bar the ``gdp`` accountant's approximation where the RDP upper bound
+    beside it (``privacy.epsilon_rdp_bound``) stands in (`objectives`; the doubts after it
+    still count: gdp with ``dataset.standardize=true`` was handed its bound). Such an ε was
+    a plain figure to a search minimising ε and in HParams' ε column, though mia-report says
+    it is no guarantee."""
+    from mia_defense.report.checks.doubt import epsilon_doubt  # (no torch)
 
-    doubt = epsilon_doubt(payload)
-    return doubt is not None and doubt != GDP_DOUBT
+    privacy = payload.get("privacy")
+    bound = privacy.get("epsilon_rdp_bound") if isinstance(privacy, Mapping) else None
+    bounded = isinstance(bound, numbers.Real) and not isinstance(bound, bool) and not (
+        math.isnan(bound))
+    return epsilon_doubt(payload, gdp_bounded=bounded) is not None
 
 
 def _worst_value(name: str, *, maximized: bool) -> float:

@@ -50,6 +50,21 @@ def test_a_doubted_epsilon_is_no_figure_for_a_search(tmp_path, monkeypatch, maxi
     assert objectives(within, ["privacy.epsilon"]) == [objective(within, "privacy.epsilon")]
 
 
+def test_a_gdp_run_keeps_its_rdp_bound_unless_its_config_doubts_it_otherwise():
+    # an edited or older gdp run (epsilon_valid true): the approximation gives way to the
+    # RDP bound beside it, but features scaled with the members' statistics void both
+    config = {"defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD",
+                                 "accountant": "gdp"}}}  # fmt: skip
+    gdp = {"privacy": {"epsilon": 8.0, "epsilon_rdp_bound": 8.9, "accountant": "gdp"},
+           "config": config}  # fmt: skip
+    assert objectives(gdp, ["privacy.epsilon"]) == [8.9]
+    scaled = {**gdp, "config": {**config, "dataset": {"standardize": True}}}
+    assert epsilon_doubt(scaled).startswith("accountant gdp")  # (mia-report's first reason)
+    assert objectives(scaled, ["privacy.epsilon"]) == [math.inf]
+    unbounded = {**gdp, "privacy": {"epsilon": 8.0, "accountant": "gdp"}}
+    assert objectives(unbounded, ["privacy.epsilon"]) == [math.inf]
+
+
 def test_a_doubted_epsilon_is_in_the_no_guarantee_column(tmp_path, monkeypatch):
     runs = {}
     for name, target in (("doubted", 2.0), ("within", 8.0)):

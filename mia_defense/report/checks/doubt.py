@@ -13,11 +13,7 @@ from mia_defense.canaries import canaries_reason
 from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.report.checks._values import _numbers, one_line
 
-__all__ = ["GDP_DOUBT", "epsilon_doubt"]
-
-# `epsilon_doubt`'s reason for the ``gdp`` accountant's ε, whose RDP upper bound beside it
-# (``privacy.epsilon_rdp_bound``) a search gets instead (`mia_defense.report.objectives`).
-GDP_DOUBT = "accountant gdp: a central-limit approximation that can underestimate ε"
+__all__ = ["epsilon_doubt"]
 
 
 # The fields of each model in ``privacy.per_model`` that every mia-train has written beside
@@ -187,7 +183,7 @@ def _not_dp_sgd_doubt(defenses: Mapping[str, Any]) -> str:
             "checked")
 
 
-def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
+def epsilon_doubt(payload: Mapping[str, Any], *, gdp_bounded: bool = False) -> str | None:
     """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
     not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
     (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
@@ -199,7 +195,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     of mia-defense at all (`_not_dp_sgd_doubt`), or no config to tell
     (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
-    file whose flag was edited, said true)."""
+    file whose flag was edited, said true). ``gdp_bounded``: the ``gdp`` accountant's
+    approximation is no doubt, its RDP upper bound standing in (a search's objective,
+    `mia_defense.report.objectives.epsilon_doubted`); the other reasons still are."""
     privacy, config = payload.get("privacy"), payload.get("config")
     if not isinstance(privacy, Mapping):
         return None
@@ -216,8 +214,8 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     if dp.get("poisson_sampling") is False:
         return ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
                 "not the Poisson sampling the accountant analyses")
-    if "gdp" in accountants or dp.get("accountant") == "gdp":
-        return GDP_DOUBT
+    if ("gdp" in accountants or dp.get("accountant") == "gdp") and not gdp_bounded:
+        return "accountant gdp: a central-limit approximation that can underestimate ε"
     if _dp_config(config) is None:
         return _not_dp_sgd_doubt(config["defense"])
     unknown = _unrecomputable(models)
