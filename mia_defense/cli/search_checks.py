@@ -250,7 +250,9 @@ def _refuse_points_the_run_refuses(config: DictConfig, said: str, key: str, what
         return
     from mia_defense.constraints import show
 
-    named = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
+    # (as typed, or clipped as the config check names a long key: +<200 x>=1 is '+xxx… (200
+    # characters)=1' there, so a problem of its was taken for the config's own)
+    named = re.compile(rf"(?<![\w.])(?:{re.escape(key)}|{re.escape(_keys_shown(key))})(?![\w])")
 
     def refuse(message: str, *args: object) -> NoReturn:  # (a long key clipped wherever said:
         # +<300 x>: choice(1,2) was said four times whole, a line of 1,500 characters)
