@@ -579,8 +579,15 @@ def _group_option_problem(given: str, *, primary: str = "config") -> str | None:
     option of one of mia-train's config groups (``model/mlp``, ``experiment/tradeoff_dp``),
     which Hydra read as the whole config and refused with advice about a primary config's
     defaults ('keep - hydra: default') or "Could not override 'defense'". ``primary``: the
-    tool's own (mia-attack's, ``mia_attack``, selects only attack=; the rest is its run's)."""
+    tool's own (mia-attack's, ``mia_attack``, selects only attack=; the rest is its run's).
+    mia-attack's ``--config-name config`` names mia-train's packaged config (which leads its
+    search path), whose every run setting mia-attack then refused, a line each (h528)."""
     group, slash, option = given.removesuffix(".yaml").partition("/")
+    if not slash and group == "config" and primary != "config":
+        return (f"mia-train's config (a run's dataset, model, training), not mia-attack's; "
+                f"nothing was run. mia-attack runs {primary} (drop --config-name), or a "
+                f"config of one's own built on it ('defaults: [{primary}, _self_]' in "
+                f"--config-dir DIR)")
     if not slash or "/" in option or group == "hydra":
         return None
     from importlib.resources import files
