@@ -338,8 +338,10 @@ def control_character(args: Sequence[str]) -> str | None:
     return None
 
 
-# The settings whose values are a CSV file's names: its columns', and a column's categories
-_COLUMN_KEYS = frozenset({"dataset.drop_columns", "dataset.label_column", "dataset.categories"})
+# The settings whose values are a data file's names: a CSV's columns', a column's
+# categories, an .npz's arrays'
+_COLUMN_KEYS = frozenset({"dataset.drop_columns", "dataset.label_column", "dataset.categories",
+                          "dataset.x_key", "dataset.y_key"})
 
 
 def _column_control(arg: str, char: str) -> str | None:
@@ -363,10 +365,12 @@ def _column_control(arg: str, char: str) -> str | None:
         typed = f"{key}={hydra_quoted(spelt, quote=chr(34))}"  # (x\x1b[2Jz: '[' unquoted)
     if parsed_override(typed) is None:
         return None
+    what = ("an array's name" if key.lstrip("+~") in ("dataset.x_key", "dataset.y_key")
+            else "a column's name or category")
     return (f"{_said(arg)}: a control character ({char!r}) in the value of "
             f"{clipped(key.lstrip('+~'))}, which the command line cannot carry (a sweep "
-            "would print it raw and name its runs' folders with it); a column's name or category "
-            f"holding one is written with escapes: {clipped(shell_word(typed))}")
+            f"would print it raw and name its runs' folders with it); {what} holding one is "
+            f"written with escapes: {clipped(shell_word(typed))}")
 
 
 def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:

@@ -26,6 +26,7 @@ from mia_defense.constraints import override_text, shown, shown_path
 from mia_defense.data.checks import (
     FLOAT32_WHOLE,
     UNSCALED_ADVICE,
+    as_written,
     check_count,
     check_flag,
     check_label_base,
@@ -38,6 +39,7 @@ from mia_defense.data.checks import (
     numbers_rows,
     require_path,
     shown_names,
+    typed_name,
     unscaled,
 )
 from mia_defense.data.dataset import Dataset, check_name
@@ -159,6 +161,7 @@ def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
     """The array ``key`` names, or (``None``) the first of ``options`` the file holds; two
     of ``options`` holding different arrays are refused (`_refuse_two_candidates`)."""
     if key is not None:
+        [key] = as_written([key], list(members))  # (a name not printable spelt with escapes)
         if key not in members:
             raise DataError(
                 f"{shown_path(path)}: no array {key!r} ({what}); it holds "
@@ -215,8 +218,8 @@ def _swapped_hint(x: np.ndarray, y: np.ndarray, keys: tuple[str, str]) -> str:
         return ""
     return (f"; the features array {keys[0]!r} {np.shape(x)} looks like the labels and the "
             f"labels array {keys[1]!r} {np.shape(y)} like the features: set "
-            f"{override_text('dataset.x_key', keys[1])} and "
-            f"{override_text('dataset.y_key', keys[0])}")
+            f"{override_text('dataset.x_key', typed_name(keys[1]))} and "
+            f"{override_text('dataset.y_key', typed_name(keys[0]))}")
 
 
 @dataclasses.dataclass
