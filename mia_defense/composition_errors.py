@@ -495,9 +495,15 @@ def _swept_setting_delete_hint(key: str, shared: str) -> str | None:
 
 
 def _delete_hint_refusal(exc: Exception, hint: str | None) -> Exception | None:
-    """Hydra's "Could not delete" error with ``hint`` after it; ``None`` without one."""
-    return None if hint is None else ConfigCompositionException(
-        f"{str(exc).removesuffix('.')}: {hint}")  # fmt: skip
+    """Hydra's "Could not delete" error with ``hint`` after it, each name over
+    `constraints.KEY_LIMIT` clipped (``~train.<200 x>`` was quoted whole, a line of 450
+    characters); without a hint, Hydra's words so clipped. ``None``: no hint and nothing cut
+    (Hydra's words as they are)."""
+    from mia_defense.constraints import keys_shown
+
+    said = str(exc) if hint is None else f"{str(exc).removesuffix('.')}: {hint}"
+    shown = keys_shown(said)
+    return None if shown == str(exc) else ConfigCompositionException(shown)
 
 
 def _typed_setting_refusal(exc: ConfigCompositionException) -> Exception | None:
