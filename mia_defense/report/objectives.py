@@ -15,8 +15,8 @@ from mia_defense.metrics.utility import blown_up_loss
 
 __all__ = [
     "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
-    "check_objective_names", "epsilon_doubted", "epsilon_vacuous", "objective", "objectives",
-    "stated_no_verdict", "understated_leak",
+    "check_objective_names", "epsilon_doubted", "epsilon_guarantees_nothing", "epsilon_vacuous",
+    "objective", "objectives", "stated_no_verdict", "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -412,14 +412,11 @@ def objectives(
     # signal (or on unscaled features that saturate it), and an attacker's, maximising it,
     # would be handed the least for a leak the attacks could not read
     understated = not no_verdict and understated_leak(payload) is not None
-    # a measured bound refutes the claim, or the accountant's ε is for another mechanism
-    # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
-    # minimising ε was handed it as a guarantee, and the report shows it as none
-    refuted = isinstance(privacy, Mapping) and (
-        privacy.get("epsilon_refuted") is True
-        or (privacy.get("epsilon_valid") is False and not _gdp_alone(privacy))
-        or ("privacy.epsilon" in names and epsilon_doubted(payload))
-    )
+    # (the flags `epsilon_guarantees_nothing` reads: gdp's approximation alone is excused,
+    # its RDP upper bound standing in)
+    privacy = privacy if isinstance(privacy, Mapping) else {}
+    valid = privacy.get("epsilon_valid") if not _gdp_alone(privacy) else True
+    doubted = "privacy.epsilon" in names and epsilon_doubted(payload)
     values = []
     for name in names:
         value = objective(payload, name)
@@ -437,16 +434,31 @@ def objectives(
             value = _worst_value(name, maximized=False)  # the most leaking: 1, infinity
         elif worst:
             value = _worst_value(name, maximized=name in maximized)
-        if name == "privacy.epsilon" and (refuted or math.isnan(value)):
-            value = math.inf  # no guarantee: the worst ε there is
-        if name == "privacy.epsilon" and isinstance(privacy, Mapping):
+        if name == "privacy.epsilon" and math.isnan(value):
+            value = math.inf  # no DP claim: the worst ε there is
+        if name == "privacy.epsilon":
             bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
             if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
                 value = float(bound)
-        if name == "privacy.epsilon" and epsilon_vacuous(value):
-            value = math.inf  # above the limit: no guarantee, as mia-report says
+            if epsilon_guarantees_nothing(value, valid=valid, refuted=privacy.get(
+                    "epsilon_refuted"), doubted=doubted):  # fmt: skip
+                value = math.inf  # no guarantee: the worst ε there is, as mia-report says
         values.append(value)
     return values
+
+
+def epsilon_guarantees_nothing(
+    epsilon: Any, *, valid: Any, refuted: Any, doubted: bool = False
+) -> bool:
+    """Whether a run's ``epsilon`` is no guarantee: none for the mechanism that ran
+    (``valid``, results.json's ``privacy.epsilon_valid``, false: shuffled batches, the gdp
+    accountant...), refuted by a measured lower bound (``refuted``,
+    ``privacy.epsilon_refuted``, true), ``doubted`` by the run's own config
+    (`epsilon_doubted`, which the caller asks: HParams' headline holds no config) or vacuous
+    (`epsilon_vacuous`). The one rule a search's objective (`objectives`: infinity, where
+    the gdp accountant's RDP upper bound stands in as a valid ε) and HParams' ε columns
+    (`mia_defense.tracking.hparams`: ``privacy/epsilon_no_guarantee``) follow."""
+    return valid is False or refuted is True or doubted or epsilon_vacuous(epsilon)
 
 
 def epsilon_vacuous(epsilon: Any) -> bool:

@@ -271,15 +271,17 @@ def _no_guarantee(tag: str, headline: Mapping[str, Any], *, doubted: bool = Fals
     refuted or vacuous (`mia_defense.report.objectives.epsilon_vacuous`: above 1000, the
     1.8e3 an explicit ``defense.dp.noise_multiplier=0.15`` spent with secure_mode=true,
     epsilon_valid true; it was in the ε column beside the guarantees, though mia-report says
-    it guarantees nothing), or ``doubted`` (`comparison_metrics`)."""
+    it guarantees nothing), or ``doubted`` (`comparison_metrics`): the rule of a search's
+    objective (`mia_defense.report.objectives.epsilon_guarantees_nothing`), read from the
+    headline's flags."""
     if tag != EPSILON:
         return tag
-    from mia_defense.report.objectives import epsilon_vacuous  # (no torch)
+    from mia_defense.report.objectives import epsilon_guarantees_nothing  # (no torch)
 
-    invalid = headline.get("privacy/epsilon_valid") is False
-    refuted = headline.get("privacy/epsilon_refuted") is True
-    vacuous = epsilon_vacuous(headline.get(tag))
-    return EPSILON_NO_GUARANTEE if invalid or refuted or vacuous or doubted else tag
+    no_guarantee = epsilon_guarantees_nothing(
+        headline.get(tag), valid=headline.get("privacy/epsilon_valid"),
+        refuted=headline.get("privacy/epsilon_refuted"), doubted=doubted)  # fmt: skip
+    return EPSILON_NO_GUARANTEE if no_guarantee else tag
 
 
 def _fpr(key: str) -> float:
