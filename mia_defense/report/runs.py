@@ -718,14 +718,17 @@ def _renamed_problem(name: str, payload: Mapping[str, Any]) -> str | None:
     its runs) contradicts the number its results.json's config holds at that key, or
     ``None``: a folder renamed by hand (train.epochs=2 to train.epochs=50) showed its run
     under the new name in the fronts and tables. Numbers only (a name writes a float of more
-    than 6 digits with 6, and other values escaped); keys the config lacks are not read."""
+    than 6 digits with 6, and other values escaped); keys the config lacks are not read, a
+    key's characters that are not printable or are white space left out."""
     config = payload.get("config")
     if not isinstance(config, Mapping):
         return None
     for folder in name.split("/"):
         for part in folder.split(","):
             key, eq, text = part.partition("=")
-            key = key.lstrip("+~")
+            # (a key Hydra writes holds no line end, tab or escape: one there came with the
+            # rename, $'\ntrain.epochs=50', and is read away as float() reads '50\n' as 50)
+            key = "".join(c for c in key if c.isprintable() and not c.isspace()).lstrip("+~")
             said = _number(text) if eq else None
             held = _flat(config, key) if key else None
             if said is None or isinstance(held, bool) or not isinstance(held, int | float):
