@@ -175,6 +175,15 @@ def added_group_refusal(
                   and o.key_or_group == group and o.package is None), None)  # fmt: skip
     if added is None:
         return None
+    stacked = _defenses_given_apart(overrides) if group == "defense" else None
+    if stacked is not None:  # (defense=dp +defense=label_smoothing: stacking meant)
+        texts, names = stacked
+        return HydraConfigError(
+            f"{' '.join(texts)}: defense is selected {len(texts)} times on the command line, "
+            f"and '+' adds a second defense entry to the defaults list, which takes one; "
+            f"nothing was run. Stack the defenses as one list: "
+            f"{shlex.quote(f'defense=[{chr(44).join(names)}]')}"
+        )
     primary = _primary(exc)
     listed, default = _primary_choice(group, primary)
     now = f"{group}={default}, {_default_of(primary, group)}" if listed and default is not None \
@@ -230,10 +239,12 @@ def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
 
 
 def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str], *,
-                    plus: str = "", why: str = "") -> str:
+                    plus: str = "", why: str = "", edit: tuple[str, str] | None = None) -> str:
     """The refusal of ``name``, none of the config group ``group``'s ``options`` (several
     names: 'a and b are no options ...'): the closest option of each and an override choosing
-    one (``plus``: '+' where only ``+group=NAME`` selects), ``why`` after the first clause.
+    one (``plus``: '+' where only ``+group=NAME`` selects), ``why`` after the first clause;
+    ``edit``: a config file's override entry made the choice (`override_entry_edit`), so the
+    example is that entry's line, written in its file (h528: the command line's was offered).
     Hydra's missing config (`mia_defense.cli.entry`), `unlisted_group_refusal` and a sweep's
     (`mia_defense.cli.sweep_checks.refuse_unknown_group_options`) say it so."""
     from mia_defense.errors import closest
@@ -249,8 +260,22 @@ def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str
                  if close]
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
     example = next((close for close in closes if close), options[0])
+    fix = f"{plus}{group}={example}" if edit is None else \
+        f"write '- override {edit[0]}: {example}' in {edit[1]}"  # fmt: skip
     return (f"{said} of the config group {group}{hint}{why}; nothing was run. "
-            f"Choose one of {', '.join(options)} (e.g. {plus}{group}={example})")
+            f"Choose one of {', '.join(options)} (e.g. {fix})")
+
+
+def override_entry_edit(exc: Exception, where: str, group: str, name: str) -> tuple[str, str]:
+    """Where a config file's ``override GROUP: NAME`` entry made the choice Hydra could not
+    find (`choice_made_in`'s config path ``where``, not ``""``): the entry's group as written
+    there (``/dataset`` in a config of a group's folder) and the file, named as the defaults
+    list's refusals name it (`_chosen_by`, its choice being ``name``; else Hydra's name)."""
+    primary = _primary(exc)
+    entry = primary[1].get(group)
+    file = _chosen_by(primary, group) if entry is not None and entry[0] == name else \
+        f"config '{where}'"  # fmt: skip
+    return (f"/{group}" if "/" in where else group), file
 
 
 def _group_options(exc: Exception, group: str) -> list[str]:
@@ -633,6 +658,26 @@ def _unmatched_delete_refusal(
                   f"defense needs "
                   f"none")  # fmt: skip
     return HydraConfigError(f"{start}. {advice}")
+
+
+def _defenses_given_apart(overrides: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """The overrides that select defenses (``defense=dp +defense=label_smoothing``) and the
+    defenses they name, in order, each once (``none`` left out), where more than one override
+    selects them; ``None`` otherwise (one ``+defense=NAME`` beside the default)."""
+    texts: list[str] = []
+    names: list[str] = []
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if (override is None or override.package is not None or override.is_delete()
+                or override.is_sweep_override() or override.key_or_group != "defense"):
+            continue
+        value = override.value()
+        texts.append(text.strip())
+        for name in value if isinstance(value, list) else [value]:
+            name = str(getattr(name, "text", name))
+            if name != "none" and name not in names:
+                names.append(name)
+    return (texts, names) if len(texts) > 1 else None
 
 
 def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:

@@ -1,0 +1,51 @@
+"""h528: an own.yaml's ``- override dataset: breast_cancr`` (after ``- config``) was refused
+ending "(e.g. dataset=breast_cancer)": a command line's override, where own.yaml's line needs
+the edit (the command line's would leave the file refusing every run without it). Where a
+config file's override entry made the choice (`choice_made_in`), the example is that
+entry's line in that file (`mia_defense.defaults_list_refusals.override_entry_edit`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import mia_train
+
+
+def _refusal(tmp_path: Path, files: dict[str, str], *overrides: str) -> str:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    done = mia_train("--config-dir", str(folder), "--config-name", "own", *overrides,
+                     f"hydra.run.dir={tmp_path / 'run'}", "progress=false", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert not (tmp_path / "run").exists()
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr[-2000:]
+    return lines[0]
+
+
+def test_an_override_entry_is_fixed_in_its_file(tmp_path):
+    said = _refusal(tmp_path, {"own.yaml": "defaults:\n  - config\n  - override dataset: "
+                                           "breast_cancr\n  - _self_\n"})
+    assert said.startswith("ConfigError: In 'own': Could not find 'dataset/breast_cancr': "), said
+    assert said.endswith(f"(e.g. write '- override dataset: breast_cancer' in "
+                         f"{tmp_path / 'conf' / 'own.yaml'})"), said
+    assert "dataset=breast_cancer" not in said, said
+
+
+def test_the_file_named_is_the_included_one_holding_the_entry(tmp_path):
+    said = _refusal(tmp_path, {
+        "own.yaml": "defaults:\n  - base\n  - _self_\n",
+        "base.yaml": "defaults:\n  - config\n  - override model: cnm\n  - _self_\n",
+    })
+    assert said.startswith("ConfigError: In 'base': Could not find 'model/cnm': "), said
+    assert said.endswith(f"(e.g. write '- override model: cnn' in "
+                         f"{tmp_path / 'conf' / 'base.yaml'})"), said
+
+
+def test_the_command_lines_choice_keeps_the_command_lines_example(tmp_path):
+    said = _refusal(tmp_path, {"own.yaml": "defaults:\n  - config\n  - override dataset: "
+                                           "breast_cancer\n  - _self_\n"},
+                    "dataset=breast_cancx")
+    assert said.endswith("(e.g. dataset=breast_cancer)"), said
