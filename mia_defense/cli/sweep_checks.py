@@ -21,9 +21,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
+from mia_defense.constraints import clipped, shown_path, typed_path
 from mia_defense.constraints import key_shown as _key_shown
 from mia_defense.constraints import keys_shown as _keys_shown
-from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import closest
 from mia_defense.hydra_setup import plugin_is
 from mia_defense.override_checks import parsed_override
@@ -1411,8 +1411,9 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
         name]  # (a refusal without words: a user's defense's ConfigError(""))
     said = " ".join([first_line, "; ".join(problems)]).strip()
-    # (each key clipped as the refusal clips it: -m +<200 x>=1,2 named it a third time whole)
-    first_point = " ".join(_keys_shown(key) + eq + value for key, eq, value in (
+    # (each key and value clipped as the refusal clips them: -m +<200 x>=1,2 named the key a
+    # third time whole, -m +foo=<300 x>,1 the value)
+    first_point = " ".join(_keys_shown(key) + eq + clipped(value) for key, eq, value in (
         text.partition("=") for text in overrides))  # fmt: skip
     end_refused(log, "%s; every point of this sweep would be refused so (%d of %d; the first: "
                 "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
