@@ -12,7 +12,7 @@ import stat
 import sys
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,18 +148,32 @@ _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[nrt'\
 _ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "'": "'", "\\": "\\"}
 
 
-def typed_name(name: str) -> str:
+def typed_name(name: str, header: Collection[str] = ()) -> str:
     """A header's column ``name`` as a setting (dataset.drop_columns) names it: as written
     where printable; else each character that is not printable as ``\\xHH``, ``\\uHHHH``
     or ``\\UHHHHHHHH`` and a backslash doubled (bash's, `constraints._ansi_c`; as inside
     its repr), which `as_written` reads back. No command line may carry such a character
     itself (`override_checks.control_character` refuses it: Hydra's sweep would print it
     raw and name a run's folder with it), so the drop suggested for a column named with a
-    terminal's escape was refused when run."""
+    terminal's escape was refused when run. A spelling that is itself a name of ``header``
+    (which `as_written` would take as written) is left for ``\\uHHHH``'s."""
     if name.isprintable():
         return name
-    return "".join(_ansi_c(char) if char == "\\" or not char.isprintable() else char
-                   for char in name)
+    spelt = "".join(_ansi_c(char) if char == "\\" or not char.isprintable() else char
+                    for char in name)
+    if spelt not in header:
+        return spelt
+    # (a header holding both 'x<ESC>' and 'x\\x1b' as written: as_written names the
+    # latter by 'x\\x1b', so the former is spelt with \\uHHHH, else \\UHHHHHHHH, which
+    # it reads back too)
+    for mark in "uU":
+        other = "".join(
+            "\\\\" if char == "\\" else char if char.isprintable()
+            else f"\\U{ord(char):08x}" if mark == "U" or ord(char) > 0xFFFF
+            else f"\\u{ord(char):04x}" for char in name)  # fmt: skip
+        if other not in header:
+            return other
+    return spelt
 
 
 def _unescaped(name: str, present: set[str]) -> str:

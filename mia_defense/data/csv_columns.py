@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,17 +66,24 @@ class Table:
     label: str = ""
 
 
-def _drop_overrides(names: list[str]) -> str:
+def _drop_overrides(names: list[str], header: Collection[str] = ()) -> str:
     """The command-line setting that drops the columns ``names``, quoted for a shell."""
     if len(names) == 1:
-        return drop_override(names[0])
-    return override_text("dataset.drop_columns", [typed_name(name) for name in names])
+        return drop_override(names[0], header)
+    return override_text("dataset.drop_columns", [typed_name(name, header) for name in names])
 
 
-def drop_override(name: str) -> str:
+def drop_override(name: str, header: Collection[str] = ()) -> str:
     """The command-line setting that drops column ``name``, quoted for a shell; a name that
-    is not printable spelt with escapes (`typed_name`)."""
-    return override_text("dataset.drop_columns", typed_name(name))
+    is not printable spelt with escapes (`typed_name`), in a spelling no name of ``header``
+    is written as (one that is would be dropped in its place)."""
+    return override_text("dataset.drop_columns", typed_name(name, header))
+
+
+def _header(table: Table) -> set[str]:
+    """The names a column setting is matched to (`as_written`): the features' and the
+    label's."""
+    return {*table.names, table.label}
 
 
 def check_drop_columns(drop_columns: Any) -> frozenset[str]:
@@ -214,7 +221,7 @@ def warn_row_numbers(table: Table, *, path: Path) -> None:
             log.warning(
                 "%s: column %r counts the rows (%g to %g): a row number or id, not a feature; "
                 "a model can learn the file's order from it (%s skips it): drop the column",
-                path, name, column.min(), column.max(), drop_override(name),
+                path, name, column.min(), column.max(), drop_override(name, _header(table)),
             )
         elif n >= ID_ROWS:
             _warn_identifier(table, j, path=path)
@@ -250,7 +257,7 @@ def _warn_identifier(table: Table, j: int, *, path: Path) -> None:
             "identifier, not a feature; one-hot encoded, each record gets a feature of its "
             "own, by which a model memorises it, and the attacks measure that leak, not the "
             "data's: drop the column (%s)", path, name, n, names[int(column[0])],
-            drop_override(name),
+            drop_override(name, _header(table)),
         )
         return
     if not (column == np.round(column)).all() or np.unique(column).size < n:
@@ -265,7 +272,7 @@ def _warn_identifier(table: Table, j: int, *, path: Path) -> None:
         "%s: column %r holds a different whole number on every row (%.15g to %.15g), %s: an "
         "identifier, not a feature; a model can memorise each record by it, and the attacks "
         "measure that leak, not the data's: drop the column (%s)", path, name, column.min(),
-        column.max(), why, drop_override(name),
+        column.max(), why, drop_override(name, _header(table)),
     )
 
 
@@ -363,8 +370,8 @@ def check_categories(table: Table, *, path: Path, max_categories: int) -> None:
                 f"{shown_path(path)}: column {name!r} has {len(names)} distinct text values (e.g. "
                 f"{names[:3]}), more than dataset.max_categories={max_categories} one-hot "
                 "features; an identifier or free text cannot be encoded usefully: drop the "
-                f"column ({drop_override(name)}), encode it as numbers yourself, or raise "
-                "dataset.max_categories"
+                f"column ({drop_override(name, _header(table))}), encode it as numbers "
+                "yourself, or raise dataset.max_categories"
             )
 
 
@@ -524,7 +531,8 @@ def check_missing(table: Table, *, path: Path) -> None:
                 + (f", and so {'is' if len(names) == 2 else 'are'} {len(names) - 1} more "
                    f"({names[1:4]})" if len(names) > 1 else "")
                 + f": nothing to learn from; drop {'it' if len(names) == 1 else 'them'} ("
-                + _drop_overrides(names) + f") or fill {'it' if len(names) == 1 else 'them'} in"
+                + _drop_overrides(names, _header(table))
+                + f") or fill {'it' if len(names) == 1 else 'them'} in"
             )
         row, col = np.argwhere(missing)[0]
         raise DataError(
