@@ -6,7 +6,7 @@ privacy.py imports objectives.py) ask the one rule."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mia_defense.canaries import canaries_reason
@@ -197,65 +197,76 @@ def epsilon_doubt(payload: Mapping[str, Any], *, gdp_bounded: bool = False) -> s
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
     file whose flag was edited, said true). ``gdp_bounded``: the ``gdp`` accountant's
     approximation is no doubt, its RDP upper bound standing in (a search's objective,
-    `mia_defense.report.objectives.epsilon_doubted`); the other reasons still are."""
+    `mia_defense.report.objectives.epsilon_doubted`); the other reasons still are. Every
+    reason that applies is said, each in its own words, the first first (joined by
+    '; also ': gdp with ``dataset.standardize=true`` named the accountant alone)."""
+    reasons = list(_doubts(payload, gdp_bounded=gdp_bounded))
+    return "; also ".join(reasons) if reasons else None
+
+
+def _doubts(payload: Mapping[str, Any], *, gdp_bounded: bool) -> Iterator[str]:
+    """Each reason of `epsilon_doubt`, in its order; none after one that leaves the config
+    unreadable for the rest (no config, no DP-SGD of mia-defense, an empty DP-SGD node)."""
     privacy, config = payload.get("privacy"), payload.get("config")
     if not isinstance(privacy, Mapping):
-        return None
+        return
     if not _numbers(privacy.get("epsilon")) or privacy.get("epsilon_valid") is False:
-        return None  # (no finite ε: none claimed)
+        return  # (no finite ε: none claimed)
     unrecorded = _unrecorded_config(config)
     if unrecorded is not None:
-        return unrecorded
+        yield unrecorded
+        return
     models = privacy.get("per_model")
     accountants = [privacy.get("accountant"), *(
         m.get("accountant") for m in (models if isinstance(models, list) else [])
         if isinstance(m, Mapping))]  # fmt: skip (a list: an accountant may be an object)
     dp = _dp_config(config) or {}
     if dp.get("poisson_sampling") is False:
-        return ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
-                "not the Poisson sampling the accountant analyses")
+        yield ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
+               "not the Poisson sampling the accountant analyses")
     if ("gdp" in accountants or dp.get("accountant") == "gdp") and not gdp_bounded:
-        return "accountant gdp: a central-limit approximation that can underestimate ε"
+        yield "accountant gdp: a central-limit approximation that can underestimate ε"
     if _dp_config(config) is None:
-        return _not_dp_sgd_doubt(config["defense"])
+        yield _not_dp_sgd_doubt(config["defense"])
+        return
     unknown = _unrecomputable(models)
     if unknown is not None:
-        return unknown
+        yield unknown
     if "source" in payload and not (isinstance(models, list) and models):
         # (mia-attack of a mia-train run whose per_model was deleted, its ε lowered, ranked
         # the lowered ε: `schedule_deleted` holds mia-train's records alone)
-        return ("mia-attack carried it from the run it attacked (source) without "
-                "privacy.per_model, so the report cannot recompute the ε it spent (a run of "
-                "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
+        yield ("mia-attack carried it from the run it attacked (source) without "
+               "privacy.per_model, so the report cannot recompute the ε it spent (a run of "
+               "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
-        return None
+        return
     unchecked = _above_target_unchecked(float(privacy["epsilon"]), dp, models)
     if unchecked is not None:
-        return unchecked
+        yield unchecked
     vanished = _vanishing_noise(privacy, dp, config.get("train"))
     if vanished is not None:
-        return vanished
+        yield vanished
     seeded = _seeded_noise_doubt(privacy, models)
     if seeded is not None:
-        return seeded
+        yield seeded
     dataset = config.get("dataset")
     scaled = [k for k in ("standardize", "normalize")
               if isinstance(dataset, Mapping) and dataset.get(k) is True]  # fmt: skip
-    if scaled:
-        return (f"dataset.{scaled[0]}=true: the features were scaled with statistics of the "
-                "data, members included, outside DP-SGD's accounting")
+    for key in scaled:
+        yield (f"dataset.{key}=true: the features were scaled with statistics of the "
+               "data, members included, outside DP-SGD's accounting")
     if _csv_text_columns_unknown(dataset, privacy.get("preprocessing")):
-        return ("a CSV whose text columns, if it had any, were one-hot encoded with the "
-                "categories found in the data, members included, outside DP-SGD's "
-                "accounting: results.json does not say whether it had any (a run recorded "
-                "before mia-train set epsilon_valid false for them); rerun it with mia-train")
+        yield ("a CSV whose text columns, if it had any, were one-hot encoded with the "
+               "categories found in the data, members included, outside DP-SGD's "
+               "accounting: results.json does not say whether it had any (a run recorded "
+               "before mia-train set epsilon_valid false for them); rerun it with mia-train")
     if classes_from_labels(dataset):
-        return ("dataset.num_classes=null: the classes were the distinct labels found in the "
-                "data, members included, outside DP-SGD's accounting (a label one member "
-                "alone holds is an output of its own)")
+        yield ("dataset.num_classes=null: the classes were the distinct labels found in the "
+               "data, members included, outside DP-SGD's accounting (a label one member "
+               "alone holds is an output of its own)")
     canaries = _canaries_doubt(config.get("attack"))
     if canaries is not None:
-        return canaries
+        yield canaries
     defenses = config["defense"]
     own = sorted(
         str(node["_target_"]) for node in defenses.values()
@@ -263,6 +274,5 @@ def epsilon_doubt(payload: Mapping[str, Any], *, gdp_bounded: bool = False) -> s
         and not node["_target_"].startswith("mia_defense.")
     )  # fmt: skip
     if own:
-        return (f"trained beside defenses of your own ({one_line(', '.join(own), limit=120)}), "
-                "which DP-SGD's accounting does not cover")
-    return None
+        yield (f"trained beside defenses of your own ({one_line(', '.join(own), limit=120)}), "
+               "which DP-SGD's accounting does not cover")
