@@ -80,7 +80,8 @@ def group_delete_refusal(
            f"no defense is selected (defense=[], "
            f"{_default_of(primary, 'defense', defense=True)})"
            if experiment is None
-           else f"{primary[0]}'s defaults list selects no defense (defense=[])")  # fmt: skip
+           else f"{_chosen_by(primary, 'defense')}'s defaults list selects no defense "
+           f"(defense=[])")  # fmt: skip
     if experiment is not None and name is None:
         advice = (f"{given} does not delete the defenses an experiment selects: to run "
                   f"{experiment} without them, write defense=[] instead")
@@ -187,7 +188,7 @@ def added_group_refusal(
     primary = _primary(exc)
     listed, default = _primary_choice(group, primary)
     now = f"{group}={default}, {_default_of(primary, group)}" if listed and default is not None \
-        else f"{primary[0]}'s {group}"  # fmt: skip
+        else f"{_chosen_by(primary, group)}'s {group}"  # fmt: skip
     return HydraConfigError(
         f"{added}: '+' adds a second {group} entry to the defaults list, which selects one "
         f"already ({now}); nothing was run. Write {shlex.quote(added.removeprefix('+'))} "
