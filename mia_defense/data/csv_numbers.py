@@ -89,8 +89,8 @@ class Kinds:
             f"distinct text values by line {line} (e.g. {sorted(self.codes[column] or ())[:3]}), "
             f"more than dataset.max_categories={self.max_categories} one-hot features; an "
             "identifier or free text cannot be encoded usefully: drop the column "
-            f"({drop_override(self.names[column])}), encode it as numbers yourself, or raise "
-            "dataset.max_categories"
+            f"({drop_override(self.names[column], self.names)}), encode it as numbers "
+            "yourself, or raise dataset.max_categories"
         )
 
     def _mixed(self, column: int, *, number: tuple[str, int] | None = None,
@@ -317,7 +317,7 @@ def warn_inexact_integers(fields: list[tuple[int, str, int]], *, names: list[str
             "reads to 53 bits only: %d distinct values of the column were read as %d; an id "
             "or counter is no feature: drop the column (%s), or subtract an offset from it in "
             "the file", path, names[column], field.strip(), line, written, len(values),
-            drop_override(names[column]),
+            drop_override(names[column], names),
         )
 
 
@@ -338,7 +338,7 @@ def warn_units_and_dates(kinds: Kinds) -> None:
                 "encoded as %d categories, one per distinct date, with no order between them; "
                 "write them as numbers in the file (days since a start, or a year and a "
                 "month column), or drop the column (%s)", kinds.path, name, value, line,
-                len(codes), drop_override(name),  # type: ignore[arg-type]
+                len(codes), drop_override(name, kinds.names),  # type: ignore[arg-type]
             )
         else:
             log.warning(

@@ -181,7 +181,7 @@ def _refuse_beyond_float32(columns: np.ndarray, chosen: np.ndarray, std: np.ndar
         f"{shown_path(source)}: column {name!r}, standardised (dataset.standardize=true) by its "
         f"standard deviation over {fitted}, {std[b]:.3g}, reaches {columns[b, row]:.3g} at sample "
         f"{row}, beyond float32's range: its values barely vary on those rows and lie far from "
-        f"them on others; drop the column ({drop_override(name)}), or "
+        f"them on others; drop the column ({drop_override(name, names)}), or "
         "scale it yourself and set dataset.standardize=false"
     )
 

@@ -57,3 +57,20 @@ def test_two_empty_columns_one_list(tmp_path):
     dataset = load_csv(path=path, label_column="y",
                        drop_columns=list(_suggested(str(caught.value))))
     assert dataset.x.shape == (40, 3)
+
+
+@pytest.mark.parametrize("rows", [300, 1200])  # (csv_columns' count, csv_numbers' early one)
+def test_the_suggested_drop_of_a_text_column_too(tmp_path, rows):
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(['"x\x1b","x\\x1b",a,y']
+                              + [f"v{i},1,{i % 5},{i % 2}" for i in range(rows)]) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(DataError) as caught:
+        load_csv(path=str(path), label_column="y", max_categories=10)
+    said = re.search(r"drop the column \((.*?)\), encode", str(caught.value))
+    assert said, caught.value
+    arg = subprocess.run(["bash", "-c", f"printf %s {said[1]}"], capture_output=True,
+                         check=True).stdout.decode()  # fmt: skip
+    dataset = load_csv(path=str(path), label_column="y", max_categories=10,
+                       drop_columns=parsed_override(arg).value())
+    assert dataset.x.shape == (rows, 2)
