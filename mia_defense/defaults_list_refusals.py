@@ -23,8 +23,8 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal",
-           "no_option_words", "unlisted_group_refusal"]
+__all__ = ["added_defense_problem", "added_group_refusal", "group_delete_refusal",
+           "list_delete_refusal", "no_option_words", "unlisted_group_refusal"]
 
 
 def group_delete_refusal(
@@ -176,15 +176,9 @@ def added_group_refusal(
                   and o.key_or_group == group and o.package is None), None)  # fmt: skip
     if added is None:
         return None
-    stacked = _defenses_given_apart(overrides) if group == "defense" else None
+    stacked = added_defense_problem(overrides) if group == "defense" else None
     if stacked is not None:  # (defense=dp +defense=label_smoothing: stacking meant)
-        texts, names = stacked
-        return HydraConfigError(
-            f"{' '.join(texts)}: defense is selected {len(texts)} times on the command line, "
-            f"and '+' adds a second defense entry to the defaults list, which takes one; "
-            f"nothing was run. Stack the defenses as one list: "
-            f"{shlex.quote(f'defense=[{chr(44).join(names)}]')}"
-        )
+        return HydraConfigError(stacked)
     primary = _primary(exc)
     listed, default = _primary_choice(group, primary)
     now = f"{group}={default}, {_default_of(primary, group)}" if listed and default is not None \
@@ -659,6 +653,25 @@ def _unmatched_delete_refusal(
                   f"defense needs "
                   f"none")  # fmt: skip
     return HydraConfigError(f"{start}. {advice}")
+
+
+def added_defense_problem(overrides: Sequence[str]) -> str | None:
+    """What to say of a ``+defense=NAME`` beside another override selecting defenses
+    (``defense=dp +defense=label_smoothing``: stacking meant): Hydra refuses some such pairs
+    and, after a list (``'defense=[dropout,label_smoothing]' +defense=mixup``), composes the
+    list alone, a run without the defense added. ``None``: no such pair."""
+    import shlex
+
+    stacked = _defenses_given_apart(overrides)
+    if stacked is None or not any(
+            (o := parsed_override(str(t).strip())) is not None and o.is_add()
+            and o.key_or_group == "defense" for t in stacked[0]):  # fmt: skip
+        return None
+    texts, names = stacked
+    return (f"{' '.join(texts)}: defense is selected {len(texts)} times on the command line, "
+            f"and '+' adds a second defense entry to the defaults list, which takes one; "
+            f"nothing was run. Stack the defenses as one list: "
+            f"{shlex.quote(f'defense=[{chr(44).join(names)}]')}")
 
 
 def _defenses_given_apart(overrides: Sequence[str]) -> tuple[list[str], list[str]] | None:
