@@ -536,9 +536,12 @@ def _refuse_search_refused_whatever_it_draws(config: DictConfig) -> None:
     first_line, *problems = [line.strip() for line in said.splitlines() if line.strip()] or [
         name]  # (a refusal without words)
     said = " ".join([first_line, "; ".join(problems)]).strip()
+    # (each searched key clipped as a refusal clips one: a CSV column's
+    # dataset.categories.<200 x> was named whole)
     end_refused(log, "%s; every trial of this search would be refused so, whatever it draws "
                 "(%s); nothing was run. Fix the setting the refusal names, then run the search "
-                "again", said, ", ".join(sorted(swept)), error=name)  # fmt: skip
+                "again", said, ", ".join(sorted(map(_keys_shown, swept))),
+                error=name)  # fmt: skip
 
 
 def _run_check_refusal(config: DictConfig) -> Exception | None:
