@@ -256,21 +256,31 @@ def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
     example = next((close for close in closes if close), options[0])
     fix = f"{plus}{group}={example}" if edit is None else \
-        f"write '- override {edit[0]}: {example}' in {edit[1]}"  # fmt: skip
+        f"write '- {edit[0]}: {example}' in {edit[1]}"  # fmt: skip
     return (f"{said} of the config group {group}{hint}{why}; nothing was run. "
             f"Choose one of {', '.join(options)} (e.g. {fix})")
 
 
-def override_entry_edit(exc: Exception, where: str, group: str, name: str) -> tuple[str, str]:
-    """Where a config file's ``override GROUP: NAME`` entry made the choice Hydra could not
-    find (`choice_made_in`'s config path ``where``, not ``""``): the entry's group as written
-    there (``/dataset`` in a config of a group's folder) and the file, named as the defaults
-    list's refusals name it (`_chosen_by`, its choice being ``name``; else Hydra's name)."""
+def override_entry_edit(exc: Exception, where: str | None, group: str,
+                        name: str) -> tuple[str, str] | None:
+    """Where a config file's entry made the choice Hydra could not find, the entry's line
+    up to its choice and the file to write it in, named as the defaults list's refusals name
+    it (`_chosen_by`, its choice being ``name``): ``where`` (`choice_made_in`'s config path of
+    an ``override GROUP: NAME`` entry, not ``""``) gives ``override GROUP`` (``/GROUP`` in a
+    config of a group's folder; Hydra's name where the file is not known); ``None``, the
+    entry's own choice (``- dataset: breast_cancr``), ``GROUP`` in a file of one's own.
+    ``None``: no file of one's own to edit (the command line chose, or a packaged config)."""
     primary = _primary(exc)
     entry = primary[1].get(group)
-    file = _chosen_by(primary, group) if entry is not None and entry[0] == name else \
-        f"config '{where}'"  # fmt: skip
-    return (f"/{group}" if "/" in where else group), file
+    chosen = entry is not None and entry[0] == name
+    if where is not None:
+        return (f"override {'/' if '/' in where else ''}{group}",
+                _chosen_by(primary, group) if chosen else f"config '{where}'")
+    file = _chosen_by(primary, group) if chosen and entry[1] is None else ""
+    if not file.endswith(".yaml") or file == "config.yaml":
+        return None
+    nested = file.rpartition("/")[0] != primary[0].rpartition("/")[0]  # (a group's folder)
+    return (f"/{group}" if nested else group), file
 
 
 def _group_options(exc: Exception, group: str) -> list[str]:

@@ -628,7 +628,7 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     found = said.splitlines()[0].strip() if said.strip() else f"Could not find '{missing}'"
     if (where := choice_made_in(exc)) is not None:  # (Hydra's "In 'config': ": not its)
         found = re.sub(r"^In '[^']*': ", f"In '{where}': " if where else "", found)
-    edit = override_entry_edit(exc, where, group, name) if where else None
+    edit = override_entry_edit(exc, where, group, name) if where != "" else None
     return f"{found}: {no_option_words(group, name, options, plus=plus, edit=edit)}"
 
 

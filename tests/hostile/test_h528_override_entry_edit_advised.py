@@ -2,7 +2,8 @@
 ending "(e.g. dataset=breast_cancer)": a command line's override, where own.yaml's line needs
 the edit (the command line's would leave the file refusing every run without it). Where a
 config file's override entry made the choice (`choice_made_in`), the example is that
-entry's line in that file (`mia_defense.defaults_list_refusals.override_entry_edit`)."""
+entry's line in that file (`mia_defense.defaults_list_refusals.override_entry_edit`); an
+entry's own choice in a file of one's own (``- dataset: breast_cancr``) alike."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def test_the_command_lines_choice_keeps_the_command_lines_example(tmp_path):
                                            "breast_cancer\n  - _self_\n"},
                     "dataset=breast_cancx")
     assert said.endswith("(e.g. dataset=breast_cancer)"), said
+
+
+def test_an_entry_of_ones_own_is_fixed_in_its_file(tmp_path):
+    listed = "".join(f"  - {g}: {c}\n" for g, c in (
+        ("model", "mlp"), ("plan", "default"), ("train", "default"), ("attack", "default"),
+        ("release", "full")))
+    said = _refusal(tmp_path, {"own.yaml": f"defaults:\n  - dataset: breast_cancr\n{listed}"
+                                           "  - defense: []\n  - _self_\n"})
+    assert said.startswith("ConfigError: In 'own': Could not find 'dataset/breast_cancr': "), said
+    assert said.endswith(f"(e.g. write '- dataset: breast_cancer' in "
+                         f"{tmp_path / 'conf' / 'own.yaml'})"), said
