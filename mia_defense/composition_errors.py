@@ -297,7 +297,7 @@ def _valued_delete_refusal(
 
     from omegaconf import OmegaConf
 
-    from mia_defense.constraints import clipped
+    from mia_defense.constraints import clipped, keys_shown
 
     found = re.match(r"Could not delete from config\. The value of '([^']+)' is ", str(exc))
     composed, _ = composed_when_failed(exc)
@@ -309,11 +309,15 @@ def _valued_delete_refusal(
         return _valued_delete_clipped(exc, key, node, overrides)
     given = next((text.strip() for text in map(str, overrides)
                   if text.strip().startswith(f"~{key}=")), f"~{key}=VALUE")  # fmt: skip
-    held = (f"the entries {', '.join(map(str, node))}" if isinstance(node, DictConfig)
+    # (a key over constraints.KEY_LIMIT, and an entry's name, clipped:
+    # +attack.attacks.<200 x>={...} ~attack.attacks.<200 x>=[1] named the key four times whole)
+    held = (f"the entries {keys_shown(', '.join(map(str, node)))}" if isinstance(node, DictConfig)
             else f"a list of {len(node)}")  # fmt: skip
+    named, value = keys_shown(key), given.partition("=")[2]
     # (clipped: ~attack.fprs=[<1,500 spaces>] was quoted whole, twice)
-    parts = [f"{clipped(given)}: deletes {key} only where its value is "
-             f"{clipped(given.partition('=')[2])}, and {key} holds {held}; nothing was run"]
+    parts = [f"{clipped(given) if named == key else f'~{named}={clipped(value)}'}: deletes "
+             f"{named} only where its value is {clipped(value)}, and {named} holds {held}; "
+             "nothing was run"]
     override = parsed_override(given)
     value = override.value() if override is not None else None
     names = [str(getattr(n, "text", n)) for n in value] if isinstance(value, list) else []
@@ -324,9 +328,9 @@ def _valued_delete_refusal(
                      + (f": {' '.join(shlex.quote(f'~{key}.{n}') for n in present)}"
                         if present else "") + (f" ({absent}: no entry of it)" if absent else ""))
     if isinstance(node, ListConfig):
-        parts.append(f"To change it, give the whole list: {shlex.quote(key + '=[...]')}")
+        parts.append(f"To change it, give the whole list: {shlex.quote(named + '=[...]')}")
     else:
-        parts.append(f"To delete {key} whatever it holds: {shlex.quote('~' + key)}")
+        parts.append(f"To delete {named} whatever it holds: {shlex.quote('~' + named)}")
     return HydraConfigError(". ".join(parts))
 
 
