@@ -340,16 +340,17 @@ def _valued_delete_clipped(
     """Hydra's "Could not delete from config. The value of 'KEY' is VALUE and not GIVEN." of
     a setting of one value (``held``) in its own words, each value cut by
     `constraints.clipped`: ``~train.lr=<1,500 zeros>0.001`` (a string, not the config's 0.001)
-    echoed the whole value. ``None`` where nothing is cut (Hydra's words as they are) or no
-    override of ``overrides`` gives Hydra's words."""
-    from mia_defense.constraints import clipped
+    echoed the whole value; a key over `constraints.KEY_LIMIT` as `constraints.keys_shown`
+    names it (``+train.<200 x>=1 ~train.<200 x>=2`` quoted it whole). ``None`` where nothing is
+    cut (Hydra's words as they are) or no override of ``overrides`` gives Hydra's words."""
+    from mia_defense.constraints import clipped, keys_shown
 
     words = "Could not delete from config. The value of '{}' is {} and not {}."
     for text in map(str, overrides):
         override = parsed_override(text.strip()) if text.strip().startswith(f"~{key}=") else None
         if override is None or words.format(key, held, override.value()) != str(exc):
             continue
-        shown = words.format(key, clipped(str(held)), clipped(str(override.value())))
+        shown = words.format(keys_shown(key), clipped(str(held)), clipped(str(override.value())))
         return None if shown == str(exc) else ConfigCompositionException(shown)
     return None
 

@@ -51,3 +51,13 @@ def test_a_key_of_80_characters_keeps_its_words(tmp_path: Path):
     assert line == (f"ConfigError: ~{key}=[1]: deletes {key} only where its value is [1], and "
                     f"{key} holds the entries _target_; nothing was run. To delete {key} "
                     f"whatever it holds: '~{key}'")  # fmt: skip
+
+
+def test_a_long_key_of_one_value_is_clipped(tmp_path: Path):
+    """``+train.<200 x>=1 ~train.<200 x>=2`` (`_valued_delete_clipped`) quoted the key whole
+    in Hydra's words, a line of 279 characters; a short key's are test_h508's."""
+    line = _refusal(refused_before_run_dir(f"+train.{LONG}=1", f"~train.{LONG}=2", cwd=tmp_path))
+    assert "x" * (KEY_LIMIT + 1) not in line, line
+    assert line.startswith("ConfigError: Could not delete from config. The value of "
+                           "'train.xx"), line  # fmt: skip
+    assert line.endswith(f"… ({len(LONG) + 6} characters)' is 1 and not 2"), line
