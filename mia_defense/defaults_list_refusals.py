@@ -23,7 +23,7 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_defense_problem", "added_group_refusal", "group_delete_refusal",
+__all__ = ["added_group_problem", "added_group_refusal", "group_delete_refusal",
            "list_delete_refusal", "no_option_words", "unlisted_group_refusal"]
 
 
@@ -176,7 +176,7 @@ def added_group_refusal(
                   and o.key_or_group == group and o.package is None), None)  # fmt: skip
     if added is None:
         return None
-    stacked = added_defense_problem(overrides) if group == "defense" else None
+    stacked = added_group_problem(overrides)
     if stacked is not None:  # (defense=dp +defense=label_smoothing: stacking meant)
         return HydraConfigError(stacked)
     primary = _primary(exc)
@@ -665,43 +665,45 @@ def _unmatched_delete_refusal(
     return HydraConfigError(f"{start}. {advice}")
 
 
-def added_defense_problem(overrides: Sequence[str]) -> str | None:
-    """What to say of a ``+defense=NAME`` beside another override selecting defenses
+def added_group_problem(overrides: Sequence[str]) -> str | None:
+    """What to say of a ``+GROUP=NAME`` beside another override selecting GROUP
     (``defense=dp +defense=label_smoothing``: stacking meant): Hydra refuses some such pairs
-    and, after a list (``'defense=[dropout,label_smoothing]' +defense=mixup``), composes the
-    list alone, a run without the defense added. ``None``: no such pair."""
+    and, after a list (``'defense=[dropout,label_smoothing]' +defense=mixup``,
+    ``'release=[topk]' +release=noise``), composes the list alone, a run without the config
+    added. The defenses are stacked as one list; another group takes one config. ``None``:
+    no such pair."""
     import shlex
 
-    stacked = _defenses_given_apart(overrides)
-    if stacked is None or not any(
-            (o := parsed_override(str(t).strip())) is not None and o.is_add()
-            and o.key_or_group == "defense" for t in stacked[0]):  # fmt: skip
-        return None
-    texts, names = stacked
-    return (f"{' '.join(texts)}: defense is selected {len(texts)} times on the command line, "
-            f"and '+' adds a second defense entry to the defaults list, which takes one; "
-            f"nothing was run. Stack the defenses as one list: "
-            f"{shlex.quote(f'defense=[{chr(44).join(names)}]')}")
+    from mia_defense.config_keys import packaged_configs
 
-
-def _defenses_given_apart(overrides: Sequence[str]) -> tuple[list[str], list[str]] | None:
-    """The overrides that select defenses (``defense=dp +defense=label_smoothing``) and the
-    defenses they name, in order, each once (``none`` left out), where more than one override
-    selects them; ``None`` otherwise (one ``+defense=NAME`` beside the default)."""
-    texts: list[str] = []
-    names: list[str] = []
+    given: dict[str, list[tuple[str, Any]]] = {}
     for text in map(str, overrides):
         override = parsed_override(text.strip())
-        if (override is None or override.package is not None or override.is_delete()
-                or override.is_sweep_override() or override.key_or_group != "defense"):
+        if (override is not None and override.package is None and not override.is_delete()
+                and not override.is_sweep_override() and not override.is_force_add()
+                and "." not in override.key_or_group):  # (a key, not a group)
+            given.setdefault(override.key_or_group, []).append((text.strip(), override))
+    for group, selections in given.items():
+        if len(selections) < 2 or not any(o.is_add() for _, o in selections) or not (
+                packaged_configs(group)):  # (a key such as seed: Hydra's words)
             continue
-        value = override.value()
-        texts.append(text.strip())
-        for name in value if isinstance(value, list) else [value]:
-            name = str(getattr(name, "text", name))
-            if name != "none" and name not in names:
-                names.append(name)
-    return (texts, names) if len(texts) > 1 else None
+        names: list[str] = []
+        for _, override in selections:
+            value = override.value()
+            for name in value if isinstance(value, list) else [value]:
+                name = str(getattr(name, "text", name))
+                if name != "none" and name not in names:
+                    names.append(name)
+        said = (f"{' '.join(t for t, _ in selections)}: {group} is selected {len(selections)} "
+                f"times on the command line, and '+' adds a second {group} entry to the "
+                f"defaults list, which takes one; nothing was run. ")
+        if group == "defense":
+            return said + ("Stack the defenses as one list: "
+                           + shlex.quote(f"defense=[{','.join(names)}]"))
+        plus = "" if _primary_choice(group, _primary(Exception()))[0] else "+"
+        return said + "Select one: " + " or ".join(shlex.quote(f"{plus}{group}={n}")
+                                                   for n in names)
+    return None
 
 
 def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:

@@ -229,12 +229,12 @@ def refuse_bare_words(
 
 def refuse_null_groups(args: Sequence[str]) -> None:
     """Exit 2 with one line on an override that selects null, a number or true/false for a
-    config group, or that names no key (`null_group_problem`); and on a ``+defense=NAME``
-    beside another override selecting defenses, which Hydra may compose without it
-    (`added_defense_problem`)."""
-    from mia_defense.defaults_list_refusals import added_defense_problem
+    config group, or that names no key (`null_group_problem`); and on a ``+GROUP=NAME``
+    beside another override selecting GROUP, which Hydra may compose without it
+    (`added_group_problem`)."""
+    from mia_defense.defaults_list_refusals import added_group_problem
 
-    message = null_group_problem(args) or added_defense_problem(args)
+    message = null_group_problem(args) or added_group_problem(args)
     if message is not None:
         print(f"ConfigError: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
