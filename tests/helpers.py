@@ -135,6 +135,15 @@ def refused_before_run_dir(*overrides: str, cwd: Path) -> str:
     return done.stderr
 
 
+def refusal_line(*args: str, cwd: Path) -> str:
+    """The one line of stderr with which `refused_before_run_dir` refuses ``mia-train ARGS``
+    (blank lines aside): a config refused in Hydra's words took a page."""
+    said = refused_before_run_dir(*args, cwd=cwd)
+    lines = [line for line in said.splitlines() if line.strip()]
+    assert len(lines) == 1, "\n".join(lines)[-2000:]
+    return lines[0]
+
+
 def mia_attack(*args: str, cwd: Path) -> Done:
     """``mia-attack ARGS`` started in ``cwd``, run in this process, as `mia_train`."""
     import mia_defense.cli.attack as cli

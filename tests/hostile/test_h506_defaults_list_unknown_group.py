@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import mia_train
+from tests.helpers import refusal_line
 
 
 def _own(folder: Path, defaults: str, name: str = "own") -> Path:
@@ -22,13 +22,7 @@ def _own(folder: Path, defaults: str, name: str = "own") -> Path:
 
 
 def _refusal(tmp_path: Path, folder: Path, name: str = "own") -> str:
-    done = mia_train("--config-dir", str(folder), "--config-name", name,
-                     f"hydra.run.dir={tmp_path / 'run'}", "progress=false", cwd=tmp_path)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert not (tmp_path / "run").exists()
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr[-2000:]
-    return lines[0]
+    return refusal_line("--config-dir", str(folder), "--config-name", name, cwd=tmp_path)
 
 
 def test_a_misspelt_group_in_ones_own_defaults_list_is_named_with_the_closest(tmp_path):

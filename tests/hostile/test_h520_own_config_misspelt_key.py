@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import mia_train
+from tests.helpers import refusal_line
 
 
 def _own(folder: Path, extra: str = "") -> Path:
@@ -23,13 +23,8 @@ def _own(folder: Path, extra: str = "") -> Path:
 
 
 def _refusal(tmp_path: Path, folder: Path, *overrides: str) -> str:
-    done = mia_train("--config-dir", str(folder), "--config-name", "own", *overrides,
-                     f"hydra.run.dir={tmp_path / 'run'}", "progress=false", cwd=tmp_path)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert not (tmp_path / "run").exists()
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr[-2000:]
-    return lines[0]
+    return refusal_line("--config-dir", str(folder), "--config-name", "own", *overrides,
+                        cwd=tmp_path)
 
 
 @pytest.mark.parametrize(("override", "close"), [("experimnt=tradeoff_dp", "experiment"),

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import mia_train
+from tests.helpers import refusal_line
 
 
 def _refusal(tmp_path: Path, own: str, *overrides: str) -> str:
     folder = tmp_path / "conf"
     folder.mkdir()
     (folder / "own.yaml").write_text(own)
-    done = mia_train("--config-dir", str(folder), "--config-name", "own", *overrides,
-                     f"hydra.run.dir={tmp_path / 'run'}", "progress=false", cwd=tmp_path)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert not (tmp_path / "run").exists()
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr[-2000:]
-    return lines[0]
+    return refusal_line("--config-dir", str(folder), "--config-name", "own", *overrides,
+                        cwd=tmp_path)
 
 
 _INCLUDES = "defaults:\n  - config\n  - _self_\n"
