@@ -16,7 +16,7 @@ from mia_defense.metrics.utility import blown_up_loss
 __all__ = [
     "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
     "check_objective_names", "epsilon_doubted", "epsilon_guarantees_nothing", "epsilon_vacuous",
-    "objective", "objectives", "stated_no_verdict", "understated_leak",
+    "objective", "objectives", "rdp_bound_stand_in", "stated_no_verdict", "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -437,14 +437,27 @@ def objectives(
         if name == "privacy.epsilon" and math.isnan(value):
             value = math.inf  # no DP claim: the worst ε there is
         if name == "privacy.epsilon":
-            bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
-            if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
-                value = float(bound)
+            bound = rdp_bound_stand_in(privacy, value)  # accountant=gdp: an approximation
+            value = value if bound is None else bound
             if epsilon_guarantees_nothing(value, valid=valid, refuted=privacy.get(
                     "epsilon_refuted"), doubted=doubted):  # fmt: skip
                 value = math.inf  # no guarantee: the worst ε there is, as mia-report says
         values.append(value)
     return values
+
+
+def rdp_bound_stand_in(privacy: Any, epsilon: float) -> float | None:
+    """The RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) that a search gets
+    for the ``epsilon`` of a run of the ``gdp`` accountant (an approximation), where larger
+    (`objectives`; `mia_defense.cli.train` names it), or ``None``. Only gdp writes that bound:
+    beside another accountant (a results.json edited: accountant rdp, ε 2.0, bound 9.0) it is
+    no stand-in, and the run's ε was handed on as the bound."""
+    if not isinstance(privacy, Mapping) or privacy.get("accountant") != "gdp":
+        return None
+    bound = privacy.get("epsilon_rdp_bound")
+    if isinstance(bound, bool) or not isinstance(bound, int | float) or not bound > epsilon:
+        return None
+    return float(bound)
 
 
 def epsilon_guarantees_nothing(
