@@ -474,6 +474,7 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
     concern (read only when named). A ``--config-path`` that would replace the packaged
     configs, or be read beside the code, is named first (`_config_path_problem`)."""
     folders: list[str] = []
+    primary, named = config_name, ""
     for i, arg in enumerate(args):
         name, eq, value = arg.partition("=")
         if name in ("--config-path", "-cp"):
@@ -492,7 +493,7 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
                 problem = _group_option_problem(given, primary=config_name)
                 if problem is not None:
                     return f"ConfigError: {name} {given}: {problem}"
-                config_name = given
+                config_name, named = given, name
             else:
                 folders.append(given)
         elif name.lstrip("+") == "hydra.searchpath":
@@ -500,6 +501,9 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
             paths = override.value() if override is not None else None
             folders += [str(p)[len("file://"):] for p in paths or []
                         if isinstance(p, str) and p.startswith("file://")]  # fmt: skip
+    problem = _own_config_base_problem(folders, config_name, primary=primary)
+    if problem is not None:
+        return f"ConfigError: {named} {config_name}: {problem}"
     if not any(folders):
         return None
     from importlib.resources import files
@@ -612,6 +616,45 @@ def _group_option_problem(given: str, *, primary: str = "config") -> str | None:
     select = f"{'' if chosen else '+'}{group}={option}"
     return (f"{start} (one holding a whole run's settings); select it as a group instead: "
             f"mia-train {select} (drop --config-name)")
+
+
+def _own_config_base_problem(folders: Sequence[str], given: str, *, primary: str) -> str | None:
+    """Why mia-attack's ``--config-name GIVEN`` of one's own folder (``--config-dir DIR``)
+    would not run (``None``: it may, or it is no concern): its defaults list names mia-train's
+    config, whose every run setting mia-attack then refused, a line each, or with PATH "no
+    config group or key 'source'" (h532; the packaged ``config``: `_group_option_problem`).
+    Only the first folder holding GIVEN.yaml is read, as Hydra does, after the packaged
+    configs; a file that does not parse is left to Hydra's words."""
+    if primary == "config" or not folders:
+        return None
+    name = given.removesuffix(".yaml")
+    from importlib.resources import files
+
+    if name == primary or files("mia_defense.conf").joinpath(f"{name}.yaml").is_file():
+        return None  # (Hydra reads the packaged one)
+    import yaml
+
+    for folder in filter(None, folders):
+        own = Path(folder) / f"{name}.yaml"
+        try:
+            if not own.is_file():
+                continue
+            defaults = (yaml.safe_load(own.read_text(encoding="utf-8")) or {}).get("defaults")
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+            return None
+        # ('config' in a primary config of a subfolder is that subfolder's; '/config' is ours)
+        names = {"/config"} if "/" in name else {"config", "/config"}
+        if not isinstance(defaults, list) or not any(
+                isinstance(entry, str) and entry.removesuffix(".yaml") in names
+                for entry in defaults):  # fmt: skip
+            return None
+        from mia_defense.cli.commands import shell_path
+
+        return (f"{shell_path(str(own))} is built on mia-train's config (its defaults list "
+                f"names config: a run's dataset, model, training), not on {primary}; nothing "
+                f"was run. Write 'defaults: [{primary}, _self_]' in it instead (mia-attack "
+                "reads the run's settings from its source, PATH)")
+    return None
 
 
 def refuse_shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> None:
