@@ -596,6 +596,12 @@ _RDP_BOUND_SAID = (
     "sweeper gets the RDP accountant's upper bound of the same run (privacy.epsilon_rdp_bound), "
     "a guarantee, not the run's ε"
 )
+# Why a sweeper gets infinity for a gdp run whose RDP upper bound, standing in, is vacuous.
+_VACUOUS_BOUND_SAID = (
+    "its accountant, gdp, is a central-limit approximation that can underestimate ε, and the "
+    "RDP accountant's upper bound of the same run that stands in for it "
+    "(privacy.epsilon_rdp_bound) is {}, above {}, where ε guarantees nothing"
+)
 
 
 def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> None:
@@ -603,9 +609,10 @@ def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> No
     results.json keeps, with that figure's own reason; and ``privacy.epsilon`` where it gets
     infinity for an ε of no guarantee (`_NO_GUARANTEE_SAID`: a search minimising ε was told
     nothing of why a refuted, invalid, doubted or vacuous ε ranked last), or the RDP bound of
-    a gdp run (`_RDP_BOUND_SAID`: 8.9 for a results.json's 8.0, without a word). A run
+    a gdp run (`_RDP_BOUND_SAID`: 8.9 for a results.json's 8.0, without a word; infinity for
+    a bound above 1000, `_VACUOUS_BOUND_SAID`, which the generic line left unnamed). A run
     without a DP claim (no ε in results.json) is not named: it has no figure to keep."""
-    from mia_defense.report.objectives import objective
+    from mia_defense.report.objectives import epsilon_vacuous, objective, rdp_bound_stand_in
 
     for name, value in zip(names, values, strict=True):
         if name in WORST_CASED:
@@ -617,7 +624,12 @@ def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> No
             if math.isinf(value):
                 from mia_defense.defenses.accounting import MAX_TARGET_EPSILON  # (numpy alone)
 
-                reason = _NO_GUARANTEE_SAID.format(f"{MAX_TARGET_EPSILON:g}")
+                most = f"{MAX_TARGET_EPSILON:g}"
+                bound = rdp_bound_stand_in(payload.get("privacy"), measured)
+                if bound is not None and epsilon_vacuous(bound):
+                    reason = _VACUOUS_BOUND_SAID.format(f"{bound:g}", most)
+                else:
+                    reason = _NO_GUARANTEE_SAID.format(most)
             else:  # (a finite stand-in: the gdp run's RDP bound, `objectives`)
                 reason = _RDP_BOUND_SAID
         else:
