@@ -487,7 +487,7 @@ def _refuse_points_the_dataset_refuses(config: DictConfig, said: str, key: str, 
 
 
 def refuse_search_refused_at_every_point(config: DictConfig) -> None:
-    """`mia_defense.cli.sweep_checks.refuse_sweep_refused_at_every_point` of an Optuna search
+    """`mia_defense.cli.grid_check.refuse_sweep_refused_at_every_point` of an Optuna search
     of mia-train (a search with its ``check_config`` callback; mia-attack's jobs are checked
     otherwise): refused where every trial would be, whatever it draws
     (`_refuse_search_refused_whatever_it_draws`)."""

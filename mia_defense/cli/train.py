@@ -52,6 +52,7 @@ from mia_defense.cli.entry import (
     take_interrupts_in_job,
 )
 from mia_defense.cli.experiment_checks import refuse_values_under_swept_keys
+from mia_defense.cli.grid_check import refuse_sweep_refused_at_every_point
 from mia_defense.cli.held_log import (
     HeldLog,
     OutputRefused,
@@ -115,7 +116,6 @@ from mia_defense.cli.sweep_checks import (
     refuse_reversed_search_ranges,
     refuse_shared_run_dirs,
     refuse_stacked_release,
-    refuse_sweep_refused_at_every_point,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_group_options,
     refuse_unknown_plugin_keys,

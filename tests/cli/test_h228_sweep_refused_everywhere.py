@@ -20,7 +20,7 @@ TINY = ("plan.num_models=4", "train.epochs=1", "progress=false", "figures=false"
 def _check(*overrides: str, swept: tuple[str, ...]) -> None:
     """`refuse_sweep_refused_at_every_point` of a grid sweep: ``overrides`` fixed, ``swept``
     on its command line, as Hydra hands the sweep's config to the callback."""
-    from mia_defense.cli.sweep_checks import refuse_sweep_refused_at_every_point
+    from mia_defense.cli.grid_check import refuse_sweep_refused_at_every_point
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         config = compose("config", overrides=list(overrides), return_hydra_config=True)
@@ -70,14 +70,14 @@ def test_a_sweep_refused_at_every_point_makes_no_folder(tmp_path):
 def test_a_refusal_without_words_is_refused_once_without_a_crash(caplog, monkeypatch):
     # a user's own defense raising ConfigError("") at every point: unpacking its lines
     # raised a ValueError (not enough values to unpack)
-    import mia_defense.cli.sweep_checks as sweep_checks
+    import mia_defense.cli.grid_check as grid_check
     from mia_defense.errors import ConfigError
 
     def refused(*args, **kwargs):
         raise ConfigError("")
 
-    monkeypatch.setattr(sweep_checks, "_check_job", refused)
-    monkeypatch.setattr(sweep_checks, "_refused_for_fixed_settings", lambda *a, **k: True)
+    monkeypatch.setattr(grid_check, "_check_job", refused)
+    monkeypatch.setattr(grid_check, "_refused_for_fixed_settings", lambda *a, **k: True)
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         _check(*TINY, swept=("train.epochs=1,2",))
     assert exc.value.code == 2

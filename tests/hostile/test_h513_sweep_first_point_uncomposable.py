@@ -67,7 +67,7 @@ def test_a_grid_whose_first_point_composes_passes_the_check(caplog):
     from hydra import compose, initialize_config_module
     from omegaconf import open_dict
 
-    from mia_defense.cli.sweep_checks import refuse_sweep_refused_at_every_point
+    from mia_defense.cli.grid_check import refuse_sweep_refused_at_every_point
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         config = compose("config", overrides=list(TINY), return_hydra_config=True)
@@ -85,7 +85,7 @@ def test_a_group_key_the_first_point_lacks_is_refused_in_hydras_words(caplog):
     from hydra import compose, initialize_config_module
     from omegaconf import open_dict
 
-    from mia_defense.cli.sweep_checks import refuse_sweep_refused_at_every_point
+    from mia_defense.cli.grid_check import refuse_sweep_refused_at_every_point
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         config = compose("config", overrides=list(TINY), return_hydra_config=True)
