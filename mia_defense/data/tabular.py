@@ -18,7 +18,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -100,6 +100,8 @@ def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
                                setting=setting[0])
                 y_name = _pick(archive, members, y_key, _Y_KEYS, path=file, what="labels",
                                setting=setting[1])
+                if x_name == y_name:  # (two spellings of one name: 'x\\x1b' and 'x<ESC>')
+                    _refuse_same_array(x_key, y_key, x_name)
                 size = os.fstat(handle.fileno()).st_size
                 yield archive, size, members[x_name], members[y_name]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
@@ -154,6 +156,18 @@ def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.nda
             return np.lib.format.read_array(stream, allow_pickle=False)
         except ValueError as exc:
             raise DataError(f"{shown_path(file)}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _refuse_same_array(x_key: str | None, y_key: str | None, name: str) -> NoReturn:
+    """Refuse dataset.x_key and dataset.y_key naming one array ``name``: as written, or
+    spelt two ways (`as_written`: escaped and raw, composed and not; null's usual names),
+    which read the features as the labels ("2-D labels (40, 3) must be one-hot")."""
+    x_said, y_said = ("null" if key is None else repr(key) for key in (x_key, y_key))
+    spelt = "" if x_said == y_said else f" (as {x_said} and {y_said})"  # (café: NFC, NFD)
+    raise ConfigError(
+        f"dataset.x_key and dataset.y_key both name {name!r}{spelt}: the features and the "
+        "labels are different arrays of the .npz; set each to its own"
+    )
 
 
 def _pick(archive: zipfile.ZipFile, members: Mapping[str, str], key: str | None,
@@ -814,10 +828,7 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
                 "usual names"
             )
     if x_key == y_key and x_key is not None:  # (null, null: each looks for its usual names)
-        raise ConfigError(
-            f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "
-            "are different arrays of the .npz; set each to its own"
-        )
+        _refuse_same_array(x_key, y_key, x_key)
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {shown_path(file)} is a folder; point dataset.path at "
