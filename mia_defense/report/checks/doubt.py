@@ -41,19 +41,26 @@ def _tolerance(value: float) -> float:
     return 1e-9 * abs(value) + 1e-12
 
 
-def _above_target_unchecked(epsilon: float, dp: Mapping[str, Any], models: Any) -> str | None:
+def _above_target_unchecked(
+    epsilon: float, dp: Mapping[str, Any], models: Any, *, carried: bool = False
+) -> str | None:
     """Why an ε above the ``target_epsilon`` its DP-SGD config ``dp`` calibrated the noise
     to spend is no guarantee where results.json has no ``privacy.per_model``, or ``None``:
     `_off_target` asks above the target only of a run with it (an older run's search could
     end past the target), so a run whose per_model was deleted, with the writer's marks
     (`schedule_deleted`), passed with a target lowered by hand below its ε, where the same
-    file with per_model is skipped. Neither is told from the other: the ε is doubted."""
+    file with per_model is skipped. Neither is told from the other: the ε is doubted.
+    ``carried``: the missing per_model of a results.json of mia-attack is said already (its
+    own reason, `_doubts`), so this says the target alone."""
     target = dp.get("target_epsilon")
     if (dp.get("noise_multiplier") is not None or not _numbers(target)
             or (isinstance(models, list) and models)):  # fmt: skip
         return None
     if not epsilon > target + _tolerance(target):
         return None
+    if carried:
+        return (f"privacy.epsilon {epsilon:.6g} is above defense.dp.target_epsilon {target:g}, "
+                "which calibrated the noise, so the target is no bound on it")
     return (f"privacy.epsilon {epsilon:.6g} is above defense.dp.target_epsilon {target:g}, "
             "which calibrated the noise, and results.json has no privacy.per_model to "
             "recompute it from: a run of before 2026-11-30, whose search could end past its "
@@ -232,7 +239,8 @@ def _doubts(payload: Mapping[str, Any], *, gdp_bounded: bool) -> Iterator[str]:
     unknown = _unrecomputable(models)
     if unknown is not None:
         yield unknown
-    if "source" in payload and not (isinstance(models, list) and models):
+    carried = "source" in payload and not (isinstance(models, list) and models)
+    if carried:
         # (mia-attack of a mia-train run whose per_model was deleted, its ε lowered, ranked
         # the lowered ε: `schedule_deleted` holds mia-train's records alone)
         yield ("mia-attack carried it from the run it attacked (source) without "
@@ -240,7 +248,7 @@ def _doubts(payload: Mapping[str, Any], *, gdp_bounded: bool) -> Iterator[str]:
                "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
         return
-    unchecked = _above_target_unchecked(float(privacy["epsilon"]), dp, models)
+    unchecked = _above_target_unchecked(float(privacy["epsilon"]), dp, models, carried=carried)
     if unchecked is not None:
         yield unchecked
     vanished = _vanishing_noise(privacy, dp, config.get("train"))
