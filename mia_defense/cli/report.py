@@ -119,10 +119,10 @@ def _print_report(report: Report) -> None:
     from mia_defense.errors import counted
     from mia_defense.report.build import (
         FRONT_AUC,
-        IDLE_FRONT,
         READ_WITH_CARE,
         careful_rows,
         family_text,
+        idle_front,
     )
     from mia_defense.report.checks import one_line, printable
 
@@ -145,8 +145,8 @@ def _print_report(report: Report) -> None:
                   + (f"  {READ_WITH_CARE}" if i in careful else ""))  # fmt: skip
     if report.fronts:
         print(FRONT_AUC)
-    if any(report.groups[i].defenses_idle for front in report.fronts.values() for i in front):
-        print(IDLE_FRONT)
+    if idle_front(report):
+        print(idle_front(report))
     if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "

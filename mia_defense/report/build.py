@@ -64,8 +64,9 @@ from mia_defense.report.table import (
 )
 from mia_defense.tracking.figures import image_summary
 
-__all__ = ["FRONT_AUC", "IDLE_FRONT", "READ_WITH_CARE", "REPORT_FILES", "Report",
-           "careful_rows", "check_out_dir", "family_text", "read_with_care", "write_report"]
+__all__ = ["FRONT_AUC", "IDLE_FRONT", "IDLE_PART_FRONT", "READ_WITH_CARE", "REPORT_FILES",
+           "Report", "careful_rows", "check_out_dir", "family_text", "idle_front",
+           "read_with_care", "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -151,6 +152,26 @@ IDLE_FRONT = (
 )
 
 
+# What a front says, after IDLE_FRONT, of a row marked IDLE_MARK with a count of models
+# (`family_text`: the defense acted in the others).
+IDLE_PART_FRONT = (
+    f"A family marked ({IDLE_MARK} in i of m models) names a defense that did not act in "
+    "i of the m models of the row's runs only: those trained as without it, so its figures "
+    "are of models with and without the defense."
+)
+
+
+def idle_front(report: Report) -> str:
+    """What the fronts say of their rows marked `IDLE_MARK` (`IDLE_FRONT`, with
+    `IDLE_PART_FRONT` where a defense did not act in some of a row's models only), ``""``
+    where no row of a front is."""
+    groups = [report.groups[i] for front in report.fronts.values() for i in front]
+    if not any(g.defenses_idle for g in groups):
+        return ""
+    part = any(p.startswith("in ") for g in groups for _, p in g.idle_defenses())
+    return IDLE_FRONT + (" " + IDLE_PART_FRONT if part else "")
+
+
 def read_with_care(report: Report, index: int) -> bool:
     """Whether a run of the row ``report.groups[index]`` has a caveat (`Report.caveats`)."""
     return index in careful_rows(report, [index])
@@ -181,8 +202,8 @@ def _fronts_markdown(report: Report) -> str:
         "established. " + FRONT_AUC,
     ]
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
-    if any(report.groups[i].defenses_idle for front in report.fronts.values() for i in front):
-        lines[0] += " " + IDLE_FRONT
+    if idle_front(report):
+        lines[0] += " " + idle_front(report)
     if careful:
         lines[0] += (
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "

@@ -265,11 +265,17 @@ def _anchors(
 def idle_note(group: RunGroup) -> str:
     """What a row says of its defenses that did not act (`RunGroup.defenses_idle`), or
     ``""`` where every defense acted: `IDLE_MARK` where they are its whole family
-    (``did not act``), else with their names (``did not act: relaxloss``)."""
+    (``did not act``, ``did not act in 2 of 4 models`` where it acted in the others:
+    `RunGroup.idle_defenses`), else with their names (``did not act: relaxloss``)."""
     idle = group.defenses_idle
     if not idle:
         return ""
-    return IDLE_MARK if idle == group.family else f"{IDLE_MARK}: {idle}"
+    if idle == group.family:
+        return IDLE_MARK
+    parts = group.idle_defenses()
+    if len(parts) == 1 and parts[0][0] == group.family and parts[0][1].startswith("in "):
+        return f"{IDLE_MARK} {parts[0][1]}"
+    return f"{IDLE_MARK}: {idle}"
 
 
 def family_text(group: RunGroup) -> str:

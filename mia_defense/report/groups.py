@@ -101,15 +101,32 @@ class RunGroup:
     @property
     def defenses_idle(self) -> str:
         """The defenses that did not act in its runs (`RunSummary.defenses_idle`),
-        ``, ``-joined, each with ``(k of n runs)`` where it acted in some of them; ``""``
-        where every defense acted: its figures are those of models trained as without them,
-        a point for those models but none for the defense its name says."""
-        counts: dict[str, int] = {}
+        ``, ``-joined, each with ``(k of n runs)`` where it acted in some of them, or
+        ``(in i of m models)`` where it acted in some of their models (`idle_defenses`);
+        ``""`` where every defense acted: its figures are those of models trained as without
+        them, a point for those models but none for the defense its name says."""
+        return ", ".join(f"{d} ({part})" if part else d for d, part in self.idle_defenses())
+
+    def idle_defenses(self) -> list[tuple[str, str]]:
+        """``(defense, part)`` of each defense that did not act in its runs: ``part`` is
+        ``""`` where it acted in none of their models, ``k of n runs`` where it acted in
+        some runs, ``in i of m models`` where it did not act in ``i`` of their ``m`` models
+        only (`RunSummary.idle_models`, summed over the runs; ``""`` where a run's count is
+        unknown): RelaxLoss idle in 2 of a run's 4 models was marked '(did not act)', as
+        one that acted in none."""
+        counts: dict[str, list[tuple[int, int] | None]] = {}
         for run in self.runs:
+            models = dict(zip(run.defenses_idle, run.idle_models, strict=False))
             for defense in dict.fromkeys(run.defenses_idle):
-                counts[defense] = counts.get(defense, 0) + 1
-        return ", ".join(d if k == self.n else f"{d} ({k} of {self.n} runs)"
-                         for d, k in counts.items())  # fmt: skip
+                counts.setdefault(defense, []).append(models.get(defense))
+        parts = []
+        for defense, shares in counts.items():
+            part = "" if len(shares) == self.n else f"{len(shares)} of {self.n} runs"
+            if not part and all(shares):
+                idle, models = (sum(share[i] for share in shares if share) for i in (0, 1))
+                part = f"in {idle} of {models} models" if idle < models else ""
+            parts.append((defense, part))
+        return parts
 
     @property
     def pair(self) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from mia_defense.report.checks import (
     epsilon_doubt,
     few_resamples,
     idle_defenses,
+    idle_models,
     no_strongest,
     one_line,
     other_confidence,
@@ -153,6 +154,9 @@ class RunSummary:
             dataset and model (`evaluation_labels`); ``""`` when they were all attacked alike.
         defenses_idle: the run's defenses that did not act (results.json's
             ``training.defenses_idle``): its models trained as without them.
+        idle_models: per entry of ``defenses_idle``, ``(idle, models)``: the run's models
+            it did not act in, of all (its reason's count, `idle_models`; else every one of
+            results.json's ``num_models``), ``None`` where neither is known.
         strongest_at_zero: the lowest FPR, where ``strongest_attack``'s TPR there is 0 (so
             every black-box attack's is: none is the strongest), else ``None``.
     """
@@ -184,6 +188,7 @@ class RunSummary:
     evaluation: str = ""
     epsilon_valid: bool = True
     defenses_idle: tuple[str, ...] = ()
+    idle_models: tuple[tuple[int, int] | None, ...] = ()
     scores: ScoresRead | None = field(default=None, compare=False, repr=False)
     strongest_at_zero: float | None = None
 
@@ -440,9 +445,17 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None
         and vacuous_epsilon(privacy) is None,  # (above 1000: guarantees nothing)
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
+        idle_models=tuple(idle_models(reason) or _every_model(p) for _, reason in idle_defenses(p)),
         scores=run.scores,
         strongest_at_zero=strongest_at_zero(p),
     )
+
+
+def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(K, K)`` of a run of results.json's ``num_models`` K: a defense that did not act
+    and counts no models did not act in any (`RunSummary.idle_models`)."""
+    count = payload.get("num_models")
+    return (count, count) if type(count) is int and count > 0 else None
 
 
 # What decides how strong the attacker of a run is, and on what data, besides the defended

@@ -50,6 +50,7 @@ __all__ = [
     "idle_defense_notes",
     "idle_defenses",
     "idle_defenses_problem",
+    "idle_models",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -471,6 +472,25 @@ def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     if not isinstance(idle, list):
         return []
     return [(e.get("defense"), e.get("reason")) for e in idle if isinstance(e, Mapping)]
+
+
+# How a reason of training.defenses_idle counts the models the defense did not act in, of
+# the run's (RelaxLoss's and early stopping's idle_reason: "... in the training of 2 of the
+# 4 model(s) ..."): results.json records the count in these words only.
+_IDLE_MODELS = re.compile(r"\b(\d+) of the (\d+) model\(s\)")
+
+
+def idle_models(reason: Any) -> tuple[int, int] | None:
+    """``(idle, models)`` where the ``reason`` of a defense that did not act
+    (`idle_defenses`) says it did not act in ``idle`` of the run's ``models`` only (some
+    of them did act); ``None`` where it names no such count or counts every model: the
+    run was marked a defense that did not act, when 2 of its 4 models had (RelaxLoss at an
+    alpha two models reached)."""
+    match = _IDLE_MODELS.search(reason) if isinstance(reason, str) else None
+    if match is None:
+        return None
+    idle, models = int(match[1]), int(match[2])
+    return (idle, models) if 0 < idle < models else None
 
 
 def _idle_field(payload: Mapping[str, Any]) -> Any:
