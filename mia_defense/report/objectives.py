@@ -501,7 +501,8 @@ def epsilon_doubted(payload: Mapping[str, Any]) -> bool:
     from mia_defense.report.checks.doubt import epsilon_doubt  # (no torch)
 
     privacy = payload.get("privacy")
-    bound = privacy.get("epsilon_rdp_bound") if isinstance(privacy, Mapping) else None
+    gdp = isinstance(privacy, Mapping) and privacy.get("accountant") == "gdp"
+    bound = privacy.get("epsilon_rdp_bound") if gdp else None  # (gdp's alone: `objectives`)
     bounded = isinstance(bound, numbers.Real) and not isinstance(bound, bool) and not (
         math.isnan(bound))
     return epsilon_doubt(payload, gdp_bounded=bounded) is not None

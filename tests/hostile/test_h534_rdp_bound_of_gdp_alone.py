@@ -6,6 +6,8 @@ stands in under gdp alone (`rdp_bound_stand_in`)."""
 
 from __future__ import annotations
 
+import math
+
 from mia_defense.report.objectives import objectives
 
 _CONFIG = {"defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}}
@@ -24,3 +26,11 @@ def test_the_bound_beside_another_accountant_is_no_stand_in():
 
 def test_the_bound_of_a_gdp_run_still_stands_in():
     assert objectives(_payload("gdp"), ["privacy.epsilon"]) == [9.0]
+
+
+def test_a_gdp_config_beside_another_accountants_bound_is_doubted():
+    # (results.json says rdp, its config gdp: the bound stands in for nothing, so the gdp
+    # approximation is not excused, as mia-report's caveat says)
+    payload = _payload("rdp")
+    payload["config"] = {"defense": {"dp": {**_CONFIG["defense"]["dp"], "accountant": "gdp"}}}
+    assert objectives(payload, ["privacy.epsilon"]) == [math.inf]
