@@ -52,7 +52,8 @@ __all__ = [
 
 
 # The callbacks of ours that no config may drop or replace, by primary config (mia-train's
-# ``config``, mia-attack's ``mia_attack``; any other named one is held to mia-train's): they
+# ``config``, mia-attack's ``mia_attack``; any config composed while a tool runs is held to
+# that tool's, `tool_running`; any other named one to mia-train's): they
 # check the config, the source and the run or sweep directory before Hydra writes anything.
 # (Hydra's compose API, with no primary config, builds no callbacks.)
 OWN_CALLBACKS = {
@@ -479,14 +480,17 @@ def _not_a_log(filename: str) -> str | None:
     return None if not first or re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+\]\[", text) else text[:60]
 
 
-# Entered while a tool (mia-train, mia-attack) runs in this process (`tool_running`).
-_TOOLS: list[bool] = []
+# The primary config of each tool (mia-train's config, mia-attack's mia_attack) running in
+# this process, innermost last (`tool_running`).
+_TOOLS: list[str] = []
 
 
 @contextlib.contextmanager
-def tool_running() -> Iterator[None]:
-    """Every config composed inside the block is mia-defense's (`cli.entry.run_entry`)."""
-    _TOOLS.append(True)
+def tool_running(config_name: str = "config") -> Iterator[None]:
+    """Every config composed inside the block is mia-defense's (`cli.entry.run_entry`), held
+    to the callbacks of the tool whose primary config is ``config_name`` (`OWN_CALLBACKS`),
+    whichever config a user names (--config-name own, built on mia_attack)."""
+    _TOOLS.append(config_name)
     try:
         yield
     finally:
@@ -587,6 +591,8 @@ def guard_config_loading() -> None:
             # from (--config-path to a copy of the packaged ones)
             return config
         config_name = args[0] if args else kwargs.get("config_name")
+        if config_name is not None and _TOOLS:  # (the running tool's callbacks, not by name)
+            config_name = _TOOLS[-1]
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
         problems = override_problems(config, list(overrides or []))

@@ -1003,7 +1003,8 @@ def main() -> None:
     _FINISHED.clear()
     gather_returned()
     try:
-        run_entry(_hydra_main, started=lambda: _TASK_STARTED, interrupted=_interrupted_line)
+        run_entry(_hydra_main, started=lambda: _TASK_STARTED, interrupted=_interrupted_line,
+                  config_name=CONFIG_NAME)
     finally:
         _CHECKED.clear()
     if _LOG_FAILED:

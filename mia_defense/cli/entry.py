@@ -42,7 +42,7 @@ EXIT_TERMINATED = 143
 
 def run_entry(
     entry: Callable[[], object], *, started: Callable[[], bool],
-    interrupted: str | Callable[[], str],
+    interrupted: str | Callable[[], str], config_name: str = "config",
 ) -> None:
     """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
     task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
@@ -52,7 +52,8 @@ def run_entry(
     complete, in the tool's own end, is no run to resume: mia-train's, mia-attack's).
     Where Hydra reports no error itself (``--help``, ``--hydra-help``, ``--info``), a config
     it cannot compose or a help template it cannot fill is printed as one message and exits
-    2; a reader that closed stdout (``| head``) ends the tool quietly.
+    2; a reader that closed stdout (``| head``) ends the tool quietly. Each config composed
+    keeps the callbacks of the tool's primary config ``config_name`` (`tool_running`).
 
     Ctrl-C is noted when it arrives: during start-up it can land inside an import (numpy's,
     torch's), which then fails as an ImportError that Hydra reports as a config error ("Error
@@ -76,7 +77,7 @@ def run_entry(
         from mia_defense.hydra_guard import tool_running
 
         with _job_state_put_back(), paused_while_importing(), \
-                _quiet_log_lines_to_a_gone_reader(), tool_running(), \
+                _quiet_log_lines_to_a_gone_reader(), tool_running(config_name), \
                 _composition_errors_said_here(started), \
                 _refusals_without_log_prefix(started):  # fmt: skip
             entry()
