@@ -171,13 +171,13 @@ def check_column_settings(*, label_column: str, drop: frozenset[str],
         )
     for column in fixed:
         if composed(column) == label:
-            raise ConfigError(f"dataset.categories.{column}: {column!r} is the label column "
-                              "(dataset.label_column); dataset.categories lists the categories "
-                              "of text feature columns")
+            raise ConfigError(f"dataset.categories.{typed_name(column)}: {column!r} is the "
+                              "label column (dataset.label_column); dataset.categories lists "
+                              "the categories of text feature columns")
     both = sorted(column for column in fixed if composed(column) in dropped)
     if both:  # (else: 'no feature column', which the header's listing seemed to contradict)
-        raise ConfigError(f"dataset.categories.{both[0]}: column {both[0]!r} is dropped "
-                          "(dataset.drop_columns): keep it, or leave it out of "
+        raise ConfigError(f"dataset.categories.{typed_name(both[0])}: column {both[0]!r} is "
+                          "dropped (dataset.drop_columns): keep it, or leave it out of "
                           "dataset.categories")
 
 
@@ -399,7 +399,7 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
         )
     fixed = {}
     for column, values in categories.items():
-        key = f"dataset.categories.{column_name(column)}"
+        key = f"dataset.categories.{typed_name(column_name(column))}"
         if isinstance(values, str) or not isinstance(values, Sequence):
             raise ConfigError(f"{key}={shown(values)}: must be a list of the column's categories "
                               f"({_CATEGORIES_EXAMPLE})")
@@ -431,8 +431,9 @@ def check_fixed_columns(fixed: Iterable[str], names: Sequence[str], *,
     """Refuse a column of ``fixed`` (dataset.categories) that is the label column or none of
     the feature columns ``names`` (the header's, less the label and dataset.drop_columns):
     `apply_fixed` on the parsed table, and `csv_file.check_csv_source` on the header alone."""
+    header = [*names, label_column]
     for column in fixed:
-        key = f"dataset.categories.{column}"
+        key = f"dataset.categories.{typed_name(column, header)}"
         if column == label_column:
             raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
                               "dataset.categories lists the categories of text feature columns")
@@ -457,8 +458,9 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
     """
     categories, values = list(table.categories), table.values
     check_fixed_columns(fixed, table.names, path=path, label_column=label_column)
+    header = [*table.names, label_column]  # (the key spelt as `as_written` reads it back)
     for column, names in fixed.items():
-        key = f"dataset.categories.{column}"
+        key = f"dataset.categories.{typed_name(column, header)}"
         j = table.names.index(column)
         found = categories[j]
         if found is None:
