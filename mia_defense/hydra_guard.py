@@ -497,6 +497,21 @@ def tool_running(config_name: str = "config") -> Iterator[None]:
         _TOOLS.pop()
 
 
+def _config_of_its_tool(config: DictConfig) -> str:
+    """The primary config of the tool whose own callbacks ``config`` names one of (none
+    other's: mia-attack's source_check), else mia-train's: a config of one's own composed where
+    no tool runs (`tool_running`), a sweep's job in a launcher's worker process (its primary
+    config was held to the tool's callbacks where the tool ran)."""
+    hydra = config._get_node("hydra") if "hydra" in config else None
+    callbacks = hydra._get_node("callbacks") if isinstance(hydra, DictConfig) else None
+    named = set(callbacks.keys()) if isinstance(callbacks, DictConfig) else set()
+    for name, required in OWN_CALLBACKS.items():
+        others = {c for other, theirs in OWN_CALLBACKS.items() if other != name for c in theirs}
+        if named & (set(required) - others):
+            return name
+    return "config"
+
+
 # Where Hydra finds mia-defense's packaged configs (a source's path).
 _PACKAGED = "pkg://mia_defense.conf"
 
@@ -593,6 +608,8 @@ def guard_config_loading() -> None:
         config_name = args[0] if args else kwargs.get("config_name")
         if config_name is not None and _TOOLS:  # (the running tool's callbacks, not by name)
             config_name = _TOOLS[-1]
+        elif config_name is not None and config_name not in OWN_CALLBACKS:
+            config_name = _config_of_its_tool(config)
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
         problems = override_problems(config, list(overrides or []))
