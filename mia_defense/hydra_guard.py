@@ -585,7 +585,8 @@ def guard_config_loading() -> None:
             refusal = _long_choice_refusal(exc, list(overrides or []), lambda group: set(
                 self.get_group_options(group, config_name=config_name,
                                        overrides=list(overrides or []))),
-                tool="mia-attack" if config_name == "mia_attack" else "mia-train")
+                tool="mia-attack" if (_TOOLS[-1:] or [config_name])[0] == "mia_attack"
+                else "mia-train")  # (the running tool's: --config-name own, on mia_attack)
             if refusal is None:
                 raise
             raise refusal from None

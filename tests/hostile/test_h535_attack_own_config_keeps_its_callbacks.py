@@ -65,3 +65,13 @@ def test_mia_trains_own_configs_keep_its_callbacks(tmp_path: Path, text: str):
     assert "hydra.callbacks.check_config: mia-defense's own callback" in said, said
     assert "is missing" in said, said
     assert not (tmp_path / "run").exists()
+
+
+def test_an_own_config_on_mia_attack_names_its_keys(tmp_path: Path):
+    """A key too long for a file name, under an own config on mia_attack, points to
+    mia-attack's keys (`_long_choice_refusal`), as with mia_attack itself (h519)."""
+    _own(tmp_path, "defaults: [mia_attack, _self_]\n")
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+    said = _refusal(mia_attack("o.npz", "--config-dir", "f", "--config-name", "own",
+                               f"attack.{'x' * 300}=1", cwd=tmp_path))
+    assert said.endswith("Correct the key (keys: mia-attack --cfg job)"), said
