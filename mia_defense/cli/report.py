@@ -120,6 +120,7 @@ def _print_report(report: Report) -> None:
     from mia_defense.report.build import (
         FRONT_AUC,
         READ_WITH_CARE,
+        careful_idle,
         careful_rows,
         family_text,
         idle_front,
@@ -150,9 +151,8 @@ def _print_report(report: Report) -> None:
     if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "
-              "or its ε no guarantee, or its test accuracy not established, or its defense "
-              "did not act (its models trained, or their outputs were released, as without "
-              "it), or its figures not checked "
+              "or its ε no guarantee, or its test accuracy not established, or "
+              f"{careful_idle(report, careful)}, or its figures not checked "
               "against its scores (scores.npz deleted)")  # fmt: skip
     # (Report.not_ranked: the runs not ranked, then the skipped ones; the skipped were listed
     # under 'not ranked (no privacy verdict)' below a count line saying '0 not ranked')

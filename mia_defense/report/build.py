@@ -7,7 +7,7 @@ import logging
 import math
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,8 +65,8 @@ from mia_defense.report.table import (
 from mia_defense.tracking.figures import image_summary
 
 __all__ = ["FRONT_AUC", "IDLE_FRONT", "IDLE_PART_FRONT", "READ_WITH_CARE", "REPORT_FILES",
-           "Report", "careful_rows", "check_out_dir", "family_text", "idle_front",
-           "read_with_care", "write_report"]
+           "Report", "careful_idle", "careful_rows", "check_out_dir", "family_text",
+           "idle_front", "read_with_care", "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -161,6 +161,12 @@ IDLE_PART_FRONT = (
 )
 
 
+def _partly_idle(groups: Iterable[RunGroup]) -> bool:
+    """Whether a defense of one of ``groups`` did not act in some of its models only
+    (`RunGroup.idle_defenses`: ``in i of m models``)."""
+    return any(p.startswith("in ") for g in groups for _, p in g.idle_defenses())
+
+
 def idle_front(report: Report) -> str:
     """What the fronts say of their rows marked `IDLE_MARK` (`IDLE_FRONT`, with
     `IDLE_PART_FRONT` where a defense did not act in some of a row's models only), ``""``
@@ -168,8 +174,20 @@ def idle_front(report: Report) -> str:
     groups = [report.groups[i] for front in report.fronts.values() for i in front]
     if not any(g.defenses_idle for g in groups):
         return ""
-    part = any(p.startswith("in ") for g in groups for _, p in g.idle_defenses())
-    return IDLE_FRONT + (" " + IDLE_PART_FRONT if part else "")
+    return IDLE_FRONT + (" " + IDLE_PART_FRONT if _partly_idle(groups) else "")
+
+
+def careful_idle(report: Report, careful: Iterable[int]) -> str:
+    """What the `READ_WITH_CARE` legend says of a row's idle defense, given the ``careful``
+    rows shown (`careful_rows`): with the words of one idle in some of its models only where
+    such a row is shown; the legend said 'its models trained ... as without it' of a row
+    marked 'did not act in 2 of 4 models', half of whose models had the defense."""
+    words = ("its defense did not act (its models trained, or their outputs were released, "
+             "as without it)")
+    if _partly_idle(report.groups[i] for i in careful):
+        words += (f", or did not act in some of its models only (marked '{IDLE_MARK} in i of "
+                  "m models': those i trained as without it, the others with it)")
+    return words
 
 
 def read_with_care(report: Report, index: int) -> bool:
@@ -209,9 +227,8 @@ def _fronts_markdown(report: Report) -> str:
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
             "care\": its leakage may be understated (a TPR below the resolution of its scores, "
             "suspect masks) or its ε no guarantee, or its test "
-            "accuracy not established (a small test set, or not above chance on it), or its "
-            "defense did not act (its models trained, or their outputs were released, as "
-            "without it), or its figures not "
+            "accuracy not established (a small test set, or not above chance on it), or "
+            f"{careful_idle(report, careful)}, or its figures not "
             "checked against its scores (scores.npz deleted)."
         )
     left = _understated_rows(report)
