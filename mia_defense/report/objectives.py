@@ -396,8 +396,12 @@ def objectives(
 
     A run whose defense did not act (``training.defenses_idle``: early stopping that never
     stopped) is scored as measured: its figures are true of the models it trained, as
-    mia-report keeps it on its front marked '(did not act)', only no point of that defense;
-    a search's end names such trials (`mia_defense.cli.train`).
+    mia-report keeps it on its front marked (`mia_defense.report.charts.idle_note`):
+    '(did not act)' where it acted in none of the row's models, '(did not act in 2 of 4
+    models)' where it acted in the others, else by name, '(did not act: relaxloss)', each
+    name followed by '(1 of 2 runs)' or '(in 2 of 4 models)' where it acted in the others;
+    only no point of that defense; a search's end names such trials
+    (`mia_defense.cli.train`).
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
