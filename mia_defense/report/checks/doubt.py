@@ -11,7 +11,7 @@ from typing import Any
 
 from mia_defense.canaries import canaries_reason
 from mia_defense.data import classes_from_labels, loads_csv
-from mia_defense.report.checks._values import _numbers, one_line
+from mia_defense.report.checks._values import _numbers, _show, one_line
 
 __all__ = ["epsilon_doubt"]
 
@@ -125,6 +125,22 @@ def _dp_node(defenses: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | Non
     return None
 
 
+def accountant_disagreement(
+    privacy: Mapping[str, Any], found: tuple[str, Mapping[str, Any]] | None
+) -> str | None:
+    """How ``privacy.accountant`` differs from the accountant of the run's DP-SGD config node
+    (``found``, `_dp_node`'s key and node), or ``None`` (the same, or either unsaid).
+    mia-train writes both from the one setting, so only an edit parts them (`dp_claim_problem`
+    refuses such a file, `epsilon_doubt` names it)."""
+    if found is None:
+        return None
+    configured, recorded = found[1].get("accountant"), privacy.get("accountant")
+    if None in (configured, recorded) or configured == recorded:
+        return None
+    return (f"privacy.accountant is {_show(recorded)}, but config.defense.{found[0]}"
+            f".accountant, which accounted the run's ε, is {_show(configured)}")
+
+
 def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The DP-SGD node of a run's config (``defense.dp``, or a defense whose ``_target_`` is
     mia-defense's DPSGD), or ``None``."""
@@ -231,10 +247,17 @@ def _doubts(payload: Mapping[str, Any], *, gdp_bounded: bool) -> Iterator[str]:
     if dp.get("poisson_sampling") is False:
         yield ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
                "not the Poisson sampling the accountant analyses")
-    if ("gdp" in accountants or dp.get("accountant") == "gdp") and not gdp_bounded:
+    defenses = config["defense"]
+    parted = accountant_disagreement(privacy, _dp_node(defenses))
+    if parted is not None:
+        # (an edit: mia-report refuses the file; the gdp approximation or its bound, which
+        # the one setting would have written, cannot be told from it)
+        yield (f"{parted}: mia-train writes both from the one setting, so the file was "
+               "edited; rerun the run")
+    elif ("gdp" in accountants or dp.get("accountant") == "gdp") and not gdp_bounded:
         yield "accountant gdp: a central-limit approximation that can underestimate ε"
     if _dp_config(config) is None:
-        yield _not_dp_sgd_doubt(config["defense"])
+        yield _not_dp_sgd_doubt(defenses)
         return
     unknown = _unrecomputable(models)
     if unknown is not None:

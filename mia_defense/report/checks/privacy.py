@@ -24,6 +24,7 @@ from mia_defense.report.checks.doubt import (  # (objectives.py's too: `epsilon_
     _dp_config,
     _dp_node,
     _tolerance,
+    accountant_disagreement,
     epsilon_doubt,
 )
 from mia_defense.report.checks.headline import writer_mark
@@ -215,11 +216,7 @@ def dp_claim_problem(
         unset = _dp_setting_problem(*found)
         if unset is not None:
             return unset
-        configured, recorded = found[1].get("accountant"), privacy.get("accountant")
-        if None not in (configured, recorded) and configured != recorded:
-            return (f"privacy.accountant is {_show(recorded)}, but config.defense.{found[0]}"
-                    f".accountant, which accounted the run's ε, is {_show(configured)}")
-        return _recomputed_problem(models, privacy)
+        return accountant_disagreement(privacy, found) or _recomputed_problem(models, privacy)
     return None
 
 
