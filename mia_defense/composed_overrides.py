@@ -168,12 +168,13 @@ def _empty_mapping_file_problems(config: DictConfig, record: dict[str, Any]) -> 
     in an experiment file of one's own) to a key whose node in the composed ``config`` holds
     entries that an earlier file put there: merged, it changes nothing, as
     `empty_mapping_problems` says of an override. The primary config's ``defense: {}`` (the
-    node that is there with no defense selected) is left."""
+    node that is there with no defense selected) is left, and so is the packaged config's
+    where one's own primary config includes it (``defaults: [config, _self_]``: h539)."""
     from omegaconf import OmegaConf
 
     problems = []
     for file, key, primary in record["found"]:
-        if primary == file and key == "defense":
+        if key == "defense" and file in (primary, "pkg://mia_defense.conf/config.yaml"):
             continue
         node = OmegaConf.select(config, key, default=None, throw_on_resolution_failure=False)
         if isinstance(node, DictConfig) and len(node) > 0:
