@@ -670,40 +670,66 @@ def added_group_problem(overrides: Sequence[str]) -> str | None:
     (``defense=dp +defense=label_smoothing``: stacking meant): Hydra refuses some such pairs
     and, after a list (``'defense=[dropout,label_smoothing]' +defense=mixup``,
     ``'release=[topk]' +release=noise``), composes the list alone, a run without the config
-    added. The defenses are stacked as one list; another group takes one config. ``None``:
+    added. The defenses are stacked as one list; another group takes one config. Beside a
+    sweep of GROUP (``-m 'defense=[dropout],[label_smoothing]' +defense=mixup``), the same of
+    each run of the sweep: it was told 'the sweep would run only +defense=mixup'. ``None``:
     no such pair."""
+    import itertools
     import shlex
+
+    from hydra.core.override_parser.types import ChoiceSweep
 
     from mia_defense.config_keys import packaged_configs
 
-    given: dict[str, list[tuple[str, Any]]] = {}
+    given: dict[str, list[tuple[str, bool, list[Any]]]] = {}
     for text in map(str, overrides):
         override = parsed_override(text.strip())
-        if (override is not None and override.package is None and not override.is_delete()
-                and not override.is_sweep_override() and not override.is_force_add()
-                and "." not in override.key_or_group):  # (a key, not a group)
-            given.setdefault(override.key_or_group, []).append((text.strip(), override))
+        if (override is None or override.package is not None or override.is_delete()
+                or override.is_force_add() or "." in override.key_or_group):  # (a key)
+            continue
+        if not override.is_sweep_override():
+            points = [override.value()]
+        elif not override.is_add() and isinstance(override.value(), ChoiceSweep):
+            points = list(override.sweep_iterator())  # (each a run's selection)
+        else:
+            continue
+        given.setdefault(override.key_or_group, []).append(
+            (text.strip(), override.is_add(), points))
     for group, selections in given.items():
-        if len(selections) < 2 or not any(o.is_add() for _, o in selections) or not (
+        if len(selections) < 2 or not any(add for _, add, _ in selections) or not (
                 packaged_configs(group)):  # (a key such as seed: Hydra's words)
             continue
-        names: list[str] = []
-        for _, override in selections:
-            value = override.value()
-            for name in value if isinstance(value, list) else [value]:
-                name = str(getattr(name, "text", name))
-                if name != "none" and name not in names:
-                    names.append(name)
-        said = (f"{' '.join(t for t, _ in selections)}: {group} is selected {len(selections)} "
+        swept = any(len(points) > 1 for _, _, points in selections)
+        runs = [_selected_names(combination) for combination
+                in itertools.product(*(points for _, _, points in selections))]  # fmt: skip
+        said = (f"{' '.join(t for t, _, _ in selections)}: {group} is selected {len(selections)} "
                 f"times on the command line, and '+' adds a second {group} entry to the "
-                f"defaults list, which takes one; nothing was run. ")
+                f"defaults list{' of each run' if swept else ''}, which takes one; nothing "
+                "was run. ")
         if group == "defense":
-            return said + ("Stack the defenses as one list: "
-                           + shlex.quote(f"defense=[{','.join(names)}]"))
+            lists = ",".join(f"[{','.join(names)}]" for names in runs)
+            whose = "each run's" if swept else "the"
+            return said + f"Stack {whose} defenses as one list: {shlex.quote(f'defense={lists}')}"
         plus = "" if _primary_choice(group, _primary(Exception()))[0] else "+"
+        names = _selected_names([p for _, _, points in selections for p in points])
+        if swept:
+            return said + ("Sweep them as one key: "
+                           + shlex.quote(f"{plus}{group}={','.join(names)}"))
         return said + "Select one: " + " or ".join(shlex.quote(f"{plus}{group}={n}")
                                                    for n in names)
     return None
+
+
+def _selected_names(values: Sequence[Any]) -> list[str]:
+    """The configs that ``values`` (each a name or a list of names, as an override's value)
+    select, in order, each once; ``none`` left out."""
+    names: list[str] = []
+    for value in values:
+        for name in value if isinstance(value, list) else [value]:
+            name = str(getattr(name, "text", name))
+            if name != "none" and name not in names:
+                names.append(name)
+    return names
 
 
 def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:
