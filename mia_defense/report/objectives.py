@@ -456,10 +456,18 @@ def rdp_bound_stand_in(privacy: Any, epsilon: float) -> float | None:
     (`objectives`; `mia_defense.cli.train` names it), or ``None``. Only gdp writes that bound:
     beside another accountant (a results.json edited: accountant rdp, ε 2.0, bound 9.0) it is
     no stand-in, and the run's ε was handed on as the bound."""
+    bound = gdp_rdp_bound(privacy)
+    return bound if bound is not None and bound > epsilon else None
+
+
+def gdp_rdp_bound(privacy: Any) -> float | None:
+    """``privacy.epsilon_rdp_bound`` where it can stand in for the ``gdp`` accountant's ε
+    (a number, not NaN, beside accountant gdp, which alone writes it), or ``None``: the one
+    check of `rdp_bound_stand_in`, `_gdp_alone` and `epsilon_doubted`."""
     if not isinstance(privacy, Mapping) or privacy.get("accountant") != "gdp":
         return None
     bound = privacy.get("epsilon_rdp_bound")
-    if isinstance(bound, bool) or not isinstance(bound, int | float) or not bound > epsilon:
+    if isinstance(bound, bool) or not isinstance(bound, numbers.Real) or math.isnan(bound):
         return None
     return float(bound)
 
@@ -504,11 +512,7 @@ def epsilon_doubted(payload: Mapping[str, Any]) -> bool:
     it is no guarantee."""
     from mia_defense.report.checks.doubt import epsilon_doubt  # (no torch)
 
-    privacy = payload.get("privacy")
-    gdp = isinstance(privacy, Mapping) and privacy.get("accountant") == "gdp"
-    bound = privacy.get("epsilon_rdp_bound") if gdp else None  # (gdp's alone: `objectives`)
-    bounded = isinstance(bound, numbers.Real) and not isinstance(bound, bool) and not (
-        math.isnan(bound))
+    bounded = gdp_rdp_bound(payload.get("privacy")) is not None  # (gdp's alone: `objectives`)
     return epsilon_doubt(payload, gdp_bounded=bounded) is not None
 
 
@@ -540,10 +544,8 @@ def _gdp_alone(privacy: Mapping[str, Any]) -> bool:
     """Whether a run's ε is no guarantee only because its accountant is GDP (an
     approximation; the RDP upper bound beside it, ``epsilon_rdp_bound``, is one): any other
     reason (shuffled batches, a defense of your own) leaves the run without a guarantee."""
-    reason, bound = privacy.get("epsilon_invalid_reason"), privacy.get("epsilon_rdp_bound")
-    if privacy.get("accountant") != "gdp" or not isinstance(reason, str):
-        return False
-    if isinstance(bound, bool) or not isinstance(bound, int | float) or math.isnan(bound):
+    reason = privacy.get("epsilon_invalid_reason")
+    if gdp_rdp_bound(privacy) is None or not isinstance(reason, str):
         return False
     start, end = _GDP_REASON
     return reason.startswith(start) and reason.endswith(end) and reason.count(start) == 1
