@@ -213,6 +213,15 @@ def _shared_config_advice(
             f"own")  # fmt: skip
 
 
+def _clipped_in(suggestion: str) -> bool:
+    """Whether `constraints.keys_shown` would cut a name in ``suggestion`` (an override a
+    refusal offers to copy): one so cut cannot run, and is said in words instead (as
+    `override_checks.unquoted_non_ascii` does past its clip)."""
+    from mia_defense.constraints import keys_shown
+
+    return keys_shown(suggestion) != suggestion
+
+
 def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE",
                       chosen: str | None = None) -> str:
     """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
@@ -234,10 +243,14 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
             written = f"{where}.NAME.{name}={given} (e.g. {where}.{holders[0]}.{name}={given})"
         return (f"{where} has no {entry} {name!r}: {name} is a key of the {entry}"
                 f"{'s' if len(holders) > 1 else ''} {', '.join(holders)}; write {written}")
+    # (a suggestion holding a key that constraints.keys_shown clips is said in words: printed,
+    # '+attack.attacks.xxx… (215 characters)={_target_: ...}' could not be run; h541)
     if entry is not None:
+        added = f"'+{where}.{name}={{_target_: ...}}'"
+        added = f"with {added}" if not _clipped_in(added) else \
+            "by writing that key with '+' before it and '={_target_: ...}' after it"  # fmt: skip
         return (f"{where} has no {entry} {name!r}{meant} (its {entry}s: {', '.join(keys)}); "
-                f"leave one out with '~{where}.NAME', or add one of your own with "
-                f"'+{where}.{name}={{_target_: ...}}'")  # fmt: skip
+                f"leave one out with '~{where}.NAME', or add one of your own {added}")
     target = parent._get_node("_target_")._value() if "_target_" in parent else None
     held = None
     if not keys and target is None:  # (Hydra replaced a value by {} to add the key to it)
@@ -251,14 +264,20 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
     if held is not None and (name == "_target_" or where == "train.optimizer"):
         whole = f"{{{name}: {given}}}" if name == "_target_" else \
             f"{{_target_: torch.optim.NAME, {name}: {given}}}"  # fmt: skip
+        whole = f"'{where}={whole}'"
+        form = "{_target_: VALUE}" if name == "_target_" else \
+            "{_target_: torch.optim.NAME, KEY: VALUE}"  # fmt: skip
+        whole = f": {whole}" if not _clipped_in(whole) else \
+            f" ('{where}={form}', with {'' if name == '_target_' else 'that key and '}its value)"
         return (f"{where} holds a value ({said}), not a mapping of keys, so it has no "
-                f"key {name!r}; to give a mapping in its place, write it whole: "
-                f"'{where}={whole}'")  # fmt: skip
+                f"key {name!r}; to give a mapping in its place, write it whole{whole}")
     known = f"its keys: {', '.join(keys)}" if keys else \
         "no keys besides its _target_" if target is not None else \
         f"it holds a value, {said}, not a mapping of keys" if held is not None else \
         "it has no keys"  # fmt: skip
-    own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
+    own = f"'+{where}.{name}=...'"
+    own = own if not _clipped_in(own) else "that key with '+' before it and '=VALUE' after it"
+    own = f"; {own} adds it, for a _target_ of your own that takes it" if (
         isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
     return f"{where} has no key {name!r}{meant} ({known}){own}"
 
@@ -327,10 +346,14 @@ def _valued_delete_refusal(
         parts.append("To leave entries out, delete each by its name"
                      + (f": {' '.join(shlex.quote(f'~{key}.{n}') for n in present)}"
                         if present else "") + (f" ({absent}: no entry of it)" if absent else ""))
+    # (said in words where the key is clipped: '~attack.attacks.xxx… (215 characters)' could
+    # not be run; h541)
     if isinstance(node, ListConfig):
-        parts.append(f"To change it, give the whole list: {shlex.quote(named + '=[...]')}")
+        parts.append("To change it, give the whole list: " + (
+            shlex.quote(key + "=[...]") if named == key else "that key, '=' and the list"))
     else:
-        parts.append(f"To delete {named} whatever it holds: {shlex.quote('~' + named)}")
+        parts.append(f"To delete {named} whatever it holds: " + (
+            shlex.quote("~" + key) if named == key else "that key with '~' and no value"))
     return HydraConfigError(". ".join(parts))
 
 

@@ -28,10 +28,11 @@ def _refusal(stderr: str) -> str:
     ((f"+attack.attacks.{LONG}={{_target_: foo}}", f"~attack.attacks.{LONG}=[1]"),
      [f"… ({len(LONG) + 15} characters)=[1]: deletes attack.attacks.xx",
       " only where its value is [1], and attack.attacks.xx", " holds the entries _target_; ",
-      f"… ({len(LONG) + 15} characters)'"]),
+      # (h541: a suggestion holding the clipped key is said in words)
+      f"… ({len(LONG) + 15} characters) whatever it holds: that key with '~' and no value"]),
     ((f"+train.optimizer.{LONG}=[1]", f"~train.optimizer.{LONG}=[2]"),
      [" holds a list of 1; nothing was run. To change it, give the whole list: "
-      "'train.optimizer.xx", f"… ({len(LONG) + 16} characters)=[...]'"]),
+      "that key, '=' and the list"]),
     ((f"+attack.attacks.{LONG}={{_target_: foo}}", "~attack.attacks=[lira_online]"),
      [", gradient_norm, xx", f"… ({len(LONG)} characters); nothing was run. To leave entries "
       "out, delete each by its name: '~attack.attacks.lira_online'"]),
