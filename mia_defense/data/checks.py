@@ -67,6 +67,7 @@ __all__ = [
     "numbers_rows",
     "require_path",
     "row_groups",
+    "shown_name",
     "shown_names",
     "standardise_images",
     "subsample",
@@ -120,10 +121,17 @@ _SHOWN_NAMES = 20
 _SHOWN_CHARS = 80
 
 
-def _shown_name(name: str) -> str:
+def shown_name(name: str, header: Collection[str] = ()) -> str:
+    """``name`` (of ``header``) as a setting names it (`typed_name`), quoted: what a user
+    types for it (a message's list of names, its "did you mean"). Its repr listed a
+    printable 'x\\x41' (a backslash, as written) as 'x\\\\x41', which names no column."""
     if len(name) <= _SHOWN_CHARS:
-        return repr(name)
-    return f"{name[: _SHOWN_CHARS - 20]!r}... ({len(name)} characters)"
+        return _quoted(typed_name(name, header))
+    return f"{_quoted(typed_name(name[: _SHOWN_CHARS - 20], header))}... ({len(name)} characters)"
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if "'" in text and '"' not in text else f"'{text}'"
 
 
 def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
@@ -193,15 +201,21 @@ def closest_name(name: str, names: list[str]) -> str | None:
     return cased if cased is not None else closest(name, names)
 
 
-def shown_names(names: list[str], *, what: str) -> str:
-    """``names`` as a list for a message: in full up to `_SHOWN_NAMES`, else the first 15
-    and the last 5 with the count of those left out and of all ``what``; each name cut
-    to `_SHOWN_CHARS` characters."""
+def shown_names(names: list[str], *, what: str, header: Collection[str] | None = None) -> str:
+    """``names`` (of ``header``, else all of it) as a list for a message, each as a setting
+    names it (`typed_name`): in full up to `_SHOWN_NAMES`, else the first 15 and the last 5
+    with the count of those left out and of all ``what``; each name cut to `_SHOWN_CHARS`
+    characters."""
+    listed = names if len(names) <= _SHOWN_NAMES else [*names[: _SHOWN_NAMES - 5], *names[-5:]]
+    # (the names, for `typed_name`'s clash of spellings, only where one is not printable)
+    known = (set(names if header is None else header)
+             if not all(name.isprintable() for name in listed) else ())
+    shown = [shown_name(name, known) for name in listed]
     if len(names) <= _SHOWN_NAMES:
-        return f"[{', '.join(map(_shown_name, names))}]"
-    head, tail = names[: _SHOWN_NAMES - 5], names[-5:]
-    return (f"[{', '.join(map(_shown_name, head))}, ... {len(names) - len(head) - len(tail)} "
-            f"more ..., {', '.join(map(_shown_name, tail))}] ({len(names)} {what})")
+        return f"[{', '.join(shown)}]"
+    head, tail = shown[: _SHOWN_NAMES - 5], shown[-5:]
+    return (f"[{', '.join(head)}, ... {len(names) - len(head) - len(tail)} "
+            f"more ..., {', '.join(tail)}] ({len(names)} {what})")
 
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:

@@ -35,6 +35,7 @@ from mia_defense.data.checks import (
     float32_merged,
     is_number_text,
     numbers_rows,
+    shown_name,
     shown_names,
     typed_name,
 )
@@ -441,8 +442,8 @@ def check_fixed_columns(fixed: Iterable[str], names: Sequence[str], *,
             close = closest_name(column, list(names))
             raise ConfigError(
                 f"{key}: {shown_path(path)} has no feature column {column!r} (its feature columns: "
-                f"{shown_names(list(names), what='columns')})"
-                + (f"; did you mean {close!r}?" if close else "")
+                f"{shown_names(list(names), what='columns', header=header)})"
+                + (f"; did you mean {shown_name(close, header)}?" if close else "")
             )
 
 

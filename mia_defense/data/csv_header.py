@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.constraints import override_text, quoted_list_hint, shown_path
-from mia_defense.data.checks import closest_name, is_number_text, shown_names
+from mia_defense.data.checks import closest_name, is_number_text, shown_name, shown_names
 from mia_defense.data.csv_columns import drop_override
 from mia_defense.errors import ConfigError, DataError, closest
 
@@ -103,13 +103,14 @@ def check_header(header: list[str], *, path: Path, label_column: str,
                      "naming the columns)")
         cased = [h for h in header if h.casefold() == label_column.casefold()]
         if cased:
-            hint += f" (column names are case-sensitive: did you mean {cased[0]!r}?)"
+            hint += (" (column names are case-sensitive: did you mean "
+                     f"{shown_name(cased[0], header)}?)")
         elif re.fullmatch(r"-?\d+", label_column) and -len(header) <= int(label_column) \
                 < len(header) and not data_line:
             hint += (f" (it takes a column's name, not its position: column {label_column} "
-                     f"counting from 0 is {header[int(label_column)]!r})")
+                     f"counting from 0 is {shown_name(header[int(label_column)], header)})")
         elif not data_line and (close := closest(label_column, header, cutoff=0.75)):
-            hint += f" (did you mean {close!r}?)"  # dataset.label_column=lable
+            hint += f" (did you mean {shown_name(close, header)}?)"  # dataset.label_column=lable
         raise DataError(
             f"{shown_path(path)}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"
@@ -165,7 +166,7 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
                 f"dataset.drop_columns: {shown_path(path)} has no column {name!r} (its columns: "
                 f"{shown_names(header, what='columns')})"
                 + (quoted_list_hint("dataset.drop_columns", name)
-                   or (f"; did you mean {close!r}?" if close else ""))
+                   or (f"; did you mean {shown_name(close, header)}?" if close else ""))
             )
 
 
