@@ -622,38 +622,56 @@ def _own_config_base_problem(folders: Sequence[str], given: str, *, primary: str
     """Why mia-attack's ``--config-name GIVEN`` of one's own folder (``--config-dir DIR``)
     would not run (``None``: it may, or it is no concern): its defaults list names mia-train's
     config, whose every run setting mia-attack then refused, a line each, or with PATH "no
-    config group or key 'source'" (h532; the packaged ``config``: `_group_option_problem`).
-    Only the first folder holding GIVEN.yaml is read, as Hydra does, after the packaged
-    configs; a file that does not parse is left to Hydra's words."""
+    config group or key 'source'" (h532; the packaged ``config``: `_group_option_problem`),
+    itself or through the plain entries (``- mid``) of one's own files it names, a few levels
+    deep (h539). Each name is read where Hydra finds it: a packaged config first (not one's
+    own, no concern), else the first folder holding it; a file that does not parse is left
+    to Hydra's words."""
     if primary == "config" or not folders:
         return None
-    name = given.removesuffix(".yaml")
     from importlib.resources import files
 
-    if name == primary or files("mia_defense.conf").joinpath(f"{name}.yaml").is_file():
-        return None  # (Hydra reads the packaged one)
     import yaml
 
-    for folder in filter(None, folders):
-        own = Path(folder) / f"{name}.yaml"
+    def own_file(name: str) -> Path | None:  # (None: packaged, or no folder holds it)
+        if name == primary or files("mia_defense.conf").joinpath(f"{name}.yaml").is_file():
+            return None
+        return next((Path(folder) / f"{name}.yaml" for folder in filter(None, folders)
+                     if (Path(folder) / f"{name}.yaml").is_file()), None)  # fmt: skip
+
+    first = given.removesuffix(".yaml")
+    chain: list[tuple[str, Path]] = []
+    todo = [first]
+    while todo and len(chain) < 8:
+        name = todo.pop(0)
+        own = None
         try:
-            if not own.is_file():
+            own = own_file(name)
+            if own is None or any(own == seen for _, seen in chain):
                 continue
             defaults = (yaml.safe_load(own.read_text(encoding="utf-8")) or {}).get("defaults")
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
             return None
-        # ('config' in a primary config of a subfolder is that subfolder's; '/config' is ours)
-        names = {"/config"} if "/" in name else {"config", "/config"}
-        if not isinstance(defaults, list) or not any(
-                isinstance(entry, str) and entry.removesuffix(".yaml") in names
-                for entry in defaults):  # fmt: skip
-            return None
+        chain.append((name, own))
+        group = name.rpartition("/")[0]
+        # (a plain entry is read in its file's group: 'config' of a subfolder is that
+        # subfolder's; '/config' is ours)
+        entries = [entry.removesuffix(".yaml").lstrip("/") if entry.startswith("/")
+                   else f"{group}/{entry.removesuffix('.yaml')}".lstrip("/")
+                   for entry in defaults if isinstance(entry, str) and entry != "_self_"
+                   ] if isinstance(defaults, list) else []  # fmt: skip
+        if "config" not in entries:
+            todo += entries
+            continue
         from mia_defense.cli.commands import shell_path
 
-        return (f"{shell_path(str(own))} is built on mia-train's config (its defaults list "
+        shown = shell_path(str(chain[0][1]))
+        through = "" if own == chain[0][1] else f"through {shell_path(str(own))}, whose "
+        where = "it" if own == chain[0][1] else shell_path(str(own))
+        return (f"{shown} is built on mia-train's config ({through or 'its '}defaults list "
                 f"names config: a run's dataset, model, training), not on {primary}; nothing "
-                f"was run. Write 'defaults: [{primary}, _self_]' in it instead (mia-attack "
-                "reads the run's settings from its source, PATH)")
+                f"was run. Write 'defaults: [{primary}, _self_]' in {where} instead "
+                "(mia-attack reads the run's settings from its source, PATH)")
     return None
 
 
