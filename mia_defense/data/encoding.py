@@ -57,8 +57,10 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
     unknown = sorted({key if isinstance(key, str) else shown(key) for key in plan}
                      - {*PLAN_KEYS, "num_models", "seed"})
     if unknown:
-        raise ConfigError(
-            f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "
+        from mia_defense.data.checks import typed_name  # (an error's path: no start-up cost)
+
+        raise ConfigError(  # (a key of a terminal's escape, spelt as a command line takes it)
+            f"dataset.plan.{typed_name(unknown[0])}: unknown key; dataset.plan takes the plan's "
             f"{list(PLAN_KEYS)} ({_PACKAGED})"
         )
     for key in PLAN_KEYS:
