@@ -671,8 +671,9 @@ def added_group_problem(overrides: Sequence[str]) -> str | None:
     and, after a list (``'defense=[dropout,label_smoothing]' +defense=mixup``,
     ``'release=[topk]' +release=noise``), composes the list alone, a run without the config
     added. The defenses are stacked as one list; another group takes one config. Beside a
-    sweep of GROUP (``-m 'defense=[dropout],[label_smoothing]' +defense=mixup``), the same of
-    each run of the sweep: it was told 'the sweep would run only +defense=mixup'. ``None``:
+    sweep of GROUP (``-m 'defense=[dropout],[label_smoothing]' +defense=mixup``, or of the
+    '+' one: ``+defense=mixup,dp``), the same of each run of the sweep: it was told 'the
+    sweep would run only +defense=mixup'. ``None``:
     no such pair."""
     import itertools
     import shlex
@@ -689,7 +690,7 @@ def added_group_problem(overrides: Sequence[str]) -> str | None:
             continue
         if not override.is_sweep_override():
             points = [override.value()]
-        elif not override.is_add() and isinstance(override.value(), ChoiceSweep):
+        elif isinstance(override.value(), ChoiceSweep):
             points = list(override.sweep_iterator())  # (each a run's selection)
         else:
             continue

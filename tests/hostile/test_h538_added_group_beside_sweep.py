@@ -3,7 +3,8 @@
 Hydra does: each run's defaults list would get a second defense entry, as the single run
 ``'defense=[dropout]' +defense=mixup`` is told (4e6200ae, 252f5494). The sweep is now
 refused before anything runs in the single run's words, of each run, with the sweep that
-stacks each run's defenses (another group: one sweep of its configs)."""
+stacks each run's defenses (another group: one sweep of its configs); so too a sweep of the
+added group (``'defense=[dropout]' +defense=mixup,dp``), which went on to its runs."""
 
 from __future__ import annotations
 
@@ -18,12 +19,16 @@ from tests.helpers import mia_train
      "Stack each run's defenses as one list: 'defense=[dropout,mixup],[label_smoothing,mixup]'"),
     (["defense=none,dp", "+defense=mixup"],
      "Stack each run's defenses as one list: 'defense=[mixup],[dp,mixup]'"),
+    # (a sweep of the added group, let through to the runs before)
+    (["defense=[dropout]", "+defense=mixup,dp"],
+     "Stack each run's defenses as one list: 'defense=[dropout,mixup],[dropout,dp]'"),
     (["release=topk,noise", "+release=rounding"],
      "Sweep them as one key: release=topk,noise,rounding"),
 ])  # fmt: skip
 def test_a_group_added_beside_its_sweep_is_refused_for_each_run(tmp_path, overrides, advice):
     sweep_dir = tmp_path / "sweep"
-    done = mia_train("-m", *overrides, "plan.num_models=2", "train.epochs=1", "progress=false",
+    # (train.epochs=0: a sweep let through is refused for it, never trained)
+    done = mia_train("-m", *overrides, "plan.num_models=2", "train.epochs=0", "progress=false",
                      f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2, done.stderr[-2000:]
     assert not sweep_dir.exists()
