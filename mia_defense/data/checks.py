@@ -131,7 +131,14 @@ def shown_name(name: str, header: Collection[str] = ()) -> str:
 
 
 def _quoted(text: str) -> str:
-    return f'"{text}"' if "'" in text and '"' not in text else f"'{text}'"
+    """``text`` in quotes as Hydra's parser reads a quoted value: the quote and the
+    backslashes before it (or before the closing quote) escaped, other backslashes as they
+    are ('x\\x41'); a name holding both quotes, or ending with a backslash, was listed in
+    a spelling Hydra read as another or refused."""
+    quote = '"' if "'" in text and '"' not in text else "'"
+    escaped = re.sub(rf"(\\*)({quote}|\Z)",
+                     lambda m: m[1] * 2 + ("\\" + m[2] if m[2] else ""), text)
+    return quote + escaped + quote
 
 
 def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:

@@ -29,6 +29,8 @@ HEADERS = [
     ["tab\\t", "tab\t"],
     ["it's", "q\"uote"],
     ["it's\x07", "x\\u001b", "x\x1b"],
+    ["a'b\"c", "ends\\", "e\\\\"],  # (Hydra reads \\' and \\\\ before a quote)
+    ["it's \"x\"\x1b", "q"],
 ]
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="types through bash")
@@ -38,7 +40,7 @@ def _listed(message: str) -> list[str]:
     """The names a refusal lists, each with its quotes, as a user copies it."""
     assert message.isprintable(), message
     inside = re.search(r"\[(.*)\]", message)[1]
-    return re.findall(r"""'[^']*'|"[^"]*\"""", inside)
+    return re.findall(r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*\"""", inside)
 
 
 def _typed(setting: str, listed: str):
