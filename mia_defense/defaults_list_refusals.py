@@ -23,8 +23,9 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_group_problem", "added_group_refusal", "group_delete_refusal",
-           "list_delete_refusal", "no_option_words", "unlisted_group_refusal"]
+__all__ = ["added_group_problem", "added_group_refusal", "defaults_loop_refusal",
+           "group_delete_refusal", "list_delete_refusal", "no_option_words",
+           "unlisted_group_refusal"]
 
 
 def group_delete_refusal(
@@ -306,6 +307,66 @@ def search_path_repository(exc: Exception) -> Any:
         if repository is None:  # (failed before it was made)
             repository = getattr(found.get("self"), "repository", None)
     return repository
+
+
+def defaults_loop_refusal(exc: RecursionError) -> Exception | None:
+    """Hydra's RecursionError building the defaults list of config files that include
+    each other (a.yaml ``defaults: [b, _self_]``, b.yaml ``defaults: [a, _self_]``) or one
+    that includes itself, as one line naming the loop (its files as a user finds them) and
+    the entry to remove; ``None`` where the error came from elsewhere."""
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.constraints import shown_path
+
+    found = _frame_locals(exc, "_create_defaults_tree_impl")
+    if found is None:
+        return None
+    tree, repo, chain = found.get("root"), found.get("repo"), []
+    while tree is not None:
+        chain.append(tree.node)
+        tree = tree.parent
+    paths: list[str | None] = []
+    nodes = list(reversed(chain))  # (from the primary config down)
+    for at, node in enumerate(nodes):
+        try:
+            path = node.get_config_path()
+        except Exception:  # (a virtual root, or an entry not yet resolved)
+            path = None
+        if path is not None and path in paths:
+            start = paths.index(path)
+            loop = [*paths[start:], path]
+            entries = [_entry_written(element) for element in nodes[start:at + 1]]
+            break
+        paths.append(path)
+    else:
+        return None
+
+    def shown(path: str) -> str:
+        try:
+            source = repo.load_config(config_path=path).path
+        except Exception:  # (not found again: its config path)
+            return shown_path(f"{path}.yaml")
+        return shown_path(config_file_shown(f"{source}/{path}.yaml"))
+
+    files = [shown(path) for path in loop]
+    last, first = files[-2], files[0]
+    if len(loop) == 2:
+        return HydraConfigError(
+            f"{first}'s defaults list includes {first} itself ({first} -> {first}), which "
+            f"Hydra follows without end; nothing was run. Remove the entry {entries[1]!r} from "
+            f"{first}'s defaults list")
+    return HydraConfigError(
+        f"the defaults lists of config files include each other in a loop "
+        f"({' -> '.join(files)}), which Hydra follows without end; nothing was run. Remove "
+        f"one of the entries: {entries[-1]!r} from {last}'s defaults list, or {entries[1]!r} from "
+        f"{first}'s")
+
+
+def _entry_written(element: Any) -> str:
+    """A defaults list's entry as its file writes it (``b``, ``/b``, ``dataset: x``)."""
+    group, value = getattr(element, "group", None), getattr(element, "value", None)
+    if group is not None and value is not None:
+        return f"{group}: {value}"
+    return str(getattr(element, "path", None) or element.get_config_path())
 
 
 def _frame_locals(exc: Exception, function: str) -> dict[str, Any] | None:

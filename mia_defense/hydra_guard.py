@@ -579,6 +579,13 @@ def guard_config_loading() -> None:
             if refusal is None:
                 raise
             raise refusal from None
+        except RecursionError as exc:  # (config files whose defaults lists include each other)
+            from mia_defense.defaults_list_refusals import defaults_loop_refusal
+
+            refusal = defaults_loop_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from None
         except OSError as exc:  # (dataset=<300 characters>: Hydra's stat of the file name)
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             config_name = args[0] if args else kwargs.get("config_name")
