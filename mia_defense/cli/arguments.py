@@ -232,9 +232,12 @@ def refuse_null_groups(args: Sequence[str]) -> None:
     config group, or that names no key (`null_group_problem`); and on a ``+GROUP=NAME``
     beside another override selecting GROUP, which Hydra may compose without it
     (`added_group_problem`)."""
-    from mia_defense.defaults_list_refusals import added_group_problem
+    message = null_group_problem(args)
+    if message is None and any(str(arg).lstrip().startswith("+") for arg in args):
+        # (read only where a '+' is given: mia-train --help imports none of it)
+        from mia_defense.defaults_list_refusals import added_group_problem
 
-    message = null_group_problem(args) or added_group_problem(args)
+        message = added_group_problem(args)
     if message is not None:
         print(f"ConfigError: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
