@@ -31,9 +31,8 @@ from mia_defense.report.checks import (
     printable,
     randomized_release,
     strongest_at_zero,
-    vacuous_epsilon,
 )
-from mia_defense.report.objectives import objective
+from mia_defense.report.objectives import epsilon_guarantees_nothing, objective
 from mia_defense.report.runs import RunRecord, software_tag
 from mia_defense.report.scores import ScoresRead, read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -439,11 +438,12 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         test_accuracy_ci=_accuracy_interval(p),
         leak_tpr_ci=leak_tpr_ci,
         leak_auc_ci=leak_auc_ci,
-        # a claim a measured lower bound refutes is no guarantee either: the table said
-        # "yes" and the front showed its ε as it did a sound one's
-        epsilon_valid=privacy.get("epsilon_valid") is not False
-        and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None
-        and vacuous_epsilon(privacy) is None,  # (above 1000: guarantees nothing)
+        # invalid, refuted (the table said "yes", the front showed it as a sound one's),
+        # doubted or vacuous: the rule a search's objective and HParams' ε columns follow
+        # (the report's doubt counts gdp's approximation too)
+        epsilon_valid=not epsilon_guarantees_nothing(
+            privacy.get("epsilon"), valid=privacy.get("epsilon_valid"),
+            refuted=privacy.get("epsilon_refuted"), doubted=epsilon_doubt(p) is not None),
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
         idle_models=tuple(idle_models(reason) or _every_model(p) for _, reason in idle_defenses(p)),
         scores=run.scores,
