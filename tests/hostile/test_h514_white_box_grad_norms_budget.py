@@ -16,20 +16,13 @@ from mia_defense import budget
 from mia_defense.budget import _bytes
 from mia_defense.errors import ConfigError
 from tests.conftest import compose_cfg, run_to_budget_check
+from tests.hostile.test_h505_undefended_shadow_copy_budget import ESTIMATED, _available
 
 K, A = 2, 20000
 RUN = (f"plan.num_models={K}", "train.epochs=1", "attack.bootstrap=0",
        "attack.white_box=true", f"attack.queries.num_augmented={A}",
        "~attack.attacks.shokri", "~attack.attacks.lira_online_augmented")  # fmt: skip
 UNDEFENDED = ("attack.shadow_recipe=undefended", "defense=dropout")
-ESTIMATED = ("num_models", "population_size", "test_size", "num_classes", "num_params",
-             "num_augmented", "epochs", "batch_size", "chunk_size", "device", "extra",
-             "trained_epochs", "eval_every", "row_floats", "augmented_attack",
-             "white_box", "shadow_models")  # fmt: skip
-
-
-def _available(monkeypatch, size: int) -> None:
-    monkeypatch.setattr(budget, "available_memory", lambda: size)
 
 
 def _held(monkeypatch, tmp_path, budget_asked, *overrides: str) -> tuple[int, int, int]:
