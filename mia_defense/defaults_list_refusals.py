@@ -348,7 +348,7 @@ def defaults_loop_refusal(exc: RecursionError) -> Exception | None:
         return shown_path(config_file_shown(f"{source}/{path}.yaml"))
 
     files = [shown(path) for path in loop]
-    last, first = files[-2], files[0]
+    first = files[0]
     if len(loop) == 2:
         return HydraConfigError(
             f"{first}'s defaults list includes {first} itself ({first} -> {first}), which "
@@ -357,8 +357,17 @@ def defaults_loop_refusal(exc: RecursionError) -> Exception | None:
     return HydraConfigError(
         f"the defaults lists of config files include each other in a loop "
         f"({' -> '.join(files)}), which Hydra follows without end; nothing was run. Remove "
-        f"one of the entries: {entries[-1]!r} from {last}'s defaults list, or {entries[1]!r} from "
-        f"{first}'s")
+        f"one of the entries: {_loop_entries(files, entries)}")
+
+
+def _loop_entries(files: Sequence[str], entries: Sequence[str]) -> str:
+    """Each entry of a defaults-list loop and the file whose list holds it, the entry that
+    closes the loop first: "'a' from c.yaml's defaults list, 'c' from b.yaml's, or 'b' from
+    a.yaml's" (``files``: the loop, its first file again at its end; ``entries[i]``: the
+    entry of ``files[i - 1]`` that includes ``files[i]``)."""
+    said = [f"{entries[at]!r} from {files[at - 1]}'s" for at in range(len(files) - 1, 0, -1)]
+    said[0] += " defaults list"
+    return f"{', '.join(said[:-1])}, or {said[-1]}"
 
 
 def _entry_written(element: Any) -> str:

@@ -67,4 +67,5 @@ def test_loop_through_a_group_names_its_entries_as_written(tmp_path):
     said = _line(tmp_path, "train")
     a, x, y = (_shown(tmp_path, name) for name in ("a", "dataset/x", "dataset/y"))
     assert f"({a} -> {x} -> {y} -> {a})" in said, said
-    assert f"'/a' from {y}'s defaults list, or 'dataset: x' from {a}'s" in said, said
+    assert f"'/a' from {y}'s defaults list, 'y' from {x}'s, or 'dataset: x' from {a}'s" in \
+        said, said  # (every entry of the loop: h545)
