@@ -230,8 +230,22 @@ def key_shown(key: str) -> str:
 def keys_shown(text: str) -> str:
     """``text`` (a refusal's words, perhaps another check's) with each name in it longer than
     `KEY_LIMIT` (a run of letters, digits, '_' and '.': a key, or the part of one that a hint
-    repeats, ``release.<300 x>`` of ``release.topk.<300 x>``) as `key_shown` names it."""
-    return _LONG_NAME.sub(lambda name: key_shown(name.group()), text)
+    repeats, ``release.<300 x>`` of ``release.topk.<300 x>``) as `key_shown` names it. A run
+    in the value of a ``KEY=VALUE`` word (`_in_a_value`) stays whole: a sweep's suggested
+    command holding a 200-digit ``defense.dp.target_epsilon`` or a long
+    ``hydra.sweep.dir=/tmp/<100 x>/r`` was cut and ran no more when pasted."""
+    return _LONG_NAME.sub(
+        lambda name: name.group() if _in_a_value(text, name.start()) else key_shown(name.group()),
+        text)
+
+
+def _in_a_value(text: str, start: int) -> bool:
+    """Whether the run at ``start`` of ``text`` lies after the '=' of its word (from the
+    last space before it): a value, a path or a sweep's list of them, quoted or not
+    (``"dataset.drop_columns='<90 y>'"``), which a command the user pastes needs whole; the
+    key before the '=' is a name."""
+    begins = max(text.rfind(mark, 0, start) for mark in " \t\n") + 1
+    return "=" in text[begins:start]
 
 
 # The longest path a refusal shows whole. Linux's PATH_MAX is 4,096 bytes (its NUL included);
