@@ -90,6 +90,8 @@ def _sweep_advice(
                 "(Hydra's force-add: the key goes into the shared config and each point sets "
                 "it)")  # fmt: skip
 
+    long_keys: list[str] = []  # (said as KEY in the commands: `_long_key_said`)
+
     def command(points: list[str], *, keep_setting: bool) -> str:
         words = []
         for text, o in parsed:
@@ -104,7 +106,7 @@ def _sweep_advice(
                 text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
             elif text.startswith("hydra.mode="):
                 continue
-            words.append(shlex.quote(text))
+            words.append(shlex.quote(_long_key_said(text, long_keys)))
         if not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
             words.append(f"hydra.sweep.dir=multirun/{group}")
         return "mia-train -m " + " ".join(words)
@@ -118,7 +120,32 @@ def _sweep_advice(
             f"there{refused}. Run the points that select it and the others as two sweeps into "
             f"one folder (mia-report of that folder compares them all): "
             f"{command(selecting, keep_setting=True)}, then "
-            f"{command(others, keep_setting=False)}")  # fmt: skip
+            f"{command(others, keep_setting=False)}{_long_keys_named(long_keys)}")  # fmt: skip
+
+
+def _long_key_said(text: str, long_keys: list[str]) -> str:
+    """The override ``text`` for a suggested command, its key said as ``KEY`` (``KEY2``,
+    ...) where longer than `constraints.KEY_LIMIT`, the key added to ``long_keys``: a
+    refusal clips such a key (`constraints.keys_shown`), and the command printed with
+    ``defense.dp.xxx… (111 characters)=1`` in it looked runnable but set another key."""
+    from mia_defense.constraints import KEY_LIMIT
+
+    key = text.partition("=")[0].lstrip("+~")
+    if len(key) <= KEY_LIMIT:
+        return text
+    if key not in long_keys:
+        long_keys.append(key)
+    at = long_keys.index(key)
+    return text.replace(key, f"KEY{at + 1 if at else ''}", 1)
+
+
+def _long_keys_named(long_keys: list[str]) -> str:
+    """What the suggested commands' ``KEY`` stands for (`_long_key_said`); ``''``: none."""
+    if not long_keys:
+        return ""
+    named = "; ".join(f"for KEY{i + 1 if i else ''} the key you typed, {key}"
+                      for i, key in enumerate(long_keys))
+    return f" (write {named})"
 
 
 def selecting_example(group: str, owner: str, points: Sequence[Any]) -> str:

@@ -59,3 +59,16 @@ def test_a_long_key_only_named_is_still_clipped():
 ])  # fmt: skip
 def test_a_value_after_its_words_equals_sign_is_kept_whole(text):
     assert keys_shown(text) == text
+
+
+def test_a_long_key_in_a_suggested_command_is_said_as_key_not_clipped():
+    # was 'mia-train -m defense=dp defense.dp.xxx… (111 characters)=1 ...': runnable-looking,
+    # and naming another key
+    key = "defense.dp." + "x" * 100
+    refused = composition_refused(["defense=dp,none", f"{key}=1"], multirun=True)
+    said = str(refused)
+    first, second = _commands(said.rpartition(" (write for KEY")[0])
+    assert first == ["mia-train", "-m", "defense=dp", "KEY=1",
+                     "hydra.sweep.dir=multirun/defense"], first  # fmt: skip
+    assert second == ["mia-train", "-m", "defense=none", "hydra.sweep.dir=multirun/defense"]
+    assert said.endswith(f" (write for KEY the key you typed, {keys_shown(key)})"), said
