@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from hydra.utils import instantiate
 
-from mia_defense.config import _known_input
+from mia_defense.config_stack import _known_input
 from tests.data.files import write_cifar_binary, write_cifar_python
 
 
