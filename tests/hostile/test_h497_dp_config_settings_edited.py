@@ -50,7 +50,7 @@ def test_a_setting_no_run_had_skips_the_run(tmp_path, setting, value, said):
     assert [r.name for r in loaded.runs] == ["kept"]
     reason = dict(loaded.skipped)[tmp_path / "edited"]
     assert reason.startswith(f"config.defense.dp.{setting} {said}"), reason
-    assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
+    assert reason.endswith("the file was edited; rerun the run")
 
 
 @pytest.mark.parametrize("dp", [{"delta": _DELTA}, {"target_epsilon": None},

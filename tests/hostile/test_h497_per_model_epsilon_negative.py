@@ -34,7 +34,7 @@ def test_a_model_epsilon_no_model_spends_skips_the_run(tmp_path, epsilon, k, sai
     assert [r.name for r in loaded.runs] == ["kept"]
     reason = dict(loaded.skipped)[tmp_path / "edited"]
     assert reason.startswith(said), reason
-    assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
+    assert reason.endswith("the file was edited; rerun the run")
 
 
 def test_a_model_epsilon_of_zero_is_read(tmp_path):  # (below the others': none recomputes it)

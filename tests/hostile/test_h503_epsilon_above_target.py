@@ -46,7 +46,7 @@ def test_a_target_edited_below_the_recorded_epsilon_skips_the_run(tmp_path, monk
     said = (f"privacy.epsilon is {eps:.12g}, above config.defense.dp.target_epsilon "
             f"{eps - below:.12g}, which calibrated the noise")
     assert reason.startswith(said), reason
-    assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
+    assert reason.endswith("the file was edited; rerun the run")
 
 
 def test_an_unedited_run_of_a_target_epsilon_is_read(tmp_path, monkeypatch):

@@ -38,7 +38,7 @@ def test_a_target_above_the_largest_mia_train_accepts_skips_the_run(tmp_path, mo
     assert reason.startswith("config.defense.dp.target_epsilon is a number "), reason
     assert (f"no setting mia-train trains with (a number in (0, {MAX_TARGET_EPSILON:g}] or "
             "null)") in reason, reason
-    assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
+    assert reason.endswith("the file was edited; rerun the run")
 
 
 @pytest.mark.parametrize("target", [MAX_TARGET_EPSILON, MAX_TARGET_EPSILON / 4])

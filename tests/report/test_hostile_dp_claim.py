@@ -90,7 +90,7 @@ def test_the_report_skips_a_run_whose_epsilon_was_lowered_by_hand(tmp_path):
     assert [r.name for r in loaded.runs] == ["good"]
     reason = dict(loaded.skipped)[forged]
     assert reason.startswith("privacy.per_model[0].epsilon is 8.05196, above privacy.epsilon 0.5")
-    assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
+    assert reason.endswith("the file was edited; rerun the run")
 
 
 def test_mia_attack_refuses_to_carry_a_contradicted_claim(tmp_path):

@@ -13,7 +13,17 @@ from mia_defense.canaries import canaries_reason
 from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.report.checks._values import _numbers, _show, one_line
 
-__all__ = ["epsilon_doubt"]
+__all__ = ["EDITED", "edited", "epsilon_doubt"]
+
+# What every check says of a results.json that mia-defense cannot have written as it reads
+# (`edited`): one phrase, where mia-report's refusal of a contradicted DP claim read '(edited?):
+# rerun the run' beside the others' words.
+EDITED = "the file was edited; rerun the run"
+
+
+def edited(problem: str) -> str:
+    """``problem`` (what a results.json holds that no run writes) with `EDITED` after it."""
+    return f"{problem}: {EDITED}"
 
 
 # The fields of each model in ``privacy.per_model`` that every mia-train has written beside
@@ -128,17 +138,29 @@ def _dp_node(defenses: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | Non
 def accountant_disagreement(
     privacy: Mapping[str, Any], found: tuple[str, Mapping[str, Any]] | None
 ) -> str | None:
-    """How ``privacy.accountant`` differs from the accountant of the run's DP-SGD config node
-    (``found``, `_dp_node`'s key and node), or ``None`` (the same, or either unsaid).
-    mia-train writes both from the one setting, so only an edit parts them (`dp_claim_problem`
-    refuses such a file, `epsilon_doubt` names it)."""
+    """How ``privacy.accountant``, or the ``accountant`` of a model in ``privacy.per_model``,
+    differs from the accountant of the run's DP-SGD config node (``found``, `_dp_node`'s key
+    and node), or ``None`` (the same, either unsaid, or a model's ``rdp``: the upper bound a
+    prv or gdp run gives a model past RDP ε 100). mia-train writes them all from the one
+    setting, so only an edit parts them (`dp_claim_problem` refuses such a file,
+    `epsilon_doubt` names it): a model of an rdp run edited to prv held an ε of another
+    accountant, a guarantee to a search's objective. A model of a run written before
+    per_model had the field is not asked."""
     if found is None:
         return None
     configured, recorded = found[1].get("accountant"), privacy.get("accountant")
-    if None in (configured, recorded) or configured == recorded:
+    if configured is None:
         return None
-    return (f"privacy.accountant is {_show(recorded)}, but config.defense.{found[0]}"
-            f".accountant, which accounted the run's ε, is {_show(configured)}")
+    where = f"config.defense.{found[0]}.accountant, which accounted the run's ε,"
+    if recorded is not None and configured != recorded:
+        return f"privacy.accountant is {_show(recorded)}, but {where} is {_show(configured)}"
+    models = privacy.get("per_model")
+    for k, model in enumerate(models if isinstance(models, list) else []):
+        own = model.get("accountant") if isinstance(model, Mapping) else None
+        if own is not None and own not in (configured, "rdp"):
+            return (f"privacy.per_model[{k}].accountant is {_show(own)}, but {where} is "
+                    f"{_show(configured)} (a model's may be rdp too: its upper bound)")
+    return None
 
 
 def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -252,8 +274,7 @@ def _doubts(payload: Mapping[str, Any], *, gdp_bounded: bool) -> Iterator[str]:
     if parted is not None:
         # (an edit: mia-report refuses the file; the gdp approximation or its bound, which
         # the one setting would have written, cannot be told from it)
-        yield (f"{parted}: mia-train writes both from the one setting, so the file was "
-               "edited; rerun the run")
+        yield f"{parted}: mia-train writes both from the one setting, so {EDITED}"
     elif ("gdp" in accountants or dp.get("accountant") == "gdp") and not gdp_bounded:
         yield "accountant gdp: a central-limit approximation that can underestimate ε"
     if _dp_config(config) is None:

@@ -25,6 +25,7 @@ from mia_defense.report.checks.doubt import (  # (objectives.py's too: `epsilon_
     _dp_node,
     _tolerance,
     accountant_disagreement,
+    edited,
     epsilon_doubt,
 )
 from mia_defense.report.checks.headline import writer_mark
@@ -96,7 +97,7 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
             defenses=config.get("defense") if isinstance(config, Mapping) else None,
         ) or schedule_deleted(payload)  # fmt: skip
         if problem is not None:
-            return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
+            return edited(problem)  # (not a DP claim mia-defense wrote)
     return problem
 
 
