@@ -24,6 +24,7 @@ from mia_defense.defaults_list_refusals import (
     added_group_refusal,
     group_delete_refusal,
     list_delete_refusal,
+    subfolder_primary_refusal,
     unlisted_group_refusal,
 )
 from mia_defense.hydra_failure import HydraConfigError, composed_when_failed, swept_groups
@@ -62,7 +63,8 @@ def composition_refusal(
                 exc, overrides) or group_delete_refusal(exc, overrides) or added_group_refusal(
                 exc, overrides)
         if reworded is None:
-            reworded = _typed_setting_refusal(exc) or unlisted_group_refusal(exc)
+            reworded = _typed_setting_refusal(exc) or unlisted_group_refusal(
+                exc) or subfolder_primary_refusal(exc)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded

@@ -25,7 +25,7 @@ from mia_defense.override_checks import parsed_override
 
 __all__ = ["added_group_problem", "added_group_refusal", "defaults_loop_refusal",
            "group_delete_refusal", "list_delete_refusal", "no_option_words",
-           "unlisted_group_refusal"]
+           "subfolder_primary_refusal", "unlisted_group_refusal"]
 
 
 def group_delete_refusal(
@@ -232,6 +232,40 @@ def unlisted_group_refusal(exc: ConfigCompositionException) -> Exception | None:
     return HydraConfigError(f"{group}={name}: " + no_option_words(
         group, name, options, plus="+", why=f", and {_primary(exc)[0]}'s defaults list has no "
         f"entry of {group}, so a config of it is added with '+'"))
+
+
+def subfolder_primary_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "In 'mia_attack': Could not override 'hydra/job_logging@sub.hydra.job_logging'"
+    for a config of one's own in a subfolder of --config-dir (``--config-name sub/own``,
+    sub/own.yaml ``defaults: [/mia_attack, _self_]``): Hydra packages such a primary config,
+    and what its defaults list includes, under its folder's key (sub), where the included
+    config's ``override hydra/...`` entries name nothing. Said as what is wrong and the
+    header that keeps the file's keys at the top, as at --config-dir's top level. ``None``:
+    any other error."""
+    import re
+
+    found = re.match(r"(?:In '[^']*': )?Could not override '(hydra/[^'@]+)@([^']+)'", str(exc))
+    at = _frame_locals(exc, "_load_configuration_impl")
+    name = at.get("config_name") if at is not None else None
+    if found is None or not isinstance(name, str) or "/" not in name:
+        return None
+    folder = name.rpartition("/")[0]
+    package = folder.replace("/", ".")
+    if not found.group(2).startswith(f"{package}.hydra."):
+        return None
+    primary = primary_config(exc)
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.constraints import shown_path
+
+    file = shown_path(config_file_shown(primary[0])) if primary else f"{name}.yaml"
+    included = re.match(r"In '([^']*)'", str(exc))
+    what = f"{included.group(1)}'s" if included else "an included config's"
+    return HydraConfigError(
+        f"{file} is in the folder {folder} of --config-dir, so Hydra puts its keys and what "
+        f"its defaults list includes under {package} ({what} choice of {found.group(1)} became "
+        f"{found.group(2)}, which names no setting of Hydra's); nothing was run. Write "
+        f"'# @package _global_' as the first line of {file} to keep them at the top, as a "
+        f"config at --config-dir's top level is")
 
 
 def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str], *,
