@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from mia_defense import api
+from mia_defense import api, api_inputs
 from mia_defense.errors import ConfigError, DataError
 
 
@@ -130,7 +130,7 @@ class _NumpyOfNoRoom:
 def test_make_plan_names_x_too_large_to_copy_or_check(monkeypatch):
     x, y = _xy([0, 1] * 30)
     with monkeypatch.context() as patched:
-        patched.setattr(api, "np", _NumpyOfNoRoom())
+        patched.setattr(api_inputs, "np", _NumpyOfNoRoom())  # (x read in _numbers)
         with pytest.raises(DataError, match=r"make_plan: x: its float32 copy \(shape \[60, 3\], "
                            r"from float64\) needs .* GiB, more than this machine could allocate; "
                            r"give x as a float32 array"):
