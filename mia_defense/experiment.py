@@ -500,7 +500,8 @@ def _run_pipeline(
             fingerprint=fingerprint, progress=progress, store=store,
         )
         idle = idle_defenses(experiment, ensemble) + release_idle(
-            experiment.release, num_classes=data.dataset.num_classes)
+            experiment.release, num_classes=data.dataset.num_classes,
+            models=experiment.plan.num_models)
     with stopwatch.stage("observation"), _targets_curves(ensemble):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
         obs = release_population(

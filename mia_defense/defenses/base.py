@@ -203,6 +203,14 @@ class TrainingDefense:
         ``training.defenses_idle`` (mia-report lists it under its figures to read with care)."""
         return None
 
+    def idle_models(self, stats: Sequence[Mapping[str, float]]) -> int | None:
+        """How many of the models of ``stats`` this defense did not act in, where
+        `idle_reason` gives a reason: results.json's ``training.defenses_idle`` records it as
+        the entry's ``idle_models`` of ``models`` (``len(stats)``), which mia-report shows as
+        'did not act in 2 of 4 models' (it read the count off the reason's words). ``None``
+        (the default): not counted, and no count is recorded (mia-report reads every model)."""
+        return None
+
 
 def require_reference(ctx: TrainContext, needs: str, *, example: int = 300) -> None:
     """A `ConfigError` at a defense's setup when ``ctx`` holds no reference split, which the

@@ -43,6 +43,11 @@ HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
         "a str (why it did not act: a line or two; a blank one reads as None) or None (it "
         "acted, or cannot tell)",
     ),
+    "idle_models": (  # (k: the run's models, len(stats))
+        lambda v, k: v is None or (type(v) is int and 1 <= v <= k),
+        "a whole number from 1 to {k} (how many of the run's {k} models it did not act in) "
+        "or None (not counted)",
+    ),
     "forward": (
         lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,
         "logits of shape [{k}, batch, classes], or None",

@@ -321,6 +321,11 @@ class EarlyStopping(TrainingDefense):
         for stats, did in zip(ctx.stats, acted.tolist(), strict=True):
             stats[ACTED] = float(did)
 
+    def idle_models(self, stats: Sequence[Mapping[str, float]]) -> int | None:
+        """How many models neither stopped early nor got an earlier epoch's weights back
+        (`idle_reason`'s count); ``None`` where every one of them acted."""
+        return sum(1 for s in stats if s.get(ACTED) == 0) or None
+
     def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
         """Why early stopping did nothing, where some model neither stopped before its last
         epoch nor got an earlier epoch's weights back (its validation metric improved up to
@@ -328,7 +333,7 @@ class EarlyStopping(TrainingDefense):
         for weight (``defense=early_stopping plan.reference_size=300 train.epochs=8``: the
         undefended run's train loss and test accuracy, bit for bit). Models without the stat
         (trained before it was kept) are left out."""
-        idle = sum(1 for s in stats if s.get(ACTED) == 0)
+        idle = self.idle_models(stats)
         if not idle:
             return None
         metric = "loss" if self.monitor == "loss" else "accuracy"

@@ -105,14 +105,23 @@ class RelaxLoss(TrainingDefense):
             if math.isfinite(lowest):  # (inf: no batch of that model's)
                 stats[LOWEST_LOSS] = lowest
 
+    def _idle_lowest(self, stats: Sequence[Mapping[str, float]]) -> list[float]:
+        """The lowest batch loss of each model whose loss never fell to ``alpha``."""
+        lowest = [s[LOWEST_LOSS] for s in stats if LOWEST_LOSS in s]
+        return [value for value in lowest if value > self.alpha]
+
+    def idle_models(self, stats: Sequence[Mapping[str, float]]) -> int | None:
+        """How many models' batch loss never fell to ``alpha`` (`idle_reason`'s count);
+        ``None`` where every one's did."""
+        return len(self._idle_lowest(stats)) or None
+
     def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
         """Why RelaxLoss did nothing, where some model's batch loss never fell to ``alpha``:
         above it, its gradient is plain cross-entropy's on every batch (``|CE - alpha|`` on
         even epochs, ``CE`` on odd ones), so that model trained as without the defense
         (digits, K=4, 10 epochs at alpha=1e-6: the undefended run's train loss, bit for
         bit). Models without the stat (trained before it was kept) are left out."""
-        lowest = [s[LOWEST_LOSS] for s in stats if LOWEST_LOSS in s]
-        idle = [value for value in lowest if value > self.alpha]
+        idle = self._idle_lowest(stats)
         if not idle:
             return None
         low, high = min(idle), max(idle)

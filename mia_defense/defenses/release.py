@@ -534,13 +534,16 @@ def probe_release(release: Release, *, num_classes: int) -> None:
         )
 
 
-def release_idle(release: Release, *, num_classes: int) -> list[dict[str, str]]:
+def release_idle(release: Release, *, num_classes: int,
+                 models: int | None = None) -> list[dict[str, Any]]:
     """results.json's ``training.defenses_idle`` entry of a release that let out the outputs
     unchanged (`Release.idle_reason`), ``[{"defense": "release=NAME", "reason": ...}]``, or
-    ``[]``. Said only in the log at start-up, a run of release=rounding
-    release.decimals=20 (or release.scale=0, release.k=10 on 10 classes) was written,
-    reported and drawn in TensorBoard as that release, with the full release's figures: a
-    defense that costs nothing and protects nothing."""
+    ``[]``; with ``"idle_models"`` and ``"models"`` both the run's ``models`` where given
+    (it releases every model's outputs alike: mia-report reads the count off them). Said
+    only in the log at start-up, a run of release=rounding release.decimals=20 (or
+    release.scale=0, release.k=10 on 10 classes) was written, reported and drawn in
+    TensorBoard as that release, with the full release's figures: a defense that costs
+    nothing and protects nothing."""
     ask = getattr(release, "idle_reason", None)  # (a release of one's own may lack it)
     reason = ask(num_classes=num_classes) if callable(ask) else None
     if reason is None:
@@ -549,7 +552,9 @@ def release_idle(release: Release, *, num_classes: int) -> list[dict[str, str]]:
         cls = type(release)
         raise ConfigError(f"release {cls.__module__}.{cls.__qualname__}: its idle_reason must "
                           f"give a str or None, not {type(reason).__name__}")
-    return [{"defense": f"release={release.name}", "reason": " ".join(reason.split())[:1000]}]
+    counted = {"idle_models": models, "models": models} if models else {}
+    return [{"defense": f"release={release.name}", "reason": " ".join(reason.split())[:1000]}
+            | counted]
 
 
 def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:

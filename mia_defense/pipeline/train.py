@@ -401,12 +401,13 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
 _IDLE_REASON_CHARS = 1000
 
 
-def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, str]]:
+def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, Any]]:
     """results.json's ``training.defenses_idle``: each of the run's defenses that did not
-    act on its target models, with why (``{"defense": name, "reason": ...}``): at its
-    setting (`inactive_setting`, said before training), or as its own `idle_reason` reads
-    the models' end-of-training stats, over all of the run's chunks; the latter said here,
-    once a run (each chunk's defenses said it of their own: twice at train.chunk_size=2).
+    act on its target models, with why and in how many (``{"defense": name, "reason": ...,
+    "idle_models": i, "models": m}``, `_idle_count`): at its setting (`inactive_setting`,
+    said before training; every model), or as its own `idle_reason` reads the models'
+    end-of-training stats, over all of the run's chunks; the latter said here, once a run
+    (each chunk's defenses said it of their own: twice at train.chunk_size=2).
     Where a defense did nothing, mia-report's table named the run by it with no word:
     compared against the undefended run, it read as a defense that costs nothing and
     protects nothing, when it never ran. Empty for the user's own training (``train.fit``:
@@ -423,6 +424,7 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
     idle = []
     for defense in experiment.build_defenses():
         reason = inactive_setting(defense)
+        count = len(stats)
         if reason is None:
             ask = getattr(defense, "idle_reason", None)  # (a defense of the user's may lack it)
             reason = ask(stats, epochs=experiment.train.epochs) if callable(ask) else None
@@ -430,12 +432,39 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
             if reason is not None:  # (one blank once made one line is no reason: None)
                 reason = one_line(reason, limit=_IDLE_REASON_CHARS) or None
             if reason is not None:
-                log.warning("DEFENSE DID NOT ACT: %s (results.json records it, "
+                count = _idle_count(defense, stats)
+                log.warning("DEFENSE DID NOT ACT%s: %s (results.json records it, "
                             "training.defenses_idle; mia-report lists the run under "
-                            "'Figures to read with care')", reason)  # fmt: skip
+                            "'Figures to read with care')", _in_some(count, len(stats)),
+                            reason)  # fmt: skip
         if reason is not None:
-            idle.append({"defense": defense.name, "reason": reason})
+            idle.append({"defense": defense.name, "reason": reason}
+                        | _counted(count, len(stats)))
     return idle
+
+
+def _idle_count(defense: Any, stats: list[Mapping[str, float]]) -> int | None:
+    """How many of the models of ``stats`` ``defense`` did not act in (its `idle_models`,
+    checked: a whole number from 1 to ``len(stats)``), ``None`` where it does not count."""
+    from mia_defense.defenses.contract import hook_output
+
+    ask = getattr(defense, "idle_models", None)  # (a defense of the user's may lack it)
+    count = ask(stats) if callable(ask) and stats else None
+    return hook_output(count, "idle_models", defense, k=len(stats))
+
+
+def _counted(idle: int | None, models: int) -> dict[str, int]:
+    """A ``training.defenses_idle`` entry's count: ``idle_models`` of ``models``, which
+    mia-report reads (it once read the count off the reason's words alone); none where the
+    defense did not count (mia-report reads every model) or no model was trained."""
+    return {"idle_models": idle, "models": models} if idle and models else {}
+
+
+def _in_some(idle: int | None, models: int) -> str:
+    """`_counted`'s count as the report says it beside 'did not act' (`mia_defense.report.
+    checks.idle_defense_notes`): `` in 2 of 4 models`` where it acted in the others, else
+    ``""``."""
+    return f" in {idle} of {models} models" if idle and idle < models else ""
 
 
 def _own_report_reason(defense: object) -> str | None:

@@ -24,7 +24,6 @@ from mia_defense.report.checks import (
     epsilon_doubt,
     few_resamples,
     idle_defenses,
-    idle_models,
     no_strongest,
     one_line,
     other_confidence,
@@ -32,6 +31,7 @@ from mia_defense.report.checks import (
     randomized_release,
     strongest_at_zero,
 )
+from mia_defense.report.checks.notes import idle_counts
 from mia_defense.report.objectives import epsilon_guarantees_nothing, objective
 from mia_defense.report.runs import RunRecord, software_tag
 from mia_defense.report.scores import ScoresRead, read_arrays
@@ -154,8 +154,8 @@ class RunSummary:
         defenses_idle: the run's defenses that did not act (results.json's
             ``training.defenses_idle``): its models trained as without them.
         idle_models: per entry of ``defenses_idle``, ``(idle, models)``: the run's models
-            it did not act in, of all (its reason's count, `idle_models`; else every one of
-            results.json's ``num_models``), ``None`` where neither is known.
+            it did not act in, of all (`mia_defense.report.checks.notes.idle_counts`: as
+            results.json's entry counts them), ``None`` where that is not known.
         strongest_at_zero: the lowest FPR, where ``strongest_attack``'s TPR there is 0 (so
             every black-box attack's is: none is the strongest), else ``None``.
     """
@@ -445,17 +445,10 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
             privacy.get("epsilon"), valid=privacy.get("epsilon_valid"),
             refuted=privacy.get("epsilon_refuted"), doubted=epsilon_doubt(p) is not None),
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
-        idle_models=tuple(idle_models(reason) or _every_model(p) for _, reason in idle_defenses(p)),
+        idle_models=idle_counts(p),
         scores=run.scores,
         strongest_at_zero=strongest_at_zero(p),
     )
-
-
-def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
-    """``(K, K)`` of a run of results.json's ``num_models`` K: a defense that did not act
-    and counts no models did not act in any (`RunSummary.idle_models`)."""
-    count = payload.get("num_models")
-    return (count, count) if type(count) is int and count > 0 else None
 
 
 # What decides how strong the attacker of a run is, and on what data, besides the defended

@@ -47,6 +47,7 @@ __all__ = [
     "UNDERSTATED_CAVEATS",
     "caveats",
     "duplicates_note",
+    "idle_counts",
     "idle_defense_notes",
     "idle_defenses",
     "idle_defenses_problem",
@@ -468,16 +469,26 @@ def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """``(defense, reason)`` of each defense of the run that did not act, as results.json's
     ``training.defenses_idle`` records them (`idle_defense_notes`); none where the field is
     absent or not a list, and no entry that is not a mapping."""
-    idle = _idle_field(payload)
-    if not isinstance(idle, list):
-        return []
-    return [(e.get("defense"), e.get("reason")) for e in idle if isinstance(e, Mapping)]
+    return [(e.get("defense"), e.get("reason")) for e in _idle_entries(payload)]
+
+
+def idle_counts(payload: Mapping[str, Any]) -> tuple[tuple[int, int] | None, ...]:
+    """``(idle, models)`` per defense of `idle_defenses`: the models it did not act in, of
+    the run's, as mia-train records them (the entry's ``idle_models`` and ``models``), else
+    as its reason's words count them (`idle_models`: runs written before the fields were),
+    else every one of results.json's ``num_models``; ``None`` where none is known."""
+    every = _every_model(payload)
+    return tuple(_recorded_count(e) or idle_models(e.get("reason")) or every
+                 for e in _idle_entries(payload))  # fmt: skip
 
 
 # How a reason of training.defenses_idle counts the models the defense did not act in, of
 # the run's (RelaxLoss's and early stopping's idle_reason: "... in the training of 2 of the
-# 4 model(s) ..."): results.json records the count in these words only.
+# 4 model(s) ..."): results.json of runs before the entries' idle_models and models fields
+# recorded the count in these words only.
 _IDLE_MODELS = re.compile(r"\b(\d+) of the (\d+) model\(s\)")
+# The fields of an entry of training.defenses_idle that count its models (`_recorded_count`).
+_IDLE_COUNT_FIELDS = ("idle_models", "models")
 
 
 def idle_models(reason: Any) -> tuple[int, int] | None:
@@ -485,12 +496,37 @@ def idle_models(reason: Any) -> tuple[int, int] | None:
     (`idle_defenses`) says it did not act in ``idle`` of the run's ``models`` only (some
     of them did act); ``None`` where it names no such count or counts every model: the
     run was marked a defense that did not act, when 2 of its 4 models had (RelaxLoss at an
-    alpha two models reached)."""
+    alpha two models reached). For runs that record no count of their own (`idle_counts`)."""
+    counted = _worded_count(reason)
+    return counted if counted is not None and 0 < counted[0] < counted[1] else None
+
+
+def _worded_count(reason: Any) -> tuple[int, int] | None:
+    """The ``(idle, models)`` a reason's words name ("2 of the 4 model(s)"), else ``None``."""
     match = _IDLE_MODELS.search(reason) if isinstance(reason, str) else None
-    if match is None:
-        return None
-    idle, models = int(match[1]), int(match[2])
-    return (idle, models) if 0 < idle < models else None
+    return None if match is None else (int(match[1]), int(match[2]))
+
+
+def _recorded_count(entry: Mapping[str, Any]) -> tuple[int, int] | None:
+    """An entry's ``(idle_models, models)`` where both are whole numbers with
+    ``1 <= idle_models <= models``, else ``None`` (absent: a run before them; otherwise
+    edited, which `idle_defenses_problem` refuses)."""
+    idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
+    return (idle, models) if _counts(idle, models) and 0 < idle <= models else None
+
+
+def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(K, K)`` of a run of results.json's ``num_models`` K: a defense that did not act
+    and counts no models did not act in any (`idle_counts`)."""
+    count = payload.get("num_models")
+    return (count, count) if _counts(count) and count > 0 else None
+
+
+def _idle_entries(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The entries of results.json's ``training.defenses_idle`` that are mappings; none
+    where it is absent or not a list."""
+    idle = _idle_field(payload)
+    return [e for e in idle if isinstance(e, Mapping)] if isinstance(idle, list) else []
 
 
 def _idle_field(payload: Mapping[str, Any]) -> Any:
@@ -502,10 +538,11 @@ def _idle_field(payload: Mapping[str, Any]) -> Any:
 def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     """How results.json's ``training.defenses_idle`` is not what mia-train writes (a list of
     ``{"defense": name, "reason": text}``, each naming one of the run's defenses in
-    ``defense.defense``), or ``None`` (null or ``[]``: every defense acted; absent: a caveat,
-    `_idle_unrecorded`). `idle_defenses` reads no entry of a field edited to a name, a list of
-    names or an object, so the run of a defense that did not act was ranked under its
-    name with no mark, as a defense that acted."""
+    ``defense.defense``, with its count where it has one, `_idle_count_problem`), or
+    ``None`` (null or ``[]``: every defense acted; absent: a caveat, `_idle_unrecorded`).
+    `idle_defenses` reads no entry of a field edited to a name, a list of names or an
+    object, so the run of a defense that did not act was ranked under its name with no
+    mark, as a defense that acted."""
     idle = _idle_field(payload)
     if idle is None:
         return None
@@ -524,6 +561,32 @@ def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     if stray:
         return (f"training.defenses_idle names {_show(stray[0])}, no defense of the run "
                 f"(defense.defense is {_show(name)}): the file was edited; rerun the run")
+    problems = (_idle_count_problem(e, payload.get("num_models")) for e in idle)
+    return next((p for p in problems if p is not None), None)
+
+
+def _idle_count_problem(entry: Mapping[str, Any], num_models: Any) -> str | None:
+    """How an entry's count (``idle_models`` of ``models``, `_recorded_count`) is not what
+    mia-train writes: one without the other, no whole numbers with ``1 <= idle_models <=
+    models`` (``-1``, ``true``, ``2.0``, 5 of 4), ``models`` other than the run's
+    ``num_models``, or a count other than its reason's words name; ``None`` where it has
+    neither field (a run before them). Such a count marked a defense idle in every model
+    as idle in some, or the reverse."""
+    idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
+    if not any(key in entry for key in _IDLE_COUNT_FIELDS):
+        return None
+    where = f"training.defenses_idle's entry for {_show(entry['defense'])}"
+    if _recorded_count(entry) is None:
+        return (f"{where} counts idle_models={_show(idle)} of models={_show(models)}, not "
+                "whole numbers with 1 <= idle_models <= models as mia-train writes them: the "
+                "file was edited; rerun the run")
+    if _counts(num_models) and models != num_models:
+        return (f"{where} counts models={models}, but the run trained num_models="
+                f"{num_models}: the file was edited; rerun the run")
+    worded = _worded_count(entry["reason"])
+    if worded is not None and worded != (idle, models):
+        return (f"{where} counts idle_models={idle} of models={models}, but its reason says "
+                f"{worded[0]} of the {worded[1]} model(s): the file was edited; rerun the run")
     return None
 
 
