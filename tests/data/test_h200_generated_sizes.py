@@ -79,9 +79,9 @@ def test_outputs_past_the_memory_refused_before_the_run_directory(tmp_path, monk
     """texas_like num_classes=1000000 was generated for two minutes, after the run directory
     was made, before the budget found that its released outputs alone needed 120 TB. Here
     16 models x 1000 records x 10 classes (640 KB) against 100 KB."""
-    import mia_defense.config as config
+    import mia_defense.config_fits as config_fits
 
-    monkeypatch.setattr(config, "available_memory", lambda: 100_000)
+    monkeypatch.setattr(config_fits, "available_memory", lambda: 100_000)
     stderr = refused_before_run_dir("dataset=purchase_like", "dataset.num_samples=1000",
                                     "dataset.num_classes=10", "plan.population_size=600",
                                     cwd=tmp_path)

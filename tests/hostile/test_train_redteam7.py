@@ -95,6 +95,7 @@ def test_a_zero_width_leaves_no_run_directory(tmp_path):
 def _located(monkeypatch) -> list[str]:
     """The ``_target_`` names the config check imports from now on."""
     import mia_defense.config as config
+    import mia_defense.config_fits as config_fits
     import mia_defense.targets as targets
 
     names: list[str] = []
@@ -104,6 +105,7 @@ def _located(monkeypatch) -> list[str]:
         return real(name)
 
     monkeypatch.setattr(config, "_locate", locate)
+    monkeypatch.setattr(config_fits, "_locate", locate)
     monkeypatch.setattr(targets, "_locate", locate)
     return names
 
