@@ -167,19 +167,19 @@ def check_column_settings(*, label_column: str, drop: frozenset[str],
     label, dropped = composed(label_column), {composed(name) for name in drop}
     if label in dropped:
         raise ConfigError(
-            f"dataset.drop_columns: {label_column!r} is the label column (dataset.label_column)"
-            "; list feature columns only"
+            f"dataset.drop_columns: {shown_name(label_column)} is the label column "
+            "(dataset.label_column); list feature columns only"
         )
     for column in fixed:
         if composed(column) == label:
-            raise ConfigError(f"dataset.categories.{typed_name(column)}: {column!r} is the "
-                              "label column (dataset.label_column); dataset.categories lists "
-                              "the categories of text feature columns")
+            raise ConfigError(f"dataset.categories.{typed_name(column)}: {shown_name(column)} "
+                              "is the label column (dataset.label_column); dataset.categories "
+                              "lists the categories of text feature columns")
     both = sorted(column for column in fixed if composed(column) in dropped)
     if both:  # (else: 'no feature column', which the header's listing seemed to contradict)
-        raise ConfigError(f"dataset.categories.{typed_name(both[0])}: column {both[0]!r} is "
-                          "dropped (dataset.drop_columns): keep it, or leave it out of "
-                          "dataset.categories")
+        raise ConfigError(f"dataset.categories.{typed_name(both[0])}: column "
+                          f"{shown_name(both[0])} is dropped (dataset.drop_columns): keep it, "
+                          "or leave it out of dataset.categories")
 
 
 # A number with a unit after it (12 kg, 3.5cm, 20 °C, 5 years); the unit is one word.
@@ -368,7 +368,8 @@ def check_categories(table: Table, *, path: Path, max_categories: int) -> None:
     for name, names in zip(table.names, table.categories, strict=True):
         if names is not None and len(names) > max_categories:
             raise DataError(
-                f"{shown_path(path)}: column {name!r} has {len(names)} distinct text values (e.g. "
+                f"{shown_path(path)}: column {shown_name(name, _header(table))} has {len(names)} "
+                f"distinct text values (e.g. "
                 f"{names[:3]}), more than dataset.max_categories={max_categories} one-hot "
                 "features; an identifier or free text cannot be encoded usefully: drop the "
                 f"column ({drop_override(name, _header(table))}), encode it as numbers "
@@ -436,12 +437,14 @@ def check_fixed_columns(fixed: Iterable[str], names: Sequence[str], *,
     for column in fixed:
         key = f"dataset.categories.{typed_name(column, header)}"
         if column == label_column:
-            raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
+            raise ConfigError(f"{key}: {shown_name(column, header)} is the label column "
+                              "(dataset.label_column); "
                               "dataset.categories lists the categories of text feature columns")
         if column not in names:
             close = closest_name(column, list(names))
             raise ConfigError(
-                f"{key}: {shown_path(path)} has no feature column {column!r} (its feature columns: "
+                f"{key}: {shown_path(path)} has no feature column {shown_name(column, header)} "
+                "(its feature columns: "
                 f"{shown_names(list(names), what='columns', header=header)})"
                 + (f"; did you mean {shown_name(close, header)}?" if close else "")
             )
@@ -468,7 +471,8 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
             if np.isnan(values[:, j]).all():
                 continue  # every field empty: refused as missing values (`check_missing`)
             raise ConfigError(
-                f"{key}: column {column!r} of {shown_path(path)} holds numbers, not text: it is "
+                f"{key}: column {shown_name(column, header)} of {shown_path(path)} holds numbers, "
+                "not text: it is "
                 "one numeric feature, not one-hot encoded; leave it out of dataset.categories"
             )
         position = {name: i for i, name in enumerate(names)}
@@ -479,7 +483,8 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
             codes = values[:, j]
             first = np.flatnonzero(np.isin(codes, [found.index(n) for n in outside]))[0]
             raise DataError(
-                f"{shown_path(path)}: column {column!r} holds {len(outside)} value(s) outside its "
+                f"{shown_path(path)}: column {shown_name(column, header)} holds {len(outside)} "
+                "value(s) outside its "
                 f"fixed list {key} (e.g. {outside[:3]}, first on line {table.lines[first]}); a "
                 "value outside the list would have no feature: add those values to the list, or "
                 "map them to listed categories in the file beforehand"
@@ -529,10 +534,12 @@ def check_missing(table: Table, *, path: Path) -> None:
         if len(empty):  # "impute or drop them" read as: drop every row
             names = [table.names[j] for j in empty]
             raise DataError(
-                f"{shown_path(path)}: column {names[0]!r} is empty on every row "
+                f"{shown_path(path)}: column {shown_name(names[0], _header(table))} is empty on "
+                "every row "
                 f"({len(missing)} rows)"
                 + (f", and so {'is' if len(names) == 2 else 'are'} {len(names) - 1} more "
-                   f"({names[1:4]})" if len(names) > 1 else "")
+                   f"({shown_names(names[1:4], what='columns', header=_header(table))})"
+                   if len(names) > 1 else "")
                 + f": nothing to learn from; drop {'it' if len(names) == 1 else 'them'} ("
                 + _drop_overrides(names, _header(table))
                 + f") or fill {'it' if len(names) == 1 else 'them'} in"
@@ -540,7 +547,8 @@ def check_missing(table: Table, *, path: Path) -> None:
         row, col = np.argwhere(missing)[0]
         raise DataError(
             f"{shown_path(path)}: {int(missing.sum())} missing or NaN values (first in column "
-            f"{table.names[col]!r}, line {table.lines[row]}); impute or drop them first"
+            f"{shown_name(table.names[col], _header(table))}, line {table.lines[row]}); impute "
+            "or drop them first"
         )
 
 
@@ -557,6 +565,7 @@ def check_range(values: np.ndarray, table: Table, *, path: Path) -> None:
         raise DataError(
             f"{shown_path(path)}: features contain NaN or inf in {int(beyond.any(axis=1).sum())} "
             f"samples (first at sample {row}); line {table.lines[row]}, column "
-            f"{table.names[col]!r} holds {held}: clean or impute them first (values beyond "
+            f"{shown_name(table.names[col], _header(table))} holds {held}: clean or impute them "
+            "first (values beyond "
             "float32's range count as inf)"
         )
