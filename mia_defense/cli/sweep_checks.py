@@ -1013,8 +1013,10 @@ def refuse_huge_sweep(config: DictConfig) -> None:
 
 def refuse_repeated_sweep_keys(config: DictConfig) -> None:
     """Refuse a key given again on the command line of a sweep after a sweep of it
-    (``-m seed=1,2 seed=3``): Hydra keeps the last, and the sweep ran only it, as if the swept
-    values had never been given. (A value, then a sweep: the sweep overrides it, as meant.)"""
+    (``-m seed=1,2 seed=3``): Hydra's basic sweeper keeps the last, and the sweep ran only it,
+    as if the swept values had never been given. (A value, then a sweep: the sweep overrides
+    it, as meant.) Every time the key is given is named, and the last, which Hydra runs
+    (``seed=1,2 seed=3 seed=4`` runs seed=4: seed=3 was said)."""
     seen: dict[tuple[str, str | None], list[tuple[str, bool]]] = {}
     for text in task_overrides(config):
         override = parsed_override(text)
@@ -1024,12 +1026,14 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
             continue
         given = seen.setdefault((override.key_or_group, override.package), [])
         given.append((text, override.is_sweep_override()))
+    for (key, _), given in seen.items():
         if len(given) > 1 and any(sweeps for _, sweeps in given[:-1]):
+            last = given[-1][0]
             end_refused(log, "%s: %s is given %d times on the command line (%s) and "
                         "Hydra keeps only the last, so the sweep would run only %s; nothing was "
                         "run. Give the key once, with every value (%s=A,B,C)",
-                        text, override.key_or_group, len(given), " ".join(t for t, _ in given),
-                        text, override.key_or_group)  # fmt: skip
+                        last, key, len(given), " ".join(t for t, _ in given), last,
+                        key)  # fmt: skip
 
 
 def refuse_number_in_two_forms(config: DictConfig) -> None:
