@@ -33,7 +33,8 @@ class Dataset:
         one_hot_columns: the text columns the loader one-hot encoded with the categories
             it found in the data, members included (`load_csv`), in the file's order;
             empty when it encoded none. Which features exist then depends on the members,
-            which DP-SGD's ε does not cover (`mia_defense.defenses.dp.preprocessing_reason`).
+            which DP-SGD's ε does not cover
+            (`mia_defense.defenses.dp_preprocessing.preprocessing_reason`).
             A column given a fixed list (``dataset.categories``) is not among them: its
             features depend on no record.
         label_copies: the feature columns found to copy the labels, exactly or nearly

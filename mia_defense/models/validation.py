@@ -559,7 +559,7 @@ def neither_engine(failed: str, *, unused: bool = False, hooks: str | None = Non
     train.engine=opacus, and by Opacus back to train.engine=stacked. (One with PReLU before
     nn.Bilinear is not such a model: torch.func forms its per-sample gradients for one
     model at a time, and the stacked engine trains it with train.chunk_size=1, as
-    `mia_defense.defenses.dp.refuse_stacked_per_sample` says.)"""
+    `mia_defense.defenses.dp_models.refuse_stacked_per_sample` says.)"""
     if recomputed(failed):
         return (
             "neither engine can train it with DP-SGD: its forward recomputes layers in the "
