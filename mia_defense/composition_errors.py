@@ -22,6 +22,7 @@ from omegaconf import DictConfig, ListConfig
 from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
 from mia_defense.defaults_list_refusals import (
     added_group_refusal,
+    defaults_list_shape_refusal,
     group_delete_refusal,
     list_delete_refusal,
     subfolder_primary_refusal,
@@ -69,7 +70,8 @@ def composition_refusal(
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
     if isinstance(exc, ValueError):
-        return _long_integer_refusal(exc, overrides) or list_delete_refusal(exc, overrides)
+        return _long_integer_refusal(exc, overrides) or list_delete_refusal(
+            exc, overrides) or defaults_list_shape_refusal(exc)
     return None
 
 def _long_integer_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:

@@ -23,7 +23,8 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_group_problem", "added_group_refusal", "defaults_loop_refusal",
+__all__ = ["added_group_problem", "added_group_refusal", "defaults_list_shape_refusal",
+           "defaults_loop_refusal",
            "group_delete_refusal", "list_delete_refusal", "no_option_words",
            "subfolder_primary_refusal", "unlisted_group_refusal"]
 
@@ -348,7 +349,6 @@ def defaults_loop_refusal(exc: RecursionError) -> Exception | None:
     each other (a.yaml ``defaults: [b, _self_]``, b.yaml ``defaults: [a, _self_]``) or one
     that includes itself, as one line naming the loop (its files as a user finds them) and
     the entry to remove; ``None`` where the error came from elsewhere."""
-    from mia_defense.composed_overrides import config_file_shown
     from mia_defense.constraints import shown_path
 
     found = _frame_locals(exc, "_create_defaults_tree_impl")
@@ -379,7 +379,7 @@ def defaults_loop_refusal(exc: RecursionError) -> Exception | None:
             source = repo.load_config(config_path=path).path
         except Exception:  # (not found again: its config path)
             return shown_path(f"{path}.yaml")
-        return shown_path(config_file_shown(f"{source}/{path}.yaml"))
+        return _file_shown(source, path)
 
     files = [shown(path) for path in loop]
     first = files[0]
@@ -402,6 +402,58 @@ def _loop_entries(files: Sequence[str], entries: Sequence[str]) -> str:
     said = [f"{entries[at]!r} from {files[at - 1]}'s" for at in range(len(files) - 1, 0, -1)]
     said[0] += " defaults list"
     return f"{', '.join(said[:-1])}, or {said[-1]}"
+
+
+def _file_shown(source: Any, path: str) -> str:
+    """The file of config path ``path`` that Hydra loaded from ``source`` (its config source's
+    path: ``file://DIR``, ``pkg://MODULE``) as a user finds it."""
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.constraints import shown_path
+
+    return shown_path(config_file_shown(f"{source}/{path}.yaml"))
+
+
+# What an entry of a defaults list may be, for a refusal of one that is none
+_ENTRY_FORMS = ("an entry is a config's name ('config'), 'GROUP: NAME' ('dataset: "
+                "breast_cancer') or '_self_'")
+
+
+def defaults_list_shape_refusal(exc: ValueError) -> Exception | None:
+    """Hydra's ValueError (a traceback) for a config file whose ``defaults`` is no list
+    (``defaults: config``) or holds an entry of no kind it reads (``defaults: [config,
+    null]``, ``[config, 5]``, ``[{dataset: 5}]``, ``[{}]``), as one line naming the file and
+    what an entry is. ``None``: a ValueError raised elsewhere."""
+    import re
+
+    found = _frame_locals(exc, "load_config")
+    result, path = (found.get("ret"), found.get("config_path")) if found else (None, None)
+    read = _frame_locals(exc, "_extract_defaults_list") or _frame_locals(
+        exc, "_create_defaults_list")  # (Hydra reading the file's defaults list)
+    if result is None or not isinstance(path, str) or read is None:
+        return None
+    file, said = _file_shown(result.path, path), " ".join(str(exc).split())
+    kind = re.search(r"defaults must be a list \(got (\w+)\)", said)
+    if kind is not None:
+        return HydraConfigError(
+            f"{file}: its defaults is {_KINDS.get(kind.group(1), 'a ' + kind.group(1))}, "
+            f"where Hydra reads a list; nothing was run. Write its entries as a list: "
+            f"'defaults: [config, _self_]' (mia-attack's: [mia_attack, _self_]; "
+            f"{_ENTRY_FORMS})")
+    kind = re.search(r"Unsupported (type|item value) in defaults : (\w+)", said)
+    if kind is not None:
+        what = _KINDS.get(kind.group(2), "a " + kind.group(2))
+        said = (f"an entry that is {what}" if kind.group(1) == "type" else
+                f"an entry 'GROUP: VALUE' whose value is {what}")
+    else:
+        said = f"an entry Hydra cannot read ({re.sub(r'^In [^:]*: ', '', said)})"
+    return HydraConfigError(f"{file}: its defaults list holds {said}; nothing was run. "
+                            f"Correct or remove that entry: {_ENTRY_FORMS}")
+
+
+# How a refusal names the type of a value Hydra read from a YAML file
+_KINDS = {"str": "a string", "int": "a number", "float": "a number", "bool": "true or false",
+          "NoneType": "null (nothing)", "mapping": "a mapping", "DictConfig": "a mapping",
+          "ListConfig": "a list"}
 
 
 def _entry_written(element: Any) -> str:
