@@ -63,7 +63,7 @@ _OWN_FRONT_CAPTION = {
 CAREFUL_MARK = "*"
 _CAREFUL_CAPTION = (
     f"\n{CAREFUL_MARK}: read with care (a run's leakage may be understated, its ε no "
-    "guarantee or its defense idle: see the report)."
+    "guarantee or a defense of it idle in some or all of its models: see the report)."
 )
 
 # The longest name a chart shows (legends, titles): longer ones hid the plot.

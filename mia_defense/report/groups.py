@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mia_defense.errors import ConfigError, closest_few
+from mia_defense.report.checks.notes import idle_share
 from mia_defense.report.stats import Estimate, estimate
 from mia_defense.report.table import (
     LEAK_TPR,
@@ -124,7 +125,7 @@ class RunGroup:
             part = "" if len(shares) == self.n else f"{len(shares)} of {self.n} runs"
             if not part and all(shares):
                 idle, models = (sum(share[i] for share in shares if share) for i in (0, 1))
-                part = f"in {idle} of {models} models" if idle < models else ""
+                part = idle_share((idle, models))
             parts.append((defense, part))
         return parts
 

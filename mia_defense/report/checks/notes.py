@@ -52,6 +52,7 @@ __all__ = [
     "idle_defenses",
     "idle_defenses_problem",
     "idle_models",
+    "idle_share",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -452,12 +453,32 @@ def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
     and the table named the run by the defense with no word, read as a defense that costs
     nothing and protects nothing. Absent (runs of earlier versions, or every defense
     acted) or not a list: none. A blank reason (``""`` of a run from before e2d843d6, which
-    records none now) is said to be none: 'did not act: ' ended with nothing after."""
+    records none now) is said to be none: 'did not act: ' ended with nothing after. One idle
+    in some of the run's models only says in how many (`idle_counts`, `idle_share`: 'did not
+    act in 2 of 4 models: '), as the report's fronts mark it: it said 'did not act', as of
+    one idle in every model."""
     return [
-        f"defense {one_line(defense, limit=60)} did not act: "
+        f"defense {one_line(defense, limit=60)} did not act{_share_said(count)}: "
         f"{one_line(reason, limit=400) or 'no reason recorded'}"
-        for defense, reason in idle_defenses(payload)
+        for (defense, reason), count in zip(
+            idle_defenses(payload), idle_counts(payload), strict=True)
     ]
+
+
+def idle_share(count: tuple[int, int] | None) -> str:
+    """``in 2 of 4 models`` of a defense that did not act in ``(idle, models)`` of a run's or
+    a row's models (`idle_counts`) where it acted in the others, else ``""``: how every
+    place that lists the idle defenses says it (the fronts' mark, the caveats, mia-train's
+    end-of-run line)."""
+    if count is None or not 0 < count[0] < count[1]:
+        return ""
+    return f"in {count[0]} of {count[1]} models"
+
+
+def _share_said(count: tuple[int, int] | None) -> str:
+    """`idle_share` after 'did not act': with a space before it, or nothing."""
+    share = idle_share(count)
+    return f" {share}" if share else ""
 
 
 # What the report's fronts (summary and console) write beside the family of a row whose
