@@ -9,7 +9,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ from mia_defense.files import (
 )
 from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
-    PrintableLog,
     caveats,
     dp_schedule_problem,
     one_line,
@@ -39,6 +38,7 @@ from mia_defense.report.checks import (
     test_records_problem,
 )
 from mia_defense.report.checks.headline import writer_mark
+from mia_defense.report.run_record import RESULTS, LoadedRuns, RunRecord, log
 from mia_defense.report.scores import (
     AttackScores,
     ScoresRead,
@@ -67,10 +67,6 @@ __all__ = [
     "versions_differing",
 ]
 
-log = logging.getLogger(__name__)
-log.addFilter(PrintableLog())
-
-RESULTS = "results.json"
 # The largest observations.npz `_observations_problem` hashes (as checkpoints: one far
 # larger than a sweep reports many of is left unchecked rather than read for every report).
 MAX_CHECKED_OBSERVATIONS = MAX_CHECKED_CHECKPOINT
@@ -83,60 +79,6 @@ EARLY_MARKS = ("train.log", "attack.log")
 # The name mia-train keeps an unreadable results.json under (``results.json.unreadable`` or
 # ``...-N``: `mia_defense.tracking.run_dir._keep_aside`) before running the run again.
 KEPT_UNREADABLE = f"{RESULTS}.unreadable"
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One finished run: its directory and the content of its results.json.
-
-    Attributes:
-        path: the run directory.
-        name: the run's name relative to the directory it was found under (its sweep
-            sub-directory, e.g. ``train.epochs=10``; ``SWEEP/train.epochs=10`` when several
-            directories are read), or the directory's own name.
-        payload: results.json as a dict.
-        apart: what tells this run apart from runs of the same config and seeds that are
-            no repeat of it (`_tell_apart`): ``data=FINGERPRINT`` (other data: an edited data
-            file) or ``software=DIGEST`` (other library versions or code); ``""`` for none.
-        scores: its strongest attack's scores, read once (`read_scores`) for the checks of
-            its figures and its ROC curve; ``None`` where it names no such attack.
-    """
-
-    path: Path
-    name: str
-    payload: Mapping[str, Any]
-    apart: str = ""
-    scores: ScoresRead | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class LoadedRuns:
-    """The runs that could be read, and why the others were skipped.
-
-    Attributes:
-        runs: the finished runs that may be ranked, in directory order.
-        skipped: ``(directory, reason)`` of every run (or unreadable directory) left out
-            because its results.json could not be read or trusted.
-        unranked: ``(run, reason)`` of the readable runs that get no privacy verdict:
-            training diverged, utility not above chance, no leakage figure.
-        caveats: ``(run, note)`` of ranked runs whose leakage figure needs a caveat
-            (`caveats`: a refuted DP claim, too few non-member scores for its FPR).
-    """
-
-    runs: list[RunRecord] = field(default_factory=list)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
-    unranked: list[tuple[RunRecord, str]] = field(default_factory=list)
-    caveats: list[tuple[RunRecord, str]] = field(default_factory=list)
-
-    def not_ranked(self, record: RunRecord, reason: str) -> None:
-        """Set ``record`` aside without a verdict, for ``reason``, and warn of it."""
-        self.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", shown_path(record.path / RESULTS), reason)
-
-    def caveat(self, record: RunRecord, note: str) -> None:
-        """Note a caveat on the ranked ``record``, and warn of it."""
-        self.caveats.append((record, note))
-        log.warning("%s: %s", shown_path(record.path / RESULTS), note)
 
 
 _list_dir = list_folder  # (how the walk lists a folder; tests replace it here)
