@@ -7,7 +7,7 @@ refusals (`mia_defense.composition_errors`) and the sweep checks (`mia_defense.c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = ["selecting_example", "sweep_of_unselected_points", "sweep_points"]
@@ -69,6 +69,9 @@ def _sweep_advice(
         return None  # a config of the user's own (its keys are Hydra's to know)
     setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
                    bare)  # fmt: skip
+    misspelt = _misspelt_key(group, owners, bare)
+    if misspelt is not None:  # (a split would be refused in turn: no config holds the key)
+        return f"{setting}: {misspelt}; nothing was run"
     value = setting.partition("=")[2]
     which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
         f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
@@ -121,6 +124,36 @@ def _sweep_advice(
             f"one folder (mia-report of that folder compares them all): "
             f"{command(selecting, keep_setting=True)}, then "
             f"{command(others, keep_setting=False)}{_long_keys_named(long_keys)}")  # fmt: skip
+
+
+def _misspelt_key(group: str, owners: frozenset[str], key: str) -> str | None:
+    """Where ``key`` names a key below the config it selects that none of ``owners`` (the
+    packaged configs of ``group`` holding its first name) has, the single run's words for
+    it: ``defense.dp has no key 'nosie' (its keys: ...)``, with its 'did you mean'; else
+    ``None``. ``-m defense=dp,none defense.dp.nosie=1`` was told to split the sweep, whose
+    dp half Hydra then refused. A walk that meets a value, not a mapping (or a config's
+    inherited keys, not read here), gives ``None``: Hydra's to judge."""
+    from mia_defense.config_keys import packaged_setting
+    from mia_defense.errors import closest_few
+
+    parts = key.split(".")[1:]  # (defense.dp.x: dp's entry 'dp' holds x)
+    missing = []
+    for owner in sorted(owners):
+        node: Any = packaged_setting(group, owner, [])
+        for at, name in enumerate(parts):
+            if not isinstance(node, Mapping):
+                return None
+            if name not in node:
+                missing.append((".".join([group, *parts[:at]]), name, node))
+                break
+            node = node[name]
+        else:
+            return None  # (an owner has it)
+    where, name, node = missing[0]
+    keys = [str(k) for k in node if not str(k).startswith("_")]
+    close = closest_few(name, keys, prefixes=True)
+    meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return f"{where} has no key {name!r}{meant} (its keys: {', '.join(keys)})"
 
 
 def _long_key_said(text: str, long_keys: list[str]) -> str:

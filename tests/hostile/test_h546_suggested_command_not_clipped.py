@@ -63,12 +63,15 @@ def test_a_value_after_its_words_equals_sign_is_kept_whole(text):
 
 def test_a_long_key_in_a_suggested_command_is_said_as_key_not_clipped():
     # was 'mia-train -m defense=dp defense.dp.xxx… (111 characters)=1 ...': runnable-looking,
-    # and naming another key
-    key = "defense.dp." + "x" * 100
-    refused = composition_refused(["defense=dp,none", f"{key}=1"], multirun=True)
+    # and naming another key (a key of dp's so long is misspelt, named so since h551: a long
+    # key of Hydra's, an environment variable of each run, goes into both commands)
+    key = "hydra.job.env_set." + "x" * 100
+    refused = composition_refused(["defense=dp,none", "defense.dp.target_epsilon=1", f"{key}=1"],
+                                  multirun=True)  # fmt: skip
     said = str(refused)
     first, second = _commands(said.rpartition(" (write for KEY")[0])
-    assert first == ["mia-train", "-m", "defense=dp", "KEY=1",
+    assert first == ["mia-train", "-m", "defense=dp", "defense.dp.target_epsilon=1", "KEY=1",
                      "hydra.sweep.dir=multirun/defense"], first  # fmt: skip
-    assert second == ["mia-train", "-m", "defense=none", "hydra.sweep.dir=multirun/defense"]
+    assert second == ["mia-train", "-m", "defense=none", "KEY=1",
+                      "hydra.sweep.dir=multirun/defense"], second  # fmt: skip
     assert said.endswith(f" (write for KEY the key you typed, {keys_shown(key)})"), said
