@@ -543,6 +543,9 @@ def _no_such_group_words(repo: Any, start: str, group: str, where: str) -> str:
 
     from mia_defense.errors import closest
 
+    if _climbs(group):
+        return (f"{start}: {where} the config group {group!r}, {_CLIMBING}; nothing was run. "
+                f"{_WITHIN}")
     above, _, name = group.rpartition("/")
     groups = sorted(each for each in repo.get_group_options(above, ObjectType.GROUP)
                     if above or not each.startswith("hydra"))
@@ -553,6 +556,20 @@ def _no_such_group_words(repo: Any, start: str, group: str, where: str) -> str:
            f"There are no config groups{within}: correct or remove the entry")
     return (f"{start}: {where} the config group {group!r}, which does not exist{hint}; "
             f"nothing was run. {fix}")
+
+
+# A config path climbing out of the config folders ('../other'): Hydra looks for it next
+# to every folder of its search path (mia-defense's and Hydra's packages too), whose folders
+# were offered as its groups
+_CLIMBING = ("named with '..' out of the config folders, where Hydra looks beside each of "
+             "them (the packages' folders too)")
+_WITHIN = ("Put one's own config files inside the --config-dir folder and name them from "
+           "there (DIR/other.yaml as 'other', DIR/other/x.yaml as 'other: x')")
+
+
+def _climbs(path: str) -> bool:
+    """Whether config path ``path`` climbs out of its folder with '..' (``../other``)."""
+    return ".." in path.split("/")
 
 
 def _listed_choice(exc: Exception, element: Any) -> tuple[Any, Any] | None:
@@ -700,6 +717,9 @@ def _missing_plain_config_words(repo: Any, element: Any, parent: str | None) -> 
 
     path = element.get_config_path()
     above, _, name = path.rpartition("/")
+    if _climbs(path):
+        return (f"Could not load '{path}': {_naming(element, '', parent)} the config {path!r}, "
+                f"which does not exist, {_CLIMBING}; nothing was run. {_WITHIN}")
     if above and not repo.group_exists(above):  # (- datset/breast_cancer: its group misspelt)
         return _no_such_group_words(repo, f"Could not load '{path}'", above,
                                     f"{_naming(element, '', parent)} the config {path!r} in")
