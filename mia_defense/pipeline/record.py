@@ -154,6 +154,7 @@ def record_run(
             caveats=caveats,
             notes=measured_nothing_lines(result),
             epsilon_doubted=epsilon_doubted(read_back),
+            epsilon_privacy=read_back.get("privacy"),
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's

@@ -16,7 +16,8 @@ from mia_defense.metrics.utility import blown_up_loss
 __all__ = [
     "DEFAULT_OBJECTIVE", "UNDERSTATED_LEAK", "UTILITY_FIGURES", "blown_up_training",
     "check_objective_names", "epsilon_doubted", "epsilon_guarantees_nothing", "epsilon_vacuous",
-    "objective", "objectives", "rdp_bound_stand_in", "stated_no_verdict", "understated_leak",
+    "objective", "objectives", "rdp_bound_stand_in", "standing_epsilon", "stated_no_verdict",
+    "understated_leak",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -408,7 +409,6 @@ def objectives(
     # the attacks could not judge (targets each trained on all or none of the records:
     # figures that compare models, not members), as results.json says
     no_verdict = useless or stated_no_verdict(payload) is not None
-    privacy = payload.get("privacy")
     # an attack's scores rank members below non-members more strongly than any attack ranks
     # them above, or the answers tie at probability 1 (UNDERSTATED_LEAK): the figures
     # understate the leak, so they stand in as the most leaking there is whichever way the
@@ -416,10 +416,6 @@ def objectives(
     # signal (or on unscaled features that saturate it), and an attacker's, maximising it,
     # would be handed the least for a leak the attacks could not read
     understated = not no_verdict and understated_leak(payload) is not None
-    # (the flags `epsilon_guarantees_nothing` reads: gdp's approximation alone is excused,
-    # its RDP upper bound standing in)
-    privacy = privacy if isinstance(privacy, Mapping) else {}
-    valid = privacy.get("epsilon_valid") if not _gdp_alone(privacy) else True
     doubted = "privacy.epsilon" in names and epsilon_doubted(payload)
     values = []
     for name in names:
@@ -441,13 +437,29 @@ def objectives(
         if name == "privacy.epsilon" and math.isnan(value):
             value = math.inf  # no DP claim: the worst ε there is
         if name == "privacy.epsilon":
-            bound = rdp_bound_stand_in(privacy, value)  # accountant=gdp: an approximation
-            value = value if bound is None else bound
-            if epsilon_guarantees_nothing(value, valid=valid, refuted=privacy.get(
-                    "epsilon_refuted"), doubted=doubted):  # fmt: skip
+            value, nothing = standing_epsilon(payload.get("privacy"), value, doubted=doubted)
+            if nothing:
                 value = math.inf  # no guarantee: the worst ε there is, as mia-report says
         values.append(value)
     return values
+
+
+def standing_epsilon(privacy: Any, epsilon: float, *, doubted: bool) -> tuple[float, bool]:
+    """The ε a run's results.json ``privacy`` block stands for, and whether it guarantees
+    nothing (`epsilon_guarantees_nothing`): under the ``gdp`` accountant alone (results.json's
+    ``epsilon_valid`` false for its approximation only, `_gdp_alone`) the RDP upper bound
+    beside it (`rdp_bound_stand_in`, where larger) is the run's guarantee; any other reason
+    leaves none. ``doubted``: `epsilon_doubted` of the run (gdp's approximation excused where
+    its bound stands in). The one rule of a search's objective (`objectives`) and HParams' ε
+    columns (`mia_defense.tracking.hparams.comparison_metrics`): the search was handed the
+    bound while HParams filed the approximation under 'ε, no guarantee'."""
+    privacy = privacy if isinstance(privacy, Mapping) else {}
+    bound = rdp_bound_stand_in(privacy, epsilon)  # accountant=gdp: an approximation
+    value = epsilon if bound is None else bound
+    valid = True if _gdp_alone(privacy) else privacy.get("epsilon_valid")
+    nothing = epsilon_guarantees_nothing(
+        value, valid=valid, refuted=privacy.get("epsilon_refuted"), doubted=doubted)
+    return value, nothing
 
 
 def rdp_bound_stand_in(privacy: Any, epsilon: float) -> float | None:

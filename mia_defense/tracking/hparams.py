@@ -244,7 +244,8 @@ def run_caveats(payload: Mapping[str, Any]) -> list[str]:
 
 
 def comparison_metrics(
-    headline: Mapping[str, float], *, verdict: bool = True, doubted: bool = False
+    headline: Mapping[str, float], *, verdict: bool = True, doubted: bool = False,
+    privacy: Mapping[str, Any] | None = None,
 ) -> dict[str, float]:
     """The comparison metrics of a run with a finite value (HParams cannot show others);
     ``verdict=False`` (a run without a privacy verdict, `run_columns`) leaves the attacks'
@@ -254,34 +255,43 @@ def comparison_metrics(
     ``privacy/epsilon_refuted`` true) is under `EPSILON_NO_GUARANTEE`: in the ε column it read
     as a guarantee (digits_standardized, target ε 8: 7.99 there as for plain digits), and so
     is one ``doubted`` by the run's own config (`mia_defense.report.objectives.epsilon_doubted`
-    of its results.json, which the headline does not hold).
+    of its results.json, which the headline does not hold). ``privacy``: results.json's
+    privacy block, where the caller has it: under the gdp accountant alone its RDP upper
+    bound is the ε column's figure (`_epsilon_metric`), as a search's objective gets.
     """
     out: dict[str, float] = {}
     for tag in metric_tags(headline):
         if not verdict and tag.startswith(_ATTACK_FIGURES):
             continue
         value = headline[tag]
-        if isinstance(value, numbers.Real) and math.isfinite(value):
-            out[_no_guarantee(tag, headline, doubted=doubted)] = float(value)
+        if not (isinstance(value, numbers.Real) and math.isfinite(value)):
+            continue
+        if tag == EPSILON:  # (the bound standing in may be infinite: no column value)
+            tag, value = _epsilon_metric(headline, doubted=doubted, privacy=privacy)
+        if math.isfinite(value):
+            out[tag] = float(value)
     return out
 
 
-def _no_guarantee(tag: str, headline: Mapping[str, Any], *, doubted: bool = False) -> str:
-    """``tag``, or `EPSILON_NO_GUARANTEE` for the ε of a run whose ε is no guarantee: invalid,
-    refuted or vacuous (`mia_defense.report.objectives.epsilon_vacuous`: above 1000, the
-    1.8e3 an explicit ``defense.dp.noise_multiplier=0.15`` spent with secure_mode=true,
-    epsilon_valid true; it was in the ε column beside the guarantees, though mia-report says
-    it guarantees nothing), or ``doubted`` (`comparison_metrics`): the rule of a search's
-    objective (`mia_defense.report.objectives.epsilon_guarantees_nothing`), read from the
-    headline's flags."""
-    if tag != EPSILON:
-        return tag
-    from mia_defense.report.objectives import epsilon_guarantees_nothing  # (no torch)
+def _epsilon_metric(
+    headline: Mapping[str, Any], *, doubted: bool, privacy: Mapping[str, Any] | None
+) -> tuple[str, Any]:
+    """The column and figure of a run's ε: `EPSILON_NO_GUARANTEE` where it is no guarantee
+    (invalid, refuted, vacuous: `mia_defense.report.objectives.epsilon_vacuous`, above 1000,
+    the 1.8e3 an explicit ``defense.dp.noise_multiplier=0.15`` spent with secure_mode=true,
+    epsilon_valid true; or ``doubted``), else `EPSILON`, by the rule of a search's objective
+    (`mia_defense.report.objectives.standing_epsilon`): read from results.json's ``privacy``
+    where given (a gdp run's RDP upper bound stands in for its approximation; HParams filed
+    the approximation under 'ε, no guarantee' while a search got the bound), else from the
+    headline's flags. An ε that is no guarantee is shown as recorded."""
+    from mia_defense.report.objectives import standing_epsilon  # (no torch)
 
-    no_guarantee = epsilon_guarantees_nothing(
-        headline.get(tag), valid=headline.get("privacy/epsilon_valid"),
-        refuted=headline.get("privacy/epsilon_refuted"), doubted=doubted)  # fmt: skip
-    return EPSILON_NO_GUARANTEE if no_guarantee else tag
+    flags = {"epsilon_valid": headline.get("privacy/epsilon_valid"),
+             "epsilon_refuted": headline.get("privacy/epsilon_refuted")}  # fmt: skip
+    source = privacy if isinstance(privacy, Mapping) else flags
+    recorded = headline[EPSILON]
+    value, nothing = standing_epsilon(source, recorded, doubted=doubted)
+    return (EPSILON_NO_GUARANTEE, recorded) if nothing else (EPSILON, value)
 
 
 def _fpr(key: str) -> float:
@@ -507,7 +517,7 @@ def sessions_under(root: Path, *, results: Iterable[Path] | None = None) -> list
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
             metrics=comparison_metrics(headline or {}, verdict=NO_VERDICT not in columns,
-                                       doubted=doubted),
+                                       doubted=doubted, privacy=payload.get("privacy")),
         ))  # fmt: skip
     return sessions
 

@@ -207,6 +207,7 @@ def log_run(
     caveats: Sequence[str] = (),
     notes: Sequence[str] = (),
     epsilon_doubted: bool = False,
+    epsilon_privacy: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir`` (the run directory's ``tb``).
 
@@ -224,6 +225,9 @@ def log_run(
     of the run) head the ``summary`` card, and the figures' titles say so (`CAREFUL_TITLE`);
     ``notes`` (the end-of-run table's on its attack rows) follow its attack table.
     ``epsilon_doubted``: the run's ε is doubted by its config (`comparison_metrics`).
+    ``epsilon_privacy``: results.json's ``privacy`` block (`comparison_metrics`' ``privacy``:
+    a gdp run's RDP upper bound is its ε column's figure, as a search's objective); the ε
+    curve of the gdp accountant, its approximation each epoch, is in the no-guarantee chart.
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -235,9 +239,12 @@ def log_run(
         for field, (epoch, value) in _released_means(histories).items():
             writer.add_scalar(f"{_record_tag(field)}_released", value, epoch + 1)
         verdict = NO_VERDICT not in hparams
-        metrics = comparison_metrics(scalars, verdict=verdict, doubted=epsilon_doubted)
+        metrics = comparison_metrics(scalars, verdict=verdict, doubted=epsilon_doubted,
+                                     privacy=epsilon_privacy)  # fmt: skip
+        approximated = isinstance(epsilon_privacy, Mapping) and (
+            epsilon_privacy.get("accountant") == "gdp")  # fmt: skip
         for key, values in _mean_epoch_stats(histories).items():
-            tag = _curve_tag(key, no_guarantee=EPSILON_NO_GUARANTEE in metrics)
+            tag = _curve_tag(key, no_guarantee=EPSILON_NO_GUARANTEE in metrics or approximated)
             for epoch, value in enumerate(values):
                 if np.isfinite(value):
                     writer.add_scalar(tag, value, epoch + 1)
