@@ -28,7 +28,7 @@ def _never_queried(models, monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("queried")
 
-    monkeypatch.setattr("mia_defense.api._probe_models", refuse)
+    monkeypatch.setattr("mia_defense.api_models._probe_models", refuse)
 
 
 def test_masks_all_true_are_refused_before_the_queries(setup, monkeypatch) -> None:

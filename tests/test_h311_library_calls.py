@@ -23,7 +23,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from threadpoolctl import threadpool_info
 
-from mia_defense import api
+from mia_defense import api, api_models
 from mia_defense.cli import build
 from mia_defense.cli.train import run
 
@@ -108,7 +108,7 @@ def test_calls_from_two_threads_run_one_after_the_other(
         second_in.set()
 
     _fake_pipeline(monkeypatch, lambda: entered() if first_in.is_set() else first())
-    monkeypatch.setattr(api, "_observe_checked", entered)
+    monkeypatch.setattr(api_models, "_observe_checked", entered)
     calls = {"run": lambda: run(_CFG, tmp_path / "b"), "observe_models": _observe}
     one = threading.Thread(target=run, args=(_CFG, tmp_path / "a"))
     one.start()

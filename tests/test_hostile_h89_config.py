@@ -98,7 +98,7 @@ def test_a_shift_past_half_the_images_is_refused_before_training(tmp_path, monke
 
 
 def test_observe_models_refuses_such_a_shift_and_takes_half_the_side(monkeypatch):
-    monkeypatch.setattr("mia_defense.api.observe_augmented", _never)
+    monkeypatch.setattr("mia_defense.api_models.observe_augmented", _never)
     rng = np.random.default_rng(0)
     x, y = rng.random((40, 1, 8, 8), dtype=np.float32), np.arange(40) % 2
     plan = make_plan(x, y, num_models=2, population_size=20)

@@ -54,7 +54,7 @@ def test_the_defaults_are_far_below_the_bound_and_a_deterministic_release_asks_o
 
 
 def test_observe_models_refuses_them_before_any_query(monkeypatch):
-    monkeypatch.setattr("mia_defense.api.observe_augmented", _never)
+    monkeypatch.setattr("mia_defense.api_models.observe_augmented", _never)
     x = np.random.default_rng(0).normal(size=(200, 3)).astype(np.float32)
     y = np.arange(200) % 2
     plan = make_plan(x, y, num_models=2, population_size=100)

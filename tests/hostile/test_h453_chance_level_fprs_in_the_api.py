@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from mia_defense import api
+from mia_defense import api, api_models
 from mia_defense.cli import attack as attack_cli
 from tests.helpers import LEAN_ATTACKS, synthetic_observations
 
@@ -45,7 +45,7 @@ def test_run_audit_warns_of_a_chance_level_headline(obs, caplog, fprs, warned):
 
 def test_observe_models_refuses_attack_fprs():
     with pytest.raises(api.ConfigError, match=r"attack\.fprs=\[0\.999999\].*api\.audit"):
-        api._query_config(["attack.fprs=[0.999999]"], num_augmented=0, repeats=None, seed=0)
+        api_models._query_config(["attack.fprs=[0.999999]"], num_augmented=0, repeats=None, seed=0)
 
 
 def test_mia_attack_says_it_once(obs, tmp_path, caplog):
