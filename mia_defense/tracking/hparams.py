@@ -102,7 +102,7 @@ ATTACKED = "mia-attack of"
 CAVEATS = "read with care"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
-    EPSILON: "ε (DP accountant, max over models)",
+    EPSILON: "ε (DP accountant, max over models; accountant gdp: its RDP upper bound)",
     # (above `MAX_TARGET_EPSILON`: `_display_name` says the limit)
     EPSILON_NO_GUARANTEE: ("ε, no guarantee (privacy.epsilon_valid false, refuted, doubted by "
                            "its config or above {})"),

@@ -63,3 +63,10 @@ def test_log_run_writes_the_bound_and_keeps_the_curve_apart(tmp_path):
     assert "defense/epsilon_no_guarantee" in tags and "defense/epsilon" not in tags
     [point] = api.get(f"/data/plugin/scalars/scalars?run=tb&tag={quote(EPSILON)}")
     assert math.isclose(point[2], 8.9, rel_tol=1e-6)
+
+
+def test_the_epsilon_column_says_a_gdp_run_is_there_by_its_bound():
+    from mia_defense.tracking.hparams import _display_name
+
+    assert _display_name(EPSILON) == (
+        "ε (DP accountant, max over models; accountant gdp: its RDP upper bound)")

@@ -48,7 +48,7 @@ def test_an_epsilon_without_guarantee_is_not_in_the_epsilon_column(tmp_path):
     api = TensorBoardAPI(tmp_path)
     experiment = api.experiment()
     names = {m["name"]["tag"]: m["displayName"] for m in experiment["metricInfos"]}
-    assert names[EPS] == "ε (DP accountant, max over models)"
+    assert names[EPS] == "ε (DP accountant, max over models; accountant gdp: its RDP upper bound)"
     assert names[NO_GUARANTEE] == (
         "ε, no guarantee (privacy.epsilon_valid false, refuted, doubted by its config or above "
         "1000)")
