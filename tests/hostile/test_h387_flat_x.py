@@ -1,7 +1,7 @@
 """h387: api.observe_models given x of one axis (x[:, 0], the plan made from x [rows, 5])
 blamed the model: 'models[0] (Sequential) fails on 2 rows of x (shape [2]): RuntimeError:
 mat1 and mat2 shapes cannot be multiplied ...'; make_plan refused such an x, naming it.
-Both now refuse it in the same words (api._numbers)."""
+Both now refuse it in the same words (api_inputs._numbers)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 numpy as one object and refused as what it is not: api.observe_models(..., y=(v for v in
 y)) said 'y has shape (), expected [120]', make_plan's 'y has dtype object',
 observations_from_arrays' labels 'inconsistent shapes: ... labels ()'. Each names the
-iterator now (api._values, where every array argument is read)."""
+iterator now (api_inputs._values, where every array argument is read)."""
 
 from __future__ import annotations
 
