@@ -22,6 +22,7 @@ from omegaconf import DictConfig, ListConfig
 from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
 from mia_defense.defaults_list_refusals import (
     added_group_refusal,
+    config_shape_refusal,
     defaults_list_shape_refusal,
     group_delete_refusal,
     list_delete_refusal,
@@ -65,7 +66,7 @@ def composition_refusal(
                 exc, overrides)
         if reworded is None:
             reworded = _typed_setting_refusal(exc) or unlisted_group_refusal(
-                exc) or subfolder_primary_refusal(exc)
+                exc) or subfolder_primary_refusal(exc) or config_shape_refusal(exc)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded

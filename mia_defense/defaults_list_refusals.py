@@ -23,7 +23,8 @@ from mia_defense.hydra_failure import (
 )
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["added_group_problem", "added_group_refusal", "defaults_list_shape_refusal",
+__all__ = ["added_group_problem", "added_group_refusal", "config_shape_refusal",
+           "defaults_list_shape_refusal",
            "defaults_loop_refusal",
            "group_delete_refusal", "list_delete_refusal", "no_option_words",
            "subfolder_primary_refusal", "unlisted_group_refusal"]
@@ -402,6 +403,38 @@ def _loop_entries(files: Sequence[str], entries: Sequence[str]) -> str:
     said = [f"{entries[at]!r} from {files[at - 1]}'s" for at in range(len(files) - 1, 0, -1)]
     said[0] += " defaults list"
     return f"{', '.join(said[:-1])}, or {said[-1]}"
+
+
+def config_shape_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's one line for a config file of one's own of a shape it cannot compose, said
+    with the file and what to write: a primary config that is a list ("primary config 'own'
+    must be a DictConfig, got ListConfig") or a defaults list holding ``_self_`` twice
+    ("Duplicate _self_ defined in own"). ``None``: any other error."""
+    said = str(exc)
+    if said.startswith("primary config ") and "must be a DictConfig" in said:
+        found = _frame_locals(exc, "_process_config_searchpath") or {}
+        loaded, name = found.get("loaded"), found.get("config_name")
+        if loaded is None or not isinstance(name, str):
+            return None
+        kind = _KINDS.get(type(found.get("primary_config")).__name__, "no mapping")
+        return HydraConfigError(
+            f"{_file_shown(loaded.path, name)} holds {kind}, where a config file holds a "
+            f"mapping of settings; nothing was run. Write it as one: a line 'defaults: "
+            f"[config, _self_]' (mia-attack's: [mia_attack, _self_]), then one 'key: value' line "
+            f"for each setting")
+    if said.startswith("Duplicate _self_ defined in "):
+        node = (_frame_locals(exc, "_validate_self") or {}).get("containing_node")
+        repo = (_frame_locals(exc, "_create_defaults_tree_impl") or {}).get("repo")
+        try:
+            path = node.get_config_path()
+            file = _file_shown(repo.load_config(config_path=path).path, path)
+        except Exception:  # (not readable again: Hydra's words stand)
+            return None
+        return HydraConfigError(
+            f"{file}'s defaults list holds '_self_' more than once, where Hydra takes it once "
+            f"(the place of the file's own settings among its entries); nothing was run. Keep "
+            f"one '_self_' (last, for the file's own settings to win)")
+    return None
 
 
 def _file_shown(source: Any, path: str) -> str:
