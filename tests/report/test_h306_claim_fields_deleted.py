@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mia_defense.report.checks import caveats
-from mia_defense.report.runs import _with_claim
+from mia_defense.report.folder_checks import _with_claim
 from mia_defense.report.scores import read_scores
 from mia_defense.tracking import write_npz
 from tests.report.fake_runs import make_run
