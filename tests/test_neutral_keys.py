@@ -11,7 +11,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from mia_defense.cli.build import _flat_hparams
-from mia_defense.report import groups, runs
+from mia_defense.report import groups, replicates
 from mia_defense.tracking.run_dir import NEUTRAL_KEYS
 
 COSMETIC = {"progress", "figures"}  # change nothing a run computes or shows as a figure
@@ -29,7 +29,7 @@ def test_every_list_of_neutral_keys_holds_them():
     assert NO_EFFECT <= set(NEUTRAL_KEYS)
     assert NO_EFFECT <= _exclude_keys("hydra/default.yaml")
     assert NO_EFFECT <= _exclude_keys("experiment/study_digits.yaml")
-    assert set(runs._NO_EFFECT) == NO_EFFECT
+    assert set(replicates._NO_EFFECT) == NO_EFFECT
     assert groups._COSMETIC == NO_EFFECT  # seeds that kept their models elsewhere: one row
     cfg = OmegaConf.create({"progress": True, "figures": False, "cache_dir": "auto", "seed": 0})
     assert set(_flat_hparams(cfg)) == {"seed"}
