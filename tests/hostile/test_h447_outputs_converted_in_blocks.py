@@ -14,7 +14,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from mia_defense import api, observations
+from mia_defense import api, observation_checks
 from mia_defense.errors import DataError
 
 
@@ -37,7 +37,7 @@ def _masks(k: int, n: int) -> np.ndarray:
 @pytest.mark.parametrize("kind", ["logits", "probabilities", "log_probabilities"])
 def test_the_outputs_are_converted_without_copies_of_the_whole_array(kind, monkeypatch):
     # (small blocks: what is measured is what grows with the outputs, not a block's few MiB)
-    monkeypatch.setattr(observations, "_BLOCK_CELLS", 2**16, raising=False)
+    monkeypatch.setattr(observation_checks, "_BLOCK_CELLS", 2**16, raising=False)
     k, n, c = 2, 100, 50_000  # (a model's float64 copy: 38 MiB)
     outputs = _outputs(kind, (k, n, c))  # (38 MiB of float32)
     masks, labels = _masks(k, n), np.arange(n) % c
@@ -127,5 +127,5 @@ def _cases() -> list[tuple[str, np.ndarray, str]]:
 def test_blocks_of_rows_say_what_the_whole_array_says(name, outputs, kind, caplog, monkeypatch):
     whole = _said(outputs, kind, caplog)  # (3 x 40 x 50: one block)
     for cells in (1, 7, 50 * 3, 50 * 40 + 1):  # a cell, part of a row, rows, a model and more
-        monkeypatch.setattr(observations, "_BLOCK_CELLS", cells)
+        monkeypatch.setattr(observation_checks, "_BLOCK_CELLS", cells)
         assert _said(outputs, kind, caplog) == whole, f"{name}, blocks of {cells} cells"
