@@ -18,7 +18,8 @@ __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted",
            "is_fraction", "is_integer", "key_shown", "keys_shown", "list_override",
            "missing_attribute", "number_hint",
            "override_text",
-           "quoted_list_hint", "shape_refusal", "shell_word", "show", "shown", "shown_path",
+           "quoted_list_hint", "setting_said", "shape_refusal", "shell_word", "show", "shown",
+           "shown_path",
            "string_hint",
            "sweep_refusal", "typed_path",
            "whole_float_hint"]
@@ -219,6 +220,8 @@ def clipped(text: str, *, limit: int = 200) -> str:
 # characters; ``mia-attack o.npz attack.<200 x>=1``'s 'Could not override', four times).
 KEY_LIMIT = 80
 _LONG_NAME = re.compile(rf"[\w.]{{{KEY_LIMIT + 1},}}")
+# The tools whose commands a refusal suggests (``mia-train -m defense=dp KEY=V ...``).
+_COMMANDS = ("mia-train", "mia-attack", "mia-report")
 
 
 def key_shown(key: str) -> str:
@@ -231,21 +234,51 @@ def keys_shown(text: str) -> str:
     """``text`` (a refusal's words, perhaps another check's) with each name in it longer than
     `KEY_LIMIT` (a run of letters, digits, '_' and '.': a key, or the part of one that a hint
     repeats, ``release.<300 x>`` of ``release.topk.<300 x>``) as `key_shown` names it. A run
-    in the value of a ``KEY=VALUE`` word (`_in_a_value`) stays whole: a sweep's suggested
-    command holding a 200-digit ``defense.dp.target_epsilon`` or a long
-    ``hydra.sweep.dir=/tmp/<100 x>/r`` was cut and ran no more when pasted."""
-    return _LONG_NAME.sub(
-        lambda name: name.group() if _in_a_value(text, name.start()) else key_shown(name.group()),
-        text)
+    in the value of a ``KEY=VALUE`` word stays whole: a sweep's suggested command holding a
+    200-digit ``defense.dp.target_epsilon`` or a long ``hydra.sweep.dir=/tmp/<100 x>/r`` was
+    cut and ran no more when pasted. Such a word in running text, not in a command
+    (`_words_in_commands`) nor quoted for the shell, is said as `setting_said` says it: a value of
+    100,000 characters was echoed whole in the sentence beside the command."""
+    return "".join(_word_shown(part, command) if part.strip() else part
+                   for part, command in _words_in_commands(text))
 
 
-def _in_a_value(text: str, start: int) -> bool:
-    """Whether the run at ``start`` of ``text`` lies after the '=' of its word (from the
-    last space before it): a value, a path or a sweep's list of them, quoted or not
-    (``"dataset.drop_columns='<90 y>'"``), which a command the user pastes needs whole; the
-    key before the '=' is a name."""
-    begins = max(text.rfind(mark, 0, start) for mark in " \t\n") + 1
-    return "=" in text[begins:start]
+def _word_shown(word: str, command: bool) -> str:
+    """The word ``word`` of a refusal as `keys_shown` says it: each long name before its
+    '=' (or in a word without one) clipped; its value whole in a command or a word quoted
+    for the shell (``'++KEY=V'``), else as `setting_said` bounds it."""
+    if "=" in word and not command and not word.startswith(("'", '"', "$'")):
+        return setting_said(word)
+    key, eq, value = word.partition("=")
+    return _LONG_NAME.sub(lambda name: key_shown(name.group()), key) + eq + value
+
+
+def _words_in_commands(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into its words and the spaces between (in order, joined back ``text``),
+    each with whether it belongs to a command the text suggests: one of `_COMMANDS` came
+    before it, and no word ending a clause (in ',', ';' or ':') since
+    (``..., then mia-train -m defense=none KEY=V, then``). One pass: a message of 100,000
+    words is cut as fast as one of ten."""
+    parts: list[tuple[str, bool]] = []
+    command = False
+    for part in re.split(r"(\s+)", text):
+        parts.append((part, command))
+        if part.lstrip("('\"") in _COMMANDS:
+            command = True
+        elif part.endswith((",", ";", ":")):
+            command = False
+    return parts
+
+
+def setting_said(text: str) -> str:
+    """The setting ``KEY=VALUE`` (a word of a refusal's running text, not of a command it
+    suggests) as the sentence names it: a key over `KEY_LIMIT` as `key_shown` says it, a
+    value over 200 characters cut (`clipped`: its start, '…' and its length), the
+    ',', ';' or ':' after it kept; a 100,000-character value was echoed whole."""
+    key, eq, value = text.partition("=")
+    key = _LONG_NAME.sub(lambda name: key_shown(name.group()), key)
+    core = value.rstrip(",;:")
+    return key + eq + clipped(core) + value[len(core):]
 
 
 # The longest path a refusal shows whole. Linux's PATH_MAX is 4,096 bytes (its NUL included);

@@ -29,10 +29,15 @@ def sweep_of_unselected_points(
     selects the config; else two sweeps into one folder, the points that select it with
     the setting and the others without it. Never raises: advice only (an error of its own
     would replace Hydra's, or stop a sweep that runs)."""
+    from mia_defense.constraints import keys_shown
+
     try:
-        return _sweep_advice(key, overrides, loader=loader, plain=plain)
+        advice = _sweep_advice(key, overrides, loader=loader, plain=plain)
     except Exception:  # (a config file that cannot be read: Hydra names it)
         return None
+    # (a long key or value in the sentences cut, the suggested commands whole: the sweep
+    # checks print it as it is, and a 100,000-character value was echoed twice)
+    return None if advice is None else keys_shown(advice)
 
 
 def _sweep_advice(
