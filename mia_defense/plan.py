@@ -169,7 +169,7 @@ def plan_sizes(total: int, *, population_size: int | None, test_size: int | None
                reference_size: int, description: str) -> tuple[int, int]:
     """The population and test sizes a plan takes of ``total`` samples (`make_plan`'s
     rules); a `ConfigError` naming the plan keys when they do not fit. The config check
-    runs it where a dataset's size is known before loading (`config._bundled_fits`)."""
+    runs it where a dataset's size is known before loading (`config_fits._bundled_fits`)."""
     if reference_size < 0:
         raise ConfigError(f"plan.reference_size={shown(reference_size)}: must be >= 0")
     available = total - reference_size
