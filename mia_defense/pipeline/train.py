@@ -463,7 +463,7 @@ def _counted(idle: int | None, models: int) -> dict[str, int]:
 def _in_some(idle: int | None, models: int) -> str:
     """`_counted`'s count as the report says it after 'did not act' (`mia_defense.report.
     checks.idle_share`): `` in 2 of 4 models`` where it acted in the others, else ``""``."""
-    from mia_defense.report.checks.notes import idle_share
+    from mia_defense.report.checks import idle_share
 
     share = idle_share(None if idle is None else (idle, models))
     return f" {share}" if share else ""
