@@ -190,10 +190,11 @@ def warn_unaccounted_beside_dp(
     dataset config) or text columns one-hot encoded with the categories the members hold
     (``one_hot_columns``: the loaded `Dataset`'s). Once a run: the pipeline calls it;
     `check_defenses` runs at each build of the stack."""
-    from mia_defense.defenses.dp import foreign_defenses_reason, preprocessing_reason
-
     if not any(d.name == "dp" for d in defenses):
-        return
+        return  # (before the imports: dp's loads the DP-SGD defense, a run without needs none)
+    from mia_defense.defenses.dp import foreign_defenses_reason  # (loaded with DPSGD)
+    from mia_defense.defenses.dp_preprocessing import preprocessing_reason
+
     for reason in (foreign_defenses_reason(defenses),
                    preprocessing_reason(dataset, one_hot_columns=one_hot_columns)):
         if reason is not None:
