@@ -32,6 +32,7 @@ from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt, vacuous_epsilon
 from mia_defense.report.checks.provenance import (
+    _built_in_nodes,
     _canaries,
     _test_size,
     few_resamples,
@@ -536,6 +537,17 @@ def _recorded_count(entry: Mapping[str, Any]) -> tuple[int, int] | None:
     return (idle, models) if _counts(idle, models) and 0 < idle <= models else None
 
 
+def _words_count(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether an entry's reason was worded by mia-defense's own code, which says its count
+    as its ``idle_models`` ("2 of the 4 model(s)": RelaxLoss, early stopping): the entry names
+    a defense of the run's config whose ``_target_`` is built in (`_built_in_nodes`; one's
+    own subclass of a built-in keeps its name, not its target). A defense of one's own may word
+    another count, or such a count of something else: mia-train records its hook's count
+    beside its words and never compares them, so its genuine run was skipped as edited."""
+    config = payload.get("config")
+    return isinstance(config, Mapping) and entry.get("defense") in _built_in_nodes(config)
+
+
 def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
     """``(K, K)`` of a run of results.json's ``num_models`` K: a defense that did not act
     and counts no models did not act in any (`idle_counts`)."""
@@ -582,17 +594,18 @@ def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
     if stray:
         return (f"training.defenses_idle names {_show(stray[0])}, no defense of the run "
                 f"(defense.defense is {_show(name)}): the file was edited; rerun the run")
-    problems = (_idle_count_problem(e, payload.get("num_models")) for e in idle)
+    problems = (_idle_count_problem(e, payload) for e in idle)
     return next((p for p in problems if p is not None), None)
 
 
-def _idle_count_problem(entry: Mapping[str, Any], num_models: Any) -> str | None:
+def _idle_count_problem(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
     """How an entry's count (``idle_models`` of ``models``, `_recorded_count`) is not what
     mia-train writes: one without the other, no whole numbers with ``1 <= idle_models <=
     models`` (``-1``, ``true``, ``2.0``, 5 of 4), ``models`` other than the run's
-    ``num_models``, or a count other than its reason's words name; ``None`` where it has
-    neither field (a run before them). Such a count marked a defense idle in every model
-    as idle in some, or the reverse."""
+    ``num_models``, or, for one of mia-defense's own defenses (`_words_count`), a count other
+    than its reason's words name; ``None`` where it has neither field (a run before them).
+    Such a count marked a defense idle in every model as idle in some, or the reverse."""
+    num_models = payload.get("num_models")
     idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
     if not any(key in entry for key in _IDLE_COUNT_FIELDS):
         return None
@@ -604,7 +617,7 @@ def _idle_count_problem(entry: Mapping[str, Any], num_models: Any) -> str | None
     if _counts(num_models) and models != num_models:
         return (f"{where} counts models={models}, but the run trained num_models="
                 f"{num_models}: the file was edited; rerun the run")
-    worded = _worded_count(entry["reason"])
+    worded = _worded_count(entry["reason"]) if _words_count(entry, payload) else None
     if worded is not None and worded != (idle, models):
         return (f"{where} counts idle_models={idle} of models={models}, but its reason says "
                 f"{worded[0]} of the {worded[1]} model(s): the file was edited; rerun the run")
