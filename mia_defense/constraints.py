@@ -558,20 +558,40 @@ def quoted_list_hint(key: str, value: Any) -> str:
     setting that gives the list; ``''`` for any other value."""
     if not isinstance(value, str) or not re.fullmatch(r"\s*\[.*\]\s*", value, re.DOTALL):
         return ""
-    inner = value.strip()[1:-1].strip()
-    items = [_item(text.strip()) for text in inner.split(",")] if inner else []
     return (f"; it is the text {value!r}, brackets included (Hydra reads a value in its "
-            f"quotes as text): quote the setting for the shell only, {list_override(key, items)}")
+            f"quotes as text): quote the setting for the shell only, "
+            f"{list_override(key, _list_items(value))}")
+
+
+def _list_items(value: str) -> list[Any]:
+    """The items of the list written as the text ``value`` (``[a,'b,c']``), as Hydra's
+    override parser reads it unquoted, so that `list_override`'s setting gives them back;
+    where it reads no list of plain items (``[say "hi",q]``), each text between commas
+    (`_item`). Split on commas and stripped of quote marks at each end, ``['a,b',c]`` gave
+    three items and ``[say "hi",q]`` the item ``say "hi``."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        items = OverridesParser.create().parse_override(f"k={value.strip()}").value()
+    except Exception:  # (Hydra's grammar refuses it: the items as typed)
+        items = None
+    if isinstance(items, list) and all(item is None or isinstance(item, str | int | float)
+                                       for item in items):  # fmt: skip
+        return items
+    inner = value.strip()[1:-1].strip()
+    return [_item(text.strip()) for text in inner.split(",")] if inner else []
 
 
 def _item(text: str) -> Any:
-    """A list item written as ``text``: the number it reads as, else the text."""
+    """A list item written as ``text``: the number it reads as, else the text, less one
+    pair of matching quote marks around it (``'a'``: a; ``say "hi"`` as it is)."""
     for kind in (int, float):
         try:
             return kind(text)
         except ValueError:
             pass
-    return text.strip("'\"")
+    quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+    return text[1:-1] if quoted else text
 
 
 def sweep_refusal(line: str, key: str, items: list[Any], *, group: bool,
