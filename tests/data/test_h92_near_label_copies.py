@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import checks, load_npz
+from mia_defense.data import checks, copies, load_npz
 
 _NEAR = "is nearly a copy of the labels"
 
@@ -62,6 +62,6 @@ def test_a_rare_class_counts_as_much_as_a_common_one():
 
 
 def test_a_near_copy_is_found_across_chunks(monkeypatch):
-    monkeypatch.setattr(checks, "_COPY_ROWS", 64)
+    monkeypatch.setattr(copies, "_COPY_ROWS", 64)
     x, y = _leaky(0.01, n=2000)
-    assert checks.near_label_copies(x, y)[0].tolist() == [1]
+    assert copies.near_label_copies(x, y)[0].tolist() == [1]

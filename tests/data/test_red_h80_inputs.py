@@ -9,6 +9,7 @@ import pytest
 
 from mia_defense.data import (
     checks,
+    copies,
     load_cifar10,
     load_cifar100,
     load_csv,
@@ -133,11 +134,11 @@ def test_a_feature_that_only_tends_with_the_label_is_not_warned(tmp_path, caplog
 
 
 def test_a_copy_broken_after_the_first_rows_compared_is_no_copy(monkeypatch):
-    monkeypatch.setattr(checks, "_COPY_ROWS", 3)
+    monkeypatch.setattr(copies, "_COPY_ROWS", 3)
     y = np.arange(12) % 2
     x = np.column_stack([y, y + 5, y]).astype(np.float32)
     x[10, 2] = 7  # one sample of class 0 with another value, in the fourth chunk
-    assert checks.label_copies(x, y).tolist() == [0, 1]
+    assert copies.label_copies(x, y).tolist() == [0, 1]
 
 
 @pytest.mark.parametrize(("model", "shape"), [("cnn", (32, 32, 3)), ("resnet", (28, 28, 1))])
