@@ -263,7 +263,7 @@ def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
     """The caveat fields a record of mia-train or mia-attack (`writer_mark`) of
     `_CAVEATS_ALWAYS_SINCE` lacks, each with what it tells: ``privacy.epsilon_untested``
     beside a finite ε not refuted (`_untested_note`; not filled by
-    `mia_defense.report.runs._with_claim`, which cannot recompute it for a run with
+    `mia_defense.report.folder_checks._with_claim`, which cannot recompute it for a run with
     canaries or a one-run audit), ``privacy.no_verdict_reason`` (its attacks could not
     judge: targets of one kind of record, models that learned nothing; the run was ranked)
     and, in mia-attack's record (``source``), ``privacy.masks_suspect`` (its masks may not
