@@ -59,7 +59,8 @@ def refuse_sample_as_header(header: list[str], *, path: Path, label_column: str,
     if numbers and not is_number_text(label_column):  # (pandas' 0..D-1 names: labels 0, 1, 2)
         raise DataError(
             f"{shown_path(path)}: line 1, read as the column names, is a sample: it holds numbers "
-            f"({numbers[:3]}), and the name it gives the label column, {label_column!r} "
+            f"({numbers[:3]}), and the name it gives the label column, "
+            f"{shown_name(label_column, header)} "
             f"(dataset.label_column), is the label of line {line} as well; the file has no "
             "header line: add one naming the columns, and set dataset.label_column to the "
             "label column's name in it"
@@ -112,14 +113,16 @@ def check_header(header: list[str], *, path: Path, label_column: str,
         elif not data_line and (close := closest(label_column, header, cutoff=0.75)):
             hint += f" (did you mean {shown_name(close, header)}?)"  # dataset.label_column=lable
         raise DataError(
-            f"{shown_path(path)}: no column {label_column!r} in the header {shown}; set "
+            f"{shown_path(path)}: no column {shown_name(label_column, header)} in the header "
+            f"{shown}; set "
             f"dataset.label_column{hint}"
         )
     if data_line:  # dataset.label_column=2 matched a value of the first sample
         raise DataError(
             f"{shown_path(path)}: line 1 ({shown}) holds numbers only, not column names: "
             f"the file has no header line, and its first sample would be read as one (column "
-            f"{label_column!r} is a value of it); add a header line naming the columns"
+            f"{shown_name(label_column, header)} is a value of it); add a header line naming "
+            "the columns"
         )
     _check_dropped(header, path=path, label_column=label_column, drop=drop)
     if "" in header and "" not in drop:
@@ -136,16 +139,18 @@ def check_header(header: list[str], *, path: Path, label_column: str,
         skip = "" if repeated[0] == label_column else (
             f"; {drop_override(repeated[0])} skips them all, if they are no features")
         raise DataError(
-            f"{shown_path(path)}: column name {repeated[0]!r} appears {len(where)} times in the "
+            f"{shown_path(path)}: column name {shown_name(repeated[0], header)} appears "
+            f"{len(where)} times in the "
             f"header (columns {where}{skip}); give every column a distinct name"
         )
     if len(header) < 2:
         raise DataError(f"{shown_path(path)}: needs at least one feature column besides "
-                        f"{label_column!r}")
+                        f"{shown_name(label_column, header)}")
     if all(h in drop for h in header if h != label_column):
         raise ConfigError(
-            f"dataset.drop_columns={sorted(drop)!r} drops every feature column of "
-            f"{shown_path(path)}: keep at least one besides the label column {label_column!r}"
+            f"dataset.drop_columns={shown_names(sorted(drop), what='columns', header=header)} "
+            f"drops every feature column of {shown_path(path)}: keep at least one besides the "
+            f"label column {shown_name(label_column, header)}"
         )
 
 
@@ -155,15 +160,16 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
     the header (a typo would leave the column a feature without a word)."""
     if label_column in drop:
         raise ConfigError(
-            f"dataset.drop_columns: {label_column!r} is the label column (dataset.label_column)"
-            "; list feature columns only"
+            f"dataset.drop_columns: {shown_name(label_column, header)} is the label column "
+            "(dataset.label_column); list feature columns only"
         )
     columns = set(header)  # (a name at a time in the list: 25,000 of 50,000 took 5 s)
     for name in sorted(drop):
         if name not in columns:
             close = closest_name(name, header)
             raise ConfigError(
-                f"dataset.drop_columns: {shown_path(path)} has no column {name!r} (its columns: "
+                f"dataset.drop_columns: {shown_path(path)} has no column "
+                f"{shown_name(name, header)} (its columns: "
                 f"{shown_names(header, what='columns')})"
                 + (quoted_list_hint("dataset.drop_columns", name)
                    or (f"; did you mean {shown_name(close, header)}?" if close else ""))
