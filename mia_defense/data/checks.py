@@ -40,6 +40,7 @@ from mia_defense.data.guards import (
     feature_bytes,
     file_kind,
 )
+from mia_defense.data.labels import as_labels, check_num_classes, far_apart_labels
 from mia_defense.data.names import (
     _shown_columns,
     as_written,
@@ -48,7 +49,7 @@ from mia_defense.data.names import (
     shown_names,
     typed_name,
 )
-from mia_defense.errors import ConfigError, DataError, first_few
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import UnknownHomeError, home_expanded
 from mia_defense.seeding import numpy_rng
 
@@ -100,9 +101,6 @@ log = logging.getLogger(__name__)
 _MEDIAN_ROWS = 1000
 # Rows of 64-bit integers shifted at once (`_minus_exact`): bounds its integer temporaries.
 _SHIFTED_ROWS = 4096
-# A dataset.num_classes up to this is allowed with fewer than half the classes sampled (a
-# subset of a larger task, e.g. 40 samples of CIFAR-100 or ImageNet-1k's 1000 classes).
-_SUBSET_CLASSES = 1000
 
 
 # Most channels of an image stored channels-last [H, W, C] told to transpose (RGBA: 4).
@@ -247,22 +245,6 @@ def check_count(value: object, *, key: str) -> None:
         raise ConfigError(f"dataset.{key}={shown(value)}: must be an integer >= 2 or null")
 
 
-def check_num_classes(num_classes: int | None, *, source: str, user_classes: bool,
-                      setting: bool = False) -> None:
-    """A `DataError` naming ``source`` for a ``num_classes`` below 2 (an integer or ``None``,
-    `check_count`): `as_labels` checks it, and load_csv/load_npz with their settings, as
-    soon as the file is found (1 was refused only after the file was read, and mia-train's
-    config check, their source checks, let it make the run directory). ``setting``: it is
-    the caller's ``dataset.num_classes`` itself, not yet held to any data: a `ConfigError`
-    (a setting out of range), in the same words."""
-    if num_classes is not None and num_classes < 2:
-        error = ConfigError if setting else DataError
-        raise error(f"{shown_path(source)}: num_classes={shown(num_classes)}; "
-                    "need at least 2 classes"
-                    + ("; set dataset.num_classes to the number of classes or null (from "
-                       "the labels)" if user_classes else ""))
-
-
 def check_max_samples(value: object) -> None:
     """`check_count` for ``dataset.max_samples``, and its bound (>= 2): every loader checks
     it with its settings, before it reads the file (``-1``, ``0`` and ``1`` were refused
@@ -308,244 +290,6 @@ def check_image_settings(*, split: object, normalize: object, max_samples: objec
     check_flag(normalize, key="normalize")
     check_max_samples(max_samples)
     check_seed(seed)
-
-
-def far_apart_labels(num_classes: int, samples: int) -> bool:
-    """Whether ``num_classes`` classes for ``samples`` samples are no subset of a larger task
-    (beyond `_SUBSET_CLASSES` and twice the samples: most classes could have no sample, as
-    for labels such as 0 and 1000000): the models and attacks grow with the classes."""
-    return num_classes > max(2 * samples, _SUBSET_CLASSES)
-
-
-def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None:
-    """Refuse a ``dataset.num_classes`` of which more than half the classes could have no
-    sample (beyond twice both the samples and the largest label): a typo, and the models,
-    their outputs and the attacks grow with it (100000 classes for 40 samples trained
-    100000-way models, then an attack allocated 74.5 GiB). Fewer classes with no sample
-    are allowed: a subset of a larger task.
-
-    Labels far apart (0 and 1000000) are no such subset: beyond `_SUBSET_CLASSES` classes,
-    more than twice the samples is refused too (labels 0/1000000 with num_classes=1000001
-    on 400 samples ran a million-way training for over 5 minutes; 0/10**9 ended in a
-    traceback allocating 238 GiB)."""
-    largest = int(y.max())
-    fillable = max(len(y), largest + 1)
-    if num_classes > 2 * fillable:
-        raise DataError(
-            f"{shown_path(source)}: dataset.num_classes={shown(num_classes)} but the data holds "
-            f"{len(y)} samples with labels up to {largest}: at least "
-            f"{shown(num_classes - fillable)} of the classes could have no sample; set "
-            "dataset.num_classes to the number of classes (null infers it from the labels)"
-        )
-    if far_apart_labels(num_classes, len(y)):
-        raise DataError(
-            f"{shown_path(source)}: dataset.num_classes={num_classes} but the data holds only "
-            f"{len(y)} samples (labels up to {largest}): at least {num_classes - len(y)} of the "
-            "classes have no sample, and the models and attacks grow with the classes; set "
-            "dataset.num_classes=null: labels such as 0 and 1000000 are then remapped to classes "
-            "0..C-1 (recorded as class_labels)"
-        )
-
-
-def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
-    """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels."""
-    if np.issubdtype(y.dtype, np.complexfloating):
-        raise DataError(
-            f"{shown_path(source)}: labels must be integer class indices, got complex numbers "
-            f"(dtype {y.dtype})"
-        )
-    if y.dtype == bool:
-        return y.astype(np.int64)
-    if np.issubdtype(y.dtype, np.floating):
-        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y))
-                             | (np.abs(y) >= np.float64(2.0**62)))  # not cast to float16: inf
-        if len(bad):
-            raise DataError(
-                f"{shown_path(source)}: labels must be integer class indices, found "
-                f"{y[bad[0]].item()!r} at sample {bad[0]} ({len(bad)} such labels)"
-            )
-        return y.astype(np.int64)
-    if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
-        raise DataError(
-            f"{shown_path(source)}: labels must be integers, got dtype {y.dtype}; store class "
-            "indices 0..C-1 (for text labels: np.unique(labels, return_inverse=True)[1]), or write "
-            "the data as a CSV (dataset=csv), which takes text labels"
-        )
-    if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
-        raise DataError(f"{shown_path(source)}: label {y.max()} is too large for a class index")
-    return y.astype(np.int64)
-
-
-def _preview(values: np.ndarray) -> str:
-    return first_few(values[:11].tolist(), 10)  # (the 11th: whether more were left out)
-
-
-def _base_of(y: np.ndarray, *, source: str, num_classes: int | None, label_base: int | None
-             ) -> int:
-    """The smallest label value of the file: ``label_base``, or detected when it is ``None``.
-
-    Detection takes labels spanning ``1..num_classes`` as 1-based and says so; labels that
-    start above 0 without reaching ``num_classes`` are ambiguous: taken as 0-based, with a
-    warning naming the setting that decides.
-    """
-    if label_base is not None:
-        if label_base != 0:
-            log.info("%s: labels are %d-based (dataset.label_base); shifted to start at 0",
-                     source, label_base)
-        return int(label_base)
-    if not num_classes or y.min() < 1:
-        return 0
-    if y.max() == num_classes:
-        log.warning(
-            "%s: labels run from %d to %d, taken as 1-based and shifted to 0..%d (recorded as "
-            "class_labels); set dataset.label_base=1 (or 0) to say so", source, y.min(),
-            num_classes, num_classes - 1,
-        )
-        return 1
-    log.warning(
-        "%s: labels run from %d to %d: no label 0, none equal to %d; taken as 0-based class "
-        "indices. Set dataset.label_base=1 if they count from 1", source, y.min(), y.max(),
-        num_classes,
-    )
-    return 0
-
-
-def as_labels(
-    y: np.ndarray,
-    *,
-    source: str,
-    num_classes: int | None,
-    label_base: int | None = 0,
-    user_classes: bool = False,
-    where: Callable[[int], str | None] | None = None,
-) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
-    """Integer labels in ``[0, C)``, C, and the original label of each class if they changed.
-
-    Integer, integral-float, boolean or one-hot labels are accepted; fractional, NaN,
-    infinite and complex labels are refused. Labels are never shifted or remapped silently:
-    when they change, a warning says so and the third value records, for each class index,
-    the label it stands for (``None`` when the labels are used as they are).
-
-    Args:
-        y: labels [N] or one-hot [N, C].
-        source: what to name in errors (file path).
-        num_classes: C, or ``None`` to infer it: C is then the number of distinct labels, and
-            labels other than ``0..C-1`` (e.g. 3, 7, 9) are remapped to ``0..C-1`` in sorted
-            order.
-        label_base: the smallest label value in the file (0 or 1); ``None`` detects 1-based
-            labels when they span exactly ``1..num_classes``.
-        user_classes: ``num_classes`` is the user's ``dataset.num_classes`` (not a fixed
-            property of the format): a count beyond both the samples and the largest label
-            is refused.
-        where: where sample ``i`` lies in the files (a line, a batch file), added to the
-            message of a label out of range; ``None``, or ``None`` returned: not said.
-
-    Raises:
-        DataError: naming ``source``, for labels out of range, not integers, or of one class.
-    """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim == 2:
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-            raise DataError(
-                f"{shown_path(source)}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
-                "store integer class indices [N] instead"
-                + (" (one row of labels: save y.ravel())" if y.shape[0] == 1 else "")
-            )
-        if num_classes is not None and num_classes != y.shape[1]:
-            # one column per class: a narrower one-hot took its columns for the classes
-            raise DataError(
-                f"{shown_path(source)}: one-hot labels {y.shape} have {y.shape[1]} columns, one "
-                f"per class, but the dataset has {num_classes} classes; "
-                + (f"set dataset.num_classes={y.shape[1]} (or null to take it from the "
-                   "labels)" if user_classes else "check that dataset.path names this "
-                   "dataset's file")
-            )
-        num_classes = num_classes if num_classes is not None else int(y.shape[1])
-        y, label_base = y.argmax(axis=1), 0
-    if y.ndim != 1:
-        raise DataError(f"{shown_path(source)}: labels must have shape [N], got {y.shape}")
-    if y.size == 0:
-        raise DataError(f"{shown_path(source)}: contains no samples")
-    check_num_classes(num_classes, source=source, user_classes=user_classes)
-    y = _integer_labels(y, source=source)
-    if user_classes and num_classes is not None:
-        _check_user_classes(num_classes, y, source=source)
-    if not (y != y[0]).any():
-        raise DataError(
-            f"{shown_path(source)}: all {len(y)} labels are {y[0]}: a single class; a classifier "
-            "and its membership-inference attacks need samples of at least 2 classes"
-        )
-    base = _base_of(y, source=source, num_classes=num_classes, label_base=label_base)
-    y = y - base
-    class_labels: tuple[Any, ...] | None = None
-    if num_classes is None:
-        y, num_classes, class_labels = _infer_classes(y, source=source, base=base)
-    elif base:
-        class_labels = tuple(range(base, base + num_classes))
-    bad = np.flatnonzero((y < 0) | (y >= num_classes))
-    if len(bad):
-        raise DataError(
-            f"{shown_path(source)}: labels must lie in [{base}, {base + num_classes}), "
-            f"found {y[bad[0]] + base} at sample {bad[0]} ({len(bad)} labels out of range)"
-            + ("; negative labels are not class indices: map them to 0..C-1 (-1/+1 labels "
-               "as 0/1) or write them as text" if y.min() + base < 0 else "")
-            + _located(int(bad[0]), where)
-            + (f"; dataset.num_classes={num_classes} is below them: set it to "
-               f"{int(y.max()) + 1} or null (from the labels)"
-               if user_classes and y.min() >= 0 else "")
-            + (_both_bases(y, num_classes, where) if label_base is None and not base else "")
-        )
-    present = np.unique(y).size
-    if present < num_classes:
-        log.warning("%s: only %d of the %d classes have samples", source, present, num_classes)
-    return y, int(num_classes), class_labels
-
-
-def _both_bases(y: np.ndarray, num_classes: int, where: Callable[[int], str | None] | None
-                ) -> str:
-    """What to add to the range refusal of labels that run from 0 to ``num_classes`` where
-    the base is detected: they fit neither 0..C-1 nor 1..C, and the refusal named the C's
-    alone (purchase100's 1..100 with one stray 0 was 'found 100 at sample 351 (18 labels out
-    of range)', as if the 100s were wrong); ``''`` for other labels."""
-    if y.min() != 0 or y.max() != num_classes:
-        return ""
-    zeros = np.flatnonzero(y == 0)
-    return (f"; the labels run from 0 to {num_classes}, {num_classes + 1} values for "
-            f"{num_classes} classes, neither 0..{num_classes - 1} nor 1..{num_classes}: "
-            f"{len(zeros)} label(s) 0, first at sample {zeros[0]}, beside "
-            f"{int((y == num_classes).sum())} label(s) {num_classes}; fix or drop the samples "
-            f"of the stray value{_located(int(zeros[0]), where)}")
-
-
-def _infer_classes(
-    y: np.ndarray, *, source: str, base: int
-) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
-    """C = the number of distinct labels; labels other than ``0..C-1`` remapped to them."""
-    values = np.unique(y)
-    if values[-1] < 0:
-        raise DataError(f"{shown_path(source)}: labels must be class indices >= 0, found only "
-                        f"negative ones ({_preview(values + base)}); use 0..C-1 or text labels")
-    if values[0] < 0:
-        return y, int(values[-1]) + 1, None  # refused by the range check with its message
-    if len(values) == len(y) > _SUBSET_CLASSES:
-        # an id given as the labels: a len(y)-way model, one sample per class
-        raise DataError(
-            f"{shown_path(source)}: all {len(y)} labels are distinct ({_preview(values + base)}): "
-            "one sample per class, an identifier, not classes; point the labels setting "
-            "(dataset.label_column, dataset.y_key) at the class labels"
-        )
-    if values[-1] == len(values) - 1:
-        return y, len(values), (tuple(range(base, base + len(values))) if base else None)
-    labels = tuple(int(v) + base for v in values)
-    log.warning(
-        "%s: the labels are not 0..%d but %d distinct values (%s); remapped to classes 0..%d in "
-        "sorted order (recorded as class_labels). Set dataset.num_classes to use them as class "
-        "indices instead", source, len(values) - 1, len(values), _preview(values + base),
-        len(values) - 1,
-    )
-    return np.searchsorted(values, y), len(values), labels
 
 
 def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
@@ -961,12 +705,6 @@ def finish_images(
         standardize=normalize,
         where=where,
     )
-
-
-def _located(sample: int, where: Callable[[int], str | None] | None) -> str:
-    """``; sample i is <where it lies>``, or nothing when that is not known."""
-    place = where(sample) if where is not None else None
-    return f"; sample {sample} is {place}" if place else ""
 
 
 def finish_dataset(
