@@ -21,7 +21,6 @@ from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.roc import fpr_key, fpr_percent
 from mia_defense.report.checks import (
-    epsilon_doubt,
     few_resamples,
     idle_defenses,
     no_strongest,
@@ -32,7 +31,7 @@ from mia_defense.report.checks import (
     strongest_at_zero,
 )
 from mia_defense.report.checks.notes import idle_counts
-from mia_defense.report.objectives import epsilon_guarantees_nothing, objective
+from mia_defense.report.objectives import epsilon_doubted, objective, standing_epsilon
 from mia_defense.report.runs import RunRecord, software_tag
 from mia_defense.report.scores import ScoresRead, read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -128,10 +127,13 @@ class RunSummary:
         release: the output mechanism.
         hyperparameters: the defense's settings and the config values varying in the sweep.
         test_accuracy, train_accuracy, generalization_gap: utility (mean over models).
-        epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP.
-        epsilon_valid: false when results.json says the ε is not a guarantee for the
-            mechanism that ran (``privacy.epsilon_valid``: shuffled batches...) or that a
-            measured lower bound refutes it (``privacy.epsilon_refuted``).
+        epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP; under
+            the ``gdp`` accountant alone its RDP upper bound where larger (`_epsilon`).
+        epsilon_valid: false when the ε is no guarantee (`_epsilon`): results.json says so
+            for the mechanism that ran (``privacy.epsilon_valid``: shuffled batches...; not
+            for the gdp accountant alone, whose RDP bound is the guarantee), a measured lower
+            bound refutes it (``privacy.epsilon_refuted``), its config doubts it or it is
+            vacuous.
         strongest_attack: the black-box attack with the highest TPR at the lowest FPR, as
             results.json records it (whose figures the headline holds); the tables name it
             by `strongest_shown`.
@@ -391,15 +393,29 @@ def _config(payload: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _epsilon(payload: Mapping[str, Any]) -> tuple[float | None, bool]:
+    """The run's ε as the table shows it (``None`` when not DP; JSON stores an infinite ε, no
+    noise, as null) and whether it is a guarantee, by the one rule of a search's objective
+    and HParams' ε column (`mia_defense.report.objectives.standing_epsilon`): an ε invalid,
+    refuted (the table said "yes", the front showed it as a sound one's), doubted by the
+    run's config or vacuous is none, but under the ``gdp`` accountant alone the RDP upper
+    bound beside its approximation (``privacy.epsilon_rdp_bound``, where larger) is the
+    run's guarantee and its figure: the table showed the approximation "(not a guarantee)"
+    while a search and HParams had the bound. An ε that is no guarantee is shown as
+    recorded, as in HParams' 'ε, no guarantee' column."""
+    privacy = payload.get("privacy", {})
+    if "epsilon" not in privacy:
+        return None, True
+    recorded = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
+    epsilon, nothing = standing_epsilon(privacy, recorded, doubted=epsilon_doubted(payload))
+    return (recorded, False) if nothing else (epsilon, True)
+
+
 def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> RunSummary:
     p = run.payload
     config = _config(p)
     metadata = _file_metadata(p, config, run.path)
-    privacy = p.get("privacy", {})
-    # JSON stores an infinite ε (no noise) as null.
-    epsilon = None
-    if "epsilon" in privacy:
-        epsilon = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
+    epsilon, epsilon_valid = _epsilon(p)
     leak_tpr, leak_tpr_ci = _strongest(p, fpr_key(0.001))
     leak_auc, leak_auc_ci = _strongest(p, "auc")
     attacks = {
@@ -438,12 +454,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         test_accuracy_ci=_accuracy_interval(p),
         leak_tpr_ci=leak_tpr_ci,
         leak_auc_ci=leak_auc_ci,
-        # invalid, refuted (the table said "yes", the front showed it as a sound one's),
-        # doubted or vacuous: the rule a search's objective and HParams' ε columns follow
-        # (the report's doubt counts gdp's approximation too)
-        epsilon_valid=not epsilon_guarantees_nothing(
-            privacy.get("epsilon"), valid=privacy.get("epsilon_valid"),
-            refuted=privacy.get("epsilon_refuted"), doubted=epsilon_doubt(p) is not None),
+        epsilon_valid=epsilon_valid,
         defenses_idle=tuple(one_line(d, limit=60) for d, _ in idle_defenses(p)),
         idle_models=idle_counts(p),
         scores=run.scores,
