@@ -18,6 +18,7 @@ from mia_defense.report.checks._values import (
     _type_name,
     one_line,
 )
+from mia_defense.report.checks.doubt import edited
 
 __all__: list[str] = []
 
@@ -101,9 +102,8 @@ def _unresampled_problem(name: str, metrics: Mapping[str, Any], config: Any) -> 
         return None
     for key, value in metrics.items():
         if key.endswith(("_ci_low", "_ci_high")) and _numbers(value):  # (NaN: none either)
-            return (f"attacks.{name}.{key} is {value:g}, but config.attack.bootstrap is 0, "
-                    "which computes no intervals (each bound null): the file was edited; "
-                    "rerun the run")
+            return edited(f"attacks.{name}.{key} is {value:g}, but config.attack.bootstrap "
+                          "is 0, which computes no intervals (each bound null)")
     return None
 
 
@@ -123,10 +123,10 @@ def _attacks_problem(
                 if declared is not None and declared[1] != value:
                     # a black-box attack marked white-box left the verdict (the leakage is
                     # the black-box attacks' strongest): its figure was hidden
-                    return (
+                    return edited(
                         f"attacks.{name}.access is {_show(value)}, but its attack "
                         f"({one_line(declared[0], limit=80)}, config.attack.attacks.{name}) "
-                        f"declares {declared[1]!r}: the file was edited; rerun the run"
+                        f"declares {declared[1]!r}"
                     )
                 continue
             problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
@@ -150,10 +150,9 @@ def _attacks_problem(
         # (the strongest is picked among the black-box attacks: marked white-box after the
         # run, with its config's _target_, it left the verdict, the run's TPR then another's;
         # a run without any black-box attack is not ranked, `rank_problem`)
-        return (
+        return edited(
             f"strongest_attack {_show(strongest)} has access {_show(access)}, but the run "
-            "picked it among its black-box attacks (access label or outputs): the file was "
-            "edited; rerun the run"
+            "picked it among its black-box attacks (access label or outputs)"
         )
     return None
 
@@ -170,28 +169,26 @@ def _count_problem(payload: Mapping[str, Any]) -> str | None:
         return None
     if (isinstance(models, int) and isinstance(records, int) and not isinstance(records, bool)
             and count > models * records):  # fmt: skip
-        return (f"nonmember_scores is {count}, more than its {models} models' scores of its "
-                f"{records} records (num_models x population_size): the file was edited; "
-                "rerun the run")
+        return edited(f"nonmember_scores is {count}, more than its {models} models' scores "
+                      f"of its {records} records (num_models x population_size)")
     records = payload.get("nonmember_records")  # (an integer >= 0 or null: _identity_problem)
     if isinstance(records, int) and ((records == 0) != (count == 0) or records > count):
         # (0 of 1000 scores was ranked unmarked, where 3 gets _pooled_note's caveat)
-        return (f"nonmember_records is {records}, but nonmember_scores is {count} (each "
-                "non-member record gives one score or more, each score is of one): the file "
-                "was edited; rerun the run")
+        return edited(f"nonmember_records is {records}, but nonmember_scores is {count} (each "
+                      "non-member record gives one score or more, each score is of one)")
     sliced = _sliced_count(payload)
     if sliced is not None and count != sliced:  # (an inflated count within K x N)
-        return (f"nonmember_scores is {count}, but the class slices of its strongest attack "
-                f"(slices.{one_line(payload['strongest_attack'], limit=40)}.class_*."
-                f"nonmember_scores) sum to {sliced}: the file was edited; rerun the run")
+        return edited(f"nonmember_scores is {count}, but the class slices of its strongest "
+                      f"attack (slices.{one_line(payload['strongest_attack'], limit=40)}."
+                      f"class_*.nonmember_scores) sum to {sliced}")
     attacks = payload.get("attacks")
     if count == 0 and isinstance(attacks, Mapping):
         for name, metrics in attacks.items():
             tprs = [k for k, v in metrics.items() if k.startswith("tpr@") and v is not None] if (
                 isinstance(metrics, Mapping)) else []  # fmt: skip
             if tprs:
-                return (f"nonmember_scores is 0, yet attacks.{name}.{tprs[0]} is a figure (a TPR "
-                        "needs non-member scores): the file was edited; rerun the run")
+                return edited(f"nonmember_scores is 0, yet attacks.{name}.{tprs[0]} is a "
+                              "figure (a TPR needs non-member scores)")
     return None
 
 

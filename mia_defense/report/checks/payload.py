@@ -9,6 +9,7 @@ from typing import Any
 
 from mia_defense.report.checks._values import _show, _type_name, count_too_large
 from mia_defense.report.checks.attack_results import _attacks_problem, _count_problem
+from mia_defense.report.checks.doubt import EDITED, edited
 from mia_defense.report.checks.headline import _headline_problem
 from mia_defense.report.checks.notes import idle_defenses_problem
 from mia_defense.report.checks.privacy import _privacy_problem
@@ -88,24 +89,24 @@ def _caveat_fields_problem(payload: Mapping[str, Any]) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (
                 most is not None and value > most):  # fmt: skip
             upto = "" if most is None else f" and <= num_models ({most})"
-            return (f"{key} is {_type_name(value)} {_show(value)}, not an integer >= 0{upto} "
-                    "as mia-train writes it: the file was edited; rerun the run")
+            return edited(f"{key} is {_type_name(value)} {_show(value)}, not an integer >= "
+                          f"0{upto} as mia-train writes it")
         if count_too_large(key, value):
             return count_too_large(key, value)
     columns = payload.get("data_label_copies")
     if columns is not None and not (isinstance(columns, list) and all(
             isinstance(c, str | int) and not isinstance(c, bool) for c in columns)):
-        return (f"data_label_copies is {_type_name(columns)} {_show(columns)}, not a list of "
-                "column names as mia-train writes it: the file was edited; rerun the run")
+        return edited(f"data_label_copies is {_type_name(columns)} {_show(columns)}, not a "
+                      "list of column names as mia-train writes it")
     labels = payload.get("released_labels_only")
     if labels is not None and not isinstance(labels, bool):
-        return (f"released_labels_only is {_type_name(labels)} {_show(labels)}, not true or "
-                "false as mia-train writes it: the file was edited; rerun the run")
+        return edited(f"released_labels_only is {_type_name(labels)} {_show(labels)}, not "
+                      "true or false as mia-train writes it")
     reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
     if reason is not None and not isinstance(reason, str):
         return (f"privacy.no_verdict_reason is {_type_name(reason)} {_show(reason)}, not a "
                 "reason: results.json says there, in text, why its attacks could not judge "
-                "the run, and null where they could; the file was edited; rerun the run")
+                f"the run, and null where they could; {EDITED}")
     return None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mia_defense.metrics.bootstrap import few_resamples_note
 from mia_defense.report.checks._values import _MISSING, _counts, _show
+from mia_defense.report.checks.doubt import edited
 from mia_defense.report.stats import LEVEL
 
 __all__ = [
@@ -34,8 +35,8 @@ def _plan_problem(payload: Mapping[str, Any]) -> str | None:
     if isinstance(planned, bool) or not isinstance(planned, int) or count is None:
         return None
     if count != planned:
-        return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
-                f"{planned}: the file was edited; rerun the run")
+        return edited(f"num_models is {count}, but config.plan.num_models, which trained "
+                      f"them, is {planned}")
     return None
 
 
@@ -87,8 +88,8 @@ def _test_size_problem(payload: Mapping[str, Any]) -> str | None:
     if planned is None or size is None or _drawn(size, planned, taken):
         return _split_problem(payload)
     lost = f" less the at most {taken} rows its canaries took" if taken else ""
-    return (f"test_size is {_show(size)}, but config.plan.test_size, which drew the test set, "
-            f"is {planned}{lost}: the file was edited; rerun the run")
+    return edited(f"test_size is {_show(size)}, but config.plan.test_size, which drew the "
+                  f"test set, is {planned}{lost}")
 
 
 def _split_problem(payload: Mapping[str, Any]) -> str | None:
@@ -115,10 +116,10 @@ def _split_problem(payload: Mapping[str, Any]) -> str | None:
     if any(_drawn(size, n, taken) for n in sizes):
         return None
     shown = " or ".join(str(n) for n in sizes)
-    return (f"test_size is {_show(size)}, but the default split (config.plan.population_size "
-            f"and test_size null) that drew population_size {population}"
-            f"{f' (and {canaries} canaries)' if canaries else ''} leaves {shown} test "
-            "records: the file was edited; rerun the run")
+    return edited(f"test_size is {_show(size)}, but the default split "
+                  f"(config.plan.population_size and test_size null) that drew population_size "
+                  f"{population}{f' (and {canaries} canaries)' if canaries else ''} leaves "
+                  f"{shown} test records")
 
 
 # The name each of mia-defense's own defenses and releases records (``defense.defense``,
@@ -163,20 +164,19 @@ def defense_problem(payload: Mapping[str, Any]) -> str | None:
         expected = [_built_in_name(node, BUILT_IN_DEFENSES) for node in nodes.values()]
         said = name.split("+") if isinstance(name, str) else None
         if not nodes and name != "none":
-            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
-                    "models, is empty (no defense): the file was edited; rerun the run")
+            return edited(f"defense.defense is {_show(name)}, but config.defense, which "
+                          "trained the models, is empty (no defense)")
         if nodes and None not in expected and sorted(expected) != sorted(said or []):
-            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
-                    f"models, holds {_show('+'.join(expected))}: the file was edited; rerun "
-                    "the run")
+            return edited(f"defense.defense is {_show(name)}, but config.defense, which "
+                          f"trained the models, holds {_show('+'.join(expected))}")
     if "release" not in config:
         return _settings_problem(defense, config) or _dataset_problem(payload)
     recorded = defense.get("release", "full")
     release = config["release"]
     expected_release = "full" if release is None else _built_in_name(release, BUILT_IN_RELEASES)
     if expected_release is not None and recorded != expected_release:
-        return (f"defense.release is {_show(recorded)}, but config.release, which released the "
-                f"outputs, is {expected_release!r}: the file was edited; rerun the run")
+        return edited(f"defense.release is {_show(recorded)}, but config.release, which "
+                      f"released the outputs, is {expected_release!r}")
     return _settings_problem(defense, config) or _dataset_problem(payload)
 
 
@@ -229,18 +229,17 @@ def _settings_problem(defense: Mapping[str, Any], config: Mapping[str, Any]) -> 
     attack = config.get("attack")
     recipe = attack.get("shadow_recipe") if isinstance(attack, Mapping) else None
     if "shadow_recipe" in defense and _comparable(defense["shadow_recipe"], recipe) is False:
-        return (f"defense.shadow_recipe is {_show(defense['shadow_recipe'])}, but "
-                f"config.attack.shadow_recipe, which trained the shadow models, is "
-                f"{_show(recipe)}: the file was edited; rerun the run")
+        return edited(f"defense.shadow_recipe is {_show(defense['shadow_recipe'])}, but "
+                      f"config.attack.shadow_recipe, which trained the shadow models, is "
+                      f"{_show(recipe)}")
     nodes = _built_in_nodes(config)
     named = defense.get("defense", "none")
     ran = set(named.split("+")) if isinstance(named, str) else set()
     for key, value in defense.items():
         name, dot, setting = key.partition(".") if isinstance(key, str) else ("", "", "")
         if dot and name in BUILT_IN_DEFENSES.values() and name not in ran:
-            return (f"defense.{key} is a setting of the defense {name!r}, which the run did "
-                    f"not train with (defense.defense is {_show(named)}): the file was "
-                    "edited; rerun the run")
+            return edited(f"defense.{key} is a setting of the defense {name!r}, which the "
+                          f"run did not train with (defense.defense is {_show(named)})")
         node = nodes.get(name)
         if not dot or node is None or setting not in node:
             continue
@@ -252,9 +251,8 @@ def _settings_problem(defense: Mapping[str, Any], config: Mapping[str, Any]) -> 
         if same is False:
             where = "config.release" if name == "release" else f"config.defense's {name}"
             shown = "null" if node[setting] is None else _show(node[setting])
-            return (f"defense.{key} is {_show(value)}, but {where}, which trained and "
-                    f"released the models, has {setting}={shown}: the file "
-                    "was edited; rerun the run")
+            return edited(f"defense.{key} is {_show(value)}, but {where}, which trained "
+                          f"and released the models, has {setting}={shown}")
     return None
 
 
@@ -291,8 +289,8 @@ def _dataset_problem(payload: Mapping[str, Any]) -> str | None:
     expected = BUILT_IN_DATASETS[loader] or node.get("name")
     if not isinstance(expected, str) or name == expected:
         return None
-    return (f"dataset is {_show(name)}, but config.dataset ({loader}), which loaded the data, "
-            f"names it {expected!r}: the file was edited; rerun the run")
+    return edited(f"dataset is {_show(name)}, but config.dataset ({loader}), which loaded "
+                  f"the data, names it {expected!r}")
 
 
 def other_confidence(payload: Mapping[str, Any]) -> float | None:
