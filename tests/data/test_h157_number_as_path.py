@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mia_defense.data import checks
+from mia_defense.data import paths
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
 from mia_defense.errors import ConfigError
@@ -32,7 +32,7 @@ def test_other_loaders_say_it_too():
 
 
 def test_inside_a_hydra_job_the_config_checks_hint_is_given(monkeypatch):
-    monkeypatch.setattr(checks, "_hydra_job", lambda: object())
+    monkeypatch.setattr(paths, "_hydra_job", lambda: object())
     with pytest.raises(ConfigError) as refused:
         load_csv(path=2024, label_column="y")
     assert ("; Hydra read the value as the number 2024, not as text: quote it for Hydra, "

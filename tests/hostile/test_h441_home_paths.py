@@ -19,7 +19,7 @@ import pytest
 
 from mia_defense.cli.arguments import shadowed_configs
 from mia_defense.cli.report import _path
-from mia_defense.data.checks import _expand_user
+from mia_defense.data.paths import _expand_user
 from mia_defense.errors import ConfigError
 from mia_defense.files import UnknownHomeError, home_expanded
 from mia_defense.store import store_key
