@@ -1,4 +1,9 @@
-"""Validation shared by the file loaders: every problem becomes a `DataError` naming the file."""
+"""Validation shared by the file loaders: every problem becomes a `DataError` naming the file.
+
+The setting checks and the last steps of a loader (`finish_dataset`) live here; the rest
+by job in `names` (how names are shown), `paths` (dataset.path), `labels`, `features`
+and `copies` (duplicate samples, label copies), re-exported here for their importers.
+"""
 
 from __future__ import annotations
 
