@@ -36,8 +36,9 @@ storing ``outputs`` instead of ``log_probs``, which such a reader refuses (no lo
 `Observations.load` and `Observations.from_arrays` check every field (shapes, dtypes,
 values, output kind, masks of 0/1 with every record IN for some model and OUT for another,
 but the canaries a writer's ``is_canary`` flags, K >= 2) and raise one `DataError` listing
-every problem, each naming its field; `Observations.save` refuses to write such a file, in
-the same words.
+every problem, each naming its field (`observation_problems`, in
+`mia_defense.observation_checks`); `Observations.save` refuses to write such a file, in the
+same words.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import is_integer, shown_path
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError, a_type, closest, first_few
 from mia_defense.files import (
     MAX_JSON_DEPTH,
@@ -68,14 +69,20 @@ from mia_defense.files import (
     save_npz,
 )
 from mia_defense.observation_checks import (
+    _AUGMENTED,
+    _SHOWN,
+    OUTPUT_KINDS,
+    RESERVED_METADATA,
     _blocks,
     _log_softmax,
     _mass_notes,
-    _value_problems,
-    _where,
+    _metadata,
+    _output_kind,
     labels_only,
     looks_like_probabilities,
     normalisation_problems,
+    observation_problems,
+    zero_one_flags,
 )
 
 log = logging.getLogger(__name__)
@@ -109,8 +116,6 @@ __all__ = [
 
 # Version of the observations.npz layout above (2: augmented queries as [K, A, N] signals).
 OBSERVATIONS_VERSION = 2
-# What a file's released outputs may be (``output_kind``); ``log_probs`` holds the first.
-OUTPUT_KINDS = ("log_probabilities", "probabilities", "logits")
 # The extra array of [N] copy groups mia-train writes only where the population holds
 # exact copies (`copy_group_problem`); files without it read as records without copies.
 COPY_GROUPS = "copy_groups"
@@ -128,17 +133,9 @@ QUERIES_OF_MIA_TRAIN = "attack.queries.num_augmented=8 and a noise_std above 0"
 # `attacked_as_given`): no setting of the tool in use adds their queries or gradient norms,
 # so the attacks that lack them point to a mia-train run that makes them (`queries_fix`).
 _AS_GIVEN: ContextVar[bool] = ContextVar("mia_defense_observations_as_given", default=False)
-_AUGMENTED = ("augmented_logits", "augmented_predictions")
 _OPTIONAL = (*_AUGMENTED, "grad_norms")
-# How many offending records a problem line names.
-_SHOWN = 5
 
 
-# The metadata keys `mia_defense.api.observe_models` writes of its own queries: the population's
-# outputs average this many answers of a randomized release, and the members' accuracy of one
-# answer each. They set results.json's train accuracy and query budget and skip the mask
-# check's comparison with the test set, so only `RecordedMetadata` holds them.
-RESERVED_METADATA = ("randomized_release_repeats", "train_accuracy_one_answer")
 # mia-train's metadata key (true) where attack.white_box=true asked for gradient norms that
 # could not be computed: the gradient attack's skip says so, not "set attack.white_box=true".
 GRAD_NORMS_SKIPPED = "grad_norms_skipped"
@@ -737,7 +734,7 @@ def _extra_problem(name: str, value: np.ndarray) -> str | None:
     return None
 
 
-# -- checks of the file format ---------------------------------------------------------------
+# -- reading the fields of the file format (their checks: mia_defense.observation_checks) ----
 
 
 def _no_queries(arrays: Mapping[str, np.ndarray], name: str) -> bool:
@@ -756,16 +753,6 @@ def _scalar_int(value: np.ndarray) -> int | str:
     return f"{shown!r} (dtype {value.dtype}, shape {value.shape})"
 
 
-def _output_kind(arrays: Mapping[str, np.ndarray]) -> str:
-    value = arrays.get("output_kind")
-    return OUTPUT_KINDS[0] if value is None else str(value)
-
-
-def _metadata(arrays: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
-    value = arrays.get("metadata")
-    return None if value is None else json.loads(str(value))
-
-
 def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
     """Released outputs [K, N, C] of ``kind`` as float32 log-probabilities (``-inf`` where
     p = 0). Logits are converted a block at a time (`_blocks`) into the float32 result: the
@@ -782,211 +769,6 @@ def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
     return outputs.astype(np.float32, copy=False)
 
 
-def _records(columns: np.ndarray) -> str:
-    """``records 3, 7 (2 of 10)``: the first offending columns of a [N] bool array."""
-    bad = np.flatnonzero(columns)
-    shown = first_few(bad, _SHOWN)
-    return f"record{'s' if len(bad) > 1 else ''} {shown} ({len(bad)} of {len(columns)})"
-
-
-def _kind_problems(arrays: Mapping[str, np.ndarray], name: str) -> list[str]:
-    """``output_kind`` must name one of `OUTPUT_KINDS`, be given with ``outputs`` and agree
-    with ``log_probs``."""
-    value = arrays.get("output_kind")
-    if value is None:
-        if name == "outputs":
-            return [f"output_kind: missing; say what outputs holds: output_kind=one of "
-                    f"{', '.join(OUTPUT_KINDS)}"]  # fmt: skip
-        return []
-    if value.ndim != 0 or value.dtype.kind not in "US" or str(value) not in OUTPUT_KINDS:
-        return [f"output_kind={value.tolist()!r}: must be one of {', '.join(OUTPUT_KINDS)}"]
-    if name == "log_probs" and str(value) != OUTPUT_KINDS[0]:
-        return [f"output_kind={str(value)!r}: the file stores log_probs, which hold "
-                "log-probabilities; store other outputs as outputs with their output_kind"]
-    return []
-
-
-def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:
-    if labels.dtype.kind not in "iu":  # (timedelta64, which numpy counts as an integer, too)
-        return [f"{name}: dtype {labels.dtype}, expected integers (class indices)"]
-    out = (labels < 0) | (labels >= num_classes)
-    if out.any():
-        return [f"{name}: label {labels[out][0]} {_where(out)} is outside [0, {num_classes}) "
-                f"(C={num_classes} classes in the outputs)"]
-    return []
-
-
-def zero_one_flags(values: Any) -> np.ndarray | None:
-    """``values`` as bool when they are bool, or numbers that are all 0 or 1 (as `masks`
-    may be: integers or floats), else ``None``. One reading of ``is_canary`` for the file
-    check, mia-attack and `mia_defense.api.audit`: 0/1 integers passed the first and the
-    last, and mia-attack refused them ("expected [N] bool"). The records `run_attacks` pools
-    and `slice_metrics`' slices are read so too (a list of lists of other lengths: ``None``)."""
-    try:
-        flags = np.asarray(values)
-    except (TypeError, ValueError):
-        return None
-    if flags.dtype == bool:
-        return flags
-    if flags.dtype.kind not in "iuf" or not np.isin(flags, (0, 1)).all():
-        return None
-    return flags.astype(bool)
-
-
-def _canary_flags(arrays: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """[N] bool: the records a writer's ``is_canary`` flags (mia-train's canaries), all
-    False unless it is one 0/1 (or true/false) flag per record."""
-    flags = arrays.get("is_canary")
-    read = None if flags is None or flags.shape != (n,) else zero_one_flags(flags)
-    return np.zeros(n, dtype=bool) if read is None else read
-
-
-def _mask_problems(masks: np.ndarray, canaries: np.ndarray) -> list[str]:
-    """0/1 values, and every record IN for some model and OUT for another; ``canaries``
-    are exempt from the latter: the one-run audit draws their membership at random (a
-    canary of few models may be IN for all or none), and the attacks report them apart."""
-    if masks.dtype != bool:
-        if masks.dtype.kind not in "iuf":  # (timedelta64 counts as an integer in numpy)
-            return [f"masks: dtype {masks.dtype}, expected bool (or 0/1 integers)"]
-        odd = (masks != 0) & (masks != 1)
-        if odd.any():
-            return [f"masks: values must be 0/1 or true/false (member or not), found "
-                    f"{masks[odd].flat[0]:g} {_where(odd)}"]  # fmt: skip
-    members = masks.astype(bool)
-    problems = []
-    for word, bad, fix in (
-        ("never IN (a member of no model)", ~members.any(axis=0) & ~canaries,
-         "train some model on it"),
-        ("never OUT (a member of every model)", members.all(axis=0) & ~canaries,
-         "hold it out of some"),
-    ):
-        if bad.any():
-            problems.append(
-                f"masks: {_records(bad)} {'are' if bad.sum() > 1 else 'is'} {word}: an attack "
-                f"compares a record's IN and OUT models; {fix}, or drop the record"
-            )
-    return problems
-
-
-def _optional_problems(
-    arrays: Mapping[str, np.ndarray], kind: str, prefix: str, k: int, n: int, c: int
-) -> list[str]:
-    """The optional fields: augmented queries, gradient norms, the test set, metadata."""
-    problems = []
-    given = [name for name in _AUGMENTED if name in arrays]
-    if len(given) == 1:
-        problems.append(f"{given[0]}: given without {set(_AUGMENTED).difference(given).pop()}; "
-                        "they go together")  # fmt: skip
-    for name in given if len(given) == 2 else ():
-        value = arrays[name]
-        if value.ndim != 3 or value.shape[0] != k or value.shape[2] != n:
-            problems.append(f"inconsistent shapes: {name} has shape {value.shape}, expected "
-                            f"[K, A, N] = [{k}, A, {n}]")  # fmt: skip
-        elif name == "augmented_logits" and not np.issubdtype(value.dtype, np.floating):
-            problems.append(f"{name}: dtype {value.dtype}, expected float")
-        elif name == "augmented_logits" and not np.isfinite(value).all():
-            # one NaN or inf made LiRA's pooled variance NaN: the attack was skipped, the
-            # verdict left to weaker attacks
-            problems.append(f"{name}: NaN or infinite {_where(~np.isfinite(value))}; these "
-                            "logits must be finite: clip log(p_y / (1 - p_y)), as mia-train "
-                            "does")  # fmt: skip
-        elif name == "augmented_predictions":
-            problems += _label_problems(value, name, c)
-    if len(given) == 2 and arrays[_AUGMENTED[0]].shape != arrays[_AUGMENTED[1]].shape:
-        problems.append("inconsistent shapes: augmented_logits and augmented_predictions "
-                        "differ in A")  # fmt: skip
-    norms = arrays.get("grad_norms")
-    if norms is not None:
-        if norms.shape != (k, n):
-            problems.append(f"inconsistent shapes: grad_norms has shape {norms.shape}, "
-                            f"expected [K, N] = [{k}, {n}]")  # fmt: skip
-        elif not np.issubdtype(norms.dtype, np.floating):
-            problems.append(f"grad_norms: dtype {norms.dtype}, expected float")
-        elif not (np.isfinite(norms) & (norms >= 0)).all():
-            problems.append(f"grad_norms: must be finite and >= 0, "
-                            f"{_where(~(np.isfinite(norms) & (norms >= 0)))}")  # fmt: skip
-    if kind:
-        problems += _test_problems(arrays, kind, f"test_{prefix or 'log_probs'}", k, c)
-    if "metadata" in arrays:
-        problems += _metadata_problems(arrays)
-    return problems
-
-
-def _metadata_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
-    """A metadata string that is not a JSON object, or one nested too deep for the recursive
-    writers of results.json (json.loads itself stops with a RecursionError near 1000)."""
-    try:
-        metadata = _metadata(arrays)
-    except (ValueError, TypeError, RecursionError):
-        metadata = None
-    if not isinstance(metadata, dict):
-        return ["metadata: must be a string holding a JSON object, e.g. "
-                "np.array(json.dumps({'dataset': 'digits'}))"]  # fmt: skip
-    depth = json_depth(metadata)
-    if depth > MAX_JSON_DEPTH:
-        return [f"metadata: a JSON object nested {depth} levels deep; keep it to at most "
-                f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense)"]  # fmt: skip
-    return _recorded_problems(metadata)
-
-
-def _recorded_problems(metadata: Mapping[str, Any]) -> list[str]:
-    """`RESERVED_METADATA` values that are not what `mia_defense.api.observe_models` writes:
-    a count of answers >= 2, and the members' accuracy of one answer, in [0, 1], beside it.
-    A file's other values were read as one answer each (repeats 1, true) or the accuracy
-    ignored ('0.9' as text), without a word."""
-    repeats_key, accuracy_key = RESERVED_METADATA
-    problems = []
-    repeats = metadata.get(repeats_key)
-    if repeats_key in metadata and not is_integer(repeats, low=2):
-        problems.append(
-            f"metadata: {repeats_key}={repeats!r}: api.observe_models records there how many "
-            "answers of a randomized release each population output averages, an integer >= "
-            "2; fix it, or remove the key for outputs of one answer each"
-        )
-    accuracy = metadata.get(accuracy_key)
-    number = isinstance(accuracy, int | float) and not isinstance(accuracy, bool)
-    if accuracy_key in metadata and (
-        repeats_key not in metadata or not (accuracy is None or (number and 0 <= accuracy <= 1))
-    ):
-        problems.append(
-            f"metadata: {accuracy_key}={accuracy!r}: api.observe_models records there the "
-            f"members' accuracy of one answer each (a number in [0, 1]) beside {repeats_key}; "
-            "fix it, or remove the key"
-        )
-    return problems
-
-
-def _test_problems(
-    arrays: Mapping[str, np.ndarray], kind: str, name: str, k: int, c: int
-) -> list[str]:
-    other = "test_outputs" if name == "test_log_probs" else "test_log_probs"
-    if other in arrays:
-        return [f"{other}: the file stores {name[5:]}, so its test outputs are {name}"]
-    test, labels = arrays.get(name), arrays.get("test_labels")
-    if test is None and labels is None:
-        return []
-    if test is None or labels is None:
-        given, missing = (name, "test_labels") if labels is None else ("test_labels", name)
-        return [f"{given}: given without {missing}; they go together"]
-    if not np.issubdtype(test.dtype, np.floating):
-        return [f"{name}: dtype {test.dtype}, expected float"]
-    if test.ndim != 3 or test.shape[0] != k or test.shape[2] != c or labels.shape != (
-        test.shape[1],
-    ):
-        return [f"inconsistent shapes: {name} has shape {test.shape} and test_labels "
-                f"{labels.shape}, expected [K, M, C] = [{k}, M, {c}] and [M]"]  # fmt: skip
-    if test.shape[1] == 0:  # (its mean accuracy and loss were NaN, with numpy's warnings)
-        return [f"{name}: shape {test.shape}: no test records (M=0); give the models' outputs "
-                f"on held-out records, or leave {name} and test_labels out"]
-    problems = _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
-    if problems or kind not in ("log_probabilities", "probabilities"):
-        return problems
-    # the population's rule for the test set's outputs too: log-probabilities shifted by -1
-    # (probabilities scaled by 0.37) or all near -800 passed here, and their test loss
-    # flagged the right masks MASKS SUSPECT (the OUT records fit better than such a test set)
-    return normalisation_problems(test, kind, name)
-
-
 def _as_arrays(fields: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
     """``fields`` as numpy arrays, and a problem naming each field numpy cannot make one
     array of (nested lists of rows of different lengths were a raw ValueError)."""
@@ -1000,57 +782,3 @@ def _as_arrays(fields: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[s
                             "length, e.g. np.stack of the per-model arrays")  # fmt: skip
     return arrays, problems
 
-
-def observation_problems(arrays: Mapping[str, np.ndarray], *, attacked: bool = True) -> list[str]:
-    """Every problem of the fields of an observations file, one line each naming its field
-    (empty: the arrays are a valid file); ``schema_version`` is `Observations.load`'s.
-    ``attacked=False`` leaves out what only an attack needs (K >= 2, every record IN some
-    model and OUT of another): the utility of one model's outputs is still well defined."""
-    name = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
-    missing = [k for k in (name, "masks", "labels") if k not in arrays]
-    if missing:
-        return [f"{', '.join(missing)}: missing; an observations file needs log_probs (or "
-                "outputs with output_kind), masks and labels"]  # fmt: skip
-    problems = _kind_problems(arrays, name)
-    if name == "log_probs" and "outputs" in arrays:
-        problems.append("outputs: give log_probs or outputs, not both")
-    values, masks, labels = arrays[name], arrays["masks"], arrays["labels"]
-    if not np.issubdtype(values.dtype, np.floating):
-        return [*problems, f"{name}: dtype {values.dtype}, expected float [K, N, C]"]
-    if values.ndim != 3:
-        return [*problems, f"inconsistent shapes: {name} has shape {values.shape}, expected "
-                           "[K, N, C] (models, records, classes)"]  # fmt: skip
-    k, n, c = values.shape
-    if k < 2 and attacked:
-        problems.append(f"{name}: K={k} model; membership inference compares models that "
-                        "trained on a record with models that did not: give K >= 2")
-    # Every shape problem at once (the masks' and labels' too beside no records or one class).
-    shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
-    shape_problems = [] if shapes_ok else [
-        f"inconsistent shapes: masks has shape {masks.shape} and labels {labels.shape}, "
-        f"expected [K, N] = [{k}, {n}] and [N] = [{n}] (from {name} {values.shape})"]
-    if n == 0 or c == 0:
-        empty = "records (N=0)" if n == 0 else "classes (C=0)"
-        return [*problems, f"{name}: shape {values.shape}: no {empty}; an observations file "
-                           "holds every model's output on each record attacked",
-                *shape_problems]  # fmt: skip
-    if c == 1:  # (softmax over one class: log-probability 0 everywhere, AUC 0.500)
-        return [*problems, f"{name}: shape {values.shape}: one class (C=1), so every record's "
-                           "log-probability is 0 in every model and no attack can see a leak; "
-                           "give a binary classifier's score z or probability p as two "
-                           "columns: [0, z] as logits, [1 - p, p] as probabilities",
-                *shape_problems]  # fmt: skip
-    problems += shape_problems
-    kind = _output_kind(arrays) if name == "outputs" else OUTPUT_KINDS[0]
-    kind = kind if kind in OUTPUT_KINDS else ""  # unknown: reported above, values unchecked
-    problems += _value_problems(values, kind, name) if kind else []
-    if shapes_ok:
-        problems += _label_problems(labels, "labels", c)
-        problems += _mask_problems(masks, _canary_flags(arrays, n)) if k >= 2 and attacked else []
-    prefix = "" if name == "log_probs" else "outputs"
-    problems += _optional_problems(arrays, kind, prefix, k, n, c)
-    # Rows that do not normalise, last: arrays made up to test another check (zeros as
-    # log-probabilities) then still name that check's problem alone.
-    if problems or kind not in ("log_probabilities", "probabilities"):
-        return problems
-    return normalisation_problems(values, kind, name)

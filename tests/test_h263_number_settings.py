@@ -169,7 +169,7 @@ def test_canaries_num_is_refused_in_its_words(num, message):
 @pytest.mark.parametrize(("repeats", "refused"), [(2, False), (1, True), (True, True),
                                                   (2.0, True), ("8", True), (None, True)])
 def test_observations_repeats_read_by_the_shared_rule(repeats, refused):
-    from mia_defense.observations import RESERVED_METADATA, _recorded_problems
+    from mia_defense.observation_checks import RESERVED_METADATA, _recorded_problems
 
     problems = _recorded_problems({RESERVED_METADATA[0]: repeats})
     assert bool(problems) == refused
