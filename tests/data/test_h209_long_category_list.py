@@ -5,8 +5,6 @@ load). Each entry is now counted once; a code listed twice is still refused."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from mia_defense.data.csv_columns import check_fixed_categories
@@ -15,10 +13,32 @@ from mia_defense.errors import ConfigError
 _CODES = [f"c{i}" for i in range(100_000)]
 
 
+class _Code(str):
+    """A category that counts what is done with it, stripped or not: hashed (counted once
+    each) or compared (list.count compares it with every other entry)."""
+
+    touched = 0
+
+    def __hash__(self) -> int:
+        _Code.touched += 1
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        _Code.touched += 1
+        return str.__eq__(self, other)
+
+    def strip(self, chars: str | None = None) -> _Code:
+        return _Code(str.strip(self, chars))
+
+
 def test_a_long_category_list_is_checked_at_once():
-    start = time.perf_counter()
+    """Counted, not timed (speed lives in the bench): each code is hashed once (1,000
+    codes: 1,000 steps; counted by list.count, 999,000 comparisons, and 100,000 took
+    105 s)."""
+    _Code.touched = 0
+    check_fixed_categories({"diagnosis": [_Code(code) for code in _CODES[:1000]]})
+    assert 1000 <= _Code.touched <= 3 * 1000, _Code.touched  # (at least once: they were met)
     fixed = check_fixed_categories({"diagnosis": _CODES})
-    assert time.perf_counter() - start < 5  # (minutes before)
     assert fixed == {"diagnosis": tuple(_CODES)}
 
 

@@ -13,7 +13,6 @@ import logging
 import os
 import pickle
 import struct
-import time
 import tracemalloc
 import zipfile
 from contextlib import contextmanager
@@ -55,17 +54,17 @@ class _Call:
 
 
 @contextmanager
-def _bounded(max_bytes: int = 32 * _MIB, max_seconds: float = 20.0):
-    """Fail if the block allocates more than ``max_bytes`` (peak) or takes too long."""
+def _bounded(max_bytes: int = 32 * _MIB):
+    """Fail if the block allocates more than ``max_bytes`` (peak). Measured, not timed:
+    what a claim would cost is the allocation (or the decompression into it), and a read
+    that never ends is `within`'s to stop."""
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         yield
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peak < max_bytes, f"allocated {peak / _MIB:.1f} MiB"
-    assert time.perf_counter() - start < max_seconds
 
 
 def _batch(folder: Path, payload: bytes, name: str = "data_batch_1") -> Path:
@@ -345,8 +344,8 @@ def test_fifos_are_refused_without_blocking(tmp_path):
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 def test_devices_and_directories_are_refused_where_a_file_is_expected(tmp_path):
-    with _bounded(), pytest.raises(DataError, match=r"/dev/zero is a character device, not a "
-                                   r"file or folder"):
+    refused = r"/dev/zero is a character device, not a file or folder"
+    with within(10), _bounded(), pytest.raises(DataError, match=refused):
         load_cifar10(path="/dev/zero")
     link = tmp_path / "dataset_purchase"
     link.symlink_to("/dev/zero")  # a symlink is followed, then refused
