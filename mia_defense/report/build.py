@@ -246,6 +246,12 @@ def _fronts_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The fronts' ε column's header where a row holds an ε: a gdp run's figure there is its RDP
+# upper bound, not the approximation results.json's privacy.epsilon records (as HParams'
+# header says, `mia_defense.tracking.hparams`).
+_EPSILON_HEADER = "ε (accountant gdp: its RDP upper bound)"
+
+
 def _front_table(
     report: Report, front: list[int], careful: set[int], pair: tuple[str, str]
 ) -> list[str]:
@@ -256,9 +262,10 @@ def _front_table(
         why = {w for i, ws in _understated_rows(report).items()
                if report.groups[i].pair == pair for w in ws}  # fmt: skip
         return [f"No row: its runs have {' or '.join(sorted(why))} (left off the front)."]
+    dp = any(report.groups[i].epsilon is not None for i in front)
     lines = [
         "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
-        "AUC [95% CI] | ε |",
+        f"AUC [95% CI] | {_EPSILON_HEADER if dp else 'ε'} |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for rank, i in enumerate(front, start=1):

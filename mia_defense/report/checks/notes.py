@@ -39,7 +39,11 @@ from mia_defense.report.checks.provenance import (
     other_confidence,
 )
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
-from mia_defense.report.objectives import DEFAULT_OBJECTIVE, UNDERSTATED_LEAK
+from mia_defense.report.objectives import (
+    DEFAULT_OBJECTIVE,
+    UNDERSTATED_LEAK,
+    standing_epsilon,
+)
 from mia_defense.report.stats import LEVEL, wilson_interval
 
 __all__ = [
@@ -712,12 +716,29 @@ def _of_observations(payload: Mapping[str, Any]) -> bool:
 
 def _invalid_note(privacy: Mapping[str, Any]) -> str | None:
     """A caveat on an ε that is no guarantee (``privacy.epsilon_valid: false``, its
-    ``epsilon_invalid_reason``: seeded noise whose tail ends short, say)."""
+    ``epsilon_invalid_reason``: seeded noise whose tail ends short, say), or ``None``, as
+    where the ``gdp`` accountant alone made it false and its RDP upper bound stands in
+    (`_bound_stands`)."""
     if privacy.get("epsilon_valid") is not False or privacy.get("epsilon") is None:
+        return None
+    if _bound_stands(privacy):
         return None
     reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
     return (f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
             f"false): {one_line(reason, limit=800)}")  # (the table's only words of it)
+
+
+def _bound_stands(privacy: Mapping[str, Any]) -> bool:
+    """Whether an ε results.json says is invalid stands as a guarantee all the same by the
+    one rule of the report's ε column, a search's objective and HParams
+    (`mia_defense.report.objectives.standing_epsilon`): the ``gdp`` accountant's
+    approximation the only reason, the RDP upper bound beside it holding. Its caveat
+    'not a guarantee' marked the row '(read with care)' beside that bound shown as the
+    guarantee (mia-train defense=dp defense.dp.accountant=gdp: 'its ε 2.33 is not a
+    guarantee' by an ε column of 3.65). No doubt of its config is asked: `epsilon_doubt`
+    asks none of an ε results.json says is invalid."""
+    epsilon = privacy.get("epsilon")
+    return _numbers(epsilon) and not standing_epsilon(privacy, epsilon, doubted=False)[1]
 
 
 def reasons_said_below(privacy: Mapping[str, Any]) -> frozenset[str]:

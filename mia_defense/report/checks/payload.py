@@ -9,7 +9,7 @@ from typing import Any
 
 from mia_defense.report.checks._values import _show, _type_name, count_too_large
 from mia_defense.report.checks.attack_results import _attacks_problem, _count_problem
-from mia_defense.report.checks.doubt import EDITED, edited
+from mia_defense.report.checks.doubt import edited
 from mia_defense.report.checks.headline import _headline_problem
 from mia_defense.report.checks.notes import idle_defenses_problem
 from mia_defense.report.checks.privacy import _privacy_problem
@@ -104,9 +104,9 @@ def _caveat_fields_problem(payload: Mapping[str, Any]) -> str | None:
                       "true or false as mia-train writes it")
     reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
     if reason is not None and not isinstance(reason, str):
-        return (f"privacy.no_verdict_reason is {_type_name(reason)} {_show(reason)}, not a "
-                "reason: results.json says there, in text, why its attacks could not judge "
-                f"the run, and null where they could; {EDITED}")
+        return edited(f"privacy.no_verdict_reason is {_type_name(reason)} {_show(reason)}, "
+                      "not a reason: results.json says there, in text, why its attacks could "
+                      "not judge the run, and null where they could")
     return None
 
 
