@@ -26,7 +26,7 @@ from mia_defense.override_checks import parsed_override
 __all__ = ["added_group_problem", "added_group_refusal", "config_shape_refusal",
            "defaults_list_shape_refusal",
            "defaults_loop_refusal",
-           "group_delete_refusal", "list_delete_refusal", "no_option_words",
+           "group_delete_refusal", "list_delete_refusal", "no_option_words", "own_config_start",
            "subfolder_primary_refusal", "unlisted_group_refusal"]
 
 
@@ -446,16 +446,27 @@ def _file_shown(source: Any, path: str) -> str:
     return shown_path(config_file_shown(f"{source}/{path}.yaml"))
 
 
+def own_config_start(base: str | None) -> str:
+    """The defaults list a config of one's own starts with, built on the primary config
+    ``base`` (mia-train's ``config``, mia-attack's ``mia_attack``); ``None`` (the tool not
+    known): mia-train's, with mia-attack's in brackets."""
+    if base is None:
+        return "'defaults: [config, _self_]' (mia-attack's: [mia_attack, _self_])"
+    return f"'defaults: [{base}, _self_]'"
+
+
 # What an entry of a defaults list may be, for a refusal of one that is none
 _ENTRY_FORMS = ("an entry is a config's name ('config'), 'GROUP: NAME' ('dataset: "
                 "breast_cancer') or '_self_'")
 
 
-def defaults_list_shape_refusal(exc: ValueError) -> Exception | None:
+def defaults_list_shape_refusal(exc: ValueError, *, base: str | None = None) -> Exception | None:
     """Hydra's ValueError (a traceback) for a config file whose ``defaults`` is no list
     (``defaults: config``) or holds an entry of no kind it reads (``defaults: [config,
     null]``, ``[config, 5]``, ``[{dataset: 5}]``, ``[{}]``), as one line naming the file and
-    what an entry is. ``None``: a ValueError raised elsewhere."""
+    what an entry is. ``base``: the primary config of the tool running (``config``,
+    ``mia_attack``), whose start alone is suggested; ``None`` (not known): both tools'.
+    ``None``: a ValueError raised elsewhere."""
     import re
 
     found = _frame_locals(exc, "load_config")
@@ -467,11 +478,11 @@ def defaults_list_shape_refusal(exc: ValueError) -> Exception | None:
     file, said = _file_shown(result.path, path), " ".join(str(exc).split())
     kind = re.search(r"defaults must be a list \(got (\w+)\)", said)
     if kind is not None:
+        start = own_config_start(base)  # (both tools': the forms join its brackets)
+        start = f"{start[:-1]}; {_ENTRY_FORMS})" if base is None else f"{start} ({_ENTRY_FORMS})"
         return HydraConfigError(
             f"{file}: its defaults is {_KINDS.get(kind.group(1), 'a ' + kind.group(1))}, "
-            f"where Hydra reads a list; nothing was run. Write its entries as a list: "
-            f"'defaults: [config, _self_]' (mia-attack's: [mia_attack, _self_]; "
-            f"{_ENTRY_FORMS})")
+            f"where Hydra reads a list; nothing was run. Write its entries as a list: {start}")
     kind = re.search(r"Unsupported (type|item value) in defaults : (\w+)", said)
     if kind is not None:
         what = _KINDS.get(kind.group(2), "a " + kind.group(2))

@@ -512,6 +512,64 @@ def _config_of_its_tool(config: DictConfig) -> str:
     return "config"
 
 
+def _running_base(config_name: str | None) -> str | None:
+    """The primary config a config of one's own is built on here (mia-train's ``config``,
+    mia-attack's ``mia_attack``): the running tool's (`tool_running`), else ``config_name``
+    where it is one of them; ``None``: not known (``--config-name own`` outside the tools)."""
+    if _TOOLS:
+        return _TOOLS[-1]
+    return config_name if config_name in OWN_CALLBACKS else None
+
+
+def _holds_nothing(config: Any, file: str) -> bool:
+    """Whether the config file ``file`` (``file://PATH``), which Hydra read as ``config``, is
+    empty or only comments (Hydra reads it as no settings and no defaults list)."""
+    from pathlib import Path
+
+    if len(config) or not file.startswith("file://"):
+        return False  # (a package's config is one of ours)
+    path = Path(file.removeprefix("file://"))
+    return path.is_file() and yaml.safe_load(path.read_text(encoding="utf-8")) is None
+
+
+def _empty_config_refusal(file: str, base: str | None) -> Exception:
+    """The refusal of an empty primary config ``file``, said as such: it was refused as
+    missing mia-defense's callbacks ("Keep '- hydra: default' in the primary config's
+    defaults"), of a file with no defaults list."""
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.constraints import shown_path
+    from mia_defense.defaults_list_refusals import own_config_start
+
+    return HydraConfigError(
+        f"{shown_path(config_file_shown(file))} is empty; nothing was run. A config of one's "
+        f"own starts with {own_config_start(base)}, then one 'key: value' line for each "
+        f"setting it changes")
+
+
+def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
+    """The refusal of a config file holding one value, no mapping (``5``, a string), as the
+    primary config or an included one: Hydra's traceback "OSError: Invalid loaded object
+    type: int". ``None``: any other OSError."""
+    from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.defaults_list_refusals import (
+        _KINDS,
+        _file_shown,
+        _frame_locals,
+        own_config_start,
+    )
+
+    kind = str(exc).removeprefix("Invalid loaded object type: ")
+    found = _frame_locals(exc, "load_config")  # (the innermost: the source reading the file)
+    source, path = (found.get("self"), found.get("config_path")) if found else (None, None)
+    if kind == str(exc) or not hasattr(source, "full_path") or not isinstance(path, str):
+        return None
+    return HydraConfigError(
+        f"{_file_shown(source.full_path(), path)} holds {_KINDS.get(kind, 'a ' + kind)}, where "
+        f"a config file holds a mapping of settings; nothing was run. Write it as one: a line "
+        f"{own_config_start(base)}, then one 'key: value' line for each setting")
+
+
 # Where Hydra finds mia-defense's packaged configs (a source's path).
 _PACKAGED = "pkg://mia_defense.conf"
 
@@ -543,6 +601,8 @@ def guard_config_loading() -> None:
             # (the empty mappings of each config file, as Hydra merges it)
             file = f"{loaded.path}/{path}.yaml"  # (config_file_shown: as a user finds it)
             record["primary"] = file if default.primary else record["primary"]
+            if default.primary and _holds_nothing(loaded.config, file):
+                record["empty"] = file
             _empty_mappings_of(loaded.config, file, record, package=default.package)
         return loaded
 
@@ -551,11 +611,15 @@ def guard_config_loading() -> None:
         from mia_defense.composed_overrides import _empty_mapping_file_problems, override_problems
 
         outer = getattr(self, "_mia_files", None)
-        self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False}
+        self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False,
+                                    "empty": None}
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             from mia_defense.composition_errors import composition_refusal
+
+            if record["empty"] is not None and _TOOLS:  # (mia-attack's source=X: no such key)
+                raise _empty_config_refusal(record["empty"], _TOOLS[-1]) from None
 
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             shell = args[3] if len(args) > 3 else kwargs.get("from_shell", True)
@@ -589,19 +653,23 @@ def guard_config_loading() -> None:
         except OSError as exc:  # (dataset=<300 characters>: Hydra's stat of the file name)
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             config_name = args[0] if args else kwargs.get("config_name")
+            base = _running_base(config_name)
             refusal = _long_choice_refusal(exc, list(overrides or []), lambda group: set(
                 self.get_group_options(group, config_name=config_name,
                                        overrides=list(overrides or []))),
-                tool="mia-attack" if (_TOOLS[-1:] or [config_name])[0] == "mia_attack"
-                else "mia-train")  # (the running tool's: --config-name own, on mia_attack)
+                tool="mia-attack" if base == "mia_attack" else "mia-train",
+            ) or _loaded_object_refusal(exc, base)  # (the running tool's: --config-name own)
             if refusal is None:
                 raise
             raise refusal from None
         except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
             from mia_defense.composition_errors import composition_refusal
+            from mia_defense.defaults_list_refusals import defaults_list_shape_refusal
 
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            refusal = composition_refusal(exc, list(overrides or []))
+            base = _running_base(args[0] if args else kwargs.get("config_name"))
+            refusal = defaults_list_shape_refusal(exc, base=base) or composition_refusal(
+                exc, list(overrides or []))  # (the former first: its words for the tool's base)
             if refusal is None:
                 raise
             raise refusal from None
@@ -614,6 +682,8 @@ def guard_config_loading() -> None:
             # from (--config-path to a copy of the packaged ones)
             return config
         config_name = args[0] if args else kwargs.get("config_name")
+        if record["empty"] is not None:  # (refused below as its callbacks "missing")
+            raise _empty_config_refusal(record["empty"], _running_base(config_name))
         if config_name is not None and _TOOLS:  # (the running tool's callbacks, not by name)
             config_name = _TOOLS[-1]
         elif config_name is not None and config_name not in OWN_CALLBACKS:

@@ -1,0 +1,74 @@
+"""h558: a config file of one's own that holds no settings was refused in a traceback or in
+words that did not fit it: one holding a single number (``5``), as the primary config or
+as an included file, ended "OSError: Invalid loaded object type: int"; an empty one was
+told mia-defense's own callback "is missing ... Keep '- hydra: default' in the primary
+config's defaults", of a file with no defaults list. And a defaults that is no list
+(``defaults: config``) was told mia-train's and mia-attack's starts alike, whichever ran.
+Each is one line now, naming the file and the running tool's start only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mia_defense.constraints import shown_path
+from tests.helpers import mia_attack, mia_train
+
+
+def _attack(*args: str, cwd: Path):
+    return mia_attack("o.npz", *args, cwd=cwd)
+
+
+_TOOLS = {"train": (mia_train, "config"), "attack": (_attack, "mia_attack")}
+
+
+def _refusal(tmp_path: Path, files: dict[str, str], tool, *args: str) -> str:
+    for name, text in files.items():
+        (tmp_path / "c" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "c" / name).write_text(text)
+    (tmp_path / "o.npz").write_bytes(b"")
+    done = tool("--config-dir", "c", "--config-name", "own", *args,
+                f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'run'}",
+                cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and not (tmp_path / "run").exists(), done.stderr[-2000:]
+    assert "nothing was run" in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("tool", ["train", "attack"])
+@pytest.mark.parametrize(("files", "named", "kind"), [
+    ({"own.yaml": "5\n"}, "own.yaml", "a number"),
+    ({"own.yaml": "true\n"}, "own.yaml", "true or false"),
+    ({"own.yaml": "defaults: [BASE, dataset: five, _self_]\n", "dataset/five.yaml": "5\n"},
+     "dataset/five.yaml", "a number"),
+], ids=["number", "bool", "included"])
+def test_a_config_holding_one_value(tmp_path: Path, tool: str, files, named: str, kind: str):
+    run, base = _TOOLS[tool]
+    files = {name: text.replace("BASE", base) for name, text in files.items()}
+    said = _refusal(tmp_path, files, run)
+    file = shown_path(str(tmp_path / "c" / named))
+    assert said.startswith(f"ConfigError: {file} holds {kind}, where a config file holds a "
+                           f"mapping of settings"), said
+    assert f"'defaults: [{base}, _self_]'" in said and said.count("_self_") == 1, said
+
+
+@pytest.mark.parametrize("tool", ["train", "attack"])
+@pytest.mark.parametrize("text", ["", "\n# nothing yet\n"], ids=["empty", "comment"])
+def test_an_empty_config(tmp_path: Path, tool: str, text: str):
+    run, base = _TOOLS[tool]
+    said = _refusal(tmp_path, {"own.yaml": text}, run)
+    file = shown_path(str(tmp_path / "c" / "own.yaml"))
+    assert said.startswith(f"ConfigError: {file} is empty"), said
+    assert f"starts with 'defaults: [{base}, _self_]'" in said, said
+    assert "callback" not in said and said.count("_self_") == 1, said
+
+
+@pytest.mark.parametrize("tool", ["train", "attack"])
+def test_a_defaults_of_no_list_is_told_the_running_tools_start(tmp_path: Path, tool: str):
+    run, base = _TOOLS[tool]
+    said = _refusal(tmp_path, {"own.yaml": f"defaults: {base}\n"}, run)
+    assert f"Write its entries as a list: 'defaults: [{base}, _self_]' (an entry is" in said, said
+    assert said.count("_self_") == 2, said  # (that start's, and an entry's forms)
