@@ -558,7 +558,7 @@ def quoted_list_hint(key: str, value: Any) -> str:
     setting that gives the list; ``''`` for any other value."""
     if not isinstance(value, str) or not re.fullmatch(r"\s*\[.*\]\s*", value, re.DOTALL):
         return ""
-    return (f"; it is the text {value!r}, brackets included (Hydra reads a value in its "
+    return (f"; it is the text {shown(value)}, brackets included (Hydra reads a value in its "
             f"quotes as text): quote the setting for the shell only, "
             f"{list_override(key, _list_items(value))}")
 
@@ -567,14 +567,17 @@ def _list_items(value: str) -> list[Any]:
     """The items of the list written as the text ``value`` (``[a,'b,c']``), as Hydra's
     override parser reads it unquoted, so that `list_override`'s setting gives them back;
     where it reads no list of plain items (``[say "hi",q]``), each text between commas
-    (`_item`). Split on commas and stripped of quote marks at each end, ``['a,b',c]`` gave
-    three items and ``[say "hi",q]`` the item ``say "hi``."""
+    (`_item`), as also for a text over 2,000 characters (Hydra's parser takes seconds on
+    one of 10,000, minutes beyond). Split on commas and stripped of quote marks at each
+    end, ``['a,b',c]`` gave three items and ``[say "hi",q]`` the item ``say "hi``."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    items = None
     try:
-        items = OverridesParser.create().parse_override(f"k={value.strip()}").value()
+        if len(value) <= 2000:
+            items = OverridesParser.create().parse_override(f"k={value.strip()}").value()
     except Exception:  # (Hydra's grammar refuses it: the items as typed)
-        items = None
+        pass
     if isinstance(items, list) and all(item is None or isinstance(item, str | int | float)
                                        for item in items):  # fmt: skip
         return items

@@ -53,3 +53,14 @@ def test_keys_shown_cuts_a_long_value_in_running_text(text):
 ])  # fmt: skip
 def test_keys_shown_keeps_a_long_value_in_a_suggested_command_whole(text):
     assert keys_shown(text) == text
+
+
+def test_a_long_list_in_quotes_is_cut_in_the_sentence_and_whole_in_the_setting(tmp_path):
+    items = ",".join(["0.1"] * 30_000)
+    done = mia_train(f"attack.fprs='[{items}]'", "hydra.run.dir=run", cwd=tmp_path)
+    said = done.stdout + done.stderr
+    line = next(line for line in said.splitlines() if "brackets included" in line)
+    assert line.count(items) == 1, len(line)  # (once: in the setting to type)
+    assert line.endswith(f"quote the setting for the shell only, 'attack.fprs=[{items}]'"), \
+        line[-200:]  # fmt: skip
+    assert "it is the text '[0.1,0.1" in line and "… (120003 characters)" in line, line[:600]
