@@ -547,6 +547,32 @@ def _empty_config_refusal(file: str, base: str | None) -> Exception:
         f"setting it changes")
 
 
+def _climbs_to_no_key(default: Any) -> bool:
+    """Whether Hydra's ``default`` includes a config file named with '..' (``../other``)
+    under the package that name makes, of keys named '' (``..``); one of
+    ``# @package _global_`` (or an entry's ``@PACKAGE``) is merged where it says."""
+    package = default.package or ""
+    climbs = ".." in str(default.config_path or "").split("/")
+    return climbs and bool(package) and "" in package.split(".")
+
+
+def _climbed_out_problem(file: str, default: Any) -> str:
+    """The problem of config file ``file`` included by Hydra's ``default``, an entry naming
+    it with '..' out of the config folders (``../other``, ``../other: x``) and found beside
+    one: Hydra merged its settings under keys named '' (its package, '..'), where no run
+    reads them ("+: unknown top-level key ''"; ``--cfg job`` showed them so)."""
+    import os
+
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.constraints import shown_path
+    from mia_defense.defaults_list_refusals import _CLIMBING, _WITHIN
+
+    shown = shown_path(os.path.normpath(config_file_shown(file)))
+    return (f"{shown}: the defaults list of {default.parent!r} names it as "
+            f"{default.config_path!r}, {_CLIMBING}; Hydra would merge its settings under keys "
+            f"named '', where no run reads them; nothing was run. {_WITHIN}")
+
+
 def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
     """The refusal of a config file holding one value, no mapping (``5``, a string), as the
     primary config or an included one: Hydra's traceback "OSError: Invalid loaded object
@@ -603,6 +629,8 @@ def guard_config_loading() -> None:
             record["primary"] = file if default.primary else record["primary"]
             if default.primary and _holds_nothing(loaded.config, file):
                 record["empty"] = file
+            if record["climbed"] is None and _climbs_to_no_key(default):
+                record["climbed"] = _climbed_out_problem(file, default)
             _empty_mappings_of(loaded.config, file, record, package=default.package)
         return loaded
 
@@ -612,7 +640,7 @@ def guard_config_loading() -> None:
 
         outer = getattr(self, "_mia_files", None)
         self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False,
-                                    "empty": None}
+                                    "empty": None, "climbed": None}
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
@@ -684,6 +712,10 @@ def guard_config_loading() -> None:
         config_name = args[0] if args else kwargs.get("config_name")
         if record["empty"] is not None:  # (refused below as its callbacks "missing")
             raise _empty_config_refusal(record["empty"], _running_base(config_name))
+        if record["climbed"] is not None:
+            from mia_defense.composition_errors import HydraConfigError
+
+            raise HydraConfigError(record["climbed"])
         if config_name is not None and _TOOLS:  # (the running tool's callbacks, not by name)
             config_name = _TOOLS[-1]
         elif config_name is not None and config_name not in OWN_CALLBACKS:

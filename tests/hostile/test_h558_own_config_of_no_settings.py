@@ -72,3 +72,27 @@ def test_a_defaults_of_no_list_is_told_the_running_tools_start(tmp_path: Path, t
     said = _refusal(tmp_path, {"own.yaml": f"defaults: {base}\n"}, run)
     assert f"Write its entries as a list: 'defaults: [{base}, _self_]' (an entry is" in said, said
     assert said.count("_self_") == 2, said  # (that start's, and an entry's forms)
+
+
+@pytest.mark.parametrize(("entry", "included"), [("../other", "other.yaml"),
+                                                 ("../other: x", "other/x.yaml")],
+                         ids=["config", "group"])
+def test_an_included_file_out_of_the_config_folder(tmp_path: Path, entry: str, included: str):
+    (tmp_path / included).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / included).write_text("seed: 77\n")  # (was merged under keys named '')
+    said = _refusal(tmp_path, {"own.yaml": f"defaults: [config, {entry}, _self_]\n"}, mia_train)
+    file = shown_path(str(tmp_path / included))
+    path = entry.replace(": ", "/")
+    assert said.startswith(f"ConfigError: {file}: the defaults list of 'own' names it as "
+                           f"'{path}', named with '..' out of the config folders"), said
+    assert "merge its settings under keys named ''" in said, said
+    assert said.endswith("name them from there (DIR/other.yaml as 'other', DIR/other/x.yaml "
+                         "as 'other: x')"), said
+
+
+def test_an_included_file_out_of_the_config_folder_into_its_package(tmp_path: Path):
+    (tmp_path / "other.yaml").write_text("# @package _global_\nseed: 77\n")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "own.yaml").write_text("defaults: [config, ../other, _self_]\n")
+    done = mia_train("--config-dir", "c", "--config-name", "own", "--cfg", "job", cwd=tmp_path)
+    assert done.returncode == 0 and "\nseed: 77\n" in done.stdout, done.stderr[-2000:]
