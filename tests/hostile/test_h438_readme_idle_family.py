@@ -16,9 +16,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_readme_says_where_the_family_is_marked(idle_early_stopping_runs, tmp_path):
     said = " ".join(README.read_text(encoding="utf-8").split())
-    assert ("marks its family `(did not act)` on the fronts, in tradeoff.md's `family` column "
-            "and on the charts (its point, legend entry and caption; tradeoff.csv's `family` "
-            "keeps the bare name") in said  # fmt: skip
+    assert ("marks its family `(did not act)` (`(did not act in 2 of 4 models)` where it acted "
+            "in the others) on the fronts, in tradeoff.md's `family` column and on the charts "
+            "(its point, legend entry and caption; tradeoff.csv's `family` keeps the bare "
+            "name") in said  # fmt: skip
     report = write_report([idle_early_stopping_runs], out_dir=tmp_path / "report",
                           tensorboard=False, charts=False)  # fmt: skip
     table = report.files["markdown"].read_text(encoding="utf-8")
