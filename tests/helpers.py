@@ -144,6 +144,26 @@ def refusal_line(*args: str, cwd: Path) -> str:
     return lines[0]
 
 
+def own_config_refusal(tmp_path: Path, files: dict[str, str],
+                       tool: Callable[..., Done] | None = None, *args: str) -> str:
+    """The one line with which ``tool`` (`mia_train` by default) refuses the config ``own`` of
+    the folder ``tmp_path/c`` holding ``files`` (name: text), before any run folder is made
+    (an empty o.npz beside it for mia-attack)."""
+    tool = tool or mia_train
+    for name, text in files.items():
+        (tmp_path / "c" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "c" / name).write_text(text)
+    (tmp_path / "o.npz").write_bytes(b"")
+    done = tool("--config-dir", "c", "--config-name", "own", *args,
+                f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'run'}",
+                cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and not (tmp_path / "run").exists(), done.stderr[-2000:]
+    assert "nothing was run" in lines[0], lines[0]
+    return lines[0]
+
+
 def mia_attack(*args: str, cwd: Path) -> Done:
     """``mia-attack ARGS`` started in ``cwd``, run in this process, as `mia_train`."""
     import mia_defense.cli.attack as cli

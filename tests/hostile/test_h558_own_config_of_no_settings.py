@@ -14,6 +14,7 @@ import pytest
 
 from mia_defense.constraints import shown_path
 from tests.helpers import mia_attack, mia_train
+from tests.helpers import own_config_refusal as _refusal
 
 
 def _attack(*args: str, cwd: Path):
@@ -21,21 +22,6 @@ def _attack(*args: str, cwd: Path):
 
 
 _TOOLS = {"train": (mia_train, "config"), "attack": (_attack, "mia_attack")}
-
-
-def _refusal(tmp_path: Path, files: dict[str, str], tool, *args: str) -> str:
-    for name, text in files.items():
-        (tmp_path / "c" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "c" / name).write_text(text)
-    (tmp_path / "o.npz").write_bytes(b"")
-    done = tool("--config-dir", "c", "--config-name", "own", *args,
-                f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'run'}",
-                cwd=tmp_path)
-    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and not (tmp_path / "run").exists(), done.stderr[-2000:]
-    assert "nothing was run" in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.mark.parametrize("tool", ["train", "attack"])
