@@ -246,9 +246,9 @@ def _fronts_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-# The fronts' ε column's header where a row holds an ε: a gdp run's figure there is its RDP
-# upper bound, not the approximation results.json's privacy.epsilon records (as HParams'
-# header says, `mia_defense.tracking.hparams`).
+# The fronts' ε column's header where a row holds a gdp-accountant run: its figure there is
+# its RDP upper bound, not the approximation results.json's privacy.epsilon records (as
+# HParams' header says, `mia_defense.tracking.hparams`).
 _EPSILON_HEADER = "ε (accountant gdp: its RDP upper bound)"
 
 
@@ -262,10 +262,11 @@ def _front_table(
         why = {w for i, ws in _understated_rows(report).items()
                if report.groups[i].pair == pair for w in ws}  # fmt: skip
         return [f"No row: its runs have {' or '.join(sorted(why))} (left off the front)."]
-    dp = any(report.groups[i].epsilon is not None for i in front)
+    gdp = any(run.config.get("defense.dp.accountant") == "gdp"
+              for i in front for run in report.groups[i].runs)  # fmt: skip
     lines = [
         "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
-        f"AUC [95% CI] | {_EPSILON_HEADER if dp else 'ε'} |",
+        f"AUC [95% CI] | {_EPSILON_HEADER if gdp else 'ε'} |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for rank, i in enumerate(front, start=1):

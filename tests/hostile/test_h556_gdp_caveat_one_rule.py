@@ -113,6 +113,16 @@ def test_a_front_without_an_epsilon_keeps_the_bare_header(tmp_path):
     assert "| AUC [95% CI] | ε |" in front and "gdp" not in front
 
 
+def test_a_front_of_rdp_runs_only_keeps_the_bare_header(tmp_path):
+    """The gdp words head a front only where one of its rows holds a gdp run: on a front of
+    rdp runs they read as if its ε were a bound of another accountant's."""
+    dp_payload(tmp_path / "sweep" / "rdp", _SIGMA, rate=_RATE, steps=_STEPS, delta=_DELTA)
+    row = _front_row(tmp_path, "rdp")
+    front = (tmp_path / "out" / "README.md").read_text()
+    assert "| AUC [95% CI] | ε |" in front and "gdp" not in front, front
+    assert "(not a guarantee)" not in row, row
+
+
 def test_a_non_text_no_verdict_reason_ends_as_every_edited_file(tmp_path):
     payload = _gdp_run(tmp_path / "gdp", no_verdict_reason=True)
     problem = payload_problem(payload)
