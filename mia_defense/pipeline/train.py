@@ -418,7 +418,7 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
     blank on that line ("", spaces, control characters only) reads as ``None``, as the
     contract reads None: no reason (mia-report said 'did not act: ' with nothing after)."""
     from mia_defense.defenses.contract import hook_output
-    from mia_defense.report.checks import one_line
+    from mia_defense.report.checks import idle_share_said, one_line
 
     stats = [h.stats for h in ensemble.histories]
     idle = []
@@ -435,7 +435,8 @@ def idle_defenses(experiment: Experiment, ensemble: Ensemble) -> list[dict[str, 
                 count = _idle_count(defense, stats)
                 log.warning("DEFENSE DID NOT ACT%s: %s (results.json records it, "
                             "training.defenses_idle; mia-report lists the run under "
-                            "'Figures to read with care')", _in_some(count, len(stats)),
+                            "'Figures to read with care')",
+                            idle_share_said(None if count is None else (count, len(stats))),
                             reason)  # fmt: skip
         if reason is not None:
             idle.append({"defense": defense.name, "reason": reason}
@@ -458,15 +459,6 @@ def _counted(idle: int | None, models: int) -> dict[str, int]:
     mia-report reads (it once read the count off the reason's words alone); none where the
     defense did not count (mia-report reads every model) or no model was trained."""
     return {"idle_models": idle, "models": models} if idle and models else {}
-
-
-def _in_some(idle: int | None, models: int) -> str:
-    """`_counted`'s count as the report says it after 'did not act' (`mia_defense.report.
-    checks.idle_share`): `` in 2 of 4 models`` where it acted in the others, else ``""``."""
-    from mia_defense.report.checks import idle_share
-
-    share = idle_share(None if idle is None else (idle, models))
-    return f" {share}" if share else ""
 
 
 def _own_report_reason(defense: object) -> str | None:

@@ -58,6 +58,7 @@ __all__ = [
     "idle_defenses_problem",
     "idle_models",
     "idle_share",
+    "idle_share_said",
     "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
@@ -463,7 +464,7 @@ def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
     act in 2 of 4 models: '), as the report's fronts mark it: it said 'did not act', as of
     one idle in every model."""
     return [
-        f"defense {one_line(defense, limit=60)} did not act{_share_said(count)}: "
+        f"defense {one_line(defense, limit=60)} did not act{idle_share_said(count)}: "
         f"{one_line(reason, limit=400) or 'no reason recorded'}"
         for (defense, reason), count in zip(
             idle_defenses(payload), idle_counts(payload), strict=True)
@@ -480,8 +481,9 @@ def idle_share(count: tuple[int, int] | None) -> str:
     return f"in {count[0]} of {count[1]} models"
 
 
-def _share_said(count: tuple[int, int] | None) -> str:
-    """`idle_share` after 'did not act': with a space before it, or nothing."""
+def idle_share_said(count: tuple[int, int] | None) -> str:
+    """`idle_share` after 'did not act': with a space before it, or nothing (the caveats,
+    mia-train's end-of-run line)."""
     share = idle_share(count)
     return f" {share}" if share else ""
 
