@@ -277,6 +277,7 @@ def finish_images(
     scaled to [0, 1] in float32 (the memory checked first), standardised per channel when
     ``normalize``. ``parts``: the label file of each part, named with a label out of range
     (its pooled sample number names no file)."""
+    _refuse_empty_parts(labels, parts)
     check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
                  source=root, what="converting the images to float32")
     x = np.concatenate(images).astype(np.float32)
@@ -300,6 +301,18 @@ def finish_images(
         standardize=normalize,
         where=where,
     )
+
+
+def _refuse_empty_parts(labels: list[np.ndarray], parts: list[Path] | None) -> None:
+    """Refuse a part of an image dataset that holds no images (an IDX header of 0 images, a
+    CIFAR batch of 0 rows): pooled with the others it was dropped without a word, the run
+    training on the rest (MNIST's test digits alone)."""
+    for part, held in zip(parts or (), labels, strict=False):
+        if not len(held):
+            raise DataError(
+                f"{shown_path(part)}: holds no samples (0 images): the file is incomplete (a "
+                "download or a conversion cut short); download or extract it again"
+            )
 
 
 def finish_dataset(
