@@ -79,8 +79,7 @@ from mia_defense.cli.held_log import (
     locked_by_another,
     log_files_failed,
 )
-from mia_defense.cli.run_dirs import job_log_files
-from mia_defense.cli.sweep_checks import task_overrides
+from mia_defense.cli.run_dirs import job_log_files, task_overrides
 from mia_defense.cli.sweep_refusals import (
     carry,
     gather_returned,

@@ -18,7 +18,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import task_overrides
-from mia_defense.cli.sweep_checks import _keys_shown, _range_steps, _sweep_values, override_keys
+from mia_defense.cli.search_space_checks import _range_steps, _sweep_values
+from mia_defense.cli.sweep_checks import override_keys
+from mia_defense.constraints import keys_shown as _keys_shown
 from mia_defense.hydra_setup import plugin_is
 
 __all__ = [

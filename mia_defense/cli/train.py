@@ -98,37 +98,18 @@ from mia_defense.cli.stopped import (
     say_where_to_resume,
 )
 from mia_defense.cli.sweep_checks import (
-    attack_settings,
-    check_objectives,
-    check_parallel_settings,
-    defense_targets,
-    dp_accountants,
     job_trial,
     refuse_empty_sweep,
-    refuse_float_ranges_on_integer_keys,
     refuse_huge_sweep,
-    refuse_interval_without_search,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
     refuse_other_modes_folder,
     refuse_repeated_defenses,
     refuse_repeated_sweep_keys,
-    refuse_reversed_search_ranges,
     refuse_shared_run_dirs,
     refuse_stacked_release,
     refuse_sweep_settings_in_a_run,
-    refuse_unknown_group_options,
-    refuse_unknown_plugin_keys,
-    refuse_unknown_search_keys,
-    refuse_unreadable_search_values,
     refuse_unselected_settings,
-    release_randomized,
-    require_search_space,
-    require_slurm,
-    require_usable_storage,
-    warn_inclusive_search_ranges,
-    warn_searched_seed,
-    warn_unseeded_search,
 )
 from mia_defense.cli.sweep_end import WORST_CASED, SweepSummary, maximized, objective_names
 from mia_defense.cli.sweep_refusals import gather_returned, in_use_refusal, say
@@ -292,9 +273,28 @@ class RunDirCheck(Callback):
 
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from mia_defense.cli.objective_checks import check_objectives  # (a multirun's alone)
+        from mia_defense.cli.plugin_checks import (  # (a multirun's alone: no single run's)
+            check_parallel_settings,
+            refuse_unknown_plugin_keys,
+            require_slurm,
+            require_usable_storage,
+            warn_unseeded_search,
+        )
         from mia_defense.cli.search_checks import (  # (a multirun's alone: no single run's)
             refuse_intervals_out_of_range,
             refuse_search_refused_at_every_point,
+        )
+        from mia_defense.cli.search_space_checks import (  # (a multirun's alone)
+            refuse_float_ranges_on_integer_keys,
+            refuse_interval_without_search,
+            refuse_reversed_search_ranges,
+            refuse_unknown_group_options,
+            refuse_unknown_search_keys,
+            refuse_unreadable_search_values,
+            require_search_space,
+            warn_inclusive_search_ranges,
+            warn_searched_seed,
         )
 
         require_search_space(config)
@@ -429,6 +429,12 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     # The pipeline is imported once the task starts (not for --help, --cfg).
     from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import claimed_run, format_table
+    from mia_defense.cli.objective_checks import (
+        attack_settings,
+        defense_targets,
+        dp_accountants,
+        release_randomized,
+    )
     from mia_defense.collector import collect_from_here
     from mia_defense.experiment import below_chance_cause, run_experiment
     from mia_defense.files import RUN_FOLDER_SETTING

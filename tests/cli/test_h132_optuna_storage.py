@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli.sweep_checks import major_minor
+from mia_defense.cli.plugin_checks import major_minor
 
 BIN = Path(sys.executable).parent
 

@@ -112,7 +112,7 @@ def test_motpe_with_one_startup_trial_is_not_refused():
     # optuna 2's MOTPESampler (code of its own) went on past its second trial
     from hydra import compose, initialize_config_module
 
-    from mia_defense.cli.sweep_checks import check_parallel_settings
+    from mia_defense.cli.plugin_checks import check_parallel_settings
 
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         cfg = compose("config", overrides=["hparams_search=optuna_tradeoff",

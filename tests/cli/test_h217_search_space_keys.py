@@ -60,6 +60,6 @@ def _compose(*overrides: str):
     *[[f"+experiment={p.stem}"] for p in sorted((CONF / "experiment").glob("*.yaml"))],
 ])  # fmt: skip
 def test_search_spaces_of_existing_keys_and_the_presets_pass(overrides):
-    from mia_defense.cli.sweep_checks import refuse_unknown_search_keys
+    from mia_defense.cli.search_space_checks import refuse_unknown_search_keys
 
     refuse_unknown_search_keys(_compose(*overrides))  # (a refusal raises SystemExit)

@@ -55,14 +55,14 @@ def _compose(*overrides: str):
     *[[f"+experiment={p.stem}"] for p in sorted((CONF / "experiment").glob("*.yaml"))],
 ])  # fmt: skip
 def test_searches_of_existing_options_and_the_presets_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_unknown_group_options
+    from mia_defense.cli.search_space_checks import refuse_unknown_group_options
 
     refuse_unknown_group_options(_compose(*overrides))  # (a refusal raises SystemExit)
 
 
 def test_an_option_of_ones_own_search_path_is_an_option(tmp_path) -> None:
     # (Hydra's global config loader does not list a hydra.searchpath of the command line)
-    from mia_defense.cli.sweep_checks import refuse_unknown_group_options
+    from mia_defense.cli.search_space_checks import refuse_unknown_group_options
 
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "mynet.yaml").write_text("_target_: mia_defense.models.MLP\n")

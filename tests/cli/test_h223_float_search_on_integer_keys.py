@@ -46,7 +46,7 @@ def _params(space: str) -> list[str]:
      "attack.attacks.shokri.folds takes integers only"),  # (TARGET_PARAMS' Param)
 ])  # fmt: skip
 def test_a_float_search_over_an_integer_key_is_refused(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_float_ranges_on_integer_keys
+    from mia_defense.cli.search_space_checks import refuse_float_ranges_on_integer_keys
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_float_ranges_on_integer_keys(_compose(*overrides))
@@ -62,7 +62,7 @@ def test_a_float_search_over_an_integer_key_is_refused(caplog, overrides, said) 
     ["hparams_search=optuna_tradeoff"],
 ])  # fmt: skip
 def test_float_searches_over_float_keys_and_cast_ones_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_float_ranges_on_integer_keys
+    from mia_defense.cli.search_space_checks import refuse_float_ranges_on_integer_keys
 
     refuse_float_ranges_on_integer_keys(_compose(*overrides))  # (a refusal raises SystemExit)
 

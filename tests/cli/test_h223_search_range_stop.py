@@ -31,7 +31,7 @@ def test_the_sweepers_range_includes_its_stop() -> None:
     ('plan.num_models: "range(2, 10, 2)"', "draws plan.num_models=10 too"),
 ])  # fmt: skip
 def test_a_search_range_reaching_its_stop_is_warned(caplog, space, said) -> None:
-    from mia_defense.cli.sweep_checks import warn_inclusive_search_ranges
+    from mia_defense.cli.search_space_checks import warn_inclusive_search_ranges
 
     with caplog.at_level(logging.WARNING):
         warn_inclusive_search_ranges(_compose("hparams_search=optuna_custom",
@@ -45,7 +45,7 @@ def test_a_search_range_reaching_its_stop_is_warned(caplog, space, said) -> None
     ['+hydra.sweeper.params={train.epochs: "range(1, 3)"}'],  # a grid: stops before 3
 ])  # fmt: skip
 def test_ranges_that_stop_as_written_are_not_warned(caplog, overrides) -> None:
-    from mia_defense.cli.sweep_checks import warn_inclusive_search_ranges
+    from mia_defense.cli.search_space_checks import warn_inclusive_search_ranges
 
     with caplog.at_level(logging.WARNING):
         warn_inclusive_search_ranges(_compose(*overrides))

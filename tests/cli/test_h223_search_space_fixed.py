@@ -60,7 +60,7 @@ def test_a_search_space_of_one_point_is_refused(caplog, overrides, said) -> None
     """Each trial ran the same run (the first trained, the rest skipped as finished)."""
     import logging
 
-    from mia_defense.cli.sweep_checks import require_search_space
+    from mia_defense.cli.search_space_checks import require_search_space
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         require_search_space(_compose(*overrides))
@@ -77,7 +77,7 @@ def test_a_search_space_of_one_point_is_refused(caplog, overrides, said) -> None
     ['+hydra.sweeper.params={train.epochs: "range(1, 2)"}'],
 ])  # fmt: skip
 def test_a_search_space_with_a_key_to_search_passes(overrides) -> None:
-    from mia_defense.cli.sweep_checks import require_search_space
+    from mia_defense.cli.search_space_checks import require_search_space
 
     require_search_space(_compose(*overrides))
 

@@ -23,7 +23,7 @@ def _compose(*overrides: str):
       'attack.attacks.rmia.seed: "choice(0, 1)"}'], "attack.attacks.rmia.seed"),
 ])  # fmt: skip
 def test_a_seed_in_a_search_space_is_warned(caplog, overrides, keys) -> None:
-    from mia_defense.cli.sweep_checks import warn_searched_seed
+    from mia_defense.cli.search_space_checks import warn_searched_seed
 
     with caplog.at_level(logging.WARNING):
         warn_searched_seed(_compose(*overrides))
@@ -38,7 +38,7 @@ def test_a_seed_in_a_search_space_is_warned(caplog, overrides, keys) -> None:
     ['+hydra.sweeper.params={seed: "range(0, 3)"}'],  # a grid: repeats, not a search
 ])  # fmt: skip
 def test_a_search_with_one_seed_or_a_grid_over_seeds_is_not_warned(caplog, overrides) -> None:
-    from mia_defense.cli.sweep_checks import warn_searched_seed
+    from mia_defense.cli.search_space_checks import warn_searched_seed
 
     with caplog.at_level(logging.WARNING):
         warn_searched_seed(_compose(*overrides))

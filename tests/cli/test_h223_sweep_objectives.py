@@ -33,7 +33,7 @@ def _compose(*overrides: str):
      "'attack.auc'; use SECTION.KEY"),
 ])  # fmt: skip
 def test_objectives_no_run_records_are_refused_before_the_search(caplog, objectives, said):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_tradeoff", f"objectives={objectives}")
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -54,7 +54,7 @@ def test_objectives_no_run_records_are_refused_before_the_search(caplog, objecti
      "exposed"),
 ])  # fmt: skip
 def test_a_direction_against_an_objective_is_warned(caplog, overrides, said):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     with caplog.at_level(logging.WARNING):
         check_objectives(_compose("hparams_search=optuna_tradeoff", *overrides))
@@ -70,7 +70,7 @@ def test_a_direction_against_an_objective_is_warned(caplog, overrides, said):
      "objectives=[utility.test_accuracy,max_attack.tpr@5%fpr]"],
 ])  # fmt: skip
 def test_objectives_runs_record_pass_unwarned(caplog, overrides):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     with caplog.at_level(logging.WARNING):
         check_objectives(_compose(*overrides))
@@ -94,7 +94,7 @@ EPSILON = "objectives=[utility.test_accuracy,privacy.epsilon]"
 def test_epsilon_in_a_tpe_search_without_dp_is_refused_before_any_trial_trains(caplog, overrides):
     """Each trial trained, then failed on its infinite ε, which multi-objective TPE cannot
     rank: the whole search trained for nothing."""
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_tradeoff", EPSILON, *overrides)
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -114,7 +114,7 @@ def test_epsilon_in_a_tpe_search_without_dp_is_refused_before_any_trial_trains(c
     # (one objective without DP: every trial ties at infinity, refused since h326 below)
 ])  # fmt: skip
 def test_epsilon_where_a_trial_may_train_with_dp_or_is_ranked_passes(overrides):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     check_objectives(_compose("hparams_search=optuna_tradeoff", EPSILON, *overrides))
 
@@ -123,7 +123,7 @@ def test_epsilon_where_a_trial_may_train_with_dp_or_is_ranked_passes(overrides):
 def test_epsilon_as_the_one_objective_without_dp_is_refused(caplog, sampler):
     """Every trial trained and gave infinity (no DP claim): the search ended 'Best value:
     inf', exit 0, naming a best trial among ties (h326)."""
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_tradeoff", "objectives=[privacy.epsilon]",
                    "hydra.sweeper.direction=minimize", *sampler)  # fmt: skip

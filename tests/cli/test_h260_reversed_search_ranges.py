@@ -47,7 +47,7 @@ def _params(space: str) -> list[str]:
      "train.lr: tag(log, interval(nan, 0.1)): its ends must be finite numbers"),
 ])  # fmt: skip
 def test_a_reversed_search_range_is_refused_naming_the_key(caplog, overrides, said) -> None:
-    from mia_defense.cli.sweep_checks import refuse_reversed_search_ranges
+    from mia_defense.cli.search_space_checks import refuse_reversed_search_ranges
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
         refuse_reversed_search_ranges(_compose(*overrides))
@@ -63,7 +63,7 @@ def test_a_reversed_search_range_is_refused_naming_the_key(caplog, overrides, sa
     ['+hydra.sweeper.params={train.epochs: "range(5, 1, -1)"}'],
 ])  # fmt: skip
 def test_ranges_optuna_draws_from_pass(overrides) -> None:
-    from mia_defense.cli.sweep_checks import refuse_reversed_search_ranges
+    from mia_defense.cli.search_space_checks import refuse_reversed_search_ranges
 
     refuse_reversed_search_ranges(_compose(*overrides))  # (a refusal raises SystemExit)
 

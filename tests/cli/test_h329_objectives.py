@@ -18,7 +18,7 @@ from mia_defense.errors import ConfigError
      "objectives: 'utility.test_accuracy' is listed more than once"),
 ])  # fmt: skip
 def test_no_objective_or_one_twice_is_refused(caplog, objectives, said):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
     from mia_defense.cli.sweep_end import objective_names
     from mia_defense.report.objectives import check_objective_names
 

@@ -19,7 +19,7 @@ def _compose(*overrides: str):
 
 @pytest.mark.parametrize(("direction", "warned"), [("maximize", True), ("minimize", False)])
 def test_default_objective_direction(caplog, direction, warned):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     with caplog.at_level(logging.WARNING):
         check_objectives(_compose("objectives=null", f"hydra.sweeper.direction={direction}"))

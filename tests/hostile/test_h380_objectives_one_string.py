@@ -20,7 +20,8 @@ def _compose(*overrides: str):
 
 @pytest.mark.parametrize("direction", ["maximize", "[maximize,minimize]"])
 def test_search_refuses_a_string_in_config_words(caplog, direction):
-    from mia_defense.cli.sweep_checks import check_objectives, check_parallel_settings
+    from mia_defense.cli.objective_checks import check_objectives
+    from mia_defense.cli.plugin_checks import check_parallel_settings
 
     cfg = _compose("hparams_search=optuna_custom", "objectives=utility.test_accuracy",
                    f"hydra.sweeper.direction={direction}")

@@ -63,7 +63,7 @@ def test_a_defense_of_ones_own_may_report_figures_of_its_own(defenses):
 @pytest.mark.parametrize("objective", ["privacy.verdict", "max_attack.name",
                                        "privacy.no_verdict_reason"])
 def test_the_search_is_refused_before_any_trial(caplog, objective):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_custom",
                    f"objectives=[utility.test_accuracy,{objective}]")
@@ -74,7 +74,7 @@ def test_the_search_is_refused_before_any_trial(caplog, objective):
 
 
 def test_the_run_s_defenses_as_the_check_reads_them():
-    from mia_defense.cli.sweep_checks import defense_targets
+    from mia_defense.cli.objective_checks import defense_targets
 
     assert defense_targets(_compose()) == []
     dp = _compose("defense=dp")

@@ -52,7 +52,7 @@ def test_the_rdp_bound_needs_the_gdp_accountant():
 
 
 def test_the_run_s_dp_accountants_as_the_check_reads_them():
-    from mia_defense.cli.sweep_checks import dp_accountants
+    from mia_defense.cli.objective_checks import dp_accountants
 
     assert dp_accountants(_compose()) == {}
     assert dp_accountants(_compose("defense=relaxloss")) == {}
@@ -72,7 +72,7 @@ def test_the_run_s_dp_accountants_as_the_check_reads_them():
      "this run has defense.dp.accountant=rdp"),
 ])  # fmt: skip
 def test_the_search_is_refused_before_any_trial(caplog, overrides, said):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_custom", *overrides)
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
@@ -93,7 +93,7 @@ def test_the_search_is_refused_before_any_trial(caplog, overrides, said):
      "+hydra.sweeper.params={defense:'choice(none,dp)'}"],
 ])  # fmt: skip
 def test_a_search_that_writes_the_figure_is_taken(caplog, overrides):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     with caplog.at_level(logging.ERROR):
         check_objectives(_compose("hparams_search=optuna_custom", *overrides))
@@ -112,7 +112,7 @@ def test_the_repeats_of_a_release_that_answers_the_same_each_time_are_refused():
 
 
 def test_the_run_s_release_as_the_check_reads_it():
-    from mia_defense.cli.sweep_checks import release_randomized
+    from mia_defense.cli.objective_checks import release_randomized
 
     assert release_randomized(_compose()) is False
     assert release_randomized(_compose("release=label_only")) is False
@@ -125,7 +125,7 @@ def test_the_run_s_release_as_the_check_reads_it():
 def test_a_search_of_the_repeats_is_refused_where_the_release_answers_the_same(
     caplog, release, refused
 ):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_custom", f"release={release}",
                    "objectives=[utility.test_accuracy,privacy.randomized_release_repeats]")
@@ -160,7 +160,7 @@ def test_an_interval_bound_without_the_bootstrap_is_refused(name):
 ])  # fmt: skip
 def test_a_search_of_an_interval_bound_is_refused_without_the_bootstrap(caplog, overrides,
                                                                         refused):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
 
     cfg = _compose("hparams_search=optuna_custom", *overrides,
                    "objectives=[utility.test_accuracy,max_attack.auc_ci_high]")

@@ -20,7 +20,7 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from mia_defense.attacks import rmia
-from mia_defense.cli.sweep_checks import attack_settings, check_objectives
+from mia_defense.cli.objective_checks import attack_settings, check_objectives
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 from mia_defense.report.objectives import check_objective_names

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_module
 
-from mia_defense.cli.sweep_checks import attack_settings
+from mia_defense.cli.objective_checks import attack_settings
 from mia_defense.errors import ConfigError
 from mia_defense.report.objectives import check_objective_names
 

@@ -21,7 +21,7 @@ from mia_defense.errors import ConfigError
 def test_a_misspelt_objective_is_refused_with_the_figure_meant(
     tmp_path, monkeypatch, caplog, objective, meant
 ):
-    from mia_defense.cli.sweep_checks import check_objectives
+    from mia_defense.cli.objective_checks import check_objectives
     from mia_defense.report.objectives import check_objective_names
 
     said = f"objectives: {objective!r} is no figure"
