@@ -80,7 +80,7 @@ def dataset_fit_problems(cfg: DictConfig) -> list[str]:
     """`_bundled_fits` of ``cfg`` with its own plan settings: what the run's config check
     refuses against the dataset's sizes known before loading it (``release.k=11`` on
     digits' 10 classes), for a sweep check that varies one setting (`mia_defense.cli.
-    sweep_checks`); a plan setting that does not resolve is left out (its own check's)."""
+    grid_check`); a plan setting that does not resolve is left out (its own check's)."""
     ok = {}
     for key in ("population_size", "test_size", "reference_size", "num_models"):
         try:

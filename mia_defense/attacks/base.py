@@ -63,7 +63,7 @@ def chooses(*settings: str, unless: str | None = None) -> Callable[[_F], _F]:
     ``fn.chooses``; ``unless``: the name of its keyword that, set true, makes it choose none
     (RMIA's ``online``), as ``fn.chooses_unless``. A sweep refuses before training a
     ``max_attack`` objective that is no figure and no setting its attacks choose
-    (`mia_defense.cli.sweep_checks.attack_settings`)."""
+    (`mia_defense.cli.objective_checks.attack_settings`)."""
 
     def mark(fn: _F) -> _F:
         fn.chooses = settings  # type: ignore[attr-defined]

@@ -118,7 +118,7 @@ def warn_joblib_workers_below_one(config: DictConfig) -> None:
     reads as fewer than one worker here, which joblib runs as one: ``n_jobs=-100`` on 2
     cores ran a sweep's jobs one at a time and said nothing of it. -1, a count that leaves a
     worker (-2 on 2 cores: one) and a launch of one job are not warned of; 0 and a value not
-    a whole number are refused (`sweep_checks.check_parallel_settings`)."""
+    a whole number are refused (`plugin_checks.check_parallel_settings`)."""
     launcher = config.hydra.launcher
     n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
     if type(n_jobs) is not int or n_jobs >= -1:

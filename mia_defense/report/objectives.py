@@ -97,15 +97,15 @@ def check_objective_names(
     was trained), a ``utility.KEY`` not among `UTILITY_FIGURES` and, where the ``_target_``
     of each of the run's ``defenses`` is mia-defense's own (no defense of one's own, whose
     ``privacy_report`` may hold figures of its own), a ``privacy.KEY`` not among
-    `PRIVACY_FIGURES`; given ``dp_accountants`` (`mia_defense.cli.sweep_checks.dp_accountants`:
+    `PRIVACY_FIGURES`; given ``dp_accountants`` (`mia_defense.cli.objective_checks.dp_accountants`:
     the accountant of each DP-SGD defense by its key under ``defense``, ``{}`` for none), a
     figure DP-SGD's accountant alone writes that this run will not (``privacy.delta`` without
     DP-SGD, ``privacy.epsilon_rdp_bound`` under an accountant other than gdp); and, where
-    ``randomized_release`` is False (`mia_defense.cli.sweep_checks.release_randomized`: the
+    ``randomized_release`` is False (`mia_defense.cli.objective_checks.release_randomized`: the
     release answers each query the same), ``privacy.randomized_release_repeats``; and, at
     ``bootstrap`` 0 (``attack.bootstrap``: no intervals), a ``max_attack`` interval's bound
     (``max_attack.auc_ci_low``: null in every run, each trial given the worst stand-in); and,
-    given ``attack_settings`` (`mia_defense.cli.sweep_checks.attack_settings`: the settings
+    given ``attack_settings`` (`mia_defense.cli.objective_checks.attack_settings`: the settings
     each of the run's attacks may choose, by its name), a ``max_attack.KEY`` that is neither a
     figure an attack's entry holds nor one of those settings (``max_attack.precision``: each
     trial trained, then failed, 'no attack reports it'). And none

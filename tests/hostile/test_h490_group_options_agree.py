@@ -1,4 +1,4 @@
-"""A config group's options were read twice: a sweep's (`sweep_checks._group_options`, from
+"""A config group's options were read twice: a sweep's (`search_space_checks._group_options`, from
 the composed config's search path) and a refused composition's
 (`defaults_list_refusals._group_options`, from Hydra's composing frame). The second read the
 loader's own repository, which lacks a ``hydra.searchpath`` of one's own: 'mia-train

@@ -1,6 +1,6 @@
 """An Optuna search over a key of hundreds of characters was refused in a line quoting the key
 whole, several times: ``'+hydra.sweeper.params={train.<300 x>: "choice(1,2)"}'`` gave 880
-characters, the key twice (`sweep_checks.refuse_unknown_search_keys`), ``{+<300 x>: ...}``
+characters, the key twice (`search_space_checks.refuse_unknown_search_keys`), ``{+<300 x>: ...}``
 1,585, the key four times (`search_checks._refuse_points_the_run_refuses`, the config check's
 words quoted inside). Each names such a key clipped now (`constraints.clipped`: its start,
 '…' and its length); a short key's words are unchanged (tests/cli/test_h217_*)."""
