@@ -503,10 +503,11 @@ def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
 def idle_counts(payload: Mapping[str, Any]) -> tuple[tuple[int, int] | None, ...]:
     """``(idle, models)`` per defense of `idle_defenses`: the models it did not act in, of
     the run's, as mia-train records them (the entry's ``idle_models`` and ``models``), else
-    as its reason's words count them (`idle_models`: runs written before the fields were),
-    else every one of results.json's ``num_models``; ``None`` where none is known."""
+    as its reason's words count them (`idle_models`: runs written before the fields were;
+    not those of a defense of one's own, `_words_read`), else every one of results.json's
+    ``num_models``; ``None`` where none is known."""
     every = _every_model(payload)
-    return tuple(_recorded_count(e) or idle_models(e.get("reason")) or every
+    return tuple(_recorded_count(e) or _words_read(e, payload) or every
                  for e in _idle_entries(payload))  # fmt: skip
 
 
@@ -552,6 +553,39 @@ def _words_count(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
     beside its words and never compares them, so its genuine run was skipped as edited."""
     config = payload.get("config")
     return isinstance(config, Mapping) and entry.get("defense") in _built_in_nodes(config)
+
+
+def _words_read(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> tuple[int, int] | None:
+    """`idle_models` of an entry's reason, for `idle_counts` of an entry that records no count,
+    or ``None`` where its words are not mia-defense's (a release's, which count nothing, or
+    a defense of one's own, `_ones_own`): one without the idle_models hook records none, and
+    mia-report read one off words such as '... in epoch 1 in 3 of the 4 model(s)', marking a
+    defense idle in every model as idle in 3 of 4. Only RelaxLoss's and early stopping's
+    reasons count in these words (the runs written before the fields are read by them)."""
+    if _release_entry(entry, payload) or _ones_own(entry, payload):
+        return None
+    return idle_models(entry.get("reason"))
+
+
+def _ones_own(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether an entry is a defense of one's own: none of the run's built-in defenses by
+    its name (`_built_in_nodes`; one's own subclass of a built-in keeps its name, not its
+    target), in a run whose config names a class of one's own under ``defense`` (a
+    ``_target_`` outside mia_defense). A run without a config tells nothing: ``False``."""
+    config = payload.get("config")
+    nodes = config.get("defense") if isinstance(config, Mapping) else None
+    if not isinstance(nodes, Mapping) or entry.get("defense") in _built_in_nodes(config):
+        return False
+    targets = (node.get("_target_") for node in nodes.values() if isinstance(node, Mapping))
+    return any(isinstance(t, str) and not t.startswith("mia_defense.") for t in targets)
+
+
+def _release_entry(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether an entry is the run's release (``release=NAME`` of results.json's
+    ``defense.release``, `mia_defense.defenses.release.release_idle`), not a defense."""
+    defense = payload.get("defense")
+    release = defense.get("release") if isinstance(defense, Mapping) else None
+    return isinstance(release, str) and entry.get("defense") == f"release={release}"
 
 
 def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -608,8 +642,9 @@ def _idle_count_problem(entry: Mapping[str, Any], payload: Mapping[str, Any]) ->
     """How an entry's count (``idle_models`` of ``models``, `_recorded_count`) is not what
     mia-train writes: one without the other, no whole numbers with ``1 <= idle_models <=
     models`` (``-1``, ``true``, ``2.0``, 5 of 4), ``models`` other than the run's
-    ``num_models``, or, for one of mia-defense's own defenses (`_words_count`), a count other
-    than its reason's words name; ``None`` where it has neither field (a run before them).
+    ``num_models``, or, for a release or one of mia-defense's own defenses, a count other
+    than mia-train writes there (`_count_written`); ``None`` where it has neither field (a run
+    before them).
     Such a count marked a defense idle in every model as idle in some, or the reverse."""
     num_models = payload.get("num_models")
     idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
@@ -623,11 +658,34 @@ def _idle_count_problem(entry: Mapping[str, Any], payload: Mapping[str, Any]) ->
     if _counts(num_models) and models != num_models:
         return (f"{where} counts models={models}, but the run trained num_models="
                 f"{num_models}: the file was edited; rerun the run")
-    worded = _worded_count(entry["reason"]) if _words_count(entry, payload) else None
-    if worded is not None and worded != (idle, models):
-        return (f"{where} counts idle_models={idle} of models={models}, but its reason says "
-                f"{worded[0]} of the {worded[1]} model(s): the file was edited; rerun the run")
+    written = _count_written(entry, payload, models)
+    if written is not None and written[0] != (idle, models):
+        return (f"{where} counts idle_models={idle} of models={models}, but {written[1]}: the "
+                "file was edited; rerun the run")
     return None
+
+
+def _count_written(
+    entry: Mapping[str, Any], payload: Mapping[str, Any], models: int
+) -> tuple[tuple[int, int], str] | None:
+    """The ``(idle_models, models)`` mia-train writes beside an entry of mia-defense's own
+    words, with what says so, or ``None`` (a defense of one's own: its hook's count, which
+    mia-train never compares with its words). A release's: every model
+    (`release.release_idle`). A built-in defense's (`_words_count`): the count its reason's
+    words name (RelaxLoss, early stopping), else every model (idle at its setting,
+    `compose.inactive_setting`, whose words name none: an edited count was read as written,
+    'did not act in 2 of 4 models')."""
+    every = (models, models)
+    if _release_entry(entry, payload):
+        return every, ("a release lets out every model's outputs alike: mia-train writes it "
+                       f"idle in every model ({models} of {models})")  # fmt: skip
+    if not _words_count(entry, payload):
+        return None
+    worded = _worded_count(entry["reason"])
+    if worded is None:
+        return every, ("its reason names no count, which mia-defense's own defenses write only "
+                       f"of one idle in every model ({models} of {models})")  # fmt: skip
+    return worded, f"its reason says {worded[0]} of the {worded[1]} model(s)"
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
