@@ -143,7 +143,7 @@ def _find(root: Path, stem: str, name: str) -> Path:
     data, it is refused: Fashion-MNIST's files bear MNIST's names, and an MNIST copy in
     ``root`` was read for dataset=fashion_mnist over torchvision's ``FashionMNIST/raw``."""
     found = [file for folder in (root, root / "raw", root / name / "raw", root / name)
-             if (file := _find_in(folder, stem)) is not None]
+             for file in _found_in(folder, stem)]
     if not found:
         raise DataError(
             f"dataset {name!r}: {stem}[.gz] not found in {shown_path(root)}; expected a folder "
@@ -155,24 +155,37 @@ def _find(root: Path, stem: str, name: str) -> Path:
             raise DataError(
                 f"{shown_path(found[0])} and {shown_path(other)} both hold {stem}, with different "
                 "data (MNIST and "
-                "Fashion-MNIST name their files alike), and only one is read; point "
-                "dataset.path at the folder of the one meant, or move the other away"
+                "Fashion-MNIST name their files alike), and only one is read; "
+                + ("move the one that does not belong away" if other.parent == found[0].parent
+                   else "point dataset.path at the folder of the one meant, or move the other "
+                   "away")
             )
     return found[0]
 
 
-def _find_in(folder: Path, stem: str) -> Path | None:
-    """The IDX file ``stem`` in ``folder`` (`_find`), or ``None``."""
+def _found_in(folder: Path, stem: str) -> list[Path]:
+    """The IDX files ``stem`` in ``folder`` (`_find`), the one read first: each name the
+    loader takes there, so that `_find` compares them (the Kaggle name's copy beside LeCun's,
+    a ``.gz`` beside a folder of the file's name, were ignored whatever they held). A folder
+    named as the file that holds none is refused (`_inside`) where no other name is found."""
+    found: list[Path] = []
+    empty: DataError | None = None
     for base in dict.fromkeys((stem, stem.replace("-idx", ".idx"))):
         for candidate in (folder / base, folder / f"{base}.gz"):
             if candidate.is_dir():
-                candidate = _inside(candidate, stem)
-            if is_regular_file(candidate):
+                try:
+                    candidate = _inside(candidate, stem)
+                except DataError as exc:
+                    empty = empty or exc
+                    continue
+            if is_regular_file(candidate) and candidate not in found:
                 beside = candidate.with_name(f"{candidate.name}.gz")
                 if candidate.suffix != ".gz" and is_regular_file(beside):
                     _check_same(candidate, beside)
-                return candidate
-    return None
+                found.append(candidate)
+    if not found and empty is not None:
+        raise empty
+    return found
 
 
 def _inside(folder: Path, stem: str) -> Path:
