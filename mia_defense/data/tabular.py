@@ -491,11 +491,48 @@ def _is_npz(file: Path) -> bool:
 def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) -> Path:
     if root.is_file():
         return root
-    for candidate in names:
-        if is_regular_file(root / candidate):
-            return root / candidate
-    raise DataError(f"dataset {name!r}: none of {list(names)} found in {shown_path(root)}; "
-                    f"expected {expected}")
+    found = [root / candidate for candidate in names if is_regular_file(root / candidate)]
+    if not found:
+        raise DataError(f"dataset {name!r}: none of {list(names)} found in {shown_path(root)}; "
+                        f"expected {expected}")
+    _refuse_other_copies(found[0], found[1:])
+    return found[0]
+
+
+# Bytes compared at each end of two copies of a file (`_same_bytes`).
+_COMPARED_BYTES = 1 << 20
+
+
+def _refuse_other_copies(read: Path, others: Iterable[Path]) -> None:
+    """Refuse ``others``, copies of the data in ``read``'s folder that the loader would not
+    read (Purchase100's text beside its .npz, Texas100's .npz beside 'feats', the archive's
+    top 'feats' beside texas/100/'s), where they hold other bytes: one was read without a
+    word, and a subset saved earlier beside the original is as likely meant."""
+    for other in others:
+        if not _same_bytes(read, other):
+            raise DataError(
+                f"{shown_path(read)} and {shown_path(other)} hold different data, and only one "
+                f"is read ({shown_path(read)}); point dataset.path at the one meant (or its "
+                "folder), or move the other away"
+            )
+
+
+def _same_bytes(one: Path, other: Path) -> bool:
+    """Whether two files hold the same data: one file, or the same size and the same
+    `_COMPARED_BYTES` at each end (a copy differs in its size or its ends; Texas100's
+    'feats' is 800 MB, read once by the loader)."""
+    if one.samefile(other):
+        return True
+    size = one.stat().st_size
+    if other.stat().st_size != size:
+        return False
+    with open_regular(one) as first, open_regular(other) as second:
+        for offset in dict.fromkeys((0, max(0, size - _COMPARED_BYTES))):
+            first.seek(offset)
+            second.seek(offset)
+            if first.read(_COMPARED_BYTES) != second.read(_COMPARED_BYTES):
+                return False
+    return True
 
 
 # Purchase100's features per customer (binary purchase records).
@@ -721,16 +758,20 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any, seed: Any
                             expected="an .npz, or the texas/100/ folder of Texas100's text")
         raise DataError(f"dataset 'texas100': {shown_path(root)} is not an .npz; expected "
                         f"{_TEXAS_EXPECTED}")
-    if root.is_file() or is_regular_file(root / "texas100.npz"):
-        return (root if root.is_file() else root / "texas100.npz"), None
-    folder = next(
-        (f for f in (root, root / "texas" / "100", root / "100") if is_regular_file(f / "feats")),
-        None,
-    )
-    if folder is None or not is_regular_file(folder / "labels"):
+    if root.is_file():
+        return root, None
+    folders = [f for f in (root, root / "texas" / "100", root / "100")
+               if is_regular_file(f / "feats")]
+    if is_regular_file(root / "texas100.npz"):
+        _refuse_other_copies(root / "texas100.npz", [f / "feats" for f in folders])
+        return root / "texas100.npz", None
+    if not folders or not is_regular_file(folders[0] / "labels"):
         raise DataError(f"dataset 'texas100': no feats/labels files in {shown_path(root)}; "
                         f"expected {_TEXAS_EXPECTED}")
-    return None, folder
+    for name in ("feats", "labels"):
+        _refuse_other_copies(folders[0] / name, [f / name for f in folders[1:]
+                                                 if is_regular_file(f / name)])
+    return None, folders[0]
 
 
 @reports_file_errors
