@@ -215,6 +215,7 @@ def read_source(path: Path) -> Source:
             raise DataError(_unusable_facts(path, problem))
         before = file_identity(path / "observations.npz")
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
+        _refuse_unrecorded_models(path, results)
         _refuse_other_models(path, results)
         _refuse_edited_config(path, results)
         obs, extras = load_file(path / "observations.npz")
@@ -296,6 +297,33 @@ def _unusable_facts(run: Path, problem: str) -> str:
     """The refusal of a run folder whose results.json has ``problem``."""
     return (f"{shown_path(run / 'results.json')}: {problem}; mia-attack reads the run's "
             f"facts from it: attack the observations alone instead ({_attack_alone(run)})")
+
+
+def _refuse_unrecorded_models(run: Path, results: dict[str, Any] | None) -> None:
+    """A `DataError` when results.json records digests (``sha256``) but none of a checkpoint
+    the run folder holds (a regular ``model_*.pt`` of `DIGESTED_FOLDERS`): the run recorded
+    one for each it wrote (`run_sha256`), so the entry was deleted after the run, and with it
+    the checks of the models (`_refuse_other_models`) and of the config that trained them
+    (`_refuse_edited_config`, which reads checkpoints/model_0000.pt only where its digest is
+    recorded). A folder whose checkpoints were deleted (to save space) holds none to name."""
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS, recorded_checkpoints
+
+    if results is None or not isinstance(results.get("sha256"), dict):
+        return
+    recorded = set(recorded_checkpoints(results))
+    for folder in DIGESTED_FOLDERS:
+        held = sorted((run / folder).glob("model_*.pt")) if (run / folder).is_dir() else []
+        name = next((f"{folder}/{p.name}" for p in held
+                     if p.is_file() and f"{folder}/{p.name}" not in recorded), None)  # fmt: skip
+        if name is not None:
+            raise DataError(
+                f"{shown_path(run / 'results.json')}: sha256 records no digest of "
+                f"{shown_path(name)}, which the run folder holds: every run records one for "
+                "each checkpoint it writes, so the entry was deleted after the run (and with "
+                "it the checks that the folder's models and config are the ones its figures "
+                "measured); put the run's own results.json back, or attack the observations "
+                f"alone ({_attack_alone(run)})"
+            )
 
 
 def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
