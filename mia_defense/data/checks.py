@@ -353,6 +353,10 @@ def finish_dataset(
                            num_samples=len(labels))
     held = len(labels)
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
+    if max_samples is not None and max_samples > held:  # (checked by subsample)
+        log.warning("%s: dataset.max_samples=%d is more than the %d samples it holds: all %d "
+                    "are used (any larger value gives the same data)", shown_path(source),
+                    max_samples, held, held)
     if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
         if not (labels != labels[0]).any():  # the file's classes were checked, not these
