@@ -22,6 +22,7 @@ from mia_defense.cli.search_space_checks import _range_steps, _sweep_values
 from mia_defense.cli.sweep_checks import override_keys
 from mia_defense.constraints import keys_shown as _keys_shown
 from mia_defense.hydra_setup import plugin_is
+from mia_defense.override_checks import parsed_override
 
 __all__ = [
     "refuse_intervals_out_of_range",
@@ -39,9 +40,12 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
     (odd counts) had each trial drawn there refused, after the search made its folders, and
     TPE learnt nothing from them. The key's range is its `Param`'s
     (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
-    practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes."""
+    practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A key the
+    command line both searches and fixes, whose values no trial draws, is refused first
+    (`_refuse_keys_searched_and_fixed`)."""
     from hydra.core.override_parser.types import IntervalSweep
 
+    _refuse_keys_searched_and_fixed(config)
     for said, _, key, value in _sweep_values(config):
         if not isinstance(value, IntervalSweep):
             _refuse_search_points_out_of_range(config, said, key, value)
@@ -81,6 +85,39 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
         end_refused(log, "%s: %s must be %s, and the interval reaches beyond it (each "
                     "trial drawn there would be refused); nothing was run. Keep the interval "
                     "within it", said, key, param.describe())  # fmt: skip
+
+
+def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
+    """Refuse an Optuna search given a key on the command line both as values to search and
+    as one value (``seed=3 seed=1,2``, or ``seed=1,2 seed=3``): the Optuna sweeper takes a
+    key given one value out of its search space whichever comes last (a grid sweep runs the
+    last), so every trial ran seed=3 while the search was said to draw seed. The settings to
+    give are quoted for the shell (``'train.lr=choice(0.01,0.1)'``: bash reads parentheses).
+    Keys are
+    compared as the sweeper does (``+KEY`` or ``KEY@PACKAGE`` apart); a key of
+    ``hydra.sweeper.params`` fixed on the command line is warned of by
+    `require_search_space`."""
+    if not plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    from mia_defense.constraints import clipped, shell_word
+
+    given: dict[str, tuple[list[str], list[str]]] = {}  # (key: its searches, its values)
+    for text in task_overrides(config):
+        override = parsed_override(text)
+        if override is None or override.is_delete():  # (Hydra's to say; a deletion)
+            continue
+        searched, fixed = given.setdefault(override.get_key_element(), ([], []))
+        (searched if override.is_sweep_override() else fixed).append(text)
+    for key, (searched, fixed) in given.items():
+        if searched and fixed:
+            swept, kept = clipped(searched[-1]), clipped(fixed[-1])
+            end_refused(log, "%s: %s is given on the command line both as values to search "
+                        "(%s) and as one value (%s): the Optuna sweeper takes a key given one "
+                        "value out of the search, whichever comes last, so every trial would "
+                        "run %s; nothing was run. Give %s once: %s to search it, or %s to fix "
+                        "it", swept, _keys_shown(key), swept, kept, kept, _keys_shown(key),
+                        clipped(shell_word(searched[-1])),
+                        clipped(shell_word(fixed[-1])))  # fmt: skip
 
 
 # How far inwards from each end `_near_ends` checks a float interval, as a share of its
