@@ -41,9 +41,6 @@ from mia_defense.pipeline.evaluate import (
     RunResult,
     attack_observations,
     fpr_key,
-    judged_accuracy,
-    released_accuracy,
-    utility_figures,
 )
 from mia_defense.pipeline.record import (
     RunFacts,
@@ -69,6 +66,7 @@ from mia_defense.pipeline.train import (
     recorded_as_trained,
     train_models,
 )
+from mia_defense.pipeline.utility import judged_accuracy, released_accuracy, utility_figures
 from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
 from mia_defense.seeding import global_torch_seeded, torch_generator
 from mia_defense.store import ModelStore

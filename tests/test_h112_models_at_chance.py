@@ -15,7 +15,8 @@ import pytest
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.observations import Observations
-from mia_defense.pipeline.evaluate import attack_observations, released_accuracy
+from mia_defense.pipeline.evaluate import attack_observations
+from mia_defense.pipeline.utility import released_accuracy
 from mia_defense.report.checks import caveats
 from mia_defense.report.checks.notes import models_at_chance_note
 from tests.attacks.synthetic import full_observations

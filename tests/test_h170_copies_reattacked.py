@@ -118,7 +118,7 @@ def test_copy_groups_that_join_records_of_other_models_are_refused(tmp_path):
 
 
 def test_the_duplicates_note_says_what_holds_of_the_run():
-    from mia_defense.pipeline.evaluate import _copies_untested
+    from mia_defense.pipeline.trust_checks import _copies_untested
     from mia_defense.report.checks.notes import duplicates_note
 
     # A DP run since c1b9ff0 says in epsilon_untested that its copies trained the same

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from mia_defense.metrics.utility import release_took_accuracy
-from mia_defense.pipeline.evaluate import models_at_chance_note
+from mia_defense.pipeline.utility import models_at_chance_note
 from mia_defense.report.checks.notes import models_at_chance_note as report_note
 
 _NOISED = {"test_accuracy_models_at_chance": 4, "test_accuracy": 0.64554,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mia_defense.observations import Observations
-from mia_defense.pipeline.evaluate import _check_saturated
+from mia_defense.pipeline.trust_checks import _check_saturated
 from mia_defense.report.checks import caveats
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from mia_defense.observations import Observations
-from mia_defense.pipeline import evaluate
-from mia_defense.pipeline.evaluate import _check_saturated
+from mia_defense.pipeline import trust_checks
+from mia_defense.pipeline.trust_checks import _check_saturated
 from mia_defense.report.checks import caveats
 
 FPR = 0.001  # the lowest of the default attack.fprs
@@ -64,7 +64,7 @@ def test_answers_below_one_stop_at_the_first_pass(monkeypatch: pytest.MonkeyPatc
     def refuse(*_: object) -> None:
         raise AssertionError("the tied answers were computed")
 
-    monkeypatch.setattr(evaluate, "true_class_log_prob", refuse)
+    monkeypatch.setattr(trust_checks, "true_class_log_prob", refuse)
     obs = _observations(0.0, 0.0)
     privacy: dict = {}
     _check_saturated(privacy, obs, np.arange(4), np.ones(len(obs.labels), dtype=bool), fpr=FPR)

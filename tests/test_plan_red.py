@@ -99,7 +99,8 @@ def test_a_run_whose_median_model_learned_nothing_gets_no_verdict():
     import numpy as np
 
     from mia_defense.observations import Observations
-    from mia_defense.pipeline.evaluate import RunResult, judged_accuracy, released_accuracy
+    from mia_defense.pipeline.evaluate import RunResult
+    from mia_defense.pipeline.utility import judged_accuracy, released_accuracy
 
     k, n, m, c = 8, 40, 1000, 10
     y_test = np.arange(m) % c  # balanced: chance 0.1

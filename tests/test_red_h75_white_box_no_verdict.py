@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
-from mia_defense.pipeline.evaluate import _check_leak_without_utility
+from mia_defense.pipeline.trust_checks import _check_leak_without_utility
 
 UTILITY = {"test_accuracy": 0.1, "chance_accuracy": 0.112, "train_accuracy": 1.0}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mia_defense.pipeline.evaluate import _check_inverted_attacks, inverted_attacks
+from mia_defense.pipeline.trust_checks import _check_inverted_attacks, inverted_attacks
 from mia_defense.report.checks import caveats
 from tests.helpers import member_signal as _signal
 from tests.helpers import scored_attack as _result

@@ -7,7 +7,7 @@ verdict's flag alone, and a sweeper minimising the ε bound gets the worst one."
 
 from __future__ import annotations
 
-from mia_defense.pipeline.evaluate import _check_inverted_attacks, inverted_attacks
+from mia_defense.pipeline.trust_checks import _check_inverted_attacks, inverted_attacks
 from mia_defense.report.checks import caveats
 from mia_defense.report.objectives import objectives
 from tests.helpers import member_signal as _signal

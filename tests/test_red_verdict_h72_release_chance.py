@@ -14,7 +14,8 @@ import numpy as np
 
 from mia_defense.cli.build import format_table
 from mia_defense.observations import Observations
-from mia_defense.pipeline.evaluate import RunResult, utility_figures
+from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.pipeline.utility import utility_figures
 from mia_defense.report.checks import rank_problem, release_below_chance_note
 from mia_defense.training.loop import EpochRecord, ModelHistory
 

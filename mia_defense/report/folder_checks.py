@@ -231,7 +231,7 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
     from types import SimpleNamespace
 
     from mia_defense.attacks.base import BLACK_BOX, WHITE_BOX
-    from mia_defense.pipeline.evaluate import inverted_attacks
+    from mia_defense.pipeline.trust_checks import inverted_attacks
 
     def result(m: Mapping[str, Any]) -> SimpleNamespace:  # (what the rule reads of one)
         high = m.get("auc_ci_high")

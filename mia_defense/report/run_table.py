@@ -21,12 +21,8 @@ from mia_defense.metrics.roc import (
     tied_fprs,
     unresolved_fprs,
 )
-from mia_defense.pipeline.evaluate import (
-    RANDOMIZED_RELEASE_REPEATS,
-    RunResult,
-    judged_accuracy,
-    models_at_chance_note,
-)
+from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS, RunResult
+from mia_defense.pipeline.utility import judged_accuracy, models_at_chance_note
 from mia_defense.report.checks import (
     near_chance_note,
     no_strongest,

@@ -11,7 +11,7 @@ import torch
 from mia_defense.defenses import AdversarialRegularization, EarlyStopping, Mixup
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
-from mia_defense.pipeline.evaluate import _above_chance, released_accuracy
+from mia_defense.pipeline.utility import _above_chance, released_accuracy
 
 
 def _answers(correct: int, y: np.ndarray, num_classes: int) -> np.ndarray:

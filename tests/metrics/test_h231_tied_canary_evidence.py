@@ -8,7 +8,7 @@ import numpy as np
 
 from mia_defense.attacks.runner import EvaluationConfig, run_attacks
 from mia_defense.observations import Observations
-from mia_defense.pipeline.evaluate import _canary_evidence
+from mia_defense.pipeline.trust_checks import _canary_evidence
 
 EVALUATION = EvaluationConfig(fprs=[0.1, 0.01], bootstrap=0, delta=1e-5)
 
