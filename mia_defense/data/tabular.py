@@ -331,11 +331,13 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
             detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
                                       "")
             text.seek(0)
-            first = next((d for d in (line.split("#", 1)[0] for line in text) if d.strip()), "")
+            data = (d for d in (line.split("#", 1)[0] for line in text) if d.strip())
+            first, second = next(data, ""), next(data, "")
             other = _other_separator(first)
             quoted = not other and _quoted_numbers(first)
-            header = not other and not quoted and _is_header(first)
-            if not (other or quoted or header):
+            words = not other and not quoted and _is_header(first)
+            header = words and not _is_header(second)  # (text on every line: no header)
+            if not (other or quoted or words):
                 text.seek(0)
                 _refuse_ragged(path, text)
             raise DataError(
@@ -344,8 +346,10 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
                    if other else "the values of line 1 are numbers in quotes "
                    f"({first.split(',', 1)[0].strip()}): write them without quotes"
                    if quoted else "line 1 looks like a header of column names: this file has "
-                   "none, remove it" if header else "expected one sample per line, values "
-                   "separated by commas")
+                   "none, remove it" if header else "its lines hold text, not numbers "
+                   f"({first.split(',', 1)[0].strip()!r} on line 1): write the values as "
+                   "numbers" if words else "expected one sample per line, values separated "
+                   "by commas")
                 + ("; the lines end with a comma, which leaves an empty last value: remove it"
                    if not header and first.rstrip().endswith(",") else "")
             ) from exc
