@@ -86,15 +86,38 @@ def missing_source(path: Path | str) -> str | None:
                 "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
     if Path(path).exists():
         return None
-    if Path(path).is_symlink():  # (a link whose target is missing, or links in a loop)
-        return (f"{shown_path(path)}: a broken link (to {os.readlink(path)!r}); give an "
-                "observations .npz (docs/observations.md) or a finished mia-train run "
-                "directory")  # fmt: skip
+    broken = _broken_link(Path(path))
+    if broken:
+        return (f"{broken}; give an observations .npz (docs/observations.md) or a finished "
+                "mia-train run directory")  # fmt: skip
     return (f"{shown_path(path)}: no such file or directory; give an observations .npz "
             "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
 
 
+def _broken_link(path: Path) -> str | None:
+    """``PATH: a broken link (to TARGET)`` where ``path`` is a symbolic link to nothing (its
+    target missing, or links in a loop: a git-annex or DVC checkout never fetched, a file
+    moved away), which ``Path.exists`` reads as no file at all; else ``None``."""
+    if os.path.exists(path) or not os.path.islink(path):
+        return None
+    return f"{shown_path(path)}: a broken link (to {os.readlink(path)!r})"
+
+
+def _run_file_link_broken(path: Path, name: str) -> str | None:
+    """The refusal of the run folder ``path`` whose file ``name`` (observations.npz,
+    results.json) is a link to nothing, or ``None``: it was refused as a folder without the
+    file, beside an ``ls`` that lists it."""
+    broken = _broken_link(path / name)
+    if broken is None:
+        return None
+    return (f"{broken}, so the run's {name} cannot be read; fetch or put back the file it "
+            "points to (git annex get, dvc pull), or replace the link with the file")
+
+
 def _no_observations(path: Path) -> str:
+    broken = _run_file_link_broken(path, "observations.npz")
+    if broken:
+        return broken
     results = path / "results.json"
     if results.is_file():  # a run killed, stopped or in progress before it wrote them
         from mia_defense.tracking import read_json
@@ -205,6 +228,9 @@ def read_source(path: Path) -> Source:
     if path.is_dir():
         if not (path / "observations.npz").exists():
             raise DataError(_no_observations(path))
+        broken = _run_file_link_broken(path, "results.json")
+        if broken:
+            raise DataError(broken)
         results = read_json(path / "results.json") if (path / "results.json").exists() else None
         if results is None and _run_left(path):
             raise DataError(_unfinished(path))
