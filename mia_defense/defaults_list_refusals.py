@@ -26,7 +26,8 @@ from mia_defense.override_checks import parsed_override
 __all__ = ["added_group_problem", "added_group_refusal", "config_shape_refusal",
            "defaults_list_shape_refusal",
            "defaults_loop_refusal",
-           "group_delete_refusal", "list_delete_refusal", "no_option_words", "own_config_start",
+           "group_delete_refusal", "list_delete_refusal", "no_mapping_refusal", "no_option_words",
+           "own_config_start",
            "subfolder_primary_refusal", "unlisted_group_refusal"]
 
 
@@ -405,11 +406,13 @@ def _loop_entries(files: Sequence[str], entries: Sequence[str]) -> str:
     return f"{', '.join(said[:-1])}, or {said[-1]}"
 
 
-def config_shape_refusal(exc: ConfigCompositionException) -> Exception | None:
+def config_shape_refusal(exc: ConfigCompositionException, *,
+                         base: str | None = None) -> Exception | None:
     """Hydra's one line for a config file of one's own of a shape it cannot compose, said
     with the file and what to write: a primary config that is a list ("primary config 'own'
     must be a DictConfig, got ListConfig") or a defaults list holding ``_self_`` twice
-    ("Duplicate _self_ defined in own"). ``None``: any other error."""
+    ("Duplicate _self_ defined in own"). ``base``: the primary config of the tool running,
+    whose start alone is suggested (`own_config_start`). ``None``: any other error."""
     said = str(exc)
     if said.startswith("primary config ") and "must be a DictConfig" in said:
         found = _frame_locals(exc, "_process_config_searchpath") or {}
@@ -417,11 +420,7 @@ def config_shape_refusal(exc: ConfigCompositionException) -> Exception | None:
         if loaded is None or not isinstance(name, str):
             return None
         kind = _KINDS.get(type(found.get("primary_config")).__name__, "no mapping")
-        return HydraConfigError(
-            f"{_file_shown(loaded.path, name)} holds {kind}, where a config file holds a "
-            f"mapping of settings; nothing was run. Write it as one: a line 'defaults: "
-            f"[config, _self_]' (mia-attack's: [mia_attack, _self_]), then one 'key: value' line "
-            f"for each setting")
+        return no_mapping_refusal(_file_shown(loaded.path, name), kind, base)
     if said.startswith("Duplicate _self_ defined in "):
         node = (_frame_locals(exc, "_validate_self") or {}).get("containing_node")
         repo = (_frame_locals(exc, "_create_defaults_tree_impl") or {}).get("repo")
@@ -444,6 +443,16 @@ def _file_shown(source: Any, path: str) -> str:
     from mia_defense.constraints import shown_path
 
     return shown_path(config_file_shown(f"{source}/{path}.yaml"))
+
+
+def no_mapping_refusal(file: str, kind: str, base: str | None) -> Exception:
+    """The refusal of the config file ``file`` (as shown) holding ``kind`` (a number, a list,
+    a string) where a config file holds a mapping of settings; ``base``: as
+    `own_config_start`'s."""
+    return HydraConfigError(
+        f"{file} holds {kind}, where a config file holds a mapping of settings; nothing was "
+        f"run. Write it as one: a line {own_config_start(base)}, then one 'key: value' line "
+        f"for each setting")
 
 
 def own_config_start(base: str | None) -> str:

@@ -483,6 +483,8 @@ def _not_a_log(filename: str) -> str | None:
 # The primary config of each tool (mia-train's config, mia-attack's mia_attack) running in
 # this process, innermost last (`tool_running`).
 _TOOLS: list[str] = []
+# The command of each tool's primary config.
+_TOOL_OF = {"config": "mia-train", "mia_attack": "mia-attack"}
 
 
 @contextlib.contextmanager
@@ -521,15 +523,89 @@ def _running_base(config_name: str | None) -> str | None:
     return config_name if config_name in OWN_CALLBACKS else None
 
 
-def _holds_nothing(config: Any, file: str) -> bool:
-    """Whether the config file ``file`` (``file://PATH``), which Hydra read as ``config``, is
-    empty or only comments (Hydra reads it as no settings and no defaults list)."""
+def _written(config: Any, file: str) -> Any:
+    """What the config file ``file`` (``file://PATH``), which Hydra read as ``config``, holds
+    as YAML, where Hydra's reading may hide it: no settings (an empty file, or only
+    comments: None), a bare string (``hello``, which OmegaConf reads as ``{hello: null}``),
+    a list. ``...`` (Ellipsis): a mapping, a package's config (one of ours), a file not
+    read again."""
     from pathlib import Path
 
-    if len(config) or not file.startswith("file://"):
-        return False  # (a package's config is one of ours)
+    if not file.startswith("file://") or (isinstance(config, DictConfig) and len(config) > 1):
+        return ...
     path = Path(file.removeprefix("file://"))
-    return path.is_file() and yaml.safe_load(path.read_text(encoding="utf-8")) is None
+    try:
+        written = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else ...
+    except (OSError, ValueError, yaml.YAMLError):  # (Hydra's own reading names those)
+        return ...
+    return written if written is None or isinstance(written, str | list) else ...
+
+
+def _names_no_config(loaded: Any) -> bool:
+    """Whether the defaults list of Hydra's ``loaded`` config names no config (none, ``[]``,
+    ``[_self_]``): a primary config of one's own built on no tool's config."""
+    entries = getattr(loaded, "defaults_list", None) or []
+    return all(entry.is_self() for entry in entries)
+
+
+def _no_base_refusal(file: str, base: str | None) -> Exception:
+    """The refusal of the primary config ``file`` of one's own whose defaults list includes no
+    config (no defaults list, ``[]``): built on none of the running tool's (``base``), it
+    lacks its settings and mia-defense's callbacks, and was refused as missing those."""
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.constraints import shown_path
+    from mia_defense.defaults_list_refusals import own_config_start
+
+    tools = (f"{_TOOL_OF[base]}'s config ({base}.yaml: its settings, its checks of the run)"
+             if base in _TOOL_OF else "mia-train's config (config.yaml) or mia-attack's "
+             "(mia_attack.yaml), their settings and checks of the run")  # fmt: skip
+    return HydraConfigError(
+        f"{shown_path(config_file_shown(file))}: its defaults list includes no config, so none "
+        f"of {tools} is in it; nothing was run. A config of one's own starts with "
+        f"{own_config_start(base)}, then one 'key: value' line for each setting it changes")
+
+
+def _own_file_refusal(record: dict[str, Any], base: str | None,
+                      config: DictConfig | None = None, held_to: str | None = None,
+                      ) -> Exception | None:
+    """The refusal of a config file of one's own that ``record`` (the loader's, of the files
+    Hydra merged) found holding no settings, no mapping, or (the primary) no config to build
+    on; ``base``: the running tool's primary config (None: not known). ``config``: the
+    composed config, where the last is refused only as lacking the callbacks of the primary
+    config ``held_to`` (what a run was refused for); ``None``: Hydra's composition failed (on
+    an override no config of that file has, mia-attack's source=)."""
+    from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.constraints import shown_path
+    from mia_defense.defaults_list_refusals import no_mapping_refusal
+
+    if record["empty"] is not None:  # (refused as its callbacks "missing")
+        return _empty_config_refusal(record["empty"], base)
+    if record["shape"] is not None:  # (a string: "+hello=null: unknown top-level key")
+        file, kind = record["shape"]
+        return no_mapping_refusal(shown_path(config_file_shown(file)), kind, base)
+    if record["bare"] is not None and (
+            config is None or _lacks_own_callbacks(config, held_to or base)):
+        return _no_base_refusal(record["bare"], base)
+    return None
+
+
+def _lacks_own_callbacks(config: DictConfig, base: str | None) -> bool:
+    """Whether the composed ``config`` lacks (or replaces) the callbacks of the tool whose
+    primary config is ``base`` (mia-train's where not known)."""
+    hydra = config._get_node("hydra") if "hydra" in config else None
+    node = hydra._get_node("callbacks") if isinstance(hydra, DictConfig) else None
+    callbacks = _plain(node, "hydra.callbacks") if node is not None else None
+    return bool(_missing_own_callbacks(callbacks, OWN_CALLBACKS.get(base or "config",
+                                                                    OWN_CALLBACKS["config"])))
+
+
+def _kind_written(written: Any) -> str:
+    """How a refusal names a string or list a config file holds (`_written`)."""
+    from mia_defense.constraints import clipped
+
+    return f"a string ({clipped(repr(written), limit=60)})" if isinstance(written, str) else \
+        "a list"  # fmt: skip
 
 
 def _empty_config_refusal(file: str, base: str | None) -> Exception:
@@ -577,12 +653,11 @@ def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
     """The refusal of a config file holding one value, no mapping (``5``, a string), as the
     primary config or an included one: Hydra's traceback "OSError: Invalid loaded object
     type: int". ``None``: any other OSError."""
-    from mia_defense.composition_errors import HydraConfigError
     from mia_defense.defaults_list_refusals import (
         _KINDS,
         _file_shown,
         _frame_locals,
-        own_config_start,
+        no_mapping_refusal,
     )
 
     kind = str(exc).removeprefix("Invalid loaded object type: ")
@@ -590,10 +665,8 @@ def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
     source, path = (found.get("self"), found.get("config_path")) if found else (None, None)
     if kind == str(exc) or not hasattr(source, "full_path") or not isinstance(path, str):
         return None
-    return HydraConfigError(
-        f"{_file_shown(source.full_path(), path)} holds {_KINDS.get(kind, 'a ' + kind)}, where "
-        f"a config file holds a mapping of settings; nothing was run. Write it as one: a line "
-        f"{own_config_start(base)}, then one 'key: value' line for each setting")
+    return no_mapping_refusal(_file_shown(source.full_path(), path),
+                              _KINDS.get(kind, "a " + kind), base)
 
 
 # Where Hydra finds mia-defense's packaged configs (a source's path).
@@ -605,7 +678,9 @@ def guard_config_loading() -> None:
     each config it composes, before Hydra builds callbacks, plugins or logging from it, and
     `override_problems` and `_empty_mapping_file_problems` (`mia_defense.composed_overrides`)
     its overrides and config files (its ``_load_single_config`` wrapped too: the files as
-    Hydra merges them), and `composition_refusal` rewords Hydra's errors composing them."""
+    Hydra merges them), and `composition_refusal` rewords Hydra's errors composing them;
+    ``--info defaults``, which composes nothing (``compute_defaults_list``), refuses an
+    include out of the config folders as a run does."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     load = ConfigLoaderImpl.load_configuration
@@ -627,8 +702,13 @@ def guard_config_loading() -> None:
             # (the empty mappings of each config file, as Hydra merges it)
             file = f"{loaded.path}/{path}.yaml"  # (config_file_shown: as a user finds it)
             record["primary"] = file if default.primary else record["primary"]
-            if default.primary and _holds_nothing(loaded.config, file):
+            written = _written(loaded.config, file)
+            if default.primary and written is None:
                 record["empty"] = file
+            elif isinstance(written, str | list) and record["shape"] is None:
+                record["shape"] = (file, _kind_written(written))
+            if default.primary and _names_no_config(loaded):
+                record["bare"] = file
             if record["climbed"] is None and _climbs_to_no_key(default):
                 record["climbed"] = _climbed_out_problem(file, default)
             _empty_mappings_of(loaded.config, file, record, package=default.package)
@@ -640,14 +720,21 @@ def guard_config_loading() -> None:
 
         outer = getattr(self, "_mia_files", None)
         self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False,
-                                    "empty": None, "climbed": None}
+                                    "empty": None, "climbed": None, "shape": None,
+                                    "bare": None}
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             from mia_defense.composition_errors import composition_refusal
+            from mia_defense.defaults_list_refusals import config_shape_refusal
 
-            if record["empty"] is not None and _TOOLS:  # (mia-attack's source=X: no such key)
-                raise _empty_config_refusal(record["empty"], _TOOLS[-1]) from None
+            own = _own_file_refusal(record, _TOOLS[-1]) if _TOOLS else None
+            if own is not None:  # (mia-attack's source=X: no such key)
+                raise own from None
+            config_name = args[0] if args else kwargs.get("config_name")
+            shape = config_shape_refusal(exc, base=_running_base(config_name))
+            if shape is not None:  # (the running tool's start only: composition_refusal's
+                raise shape from None  # words suggest both)
 
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             shell = args[3] if len(args) > 3 else kwargs.get("from_shell", True)
@@ -685,7 +772,7 @@ def guard_config_loading() -> None:
             refusal = _long_choice_refusal(exc, list(overrides or []), lambda group: set(
                 self.get_group_options(group, config_name=config_name,
                                        overrides=list(overrides or []))),
-                tool="mia-attack" if base == "mia_attack" else "mia-train",
+                tool=_TOOL_OF.get(base or "config", "mia-train"),
             ) or _loaded_object_refusal(exc, base)  # (the running tool's: --config-name own)
             if refusal is None:
                 raise
@@ -710,16 +797,18 @@ def guard_config_loading() -> None:
             # from (--config-path to a copy of the packaged ones)
             return config
         config_name = args[0] if args else kwargs.get("config_name")
-        if record["empty"] is not None:  # (refused below as its callbacks "missing")
-            raise _empty_config_refusal(record["empty"], _running_base(config_name))
-        if record["climbed"] is not None:
-            from mia_defense.composition_errors import HydraConfigError
-
-            raise HydraConfigError(record["climbed"])
+        base = _running_base(config_name)
         if config_name is not None and _TOOLS:  # (the running tool's callbacks, not by name)
             config_name = _TOOLS[-1]
         elif config_name is not None and config_name not in OWN_CALLBACKS:
             config_name = _config_of_its_tool(config)
+        own = _own_file_refusal(record, base, config, config_name)
+        if own is not None:  # (refused below as its callbacks "missing")
+            raise own
+        if record["climbed"] is not None:
+            from mia_defense.composition_errors import HydraConfigError
+
+            raise HydraConfigError(record["climbed"])
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
         problems = override_problems(config, list(overrides or []))
@@ -729,6 +818,20 @@ def guard_config_loading() -> None:
 
             raise HydraConfigError("; ".join(problems))
         return config
+
+    compute = ConfigLoaderImpl.compute_defaults_list
+
+    @functools.wraps(compute)
+    def compute_defaults_list(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> Any:
+        defaults = compute(self, *args, **kwargs)  # (--info defaults: no config is loaded)
+        climbed = next((d for d in defaults.defaults if _climbs_to_no_key(d)), None)
+        if climbed is not None and _TOOLS:  # (refused as the run's composition refuses it)
+            from mia_defense.composition_errors import HydraConfigError
+
+            loaded = self.repository.load_config(climbed.config_path)
+            raise HydraConfigError(_climbed_out_problem(
+                f"{loaded.path}/{climbed.config_path}.yaml", climbed))
+        return defaults
 
     apply = ConfigLoaderImpl._apply_overrides_to_config
 
@@ -756,6 +859,7 @@ def guard_config_loading() -> None:
     ConfigRepository.initialize_sources = initialize_sources  # type: ignore[method-assign]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
     ConfigLoaderImpl._load_single_config = load_single_config  # type: ignore[method-assign]
+    ConfigLoaderImpl.compute_defaults_list = compute_defaults_list  # type: ignore[method-assign]
     ConfigLoaderImpl._apply_overrides_to_config = staticmethod(apply_overrides)  # type: ignore[method-assign]
 
 
