@@ -91,6 +91,7 @@ from mia_defense.data.guards import (
     refuse_archive,
     refuse_binary,
     reports_file_errors,
+    utf8_advice,
 )
 from mia_defense.errors import ConfigError, DataError
 
@@ -149,7 +150,7 @@ def _csv_rows(path: Path, *, delimiter: str,
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"{shown_path(path)}: not a readable CSV text file ({exc}); "
-                f"{_western_text(exc, path)}{_what_it_is(head[:4])}"
+                f"{_western_text(exc, path)}{utf8_advice(head[:4])}"
             ) from exc
         except csv.Error as exc:
             raise DataError(f"{shown_path(path)}: not a readable CSV text file ({exc}) at line "
@@ -222,15 +223,6 @@ def _western_text(exc: UnicodeDecodeError, path: Path) -> str:
     return (f"it looks like Windows-1252 or Latin-1 text (byte 0x{data[exc.start]:02x} is "
             f"{letter!r} there, in {context!r}), not UTF-8; convert it, e.g. iconv -f cp1252 "
             f"-t utf-8 {shell_word(path.name)} > utf8.csv, or ")
-
-
-def _what_it_is(head: bytes) -> str:
-    """What to do with a file that is not UTF-8 text, from its first bytes."""
-    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's
-        return "it is UTF-32 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "it is UTF-16 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
-    return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
 def _header(reader: Iterator[list[str]], *, path: Path, label_column: str,

@@ -59,6 +59,7 @@ __all__ = [
     "refuse_lfs_pointer",
     "reports_file_errors",
     "spreadsheet_kind",
+    "utf8_advice",
 ]
 
 _Loader = TypeVar("_Loader", bound=Callable[..., Any])
@@ -245,6 +246,16 @@ def binary_kind(head: bytes) -> tuple[str, str, bool] | None:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return _PICKLE
     return None
+
+
+def utf8_advice(head: bytes) -> str:
+    """What to do with a text file that is not UTF-8, from its first bytes: UTF-32 and
+    UTF-16 (by their byte-order marks) named, for the CSV and the Purchase/Texas loaders."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's
+        return "it is UTF-32 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it is UTF-16 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
+    return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
 def refuse_binary(path: object, head: bytes, *, dataset: str) -> None:

@@ -54,6 +54,7 @@ from mia_defense.data.guards import (
     refuse_binary_for,
     reports_file_errors,
     spreadsheet_kind,
+    utf8_advice,
 )
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
@@ -454,8 +455,13 @@ def _is_header(line: str) -> bool:
 
 
 def _not_text(path: Path, exc: UnicodeDecodeError) -> DataError:
+    """The refusal of a text file that is not UTF-8, saying what it is (UTF-16: Notepad's
+    "Unicode", PowerShell's redirection) from its first bytes and how to convert it."""
+    with open_regular(path) as handle:
+        head = handle.read(4)
     return DataError(f"{shown_path(path)}: not a comma-separated numeric file ({exc}): not UTF-8 "
-                     "or ASCII text; expected one sample per line, values separated by commas")
+                     f"or ASCII text; {utf8_advice(head)}; expected one sample per line, values "
+                     "separated by commas")
 
 
 def _labelled_row(path: Path, text: io.TextIOWrapper, *, dtype: type) -> np.dtype:
