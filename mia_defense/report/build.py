@@ -480,7 +480,7 @@ def write_report(
     report = Report(
         out_dir=out_dir, summaries=summaries, groups=groups, grouping=describe_grouping(group_by),
         skipped=loaded.skipped, not_ranked=not_ranked,
-        caveats=[(run.name, note) for run, note in loaded.caveats],
+        caveats=[(run.name, note) for run, note in loaded.caveats] + _partial_figures(groups),
     )  # fmt: skip
     with sole_writer(out_dir):
         if not replace:  # (a report of other folders may have ended there since the check)
@@ -499,6 +499,37 @@ def write_report(
                 f"{write_advice(exc, fix=FIX_OUT, where='mia-report --out DIR')}"
             ) from None
     return report
+
+
+# The figures of the fronts and charts (`RunSummary` attribute -> what a caveat calls it).
+_FRONT_FIGURES = {
+    "test_accuracy": "test accuracy",
+    "leak_tpr": "TPR at 0.1% FPR of a black-box attack",
+    "leak_auc": "AUC of a black-box attack",
+}
+
+
+def _partial_figures(groups: Sequence[RunGroup]) -> list[tuple[str, str]]:
+    """``(run, caveat)`` of each run lacking a figure of the fronts (`_FRONT_FIGURES`) that
+    other runs of its row have: the row's figure is then the mean of those others alone (a
+    row of three seeds, two of whose AUCs were deleted, showed its least leaking seed's AUC
+    on the AUC front, its n 3, and nothing said so)."""
+    notes = []
+    for g in groups:
+        for attribute, words in _FRONT_FIGURES.items():
+            lacking = [r for r in g.runs if math.isnan(getattr(r, attribute))]
+            if not lacking or len(lacking) == g.n:
+                continue
+            note = (
+                f"no {words} (deleted from its results.json, or written by a tool of your "
+                f"own): its row's {words.split(' of ')[0]} is the mean of its other "
+                f"{g.n - len(lacking)} of {g.n} runs alone, which may understate the row's; "
+                "rerun it"
+            )
+            for run in lacking:
+                log.warning("%s: %s", run.name, note)
+                notes.append((run.name, note))
+    return notes
 
 
 def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:
