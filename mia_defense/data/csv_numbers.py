@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import shown, shown_path
+from mia_defense.constraints import clipped, shown, shown_path
 from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
@@ -135,9 +135,10 @@ def refuse_nul(text: str, *, path: Path, where: str) -> None:
     UTF-16 without a byte-order mark (a NUL after every ASCII character)."""
     if "\0" in text:
         raise DataError(
-            f"{shown_path(path)}: {where} holds a NUL byte (\\0) in {text!r}; a text file has "
-            "none: it is damaged, binary, or UTF-16 text: save it as UTF-8 text (e.g. Excel's 'CSV "
-            "UTF-8') or remove the NUL bytes"
+            f"{shown_path(path)}: {where} holds a NUL byte (\\0) in "
+            f"{clipped(repr(text), limit=80)}; a text file has none: it is damaged, binary, or "
+            "UTF-16 text: save it as UTF-8 text (e.g. Excel's 'CSV UTF-8') or remove the NUL "
+            "bytes"
         )
 
 
