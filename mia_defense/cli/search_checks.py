@@ -42,10 +42,11 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
     (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
     practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A key the
     command line both searches and fixes, whose values no trial draws, is refused first
-    (`_refuse_keys_searched_and_fixed`)."""
+    (`_refuse_keys_searched_and_fixed`), and a glob (`_refuse_globs`)."""
     from hydra.core.override_parser.types import IntervalSweep
 
     _refuse_keys_searched_and_fixed(config)
+    _refuse_globs(config)
     for said, _, key, value in _sweep_values(config):
         if not isinstance(value, IntervalSweep):
             _refuse_search_points_out_of_range(config, said, key, value)
@@ -118,6 +119,46 @@ def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
                         "it", swept, _keys_shown(key), swept, kept, kept, _keys_shown(key),
                         clipped(shell_word(searched[-1])),
                         clipped(shell_word(fixed[-1])))  # fmt: skip
+
+
+def _refuse_globs(config: DictConfig) -> None:
+    """Refuse a glob in an Optuna search (``defense=glob(*)``, ``seed=glob(*)``, or in
+    ``hydra.sweeper.params``): the search made its folder and stopped in a traceback (the
+    Optuna sweeper's ``assert isinstance(value, ChoiceSweep)``). A glob picks a config
+    group's options for a grid sweep; the refusal names those it picks as a choice, quoted
+    for the shell where it is a command-line setting."""
+    if not plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    from hydra.core.override_parser.types import Glob
+
+    from mia_defense.cli.search_space_checks import _group_options
+    from mia_defense.constraints import clipped
+
+    for said, text, key, value in _sweep_values(config):
+        if not isinstance(value, Glob):
+            continue
+        options = sorted(_group_options(config, key))
+        picked, typed = value.filter(options), said == text
+        if picked:
+            how = f"Name the options in a choice: {_choice_said(key, picked, typed=typed)}"
+        elif options:
+            how = (f"It picks none of {_keys_shown(key)}'s options ({', '.join(options)}); name "
+                   f"those to search in a choice: {_choice_said(key, ['A', 'B'], typed=typed)}")
+        else:
+            how = (f"{_keys_shown(key)} is no config group: give its values in a choice, e.g. "
+                   f"{_choice_said(key, ['A', 'B'], typed=typed)}")
+        end_refused(log, "%s: a glob picks options of a config group for a grid sweep, and an "
+                    "Optuna search draws from choice(...), range(...) and interval(...) alone; "
+                    "nothing was run. %s", clipped(said), how)  # fmt: skip
+
+
+def _choice_said(key: str, names: list[str], *, typed: bool) -> str:
+    """The choice of ``names`` as the refusal gives it: a command-line setting of ``key``,
+    quoted for the shell (``typed``), else the value of a ``hydra.sweeper.params`` entry."""
+    import shlex
+
+    choice = f"choice({','.join(names)})"
+    return shlex.quote(f"{key}={choice}") if typed else choice
 
 
 # How far inwards from each end `_near_ends` checks a float interval, as a share of its
