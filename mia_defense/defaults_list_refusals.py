@@ -445,14 +445,18 @@ def _file_shown(source: Any, path: str) -> str:
     return shown_path(config_file_shown(f"{source}/{path}.yaml"))
 
 
-def no_mapping_refusal(file: str, kind: str, base: str | None) -> Exception:
+def no_mapping_refusal(file: str, kind: str, base: str | None, *,
+                       primary: bool = True) -> Exception:
     """The refusal of the config file ``file`` (as shown) holding ``kind`` (a number, a list,
     a string) where a config file holds a mapping of settings; ``base``: as
-    `own_config_start`'s."""
-    return HydraConfigError(
-        f"{file} holds {kind}, where a config file holds a mapping of settings; nothing was "
-        f"run. Write it as one: a line {own_config_start(base)}, then one 'key: value' line "
-        f"for each setting")
+    `own_config_start`'s. A file a defaults list includes (not ``primary``) is told no
+    defaults line: the primary's start written into it includes the base again (Hydra:
+    "dataset appears more than once", or 'dataset/config' not found)."""
+    write = (f"a line {own_config_start(base)}, then one 'key: value' line for each setting"
+             if primary else "a 'key: value' line for each setting it holds (an included "
+             "file needs no defaults line of its own)")  # fmt: skip
+    return HydraConfigError(f"{file} holds {kind}, where a config file holds a mapping of "
+                            f"settings; nothing was run. Write it as one: {write}")
 
 
 def own_config_start(base: str | None) -> str:

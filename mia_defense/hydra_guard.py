@@ -582,8 +582,9 @@ def _own_file_refusal(record: dict[str, Any], base: str | None,
     if record["empty"] is not None:  # (refused as its callbacks "missing")
         return _empty_config_refusal(record["empty"], base)
     if record["shape"] is not None:  # (a string: "+hello=null: unknown top-level key")
-        file, kind = record["shape"]
-        return no_mapping_refusal(shown_path(config_file_shown(file)), kind, base)
+        file, kind, primary = record["shape"]
+        return no_mapping_refusal(shown_path(config_file_shown(file)), kind, base,
+                                  primary=primary)
     if record["bare"] is not None and (
             config is None or _lacks_own_callbacks(config, held_to or base)):
         return _no_base_refusal(record["bare"], base)
@@ -649,10 +650,11 @@ def _climbed_out_problem(file: str, default: Any) -> str:
             f"named '', where no run reads them; nothing was run. {_WITHIN}")
 
 
-def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
+def _loaded_object_refusal(exc: OSError, base: str | None,
+                           config_name: str | None) -> Exception | None:
     """The refusal of a config file holding one value, no mapping (``5``, a string), as the
-    primary config or an included one: Hydra's traceback "OSError: Invalid loaded object
-    type: int". ``None``: any other OSError."""
+    primary config (``config_name``) or an included one: Hydra's traceback "OSError: Invalid
+    loaded object type: int". ``None``: any other OSError."""
     from mia_defense.defaults_list_refusals import (
         _KINDS,
         _file_shown,
@@ -666,7 +668,7 @@ def _loaded_object_refusal(exc: OSError, base: str | None) -> Exception | None:
     if kind == str(exc) or not hasattr(source, "full_path") or not isinstance(path, str):
         return None
     return no_mapping_refusal(_file_shown(source.full_path(), path),
-                              _KINDS.get(kind, "a " + kind), base)
+                              _KINDS.get(kind, "a " + kind), base, primary=path == config_name)
 
 
 # Where Hydra finds mia-defense's packaged configs (a source's path).
@@ -706,7 +708,7 @@ def guard_config_loading() -> None:
             if default.primary and written is None:
                 record["empty"] = file
             elif isinstance(written, str | list) and record["shape"] is None:
-                record["shape"] = (file, _kind_written(written))
+                record["shape"] = (file, _kind_written(written), default.primary)
             if default.primary and _names_no_config(loaded):
                 record["bare"] = file
             if record["climbed"] is None and _climbs_to_no_key(default):
@@ -773,7 +775,7 @@ def guard_config_loading() -> None:
                 self.get_group_options(group, config_name=config_name,
                                        overrides=list(overrides or []))),
                 tool=_TOOL_OF.get(base or "config", "mia-train"),
-            ) or _loaded_object_refusal(exc, base)  # (the running tool's: --config-name own)
+            ) or _loaded_object_refusal(exc, base, config_name)  # (the running tool's base)
             if refusal is None:
                 raise
             raise refusal from None

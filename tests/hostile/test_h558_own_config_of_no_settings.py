@@ -38,7 +38,8 @@ def test_a_config_holding_one_value(tmp_path: Path, tool: str, files, named: str
     file = shown_path(str(tmp_path / "c" / named))
     assert said.startswith(f"ConfigError: {file} holds {kind}, where a config file holds a "
                            f"mapping of settings"), said
-    assert f"'defaults: [{base}, _self_]'" in said and said.count("_self_") == 1, said
+    start = f"'defaults: [{base}, _self_]'" if named == "own.yaml" else "'key: value'"
+    assert start in said and said.count("_self_") == int(named == "own.yaml"), said  # (h559)
 
 
 @pytest.mark.parametrize("tool", ["train", "attack"])

@@ -41,8 +41,29 @@ def test_a_config_holding_no_mapping(tmp_path: Path, tool: str, files, named: st
     file = shown_path(str(tmp_path / "c" / named))
     assert said.startswith(f"ConfigError: {file} holds {kind}, where a config file holds a "
                            f"mapping of settings; nothing was run"), said
-    assert f"'defaults: [{base}, _self_]'" in said and said.count("_self_") == 1, said
+    if named == "own.yaml":
+        assert f"'defaults: [{base}, _self_]'" in said and said.count("_self_") == 1, said
+    else:  # (that start written into an included file includes the base twice: refused)
+        assert said.endswith(_INCLUDED_ADVICE) and "defaults: [" not in said, said
     assert "callback" not in said and "+hello" not in said, said
+
+
+# How a refusal of an included file holding no mapping ends
+_INCLUDED_ADVICE = ("Write it as one: a 'key: value' line for each setting it holds (an "
+                    "included file needs no defaults line of its own)")
+
+
+@pytest.mark.parametrize("tool", ["train", "attack"])
+@pytest.mark.parametrize("text", ["5\n", "true\n", "hello\n"], ids=["number", "bool", "string"])
+def test_an_included_group_file_holding_no_mapping(tmp_path: Path, tool: str, text: str):
+    run, base = _TOOLS[tool]
+    group = "dataset" if tool == "train" else "attack"
+    files = {"own.yaml": f"defaults: [{base}, override {group}: hi, _self_]\n",
+             f"{group}/hi.yaml": text}
+    said = own_config_refusal(tmp_path, files, run)
+    file = shown_path(str(tmp_path / "c" / group / "hi.yaml"))
+    assert said.startswith(f"ConfigError: {file} holds "), said
+    assert said.endswith(_INCLUDED_ADVICE) and "defaults: [" not in said, said
 
 
 @pytest.mark.parametrize("tool", ["train", "attack"])
