@@ -80,12 +80,14 @@ from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
+    NUL_PADDING,
     check_memory,
     compression,
     decompressed,
     decompressed_size,
     gib,
     memory_budget,
+    nul_alone,
     open_regular,
     read_as_opened,
     refuse_archive,
@@ -337,10 +339,8 @@ def _misfit(row: list[str], width: int, first: int, line: int, delimiter: str,
     if line > first:  # a quoted note of several lines, closed: the counts' usual causes
         return f" (a record to line {line}: a quoted field holds line breaks)" + _misfit(
             row, width, first, first, delimiter, False)
-    if "\0" in "".join(row) and not "".join(row).strip("\0 "):
-        return ("; it holds NUL bytes (\\0) alone, no text: the file was cut short (a crash, "
-                "or a download whose space was reserved and never written); copy or download "
-                "it again, or remove those bytes")
+    if nul_alone("".join(row)):
+        return f"; it holds {NUL_PADDING}"
     if len(row) == width + 1 and not row[-1].strip():
         return (f": it ends with {delimiter!r}, which leaves an empty last field; remove the "
                 "delimiter at the end of the lines (or end the header line with one too, and "

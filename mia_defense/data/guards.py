@@ -35,6 +35,7 @@ __all__ = [
     "LOOP_FIX",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
+    "NUL_PADDING",
     "archive_kind",
     "binary_kind",
     "check_memory",
@@ -50,6 +51,7 @@ __all__ = [
     "is_npz_head",
     "is_regular_file",
     "memory_budget",
+    "nul_alone",
     "open_regular",
     "read_as_opened",
     "read_regular",
@@ -246,6 +248,18 @@ def binary_kind(head: bytes) -> tuple[str, str, bool] | None:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return _PICKLE
     return None
+
+
+# What a line of NUL bytes alone is, said by the text loaders' refusals (`nul_alone`).
+NUL_PADDING = ("NUL bytes (\\0) alone, no text: the file was cut short (a crash, or a download "
+               "whose space was reserved and never written); copy or download it again, or "
+               "remove those bytes")
+
+
+def nul_alone(text: str) -> bool:
+    """Whether ``text`` (a line, or a record's fields joined) is NUL bytes and nothing else
+    but spaces: the end of a file cut short, refused as a line of too few values."""
+    return "\0" in text and not text.strip("\0 \t\r\n")
 
 
 def utf8_advice(head: bytes) -> str:

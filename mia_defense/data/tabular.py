@@ -45,8 +45,10 @@ from mia_defense.data.checks import (
 from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
+    NUL_PADDING,
     check_memory,
     is_regular_file,
+    nul_alone,
     open_regular,
     read_as_opened,
     refuse_archive,
@@ -373,6 +375,8 @@ def _refuse_ragged(path: Path, text: Iterable[str]) -> None:
         if not data:
             continue
         count = data.count(",") + 1
+        if nul_alone(data):
+            raise DataError(f"{shown_path(path)}: line {number} holds {NUL_PADDING}")
         if not width:
             width, start = count, number
         elif count != width:

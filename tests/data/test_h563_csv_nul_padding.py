@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mia_defense.data import load_csv
+from mia_defense.data import load_csv, load_purchase100
 from mia_defense.errors import DataError
 
 _PLAN = {"population_size": 10, "test_size": 10, "reference_size": None, "seed": 0}
@@ -38,3 +38,12 @@ def test_nul_bytes_after_a_value_are_quoted_short(tmp_path):
     said = _refusal(path)
     assert "NUL byte" in said and "line 31" in said
     assert len(said) < 600
+
+
+def test_purchase_text_ending_in_nul_bytes_is_said_so(tmp_path):
+    """(Purchase100's text loader said "line 5 holds 1 comma-separated values where line 1
+    holds 9: a value missing (or a line cut or joined)")"""
+    path = tmp_path / "dataset_purchase"
+    path.write_bytes(b"".join(b"%d,0,1,0,1,1,0,0,1\n" % (i + 1) for i in range(4)) + b"\0" * 64)
+    with pytest.raises(DataError, match=r"dataset_purchase: line 5 holds NUL bytes \(\\0\) alone"):
+        load_purchase100(path=path)
