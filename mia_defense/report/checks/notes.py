@@ -1,24 +1,16 @@
 """The caveats a reader of a ranked run's row must know (`caveats`): a DP claim refuted,
 untested or no guarantee, suspect masks, inverted scores, a TPR below its scores'
-resolution, an accuracy on few records or near chance, attacks left out."""
+resolution, an accuracy on few records or near chance, attacks left out. The TPR's
+resolution (`resolution`) and the defenses that did not act (`idle`) have modules of their
+own; their public names are re-exported here."""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.attacks.rmia import few_z_ties
 from mia_defense.errors import first_few
-from mia_defense.metrics.roc import (
-    pooled_only_fprs,
-    pooled_only_text,
-    read_far_below,
-    tied_fprs,
-    unresolved_fprs,
-)
 from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN
 from mia_defense.report.checks._values import (
@@ -26,19 +18,27 @@ from mia_defense.report.checks._values import (
     _numbers,
     _show,
     one_line,
-    strongest_attack,
 )
-from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import writer_mark
+from mia_defense.report.checks.idle import (
+    IDLE_MARK,
+    _idle_unrecorded,
+    idle_counts,
+    idle_defense_notes,
+    idle_defenses,
+    idle_defenses_problem,
+    idle_models,
+    idle_share,
+    idle_share_said,
+)
 from mia_defense.report.checks.privacy import epsilon_doubt, vacuous_epsilon
 from mia_defense.report.checks.provenance import (
-    _built_in_nodes,
-    _canaries,
     _test_size,
     few_resamples,
     other_confidence,
 )
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
+from mia_defense.report.checks.resolution import resolution_note
 from mia_defense.report.objectives import (
     DEFAULT_OBJECTIVE,
     UNDERSTATED_LEAK,
@@ -84,154 +84,6 @@ UNDERSTATED_CAVEATS = {
     INVERTED_CAVEAT: UNDERSTATED_LEAK["attacks_inverted"],
     SATURATED_CAVEAT: UNDERSTATED_LEAK["outputs_saturated"],
 }
-
-
-def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
-    """A caveat on a ranked run whose ``leakage`` TPR sits at an FPR below 1 / (its
-    non-member scores), or ``None``: no threshold there lets a non-member through, so the
-    figure is the TPR at FPR 0 of this sample, noisy and near an FPR of 1 / count on fresh
-    data, not a measurement at the FPR named (`unresolved_fprs`). A run without the count
-    (deleted, or written before runs recorded it) is judged by what else it records
-    (`_uncounted_note`): the caveat once went with the field."""
-    match = re.fullmatch(r"tpr@([0-9.]+)%fpr", leakage.partition(".")[2])
-    if match is None:
-        return None
-    count, fpr = payload.get("nonmember_scores"), float(match.group(1)) / 100
-    if count is None:
-        return _uncounted_note(payload, match, fpr)
-    if not count:  # 0: no TPR at all (all NaN)
-        return None
-    if not unresolved_fprs(count, [fpr]):
-        # (ties first: there the figure is the TPR at FPR 0, the stronger caveat)
-        return (_tied_note(payload, match, fpr) or _read_below_note(payload, match, fpr)
-                or _pooled_note(payload, match, fpr))  # fmt: skip
-    return _unresolved_text(match, fpr, count)
-
-
-def _pooled_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
-    """`resolution_note` of a run with enough non-member scores but fewer distinct
-    non-member records (results.json's ``nonmember_records``; where a run of an earlier
-    version records none, at most its ``population_size``) than 1 / ``fpr``
-    (`pooled_only_fprs`), or ``None``: one record's scores over the targets can make up the
-    whole FPR."""
-    count, records = payload.get("nonmember_scores"), payload.get("nonmember_records")
-    at_most = records is None
-    if at_most:
-        records = payload.get("population_size")
-    if not (_counts(count, records) and 0 < records):
-        return None
-    if not pooled_only_fprs(min(records, count), count, [fpr]):
-        return None
-    text = pooled_only_text(count, records, [fpr], population=_judged_records(payload),
-                            at_most=at_most)
-    return f"its {match.group(0)}: the {text}"
-
-
-def _judged_records(payload: Mapping[str, Any]) -> int | None:
-    """How many population records the run's attacks judge: ``population_size`` less the
-    canaries appended to it, the one-run audit's too (`_canaries`), as the run's own warning
-    counts them for `more_records_advice`; ``None`` where results.json does not say."""
-    population, canaries = payload.get("population_size"), _canaries(payload)[0]
-    if not _counts(population) or canaries > population:
-        return None
-    return population - canaries
-
-
-def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
-    """`resolution_note` of a run with enough non-member scores whose strongest attack gave
-    more than ``fpr`` of them its highest non-member score (results.json's
-    ``attacks.<name>.nonmember_top_ties``), or ``None``: no threshold reaches an FPR between
-    0 and that share, so its TPR at ``fpr`` is the TPR at FPR 0 (release=label_only at
-    plan.num_models=4 on digits: 11 of 2,000 tied, TPR@0.1%FPR 0.0000 [0.0000, 0.0000] and
-    alone on the Pareto front, where the full release measured 0.006)."""
-    name, attack = strongest_attack(payload)
-    count = payload.get("nonmember_scores")
-    ties = attack.get("nonmember_top_ties") if attack is not None else None
-    if not (_counts(ties, count) and 0 < ties <= count) or not tied_fprs(ties, count, [fpr]):
-        return None
-    own = _tied_by_settings(payload, name)
-    cause, fix = own or ("coarse released outputs, label-only or rounded, give few distinct "
-                         "scores", "a larger plan.num_models or plan.population_size")
-    return (
-        f"its {match.group(0)} rests on tied scores: {ties} of its {count} non-member scores "
-        f"share {name}'s highest one (an FPR of {100 * ties / count:.2g}%), so no threshold "
-        f"reaches an FPR between 0 and that: it is the TPR at FPR 0 of these scores, not a "
-        f"figure at {match.group(1)}% ({cause}); compare it at a higher FPR, or rerun it with "
-        f"{fix}"
-    )
-
-
-# What a run's config names mia-defense's rmia by (``_target_``).
-_RMIA_TARGETS = ("mia_defense.attacks.rmia", "mia_defense.attacks.rmia.rmia")
-
-
-def _tied_by_settings(payload: Mapping[str, Any], name: Any) -> tuple[str, str] | None:
-    """`mia_defense.attacks.rmia.few_z_ties` of the run's attack ``name`` where its config
-    (``config.attack.attacks.<name>``) is mia-defense's rmia, or ``None``: the cause of
-    its tied top scores that its settings show, as mia-train's end-of-run note names it."""
-    config = payload.get("config")
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    nodes = attack.get("attacks") if isinstance(attack, Mapping) else None
-    node = nodes.get(name) if isinstance(nodes, Mapping) and isinstance(name, str) else None
-    if not isinstance(node, Mapping) or node.get("_target_") not in _RMIA_TARGETS:
-        return None
-    return few_z_ties(name, node.get("num_z"), payload.get("population_size"))
-
-
-def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
-    """`resolution_note` of a run whose strongest attack read its TPR at ``fpr`` at an FPR
-    below half of it (results.json's ``attacks.<name>.fpr_read@...``, `read_far_below`): a
-    run of tied scores spans ``fpr``, so the figure is the TPR where that run starts, not one
-    at ``fpr``; ``None`` otherwise, or where the run records no such FPR (older runs). Where
-    the attack's own setting ties its scores (`_tied_by_settings`: rmia's num_z), it names
-    that setting and its fix, as `_tied_note` does (rmia strongest at num_z=200 of 1200
-    samples: read at 0.042% for 0.1%, the note said only 'compare it at another FPR')."""
-    name, attack = strongest_attack(payload)
-    count = payload.get("nonmember_scores")
-    if attack is None or not (_counts(count) and count > 0):
-        return None
-    key = f"fpr_read@{match.group(1)}%fpr"
-    found = read_far_below({fpr: attack.get(key)}, count, [fpr])
-    if not found:
-        return None
-    own = _tied_by_settings(payload, name)
-    settings = f", or rerun it with {own[1]} ({own[0]})" if own else ""
-    return (
-        f"its {match.group(0)} is read at FPR {100 * found[0][1]:.2g}% (attacks.{name}.{key}): "
-        f"tied scores of {name} span {match.group(1)}%, so it is the TPR where they start, not "
-        f"a figure at {match.group(1)}%; compare it at another FPR{settings}"
-    )
-
-
-def _unresolved_text(match: re.Match[str], fpr: float, count: int, said: str = "") -> str:
-    return (
-        f"its {match.group(0)} rests on {said}{count} non-member scores, fewer than 1/FPR = "
-        f"{math.ceil(1 / fpr)}: it is the TPR at FPR 0 of these scores (about FPR "
-        f"{100 / count:.2g}% on fresh data), not a figure at {match.group(1)}%; rerun it with "
-        "a larger plan.population_size or attack.num_targets to compare it at that FPR"
-    )
-
-
-def _uncounted_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
-    """`resolution_note` of a run that records no ``nonmember_scores``: its strongest
-    attack's class slices count them (`_sliced_count`); else its models' scores of its
-    records (``num_models`` x ``population_size``) bound them from above, below 1/FPR a
-    caveat as sure; else a caveat that the TPR's resolution cannot be checked."""
-    sliced = _sliced_count(payload)
-    if sliced is not None:
-        if not sliced or not unresolved_fprs(sliced, [fpr]):
-            return None
-        return _unresolved_text(match, fpr, sliced, "its class slices' ")
-    models, records = payload.get("num_models"), payload.get("population_size")
-    if _counts(models, records) and 0 < models * records and unresolved_fprs(
-            models * records, [fpr]):  # fmt: skip
-        return _unresolved_text(match, fpr, models * records, "at most ")
-    return (
-        f"results.json records no nonmember_scores (deleted, or written before runs recorded "
-        f"it): whether its {match.group(0)} rests on the {math.ceil(1 / fpr)} non-member "
-        "scores an FPR that low needs cannot be checked, and with fewer it is the TPR at FPR 0 "
-        "of its scores; rerun it to know"
-    )
 
 
 def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
@@ -325,17 +177,6 @@ def _unrecorded_fields(payload: Mapping[str, Any]) -> list[str]:
              _idle_unrecorded(payload)),
         ) if due
     ]  # fmt: skip
-
-
-def _idle_unrecorded(payload: Mapping[str, Any]) -> bool:
-    """Whether a run of a training defense lacks ``training.defenses_idle``, which mia-train
-    writes on every run (``[]`` where every defense acted, `idle_defenses`): deleted, the run
-    of a defense that did not act (early stopping that never stopped) read as one whose
-    defense acted, ranked under its name with no caveat or mark."""
-    training, defense = payload.get("training"), payload.get("defense")
-    name = defense.get("defense") if isinstance(defense, Mapping) else None
-    return (isinstance(training, Mapping) and "defenses_idle" not in training
-            and isinstance(name, str) and name not in ("", "none"))  # fmt: skip
 
 
 def _epsilon_text(value: Any) -> str:
@@ -449,243 +290,6 @@ TABLE_SAYS = frozenset({
     "attacks_inverted", "white_box_attacks_inverted", "confidence", "few_resamples",
     "resolution", "near_chance", "models_at_chance", "randomized_release",
 })
-
-
-def idle_defense_notes(payload: Mapping[str, Any]) -> list[str]:
-    """A caveat per defense of the run that did not act (results.json's
-    ``training.defenses_idle``, `mia_defense.pipeline.train.idle_defenses`): early stopping
-    that neither stopped a model nor restored an earlier epoch, RelaxLoss at an alpha no
-    batch loss fell to, a dropout at p=1e-12 trained the undefended run's models bit for bit,
-    and the table named the run by the defense with no word, read as a defense that costs
-    nothing and protects nothing. Absent (runs of earlier versions, or every defense
-    acted) or not a list: none. A blank reason (``""`` of a run from before e2d843d6, which
-    records none now) is said to be none: 'did not act: ' ended with nothing after. One idle
-    in some of the run's models only says in how many (`idle_counts`, `idle_share`: 'did not
-    act in 2 of 4 models: '), as the report's fronts mark it: it said 'did not act', as of
-    one idle in every model."""
-    return [
-        f"defense {one_line(defense, limit=60)} did not act{idle_share_said(count)}: "
-        f"{one_line(reason, limit=400) or 'no reason recorded'}"
-        for (defense, reason), count in zip(
-            idle_defenses(payload), idle_counts(payload), strict=True)
-    ]
-
-
-def idle_share(count: tuple[int, int] | None) -> str:
-    """``in 2 of 4 models`` of a defense that did not act in ``(idle, models)`` of a run's or
-    a row's models (`idle_counts`) where it acted in the others, else ``""``: how every
-    place that lists the idle defenses says it (the fronts' mark, the caveats, mia-train's
-    end-of-run line)."""
-    if count is None or not 0 < count[0] < count[1]:
-        return ""
-    return f"in {count[0]} of {count[1]} models"
-
-
-def idle_share_said(count: tuple[int, int] | None) -> str:
-    """`idle_share` after 'did not act': with a space before it, or nothing (the caveats,
-    mia-train's end-of-run line)."""
-    share = idle_share(count)
-    return f" {share}" if share else ""
-
-
-# What the report's fronts (summary and console) write beside the family of a row whose
-# run's defense did not act (`idle_defenses`), in brackets with the defenses' names.
-IDLE_MARK = "did not act"
-
-
-def idle_defenses(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """``(defense, reason)`` of each defense of the run that did not act, as results.json's
-    ``training.defenses_idle`` records them (`idle_defense_notes`); none where the field is
-    absent or not a list, and no entry that is not a mapping."""
-    return [(e.get("defense"), e.get("reason")) for e in _idle_entries(payload)]
-
-
-def idle_counts(payload: Mapping[str, Any]) -> tuple[tuple[int, int] | None, ...]:
-    """``(idle, models)`` per defense of `idle_defenses`: the models it did not act in, of
-    the run's, as mia-train records them (the entry's ``idle_models`` and ``models``), else
-    as its reason's words count them (`idle_models`: runs written before the fields were;
-    not those of a defense of one's own, `_words_read`), else every one of results.json's
-    ``num_models``; ``None`` where none is known."""
-    every = _every_model(payload)
-    return tuple(_recorded_count(e) or _words_read(e, payload) or every
-                 for e in _idle_entries(payload))  # fmt: skip
-
-
-# How a reason of training.defenses_idle counts the models the defense did not act in, of
-# the run's (RelaxLoss's and early stopping's idle_reason: "... in the training of 2 of the
-# 4 model(s) ..."): results.json of runs before the entries' idle_models and models fields
-# recorded the count in these words only.
-_IDLE_MODELS = re.compile(r"\b(\d+) of the (\d+) model\(s\)")
-# The fields of an entry of training.defenses_idle that count its models (`_recorded_count`).
-_IDLE_COUNT_FIELDS = ("idle_models", "models")
-
-
-def idle_models(reason: Any) -> tuple[int, int] | None:
-    """``(idle, models)`` where the ``reason`` of a defense that did not act
-    (`idle_defenses`) says it did not act in ``idle`` of the run's ``models`` only (some
-    of them did act); ``None`` where it names no such count or counts every model: the
-    run was marked a defense that did not act, when 2 of its 4 models had (RelaxLoss at an
-    alpha two models reached). For runs that record no count of their own (`idle_counts`)."""
-    counted = _worded_count(reason)
-    return counted if counted is not None and 0 < counted[0] < counted[1] else None
-
-
-def _worded_count(reason: Any) -> tuple[int, int] | None:
-    """The ``(idle, models)`` a reason's words name ("2 of the 4 model(s)"), else ``None``."""
-    match = _IDLE_MODELS.search(reason) if isinstance(reason, str) else None
-    return None if match is None else (int(match[1]), int(match[2]))
-
-
-def _recorded_count(entry: Mapping[str, Any]) -> tuple[int, int] | None:
-    """An entry's ``(idle_models, models)`` where both are whole numbers with
-    ``1 <= idle_models <= models``, else ``None`` (absent: a run before them; otherwise
-    edited, which `idle_defenses_problem` refuses)."""
-    idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
-    return (idle, models) if _counts(idle, models) and 0 < idle <= models else None
-
-
-def _words_count(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
-    """Whether an entry's reason was worded by mia-defense's own code, which says its count
-    as its ``idle_models`` ("2 of the 4 model(s)": RelaxLoss, early stopping): the entry names
-    a defense of the run's config whose ``_target_`` is built in (`_built_in_nodes`; one's
-    own subclass of a built-in keeps its name, not its target). A defense of one's own may word
-    another count, or such a count of something else: mia-train records its hook's count
-    beside its words and never compares them, so its genuine run was skipped as edited."""
-    config = payload.get("config")
-    return isinstance(config, Mapping) and entry.get("defense") in _built_in_nodes(config)
-
-
-def _words_read(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> tuple[int, int] | None:
-    """`idle_models` of an entry's reason, for `idle_counts` of an entry that records no count,
-    or ``None`` where its words are not mia-defense's (a release's, which count nothing, or
-    a defense of one's own, `_ones_own`): one without the idle_models hook records none, and
-    mia-report read one off words such as '... in epoch 1 in 3 of the 4 model(s)', marking a
-    defense idle in every model as idle in 3 of 4. Only RelaxLoss's and early stopping's
-    reasons count in these words (the runs written before the fields are read by them)."""
-    if _release_entry(entry, payload) or _ones_own(entry, payload):
-        return None
-    return idle_models(entry.get("reason"))
-
-
-def _ones_own(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
-    """Whether an entry is a defense of one's own: none of the run's built-in defenses by
-    its name (`_built_in_nodes`; one's own subclass of a built-in keeps its name, not its
-    target), in a run whose config names a class of one's own under ``defense`` (a
-    ``_target_`` outside mia_defense). A run without a config tells nothing: ``False``."""
-    config = payload.get("config")
-    nodes = config.get("defense") if isinstance(config, Mapping) else None
-    if not isinstance(nodes, Mapping) or entry.get("defense") in _built_in_nodes(config):
-        return False
-    targets = (node.get("_target_") for node in nodes.values() if isinstance(node, Mapping))
-    return any(isinstance(t, str) and not t.startswith("mia_defense.") for t in targets)
-
-
-def _release_entry(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
-    """Whether an entry is the run's release (``release=NAME`` of results.json's
-    ``defense.release``, `mia_defense.defenses.release.release_idle`), not a defense."""
-    defense = payload.get("defense")
-    release = defense.get("release") if isinstance(defense, Mapping) else None
-    return isinstance(release, str) and entry.get("defense") == f"release={release}"
-
-
-def _every_model(payload: Mapping[str, Any]) -> tuple[int, int] | None:
-    """``(K, K)`` of a run of results.json's ``num_models`` K: a defense that did not act
-    and counts no models did not act in any (`idle_counts`)."""
-    count = payload.get("num_models")
-    return (count, count) if _counts(count) and count > 0 else None
-
-
-def _idle_entries(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The entries of results.json's ``training.defenses_idle`` that are mappings; none
-    where it is absent or not a list."""
-    idle = _idle_field(payload)
-    return [e for e in idle if isinstance(e, Mapping)] if isinstance(idle, list) else []
-
-
-def _idle_field(payload: Mapping[str, Any]) -> Any:
-    """results.json's ``training.defenses_idle`` as written, ``None`` where absent."""
-    training = payload.get("training")
-    return training.get("defenses_idle") if isinstance(training, Mapping) else None
-
-
-def idle_defenses_problem(payload: Mapping[str, Any]) -> str | None:
-    """How results.json's ``training.defenses_idle`` is not what mia-train writes (a list of
-    ``{"defense": name, "reason": text}``, each naming one of the run's defenses in
-    ``defense.defense``, with its count where it has one, `_idle_count_problem`), or
-    ``None`` (null or ``[]``: every defense acted; absent: a caveat, `_idle_unrecorded`).
-    `idle_defenses` reads no entry of a field edited to a name, a list of names or an
-    object, so the run of a defense that did not act was ranked under its name with no
-    mark, as a defense that acted."""
-    idle = _idle_field(payload)
-    if idle is None:
-        return None
-    if not isinstance(idle, list) or not all(
-            isinstance(e, Mapping) and isinstance(e.get("defense"), str)
-            and isinstance(e.get("reason"), str) for e in idle):  # fmt: skip
-        return (f"training.defenses_idle is {_show(idle)}, not a list of {{defense, reason}} "
-                "as mia-train writes it (the run's defenses that did not act): the file was "
-                "edited; rerun the run")
-    defense = payload.get("defense")
-    name = defense.get("defense") if isinstance(defense, Mapping) else None
-    ran = name.split("+") if isinstance(name, str) else None
-    if ran is not None and isinstance(defense.get("release"), str):  # (`release_idle`)
-        ran.append(f"release={defense['release']}")
-    stray = [e["defense"] for e in idle if ran is not None and e["defense"] not in ran]
-    if stray:
-        return (f"training.defenses_idle names {_show(stray[0])}, no defense of the run "
-                f"(defense.defense is {_show(name)}): the file was edited; rerun the run")
-    problems = (_idle_count_problem(e, payload) for e in idle)
-    return next((p for p in problems if p is not None), None)
-
-
-def _idle_count_problem(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
-    """How an entry's count (``idle_models`` of ``models``, `_recorded_count`) is not what
-    mia-train writes: one without the other, no whole numbers with ``1 <= idle_models <=
-    models`` (``-1``, ``true``, ``2.0``, 5 of 4), ``models`` other than the run's
-    ``num_models``, or, for a release or one of mia-defense's own defenses, a count other
-    than mia-train writes there (`_count_written`); ``None`` where it has neither field (a run
-    before them).
-    Such a count marked a defense idle in every model as idle in some, or the reverse."""
-    num_models = payload.get("num_models")
-    idle, models = (entry.get(key) for key in _IDLE_COUNT_FIELDS)
-    if not any(key in entry for key in _IDLE_COUNT_FIELDS):
-        return None
-    where = f"training.defenses_idle's entry for {_show(entry['defense'])}"
-    if _recorded_count(entry) is None:
-        return (f"{where} counts idle_models={_show(idle)} of models={_show(models)}, not "
-                "whole numbers with 1 <= idle_models <= models as mia-train writes them: the "
-                "file was edited; rerun the run")
-    if _counts(num_models) and models != num_models:
-        return (f"{where} counts models={models}, but the run trained num_models="
-                f"{num_models}: the file was edited; rerun the run")
-    written = _count_written(entry, payload, models)
-    if written is not None and written[0] != (idle, models):
-        return (f"{where} counts idle_models={idle} of models={models}, but {written[1]}: the "
-                "file was edited; rerun the run")
-    return None
-
-
-def _count_written(
-    entry: Mapping[str, Any], payload: Mapping[str, Any], models: int
-) -> tuple[tuple[int, int], str] | None:
-    """The ``(idle_models, models)`` mia-train writes beside an entry of mia-defense's own
-    words, with what says so, or ``None`` (a defense of one's own: its hook's count, which
-    mia-train never compares with its words). A release's: every model
-    (`release.release_idle`). A built-in defense's (`_words_count`): the count its reason's
-    words name (RelaxLoss, early stopping), else every model (idle at its setting,
-    `compose.inactive_setting`, whose words name none: an edited count was read as written,
-    'did not act in 2 of 4 models')."""
-    every = (models, models)
-    if _release_entry(entry, payload):
-        return every, ("a release lets out every model's outputs alike: mia-train writes it "
-                       f"idle in every model ({models} of {models})")  # fmt: skip
-    if not _words_count(entry, payload):
-        return None
-    worded = _worded_count(entry["reason"])
-    if worded is None:
-        return every, ("its reason names no count, which mia-defense's own defenses write only "
-                       f"of one idle in every model ({models} of {models})")  # fmt: skip
-    return worded, f"its reason says {worded[0]} of the {worded[1]} model(s)"
 
 
 def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
