@@ -279,7 +279,7 @@ def no_option_words(group: str, name: str | Sequence[str], options: Sequence[str
     ``edit``: a config file's override entry made the choice (`override_entry_edit`), so the
     example is that entry's line, written in its file (h528: the command line's was offered).
     Hydra's missing config (`mia_defense.cli.entry`), `unlisted_group_refusal` and a sweep's
-    (`mia_defense.cli.sweep_checks.refuse_unknown_group_options`) say it so."""
+    (`mia_defense.cli.search_space_checks.refuse_unknown_group_options`) say it so."""
     from mia_defense.errors import closest
 
     names = [name] if isinstance(name, str) else list(name)
@@ -797,7 +797,7 @@ def group_options(repository: Any, group: str) -> list[str]:
     of a config search path: the packaged configs, a ``--config-dir`` and
     ``hydra.searchpath`` of one's own, plugins'), the options ``group=NAME`` may name: a
     refused composition's (`_group_options`) and a sweep's
-    (`mia_defense.cli.sweep_checks.refuse_unknown_group_options`) alike."""
+    (`mia_defense.cli.search_space_checks.refuse_unknown_group_options`) alike."""
     from hydra.core.object_type import ObjectType
 
     return list(repository.get_group_options(group, results_filter=ObjectType.CONFIG))
