@@ -42,11 +42,13 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
     (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
     practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A key the
     command line both searches and fixes, whose values no trial draws, is refused first
-    (`_refuse_keys_searched_and_fixed`), and a glob (`_refuse_globs`)."""
+    (`_refuse_keys_searched_and_fixed`), a glob (`_refuse_globs`) and a position a list
+    lacks (`_refuse_positions_lists_lack`)."""
     from hydra.core.override_parser.types import IntervalSweep
 
     _refuse_keys_searched_and_fixed(config)
     _refuse_globs(config)
+    _refuse_positions_lists_lack(config)
     for said, _, key, value in _sweep_values(config):
         if not isinstance(value, IntervalSweep):
             _refuse_search_points_out_of_range(config, said, key, value)
@@ -150,6 +152,49 @@ def _refuse_globs(config: DictConfig) -> None:
         end_refused(log, "%s: a glob picks options of a config group for a grid sweep, and an "
                     "Optuna search draws from choice(...), range(...) and interval(...) alone; "
                     "nothing was run. %s", clipped(said), how)  # fmt: skip
+
+
+def _refuse_positions_lists_lack(config: DictConfig) -> None:
+    """Refuse an Optuna search of a position a list lacks (``attack.fprs.5=choice(0.2,0.3)``
+    with attack.fprs of 3 values, ``attack.fprs.x``, or either in ``hydra.sweeper.params``):
+    the search made its folder and its first trial was refused ('list index out of range')
+    or stopped in a traceback (``int('x')``), where a grid sweep of it is refused before any
+    run. A key the config lacks, or one under a group the search chooses, is left to its own
+    checks."""
+    if not plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    from mia_defense.constraints import clipped, shell_word
+
+    swept = _swept_nodes(config)
+    for said, _, key, _ in _sweep_values(config):
+        if any(key == node or key.startswith(f"{node}.") for node in swept):
+            continue  # (its config is the option's a trial composes)
+        found = _position_a_list_lacks(config, key.split("."))
+        if found is None:
+            continue
+        where, size, position = found
+        at = (f"a list of {size} values, at positions 0 to {size - 1} ({where}.0 to "
+              f"{where}.{size - 1})") if size else "an empty list"  # fmt: skip
+        end_refused(log, "%s: %s is %s, and %r is none of them; each trial would be refused; "
+                    "nothing was run. Search a position it has, or the whole list in a choice "
+                    "of lists: %s", clipped(said), _keys_shown(where), at,
+                    clipped(position), shell_word(f"{where}=choice([A,B],[C])"))  # fmt: skip
+
+
+def _position_a_list_lacks(config: DictConfig, parts: list[str]) -> tuple[str, int, str] | None:
+    """(the list's key, its length, the position) where the key of ``parts`` names a position
+    of a list that it lacks; ``None`` where it does not, or reaches a key the config lacks."""
+    node: Any = config
+    for at, part in enumerate(parts):
+        if isinstance(node, ListConfig):
+            if not (part.isdigit() and int(part) < len(node)):
+                return ".".join(parts[:at]), len(node), part
+            node = node._get_node(int(part))
+        elif isinstance(node, DictConfig) and part in node:
+            node = node._get_node(part)
+        else:
+            return None
+    return None
 
 
 def _choice_said(key: str, names: list[str], *, typed: bool) -> str:
