@@ -509,10 +509,14 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     described = {"kind": source.kind, "path": str(source.path.resolve())}
     if results is not None:
         names = ("dataset", "data_fingerprint", "data_digest", "data_duplicates",
-                 "data_label_copies", "class_labels", "input_shape", "num_classes", "num_models",
-                 "population_size", "test_size", "canaries", "hparams")
+                 "data_label_copies", "class_labels", "input_shape", "test_size", "canaries",
+                 "hparams")  # fmt: skip
         facts = {n: results.get(n) for n in names}
         facts["hparams"] = facts["hparams"] or {}  # (an older run may have none)
+        # the observations' own counts (results.json's are checked against them where it
+        # states them: `_not_the_runs`); one deleted there was recorded as null
+        facts.update(num_models=obs.num_models, num_classes=obs.num_classes,
+                     population_size=len(obs.labels))  # fmt: skip
         return RunFacts(**facts, seed=attacked["seed"], config=_recorded_config(source, attacked),
                         source=described)  # fmt: skip
     test = obs.test_labels
