@@ -692,10 +692,18 @@ def _csv_cell(value: Any) -> str:
     return str(value) if isinstance(value, int) else _inert(str(value))
 
 
+# Control characters a CSV cell shows as a space: all but the tab and line breaks (CSV
+# quotes those). A NUL ended the cell for sqlite3's .import, an escape code coloured the
+# terminal of whoever ran `cat runs.csv`.
+_CSV_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _inert(text: str) -> str:
     """Text from run names and configs as a spreadsheet shows it, never runs it: a cell
     such as ``=HYPERLINK(...)`` (a run folder or hyperparameter value) gets a leading
-    ``'`` (OWASP's CSV-injection advice); text that reads as a number is left as it is."""
+    ``'`` (OWASP's CSV-injection advice); text that reads as a number is left as it is;
+    `_CSV_CONTROLS` become spaces."""
+    text = _CSV_CONTROLS.sub(" ", text)
     if not text.startswith(_FORMULA_START):
         return text
     try:
