@@ -148,13 +148,14 @@ def null_group_override(args: Sequence[str]) -> str | None:
 def unnamed_group_choice(args: Sequence[str]) -> str | None:
     """The message for the first override of ``args`` that gives a config group (or a
     package, ``GROUP@PKG=``) a number, true/false or a nested list instead of a config's name
-    (``train=5``, ``model=true``, ``defense=[1]``, ``defense=[[dp]]``, ``-m model=1,2``) or
-    names no key at all (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a
-    Python traceback ("Config group override must be a string or a list. Got int"; "can
-    only concatenate str (not "list") to str")."""
+    (``train=5``, ``model=true``, ``defense=[1]``, ``defense=[[dp]]``, ``-m model=1,2``, a
+    range or interval of numbers: ``-m 'defense=range(0,2)'``) or names no key at all
+    (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a Python traceback ("Config
+    group override must be a string or a list. Got int"; "can only concatenate str (not
+    "list") to str"); an Optuna search's trials were each refused."""
     from importlib.resources import files
 
-    from hydra.core.override_parser.types import ChoiceSweep
+    from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, RangeSweep
 
     conf = files("mia_defense.conf")
     groups = {p.name for p in conf.iterdir() if p.is_dir()}
@@ -168,12 +169,15 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
         value = override.value()
         for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
             names = choice if isinstance(choice, list) else [choice]
-            bad = next((n for n in names if isinstance(n, bool | int | float | list)), None)
+            bad = next((n for n in names if isinstance(n, bool | int | float | list | RangeSweep
+                                                       | IntervalSweep)), None)  # fmt: skip
             if bad is None:
                 continue
             shown = str(bad).lower() if isinstance(bad, bool) else clipped(repr(bad))
             if isinstance(bad, list):  # defense=[[mixup]]: Hydra's TypeError traceback
                 shown = f"a list inside a list ({clipped(repr(bad))}); write '{group}=[A,B]'"
+            elif isinstance(bad, RangeSweep | IntervalSweep):  # (numbers: Hydra's traceback)
+                shown = f"the numbers of {clipped(arg.partition('=')[2])}"
             folder = conf.joinpath(group)
             options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
                 if group in groups and folder.is_dir() else []  # fmt: skip
