@@ -48,6 +48,7 @@ from mia_defense.report.rows import table_rows
 from mia_defense.report.runs import (
     LoadedRuns,
     RunRecord,
+    distinct_roots,
     load_runs,
     versions_differing,
 )
@@ -463,7 +464,7 @@ def write_report(
             report (see `check_out_dir`), or another report is being written there
             (`sole_writer`); nothing is written then.
     """
-    sources = [Path(p) for p in paths]
+    sources = distinct_roots(paths)
     if not replace and Path(out_dir).is_dir():  # before reading thousands of runs
         check_same_sources(Path(out_dir), sources)
     loaded = load_runs(sources)

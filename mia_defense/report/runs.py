@@ -45,6 +45,7 @@ from mia_defense.tracking import read_json
 __all__ = [
     "LoadedRuns",
     "RunRecord",
+    "distinct_roots",
     "folder_problem",
     "load_runs",
     "software_tag",
@@ -297,6 +298,17 @@ def _not_a_directory(path: Path) -> str:
     return "not a directory: a file; give a sweep root or a run directory"
 
 
+def distinct_roots(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` less those naming a folder given before them (``sweep sweep/``,
+    ``sweep ../x/sweep``), in order: read once, its two roots of one label were told apart
+    by their whole paths, every run named /home/.../sweep/NAME, and the report named it as
+    two sources."""
+    given: dict[str, Path] = {}
+    for path in map(Path, paths):
+        given.setdefault(_resolved(str(path)) or os.path.abspath(path), path)
+    return list(given.values())
+
+
 def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     """Load every finished run under ``paths`` (sweep roots or run directories).
 
@@ -314,12 +326,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     # its row as much as a diverged one: its siblings get the same caveat
     skipped: list[tuple[RunRecord, str]] = []
     seen: set[Path] = set()
-    # a folder given twice (``mia-report sweep sweep/``) is read once: its two roots of one
-    # label were told apart by their whole paths, every run named /home/.../sweep/NAME
-    given: dict[str, Path] = {}
-    for path in map(Path, paths):
-        given.setdefault(_resolved(str(path)) or os.path.abspath(path), path)
-    roots = list(given.values())
+    roots = distinct_roots(paths)
     found: list[tuple[Path, Path, str]] = []  # (run folder, its root, the root's label)
     for root, label in zip(roots, _root_labels(roots), strict=True):
         if not root.is_dir():
