@@ -529,6 +529,16 @@ class _AsOpened(io.RawIOBase):
 
 
 def _changed(path: Path, size: int, now: int) -> DataError:
+    """The refusal of a file whose content is not the ``size`` it had when opened: one being
+    written or copied, or (its size ``now`` the same) one whose file system misreports its
+    size (/proc and /sys say 0 bytes; some network and FUSE mounts keep stale sizes)."""
+    if now == size:
+        return DataError(
+            f"{shown_path(path)}: holds more or less than the {size} bytes its size says, a "
+            "size that did not change while it was read: a file of /proc or /sys, or on a file "
+            "system that misreports sizes (some network or FUSE mounts); copy it to a local "
+            "disk and point dataset.path at the copy"
+        )
     return DataError(f"{shown_path(path)}: changed size while it was read ({size} bytes when "
                      f"opened, {now} now): it is still being written or copied; load it once it is "
                      "complete")
