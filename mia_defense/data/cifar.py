@@ -156,10 +156,12 @@ def _check_same_batches(
     if pair is not None and _same_records(records, _records(pair[1], layout)):
         return
     shown = pair or (found[0], other_found[0])
+    versions = (f"two copies of the {kind} version" if kind == other_kind
+                else f"{kind} and {other_kind} versions")
     raise DataError(
         f"dataset {layout.name!r}: {shown_path(shown[0])} and {shown_path(shown[1])} hold "
-        f"different data (CIFAR batch files of split {split!r}, {kind} and {other_kind} "
-        f"versions), and only the {kind} batches in {shown_path(folder)} are read; point "
+        f"different data (CIFAR batch files of split {split!r}, {versions}), and only the "
+        f"{kind} batches in {shown_path(folder)} are read; point "
         "dataset.path at the folder (or the batch file) meant, or move the batches that do "
         f"not belong away from {shown_path(other_folder)}"
     )
