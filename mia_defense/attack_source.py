@@ -159,18 +159,30 @@ def _not_complete(path: Path, status: Any, results: dict[str, Any] | None = None
                 f"{f' ({said})' if said else ''} with no model saved, so the same mia-train "
                 "command fails again; fix the setting it names and train it in a new "
                 "directory (or delete this one first), then attack that")  # fmt: skip
+    tool = _made_by(path, results)
     killed = killed_writer(path) if status == "running" else None
     if killed:
+        reused = ": its saved models are reused" if tool == "mia-train" else ""
         return (f"{shown}: status 'running', but {killed_words(killed)}; "
-                "resume it first (run the same mia-train command again with "
-                f"hydra.run.dir={typed_path(path, instead='<that folder>')}: its saved models are "
-                "reused), then attack it")  # fmt: skip
+                f"resume it first (run the same {tool} command again with "
+                f"hydra.run.dir={typed_path(path, instead='<that folder>')}{reused}), then "
+                "attack it")  # fmt: skip
     if status == "running":
         return (f"{shown}: status 'running': the run is still in progress (or "
                 "stopped where its lock cannot tell: on another host); attack it once it ends, "
-                "or resume it (the same mia-train command again)")  # fmt: skip
+                f"or resume it (the same {tool} command again)")  # fmt: skip
     return (f"{shown}: status {status!r}, not complete; finish the run first "
-            "(run the same mia-train command again)")
+            f"(run the same {tool} command again)")
+
+
+def _made_by(folder: Path, results: dict[str, Any] | None = None) -> str:
+    """The tool whose command finishes the run folder ``folder``: mia-attack for one it made
+    (a results.json naming its ``source``, or its attack.log without mia-train's train.log),
+    whose refusals told the user to run 'the same mia-train command again'; else mia-train."""
+    if isinstance((results or {}).get("source"), dict):
+        return "mia-attack"
+    made = os.path.lexists(folder / "attack.log") and not os.path.lexists(folder / "train.log")
+    return "mia-attack" if made else "mia-train"
 
 
 def unreadable_source(path: Path) -> str | None:
@@ -206,8 +218,9 @@ def _unfinished(folder: Path) -> str:
     defense and training settings were dropped without a word."""
     return (f"{shown_path(folder)}: a run folder without its results.json (deleted to resume "
             "the run, or the run stopped before writing it), so the run's facts (its defense, "
-            "DP claim and settings) are unknown; finish the run first (run the same mia-train "
-            f"command again), or attack its observations alone ({_attack_alone(folder)})")
+            f"DP claim and settings) are unknown; finish the run first (run the same "
+            f"{_made_by(folder)} command again), or attack its observations alone "
+            f"({_attack_alone(folder)})")
 
 
 def _attack_alone(folder: Path) -> str:
