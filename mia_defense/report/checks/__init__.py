@@ -5,9 +5,10 @@ finite leakage figure).
 One module a job: `payload` (may the report read it at all, by the checks of `provenance`:
 the run's config, `utility`: the accuracy and chance lattice, `attack_results`, `privacy`:
 the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked) and
-`notes` (the caveats on a ranked run, with `resolution`: the TPR's, and `idle`: the defenses
-that did not act, and the check of their field); `_values` holds what they all read values
-with."""
+`notes` (the caveats on a ranked run, with `resolution`: the TPR's, `accuracy`: the test
+accuracy's, `attacker`: a weak attacker's and a randomized release's, and `idle`: the
+defenses that did not act, and the check of their field); `_values` holds what they all read
+values with."""
 
 from mia_defense.report.checks._values import (
     PrintableLog,

@@ -1,8 +1,9 @@
 """The caveats a reader of a ranked run's row must know (`caveats`): a DP claim refuted,
 untested or no guarantee, suspect masks, inverted scores, a TPR below its scores'
 resolution, an accuracy on few records or near chance, attacks left out. The TPR's
-resolution (`resolution`) and the defenses that did not act (`idle`) have modules of their
-own; their public names are re-exported here."""
+resolution (`resolution`), the defenses that did not act (`idle`), the test accuracy's
+caveats (`accuracy`) and the attacker's (`attacker`) have modules of their own; their public
+names are re-exported here."""
 
 from __future__ import annotations
 
@@ -11,13 +12,24 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import first_few
-from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
-from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN
 from mia_defense.report.checks._values import (
     _counts,
     _numbers,
     _show,
     one_line,
+)
+from mia_defense.report.checks.accuracy import (
+    SMALL_TEST_SET,
+    models_at_chance_note,
+    near_chance_note,
+    release_near_chance_note,
+    small_test_set_note,
+)
+from mia_defense.report.checks.attacker import (
+    _randomized_release,
+    randomized_release,
+    randomized_release_note,
+    weak_attacker_notes,
 )
 from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.checks.idle import (
@@ -37,14 +49,12 @@ from mia_defense.report.checks.provenance import (
     few_resamples,
     other_confidence,
 )
-from mia_defense.report.checks.ranking import _release_accuracies, _release_name
 from mia_defense.report.checks.resolution import resolution_note
 from mia_defense.report.objectives import (
     DEFAULT_OBJECTIVE,
     UNDERSTATED_LEAK,
     standing_epsilon,
 )
-from mia_defense.report.stats import LEVEL, wilson_interval
 
 __all__ = [
     "IDLE_MARK",
@@ -304,80 +314,6 @@ def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
             if key not in TABLE_SAYS]
 
 
-# mia-defense's attacks that score each record against reference models trained with and
-# without it (LiRA, RMIA): the strongest of its suite at a low FPR (Carlini et al. 2022).
-_REFERENCE_ATTACKS = ("mia_defense.attacks.lira", "mia_defense.attacks.rmia")
-
-
-def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
-    """Caveats on a run whose attacker the config made weaker than the default one, which
-    its own front cannot show when every run of the sweep was attacked so (the report gives
-    runs attacked otherwise fronts of their own): shadow models trained without the run's
-    defenses (``attack.shadow_recipe=undefended``: a naive attacker, who overstates a
-    defense), and black-box attacks none of which is a LiRA or RMIA (``~attack.attacks.*``
-    leaving the threshold attacks: the run's headline is theirs; only where the run's config
-    records every such attack's ``_target_``, each of mia-defense: else nothing tells),
-    LiRA and RMIA with few reference models, and a release of labels only attacked without
-    label queries (`_labels_unattacked`). Measured: a sweep attacked by ``loss`` alone was
-    ranked with no word of it. mia-train's and mia-attack's end-of-run lines give them too
-    (`run_end_lines`): the table has no line of its own for them."""
-    notes = [note for note in (_labels_unattacked(payload),) if note is not None]
-    defense, config = payload.get("defense"), payload.get("config")
-    trained = defense.get("defense") if isinstance(defense, Mapping) else None
-    if (isinstance(defense, Mapping) and defense.get("shadow_recipe") == "undefended"
-            and isinstance(trained, str) and trained not in ("", "none")):  # fmt: skip
-        notes.append(
-            f"its attacks' shadow and reference models were trained without its defenses "
-            f"({one_line(trained, limit=80)}; attack.shadow_recipe=undefended): a naive "
-            "attacker's figures, which overstate a defense; rerun it with "
-            "attack.shadow_recipe=same for the adaptive attacker's"
-        )
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    nodes = attack.get("attacks") if isinstance(attack, Mapping) else None
-    ran = [name for name, m in payload["attacks"].items()
-           if isinstance(m, Mapping) and m.get("access", DEFAULT_ACCESS) in BLACK_BOX]  # fmt: skip
-    if not isinstance(nodes, Mapping) or not ran:
-        return notes
-    targets = [nodes[n].get("_target_") if isinstance(nodes.get(n), Mapping) else None
-               for n in ran]  # fmt: skip
-    # (an attack of the user's own may be as strong: nothing tells)
-    if all(isinstance(t, str) and t.startswith("mia_defense.") for t in targets) and not any(
-            t in _REFERENCE_ATTACKS for t in targets):  # fmt: skip
-        notes.append(
-            f"no LiRA or RMIA among its black-box attacks ({one_line(', '.join(ran), limit=120)}"
-            "; attack.attacks): its TPR@0.1%FPR is that of weaker attacks, which may understate "
-            "the leak at a low FPR; rerun it with the default attack.attacks"
-        )
-    plan = config.get("plan") if isinstance(config, Mapping) else None
-    models = payload.get("num_models")
-    if models is None and isinstance(plan, Mapping):  # (deleted: the config's says it)
-        models = plan.get("num_models")
-    if any(t in _REFERENCE_ATTACKS for t in targets) and _counts(models) and (
-            models < FEW_REFERENCE_MODELS):  # fmt: skip
-        notes.append(
-            f"its LiRA and RMIA had {models - 1} reference model(s) per target (plan.num_models="
-            f"{models}), far weaker than with many (experiments/reference_models, digits: "
-            "online LiRA's TPR@0.1%FPR 0.0078 at K = 4, 0.0239 at 16, 0.0310 at 64; K = 2 "
-            "measures nothing of them): the leak may be understated; "
-            + ("attack observations of 16 or more models" if _of_observations(payload) else
-               "rerun it with plan.num_models=16 or more")
-        )
-    return notes
-
-
-# Below this many models (each target attacked with the others as references) the
-# reference-based attacks measure a fraction of the leak they find at the default 16
-# (experiments/reference_models: a fourth at K = 4; RMIA at K = 8 level with K = 16).
-FEW_REFERENCE_MODELS = 8
-
-
-def _of_observations(payload: Mapping[str, Any]) -> bool:
-    """Whether the record is of observations made elsewhere (mia-attack of a file, the
-    Python API's), which no setting of a rerun changes, rather than of a mia-train run."""
-    source = payload.get("source")
-    return isinstance(source, Mapping) and source.get("kind") == "observations"
-
-
 def _invalid_note(privacy: Mapping[str, Any]) -> str | None:
     """A caveat on an ε that is no guarantee (``privacy.epsilon_valid: false``, its
     ``epsilon_invalid_reason``: seeded noise whose tail ends short, say), or ``None``, as
@@ -425,57 +361,6 @@ def _untested_note(privacy: Mapping[str, Any]) -> str | None:
         return None
     reason = untested if isinstance(untested, str) else "no reason recorded"
     return f"DP claim untested: {one_line(reason, limit=800)}"
-
-
-# Below this many test records an accuracy's own sampling error (a 95% interval of +-0.1 at
-# 0.5) is a caveat: the report's interval over the K models, all scored on the same records,
-# leaves it out.
-SMALL_TEST_SET = 100
-
-
-def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run whose test accuracy rests on fewer than `SMALL_TEST_SET` test
-    records (``plan.test_size=5``: 0.800 against chance 0.400, a 95% interval over its 4
-    models of [0.575, 1.000], where its 5 records alone give [0.376, 0.964]): the interval the
-    report shows is the models' spread on those same records, not the accuracy's
-    precision; said too when the records cannot tell the accuracy from chance."""
-    size, utility = _test_size(payload), payload.get("utility")
-    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < SMALL_TEST_SET:
-        return None
-    if not isinstance(utility, Mapping):
-        return None
-    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
-    if not _numbers(accuracy):
-        return None
-    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
-    above = ""
-    if _numbers(chance) and not low > chance:
-        above = f", which does not establish it above chance {chance:.3f}"
-    return (
-        f"its test accuracy {accuracy:.3f} rests on {size} test records: from them alone its "
-        f"95% interval is [{low:.3f}, {high:.3f}]{above} (the interval shown is the spread "
-        "of its models on those same records); rerun it with a larger plan.test_size"
-    )
-
-
-def models_at_chance_note(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run some of whose models learned nothing (results.json's
-    ``utility.test_accuracy_models_at_chance``, 0 < n < ``num_models``): the attacks pool
-    those targets' chance-level scores with the others', so the run's leak is understated
-    (train.lr=0.2 on digits, K=8: 4 models at or below chance, the mean and the median above
-    it: ranked as any other). Absent (runs of earlier versions) or not a count: none."""
-    utility, models = payload.get("utility"), payload.get("num_models")
-    count = utility.get("test_accuracy_models_at_chance") if isinstance(utility, Mapping) else None
-    if not some_models_at_chance(count, models):
-        return None
-    cause = release_took_accuracy(utility)
-    if cause is not None:
-        return (f"{count} of its {models} models' test accuracy is not above chance: {cause}; "
-                "pooled with the others' their targets' chance-level scores understate the "
-                "leak of the models that learned")
-    return (f"{count} of its {models} models' test accuracy is not above chance: they learned "
-            "nothing, and pooled with the others' their targets' chance-level scores "
-            "understate the leak of the models that learned")
 
 
 def no_gradient_note(payload: Mapping[str, Any]) -> str | None:
@@ -553,184 +438,6 @@ def _copies_shared(payload: Mapping[str, Any]) -> bool:
     untested = (payload.get("privacy") or {}).get("epsilon_untested")
     return isinstance(untested, str) and "have an exact copy among them, and copies train " \
         "the same models" in untested
-
-
-def randomized_release_note(release: Any, repeats: Any) -> str | None:
-    """The threat model of a run whose release answers every query with fresh noise
-    (``release=noise``; ``repeats``: results.json's ``privacy.randomized_release_repeats``, the
-    ``attack.queries.repeats`` its attacker asked each query), or ``None`` (no such count):
-    the leak is that of an attacker who asks each query ``repeats`` times and averages; one
-    who may ask more averages more of the noise away (digits, release.scale=1, K=8: RMIA's
-    AUC 0.547 at 16 repeats, 0.622 at 1024, 0.651 without the noise), and neither the table
-    nor the report said under which budget the figures hold."""
-    if not (_counts(repeats) and repeats > 0):
-        return None
-    asked = "once" if repeats == 1 else f"{repeats} times and averages the answers"
-    return (
-        f"release={one_line(release, limit=60)} answers every query with fresh noise: its "
-        f"leak is that of an attacker who asks each query {asked} "
-        f"(attack.queries.repeats={repeats}); one who may ask more averages more of the noise "
-        "away, so the figures hold only where the model's API limits how often one record "
-        "can be queried; rerun it with a larger attack.queries.repeats to see how the leak "
-        "grows"
-    )
-
-
-def randomized_release(payload: Mapping[str, Any]) -> bool:
-    """Whether a run's release answers every query with fresh noise: it records
-    ``privacy.randomized_release_repeats`` (mia-train does for a release whose ``randomized``
-    is true), or, written before runs recorded it, it is ``release=noise``. Only then did
-    ``attack.queries.repeats`` shape its figures: a deterministic release is asked once
-    (`mia_defense.observe`), whatever the count."""
-    privacy = payload.get("privacy")
-    recorded = privacy.get("randomized_release_repeats") if isinstance(privacy, Mapping) else None
-    return recorded is not None or _release_name(payload) == "noise"
-
-
-def _randomized_release(payload: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The release's name and ``privacy.randomized_release_repeats`` of a run; for a
-    ``release=noise`` run written before runs recorded the count, its config's
-    ``attack.queries.repeats``."""
-    privacy, release = payload.get("privacy"), _release_name(payload)
-    repeats = privacy.get("randomized_release_repeats") if isinstance(privacy, Mapping) else None
-    if repeats is None and release == "noise":
-        config = payload.get("config")
-        attack = config.get("attack") if isinstance(config, Mapping) else None
-        queries = attack.get("queries") if isinstance(attack, Mapping) else None
-        repeats = queries.get("repeats") if isinstance(queries, Mapping) else None
-    return release, repeats
-
-
-def near_chance_note(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run whose test set, however large, does not establish its test accuracy
-    above chance: the Wilson interval of the accuracy on its ``test_size`` records reaches
-    down to ``chance_accuracy`` (breast_cancer's 143 test records, a DP model at 0.643
-    against the majority's 0.629: ranked on the front as the least leaky point, a model
-    that may have learned nothing, whose low leakage then says nothing about privacy).
-    Small test sets are `small_test_set_note`'s."""
-    size, utility = _test_size(payload), payload.get("utility")
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        return None
-    if not isinstance(utility, Mapping):
-        return None
-    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
-    if not _numbers(accuracy, chance) or not accuracy > chance:
-        return None  # (at or below chance: not ranked at all)
-    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
-    if low > chance:
-        return None
-    cause = release_near_chance_note(utility, _release_name(payload), size)
-    return (
-        f"its test accuracy {accuracy:.3f} is not established above chance {chance:.3f}: on "
-        f"its {size} test records the 95% interval is [{low:.3f}, {high:.3f}]; the model may "
-        "have learned nothing, and then its low leakage says nothing about privacy"
-    ) + (f" ({cause})" if cause else "")
-
-
-def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any) -> str | None:
-    """Why a run's released test accuracy is not established above chance when its models'
-    own is (``utility.test_accuracy_before_release``, established on the same ``size`` test
-    records): the release (breast_cancer, ``release=noise release.scale=1``: 0.671 against
-    chance 0.601, the models' own 0.892) took the utility, not the training, though the run
-    said "the model may have learned nothing ... train further". ``None`` otherwise (a
-    release of ``full``, no such figure, the models' own not established either)."""
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        return None
-    figures = _release_accuracies(utility, release)
-    if figures is None:
-        return None
-    before, test, chance = figures
-    if not 1 >= before > test > chance:
-        return None
-    if wilson_interval(float(test), size, level=LEVEL)[0] > chance:
-        return None  # (established above chance: nothing to explain)
-    if not wilson_interval(float(before), size, level=LEVEL)[0] > chance:
-        return None
-    return (
-        f"the models' own test accuracy, before the release, is {before:.3f}, established "
-        f"above chance: the release (release={one_line(release, limit=60)}), not the training, "
-        "brought the released outputs near chance; a weaker release keeps more of it"
-    )
-
-
-def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run whose release lets out labels only (`_released_labels_only`)
-    attacked by no attack of access ``label``: its score attacks saw the label alone and
-    read near chance (the default run, loss alone: TPR 0 at 10% FPR, where label_only finds
-    0.165); or attacked by one without perturbed queries (`_unperturbed_queries`)."""
-    defense = payload.get("defense")
-    attacks = payload.get("attacks")
-    if not isinstance(defense, Mapping) or not isinstance(attacks, Mapping):
-        return None
-    if not _released_labels_only(payload, defense):
-        return None
-    release = defense.get("release")
-    release = ("the release (one output per predicted label)" if release in (None, "unknown") else
-               f"release={one_line(release, limit=60)}")  # fmt: skip
-    label = [name for name, m in attacks.items()
-             if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
-    unperturbed = _unperturbed_queries(payload)
-    # (mia-attack of a file reads the queries it holds, no more)
-    queries = QUERIES_IN_OBSERVATIONS if _of_observations(payload) else QUERIES_OF_MIA_TRAIN
-    if label:
-        if unperturbed is None:
-            return None
-        return (
-            f"{release} lets out the predicted label only, and its label attack "
-            f"({one_line(', '.join(label), limit=80)}) had no perturbed copies to query "
-            f"({unperturbed}): it fell back on the gap attack (correct label = member) and the "
-            "other attacks saw the label alone, so the leak may be understated (digits, K=8: "
-            f"TPR@0.1%FPR 0.0045 so, 0.019 with 8 noisy copies); rerun it with {queries}"
-        )
-    return (
-        f"{release} lets out the predicted label only, and no attack of access label "
-        "(label_only) attacked it: its other attacks saw the label alone and may understate "
-        "the leak; rerun it with attack.attacks.label_only"
-        + (f" and {queries}" if unperturbed is not None else "")
-    )
-
-
-def _released_labels_only(payload: Mapping[str, Any], defense: Mapping[str, Any]) -> bool:
-    """Whether the run's release let out the predicted label alone: results.json's
-    ``released_labels_only``, measured on the outputs the attacks saw (one per predicted label:
-    `mia_defense.observations.labels_only`), so that a release of one's own and a bare
-    observations file count; or the release's name (``label_only``, ``topk`` at k=1
-    renormalised, ``rounding`` at 0 decimals), all runs written before that field had."""
-    if payload.get("released_labels_only") is True:
-        return True
-    release = defense.get("release")
-    return release == "label_only" or (
-        release == "topk" and defense.get("release.k") == 1
-        and defense.get("release.renormalize") is True
-    ) or (release == "rounding" and defense.get("release.decimals") == 0)
-
-
-def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
-    """Why the run's config (``attack.queries``) gave its attacks no perturbed copy of a
-    record, or ``None``: no copies (``num_augmented=0``; of observations attacked as given,
-    that they hold none: mia-attack records their count, no setting of the user's), or
-    copies without noise (``noise_std=0`` where `mia_defense.observe.perturbed_copies`
-    adds noise: flat inputs, or images neither shifted nor flipped), each the record
-    itself. A config without these keys (written otherwise) tells nothing: ``None``; nor
-    does a record without ``input_shape`` whose copies were shifted or flipped if images."""
-    config = payload.get("config")
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    queries = attack.get("queries") if isinstance(attack, Mapping) else None
-    if not isinstance(queries, Mapping):
-        return None
-    copies, noise = queries.get("num_augmented"), queries.get("noise_std")
-    if _counts(copies) and copies == 0:
-        # (mia-attack of a file records what the file holds, not a setting the user gave)
-        return ("its observations hold none, no augmented_logits" if _of_observations(payload)
-                else "attack.queries.num_augmented=0")  # fmt: skip
-    shape = payload.get("input_shape")
-    moved = queries.get("max_shift") not in (0, None) or queries.get("flip") is True
-    # (no input_shape, a run before it or the key deleted, with shifts or flips set: images'
-    # copies were shifted or flipped, flat records' noised at 0; nothing tells which)
-    image = moved and (not isinstance(shape, list) or len(shape) == 3)
-    if _numbers(noise) and noise == 0 and _counts(copies) and copies > 0 and not image:
-        return f"attack.queries.noise_std=0: its {copies} copies are the record itself"
-    return None
 
 
 def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
