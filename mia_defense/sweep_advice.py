@@ -99,6 +99,9 @@ def _sweep_advice(
                 "it)")  # fmt: skip
 
     long_keys: list[str] = []  # (said as KEY in the commands: `_long_key_said`)
+    # (an Optuna search keeps one study a folder: the second search into the first's folder
+    # was refused, so each goes into a folder of its own)
+    folders = _search_folders(group, parsed) if _is_search(parsed) else None
 
     def command(points: list[str], *, keep_setting: bool) -> str:
         words = []
@@ -114,8 +117,12 @@ def _sweep_advice(
                 text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
             elif text.startswith("hydra.mode="):
                 continue
+            elif text.startswith("hydra.sweep.dir=") and folders is not None:
+                continue  # (the search's own folder, added below)
             words.append(shlex.quote(_long_key_said(text, long_keys)))
-        if not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
+        if folders is not None:
+            words.append(shlex.quote(folders[0 if keep_setting else 1][0]))
+        elif not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
             words.append(f"hydra.sweep.dir=multirun/{group}")
         return "mia-train -m " + " ".join(words)
 
@@ -123,12 +130,43 @@ def _sweep_advice(
         "; nothing was run (those points would be refused as they came, after the "
         "others had trained)" if setting.startswith("++") else
         "; nothing was run")  # fmt: skip
+    how = "two sweeps into one folder (mia-report of that folder compares them all)"
+    report = ""
+    if folders is not None:
+        how = ("two searches, each into a folder of its own (a folder holds one Optuna study; "
+               "mia-report of both folders compares them all)")  # fmt: skip
+        paths = [path for _, path in folders]
+        report = ", then mia-report " + " ".join(map(shlex.quote, paths)) if all(paths) else ""
     return (f"{start}{'The' if plain else setting + ': the'} points {group}="
             f"{','.join(others)} of {sweep[0]} do not select {which}, so it cannot be set "
-            f"there{refused}. Run the points that select it and the others as two sweeps into "
-            f"one folder (mia-report of that folder compares them all): "
+            f"there{refused}. Run the points that select it and the others as {how}: "
             f"{command(selecting, keep_setting=True)}, then "
-            f"{command(others, keep_setting=False)}{_long_keys_named(long_keys)}")  # fmt: skip
+            f"{command(others, keep_setting=False)}{report}"
+            f"{_long_keys_named(long_keys)}")  # fmt: skip
+
+
+def _is_search(parsed: Sequence[tuple[str, Any]]) -> bool:
+    """Whether the overrides ``parsed`` (text, Hydra's parse) start an Optuna search
+    (``hparams_search=optuna_custom``, ``hydra/sweeper=optuna``)."""
+    return any(o.key_or_group in ("hparams_search", "hydra/sweeper") and not o.is_delete()
+               and "optuna" in str(o.value()) for _, o in parsed)  # fmt: skip
+
+
+def _search_folders(group: str, parsed: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """(the override, the folder's path; '' where it holds an interpolation) of the folder of
+    each of the two searches a split runs: the given ``hydra.sweep.dir`` (else
+    ``multirun/GROUP``) with ``_with`` (the points that select the config) and ``_without``;
+    a folder in Hydra's quotes keeps them around it."""
+    text, override = next(((t, o) for t, o in parsed if t.startswith("hydra.sweep.dir=")),
+                          (f"hydra.sweep.dir=multirun/{group}", None))  # fmt: skip
+    value = text.partition("=")[2]
+    path = str(override.value()) if override is not None else value
+    quote = value[-1] if len(value) > 1 and value[-1] in "'\"" and value[0] == value[-1] else ""
+    folders = []
+    for suffix in ("_with", "_without"):
+        typed = f"{value[:-1]}{suffix}{quote}" if quote else f"{value}{suffix}"
+        folders.append((f"hydra.sweep.dir={typed}", "" if "${" in path else path + suffix))
+    return folders
 
 
 def _misspelt_key(group: str, owners: frozenset[str], key: str) -> str | None:
