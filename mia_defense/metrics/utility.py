@@ -1,4 +1,4 @@
-"""Readings of a run's utility figures that the run itself (`mia_defense.pipeline.evaluate`)
+"""Readings of a run's utility figures that the run itself (`mia_defense.pipeline.utility`)
 and mia-report (`mia_defense.report.checks`) both make, kept in one place so that the
 warning and the report's caveat cannot disagree on which runs they concern."""
 

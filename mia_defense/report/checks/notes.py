@@ -247,10 +247,10 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
         notes.append(("masks_suspect", "masks suspect, the leak may be understated: "
                       f"{one_line(suspect, limit=400)}"))
     saturated = privacy.get("outputs_saturated")
-    if saturated:  # pipeline.evaluate._check_saturated: answers the attacks tie on
+    if saturated:  # pipeline.trust_checks._check_saturated: answers the attacks tie on
         notes.append(("outputs_saturated", f"{SATURATED_CAVEAT}: {one_line(saturated, limit=400)}"))
     inverted = privacy.get("attacks_inverted")
-    if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
+    if inverted:  # pipeline.trust_checks.inverted_attacks: a leak its TPRs read as none
         notes.append(("attacks_inverted", f"{INVERTED_CAVEAT}: {one_line(inverted, limit=400)}"))
     inverted = privacy.get("white_box_attacks_inverted")
     if inverted:  # the same of an attack on the weights: its figures and the ε bound
