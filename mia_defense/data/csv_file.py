@@ -95,6 +95,7 @@ from mia_defense.data.guards import (
     reports_file_errors,
     utf8_advice,
 )
+from mia_defense.data.paths import refuse_folder
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["MAX_CATEGORIES", "check_csv_source", "load_csv"]
@@ -430,8 +431,8 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     label_column = check_label_column(label_column)
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
-        raise DataError(f"dataset {name!r}: {shown_path(file)} is a folder; point dataset.path at "
-                        "the CSV")
+        refuse_folder(file, name=name, what="the CSV",
+                      suffixes=(".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".tsv"))
     check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
         delimiter = "\t"

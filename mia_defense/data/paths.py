@@ -5,18 +5,24 @@ point it at. Moved out of `mia_defense.data.checks`, which re-exports `require_p
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from mia_defense.constraints import number_hint, shown, shown_path
+from mia_defense.constraints import number_hint, shown, shown_path, typed_path
 from mia_defense.data.guards import LOOP_FIX, dangling_link, file_kind
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import UnknownHomeError, home_expanded
 
-__all__ = ["require_path"]
+__all__ = ["refuse_folder", "require_path"]
+
+# Entries of a folder looked through for the files a folder refusal names (`refuse_folder`).
+_LISTED_ENTRIES = 10_000
+# Files a folder refusal names at most.
+_NAMED_FILES = 5
 
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:
@@ -129,3 +135,31 @@ def _expand_user(path: Path, *, name: str, expected: str) -> Path:
             f"{shown_path(exc.home[1:], quoted=True)} for '~' (or no home directory); write "
             f"the full path: set dataset.path to {expected}"
         ) from None
+
+
+def refuse_folder(folder: Path, *, name: str, what: str, suffixes: tuple[str, ...]) -> NoReturn:
+    """Refuse ``folder`` given as dataset.path where loader ``name`` reads one file (``what``),
+    naming the files it holds whose names end in one of ``suffixes`` (any letter case), and
+    the setting to type where there is one: "point dataset.path at the CSV" alone left the
+    user to look for its name."""
+    found = _files_ending(folder, suffixes)
+    held = ""
+    if found:
+        held = f": it holds {', '.join(map(shown_path, found[:_NAMED_FILES]))}" + (
+            f" and {len(found) - _NAMED_FILES} more" if len(found) > _NAMED_FILES else "")
+        typed = typed_path(folder / found[0], instead="")
+        if len(found) == 1 and typed:
+            held += f" (dataset.path={typed})"
+    raise DataError(f"dataset {name!r}: {shown_path(folder)} is a folder; point dataset.path at "
+                    f"{what}{held}")
+
+
+def _files_ending(folder: Path, suffixes: tuple[str, ...]) -> list[str]:
+    """The names of the files in ``folder`` (of its first `_LISTED_ENTRIES` entries) ending in
+    one of ``suffixes``, sorted; none where it cannot be listed."""
+    try:
+        entries = list(itertools.islice(folder.iterdir(), _LISTED_ENTRIES))
+        return sorted(entry.name for entry in entries
+                      if entry.name.lower().endswith(suffixes) and entry.is_file())
+    except OSError:
+        return []

@@ -58,6 +58,7 @@ from mia_defense.data.guards import (
     spreadsheet_kind,
     utf8_advice,
 )
+from mia_defense.data.paths import refuse_folder
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
 
@@ -886,8 +887,7 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
         _refuse_same_array(x_key, y_key, x_key)
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
-        raise DataError(f"dataset {name!r}: {shown_path(file)} is a folder; point dataset.path at "
-                        "the .npz")
+        refuse_folder(file, name=name, what="the .npz", suffixes=(".npz",))
     check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     return file
 
