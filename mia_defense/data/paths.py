@@ -47,7 +47,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
                             f"{expected}") from None
         raise DataError(
             f"dataset {name!r}: {where} does not exist; set dataset.path to {expected}"
-            + (_mistyped(str(path)) or _relative_to(resolved))
+            + (_mistyped(str(path)) or _other_case(resolved) or _relative_to(resolved))
         ) from None
     except OSError as exc:
         raise DataError(
@@ -113,6 +113,20 @@ def _mistyped(text: str) -> str:
     if "://" in text or text.startswith("file:"):
         return " (a URL: nothing is downloaded; give the path of a local copy)"
     return ""
+
+
+def _other_case(path: Path) -> str:
+    """Where ``path``'s folder holds its name in another letter case (``adult.csv`` for
+    ``Adult.csv``, typed from a listing on a system that ignores case): that name; or ""."""
+    wanted = path.name.lower()
+    try:
+        entries = itertools.islice(path.parent.iterdir(), _LISTED_ENTRIES)
+        there = sorted(entry.name for entry in entries if entry.name.lower() == wanted)
+    except OSError:
+        return ""
+    if not there:
+        return ""
+    return f" ({shown_path(there[0])} is there: the letter case differs)"
 
 
 def _relative_to(path: Path) -> str:
