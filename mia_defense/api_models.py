@@ -8,6 +8,7 @@ shares with the rest of the API are `mia_defense.api_inputs`'."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -253,6 +254,7 @@ def _observe(
                 "per-sample gradients (the warning above says why), so the gradient_norm "
                 "attack would have nothing to read; pass white_box=False"
             )
+        _refuse_nonfinite_norms(norms, models, plan.population_idx)
     # the population's answers are averages of `repeats` answers, the test set's one each:
     # said with them, so that no check compares the two as alike (`_check_masks`)
     averaged = release.randomized is True and repeats > 1
@@ -290,6 +292,25 @@ def _refuse_nan_perturbed(released: np.ndarray, models: Sequence[nn.Module],
         f"(num_augmented={num_augmented}): its logits are NaN or infinite there (inputs it "
         "cannot take, e.g. a sqrt or log of a feature the noise made negative); make its "
         "forward defined for such inputs, or pass num_augmented=0"
+    )
+
+
+def _refuse_nonfinite_norms(norms: np.ndarray, models: Sequence[nn.Module],
+                            rows: np.ndarray) -> None:
+    """An `UnsupportedModelError` naming the model whose per-sample gradient norms [K, N]
+    are NaN or infinite (a forward whose gradient is 0 * inf somewhere: sqrt of 0): they
+    were refused as 'observations_from_arrays: grad_norms: must be finite', naming a
+    function the caller never called, and neither the model nor the way out."""
+    bad = ~np.isfinite(norms)
+    if not bad.any():
+        return
+    k = int(np.flatnonzero(bad.any(axis=1))[0])
+    raise UnsupportedModelError(
+        f"observe_models: white_box=True: models[{k}] ({type(models[k]).__name__}) has NaN "
+        f"or infinite per-sample gradient norms on {int(bad[k].sum())} of the "
+        f"{bad.shape[1]} population records (first: row {rows[np.flatnonzero(bad[k])[0]]} "
+        "of x), so the gradient_norm attack could not read them; make its loss "
+        "differentiable there (e.g. no sqrt or log of 0 in forward), or pass white_box=False"
     )
 
 
@@ -684,6 +705,7 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
     for k, model in enumerate(models):
         label = f"observe_models: models[{k}] ({type(model).__name__})"
         was_training = model.training
+        weights = _parameter_digests(model)
         try:
             with torch.random.fork_rng(devices=[]), torch.no_grad():
                 model.eval()  # (not model.eval()(batch): a train() of one's own that
@@ -725,6 +747,7 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 "inplace=True first layer): every model queried after it would get the rows "
                 "it changed, not x's; compute a new tensor instead (x = x * 2)"
             )
+        _refuse_changed_parameters(label, model, weights)
         if not isinstance(out, torch.Tensor) or out.ndim != 2 or len(out) != len(batch):
             got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(
@@ -751,6 +774,39 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 "must share their output classes"
             )
     return int(classes or 0)
+
+
+def _parameter_digests(model: nn.Module) -> dict[str, bytes]:
+    """A digest of each parameter of ``model``, value for value (``.data.add_()`` included,
+    which no version counter sees): what `_refuse_changed_parameters` compares."""
+    import torch
+
+    digests = {}
+    for name, param in model.named_parameters():
+        if param.is_meta:  # (no values: the probe refuses such a module)
+            continue
+        flat = param.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+        digests[name] = hashlib.blake2b(flat.numpy().tobytes(), digest_size=16).digest()
+    return digests
+
+
+def _refuse_changed_parameters(label: str, model: nn.Module, before: Mapping[str, bytes]) -> None:
+    """An `UnsupportedModelError` for a module whose forward in eval mode changed one of its
+    parameters (a test-time adaptation step, an update in forward): each query asked a model
+    other than the one trained on its mask (9 steps of its bias by the queries of 4 models),
+    warned of only as 'dropout or noise left on', and the caller's model was left changed.
+    Buffers are not judged (a count of the calls changes no answer)."""
+    after = _parameter_digests(model)
+    changed = [name for name in after if before.get(name) != after[name]]
+    if not changed:
+        return
+    raise UnsupportedModelError(
+        f"{label} changes its parameters when it answers ({first_few(changed, 3)}: one forward "
+        "on 2 rows of x in eval mode changed them, and they stay so): each query would ask "
+        "another model than the one trained, and the figures would be of none of them; make "
+        "its eval-mode forward leave its parameters as they are (adapt a copy, or only in "
+        "training mode), and reload the trained weights, which that forward changed"
+    )
 
 
 def _answers_in_own_dtype(model: nn.Module, batch: Any) -> bool:
