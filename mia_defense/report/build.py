@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import struct
@@ -106,14 +107,19 @@ class Report:
     caveats: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _roc_selection(report: Report, limit: int) -> list[tuple[RunSummary, str]]:
+def _roc_selection(report: Report, limit: int) -> tuple[list[tuple[RunSummary, str]], int]:
     """(run, legend) worth a ROC curve: the first run of up to two undefended rows, then of
-    each front's rows; at most ``limit``."""
+    the fronts' rows, the first of each front, then the second...; at most ``limit``. Also
+    how many rows of the fronts that leaves out: all of a first front's rows came before
+    any of a second's, whose rows had no curve, unsaid."""
     groups = report.groups
     several = len(report.fronts) > 1
     ranks = {i: rank for front in report.fronts.values() for rank, i in enumerate(front, 1)}
     chosen = [i for i, g in enumerate(groups) if g.family == BASELINE][:2]
-    chosen += [i for front in report.fronts.values() for i in front if i not in chosen]
+    fronts = list(report.fronts.values())
+    by_rank = itertools.zip_longest(*fronts) if fronts else ()
+    chosen += [i for rank in by_rank for i in rank if i is not None and i not in chosen]
+    left_out = len(set(ranks) - set(chosen[:limit]))
     selection = []
     for i in chosen[:limit]:
         g = groups[i]
@@ -123,7 +129,7 @@ def _roc_selection(report: Report, limit: int) -> list[tuple[RunSummary, str]]:
         if g.n > 1:
             legend += f" (seed {g.runs[0].seed})"
         selection.append((g.runs[0], legend))
-    return selection
+    return selection, left_out
 
 
 # What a front's AUC is, wherever the front is shown: beside the strongest attack's TPR it
@@ -699,8 +705,9 @@ def _write_charts(report: Report, roc_runs: int, staged: Staged) -> dict[str, by
             not_ranked=len(report.not_ranked),
         ),
     }
-    selected = _roc_selection(report, roc_runs)
-    roc = runs_roc_figure([run for run, _ in selected], labels=[text for _, text in selected])
+    selected, left_out = _roc_selection(report, roc_runs)
+    roc = runs_roc_figure([run for run, _ in selected], labels=[text for _, text in selected],
+                          left_out=left_out)  # fmt: skip
     if roc is not None:
         figures["roc"] = roc
     pngs: dict[str, bytes] = {}

@@ -722,9 +722,12 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
     return AttackResult(name, found.targets, found.scores, metrics, 0.0)
 
 
-def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -> Figure | None:
+def runs_roc_figure(
+    summaries: Sequence[RunSummary], *, labels: Sequence[str], left_out: int = 0
+) -> Figure | None:
     """Log-log ROC curves of each run's strongest attack; runs whose files fail are skipped,
-    and named under the curves.
+    and named under the curves, as is the count of ``left_out`` rows of the fronts (beyond
+    the curves asked for).
 
     Returns ``None`` when no run's curve could be computed.
     """
@@ -745,17 +748,21 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
         return None
     fig = roc_figure(curves, title="ROC of each run's strongest attack (log-log)")
     _legend_below(fig)
-    if not failed:
+    notes = []
+    if failed:  # the curve of a front's row left out was said only on the terminal
+        named = first_few(failed, _NOT_DRAWN_NAMED, each=lambda label: _plain(label, 40),
+                          more=True)  # fmt: skip
+        notes.append(f"No curve for {named}: its scores.npz or observations.npz could not be "
+                     "read or does not fit (the report's log says why).")  # fmt: skip
+    if left_out:
+        rows = "row" if left_out == 1 else "rows"
+        notes.append(f"Not drawn: {left_out} more {rows} of the fronts (at most {len(labels)} "
+                     "curves; mia-report --roc-runs N draws N).")  # fmt: skip
+    if not notes:
         fig.tight_layout()
         return fig
-    # the curve of a front's row left out was said only on the terminal
-    named = first_few(failed, _NOT_DRAWN_NAMED, each=lambda label: _plain(label, 40), more=True)
-    note = (
-        f"No curve for {named}: its scores.npz "
-        "or observations.npz could not be read or does not fit (the report's log says why)."
-    )
-    fig.text(0.01, 0.005, note, fontsize=7, color="dimgrey", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, color="dimgrey", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.03 + 0.03 * len(notes), 1, 1))
     return fig
 
 
