@@ -119,11 +119,7 @@ def _other_case(path: Path) -> str:
     """Where ``path``'s folder holds its name in another letter case (``adult.csv`` for
     ``Adult.csv``, typed from a listing on a system that ignores case): that name; or ""."""
     wanted = path.name.lower()
-    try:
-        entries = itertools.islice(path.parent.iterdir(), _LISTED_ENTRIES)
-        there = sorted(entry.name for entry in entries if entry.name.lower() == wanted)
-    except OSError:
-        return ""
+    there = sorted(entry.name for entry in _entries(path.parent) if entry.name.lower() == wanted)
     if not there:
         return ""
     return f" ({shown_path(there[0])} is there: the letter case differs)"
@@ -169,11 +165,14 @@ def refuse_folder(folder: Path, *, name: str, what: str, suffixes: tuple[str, ..
 
 
 def _files_ending(folder: Path, suffixes: tuple[str, ...]) -> list[str]:
-    """The names of the files in ``folder`` (of its first `_LISTED_ENTRIES` entries) ending in
-    one of ``suffixes``, sorted; none where it cannot be listed."""
+    """The names of the files in ``folder`` ending in one of ``suffixes``, sorted."""
+    return sorted(entry.name for entry in _entries(folder)
+                  if entry.name.lower().endswith(suffixes) and entry.is_file())
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The first `_LISTED_ENTRIES` entries of ``folder``; none where it cannot be listed."""
     try:
-        entries = list(itertools.islice(folder.iterdir(), _LISTED_ENTRIES))
-        return sorted(entry.name for entry in entries
-                      if entry.name.lower().endswith(suffixes) and entry.is_file())
+        return list(itertools.islice(folder.iterdir(), _LISTED_ENTRIES))
     except OSError:
         return []
