@@ -9,12 +9,13 @@ import logging
 import reprlib
 import shlex
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
 
+from mia_defense.attacks.base import BLACK_BOX, access_of
 from mia_defense.attacks.label_only import budget_work as label_only_work
 from mia_defense.attacks.lira import budget_work as augmented_work
 from mia_defense.attacks.references import target_models
@@ -23,7 +24,7 @@ from mia_defense.attacks.shokri import budget_work
 from mia_defense.budget import HELD_ARRAYS, check_attack_budget, observations_bytes
 from mia_defense.errors import ConfigError, MiaDefenseError, a_type
 from mia_defense.metrics.inputs import as_integer
-from mia_defense.observations import Observations, zero_one_flags
+from mia_defense.observations import MissingObservationError, Observations, zero_one_flags
 
 __all__ = [
     "FIXED_SETTINGS",
@@ -33,6 +34,7 @@ __all__ = [
     "check_attack_config",
     "check_observed_budget",
     "check_overrides",
+    "check_runnable",
     "fixed_overrides",
     "fixed_problem",
     "observed_settings",
@@ -502,3 +504,51 @@ def check_observed_budget(settings: AttackSettings, obs: Observations) -> None:
                             num_augmented=0 if predicted is None else int(predicted.shape[1]),
                             num_records=len(obs.labels))  # fmt: skip
     check_attack_budget(work, held=held)
+
+
+# The records of the observations each black-box attack is tried on by `check_runnable`.
+_PROBED_RECORDS = 16
+
+
+def check_runnable(settings: AttackSettings, obs: Observations) -> None:
+    """Refuse ``settings`` when none of its black-box attacks can run on ``obs``, each
+    needing a signal the observations lack (`MissingObservationError`: lira_online_augmented
+    alone on a file without augmented queries). Each is tried on the first records, in turn
+    until one runs; one that fails there otherwise is left to the real run. mia-attack asks
+    it before it makes its run directory: the attack stage refused such settings once the
+    folder held its .lock and attack.log."""
+    probe = _first_records(obs, _PROBED_RECORDS)
+    missing: dict[str, str] = {}
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # (a probe of a few records: its warnings are noise)
+    try:
+        for name, attack in settings.attacks.items():
+            if access_of(attack) not in BLACK_BOX:
+                continue
+            try:
+                attack(probe, settings.targets)
+            except MissingObservationError as exc:
+                missing[name] = str(exc)
+                continue
+            except Exception:  # (a probe only asks for the signals: left to the real run)
+                pass
+            return
+    finally:
+        logging.disable(previous)
+    if missing:
+        first = next(iter(missing.values()))
+        raise ConfigError(f"attack.attacks: none of {', '.join(missing)} can run on these "
+                          f"observations ({first}); add an attack that reads the released "
+                          "outputs, e.g. loss")  # fmt: skip
+
+
+def _first_records(obs: Observations, count: int) -> Observations:
+    """``obs`` of its first ``count`` records (all of them where it holds fewer)."""
+    n = min(count, len(obs.labels))
+    queried, predicted, norms = obs.augmented_logits, obs.augmented_predictions, obs.grad_norms
+    return replace(
+        obs, log_probs=obs.log_probs[:, :n], labels=obs.labels[:n], masks=obs.masks[:, :n],
+        augmented_logits=None if queried is None else queried[:, :, :n],
+        augmented_predictions=None if predicted is None else predicted[:, :, :n],
+        grad_norms=None if norms is None else norms[:, :n],
+    )  # fmt: skip

@@ -402,7 +402,7 @@ def _settings_problem(config: DictConfig, source: Source) -> str | None:
     memory and time cannot be met (`check_observed_budget`: mia-train's up-front check of
     Shokri's features and fit), asked before Hydra makes the run directory: the task asked
     it only once that held its attack.log."""
-    from mia_defense.attack_setup import attack_settings, check_observed_budget
+    from mia_defense.attack_setup import attack_settings, check_observed_budget, check_runnable
 
     obs = source.observations
     cfg = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
@@ -412,6 +412,7 @@ def _settings_problem(config: DictConfig, source: Source) -> str | None:
         settings = attack_settings(cfg, num_models=obs.num_models, num_classes=obs.num_classes,
                                    defended=_defended(source.results))  # fmt: skip
         check_observed_budget(settings, obs)  # (as the task's audit asks it: run_audit's)
+        check_runnable(settings, obs)  # (the attack stage's refusal, before the folder)
     except ConfigError as exc:
         return str(exc)
     return None
