@@ -49,12 +49,14 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
         )
     if all(_is_int(v) for v in raw):
         try:
-            return np.array([int(v) for v in raw], dtype=np.int64), None
+            y = np.array([int(v) for v in raw], dtype=np.int64)
         except OverflowError:
             raise DataError(
                 f"{shown_path(path)}: column {column!r} holds a label too large for a class index "
                 f"({max(raw, key=lambda v: abs(int(v)))})"
             ) from None
+        _warn_zero_padded(raw, lines=lines, path=path, column=column)
+        return y, None
     numeric = [_is_number(v) for v in raw]
     if any(numeric):
         return _numeric_labels(raw, numeric, lines=lines, path=path, column=column), None
@@ -79,6 +81,26 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     _warn_missing_marks(classes, y, lines=lines, path=path, column=column)
     _warn_label_variants(classes, y, lines=lines, path=path, column=column)
     return y, tuple(classes)
+
+
+def _warn_zero_padded(raw: list[str], *, lines: np.ndarray, path: Path, column: str) -> None:
+    """Say when integer labels write one number both with and without leading zeros ('01'
+    and '1'): read as numbers, they are one class, where codes typed by hand or merged from
+    two exports may mean two; labels padded alike ('01', '02') say nothing."""
+    spellings: dict[int, list[str]] = {}
+    for value in dict.fromkeys(raw):  # (file order)
+        spellings.setdefault(int(value), []).append(value)
+    for number, written in spellings.items():
+        padded = [v for v in written if v.lstrip("+-").startswith("0") and v.strip("+-0")]
+        if padded and len(written) > 1:
+            other = next(v for v in written if v != padded[0])
+            log.warning(
+                "%s: column %r writes the label %d as %r (line %d) and as %r (line %d): read "
+                "as numbers, one class; if they are codes whose leading zeros matter, they are "
+                "two classes: write them as text (e.g. 'c%s')", path, column, number, padded[0],
+                lines[raw.index(padded[0])], other, lines[raw.index(other)], padded[0],
+            )
+            return
 
 
 # What pandas' read_csv reads as a missing value by default (its text ones), and UCI's '?'.
