@@ -19,17 +19,19 @@ from typing import Any
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, ListConfig
 
+from mia_defense.config_file_refusals import (
+    config_shape_refusal,
+    defaults_list_shape_refusal,
+    subfolder_primary_refusal,
+)
 from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
 from mia_defense.defaults_list_refusals import (
     added_group_refusal,
-    config_shape_refusal,
-    defaults_list_shape_refusal,
     group_delete_refusal,
     list_delete_refusal,
-    subfolder_primary_refusal,
-    unlisted_group_refusal,
 )
 from mia_defense.hydra_failure import HydraConfigError, composed_when_failed, swept_groups
+from mia_defense.missing_config_refusals import unlisted_group_refusal
 from mia_defense.override_checks import parsed_override
 from mia_defense.sweep_advice import selecting_example, sweep_of_unselected_points, sweep_points
 
@@ -168,8 +170,8 @@ def _misspelt_top_key_refusal(
     API keeps Hydra's words: test_h154), no override names ``key``, or none is read."""
     from hydra.core.object_type import ObjectType
 
-    from mia_defense.defaults_list_refusals import search_path_repository
     from mia_defense.hydra_failure import primary_config
+    from mia_defense.missing_config_refusals import search_path_repository
     from mia_defense.override_checks import misspelt_key_problem
 
     said = next((str(text) for text in overrides

@@ -554,8 +554,8 @@ def _no_base_refusal(file: str, base: str | None) -> Exception:
     lacks its settings and mia-defense's callbacks, and was refused as missing those."""
     from mia_defense.composed_overrides import config_file_shown
     from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.config_file_refusals import own_config_start
     from mia_defense.constraints import shown_path
-    from mia_defense.defaults_list_refusals import own_config_start
 
     tools = (f"{_TOOL_OF[base]}'s config ({base}.yaml: its settings, its checks of the run)"
              if base in _TOOL_OF else "mia-train's config (config.yaml) or mia-attack's "
@@ -576,8 +576,8 @@ def _own_file_refusal(record: dict[str, Any], base: str | None,
     config ``held_to`` (what a run was refused for); ``None``: Hydra's composition failed (on
     an override no config of that file has, mia-attack's source=)."""
     from mia_defense.composed_overrides import config_file_shown
+    from mia_defense.config_file_refusals import no_mapping_refusal
     from mia_defense.constraints import shown_path
-    from mia_defense.defaults_list_refusals import no_mapping_refusal
 
     if record["empty"] is not None:  # (refused as its callbacks "missing")
         return _empty_config_refusal(record["empty"], base)
@@ -615,8 +615,8 @@ def _empty_config_refusal(file: str, base: str | None) -> Exception:
     defaults"), of a file with no defaults list."""
     from mia_defense.composed_overrides import config_file_shown
     from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.config_file_refusals import own_config_start
     from mia_defense.constraints import shown_path
-    from mia_defense.defaults_list_refusals import own_config_start
 
     return HydraConfigError(
         f"{shown_path(config_file_shown(file))} is empty; nothing was run. A config of one's "
@@ -642,7 +642,7 @@ def _climbed_out_problem(file: str, default: Any) -> str:
 
     from mia_defense.composed_overrides import config_file_shown
     from mia_defense.constraints import shown_path
-    from mia_defense.defaults_list_refusals import _CLIMBING, _WITHIN
+    from mia_defense.missing_config_refusals import _CLIMBING, _WITHIN
 
     shown = shown_path(os.path.normpath(config_file_shown(file)))
     return (f"{shown}: the defaults list of {default.parent!r} names it as "
@@ -655,7 +655,7 @@ def _loaded_object_refusal(exc: OSError, base: str | None,
     """The refusal of a config file holding one value, no mapping (``5``, a string), as the
     primary config (``config_name``) or an included one: Hydra's traceback "OSError: Invalid
     loaded object type: int". ``None``: any other OSError."""
-    from mia_defense.defaults_list_refusals import (
+    from mia_defense.config_file_refusals import (
         _KINDS,
         _file_shown,
         _frame_locals,
@@ -728,7 +728,7 @@ def guard_config_loading() -> None:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             from mia_defense.composition_errors import composition_refusal
-            from mia_defense.defaults_list_refusals import config_shape_refusal
+            from mia_defense.config_file_refusals import config_shape_refusal
 
             own = _own_file_refusal(record, _TOOLS[-1]) if _TOOLS else None
             if own is not None:  # (mia-attack's source=X: no such key)
@@ -761,7 +761,7 @@ def guard_config_loading() -> None:
                 raise
             raise refusal from None
         except RecursionError as exc:  # (config files whose defaults lists include each other)
-            from mia_defense.defaults_list_refusals import defaults_loop_refusal
+            from mia_defense.config_file_refusals import defaults_loop_refusal
 
             refusal = defaults_loop_refusal(exc)
             if refusal is None:
@@ -781,7 +781,7 @@ def guard_config_loading() -> None:
             raise refusal from None
         except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
             from mia_defense.composition_errors import composition_refusal
-            from mia_defense.defaults_list_refusals import defaults_list_shape_refusal
+            from mia_defense.config_file_refusals import defaults_list_shape_refusal
 
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             base = _running_base(args[0] if args else kwargs.get("config_name"))

@@ -592,7 +592,7 @@ def refusal_line(exc: Exception) -> str:
     (`_unparsed_override_line`) said in words that name the fix."""
     from hydra.errors import MissingConfigException, OverrideParseException
 
-    from mia_defense.defaults_list_refusals import unknown_group_words
+    from mia_defense.missing_config_refusals import unknown_group_words
 
     text = str(exc)  # (a HydraConfigError names itself already)
     if isinstance(exc, ConfigError):
@@ -617,9 +617,9 @@ def _missing_config_line(missing: str, options: list[str], said: str, exc: Excep
     search path after them, as one line: what the group is, the closest option, the
     options and an override choosing one (``+experiment=...`` for a group the defaults list
     has no entry of: 'experiment=tradeoff_dp' was offered, which Hydra refuses)."""
-    from mia_defense.defaults_list_refusals import (
+    from mia_defense.defaults_list_refusals import has_default_entry
+    from mia_defense.missing_config_refusals import (
         choice_made_in,
-        has_default_entry,
         no_option_words,
         override_entry_edit,
     )

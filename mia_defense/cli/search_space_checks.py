@@ -161,7 +161,7 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     included); globs, ranges and options in a sub-folder are left to Hydra."""
     from hydra.core.override_parser.types import ChoiceSweep
 
-    from mia_defense.defaults_list_refusals import no_option_words
+    from mia_defense.missing_config_refusals import no_option_words
 
     for said, text in _sweep_texts(config):
         override = parsed_override(text)
@@ -374,7 +374,7 @@ def _group_options(config: DictConfig, group: str) -> set[str]:
     (``hydra.runtime.config_sources``: the packaged configs, a ``--config-dir`` and
     ``hydra.searchpath`` of one's own, plugins' configs); empty where none can be listed.
     (Hydra's global loader misses a ``hydra.searchpath`` given on the command line.)"""
-    from mia_defense.defaults_list_refusals import group_options
+    from mia_defense.missing_config_refusals import group_options
 
     try:
         return set(group_options(_repository(config), group))

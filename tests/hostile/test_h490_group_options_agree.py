@@ -32,7 +32,7 @@ def test_a_sweep_and_a_refused_composition_list_the_same_options(tmp_path, group
     from hydra.types import RunMode
 
     from mia_defense.cli.search_space_checks import _group_options as of_a_sweep
-    from mia_defense.defaults_list_refusals import _group_options as of_a_refusal
+    from mia_defense.missing_config_refusals import _group_options as of_a_refusal
 
     searchpath = f"hydra.searchpath=[file://{_own(tmp_path)}]"
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
