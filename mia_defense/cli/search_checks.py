@@ -491,7 +491,8 @@ def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, 
     chooses (``model: choice(mlp, cnn)``) or a key under one (``model.dropout``), ('model=mlp',
     the config composed with it) for each option, as a trial composes it (the command line's
     fixed overrides, then the option); none where the group's values are no list of names
-    or cannot be composed here (Hydra's)."""
+    or cannot be composed here (Hydra's). A node of settings that is no group, given values
+    that replace it (`_replaces_a_node`), is (None, ``config``): its values are set."""
     from hydra.core.override_parser.types import ChoiceSweep
 
     swept = _swept_nodes(config)
@@ -501,6 +502,9 @@ def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, 
         yield None, config
         return
     node, value = above[0], nodes[above[0]]
+    if len(above) == 1 and _replaces_a_node(config, node, value):
+        yield None, config
+        return
     if len(above) > 1 or not isinstance(value, ChoiceSweep) \
             or not all(isinstance(option, str) for option in value.list):  # fmt: skip
         return
@@ -523,6 +527,19 @@ def _option_configs(config: DictConfig, key: str) -> Iterator[tuple[str | None, 
         except Exception:  # (an option Hydra cannot compose: its own check's)
             continue
         yield f"{node}={option}", composed
+
+
+def _replaces_a_node(config: DictConfig, node: str, value: Any) -> bool:
+    """Whether the search's ``value`` of ``node``, a node of settings that is no config group
+    (``defense.dp: choice(1, 2)``), puts values no mapping in its place, as each trial's
+    override does: its points are set there and checked as a value's (`_each_point_set`),
+    where an option of a group is composed. A choice holding a mapping (merged into the
+    node by Hydra, not set) is not."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    choices = config.hydra.runtime.get("choices") or {}
+    return node not in choices and isinstance(value, ChoiceSweep) and not any(
+        isinstance(option, dict) for option in value.list)
 
 
 def _each_point_set(
