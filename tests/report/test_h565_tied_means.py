@@ -10,6 +10,8 @@ two rows that tie.
 
 from __future__ import annotations
 
+import math
+
 from mia_defense.report import write_report
 from mia_defense.report.stats import estimate
 from tests.report.fake_runs import make_run
@@ -33,3 +35,14 @@ def test_rows_tied_on_both_figures_both_stay_on_the_front(tmp_path):
     assert [g.label for g in report.groups] == ["defense=a", "defense=b"]
     assert report.groups[0].test_accuracy.value == report.groups[1].test_accuracy.value
     assert report.fronts == {("digits", "MLP"): [0, 1]}
+
+
+def test_seeds_of_one_figure_have_that_figure_as_their_mean():
+    # three seeds each at TPR 0.003 (3 of 1000 non-members) averaged 0.0030000000000000005,
+    # above a one-seed row's 0.003 of the same accuracy, which then "dominated" it
+    nan = (float("nan"), float("nan"))
+    same = estimate([0.003] * 3, [nan] * 3)
+    assert same.value == 0.003 and same.std == 0.0
+    assert math.isnan(same.low)  # (one value, no interval of their own: none, not [v, v])
+    assert estimate([0.007] * 5, [nan] * 5).value == 0.007
+    assert estimate([0.1, 0.2, 0.3], [nan] * 3).value == 0.2
