@@ -36,8 +36,7 @@ def test_each_front_gets_curves_and_the_rest_are_counted(tmp_path):
     assert left == 4  # (10 front rows, 6 drawn)
     figure = runs_roc_figure([run for run, _ in selected], labels=legends, left_out=left)
     assert figure.texts[-1].get_text() == (
-        "Not drawn: 4 more rows of the fronts (at most 6 curves; mia-report --roc-runs N "
-        "draws N)."
+        "Not drawn: 4 more rows of the fronts (at most 6 curves; mia-report --roc-runs N draws N)."
     )
 
 
