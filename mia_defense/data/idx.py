@@ -136,19 +136,20 @@ def _type_code(dtype: np.dtype) -> int:
 _COMPARED_BYTES = 1 << 20
 
 
-def _find(root: Path, stem: str, name: str) -> Path:
+def _find(root: Path, stem: str, name: str, *, split: object) -> Path:
     """The IDX file ``stem`` (or ``stem.gz``) in ``root`` or torchvision's folders in it,
     under LeCun's name or the Kaggle copy's (``train-images.idx3-ubyte``), or in a folder
     of that name (where an unpacking tool put it). Found in two of those folders with other
     data, it is refused: Fashion-MNIST's files bear MNIST's names, and an MNIST copy in
-    ``root`` was read for dataset=fashion_mnist over torchvision's ``FashionMNIST/raw``."""
-    found = [file for folder in (root, root / "raw", root / name / "raw", root / name)
-             for file in _found_in(folder, stem)]
+    ``root`` was read for dataset=fashion_mnist over torchvision's ``FashionMNIST/raw``.
+    Not found under ``split`` all, the refusal names the split of the files that are there."""
+    found = _everywhere(root, stem, name)
     if not found:
         raise DataError(
             f"dataset {name!r}: {stem}[.gz] not found in {shown_path(root)}; expected a folder "
             "with "
             + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
+            + _other_split(root, stem, name, split=split)
         )
     for other in found[1:]:
         if _head(other) != _head(found[0]):
@@ -161,6 +162,27 @@ def _find(root: Path, stem: str, name: str) -> Path:
                    "away")
             )
     return found[0]
+
+
+def _everywhere(root: Path, stem: str, name: str) -> list[Path]:
+    """The IDX files ``stem`` in ``root`` and its folders (`_find`), the one read first."""
+    return [file for folder in (root, root / "raw", root / name / "raw", root / name)
+            for file in _found_in(folder, stem)]
+
+
+def _other_split(root: Path, stem: str, name: str, *, split: object) -> str:
+    """Where ``stem`` is missing under dataset.split=all and the other part's files are all
+    there (the t10k files alone: the train download failed, or was not kept), the split
+    that reads those alone; "" otherwise."""
+    part = next(p for p, stems in _FILES.items() if stem in stems)
+    other = "test" if part == "train" else "train"
+    try:
+        there = split == "all" and all(_everywhere(root, s, name) for s in _FILES[other])
+    except DataError:  # (those files have problems of their own, said when they are read)
+        there = False
+    if not there:
+        return ""
+    return f"; the {other} files are there: dataset.split={other} reads them alone"
 
 
 def _found_in(folder: Path, stem: str) -> list[Path]:
@@ -279,7 +301,8 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
     pairs = []
     for part in ("train", "test"):
         if split in ("all", part):
-            image_file, label_file = (_find(root, stem, folder_name) for stem in _FILES[part])
+            image_file, label_file = (_find(root, stem, folder_name, split=split)
+                                      for stem in _FILES[part])
             pairs.append((image_file, label_file))
     return root, pairs
 
