@@ -170,7 +170,7 @@ def test_an_environment_variable_that_loads_code_is_refused_in_hydra_job_env_set
 def test_an_override_naming_itself_is_refused_as_the_users_key_not_hydras():
     # was "ConfigError: hydra config: train.lr='${train.lr}': ... (an environment variable
     # that is set, a key that exists)": train.lr is no key of Hydra's, and it exists
-    from mia_defense.hydra_guard import refuse_code_in_hydra
+    from mia_defense.hydra_node_checks import refuse_code_in_hydra
     from tests.test_hostile_numbers_paths import _with_override
 
     with pytest.raises(ConfigError) as refused:
@@ -244,7 +244,7 @@ def test_a_log_file_that_holds_other_text_is_refused(tmp_path):
             "be appended to it. Point it at a new file or a log (*.log), or leave it at its "
             "default (train.log in the run directory)")
     assert (tmp_path / "rc").read_text() == "alias ll='ls -l'\n"
-    from mia_defense.hydra_guard import _not_a_log
+    from mia_defense.hydra_node_checks import _not_a_log
 
     (tmp_path / "runs.txt").write_text("[2026-12-06 07:41:15,217][HYDRA] one run\n")
     (tmp_path / "runs.log").write_text("a format of one's own\n")

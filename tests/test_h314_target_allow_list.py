@@ -57,7 +57,7 @@ def test_a_logging_config_names_logging_s_own_classes_by_where_they_live(name, r
     from omegaconf import OmegaConf
 
     from mia_defense.composition_errors import HydraConfigError
-    from mia_defense.hydra_guard import refuse_code_in_hydra
+    from mia_defense.hydra_node_checks import refuse_code_in_hydra
 
     cfg = OmegaConf.create({"hydra": {"job_logging": {"version": 1, "formatters": {
         "f": {"()": name, "name": "/tmp/h314/made"}}}}})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mia_defense.hydra_guard import blank_folder_settings
+from mia_defense.hydra_node_checks import blank_folder_settings
 from tests.cli.test_redteam_cli_runs import TINY, hydra_config
 from tests.helpers import mia_train
 
@@ -71,7 +71,7 @@ def test_a_blank_log_file_name_is_refused_by_name(value):
     # logging.config stopped with "ValueError: Unable to configure handler 'file'" and a
     # traceback, after Hydra had made the run's folder
     from mia_defense.composition_errors import HydraConfigError
-    from mia_defense.hydra_guard import refuse_code_in_hydra
+    from mia_defense.hydra_node_checks import refuse_code_in_hydra
 
     config = hydra_config("RUN", job_logging__handlers__file__filename=value)
     with pytest.raises(HydraConfigError, match=rf"^ConfigError: hydra config: hydra\.job_logging"
@@ -98,7 +98,7 @@ def _with_override(mode: str, key: str, value: str):
 def test_an_unresolvable_override_is_named_not_the_override_dirname_built_from_it(mode, value):
     # 'hydra.job.override_dirname='train.epochs=${...}': cannot be resolved' (a sweep:
     # 'hydra.sweep.subdir=...'), naming settings the user never gave
-    from mia_defense.hydra_guard import unresolvable_settings
+    from mia_defense.hydra_node_checks import unresolvable_settings
 
     problems = unresolvable_settings(_with_override(mode, "train.epochs", value))
     assert len(problems) == 1, problems
@@ -110,6 +110,6 @@ def test_an_unresolvable_override_is_named_not_the_override_dirname_built_from_i
 
 
 def test_a_resolvable_interpolation_in_an_override_passes():
-    from mia_defense.hydra_guard import unresolvable_settings
+    from mia_defense.hydra_node_checks import unresolvable_settings
 
     assert unresolvable_settings(_with_override("RUN", "train.lr", "${train.momentum}")) == []

@@ -74,7 +74,7 @@ def run_entry(
     no_collection_at_exit()
     try:
         # (the task turns collection on: `collect_from_here`)
-        from mia_defense.hydra_guard import tool_running
+        from mia_defense.own_config_checks import tool_running
 
         with _job_state_put_back(), paused_while_importing(), \
                 _quiet_log_lines_to_a_gone_reader(), tool_running(config_name), \

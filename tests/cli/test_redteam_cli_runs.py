@@ -8,7 +8,7 @@ import functools
 import pytest
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from mia_defense.hydra_guard import unresolvable_settings
+from mia_defense.hydra_node_checks import unresolvable_settings
 from tests.helpers import mia_train
 
 TINY = ("plan.num_models=2", "train.epochs=1", "progress=false", "figures=false")

@@ -30,7 +30,7 @@ from mia_defense.constraints import override_text, string_hint
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.hydra_guard import blank_folder_settings
+from mia_defense.hydra_node_checks import blank_folder_settings
 from tests.cli.test_redteam_cli_runs import hydra_config
 from tests.helpers import mia_train
 
