@@ -110,12 +110,29 @@ def _all_logits(
     out: torch.Tensor | None = None
     rows = _rows_within(batch_size, floats)
     for k, model in enumerate(models):  # into one [K, N, C] tensor, not a list then a stack
-        logits = torch.cat([model(chunk) for chunk in inputs.split(rows)])
+        logits = torch.cat([_unchanged_input(model, k, chunk) for chunk in inputs.split(rows)])
         if out is None:
             out = logits.new_empty((len(models), *logits.shape))
         out[k] = logits
     assert out is not None, "no models to query"
     return out
+
+
+def _unchanged_input(model: nn.Module, k: int, chunk: torch.Tensor) -> torch.Tensor:
+    """``model(chunk)``, or an `UnsupportedModelError` where that forward modified ``chunk``
+    in place: the chunks are views of the rows every model is queried on, so each model
+    after it got the rows it changed (a module doubling batches of more than two rows, which
+    the two-row probe of api.observe_models passed: log-probabilities off by up to 13)."""
+    version = chunk._version
+    logits = model(chunk)
+    if chunk._version != version:
+        raise UnsupportedModelError(
+            f"models[{k}] ({type(model).__name__}) modifies its input in place on a batch of "
+            f"{len(chunk)} rows (e.g. x.mul_(), x[...] = ..., an inplace=True first layer): "
+            "every model queried after it would get the rows it changed, not x's; compute a "
+            "new tensor instead (x = x * 2)"
+        )
+    return logits
 
 
 def _rows_within(rows: int, floats_per_row: int) -> int:
