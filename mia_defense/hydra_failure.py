@@ -1,6 +1,7 @@
 """What Hydra had composed when it failed, and the refusal raised in its place: the pieces
-that `mia_defense.composition_errors` and `mia_defense.defaults_list_refusals` both reword
-Hydra's errors with (this module imports neither)."""
+that `mia_defense.composition_errors` and the refusal modules (`defaults_list_refusals`,
+`config_file_refusals`, `missing_config_refusals`) reword Hydra's errors with (this module
+imports none of them)."""
 
 from __future__ import annotations
 

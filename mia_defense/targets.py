@@ -56,7 +56,7 @@ _OWN_COMPONENTS = tuple(f"mia_defense.{name}." for name in (
 _TEST_PARTS = frozenset({"testing", "tests", "test", "conftest"})
 
 # mia-defense's own Hydra callbacks (conf/hydra/default.yaml, mia-attack's config), by name:
-# no config may drop or replace its checks (`mia_defense.hydra_guard`).
+# no config may drop or replace its checks (`mia_defense.hydra_node_checks`).
 HYDRA_CALLBACKS = {
     "launch_dir_on_path": "mia_defense.cli.user_code.LaunchDirOnPath",
     "check_config": "mia_defense.cli.train.CheckConfigCallback",

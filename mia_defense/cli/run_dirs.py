@@ -785,7 +785,7 @@ def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None
     configure handler 'file'") for a missing folder, a directory or a read-only file. On a
     refusal the directory ``made`` for it just now is removed again (when still empty). (A
     file of other text than a log is refused as the config is composed:
-    `mia_defense.hydra_guard`.)"""
+    `mia_defense.hydra_node_checks`.)"""
     for key, filename in job_log_files(config):
         try:
             # without waiting: a FIFO nothing reads blocked the open (and the run) forever

@@ -2,7 +2,7 @@
 run (``mia-train defense=dpp``) said '... (did you mean dp?); nothing was run. Choose one of
 A, B (e.g. defense=dp)', a sweep (``mia-train -m defense=none,dpp``) '... The options are A,
 B', and 'dpp and foo is no option' of two. Both are worded by
-`mia_defense.defaults_list_refusals.no_option_words` now: the same words after what was said,
+`mia_defense.missing_config_refusals.no_option_words` now: the same words after what was said,
 several unknown options named as such, with a 'did you mean' of each."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """A config group's options were read twice: a sweep's (`search_space_checks._group_options`, from
 the composed config's search path) and a refused composition's
-(`defaults_list_refusals._group_options`, from Hydra's composing frame). The second read the
+(`missing_config_refusals._group_options`, from Hydra's composing frame). The second read the
 loader's own repository, which lacks a ``hydra.searchpath`` of one's own: 'mia-train
 hydra.searchpath=[file://OWN] experiment=minee' listed the packaged experiments alone, not
 OWN/experiment/mine.yaml, and named no closest option. Both read a repository's options by
-`defaults_list_refusals.group_options` now, the composing one's, and agree."""
+`missing_config_refusals.group_options` now, the composing one's, and agree."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ that is there but holds no configs (``- emptyg: x``, an empty ``emptyg/``), or a
 config that is not there (``- confx``), was refused in Hydra's words with the whole config
 search path ("In 'own': Could not find 'emptyg/x'; config search path: ...", "In 'own':
 Could not load 'confx'; ..."). Each is now one line in h506's words
-(`mia_defense.defaults_list_refusals.unknown_group_words`): which defaults list names it,
+(`mia_defense.missing_config_refusals.unknown_group_words`): which defaults list names it,
 what is wrong, the closest config (`mia_defense.errors.closest`) and the fix."""
 
 from __future__ import annotations

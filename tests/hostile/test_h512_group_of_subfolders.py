@@ -1,7 +1,7 @@
 """h512: a config group of one's own that holds only subfolders (``g/sub/x.yaml``, named by
 an entry ``- g: x`` or by ``+g=x``) was told it "holds no configs" without naming them, so
 the entry meant (``- g/sub: x``) was left to guess. The refusal
-(`mia_defense.defaults_list_refusals.unknown_group_words`) now names the config groups it
+(`mia_defense.missing_config_refusals.unknown_group_words`) now names the config groups it
 holds and, where one holds a config of that name, the entry to write."""
 
 from __future__ import annotations

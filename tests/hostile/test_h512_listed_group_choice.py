@@ -5,7 +5,7 @@ was refused for its last name alone, as a plain entry of config.yaml's: "Could n
 exist (did you mean 'defense/mixup'?) ... add defense/mixupp.yaml or remove the entry" (the
 command line's choice, dpp unsaid), and ``- defens: [dpp]`` got no word that the group
 itself is misspelt ("Name one of the configs of defens, ..."). The refusal
-(`mia_defense.defaults_list_refusals.unknown_group_words`) now names who chose the list and
+(`mia_defense.missing_config_refusals.unknown_group_words`) now names who chose the list and
 every name of it that is no option (`no_option_words`), or the group that is not there."""
 
 from __future__ import annotations

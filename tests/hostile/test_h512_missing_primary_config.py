@@ -2,7 +2,7 @@
 ``--config-name tpo`` with ``--config-dir`` holding top.yaml) was refused in Hydra's words,
 "Cannot find primary config 'confg'. Check that it's in your config search path" and the
 whole config search path. It is now one line
-(`mia_defense.defaults_list_refusals.unknown_group_words`): the name, that no config of it
+(`mia_defense.missing_config_refusals.unknown_group_words`): the name, that no config of it
 is in the config folders (named), the closest config (`mia_defense.errors.closest`), the
 configs there and what to write."""
 

@@ -1,7 +1,7 @@
 """h512: a defaults list's plain entry whose group part is misspelt (``- datset/breast_cancer``)
 was told "Name one of the configs of datset, add datset/breast_cancer.yaml or remove the
 entry", listing none and not saying that the group is not there. It now gets h506's words
-for a group that is not there (`mia_defense.defaults_list_refusals._no_such_group_words`):
+for a group that is not there (`mia_defense.missing_config_refusals._no_such_group_words`):
 the closest group and the groups there are. A misspelt config of a group that is there keeps
 h509's words."""
 

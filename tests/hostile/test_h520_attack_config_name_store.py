@@ -1,7 +1,7 @@
 """h520: a misspelt ``--config-name`` of mia-attack listed Hydra's in-code config store among
 the config folders: "no config of that name in the config folders (pkg://mia_defense.conf,
 structured://)", a path no one can open or add a file to. The refusal
-(`mia_defense.defaults_list_refusals._missing_primary_words`) now names the folders alone
+(`mia_defense.missing_config_refusals._missing_primary_words`) now names the folders alone
 and the store for what it is: "... or the tool's built-in configs"."""
 
 from __future__ import annotations

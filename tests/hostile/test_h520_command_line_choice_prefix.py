@@ -2,7 +2,7 @@
 prefix: ``mia-train --config-dir D --config-name own +dataset=breast_cancr`` said "In 'own':
 Could not find 'dataset/breast_cancr': ...", as if own.yaml had chosen it (``dataset=...``
 overriding the included config.yaml's entry said "In 'config': "). Where the choice is the
-command line's (`mia_defense.defaults_list_refusals.command_line_choice`) the refusal now
+command line's (`mia_defense.missing_config_refusals.choice_made_in`) the refusal now
 starts at "Could not find"; a defaults list's own entry keeps the name of its config."""
 
 from __future__ import annotations

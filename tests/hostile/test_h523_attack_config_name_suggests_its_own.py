@@ -1,7 +1,7 @@
 """h523: a misspelt ``--config-name`` of mia-attack was pointed at mia-train's packaged
 config: ``mia-attack --config-name confg`` said "(did you mean 'config'?) ... Name one of the
 configs there (config, mia_attack) with --config-name, e.g. --config-name config", which
-mia-attack then refuses key by key. `mia_defense.defaults_list_refusals._missing_primary_words`
+mia-attack then refuses key by key. `mia_defense.missing_config_refusals._missing_primary_words`
 now offers only the configs the running tool runs: its own (``@hydra.main``'s) and those of
 one's own config folder; mia-train's words keep its config.yaml."""
 

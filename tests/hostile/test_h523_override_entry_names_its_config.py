@@ -2,7 +2,7 @@
 (the packaged config.yaml), was refused as "In 'config': Could not find
 'dataset/breast_cancr': ..." (Hydra names the config whose defaults list holds the entry
 overridden), sending its user to a file they did not write: own.yaml's override made that
-choice. `mia_defense.defaults_list_refusals.choice_made_in` now names it: "In 'own': ..."."""
+choice. `mia_defense.missing_config_refusals.choice_made_in` now names it: "In 'own': ..."."""
 
 from __future__ import annotations
 

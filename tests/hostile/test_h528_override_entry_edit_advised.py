@@ -2,7 +2,7 @@
 ending "(e.g. dataset=breast_cancer)": a command line's override, where own.yaml's line needs
 the edit (the command line's would leave the file refusing every run without it). Where a
 config file's override entry made the choice (`choice_made_in`), the example is that
-entry's line in that file (`mia_defense.defaults_list_refusals.override_entry_edit`); an
+entry's line in that file (`mia_defense.missing_config_refusals.override_entry_edit`); an
 entry's own choice in a file of one's own (``- dataset: breast_cancr``) alike."""
 
 from __future__ import annotations

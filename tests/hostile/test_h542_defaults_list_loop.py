@@ -3,7 +3,7 @@
 ended ``mia-train``/``mia-attack`` (and a ``-m`` sweep) in a RecursionError traceback out
 of Hydra's defaults-list building. They are refused in one line now (exit 2, nothing run),
 naming the loop's files and the entries to remove
-(`mia_defense.defaults_list_refusals.defaults_loop_refusal`)."""
+(`mia_defense.config_file_refusals.defaults_loop_refusal`)."""
 
 from __future__ import annotations
 

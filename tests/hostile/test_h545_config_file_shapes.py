@@ -2,7 +2,7 @@
 words, naming neither the file nor what to write: c/own.yaml = ``- a`` (a list) said
 "primary config 'own' must be a DictConfig, got ListConfig", and ``defaults: [config,
 _self_, _self_]`` (or an included file's) "Duplicate _self_ defined in own". Both name the
-file now and say what to write (`defaults_list_refusals.config_shape_refusal`)."""
+file now and say what to write (`config_file_refusals.config_shape_refusal`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 ``5``, ``dataset: 5``, ``{}``, two keys in one entry) ended mia-train and mia-attack in a
 traceback ending "ValueError: Invalid defaults list in 'own', defaults must be a list (got
 str)" or "ValueError: Unsupported type in defaults : NoneType". Refused in one line now,
-naming the file and what an entry is (`defaults_list_refusals.defaults_list_shape_refusal`)."""
+naming the file and what an entry is (`config_file_refusals.defaults_list_shape_refusal`)."""
 
 from __future__ import annotations
 

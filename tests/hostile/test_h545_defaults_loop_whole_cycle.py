@@ -2,7 +2,7 @@
 b includes c, c includes a) was refused naming only two of the entries whose removal breaks
 it ("Remove one of the entries: 'a' from c.yaml's defaults list, or 'b' from a.yaml's"),
 where removing 'c' from b.yaml breaks it as well. Every file of the loop and its entry are
-named now (`mia_defense.defaults_list_refusals.defaults_loop_refusal`)."""
+named now (`mia_defense.config_file_refusals.defaults_loop_refusal`)."""
 
 from __future__ import annotations
 

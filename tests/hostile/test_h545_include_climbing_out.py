@@ -4,7 +4,7 @@ groups of ..: .ci, .git, .ruff_cache, .venv, _internal, c, conf, core, ...", the
 beside each folder of Hydra's search path (mia-defense's checkout, Hydra's package) offered
 as its groups; ``../other`` was told to "add ../other.yaml", beside whichever folder Hydra
 looks in. Both now say the name climbs out of the config folders and where to put the file
-(`defaults_list_refusals._no_such_group_words`, `_missing_plain_config_words`)."""
+(`missing_config_refusals._no_such_group_words`, `_missing_plain_config_words`)."""
 
 from __future__ import annotations
 

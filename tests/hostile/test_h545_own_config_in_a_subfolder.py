@@ -3,7 +3,7 @@
 in Hydra's words: "In 'mia_attack': Could not override
 'hydra/job_logging@sub.hydra.job_logging'; did you mean to override hydra/job_logging?".
 Hydra puts such a primary config, and what it includes, under its folder's key; the refusal
-now says so and what to write (`defaults_list_refusals.subfolder_primary_refusal`), and the
+now says so and what to write (`config_file_refusals.subfolder_primary_refusal`), and the
 header it names makes the file run as one at --config-dir's top level does."""
 
 from __future__ import annotations
