@@ -395,20 +395,24 @@ def repeated_keys(args: Sequence[str], *, where: str = "on the command line") ->
     without a word. Warned, not refused: a base list of overrides followed by one's own
     change (``mia-train $BASE train.epochs=50``) is an ordinary way to script runs, and
     the run records the value it used. A key swept (``-m seed=1,2 seed=3``) is left to
-    `refuse_repeated_sweep_keys`; a deletion (``~key``) sets nothing. ``where``: where the
+    `refuse_repeated_sweep_keys`, but one a later mapping sets (``train.lr=0.1,0.2
+    'train={lr: 0.3}'``: every run used 0.3) is warned of (`_sweep_set_again`); a deletion
+    (``~key``) sets nothing. ``where``: where the
     overrides were given (the API's ``overrides=[...]`` warns through this too)."""
     seen: dict[str, list[tuple[str, Any]]] = {}
-    swept: set[str] = set()
+    swept: dict[str, str] = {}  # (a swept key: its sweep, as given)
+    warnings = []
     for arg, override in parsed_overrides(args):
         if override.is_delete():
             continue
         key = override.key_or_group + (f"@{override.package}" if override.package else "")
         if override.is_sweep_override():
-            swept.add(key)
+            swept[key] = arg
             continue
         for leaf, value in _leaves(key, override.value()):
             seen.setdefault(leaf, []).append((arg, value))
-    warnings = []
+            if leaf in swept and leaf != key:  # (train={lr: 0.3} after train.lr=0.1,0.2)
+                warnings.append(_sweep_set_again(swept[leaf], arg, leaf, value))
     for leaf, given in seen.items():
         values = [value for _, value in given]
         if any(v != values[0] for v in values[1:]) and leaf not in swept and not any(
@@ -422,3 +426,13 @@ def repeated_keys(args: Sequence[str], *, where: str = "on the command line") ->
                 f"{leaf}={shown[-1]}. Give {leaf} once to silence this"
             )
     return warnings
+
+
+def _sweep_set_again(sweep: str, arg: str, leaf: str, value: Any) -> str:
+    """`repeated_keys`' warning of a swept key ``leaf`` that a later mapping ``arg`` sets
+    (``train.lr=0.1,0.2 train={lr: 0.3}``): each run of the sweep applies its overrides in
+    order, so every run used 0.3, in folders named after the swept values."""
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return (f"{sweep} {arg}: {leaf} is swept, then set by {arg}, which Hydra applies after the "
+            f"sweep's value in each run, so every run of the sweep uses {leaf}={shown} (its "
+            f"folders named after the swept values). Give {leaf} once")

@@ -22,7 +22,7 @@ from mia_defense.cli.search_space_checks import _range_steps, _sweep_values
 from mia_defense.cli.sweep_checks import override_keys
 from mia_defense.constraints import keys_shown as _keys_shown
 from mia_defense.hydra_setup import plugin_is
-from mia_defense.override_checks import parsed_override
+from mia_defense.override_checks import _leaves, parsed_override
 
 __all__ = [
     "refuse_intervals_out_of_range",
@@ -92,9 +92,11 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
 
 def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
     """Refuse an Optuna search given a key on the command line both as values to search and
-    as one value (``seed=3 seed=1,2``, or ``seed=1,2 seed=3``): the Optuna sweeper takes a
-    key given one value out of its search space whichever comes last (a grid sweep runs the
-    last), so every trial ran seed=3 while the search was said to draw seed. The settings to
+    as one value (``seed=3 seed=1,2``, or ``seed=1,2 seed=3``; a mapping setting it,
+    ``train={lr: 0.3}`` beside ``train.lr=choice(...)``): the Optuna sweeper takes a key
+    given one value out of its search space, and applies a trial's fixed values after its
+    drawn ones, whichever comes last (a grid sweep runs the last), so every trial ran seed=3
+    while the search was said to draw seed. The settings to
     give are quoted for the shell (``'train.lr=choice(0.01,0.1)'``: bash reads parentheses).
     Keys are
     compared as the sweeper does (``+KEY`` or ``KEY@PACKAGE`` apart); a key of
@@ -109,16 +111,22 @@ def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
         override = parsed_override(text)
         if override is None or override.is_delete():  # (Hydra's to say; a deletion)
             continue
-        searched, fixed = given.setdefault(override.get_key_element(), ([], []))
-        (searched if override.is_sweep_override() else fixed).append(text)
+        if override.is_sweep_override():
+            given.setdefault(override.get_key_element(), ([], []))[0].append(text)
+            continue
+        value = override.value()  # (a mapping sets each of its keys: train={lr: 0.3})
+        keys = [leaf for leaf, _ in _leaves(override.get_key_element(), value)] \
+            if isinstance(value, dict) else [override.get_key_element()]  # fmt: skip
+        for key in keys:
+            given.setdefault(key, ([], []))[1].append(text)
     for key, (searched, fixed) in given.items():
         if searched and fixed:
             swept, kept = clipped(searched[-1]), clipped(fixed[-1])
             end_refused(log, "%s: %s is given on the command line both as values to search "
-                        "(%s) and as one value (%s): the Optuna sweeper takes a key given one "
-                        "value out of the search, whichever comes last, so every trial would "
-                        "run %s; nothing was run. Give %s once: %s to search it, or %s to fix "
-                        "it", swept, _keys_shown(key), swept, kept, kept, _keys_shown(key),
+                        "(%s) and as one value (%s): the Optuna sweeper puts the one value in "
+                        "every trial, whichever comes last, so every trial would run %s; "
+                        "nothing was run. Give %s once: %s to search it, or %s to fix it",
+                        swept, _keys_shown(key), swept, kept, kept, _keys_shown(key),
                         clipped(shell_word(searched[-1])),
                         clipped(shell_word(fixed[-1])))  # fmt: skip
 

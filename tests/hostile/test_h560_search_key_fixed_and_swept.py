@@ -26,8 +26,8 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figu
 def _said(fixed: str, swept: str) -> str:
     key = swept.partition("=")[0]
     return (f"{key} is given on the command line both as values to search ({swept}) and as "
-            f"one value ({fixed}): the Optuna sweeper takes a key given one value out of the "
-            f"search, whichever comes last, so every trial would run {fixed}; nothing was run. "
+            f"one value ({fixed}): the Optuna sweeper puts the one value in every trial, "
+            f"whichever comes last, so every trial would run {fixed}; nothing was run. "
             f"Give {key} once: {shlex.quote(swept)} to search it, or {shlex.quote(fixed)} to "
             "fix it")  # fmt: skip
 
