@@ -265,6 +265,7 @@ def make_texas_like(
     rng = numpy_rng(seed, "dataset/texas_like")
     frequency = 1.0 / np.arange(1, num_classes + 1) ** 0.7
     y = rng.choice(num_classes, size=num_samples, p=frequency / frequency.sum()).astype(np.int64)
+    _warn_empty_classes(y, num_classes=num_classes, num_samples=num_samples)
     blocks = []
     for size in attributes:  # P(attribute | procedure): a shared prior shifted per procedure
         prior = rng.dirichlet(np.ones(size))
@@ -282,6 +283,18 @@ def make_texas_like(
     )
     x = np.concatenate([*blocks, codes_x], axis=1)
     return Dataset(x=x, y=y, num_classes=num_classes, name="texas_like")
+
+
+def _warn_empty_classes(y: np.ndarray, *, num_classes: int, num_samples: int) -> None:
+    """Say when texas_like's Zipf-drawn labels leave classes without a sample: the models
+    learn a task of dataset.num_classes outputs, some of which no record holds, as a user's
+    file with such labels is warned about (labels.as_labels)."""
+    present = np.unique(y).size
+    if present < num_classes:
+        log.warning("texas_like: only %d of the %d classes have samples among "
+                    "dataset.num_samples=%d (the procedures' frequencies follow a Zipf law: the "
+                    "rarest drew none); raise dataset.num_samples or lower dataset.num_classes",
+                    present, num_classes, num_samples)
 
 
 def check_texas_like(
