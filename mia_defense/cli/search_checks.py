@@ -60,7 +60,7 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
                         said, re.sub(r"interval\(\s*[^,()]*,", f"interval({high / 1000:g},",
                                      said.split(": ", 2)[-1] if said.startswith("hydra.")
                                      else said.split("=", 1)[1]))  # fmt: skip
-        from mia_defense.config import key_param  # (torch: only for an interval)
+        from mia_defense.config_tables import key_param  # (torch: only for an interval)
 
         param = key_param(config, key)
         whole = isinstance(low, int) and isinstance(high, int)
@@ -272,7 +272,7 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     found = _search_points(value)
     if found is None:
         return
-    from mia_defense.config import key_param  # (torch: only for a range or choice)
+    from mia_defense.config_tables import key_param  # (torch: only for a range or choice)
 
     param = key_param(config, key)
     if param is not None:
