@@ -58,6 +58,7 @@ from mia_defense.data.csv_columns import (
 from mia_defense.data.csv_header import (
     check_header,
     excel_separator,
+    refuse_bom_row,
     refuse_repeated_header,
     refuse_sample_as_header,
 )
@@ -270,6 +271,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
             if not row or (len(row) == 1 and not row[0].strip()):  # a blank line, or spaces
                 continue
+            if row[0].startswith("\ufeff"):  # (a file joined after this one's end)
+                refuse_bom_row(row, header, path=path, line=first)
             if len(row) != width:
                 # (a quote opened on the last line holds its line break: one line read)
                 left_open = ((line > first or "\n" in row[-1])

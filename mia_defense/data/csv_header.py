@@ -14,7 +14,7 @@ from mia_defense.data.checks import closest_name, is_number_text, shown_name, sh
 from mia_defense.data.csv_columns import drop_override
 from mia_defense.errors import ConfigError, DataError, closest
 
-__all__ = ["check_header", "excel_separator", "refuse_repeated_header",
+__all__ = ["check_header", "excel_separator", "refuse_bom_row", "refuse_repeated_header",
            "refuse_sample_as_header"]
 
 
@@ -46,6 +46,25 @@ def refuse_repeated_header(row: list[str], header: list[str], *, path: Path,
             "the header of each; it would be read as a sample, with the label column's name as a "
             "class: remove the repeated header lines"
         )
+
+
+def refuse_bom_row(row: list[str], header: list[str], *, path: Path, line: int) -> None:
+    """A `DataError` for a row that opens with a byte-order mark (U+FEFF), which only starts
+    a file: files joined with ``cat`` where a later one was saved with it (Excel's "CSV
+    UTF-8"); its repeated header was read as a row of text ("column 'a' mixes numbers and
+    text ('\\ufeffa')"), not refused as `refuse_repeated_header` refuses one without it."""
+    if not row or not row[0].startswith("\ufeff"):
+        return
+    joined = ("files joined together (cat a.csv b.csv), a later one saved with a byte-order "
+              "mark (U+FEFF, as Excel's 'CSV UTF-8' writes), which only starts a file")
+    if [field.strip() for field in (row[0][1:], *row[1:])] == header:
+        raise DataError(
+            f"{shown_path(path)}: line {line} repeats the header line "
+            f"{shown_names(header, what='columns')} behind a byte-order mark: {joined}; it "
+            "would be read as a sample: remove the repeated header lines"
+        )
+    raise DataError(f"{shown_path(path)}: line {line} starts with a byte-order mark: {joined}; "
+                    "remove the mark")
 
 
 def refuse_sample_as_header(header: list[str], *, path: Path, label_column: str,
