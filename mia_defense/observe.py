@@ -126,13 +126,17 @@ def _unchanged_input(model: nn.Module, k: int, chunk: torch.Tensor) -> torch.Ten
     version = chunk._version
     logits = model(chunk)
     if chunk._version != version:
-        raise UnsupportedModelError(
-            f"models[{k}] ({type(model).__name__}) modifies its input in place on a batch of "
-            f"{len(chunk)} rows (e.g. x.mul_(), x[...] = ..., an inplace=True first layer): "
-            "every model queried after it would get the rows it changed, not x's; compute a "
-            "new tensor instead (x = x * 2)"
-        )
+        raise _input_changed(model, k, f"a batch of {len(chunk)} rows")
     return logits
+
+
+def _input_changed(model: nn.Module, k: int, where: str) -> UnsupportedModelError:
+    """The error for ``models[k]``, whose forward modified its input (``where``) in place."""
+    return UnsupportedModelError(
+        f"models[{k}] ({type(model).__name__}) modifies its input in place on {where} (e.g. "
+        "x.mul_(), x[...] = ..., an inplace=True first layer): every model queried after it "
+        "would get the rows it changed, not x's; compute a new tensor instead (x = x * 2)"
+    )
 
 
 def _rows_within(rows: int, floats_per_row: int) -> int:
@@ -591,13 +595,21 @@ def gradient_norms(
     ignore_performance_note("aten::mkldnn_rnn_layer")
     inputs = torch.as_tensor(x, dtype=torch.float32)
     targets = torch.as_tensor(y, dtype=torch.long)
+    version = inputs._version
+    norms: list[np.ndarray] = []
     try:
         shared_ok: dict[type, bool] = {}  # (per model class: no weight read outside its layer)
-        return np.stack([_grad_norms(m, inputs, targets, batch_size, shared_ok)
-                         for m in models])
+        for model in models:
+            norms.append(_grad_norms(model, inputs, targets, batch_size, shared_ok))
+            if inputs._version != version:  # (the later models' norms: of the rows it changed)
+                break
     except Exception as exc:  # any model torch.func rejects: skip the signal, keep the run
         log.warning("white-box gradient norms skipped: %s", _no_grad_norms(models[0], exc))
         return None
+    if inputs._version != version:  # (raised here: not a model torch.func rejects)
+        k = len(norms) - 1
+        raise _input_changed(models[k], k, "the batches of its per-sample gradient norms")
+    return np.stack(norms)
 
 
 def _no_grad_norms(model: nn.Module, exc: Exception) -> str:

@@ -60,3 +60,27 @@ def test_the_same_answers_out_of_place_are_queried() -> None:
     torch.manual_seed(0)
     obs = api.observe_models([_Doubles() for _ in range(4)], x, y, plan)
     assert obs.log_probs.shape == (4, 60, 2)
+
+
+class _MlpDoublesBatches(nn.Module):
+    """Doubles its input in place on batches of more than two rows; stackable (no
+    BatchNorm), so its queries run under vmap, its gradient norms batch by batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(x) > 2:
+            x.mul_(2)
+        return self.net(x)
+
+
+def test_a_batch_modified_in_place_for_the_gradient_norms_is_refused() -> None:
+    # the white-box gradient norms of models[1:] were taken on rows doubled 1, 2, 3 times
+    x, y, plan = _data()
+    torch.manual_seed(0)
+    models = [_MlpDoublesBatches() for _ in range(4)]
+    with pytest.raises(UnsupportedModelError, match=r"models\[0\] \(_MlpDoublesBatches\) "
+                       r"modifies its input in place on the batches of its per-sample"):
+        api.observe_models(models, x, y, plan, white_box=True)
