@@ -434,11 +434,27 @@ def _checked_extras(source: Source) -> Source:
     which reads their values)."""
     import numpy as np
 
+    _refuse_path_names(source)
     n = len(source.observations.labels)
     checked_extra(source, "is_canary", np.zeros(n, dtype=bool))
     checked_extra(source, "population_idx", np.arange(n))
     copy_groups(source)
     return source
+
+
+def _refuse_path_names(source: Source) -> None:
+    """A `DataError` naming the first extra array of the file whose name is a path
+    (``../evil``, ``/tmp/x``, ``a/b``) or no name (``..``, empty, NUL): mia-attack copies the
+    file's extras into its own observations.npz, whose archive then held an entry an unzip
+    writes outside its folder."""
+    for name in source.extras:
+        if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
+            raise DataError(
+                f"{shown_path(source.file)}: an array named {name!r}, a path rather than a "
+                "name: mia-attack copies the file's arrays into its own observations.npz, "
+                "where it would name a file outside the archive's folder; save the array "
+                "under a plain name (np.savez(path, name=array)), or leave it out"
+            )
 
 
 def copy_groups(source: Source) -> np.ndarray | None:
