@@ -1,7 +1,7 @@
 """The up-front checks of an Optuna search's values (`mia_defense.cli.train.RunDirCheck`,
 as it starts): each value a search may draw is asked of the run's own checks (a key's
 range, the dataset's sizes, the whole config check) before the search makes its folders,
-where a grid sweep's points are checked one by one (`mia_defense.cli.sweep_checks`). Each
+where a grid sweep's points are checked one by one (`mia_defense.cli.grid_check`). Each
 refusal logs one line and exits 2; nothing has run yet. Imported as a multirun starts, never
 by a single run."""
 
@@ -26,6 +26,7 @@ from mia_defense.override_checks import _leaves, parsed_override
 
 __all__ = [
     "refuse_intervals_out_of_range",
+    "refuse_keys_searched_and_fixed",
     "refuse_search_refused_at_every_point",
 ]
 
@@ -40,13 +41,11 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
     (odd counts) had each trial drawn there refused, after the search made its folders, and
     TPE learnt nothing from them. The key's range is its `Param`'s
     (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
-    practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A key the
-    command line both searches and fixes, whose values no trial draws, is refused first
-    (`_refuse_keys_searched_and_fixed`), a glob (`_refuse_globs`) and a position a list
-    lacks (`_refuse_positions_lists_lack`)."""
+    practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A glob
+    (`_refuse_globs`) and a position a list lacks (`_refuse_positions_lists_lack`) are
+    refused first."""
     from hydra.core.override_parser.types import IntervalSweep
 
-    _refuse_keys_searched_and_fixed(config)
     _refuse_globs(config)
     _refuse_positions_lists_lack(config)
     for said, _, key, value in _sweep_values(config):
@@ -90,7 +89,7 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
                     "within it", said, key, param.describe())  # fmt: skip
 
 
-def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
+def refuse_keys_searched_and_fixed(config: DictConfig) -> None:
     """Refuse an Optuna search given a key on the command line both as values to search and
     as one value (``seed=3 seed=1,2``, or ``seed=1,2 seed=3``; a mapping setting it,
     ``train={lr: 0.3}`` beside ``train.lr=choice(...)``): the Optuna sweeper takes a key
@@ -101,7 +100,8 @@ def _refuse_keys_searched_and_fixed(config: DictConfig) -> None:
     Keys are
     compared as the sweeper does (``+KEY`` or ``KEY@PACKAGE`` apart); a key of
     ``hydra.sweeper.params`` fixed on the command line is warned of by
-    `require_search_space`."""
+    `require_search_space`. Asked before the search space is (`require_search_space`): with
+    no other key searched, its refusal named the one value alone."""
     if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     from mia_defense.constraints import clipped, shell_word

@@ -283,6 +283,7 @@ class RunDirCheck(Callback):
         )
         from mia_defense.cli.search_checks import (  # (a multirun's alone: no single run's)
             refuse_intervals_out_of_range,
+            refuse_keys_searched_and_fixed,
             refuse_search_refused_at_every_point,
         )
         from mia_defense.cli.search_space_checks import (  # (a multirun's alone)
@@ -297,6 +298,7 @@ class RunDirCheck(Callback):
             warn_searched_seed,
         )
 
+        refuse_keys_searched_and_fixed(config)  # (before the space: its words are this key's)
         require_search_space(config)
         refuse_unreadable_search_values(config)
         refuse_interval_without_search(config)

@@ -59,10 +59,10 @@ def _compose(*overrides: str, swept: tuple[str, ...] = ()):
      _said("attack.bootstrap=0", "attack.bootstrap=interval(0,1)")),
 ])  # fmt: skip
 def test_any_search_value_beside_one_value_is_refused(caplog, overrides, swept, said) -> None:
-    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_keys_searched_and_fixed
 
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
-        refuse_intervals_out_of_range(_compose(*overrides, swept=swept))
+        refuse_keys_searched_and_fixed(_compose(*overrides, swept=swept))
     assert exc.value.code == 2
     assert said in caplog.text, caplog.text
 
@@ -74,6 +74,18 @@ def test_any_search_value_beside_one_value_is_refused(caplog, overrides, swept, 
     (["hparams_search=optuna_tradeoff", "model=mlp"], ("seed=1,2",)),  # (another key fixed)
 ])  # fmt: skip
 def test_a_key_given_once_or_a_grid_passes(overrides, swept) -> None:
-    from mia_defense.cli.search_checks import refuse_intervals_out_of_range
+    from mia_defense.cli.search_checks import refuse_keys_searched_and_fixed
 
-    refuse_intervals_out_of_range(_compose(*overrides, swept=swept))  # (refused: SystemExit)
+    refuse_keys_searched_and_fixed(_compose(*overrides, swept=swept))  # (refused: SystemExit)
+
+
+def test_a_search_of_that_key_alone_is_refused_in_the_same_words(tmp_path) -> None:
+    """With no other key searched, the check that every key has one value came first and
+    named only seed=3: the key given both ways is refused before it (h560's left-over)."""
+    sweep = tmp_path / "s"
+    tiny = [*TINY[:-1], "hydra.sweeper.n_trials=2"]
+    done = mia_train("-m", "hparams_search=optuna_custom", *tiny, "seed=3", "seed=1,2",
+                     f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert _said("seed=3", "seed=1,2") in done.stderr, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and not sweep.exists()
