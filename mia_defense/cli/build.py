@@ -304,9 +304,10 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
-        cache_dir=refuse_blocked_root(_refuse_store_in_a_run(_refuse_store_in_checkpoints(
-            _cache_dir(cfg.get("cache_dir"), run_dir=run_dir), run_dir=run_dir),
-            run_dir=run_dir)),
+        # (a blocked root first: a link loop made the checks' Path.resolve raise)
+        cache_dir=_refuse_store_in_a_run(_refuse_store_in_checkpoints(refuse_blocked_root(
+            _cache_dir(cfg.get("cache_dir"), run_dir=run_dir)), run_dir=run_dir),
+            run_dir=run_dir),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),
