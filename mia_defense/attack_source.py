@@ -382,13 +382,13 @@ def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
     """A `DataError` when results.json's config is not the one that trained the run's models
     (`config_mismatch`: the fingerprint its config, ``data_fingerprint`` and
     ``versions.training_code`` give differs from the one mia-train stamped on
-    ``checkpoints/model_0000.pt``, a file `_refuse_other_models` found to be the one
-    results.json records). A results.json edited after the run (``train.lr``,
+    the first checkpoint the folder holds, `stamped_checkpoint`, a file `_refuse_other_models`
+    found to be the one results.json records). A results.json edited after the run (``train.lr``,
     ``model.hidden``, a defense added with its name) was carried into mia-attack's record, and
     its figures were reported as those of a config that never trained these models. Not
-    checked without that checkpoint or its recorded sha256, or where it cannot be read
+    checked without a checkpoint or its recorded sha256, or where it cannot be read
     without torch."""
-    from mia_defense.tracking.artifacts import FIRST_CHECKPOINT, config_mismatch
+    from mia_defense.tracking.artifacts import config_mismatch, stamped_checkpoint
 
     mismatch = None if results is None else config_mismatch(run, results)
     if mismatch is None:
@@ -397,7 +397,7 @@ def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
     raise DataError(
         f"{shown_path(run / 'results.json')}: its config (with data_fingerprint and "
         f"versions.training_code) is not the one that trained the run's models: "
-        f"{FIRST_CHECKPOINT}, the file the run "
+        f"{stamped_checkpoint(run, results)}, the file the run "
         f"wrote, was trained under fingerprint {found}, and results.json's config gives "
         f"{expected}: results.json was edited after the run (config.train, config.model, "
         "config.defense, seed...), and mia-attack would record these figures as that config's; "

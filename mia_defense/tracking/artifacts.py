@@ -51,6 +51,7 @@ __all__ = [
     "run_sha256",
     "saved_model_counts",
     "schema_problem",
+    "stamped_checkpoint",
     "write_json",
     "write_npz",
 ]
@@ -425,25 +426,35 @@ def checkpoint_fingerprint(path: Path, *, limit: int = MAX_CHECKED_CHECKPOINT) -
     return None
 
 
+def stamped_checkpoint(run_dir: Path, results: Mapping[str, Any]) -> str | None:
+    """The checkpoint whose fingerprint `config_mismatch` reads: the first of the target
+    models' (``checkpoints/model_0000.pt`` while it is there) that results.json records and
+    the folder holds as a regular file (links followed), the file whose digest
+    `checkpoint_mismatch` checks. With model_0000.pt alone deleted, or made a link to a copy,
+    an edited ``config.train.lr`` went unchecked; ``None``: the folder holds none."""
+    return next((name for name in recorded_checkpoints(results)
+                 if name.startswith(f"{CHECKPOINTS}/") and regular_file_sha256(
+                     Path(run_dir) / name, max_size=MAX_CHECKED_CHECKPOINT) is not None),
+                None)  # fmt: skip
+
+
 def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(found, expected)`` when results.json's config is not the one that trained the run
     folder's models, else ``None``: ``found`` is the fingerprint mia-train stamped on
-    `FIRST_CHECKPOINT` (`checkpoint_fingerprint`), ``expected`` the one results.json's
+    `stamped_checkpoint` (`checkpoint_fingerprint`), ``expected`` the one results.json's
     ``config``, ``data_fingerprint`` and ``versions.training_code`` give (`config_fingerprint`,
     as mia-train computes it, or that of runs from before: `finished_fingerprints`;
     ``versions.code`` in runs from before it was recorded). A results.json edited
     after the run (``config.train.lr``, ``config.defense``, ``seed``) had its figures read as
     those of a config that never trained these models. Only that checkpoint's small data.pkl
     is read, and only where results.json records its sha256 (callers check the digest:
-    `checkpoint_mismatch`); a folder without it, an older run without digests, a file larger
+    `checkpoint_mismatch`); a folder without one, an older run without digests, a file larger
     than `MAX_CHECKED_CHECKPOINT` or one that cannot be read so is not checked."""
-    record = results.get("sha256")
+    name = stamped_checkpoint(run_dir, results)
     config = results.get("config")
-    if not isinstance(record, Mapping) or FIRST_CHECKPOINT not in record:
+    if name is None or not isinstance(config, Mapping):
         return None
-    if not isinstance(config, Mapping):
-        return None
-    found = checkpoint_fingerprint(Path(run_dir) / FIRST_CHECKPOINT)
+    found = checkpoint_fingerprint(Path(os.path.realpath(Path(run_dir) / name)))
     if found is None:
         return None
     versions = results.get("versions")
@@ -475,7 +486,8 @@ def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
         return None
     stamped, expected = mismatch
     return (f"results.json's config (with data_fingerprint and versions.training_code) is not "
-            f"the one that trained the run's models: {FIRST_CHECKPOINT}, the file the run "
+            f"the one that trained the run's models: {stamped_checkpoint(run_dir, results)}, "
+            "the file the run "
             f"wrote, was trained under fingerprint {stamped}, and the config gives {expected}: "
             "results.json was edited after the run (config.train, config.model, "
             "config.defense, seed...), and its figures would be shown under a config that "
