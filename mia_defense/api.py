@@ -60,7 +60,7 @@ from mia_defense.attack_setup import (
 )
 from mia_defense.attack_setup import observed_settings as _observed_settings
 from mia_defense.attacks.base import access_of
-from mia_defense.config import MAX_MODELS
+from mia_defense.config_tables import MAX_MODELS
 from mia_defense.data.checks import (
     far_apart_labels,
     warn_below_float32,

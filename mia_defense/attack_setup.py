@@ -213,13 +213,15 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``figures``,
     ``source``, ``attack``): its problem lines and the values that passed. ``seed_required=False``:
     a null seed passes (mia-attack's default: the source run's)."""
-    from mia_defense.config import ATTACK, MAX_SEED, Group, Param, _Walk
+    from mia_defense.attacks.shokri import MAX_SEED
+    from mia_defense.config import _Walk
     from mia_defense.config_cross import (
         _fpr_key_clashes,
         _low_confidence,
         _seed_range,
         _unmeasurable_fprs,
     )
+    from mia_defense.config_tables import ATTACK, Group, Param
 
     walk = _Walk()
     walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth

@@ -186,7 +186,7 @@ def _settings_problem(results: dict[str, Any]) -> str | None:
     of text, a white_box of 1), or ``None``: mia-attack states them as the observations'
     own in its record and names them in its refusals, where mia-report reads them."""
     from mia_defense.attack_setup import FIXED_SETTINGS
-    from mia_defense.config import ATTACK, Group, Param
+    from mia_defense.config_tables import ATTACK, Group, Param
 
     for key in FIXED_SETTINGS:
         value = _setting(results, key)

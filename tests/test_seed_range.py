@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mia_defense.attacks.shokri import shokri
-from mia_defense.config import MAX_SEED, check_config
+from mia_defense.attacks.shokri import MAX_SEED, shokri
+from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 

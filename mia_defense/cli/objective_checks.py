@@ -56,7 +56,7 @@ def check_objectives(config: DictConfig) -> None:
     if names is not None and not isinstance(names, ListConfig):
         # (a string, objectives=utility.test_accuracy, was read letter by letter: each trial
         # was refused for its 'i' listed twice)
-        from mia_defense.config import TOP  # (torch: only for this refusal)
+        from mia_defense.config_tables import TOP  # (torch: only for this refusal)
 
         listed = f" (objectives=[{names}])" if isinstance(names, str) else ""
         end_refused(log, "%s%s; nothing was run", TOP["objectives"].problem("objectives", names),

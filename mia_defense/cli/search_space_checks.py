@@ -240,7 +240,7 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
             continue
         if not floats:
             continue
-        from mia_defense.config import integer_key  # (torch: only for a float range)
+        from mia_defense.config_tables import integer_key  # (torch: only for a float range)
 
         if not integer_key(config, key):
             continue

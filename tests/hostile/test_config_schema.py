@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from mia_defense.budget import check_budget, estimate, usable_cores
-from mia_defense.config import PLAN, QUERIES, TRAIN, check_config
+from mia_defense.config import check_config
+from mia_defense.config_tables import PLAN, QUERIES, TRAIN
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
 from mia_defense.queries import QueryConfig

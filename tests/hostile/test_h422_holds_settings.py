@@ -12,7 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from mia_defense.config import TOP, Group, Target, Targets
+from mia_defense.config_tables import TOP, Group, Target, Targets
 from mia_defense.override_checks import deleted_required, holds_settings
 from tests.conftest import compose_cfg
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from omegaconf import open_dict
 
-from mia_defense.config import MAX_SEED, check_config
+from mia_defense.attacks.shokri import MAX_SEED
+from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 
 
