@@ -339,30 +339,17 @@ def _unusable_facts(run: Path, problem: str) -> str:
 
 
 def _refuse_unrecorded_models(run: Path, results: dict[str, Any] | None) -> None:
-    """A `DataError` when results.json records digests (``sha256``) but none of a checkpoint
-    the run folder holds (a regular ``model_*.pt`` of `DIGESTED_FOLDERS`): the run recorded
-    one for each it wrote (`run_sha256`), so the entry was deleted after the run, and with it
-    the checks of the models (`_refuse_other_models`) and of the config that trained them
-    (`_refuse_edited_config`, which reads checkpoints/model_0000.pt only where its digest is
-    recorded). A folder whose checkpoints were deleted (to save space) holds none to name."""
-    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS, recorded_checkpoints
+    """A `DataError` when results.json's digests were deleted after the run
+    (`digests_problem`: ``sha256`` missing from a record that holds it always, or naming no
+    digest of a checkpoint the folder holds), and with them the checks of the models
+    (`_refuse_other_models`) and of the config that trained them (`_refuse_edited_config`)."""
+    from mia_defense.tracking.artifacts import digests_problem
 
-    if results is None or not isinstance(results.get("sha256"), dict):
-        return
-    recorded = set(recorded_checkpoints(results))
-    for folder in DIGESTED_FOLDERS:
-        held = sorted((run / folder).glob("model_*.pt")) if (run / folder).is_dir() else []
-        name = next((f"{folder}/{p.name}" for p in held
-                     if p.is_file() and f"{folder}/{p.name}" not in recorded), None)  # fmt: skip
-        if name is not None:
-            raise DataError(
-                f"{shown_path(run / 'results.json')}: sha256 records no digest of "
-                f"{shown_path(name)}, which the run folder holds: every run records one for "
-                "each checkpoint it writes, so the entry was deleted after the run (and with "
-                "it the checks that the folder's models and config are the ones its figures "
-                "measured); put the run's own results.json back, or attack the observations "
-                f"alone ({_attack_alone(run)})"
-            )
+    problem = None if results is None else digests_problem(run, results)
+    if problem is not None:
+        raise DataError(f"{shown_path(run / 'results.json')}: {problem}; put the run's own "
+                        f"results.json back, or attack the observations alone "
+                        f"({_attack_alone(run)})")  # fmt: skip
 
 
 def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:

@@ -80,9 +80,6 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return (f"config is {said}, yet the file records its run's sha256, as runs that write "
                 "their config do: the file was edited, and the new record would carry no "
                 "training config; put the run's own results.json back")
-    problem = _digests_deleted(results)
-    if problem:
-        return problem
     problem = utility_problem(results["utility"])
     if problem:
         return problem
@@ -94,21 +91,6 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return problem
     return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
             or _defense_problem(results))
-
-
-def _digests_deleted(results: dict[str, Any]) -> str | None:
-    """Why a results.json without ``sha256`` is no older run's, or ``None``: it holds
-    ``versions.training_code``, which mia-defense wrote only after every complete record
-    (mia-train's and mia-attack's) held the digests. Deleted by hand, they turned off the
-    checks of the folder's observations.npz, checkpoints and config against the record (an
-    edited ``config.train.lr`` was carried as the config that trained the models)."""
-    versions = results.get("versions")
-    if "sha256" in results or not (isinstance(versions, dict) and "training_code" in versions):
-        return None
-    return ("sha256 is missing, but versions.training_code says a mia-defense that records "
-            "the sha256 of the run's observations.npz and checkpoints in every results.json "
-            "wrote it: deleted after the run, and with it the checks of those files and of "
-            "the config against the figures; put the run's own results.json back")
 
 
 def utility_problem(utility: dict[str, Any]) -> str | None:

@@ -36,6 +36,7 @@ __all__ = [
     "checkpoint_fingerprint",
     "checkpoint_mismatch",
     "config_mismatch",
+    "digests_problem",
     "file_sha256",
     "flat_hparams",
     "json_depth",
@@ -468,6 +469,38 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
     return found, expected[0]
 
 
+def digests_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
+    """Why results.json's ``sha256`` is not the record its run wrote, or ``None``: missing
+    where ``versions.training_code`` says a mia-defense that records it in every complete
+    record wrote the file, or naming no digest of a checkpoint (a regular ``model_*.pt`` of
+    `DIGESTED_FOLDERS`) the folder holds, where the run recorded one for each it wrote.
+    Deleted by hand, the digests turned off the checks of the folder's observations.npz,
+    checkpoints and config against the figures (an edited ``config.train.lr`` was carried as
+    the config that trained the models). One rule for mia-attack and mia-report; a folder
+    whose checkpoints were deleted (to save space) and an older record are read."""
+    record, versions = results.get("sha256"), results.get("versions")
+    if record is None and "sha256" not in results:
+        if isinstance(versions, Mapping) and "training_code" in versions:
+            return ("sha256 is missing, but versions.training_code says a mia-defense that "
+                    "records the sha256 of the run's observations.npz and checkpoints in every "
+                    "results.json wrote it: deleted after the run, and with it the checks of "
+                    "those files and of the config against the figures")  # fmt: skip
+        return None
+    if not isinstance(record, Mapping):
+        return None  # (`recorded_sha256` names a record that is no object)
+    recorded = set(recorded_checkpoints(results))
+    for folder in DIGESTED_FOLDERS:
+        held = sorted((run_dir / folder).glob("model_*.pt")) if (run_dir / folder).is_dir() else []
+        name = next((f"{folder}/{p.name}" for p in held
+                     if p.is_file() and f"{folder}/{p.name}" not in recorded), None)  # fmt: skip
+        if name is not None:
+            return (f"sha256 records no digest of {shown_path(name)}, which the run folder "
+                    "holds: every run records one for each checkpoint it writes, so the entry "
+                    "was deleted after the run (and with it the checks that the folder's models "
+                    "and config are the ones its figures measured)")  # fmt: skip
+    return None
+
+
 def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     """Why the run folder's checkpoints are not the models its results.json measured
     (`checkpoint_mismatch`), or were not trained under its config (`config_mismatch`, asked
@@ -476,6 +509,9 @@ def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     its figures shown under a config that never trained these models. mia-report skips such
     a run (and mia-train's finished-run check refuses it), and the sweep's HParams summary
     leaves it out."""
+    deleted = digests_problem(Path(run_dir), results)
+    if deleted is not None:
+        return f"results.json's {deleted}; put the run's own results.json back, or rerun the run"
     found = checkpoint_mismatch(
         run_dir, results,
         advice="; rerun the run, or put its own results.json and observations.npz back")

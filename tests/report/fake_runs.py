@@ -256,6 +256,15 @@ def rewrite_results(run_dir: Path, change: Any) -> dict[str, Any]:
     return payload
 
 
+def older_record(payload: dict[str, Any]) -> None:
+    """Make ``payload`` a results.json as a run written before runs recorded digests writes
+    it: no ``sha256``, and no ``versions.training_code`` (recorded only since every record
+    holds ``sha256``; without the one, the other says the digests were deleted)."""
+    payload.pop("sha256", None)
+    if isinstance(payload.get("versions"), dict):
+        payload["versions"].pop("training_code", None)
+
+
 def not_ranked_reasons(out: Path) -> dict[str, str]:
     """A report's not_ranked.csv as {run: reason}."""
     with (out / "not_ranked.csv").open() as handle:

@@ -15,7 +15,7 @@ import pytest
 
 from mia_defense.report import load_runs
 from mia_defense.tracking.artifacts import config_mismatch
-from tests.report.fake_runs import rewrite_results
+from tests.report.fake_runs import older_record, rewrite_results
 
 
 def _add_dropout(payload):
@@ -59,7 +59,7 @@ def test_runs_the_check_cannot_read_are_ranked_as_before(fast_run, tmp_path, str
     if strip == "checkpoints":
         shutil.rmtree(run / "checkpoints")
     else:
-        rewrite_results(run, lambda p: p.pop("sha256"))
+        rewrite_results(run, older_record)
     rewrite_results(run, lambda p: p["config"]["train"].update(lr=0.5))
     assert [r.name for r in load_runs([run]).runs] == ["run"]
 

@@ -14,7 +14,7 @@ from mia_defense.cli.train import run as train
 from mia_defense.report import load_runs, write_report
 from tests.conftest import compose_cfg
 from tests.helpers import FAST, built_once
-from tests.report.fake_runs import not_ranked_reasons, rewrite_results
+from tests.report.fake_runs import not_ranked_reasons, older_record, rewrite_results
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +51,15 @@ def test_a_population_size_edited_beyond_the_default_split_is_skipped(default_sp
 @pytest.mark.parametrize("strip", ["observations", "digest"])
 def test_runs_without_their_verified_observations_are_not_checked(default_split, tmp_path, strip):
     """A folder without observations.npz (deleted to save space) or a results.json that
-    records no sha256 (an older run; one that records the checkpoints' but not the
-    observations' is refused: tests/hostile/test_h376_observations_digest_missing.py):
-    nothing verified to compare with, ranked as before."""
+    records no sha256 (an older run, written before versions.training_code too; one that
+    records the checkpoints' but not the observations' is refused:
+    tests/hostile/test_h376_observations_digest_missing.py): nothing verified to compare
+    with, ranked as before."""
     run = tmp_path / "run"
     shutil.copytree(default_split, run)
     if strip == "observations":
         (run / "observations.npz").unlink()
     else:
-        rewrite_results(run, lambda p: p.pop("sha256"))
+        rewrite_results(run, older_record)
     rewrite_results(run, lambda p: p.update(population_size=1500))
     assert [r.name for r in load_runs([run]).runs] == ["run"]

@@ -39,3 +39,22 @@ def test_an_edited_config_is_caught_without_the_first_checkpoint(fast_run, tmp_p
     name = "model_0001.pt" if first == "deleted" else "model_0000.pt"
     assert f"the one that trained the run's models: checkpoints/{name}, the file" in dict(
         loaded.skipped)[run]
+
+
+def test_a_held_checkpoint_without_its_digest_is_skipped_as_mia_attack_refuses_it(
+        fast_run, tmp_path):  # fmt: skip
+    """Every checkpoint's digest deleted, and the config edited: mia-attack refused the run
+    (3cac4b36), mia-report ranked it under the edited config (one rule now: digests_problem)."""
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+
+    def edit(payload):
+        for name in [n for n in payload["sha256"] if n.startswith("checkpoints/")]:
+            del payload["sha256"][name]
+        payload["config"]["train"]["lr"] = 0.5
+
+    rewrite_results(run, edit)
+    loaded = load_runs([run])
+    assert loaded.runs == []
+    assert dict(loaded.skipped)[run].startswith(
+        "results.json's sha256 records no digest of checkpoints/model_0000.pt, which the run "
+        "folder holds")
