@@ -254,9 +254,9 @@ MEASURED_PRIVACY = frozenset({
     "epsilon_refuted_by", "epsilon_refuted_reason",
     # the checks of the masks against the outputs (`mia_defense.api.run_audit`)
     "masks_suspect", "masks_out_vs_test_auc", "masks_unbalanced",
-    "attacks_inverted",  # `mia_defense.pipeline.evaluate.inverted_attacks`
+    "attacks_inverted",  # `mia_defense.pipeline.trust_checks.inverted_attacks`
     "white_box_attacks_inverted",
-    "outputs_saturated",  # `mia_defense.pipeline.evaluate._check_saturated`
+    "outputs_saturated",  # `mia_defense.pipeline.trust_checks._check_saturated`
 })  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
     ``attack.confidence: interval(0.5, 1.5)`` or ``plan.num_models: int(interval(2, 9))``
     (odd counts) had each trial drawn there refused, after the search made its folders, and
     TPE learnt nothing from them. The key's range is its `Param`'s
-    (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
+    (`mia_defense.config_tables.key_param`); a float interval's ends themselves are never drawn in
     practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes. A glob
     (`_refuse_globs`) and a position a list lacks (`_refuse_positions_lists_lack`) are
     refused first."""

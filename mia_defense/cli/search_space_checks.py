@@ -220,7 +220,7 @@ def _sweep_values(config: DictConfig) -> Iterator[tuple[str, str, str, Any]]:
 
 def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
     """Refuse a search or sweep that draws floats for a key taking integers only
-    (`mia_defense.config.integer_key`): ``'+hydra.sweeper.params={train.epochs: "interval(1,
+    (`mia_defense.config_tables.integer_key`): ``'+hydra.sweeper.params={train.epochs: "interval(1,
     3)"}'`` (Optuna draws a float from an interval of integers unless it is cast: 2.0976...),
     or ``range(1, 3, 0.5)``: every trial was refused (``train.epochs=2.0976270078546495: must
     be an integer >= 1``) after the sweep made its folder and one per trial. Keys Hydra

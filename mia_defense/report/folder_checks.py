@@ -170,7 +170,7 @@ def _ties_problem(
 ) -> str | None:
     """How the strongest attack's ``nonmember_top_ties`` contradicts its scores in the run
     folder's scores.npz (`_scored_ties`), or ``None``: the count drives the caveat of a TPR
-    that tied scores leave unresolved (`mia_defense.report.checks.notes._tied_note`), and a
+    that tied scores leave unresolved (`mia_defense.report.checks.resolution._tied_note`), and a
     results.json edited from 11 to 1 of 2,000 (release=label_only) hid it. Not checked: a run
     that records no count (`_with_scored_ties` counts its scores for the caveats), or whose
     scores cannot be read or are not the ones its AUC was measured on (`_measured_on`)."""
@@ -215,7 +215,7 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
     (``white_box_attacks_inverted``: runs written before 6bcc83e of 2026-12-03, or the field
     deleted: an attack of one's own of the wrong sign, AUC 0.380 beside the others' 0.567,
     lost the caveat that the leak is understated), the run's own rule
-    (`mia_defense.pipeline.evaluate.inverted_attacks`) on its attacks' recorded AUCs,
+    (`mia_defense.pipeline.trust_checks.inverted_attacks`) on its attacks' recorded AUCs,
     intervals and access, over the members and non-members of its strongest attack's scores
     (``scores``: each attack's are of the same records). Asked only where an attack's AUC is
     below 0.5 (the rule's module costs 0.3 s to import)."""

@@ -25,7 +25,7 @@ __all__ = [
 DEFAULT_OBJECTIVE = "max_attack.tpr@0.1%fpr"
 _SECTIONS = ("utility", "privacy", "max_attack")
 # What mia-train's results.json holds under ``utility``
-# (`mia_defense.pipeline.evaluate.utility_figures`): a ``utility.KEY`` objective of another
+# (`mia_defense.pipeline.utility.utility_figures`): a ``utility.KEY`` objective of another
 # name is refused before training (it was refused only once each point was trained).
 UTILITY_FIGURES = (
     "train_accuracy", "test_accuracy", "test_accuracy_std", "test_accuracy_median",
@@ -565,8 +565,8 @@ def _gdp_alone(privacy: Mapping[str, Any]) -> bool:
 
 # The privacy fields of results.json (a reason each) that say its black-box attacks' figures
 # understate the leak, each as mia-report names it: scores that rank members below
-# non-members (`mia_defense.pipeline.evaluate.inverted_attacks`) and answers of probability 1
-# that the attacks on probabilities tie on (`mia_defense.pipeline.evaluate._check_saturated`).
+# non-members (`mia_defense.pipeline.trust_checks.inverted_attacks`) and answers of probability 1
+# that the attacks on probabilities tie on (`mia_defense.pipeline.trust_checks._check_saturated`).
 UNDERSTATED_LEAK = {
     "attacks_inverted": "inverted attack scores",
     "outputs_saturated": "saturated outputs",

@@ -156,7 +156,7 @@ class RunSummary:
         defenses_idle: the run's defenses that did not act (results.json's
             ``training.defenses_idle``): its models trained as without them.
         idle_models: per entry of ``defenses_idle``, ``(idle, models)``: the run's models
-            it did not act in, of all (`mia_defense.report.checks.notes.idle_counts`: as
+            it did not act in, of all (`mia_defense.report.checks.idle.idle_counts`: as
             results.json's entry counts them), ``None`` where that is not known.
         strongest_at_zero: the lowest FPR, where ``strongest_attack``'s TPR there is 0 (so
             every black-box attack's is: none is the strongest), else ``None``.
