@@ -80,7 +80,7 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return (f"config is {said}, yet the file records its run's sha256, as runs that write "
                 "their config do: the file was edited, and the new record would carry no "
                 "training config; put the run's own results.json back")
-    problem = utility_problem(results["utility"])
+    problem = utility_problem(results["utility"]) or _training_deleted(results)
     if problem:
         return problem
     seed = results.get("seed", 0)
@@ -91,6 +91,22 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return problem
     return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
             or _defense_problem(results))
+
+
+def _training_deleted(results: dict[str, Any]) -> str | None:
+    """Why a record whose config names mia-train's engine (``config.train.engine``) lacks
+    ``training.engine``, which every mia-train run has recorded since that setting exists,
+    or ``None``: with the block deleted, mia-attack recorded the run's models as trained
+    outside mia-defense (``training.engine: external``, the API's stand-in)."""
+    train = (results.get("config") or {}).get("train")
+    if not isinstance(train, dict) or "engine" not in train:
+        return None
+    if "engine" in (results.get("training") or {}):
+        return None
+    return (f"training.engine is missing, but config.train.engine is {train['engine']!r}: "
+            "mia-train records how it trained the run's models with every run, so the file "
+            "was edited, and the new record would name them trained outside mia-defense; "
+            "put the run's own results.json back")
 
 
 def utility_problem(utility: dict[str, Any]) -> str | None:
