@@ -232,7 +232,6 @@ def _attack_alone(folder: Path) -> str:
 def read_source(path: Path) -> Source:
     """The observations (and results.json) of PATH; a `DataError` names what is missing."""
     from mia_defense.observations import load_file
-    from mia_defense.tracking import read_json
 
     path = Path(path)
     missing = missing_source(path)
@@ -244,7 +243,7 @@ def read_source(path: Path) -> Source:
         broken = _run_file_link_broken(path, "results.json")
         if broken:
             raise DataError(broken)
-        results = read_json(path / "results.json") if (path / "results.json").exists() else None
+        results = _read_results(path) if (path / "results.json").exists() else None
         if results is None and _run_left(path):
             raise DataError(_unfinished(path))
         if results is not None and results.get("status") != "complete":
@@ -294,6 +293,34 @@ def read_source(path: Path) -> Source:
         raise (DataError(f"{exc}; {folder}") if folder else exc) from None
     _refuse_changed(path, before)
     return _checked_extras(Source(path, obs, extras))
+
+
+# `read_json`'s advice for a run's own output folder, which is no fix of a source's record:
+# runs write results.json whole (one rename), and removing it loses the run's facts.
+_OUTPUT_ADVICE = ("; the run was probably interrupted", ": remove it or choose another directory",
+                  "; remove it or choose another directory")
+
+
+def _read_results(run: Path) -> dict[str, Any]:
+    """The run folder's results.json; a `DataError` naming what is wrong with it says what
+    mia-attack reads from it and what to do (put the run's own back, or attack the
+    observations alone), not `read_json`'s advice for an output folder. One the system
+    would not read (its ``errno`` set: no damage of the file's own) is raised as it is."""
+    from mia_defense.tracking import read_json
+
+    try:
+        return read_json(run / "results.json")
+    except DataError as exc:
+        if getattr(exc, "errno", None) is not None:
+            raise
+        said = str(exc)
+        for advice in _OUTPUT_ADVICE:
+            said = said.removesuffix(advice)
+        raise DataError(
+            f"{said}; mia-attack reads the run's facts from it (its counts, defense, DP claim "
+            "and settings), and runs write it whole: put the run's own results.json back "
+            f"(from a copy of the run), or attack the observations alone ({_attack_alone(run)})"
+        ) from None
 
 
 def _folder_meant(path: Path) -> str | None:
