@@ -563,6 +563,7 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
             f"observe_models: x has {len(inputs) if inputs.ndim else 0} rows, but the plan "
             f"indexes rows up to {rows - 1}; give the x and y the plan was made from"
         )
+    _refuse_other_data_length(inputs, plan)  # (after: the rows it lacks named first)
     if labels.shape != (len(inputs),):
         raise DataError(
             f"observe_models: y has shape {labels.shape}, expected "
@@ -584,6 +585,20 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
         )
     _refuse_split_copies(inputs, plan)
     return inputs, labels
+
+
+def _refuse_other_data_length(inputs: np.ndarray, plan: MembershipPlan) -> None:
+    """A `DataError` for ``x`` of another length than the data `make_plan` made the plan
+    from (its ``row_digests``, one per row; a plan made by hand records none): the plan's
+    rows were simply indexed, so a longer x, or a shorter one still holding its rows, was
+    observed as other records under the plan's membership without a word."""
+    made_from = plan.row_digests
+    if made_from is None or len(made_from) == len(inputs):
+        return
+    raise DataError(
+        f"observe_models: x has {len(inputs)} rows, but the plan was made from x of "
+        f"{len(made_from)} rows (api.make_plan); give the x and y the plan was made from"
+    )
 
 
 def _refuse_split_copies(inputs: np.ndarray, plan: MembershipPlan) -> None:
