@@ -202,26 +202,38 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False
     a run already), or ``None``. ``rerun``: a complete record of mia-attack on this same
     source there passes, for `_held_refusal` to judge once the source is read (the same
     attack again is skipped, any other refused in these words)."""
+    named = _output_named(run_dir)
     run_dir = _resolved(run_dir)
     inside = _source_dir(source)
     if (_resolved(source).is_dir() or (inside / "results.json").exists()) and (
         run_dir == inside or inside in run_dir.parents
     ):
-        return (f"{key}={shown_path(run_dir)} lies in the run attacked ({shown_path(inside)}); "
+        return (f"{key}={named} lies in the run attacked ({shown_path(inside)}); "
                 "mia-attack never writes "
                 f"into it: choose another directory, e.g. {key}=outputs/attack")  # fmt: skip
     if (run_dir / "results.json").exists() and not (rerun and _attack_of(run_dir, source)):
-        return (f"{key}={shown_path(run_dir)} holds a run already (results.json); mia-attack "
+        return (f"{key}={named} holds a run already (results.json); mia-attack "
                 f"writes into a new directory: choose another {key}")  # fmt: skip
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS  # (mia-train's models)
 
     models = next((name for name in DIGESTED_FOLDERS if os.path.lexists(run_dir / name)), None)
     if models is not None:
-        return (f"{key}={shown_path(run_dir)} holds a mia-train run's models ({models}/): "
+        return (f"{key}={named} holds a mia-train run's models ({models}/): "
                 "mia-attack trains none, and would write its observations.npz and results.json "
                 "over that run's files and beside its models; choose another "
                 f"{key} (mia-train resumes that run in its own directory)")  # fmt: skip
-    return _training_leftovers(run_dir, key=key)
+    return _training_leftovers(run_dir, key=key, named=named)
+
+
+def _output_named(run_dir: Path) -> str:
+    """``run_dir`` as `_refuse_output` names it: made absolute, and where a link on its way
+    leads elsewhere, as typed with where it leads (named by the resolved path alone, the
+    refusal named a folder the user never typed)."""
+    resolved, absolute = _resolved(run_dir), Path(os.path.abspath(run_dir))
+    if resolved == absolute:
+        return shown_path(absolute)
+    how = "a link to" if os.path.islink(run_dir) else "which leads to"
+    return f"{shown_path(run_dir)} ({how} {shown_path(resolved)})"
 
 
 # What a run folder holds besides results.json: a folder holding its observations.npz without
@@ -229,7 +241,7 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False
 _RUN_ARRAYS = ("observations.npz", "scores.npz", "tb")
 
 
-def _training_leftovers(run_dir: Path, *, key: str) -> str | None:
+def _training_leftovers(run_dir: Path, *, key: str, named: str) -> str | None:
     """Why ``run_dir`` is what is left of another command's run (results.json and the
     checkpoints deleted), or ``None``: mia-train's log (train.log), or a run's arrays with
     no attack.log of mia-attack's. mia-attack wrote its observations.npz, scores.npz and
@@ -245,7 +257,7 @@ def _training_leftovers(run_dir: Path, *, key: str) -> str | None:
         if "observations.npz" not in held:  # (written first by either command's run)
             return None
         found = f"{', '.join(held)}, with no attack.log of mia-attack's"
-    return (f"{key}={shown_path(run_dir)} holds what is left of another run ({found}): "
+    return (f"{key}={named} holds what is left of another run ({found}): "
             "mia-attack would write its observations.npz, scores.npz and results.json over "
             "that run's files; nothing was changed. Choose a new directory for "
             f"{key} (to train that run again, run its mia-train command; to keep its files, "
