@@ -39,6 +39,7 @@ from mia_defense.data.features import (
     _warn_channels_last,
     _warn_constant,
     as_features,
+    check_feature_rows,
     float32_merged,
     looks_channels_last,
     may_be_channels_last,
@@ -330,6 +331,7 @@ def finish_dataset(
     user_classes: bool = False,
     where: Callable[[int], str | None] | None = None,
     names: list[str] | None = None,
+    line_of: Callable[[int], str] | None = None,
 ) -> Dataset:
     """Validate raw arrays read from ``source`` and wrap them as a `Dataset`.
 
@@ -338,11 +340,14 @@ def finish_dataset(
     the original label of each class when the loader already mapped them (text labels);
     otherwise `as_labels` records any shift or remapping it makes. ``user_classes`` and
     ``where``: see `as_labels`. A flat feature column that copies the labels is warned,
-    named by ``names`` (the columns' names) or its index.
+    named by ``names`` (the columns' names) or its index. ``line_of(i)`` names where sample
+    ``i``'s features lie in a text file, for the refusal of NaN or inf.
     """
     check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
+    if np.ndim(x) >= 2 and np.ndim(y) == 1:  # refused before the labels' class warnings
+        check_feature_rows(x, source=source, num_samples=len(y))
     labels, classes, remapped = as_labels(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes, where=where,
@@ -350,7 +355,7 @@ def finish_dataset(
     warn_below_float32(x, source=source, names=names)
     # the float64 copy shifted for standardising is freed once converted (no name holds it)
     features = as_features(_centred_wide(x) if standardize else x, source=source,
-                           num_samples=len(labels))
+                           num_samples=len(labels), where=line_of)
     held = len(labels)
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if max_samples is not None and max_samples > held:  # (checked by subsample)

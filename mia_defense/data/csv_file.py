@@ -59,6 +59,7 @@ from mia_defense.data.csv_header import (
     check_header,
     excel_separator,
     refuse_bom_row,
+    refuse_glued_header,
     refuse_repeated_header,
     refuse_sample_as_header,
 )
@@ -274,6 +275,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             if row[0].startswith("\ufeff"):  # (a file joined after this one's end)
                 refuse_bom_row(row, header, path=path, line=first)
             if len(row) != width:
+                refuse_glued_header(row, header, path=path, line=first)
                 # (a quote opened on the last line holds its line break: one line read)
                 left_open = ((line > first or "\n" in row[-1])
                              and _quote_left_open(row, reader, sep))

@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import override_text, quoted_list_hint, shown_path
+from mia_defense.constraints import clipped, override_text, quoted_list_hint, shown_path
 from mia_defense.data.checks import closest_name, is_number_text, shown_name, shown_names
 from mia_defense.data.csv_columns import drop_override
+from mia_defense.data.guards import JOINED_BOM
 from mia_defense.errors import ConfigError, DataError, closest
 
 __all__ = ["check_header", "excel_separator", "refuse_bom_row", "refuse_repeated_header",
@@ -48,6 +49,26 @@ def refuse_repeated_header(row: list[str], header: list[str], *, path: Path,
         )
 
 
+def refuse_glued_header(row: list[str], header: list[str], *, path: Path, line: int) -> None:
+    """A `DataError` for a row that ends with the header line glued onto its last value:
+    files joined with ``cat`` where the first ends with no line break ('7,8,0a,b,label'),
+    refused as 'line 31 has 5 fields but the header has 3', not as joined files."""
+    width = len(header)
+    if len(row) != 2 * width - 1 or [f.strip() for f in row[width:]] != header[1:]:
+        return
+    last = row[width - 1].strip()
+    if not last.removesuffix(header[0]).removesuffix("\ufeff").strip() or \
+            not last.endswith(header[0]):
+        return
+    raise DataError(
+        f"{shown_path(path)}: line {line} ends with the header line "
+        f"{shown_names(header, what='columns')} glued onto its last value "
+        f"({clipped(last, limit=80)!r}): "
+        "files joined together (cat a.csv b.csv), the first ending with no line break; end "
+        "that line before the header's first name and remove the repeated header line"
+    )
+
+
 def refuse_bom_row(row: list[str], header: list[str], *, path: Path, line: int) -> None:
     """A `DataError` for a row that opens with a byte-order mark (U+FEFF), which only starts
     a file: files joined with ``cat`` where a later one was saved with it (Excel's "CSV
@@ -55,8 +76,7 @@ def refuse_bom_row(row: list[str], header: list[str], *, path: Path, line: int) 
     text ('\\ufeffa')"), not refused as `refuse_repeated_header` refuses one without it."""
     if not row or not row[0].startswith("\ufeff"):
         return
-    joined = ("files joined together (cat a.csv b.csv), a later one saved with a byte-order "
-              "mark (U+FEFF, as Excel's 'CSV UTF-8' writes), which only starts a file")
+    joined = JOINED_BOM
     if [field.strip() for field in (row[0][1:], *row[1:])] == header:
         raise DataError(
             f"{shown_path(path)}: line {line} repeats the header line "

@@ -66,20 +66,24 @@ class Kinds:
             return math.nan
         codes = self.codes[column]
         if codes is None:
-            if self.numeric[column]:
+            if self.numeric[column]:  # a NUL byte (1\0) is damage, not text among numbers
+                self._refuse_nul(column, value, line)
                 self._mixed(column, text=(value, line))
             codes = self.codes[column] = {}
             self.first_text[column] = (value, line)
         code = codes.get(value)
         if code is None:
-            refuse_nul(value, path=self.path, where=f"line {line}, column "
-                        f"{self.names[column]!r}")
+            self._refuse_nul(column, value, line)
             code = codes[value] = len(codes)
             if self.first_shorthand[column] is None and _shorthand_number(value):
                 self.first_shorthand[column] = (value, line)
             if code >= self.limit:
                 self._too_many(column, line)
         return float(code)
+
+    def _refuse_nul(self, column: int, value: str, line: int) -> None:
+        """`refuse_nul` for ``value`` of ``column`` on ``line``."""
+        refuse_nul(value, path=self.path, where=f"line {line}, column {self.names[column]!r}")
 
     def _too_many(self, column: int, line: int) -> None:
         """Refuse a text column past ``limit`` distinct values (`_EARLY_CATEGORIES`)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ __all__ = [
     "UNSCALED",
     "UNSCALED_ADVICE",
     "as_features",
+    "check_feature_rows",
     "float32_merged",
     "looks_channels_last",
     "may_be_channels_last",
@@ -58,9 +59,11 @@ _SAMPLED_ROWS = 1000
 
 
 
-def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
+def as_features(x: np.ndarray, *, source: str, num_samples: int,
+                where: Callable[[int], str | None] | None = None) -> np.ndarray:
     """float32 features [N, ...]; a `DataError` for non-numeric, complex, misshaped or
-    non-finite data."""
+    non-finite data. ``where(i)`` says where sample ``i`` lies in the file (a line), for
+    the refusal of a value that is not finite; ``None`` where the sample number says it."""
     x = np.asarray(x)
     if x.dtype.kind not in "biufc":  # not timedelta64, which numpy counts as a number
         raise DataError(f"{shown_path(source)}: features must be numeric, got dtype {x.dtype}; "
@@ -72,13 +75,7 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
         raise DataError(f"{shown_path(source)}: features must have shape [N, ...], got {x.shape}"
                         + ("; one feature per sample: save x.reshape(-1, 1)"
                            if x.ndim and len(x) == num_samples else ""))
-    if x.shape[0] != num_samples:
-        raise DataError(
-            f"{shown_path(source)}: {x.shape[0]} feature rows but {num_samples} labels; "
-            "they must match"
-            + (" (the features look transposed, one column per sample: save x.T)"
-               if x.ndim == 2 and x.shape[1] == num_samples else "")
-        )
+    check_feature_rows(x, source=source, num_samples=num_samples)
     if math.prod(x.shape[1:]) == 0:
         raise DataError(f"{shown_path(source)}: features have shape {x.shape}: no values per "
                         "sample")
@@ -90,10 +87,30 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
         bad = np.flatnonzero(~finite)
         raise DataError(
             f"{shown_path(source)}: features contain NaN or inf in {len(bad)} samples (first at "
-            f"sample {bad[0]}); {_first_not_finite(given, x, bad[0])}: clean or impute them first "
-            "(values beyond float32's range count as inf)"
+            f"sample {bad[0]}); {_placed(int(bad[0]), where)}"
+            f"{_first_not_finite(given, x, bad[0])}: clean or impute them first (values beyond "
+            "float32's range count as inf)"
         )
     return x
+
+
+def check_feature_rows(x: np.ndarray, *, source: str, num_samples: int) -> None:
+    """Refuse features [N, ...] whose N is not the ``num_samples`` labels' count: checked
+    before the labels are read for classes, whose warnings ('only 30 of the 100 classes have
+    samples') would count labels that pair with no features."""
+    if x.shape[0] != num_samples:
+        raise DataError(
+            f"{shown_path(source)}: {x.shape[0]} feature rows but {num_samples} labels; "
+            "they must match"
+            + (" (the features look transposed, one column per sample: save x.T)"
+               if x.ndim == 2 and x.shape[1] == num_samples else "")
+        )
+
+
+def _placed(sample: int, where: Callable[[int], str | None] | None) -> str:
+    """``on <where sample lies>, `` (a line of a text file), or nothing where not known."""
+    place = where(sample) if where is not None else None
+    return f"on {place}, " if place else ""
 
 
 def _first_not_finite(given: np.ndarray, held: np.ndarray, sample: int) -> str:

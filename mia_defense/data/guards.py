@@ -256,6 +256,11 @@ NUL_PADDING = ("NUL bytes (\\0) alone, no text: the file was cut short (a crash,
                "remove those bytes")
 
 
+# What a line opening with a byte-order mark is, said by the text loaders' refusals.
+JOINED_BOM = ("files joined together (cat a.csv b.csv), a later one saved with a byte-order "
+              "mark (U+FEFF, as Excel's 'CSV UTF-8' writes), which only starts a file")
+
+
 def nul_alone(text: str) -> bool:
     """Whether ``text`` (a line, or a record's fields joined) is NUL bytes and nothing else
     but spaces: the end of a file cut short, refused as a line of too few values."""

@@ -45,6 +45,7 @@ from mia_defense.data.checks import (
 from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
+    JOINED_BOM,
     NUL_PADDING,
     check_memory,
     is_regular_file,
@@ -369,13 +370,17 @@ def _refuse_ragged(path: Path, text: Iterable[str]) -> None:
     line of data: a value lost or added in one line of a Purchase100 or Texas100 file was
     'not a comma-separated numeric file (the dtype passed requires 601 columns but 600 were
     found at row 41) ... expected one sample per line, values separated by commas', which
-    the file is. Read only once numpy refused the file."""
+    the file is; likewise a line opening with a byte-order mark (files joined with cat).
+    Read only once numpy refused the file."""
     width, start = 0, 0
     for number, line in enumerate(text, 1):
         data = line.split("#", 1)[0].strip()
         if not data:
             continue
         count = data.count(",") + 1
+        if data.startswith("\ufeff"):  # (the first line's mark is read past: utf-8-sig)
+            raise DataError(f"{shown_path(path)}: line {number} starts with a byte-order mark: "
+                            f"{JOINED_BOM}; remove the mark")
         if nul_alone(data):
             raise DataError(f"{shown_path(path)}: line {number} holds {NUL_PADDING}")
         if not width:
@@ -729,6 +734,7 @@ def load_purchase100(
     data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
+        line_of=None if npz else lambda i: f"line {skipped.line_of(i)}",
     )
     if data.x.shape[1] != PURCHASE_FEATURES:  # said, not refused: a cut-down copy trains
         log.info("%s: %d features per sample, where Purchase100 has %d: if this is not a "
@@ -864,6 +870,7 @@ def load_texas100(
     return finish_dataset(
         x, y, name="texas100", source=str(source), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
+        line_of=None if file is not None else lambda i: f"line {feats.line_of(i)} of 'feats'",
     )
 
 
