@@ -647,6 +647,8 @@ def _unparsed_override_line(override: str, message: str) -> str:
     why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
                    not line.strip().startswith(("Error parsing override", "See https://")))
     key, equals, value = override.partition("=")
+    if equals and (words := _sweep_function_words(key, value, why)):
+        return words
     quoted = f": {override_text(key, value)}" if equals else ""
     if equals and _NOT_UTF8.search(override):  # (bash's $'...' reads \xff back as the byte)
         quoted = f": {shell_word(f'{key}={hydra_quoted(value)}')}"
@@ -657,6 +659,31 @@ def _unparsed_override_line(override: str, message: str) -> str:
             "it, or quote a value that holds brackets, parentheses, commas or spaces, in "
             f"Hydra's quotes inside the shell's{quoted} (the grammar: "
             "https://hydra.cc/docs/1.3/advanced/override_grammar/basic)")
+
+
+# What each of Hydra's sweep functions takes (`_sweep_function_words`).
+_SWEEP_FUNCTIONS = {
+    "interval": "interval(low,high) takes two numbers, the bounds a search draws between",
+    "range": "range(start,stop[,step]) takes numbers",
+    "choice": "choice(...) takes the values to run, at least one",
+    "tag": "tag(...) takes tags, then the values to run last, as a choice(), range() or "
+    "interval()",
+}
+
+
+def _sweep_function_words(key: str, value: str, why: str) -> str | None:
+    """An override whose sweep function Hydra read but could not evaluate
+    (``train.lr=interval(a,b)``, ``choice()``, ``seed=tag(a,b)``) said as such, or ``None``
+    for another parse error. Its quoted form was offered before, which sets the key to the
+    text and is refused by the run: the fix is the function's arguments."""
+    name = re.match(r"\s*(\w+)\s*\(", value)
+    if " while evaluating '" not in why or name is None or name[1] not in _SWEEP_FUNCTIONS:
+        return None
+    return (f"{key}={value}: Hydra cannot evaluate {name[1]}() here ({why}); nothing was "
+            f"run. {_SWEEP_FUNCTIONS[name[1]]}: give {key} its values that way, as numbers "
+            f"where the key takes numbers (quoted, {value} would be one text for {key}, "
+            "not values to search; the grammar: "
+            "https://hydra.cc/docs/1.3/advanced/override_grammar/extended)")
 
 
 # The modules whose import a Ctrl-C or SIGTERM cut short (`_refuse_imports_cut_short`).
