@@ -47,11 +47,13 @@ def check_objectives(config: DictConfig) -> None:
     trial makes). And an Optuna direction against an objective's better side (``minimize``
     for utility.test_accuracy: the search's Pareto front, its optimization_results.yaml, is
     then that of the least accurate models) is warned of; maximising a leak can be meant (an
-    attacker's search), so it is not refused. Skipped where the sweep varies objectives or
-    attack.fprs."""
+    attacker's search), so it is not refused. A sweep of attack.fprs has each of its lists
+    checked (`_fprs_given`: ``attack.fprs=choice([0.1],[0.01,0.1])`` with
+    ``max_attack.tpr@1%fpr`` had the trials drawing [0.1] refused one by one). Skipped where
+    the sweep varies objectives or the attack group, or attack.fprs otherwise than by lists."""
     names = config.get("objectives")
     swept = set(override_keys(config))
-    if swept & {"objectives", "attack.fprs", "attack"}:
+    if swept & {"objectives", "attack"}:
         return
     if names is not None and not isinstance(names, ListConfig):
         # (a string, objectives=utility.test_accuracy, was read letter by letter: each trial
@@ -69,23 +71,50 @@ def check_objectives(config: DictConfig) -> None:
     from mia_defense.errors import ConfigError
     from mia_defense.report.objectives import check_objective_names
 
-    fprs = OmegaConf.select(config, "attack.fprs", default=None)
-    privacy = any(n.startswith("privacy.") for n in names)
-    try:
-        check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
-            fprs, ListConfig) else None, defenses=defense_targets(config, swept),
-            dp_accountants=dp_accountants(config, swept) if privacy else None,
-            randomized_release=release_randomized(config, swept) if privacy else None,
-            bootstrap=None if "attack.bootstrap" in swept else OmegaConf.select(
-                config, "attack.bootstrap", default=None, throw_on_resolution_failure=False),
-            attack_settings=attack_settings(config, swept),
-        )  # fmt: skip
-    except ConfigError as exc:
-        end_refused(log, "%s; nothing was run", exc)
-    except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
+    if (given := _fprs_given(config, swept)) is None:
         return
+    privacy = any(n.startswith("privacy.") for n in names)
+    for said, fprs in given:
+        try:
+            check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
+                fprs, ListConfig | list) else None, defenses=defense_targets(config, swept),
+                dp_accountants=dp_accountants(config, swept) if privacy else None,
+                randomized_release=release_randomized(config, swept) if privacy else None,
+                bootstrap=None if "attack.bootstrap" in swept else OmegaConf.select(
+                    config, "attack.bootstrap", default=None, throw_on_resolution_failure=False),
+                attack_settings=attack_settings(config, swept),
+            )  # fmt: skip
+        except ConfigError as exc:
+            end_refused(log, "%s%s; nothing was run", said, exc)
+        except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
+            return
     _refuse_epsilon_without_dp(config, names, swept)
     _warn_against_better_side(config, names)
+
+
+def _fprs_given(config: DictConfig, swept: Collection[str]) -> list[tuple[str, object]] | None:
+    """(how to name it in a refusal, the list) of each value of attack.fprs the runs take:
+    the config's own, or each list a sweep of it chooses from (``attack.fprs=[0.1],[0.01,0.1]``
+    or ``choice(...)``, on the command line or in ``hydra.sweeper.params``); ``None`` where a
+    sweep gives it otherwise (a range: the run's own check says it)."""
+    if "attack.fprs" not in swept:
+        return [("", OmegaConf.select(config, "attack.fprs", default=None))]
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    from mia_defense.cli.search_space_checks import _sweep_values
+
+    for said, _, key, value in _sweep_values(config):
+        if key == "attack.fprs" and isinstance(value, ChoiceSweep):
+            return [(f"{said}: the runs given attack.fprs={_listed(fprs)} would each be "
+                     "refused: ", fprs) for fprs in value.list]  # fmt: skip
+    return None
+
+
+def _listed(value: object) -> str:
+    """A swept value as the command line writes it (``[0.01,0.1]``)."""
+    if isinstance(value, list):
+        return f"[{','.join(map(_listed, value))}]"
+    return str(value)
 
 
 def defense_targets(config: DictConfig, swept: Collection[str] = ()) -> list[str] | None:
