@@ -124,6 +124,12 @@ def _unselected_config_refusal(
     composed, multirun = composed_when_failed(exc)
     # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
     every = [*overrides, *(_sweeper_params(composed) if multirun else [])]
+    if multirun:  # (each command of a split given the group once, not searched and fixed)
+        group = found.group(1).split(".")[0]
+        every = _as_grid_if_nothing_else(
+            [*_params_without(overrides, group), *(
+                text for text in _sweeper_params(composed) if text.partition("=")[0] == group)],
+            group, composed)  # fmt: skip
     swept = sweep_of_unselected_points(found.group(1), every, loader=loader, plain=True)
     if swept is None and multirun:
         try:
@@ -422,6 +428,51 @@ def _sweeper_params(composed: DictConfig | None) -> list[str]:
         return []
     return [f"{key}={params._get_node(key)._value()}" for key in params
             if isinstance(params._get_node(key)._value(), str)]  # fmt: skip
+
+
+def _params_without(overrides: Sequence[str], key: str) -> list[str]:
+    """``overrides`` with ``key`` taken out of those that set ``hydra.sweeper.params``
+    (``+hydra.sweeper.params={defense: "choice(dp,none)"}``, ``hydra.sweeper.params.defense=...``;
+    one left with no key dropped): the split of a search that sweeps ``key`` there fixes it
+    in each command, and a search given it both in its space and fixed is refused."""
+    import json
+
+    kept = []
+    for text in map(str, overrides):
+        name = text.partition("=")[0]
+        bare = name.lstrip("+~")
+        if bare == f"hydra.sweeper.params.{key}":
+            continue
+        override = parsed_override(text) if bare == "hydra.sweeper.params" else None
+        params = override.value() if override is not None and not override.is_delete() else None
+        if isinstance(params, dict) and key in params:
+            rest = {k: v for k, v in params.items() if k != key}
+            if not rest:
+                continue
+            text = f"{name}={{{', '.join(f'{k}: {json.dumps(str(v))}' for k, v in rest.items())}}}"
+        kept.append(text)
+    return kept
+
+
+def _as_grid_if_nothing_else(
+    overrides: list[str], group: str, composed: DictConfig | None
+) -> list[str]:
+    """``overrides`` without the search's settings (``hparams_search=...``,
+    ``hydra.sweeper.*``) where ``group`` is all it searches: the two searches of its split
+    would each have an empty search space, refused ('hydra.sweeper.params is empty'); each
+    point is one run, as a grid sweep runs it."""
+    keys = [str(key).lstrip("+~") for key in (composed.hydra.sweeper.get("params") or {})] if (
+        composed is not None and "hydra" in composed) else []  # fmt: skip
+    if not keys or set(keys) != {group}:
+        return overrides
+    for text in overrides:
+        key = text.partition("=")[0].lstrip("+~")
+        override = parsed_override(text)
+        searched = override is not None and override.is_sweep_override()
+        if key.startswith("hydra.sweeper.params") or (searched and key != group):
+            return overrides
+    return [text for text in overrides if not text.lstrip("+~").startswith(
+        ("hparams_search=", "hydra.sweeper."))]
 
 
 def _deletes_from_selected(key: str, selected: list[str]) -> bool:
