@@ -33,6 +33,7 @@ from mia_defense.data.guards import (
     refuse_lfs_pointer,
     reports_file_errors,
 )
+from mia_defense.data.paths import other_cases
 from mia_defense.errors import DataError
 
 __all__ = ["check_fashion_mnist_source", "check_mnist_source", "load_fashion_mnist",
@@ -188,7 +189,8 @@ def _other_split(root: Path, stem: str, name: str, *, split: object) -> str:
 def _found_in(folder: Path, stem: str) -> list[Path]:
     """The IDX files ``stem`` in ``folder`` (`_find`), the one read first: each name the
     loader takes there, so that `_find` compares them (the Kaggle name's copy beside LeCun's,
-    a ``.gz`` beside a folder of the file's name, were ignored whatever they held). A folder
+    a ``.gz`` beside a folder of the file's name, were ignored whatever they held), and
+    beside them the same names in another letter case (a copy from macOS or Windows). A folder
     named as the file that holds none is refused (`_inside`) where no other name is found."""
     found: list[Path] = []
     empty: DataError | None = None
@@ -207,6 +209,10 @@ def _found_in(folder: Path, stem: str) -> list[Path]:
                 found.append(candidate)
     if not found and empty is not None:
         raise empty
+    if found:  # (a name in another case alone is not looked for: 'not found' names the file)
+        names = [f"{base}{gz}" for base in (stem, stem.replace("-idx", ".idx"))
+                 for gz in ("", ".gz")]
+        found += [file for file in other_cases(folder, names) if is_regular_file(file)]
     return found
 
 

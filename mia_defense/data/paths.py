@@ -9,6 +9,7 @@ import itertools
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,7 +18,7 @@ from mia_defense.data.guards import LOOP_FIX, dangling_link, file_kind
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import UnknownHomeError, home_expanded
 
-__all__ = ["refuse_folder", "require_path"]
+__all__ = ["other_cases", "refuse_folder", "require_path"]
 
 # Entries of a folder looked through for the files a folder refusal names (`refuse_folder`).
 _LISTED_ENTRIES = 10_000
@@ -62,7 +63,21 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
             f"dataset {name!r}: {where} is a {file_kind(mode)}, not a file or folder; "
             f"set dataset.path to {expected}"
         )
+    if stat.S_ISREG(mode):
+        _refuse_file_as_folder(str(path), name=name, where=where)
     return resolved
+
+
+def _refuse_file_as_folder(path: str, *, name: str, where: str) -> None:
+    """Refuse a path to a file that ends with a separator ('file.csv/'): pathlib drops it,
+    so the file was read, where the OS refuses such a path ('Not a directory'): a folder
+    was perhaps meant."""
+    if path.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise DataError(
+            f"dataset {name!r}: dataset.path ends with {path[-1]!r}, which only a "
+            f"folder's path does, but {where} is a file: remove the {path[-1]!r} at the end "
+            "to read the file, or name the folder meant"
+        )
 
 
 def _hydra_job() -> Any:
@@ -123,6 +138,16 @@ def _other_case(path: Path) -> str:
     if not there:
         return ""
     return f" ({shown_path(there[0])} is there: the letter case differs)"
+
+
+def other_cases(folder: Path, names: Iterable[str]) -> list[Path]:
+    """The entries of ``folder`` named as one of ``names`` in another letter case only
+    (``TRAIN-IMAGES-IDX3-UBYTE`` for ``train-images-idx3-ubyte``: a copy from a system that
+    ignores case), sorted; those spelt exactly as ``names`` are left out."""
+    wanted = set(names)
+    lowered = {name.lower() for name in wanted}
+    return sorted(entry for entry in _entries(folder)
+                  if entry.name.lower() in lowered and entry.name not in wanted)
 
 
 def _relative_to(path: Path) -> str:
