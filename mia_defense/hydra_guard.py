@@ -86,22 +86,8 @@ def guard_config_loading() -> None:
 
         loaded = load_one(self, default, repo)
         record = getattr(self, "_mia_files", None)
-        if record is not None and str(loaded.path) == _PACKAGED:
-            record["ours"] = True
-        path = str(default.config_path or "")
-        if record is not None and not path.startswith("hydra/"):  # (Hydra's own: left out)
-            # (the empty mappings of each config file, as Hydra merges it)
-            file = f"{loaded.path}/{path}.yaml"  # (config_file_shown: as a user finds it)
-            record["primary"] = file if default.primary else record["primary"]
-            written = _written(loaded.config, file)
-            if default.primary and written is None:
-                record["empty"] = file
-            elif isinstance(written, str | list) and record["shape"] is None:
-                record["shape"] = (file, _kind_written(written), default.primary)
-            if default.primary and _names_no_config(loaded):
-                record["bare"] = file
-            if record["climbed"] is None and _climbs_to_no_key(default):
-                record["climbed"] = _climbed_out_problem(file, default)
+        file = _record_file(record, loaded, default) if record is not None else None
+        if file is not None:  # (the empty mappings of each config file, as Hydra merges it)
             _empty_mappings_of(loaded.config, file, record, package=default.package)
         return loaded
 
@@ -110,9 +96,7 @@ def guard_config_loading() -> None:
         from mia_defense.composed_overrides import _empty_mapping_file_problems, override_problems
 
         outer = getattr(self, "_mia_files", None)
-        self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False,
-                                    "empty": None, "climbed": None, "shape": None,
-                                    "bare": None}
+        self._mia_files = record = _new_record()
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
@@ -215,6 +199,9 @@ def guard_config_loading() -> None:
     @functools.wraps(compute)
     def compute_defaults_list(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> Any:
         defaults = compute(self, *args, **kwargs)  # (--info defaults: no config is loaded)
+        own = _listed_primary_refusal(self, defaults) if _TOOLS else None
+        if own is not None:  # (refused as the run refuses it)
+            raise own
         climbed = next((d for d in defaults.defaults if _climbs_to_no_key(d)), None)
         if climbed is not None and _TOOLS:  # (refused as the run's composition refuses it)
             from mia_defense.composition_errors import HydraConfigError
@@ -252,6 +239,52 @@ def guard_config_loading() -> None:
     ConfigLoaderImpl._load_single_config = load_single_config  # type: ignore[method-assign]
     ConfigLoaderImpl.compute_defaults_list = compute_defaults_list  # type: ignore[method-assign]
     ConfigLoaderImpl._apply_overrides_to_config = staticmethod(apply_overrides)  # type: ignore[method-assign]
+
+
+def _new_record() -> dict[str, Any]:
+    """An empty record of the config files the loader reads (`_record_file`)."""
+    return {"seen": set(), "found": [], "primary": None, "ours": False, "empty": None,
+            "climbed": None, "shape": None, "bare": None}
+
+
+def _record_file(record: dict[str, Any], loaded: Any, default: Any) -> str | None:
+    """Record in ``record`` what Hydra's ``loaded`` config file (its defaults list's entry
+    ``default``) holds that `_own_file_refusal` refuses: a package's (one of ours), the
+    primary, an empty primary, a string or list, a primary built on no config, an include
+    out of the config folders. Returns the file's name (``file://PATH``), or None for
+    Hydra's own files (hydra/...: left out)."""
+    if str(loaded.path) == _PACKAGED:
+        record["ours"] = True
+    path = str(default.config_path or "")
+    if path.startswith("hydra/"):
+        return None
+    file = f"{loaded.path}/{path}.yaml"  # (config_file_shown: as a user finds it)
+    record["primary"] = file if default.primary else record["primary"]
+    written = _written(loaded.config, file)
+    if default.primary and written is None:
+        record["empty"] = file
+    elif isinstance(written, str | list) and record["shape"] is None:
+        record["shape"] = (file, _kind_written(written), default.primary)
+    if default.primary and _names_no_config(loaded):
+        record["bare"] = file
+    if record["climbed"] is None and _climbs_to_no_key(default):
+        record["climbed"] = _climbed_out_problem(file, default)
+    return file
+
+
+def _listed_primary_refusal(loader: Any, defaults: Any) -> Exception | None:
+    """The run's refusal (`_own_file_refusal`) of the primary config of one's own that
+    ``--info defaults`` lists (``defaults``, Hydra's defaults list): empty, a string or a
+    list, or built on no config. The list loads no config, and printed it (exit 0) where a
+    run refuses it; the primary file alone is read (the callbacks it holds itself)."""
+    primary = next((entry for entry in defaults.defaults if entry.primary), None)
+    loaded = (loader.repository.load_config(primary.config_path)
+              if primary is not None and primary.config_path else None)  # fmt: skip
+    record = _new_record()
+    if loaded is None or _record_file(record, loaded, primary) is None:
+        return None
+    tool = _TOOLS[-1]
+    return _own_file_refusal(record, tool, loaded.config, tool)
 
 
 def searchpath_problem(path: str) -> str | None:
