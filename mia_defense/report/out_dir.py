@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from mia_defense.constraints import shell_word
 from mia_defense.errors import ConfigError, counted, first_few
 from mia_defense.files import stale_temp_files
 from mia_defense.report.checks import one_line
@@ -218,10 +219,40 @@ def check_same_sources(out_dir: Path, sources: Sequence[Path]) -> None:
         return
     raise ConfigError(
         f"{out_dir}: holds the report of {shown(earlier) or 'no folder'} (its {REPORT_MARK} "
-        f"mark), not of {shown(now)}: this report would replace it; pass --replace to "
-        f"replace it (nothing is lost when {shown(now)} is that folder moved or copied: its "
-        f"report is written again), or {FIX_OUT}"
+        f"mark), not of {shown(now)}: this report would replace it, so it is refused unless "
+        f"given --replace; pass --replace to replace it ({_replaced_how(earlier, now, shown)}"
+        f"), typing the same command with it: {_replace_command(sources, out_dir)}; or "
+        f"{FIX_OUT}"
     )
+
+
+def _replaced_how(
+    earlier: Sequence[str], now: Sequence[str], shown: Callable[[Sequence[str]], str]
+) -> str:
+    """What replacing a report of the folders ``earlier`` by one of ``now`` (absolute) does:
+    ``mia-report sweep`` into the report of ``sweep/sub`` was told that nothing is lost
+    when sweep is sweep/sub moved or copied, where sweep holds it."""
+    if _inside(earlier, now):
+        return (f"{shown(now)} holds {shown(earlier)}: this report would rank its runs "
+                "among the others")  # fmt: skip
+    if _inside(now, earlier):
+        return (f"{shown(now)} lies inside {shown(earlier)}: this report would rank only "
+                "its runs")  # fmt: skip
+    return (f"nothing is lost when {shown(now)} is that folder moved or copied: its report "
+            "is written again")  # fmt: skip
+
+
+def _inside(inner: Sequence[str], outer: Sequence[str]) -> bool:
+    """Whether each folder of ``inner`` lies in (or is) one of ``outer``, all absolute."""
+    return bool(inner) and all(any(Path(i).is_relative_to(o) for o in outer) for i in inner)
+
+
+def _replace_command(sources: Sequence[Path], out_dir: Path) -> str:
+    """The mia-report command writing the report of ``sources`` into ``out_dir`` over the
+    report there, each path a word a shell reads back (its other options, if any, are the
+    user's to add)."""
+    words = [shell_word(str(p)) for p in (*sources, "--out", out_dir)]
+    return " ".join(["mia-report", *words, "--replace"])
 
 
 def _has_mark(out_dir: Path) -> bool:
