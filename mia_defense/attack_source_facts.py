@@ -94,19 +94,14 @@ def _results_problem(results: dict[str, Any]) -> str | None:
 
 
 def _training_deleted(results: dict[str, Any]) -> str | None:
-    """Why a record whose config names mia-train's engine (``config.train.engine``) lacks
-    ``training.engine``, which every mia-train run has recorded since that setting exists,
-    or ``None``: with the block deleted, mia-attack recorded the run's models as trained
+    """`training_problem`, with what mia-attack would have recorded: the models as trained
     outside mia-defense (``training.engine: external``, the API's stand-in)."""
-    train = (results.get("config") or {}).get("train")
-    if not isinstance(train, dict) or "engine" not in train:
-        return None
-    if "engine" in (results.get("training") or {}):
-        return None
-    return (f"training.engine is missing, but config.train.engine is {train['engine']!r}: "
-            "mia-train records how it trained the run's models with every run, so the file "
-            "was edited, and the new record would name them trained outside mia-defense; "
-            "put the run's own results.json back")
+    from mia_defense.tracking.artifacts import training_problem
+
+    problem = training_problem(results)
+    return None if problem is None else (
+        f"{problem}, and the new record would name them trained outside mia-defense; put "
+        "the run's own results.json back")  # fmt: skip
 
 
 def utility_problem(utility: dict[str, Any]) -> str | None:

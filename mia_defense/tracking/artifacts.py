@@ -53,6 +53,7 @@ __all__ = [
     "saved_model_counts",
     "schema_problem",
     "stamped_checkpoint",
+    "training_problem",
     "write_json",
     "write_npz",
 ]
@@ -499,6 +500,24 @@ def digests_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
                     "was deleted after the run (and with it the checks that the folder's models "
                     "and config are the ones its figures measured)")  # fmt: skip
     return None
+
+
+def training_problem(results: Mapping[str, Any]) -> str | None:
+    """Why a record whose config names mia-train's engine (``config.train.engine``) lacks
+    ``training.engine``, which every mia-train run has recorded since that setting exists,
+    or ``None``: the block deleted after the run, and with it how the models trained and
+    which defenses did not act (mia-attack recorded the models as trained outside
+    mia-defense, mia-report ranked the run without its caveats). One rule for both."""
+    config = results.get("config")
+    train = config.get("train") if isinstance(config, Mapping) else None
+    if not isinstance(train, Mapping) or "engine" not in train:
+        return None
+    training = results.get("training")
+    if isinstance(training, Mapping) and "engine" in training:
+        return None
+    return (f"training.engine is missing, but config.train.engine is {train['engine']!r}: "
+            "mia-train records how it trained the run's models with every run, so the file "
+            "was edited")  # fmt: skip
 
 
 def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:

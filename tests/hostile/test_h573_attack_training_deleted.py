@@ -53,3 +53,17 @@ def test_a_record_naming_no_engine_of_mia_train_is_still_read(fast_run, tmp_path
     run = _edited(fast_run, tmp_path, older)
     shutil.rmtree(run / "checkpoints")  # (its config, edited here, is not checked without)
     assert "training" not in read_source(run).results
+
+
+def test_mia_report_skips_the_record_mia_attack_refuses(fast_run, tmp_path) -> None:
+    """One rule (`training_problem`): mia-report ranked the run whose training block was
+    deleted, without its caveats of defenses that did not act, while mia-attack refused it."""
+    from mia_defense.report import load_runs
+    from tests.report.fake_runs import rewrite_results
+
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    rewrite_results(run, lambda p: p.pop("training"))
+    loaded = load_runs([run])
+    assert loaded.runs == []
+    assert dict(loaded.skipped)[run].startswith(
+        "training.engine is missing, but config.train.engine is 'stacked'")

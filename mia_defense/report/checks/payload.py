@@ -25,6 +25,7 @@ from mia_defense.report.checks.utility import (
     _utility_problem,
 )
 from mia_defense.tracking import SCHEMA_VERSION, schema_problem
+from mia_defense.tracking.artifacts import training_problem
 
 __all__ = ["edited_problem", "payload_problem"]
 
@@ -156,14 +157,24 @@ def payload_problem(payload: Mapping[str, Any], *, run_dir: Path | None = None) 
         )
     if status == "diverged":
         return None
-    for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem,
-                  defense_problem, idle_defenses_problem, _caveat_fields_problem):
+    for check in (_sections_problem, _training_problem, _identity_problem, _utility_problem,
+                  _privacy_problem, defense_problem, idle_defenses_problem,
+                  _caveat_fields_problem):
         problem = check(payload)
         if problem:
             return problem
     return _attacks_problem(
         payload["attacks"], payload.get("strongest_attack"), payload.get("config")
     ) or _headline_problem(payload)
+
+
+def _training_problem(payload: Mapping[str, Any]) -> str | None:
+    """`training_problem` (mia-attack refuses the same record): the run's ``training`` block
+    deleted, and with it the caveats of defenses that did not act."""
+    problem = training_problem(payload)
+    return None if problem is None else (
+        f"{problem}, and with it which defenses did not act; put the run's own results.json "
+        "back, or rerun the run")  # fmt: skip
 
 
 def edited_problem(payload: Mapping[str, Any]) -> str | None:
