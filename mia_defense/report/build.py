@@ -55,6 +55,7 @@ from mia_defense.report.runs import (
 )
 from mia_defense.report.table import (
     BASELINE,
+    LIST_CELLS,
     RunSummary,
     caveats_markdown,
     markdown_table,
@@ -314,6 +315,7 @@ def _summary_markdown(
         "- [tradeoff table (Markdown)](tradeoff.md) and [CSV](tradeoff.csv): every row, every "
         "attack's AUC and TPR at 1% and 0.1% FPR with 95% intervals, ε; "
         "[runs.csv](runs.csv): the same for every run",
+        f"- {LIST_CELLS}",
     ]
     if "tradeoff_auc" in report.files:
         lines.append("- [test accuracy vs AUC](tradeoff_auc.png)")
@@ -517,26 +519,63 @@ _FRONT_FIGURES = {
 
 
 def _partial_figures(groups: Sequence[RunGroup]) -> list[tuple[str, str]]:
-    """``(run, caveat)`` of each run lacking a figure of the fronts (`_FRONT_FIGURES`) that
-    other runs of its row have: the row's figure is then the mean of those others alone (a
-    row of three seeds, two of whose AUCs were deleted, showed its least leaking seed's AUC
-    on the AUC front, its n 3, and nothing said so)."""
+    """``(run, caveat)`` of each run lacking a figure that other runs of its row have: a
+    figure of the fronts (`_FRONT_FIGURES`), else the attack columns (``ATTACK.auc``,
+    ``ATTACK.tpr@X%fpr``, one caveat naming them all): the row's figure is then the mean of
+    those others alone (a row of three seeds, two of whose AUCs were deleted, showed its
+    least leaking seed's AUC on the AUC front, its n 3, and nothing said so; a deleted
+    ``loss.tpr@1%fpr`` likewise left the tables' column seed 0's alone under n 3)."""
     notes = []
     for g in groups:
+        noted: set[str] = set()
         for attribute, words in _FRONT_FIGURES.items():
             lacking = [r for r in g.runs if math.isnan(getattr(r, attribute))]
-            if not lacking or len(lacking) == g.n:
-                continue
-            note = (
-                f"no {words} (deleted from its results.json, or written by a tool of your "
-                f"own): its row's {words.split(' of ')[0]} is the mean of its other "
-                f"{g.n - len(lacking)} of {g.n} runs alone, which may understate the row's; "
-                "rerun it"
-            )
-            for run in lacking:
-                log.warning("%s: %s", run.name, note)
-                notes.append((run.name, note))
+            for run in _partly(lacking, g):
+                noted.add(run.name)
+                notes.append((run.name, _partial_note(words, words.split(" of ")[0],
+                                                      g.n - len(lacking), g.n)))  # fmt: skip
+        columns: dict[str, list[str]] = {}
+        for figure, lacking in _lacking_columns(g):
+            for run in _partly(lacking, g):
+                if run.name not in noted:
+                    columns.setdefault(run.name, []).append(f"{figure} ({g.n - len(lacking)})")
+        for name, figures in columns.items():
+            notes.append((name, _partial_note(", ".join(figures), "columns", None, g.n)))
+    for name, note in notes:
+        log.warning("%s: %s", name, note)
     return notes
+
+
+def _partly(lacking: list[RunSummary], group: RunGroup) -> list[RunSummary]:
+    """``lacking``, unless every run of ``group`` lacks the figure (a tool of your own that
+    records none: nothing to average it over)."""
+    return [] if len(lacking) == group.n else lacking
+
+
+def _partial_note(words: str, figure: str, having: int | None, n: int) -> str:
+    """The caveat of a run lacking ``words``; ``having`` runs of ``n`` have it (``None``:
+    ``words`` gives each column's count in brackets)."""
+    said = (f"{figure} is the mean of its other {having} of {n} runs" if having is not None
+            else f"{figure} are the means of its other runs (of {n}) having each, as "
+            "counted in brackets,")  # fmt: skip
+    return (
+        f"no {words} (deleted from its results.json, or written by a tool of your own): its "
+        f"row's {said} alone, which may understate the row's; rerun it"
+    )
+
+
+def _lacking_columns(group: RunGroup) -> Iterable[tuple[str, list[RunSummary]]]:
+    """``(ATTACK.METRIC, the runs of ``group`` lacking it)`` for each attack figure a run
+    of the row has (the tables' columns, `mia_defense.report.groups`)."""
+    shown = {(attack, m): None for r in group.runs for attack, metrics in r.attacks.items()
+             for m in metrics if f"{attack}.{m}" in group.metrics}  # fmt: skip
+    for attack, m in shown:
+        yield f"{attack}.{m}", [
+            r for r in group.runs if not _finite(r.attacks.get(attack, {}).get(m))]
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:

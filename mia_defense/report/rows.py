@@ -12,8 +12,9 @@ from mia_defense.report.table import (
     TABLE_FPRS,
     _figure_cells,
     _figure_columns,
-    _format_hyper,
     _seeds_cell,
+    hyper_items,
+    list_cell,
 )
 
 __all__ = ["table_rows"]
@@ -47,7 +48,8 @@ def table_rows(
     attack; each attack's AUC and TPR at ``fprs``; whether the row is on its (dataset,
     model) Pareto front (``front``: indices into ``groups``); whether a run of the row has
     a caveat (``careful``: its leakage may be understated, its ε no guarantee; the report
-    lists them); the runs' names, ``; ``-joined.
+    lists them); the runs' names. The lists (hyperparameters, runs) are `list_cell`s: joined
+    by ``; ``, each item's ``\\`` and ``;`` backslash-escaped.
     """
     attacks: list[str] = []
     for g in groups:
@@ -67,7 +69,7 @@ def table_rows(
         rows.append(
             [
                 g.name, g.dataset, g.pair[1], g.family, g.defense, g.defenses_idle, g.release,
-                _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
+                list_cell(hyper_items(g.hyperparameters)), g.n, _seeds_cell(g.seeds),
                 *_figure_cells("test_accuracy", m["test_accuracy"]),
                 m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
                 _validity(g),
@@ -75,7 +77,7 @@ def table_rows(
                 *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
                 *(c for f in figures for c in _figure_cells(f, m.get(f))),
                 "yes" if i in front else "", "yes" if i in careful else "",
-                "; ".join(r.name for r in g.runs),
+                list_cell(r.name for r in g.runs),
             ]
         )  # fmt: skip
     return headers, rows

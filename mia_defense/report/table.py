@@ -8,7 +8,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
@@ -40,6 +40,7 @@ from mia_defense.tracking.artifacts import flat_hparams
 __all__ = [
     "BASELINE",
     "LEAK_TPR",
+    "LIST_CELLS",
     "NOT_RANKED",
     "TABLE_FPRS",
     "RunSummary",
@@ -48,6 +49,8 @@ __all__ = [
     "evaluation_labels",
     "flat_hparams",
     "flatten",
+    "hyper_items",
+    "list_cell",
     "markdown_table",
     "md_code",
     "md_text",
@@ -648,11 +651,33 @@ def _models_apart(summaries: list[RunSummary]) -> list[RunSummary]:
     ]  # fmt: skip
 
 
-def _format_hyper(hyper: Mapping[str, Any]) -> str:
+def hyper_items(hyper: Mapping[str, Any]) -> list[str]:
+    """``KEY=VALUE`` of each setting of ``hyper``, floats short (``%g``)."""
+
     def fmt(value: Any) -> str:
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    return "; ".join(f"{k}={fmt(v)}" for k, v in hyper.items())
+    return [f"{k}={fmt(v)}" for k, v in hyper.items()]
+
+
+def _format_hyper(hyper: Mapping[str, Any]) -> str:
+    return "; ".join(hyper_items(hyper))
+
+
+# How the CSVs' list cells (``runs``, ``hyperparameters``) are written; the report's
+# README.md says it in these words.
+LIST_CELLS = (
+    "The `runs` and `hyperparameters` cells of the CSVs list their items joined by `; `, "
+    "each item with `\\` written `\\\\` and `;` written `\\;`, so an item holding "
+    "`; ` splits back whole: split at each `; ` whose `;` no backslash escapes."
+)
+
+
+def list_cell(items: Iterable[str]) -> str:
+    """``items`` as one CSV cell: joined by ``; ``, each with ``\\`` and ``;``
+    backslash-escaped (`LIST_CELLS`): a run folder or config value holding ``; `` (``a; b``)
+    read as two items, and nothing could split the cell back."""
+    return "; ".join(item.replace("\\", "\\\\").replace(";", "\\;") for item in items)
 
 
 # Figures whose spread over a row's runs has columns of its own.
@@ -811,10 +836,29 @@ def caveats_markdown(entries: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def visible(text: Any) -> str:
+    """``text`` with each unprintable character shown apart from a space: a C0 control
+    character or DEL as its picture (``␊`` for a line break, U+2400 + its code), a name's
+    byte that is not UTF-8 as ``\\xNN`` (`printable`), another as ``\\uXXXX`` (a no-break
+    space, U+2028). Two rows named ``line1\\nline2`` and ``line1 line2`` showed one label in
+    the Markdown tables, where `printable` made the line break a space."""
+    return "".join(_shown(c) for c in str(text))
+
+
+def _shown(c: str) -> str:
+    if c.isprintable():
+        return c
+    if c < " " or c == "\x7f":
+        return chr(0x2400 + ord(c)) if c < " " else "\u2421"
+    if "\udc80" <= c <= "\udcff":
+        return printable(c)
+    return f"\\u{ord(c):04x}"
+
+
 def md_code(text: Any) -> str:
     """``text`` safe in a Markdown code span of a table cell (no column, code span or line
-    break); a code span shows HTML as text."""
-    return printable(text).replace("|", "\\|").replace("`", "'")
+    break: unprintable characters `visible`); a code span shows HTML as text."""
+    return visible(text).replace("|", "\\|").replace("`", "'")
 
 
 def md_text(text: Any) -> str:
@@ -822,8 +866,9 @@ def md_text(text: Any) -> str:
     no column or line break, no HTML (``<`` as ``&lt;``: a renderer would run
     ``<img onerror=...>``), no link or image (``](`` as ``]\\(``: a swept value
     ``![](https://host/pixel.png)`` had the page fetch it from that host when viewed), and
-    no emphasis, strike-through or code span (`_md_marks`)."""
-    text = _md_marks(printable(text))
+    no emphasis, strike-through or code span (`_md_marks`); unprintable characters
+    `visible`."""
+    text = _md_marks(visible(text))
     return text.replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
 
 
