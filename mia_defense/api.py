@@ -61,6 +61,7 @@ from mia_defense.attack_setup import (
 from mia_defense.attack_setup import observed_settings as _observed_settings
 from mia_defense.attacks.base import access_of
 from mia_defense.config_tables import MAX_MODELS
+from mia_defense.constraints import is_integer, shown
 from mia_defense.data.checks import (
     far_apart_labels,
     warn_below_float32,
@@ -135,13 +136,7 @@ def make_plan(
     (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
     every record trains exactly K/2 models). Train model k on
     ``x[plan.population_idx][plan.masks[k]]``."""
-    # (10**9: 559 GiB)
-    as_integer(num_models, key="make_plan: num_models", low=0, high=MAX_MODELS)
-    if num_models < 2 or num_models % 2:  # (the plan's own error names plan.num_models=)
-        raise ConfigError(
-            f"make_plan: num_models={num_models}: must be an even number >= 2 (every record "
-            "is a member of exactly half of the models)"
-        )
+    _check_num_models(num_models)
     as_integer(seed, key="make_plan: seed", low=0)
     _refuse_big_seed("make_plan", seed)  # (a plan no mia-train run can reproduce)
     for name, value in (("population_size", population_size), ("test_size", test_size)):
@@ -202,6 +197,18 @@ def make_plan(
             f"({' '.join(str(exc).split())[:100]}); give fewer rows of x and y"
         ) from None
     return plan
+
+
+def _check_num_models(num_models: Any) -> None:
+    """A `ConfigError` for a ``num_models`` mia-train's ``plan.num_models`` refuses, in one
+    set of words naming what it accepts (10**9 was a raw MemoryError of 559 GiB; -2 was told
+    'an integer in [0, 4096]' and 0, in it, then 'an even number >= 2')."""
+    whole = is_integer(num_models, low=2, high=MAX_MODELS)
+    if not (whole and num_models % 2 == 0):
+        raise ConfigError(
+            f"make_plan: num_models={shown(num_models)}: must be an even integer in [2, "
+            f"{MAX_MODELS}] (every record is a member of exactly half of the models)"
+        )
 
 
 def _refuse_memberless(plan: MembershipPlan, x: np.ndarray) -> None:

@@ -16,8 +16,8 @@ X, Y = np.random.default_rng(0).normal(size=(90, 4)), np.arange(90) % 3
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"num_models": 3}, r"make_plan: num_models=3: must be an even number >= 2"),
-        ({"num_models": 0}, r"make_plan: num_models=0: must be an even number >= 2"),
+        ({"num_models": 3}, r"make_plan: num_models=3: must be an even integer in \[2, "),
+        ({"num_models": 0}, r"make_plan: num_models=0: must be an even integer in \[2, "),
         ({"population_size": 1}, r"make_plan: population_size=1, test_size=None: too few"),
         ({"test_size": 0}, r"make_plan: population_size=None, test_size=0: too few"),
         ({"population_size": 60, "test_size": 60},

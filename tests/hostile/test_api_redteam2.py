@@ -164,7 +164,7 @@ def test_observe_models_refuses_data_that_is_not_the_plans():
                                                               r"rows"),
         ((np.full((60, 4), "a"), np.arange(60) % 3), {}, DataError, r"make_plan: x: not numbers"),
         (_data(), {"num_models": 4.0}, ConfigError, r"make_plan: num_models=4.0: must be an "
-                                                    r"integer"),
+                                                    r"even integer"),
         (_data(), {"seed": -1}, ConfigError, r"make_plan: seed=-1: must be an integer >= 0"),
         (_data(), {"population_size": 10.5}, ConfigError, r"make_plan: population_size=10.5: "
                                                            r"must be an integer"),

@@ -214,7 +214,7 @@ def test_make_plan_refuses_more_models_than_mia_train_allows():
 
     x, y = np.random.default_rng(0).normal(size=(100, 2)), np.arange(100) % 2
     with pytest.raises(ConfigError, match=r"make_plan: num_models=1000000000: must be an "
-                                          r"integer in \[0, 4096\]"):  # fmt: skip
+                                          r"even integer in \[2, 4096\]"):  # fmt: skip
         api.make_plan(x, y, num_models=10**9)
 
 
