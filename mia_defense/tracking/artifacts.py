@@ -472,16 +472,18 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
 
 def digests_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     """Why results.json's ``sha256`` is not the record its run wrote, or ``None``: missing
-    where ``versions.training_code`` says a mia-defense that records it in every complete
-    record wrote the file, or naming no digest of a checkpoint (a regular ``model_*.pt`` of
-    `DIGESTED_FOLDERS`) the folder holds, where the run recorded one for each it wrote.
+    from a complete record whose ``versions.training_code`` says a mia-defense that records
+    it in every complete record wrote the file, or naming no digest of a checkpoint (a
+    regular ``model_*.pt`` of `DIGESTED_FOLDERS`) the folder holds, where the run recorded
+    one for each it wrote.
     Deleted by hand, the digests turned off the checks of the folder's observations.npz,
     checkpoints and config against the figures (an edited ``config.train.lr`` was carried as
     the config that trained the models). One rule for mia-attack and mia-report; a folder
     whose checkpoints were deleted (to save space) and an older record are read."""
     record, versions = results.get("sha256"), results.get("versions")
-    if record is None and "sha256" not in results:
-        if isinstance(versions, Mapping) and "training_code" in versions:
+    if record is None and "sha256" not in results:  # (a diverged or failed run writes none)
+        if results.get("status") == "complete" and isinstance(versions, Mapping) and (
+                "training_code" in versions):  # fmt: skip
             return ("sha256 is missing, but versions.training_code says a mia-defense that "
                     "records the sha256 of the run's observations.npz and checkpoints in every "
                     "results.json wrote it: deleted after the run, and with it the checks of "
