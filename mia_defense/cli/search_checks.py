@@ -18,7 +18,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import task_overrides
-from mia_defense.cli.search_space_checks import _range_steps, _sweep_values
+from mia_defense.cli.search_space_checks import _group_options, _range_steps, _sweep_values
 from mia_defense.cli.sweep_checks import override_keys
 from mia_defense.constraints import keys_shown as _keys_shown
 from mia_defense.hydra_setup import plugin_is
@@ -546,7 +546,9 @@ def _replaces_a_node(config: DictConfig, node: str, value: Any) -> bool:
     from hydra.core.override_parser.types import ChoiceSweep
 
     choices = config.hydra.runtime.get("choices") or {}
-    return node not in choices and isinstance(value, ChoiceSweep) and not any(
+    if node in choices or _group_options(config, node):  # (a group: defense's list of them
+        return False  # is in no runtime choice: choice(none, dp) was refused as settings)
+    return isinstance(value, ChoiceSweep) and not any(
         isinstance(option, dict) for option in value.list)
 
 

@@ -19,6 +19,7 @@ from mia_defense.files import load_npz
 from mia_defense.tracking.artifacts import file_sha256
 from mia_defense.tracking.trained_model import load_trained_model
 from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+from tests.report.fake_runs import older_record
 
 
 @pytest.fixture
@@ -94,8 +95,9 @@ def test_a_malformed_sha256_record_is_refused_naming_it(run, record, said):
 @pytest.mark.slow  # 1-5 s: a whole mia-attack run
 def test_a_run_without_sha256_is_attacked_with_a_warning(run, tmp_path):
     # runs written before results.json recorded it keep working; the log says what the
-    # check of the file was
-    _edit_results(run, lambda r: r.pop("sha256"))
+    # check of the file was (such a run wrote no versions.training_code either: with it, the
+    # digests were deleted, which is refused, tests/hostile/test_h564_attack_digests_deleted)
+    _edit_results(run, older_record)
     done = mia_attack(str(run), *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[WARNING]" in done.stderr and "records no sha256 of observations.npz" in done.stderr
