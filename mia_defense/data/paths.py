@@ -133,11 +133,10 @@ def _mistyped(text: str) -> str:
 def _other_case(path: Path) -> str:
     """Where ``path``'s folder holds its name in another letter case (``adult.csv`` for
     ``Adult.csv``, typed from a listing on a system that ignores case): that name; or ""."""
-    wanted = path.name.lower()
-    there = sorted(entry.name for entry in _entries(path.parent) if entry.name.lower() == wanted)
+    there = other_cases(path.parent, [path.name])
     if not there:
         return ""
-    return f" ({shown_path(there[0])} is there: the letter case differs)"
+    return f" ({shown_path(there[0].name)} is there: the letter case differs)"
 
 
 def other_cases(folder: Path, names: Iterable[str]) -> list[Path]:
