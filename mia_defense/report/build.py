@@ -519,28 +519,28 @@ _FRONT_FIGURES = {
 
 
 def _partial_figures(groups: Sequence[RunGroup]) -> list[tuple[str, str]]:
-    """``(run, caveat)`` of each run lacking a figure that other runs of its row have: a
-    figure of the fronts (`_FRONT_FIGURES`), else the attack columns (``ATTACK.auc``,
-    ``ATTACK.tpr@X%fpr``, one caveat naming them all): the row's figure is then the mean of
-    those others alone (a row of three seeds, two of whose AUCs were deleted, showed its
-    least leaking seed's AUC on the AUC front, its n 3, and nothing said so; a deleted
-    ``loss.tpr@1%fpr`` likewise left the tables' column seed 0's alone under n 3)."""
+    """``(run, caveat)`` of each run lacking a figure that other runs of its row have: the
+    figures of the fronts (`_FRONT_FIGURES`) and the attack columns (``ATTACK.auc``,
+    ``ATTACK.tpr@X%fpr``), one caveat per run naming them all: the row's figure is then the
+    mean of those others alone (a row of three seeds, two of whose AUCs were deleted, showed
+    its least leaking seed's AUC on the AUC front, its n 3, and nothing said so; a deleted
+    ``loss.tpr@1%fpr`` likewise left the tables' column seed 0's alone under n 3). A run
+    lacking a front's figure was told of it alone: each further column took a rerun to learn."""
     notes = []
     for g in groups:
-        noted: set[str] = set()
+        fronts: dict[str, list[tuple[str, int]]] = {}  # run -> (figure's words, runs having it)
         for attribute, words in _FRONT_FIGURES.items():
             lacking = [r for r in g.runs if math.isnan(getattr(r, attribute))]
             for run in _partly(lacking, g):
-                noted.add(run.name)
-                notes.append((run.name, _partial_note(words, words.split(" of ")[0],
-                                                      g.n - len(lacking), g.n)))  # fmt: skip
+                fronts.setdefault(run.name, []).append((words, g.n - len(lacking)))
         columns: dict[str, list[str]] = {}
         for figure, lacking in _lacking_columns(g):
             for run in _partly(lacking, g):
-                if run.name not in noted:
-                    columns.setdefault(run.name, []).append(f"{figure} ({g.n - len(lacking)})")
-        for name, figures in columns.items():
-            notes.append((name, _partial_note(", ".join(figures), "columns", None, g.n)))
+                columns.setdefault(run.name, []).append(f"{figure} ({g.n - len(lacking)})")
+        for run in g.runs:
+            if run.name in fronts or run.name in columns:
+                note = _partial_note(fronts.get(run.name, []), columns.get(run.name, []), g.n)
+                notes.append((run.name, note))
     for name, note in notes:
         log.warning("%s: %s", name, note)
     return notes
@@ -552,15 +552,20 @@ def _partly(lacking: list[RunSummary], group: RunGroup) -> list[RunSummary]:
     return [] if len(lacking) == group.n else lacking
 
 
-def _partial_note(words: str, figure: str, having: int | None, n: int) -> str:
-    """The caveat of a run lacking ``words``; ``having`` runs of ``n`` have it (``None``:
-    ``words`` gives each column's count in brackets)."""
-    said = (f"{figure} is the mean of its other {having} of {n} runs" if having is not None
-            else f"{figure} are the means of its other runs (of {n}) having each, as "
-            "counted in brackets,")  # fmt: skip
+def _partial_note(fronts: Sequence[tuple[str, int]], columns: Sequence[str], n: int) -> str:
+    """The caveat of a run of a row of ``n`` runs lacking the figures of the fronts
+    ``fronts`` (each's words and how many runs of the row have it) and the attack
+    ``columns`` (each with that count in brackets)."""
+    what = [words for words, _ in fronts] + ([", ".join(columns)] if columns else [])
+    said = [f"{words.split(' of ')[0]} is the mean of its other {having} of {n} runs alone"
+            for words, having in fronts]  # fmt: skip
+    if columns:
+        said.append(f"columns are the means of its other runs (of {n}) having each, as "
+                    "counted in brackets, alone")  # fmt: skip
+    row = "; its row's ".join(said)
     return (
-        f"no {words} (deleted from its results.json, or written by a tool of your own): its "
-        f"row's {said} alone, which may understate the row's; rerun it"
+        f"no {'; no '.join(what)} (deleted from its results.json, or written by a tool of "
+        f"your own): its row's {row}, which may understate the row's; rerun it"
     )
 
 
