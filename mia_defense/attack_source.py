@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from omegaconf import DictConfig
 
     from mia_defense.observations import Observations
+    from mia_defense.tracking.artifacts import HeldCheckpoint
 
 __all__ = [
     "Source",
@@ -254,8 +255,9 @@ def read_source(path: Path) -> Source:
         before = file_identity(path / "observations.npz")
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
         _refuse_unrecorded_models(path, results)
-        _refuse_other_models(path, results)
-        _refuse_edited_config(path, results)
+        held = _held_checkpoint(path, results)  # (hashed once, for both checks)
+        _refuse_other_models(path, results, held)
+        _refuse_edited_config(path, results, held)
         obs, extras = load_file(path / "observations.npz")
         _refuse_changed(path / "observations.npz", before)  # (the file hashed is the one read)
         mismatch = None if results is None else (_not_the_runs(obs, results)
@@ -379,20 +381,35 @@ def _refuse_unrecorded_models(run: Path, results: dict[str, Any] | None) -> None
                         f"({_attack_alone(run)})")  # fmt: skip
 
 
-def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
+def _held_checkpoint(run: Path, results: dict[str, Any] | None) -> HeldCheckpoint | None:
+    """The run folder's `HeldCheckpoint` (its first recorded checkpoint and digest), which
+    `_refuse_other_models` and `_refuse_edited_config` both read; ``None`` without
+    results.json."""
+    from mia_defense.tracking.artifacts import held_checkpoint
+
+    return None if results is None else held_checkpoint(run, results)
+
+
+def _refuse_other_models(
+    run: Path, results: dict[str, Any] | None, held: HeldCheckpoint | None = None
+) -> None:
     """A `DataError` when the run folder's checkpoints are not the models its results.json
     measured (`checkpoint_mismatch`: another run's results.json and observations.npz copied
-    into the folder), whose facts mia-attack would carry as the folder's run's."""
+    into the folder), whose facts mia-attack would carry as the folder's run's. ``held``:
+    `_held_checkpoint`, already found."""
     from mia_defense.tracking.artifacts import checkpoint_mismatch
 
     found = None if results is None else checkpoint_mismatch(
-        run, results, advice="; put the run's own results.json and observations.npz back")
+        run, results, held=held,
+        advice="; put the run's own results.json and observations.npz back")
     if found is not None:
         raise DataError(f"{shown_path(run / 'results.json')}: {found}, or attack the "
                         f"observations alone ({_attack_alone(run)})")  # fmt: skip
 
 
-def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
+def _refuse_edited_config(
+    run: Path, results: dict[str, Any] | None, held: HeldCheckpoint | None = None
+) -> None:
     """A `DataError` when results.json's config is not the one that trained the run's models
     (`config_mismatch`: the fingerprint its config, ``data_fingerprint`` and
     ``versions.training_code`` give differs from the one mia-train stamped on
@@ -401,17 +418,20 @@ def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
     ``model.hidden``, a defense added with its name) was carried into mia-attack's record, and
     its figures were reported as those of a config that never trained these models. Not
     checked without a checkpoint or its recorded sha256, or where it cannot be read
-    without torch."""
-    from mia_defense.tracking.artifacts import config_mismatch, stamped_checkpoint
+    without torch. ``held``: `_held_checkpoint`, already found."""
+    from mia_defense.tracking.artifacts import config_mismatch, held_checkpoint
 
-    mismatch = None if results is None else config_mismatch(run, results)
+    if results is None:
+        return
+    held = held_checkpoint(run, results) if held is None else held
+    mismatch = config_mismatch(run, results, held=held)
     if mismatch is None:
         return
     found, expected = mismatch
     raise DataError(
         f"{shown_path(run / 'results.json')}: its config (with data_fingerprint and "
         f"versions.training_code) is not the one that trained the run's models: "
-        f"{stamped_checkpoint(run, results)}, the file the run "
+        f"{held.stamped}, the file the run "
         f"wrote, was trained under fingerprint {found}, and results.json's config gives "
         f"{expected}: results.json was edited after the run (config.train, config.model, "
         "config.defense, seed...), and mia-attack would record these figures as that config's; "

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,12 +34,14 @@ from mia_defense.run_fingerprint import TARGETS_STAGE, finished_fingerprints
 __all__ = [
     "MAX_JSON_DEPTH",
     "SCHEMA_VERSION",
+    "HeldCheckpoint",
     "checkpoint_fingerprint",
     "checkpoint_mismatch",
     "config_mismatch",
     "digests_problem",
     "file_sha256",
     "flat_hparams",
+    "held_checkpoint",
     "json_depth",
     "jsonable",
     "load_npz",
@@ -352,8 +355,41 @@ def matches_recorded_sha256(run_dir: Path, results: Mapping[str, Any], name: str
 MAX_CHECKED_CHECKPOINT = 512 * 2**20
 
 
+@dataclass(frozen=True)
+class HeldCheckpoint:
+    """The checkpoint of a run folder its checks read, found once per check of a run
+    (`held_checkpoint`): ``name``, the first checkpoint results.json's ``sha256`` records
+    (``checkpoints/model_0000.pt``) that the folder holds as a regular file of at most
+    `MAX_CHECKED_CHECKPOINT` bytes (links followed), and ``sha256``, its digest;
+    both ``None`` where the folder holds none. `checkpoint_mismatch` compares the digest,
+    `config_mismatch` reads the fingerprint of the same file, and the refusals name it: each
+    hashed it again, three reads of a large model per run of a sweep's report."""
+
+    name: str | None = None
+    sha256: str | None = None
+
+    @property
+    def stamped(self) -> str | None:
+        """`stamped_checkpoint`: ``name`` where it is one of the target models'
+        (`CHECKPOINTS`), else ``None`` (none held: `recorded_checkpoints` sorts those first)."""
+        if self.name is None or not self.name.startswith(f"{CHECKPOINTS}/"):
+            return None
+        return self.name
+
+
+def held_checkpoint(run_dir: Path, results: Mapping[str, Any]) -> HeldCheckpoint:
+    """The `HeldCheckpoint` of ``run_dir``: each checkpoint `recorded_checkpoints` names, in
+    order, hashed until one is a regular file of at most `MAX_CHECKED_CHECKPOINT` bytes."""
+    for name in recorded_checkpoints(results):
+        found = regular_file_sha256(Path(run_dir) / name, max_size=MAX_CHECKED_CHECKPOINT)
+        if found is not None:
+            return HeldCheckpoint(name, found)
+    return HeldCheckpoint()
+
+
 def checkpoint_mismatch(
-    run_dir: Path, results: Mapping[str, Any], *, advice: str = ""
+    run_dir: Path, results: Mapping[str, Any], *, advice: str = "",
+    held: HeldCheckpoint | None = None,
 ) -> str | None:
     """How the run folder's models differ from those its results.json measured, or ``None``:
     the first checkpoint ``sha256`` records (``checkpoints/model_0000.pt``) that the folder
@@ -363,29 +399,27 @@ def checkpoint_mismatch(
     each checkpoint with a random id, so no other run's has its digest. A folder without
     its checkpoints (deleted to save space), an older run without digests, or a file larger
     than `MAX_CHECKED_CHECKPOINT` is not checked. ``advice`` ends the message of models
-    that are not the run's (a file never downloaded or cut short says its own)."""
-    for name in recorded_checkpoints(results):
-        path = Path(run_dir) / name
-        found = regular_file_sha256(path, max_size=MAX_CHECKED_CHECKPOINT)
-        if found is None:
-            continue
-        if found == results["sha256"][name]:
-            return None
-        pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
-        if pointer is not None:
-            return (f"{shown_path(name)} in its folder is {pointer}, not the checkpoint it stands "
-                    "for: the file itself was never downloaded; run 'git lfs pull' in its "
-                    "repository")
-        cut = cut_short_at(path)  # (not another run's models either)
-        if cut is not None:
-            return (f"{shown_path(name)} in its folder is {cut}, so its sha256 is not the one "
-                    f"results.json records (sha256[{name!r}]); copy the run's checkpoints again "
-                    "from where it wrote them, or rerun the run")
-        return (f"{shown_path(name)} in its folder has another sha256 than results.json records "
-                f"for it (sha256[{name!r}]): the folder's models are not the ones its figures "
-                "measured (results.json and observations.npz copied from another run, or the "
-                f"checkpoints replaced){advice}")
-    return None
+    that are not the run's (a file never downloaded or cut short says its own). ``held``:
+    `held_checkpoint`, already found (else it is found here)."""
+    held = held_checkpoint(run_dir, results) if held is None else held
+    name = held.name
+    if name is None or held.sha256 == results["sha256"][name]:
+        return None
+    path = Path(run_dir) / name
+    pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
+    if pointer is not None:
+        return (f"{shown_path(name)} in its folder is {pointer}, not the checkpoint it stands "
+                "for: the file itself was never downloaded; run 'git lfs pull' in its "
+                "repository")
+    cut = cut_short_at(path)  # (not another run's models either)
+    if cut is not None:
+        return (f"{shown_path(name)} in its folder is {cut}, so its sha256 is not the one "
+                f"results.json records (sha256[{name!r}]); copy the run's checkpoints again "
+                "from where it wrote them, or rerun the run")
+    return (f"{shown_path(name)} in its folder has another sha256 than results.json records "
+            f"for it (sha256[{name!r}]): the folder's models are not the ones its figures "
+            "measured (results.json and observations.npz copied from another run, or the "
+            f"checkpoints replaced){advice}")
 
 
 # The checkpoint whose fingerprint `config_mismatch` reads: one is enough, every checkpoint
@@ -432,15 +466,15 @@ def stamped_checkpoint(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     """The checkpoint whose fingerprint `config_mismatch` reads: the first of the target
     models' (``checkpoints/model_0000.pt`` while it is there) that results.json records and
     the folder holds as a regular file (links followed), the file whose digest
-    `checkpoint_mismatch` checks. With model_0000.pt alone deleted, or made a link to a copy,
-    an edited ``config.train.lr`` went unchecked; ``None``: the folder holds none."""
-    return next((name for name in recorded_checkpoints(results)
-                 if name.startswith(f"{CHECKPOINTS}/") and regular_file_sha256(
-                     Path(run_dir) / name, max_size=MAX_CHECKED_CHECKPOINT) is not None),
-                None)  # fmt: skip
+    `checkpoint_mismatch` checks (`HeldCheckpoint.stamped`). With model_0000.pt alone
+    deleted, or made a link to a copy, an edited ``config.train.lr`` went unchecked;
+    ``None``: the folder holds none."""
+    return held_checkpoint(run_dir, results).stamped
 
 
-def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str] | None:
+def config_mismatch(
+    run_dir: Path, results: Mapping[str, Any], *, held: HeldCheckpoint | None = None
+) -> tuple[str, str] | None:
     """``(found, expected)`` when results.json's config is not the one that trained the run
     folder's models, else ``None``: ``found`` is the fingerprint mia-train stamped on
     `stamped_checkpoint` (`checkpoint_fingerprint`), ``expected`` the one results.json's
@@ -451,8 +485,9 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
     those of a config that never trained these models. Only that checkpoint's small data.pkl
     is read, and only where results.json records its sha256 (callers check the digest:
     `checkpoint_mismatch`); a folder without one, an older run without digests, a file larger
-    than `MAX_CHECKED_CHECKPOINT` or one that cannot be read so is not checked."""
-    name = stamped_checkpoint(run_dir, results)
+    than `MAX_CHECKED_CHECKPOINT` or one that cannot be read so is not checked. ``held``:
+    `held_checkpoint`, already found (else it is found here)."""
+    name = (held_checkpoint(run_dir, results) if held is None else held).stamped
     config = results.get("config")
     if name is None or not isinstance(config, Mapping):
         return None
@@ -533,18 +568,18 @@ def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
     deleted = digests_problem(Path(run_dir), results)
     if deleted is not None:
         return f"results.json's {deleted}; put the run's own results.json back, or rerun the run"
+    held = held_checkpoint(run_dir, results)  # (hashed once, for both checks)
     found = checkpoint_mismatch(
-        run_dir, results,
+        run_dir, results, held=held,
         advice="; rerun the run, or put its own results.json and observations.npz back")
     if found is not None:
         return found
-    mismatch = config_mismatch(run_dir, results)
+    mismatch = config_mismatch(run_dir, results, held=held)
     if mismatch is None:
         return None
     stamped, expected = mismatch
     return (f"results.json's config (with data_fingerprint and versions.training_code) is not "
-            f"the one that trained the run's models: {stamped_checkpoint(run_dir, results)}, "
-            "the file the run "
+            f"the one that trained the run's models: {held.stamped}, the file the run "
             f"wrote, was trained under fingerprint {stamped}, and the config gives {expected}: "
             "results.json was edited after the run (config.train, config.model, "
             "config.defense, seed...), and its figures would be shown under a config that "
