@@ -647,7 +647,8 @@ def _unparsed_override_line(override: str, message: str) -> str:
     why = " ".join(line.strip() for line in message.splitlines() if line.strip() and
                    not line.strip().startswith(("Error parsing override", "See https://")))
     key, equals, value = override.partition("=")
-    if equals and (words := _sweep_function_words(key, value, why)):
+    if equals and (words := _sweep_function_words(key, value, why) or
+                   _unclosed_function_words(key, value)):  # fmt: skip
         return words
     quoted = f": {override_text(key, value)}" if equals else ""
     if equals and _NOT_UTF8.search(override):  # (bash's $'...' reads \xff back as the byte)
@@ -683,6 +684,51 @@ def _sweep_function_words(key: str, value: str, why: str) -> str | None:
             f"run. {_SWEEP_FUNCTIONS[name[1]]}: give {key} its values that way, as numbers "
             f"where the key takes numbers (quoted, {value} would be one text for {key}, "
             "not values to search; the grammar: "
+            "https://hydra.cc/docs/1.3/advanced/override_grammar/extended)")
+
+
+def _open_parentheses(value: str) -> int:
+    """How many parentheses of ``value`` are opened and not closed, those inside Hydra's
+    quotes (``'a(b'``) left out."""
+    depth, quote, escaped = 0, "", False
+    for char in value:
+        if quote:
+            escaped, quote = (not escaped and char == "\\"), (
+                "" if char == quote and not escaped else quote)
+        elif char in "'\"":
+            quote = char
+        else:
+            depth += (char == "(") - (char == ")")
+    return depth
+
+
+def _unclosed_function_words(key: str, value: str) -> str | None:
+    """An override whose Hydra function's parenthesis is not closed
+    (``train.lr=interval(0.1``) said as such, or ``None`` for another parse error. Its
+    quoted form was offered before, which sets the key to the text (refused by the run as
+    'must be a finite number'): the user meant the function. The closed override is offered
+    where Hydra reads it (a sweep with -m: an interval a search draws from)."""
+    from mia_defense.constraints import shell_word
+    from mia_defense.override_checks import _parser
+
+    name = re.match(r"\s*(\w+)\s*\(", value)
+    missing = _open_parentheses(value)
+    if name is None or name[1] not in _parser().functions.definitions or missing <= 0:
+        return None
+    closed = f"{key}={value}{')' * missing}"
+    try:
+        parsed = _parser().parse_override(closed)
+    except Exception:  # (its arguments are wrong too: say what it takes)
+        parsed = None
+    takes = _SWEEP_FUNCTIONS.get(name[1], f"{name[1]}(...) is a function of Hydra's")
+    fix, grammar = "give them, then close it", "("
+    if parsed is not None and not parsed.is_sweep_override():
+        fix = f"close it, e.g. mia-train {shell_word(closed)}"
+    elif parsed is not None:
+        search = " hparams_search=optuna_custom" if name[1] == "interval" else ""
+        fix, grammar = f"close it, e.g. mia-train -m {shell_word(closed)}{search}", "(a sweep; "
+    return (f"{key}={value}: the parenthesis of {name[1]}( is not closed, so Hydra cannot "
+            f"parse this override; nothing was run. {takes}: {fix} {grammar}the grammar: "
             "https://hydra.cc/docs/1.3/advanced/override_grammar/extended)")
 
 
