@@ -755,11 +755,15 @@ def _scalar_int(value: np.ndarray) -> int | str:
 
 def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
     """Released outputs [K, N, C] of ``kind`` as float32 log-probabilities (``-inf`` where
-    p = 0). Logits are converted a block at a time (`_blocks`) into the float32 result: the
-    whole array's float64 log-softmax took 4x the outputs on top of them (610 MiB for 152)."""
+    p = 0), computed in float32 at least. Logits are converted a block at a time (`_blocks`)
+    into the float32 result: the whole array's float64 log-softmax took 4x the outputs on
+    top of them (610 MiB for 152)."""
     if kind == "probabilities":
+        # (our own copy, its log in place; in float32 at least: float16's log of 1,000
+        # distinct probabilities in [0.25, 0.5) gave 150 values, members and others tied)
+        wide = np.promote_types(outputs.dtype, np.float32)
         with np.errstate(divide="ignore"):
-            clipped = np.clip(outputs, 0.0, 1.0)  # (our own copy: its log in place)
+            clipped = np.clip(outputs, 0.0, 1.0).astype(wide, copy=False)
             return np.log(clipped, out=clipped).astype(np.float32, copy=False)
     if kind == "logits":
         log_probs = np.empty(outputs.shape, np.float32)
