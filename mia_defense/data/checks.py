@@ -52,7 +52,12 @@ from mia_defense.data.guards import (
     check_memory,
     feature_bytes,
 )
-from mia_defense.data.labels import as_labels, check_num_classes, far_apart_labels
+from mia_defense.data.labels import (
+    as_labels,
+    check_num_classes,
+    far_apart_labels,
+    label_rows,
+)
 from mia_defense.data.names import (
     as_written,
     closest_name,
@@ -346,8 +351,9 @@ def finish_dataset(
     check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
-    if np.ndim(x) >= 2 and np.ndim(y) == 1:  # refused before the labels' class warnings
-        check_feature_rows(x, source=source, num_samples=len(y))
+    rows = label_rows(y)
+    if np.ndim(x) >= 2 and rows is not None:  # refused before the labels' class warnings
+        check_feature_rows(x, source=source, num_samples=rows)
     labels, classes, remapped = as_labels(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes, where=where,

@@ -14,7 +14,7 @@ import numpy as np
 from mia_defense.constraints import shown, shown_path
 from mia_defense.errors import ConfigError, DataError, first_few
 
-__all__ = ["as_labels", "check_num_classes", "far_apart_labels"]
+__all__ = ["as_labels", "check_num_classes", "far_apart_labels", "label_rows"]
 
 # (the logger of `mia_defense.data.checks`, where these lines were written before the
 # move: a caller's logging settings, and caplog(logger=...), see the same lines)
@@ -78,8 +78,26 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
         )
 
 
-def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
-    """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels."""
+def label_rows(y: np.ndarray) -> int | None:
+    """How many samples labels ``y`` hold where `as_labels` reads them as labels (1-D, one
+    column [N, 1], or one-hot [N, C]), else ``None`` (refused by `as_labels` in its words):
+    the feature rows are held to it before the labels' class warnings."""
+    if np.ndim(y) == 1:
+        return len(y)
+    if np.ndim(y) == 2 and (np.shape(y)[1] == 1 or _is_one_hot(y)):
+        return int(np.shape(y)[0])
+    return None
+
+
+def _is_one_hot(y: np.ndarray) -> bool:
+    """Whether 2-D ``y`` holds a single 1 per row, 0 elsewhere."""
+    return bool(np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all())
+
+
+def _integer_labels(y: np.ndarray, *, source: str,
+                    where: Callable[[int], str | None] | None = None) -> np.ndarray:
+    """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels
+    (``where``: see `as_labels`)."""
     if np.issubdtype(y.dtype, np.complexfloating):
         raise DataError(
             f"{shown_path(source)}: labels must be integer class indices, got complex numbers "
@@ -94,6 +112,7 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
             raise DataError(
                 f"{shown_path(source)}: labels must be integer class indices, found "
                 f"{y[bad[0]].item()!r} at sample {bad[0]} ({len(bad)} such labels)"
+                + _located(int(bad[0]), where)
             )
         return y.astype(np.int64)
     if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
@@ -126,6 +145,8 @@ def _base_of(y: np.ndarray, *, source: str, num_classes: int | None, label_base:
         return int(label_base)
     if not num_classes or y.min() < 1:
         return 0
+    if y.max() > num_classes:
+        return 0  # neither 0..C-1 nor 1..C: refused by the range check, not warned first
     if y.max() == num_classes:
         log.warning(
             "%s: labels run from %d to %d, taken as 1-based and shifted to 0..%d (recorded as "
@@ -178,7 +199,7 @@ def as_labels(
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim == 2:
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+        if not _is_one_hot(y):
             raise DataError(
                 f"{shown_path(source)}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
                 "store integer class indices [N] instead"
@@ -200,7 +221,7 @@ def as_labels(
     if y.size == 0:
         raise DataError(f"{shown_path(source)}: contains no samples")
     check_num_classes(num_classes, source=source, user_classes=user_classes)
-    y = _integer_labels(y, source=source)
+    y = _integer_labels(y, source=source, where=where)
     if user_classes and num_classes is not None:
         _check_user_classes(num_classes, y, source=source)
     if not (y != y[0]).any():

@@ -731,10 +731,10 @@ def load_purchase100(
         _refuse_misplaced_label(file, x, y)
     _refuse_non_binary(x, where=where, dataset="Purchase100",
                        expected="dataset_purchase (or an .npz of it)")
+    line = None if npz else lambda i: f"line {skipped.line_of(i)}"  # (label and features)
     data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
-        max_samples=max_samples, seed=seed,
-        line_of=None if npz else lambda i: f"line {skipped.line_of(i)}",
+        max_samples=max_samples, seed=seed, where=line, line_of=line,
     )
     if data.x.shape[1] != PURCHASE_FEATURES:  # said, not refused: a cut-down copy trains
         log.info("%s: %d features per sample, where Purchase100 has %d: if this is not a "
@@ -870,6 +870,7 @@ def load_texas100(
     return finish_dataset(
         x, y, name="texas100", source=str(source), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
+        where=None if file is not None else lambda i: f"line {labels.line_of(i)} of 'labels'",
         line_of=None if file is not None else lambda i: f"line {feats.line_of(i)} of 'feats'",
     )
 
