@@ -56,6 +56,7 @@ from mia_defense.report.runs import (
 from mia_defense.report.table import (
     BASELINE,
     LIST_CELLS,
+    TEXT_CELLS,
     RunSummary,
     caveats_markdown,
     markdown_table,
@@ -315,7 +316,7 @@ def _summary_markdown(
         "- [tradeoff table (Markdown)](tradeoff.md) and [CSV](tradeoff.csv): every row, every "
         "attack's AUC and TPR at 1% and 0.1% FPR with 95% intervals, ε; "
         "[runs.csv](runs.csv): the same for every run",
-        f"- {LIST_CELLS}",
+        f"- {LIST_CELLS} {TEXT_CELLS}",
     ]
     if "tradeoff_auc" in report.files:
         lines.append("- [test accuracy vs AUC](tradeoff_auc.png)")

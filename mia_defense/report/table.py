@@ -43,6 +43,7 @@ __all__ = [
     "LIST_CELLS",
     "NOT_RANKED",
     "TABLE_FPRS",
+    "TEXT_CELLS",
     "RunSummary",
     "defense_family",
     "distinguishing",
@@ -723,12 +724,46 @@ def _csv_cell(value: Any) -> str:
 _CSV_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# Text a spreadsheet opens as a number, date, time or boolean (Excel's and LibreOffice's
+# readings of a CSV cell), and the numbers among it that it shows back as written.
+_SPREADSHEET_VALUE = re.compile(
+    r"\s*(?:[+-]?(?:\d[\d,]*\.?\d*|\.\d+)(?:e[+-]?\d+)?%?|\(\d[\d,]*\.?\d*\)"
+    r"|\d{1,4}([-/.])\d{1,2}(?:\1\d{1,4})?|\d{1,2}:\d{2}(?::\d{2})?|true|false)\s*",
+    re.IGNORECASE,
+)
+_SHOWN_AS_WRITTEN = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?")
+# (longer numbers are shown rounded or in E notation)
+_SHOWN_DIGITS = 11
+
+
+def _read_otherwise(text: str) -> bool:
+    """Whether a spreadsheet opening ``text`` as a CSV cell reads it as a value it shows
+    otherwise: a run folder ``007`` became 7, ``1e5`` 100000, ``1.50`` 1.5, ``3/4`` a
+    date; ``12``, ``-1`` and ``0.5`` are shown back as written."""
+    if not _SPREADSHEET_VALUE.fullmatch(text):
+        return False
+    return not (_SHOWN_AS_WRITTEN.fullmatch(text) and len(text) <= _SHOWN_DIGITS)
+
+
+# How the CSVs' text cells are written where a spreadsheet would change them; the report's
+# README.md says it in these words.
+TEXT_CELLS = (
+    "A text cell a spreadsheet would run as a formula (starting with `=`, `+`, `-` or `@`) "
+    "or read as a number, date or boolean shown otherwise (a run folder `007` or `1e5`) "
+    "starts with `'`, which is no part of the text."
+)
+
+
 def _inert(text: str) -> str:
-    """Text from run names and configs as a spreadsheet shows it, never runs it: a cell
-    such as ``=HYPERLINK(...)`` (a run folder or hyperparameter value) gets a leading
-    ``'`` (OWASP's CSV-injection advice); text that reads as a number is left as it is;
-    `_CSV_CONTROLS` become spaces."""
+    """Text from run names and configs as a spreadsheet shows it, never runs it nor reads
+    it as another value (`TEXT_CELLS`): a cell such as ``=HYPERLINK(...)`` (a run folder
+    or hyperparameter value) gets a leading ``'`` (OWASP's CSV-injection advice), and so
+    does one read as a number shown otherwise (`_read_otherwise`: run folder ``007`` was
+    7); text that reads as a number shown as written is left as it is; `_CSV_CONTROLS`
+    become spaces."""
     text = _CSV_CONTROLS.sub(" ", text)
+    if _read_otherwise(text):
+        return "'" + text
     if not text.startswith(_FORMULA_START):
         return text
     try:
