@@ -50,6 +50,8 @@ from mia_defense.attack_source import (
 )
 from mia_defense.attack_source_facts import MEASURED_PRIVACY, doubt_claim
 from mia_defense.cli.arguments import (
+    _INFO,
+    _VALUED,
     refuse_bare_words,
     refuse_hydra_targets,
     refuse_missing_plugins,
@@ -112,9 +114,6 @@ USAGE = (
     "OVERRIDES: the attack group's, as for mia-train (attack.bootstrap=0, "
     "'~attack.attacks.shokri'), seed (default: the run's), hydra.run.dir."
 )
-# Options of Hydra's command line that take a value (the value is not PATH).
-_VALUED = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
-                     "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"})
 _TASK_STARTED = False
 # The points of this process's sweep refused with a user error (attack.num_targets=9 of a
 # grid over 4 models): the others still run, and the sweep names them at its end, exit 2.
@@ -857,19 +856,23 @@ def split_path(args: list[str]) -> tuple[str | None, list[str]]:
     """PATH (the first argument that is neither an option, an option's value nor an
     override) and the other arguments. An argument naming an existing file or folder is
     PATH even with ``=`` in it (a sweep's run folders are named ``key=value,...``)."""
-    skip = False
+    previous = ""
     for i, arg in enumerate(args):
-        if skip:
-            skip = False
-            continue
-        if arg in _VALUED:
-            skip = True
-            continue
-        if arg.startswith("-"):
+        value = _option_value(previous, arg)
+        previous = "" if value else arg
+        if value or arg.startswith("-"):
             continue
         if _on_disk(arg) or not ("=" in arg or arg[:1] in "+~"):
             return arg, args[:i] + args[i + 1 :]
     return None, args
+
+
+def _option_value(previous: str, arg: str) -> bool:
+    """Whether ``arg`` is the value of the option ``previous`` (``--cfg job``, ``--info
+    defaults``: --info's value is optional, one of Hydra's), not PATH nor an override:
+    ``mia-attack --info defaults`` ran as ``--info source='defaults'`` (argparse's usage and
+    'invalid choice')."""
+    return previous in _VALUED or (previous in ("--info", "-i") and arg in _INFO)
 
 
 def source_on_one_line(message: str, source: Path | str) -> str:
@@ -910,13 +913,11 @@ def _options_first(args: list[str]) -> list[str]:
     as "unrecognized arguments"."""
     options: list[str] = []
     overrides: list[str] = []
-    valued = False
+    previous = ""
     for arg in args:
-        if valued or arg.startswith("-"):
-            options.append(arg)
-            valued = not valued and arg in _VALUED
-        else:
-            overrides.append(arg)
+        value = _option_value(previous, arg)
+        (options if value or arg.startswith("-") else overrides).append(arg)
+        previous = "" if value else arg
     return [*options, *overrides]
 
 
