@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOOK_OUTPUTS",
+    "batch_problem",
     "check_loss_trains",
     "check_per_model",
     "defense_optimizer_options",
@@ -26,8 +27,9 @@ __all__ = [
 # What each defense hook must give (the engine checks it): a test of the value (with the
 # chunk's K) and what to say it should be.
 HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
-    "batches": (lambda v, k: isinstance(v, Batch), "mia_defense.defenses.base.Batch objects"),
-    "transform": (lambda v, k: isinstance(v, Batch), "a mia_defense.defenses.base.Batch"),
+    "batches": (lambda v, k: batch_problem(v, k) is None,
+                "mia_defense.defenses.base.Batch objects"),
+    "transform": (lambda v, k: batch_problem(v, k) is None, "a mia_defense.defenses.base.Batch"),
     "end_epoch": (
         lambda v, k: isinstance(v, torch.Tensor) and v.dtype == torch.bool and v.shape == (k,),
         "a bool tensor of one value per model, shape [{k}], or None",
@@ -64,10 +66,68 @@ def hook_output(value: Any, hook: str, defense: TrainingDefense | None, k: int =
     if accepts(value, k):
         return value
     got = type(value).__name__
+    if isinstance(value, Batch):
+        got = f"a Batch whose {batch_problem(value, k)}"
     if isinstance(value, torch.Tensor):
-        got = f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {list(value.shape)}"
+        got = f"a {_dtype(value)} tensor of shape {list(value.shape)}"
     owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
     raise ConfigError(f"{owner}: its {hook} must give {want.format(k=k)}, not {got}")
+
+
+def batch_problem(batch: Any, k: int = 0) -> str | None:
+    """What makes ``batch`` no `Batch` the step can train on, or ``None``: fields of other
+    shapes than x's [K, B] (a transform that cut x alone failed in cross-entropy's raw
+    RuntimeError), another K than the chunk's ``k`` (0: not known), labels that are no
+    integers, or labels ``y`` apart from the hard ``target`` the loss fits (a transform that
+    changed ``y`` alone trained on the old labels, silently). Shapes and dtypes only, but
+    for that last comparison, made when ``target`` is not ``y`` itself."""
+    if not isinstance(batch, Batch):
+        return "is no Batch"
+    fields = {f: getattr(batch, f) for f in ("x", "y", "target", "valid", "stepping")}
+    loose = [f for f, v in fields.items() if not isinstance(v, torch.Tensor)]
+    if loose:
+        return f"{loose[0]} is a {type(fields[loose[0]]).__name__}, not a tensor"
+    x, y, target = batch.x, batch.y, batch.target
+    if x.dim() < 2:
+        return f"x has shape {list(x.shape)} (one of [models, batch, ...] wanted)"
+    rows = tuple(x.shape[:2])
+    if k and rows[0] != k:
+        return f"x holds {rows[0]} models' samples (shape {list(x.shape)}) in a chunk of {k}"
+    want = {"y": rows, "valid": rows, "stepping": rows[:1]}
+    for name, shape in want.items():
+        if tuple(fields[name].shape) != shape:
+            return (f"{name} has shape {list(fields[name].shape)} where x's {list(x.shape)} "
+                    f"asks {list(shape)} (change the fields of a Batch together, e.g. "
+                    "dataclasses.replace(batch, x=..., y=..., target=..., valid=...))")
+    for name in ("valid", "stepping"):
+        if fields[name].dtype != torch.bool:
+            return f"{name} is a {_dtype(fields[name])} tensor (a bool one wanted)"
+    if not _integer(y):
+        return f"y (the hard labels) is a {_dtype(y)} tensor (an integer one wanted)"
+    if target.is_floating_point():
+        if target.dim() != 3 or tuple(target.shape[:2]) != rows:
+            return (f"target (soft labels) has shape {list(target.shape)} where x's "
+                    f"{list(x.shape)} asks [{rows[0]}, {rows[1]}, classes]")
+        return None
+    if not _integer(target) or tuple(target.shape) != rows:
+        return (f"target is a {_dtype(target)} tensor of shape {list(target.shape)} (hard "
+                f"labels [{rows[0]}, {rows[1]}] or soft ones [{rows[0]}, {rows[1]}, classes] "
+                "wanted)")
+    if target is not y and not torch.equal(target, y):
+        return ("hard target (the labels the loss fits) differs from y (the labels the "
+                "other defenses and checks read), so one of them was changed alone: set both "
+                "to the labels to train on (target=y), or give target soft labels [models, "
+                "batch, classes] (mixup)")
+    return None
+
+
+def _integer(labels: torch.Tensor) -> bool:
+    """Whether ``labels`` hold integers (not bool, not floating or complex numbers)."""
+    return not (labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool)
+
+
+def _dtype(tensor: torch.Tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
 
 
 def check_per_model(loss: Any, defense: TrainingDefense, num_models: int) -> None:
