@@ -165,7 +165,10 @@ class TrainingDefense:
         return None
 
     def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
-        """Change a batch before the forward pass (mixup)."""
+        """Change a batch before the forward pass (mixup). The fields change together
+        (``dataclasses.replace``): ``y``, ``valid`` [K, B] and ``stepping`` [K] as ``x``'s
+        [K, B, ...], and new hard labels in both ``y`` and ``target``; the engine refuses
+        another Batch (`mia_defense.defenses.contract.batch_problem`)."""
         return batch
 
     def forward(self, batch: Batch, ctx: TrainContext) -> torch.Tensor | None:
