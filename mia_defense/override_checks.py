@@ -279,17 +279,17 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
     "LexerNoViableAltException", which does not say that quotes would do. ``shell``: the
     overrides came from a command line (else the API's ``overrides=[...]``, Python strings)."""
     for arg in args:
-        if (arg.startswith("-") or "=" not in arg or arg.isascii()
-                or parsed_override(arg) is not None):  # fmt: skip
+        if (arg.startswith("-") or ("=" not in arg and not arg.startswith("~"))
+                or arg.isascii() or parsed_override(arg) is not None):  # fmt: skip
             continue
-        key, value = arg.split("=", 1)
+        key, equals, value = arg.partition("=")
         name = key.lstrip("+~").split("@", 1)[0]
         if value.startswith(("'", '"')) and name.isascii():
             continue  # quoted already: Hydra names what else it cannot read
         if not name.isascii():
-            return (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
-                    f"{clipped(shell_word(name))} is none; no key of mia-defense's is named so "
-                    "(mia-train --cfg job lists them)")  # fmt: skip
+            return _non_ascii_key(arg, key, name)
+        if not equals:
+            continue  # (~KEY=VALUE's value: as a value's below)
         char = next(c for c in value if not c.isascii())
         what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
         if _not_utf8(char):  # (no shell form of it here: bash's $'...' writes it)
@@ -309,6 +309,36 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
         return (f"{_said(arg)}: Hydra's override grammar reads {what} only inside quotes, and "
                 f"stopped on it; {how}")
     return None
+
+
+# Letters beyond ASCII that a terminal shows as an ASCII letter (after Unicode's NFKC, which
+# makes a full-width 'ｔ' 't'): Cyrillic's and Greek's (`_non_ascii_key`).
+_LOOKALIKES = str.maketrans(dict(zip(
+    "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХІЈЅοινκραυΑΒΕΖΗΙΚΜΝΟΡΤΧΥ",
+    "aeopcyxijsdhqwlABEKMHOPCTXIJSoivkpauABEZHIKMNOPTXY", strict=True)))
+
+
+def _non_ascii_key(arg: str, key: str, name: str) -> str:
+    """`unquoted_non_ascii`'s words for the override ``arg`` whose key ``key`` (the name
+    ``name``) holds a character beyond ASCII: which one (a Cyrillic 'а' in ``trаin.lr`` is
+    shown as train.lr's 'a', so "'trаin.lr' is none" named no difference one could see), and
+    the override to type where each such character looks like an ASCII one (an invisible
+    one, U+200B, left out)."""
+    import unicodedata
+
+    char = next(c for c in name if not c.isascii())
+    named = f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})"
+    said = (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
+            f"{clipped(shell_word(name))} is none")  # fmt: skip
+    typed = "".join(c for c in unicodedata.normalize("NFKC", key)
+                    if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
+    if not typed.isascii():
+        return (f"{said} (its {named}); no key of mia-defense's is named so (mia-train "
+                "--cfg job lists them)")  # fmt: skip
+    what = "is not the ASCII letter it looks like" if char.isprintable() else \
+        "is a character a terminal does not show"  # fmt: skip
+    return (f"{said}: {named} {what}; type it in ASCII: "
+            f"{clipped(shell_word(typed + arg[len(key):]))}")
 
 
 def control_character(args: Sequence[str]) -> str | None:
