@@ -22,7 +22,12 @@ from mia_defense.attacks.lira import lira
 from mia_defense.attacks.references import checked_targets, strata_of_one_kind
 from mia_defense.attacks.rmia import few_z_ties, rmia
 from mia_defense.errors import ConfigError, DataError, first_line
-from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
+from mia_defense.metrics.bootstrap import (
+    MAX_BOOTSTRAP,
+    Intervals,
+    bootstrap_intervals,
+    one_class_note,
+)
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_truth
 from mia_defense.metrics.roc import (
@@ -229,7 +234,9 @@ def run_attacks(
                 seconds=seconds, access=access_of(attack), chosen=chosen,
                 groups=None if groups is None else np.asarray(groups)[keep],
             )
-        return {name: future.result() for name, future in pending.items()}
+        results = {name: future.result() for name, future in pending.items()}
+        _warn_one_class_resamples(results)
+        return results
     finally:
         metrics.shutdown(cancel_futures=True)
 
@@ -524,6 +531,14 @@ def _warn_one_class(truth: np.ndarray, targets: np.ndarray) -> None:
             "trained on some of the records and not on others (attack.num_targets, masks)",
             targets.tolist()[:8], kind,
         )
+
+
+def _warn_one_class_resamples(results: Mapping[str, AttackResult]) -> None:
+    """Say once that the bootstrap left out resamples of one kind of record
+    (`one_class_note`): every attack's are the same draws of the same truth."""
+    notes = {one_class_note(r.intervals) for r in results.values() if r.intervals is not None}
+    for note in sorted(note for note in notes if note):
+        log.warning("bootstrap: %s", note)
 
 
 def _evaluate_all(

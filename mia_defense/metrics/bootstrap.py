@@ -19,6 +19,7 @@ __all__ = [
     "bootstrap_intervals",
     "few_draws_note",
     "few_resamples_note",
+    "one_class_note",
     "resamples_needed",
 ]
 
@@ -48,12 +49,16 @@ class Intervals:
         tpr_at_fpr: ``{fpr: (low, high)}`` of the TPR at each FPR.
         confidence: the two-sided level, e.g. 0.95.
         num_resamples: how many bootstrap resamples were drawn.
+        one_class_resamples: how many of them drew no member or no non-member (a few
+            records of one kind): they have no ROC and are left out of the percentiles, so
+            the intervals rest on the others (`one_class_note`).
     """
 
     auc: tuple[float, float]
     tpr_at_fpr: dict[float, tuple[float, float]]
     confidence: float
     num_resamples: int
+    one_class_resamples: int = 0
 
 
 def _resample_weights(num_records: int, num_resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -279,6 +284,7 @@ def bootstrap_intervals(
         tpr_at_fpr={f: interval(v) for f, v in tprs.items()},
         confidence=confidence,
         num_resamples=num_resamples,
+        one_class_resamples=int(np.isnan(auc).sum()),  # (the one-class resamples' AUC)
     )
 
 
@@ -312,6 +318,26 @@ def few_draws_note(num_records: int, groups: np.ndarray | None, confidence: str)
         + ("attack more records" if groups is None else "deduplicate the data")
         + ", or read the intervals as no measure of the figures' uncertainty"
     )
+
+
+def one_class_note(intervals: Intervals) -> str | None:
+    """What to say of ``intervals`` some of whose resamples drew records of one kind only
+    (`Intervals.one_class_resamples`), ``None`` where none did: those have no ROC and are
+    left out, so the percentiles rest on fewer resamples than attack.bootstrap asked, drawn
+    on condition that both kinds came up (one non-member among 60 records of one target:
+    37% of the resamples, unsaid), and too few of them may leave no percentile interval."""
+    left_out, drawn = intervals.one_class_resamples, intervals.num_resamples
+    if not left_out:
+        return None
+    kept, level = drawn - left_out, level_text(intervals.confidence)
+    needed = resamples_needed(intervals.confidence)
+    few = "" if kept >= needed else (
+        f", fewer than the {needed} a {level} percentile interval needs: their ends are a "
+        f"few extreme resamples, no {level} intervals")
+    return (f"{left_out} of the {drawn} bootstrap resamples drew no member or no non-member "
+            "(the records judged hold few of one kind), so they have no ROC and are left "
+            f"out: the intervals rest on the other {kept}{few}; judge more records of the "
+            "rarer kind (more targets, a larger population)")
 
 
 def resamples_needed(confidence: float) -> int:
