@@ -29,7 +29,9 @@ from omegaconf.errors import MissingMandatoryValue
 from mia_defense.allocator import keep_freed_memory
 from mia_defense.audit import AuditConfig
 from mia_defense.cli.held_log import (
+    GONE_WRITERS_RUN,
     OutputRefused,
+    held_by_a_gone_writer,
     lock_holder,
     locked_by_another,
     wait_for_lock,
@@ -379,7 +381,10 @@ def claimed_run(
                     # where another probes the lock shared, which the wait does not wait on)
                     time.sleep(0.1)
                     continue
-                refused = OutputRefused(str(exc))
+                # (a gone writer's lock kept by its child: the process to end, not a wait)
+                said = in_use_refusal(str(exc)) and held_by_a_gone_writer(
+                    run_dir, then=GONE_WRITERS_RUN)  # fmt: skip
+                refused = OutputRefused(said or str(exc))
                 refused.run = (experiment.config, data.fingerprint)
                 raise refused from None
             break

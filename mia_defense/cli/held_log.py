@@ -24,8 +24,8 @@ from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import ConfigError
 
 __all__ = [
-    "HeldLog", "OutputRefused", "guard_log_files", "lock_holder", "locked_by_another",
-    "log_files_failed",
+    "GONE_WRITERS_RUN", "HeldLog", "OutputRefused", "guard_log_files", "held_by_a_gone_writer",
+    "lock_holder", "locked_by_another", "log_files_failed",
 ]
 
 
@@ -210,13 +210,7 @@ def wait_for_lock(run_dir: Path) -> str | None:
         # (seen twice: a run taking the lock writes its line just after, the last one's
         # until then)
         if pid is not None and gone == holder:
-            return (f"{shown_path(run_dir)} is in use by another process: its lock's line "
-                    f"({holder}) {GONE_HOLDER} (killed), yet the lock is "
-                    f"held, by a process it started that keeps it open; nothing was changed. "
-                    "End that process (fuser -v "
-                    f"{typed_path(run_dir / '.lock', instead='<that folder>/.lock')} names it; "
-                    f"pid {pid}'s workers), then run the same command again: this trial "
-                    "resumes its run")
+            return _gone_writer_words(run_dir, holder, pid, then="this trial resumes its run")
         gone = holder if pid is not None else None
         time.sleep(TWIN_POLL_S)
         now, written = time.monotonic(), _written(run_dir)
@@ -230,6 +224,42 @@ def wait_for_lock(run_dir: Path) -> str | None:
                     "running, wait for it to end, then run the same command again (its run "
                     "stands for this trial); where it is stuck or gone, end it (on its host), "
                     "then run the same command again: this trial resumes its run")
+
+
+# How long `held_by_a_gone_writer` waits before it looks at the lock's line again, in seconds.
+_RELOOK_S = 0.2
+# What the same command does in a run folder once the process keeping a gone writer's lock
+# has ended (`held_by_a_gone_writer`'s ``then`` of a run that is no Optuna trial).
+GONE_WRITERS_RUN = "the run there is resumed (or skipped, where it finished)"
+
+
+def held_by_a_gone_writer(run_dir: Path, *, then: str) -> str | None:
+    """The refusal of ``run_dir`` in use, where its lock is held while the lock's line names
+    a process of this host that is gone (killed, the lock kept open by a process it forked):
+    'in use by pid N; wait for that run to end' sent the user waiting on a run that no longer
+    is, and nothing ends that wait (a user told so deleted the folder, its run with it). The
+    words name the process to end, then the same command again (``then``: what it does). The
+    line is looked at twice, `_RELOOK_S` apart: a run that took the lock writes its line
+    just after, the last one's until then. ``None`` where it is held by a live process, or
+    by none."""
+    holder = lock_holder(run_dir)
+    pid = None if holder is None else _gone_writer(holder)
+    if pid is None:
+        return None
+    time.sleep(_RELOOK_S)
+    if lock_holder(run_dir) != holder:
+        return None
+    return _gone_writer_words(run_dir, holder, pid, then=then)
+
+
+def _gone_writer_words(run_dir: Path, holder: str, pid: int, *, then: str) -> str:
+    """The refusal of ``run_dir`` whose lock is held while its ``holder`` line names ``pid``,
+    a process of this host that is gone: which process to end, and how to find it."""
+    lock = typed_path(run_dir / ".lock", instead="<that folder>/.lock")
+    return (f"{shown_path(run_dir)} is in use by another process: its lock's line ({holder}) "
+            f"{GONE_HOLDER} (killed), yet the lock is held, by a process it started that "
+            f"keeps it open; nothing was changed. End that process (fuser -v {lock} names it; "
+            f"pid {pid}'s workers), then run the same command again: {then}")
 
 
 def _gone_writer(holder: str) -> int | None:

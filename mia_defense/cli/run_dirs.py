@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import EXIT_USER_ERROR, end_refused
+from mia_defense.cli.held_log import GONE_WRITERS_RUN, held_by_a_gone_writer, lock_holder
 from mia_defense.constraints import shown_path, typed_path
 from mia_defense.errors import first_few
 from mia_defense.hydra_setup import plugin_is
@@ -271,27 +272,17 @@ def _holds_a_run(folder: Path) -> bool:
 def refuse_in_use(path: str) -> None:
     """Refuse a run directory that another mia-train holds (its ``.lock`` locked) before
     Hydra appends this process's log to that run's train.log (the task refuses it too, as it
-    claims the directory; a lock taken between the two is found there)."""
-    lock = os.path.join(path, ".lock")
-    try:
-        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    claims the directory; a lock taken between the two is found there). Where the lock's
+    line names a gone process of this host (killed, the lock kept by a process it forked),
+    that process is named to end, not a run to wait for (`held_by_a_gone_writer`)."""
+    holder = lock_holder(Path(path))
+    if holder is None:
         return  # none (or no lock of ours: the task names it)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        from mia_defense.tracking.run_dir import holder_line  # (only on a refusal)
-
-        try:
-            holder = holder_line(fd) or "another process"
-        except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
-            holder = "another process"
-        end_refused(log, "%s is in use by %s; wait for that run to end or choose another "
-                    "directory (hydra.run.dir=...)", shown_path(path), holder)  # fmt: skip
-    except OSError:
-        return
-    finally:
-        os.close(fd)  # (releases the shared lock at once)
+    stuck = held_by_a_gone_writer(Path(path), then=GONE_WRITERS_RUN)
+    if stuck:
+        end_refused(log, "%s", stuck)
+    end_refused(log, "%s is in use by %s; wait for that run to end or choose another "
+                "directory (hydra.run.dir=...)", shown_path(path), holder)  # fmt: skip
 
 
 def refuse_run_of_another_config(config: DictConfig) -> None:
