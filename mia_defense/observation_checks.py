@@ -214,6 +214,12 @@ def _api_kind(kind: str) -> str:
     return f" (kind='{kind}' in api.observations_from_arrays)"
 
 
+# What a logit of -inf is: a class withheld (top-k masking), which log-probabilities say.
+_WITHHELD_LOGIT = (": a class withheld with -inf (top-k masking) is a log-probability of -inf, "
+                   "so give the log-softmax of these logits with output_kind=log_probabilities"
+                   f"{_api_kind('log_probabilities')}")
+
+
 def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     """Released outputs that cannot be of ``kind``: NaN, infinities where none may be,
     log-probabilities above 0 or probabilities outside [0, 1], a row that withholds all.
@@ -226,7 +232,8 @@ def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
         hint = f"; if these are logits, say output_kind=logits{_api_kind('logits')}"
     if kind == "logits":
         if infinite := _found(values, lambda block: (~np.isfinite(block), block)):
-            return [f"{name}: infinite logit {infinite[0]}; logits are finite"]
+            return [f"{name}: infinite logit {infinite[0]}; logits are finite"
+                    + (_WITHHELD_LOGIT if infinite[1] < 0 else "")]
         if looks_like_probabilities(values):
             return [f"{name}: every output lies in [0, 1] and sums to 1: probabilities, not "
                     "logits (as logits, the softmax squeezes them towards uniform and the "
