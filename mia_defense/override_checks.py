@@ -448,12 +448,14 @@ def repeated_keys(args: Sequence[str], *, where: str = "on the command line") ->
         if any(v != values[0] for v in values[1:]) and leaf not in swept and not any(
             leaf.startswith(f"{key}.") for key in swept
         ):
-            texts = " ".join(dict.fromkeys(arg for arg, _ in given))
-            shown = [repr(v) if isinstance(v, str) else str(v) for v in values]
+            # (each cut: a value of 100,000 characters was said three times whole)
+            texts = " ".join(dict.fromkeys(_said(arg) for arg, _ in given))
+            shown = [clipped(repr(v) if isinstance(v, str) else str(v)) for v in values]
+            named = key_shown(leaf)
             warnings.append(
-                f"{texts}: {leaf} is given {len(given)} times {where} "
+                f"{texts}: {named} is given {len(given)} times {where} "
                 f"({', then '.join(shown)}); Hydra keeps the last, so the run uses "
-                f"{leaf}={shown[-1]}. Give {leaf} once to silence this"
+                f"{named}={shown[-1]}. Give {named} once to silence this"
             )
     return warnings
 

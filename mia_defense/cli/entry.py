@@ -609,7 +609,17 @@ def refusal_line(exc: Exception) -> str:
     lines = [line.strip().rstrip(".") for line in text.splitlines() if line.strip()]
     lines[1:] = [line[0].lower() + line[1:] if line[1:2].islower() else line
                  for line in lines[1:]]  # ("Either remove + prefix: ...", after a ';')
-    return f"ConfigError: {'; '.join(lines)}"
+    return f"ConfigError: {_long_quotes_cut('; '.join(lines))}"
+
+
+def _long_quotes_cut(text: str) -> str:
+    """Hydra's words ``text`` with each word it quotes (``'...'``, no space in it) cut past
+    200 characters (`clipped`): ``+hydra.run.dir=<100,000 x>`` was told "either remove + prefix:
+    'hydra.run.dir=xxx...'; or add a second + ...: '++hydra.run.dir=xxx...'", a line of
+    200,000 characters."""
+    from mia_defense.constraints import clipped
+
+    return re.sub(r"'([^'\s]{201,})'", lambda quoted: f"'{clipped(quoted[1])}'", text)
 
 
 def _missing_config_line(missing: str, options: list[str], said: str, exc: Exception) -> str:
