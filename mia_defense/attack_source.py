@@ -307,11 +307,21 @@ def _read_results(run: Path) -> dict[str, Any]:
     """The run folder's results.json; a `DataError` naming what is wrong with it says what
     mia-attack reads from it and what to do (put the run's own back, or attack the
     observations alone), not `read_json`'s advice for an output folder. One the system
-    would not read (its ``errno`` set: no damage of the file's own) is raised as it is."""
+    would not read (its ``errno`` set: no damage of the file's own) is raised as it is. One
+    holding a key twice is refused (`unique_keys`), as mia-report skips it: attacked, the
+    last of the two was carried into mia-attack's record, another tool reading the first."""
     from mia_defense.tracking import read_json
+    from mia_defense.tracking.artifacts import DuplicateKeyError, unique_keys
 
     try:
-        return read_json(run / "results.json")
+        return read_json(run / "results.json", object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
+        raise DataError(
+            f"{shown_path(run / 'results.json')}: {exc}, which no run writes (edited by hand "
+            "or by a tool); mia-attack reads the run's facts from it: put the run's own "
+            f"results.json back (from a copy of the run), or attack the observations alone "
+            f"({_attack_alone(run)})"
+        ) from None
     except DataError as exc:
         if getattr(exc, "errno", None) is not None:
             raise

@@ -27,11 +27,13 @@ from mia_defense.files import (
 )
 from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
+    count_too_large,
     dp_schedule_problem,
     one_line,
     strongest_attack,
     test_records_problem,
 )
+from mia_defense.report.checks._values import _show, _type_name
 from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.run_record import RESULTS
 from mia_defense.report.scores import (
@@ -469,10 +471,16 @@ def _population_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None
     (`_evaluation`), and one edited by hand (digits' 1000 to 1500, above what the default
     split bounds) put the run on a front of its own. Only a file whose sha256 results.json
     records is read (the run's own, as every run since 2026-12-02 writes it), and one
-    without masks is not."""
+    without masks is not. One that is no count (1e400 read as inf, 300.0, "300"), which
+    mia-attack refuses as well, is named: the report ranked it."""
     said, record = payload.get("population_size"), payload.get("sha256")
-    if not isinstance(said, int) or isinstance(said, bool):
+    if said is None:
         return None
+    if not isinstance(said, int) or isinstance(said, bool):
+        return (f"population_size is {_type_name(said)} {_show(said)}, not an integer >= 0 as "
+                "mia-train writes it: the file was edited; rerun the run")
+    if count_too_large("population_size", said):
+        return count_too_large("population_size", said)
     if not isinstance(record, Mapping) or "observations.npz" not in record:
         return None
     shape = _observed_shape(run_dir, "masks.npy")

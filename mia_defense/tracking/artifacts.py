@@ -34,6 +34,7 @@ from mia_defense.run_fingerprint import TARGETS_STAGE, finished_fingerprints
 __all__ = [
     "MAX_JSON_DEPTH",
     "SCHEMA_VERSION",
+    "DuplicateKeyError",
     "HeldCheckpoint",
     "checkpoint_fingerprint",
     "checkpoint_mismatch",
@@ -57,6 +58,7 @@ __all__ = [
     "schema_problem",
     "stamped_checkpoint",
     "training_problem",
+    "unique_keys",
     "write_json",
     "write_npz",
 ]
@@ -193,6 +195,22 @@ def read_json(
     return payload
 
 
+class DuplicateKeyError(Exception):  # (no ValueError: read_json would call it not JSON)
+    """A JSON object holding a key twice (`unique_keys`)."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`read_json`'s ``object_pairs_hook`` refusing an object with a key twice
+    (`DuplicateKeyError`, naming it): a parser keeps the last, so a hand-edited or forged
+    results.json shows a reader (or a tool keeping the first) one figure and mia-defense
+    another. No run writes one."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise DuplicateKeyError(f"duplicate key {twice!r:.60} in one object")
+    return dict(pairs)
+
+
 def _unread(path: Path, exc: OSError) -> DataError:
     """`read_json`'s error for a file the system would not read (permission denied, a disk
     error), its ``errno`` set: no damage of the file's own, which a caller may set aside."""
@@ -323,6 +341,9 @@ def recorded_sha256(results: Mapping[str, Any], name: str) -> str | None:
     if name not in record:
         raise ValueError(f"sha256 holds no digest of {name}, which every run records")
     value = record[name]
+    if isinstance(value, str) and _SHA256.fullmatch(value.lower()) and value != value.lower():
+        raise ValueError(f"sha256[{name!r}] is {value!r:.80}, in upper case: not the "
+                         "lower-case sha256 hex digest every run writes")
     if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise ValueError(f"sha256[{name!r}] is {value!r:.80}, not a sha256 hex digest")
     return value
@@ -399,12 +420,20 @@ def checkpoint_mismatch(
     each checkpoint with a random id, so no other run's has its digest. A folder without
     its checkpoints (deleted to save space), an older run without digests, or a file larger
     than `MAX_CHECKED_CHECKPOINT` is not checked. ``advice`` ends the message of models
-    that are not the run's (a file never downloaded or cut short says its own). ``held``:
-    `held_checkpoint`, already found (else it is found here)."""
+    that are not the run's (a file never downloaded or cut short says its own, and so does
+    a recorded digest that is none: `recorded_sha256`). ``held``: `held_checkpoint`, already
+    found (else it is found here)."""
     held = held_checkpoint(run_dir, results) if held is None else held
     name = held.name
-    if name is None or held.sha256 == results["sha256"][name]:
+    if name is None:
         return None
+    try:  # (5, null or upper case: the record edited, not the models another run's)
+        if held.sha256 == recorded_sha256(results, name):
+            return None
+    except ValueError as exc:
+        return (f"{exc}, so the folder's models cannot be checked against it: results.json "
+                "was edited after the run; put the run's own results.json back, or rerun the "
+                "run")
     path = Path(run_dir) / name
     pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
     if pointer is not None:

@@ -57,7 +57,7 @@ def test_mia_attack_hashes_the_first_checkpoint_once(fast_run, tmp_path, monkeyp
     run = _copy(fast_run, tmp_path, edited=edited)
     hashed = _counted(monkeypatch)
     if edited:
-        with pytest.raises(DataError, match="checkpoints/model_0000.pt, the file the run wrote"):
+        with pytest.raises(DataError, match=r"checkpoints/model_0000\.pt, the file the run wrote"):
             read_source(run)
     else:
         assert read_source(run).results is not None
