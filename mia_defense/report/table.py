@@ -79,6 +79,8 @@ LEAK_TPR = f"max_{fpr_key(0.001)}"
 # Sweep sub-directories are "key=value" items joined by commas (conf/hydra/default.yaml);
 # a comma inside a list value (model.hidden=[64,64]) is not followed by "key=".
 _ITEM_SPLIT = re.compile(r",(?=[^,=\[\]]+=)")
+# A Hydra override's ``key=`` (``+train.lr=``, ``~defense=``) starting a folder's item.
+_OVERRIDE_ITEM = re.compile(r"[+~]*[\w.-]+=")
 
 
 def name_items(name: str) -> list[str]:
@@ -87,13 +89,24 @@ def name_items(name: str) -> list[str]:
 
 
 def short_labels(names: Sequence[str]) -> list[str]:
-    """Run names without the ``key=value`` items every run shares, for legends and lists."""
-    items = [name_items(name) for name in names]
-    shared = set.intersection(*(set(i) for i in items)) if len(items) > 1 else set()
+    """Run names without the ``key=value`` items every run shares, for legends and lists.
+
+    A name's items are those of each of its folders (``lr=0.1,wd=0/extra``: ``lr=0.1``,
+    ``wd=0``, ``extra``), each kept in its folder: a run nested in another's folder read
+    as ``lr=0.1`` and ``wd=0/extra``, sharing no ``wd=0``, and its sweep's other labels
+    grew that item. Of the folders above the last, only ``key=value`` items are dropped
+    (the roots' names, ``x/sweep``, stay; so does a row's ``(dataset.path=/a/b.csv)``)."""
+    folders = [[name_items(part) for part in name.split("/")] for name in names]
+    owned = [
+        {i for k, items in enumerate(f) for i in items
+         if k == len(f) - 1 or _OVERRIDE_ITEM.match(i)}
+        for f in folders
+    ]  # fmt: skip
+    shared = set.intersection(*owned) if len(names) > 1 else set()
     labels = []
-    for name, parts in zip(names, items, strict=True):
-        kept = [p for p in parts if p not in shared]
-        labels.append(",".join(kept) or name)
+    for name, parts, own in zip(names, folders, owned, strict=True):
+        kept = [",".join(i for i in items if i not in shared or i not in own) for items in parts]
+        labels.append("/".join(k for k in kept if k) or name)
     return labels
 
 
