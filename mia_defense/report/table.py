@@ -732,9 +732,12 @@ def _csv_cell(value: Any) -> str:
 
 
 # Control characters a CSV cell shows as a space: all but the tab and line breaks (CSV
-# quotes those). A NUL ended the cell for sqlite3's .import, an escape code coloured the
-# terminal of whoever ran `cat runs.csv`.
-_CSV_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# quotes those), and the bidirectional marks, embeddings, overrides and isolates. A NUL
+# ended the cell for sqlite3's .import, an escape code coloured the terminal of whoever
+# ran `cat runs.csv`, a run folder holding U+202E showed the rest of its line reversed.
+_CSV_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 # Text a spreadsheet opens as a number, date, time or boolean (Excel's and LibreOffice's
