@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = [
     "HOOK_OUTPUTS",
     "batch_problem",
+    "check_labels",
+    "check_logits",
     "check_loss_trains",
     "check_per_model",
     "defense_optimizer_options",
@@ -69,9 +71,49 @@ def hook_output(value: Any, hook: str, defense: TrainingDefense | None, k: int =
     if isinstance(value, Batch):
         got = f"a Batch whose {batch_problem(value, k)}"
     if isinstance(value, torch.Tensor):
-        got = f"a {_dtype(value)} tensor of shape {list(value.shape)}"
+        got = _tensor(value)
+    raise _refusal(defense, hook, want.format(k=k), got)
+
+
+def _refusal(defense: TrainingDefense | None, hook: str, want: str, got: str) -> ConfigError:
+    """The `ConfigError` of a ``hook`` that gave ``got`` where it must give ``want``."""
     owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
-    raise ConfigError(f"{owner}: its {hook} must give {want.format(k=k)}, not {got}")
+    return ConfigError(f"{owner}: its {hook} must give {want}, not {got}")
+
+
+def check_labels(
+    batch: Batch, num_classes: int, hook: str, defense: TrainingDefense | None, *, values: bool
+) -> None:
+    """A `ConfigError` naming the defense and its ``hook`` (``transform``, ``batches``) that
+    gave a checked `Batch` (`batch_problem`) whose labels are not of the data's
+    ``num_classes`` C: soft ones of another class count (cross-entropy's raw RuntimeError)
+    and, with ``values``, hard ones ``y`` outside [0, C) (its raw IndexError, 'Target 6 is
+    out of bounds'). ``values`` costs a min and max of ``y`` [K, B] and a device sync: the
+    engine asks it on the run's first step, where a transform gave new labels and on each
+    epoch's first batch a defense draws."""
+    target, got = batch.target, None
+    if target.is_floating_point() and target.shape[-1] != num_classes:
+        got = (f"a Batch whose target (soft labels) has {target.shape[-1]} classes (shape "
+               f"{list(target.shape)}), not the {num_classes} of the data")
+    elif values and batch.y.numel():
+        low, high = torch.stack(torch.aminmax(batch.y)).tolist()  # (one sync)
+        if low < 0 or high >= num_classes:
+            got = (f"a Batch whose y holds the label {low if low < 0 else high}, outside the "
+                   f"{num_classes} classes (labels 0 to {num_classes - 1}): give labels of "
+                   "the data's classes, in both y and target")
+    if got is not None:
+        raise _refusal(defense, hook, HOOK_OUTPUTS[hook][1], got)
+
+
+def check_logits(logits: torch.Tensor, shape: tuple[int, int, int],
+                 defense: TrainingDefense) -> None:
+    """A `ConfigError` naming the defense whose ``forward`` gave logits (checked by
+    `hook_output`) of another ``shape`` than [K, B, C]: another batch size failed in a raw
+    IndexError, extra classes trained silently."""
+    if tuple(logits.shape) != shape:
+        k, b, c = shape
+        want = f"logits of shape [{k}, {b}, {c}] (models, the batch's {b} samples, the {c} classes)"
+        raise _refusal(defense, "forward", want, _tensor(logits))
 
 
 def batch_problem(batch: Any, k: int = 0) -> str | None:
@@ -128,6 +170,10 @@ def _integer(labels: torch.Tensor) -> bool:
 
 def _dtype(tensor: torch.Tensor) -> str:
     return str(tensor.dtype).removeprefix("torch.")
+
+
+def _tensor(tensor: torch.Tensor) -> str:
+    return f"a {_dtype(tensor)} tensor of shape {list(tensor.shape)}"
 
 
 def check_per_model(loss: Any, defense: TrainingDefense, num_models: int) -> None:

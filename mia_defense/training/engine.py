@@ -22,6 +22,8 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
 from mia_defense.defenses.contract import (
+    check_labels,
+    check_logits,
     check_loss_trains,
     check_per_model,
     defense_optimizer_options,
@@ -238,8 +240,10 @@ def _fit(
     for epoch in range(config.epochs):
         batches = next(filter(None, (d.batches(ctx, epoch) for d in defenses)), None)
         for step, batch in enumerate(batches or _shuffled(ctx, steps)):
-            _step(ctx, defenses, hook_output(batch, "batches", None),
-                  first=epoch == 0 and step == 0)  # fmt: skip
+            batch = hook_output(batch, "batches", None, ctx.num_models)
+            if batches is not None:  # (the labels' values: on each epoch's first batch)
+                check_labels(batch, ctx.num_classes, "batches", None, values=step == 0)
+            _step(ctx, defenses, batch, first=epoch == 0 and step == 0)
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
@@ -275,8 +279,51 @@ def _forward(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batc
     for defense in defenses:
         logits = defense.forward(batch, ctx)
         if logits is not None:
-            return hook_output(logits, "forward", defense, ctx.num_models)
+            logits = hook_output(logits, "forward", defense, ctx.num_models)
+            check_logits(logits, (ctx.num_models, batch.x.shape[1], ctx.num_classes), defense)
+            return logits
     return ctx.stack.forward(batch.x)
+
+
+def _transformed(
+    ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch, *, first: bool
+) -> Batch:
+    """``batch`` after the defenses' transforms, each one's checked: the labels' values on
+    the run's first step and where a transform gave new ``y`` (mixup's soft labels keep it)."""
+    for defense in defenses:
+        given = batch.y
+        batch = hook_output(defense.transform(batch, ctx), "transform", defense, ctx.num_models)
+        check_labels(batch, ctx.num_classes, "transform", defense,
+                     values=first or batch.y is not given)  # fmt: skip
+    return batch
+
+
+def _backward(
+    ctx: TrainContext, defenses: Sequence[TrainingDefense], logits: torch.Tensor | None,
+    loss: torch.Tensor | None, batch: Batch, *, first: bool,
+) -> bool:
+    """Whether a defense's ``backward`` set the gradients. On the run's first step, a
+    `ConfigError` for one that set them and returned False: the engine's backward then ran
+    through the freed graph (autograd's raw RuntimeError) or, with retain_graph=True,
+    doubled every gradient silently. (Gradients there before the hooks ran are no hook's.)"""
+    unset = first and not _has_grads(ctx.stack)
+    for defense in defenses:
+        if hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense):
+            return True
+        if unset and _has_grads(ctx.stack):
+            raise ConfigError(
+                f"defense {type(defense).__name__}: its backward set the models' gradients but "
+                "returned False, which leaves the gradients to the engine's own backward pass "
+                "(a second one: through a freed graph, or adding to them): return True once it "
+                "has set them")
+    return False
+
+
+def _has_grads(stack: ModelStack) -> bool:
+    """Whether a gradient sits on the stack's parameters: on its stacked leaves (where a
+    backward pass leaves them) or the optimiser's (`ModelStack.set_grads`'s)."""
+    stacked = stack.stacked().values() if stack.vectorised else ()  # (module mode: views)
+    return any(p.grad is not None for p in (*stacked, *stack.parameters))
 
 
 def _step(
@@ -285,8 +332,7 @@ def _step(
     """One optimiser step of every stepping model on its batch (``first``: the run's first,
     on the models' initial weights)."""
     given = batch.x
-    for defense in defenses:
-        batch = hook_output(defense.transform(batch, ctx), "transform", defense)
+    batch = _transformed(ctx, defenses, batch, first=first)
     ctx.optimizer.zero_grad(set_to_none=True)
     logits = _forward(ctx, defenses, batch) if batch.x.shape[1] else None
     if first and logits is not None and batch.x is given:  # the data as given, no transform
@@ -303,10 +349,7 @@ def _step(
         if loss is None:
             loss = cross_entropy(logits, batch)
         loss = loss * ctx.active  # a stopped model's weights are restored by its defense
-    if not any(
-        hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense)
-        for defense in defenses
-    ):
+    if not _backward(ctx, defenses, logits, loss, batch, first=first):
         if loss is None:
             return
         loss.sum().backward()
