@@ -167,13 +167,16 @@ class TrainingDefense:
     def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
         """Change a batch before the forward pass (mixup). The fields change together
         (``dataclasses.replace``): ``y``, ``valid`` [K, B] and ``stepping`` [K] as ``x``'s
-        [K, B, ...], and new hard labels in both ``y`` and ``target``; the engine refuses
-        another Batch (`mia_defense.defenses.contract.batch_problem`)."""
+        [K, B, ...], for the chunk's K models (``ctx.num_models``), and new hard labels, of
+        0 to C - 1 (``ctx.num_classes``), in both ``y`` and ``target`` (soft ones: [K, B, C]);
+        the engine refuses another Batch (`mia_defense.defenses.contract.batch_problem`,
+        `mia_defense.defenses.contract.check_labels`)."""
         return batch
 
     def forward(self, batch: Batch, ctx: TrainContext) -> torch.Tensor | None:
-        """The step's logits [K, B, C] on ``batch.x`` when the defense runs the training
-        forward pass itself (DP-SGD records each layer's input on the way for its
+        """The step's logits [K, B, C] on ``batch.x`` (B: its samples, C:
+        ``ctx.num_classes``; the engine refuses another shape) when the defense runs the
+        training forward pass itself (DP-SGD records each layer's input on the way for its
         per-sample norms); ``None``: the engine's ``ctx.stack.forward(batch.x)``. At most
         one defense of a stack may run it."""
         return None
@@ -188,7 +191,9 @@ class TrainingDefense:
     def backward(self, logits: torch.Tensor, loss: torch.Tensor, batch: Batch,
                  ctx: TrainContext) -> bool:
         """Set the parameters' gradients from ``loss`` [K] (DP-SGD: clipped, noisy) and
-        return ``True``; ``False`` leaves it to plain autograd."""
+        return ``True``; ``False`` leaves it to plain autograd, which then runs its own
+        backward pass: the engine refuses a ``False`` after gradients were set (checked on
+        the run's first step)."""
         return False
 
     def end_epoch(self, ctx: TrainContext, epoch: int) -> torch.Tensor | None:
