@@ -23,6 +23,8 @@ __all__ = ["test_records_problem"]
 
 # Utility figures the report reads; accuracies are fractions.
 _UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
+# Fractions a run's validity is judged by (`rank_problem`), null where unknown.
+_JUDGED_BY = ("chance_accuracy", "test_accuracy_median")
 # The largest std (ddof 0, as mia-train's np.std) of accuracies in [0, 1]: half at 0, half
 # at 1. One above it (1e100) was ranked with a test-accuracy interval of [0.000, 1.000], and
 # one of 1e300 overflowed the spread check (_spread_problem) into a traceback.
@@ -90,9 +92,11 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
     flag = payload.get("utility_below_chance", False)
     if not isinstance(flag, bool):
         return f"utility_below_chance is {_type_name(flag)} {_show(flag)}, not true or false"
-    problem = _number_problem("utility.chance_accuracy", utility.get("chance_accuracy"),
-                              fraction=True)  # fmt: skip
-    return problem or _chance_floor_problem(payload) or _chance_share_problem(payload)
+    for key in _JUDGED_BY:  # (the median model's: a string "0.05" was ranked, 0.05 not)
+        problem = _number_problem(f"utility.{key}", utility.get(key), fraction=True)
+        if problem:
+            return problem
+    return _chance_floor_problem(payload) or _chance_share_problem(payload)
 
 
 def _chance_floor_problem(payload: Mapping[str, Any]) -> str | None:
