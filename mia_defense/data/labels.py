@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -106,14 +106,16 @@ def _integer_labels(y: np.ndarray, *, source: str,
     if y.dtype == bool:
         return y.astype(np.int64)
     if np.issubdtype(y.dtype, np.floating):
-        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y))
-                             | (np.abs(y) >= np.float64(2.0**62)))  # not cast to float16: inf
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
         if len(bad):
             raise DataError(
                 f"{shown_path(source)}: labels must be integer class indices, found "
                 f"{y[bad[0]].item()!r} at sample {bad[0]} ({len(bad)} such labels)"
                 + _located(int(bad[0]), where)
             )
+        huge = np.flatnonzero(np.abs(y) >= np.float64(2.0**62))  # (not cast to float16: inf)
+        if len(huge):
+            _refuse_huge(y, int(huge[0]), source=source, where=where)
         return y.astype(np.int64)
     if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
         raise DataError(
@@ -122,8 +124,32 @@ def _integer_labels(y: np.ndarray, *, source: str,
             "the data as a CSV (dataset=csv), which takes text labels"
         )
     if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
-        raise DataError(f"{shown_path(source)}: label {y.max()} is too large for a class index")
+        _refuse_huge(y, int(np.argmax(y >= 2**63)), source=source, where=where)
     return y.astype(np.int64)
+
+
+def _refuse_huge(y: np.ndarray, sample: int, *, source: str,
+                 where: Callable[[int], str | None] | None) -> NoReturn:
+    """Refuse label ``y[sample]``, a whole number beyond int64's class indices (2**63 was
+    'labels must be integer class indices, found 9.223372036854776e+18', as if fractional)."""
+    raise DataError(f"{shown_path(source)}: label {y[sample].item()!r} at sample {sample} is too "
+                    f"large for a class index (0..C-1){_located(sample, where)}")
+
+
+def _one_hot_width(y: np.ndarray, *, source: str) -> tuple[int, bool]:
+    """The classes of one-hot labels ``y`` [N, C] given no ``num_classes``: C, the file's own
+    count (no setting of the user's: a width beyond the samples was refused as
+    'dataset.num_classes=100 ...: set dataset.num_classes', which then refused any other
+    value), and ``False`` for ``user_classes``. A C far beyond N is refused in these words."""
+    samples, width = y.shape
+    if far_apart_labels(width, samples):
+        raise DataError(
+            f"{shown_path(source)}: one-hot labels {y.shape} have {width} columns, one per "
+            f"class, for {samples} samples: most classes can have no sample, and the models "
+            "and attacks grow with the classes; save the labels as class indices, "
+            "y.argmax(axis=1) (dataset.num_classes=null then numbers the classes present)"
+        )
+    return int(width), False
 
 
 def _preview(values: np.ndarray) -> str:
@@ -214,7 +240,8 @@ def as_labels(
                    "labels)" if user_classes else "check that dataset.path names this "
                    "dataset's file")
             )
-        num_classes = num_classes if num_classes is not None else int(y.shape[1])
+        if num_classes is None:
+            num_classes, user_classes = _one_hot_width(y, source=source)
         y, label_base = y.argmax(axis=1), 0
     if y.ndim != 1:
         raise DataError(f"{shown_path(source)}: labels must have shape [N], got {y.shape}")

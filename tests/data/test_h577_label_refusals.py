@@ -77,3 +77,22 @@ def test_texas_label_refusals_name_the_line_of_labels(tmp_path, stray, base, wor
         f"{i % 3 + 1 if i != 5 else stray}\n" for i in range(10)))
     with pytest.raises(DataError, match=words):
         load_texas100(path=tmp_path, label_base=base)
+
+
+@pytest.mark.parametrize("label", [str(2**63), "1e300"])
+def test_a_huge_whole_label_is_too_large_not_fractional(tmp_path, label):
+    """2**63 in dataset_purchase was 'labels must be integer class indices, found
+    9.223372036854776e+18': a whole number, refused as if it were not one."""
+    file = _purchase(tmp_path, [str(i % 3 + 1) if i != 5 else label for i in range(10)])
+    with pytest.raises(DataError, match=r"label .* at sample 5 is too large for a class "
+                                        r"index \(0\.\.C-1\); sample 5 is line 8"):
+        load_purchase100(path=file)
+
+
+def test_a_huge_unsigned_label_names_its_sample(tmp_path):
+    y = (np.arange(40) % 2).astype(np.uint64)
+    y[7] = 2**63
+    np.savez(tmp_path / "d.npz", x=np.ones((40, 2)), y=y)
+    with pytest.raises(DataError, match=r"d\.npz: label 9223372036854775808 at sample 7 is too "
+                                        r"large for a class index \(0\.\.C-1\)"):
+        load_npz(path=tmp_path / "d.npz")

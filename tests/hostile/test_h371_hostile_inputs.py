@@ -64,7 +64,7 @@ def test_purchase_labels_of_both_bases_name_the_stray_zero(tmp_path):
     assert str(refused.value).endswith(
         "the labels run from 0 to 100, 101 values for 100 classes, neither 0..99 nor 1..100: "
         "1 label(s) 0, first at sample 7, beside 3 label(s) 100; fix or drop the samples of "
-        "the stray value"), str(refused.value)
+        "the stray value; sample 7 is line 8"), str(refused.value)  # (its line: h577)
     assert "0 to 100" not in _refusal(tmp_path, [1 + i % 100 for i in range(299)] + [101])
 
 
