@@ -39,7 +39,6 @@ from mia_defense.data.features import (
     _warn_channels_last,
     _warn_constant,
     as_features,
-    check_feature_rows,
     float32_merged,
     looks_channels_last,
     may_be_channels_last,
@@ -351,17 +350,18 @@ def finish_dataset(
     check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
+    # the features' refusals come before the labels' warnings (of classes, a shift or a
+    # remapping), which would speak of data never used; the float64 copy shifted for
+    # standardising is freed once converted (no name holds it)
     rows = label_rows(y)
-    if np.ndim(x) >= 2 and rows is not None:  # refused before the labels' class warnings
-        check_feature_rows(x, source=source, num_samples=rows)
+    features = None if not rows else as_features(
+        _centred_wide(x) if standardize else x, source=source, num_samples=rows, where=line_of)
     labels, classes, remapped = as_labels(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes, where=where,
     )
+    assert features is not None  # (no labels, or labels of no label layout, were refused)
     warn_below_float32(x, source=source, names=names)
-    # the float64 copy shifted for standardising is freed once converted (no name holds it)
-    features = as_features(_centred_wide(x) if standardize else x, source=source,
-                           num_samples=len(labels), where=line_of)
     held = len(labels)
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if max_samples is not None and max_samples > held:  # (checked by subsample)

@@ -70,7 +70,9 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int,
                         "store numbers (text categories: one-hot encode them, or use a CSV: "
                         "dataset=csv encodes them)")
     if np.issubdtype(x.dtype, np.complexfloating):
-        raise DataError(f"{shown_path(source)}: features must be real numbers, got dtype {x.dtype}")
+        raise DataError(f"{shown_path(source)}: features must be real numbers, got dtype "
+                        f"{x.dtype}; save the real and imaginary parts as features of their own: "
+                        "np.concatenate([x.real, x.imag], axis=1)")
     if x.ndim < 2:
         raise DataError(f"{shown_path(source)}: features must have shape [N, ...], got {x.shape}"
                         + ("; one feature per sample: save x.reshape(-1, 1)"
@@ -78,7 +80,7 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int,
     check_feature_rows(x, source=source, num_samples=num_samples)
     if math.prod(x.shape[1:]) == 0:
         raise DataError(f"{shown_path(source)}: features have shape {x.shape}: no values per "
-                        "sample")
+                        "sample; save the features with at least one value per sample")
     given = x
     with np.errstate(over="ignore"):
         x = x.astype(np.float32, copy=False)

@@ -12,6 +12,7 @@ import dataclasses
 import io
 import logging
 import os
+import re
 import warnings
 import zipfile
 import zlib
@@ -340,15 +341,19 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
             first, second = next(data, ""), next(data, "")
             other = _other_separator(first)
             quoted = not other and _quoted_numbers(first)
-            words = not other and not quoted and _is_header(first)
+            grouped = not other and not quoted and _quoted_comma_number(first)
+            words = not (other or quoted or grouped) and _is_header(first)
             header = words and not _is_header(second)  # (text on every line: no header)
-            if not (other or quoted or words):
+            if not (other or quoted or grouped or words):
                 text.seek(0)
                 _refuse_ragged(path, text)
             raise DataError(
                 f"{shown_path(path)}: not a comma-separated numeric file ({detail}); "
-                + (f"the values of line 1 are separated by {other!r}: separate them by commas"
-                   if other else "the values of line 1 are numbers in quotes "
+                + (_separator_advice(first, other) if other else
+                   f"line 1 holds {grouped!r} in quotes, a number written with a thousands "
+                   "separator or a decimal comma: write plain numbers, without quotes or "
+                   "separators, with a decimal point (1000, 0.5)" if grouped
+                   else "the values of line 1 are numbers in quotes "
                    f"({first.split(',', 1)[0].strip()}): write them without quotes"
                    if quoted else "line 1 looks like a header of column names: this file has "
                    "none, remove it" if header else "its lines hold text, not numbers "
@@ -426,15 +431,38 @@ def _check_paired(folder: Path, feats: _SkippedLines, labels: _SkippedLines) -> 
 
 
 def _other_separator(line: str) -> str | None:
-    """The separator other than a comma (';', a tab or a space) that splits ``line``, a
-    line without commas, into numbers only, or ``None``: such a line of Texas100's feats
-    was refused as "a header of column names"."""
-    if "," in line:
-        return None
+    """The separator other than a comma (';', a tab or a space) that splits ``line`` into
+    numbers only, decimal commas allowed (a European export: ``1;0,5``), or ``None``: such
+    a line of Texas100's feats was refused as "a header of column names"."""
     for separator in (";", "\t", " "):
         fields = [field for field in line.strip().split(separator) if field.strip()]
-        if len(fields) > 1 and all(map(is_number_text, fields)):
+        if len(fields) > 1 and all(is_number_text(f) or _DECIMAL_COMMA.fullmatch(f.strip())
+                                   for f in fields):
             return separator
+    return None
+
+
+# A number written with a decimal comma (0,5; -3,25).
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
+
+
+def _separator_advice(line: str, separator: str) -> str:
+    """What to do with ``line``, whose values ``separator`` separates (`_other_separator`),
+    its decimal commas named where it has any."""
+    commas = [f.strip() for f in line.split(separator) if _DECIMAL_COMMA.fullmatch(f.strip())]
+    if commas:
+        return (f"the values of line 1 are separated by {separator!r}, with decimal commas "
+                f"({commas[0]!r}): separate them by commas and write decimal points (0.5)")
+    return f"the values of line 1 are separated by {separator!r}: separate them by commas"
+
+
+def _quoted_comma_number(line: str) -> str | None:
+    """The first value of ``line`` in quotes that holds a comma and reads as a number
+    without it (``"1,000"``: a thousands separator; ``"0,5"``: a decimal comma), or
+    ``None``: numpy split it at the comma, and the refusal named neither."""
+    for match in re.finditer(r'"([^"]*,[^"]*)"', line):
+        if is_number_text(match.group(1).replace(",", "")):
+            return match.group(1)
     return None
 
 
@@ -948,11 +976,6 @@ def load_npz(
                          standardize=standardize, max_samples=max_samples, name=name,
                          seed=seed)
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
-    _warn_row_numbers(x, file=file, key=x_key)
-    pixels = not standardize and _pixel_images(x)
-    if not standardize and not pixels:
-        _warn_unscaled(x, file=file, key=x_key)
-        _warn_float32_digits(x, file=file, key=x_key)
     try:
         data = finish_dataset(
             x, y, name=name, source=str(file), num_classes=num_classes,
@@ -963,6 +986,13 @@ def load_npz(
         if swapped:
             raise DataError(f"{exc}{swapped}") from exc
         raise
+    # the file's features as written, warned once the data passed every refusal (a warning
+    # of unscaled features before 'labels must be integer class indices' spoke of no run)
+    _warn_row_numbers(x, file=file, key=x_key)
+    pixels = not standardize and _pixel_images(x)
+    if not standardize and not pixels:
+        _warn_unscaled(x, file=file, key=x_key)
+        _warn_float32_digits(x, file=file, key=x_key)
     if not pixels:
         return data
     log.info("%s: uint8 images (0..255) scaled to [0, 1] (pixels / 255), as the mnist and cifar "
