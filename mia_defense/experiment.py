@@ -581,6 +581,11 @@ def _divergence_hint(experiment: Experiment, *, setting: str | None = None) -> s
     if far:
         hint = (f"likely cause: {', '.join(far)}, far beyond the usual range: lower "
                 f"{'it' if len(far) == 1 else 'them'} first; if training still diverges, {hint}")
+    own = _own_defenses(experiment)
+    if own:  # (its loss or gradients, not train.lr: a NaN it gives after the first step)
+        hint = (f"likely cause: {own}, a defense of your own: its hooks (loss, transform, "
+                "forward, backward) give the losses and gradients the models train on; check "
+                f"them on a few batches first; if training still diverges, {hint}")
     unscaled_hint = _unscaled_features_hint(experiment)
     if unscaled_hint is not None:
         hint = f"{unscaled_hint}; if training still diverges, {hint}"
@@ -588,6 +593,17 @@ def _divergence_hint(experiment: Experiment, *, setting: str | None = None) -> s
         hint = f"lower {setting} first, not train.lr; if training still diverges, {hint}"
     overflow = _narrow_logits_hint(experiment)
     return hint if overflow is None else f"{overflow}; if float32 logits still diverge, {hint}"
+
+
+def _own_defenses(experiment: Experiment) -> str | None:
+    """The training-time defenses of the user's own in this run (a class outside
+    mia_defense), as ``name (module.Class)``, or ``None``: a NaN its loss gave after the
+    first step read 'likely cause: train.lr=0.001 ... (lower the learning rate first)'."""
+    build = getattr(experiment, "build_defenses", None)
+    own = [d for d in (build() if build is not None else ())
+           if not type(d).__module__.startswith("mia_defense.")]  # fmt: skip
+    return ", ".join(f"{getattr(d, 'name', '?')} ({type(d).__module__}.{type(d).__qualname__})"
+                     for d in own) or None  # fmt: skip
 
 
 def _unscaled_features_hint(experiment: Experiment) -> str | None:
