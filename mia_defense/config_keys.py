@@ -142,6 +142,8 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
 
     group, _, rest = key.partition(".")
     *path, name = rest.split(".") if rest else [""]
+    if config is not None and not rest and (hint := _top_level_hint(key, config)):
+        return hint
     if config is not None:
         try:
             hint = _entry_delete_hint(key, config)
@@ -177,6 +179,24 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
         return f"{meant}(its attacks: {', '.join(keys)})"
     return (f"{meant}(its keys: {', '.join(keys)}); a setting cannot be deleted (each is "
             "required): set it instead")
+
+
+def _top_level_hint(key: str, config: Mapping[str, Any]) -> str | None:
+    """`deleted_key_hint` for ``~KEY`` of a top-level setting of ``config`` that is null
+    (mia-attack's ``seed``, the run's own) or not given yet (``source: ???``, given as
+    PATH): Hydra's '~' reads either as absent and said only "'seed' does not exist"."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if not isinstance(config, DictConfig) or key not in config.keys():
+        return None  # (a missing value is not `in` a DictConfig: its key is in its keys)
+    node = config._get_node(key)
+    if OmegaConf.is_missing(config, key):
+        return (f"{key} has no value yet (???), so there is nothing to delete; a setting "
+                f"stays: give it instead ({key}=VALUE), or drop '~{key}'")
+    if node is not None and node._is_none():
+        return (f"{key} is null, which Hydra's '~' reads as absent; a setting stays: set it "
+                f"instead ({key}=VALUE)")
+    return None
 
 
 def defenses_holding(name: str) -> list[str]:
