@@ -112,6 +112,21 @@ def claim_timestamped_dir(config: DictConfig, key: str) -> Iterator[bool]:
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
         raise
+    _say_how_to_resume(key, str(OmegaConf.select(config, key)))
+
+
+def _say_how_to_resume(key: str, path: str) -> None:
+    """Say, as the run (sweep) begins in the folder ``path`` named from the clock, how to
+    resume it: killed (SIGKILL, the OOM killer, the machine down) it says nothing more, and
+    the same command again named a new folder and trained everything anew, the finished runs
+    and their model store beside it unused (Ctrl-C's end says it: `stopped.say_where_to_resume`)."""
+    from mia_defense.cli.commands import shell_path
+
+    what = "run" if key == "hydra.run.dir" else "sweep"
+    log.info("%s=%s (named from the clock): should this %s stop before its end (killed, a "
+             "crash), add %s=%s to the same command to resume it; the same command alone "
+             "starts it anew in a new folder", key, shown_path(path), what, key,
+             shell_path(path))  # fmt: skip
 
 
 def _fresh_folder(path: str) -> str | None:
