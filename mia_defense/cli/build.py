@@ -381,10 +381,11 @@ def claimed_run(
                     # where another probes the lock shared, which the wait does not wait on)
                     time.sleep(0.1)
                     continue
-                # (a gone writer's lock kept by its child: the process to end, not a wait)
-                said = in_use_refusal(str(exc)) and held_by_a_gone_writer(
-                    run_dir, then=GONE_WRITERS_RUN)  # fmt: skip
-                refused = OutputRefused(said or str(exc))
+                said = str(exc)
+                if in_use_refusal(said):  # (a gone writer's lock kept by its child: the
+                    # process to end, not a run to wait for)
+                    said = held_by_a_gone_writer(run_dir, then=GONE_WRITERS_RUN) or said
+                refused = OutputRefused(said)
                 refused.run = (experiment.config, data.fingerprint)
                 raise refused from None
             break
