@@ -62,12 +62,15 @@ def lone_values_refusal(
     keys: str, shape: Sequence[int], where: str, channels: int, groups: int, fix: str
 ) -> ConfigError:
     """The refusal of a model whose GroupNorm `where` has groups of one value
-    (`lone_values`): it can learn nothing, and its run would be measured all the same."""
+    (`lone_values`): it can learn nothing, and its run would be measured all the same.
+    Fewer groups are advised only where there are some: a group of one channel stays one
+    value (model.channels=[1, ...]: 'model.groups below 1' is refused in turn)."""
+    fewer_groups = f", model.groups below {channels}" if channels > 1 else ""
     return ConfigError(
         f"{keys}: on {shape[1]}x{shape[2]} images {where} works on 1x1 pixels, where "
         f"GroupNorm's {_group_count(channels, groups)} groups of its {channels} channels hold "
         "one value each, normalised to 0: every image gets the same output and the model "
-        f"cannot learn; {fix}, model.groups below {channels}, or model.norm=none"
+        f"cannot learn; {fix}{fewer_groups}, or model.norm=none"
     )
 
 
