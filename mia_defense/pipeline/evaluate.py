@@ -175,14 +175,17 @@ def _attack_summary(
 ) -> dict[str, Any]:
     """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, the FPR each
     TPR was read at (`fpr_read_key`), advantage, ε bound, each setting it chose on its
-    references (mean, min, max over targets), and,
+    references (mean, min, max over targets), with intervals ``ci_one_class_resamples`` (how
+    many bootstrap resamples drew one kind of record and were left out of them:
+    `mia_defense.metrics.bootstrap.one_class_note`), and,
     given ``members`` (the [T, N] masks of its targets) and ``regular`` ([N], the records
     that are no canary, as its metrics pool them), ``nonmember_top_ties``
     (`top_tied_nonmembers`)."""
     summary: dict[str, Any] = {"access": result.access, "auc": result.metrics.auc}
     ci = result.intervals
     if ci is not None:
-        summary.update({"auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1]})
+        summary.update({"auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1],
+                        "ci_one_class_resamples": int(ci.one_class_resamples)})
     for f in fprs:
         summary[fpr_key(f)] = result.metrics.tpr_at_fpr[f]
         if ci is not None:
