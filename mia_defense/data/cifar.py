@@ -304,11 +304,15 @@ def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         # A pickle may repeat one list or string by reference for free: a 34 KB file of
         # lists of one shared list made numpy build a 1 GB array before its shape was seen.
-        other = next((v for v in value if not isinstance(v, (int, float, np.number))), None)
+        # (the position, not the value, marks one found: a None label is a value found)
+        other = next((i for i, v in enumerate(value)
+                      if not isinstance(v, (int, float, np.number))), None)
         if other is not None:
+            found = value[other]
             raise DataError(
-                f"{shown_path(path)}: {key!r} must be a flat list of integers, found a "
-                f"{type(other).__name__} in it; use the original CIFAR batch"
+                f"{shown_path(path)}: {key!r} must be a flat list of integers, found "
+                f"{'None' if found is None else 'a ' + type(found).__name__} in it (position "
+                f"{other}, from 0); use the original CIFAR batch"
             )
     if _holds_bools(value):
         raise DataError(
@@ -323,9 +327,18 @@ def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
     except (TypeError, ValueError, OverflowError) as exc:
         raise DataError(f"{shown_path(path)}: {key!r} must be a list of integers ({exc})") from exc
     if labels.dtype == object:
-        raise DataError(f"{shown_path(path)}: {key!r} must be a list of integers (found other "
-                        "values, or integers too large for a class index)")
+        raise DataError(f"{shown_path(path)}: {key!r} {_beyond_int64(labels)}")
     return labels
+
+
+def _beyond_int64(labels: np.ndarray) -> str:
+    """What numpy kept as objects in flat ``labels`` (of ints and floats alone): the first
+    integer beyond 64 bits and its position, the words a refusal names it in."""
+    for position, value in enumerate(labels.tolist()):
+        if isinstance(value, int) and not -(2**63) <= value < 2**64:
+            return (f"must be a list of integers, found {value} at position {position} (from "
+                    "0): too large for a class index (0..C-1); use the original CIFAR batch")
+    return "must be a list of integers (found other values)"
 
 
 def _read_binary_batch(
