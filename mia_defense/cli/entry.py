@@ -658,7 +658,7 @@ def _unparsed_override_line(override: str, message: str) -> str:
                    not line.strip().startswith(("Error parsing override", "See https://")))
     key, equals, value = override.partition("=")
     if equals and (words := _sweep_function_words(key, value, why) or
-                   _unclosed_function_words(key, value)):  # fmt: skip
+                   _unclosed_words(key, value)):  # fmt: skip
         return words
     quoted = f": {override_text(key, value)}" if equals else ""
     if equals and _NOT_UTF8.search(override):  # (bash's $'...' reads \xff back as the byte)
@@ -697,49 +697,85 @@ def _sweep_function_words(key: str, value: str, why: str) -> str | None:
             "https://hydra.cc/docs/1.3/advanced/override_grammar/extended)")
 
 
-def _open_parentheses(value: str) -> int:
-    """How many parentheses of ``value`` are opened and not closed, those inside Hydra's
-    quotes (``'a(b'``) left out."""
-    depth, quote, escaped = 0, "", False
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _closers(value: str) -> str | None:
+    """What closes the brackets ``value`` opens and leaves open (``"])"`` of
+    ``choice([1,2``; ``""``: none), those inside Hydra's quotes (``'a(b'``) left out;
+    ``None`` where one is closed by another kind (``[0.1)``)."""
+    opened: list[str] = []
+    quote, escaped = "", False
     for char in value:
         if quote:
             escaped, quote = (not escaped and char == "\\"), (
                 "" if char == quote and not escaped else quote)
         elif char in "'\"":
             quote = char
-        else:
-            depth += (char == "(") - (char == ")")
-    return depth
+        elif char in _CLOSERS:
+            opened.append(_CLOSERS[char])
+        elif char in _CLOSERS.values():
+            if not opened or opened.pop() != char:
+                return None
+    return "".join(reversed(opened))
 
 
-def _unclosed_function_words(key: str, value: str) -> str | None:
-    """An override whose Hydra function's parenthesis is not closed
-    (``train.lr=interval(0.1``) said as such, or ``None`` for another parse error. Its
-    quoted form was offered before, which sets the key to the text (refused by the run as
-    'must be a finite number'): the user meant the function. The closed override is offered
-    where Hydra reads it (a sweep with -m: an interval a search draws from)."""
+# What a list and a mapping are (`_unclosed_words`).
+_BRACKETS = {"[": "A list is [a,b,...]", "{": "A mapping is {key: value, ...}"}
+
+
+def _holds_one(key: str, first: str) -> bool:
+    """Whether ``key`` holds a list (``first``: ``[``; attack.fprs, its packaged default
+    one) or a mapping (``{``: a node of settings, defense.dp): a text with a bracket
+    (dataset.path=/d/[x) or a number (train.lr=[1) is offered in Hydra's quotes."""
+    from mia_defense.config_keys import FIXED_GROUPS, packaged_setting
+    from mia_defense.override_checks import holds_settings
+
+    group, _, rest = key.lstrip("+").partition(".")
+    if first == "{":
+        return holds_settings(key.lstrip("+"))
+    return first == "[" and group in FIXED_GROUPS and bool(rest) and isinstance(
+        packaged_setting(group, "default", rest.split(".")), tuple)  # fmt: skip
+
+
+def _unclosed_words(key: str, value: str) -> str | None:
+    """An override whose Hydra function, list or mapping is not closed
+    (``train.lr=interval(0.1``, ``attack.fprs=[0.1,0.01``) said as such, or ``None`` for
+    another parse error. Its quoted form was offered before, which sets the key to the
+    text (refused by the run as 'must be a finite number'): the user meant the function or
+    the list. The closed override is offered where Hydra reads it (a sweep with -m: an
+    interval a search draws from)."""
     from mia_defense.constraints import shell_word
     from mia_defense.override_checks import _parser
 
     name = re.match(r"\s*(\w+)\s*\(", value)
-    missing = _open_parentheses(value)
-    if name is None or name[1] not in _parser().functions.definitions or missing <= 0:
+    missing = _closers(value)
+    first = value.lstrip()[:1]
+    if name is not None and name[1] not in _parser().functions.definitions:
         return None
-    closed = f"{key}={value}{')' * missing}"
+    if not missing or (name is None and not _holds_one(key, first)):
+        return None
+    closed = f"{key}={value}{missing}"
     try:
         parsed = _parser().parse_override(closed)
     except Exception:  # (its arguments are wrong too: say what it takes)
         parsed = None
-    takes = _SWEEP_FUNCTIONS.get(name[1], f"{name[1]}(...) is a function of Hydra's")
+    if name is None and parsed is None:
+        return None  # (not only left open: Hydra's words, and the quoting)
+    opened = f"parenthesis of {name[1]}(" if name is not None else (
+        f"bracket {first}" if first == "[" else f"brace {first}")
+    takes = _BRACKETS[first] if name is None else _SWEEP_FUNCTIONS.get(
+        name[1], f"{name[1]}(...) is a function of Hydra's")  # fmt: skip
     fix, grammar = "give them, then close it", "("
     if parsed is not None and not parsed.is_sweep_override():
         fix = f"close it, e.g. mia-train {shell_word(closed)}"
     elif parsed is not None:
-        search = " hparams_search=optuna_custom" if name[1] == "interval" else ""
+        search = " hparams_search=optuna_custom" if opened.endswith("interval(") else ""
         fix, grammar = f"close it, e.g. mia-train -m {shell_word(closed)}{search}", "(a sweep; "
-    return (f"{key}={value}: the parenthesis of {name[1]}( is not closed, so Hydra cannot "
-            f"parse this override; nothing was run. {takes}: {fix} {grammar}the grammar: "
-            "https://hydra.cc/docs/1.3/advanced/override_grammar/extended)")
+    page = "basic" if name is None else "extended"
+    return (f"{key}={value}: the {opened} is not closed, so Hydra cannot parse this "
+            f"override; nothing was run. {takes}: {fix} {grammar}the "
+            f"grammar: https://hydra.cc/docs/1.3/advanced/override_grammar/{page})")
 
 
 # The modules whose import a Ctrl-C or SIGTERM cut short (`_refuse_imports_cut_short`).

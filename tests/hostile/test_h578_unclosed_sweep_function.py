@@ -53,3 +53,28 @@ def test_a_cast_left_open_is_offered_closed_without_multirun():
 def test_a_value_that_is_no_function_is_still_offered_quoted():
     said = _refused("dataset.path=a b(")
     assert """in Hydra's quotes inside the shell's: "dataset.path='a b('\"""" in said
+
+
+@pytest.mark.parametrize(("override", "closed"), [
+    ("attack.fprs=[0.1,0.01", "attack.fprs=[0.1,0.01]"),
+    ("defense.dp={noise_multiplier: 1", "defense.dp={noise_multiplier: 1}"),
+    ("attack.fprs=[0.1,[0.01", "attack.fprs=[0.1,[0.01]]"),
+])
+def test_a_list_or_mapping_left_open_is_offered_closed(override, closed):
+    """Offered in Hydra's quotes before: "attack.fprs='[0.1,0.01'", a text, refused."""
+    said = _refused(override)
+    assert "is not closed" in said and f"'{override.partition('=')[2]}'" not in said
+    word = said.split("e.g. mia-train ", 1)[1].split(" (", 1)[0]
+    assert shlex.split(word) == [closed]
+    assert _parser().parse_override(closed) is not None
+
+
+@pytest.mark.parametrize("override", ["dataset.path=/data/[x", "attack.fprs=[0.1)"])
+def test_a_bracket_inside_a_text_or_one_closed_wrongly_is_offered_as_before(override):
+    said = _refused(override)
+    assert "quote a value that holds brackets" in said and "is not closed" not in said
+
+
+def test_a_list_left_open_for_a_number_is_offered_quoted_as_before():
+    said = _refused("train.lr=[1,2")
+    assert said.startswith("ConfigError: train.lr=[1,2: Hydra cannot parse this override")
