@@ -744,7 +744,7 @@ def _unclosed_words(key: str, value: str) -> str | None:
     another parse error. Its quoted form was offered before, which sets the key to the
     text (refused by the run as 'must be a finite number'): the user meant the function or
     the list. The closed override is offered where Hydra reads it (a sweep with -m: an
-    interval a search draws from)."""
+    interval a search draws from), as a word of the command: mia-attack's words too."""
     from mia_defense.constraints import shell_word
     from mia_defense.override_checks import _parser
 
@@ -766,16 +766,16 @@ def _unclosed_words(key: str, value: str) -> str | None:
         f"bracket {first}" if first == "[" else f"brace {first}")
     takes = _BRACKETS[first] if name is None else _SWEEP_FUNCTIONS.get(
         name[1], f"{name[1]}(...) is a function of Hydra's")  # fmt: skip
-    fix, grammar = "give them, then close it", "("
+    fix = "give them, then close it"
     if parsed is not None and not parsed.is_sweep_override():
-        fix = f"close it, e.g. mia-train {shell_word(closed)}"
-    elif parsed is not None:
+        fix = f"close it: {shell_word(closed)}"
+    elif parsed is not None:  # (the tool is not named: mia-train's and mia-attack's words)
         search = " hparams_search=optuna_custom" if opened.endswith("interval(") else ""
-        fix, grammar = f"close it, e.g. mia-train -m {shell_word(closed)}{search}", "(a sweep; "
+        fix = f"close it, and give -m{search} to run the sweep: {shell_word(closed)}"
     page = "basic" if name is None else "extended"
     return (f"{key}={value}: the {opened} is not closed, so Hydra cannot parse this "
-            f"override; nothing was run. {takes}: {fix} {grammar}the "
-            f"grammar: https://hydra.cc/docs/1.3/advanced/override_grammar/{page})")
+            f"override; nothing was run. {takes}: {fix} (the grammar: "
+            f"https://hydra.cc/docs/1.3/advanced/override_grammar/{page})")
 
 
 # The modules whose import a Ctrl-C or SIGTERM cut short (`_refuse_imports_cut_short`).

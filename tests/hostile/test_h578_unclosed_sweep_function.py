@@ -39,15 +39,16 @@ def test_an_interval_left_open_names_its_bounds_not_a_quoted_text(override):
 ])
 def test_a_sweep_left_open_is_offered_closed_and_the_offer_parses(override, closed):
     said = _refused(override)
-    word = said.split("e.g. mia-train -m ", 1)[1].split(" ", 1)[0]
+    assert "and give -m" in said
+    word = said.split(" to run the sweep: ", 1)[1].split(" (the grammar", 1)[0]
     assert shlex.split(word) == [closed]
     assert _parser().parse_override(closed).is_sweep_override()
 
 
 def test_a_cast_left_open_is_offered_closed_without_multirun():
     said = _refused("seed=int(3")
-    assert "e.g. mia-train seed=int(3)" not in said  # (the shell reads a bare parenthesis)
-    assert "e.g. mia-train 'seed=int(3)'" in said
+    assert "close it: seed=int(3)" not in said  # (the shell reads a bare parenthesis)
+    assert "close it: 'seed=int(3)' (the grammar" in said
 
 
 def test_a_value_that_is_no_function_is_still_offered_quoted():
@@ -64,7 +65,7 @@ def test_a_list_or_mapping_left_open_is_offered_closed(override, closed):
     """Offered in Hydra's quotes before: "attack.fprs='[0.1,0.01'", a text, refused."""
     said = _refused(override)
     assert "is not closed" in said and f"'{override.partition('=')[2]}'" not in said
-    word = said.split("e.g. mia-train ", 1)[1].split(" (", 1)[0]
+    word = said.split("close it: ", 1)[1].split(" (the grammar", 1)[0]
     assert shlex.split(word) == [closed]
     assert _parser().parse_override(closed) is not None
 
