@@ -69,6 +69,9 @@ DEFAULT_DELTA = 1e-5
 SMALL_EPSILON = 1.0
 # Each side's canaries per model.
 _SIDE_KEYS = {"black_box": "attack.audit_canaries", "white_box": "attack.audit_gradient_canaries"}
+# The δ a too weak audit is advised to lower DP-SGD's to, where that alone would do.
+_SUGGESTED_DELTA = 1e-6
+_LOWER_DELTA = "lower defense.dp.delta (e.g. 1e-6), or "
 _MORE_CANARIES = (
     "add canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
     "attack.audit_gradient_canaries)"
@@ -140,7 +143,8 @@ def delta_term_note(
                "falls as the canaries join the N members, but slower than m grows")
     else:
         fix = (f"keep {key} at most {most}" if most else f"lower {key}") + (
-            " or lower defense.dp.delta (e.g. 1e-6)" if dp_delta else "")
+            " or lower defense.dp.delta (e.g. 1e-6)" if dp_delta and delta > _SUGGESTED_DELTA
+            else "")
     return (
         f"{key}={per_model} over {models} model(s): m={m} pairs at δ {delta:.2g}, "
         f"2·m·δ = {2 * m * delta:.3g} above 1, where the bound's δ term dominates, so the "
@@ -233,12 +237,23 @@ def _weak_note(entry: dict[str, Any], accountant: Any) -> str | None:
         return None
     if isinstance(accountant, bool) or not ceiling <= accountant < float("inf"):
         return None
+    lower = _LOWER_DELTA if _lower_delta_tests(entry, accountant) else ""
     return (
         f"too weak to test the accountant's ε {accountant:.3g}: with m={entry['canaries']} "
         f"pairs at δ {entry['delta']:.2g} it could show at most ε >= {ceiling:.3g} (every "
-        "guess right), so its bound says nothing of privacy; lower defense.dp.delta (e.g. "
-        f"1e-6), or {_MORE_CANARIES}"
+        f"guess right), so its bound says nothing of privacy; {lower}{_MORE_CANARIES}"
     )
+
+
+def _lower_delta_tests(entry: dict[str, Any], accountant: float) -> bool:
+    """Whether δ = `_SUGGESTED_DELTA` alone would let a side's m pairs test the accountant's
+    ε: 'lower defense.dp.delta (e.g. 1e-6)' was advised at δ 1e-6 itself, and to 2 pairs,
+    which no δ lets show any ε (h583)."""
+    if not entry["delta"] > _SUGGESTED_DELTA:
+        return False
+    ceiling = one_run_ceiling(int(entry["canaries"]), delta=_SUGGESTED_DELTA,
+                              confidence=float(entry["confidence"]))  # fmt: skip
+    return ceiling > accountant
 
 
 def _small_note(entry: dict[str, Any], delta: float) -> str | None:
