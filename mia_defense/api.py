@@ -37,6 +37,7 @@ from mia_defense.api_inputs import (
     _observations,
     _refuse_big_seed,
     _refuse_masked,
+    _refuse_non_integer_labels,
     _refuse_reserved,
     _unshared,
     _values,
@@ -144,9 +145,8 @@ def make_plan(
             as_integer(value, key=f"make_plan: {name}", low=0)
     _refuse_masked("make_plan", x=x, y=y)
     labels = _array(y, "make_plan", "y", DataError)
-    if labels.dtype.kind not in "iu":  # (numpy counts timedelta64 as an integer: raw TypeError)
-        # (labels are data: a DataError, as observe_models' and y's other problems here)
-        raise DataError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
+    # (numpy counts timedelta64 as an integer: raw TypeError; labels are data: a DataError)
+    _refuse_non_integer_labels("make_plan", labels)
     features = _numbers("make_plan", x)
     if not labels.size or not len(features):
         raise DataError(
@@ -173,9 +173,7 @@ def make_plan(
         )
     _check_sizes(len(features), population_size, test_size)
     try:  # (x memory-mapped, larger than memory: the checks' masks were a raw MemoryError)
-        dataset = Dataset(
-            x=features, y=labels, num_classes=classes, name="your data",
-        )  # fmt: skip
+        dataset = _your_data(features, labels, classes)
         plan = _make_plan(
             dataset, num_models=num_models, population_size=population_size,
             test_size=test_size, seed=seed,
@@ -197,6 +195,15 @@ def make_plan(
             f"({' '.join(str(exc).split())[:100]}); give fewer rows of x and y"
         ) from None
     return plan
+
+
+def _your_data(features: np.ndarray, labels: np.ndarray, classes: int) -> Dataset:
+    """make_plan's ``x`` and ``y`` as a `Dataset`, whose refusals (a NaN row, one class)
+    said "dataset 'your data': ..." and named neither make_plan nor its arguments (h584)."""
+    try:  # (y all 0: the one-class refusal's words, not 'need at least 2 classes, got 1')
+        return Dataset(x=features, y=labels, num_classes=max(classes, 2), name="your data")
+    except DataError as exc:
+        raise DataError(f"make_plan: x (the features) and y (the labels): {exc}") from None
 
 
 def _check_num_models(num_models: Any) -> None:

@@ -187,6 +187,32 @@ def _array(value: Any, where: str, name: str, error: type[MiaDefenseError]) -> n
                     "of equal-length rows)") from None  # fmt: skip
 
 
+def _refuse_non_integer_labels(where: str, labels: np.ndarray) -> None:
+    """A `DataError` unless ``labels`` (``y``) are of an integer dtype, saying which call
+    makes class labels of what was given: 'give integer class labels' alone left y of 1.0,
+    2.0, one-hot rows or class names without the call (h584)."""
+    if labels.dtype.kind in "iu":  # (numpy counts timedelta64 as an integer: refused here)
+        return
+    raise DataError(f"{where}: y has dtype {labels.dtype}; give integer class labels"
+                    + _label_advice(labels))
+
+
+def _label_advice(labels: np.ndarray) -> str:
+    """How to make class indices of ``labels``, or '' where no call does (1.5, NaN)."""
+    if labels.dtype.kind == "b":
+        return " (y.astype(np.int64): False 0, True 1)"
+    if labels.dtype.kind == "f" and labels.ndim == 2 and labels.size and np.isin(
+            labels, (0, 1)).all() and (labels.sum(axis=1) == 1).all():
+        return " (one-hot rows: y.argmax(axis=1))"
+    if labels.dtype.kind == "f" and labels.size and np.isfinite(labels).all() and (
+            labels == np.round(labels)).all():
+        return " (whole numbers as floats: y.astype(np.int64))"
+    if labels.dtype.kind in "USO":
+        return (" (class names: np.unique(y, return_inverse=True)[1] gives each its index; "
+                "train the models on those labels)")
+    return ""
+
+
 def _cpu_tensor(value: Any, where: str = "", name: str = "") -> Any:
     """A torch tensor detached on the CPU as a plain strided tensor numpy can read, in
     float32 when numpy has no dtype of its own (bfloat16, float8: 'Got unsupported

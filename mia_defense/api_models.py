@@ -24,6 +24,7 @@ from mia_defense.api_inputs import (
     _observations,
     _refuse_big_seed,
     _refuse_masked,
+    _refuse_non_integer_labels,
 )
 from mia_defense.attack_setup import attack_config, check_attack_config, check_overrides
 from mia_defense.defenses.release import FullRelease, Release, probe_release
@@ -570,8 +571,7 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
             f"[{len(inputs)}] (one label per row of x)"
         )
     used = np.concatenate([plan.population_idx, plan.test_idx])
-    if labels.dtype.kind not in "iu":  # (named labels of observations_from_arrays; timedelta)
-        raise DataError(f"observe_models: y has dtype {labels.dtype}; give integer class labels")
+    _refuse_non_integer_labels("observe_models", labels)  # (named labels; timedelta)
     if used.size and labels[used].min() < 0:
         raise DataError(
             f"observe_models: y holds label {labels[used].min()} among the plan's rows; give "
