@@ -123,7 +123,10 @@ class _ChunkCanaries:
         if num > num_params:
             raise ConfigError(
                 f"attack.audit_gradient_canaries={num}: more than the model's {num_params} "
-                "parameters (each canary needs its own coordinate); lower it"
+                "parameters (each canary needs its own coordinate); lower it to at most "
+                f"{num_params} (e.g. attack.audit_gradient_canaries={max(1, num_params // 2)}), "
+                "or set attack.white_box=false for the black-box audit alone; only trained "
+                "parameters count: frozen ones (requires_grad=False) take no canary"
             )
         models = range(first, first + len(steps.sizes))
         self.first, self.slot = first, slot
