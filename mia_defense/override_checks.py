@@ -290,6 +290,11 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             return _non_ascii_key(arg, key, name)
         if not equals:
             continue  # (~KEY=VALUE's value: as a value's below)
+        typed = _ascii_typed(value)
+        if typed is not None and typed in packaged_configs(name):  # (defense=dр: Cyrillic р)
+            return (f"{_said(arg)}: {name} has no config {clipped(repr(value))}: "
+                    f"{_lookalike_words(value)}; type it in ASCII: "
+                    f"{shell_word(f'{key}={typed}')}")  # fmt: skip
         char = next(c for c in value if not c.isascii())
         what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
         if _not_utf8(char):  # (no shell form of it here: bash's $'...' writes it)
@@ -318,26 +323,45 @@ _LOOKALIKES = str.maketrans(dict(zip(
     "aeopcyxijsdhqwlABEKMHOPCTXIJSoivkpauABEZHIKMNOPTXY", strict=True)))
 
 
+def _ascii_typed(text: str) -> str | None:
+    """``text`` as typed in ASCII where each character beyond ASCII in it looks like an
+    ASCII one (`_LOOKALIKES`; an invisible one, U+200B, left out), else ``None``."""
+    import unicodedata
+
+    typed = "".join(c for c in unicodedata.normalize("NFKC", text)
+                    if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
+    return typed if typed.isascii() else None
+
+
+def _char_named(text: str) -> str:
+    """The first character beyond ASCII of ``text``, its code point and Unicode name."""
+    import unicodedata
+
+    char = next(c for c in text if not c.isascii())
+    return f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})"
+
+
+def _lookalike_words(text: str) -> str:
+    """What the first character beyond ASCII of ``text`` (one with an ASCII look-alike, or
+    an invisible one) is."""
+    char = next(c for c in text if not c.isascii())
+    what = "is not the ASCII letter it looks like" if char.isprintable() else \
+        "is a character a terminal does not show"  # fmt: skip
+    return f"{_char_named(text)} {what}"
+
+
 def _non_ascii_key(arg: str, key: str, name: str) -> str:
     """`unquoted_non_ascii`'s words for the override ``arg`` whose key ``key`` (the name
     ``name``) holds a character beyond ASCII: which one (a Cyrillic 'а' in ``trаin.lr`` is
     shown as train.lr's 'a', so "'trаin.lr' is none" named no difference one could see), and
-    the override to type where each such character looks like an ASCII one (an invisible
-    one, U+200B, left out)."""
-    import unicodedata
-
-    char = next(c for c in name if not c.isascii())
-    named = f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})"
+    the override to type where each such character looks like an ASCII one (`_ascii_typed`)."""
     said = (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
             f"{clipped(shell_word(name))} is none")  # fmt: skip
-    typed = "".join(c for c in unicodedata.normalize("NFKC", key)
-                    if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
-    if not typed.isascii():
-        return (f"{said} (its {named}); no key of mia-defense's is named so (mia-train "
-                "--cfg job lists them)")  # fmt: skip
-    what = "is not the ASCII letter it looks like" if char.isprintable() else \
-        "is a character a terminal does not show"  # fmt: skip
-    return (f"{said}: {named} {what}; type it in ASCII: "
+    typed = _ascii_typed(key)
+    if typed is None:
+        return (f"{said} (its {_char_named(name)}); no key of mia-defense's is named so "
+                "(mia-train --cfg job lists them)")  # fmt: skip
+    return (f"{said}: {_lookalike_words(name)}; type it in ASCII: "
             f"{clipped(shell_word(typed + arg[len(key):]))}")
 
 

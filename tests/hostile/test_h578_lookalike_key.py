@@ -41,3 +41,19 @@ def test_an_invisible_character_in_a_key_is_named_and_left_out():
     assert said is not None and said.startswith("$'train\\u200b.lr=0.1': ")
     assert said.endswith("'\\u200b' (U+200B ZERO WIDTH SPACE) is a character a terminal does "
                          "not show; type it in ASCII: train.lr=0.1")
+
+
+@pytest.mark.parametrize(("arg", "typed"), [("defense=d\u0440", "defense=dp"),
+                                            ("+model=\u0441nn", "+model=cnn")])
+def test_a_lookalike_config_name_is_named_with_the_ascii_to_type(arg, typed):
+    """Offered quoted before ("defense='dр'"), then refused as no option, with no word of
+    the Cyrillic letter."""
+    said = unquoted_non_ascii([arg])
+    assert said is not None and said.startswith(f"{arg}: ")
+    assert "is not the ASCII letter it looks like" in said
+    assert said.endswith(f"type it in ASCII: {typed}")
+
+
+def test_a_value_beyond_ascii_that_is_no_config_name_is_offered_quoted():
+    said = unquoted_non_ascii(["dataset.path=/data/caf\u00e9.csv"])
+    assert said is not None and "quote the value for Hydra" in said
