@@ -22,7 +22,7 @@ from mia_defense.data.csv_columns import (
     spelling,
     variants,
 )
-from mia_defense.data.csv_numbers import refuse_nul, refuse_underscore
+from mia_defense.data.csv_numbers import refuse_grouped_labels, refuse_nul, refuse_underscore
 from mia_defense.errors import DataError
 
 __all__ = ["class_indices"]
@@ -61,6 +61,7 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     if any(numeric):
         return _numeric_labels(raw, numeric, lines=lines, path=path, column=column), None
     classes = sorted(set(raw))
+    refuse_grouped_labels(classes, raw, lines=lines, path=path, column=column)
     if len(classes) < 2:
         raise DataError(
             f"{shown_path(path)}: every label in column {column!r} is {classes[0]!r}: a single "

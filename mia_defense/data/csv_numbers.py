@@ -21,9 +21,9 @@ from mia_defense.constraints import clipped, shown, shown_path
 from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "refuse_dot", "refuse_nul",
-           "refuse_numbers_as_text", "refuse_underscore", "warn_inexact_integers",
-           "warn_prefixed_integers", "warn_units_and_dates"]
+__all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "refuse_dot",
+           "refuse_grouped_labels", "refuse_nul", "refuse_numbers_as_text", "refuse_underscore",
+           "warn_inexact_integers", "warn_prefixed_integers", "warn_units_and_dates"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
 log = logging.getLogger("mia_defense.data.csv_file")
@@ -165,6 +165,29 @@ _DECORATED_NUMBER = re.compile(
     r"|[\d.,]+\s?[%€$£¥])"
 )
 _THOUSANDS_NUMBER = re.compile(rf"[+-]?{_THOUSANDS}")
+_GROUPED_NUMBER = re.compile(rf"[+-]?({_THOUSANDS}|\d+,\d+)")
+
+
+def refuse_grouped_labels(classes: list[str], raw: list[str], *, lines: Any, path: Path,
+                          column: str) -> None:
+    """A `DataError` when every distinct text label (``classes``; ``raw``: the column, on
+    ``lines``) is a number with a thousands separator or a decimal comma ("1,000", "2,000"):
+    as classes they were sorted as text ('10,000' before '2,000'), silently, where such
+    feature values are refused (`refuse_numbers_as_text`)."""
+    if not all(_GROUPED_NUMBER.fullmatch(label) for label in classes):
+        return
+    value = raw[0]
+    plain = _SEPARATORS.sub("", value) if _THOUSANDS_NUMBER.fullmatch(value) else None
+    raise DataError(
+        f"{shown_path(path)}: column {column!r} holds labels written as numbers with a "
+        f"thousands separator or a decimal comma ({value!r} on line {lines[0]}): they would "
+        "be text classes, sorted as text; write plain integers"
+        + (f" ({plain}, not {value})" if plain else "")
+        + " as class indices, or text labels that read as no number"
+    )
+
+
+_SEPARATORS = re.compile(r"[,'\u2019]")
 
 
 # A number written with a Unicode minus sign (U+2212), an Arabic decimal separator (U+066B)
