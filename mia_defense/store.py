@@ -63,7 +63,13 @@ from mia_defense.files import (
     write_advice,
 )
 from mia_defense.tracking.artifacts import STAGE_MODELS
-from mia_defense.tracking.run_dir import NO_LOCKS, holder_line
+from mia_defense.tracking.run_dir import (
+    NO_LOCKS,
+    end_the_keeper,
+    gone_holder,
+    gone_writer_words,
+    holder_line,
+)
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
     checkpoint_path,
@@ -387,8 +393,7 @@ class ModelStore:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = holder_line(fd) or "another run"
-                log.info("waiting for %s, which trains the same %s", holder, what)
+                holder = self._say_wait(path, fd, what=what)
                 if waiting is not None:
                     waiting["waiting_for"] = holder
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -417,6 +422,24 @@ class ModelStore:
             yield
         finally:
             os.close(fd)
+
+    def _say_wait(self, path: Path, fd: int, *, what: str) -> str:
+        """Say that this run waits for the lock ``path`` (``fd``), held by another process,
+        and return its holder line. Where that line names a process of this host that is
+        gone (`gone_holder`: killed, a process it forked keeping the lock), the wait ends
+        only when that process is ended: said once at WARNING, with which one to end; an
+        INFO line 'waiting for pid N' sent the user waiting on a run that no longer is."""
+        gone = gone_holder(fd)
+        if gone is None:
+            holder = holder_line(fd) or "another run"
+            log.info("waiting for %s, which trains the same %s", holder, what)
+            return holder
+        holder, pid = gone
+        log.warning("model store lock %s: %s, so this run waits for it to let go before it "
+                    "trains or reuses the same %s; %s, and this run goes on",
+                    shown_path(path), gone_writer_words(holder), what,
+                    end_the_keeper(path, pid))  # fmt: skip
+        return holder
 
     def _remove_stale_temp_files(self, digest: str) -> None:
         """Remove, with an INFO line naming them, the temporary files that writers of this

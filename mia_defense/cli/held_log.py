@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import shown_path, typed_path
+from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError
 
 __all__ = [
@@ -187,7 +187,7 @@ TWIN_STALL_S = 3600.0
 TWIN_POLL_S = 1.0
 # In `wait_for_lock`'s words where the wait cannot end of itself: the sweep's end lists such
 # points apart from those in use by a run still going (`sweep_refusals.print_refused`).
-GONE_HOLDER = "names a process of this host that is gone"
+GONE_HOLDER = "names a process of this host that is gone"  # (run_dir.GONE_HOLDER's words)
 SILENT_HOLDER = "which wrote nothing there for"
 
 
@@ -255,27 +255,20 @@ def held_by_a_gone_writer(run_dir: Path, *, then: str) -> str | None:
 def _gone_writer_words(run_dir: Path, holder: str, pid: int, *, then: str) -> str:
     """The refusal of ``run_dir`` whose lock is held while its ``holder`` line names ``pid``,
     a process of this host that is gone: which process to end, and how to find it."""
-    lock = typed_path(run_dir / ".lock", instead="<that folder>/.lock")
-    return (f"{shown_path(run_dir)} is in use by another process: its lock's line ({holder}) "
-            f"{GONE_HOLDER} (killed), yet the lock is held, by a process it started that "
-            f"keeps it open; nothing was changed. End that process (fuser -v {lock} names it; "
-            f"pid {pid}'s workers), then run the same command again: {then}")
+    from mia_defense.tracking.run_dir import LOCK, end_the_keeper, gone_writer_words
+
+    end = end_the_keeper(Path(run_dir) / LOCK, pid)
+    return (f"{shown_path(run_dir)} is in use by another process: {gone_writer_words(holder)}; "
+            f"nothing was changed. {end[:1].upper()}{end[1:]}, then run the same command "
+            f"again: {then}")
 
 
 def _gone_writer(holder: str) -> int | None:
-    """The process id of the lock's ``holder`` line (``pid N on HOST since T``) where it
-    names a process of this host that is gone (a zombie too), else ``None``: another host's
-    process, or a line of no process id ('another process')."""
-    import socket
+    """`run_dir.gone_writer` (the gone pid the lock's ``holder`` line names, else ``None``),
+    imported only here: this module is loaded before any run."""
+    from mia_defense.tracking.run_dir import gone_writer
 
-    from mia_defense.files import process_alive
-
-    words = holder.split()
-    if words[:1] != ["pid"] or words[3:4] != [socket.gethostname()] or not (
-            words[1:2] and words[1].isascii() and words[1].isdigit() and words[1][0] != "0"):
-        return None
-    pid = int(words[1])
-    return None if process_alive(pid) else pid
+    return gone_writer(holder)
 
 
 def _written(run_dir: Path) -> list[tuple[str, int, int]]:

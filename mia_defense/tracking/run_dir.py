@@ -32,6 +32,7 @@ from mia_defense.files import (
     RUN_FOLDER_SETTING,
     held_folder,
     no_regular_file,
+    process_alive,
     remove_stale_temp_files,
     run_folder_advice,
 )
@@ -61,9 +62,13 @@ __all__ = [
     "attack_record",
     "claim_run_dir",
     "config_differences",
+    "end_the_keeper",
     "failed_on_a_setting",
     "failure_said",
     "finished_run",
+    "gone_holder",
+    "gone_writer",
+    "gone_writer_words",
     "holder_line",
     "killed_writer",
     "mark_killed_runs",
@@ -621,6 +626,54 @@ def holder_line(fd: int) -> str:
     os.fsdecode decodes a name: not U+FFFD; anyone who can write the run's folder can write
     it, and it is printed into messages); '' where it holds none."""
     return printable(os.pread(fd, 512, 0).decode(errors="surrogateescape").strip())
+
+
+# A lock's line naming a process of this host that is gone while the lock is held (its
+# writer killed, a process it forked keeping the lock open): in `gone_writer_words`, and
+# what the sweep's end looks for (`held_log.GONE_HOLDER`, the same words).
+GONE_HOLDER = "names a process of this host that is gone"
+# How long `gone_holder` waits before it looks at the lock's line again, in seconds.
+RELOOK_S = 0.2
+
+
+def gone_writer(holder: str) -> int | None:
+    """The process id of the lock's ``holder`` line (``pid N on HOST since T``) where it
+    names a process of this host that is gone (a zombie too), else ``None``: another host's
+    process, or a line of no process id ('another process')."""
+    words = holder.split()
+    if words[:1] != ["pid"] or words[3:4] != [socket.gethostname()] or not (
+            words[1:2] and words[1].isascii() and words[1].isdigit() and words[1][0] != "0"):
+        return None
+    pid = int(words[1])
+    return None if process_alive(pid) else pid
+
+
+def gone_holder(fd: int) -> tuple[str, int] | None:
+    """The line of the lock file ``fd``, held by another process (the caller found it so),
+    and the gone pid it names (`gone_writer`): the lock is kept by a process that pid
+    forked, and a wait for it ends only when that one is ended. Looked at twice,
+    `RELOOK_S` apart: a process that took the lock writes its line just after, the last
+    holder's until then. ``None`` where the line names a live process, or none."""
+    holder = holder_line(fd)
+    pid = gone_writer(holder)
+    if pid is None:
+        return None
+    time.sleep(RELOOK_S)
+    return (holder, pid) if holder_line(fd) == holder else None
+
+
+def gone_writer_words(holder: str) -> str:
+    """Why a lock held while its ``holder`` line names a process of this host that is gone
+    (`gone_writer`) is waited on for ever: the process keeping it is one that pid started."""
+    return (f"its lock's line ({holder}) {GONE_HOLDER} (killed), yet the lock is held, by a "
+            "process it started that keeps it open")
+
+
+def end_the_keeper(lock: Path, pid: int) -> str:
+    """What to do about the lock file ``lock`` kept by a process the gone ``pid`` started
+    (`gone_writer_words`): end that process, which `fuser` names."""
+    shown = typed_path(lock, instead=f"<that folder>/{lock.name}")
+    return f"end that process (fuser -v {shown} names it; pid {pid}'s workers)"
 
 
 def _this_hosts_holder(fd: int) -> str | None:
