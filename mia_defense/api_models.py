@@ -766,7 +766,8 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
         if not isinstance(out, torch.Tensor) or out.ndim != 2 or len(out) != len(batch):
             got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(
-                f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
+                f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per "
+                f"class); {_logits_inside(out, len(batch))}"
             )
         if out.shape[1] == 1:  # (y's labels 1 were then told to lie in [0, 1))
             raise UnsupportedModelError(
@@ -841,6 +842,26 @@ def _answers_in_own_dtype(model: nn.Module, batch: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+def _logits_inside(out: Any, rows: int) -> str:
+    """What to pass for a module whose output wraps its logits: the tuple's item, the
+    dict's key or the attribute (a Hugging Face output's ``.logits``) that holds a tensor
+    [rows, C], as a module returning it; a tuple was refused without a word of what to do."""
+    import torch
+
+    def logits(value: Any) -> bool:
+        return isinstance(value, torch.Tensor) and value.ndim == 2 and len(value) == rows
+
+    if isinstance(out, (tuple, list)):
+        found = [f"model(x)[{i}]" for i, item in enumerate(out) if logits(item)]
+    elif isinstance(out, Mapping):
+        found = [f"model(x)[{key!r}]" for key, item in out.items() if logits(item)]
+    else:
+        found = [f"model(x).{name}" for name in ("logits",) if logits(getattr(out, name, None))]
+    where = f"its logits are likely {' or '.join(found[:3])}: pass " if found else "pass "
+    return (f"{where}a module whose forward returns the logits [rows, C] alone (wrap yours: "
+            f"class Logits(nn.Module) whose forward returns {found[0] if found else 'them'})")
 
 
 def _off_cpu(model: nn.Module) -> list[str]:
