@@ -594,6 +594,10 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
         kind = "tensor on the meta device" if out.is_meta else f"{out.layout} tensor"
         return (f"returns a {kind}{mode}, not logits: return a dense tensor of real values "
                 "[batch, classes]")
+    if out.is_complex():  # no argmax or rounding made them: the integers' advice misled
+        return (f"returns {out.dtype} values{mode}, not logits (real floats, one per class): "
+                "return a real score per class (e.g. the magnitude, out.abs(), or the real "
+                "part, out.real, of its complex output)")
     if not out.is_floating_point():
         return (f"returns {out.dtype} values{mode}, not logits (floats, one per class): return "
                 "the model's scores before any argmax or rounding")
