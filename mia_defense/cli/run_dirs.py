@@ -219,9 +219,31 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
         shown = sorted(entry.name for entry in folder.iterdir())
     except OSError:
         return  # unreadable: require_writable_dir names the problem
+    if key == "hydra.sweep.dir":
+        _refuse_single_run(path, shown)
     end_refused(log, "%s=%s holds files that are not mia-train's (%s); nothing was "
                 "changed. Choose a new or empty directory for %s", key, shown_path(path),
                 first_few(shown, 5), key)
+
+
+def _refuse_single_run(path: str, names: list[str]) -> None:
+    """Refuse as a sweep's folder one that holds ``names``, a single run's files before its
+    results.json (its .lock and what a run writes first): a run in progress there, or one
+    killed before it finished, to resume with hydra.run.dir (`refuse_other_kind` names one
+    that finished). Said as 'files that are not mia-train's', they were mia-train's."""
+    if ".lock" not in names or not set(names) <= _RUN_LEFTOVERS | {".lock"}:
+        return
+    held = f"a single run's folder ({', '.join(names)}; no results.json yet)"
+    holder = lock_holder(Path(path))
+    if holder is not None:
+        end_refused(log, "hydra.sweep.dir=%s is %s, in use by %s (a run going there now); "
+                    "nothing was changed. Choose another hydra.sweep.dir for the sweep",
+                    shown_path(path), held, holder)  # fmt: skip
+    end_refused(log, "hydra.sweep.dir=%s is %s, killed before it finished; nothing was "
+                "changed. Resume that run with the same command without -m and "
+                "hydra.run.dir=%s in place of hydra.sweep.dir, or choose another "
+                "hydra.sweep.dir for the sweep", shown_path(path), held,
+                typed_path(path, instead="<that folder>"))  # fmt: skip
 
 
 def refuse_inside_a_run(path: str, *, key: str) -> None:
