@@ -73,7 +73,7 @@ from mia_defense.data.csv_numbers import (
     refuse_dot,
     refuse_nul,
     refuse_numbers_as_text,
-    refuse_underscore,
+    refuse_python_only,
     warn_inexact_integers,
     warn_prefixed_integers,
     warn_units_and_dates,
@@ -292,7 +292,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             labels.append(shared.get(label) or _share(shared, label))
             lines.append(first)  # a record over several lines is named by its first
             column = 0
-            grouped = "_" in "".join(row)  # one scan of the row, not one per field
+            joined = "".join(row)  # one scan of the row, not one per field
+            python_only = "_" in joined or not joined.isascii()
             for index, field in enumerate(row):
                 if skipped[index]:
                     continue
@@ -303,8 +304,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 except DotInNumber:
                     refuse_dot(field, path=path, where=f"line {first}, column {names[column]!r}")
                 else:
-                    if grouped and "_" in field:
-                        refuse_underscore(field, path=path,
+                    if python_only and ("_" in field or not field.strip().isascii()):
+                        refuse_python_only(field, path=path,
                                            where=f"line {first}, column {names[column]!r}")
                     if not numeric[column]:
                         kinds.number(column, field, number, first)

@@ -22,7 +22,11 @@ from mia_defense.data.csv_columns import (
     spelling,
     variants,
 )
-from mia_defense.data.csv_numbers import refuse_grouped_labels, refuse_nul, refuse_underscore
+from mia_defense.data.csv_numbers import (
+    refuse_grouped_labels,
+    refuse_nul,
+    refuse_python_only,
+)
 from mia_defense.errors import DataError
 
 __all__ = ["class_indices"]
@@ -37,10 +41,10 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     order (returned as the class labels). Missing, fractional, NaN, infinite or complex
     labels, and columns mixing numbers with text, are refused."""
     for value in dict.fromkeys(raw):  # (file order: a set's differs per process)
-        if "\0" in value or ("_" in value and _is_number(value)):
+        if "\0" in value or (("_" in value or not value.isascii()) and _is_number(value)):
             where = f"line {lines[raw.index(value)]}, column {column!r}"
             refuse_nul(value, path=path, where=where)
-            refuse_underscore(value, path=path, where=where)
+            refuse_python_only(value, path=path, where=where)
     empty = [i for i, v in enumerate(raw) if not v]
     if empty:
         raise DataError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,7 @@ from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "refuse_dot",
-           "refuse_grouped_labels", "refuse_nul", "refuse_numbers_as_text", "refuse_underscore",
+           "refuse_grouped_labels", "refuse_nul", "refuse_numbers_as_text", "refuse_python_only",
            "warn_inexact_integers", "warn_prefixed_integers", "warn_units_and_dates"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
@@ -146,14 +147,19 @@ def refuse_nul(text: str, *, path: Path, where: str) -> None:
         )
 
 
-def refuse_underscore(field: str, *, path: Path, where: str) -> None:
-    """A `DataError` for a number written with ``_`` (``1_000``): Python's float() and int()
-    read it as 1000, other tools (pandas, spreadsheets) as text; neither is surely meant."""
+def refuse_python_only(field: str, *, path: Path, where: str) -> None:
+    """A `DataError` for a number only Python's float() and int() read: written with ``_``
+    (``1_000``) or with digits other than 0-9 (full-width ``１.５``, Arabic-Indic ``٣``);
+    other tools (pandas, spreadsheets) read it as text; neither is surely meant."""
     value = field.strip()
+    digits = value.isascii()
+    plain = value.replace("_", "") if digits else "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value.replace("_", ""))
     raise DataError(
-        f"{shown_path(path)}: {where} holds {value!r}, a number only to Python (digits grouped "
-        f"with '_'); other tools read it as text: write it as {value.replace('_', '')}, or as a "
-        "text value that is no number"
+        f"{shown_path(path)}: {where} holds {value!r}, a number only to Python ("
+        + ("digits grouped with '_'" if digits else "digits other than 0-9")
+        + f"); other tools read it as text: write it as {plain}, or as a text value that is "
+        "no number"
     )
 
 

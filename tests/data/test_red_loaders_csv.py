@@ -55,14 +55,16 @@ def test_numbers_with_unicode_minus_or_spaced_groups_are_refused(tmp_path, value
         load_csv(path=path, label_column="label")
 
 
-def test_non_ascii_decimal_digits_read_as_their_numbers(tmp_path):
-    # Arabic-Indic and full-width digits are the same numbers (Python reads them, no other
-    # value is possible): kept, not refused
+def test_non_ascii_decimal_digits_are_refused_as_numbers_only_to_python(tmp_path):
+    # Arabic-Indic and full-width digits are numbers to Python alone (pandas and
+    # spreadsheets read text), as 1_000 is: refused alike, saying what to write (h587; they
+    # were kept as their numbers before)
     path = tmp_path / "digits.csv"
     path.write_text("a,b,label\n\u0663,1,\u0661\n\uff14,2,0\n5,4,1\n", encoding="utf-8")
-    data = load_csv(path=path, label_column="label", standardize=False)
-    assert data.x[:, 0].tolist() == [3.0, 4.0, 5.0]
-    assert data.y.tolist() == [1, 0, 1]
+    with pytest.raises(DataError, match=r"digits\.csv: line 2, column 'a' holds '\u0663', a "
+                                        r"number only to Python \(digits other than 0-9\).*"
+                                        r"write it as 3, "):
+        load_csv(path=path, label_column="label", standardize=False)
 
 
 def test_label_out_of_range_names_the_line(tmp_path):
