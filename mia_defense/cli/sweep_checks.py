@@ -304,8 +304,8 @@ def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
     if shown:
         end_refused(log, "%s: what a sweep runs with, unused by a single run: without -m "
                     "this would be one run, here in this process, with none of the sweep's "
-                    "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
-                    "leave %s out", "; ".join(shown),
+                    "values; nothing was run. Add -m to the same command to run the sweep "
+                    "(mia-attack -m ... too), or leave %s out", "; ".join(shown),
                     "it" if len(shown) == 1 else "them")  # fmt: skip
 
 
