@@ -78,6 +78,7 @@ from mia_defense.errors import (
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import home_expanded
 from mia_defense.library_call import library_call
+from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.metrics.roc import chance_level_headline
 from mia_defense.observations import (
@@ -873,6 +874,34 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
     result.privacy["masks_suspect"] = None
     if check is None or not check.suspect:
         return
-    result.privacy["masks_suspect"] = check.reason()
+    reason = check.reason() + _test_labels_hint(obs, result, records)
+    result.privacy["masks_suspect"] = reason
     result.privacy["masks_out_vs_test_auc"] = check.out_vs_test
-    log.warning("MASKS SUSPECT: %s", check.reason())
+    log.warning("MASKS SUSPECT: %s", reason)
+
+
+def _figure(value: Any) -> float:
+    """``value`` as a float, NaN where it is none (absent, None)."""
+    return float(value) if isinstance(value, (int, float)) else float("nan")
+
+
+def _test_labels_hint(obs: Observations, result: RunResult, records: np.ndarray) -> str:
+    """A cause to add to a MASKS SUSPECT reason where the test accuracy is not above chance
+    while the ``records`` OUT of the models, held out as the test set is, are classified
+    above it, or ``""``: test_labels that do not belong to the test outputs (shuffled,
+    another split's) fit worse than any OUT record, and the right masks were blamed."""
+    utility = result.utility or {}
+    test = _figure(utility.get("test_accuracy"))
+    chance = _figure(utility.get("chance_accuracy"))
+    out = ~obs.masks[:, records]
+    if not (test <= chance and out.any()):  # (NaN: no test set, no hint)
+        return ""
+    right = obs.log_probs[:, records].argmax(axis=-1) == obs.labels[records][None]
+    accuracy, low = float(right[out].mean()), wilson_interval(right[out].mean(), out.sum())[0]
+    if not low > chance:
+        return ""
+    return (f"; the test accuracy {test:.3f} is not above chance {chance:.3f}, while the "
+            f"records OUT of the models, held out as the test set is, reach {accuracy:.3f}: "
+            "test_labels that do not belong to the test outputs (another order, another "
+            "split's) give this too; check that test_labels[m] is the label of the record "
+            "whose outputs are test_outputs[:, m]")
