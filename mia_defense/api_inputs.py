@@ -207,6 +207,9 @@ def _label_advice(labels: np.ndarray) -> str:
     if labels.dtype.kind == "f" and labels.size and np.isfinite(labels).all() and (
             labels == np.round(labels)).all():
         return " (whole numbers as floats: y.astype(np.int64))"
+    if labels.dtype.kind == "O" and labels.size and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels.flat):
+        return " (whole numbers as Python objects: y.astype(np.int64))"
     if labels.dtype.kind in "USO":
         return (" (class names: np.unique(y, return_inverse=True)[1] gives each its index; "
                 "train the models on those labels)")

@@ -20,6 +20,7 @@ _Y = np.arange(60) % 3
     (np.eye(3)[_Y], "y.argmax(axis=1)"),
     (np.array(["cat", "dog", "eel"])[_Y], "np.unique(y, return_inverse=True)[1]"),
     (_Y == 0, "y.astype(np.int64)"),
+    (_Y.astype(object), "whole numbers as Python objects: y.astype(np.int64)"),
 ])  # fmt: skip
 def test_y_not_of_integers_is_told_how_to_make_labels(y, advice):
     with pytest.raises(DataError, match="make_plan: y ") as caught:
