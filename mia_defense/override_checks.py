@@ -358,9 +358,10 @@ def _non_ascii_key(arg: str, key: str, name: str) -> str:
     said = (f"{_said(arg)}: a key is a name in ASCII (letters, digits, '_', '.'), and "
             f"{clipped(shell_word(name))} is none")  # fmt: skip
     typed = _ascii_typed(key)
-    if typed is None:
-        return (f"{said} (its {_char_named(name)}); no key of mia-defense's is named so "
-                "(mia-train --cfg job lists them)")  # fmt: skip
+    if typed is None:  # (a byte that is no UTF-8: shown as bash's $'\xff' already)
+        its = "" if any(map(_not_utf8, name)) else f" (its {_char_named(name)})"
+        return (f"{said}{its}; no key of mia-defense's is named so (mia-train --cfg job "
+                "lists them)")  # fmt: skip
     return (f"{said}: {_lookalike_words(name)}; type it in ASCII: "
             f"{clipped(shell_word(typed + arg[len(key):]))}")
 
