@@ -121,6 +121,11 @@ def _unselected_config_refusal(
     cause = exc.__cause__
     if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
         return None
+    if (deleted := _deleted_parent(found.group(1), overrides)) is not None:
+        return ConfigCompositionException(keys_shown(
+            f"Could not override '{found.group(1)}': {deleted!r} before it deletes what holds "
+            f"it; leave {deleted!r} out (to change the setting, give {found.group(1)}=VALUE "
+            "alone)"))
     composed, multirun = composed_when_failed(exc)
     # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
     every = [*overrides, *(_sweeper_params(composed) if multirun else [])]
@@ -162,6 +167,17 @@ def _unselected_config_refusal(
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(keys_shown(
         f"Could not override '{found.group(1)}'{missing}: {hint}"))
+
+
+def _deleted_parent(key: str, overrides: Sequence[str]) -> str | None:
+    """The ``~NODE`` override of ``overrides`` that deleted ``key``'s node (``~train`` of
+    ``train.epochs``), or ``None``: ``mia-train '~train' train.epochs=2`` got Hydra's advice
+    "use +train.epochs=2", which pasted was refused for every other train setting missing."""
+    for text in map(str, overrides):
+        node = text.strip().removeprefix("~").partition("=")[0]
+        if text.strip().startswith("~") and node and key.startswith(f"{node}."):
+            return text.strip()
+    return None
 
 
 def _misspelt_top_key_refusal(
