@@ -587,6 +587,19 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
             "to replace it")  # fmt: skip
 
 
+def keep_or_discard(run_dir: Path) -> str:
+    """What to do about the finished run in ``run_dir`` that this run may not stand on (made
+    by other code): first the ways that keep it (a new directory, or it moved aside), its
+    deletion last. 'Run in a new directory, or delete that directory yourself' read as the
+    fix to a user wanting this code's figures there, who deleted the only run of the old."""
+    here = typed_path(run_dir, instead="<that folder>")
+    aside = typed_path(f"{run_dir}.old", instead="<that folder>.old")
+    return ("To keep that run: run in a new directory (hydra.run.dir=... or a new "
+            f"hydra.sweep.dir), or move it aside (mv {here} {aside}) and run the same command "
+            "again; to discard it, delete that directory yourself, then run the same command "
+            "again")
+
+
 def killed_words(holder: str) -> str:
     """What `killed_writer`'s ``holder`` line says of the run: its writer is gone, killed, or
     stopped on an error when the disk was too full for even results.json's 'failed' (the
@@ -737,8 +750,7 @@ def _other_run(
             f"{shown_path(run_dir)} holds a complete run of this config made by other code "
             "(mia-defense's sources or a _target_'s file changed since: code digest "
             f"{str(made_by)[:12]}, now {code_digest(config)[:12]}), so its figures are not "
-            "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
-            "new hydra.sweep.dir), or delete that directory yourself to run it again"
+            f"this code's; nothing was changed. {keep_or_discard(run_dir)}"
         )
     return None
 
