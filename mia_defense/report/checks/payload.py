@@ -66,7 +66,21 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
         if key != "seed" and count_too_large(key, value):  # counts enter float arithmetic
             return count_too_large(key, value)
-    return _plan_problem(payload) or _test_size_problem(payload) or _count_problem(payload)
+    return (_config_seed_problem(payload) or _plan_problem(payload) or _test_size_problem(payload)
+            or _count_problem(payload))
+
+
+def _config_seed_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``config.seed``, which groups a run with its seed replicates (`RunSummary.seed`),
+    is no integer >= 0 as mia-train's config check takes, or ``None`` (absent or null):
+    1e300 or "x" there was ranked, its runs.csv line reading the ``seed`` beside the
+    hyperparameters' ``seed=1e+300``."""
+    config = payload.get("config")
+    value = config.get("seed") if isinstance(config, Mapping) else None
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return None
+    return edited(f"config.seed is {_type_name(value)} {_show(value)}, not an integer >= 0 "
+                  "as mia-train writes it")
 
 
 def _caveat_fields_problem(payload: Mapping[str, Any]) -> str | None:
