@@ -41,6 +41,7 @@ from mia_defense.report.replicates import (
 from mia_defense.report.run_record import RESULTS, LoadedRuns, RunRecord, log
 from mia_defense.report.scores import checked_figures, read_scores
 from mia_defense.tracking import read_json
+from mia_defense.tracking.artifacts import DuplicateKeyError, unique_keys
 
 __all__ = [
     "LoadedRuns",
@@ -143,20 +144,6 @@ def _marks_a_run(names: set[str], hydra: bool) -> bool:
     return RESULTS in names or hydra or any(_is_partial(n) or _is_kept(n) for n in names)
 
 
-class _DuplicateKey(Exception):  # (no ValueError: read_json would call it not JSON)
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` refusing an object with a key twice: a parser keeps the last,
-    so a hand-edited or forged file could show a reader one figure and the report another."""
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
-        raise _DuplicateKey(f"duplicate key {one_line(repr(twice), limit=60)} in one object")
-    return dict(pairs)
-
-
 def _is_partial(name: str) -> bool:
     """Whether ``name`` is a results.json being written (`atomic_write`'s temporary file)."""
     return name.startswith((f".{RESULTS}.", f"{RESULTS}.")) and name.endswith(".tmp")
@@ -197,10 +184,10 @@ def _partial_in(run_dir: Path) -> str | None:
 def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
     try:  # (read once: its checks, regular file, size, depth, JSON, hold for these bytes)
-        payload = read_json(path, object_pairs_hook=_no_duplicates)
+        payload = read_json(path, object_pairs_hook=unique_keys)
     except DataError as exc:
         return {}, one_line(str(exc).removeprefix(f"{shown_path(path)}: "), limit=300)
-    except _DuplicateKey as exc:
+    except DuplicateKeyError as exc:
         return {}, f"{exc}; not a results.json mia-defense wrote: rerun the run"
     return payload, None
 

@@ -206,8 +206,9 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     another. No run writes one."""
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
-        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
-        raise DuplicateKeyError(f"duplicate key {twice!r:.60} in one object")
+        twice = repr(next(key for i, key in enumerate(keys) if key in keys[:i]))
+        shown = twice if len(twice) <= 60 else twice[:59] + "…"  # (repr: one printable line)
+        raise DuplicateKeyError(f"duplicate key {shown} in one object")
     return dict(pairs)
 
 
