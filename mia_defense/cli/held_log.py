@@ -226,8 +226,6 @@ def wait_for_lock(run_dir: Path) -> str | None:
                     "then run the same command again: this trial resumes its run")
 
 
-# How long `held_by_a_gone_writer` waits before it looks at the lock's line again, in seconds.
-_RELOOK_S = 0.2
 # What the same command does in a run folder once the process keeping a gone writer's lock
 # has ended (`held_by_a_gone_writer`'s ``then`` of a run that is no Optuna trial).
 GONE_WRITERS_RUN = "the run there is resumed (or skipped, where it finished)"
@@ -239,14 +237,16 @@ def held_by_a_gone_writer(run_dir: Path, *, then: str) -> str | None:
     'in use by pid N; wait for that run to end' sent the user waiting on a run that no longer
     is, and nothing ends that wait (a user told so deleted the folder, its run with it). The
     words name the process to end, then the same command again (``then``: what it does). The
-    line is looked at twice, `_RELOOK_S` apart: a run that took the lock writes its line
-    just after, the last one's until then. ``None`` where it is held by a live process, or
-    by none."""
+    line is looked at twice, `run_dir.RELOOK_S` apart (as `run_dir.gone_holder` does): a run
+    that took the lock writes its line just after, the last one's until then. ``None`` where
+    it is held by a live process, or by none."""
     holder = lock_holder(run_dir)
     pid = None if holder is None else _gone_writer(holder)
     if pid is None:
         return None
-    time.sleep(_RELOOK_S)
+    from mia_defense.tracking.run_dir import RELOOK_S
+
+    time.sleep(RELOOK_S)
     if lock_holder(run_dir) != holder:
         return None
     return _gone_writer_words(run_dir, holder, pid, then=then)
