@@ -746,7 +746,7 @@ def _unclosed_words(key: str, value: str) -> str | None:
     the list. The closed override is offered where Hydra reads it (a sweep with -m: an
     interval a search draws from), as a word of the command: mia-attack's words too."""
     from mia_defense.constraints import shell_word
-    from mia_defense.override_checks import _parser
+    from mia_defense.override_checks import _parser, parsed_override
 
     name = re.match(r"\s*(\w+)\s*\(", value)
     missing = _closers(value)
@@ -756,10 +756,7 @@ def _unclosed_words(key: str, value: str) -> str | None:
     if not missing or (name is None and not _holds_one(key, first)):
         return None
     closed = f"{key}={value}{missing}"
-    try:
-        parsed = _parser().parse_override(closed)
-    except Exception:  # (its arguments are wrong too: say what it takes)
-        parsed = None
+    parsed = parsed_override(closed)  # (None: its arguments are wrong too: say what it takes)
     if name is None and parsed is None:
         return None  # (not only left open: Hydra's words, and the quoting)
     opened = f"parenthesis of {name[1]}(" if name is not None else (
