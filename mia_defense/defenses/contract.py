@@ -21,6 +21,7 @@ __all__ = [
     "check_labels",
     "check_logits",
     "check_loss_trains",
+    "check_own_backward",
     "check_per_model",
     "defense_optimizer_options",
     "hook_output",
@@ -210,6 +211,24 @@ def check_loss_trains(
             "the models' initial weights (before any optimiser step), so no learning rate "
             "causes it: look in its loss for a log of 0, a division by 0 or an overflow"
         )
+
+
+def check_own_backward(has_grads: bool, defense: TrainingDefense, hook: str) -> None:
+    """A `ConfigError` naming a defense whose ``hook`` left gradients on the models before the
+    engine's backward pass (``has_grads``, asked on the run's first step): a ``backward`` that
+    set them and returned False, or a ``forward`` or ``loss`` that ran one itself. The
+    engine's backward then ran through the freed graph (autograd's raw RuntimeError) or, with
+    retain_graph=True, doubled every gradient silently."""
+    if not has_grads:
+        return
+    did, fix = "set the models' gradients but returned False", "return True once it has set them"
+    if hook != "backward":
+        did = "ran a backward pass itself (the models held gradients before the engine's)"
+        fix = "leave it to the engine, or run it in a backward hook that returns True"
+    raise ConfigError(
+        f"defense {type(defense).__name__}: its {hook} {did}, which leaves the gradients to the "
+        "engine's own backward pass (a second one: through a freed graph, or adding to them): "
+        f"{fix}")
 
 
 def defense_optimizer_options(

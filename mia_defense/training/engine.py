@@ -25,6 +25,7 @@ from mia_defense.defenses.contract import (
     check_labels,
     check_logits,
     check_loss_trains,
+    check_own_backward,
     check_per_model,
     defense_optimizer_options,
     hook_output,
@@ -243,7 +244,12 @@ def _fit(
             batch = hook_output(batch, "batches", None, ctx.num_models)
             if batches is not None:  # (the labels' values: on each epoch's first batch)
                 check_labels(batch, ctx.num_classes, "batches", None, values=step == 0)
-            _step(ctx, defenses, batch, first=epoch == 0 and step == 0)
+            try:
+                _step(ctx, defenses, batch, first=epoch == 0 and step == 0)
+            except IndexError:  # (torch's 'Target 6 is out of bounds': labels a defense drew)
+                if batches is not None:
+                    check_labels(batch, ctx.num_classes, "batches", None, values=True)
+                raise
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
@@ -274,13 +280,16 @@ def _fit(
     return histories
 
 
-def _forward(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> torch.Tensor:
+def _forward(
+    ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch, *, first: bool
+) -> torch.Tensor:
     """The step's logits: from the defense that runs the forward pass, else the stack's."""
     for defense in defenses:
         logits = defense.forward(batch, ctx)
         if logits is not None:
             logits = hook_output(logits, "forward", defense, ctx.num_models)
             check_logits(logits, (ctx.num_models, batch.x.shape[1], ctx.num_classes), defense)
+            check_own_backward(first and ctx.stack.has_grads(), defense, "forward")
             return logits
     return ctx.stack.forward(batch.x)
 
@@ -302,28 +311,15 @@ def _backward(
     ctx: TrainContext, defenses: Sequence[TrainingDefense], logits: torch.Tensor | None,
     loss: torch.Tensor | None, batch: Batch, *, first: bool,
 ) -> bool:
-    """Whether a defense's ``backward`` set the gradients. On the run's first step, a
-    `ConfigError` for one that set them and returned False: the engine's backward then ran
-    through the freed graph (autograd's raw RuntimeError) or, with retain_graph=True,
-    doubled every gradient silently. (Gradients there before the hooks ran are no hook's.)"""
-    unset = first and not _has_grads(ctx.stack)
+    """Whether a defense's ``backward`` set the gradients (on the run's first step, one that
+    set them and returned False is refused; gradients there before the hooks ran are no
+    hook's)."""
+    unset = first and not ctx.stack.has_grads()
     for defense in defenses:
         if hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense):
             return True
-        if unset and _has_grads(ctx.stack):
-            raise ConfigError(
-                f"defense {type(defense).__name__}: its backward set the models' gradients but "
-                "returned False, which leaves the gradients to the engine's own backward pass "
-                "(a second one: through a freed graph, or adding to them): return True once it "
-                "has set them")
+        check_own_backward(unset and ctx.stack.has_grads(), defense, "backward")
     return False
-
-
-def _has_grads(stack: ModelStack) -> bool:
-    """Whether a gradient sits on the stack's parameters: on its stacked leaves (where a
-    backward pass leaves them) or the optimiser's (`ModelStack.set_grads`'s)."""
-    stacked = stack.stacked().values() if stack.vectorised else ()  # (module mode: views)
-    return any(p.grad is not None for p in (*stacked, *stack.parameters))
 
 
 def _step(
@@ -334,7 +330,7 @@ def _step(
     given = batch.x
     batch = _transformed(ctx, defenses, batch, first=first)
     ctx.optimizer.zero_grad(set_to_none=True)
-    logits = _forward(ctx, defenses, batch) if batch.x.shape[1] else None
+    logits = _forward(ctx, defenses, batch, first=first) if batch.x.shape[1] else None
     if first and logits is not None and batch.x is given:  # the data as given, no transform
         rows = batch.valid & batch.stepping[:, None]
         check_first_batch_logits(ctx.stack.models[0], batch.x[rows], logits[rows].detach())
@@ -345,6 +341,7 @@ def _step(
             if loss is not None:
                 check_per_model(loss, defense, ctx.num_models)
                 check_loss_trains(loss, logits, defense, first=first)
+                check_own_backward(first and ctx.stack.has_grads(), defense, "loss")
                 break
         if loss is None:
             loss = cross_entropy(logits, batch)

@@ -200,6 +200,12 @@ class ModelStack:
                 elif grad is not None:
                     leaf.grad = grad[a:b]
 
+    def has_grads(self) -> bool:
+        """Whether a gradient sits on the parameters: on the stacked leaves (where a backward
+        pass leaves them) or the optimiser's (`set_grads`'s)."""
+        stacked = self._stacked.values() if self.vectorised else ()  # (module mode: views)
+        return any(p.grad is not None for p in (*stacked, *self.parameters))
+
     def set_grads(self, grads: dict[str, torch.Tensor]) -> None:
         """Give each group's trainable leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
         for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
