@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mia_defense.constraints import as_integer, shown
 from mia_defense.data.dataset import Dataset
-from mia_defense.errors import ConfigError, counted
+from mia_defense.errors import ConfigError, DataError, counted
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
     "DEFAULT_POPULATION", "MembershipPlan", "balanced_masks", "copy_leaders",
-    "default_population", "make_plan", "plan_sizes",
+    "default_population", "make_plan", "non_numeric_features", "plan_sizes",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,55 @@ def _row_keys(x: np.ndarray, idx: np.ndarray) -> list[bytes]:
         keys += [hashlib.blake2b(row.tobytes(), digest_size=_DIGEST_BYTES).digest()
                  for row in rows]
     return keys
+
+
+_AS_NUMBERS = "give numbers: x.astype(np.float32) where every entry is a number"
+_ENCODE = "encode text columns first (one-hot)"
+
+
+def non_numeric_features(x: np.ndarray) -> str | None:
+    """``x``'s dtype, what it holds and what to pass instead where its features are no
+    numbers (text, bytes, dates, durations, records, Python objects other than numbers);
+    None for numbers.
+    numpy casts number strings and dates to float32 without a word: the models trained on
+    what a parser or an epoch made of the user's columns."""
+    kind = x.dtype.kind
+    if kind in "US":
+        what = f"{'text' if kind == 'U' else 'bytes'}; {_AS_NUMBERS}, or {_ENCODE}"
+    elif kind in "Mm":
+        what = _time_advice(kind == "M")
+    elif kind == "V":
+        what = ("records; give one numeric column per feature (numpy.lib.recfunctions."
+                "structured_to_unstructured(x))")
+    elif kind == "O":
+        what = _object_advice(x)
+    else:
+        what = None
+    return None if what is None else f"dtype {x.dtype} holds {what}"
+
+
+def _time_advice(dates: bool, objects: bool = False) -> str:
+    """What to pass for features that are dates (``dates``) or durations, as Python
+    ``objects`` or numpy's."""
+    if dates:
+        given = "d = x.astype('datetime64[s]'); (d - d.min())" if objects else "(x - x.min())"
+        return (f"dates and times; give numbers, e.g. seconds since a start: {given} / "
+                "np.timedelta64(1, 's')")
+    given = "x.astype('timedelta64[s]')" if objects else "x"
+    return f"durations; give numbers, e.g. seconds: {given} / np.timedelta64(1, 's')"
+
+
+def _object_advice(x: np.ndarray) -> str | None:
+    """`non_numeric_features` of an object array: None where every entry is a number."""
+    for value in x.flat:
+        if isinstance(value, (numbers.Real, np.bool_)):
+            continue
+        if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+            return _time_advice(not isinstance(value, datetime.timedelta), objects=True)
+        shown_value = repr(value)[:40]
+        return (f"Python objects, among them a {type(value).__name__} ({shown_value}); "
+                f"{_AS_NUMBERS}, or {_ENCODE}")
+    return None
 
 
 def copy_leaders(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -260,6 +311,7 @@ def make_plan(
             f"plan.num_models={num_models}: must be an even number >= 2 "
             "(every sample is a member of exactly half of the models)"
         )
+    _refuse_non_numeric(dataset)
     total = len(dataset)
     given = {"population_size": population_size, "test_size": test_size}
     population_size, test_size = plan_sizes(
@@ -307,6 +359,14 @@ def make_plan(
         copy_leaders=leaders,
         row_digests=_digests(total, (population_idx, keys), (outside, outside_keys)),
     )
+
+
+def _refuse_non_numeric(dataset: Dataset) -> None:
+    """A `DataError` for a dataset whose features are no numbers: timedelta64 features
+    passed the dataset's number check (numpy counts them as integers)."""
+    fix = non_numeric_features(dataset.x)
+    if fix is not None:
+        raise DataError(f"{dataset.description}: x: not numbers: {fix}")
 
 
 def _digests(total: int, *parts: tuple[np.ndarray, list[bytes]]) -> np.ndarray:
