@@ -649,30 +649,72 @@ GONE_HOLDER = "names a process of this host that is gone"
 RELOOK_S = 0.2
 
 
-def gone_writer(holder: str) -> int | None:
+# How much later than its lock's time a process must have started to be taken for another
+# than the lock's writer (`_started_after`), in seconds: the boot time /proc gives is whole
+# seconds, the line's time too, and the clock may be set a little after.
+STARTED_SLACK_S = 60.0
+
+
+def gone_writer(holder: str, *, taken: float | None = None) -> int | None:
     """The process id of the lock's ``holder`` line (``pid N on HOST since T``) where it
-    names a process of this host that is gone (a zombie too), else ``None``: another host's
-    process, or a line of no process id ('another process')."""
+    names a process of this host that is gone (a zombie too) or, ``taken`` given (when
+    the lock was taken, at the latest: seconds since the epoch), one that started after it
+    (`_started_after`): pid N reused by another process, which cannot be the lock's writer.
+    Else ``None``: a live writer, another host's process, or a line of no process id
+    ('another process')."""
     words = holder.split()
     if words[:1] != ["pid"] or words[3:4] != [socket.gethostname()] or not (
             words[1:2] and words[1].isascii() and words[1].isdigit() and words[1][0] != "0"):
         return None
     pid = int(words[1])
-    return None if process_alive(pid) else pid
+    if not process_alive(pid):
+        return pid
+    return pid if taken is not None and _started_after(pid, taken) else None
 
 
 def gone_holder(fd: int) -> tuple[str, int] | None:
     """The line of the lock file ``fd``, held by another process (the caller found it so),
-    and the gone pid it names (`gone_writer`): the lock is kept by a process that pid
-    forked, and a wait for it ends only when that one is ended. Looked at twice,
-    `RELOOK_S` apart: a process that took the lock writes its line just after, the last
-    holder's until then. ``None`` where the line names a live process, or none."""
+    and the gone pid it names (`gone_writer`, its id maybe reused since: a process that
+    started after the lock was taken, `_lock_taken`, reads 'in use by pid N' for ever): the
+    lock is kept by a process that pid forked, and a wait for it ends only when that one is
+    ended. Looked at twice, `RELOOK_S` apart: a process that took the lock writes its line
+    just after, the last holder's until then. ``None`` where the line names a live
+    process, or none."""
     holder = holder_line(fd)
-    pid = gone_writer(holder)
+    pid = gone_writer(holder, taken=_lock_taken(holder, fd))
     if pid is None:
         return None
     time.sleep(RELOOK_S)
     return (holder, pid) if holder_line(fd) == holder else None
+
+
+def _lock_taken(holder: str, fd: int) -> float:
+    """When the lock file ``fd`` reading ``holder`` was taken, at the latest (seconds since
+    the epoch): the later of its line's time (``since T``, local time) and the file's last
+    write (its line is written just after the lock is taken). The line's time alone, read
+    in another time zone than its writer's, is hours early: a live writer would read as
+    started after it."""
+    written = os.fstat(fd).st_mtime
+    try:
+        since = time.mktime(time.strptime(" ".join(holder.split()[5:7]), "%Y-%m-%d %H:%M:%S"))
+    except (ValueError, OverflowError):  # (no time there: an edited line)
+        return written
+    return max(since, written)
+
+
+def _started_after(pid: int, taken: float) -> bool:
+    """Whether process ``pid`` of this host started more than `STARTED_SLACK_S` after
+    ``taken`` (seconds since the epoch): its start in clock ticks since boot (/proc/PID/stat
+    field 22) plus the boot time (/proc/stat's btime). ``False`` where that cannot be read
+    (no /proc: not Linux; the process gone since)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            ticks = int(stat_file.read().rpartition(b")")[2].split()[19])
+        with open("/proc/stat", "rb") as boot_file:
+            boot = next(int(line.split()[1]) for line in boot_file if line.startswith(b"btime"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return boot + ticks / os.sysconf("SC_CLK_TCK") > taken + STARTED_SLACK_S
 
 
 def gone_writer_words(holder: str) -> str:
