@@ -256,16 +256,15 @@ def check_attack_config(
     every problem: wrong types, values out of range, interpolations that fail. What needs
     the observations (``attack.num_targets`` against their models) is `attack_settings`'s.
     ``overrides``: those `attack_config` composed ``cfg`` with (the API's), named in the
-    refusal, and a required key one deleted worded with the override and what to do
-    (`override_checks.deleted_required`, mia-train's words too) among the other problems;
+    refusal, and a required key one deleted worded with the override and what to do, the
+    keys reading it folded after it (`override_checks.deleted_said`, mia-train's words too)
+    among the other problems;
     ``named=False`` (mia-attack's command line, as mia-train's check): only the latter."""
-    from mia_defense.override_checks import deleted_required
+    from mia_defense.override_checks import deleted_said
 
     _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
     problems = _attack_walk(cfg, seed_required=False).problems
-    said = deleted_required(problems, overrides)
-    _refuse([said.get(index, line) for index, line in enumerate(problems)],
-            overrides if named else ())  # fmt: skip
+    _refuse(deleted_said(problems, overrides), overrides if named else ())
 
 
 def _check_cfg(where: str, cfg: Any) -> None:

@@ -73,7 +73,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError, MiaDefenseError, closest, first_line
 from mia_defense.hydra_setup import register_configs
-from mia_defense.override_checks import deleted_required
+from mia_defense.override_checks import deleted_said
 from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
 
 __all__ = [
@@ -492,8 +492,8 @@ def check_config(cfg: DictConfig) -> None:
         return
     keys = walked.keys_of(problems)  # (a cross-check's, _bundled_fits': none known)
     # a required key that an override deleted ('~attack.fprs'): which one, and what to do
-    said = deleted_required(problems, job_overrides(cfg))
-    problems = [said.get(index, line) for index, line in enumerate(problems)]
+    # and the keys that read one deleted (${seed} after '~seed'): folded after the cause
+    problems = deleted_said(problems, job_overrides(cfg))
     lines = "\n".join(f"  {line}" for line in problems)
     error = ConfigError(problems[0] if len(problems) == 1 else
                         f"{len(problems)} problems in the config:\n{lines}")  # fmt: skip

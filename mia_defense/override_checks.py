@@ -6,6 +6,7 @@ and the API (`mia_defense.attack_setup`) refuse or warn with them alike."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from mia_defense.errors import closest
 __all__ = [
     "control_character",
     "deleted_required",
+    "deleted_said",
     "holds_settings",
     "misspelt_key",
     "misspelt_key_problem",
@@ -77,14 +79,9 @@ def deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> dict[
     it, give attack.fprs=VALUE)" (a node of settings, `holds_settings`: 'give
     KEY.NAME=VALUE'; a top-level one, a config group: no change offered). A line with a fix
     of its own ('~attack.attacks') is kept as it is. The API's check (its 'attack overrides
-    [...]' before them) and mia-train's (`mia_defense.config.check_config`) word them so."""
-    if not any(str(text).lstrip().startswith("~") for text in overrides):
-        return {}
-    deleted = {}
-    for text in map(str, overrides):
-        parsed = parsed_override(text.strip()) if text.lstrip().startswith("~") else None
-        if parsed is not None:  # (a sweep's job says '~attack.fprs=null' of '~attack.fprs')
-            deleted[parsed.key_or_group] = text.strip().removesuffix("=null")
+    [...]' before them) and mia-train's (`mia_defense.config.check_config`) word them so,
+    through `deleted_said`."""
+    deleted = _deleted_overrides(overrides)
     said = {}
     for index, problem in enumerate(problems):
         key, _, rest = problem.partition(": ")
@@ -93,12 +90,124 @@ def deleted_required(problems: Sequence[str], overrides: Sequence[str]) -> dict[
         if rest != "missing; it is required":  # (its own fix said: ~attack.attacks)
             said[index] = problem
             continue
-        change = "" if "." not in key else (
-            f" (to change a setting in it, give {key}.KEY=VALUE)" if holds_settings(key)
-            else f" (to change it, give {key}=VALUE)")  # fmt: skip
         said[index] = (f"{problem}: {clipped(repr(deleted[key]))} deletes it; leave that "
-                       f"override out{change}")
+                       f"override out{_change_hint(key)}")
     return said
+
+
+def _deleted_overrides(overrides: Sequence[str]) -> dict[str, str]:
+    """``{key: its ~KEY override}`` for each deletion among ``overrides`` that Hydra reads."""
+    deleted = {}
+    for text in map(str, overrides):
+        parsed = parsed_override(text.strip()) if text.lstrip().startswith("~") else None
+        if parsed is not None:  # (a sweep's job says '~attack.fprs=null' of '~attack.fprs')
+            deleted[parsed.key_or_group] = text.strip().removesuffix("=null")
+    return deleted
+
+
+def _change_hint(key: str) -> str:
+    """How to change the deleted ``key`` instead of deleting it, in parentheses after "leave
+    that override out" (none for a top-level key, a config group)."""
+    if "." not in key:
+        return ""
+    if holds_settings(key):
+        return f" (to change a setting in it, give {key}.KEY=VALUE)"
+    return f" (to change it, give {key}=VALUE)"
+
+
+# A config check's line of a key whose ``${...}`` names a key that is not there (`_Walk.get`).
+_UNRESOLVED = re.compile(
+    r"(?P<key>.+?): cannot resolve its value \((?P<why>Interpolation key '(?P<read>[^']+)' "
+    r"not found)\)"
+)
+
+
+def deleted_said(problems: Sequence[str], overrides: Sequence[str]) -> list[str]:
+    """``problems`` (a config check's lines) as they are said where ``overrides`` delete
+    keys: a required key deleted worded as `deleted_required` words it; the keys that read a
+    deleted key (``${seed}`` after '~seed': seven attacks' ``seed``), each "cannot resolve its
+    value (Interpolation key 'seed' not found)" before the line naming the cause, said as
+    two lines where the first of them stood: the cause (what was deleted, which keys read
+    it, what to do), then the knock-on lines folded into one."""
+    said = deleted_required(problems, overrides)
+    lines = [said.get(index, line) for index, line in enumerate(problems)]
+    deleted = _deleted_overrides(overrides)
+    readers: dict[str, list[re.Match[str]]] = {}
+    owner: dict[int, str] = {}  # index of a reader's or a deleted key's line -> that key
+    for index, line in enumerate(problems):
+        found = _UNRESOLVED.fullmatch(line)
+        key = None if found is None else _deleted_key(found["read"], deleted)
+        if found is not None and key is not None:
+            readers.setdefault(key, []).append(found)
+            owner[index] = key
+    if not readers:
+        return lines
+    causes = {line.partition(": ")[0]: index for index, line in said.items()}
+    owner.update({causes[key]: key for key in readers if key in causes})
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        key = owner.get(index)
+        if key is None:
+            out.append(line)
+        elif key not in readers:  # said already, where the first of its lines stood
+            continue
+        else:
+            kept = problems[causes[key]] if key in causes else None
+            out += _read_deleted_lines(key, deleted[key], readers.pop(key), kept)
+    return out
+
+
+def _deleted_key(read: str, deleted: Mapping[str, str]) -> str | None:
+    """The deleted key that the interpolation of ``read`` (``seed``, ``plan.test_size``)
+    names: itself or a node above it (the longest), or ``None``."""
+    above = [key for key in deleted if read == key or read.startswith(f"{key}.")]
+    return max(above, key=len) if above else None
+
+
+def _read_deleted_lines(
+    key: str, override: str, found: list[re.Match[str]], kept: str | None
+) -> list[str]:
+    """The cause (``key`` deleted by ``override``, the keys of ``found`` that read it) and
+    the knock-on lines of ``found`` folded into one. ``kept``: the check's own line of the
+    required ``key`` ("seed: missing; it is required"), if any; one with a fix of its own
+    ('~attack.attacks') is said as it is, before the folded line."""
+    names = _keys_together([match["key"] for match in found])
+    reads = ", ".join(dict.fromkeys(f"${{{match['read']}}}" for match in found))
+    who = (f"{names} reads it ({reads})" if len(found) == 1
+           else f"{len(found)} keys read it ({reads}: {names})")
+    shown = clipped(repr(override))
+    if kept is not None and kept.partition(": ")[2] != "missing; it is required":
+        cause = kept
+    else:
+        cause = (f"{kept or key}: {shown} deletes it, yet {who}; leave that override "
+                 f"out{_change_hint(key)}")
+    whys = "; ".join(dict.fromkeys(match["why"] for match in found))
+    their = "its" if len(found) == 1 else "their"
+    return [cause, f"{names}: cannot resolve {their} value ({whys}), as {shown} deletes "
+                   f"{key_shown(key)}"]
+
+
+def _keys_together(keys: Sequence[str]) -> str:
+    """``keys`` named in one text, their common start and end said once:
+    ``attack.attacks.{shokri,rmia}.seed`` (others: joined by commas), cut past 400
+    characters (`clipped`)."""
+    keys = list(dict.fromkeys(keys))
+    if len(keys) == 1:
+        return key_shown(keys[0])
+    parts = [key.split(".") for key in keys]
+    shortest = min(map(len, parts))
+    head = 0
+    while head < shortest - 1 and len({part[head] for part in parts}) == 1:
+        head += 1
+    tail = 0
+    while head + tail < shortest - 1 and len({part[-tail - 1] for part in parts}) == 1:
+        tail += 1
+    if not head and not tail:
+        return clipped(", ".join(keys), limit=400)
+    middles = ",".join(".".join(part[head:len(part) - tail]) for part in parts)
+    start = "".join(f"{word}." for word in parts[0][:head])
+    end = "".join(f".{word}" for word in parts[0][len(parts[0]) - tail:])
+    return clipped(f"{start}{{{middles}}}{end}", limit=400)
 
 
 @functools.lru_cache(maxsize=1024)
