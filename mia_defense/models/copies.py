@@ -19,10 +19,22 @@ def weights_digest(model: nn.Module) -> bytes | None:
         return None
     digest = hashlib.blake2b(digest_size=16)
     for name, tensor in state.items():
-        flat = tensor.detach().cpu().contiguous().reshape(-1)
         digest.update(f"{name}{tensor.dtype}{tuple(tensor.shape)}".encode())
-        digest.update(flat.view(torch.uint8).numpy().tobytes())
+        digest.update(_value_bytes(tensor))
     return digest.digest()
+
+
+def _value_bytes(tensor: torch.Tensor) -> bytes:
+    """``tensor``'s values as bytes. A meta tensor (an unused
+    ``register_buffer("x", torch.empty(3, device="meta"))``) holds none, the same nothing in
+    every model, so its name, dtype and shape alone are digested (its marker tells it from a
+    materialised one); a sparse one by its dense values (it has no contiguous bytes)."""
+    if tensor.is_meta:
+        return b"meta"
+    if tensor.layout != torch.strided:
+        tensor = tensor.to_dense()
+    flat = tensor.detach().cpu().contiguous().reshape(-1)
+    return b"data" + flat.view(torch.uint8).numpy().tobytes()
 
 
 def first_copy(models: Sequence[nn.Module]) -> tuple[int, int] | None:
