@@ -404,6 +404,9 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             return (f"{_said(arg)}: {name} has no config {clipped(repr(value))}: "
                     f"{_lookalike_words(value)}; type it in ASCII: "
                     f"{shell_word(f'{key}={typed}')}")  # fmt: skip
+        listed = _lookalike_listed(key, name, value)  # (defense=[dр,mixup], a sweep's)
+        if listed is not None:
+            return f"{_said(arg)}: {listed}"
         char = next(c for c in value if not c.isascii())
         what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
         if _not_utf8(char):  # (no shell form of it here: bash's $'...' writes it)
@@ -432,6 +435,52 @@ _LOOKALIKES = str.maketrans(dict(zip(
     "aeopcyxijsdhqwlABEKMHOPCTXIJSoivkpauABEZHIKMNOPTXY", strict=True)))
 
 
+# The values of a list, a sweep or a function's arguments (``[a,b]``, ``a,b``, ``choice(a,b)``):
+# runs of what is none of their brackets, commas and spaces, a function's name left out
+_LISTED = re.compile(r"[^\[\](){},\s]+(?![^\[\](){},\s]|\s*\()")
+
+
+def _lookalike_listed(key: str, name: str, value: str) -> str | None:
+    """`unquoted_non_ascii`'s words for a list, a sweep or a function's values (``value``
+    of ``key``, the key or group ``name``) whose characters beyond ASCII each look like an
+    ASCII one, where each value holding one is, typed in ASCII, a config of the group
+    ``name`` or a number (a full-width digit; a plain number's too): which value, which of
+    its characters, and the override to type ("value 1 of 2, 'dр' (defense has no config
+    'dр'): its character 2, 'р' (U+0440 ...) is not the ASCII letter it looks like; type it
+    in ASCII: 'defense=[dp,mixup]'"). ``None`` elsewhere (a column's name may be meant so:
+    offered quoted)."""
+    typed = _ascii_typed(value)
+    values = _LISTED.findall(value)
+    if typed is None or parsed_override(f"{key}={typed}") is None:
+        return None
+    configs = packaged_configs(name)
+    beyond = [(place, text) for place, text in enumerate(values, 1) if not text.isascii()]
+    if not beyond or not all(_typed_fits(text, configs) for _, text in beyond):
+        return None
+    place, text = beyond[0]
+    which = next(at for at, char in enumerate(text, 1) if not char.isascii())
+    shown = clipped(repr(text))
+    none = f" ({name} has no config {shown})" if configs else ""
+    listed = shown if values == [value] else f"value {place} of {len(values)}, {shown}"
+    return (f"{listed}{none}: its character {which}, {_lookalike_words(text)}; type it in "
+            f"ASCII: {clipped(shell_word(f'{key}={typed}'))}")
+
+
+def _typed_fits(text: str, configs: Collection[str]) -> bool:
+    """Whether ``text`` typed in ASCII (`_ascii_typed`) is one of ``configs`` (a group's) or,
+    where there are none (a setting's key), a number."""
+    typed = _ascii_typed(text)
+    if typed is None:
+        return False
+    if configs:
+        return typed in configs
+    try:
+        float(typed)
+    except ValueError:
+        return False
+    return True
+
+
 def _ascii_typed(text: str) -> str | None:
     """``text`` as typed in ASCII where each character beyond ASCII in it looks like an
     ASCII one (`_LOOKALIKES`; an invisible one, U+200B, left out), else ``None``."""
@@ -453,8 +502,11 @@ def _char_named(text: str) -> str:
 def _lookalike_words(text: str) -> str:
     """What the first character beyond ASCII of ``text`` (one with an ASCII look-alike, or
     an invisible one) is."""
+    import unicodedata
+
     char = next(c for c in text if not c.isascii())
-    what = "is not the ASCII letter it looks like" if char.isprintable() else \
+    kind = "digit" if unicodedata.normalize("NFKC", char).isdigit() else "letter"
+    what = f"is not the ASCII {kind} it looks like" if char.isprintable() else \
         "is a character a terminal does not show"  # fmt: skip
     return f"{_char_named(text)} {what}"
 
