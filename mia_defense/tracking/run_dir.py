@@ -582,22 +582,24 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
                 "yourself to replace it")  # fmt: skip
     article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
     return (f"{shown_path(run_dir)} holds {article} {status} run of another config ({shown}); "
-            "nothing was "
-            f"changed. Run in a new directory ({new_dir}), or delete that directory yourself "
-            "to replace it")  # fmt: skip
+            f"nothing was changed. {keep_or_discard(run_dir, new_dir=new_dir)}")
 
 
-def keep_or_discard(run_dir: Path) -> str:
-    """What to do about the finished run in ``run_dir`` that this run may not stand on (made
-    by other code): first the ways that keep it (a new directory, or it moved aside), its
-    deletion last. 'Run in a new directory, or delete that directory yourself' read as the
-    fix to a user wanting this code's figures there, who deleted the only run of the old."""
+# The keys that choose another run folder, said where a run may go elsewhere.
+NEW_RUN_DIR = "hydra.run.dir=... or a new hydra.sweep.dir"
+
+
+def keep_or_discard(run_dir: Path, *, new_dir: str = NEW_RUN_DIR) -> str:
+    """What to do about the finished run in ``run_dir`` that this run may not stand on (of
+    another config, or made by other code): first the ways that keep it (a new directory,
+    ``new_dir`` naming the keys that choose one, or it moved aside), its deletion last.
+    'Run in a new directory, or delete that directory yourself' read as the fix to a user
+    wanting this run's figures there, who deleted the only run of the other."""
     here = typed_path(run_dir, instead="<that folder>")
     aside = typed_path(f"{run_dir}.old", instead="<that folder>.old")
-    return ("To keep that run: run in a new directory (hydra.run.dir=... or a new "
-            f"hydra.sweep.dir), or move it aside (mv {here} {aside}) and run the same command "
-            "again; to discard it, delete that directory yourself, then run the same command "
-            "again")
+    return (f"To keep that run: run in a new directory ({new_dir}), or move it aside (mv "
+            f"{here} {aside}) and run the same command again; to discard it, delete that "
+            "directory yourself, then run the same command again")
 
 
 def killed_words(holder: str) -> str:
@@ -773,8 +775,7 @@ def _other_run(
         )
     differences = config_differences(payload["config"], config)
     if differences:
-        return another_config(run_dir, status, differences,
-                              new_dir="hydra.run.dir=... or a new hydra.sweep.dir")  # fmt: skip
+        return another_config(run_dir, status, differences, new_dir=NEW_RUN_DIR)
     if status != "complete":
         return resume_differences(run_dir, payload["config"], config) or None
     stored = payload.get("data_fingerprint")
