@@ -724,18 +724,43 @@ def _closers(value: str) -> str | None:
 _BRACKETS = {"[": "A list is [a,b,...]", "{": "A mapping is {key: value, ...}"}
 
 
+# The groups whose config the command chooses whole (dataset=csv, model=cnn), a key of
+# which `_holds_one` reads in each of their packaged configs
+_CHOSEN_GROUPS = ("dataset", "model")
+
+
 def _holds_one(key: str, first: str) -> bool:
     """Whether ``key`` holds a list (``first``: ``[``; attack.fprs, its packaged default
-    one) or a mapping (``{``: a node of settings, defense.dp): a text with a bracket
-    (dataset.path=/d/[x) or a number (train.lr=[1) is offered in Hydra's quotes."""
+    one) or a mapping (``{``: a node of settings, defense.dp; a dataset's or a model's key,
+    `_chosen_config_holds`): a text with a bracket (dataset.path=/d/[x) or a number
+    (train.lr=[1) is offered in Hydra's quotes."""
     from mia_defense.config_keys import FIXED_GROUPS, packaged_setting
     from mia_defense.override_checks import holds_settings
 
     group, _, rest = key.lstrip("+").partition(".")
+    if group in _CHOSEN_GROUPS and rest and first in _BRACKETS:
+        return _chosen_config_holds(group, rest.split("."), tuple if first == "[" else dict)
     if first == "{":
         return holds_settings(key.lstrip("+"))
     return first == "[" and group in FIXED_GROUPS and bool(rest) and isinstance(
         packaged_setting(group, "default", rest.split(".")), tuple)  # fmt: skip
+
+
+def _chosen_config_holds(group: str, path: list[str], kind: type) -> bool:
+    """Whether the key at ``path`` of ``group`` (dataset, model: which config the command
+    chose is not known where Hydra cannot parse it) may hold ``kind`` (a list: ``tuple``,
+    `packaged_setting`'s; a mapping: ``dict``): a packaged config of the group holds one
+    there (model.hidden, mlp's list; cnn's is a number), or none holds a value there (a key
+    of a dataset's own loader, dataset.x; dataset.categories, null), not another kind
+    (dataset.path, a text). mia-train 'dataset.x=[1,2' was offered "dataset.x='[1,2'"."""
+    from collections.abc import Mapping
+
+    from mia_defense.config_keys import packaged_configs, packaged_setting
+
+    wanted = Mapping if kind is dict else kind
+    values = [packaged_setting(group, name, path) for name in sorted(packaged_configs(group))]
+    return any(isinstance(value, wanted) for value in values) or all(
+        value is None for value in values)
 
 
 def _unclosed_words(key: str, value: str) -> str | None:
