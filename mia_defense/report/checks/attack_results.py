@@ -16,11 +16,12 @@ from mia_defense.report.checks._values import (
     _numbers,
     _show,
     _type_name,
+    count_too_large,
     one_line,
 )
 from mia_defense.report.checks.doubt import edited
 
-__all__: list[str] = []
+__all__ = ["ONE_CLASS_KEY", "resamples_drawn"]
 
 
 _BUILT_IN = "mia_defense.attacks."
@@ -91,13 +92,38 @@ def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
     return None
 
 
+def resamples_drawn(config: Any) -> Any:
+    """``config.attack.bootstrap`` as the file holds it (``None`` where the config does not
+    say): how many bootstrap resamples the run's attack intervals were drawn from."""
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    return attack.get("bootstrap") if isinstance(attack, Mapping) else None
+
+
+# An attack's count of its bootstrap resamples that drew one kind of record only, left out of
+# its intervals (`mia_defense.metrics.bootstrap.one_class_note`).
+ONE_CLASS_KEY = "ci_one_class_resamples"
+
+
+def _one_class_problem(name: str, value: Any, config: Any) -> str | None:
+    """How ``attacks.<name>.ci_one_class_resamples`` is no count of the run's resamples (an
+    integer >= 0, at most ``config.attack.bootstrap`` where that is a count), or ``None``:
+    edited to -1, 2.5 or more than were drawn, the intervals' resamples (`few_resamples`)
+    were counted from it."""
+    drawn = resamples_drawn(config)
+    most = drawn if _counts(drawn) else None
+    if value is None or (_counts(value) and (most is None or value <= most)):
+        return count_too_large(f"attacks.{name}.{ONE_CLASS_KEY}", value)
+    upto = "" if most is None else f" and <= config.attack.bootstrap ({most})"
+    return edited(f"attacks.{name}.{ONE_CLASS_KEY} is {_type_name(value)} {_show(value)}, not "
+                  f"an integer >= 0{upto} as mia-train writes it")
+
+
 def _unresampled_problem(name: str, metrics: Mapping[str, Any], config: Any) -> str | None:
     """An interval bound of an attack beside ``config.attack.bootstrap`` 0, which draws no
     resamples and records every bound null (`bootstrap_intervals`), or ``None``: a run of 50
     resamples edited to 0 had its intervals shown as 95% ones, without the caveat of too few
     resamples (`few_resamples`) that 50 gets."""
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    count = attack.get("bootstrap") if isinstance(attack, Mapping) else None
+    count = resamples_drawn(config)
     if type(count) is not int or count != 0:  # (not a count: `few_resamples` says so)
         return None
     for key, value in metrics.items():
@@ -129,7 +155,8 @@ def _attacks_problem(
                         f"declares {declared[1]!r}"
                     )
                 continue
-            problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
+            problem = (_one_class_problem(name, value, config) if key == ONE_CLASS_KEY else
+                       _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key)))
             if problem:
                 return problem
             high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")

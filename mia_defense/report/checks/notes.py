@@ -46,8 +46,8 @@ from mia_defense.report.checks.idle import (
 from mia_defense.report.checks.privacy import epsilon_doubt, vacuous_epsilon
 from mia_defense.report.checks.provenance import (
     _test_size,
-    few_resamples,
     other_confidence,
+    thin_intervals,
 )
 from mia_defense.report.checks.resolution import resolution_note
 from mia_defense.report.objectives import (
@@ -267,9 +267,9 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
             f"its attacks' intervals are at attack.confidence={shown}, not the 95% the report "
             "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
         )))
-    thin = few_resamples(payload)
+    thin = thin_intervals(payload)
     if thin is not None:
-        notes.append(("few_resamples", f"its attacks' intervals are left out of its row: {thin}"))
+        notes.append((thin[0], f"its attacks' intervals are left out of its row: {thin[1]}"))
     small = small_test_set_note(payload)
     found = (
         ("resolution", resolution_note(payload)),

@@ -8,14 +8,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.metrics.bootstrap import few_resamples_note
+from mia_defense.metrics.bootstrap import few_resamples_note, resamples_needed
+from mia_defense.metrics.epsilon import level_text
 from mia_defense.report.checks._values import _MISSING, _counts, _show
+from mia_defense.report.checks.attack_results import ONE_CLASS_KEY, resamples_drawn
 from mia_defense.report.checks.doubt import edited
 from mia_defense.report.stats import LEVEL
 
 __all__ = [
     "BUILT_IN_DATASETS", "BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem",
-    "few_resamples", "other_confidence",
+    "few_resamples", "other_confidence", "thin_intervals",
 ]
 
 
@@ -312,21 +314,51 @@ def other_confidence(payload: Mapping[str, Any]) -> float | None:
 
 
 def few_resamples(payload: Mapping[str, Any]) -> str | None:
-    """`few_resamples_note` of a run whose 95% attack intervals rest on too few bootstrap
-    resamples (``config.attack.bootstrap`` below 200), else ``None``: attack.bootstrap=1
-    gave 'TPR@0.1%FPR 0.0015 [0.0014, 0.0014]', shown as a 95% interval that does not hold
-    its own figure, and rows were ordered and combined on it. (Another level is
-    `other_confidence`'s.) A value that is no count of resamples (-1, 2.5, "50", true: the
-    file edited) tells nothing of them: its intervals were shown as 95% ones, the
+    """What `thin_intervals` says of a run's attack intervals, else ``None``."""
+    thin = thin_intervals(payload)
+    return None if thin is None else thin[1]
+
+
+def thin_intervals(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(key, note)`` of a run whose 95% attack intervals rest on too few bootstrap
+    resamples, else ``None``: ``few_resamples`` (`few_resamples_note`, config.attack.bootstrap
+    below 200: attack.bootstrap=1 gave 'TPR@0.1%FPR 0.0015 [0.0014, 0.0014]', shown as a 95%
+    interval that does not hold its own figure, and rows were ordered and combined on it),
+    or ``one_class_resamples`` (`_one_class_note`: enough drawn, too few kept). (Another
+    level is `other_confidence`'s.) A value that is no count of resamples (-1, 2.5, "50",
+    true: the file edited) tells nothing of them: its intervals were shown as 95% ones, the
     caveat of 50 resamples gone."""
-    config = payload.get("config")
-    attack = config.get("attack") if isinstance(config, Mapping) else None
-    count = attack.get("bootstrap") if isinstance(attack, Mapping) else None
+    count = resamples_drawn(payload.get("config"))
     if other_confidence(payload) is not None:
         return None
     if count is not None and not _counts(count):
-        return (f"config.attack.bootstrap is {_show(count)}, not a number of resamples (the "
-                "file was edited), so nothing tells how many its intervals rest on; rerun it")
+        return "few_resamples", (
+            f"config.attack.bootstrap is {_show(count)}, not a number of resamples (the file "
+            "was edited), so nothing tells how many its intervals rest on; rerun it")
     if count is None:
         return None
-    return few_resamples_note(count, LEVEL)
+    note = few_resamples_note(count, LEVEL)
+    if note is not None:
+        return "few_resamples", note
+    note = _one_class_note(payload.get("attacks"), count)
+    return None if note is None else ("one_class_resamples", note)
+
+
+def _one_class_note(attacks: Any, drawn: int) -> str | None:
+    """What to say of intervals that rest on fewer than the 200 resamples a 95% percentile
+    interval needs once those that drew one kind of record are left out (each attack's
+    ``ci_one_class_resamples``), naming the attacks with the fewest kept, or ``None``:
+    attack.bootstrap=200 of which 150 drew no non-member was ranked as 95% intervals."""
+    left_out = {name: metrics.get(ONE_CLASS_KEY) for name, metrics in attacks.items()
+                if isinstance(metrics, Mapping)} if isinstance(attacks, Mapping) else {}
+    left_out = {name: n for name, n in left_out.items() if _counts(n) and n <= drawn}
+    most, needed = max(left_out.values(), default=0), resamples_needed(LEVEL)
+    if most == 0 or drawn - most >= needed:  # (attack.bootstrap=0: no intervals, none left out)
+        return None
+    names = ", ".join(name for name, n in left_out.items() if n == most)
+    level = level_text(LEVEL)
+    return (f"the intervals of attacks {names} rest on {drawn - most} of the {drawn} resamples "
+            f"(attack.bootstrap): {most} drew no member or no non-member and were left out "
+            f"(ci_one_class_resamples), fewer than the {needed} a {level} percentile interval "
+            f"needs: their ends are a few extreme resamples, no {level} intervals; judge more "
+            "records of the rarer kind (more targets, a larger population)")
