@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,27 +155,43 @@ def locked_by_another(run_dir: Path) -> bool:
 def lock_holder(run_dir: Path) -> str | None:
     """The line of the process that holds ``run_dir``'s run lock (.lock) now (``pid N on
     HOST since T``; ``another process`` where it wrote none), or ``None`` where none holds it
-    (probed with a shared lock, released at once; nothing is written)."""
-    import fcntl
+    (`_held_lock`: nothing is written)."""
+    from mia_defense.tracking.run_dir import holder_line
 
-    from mia_defense.tracking.run_dir import LOCK, holder_line
-
-    try:
-        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
+    with _held_lock(run_dir) as fd:
+        if fd is None:
+            return None
         try:
             return holder_line(fd) or "another process"
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
             return "another process"
+
+
+@contextlib.contextmanager
+def _held_lock(run_dir: Path) -> Iterator[int | None]:
+    """A descriptor of ``run_dir``'s run lock (.lock) where another process holds it now, to
+    read its line; ``None`` where none holds it, or there is none. Probed with a shared
+    lock, released at once (the descriptor closed on exit); nothing is written."""
+    import fcntl
+
+    from mia_defense.tracking.run_dir import LOCK
+
+    try:
+        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return None
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            held = False
+        except BlockingIOError:
+            held = True
+        except OSError:
+            held = False
+        yield fd if held else None
     finally:
         os.close(fd)  # (releases the shared lock at once)
-    return None
 
 
 # How long an Optuna trial waits for the process holding its folder (its twin: a trial of
@@ -233,22 +249,22 @@ GONE_WRITERS_RUN = "the run there is resumed (or skipped, where it finished)"
 
 def held_by_a_gone_writer(run_dir: Path, *, then: str) -> str | None:
     """The refusal of ``run_dir`` in use, where its lock is held while the lock's line names
-    a process of this host that is gone (killed, the lock kept open by a process it forked):
-    'in use by pid N; wait for that run to end' sent the user waiting on a run that no longer
-    is, and nothing ends that wait (a user told so deleted the folder, its run with it). The
-    words name the process to end, then the same command again (``then``: what it does). The
-    line is looked at twice, `run_dir.RELOOK_S` apart (as `run_dir.gone_holder` does): a run
-    that took the lock writes its line just after, the last one's until then. ``None`` where
-    it is held by a live process, or by none."""
-    holder = lock_holder(run_dir)
-    pid = None if holder is None else _gone_writer(holder)
-    if pid is None:
-        return None
-    from mia_defense.tracking.run_dir import RELOOK_S
+    a process of this host that is gone (killed, the lock kept open by a process it forked),
+    or whose id another process took since (`run_dir.gone_holder`, the model store's check:
+    the line looked at twice): 'in use by pid N; wait for that run to end' sent the user
+    waiting on a run that no longer is, and nothing ends that wait (a user told so deleted
+    the folder, its run with it). The words name the process to end, then the same command
+    again (``then``: what it does). ``None`` where it is held by a live process, or by none."""
+    from mia_defense.tracking.run_dir import gone_holder
 
-    time.sleep(RELOOK_S)
-    if lock_holder(run_dir) != holder:
+    with _held_lock(run_dir) as fd:
+        try:
+            gone = None if fd is None else gone_holder(fd)
+        except OSError:  # a locked FIFO or device: no line to read (ESPIPE)
+            gone = None
+    if gone is None:
         return None
+    holder, pid = gone
     return _gone_writer_words(run_dir, holder, pid, then=then)
 
 

@@ -6,7 +6,9 @@ models' at INFO, for ever: pid N is alive, but it is not the writer. A process t
 after the lock was taken (/proc/PID/stat's start against the line's time and the file's
 last write) cannot be its writer: said now as for a gone pid, once at WARNING, with what
 to end. A live writer, started before, is still waited for at INFO, even where its line's
-time reads hours early (written in another time zone)."""
+time reads hours early (written in another time zone). A run folder's lock is read the same
+way (`held_log.held_by_a_gone_writer` through `run_dir.gone_holder`): mia-train
+hydra.run.dir=X said 'X is in use by pid N ...; wait for that run to end' for ever."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import logging
 import os
 
 import mia_defense.store as store
-from mia_defense.cli.held_log import GONE_HOLDER
+from mia_defense.cli.held_log import GONE_HOLDER, GONE_WRITERS_RUN, held_by_a_gone_writer
 from mia_defense.store import ModelStore
 from tests.hostile._locks import an_hour_ago, hold_lock, line_of, live_pid
 
@@ -66,3 +68,28 @@ def test_a_live_writer_whose_line_reads_hours_early_is_waited_for(
         records = _waited(root, fd, monkeypatch, caplog)
     assert not [r for r in records if r.levelno >= logging.WARNING], caplog.text
     assert f"waiting for {line}, which trains the same target models" in caplog.text
+
+
+def test_a_reused_pid_in_a_run_folders_lock_is_said_gone(tmp_path):
+    since, then = an_hour_ago()
+    with live_pid() as pid:
+        line = line_of(pid, since)
+        fd = hold_lock(tmp_path / ".lock", line, written=then)
+        try:
+            said = held_by_a_gone_writer(tmp_path, then=GONE_WRITERS_RUN)
+        finally:
+            os.close(fd)
+    assert said is not None and said.startswith(
+        f"{tmp_path} is in use by another process: its lock's line ({line}) {GONE_HOLDER} "
+        "(killed)"), said
+    assert f"fuser -v {tmp_path}/.lock" in said and said.endswith(GONE_WRITERS_RUN), said
+
+
+def test_a_run_folders_live_writer_is_not_said_gone(tmp_path):
+    since, _ = an_hour_ago()
+    with live_pid() as pid:
+        fd = hold_lock(tmp_path / ".lock", line_of(pid, since))
+        try:
+            assert held_by_a_gone_writer(tmp_path, then=GONE_WRITERS_RUN) is None
+        finally:
+            os.close(fd)
