@@ -177,6 +177,7 @@ def run_attacks(
     config = evaluation or EvaluationConfig(fprs=as_fprs(fprs, where="run_attacks"), bootstrap=0)
     targets = checked_targets(targets, obs.num_models)
     obs = _bool_masks(obs)
+    _check_log_probs(obs.log_probs)
     _check_evaluation(config, given=evaluation is not None)
     records = _checked_records(records, groups, len(obs.labels))
     if obs.num_models < 4:
@@ -305,6 +306,35 @@ def _bool_masks(obs: Observations) -> Observations:
         raise ConfigError(f"observations.masks: dtype {masks.dtype} with values other than 0 "
                           "and 1; masks[k, n] is True where record n trained model k")
     return replace(obs, masks=masks.astype(bool))
+
+
+# Log-probabilities above 0 that float rounding of a log-softmax explains (as the
+# observations' checks allow).
+_ROUNDED_ABOVE_ZERO = 1e-4
+
+
+def _check_log_probs(log_probs: np.ndarray) -> None:
+    """A `DataError` for ``observations.log_probs`` that no log-probabilities are: NaN, or
+    above 0. Observations built directly have had their shapes checked only: logits with
+    -inf for withheld classes given as log_probs were ranked as losses (the loss attack's
+    AUC 0.58 where their log-softmax gives 0.75), NaN outputs became NaN scores ranked
+    last. One pass over the array (its max, NaN where any is NaN); no copy of it."""
+    values = np.asarray(log_probs)
+    top = float(np.max(values)) if values.size else 0.0
+    if top <= _ROUNDED_ABOVE_ZERO:  # (False for NaN)
+        return
+    bad = np.isnan(values) if math.isnan(top) else values > _ROUNDED_ABOVE_ZERO
+    at = [int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape)]
+    if math.isnan(top):
+        raise DataError(f"run_attacks: observations.log_probs holds NaN at {at}; released "
+                        "outputs must be numbers: give each record's log-probabilities")
+    raise DataError(
+        f"run_attacks: observations.log_probs holds {values[tuple(at)]:g} at {at}: "
+        "log-probabilities are <= 0 (-inf where a class is withheld); logits go in as "
+        "torch.log_softmax(torch.as_tensor(logits), -1).numpy() (a logit of -inf stays "
+        "-inf), or make the observations with api.observations_from_arrays(outputs, masks, "
+        "labels, kind=...), which checks them"
+    )
 
 
 def _informative(
