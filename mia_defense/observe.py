@@ -355,20 +355,21 @@ def _warn_batch_dependent(model: nn.Module, inputs: torch.Tensor, logits: torch.
 def _warn_squashed(model: nn.Module, logits: torch.Tensor) -> None:
     """Warn when a trained ``model``'s outputs ``logits`` [N, C] all lie in [0, 1], spread
     over most of it: a final sigmoid, which the checks before training cannot tell (on zeros
-    its outputs do not sum to 1). The release's softmax then gives no class more than
-    e/(e+C-1), and the attacks understate the leak."""
+    its outputs do not sum to 1). Taken as logits, they cap the softmax at e/(e+C-1), so
+    training's cross-entropy never falls below its log, and outputs saturated at 0 or 1 in
+    float32 tie records the attacks would otherwise tell apart."""
     if logits.numel() < 64 or logits.shape[-1] < 2 or not logits.is_floating_point():
         return
     low, high = (float(v) for v in torch.aminmax(logits.detach().float()))
     if 0.0 <= low and high <= 1.0 and high - low > 0.5:
-        cls = type(model)
+        cls, cap = type(model), np.e / (np.e + logits.shape[-1] - 1)
         log.warning(
             "model %s.%s returns outputs that all lie in [0, 1] (from %.3g to %.3g on %d "
             "records): a final sigmoid? They are taken as logits, whose softmax gives no class "
-            "more than %.2f, so the release hides most of what the model learnt and the "
-            "attacks understate the leak: drop the final sigmoid (return the scores before it)",
-            cls.__module__, cls.__qualname__, low, high, len(logits),
-            np.e / (np.e + logits.shape[-1] - 1),
+            "more than %.2f, so training's cross-entropy never fell below %.2f, and outputs "
+            "saturated at 0 or 1 tie records the attacks would tell apart: drop the final "
+            "sigmoid (return the scores before it)",
+            cls.__module__, cls.__qualname__, low, high, len(logits), cap, -np.log(cap),
         )
 
 

@@ -1,8 +1,8 @@
 """A model of one's own ending in a sigmoid passes the checks before training (its outputs on
-zeros do not sum to 1, so they are not taken for probabilities) and trains; its released
-"logits" then all lie in [0, 1], so the release's softmax gives every class nearly the same
-probability (at most e/(e+C-1)) and the attacks understate the leak, silently. Querying such
-trained models warns, naming the model; ordinary logits do not."""
+zeros do not sum to 1, so they are not taken for probabilities) and trains without a word;
+its "logits" then all lie in [0, 1], so their softmax gives no class more than e/(e+C-1):
+training's cross-entropy cannot fall below its log, and saturated outputs tie records.
+Querying such trained models warns, naming the model; ordinary logits do not."""
 
 from __future__ import annotations
 
