@@ -117,6 +117,10 @@ _SHARED_LABELS = 100_000
 # and the file size from which a load says how long it will take, instead of parsing unsaid.
 _PARSE_BYTES_PER_SECOND = 5e6
 _ANNOUNCED_BYTES = 100_000_000
+# The longest line read, in bytes: a longer one is refused as soon as this much of it is
+# read (`_LineBound`). A row of 1,000,000 features of 20 characters each is 20 MB; a file
+# with no line break, JSON on one line, may hold gigabytes.
+MAX_LINE_BYTES = 1 << 26
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,7 @@ def _csv_rows(path: Path, *, delimiter: str,
             refuse_binary(path, head, dataset="csv")
             handle.seek(0)
             stream = read_as_opened(handle, path=path, size=size)
-        text = io.TextIOWrapper(stream, "utf-8-sig", newline="")
+        text = io.TextIOWrapper(_LineBound(stream, path=path), "utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:
             yield reader
@@ -160,6 +164,66 @@ def _csv_rows(path: Path, *, delimiter: str,
         except csv.Error as exc:
             raise DataError(f"{shown_path(path)}: not a readable CSV text file ({exc}) at line "
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
+
+
+class _LineBound(io.BufferedIOBase):
+    """The binary stream ``stream``, read (by chunks, as `io.TextIOWrapper` does) with a
+    line longer than `MAX_LINE_BYTES` refused as soon as that much of it is read. Read line
+    by line, a 1 GB file with no line break (JSON records on one line) was read whole and
+    split into millions of fields, minutes, before the header refused them. The line being
+    read at a chunk's end is measured (a line within a chunk, 8 KB, is far below the limit):
+    a chunk costs a few byte scans, a line nothing."""
+
+    def __init__(self, stream: BinaryIO, *, path: Path) -> None:
+        super().__init__()
+        self._stream, self._path = stream, path
+        self._limit = MAX_LINE_BYTES  # (read here: a test sets a small one)
+        self._run = 0  # bytes read since the last line break
+        self._breaks = 0  # line breaks read: '\n', '\r' or '\r\n', as csv counts lines
+        self._cr = False  # the last byte read was '\r'
+        self._start = b""  # the first bytes of the line being read
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        data = self._stream.read1(size)
+        self._count(data)
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._stream.read(size)
+        self._count(data)
+        return data
+
+    def _count(self, data: bytes) -> None:
+        """Follow the line breaks of ``data``, the bytes read next; refuse a line too long."""
+        if not data:
+            return
+        last, breaks = data.rfind(b"\n"), data.count(b"\n")
+        if b"\r" in data or self._cr:  # (scanned for '\r' only where one is)
+            last = max(last, data.rfind(b"\r"))
+            breaks += data.count(b"\r") - data.count(b"\r\n") - (self._cr and data[0] == 10)
+            self._cr = data[-1] == 13  # a '\r\n' split between two reads is one break
+        self._breaks += breaks
+        if last < 0:
+            self._start = self._start if self._run else data[:40]
+            self._run += len(data)
+        else:
+            self._run, self._start = len(data) - last - 1, data[last + 1 : last + 41]
+        if self._run > self._limit:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        """A `DataError` for the line being read, longer than the limit."""
+        start = self._start.decode("utf-8-sig", "replace")
+        raise DataError(
+            f"{shown_path(self._path)}: line {self._breaks + 1} is longer than {self._limit:,} "
+            f"bytes with no line break (it starts {start!r}), wider than any CSV row this "
+            "loader reads: it is no CSV of one sample per line (JSON or another format saved "
+            "as .csv, or a file whose line breaks were lost); convert it to CSV text, a header "
+            "line and one sample per line"
+        )
 
 
 def _decompressed_text(handle: BinaryIO, *, path: Path, size: int,
