@@ -59,7 +59,27 @@ def hold_lock(lock: Path, line: str, *, written: float | None = None) -> int:
     return fd
 
 
+def since_of(seconds: float) -> str:
+    """The time ``seconds`` (since the epoch) as a lock's line says it (local time)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
+
+
 def an_hour_ago() -> tuple[str, float]:
-    """A lock's time an hour ago: as its line says it (local time), and as seconds."""
+    """A lock's time an hour ago: as its line says it, and as seconds."""
     then = time.time() - 3600
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(then)), then
+    return since_of(then), then
+
+
+def let_go_at_the_wait(monkeypatch, fd: int) -> None:
+    """Make the model store's blocking wait for a key's lock end at once: the holder's
+    descriptor ``fd`` closed just before it (the user ended the process keeping the lock)."""
+    import mia_defense.store as store
+
+    real = fcntl.flock
+
+    def flock(target: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX:  # (the wait, not the probe: no LOCK_NB)
+            os.close(fd)
+        real(target, operation)
+
+    monkeypatch.setattr(store.fcntl, "flock", flock)

@@ -11,14 +11,15 @@ clock's (`TWIN_POLL_S` a look)."""
 from __future__ import annotations
 
 import os
-import socket
+import time
 
 import pytest
 
 import mia_defense.cli.held_log as held_log
 from mia_defense.cli.held_log import wait_for_lock
 from mia_defense.cli.sweep_refusals import in_use_refusal
-from tests.helpers import hold_run_lock, mia_train, within
+from tests.helpers import mia_train, within
+from tests.hostile._locks import gone_pid, hold_lock, line_of, since_of
 from tests.hostile.test_h405_twin_trial_waits import SEARCH
 
 
@@ -46,11 +47,12 @@ def clock(monkeypatch):
     return clock
 
 
+# The line of a holder on another host (a shared folder): never gone to this one.
+ELSEWHERE = "pid 1 on elsewhere since 2026-01-01 00:00:00"
+
+
 def _held(folder, line: str) -> int:
-    fd = hold_run_lock(folder)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, line.encode(), 0)
-    return fd
+    return hold_lock(folder / ".lock", line)
 
 
 def _waited(folder, fd: int) -> str | None:
@@ -64,7 +66,7 @@ def _waited(folder, fd: int) -> str | None:
 
 
 def test_a_silent_holder_is_waited_for_a_bounded_time(tmp_path, clock):
-    fd = _held(tmp_path, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+    fd = _held(tmp_path, ELSEWHERE)
     said = _waited(tmp_path, fd)
     assert said is not None and said.startswith(
         f"{tmp_path} is in use by pid 1 on elsewhere since 2026-01-01 00:00:00")
@@ -75,7 +77,7 @@ def test_a_silent_holder_is_waited_for_a_bounded_time(tmp_path, clock):
 
 
 def test_a_holder_that_writes_is_waited_for(tmp_path, clock):
-    fd = _held(tmp_path, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+    fd = _held(tmp_path, ELSEWHERE)
 
     def writes(clock):  # (its train.log grows for 30 s, then a checkpoint; then silence)
         if clock.sleeps <= 30:
@@ -93,27 +95,18 @@ def test_a_holder_that_writes_is_waited_for(tmp_path, clock):
 
 
 def test_the_wait_ends_when_the_holder_lets_go(tmp_path, clock):
-    fd = _held(tmp_path, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+    fd = _held(tmp_path, ELSEWHERE)
     clock.on_sleep = lambda clock: clock.sleeps == 3 and os.close(fd)
     with within(5):
         assert wait_for_lock(tmp_path) is None
     assert clock.sleeps == 3
 
 
-def _gone_pid() -> int:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return pid
-
-
 def test_a_lock_kept_by_a_gone_writers_child_is_said_at_once(tmp_path, clock):
     """Its writer killed, the lock still held (by a process it forked: here, this one), its
     line naming a pid this host no longer has: nothing will end the wait."""
-    pid = _gone_pid()
-    line = f"pid {pid} on {socket.gethostname()} since 2026-01-01 00:00:00"
-    fd = _held(tmp_path, line + "\n")
+    line = line_of(gone_pid())
+    fd = _held(tmp_path, line)
     said = _waited(tmp_path, fd)
     assert said is not None and said.startswith(f"{tmp_path} is in use by another process: "
                                                  f"its lock's line ({line}) names a process "
@@ -123,8 +116,9 @@ def test_a_lock_kept_by_a_gone_writers_child_is_said_at_once(tmp_path, clock):
 
 
 def test_a_live_pid_of_this_host_is_waited_for(tmp_path, clock):
-    line = f"pid {os.getppid()} on {socket.gethostname()} since 2026-01-01 00:00:00"
-    fd = _held(tmp_path, line + "\n")
+    # (its parent started before its lock's time: the writer, were the pid checked for reuse)
+    line = line_of(os.getppid(), since_of(time.time()))
+    fd = _held(tmp_path, line)
     said = _waited(tmp_path, fd)
     assert said is not None and "wrote nothing there for 10 s" in said
     assert clock.sleeps == 10
@@ -132,7 +126,7 @@ def test_a_live_pid_of_this_host_is_waited_for(tmp_path, clock):
 
 @pytest.mark.slow  # a tiny one-trial search, in process
 def test_a_trial_whose_twin_never_ends_is_refused_naming_its_folder(tmp_path, monkeypatch):
-    held = [_held(tmp_path / "sweep" / name, "pid 1 on elsewhere since 2026-01-01 00:00:00\n")
+    held = [_held(tmp_path / "sweep" / name, ELSEWHERE)
             for name in ("w0.0", "w0.001")]
     monkeypatch.setattr(held_log, "TWIN_STALL_S", 0.3)
     monkeypatch.setattr(held_log, "TWIN_POLL_S", 0.1)

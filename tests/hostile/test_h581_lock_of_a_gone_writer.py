@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import socket
+import time
 
 import pytest
 
@@ -24,28 +25,18 @@ import mia_defense.cli.held_log as held_log
 from mia_defense.cli.held_log import GONE_HOLDER, GONE_WRITERS_RUN, held_by_a_gone_writer
 from mia_defense.errors import ConfigError
 from tests.conftest import TINY, compose_cfg
-from tests.helpers import FAST, LEAN_ATTACKS, hold_run_lock, mia_train
+from tests.helpers import FAST, LEAN_ATTACKS, mia_train
+from tests.hostile._locks import gone_pid, hold_lock, line_of, since_of
 
 RUN = list({arg.split("=")[0]: arg for arg in [*TINY, *FAST]}.values())
 WAIT = "wait for that run to end"
 
 
-def _gone_pid() -> int:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return pid
-
-
 def _held_for_a_gone_writer(folder) -> tuple[int, str]:
     """``folder``'s lock held by this process, its line naming a gone pid of this host (a
     writer killed, its forked child keeping the lock): the fd and the line."""
-    line = f"pid {_gone_pid()} on {socket.gethostname()} since 2026-12-08 00:00:00"
-    fd = hold_run_lock(folder)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{line}\n".encode(), 0)
-    return fd, line
+    line = line_of(gone_pid())
+    return hold_lock(folder / ".lock", line), line
 
 
 def test_a_single_run_names_the_gone_writer_and_what_to_end(tmp_path):
@@ -109,9 +100,7 @@ def test_a_new_holder_writing_its_line_is_not_taken_for_the_gone_one(tmp_path, m
 
 
 def test_a_live_holder_is_not_said_gone(tmp_path):
-    fd = hold_run_lock(tmp_path)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since T\n".encode(), 0)
+    fd = hold_lock(tmp_path / ".lock", line_of(os.getpid(), since_of(time.time())))
     try:
         assert held_by_a_gone_writer(tmp_path, then="run it again") is None
     finally:

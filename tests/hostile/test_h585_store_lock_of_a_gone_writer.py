@@ -8,55 +8,24 @@ process, the lock is held by one it started, end that one (fuser -v <lock> names
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import socket
+import time
 
-import mia_defense.store as store
 from mia_defense.cli.held_log import GONE_HOLDER
 from mia_defense.store import ModelStore
+from tests.hostile._locks import gone_pid, hold_lock, let_go_at_the_wait, line_of, since_of
 
 DIGEST = "a" * 64
-
-
-def _gone_pid() -> int:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return pid
-
-
-def _hold(lock, line: str) -> int:
-    """``lock`` held exclusively by a descriptor of this process, reading ``line``."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    os.pwrite(fd, f"{line}\n".encode(), 0)
-    return fd
-
-
-def _wait_ends_when_the_holder_lets_go(monkeypatch, fd: int) -> None:
-    """The store's blocking wait ends at once: the holder's descriptor is closed just before
-    it (the user ended the process keeping the lock)."""
-    real = fcntl.flock
-
-    def flock(target: int, operation: int) -> None:
-        if operation == fcntl.LOCK_EX:  # (the wait, not the probe: no LOCK_NB)
-            os.close(fd)
-        real(target, operation)
-
-    monkeypatch.setattr(store.fcntl, "flock", flock)
 
 
 def test_a_gone_writers_lock_is_said_once_at_warning_with_what_to_end(
     tmp_path, monkeypatch, caplog
 ):
     root = tmp_path / "store"
-    line = f"pid {_gone_pid()} on {socket.gethostname()} since 2026-12-08 00:00:00"
-    fd = _hold(root / f"{DIGEST}.lock", line)
-    _wait_ends_when_the_holder_lets_go(monkeypatch, fd)
+    line = line_of(gone_pid())
+    fd = hold_lock(root / f"{DIGEST}.lock", line)
+    let_go_at_the_wait(monkeypatch, fd)
     waiting: dict = {}
     with caplog.at_level(logging.INFO, logger="mia_defense.store"):
         with ModelStore(root)._locked(DIGEST, what="target models", waiting=waiting):
@@ -72,9 +41,9 @@ def test_a_gone_writers_lock_is_said_once_at_warning_with_what_to_end(
 
 def test_a_live_holder_is_waited_for_at_info(tmp_path, monkeypatch, caplog):
     root = tmp_path / "store"
-    line = f"pid {os.getpid()} on {socket.gethostname()} since 2026-12-08 00:00:00"
-    fd = _hold(root / f"{DIGEST}.lock", line)
-    _wait_ends_when_the_holder_lets_go(monkeypatch, fd)
+    line = line_of(os.getpid(), since_of(time.time()))  # (this process started before)
+    fd = hold_lock(root / f"{DIGEST}.lock", line)
+    let_go_at_the_wait(monkeypatch, fd)
     with caplog.at_level(logging.INFO, logger="mia_defense.store"):
         with ModelStore(root)._locked(DIGEST, what="target models"):
             pass

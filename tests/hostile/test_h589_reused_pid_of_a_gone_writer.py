@@ -12,29 +12,20 @@ hydra.run.dir=X said 'X is in use by pid N ...; wait for that run to end' for ev
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 
-import mia_defense.store as store
 from mia_defense.cli.held_log import GONE_HOLDER, GONE_WRITERS_RUN, held_by_a_gone_writer
 from mia_defense.store import ModelStore
-from tests.hostile._locks import an_hour_ago, hold_lock, line_of, live_pid
+from tests.hostile._locks import an_hour_ago, hold_lock, let_go_at_the_wait, line_of, live_pid
 
 DIGEST = "b" * 64
 
 
 def _waited(root, fd: int, monkeypatch, caplog) -> list[logging.LogRecord]:
     """The store's wait for ``root``'s lock of `DIGEST` (held by ``fd``), which ends at once
-    (``fd`` closed just before: the user ended the process keeping the lock): its log."""
-    real = fcntl.flock
-
-    def flock(target: int, operation: int) -> None:
-        if operation == fcntl.LOCK_EX:  # (the wait, not the probe: no LOCK_NB)
-            os.close(fd)
-        real(target, operation)
-
-    monkeypatch.setattr(store.fcntl, "flock", flock)
+    (`let_go_at_the_wait`): its log."""
+    let_go_at_the_wait(monkeypatch, fd)
     with caplog.at_level(logging.INFO, logger="mia_defense.store"):
         with ModelStore(root)._locked(DIGEST, what="target models"):
             pass
