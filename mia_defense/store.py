@@ -426,9 +426,10 @@ class ModelStore:
     def _say_wait(self, path: Path, fd: int, *, what: str) -> str:
         """Say that this run waits for the lock ``path`` (``fd``), held by another process,
         and return its holder line. Where that line names a process of this host that is
-        gone (`gone_holder`: killed, a process it forked keeping the lock), the wait ends
-        only when that process is ended: said once at WARNING, with which one to end; an
-        INFO line 'waiting for pid N' sent the user waiting on a run that no longer is."""
+        gone (`gone_holder`: killed, a process it forked keeping the lock; or its pid taken
+        since by a process started after the lock was taken), the wait ends only when that
+        process is ended: said once at WARNING, with which one to end; an INFO line
+        'waiting for pid N' sent the user waiting on a run that no longer is."""
         gone = gone_holder(fd)
         if gone is None:
             holder = holder_line(fd) or "another run"
