@@ -146,7 +146,10 @@ def read_json(
     not a regular file (a FIFO would block, a directory cannot be read), implausibly large
     or nested deeper than ``max_depth`` (``None``: the caller checks `json_depth` itself).
     ``object_pairs_hook`` is `json.loads`'s, on the same bytes (its own exceptions pass
-    through, unless they are `ValueError`s: read as not JSON)."""
+    through, unless they are `ValueError`s: read as not JSON); without one, an object
+    holding a key twice is a `DataError` naming it (`unique_keys`): every reader of a
+    results.json refuses what mia-report and mia-attack refuse, where a parser keeps the
+    last value silently."""
     path = Path(path)
     try:
         info = path.stat()
@@ -164,9 +167,14 @@ def read_json(
                         "probably interrupted")  # fmt: skip
     try:
         raw = path.read_bytes()
-        payload = json.loads(raw, object_pairs_hook=object_pairs_hook)
+        payload = json.loads(raw, object_pairs_hook=object_pairs_hook or unique_keys)
     except OSError as exc:
         raise _unread(path, exc) from None
+    except DuplicateKeyError as exc:
+        if object_pairs_hook is not None:  # (the caller's hook: its caller words it)
+            raise
+        raise DataError(f"{shown_path(path)}: {exc}, which no run writes (edited by hand or "
+                        "by a tool): put back the run's own copy, or rerun the run") from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a huge number
         pointer = lfs_placeholder(raw)  # ('the run was probably interrupted' said)
         if pointer is not None:
