@@ -8,6 +8,7 @@ import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.inputs import as_integer, as_scores, as_truth
+from mia_defense.observations import MissingObservationError
 
 __all__ = [
     "DEFAULT_MAX_TARGETS",
@@ -18,6 +19,7 @@ __all__ = [
     "closed_records",
     "ranked_within_strata",
     "reference_models",
+    "require_references",
     "scored_against_references",
     "strata_of_one_kind",
     "target_models",
@@ -115,6 +117,21 @@ def reference_models(num_models: int, target: int) -> np.ndarray:
         raise ValueError(f"target model {target} is not one of the {num_models} models "
                          f"(an index in [0, {num_models}))")
     return np.flatnonzero(np.arange(num_models) != target)
+
+
+def require_references(attack: str, num_models: int) -> None:
+    """A `MissingObservationError` (run_attacks skips the attack with its line) where the
+    ``num_models`` observed leave a target no other model to compare with: at K=1 RMIA
+    stopped run_attacks with numpy's 'zero-size array to reduction operation maximum', and
+    Shokri said its shadow models '[]' trained on every record."""
+    if num_models >= 2:
+        return
+    raise MissingObservationError(
+        f"attack {attack} needs the outputs of models besides the target (its reference "
+        f"models), and these observations hold {num_models} model; give observations of "
+        "K >= 2 models (16 or more measure the leak), or leave it out with "
+        f"'~attack.attacks.{attack}'"
+    )
 
 
 def closed_records(masks: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from mia_defense.attacks.references import (
     closed_records,
     ranked_within_strata,
     reference_models,
+    require_references,
 )
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError, DataError
@@ -328,6 +329,7 @@ def rmia(
         raise ConfigError(f"attack rmia num_z={num_z}: must be >= 1 (or null: all population "
                           "samples)")
     targets = checked_targets(targets, obs.num_models, where="rmia")
+    require_references("rmia", obs.num_models)
     log_p = true_class_log_prob(obs.log_probs, obs.labels).astype(np.float64)  # [K, N]
     num_samples = log_p.shape[1]
     z = np.arange(num_samples)

@@ -10,7 +10,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references, check_kinds, checked_targets
+from mia_defense.attacks.references import (
+    balanced_references,
+    check_kinds,
+    checked_targets,
+    require_references,
+)
 from mia_defense.attacks.signals import _labels, true_class_log_prob
 from mia_defense.budget import Work
 from mia_defense.errors import ConfigError
@@ -164,6 +169,7 @@ def shokri(
         check_kinds("shokri", seed=seed)  # (check_seed's range, in its words, for integers)
     check_seed(seed)
     targets = checked_targets(targets, obs.num_models, where="shokri")
+    require_references("shokri", obs.num_models)
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
     scores = np.empty((len(targets), obs.labels.shape[0]))
