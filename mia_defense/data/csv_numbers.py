@@ -176,20 +176,28 @@ _GROUPED_NUMBER = re.compile(rf"[+-]?({_THOUSANDS}|\d+,\d+)")
 
 def refuse_grouped_labels(classes: list[str], raw: list[str], *, lines: Any, path: Path,
                           column: str) -> None:
-    """A `DataError` when every distinct text label (``classes``; ``raw``: the column, on
+    """A `DataError` when a distinct text label (``classes``; ``raw``: the column, on
     ``lines``) is a number with a thousands separator or a decimal comma ("1,000", "2,000"):
     as classes they were sorted as text ('10,000' before '2,000'), silently, where such
-    feature values are refused (`refuse_numbers_as_text`)."""
-    if not all(_GROUPED_NUMBER.fullmatch(label) for label in classes):
+    feature values are refused (`refuse_numbers_as_text`); beside words ("unknown") too, as
+    plain numbers beside words are refused (a column mixing them)."""
+    grouped = {label for label in classes if _GROUPED_NUMBER.fullmatch(label)}
+    if not grouped:
         return
-    value = raw[0]
+    value = next(label for label in raw if label in grouped)  # (the first in the file)
+    kind = "labels written as numbers with a thousands separator or a decimal comma"
+    found = f"{value!r} on line {lines[raw.index(value)]}"
     plain = _SEPARATORS.sub("", value) if _THOUSANDS_NUMBER.fullmatch(value) else None
+    advice = ("plain integers" + (f" ({plain}, not {value})" if plain else "")
+              + " as class indices, or text labels that read as no number")
+    if len(grouped) == len(classes):
+        raise DataError(f"{shown_path(path)}: column {column!r} holds {kind} ({found}): they "
+                        f"would be text classes, sorted as text; write {advice}")
+    word = next(label for label in raw if label not in grouped)
     raise DataError(
-        f"{shown_path(path)}: column {column!r} holds labels written as numbers with a "
-        f"thousands separator or a decimal comma ({value!r} on line {lines[0]}): they would "
-        "be text classes, sorted as text; write plain integers"
-        + (f" ({plain}, not {value})" if plain else "")
-        + " as class indices, or text labels that read as no number"
+        f"{shown_path(path)}: column {column!r} mixes {kind} ({found}) and text labels "
+        f"({word!r} on line {lines[raw.index(word)]}): they would all be text classes, the "
+        f"numbers sorted as text; use one kind of label: {advice}"
     )
 
 
