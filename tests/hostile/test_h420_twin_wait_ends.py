@@ -19,7 +19,8 @@ import mia_defense.cli.held_log as held_log
 from mia_defense.cli.held_log import wait_for_lock
 from mia_defense.cli.sweep_refusals import in_use_refusal
 from tests.helpers import mia_train, within
-from tests.hostile._locks import gone_pid, hold_lock, line_of, since_of
+from tests.hostile._locks import gone_pid as _gone_pid  # (test_h425 imports it from here)
+from tests.hostile._locks import hold_lock, line_of, since_of
 from tests.hostile.test_h405_twin_trial_waits import SEARCH
 
 
@@ -105,7 +106,7 @@ def test_the_wait_ends_when_the_holder_lets_go(tmp_path, clock):
 def test_a_lock_kept_by_a_gone_writers_child_is_said_at_once(tmp_path, clock):
     """Its writer killed, the lock still held (by a process it forked: here, this one), its
     line naming a pid this host no longer has: nothing will end the wait."""
-    line = line_of(gone_pid())
+    line = line_of(_gone_pid())
     fd = _held(tmp_path, line)
     said = _waited(tmp_path, fd)
     assert said is not None and said.startswith(f"{tmp_path} is in use by another process: "
