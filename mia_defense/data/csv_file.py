@@ -71,6 +71,7 @@ from mia_defense.data.csv_numbers import (
     check_decimal,
     comma_number,
     refuse_dot,
+    refuse_full_width,
     refuse_nul,
     refuse_numbers_as_text,
     refuse_python_only,
@@ -364,6 +365,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 try:
                     number = convert(field)
                 except ValueError:
+                    if python_only and not field.isascii():  # ('１．５': text to float())
+                        refuse_full_width(field, path=path, convert=convert,
+                                          where=f"line {first}, column {names[column]!r}")
                     values.append(kinds.text(column, field, first))
                 except DotInNumber:
                     refuse_dot(field, path=path, where=f"line {first}, column {names[column]!r}")

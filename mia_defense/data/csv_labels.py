@@ -23,6 +23,8 @@ from mia_defense.data.csv_columns import (
     variants,
 )
 from mia_defense.data.csv_numbers import (
+    full_width_number,
+    refuse_full_width,
     refuse_grouped_labels,
     refuse_nul,
     refuse_python_only,
@@ -45,6 +47,9 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
             where = f"line {lines[raw.index(value)]}, column {column!r}"
             refuse_nul(value, path=path, where=where)
             refuse_python_only(value, path=path, where=where)
+        if not value.isascii() and full_width_number(value):  # ('１．０': a text class)
+            refuse_full_width(value, path=path,
+                              where=f"line {lines[raw.index(value)]}, column {column!r}")
     empty = [i for i, v in enumerate(raw) if not v]
     if empty:
         raise DataError(

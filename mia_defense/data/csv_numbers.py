@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,10 @@ from mia_defense.constraints import clipped, shown, shown_path
 from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "refuse_dot",
-           "refuse_grouped_labels", "refuse_nul", "refuse_numbers_as_text", "refuse_python_only",
-           "warn_inexact_integers", "warn_prefixed_integers", "warn_units_and_dates"]
+__all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "full_width_number",
+           "refuse_dot", "refuse_full_width", "refuse_grouped_labels", "refuse_nul",
+           "refuse_numbers_as_text", "refuse_python_only", "warn_inexact_integers",
+           "warn_prefixed_integers", "warn_units_and_dates"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
 log = logging.getLogger("mia_defense.data.csv_file")
@@ -153,13 +154,59 @@ def refuse_python_only(field: str, *, path: Path, where: str) -> None:
     other tools (pandas, spreadsheets) read it as text; neither is surely meant."""
     value = field.strip()
     digits = value.isascii()
-    plain = value.replace("_", "") if digits else "".join(
-        str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value.replace("_", ""))
+    plain = _ascii_digits(value.replace("_", ""))
     raise DataError(
         f"{shown_path(path)}: {where} holds {value!r}, a number only to Python ("
         + ("digits grouped with '_'" if digits else "digits other than 0-9")
         + f"); other tools read it as text: write it as {plain}, or as a text value that is "
         "no number"
+    )
+
+
+def _ascii_digits(value: str) -> str:
+    """``value`` with its digits other than 0-9 (full-width '１', Arabic-Indic '٣') as 0-9."""
+    if value.isascii():
+        return value
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
+
+
+# The full-width forms of ASCII's printable characters (U+FF01-U+FF5E: '．' for '.', '－'
+# for '-', '１' for '1'), as Japanese and Chinese input methods type them, to ASCII.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def full_width_number(field: str, convert: Callable[[str], float] = float) -> str | None:
+    """``field`` in ASCII when it is a number written with full-width characters ('１．５',
+    '1．5', '－３') that ``convert`` (the file's reading of numbers) reads once they are
+    ASCII ('1.5'); ``None`` for other text."""
+    value = field.strip()
+    plain = _ascii_digits(value.translate(_FULL_WIDTH))
+    if plain == value:
+        return None
+    try:
+        convert(plain)
+    except (ValueError, DotInNumber):  # (text, or a '．' where ',' is the decimal mark)
+        return None
+    return plain
+
+
+def refuse_full_width(field: str, *, path: Path, where: str,
+                      convert: Callable[[str], float] = float) -> None:
+    """A `DataError` for a `full_width_number`: text to Python, pandas and spreadsheets, it
+    became a text category without a word, where full-width digits alone ('１.５', a number
+    to Python) are refused (`refuse_python_only`). Other text returns."""
+    plain = full_width_number(field, convert)
+    if plain is None:
+        return
+    value = field.strip()
+    chars = [f"{c!r} for {chr(ord(c) - 0xFEE0)!r}" for c in dict.fromkeys(value)
+             if ord(c) in _FULL_WIDTH and not c.isdecimal()]
+    if any(c.isdecimal() and not c.isascii() for c in value):
+        chars.append("digits other than 0-9")
+    raise DataError(
+        f"{shown_path(path)}: {where} holds {value!r}, a number written with full-width "
+        f"characters ({', '.join(chars)}), which Python and other tools read as text: write "
+        f"it as {plain}, or as a text value that is no number"
     )
 
 
