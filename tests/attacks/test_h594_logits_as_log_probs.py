@@ -47,3 +47,15 @@ def test_their_log_softmax_attacks_with_finite_scores():
                           targets=np.arange(4))
     assert np.isfinite(results["loss"].scores).all()
     assert results["loss"].metrics.auc > 0.6
+
+
+def test_log_probs_of_no_distribution_are_refused():
+    """Probabilities doubled (clipped at 1) given as log_probs: the loss attack read AUC
+    0.61 where the outputs give 0.85, silently."""
+    obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
+    doubled = np.log(np.minimum(np.exp(obs.log_probs.astype(np.float64)) * 2.0, 1.0))
+    with pytest.raises(DataError, match=r"run_attacks: observations\.log_probs: the "
+                       r"log_probabilities of record \d+ of model 0 sum to \d\.\d+.*not a "
+                       r"distribution"):
+        run_attacks(obs.with_log_probs(doubled.astype(np.float32)), {"loss": loss_attack},
+                    targets=np.arange(4))
