@@ -11,6 +11,7 @@ from mia_defense.attacks.references import (
     checked_targets,
     scored_against_references,
 )
+from mia_defense.errors import DataError
 from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations, grad_norms_fix
 
 __all__ = ["gradient_norm"]
@@ -44,12 +45,30 @@ def gradient_norm(
            if obs.metadata.get(GRAD_NORMS_SKIPPED) is True
            else grad_norms_fix())
     norms = obs.require("grad_norms", attack="gradient_norm", fix=fix)
+    _check_norms(norms)
     # [K, N]; floored at float64's smallest normal number, below every positive float32
     # norm (a floor of 1e-30 tied a fitted model's norms of 1e-38 and 1e-31: AUC 0.5)
     signal = -np.log(np.maximum(norms.astype(np.float64), _FLOOR))
     if calibration == "global":
         return signal[targets]
     return scored_against_references(signal, obs.masks, targets, seed=seed, score=_standardised)
+
+
+def _check_norms(norms: np.ndarray) -> None:
+    """A `DataError` naming the first gradient norm that is NaN, infinite or negative:
+    Observations built directly were never checked, and one NaN or infinite norm made every
+    score NaN (the references' pooled spread: run_attacks skipped the attack as 'it
+    returned NaN for every score'); a negative one was floored, a perfect fit."""
+    bad = ~(np.isfinite(norms) & (norms >= 0))
+    if not bad.any():
+        return
+    at = [int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape)]
+    raise DataError(
+        f"gradient_norm: observations.grad_norms holds {norms[tuple(at)]:g} at {at}; "
+        "gradient norms are finite and >= 0 (each record's norm of the loss gradient with "
+        "respect to the parameters): give them as computed, or leave the gradient attack out "
+        "with '~attack.attacks.gradient_norm'"
+    )
 
 
 def _standardised(
