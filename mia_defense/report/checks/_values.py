@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "PrintableLog", "count_too_large", "no_strongest", "one_line", "printable", "same_figure",
-    "strongest_at_zero", "strongest_attack",
+    "PrintableLog", "count_too_large", "no_strongest", "one_line", "printable", "recorded_tprs",
+    "same_figure", "strongest_at_zero", "strongest_attack",
 ]
 
 
@@ -136,7 +136,13 @@ def no_strongest(name: str, *, kind: str = "black-box", where: str = "there", ci
             "the first of the tied by the TPR at the next FPR, then the AUC")
 
 
-_TPR_KEY = re.compile(r"tpr@([0-9.]+)%fpr")
+_TPR_KEY = re.compile(r"tpr@([0-9]+(?:\.[0-9]+)?)%fpr")  # (not "1.2.3": no number)
+
+
+def recorded_tprs(attack: Mapping[str, Any]) -> dict[float, Any]:
+    """``{fpr: value}`` of an attack's figures ``tpr@<f>%fpr`` in results.json, as written."""
+    return {float(m.group(1)) / 100: attack[key] for key in attack
+            if isinstance(key, str) and (m := _TPR_KEY.fullmatch(key))}  # fmt: skip
 
 
 def strongest_at_zero(payload: Mapping[str, Any]) -> float | None:
@@ -145,8 +151,7 @@ def strongest_at_zero(payload: Mapping[str, Any]) -> float | None:
     _, attack = strongest_attack(payload)
     if attack is None:
         return None
-    recorded = {float(m.group(1)) / 100: attack[key] for key in attack
-                if isinstance(key, str) and (m := _TPR_KEY.fullmatch(key))}  # fmt: skip
+    recorded = recorded_tprs(attack)
     if not recorded:
         return None
     lowest = min(recorded)

@@ -6,12 +6,26 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.attacks.runner import strongest
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.roc import fpr_percent
 from mia_defense.metrics.utility import BLOWN_UP_LEARNED_SHARE, dp_vouched
-from mia_defense.report.checks._values import _counts, _numbers, one_line
+from mia_defense.report.checks._values import (
+    _counts,
+    _numbers,
+    _show,
+    one_line,
+    recorded_tprs,
+    strongest_attack,
+)
+from mia_defense.report.checks.doubt import edited
+from mia_defense.report.checks.headline import writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.utility import _uniform_chance
 from mia_defense.report.objectives import (
@@ -193,6 +207,79 @@ def _unjudged_reason(payload: Mapping[str, Any]) -> str | None:
             "that may be either: rerun it")
 
 
+# Scores for `_recorded_results`' stand-ins: none read, so none measured nothing (`tied_scores`
+# of no scores is false).
+_NO_SCORES = np.empty((0, 0))
+
+
+def _recorded_results(attacks: Mapping[str, Any]) -> tuple[dict[str, Any], list[float]]:
+    """Stand-ins for the black-box attacks' results (access, the TPRs at the FPRs every one
+    of them records, AUC: what `mia_defense.attacks.runner.strongest` ranks by), read off
+    results.json's ``attacks``, and those FPRs, lowest first; null is NaN."""
+    black_box = {name: m for name, m in attacks.items()
+                 if m.get("access", DEFAULT_ACCESS) in BLACK_BOX}  # fmt: skip
+    tprs = {name: recorded_tprs(m) for name, m in black_box.items()}
+    fprs = sorted(set.intersection(*(set(t) for t in tprs.values()))) if tprs else []
+    results = {name: SimpleNamespace(
+        access=m.get("access", DEFAULT_ACCESS), scores=_NO_SCORES, metrics=SimpleNamespace(
+            tpr_at_fpr={f: _figure(tprs[name][f]) for f in fprs}, auc=_figure(m.get("auc"))))
+        for name, m in black_box.items()}  # fmt: skip
+    return results, fprs
+
+
+def _figure(value: Any) -> float:
+    return float(value) if _numbers(value) else math.nan
+
+
+def _ranked_figures(result: Any, fprs: list[float]) -> tuple[float, ...]:
+    """What `strongest` ranks ``result`` by: its TPR at each FPR, lowest first, then its AUC
+    (NaN below every figure)."""
+    figures = [*(result.metrics.tpr_at_fpr[f] for f in fprs), result.metrics.auc]
+    return tuple(-1.0 if math.isnan(v) else v for v in figures)
+
+
+def _figures_text(result: Any, fprs: list[float], upto: int) -> str:
+    """``TPR@0.1%FPR 0.0437, AUC 0.720``: the TPRs at ``fprs[:upto + 1]`` and the AUC."""
+    tprs = [f"TPR@{fpr_percent(f)}%FPR {_shown(result.metrics.tpr_at_fpr[f], 4)}"
+            for f in fprs[: upto + 1]]  # fmt: skip
+    return ", ".join([*tprs, f"AUC {_shown(result.metrics.auc, 3)}"])
+
+
+def _shown(value: float, digits: int) -> str:
+    return "null" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _strongest_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``strongest_attack`` is not the black-box attack the file's own figures make the
+    strongest by the run's rule (`mia_defense.attacks.runner.strongest`, on `_recorded_results`),
+    or ``None``: edited to an attack that leaks less (the headline's copies of its figures,
+    which `_strongest_headline_problem` holds it to, edited alike or deleted), the run's row
+    named it, and the caveats read its scores. Judged where that attack's TPR at the lowest FPR is above the named one's, or
+    equal and above 0 with a higher AUC and a higher rank: there every rule the run can have
+    been written by agrees (the AUC alone broke a tie until 7131d8e of 2026-12-07). Not
+    judged at TPR 0: there the run's pick leaves out an attack that measured nothing (one
+    score per target), which results.json does not record; nor in a file of a tool of your
+    own (no `writer_mark`), which may name its strongest attack by a rule of its own."""
+    name, named = strongest_attack(payload)
+    if named is None or writer_mark(payload) is None:
+        return None
+    results, fprs = _recorded_results(payload["attacks"])
+    if name not in results or not fprs:
+        return None
+    pick = strongest(results, fprs[0])
+    own, best = _ranked_figures(results[name], fprs), _ranked_figures(results[pick], fprs)
+    if best <= own or best[0] <= 0 or (best[0] == own[0] and best[-1] <= own[-1]):
+        return None
+    upto = next(i for i, (a, b) in enumerate(zip(best, own, strict=True)) if a != b)
+    return edited(
+        f"strongest_attack is {_show(name)} ({_figures_text(results[name], fprs, upto)}), but "
+        f"by the file's own figures the strongest black-box attack is {_show(pick)} "
+        f"({_figures_text(results[pick], fprs, upto)}), as the run picks it (the highest TPR at "
+        "the lowest FPR, then at each higher FPR, then the AUC), and the report reads the "
+        "strongest attack's scores and names it; no place in the ranking"
+    )
+
+
 def _rerun_hint(metric: str) -> str:
     """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
@@ -252,6 +339,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     unjudged = _unjudged_reason(payload)
     if unjudged is not None:
         return unjudged
+    renamed = _strongest_problem(payload)
+    if renamed is not None:
+        return renamed
     try:
         value = objective(payload, leakage)
     except ConfigError:
