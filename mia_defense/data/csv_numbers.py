@@ -148,19 +148,22 @@ def refuse_nul(text: str, *, path: Path, where: str) -> None:
         )
 
 
-def refuse_python_only(field: str, *, path: Path, where: str) -> None:
+def refuse_python_only(field: str, *, path: Path, where: str, text: bool = True) -> None:
     """A `DataError` for a number only Python's float() and int() read: written with ``_``
     (``1_000``) or with digits other than 0-9 (full-width ``１.５``, Arabic-Indic ``٣``);
-    other tools (pandas, spreadsheets) read it as text; neither is surely meant."""
+    other tools (pandas, spreadsheets) read it as text; neither is surely meant. ``text``:
+    the file may hold text values (a CSV's), so one is advised as the other way."""
     value = field.strip()
     digits = value.isascii()
     plain = _ascii_digits(value.replace("_", ""))
     raise DataError(
         f"{shown_path(path)}: {where} holds {value!r}, a number only to Python ("
         + ("digits grouped with '_'" if digits else "digits other than 0-9")
-        + f"); other tools read it as text: write it as {plain}, or as a text value that is "
-        "no number"
+        + f"); other tools read it as text: write it as {plain}{_OR_TEXT if text else ''}"
     )
+
+
+_OR_TEXT = ", or as a text value that is no number"
 
 
 def _ascii_digits(value: str) -> str:
@@ -191,10 +194,10 @@ def full_width_number(field: str, convert: Callable[[str], float] = float) -> st
 
 
 def refuse_full_width(field: str, *, path: Path, where: str,
-                      convert: Callable[[str], float] = float) -> None:
+                      convert: Callable[[str], float] = float, text: bool = True) -> None:
     """A `DataError` for a `full_width_number`: text to Python, pandas and spreadsheets, it
     became a text category without a word, where full-width digits alone ('１.５', a number
-    to Python) are refused (`refuse_python_only`). Other text returns."""
+    to Python) are refused (`refuse_python_only`, as is ``text``). Other text returns."""
     plain = full_width_number(field, convert)
     if plain is None:
         return
@@ -206,7 +209,7 @@ def refuse_full_width(field: str, *, path: Path, where: str,
     raise DataError(
         f"{shown_path(path)}: {where} holds {value!r}, a number written with full-width "
         f"characters ({', '.join(chars)}), which Python and other tools read as text: write "
-        f"it as {plain}, or as a text value that is no number"
+        f"it as {plain}{_OR_TEXT if text else ''}"
     )
 
 

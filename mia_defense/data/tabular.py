@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import itertools
 import logging
 import os
 import re
@@ -43,6 +44,7 @@ from mia_defense.data.checks import (
     typed_name,
     unscaled,
 )
+from mia_defense.data.csv_numbers import refuse_full_width, refuse_python_only
 from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -322,10 +324,11 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
         if labelled:
             row_type = _labelled_row(path, text, dtype=dtype)
             text.seek(0)
+        noted = skipped or _SkippedLines()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-                lines = _noting_skipped(text, skipped or _SkippedLines())
+                lines = _noting_skipped(text, noted)
                 matrix = np.loadtxt(lines, delimiter=",", dtype=row_type, ndmin=1 if labelled
                                     else 2)
         except UnicodeDecodeError as exc:  # a ValueError: first
@@ -336,6 +339,7 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
             # numpy's advice names np.loadtxt's usecols, which no setting reaches
             detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
                                       "")
+            _refuse_unicode_number(path, text, detail, noted=noted, labelled=labelled)
             text.seek(0)
             data = (d for d in (line.split("#", 1)[0] for line in text) if d.strip())
             first, second = next(data, ""), next(data, "")
@@ -368,6 +372,34 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
     if labelled:
         return np.ascontiguousarray(matrix["x"]), matrix["label"]
     return matrix, None
+
+
+# numpy's refusal of a value: its row among the lines of data and its column, from 0 and 1
+_UNREAD = re.compile(r"could not convert string .* at row (\d+), column (\d+)\.?$")
+
+
+def _refuse_unicode_number(path: Path, text: io.TextIOWrapper, detail: str, *,
+                           noted: _SkippedLines, labelled: bool) -> None:
+    """Refuse the value numpy could not read (``detail``, its message, names its row and
+    column) when it is a number only to Python ('１', '٣', '1_000') or one written with
+    full-width characters ('１．５'), in the CSV loader's words, naming its line and what to
+    write: 'not a comma-separated numeric file (could not convert string '１' to float32 at
+    row 4, column 7.)' counted the row from 0 among the lines of data, and said no more."""
+    found = _UNREAD.search(detail)
+    if found is None:
+        return
+    line, column = noted.line_of(int(found[1])), int(found[2])
+    text.seek(0)
+    fields = next(itertools.islice(text, line - 1, None), "").split("#", 1)[0].split(",")
+    field = fields[column - 1].strip() if column <= len(fields) else ""
+    if field.isascii() and "_" not in field:
+        return
+    where = f"line {line}, value {column}" + (
+        (" (the label)" if column == 1 else f" (feature {column - 1}, after the label)")
+        if labelled else "")
+    if is_number_text(field):  # (to Python's float(), not to numpy's parser)
+        refuse_python_only(field, path=path, where=where, text=False)
+    refuse_full_width(field, path=path, where=where, text=False)
 
 
 def _refuse_ragged(path: Path, text: Iterable[str]) -> None:
