@@ -254,12 +254,13 @@ def _strongest_problem(payload: Mapping[str, Any]) -> str | None:
     strongest by the run's rule (`mia_defense.attacks.runner.strongest`, on `_recorded_results`),
     or ``None``: edited to an attack that leaks less (the headline's copies of its figures,
     which `_strongest_headline_problem` holds it to, edited alike or deleted), the run's row
-    named it, and the caveats read its scores. Judged where that attack's TPR at the lowest FPR is above the named one's, or
-    equal and above 0 with a higher AUC and a higher rank: there every rule the run can have
-    been written by agrees (the AUC alone broke a tie until 7131d8e of 2026-12-07). Not
-    judged at TPR 0: there the run's pick leaves out an attack that measured nothing (one
-    score per target), which results.json does not record; nor in a file of a tool of your
-    own (no `writer_mark`), which may name its strongest attack by a rule of its own."""
+    named it, and the caveats read its scores. Judged where that attack's TPR at the lowest
+    FPR is above the named one's, or equal and above 0 with a higher AUC and a higher rank:
+    there every rule the run can have been written by agrees (the AUC alone broke a tie
+    until 7131d8e of 2026-12-07). Not judged at TPR 0: there the run's pick leaves out an
+    attack that measured nothing (one score per target), which results.json does not
+    record; nor in a file of a tool of your own (no `writer_mark`), which may name its
+    strongest attack by a rule of its own."""
     name, named = strongest_attack(payload)
     if named is None or writer_mark(payload) is None:
         return None
