@@ -25,6 +25,7 @@ __all__ = [
     "Scores",
     "access_of",
     "chooses",
+    "first_bad",
     "requires_access",
     "stack_scores",
 ]
@@ -89,6 +90,13 @@ def access_of(attack: Callable[..., Any]) -> str:
             node, "__wrapped__", None
         )
     return DEFAULT_ACCESS
+
+
+def first_bad(values: np.ndarray, bad: np.ndarray) -> tuple[Any, list[int]]:
+    """The first of ``values`` where ``bad`` (the same shape) is True, and its index as a
+    list ([k, n, c]), for a refusal naming the entry; ``bad`` holds at least one True."""
+    at = [int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape)]
+    return values[tuple(at)], at
 
 
 @dataclass(frozen=True)

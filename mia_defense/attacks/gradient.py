@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.base import first_bad, requires_access
 from mia_defense.attacks.references import (
     check_calibration,
     check_kinds,
@@ -62,9 +62,9 @@ def _check_norms(norms: np.ndarray) -> None:
     bad = ~(np.isfinite(norms) & (norms >= 0))
     if not bad.any():
         return
-    at = [int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape)]
+    value, at = first_bad(norms, bad)
     raise DataError(
-        f"gradient_norm: observations.grad_norms holds {norms[tuple(at)]:g} at {at}; "
+        f"gradient_norm: observations.grad_norms holds {value:g} at {at}; "
         "gradient norms are finite and >= 0 (each record's norm of the loss gradient with "
         "respect to the parameters): give them as computed, or leave the gradient attack out "
         "with '~attack.attacks.gradient_norm'"

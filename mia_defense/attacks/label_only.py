@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.base import first_bad, requires_access
 from mia_defense.attacks.references import (
     check_calibration,
     check_kinds,
@@ -17,6 +17,7 @@ from mia_defense.attacks.references import (
 )
 from mia_defense.attacks.signals import _labels
 from mia_defense.budget import Work, augmented_copies_work
+from mia_defense.errors import DataError
 from mia_defense.observations import Observations, is_attacked_as_given, queries_fix
 
 __all__ = ["budget_work", "label_only", "label_robustness"]
@@ -37,6 +38,7 @@ def label_robustness(obs: Observations) -> np.ndarray:
     # runner hands out are), which was a second [K, N, C] at the attacks' peak
     predictions = np.stack([log_probs.argmax(axis=-1) for log_probs in obs.log_probs])[:, None]
     if obs.augmented_predictions is not None:
+        _check_predictions(obs.augmented_predictions, obs.log_probs.shape[-1])
         predictions = np.concatenate([predictions, obs.augmented_predictions], axis=1)
     else:
         # (mia-train's setting; observations attacked as given lack them, and no setting
@@ -49,6 +51,20 @@ def label_robustness(obs: Observations) -> np.ndarray:
             lack, queries_fix(),
         )  # fmt: skip
     return (predictions == labels).mean(axis=1)
+
+
+def _check_predictions(predictions: np.ndarray, num_classes: int) -> None:
+    """A `DataError` naming the first augmented prediction outside the ``num_classes``
+    classes: Observations built directly were never checked, and such a prediction
+    matched no label (the query counted as misclassified, silently)."""
+    bad = (predictions < 0) | (predictions >= num_classes)
+    if bad.any():
+        value, at = first_bad(predictions, bad)
+        raise DataError(
+            f"label_robustness: observations.augmented_predictions holds {value} at {at}; "
+            f"give each query's predicted class, an index in [0, {num_classes}) of the "
+            "outputs' classes (api.observations_from_arrays checks them)"
+        )
 
 
 @requires_access("label")

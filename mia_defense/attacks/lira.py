@@ -8,15 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.base import first_bad, requires_access
 from mia_defense.attacks.references import (
     check_kinds,
     checked_targets,
     scored_against_references,
 )
-from mia_defense.attacks.signals import per_model, true_class_logit
+from mia_defense.attacks.signals import SIGNAL_CLIP, per_model, true_class_logit
 from mia_defense.budget import Work, augmented_attack_bytes, augmented_copies_work
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import Observations, queries_fix
 
 __all__ = ["augmented_attacks", "budget_work", "lira"]
@@ -119,6 +119,7 @@ def lira(
             "augmented_logits", attack="lira (augmented=true)",
             fix=queries_fix(),
         )  # [K, A, N]
+        _check_finite_queries(extra)
         signal = np.concatenate([signal, extra], axis=1)
     if fixed_variance is None:
         fixed_variance = obs.num_models - 1 < 64
@@ -126,6 +127,20 @@ def lira(
         _check_per_example_references(obs.masks, targets)
     score = functools.partial(_ratio, online=online, fixed_variance=fixed_variance)
     return scored_against_references(signal, obs.masks, targets, seed=seed, score=score)
+
+
+def _check_finite_queries(logits: np.ndarray) -> None:
+    """A `DataError` naming the first augmented logit that is NaN or infinite: Observations
+    built directly were never checked, and one such logit made 701 of 800 scores NaN (the
+    pooled variance), reported as AUC 0.51."""
+    bad = ~np.isfinite(logits)
+    if bad.any():
+        value, at = first_bad(logits, bad)
+        raise DataError(
+            f"lira: observations.augmented_logits holds {value:g} at {at}; these true-class "
+            f"logits log(p_y / (1 - p_y)) must be finite: clip them to +-{SIGNAL_CLIP:g} as "
+            "mia-train does (api.observations_from_arrays checks them)"
+        )
 
 
 def _ratio(

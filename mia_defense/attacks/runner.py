@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.attacks.base import BLACK_BOX, access_of
+from mia_defense.attacks.base import BLACK_BOX, access_of, first_bad
 from mia_defense.attacks.gradient import gradient_norm
 from mia_defense.attacks.label_only import label_only
 from mia_defense.attacks.lira import lira
@@ -337,13 +337,13 @@ def _refuse_above_zero(values: np.ndarray) -> None:
     top = float(np.max(values))
     if top <= _ROUNDED_ABOVE_ZERO:  # (False for NaN)
         return
-    bad = np.isnan(values) if math.isnan(top) else values > _ROUNDED_ABOVE_ZERO
-    at = [int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape)]
+    value, at = first_bad(values, np.isnan(values) if math.isnan(top)
+                          else values > _ROUNDED_ABOVE_ZERO)
     if math.isnan(top):
         raise DataError(f"run_attacks: observations.log_probs holds NaN at {at}; released "
                         "outputs must be numbers: give each record's log-probabilities")
     raise DataError(
-        f"run_attacks: observations.log_probs holds {values[tuple(at)]:g} at {at}: "
+        f"run_attacks: observations.log_probs holds {value:g} at {at}: "
         "log-probabilities are <= 0 (-inf where a class is withheld); logits go in as "
         "torch.log_softmax(torch.as_tensor(logits), -1).numpy() (a logit of -inf stays "
         "-inf), or make the observations with api.observations_from_arrays(outputs, masks, "
