@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -35,6 +35,9 @@ __all__ = ["AdversarialRegularization"]
 # Hidden width of the inference models: 1e11 asked torch for terabytes (a RuntimeError
 # traceback), and a width a malloc grants could be killed for memory without a word.
 MAX_HIDDEN = 65536
+# Each model's count of game steps in which the gain gave its classifier any gradient, in
+# its stats (`AdversarialRegularization.idle_reason` reads it).
+PULLED_STEPS = "advreg_pulled_steps"
 
 
 def _scores(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
@@ -129,6 +132,7 @@ class AdversarialRegularization(TrainingDefense):
         self._attack_opt: torch.optim.Optimizer | None = None
         self._gain_sum = torch.zeros(0)
         self._gain_steps = torch.zeros(0)
+        self._pulled_steps = torch.zeros(0)  # [K]: game steps whose gain had a gradient
         self._game_checked = False
         self._attacker_start: dict[str, torch.Tensor] = {}
 
@@ -195,6 +199,7 @@ class AdversarialRegularization(TrainingDefense):
                                 for name, p in self._attacker.stacked().items()}  # fmt: skip
         self._gain_sum = torch.zeros(ctx.num_models, device=ctx.device)
         self._gain_steps = torch.zeros(ctx.num_models, device=ctx.device)
+        self._pulled_steps = torch.zeros(ctx.num_models, device=ctx.device)
         self._game_checked = False  # each chunk's inference models are new
 
     def _new_attacker(self, ctx: TrainContext, generator: torch.Generator) -> nn.Module:
@@ -257,11 +262,13 @@ class AdversarialRegularization(TrainingDefense):
         member_in = _features(logits, batch.y, c)  # differentiable: the gain's input
         self._train_attacker(member_in.detach(), _features(ref_logits, y_ref, c), batch)
         frozen = {name: p.detach() for name, p in self._attacker.stacked().items()}
-        gain = masked_mean(torch.sigmoid(_scores(frozen, member_in)), batch)
+        probs = torch.sigmoid(_scores(frozen, member_in))
+        gain = masked_mean(probs, batch)
         if not self._game_checked:
             self._check_first_gain(gain)
         self._gain_sum += gain.detach() * batch.stepping
         self._gain_steps += batch.stepping
+        self._pulled_steps += _pulls(probs.detach(), batch) * batch.stepping
         return ce + self.strength * gain
 
     def _check_first_gain(self, gain: torch.Tensor) -> None:
@@ -290,6 +297,8 @@ class AdversarialRegularization(TrainingDefense):
         start, self._attacker_start = self._attacker_start, {}
         if not self._game_checked or self._attacker is None or not start:
             return  # (the game never began: strength 0, or a warm-up as long as training)
+        for stats, pulled in zip(ctx.stats, self._pulled_steps.tolist(), strict=True):
+            stats[PULLED_STEPS] = pulled
         idle = sum(self._attacker.unchanged(start))
         if idle:
             raise ConfigError(
@@ -309,3 +318,35 @@ class AdversarialRegularization(TrainingDefense):
         self._gain_sum.zero_()
         self._gain_steps.zero_()
         return None
+
+    def _unpulled(self, stats: Sequence[Mapping[str, float]]) -> int:
+        """How many models played the game without its gain ever giving them a gradient."""
+        return sum(1 for s in stats if s.get(PULLED_STEPS) == 0)
+
+    def idle_models(self, stats: Sequence[Mapping[str, float]]) -> int | None:
+        """How many models the gain never pulled (`idle_reason`'s count); ``None`` where it
+        pulled every one."""
+        return self._unpulled(stats) or None
+
+    def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
+        """Why advreg did nothing, where the gain gave some model's classifier no gradient on
+        any step of the game: its inference model's scores were so large that the sigmoid
+        is exactly 0 or 1 in float32 on every member (``attack_lr=1e4`` or ``1e10`` on
+        digits: Adam steps of that size from the first), so that model trained as without
+        the defense. Models without the stat (trained before it was kept) are left out."""
+        idle = self._unpulled(stats)
+        if not idle:
+            return None
+        return (
+            f"defense.advreg.attack_lr={self.attack_lr:g}: the inference models' membership "
+            f"scores saturated (their sigmoid exactly 0 or 1 on every member) on every step "
+            f"of the game in {idle} of the {len(stats)} model(s), so the attacker's gain gave "
+            "their classifiers no gradient and they trained as without the defense; lower "
+            "defense.advreg.attack_lr (1e-3 by default)"
+        )
+
+
+def _pulls(probs: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Whether the gain gives each model's classifier a gradient [K] on this batch: the
+    sigmoid's derivative ``p (1 - p)`` is nonzero for one of its members at least."""
+    return ((probs * (1 - probs) > 0) & batch.valid).any(1).to(probs.dtype)
