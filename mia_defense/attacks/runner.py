@@ -319,13 +319,19 @@ _CHECKED_CELLS = 2**20
 
 
 def _check_log_probs(log_probs: np.ndarray) -> None:
-    """A `DataError` for ``observations.log_probs`` that no log-probabilities are: NaN,
-    above 0 (`_refuse_above_zero`), or no distribution (`_refuse_no_distribution`).
+    """A `DataError` for ``observations.log_probs`` that no log-probabilities are: of no
+    records or classes, NaN, above 0 (`_refuse_above_zero`), or no distribution
+    (`_refuse_no_distribution`).
     Observations built directly have had their shapes checked only: logits with -inf for
     withheld classes given as log_probs were ranked as losses (the loss attack's AUC 0.58
     where their log-softmax gives 0.75), NaN outputs became NaN scores ranked last, and
     doubled probabilities read AUC 0.61 for 0.85."""
     values = np.asarray(log_probs)
+    if values.ndim == 3 and not values.size and values.shape[0]:
+        # (no records: 'no non-member among the records judged' and 'NaN for every score')
+        empty = "no records (N=0)" if not values.shape[1] else "no classes (C=0)"
+        raise DataError(f"run_attacks: observations.log_probs has shape {values.shape}: "
+                        f"{empty}; give every model's outputs on the records attacked")
     if values.size:
         _refuse_above_zero(values)
         _refuse_no_distribution(values)
