@@ -71,7 +71,6 @@ from mia_defense.data.csv_numbers import (
     check_decimal,
     comma_number,
     refuse_dot,
-    refuse_full_width,
     refuse_nul,
     refuse_numbers_as_text,
     refuse_python_only,
@@ -322,9 +321,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     # the label and the columns of dataset.drop_columns are no features: skipped unread
     skipped = [i == target or h in drop for i, h in enumerate(header)]
     names = [h for i, h in enumerate(header) if not skipped[i]]
-    kinds = Kinds(names, path=path, max_categories=max_categories)
-    numeric = kinds.numeric
     convert = float if decimal == "." else comma_number
+    kinds = Kinds(names, path=path, max_categories=max_categories, convert=convert)
+    numeric = kinds.numeric
     values, lines, labels = array("d"), array("q"), []
     inexact: list[tuple[int, str, int]] = []  # whole numbers beyond 2**53, maybe
     shared: dict[str, str] = {}  # one string per distinct label, not one per row
@@ -365,9 +364,6 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 try:
                     number = convert(field)
                 except ValueError:
-                    if python_only and not field.isascii():  # ('１．５': text to float())
-                        refuse_full_width(field, path=path, convert=convert,
-                                          where=f"line {first}, column {names[column]!r}")
                     values.append(kinds.text(column, field, first))
                 except DotInNumber:
                     refuse_dot(field, path=path, where=f"line {first}, column {names[column]!r}")

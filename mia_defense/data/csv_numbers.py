@@ -40,10 +40,13 @@ _EARLY_CATEGORIES = 1_000
 
 class Kinds:
     """What each feature column holds: numbers or text. Remembers the first number and the
-    first text of a column (for the message when it mixes them) and a text column's codes."""
+    first text of a column (for the message when it mixes them) and a text column's codes.
+    ``convert`` reads the file's numbers (float, or `comma_number`)."""
 
-    def __init__(self, names: list[str], *, path: Path, max_categories: int) -> None:
+    def __init__(self, names: list[str], *, path: Path, max_categories: int,
+                 convert: Callable[[str], float] = float) -> None:
         self.names, self.path, self.max_categories = names, path, max_categories
+        self.convert = convert
         self.limit = max(max_categories, _EARLY_CATEGORIES)
         self.numeric = [False] * len(names)  # a number seen, no text
         self.first_number: list[tuple[str, int] | None] = [None] * len(names)
@@ -69,13 +72,13 @@ class Kinds:
         codes = self.codes[column]
         if codes is None:
             if self.numeric[column]:  # a NUL byte (1\0) is damage, not text among numbers
-                self._refuse_nul(column, value, line)
+                self._refuse_new(column, value, line)
                 self._mixed(column, text=(value, line))
             codes = self.codes[column] = {}
             self.first_text[column] = (value, line)
         code = codes.get(value)
         if code is None:
-            self._refuse_nul(column, value, line)
+            self._refuse_new(column, value, line)
             code = codes[value] = len(codes)
             if self.first_shorthand[column] is None and _shorthand_number(value):
                 self.first_shorthand[column] = (value, line)
@@ -83,9 +86,13 @@ class Kinds:
                 self._too_many(column, line)
         return float(code)
 
-    def _refuse_nul(self, column: int, value: str, line: int) -> None:
-        """`refuse_nul` for ``value`` of ``column`` on ``line``."""
-        refuse_nul(value, path=self.path, where=f"line {line}, column {self.names[column]!r}")
+    def _refuse_new(self, column: int, value: str, line: int) -> None:
+        """`refuse_nul` and `refuse_full_width` for ``value``, new to ``column``, on ``line``
+        (checked once a category: every row of a column of Japanese text doubled the parse)."""
+        where = f"line {line}, column {self.names[column]!r}"
+        refuse_nul(value, path=self.path, where=where)
+        if not value.isascii():  # ('１．５': text to float())
+            refuse_full_width(value, path=self.path, where=where, convert=self.convert)
 
     def _too_many(self, column: int, line: int) -> None:
         """Refuse a text column past ``limit`` distinct values (`_EARLY_CATEGORIES`)."""

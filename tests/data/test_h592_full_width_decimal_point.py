@@ -60,3 +60,18 @@ def test_decimal_commas_in_full_width_say_so(tmp_path):
 def test_full_width_letters_stay_text(tmp_path):
     path = _write(tmp_path, fill="ＡＢ", a="Ｃ．")
     assert load_csv(path=path, label_column="y").one_hot_columns == ("a",)
+
+
+def test_a_text_category_is_checked_once(tmp_path, monkeypatch):
+    from mia_defense.data import csv_file, csv_numbers
+
+    seen = []
+    check = csv_numbers.refuse_full_width
+    for module in (csv_numbers, csv_file):  # (wherever the parse calls it from)
+        monkeypatch.setattr(module, "refuse_full_width", raising=False,
+                            value=lambda field, **kw: seen.append(field) or check(field, **kw))
+    path = tmp_path / "d.csv"  # (a check of every row's field doubled a Japanese file's parse)
+    rows = [f"{['東京', '大阪'][i % 2]},{i % 5},{i % 2}\n" for i in range(40)]
+    path.write_text("a,b,y\n" + "".join(rows), encoding="utf-8")
+    load_csv(path=path, label_column="y")
+    assert sorted(seen) == ["大阪", "東京"]
