@@ -570,16 +570,16 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
     """The refusal of a run into ``run_dir``, whose results.json reads ``status``, of a config
     that differs from its run's in ``differences`` (`config_differences`); ``new_dir`` names
     the keys that choose another folder. A run reading ``running`` whose writer was killed
-    (`killed_writer`) is said to be killed, not running, with how to resume it."""
+    (`killed_writer`) is said to be killed, not running, with how to resume it. Either way
+    the ways that keep that run come before its deletion (`keep_or_discard`)."""
     shown = first_few(differences, 8, sep="; ")
     killed = killed_writer(run_dir) if status == "running" else None
     if killed:
         return (f"{shown_path(run_dir)} holds a killed run of another config ({shown}): its "
                 "results.json "
                 f"still reads 'running', but {killed_words(killed)}; nothing was changed. "
-                f"Resume it with its own settings (those left of each '->') and the same "
-                f"directory, run in a new directory ({new_dir}), or delete that directory "
-                "yourself to replace it")  # fmt: skip
+                "Resume it with its own settings (those left of each '->') and the same "
+                f"directory. {keep_or_discard(run_dir, new_dir=new_dir)}")  # fmt: skip
     article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
     return (f"{shown_path(run_dir)} holds {article} {status} run of another config ({shown}); "
             f"nothing was changed. {keep_or_discard(run_dir, new_dir=new_dir)}")
