@@ -215,13 +215,19 @@ _INACTIVE = {
                "choose defense.advreg.strength > 0, e.g. 3"),
 }  # fmt: skip
 
-# A probability below float32's precision (FLOAT32_ROUNDOFF, 2^-24 of 1, in which the models
-# train) acts as 0: digits (K=4, 10 epochs) trained at smoothing=1e-9 and at p=1e-9 gave the
-# undefended run's train loss and test accuracy bit for bit, unsaid, where 0 is said
-# (`_INACTIVE`).
+# A setting below float32's precision (FLOAT32_ROUNDOFF, 2^-24 of 1, in which the models
+# train) acts as 0, unsaid where 0 is said (`_INACTIVE`): what it does, and what it gave.
+_UNDEFENDED_ALIKE = ("digits, K=4, 10 epochs at 1e-9: the undefended run's train loss and "
+                     "test accuracy, bit for bit")  # fmt: skip
 _NEGLIGIBLE = {
-    "label_smoothing": "moves the targets off the one-hot labels by less than float32 shows",
-    "dropout": "drops fewer than one hidden feature in 2^24",
+    "label_smoothing": ("moves the targets off the one-hot labels by less than float32 shows",
+                        _UNDEFENDED_ALIKE),
+    "dropout": ("drops fewer than one hidden feature in 2^24", _UNDEFENDED_ALIKE),
+    # (the game still draws its reference records, so not the undefended run's batches)
+    "advreg": ("weighs the inference model's gain (at most 1) beside the cross-entropy by "
+               "less than float32 shows", "digits, K=4, 3 epochs at 1e-9 and 1e-12: the train "
+               "loss and test accuracy of a game whose gain gives no gradient at all, bit for "
+               "bit"),
 }  # fmt: skip
 
 
@@ -245,9 +251,10 @@ def warn_inactive_defenses(
 def inactive_setting(defense: TrainingDefense) -> str | None:
     """Why a built-in defense does nothing at its setting, or ``None``: at 0
     (``defense.label_smoothing.smoothing=0``, ``defense.dropout.p=0``,
-    ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``), or a smoothing or
-    ``p`` below float32's precision (`_NEGLIGIBLE`). `warn_inactive_defenses` says it
-    before training; results.json's ``training.defenses_idle`` records it."""
+    ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``), or a smoothing,
+    ``p`` or advreg strength below float32's precision (`_NEGLIGIBLE`).
+    `warn_inactive_defenses` says it before training; results.json's
+    ``training.defenses_idle`` records it."""
     parts = _inactive_parts(defense)
     return None if parts is None else "; ".join(parts)
 
@@ -269,9 +276,8 @@ def _inactive_parts(defense: TrainingDefense) -> tuple[str, str] | None:
         return (
             f"defense.{defense.name}.{key}={value:g}: below float32's precision (2^-24 = "
             f"{FLOAT32_ROUNDOFF:.3g}; the models train in float32), it "
-            f"{_NEGLIGIBLE[defense.name]}, so the {defense.name} defense does next to nothing "
-            "(digits, K=4, 10 epochs at 1e-9: the undefended run's train loss and test "
-            "accuracy, bit for bit)", fix,
+            f"{_NEGLIGIBLE[defense.name][0]}, so the {defense.name} defense does next to "
+            f"nothing ({_NEGLIGIBLE[defense.name][1]})", fix,
         )  # fmt: skip
     return None
 
