@@ -156,15 +156,24 @@ def lock_holder(run_dir: Path) -> str | None:
     """The line of the process that holds ``run_dir``'s run lock (.lock) now (``pid N on
     HOST since T``; ``another process`` where it wrote none), or ``None`` where none holds it
     (`_held_lock`: nothing is written)."""
-    from mia_defense.tracking.run_dir import holder_line
+    held = _holder_at(run_dir)
+    return None if held is None else held[0]
+
+
+def _holder_at(run_dir: Path) -> tuple[str, float | None] | None:
+    """`lock_holder`'s line of ``run_dir``'s run lock, and when its holder took it at the
+    latest (`run_dir.lock_taken`; ``None`` where no line could be read), both read in one
+    look; ``None`` where no process holds it."""
+    from mia_defense.tracking.run_dir import holder_line, lock_taken
 
     with _held_lock(run_dir) as fd:
         if fd is None:
             return None
         try:
-            return holder_line(fd) or "another process"
+            holder = holder_line(fd) or "another process"
+            return holder, lock_taken(holder, fd)
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
-            return "another process"
+            return "another process", None
 
 
 @contextlib.contextmanager
@@ -212,17 +221,19 @@ def wait_for_lock(run_dir: Path) -> str | None:
     it. Looked at every `TWIN_POLL_S` seconds with a shared lock, released at once (nothing
     is written); Ctrl-C interrupts the wait. The wait ends with what to do (the refusal's
     words, naming the folder) where it cannot end of itself: the lock's line names a
-    process of this host that is gone, while the lock is still held (by a process it forked,
-    which took the lock with it: the lock is released only when that one ends), or nothing
-    was written in the folder for `TWIN_STALL_S` seconds (its holder stopped, hung, or of
-    another host that no longer runs there)."""
+    process of this host that is gone, or whose id a process started after the lock was
+    taken has since (`run_dir.gone_writer`), while the lock is still held (by a process it
+    forked, which took the lock with it: the lock is released only when that one ends), or
+    nothing was written in the folder for `TWIN_STALL_S` seconds (its holder stopped, hung,
+    or of another host that no longer runs there)."""
     start = last = time.monotonic()
     seen, gone = _written(run_dir), None
     while True:
-        holder = lock_holder(run_dir)
-        if holder is None:
+        held = _holder_at(run_dir)
+        if held is None:
             return None
-        pid = _gone_writer(holder)
+        holder, taken = held
+        pid = _gone_writer(holder, taken)
         # (seen twice: a run taking the lock writes its line just after, the last one's
         # until then)
         if pid is not None and gone == holder:
@@ -279,12 +290,13 @@ def _gone_writer_words(run_dir: Path, holder: str, pid: int, *, then: str) -> st
             f"again: {then}")
 
 
-def _gone_writer(holder: str) -> int | None:
-    """`run_dir.gone_writer` (the gone pid the lock's ``holder`` line names, else ``None``),
-    imported only here: this module is loaded before any run."""
+def _gone_writer(holder: str, taken: float | None) -> int | None:
+    """`run_dir.gone_writer` (the pid the lock's ``holder`` line names where it is gone, or
+    started after ``taken``, when the lock was taken: reused; else ``None``), imported only
+    here: this module is loaded before any run."""
     from mia_defense.tracking.run_dir import gone_writer
 
-    return gone_writer(holder)
+    return gone_writer(holder, taken=taken)
 
 
 def _written(run_dir: Path) -> list[tuple[str, int, int]]:

@@ -71,6 +71,7 @@ __all__ = [
     "gone_writer_words",
     "holder_line",
     "killed_writer",
+    "lock_taken",
     "mark_killed_runs",
     "mark_run",
     "refuse_unwritable_name",
@@ -677,20 +678,20 @@ def gone_writer(holder: str, *, taken: float | None = None) -> int | None:
 def gone_holder(fd: int) -> tuple[str, int] | None:
     """The line of the lock file ``fd``, held by another process (the caller found it so),
     and the gone pid it names (`gone_writer`, its id maybe reused since: a process that
-    started after the lock was taken, `_lock_taken`, reads 'in use by pid N' for ever): the
+    started after the lock was taken, `lock_taken`, reads 'in use by pid N' for ever): the
     lock is kept by a process that pid forked, and a wait for it ends only when that one is
     ended. Looked at twice, `RELOOK_S` apart: a process that took the lock writes its line
     just after, the last holder's until then. ``None`` where the line names a live
     process, or none."""
     holder = holder_line(fd)
-    pid = gone_writer(holder, taken=_lock_taken(holder, fd))
+    pid = gone_writer(holder, taken=lock_taken(holder, fd))
     if pid is None:
         return None
     time.sleep(RELOOK_S)
     return (holder, pid) if holder_line(fd) == holder else None
 
 
-def _lock_taken(holder: str, fd: int) -> float:
+def lock_taken(holder: str, fd: int) -> float:
     """When the lock file ``fd`` reading ``holder`` was taken, at the latest (seconds since
     the epoch): the later of its line's time (``since T``, local time) and the file's last
     write (its line is written just after the lock is taken). The line's time alone, read

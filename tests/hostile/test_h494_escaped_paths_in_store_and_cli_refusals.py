@@ -82,16 +82,16 @@ def _attack_into_leftovers(folder: Path) -> tuple[list[Path], str]:
 
 def _trial_held_by_a_gone_process(folder: Path, monkeypatch: pytest.MonkeyPatch
                                   ) -> tuple[list[Path], str]:
-    monkeypatch.setattr(held_log, "lock_holder", lambda run_dir: "pid 999999 on here")
-    monkeypatch.setattr(held_log, "_gone_writer", lambda holder: 999999)
+    monkeypatch.setattr(held_log, "_holder_at", lambda run_dir: ("pid 999999 on here", None))
+    monkeypatch.setattr(held_log, "_gone_writer", lambda holder, taken: 999999)
     monkeypatch.setattr(held_log, "TWIN_POLL_S", 0.0)
     return [folder], held_log.wait_for_lock(folder)
 
 
 def _trial_held_by_a_silent_process(folder: Path, monkeypatch: pytest.MonkeyPatch
                                     ) -> tuple[list[Path], str]:
-    monkeypatch.setattr(held_log, "lock_holder", lambda run_dir: "pid 1 on another host")
-    monkeypatch.setattr(held_log, "_gone_writer", lambda holder: None)
+    monkeypatch.setattr(held_log, "_holder_at", lambda run_dir: ("pid 1 on another host", None))
+    monkeypatch.setattr(held_log, "_gone_writer", lambda holder, taken: None)
     monkeypatch.setattr(held_log, "TWIN_POLL_S", 0.0)
     monkeypatch.setattr(held_log, "TWIN_STALL_S", 0.0)
     return [folder], held_log.wait_for_lock(folder)
