@@ -181,9 +181,7 @@ def _held_lock(run_dir: Path) -> Iterator[int | None]:
     """A descriptor of ``run_dir``'s run lock (.lock) where another process holds it now, to
     read its line; ``None`` where none holds it, or there is none. Probed with a shared
     lock, released at once (the descriptor closed on exit); nothing is written."""
-    import fcntl
-
-    from mia_defense.tracking.run_dir import LOCK
+    from mia_defense.tracking.run_dir import LOCK, held_by_another
 
     try:
         fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -191,16 +189,9 @@ def _held_lock(run_dir: Path) -> Iterator[int | None]:
         yield None
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            held = False
-        except BlockingIOError:
-            held = True
-        except OSError:
-            held = False
-        yield fd if held else None
+        yield fd if held_by_another(fd) else None
     finally:
-        os.close(fd)  # (releases the shared lock at once)
+        os.close(fd)
 
 
 # How long an Optuna trial waits for the process holding its folder (its twin: a trial of

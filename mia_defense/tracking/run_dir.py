@@ -69,6 +69,7 @@ __all__ = [
     "gone_holder",
     "gone_writer",
     "gone_writer_words",
+    "held_by_another",
     "holder_line",
     "killed_writer",
     "lock_taken",
@@ -681,14 +682,29 @@ def gone_holder(fd: int) -> tuple[str, int] | None:
     started after the lock was taken, `lock_taken`, reads 'in use by pid N' for ever): the
     lock is kept by a process that pid forked, and a wait for it ends only when that one is
     ended. Looked at twice, `RELOOK_S` apart: a process that took the lock writes its line
-    just after, the last holder's until then. ``None`` where the line names a live
-    process, or none."""
+    just after, the last holder's until then, and a keeper that let go meanwhile leaves it
+    free (`held_by_another`). ``None`` where the line names a live process, or none, or
+    the lock is free by the second look."""
     holder = holder_line(fd)
     pid = gone_writer(holder, taken=lock_taken(holder, fd))
     if pid is None:
         return None
     time.sleep(RELOOK_S)
-    return (holder, pid) if holder_line(fd) == holder else None
+    return (holder, pid) if held_by_another(fd) and holder_line(fd) == holder else None
+
+
+def held_by_another(fd: int) -> bool:
+    """Whether another open lock file holds the lock of the lock file ``fd`` now (a run in
+    progress, or a keeper of it): probed with a shared lock, let go at once; nothing is
+    written. ``False`` too where the file system gives no locks."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
 
 
 def lock_taken(holder: str, fd: int) -> float:
