@@ -13,22 +13,12 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-import mia_defense.cli.held_log as held_log
 from mia_defense.cli.held_log import GONE_HOLDER, SILENT_HOLDER, wait_for_lock
 from tests.helpers import within
 from tests.hostile._locks import an_hour_ago, hold_lock, line_of, live_pid
-from tests.hostile.test_h420_twin_wait_ends import Clock
+from tests.hostile.test_h420_twin_wait_ends import clock as _twin_clock
 
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(held_log, "time", clock)
-    monkeypatch.setattr(held_log, "TWIN_STALL_S", 10.0)
-    monkeypatch.setattr(held_log, "TWIN_POLL_S", 1.0)
-    return clock
+clock = _twin_clock  # (test_h420's fake clock for held_log, a look a second: its fixture)
 
 
 def _waited(folder, *, written: float | None) -> tuple[str, str | None]:
