@@ -9,7 +9,6 @@ from typing import Any
 
 from mia_defense.attacks.runner import measured_nothing
 from mia_defense.audit import audit_lines
-from mia_defense.metrics.bootstrap import few_resamples_note
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import (
     fpr_key,
@@ -24,6 +23,7 @@ from mia_defense.metrics.roc import (
 from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS, RunResult
 from mia_defense.pipeline.utility import judged_accuracy, models_at_chance_note
 from mia_defense.report.checks import (
+    kept_resamples_note,
     near_chance_note,
     no_strongest,
     randomized_release_note,
@@ -241,13 +241,18 @@ def _ci_level(result: RunResult) -> str:
 
 
 def _few_resamples_lines(result: RunResult) -> list[str]:
-    """A line under the table when its intervals rest on too few resamples for their level
-    (`few_resamples_note`): attack.bootstrap=2 printed '0.853 [0.870, 0.883]' under
-    'AUC [95% CI]', its warning logged above the table, out of sight."""
-    drawn = {(r.intervals.num_resamples, r.intervals.confidence)
-             for r in result.attack_results.values() if r.intervals is not None}  # fmt: skip
-    notes = [few_resamples_note(count, level) for count, level in sorted(drawn)]
-    return [f"FEW RESAMPLES: {note}" for note in dict.fromkeys(notes) if note]
+    """A line under the table when its intervals rest on too few resamples for their level,
+    drawn or kept (`kept_resamples_note`, mia-report's rule): attack.bootstrap=2 printed
+    '0.853 [0.870, 0.883]' under 'AUC [95% CI]', its warning logged above the table, out of
+    sight; attack.bootstrap=200 of which 150 drew one kind of record (rest on 50) no line."""
+    drawn: dict[tuple[int, float], dict[str, int]] = {}
+    for name, r in result.attack_results.items():
+        if r.intervals is not None:
+            kept = drawn.setdefault((r.intervals.num_resamples, r.intervals.confidence), {})
+            kept[name] = r.intervals.one_class_resamples
+    notes = [kept_resamples_note(count, left_out, level)
+             for (count, level), left_out in sorted(drawn.items())]
+    return [f"FEW RESAMPLES: {note[1]}" for note in dict.fromkeys(notes) if note]
 
 
 def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:

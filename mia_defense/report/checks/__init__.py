@@ -53,6 +53,7 @@ from mia_defense.report.checks.provenance import (
     BUILT_IN_RELEASES,
     defense_problem,
     few_resamples,
+    kept_resamples_note,
     other_confidence,
 )
 from mia_defense.report.checks.ranking import rank_problem, release_below_chance_note
@@ -79,6 +80,7 @@ __all__ = [
     "idle_models",
     "idle_share",
     "idle_share_said",
+    "kept_resamples_note",
     "near_chance_note",
     "no_strongest",
     "one_line",

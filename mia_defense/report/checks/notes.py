@@ -292,13 +292,13 @@ def _keyed_caveats(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 # The caveats (`_keyed_caveats`' keys) that the end-of-run table (`mia_defense.report.
 # run_table.format_table`) says in lines of its own: a DP claim refuted, the verdict's
-# caveats in capitals, FEW RESAMPLES, the header's CI level, its NOTEs on the TPR's
-# resolution, NEAR CHANCE, SOME MODELS AT CHANCE, RANDOMIZED RELEASE. `run_end_lines`
-# leaves them out, lest a line be said twice.
+# caveats in capitals, FEW RESAMPLES (of resamples drawn or kept), the header's CI level,
+# its NOTEs on the TPR's resolution, NEAR CHANCE, SOME MODELS AT CHANCE, RANDOMIZED
+# RELEASE. `run_end_lines` leaves them out, lest a line be said twice.
 TABLE_SAYS = frozenset({
     "epsilon_refuted", "masks_unbalanced", "masks_suspect", "outputs_saturated",
     "attacks_inverted", "white_box_attacks_inverted", "confidence", "few_resamples",
-    "resolution", "near_chance", "models_at_chance", "randomized_release",
+    "one_class_resamples", "resolution", "near_chance", "models_at_chance", "randomized_release",
 })
 
 

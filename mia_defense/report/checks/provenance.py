@@ -17,7 +17,7 @@ from mia_defense.report.stats import LEVEL
 
 __all__ = [
     "BUILT_IN_DATASETS", "BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem",
-    "few_resamples", "other_confidence", "thin_intervals",
+    "few_resamples", "kept_resamples_note", "other_confidence", "thin_intervals",
 ]
 
 
@@ -337,26 +337,43 @@ def thin_intervals(payload: Mapping[str, Any]) -> tuple[str, str] | None:
             "was edited), so nothing tells how many its intervals rest on; rerun it")
     if count is None:
         return None
-    note = few_resamples_note(count, LEVEL)
+    return kept_resamples_note(count, _left_out(payload.get("attacks"), count), LEVEL)
+
+
+def kept_resamples_note(drawn: int, left_out: Mapping[str, int],
+                        confidence: float) -> tuple[str, str] | None:
+    """``(key, note)`` of percentile intervals at ``confidence`` drawn from ``drawn``
+    resamples (attack.bootstrap) of which ``left_out`` (each attack's, its
+    ``ci_one_class_resamples``) drew one kind of record, when they rest on too few, else
+    ``None``: ``few_resamples`` (`few_resamples_note`: too few drawn) or
+    ``one_class_resamples`` (`_one_class_note`: enough drawn, too few kept). The one rule of
+    mia-report's caveat (`thin_intervals`) and the end-of-run table's FEW RESAMPLES line,
+    which read attack.bootstrap alone: 200 drawn, 150 left out, printed as 95% intervals."""
+    note = few_resamples_note(drawn, confidence)
     if note is not None:
         return "few_resamples", note
-    note = _one_class_note(payload.get("attacks"), count)
+    note = _one_class_note(left_out, drawn, confidence)
     return None if note is None else ("one_class_resamples", note)
 
 
-def _one_class_note(attacks: Any, drawn: int) -> str | None:
-    """What to say of intervals that rest on fewer than the 200 resamples a 95% percentile
-    interval needs once those that drew one kind of record are left out (each attack's
-    ``ci_one_class_resamples``), naming the attacks with the fewest kept, or ``None``:
-    attack.bootstrap=200 of which 150 drew no non-member was ranked as 95% intervals."""
+def _left_out(attacks: Any, drawn: int) -> dict[str, int]:
+    """Each attack's ``ci_one_class_resamples`` in results.json's ``attacks``, those that are
+    a count of at most ``drawn`` (another value `attack_results` refuses)."""
     left_out = {name: metrics.get(ONE_CLASS_KEY) for name, metrics in attacks.items()
                 if isinstance(metrics, Mapping)} if isinstance(attacks, Mapping) else {}
-    left_out = {name: n for name, n in left_out.items() if _counts(n) and n <= drawn}
-    most, needed = max(left_out.values(), default=0), resamples_needed(LEVEL)
+    return {name: n for name, n in left_out.items() if _counts(n) and n <= drawn}
+
+
+def _one_class_note(left_out: Mapping[str, int], drawn: int, confidence: float) -> str | None:
+    """What to say of intervals that rest on fewer than the resamples a percentile interval
+    at ``confidence`` needs (200 at 95%) once those that drew one kind of record are left
+    out (``left_out``, each attack's), naming the attacks with the fewest kept, or ``None``:
+    attack.bootstrap=200 of which 150 drew no non-member was ranked as 95% intervals."""
+    most, needed = max(left_out.values(), default=0), resamples_needed(confidence)
     if most == 0 or drawn - most >= needed:  # (attack.bootstrap=0: no intervals, none left out)
         return None
     names = ", ".join(name for name, n in left_out.items() if n == most)
-    level = level_text(LEVEL)
+    level = level_text(confidence)
     return (f"the intervals of attacks {names} rest on {drawn - most} of the {drawn} resamples "
             f"(attack.bootstrap): {most} drew no member or no non-member and were left out "
             f"(ci_one_class_resamples), fewer than the {needed} a {level} percentile interval "
