@@ -17,7 +17,12 @@ from mia_defense.constraints import shown_path
 from mia_defense.errors import ConfigError, DataError, a_type
 from mia_defense.run_fingerprint import finished_fingerprints, stage_fingerprint
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
-from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, load_state
+from mia_defense.training.checkpoints import (
+    checkpoint_path,
+    load_checkpoint,
+    load_state,
+    refuse_other_fingerprint,
+)
 
 if TYPE_CHECKING:
     from mia_defense.data.dataset import Dataset
@@ -140,8 +145,10 @@ def load_trained_model(
             if isinstance(versions, Mapping) else None)
     fingerprint = _carried_fingerprint(path, finished_fingerprints(
         config, data=results.get("data_fingerprint"), code=code), undefended=undefended)
+    with _results_edited(run_dir, results, path, content=True):
+        payload = load_checkpoint(path)  # (what no run saves: corrupt, non-finite weights)
     with _results_edited(run_dir, results, path):
-        payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
+        refuse_other_fingerprint(path, payload, fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
     values = stored_values(payload["state_dict"])  # (not what views of it claim)
     with _results_edited(run_dir, results, path):
@@ -173,7 +180,9 @@ def _carried_fingerprint(
 
 
 @contextmanager
-def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> Iterator[None]:
+def _results_edited(
+    run_dir: Path, results: Mapping[str, Any], path: Path, *, content: bool = False
+) -> Iterator[None]:
     """A checkpoint refused in the body (written under another config, or not fitting the
     model results.json describes) that is the very file the run wrote (its sha256 is the
     one results.json records): results.json was edited after the run (its config, classes or
@@ -181,7 +190,9 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
     only copy of a model no finished run trains again. Said so, naming results.json. A
     checkpoint of a finished run that is not the file it wrote (another run's, damaged) is
     refused with the same fix in front: put the run's own files back, since deleting it
-    retrains nothing."""
+    retrains nothing. ``content``: the body refuses the file itself (corrupt, non-finite
+    weights), which no run saves: one results.json records was edited with it (its
+    sha256 updated), and keeping it as the run's model was the wrong fix."""
     from mia_defense.tracking.artifacts import matches_recorded_sha256
 
     try:
@@ -203,6 +214,13 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
             ) from None
         if not own:
             raise
+        if content:
+            raise DataError(
+                f"{shown_path(path)}: no run saves this file, yet its sha256 is the one "
+                f"results.json records (sha256[{name!r}]): both were edited or damaged after "
+                "the run; put the run's own files back (from a copy of the run), or train the "
+                f"run again in a new directory. The refusal: {exc}"
+            ) from None
         raise DataError(
             f"{shown_path(run_dir / 'results.json')}: does not describe the model of "
             f"{shown_path(path)}, which is the file the run wrote (its sha256 is the one "

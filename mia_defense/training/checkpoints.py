@@ -33,6 +33,7 @@ __all__ = [
     "checkpoint_path",
     "load_checkpoint",
     "load_state",
+    "refuse_other_fingerprint",
     "resume_settings",
     "save_checkpoint",
     "save_state",
@@ -138,6 +139,15 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             f"{shown_path(path.parent)} to retrain, or put each model's file back under its own "
             "name"
         )
+    refuse_other_fingerprint(path, payload, fingerprint)
+    return payload
+
+
+def refuse_other_fingerprint(
+    path: Path, payload: Mapping[str, Any], fingerprint: str | None
+) -> None:
+    """`load_checkpoint`'s refusal of the checkpoint ``payload`` read from ``path`` unless it
+    carries ``fingerprint`` (``None``: not checked)."""
     saved = payload.get("fingerprint")
     if fingerprint is not None and saved != fingerprint:
         raise DataError(
@@ -148,7 +158,6 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             f"{shown_path(path.parent)} to retrain, or run in a new directory (hydra.run.dir=... "
             "or a new hydra.sweep.dir)"
         )
-    return payload
 
 
 def _corrupt(path: Path, why: str) -> DataError:
