@@ -31,6 +31,7 @@ from mia_defense.observations import (
     reserved_message,
     warn_nonfinite_metadata,
 )
+from mia_defense.plan import non_numeric_features
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -292,14 +293,21 @@ def _numbers(where: str, x: Any) -> np.ndarray:
     RuntimeError) as its values.
     Complex numbers are refused (numpy kept their real parts with a ComplexWarning only: the
     models trained and were queried on other features than the user's), and so are finite
-    values beyond float32's range (called 'NaN or inf' in the features before)."""
+    values beyond float32's range (called 'NaN or inf' in the features before), and text,
+    bytes, dates and durations (`non_numeric_features`: cast to float32 without a word, the
+    models queried on what a parser or an epoch made of the columns; h598)."""
     x = _values(x, where, "x")
     given = None
     try:
         given = np.asarray(x)
+        fix = non_numeric_features(given)
+        if fix is not None:
+            raise DataError(f"{where}: x: not numbers: {fix}")
         complex_ = given.dtype.kind == "c"
         with np.errstate(over="ignore"):
             features = given if complex_ else given.astype(np.float32, copy=False)
+    except DataError:  # (the refusal above: a ValueError, said as it is)
+        raise
     except MemoryError:  # (numpy's raw 'Unable to allocate 373. GiB', naming no argument)
         copy = ("an array" if given is None else f"its float32 copy (shape {list(given.shape)}, "
                 f"from {given.dtype}) needs {given.size * 4 / 2**30:.3g} GiB,")
