@@ -36,9 +36,9 @@ def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH,
     many = isinstance(value, Sequence) and not isinstance(value, str)
     if listed is not None and many != listed:
         raise ConfigError(f"{key}={show(value)}: must be "
-                          + (f"a list of widths, e.g. [{show(value)}]" if listed else
+                          + (f"a list of widths, e.g. {_listed_example(value)}" if listed else
                              "one width, an integer >= 1, not a list"))  # fmt: skip
-    for width in value if isinstance(value, Sequence) else [value]:
+    for width in value if many else [value]:  # (a text '64' one width, not '6' and '4')
         if not is_integer(width, low=1):
             raise ConfigError(
                 f"{key}={show(value)}: every width must be an integer >= 1, not {shown(width)}"
@@ -48,6 +48,12 @@ def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH,
                 f"{key}={show(value)}: every width must be an integer in [1, {most}], not "
                 f"{shown(width)} (torch's layer sizes overflow beyond)"
             )
+
+
+def _listed_example(value: object) -> str:
+    """A list of widths to show for ``value``, a setting given otherwise: ``[64]`` for a
+    width of 64; a list that builds for text, an array or a set (``['64']`` was shown)."""
+    return f"[{show(value)}]" if is_integer(value, low=1) else "[128] or [256, 128]"
 
 
 def check_data_sizes(model: str, input_shape: Sequence[int], num_classes: int) -> None:
@@ -79,7 +85,7 @@ class MLP(nn.Sequential):
     ) -> None:
         """Refuse bad settings (a `ConfigError` naming the key): what the constructor checks
         first, and what the config check calls before any data is loaded."""
-        if activation not in _ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in _ACTIVATIONS:  # (a list)
             raise ConfigError(
                 f"model.activation={activation!r}: unexpected activation, "
                 f"choose from {sorted(_ACTIVATIONS)}"
