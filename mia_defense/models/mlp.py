@@ -33,7 +33,7 @@ def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH,
     looks private to every attack); 2**63 ended in torch's 'Overflow when unpacking long
     long', naming no key. ``listed``: the setting is a list (True) or one width (False);
     from Python, MLP(hidden=64) and SmallCNN(hidden=[8]) raised a raw TypeError."""
-    many = isinstance(value, Sequence) and not isinstance(value, str)
+    many = isinstance(value, Sequence) and not isinstance(value, str | bytes)  # (b"@": 64)
     if listed is not None and many != listed:
         raise ConfigError(f"{key}={show(value)}: must be "
                           + (f"a list of widths, e.g. {_listed_example(value)}" if listed else
@@ -61,7 +61,9 @@ def check_data_sizes(model: str, input_shape: Sequence[int], num_classes: int) -
     the data cannot have: a bool, 2.5 or 0 built a model silently (``int()`` cut 2.5 to 2, a
     0-wide input or a 0-class head learned nothing), -1 or 10**30 raised torch's raw errors.
     From the config they are the dataset's (`Dataset.input_shape`, ``num_classes``)."""
-    if isinstance(input_shape, str) or not isinstance(input_shape, Sequence) or not input_shape:
+    if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence) or (
+        not input_shape
+    ):
         raise ConfigError(f"{model}: input_shape={show(input_shape)}: must be the shape of one "
                           "sample, a non-empty sequence of sizes, e.g. (64,) or (1, 28, 28) "
                           "(Dataset.input_shape)")  # fmt: skip

@@ -37,3 +37,12 @@ def test_a_list_setting_given_otherwise_is_shown_a_list_that_builds(hidden) -> N
     message = str(caught.value)
     assert message.endswith("must be a list of widths, e.g. [128] or [256, 128]"), message
 
+
+
+def test_bytes_are_no_list_of_widths() -> None:
+    # (MLP(hidden=b"@") built a hidden layer of 64, the byte's value; input_shape=b"\x04"
+    # was numpy's raw "ufunc 'multiply' did not contain a loop")
+    with pytest.raises(ConfigError, match=r"^model\.hidden=b'@': must be a list of widths"):
+        MLP(**_FLAT, hidden=b"@")
+    with pytest.raises(ConfigError, match=r"^MLP: input_shape=b'\\x04': must be the shape of "):
+        MLP(input_shape=b"\x04", num_classes=3)
