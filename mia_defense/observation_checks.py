@@ -269,7 +269,10 @@ _MASS_TOLERANCE = 1e-3
 
 
 # No rounding of a distribution sums above 2: each class rounded up gains less than half a
-# step and needs at least half a step of mass to be rounded up.
+# step and needs at least half a step of mass to be rounded up. On its grid of step s
+# (10^-d) m released classes gain at most m*s/2 (`_most_rounded_mass`); a sum of 2 needs
+# every released class at one step, so off any grid a sum of 2 is no rounding (h598:
+# 2/3 for each of 3 classes passed).
 _MAX_ROUNDED_MASS = 2.0
 
 
@@ -301,7 +304,7 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
             # and rows of -1e30 for every non-member read as a perfect attack
             # (all -inf rows are refused before: they withhold every class)
             "empty": total == 0 if kind == "log_probabilities" else None,
-            "excess": (total > _MAX_ROUNDED_MASS + _MASS_TOLERANCE) | (
+            "excess": (total > _most_rounded_mass(probs, total)) | (
                 (top >= 1.0 - 1e-6) & (total > 1.0 + _MASS_TOLERANCE)),
             "short": (probs > 0).all(axis=-1) & (total < _MIN_ROUNDED_MASS - _MASS_TOLERANCE),
             "low": (top > 0) & (top < least * (1.0 - _MASS_TOLERANCE)),
@@ -322,6 +325,27 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
                 return [_normalisation_said(problem, first, count, (largest, total_n, top_n),
                                             k, kind, name, values.shape[-1])]  # fmt: skip
     return []
+
+
+def _most_rounded_mass(probs: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The most each output of ``probs`` [..., C] (summing to ``total``) may sum to as a
+    rounded distribution, float32's rounding included: a rounding to d decimals gains at
+    most half a step on each of the m classes it releases, 1 + m * 10^-d / 2, read from the
+    output's own coarsest grid (`_on_grid`: 0.6 for each of 3 classes, 1.8, passed at most
+    1.15); an output on no grid is no rounding, nor can it reach 2 (see `_MAX_ROUNDED_MASS`).
+    Only outputs above 1 are read for their grid."""
+    most = np.full(total.shape, _MAX_ROUNDED_MASS + _MASS_TOLERANCE)
+    above = total > 1.0 + _MASS_TOLERANCE
+    if not above.any():
+        return most
+    rows = probs[above]
+    step = np.full(len(rows), np.nan)  # (NaN: on no grid yet)
+    for d in range(_MAX_GRID_DECIMALS + 1):
+        step[np.isnan(step) & _on_grid(rows, d).all(axis=-1)] = 10.0**-d
+    released = (rows > 0).sum(axis=-1)
+    gained = np.minimum(_MAX_ROUNDED_MASS, 1.0 + released * step / 2) + _MASS_TOLERANCE
+    most[above] = np.where(np.isnan(step), _MAX_ROUNDED_MASS - _MASS_TOLERANCE, gained)
+    return most
 
 
 def _normalisation_said(problem: str, n: int, count: int, shown: tuple[Any, Any, Any], k: int,
@@ -374,18 +398,20 @@ def _grid_decimals(probs: np.ndarray) -> set[int]:
     """Each d <= `_MAX_GRID_DECIMALS` for which ``probs`` are all multiples of 10^-d: what a
     rounding release gives (on a grid: some d). Parts of the values give the whole's grids
     as the intersection of theirs (`_mass_notes` reads a model a block of rows at a time)."""
-    grids = set()
-    for d in range(_MAX_GRID_DECIMALS + 1):
-        steps = probs * 10.0**d
-        if np.all(np.abs(steps - np.round(steps)) <= 0.01 + 2e-7 * steps):
-            grids.add(d)
-    return grids
+    return {d for d in range(_MAX_GRID_DECIMALS + 1) if _on_grid(probs, d).all()}
+
+
+def _on_grid(probs: np.ndarray, d: int) -> np.ndarray:
+    """Which of ``probs`` are multiples of 10^-d, within float32's rounding of the stored
+    log-probabilities (a hundredth of a step, or their relative 2e-7)."""
+    steps = probs * 10.0**d
+    return np.abs(steps - np.round(steps)) <= 0.01 + 2e-7 * steps
 
 
 def _mass_notes(log_probs: np.ndarray) -> list[str]:
     """What to say of outputs [K, N, C] whose totals no rounding explains, off any rounding
-    grid (those beyond 2/3 and 2 are refused, `normalisation_problems`): releasing every
-    class yet summing below 1 (0.9 times a distribution passed in silence), or summing
+    grid (those below 2/3, or at 2, are refused, `normalisation_problems`): releasing
+    every class yet summing below 1 (0.9 times a distribution passed in silence), or summing
     above 1 (1.4 times one, capped below 1, too); the attacks read them as distributions.
     One pass over the outputs for both, a block of rows at a time (`_blocks`: a model's
     float64 probabilities were 2x its float32 outputs, 400 MiB for N=50, C=10^6)."""
