@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.attacks.runner import AttackResult, strongest
 from mia_defense.metrics import bootstrap_intervals, roc_metrics
 from mia_defense.report.table import name_items
 from mia_defense.tracking import SCHEMA_VERSION, read_json, write_json, write_npz
@@ -99,6 +100,17 @@ def _attack_metrics(
     return out
 
 
+def _strongest(scores: dict[str, np.ndarray], truth: np.ndarray) -> str | None:
+    """The strongest attack of ``scores`` [T, N] by the run's rule (`runner.strongest`: the
+    TPR at the lowest FPR, then at each higher one, then the AUC), as mia-train names it:
+    (TPR@0.1%FPR, AUC), the rule before 7131d8e, named an attack no run names."""
+    targets = np.arange(len(truth))
+    results = {name: AttackResult(name=name, targets=targets, scores=s, seconds=0.01,
+                                  metrics=roc_metrics(s, truth, fprs=FPRS))
+               for name, s in scores.items()}  # fmt: skip
+    return strongest(results, min(FPRS))
+
+
 def make_run(
     run_dir: Path,
     *,
@@ -147,7 +159,7 @@ def make_run(
     count = (config or {}).get("attack.bootstrap")
     resamples = 0 if type(count) is int and count == 0 else 50
     attacks = {name: _attack_metrics(s, truth, seed, resamples) for name, s in scores.items()}
-    strongest = max(attacks, key=lambda a: (attacks[a][fpr_key(0.001)], attacks[a]["auc"]))
+    best = _strongest(scores, truth)
     chance = DEFAULT_CHANCE if chance_accuracy is None else chance_accuracy
     utility = {
         "test_accuracy": test_accuracy,
@@ -179,7 +191,7 @@ def make_run(
         "num_models": planned if isinstance(planned, int) else 4,
         "utility": utility,
         "attacks": attacks,
-        "strongest_attack": strongest,
+        "strongest_attack": best,
         "defense": {"defense": defense, "release": release, **(defense_hparams or {})},
         "privacy": {} if epsilon is None else {"epsilon": epsilon},
         "hparams": {"seed": seed, "train.epochs": 3, **(hparams or {})},
