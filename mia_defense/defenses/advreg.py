@@ -35,9 +35,13 @@ __all__ = ["AdversarialRegularization"]
 # Hidden width of the inference models: 1e11 asked torch for terabytes (a RuntimeError
 # traceback), and a width a malloc grants could be killed for memory without a word.
 MAX_HIDDEN = 65536
-# Each model's count of game steps in which the gain gave its classifier any gradient, in
-# its stats (`AdversarialRegularization.idle_reason` reads it).
+# Each model's count of game steps in which the gain gave its classifier a gradient float32
+# does not round away beside the cross-entropy's (`NEGLIGIBLE`), in its stats
+# (`AdversarialRegularization.idle_reason` reads it).
 PULLED_STEPS = "advreg_pulled_steps"
+# A gradient under this fraction of the cross-entropy's (float32's precision) is rounded
+# away where the two are added: it pulls nothing.
+NEGLIGIBLE = 2.0**-24
 
 
 def _scores(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
@@ -268,7 +272,8 @@ class AdversarialRegularization(TrainingDefense):
             self._check_first_gain(gain)
         self._gain_sum += gain.detach() * batch.stepping
         self._gain_steps += batch.stepping
-        self._pulled_steps += _pulls(probs.detach(), batch) * batch.stepping
+        pulled = _pulls(self.strength * gain, member_in, logits, batch)
+        self._pulled_steps += pulled * batch.stepping
         return ce + self.strength * gain
 
     def _check_first_gain(self, gain: torch.Tensor) -> None:
@@ -330,23 +335,40 @@ class AdversarialRegularization(TrainingDefense):
 
     def idle_reason(self, stats: Sequence[Mapping[str, float]], *, epochs: int) -> str | None:
         """Why advreg did nothing, where the gain gave some model's classifier no gradient on
-        any step of the game: its inference model's scores were so large that the sigmoid
-        is exactly 0 or 1 in float32 on every member (``attack_lr=1e4`` or ``1e10`` on
-        digits: Adam steps of that size from the first), so that model trained as without
-        the defense. Models without the stat (trained before it was kept) are left out."""
+        any step of the game beyond float32's rounding of the cross-entropy's: its inference
+        model's scores were so large that the sigmoid is 0 or 1, or within about 1e-29 of
+        it, on every member (``attack_lr=100``, ``1e4`` or ``1e10`` on digits: Adam steps of
+        that size from the first), so that model trained as without the defense. Models
+        without the stat (trained before it was kept) are left out."""
         idle = self._unpulled(stats)
         if not idle:
             return None
         return (
             f"defense.advreg.attack_lr={self.attack_lr:g}: the inference models' membership "
-            f"scores saturated (their sigmoid exactly 0 or 1 on every member) on every step "
-            f"of the game in {idle} of the {len(stats)} model(s), so the attacker's gain gave "
-            "their classifiers no gradient and they trained as without the defense; lower "
+            f"scores saturated (their sigmoid 0 or 1 on every member, to float32's precision) "
+            f"on every step of the game in {idle} of the {len(stats)} model(s), so the "
+            "attacker's gain gave their classifiers no gradient beyond float32's rounding of "
+            "the cross-entropy's and they trained as without the defense; lower "
             "defense.advreg.attack_lr (1e-3 by default)"
         )
 
 
-def _pulls(probs: torch.Tensor, batch: Batch) -> torch.Tensor:
-    """Whether the gain gives each model's classifier a gradient [K] on this batch: the
-    sigmoid's derivative ``p (1 - p)`` is nonzero for one of its members at least."""
-    return ((probs * (1 - probs) > 0) & batch.valid).any(1).to(probs.dtype)
+def _pulls(
+    term: torch.Tensor, member_in: torch.Tensor, logits: torch.Tensor, batch: Batch
+) -> torch.Tensor:
+    """Whether the loss term ``term`` [K] (the weighted gain) pulls each model's classifier
+    [K] on this batch: its gradient on the model's logits has a norm above float32's
+    precision (`NEGLIGIBLE`) times the cross-entropy's. A smaller one is rounded away where
+    the two are added (attack_lr=100: about 1e-29, not exactly 0, on every step, and the
+    models trained exactly as without the defense). The term's gradient is taken through
+    the inference models only (to ``member_in``, [K, B, 2C]; no sync, nothing of the
+    classifier's graph run twice), then through the softmax; the cross-entropy's is
+    ``(softmax - target) / count`` on the valid samples."""
+    (toward,) = torch.autograd.grad(term.sum(), member_in, retain_graph=True)
+    c = logits.shape[-1]
+    soft = member_in.detach()[..., :c]  # (the softmax of the logits: `_features`)
+    toward = toward[..., :c]
+    pull = soft * (toward - (soft * toward).sum(-1, keepdim=True))
+    target = batch.target if batch.target.is_floating_point() else F.one_hot(batch.target, c)
+    fit = (soft - target) * (batch.valid / batch.counts()[:, None])[..., None]
+    return (pull.norm(dim=(1, 2)) > NEGLIGIBLE * fit.norm(dim=(1, 2))).to(soft.dtype)
