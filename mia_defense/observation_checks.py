@@ -449,6 +449,21 @@ def _mass_notes(log_probs: np.ndarray) -> list[str]:
     return notes
 
 
+def _beyond_clip(logits: np.ndarray, name: str) -> list[str]:
+    """``logits`` (true-class logits [K, A, N]) beyond +-`SIGNAL_CLIP`, where mia-train
+    clips them and the plain query's (`true_class_logit`): two of 1e6 among 1600 widened
+    LiRA's pooled variance of their query, augmented online AUC 0.82 -> 0.70, silently."""
+    from mia_defense.attacks.signals import SIGNAL_CLIP  # (its package imports this module)
+
+    beyond = np.abs(logits) > SIGNAL_CLIP
+    if not beyond.any():
+        return []
+    return [f"{name}: {logits[beyond].flat[0]:g} {_where(beyond)} beyond +-{SIGNAL_CLIP:g}, "
+            "where the attacks clip the plain query's logit log(p_y / (1 - p_y)); clip these "
+            f"as mia-train does (np.clip(augmented_logits, -{SIGNAL_CLIP:g}, "
+            f"{SIGNAL_CLIP:g}))"]
+
+
 def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:
     if labels.dtype.kind not in "iu":  # (timedelta64, which numpy counts as an integer, too)
         return [f"{name}: dtype {labels.dtype}, expected integers (class indices)"]
@@ -533,6 +548,8 @@ def _optional_problems(
             problems.append(f"{name}: NaN or infinite {_where(~np.isfinite(value))}; these "
                             "logits must be finite: clip log(p_y / (1 - p_y)), as mia-train "
                             "does")  # fmt: skip
+        elif name == "augmented_logits":
+            problems += _beyond_clip(value, name)
         elif name == "augmented_predictions":
             problems += _label_problems(value, name, c)
     if len(given) == 2 and arrays[_AUGMENTED[0]].shape != arrays[_AUGMENTED[1]].shape:
