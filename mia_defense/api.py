@@ -92,7 +92,7 @@ from mia_defense.observations import (
 )
 from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS
-from mia_defense.plan import MembershipPlan, non_numeric_features
+from mia_defense.plan import MembershipPlan
 from mia_defense.plan import make_plan as _make_plan
 
 if TYPE_CHECKING:
@@ -148,7 +148,6 @@ def make_plan(
     labels = _array(y, "make_plan", "y", DataError)
     # (numpy counts timedelta64 as an integer: raw TypeError; labels are data: a DataError)
     _refuse_non_integer_labels("make_plan", labels)
-    _refuse_non_numeric_x("make_plan", x)
     features = _numbers("make_plan", x)
     if not labels.size or not len(features):
         raise DataError(
@@ -197,19 +196,6 @@ def make_plan(
             f"({' '.join(str(exc).split())[:100]}); give fewer rows of x and y"
         ) from None
     return plan
-
-
-def _refuse_non_numeric_x(where: str, x: Any) -> None:
-    """A `DataError` naming ``x``'s dtype and what to pass where its features are no numbers
-    (`non_numeric_features`): `_numbers` cast number strings, bytes and dates to float32
-    without a word (h594). Arrays numpy cannot make are left to `_numbers`'s words."""
-    try:
-        given = np.asarray(_values(x, where, "x"))
-    except (TypeError, ValueError, RuntimeError, MemoryError):
-        return
-    fix = non_numeric_features(given)
-    if fix is not None:
-        raise DataError(f"{where}: x: not numbers: {fix}")
 
 
 def _your_data(features: np.ndarray, labels: np.ndarray, classes: int) -> Dataset:
