@@ -7,6 +7,7 @@ attack names the array, the first bad entry and what to give."""
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -45,3 +46,25 @@ def test_an_augmented_prediction_beyond_the_classes_is_refused_by_name():
                                          r"augmented_predictions holds 7 at \[1, 0, 5\]; "
                                          r".*\[0, 3\)")):
         label_only(_with(augmented_predictions=predictions), np.arange(4))
+
+
+@pytest.mark.parametrize("large", [1e6, -51.0])
+def test_an_augmented_logit_beyond_the_clip_is_refused_by_name(large):
+    # (two of 1e6 among 1,600 widened their query's pooled variance: AUC 0.816 -> 0.701)
+    logits = full_observations(num_models=4, num_samples=40, num_classes=3).augmented_logits
+    logits = logits.copy()
+    logits[1, 0, 3] = large
+    with pytest.raises(DataError, match=(r"lira: observations\.augmented_logits holds "
+                                         + re.escape(f"{large:g}")
+                                         + r" at \[1, 0, 3\]; .*within \+-50")):
+        run_attacks(_with(augmented_logits=logits),
+                    {"lira": functools.partial(lira, augmented=True)}, targets=np.arange(4))
+
+
+def test_augmented_logits_at_the_clip_are_attacked():
+    logits = full_observations(num_models=4, num_samples=40, num_classes=3).augmented_logits
+    logits = np.clip(logits * 1e3, -50.0, 50.0)
+    results = run_attacks(_with(augmented_logits=logits),
+                          {"lira": functools.partial(lira, augmented=True)},
+                          targets=np.arange(4))
+    assert "lira" in results
