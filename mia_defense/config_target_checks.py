@@ -279,7 +279,26 @@ def _value_problem(
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
             f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
             + (whole_float_hint(key, value, refusal, listed='ints' in kinds)
-               if kinds & {'int', 'ints'} else ''))
+               if kinds & {'int', 'ints'} else '')
+            + (_quoted_items_hint(key, value, refusal) if 'ints' in kinds else ''))
+
+
+def _quoted_items_hint(key: str, value: Any, refusal: Any = None) -> str:
+    """What to add to a refusal of a list of integers some given as text (mia-train
+    model.hidden=['64']: Hydra reads a quoted item as text, and was told only 'must be a
+    list of integers'): the list to write, one shell word, where every item reads as an
+    integer and ``refusal`` (`_rule_refusal`) takes it; ``''`` otherwise."""
+    if not isinstance(value, list | tuple) or not any(isinstance(v, str) for v in value):
+        return ""
+    try:
+        whole = [int(v.strip()) if isinstance(v, str) else v for v in value]
+    except ValueError:  # ('a': no number to suggest)
+        return ""
+    if not all(type(v) is int for v in whole) or (refusal and refusal(whole) is not None):
+        return ""
+    texts = [repr(v) for v in value if isinstance(v, str)]
+    return (f"; {', '.join(texts)} {'is' if len(texts) == 1 else 'are'} text (Hydra reads a "
+            f"quoted value as text): write {key}=[{','.join(map(str, whole))}]")
 
 
 def _own_check(target: Any, path: str) -> Any:
