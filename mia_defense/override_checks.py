@@ -404,8 +404,8 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
             return (f"{_said(arg)}: {name} has no config {clipped(repr(value))}: "
                     f"{_lookalike_words(value)}; type it in ASCII: "
                     f"{shell_word(f'{key}={typed}')}")  # fmt: skip
-        listed = _lookalike_listed(key, name, value)  # (defense=[dр,mixup], a sweep's)
-        if listed is not None:
+        listed = _lookalike_marks(key, value) or _lookalike_listed(key, name, value)
+        if listed is not None:  # (defense=［dp,mixup］; defense=[dр,mixup], a sweep's)
             return f"{_said(arg)}: {listed}"
         char = next(c for c in value if not c.isascii())
         what = f"a character beyond ASCII ({char!r}, U+{ord(char):04X})"
@@ -438,6 +438,36 @@ _LOOKALIKES = str.maketrans(dict(zip(
 # The values of a list, a sweep or a function's arguments (``[a,b]``, ``a,b``, ``choice(a,b)``):
 # runs of what is none of their brackets, commas and spaces, a function's name left out
 _LISTED = re.compile(r"[^\[\](){},\s]+(?![^\[\](){},\s]|\s*\()")
+
+
+# What a list, a mapping, a sweep or a function is written with, which a full-width form
+# (U+FF3B '［', U+FF0C '，': an East Asian keyboard's) looks like and NFKC makes ASCII
+_MARKS = "[](){},"
+
+
+def _lookalike_marks(key: str, value: str) -> str | None:
+    """`unquoted_non_ascii`'s words for a ``value`` of ``key`` whose characters beyond ASCII
+    are all full-width forms of a bracket or a comma (``defense=［dp,mixup］``), where Hydra
+    parses it typed in ASCII: which of its characters, and the override to type ("the
+    value's character 1, '［' (U+FF3B FULLWIDTH LEFT SQUARE BRACKET) is not the ASCII '['
+    it looks like (likewise character 10 '］'); type it in ASCII: 'defense=[dp,mixup]'").
+    ``None`` elsewhere (a letter's look-alike too: `_lookalike_listed`)."""
+    import unicodedata
+
+    marks = [(at, char) for at, char in enumerate(value, 1) if not char.isascii()]
+    typed = unicodedata.normalize("NFKC", value)
+    if (not marks or not typed.isascii() or len(typed) != len(value)
+            or any(unicodedata.normalize("NFKC", char) not in _MARKS for _, char in marks)
+            or parsed_override(f"{key}={typed}") is None):  # fmt: skip
+        return None  # (still no override typed in ASCII: offered quoted as before)
+    (at, char), others = marks[0], marks[1:]
+    likewise = ", ".join(f"{place} {other!r}" for place, other in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    also = f" (likewise character{'s' if len(others) > 1 else ''} {likewise}{more})" \
+        if others else ""  # fmt: skip
+    return (f"the value's character {at}, {_char_named(char)} is not the ASCII "
+            f"{unicodedata.normalize('NFKC', char)!r} it looks like{also}; type it in ASCII: "
+            f"{clipped(shell_word(f'{key}={typed}'))}")
 
 
 def _lookalike_listed(key: str, name: str, value: str) -> str | None:
