@@ -117,9 +117,10 @@ _SHARED_LABELS = 100_000
 # and the file size from which a load says how long it will take, instead of parsing unsaid.
 _PARSE_BYTES_PER_SECOND = 5e6
 _ANNOUNCED_BYTES = 100_000_000
-# The longest line read, in bytes: a longer one is refused as soon as this much of it is
-# read (`_LineBound`). A row of 1,000,000 features of 20 characters each is 20 MB; a file
-# with no line break, JSON on one line, may hold gigabytes.
+# The longest line read, in bytes (a CSV's, and Purchase100's and Texas100's text files'):
+# a longer one is refused as soon as this much of it is read (`LineBound`). A row of
+# 1,000,000 features of 20 characters each is 20 MB; a file with no line break, JSON on one
+# line, may hold gigabytes.
 MAX_LINE_BYTES = 1 << 26
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def _csv_rows(path: Path, *, delimiter: str,
             refuse_binary(path, head, dataset="csv")
             handle.seek(0)
             stream = read_as_opened(handle, path=path, size=size)
-        text = io.TextIOWrapper(_LineBound(stream, path=path), "utf-8-sig", newline="")
+        text = io.TextIOWrapper(LineBound(stream, path=path), "utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:
             yield reader
@@ -166,17 +167,25 @@ def _csv_rows(path: Path, *, delimiter: str,
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
 
 
-class _LineBound(io.BufferedIOBase):
-    """The binary stream ``stream``, read (by chunks, as `io.TextIOWrapper` does) with a
-    line longer than `MAX_LINE_BYTES` refused as soon as that much of it is read. Read line
-    by line, a 1 GB file with no line break (JSON records on one line) was read whole and
-    split into millions of fields, minutes, before the header refused them. The line being
-    read at a chunk's end is measured (a line within a chunk, 8 KB, is far below the limit):
-    a chunk costs a few byte scans, a line nothing."""
+# What a line longer than `MAX_LINE_BYTES` is, and what to do, in a CSV (`LineBound`).
+CSV_LINE_ADVICE = (
+    "wider than any CSV row this loader reads: it is no CSV of one sample per line (JSON or "
+    "another format saved as .csv, or a file whose line breaks were lost); convert it to CSV "
+    "text, a header line and one sample per line"
+)
 
-    def __init__(self, stream: BinaryIO, *, path: Path) -> None:
+
+class LineBound(io.BufferedIOBase):
+    """The binary stream ``stream``, read (by chunks, as `io.TextIOWrapper` does) with a
+    line longer than `MAX_LINE_BYTES` refused as soon as that much of it is read, in words
+    ending with ``advice``. Read line by line, a 1 GB file with no line break (JSON records
+    on one line) was read whole and split into millions of fields, minutes, before the
+    header refused them. The line being read at a chunk's end is measured (a line within a
+    chunk, 8 KB, is far below the limit): a chunk costs a few byte scans, a line nothing."""
+
+    def __init__(self, stream: BinaryIO, *, path: Path, advice: str = CSV_LINE_ADVICE) -> None:
         super().__init__()
-        self._stream, self._path = stream, path
+        self._stream, self._path, self._advice = stream, path, advice
         self._limit = MAX_LINE_BYTES  # (read here: a test sets a small one)
         self._run = 0  # bytes read since the last line break
         self._breaks = 0  # line breaks read: '\n', '\r' or '\r\n', as csv counts lines
@@ -185,6 +194,20 @@ class _LineBound(io.BufferedIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Rewind to the start (the Purchase100 loader reads its first line, then the whole
+        file), counting lines afresh; no other position, whose line is unknown."""
+        if (offset, whence) != (0, io.SEEK_SET):
+            raise io.UnsupportedOperation("a line-bound stream is only rewound to its start")
+        self._run, self._breaks, self._cr, self._start = 0, 0, False, b""
+        return self._stream.seek(0)
+
+    def tell(self) -> int:
+        return self._stream.tell()
 
     def read1(self, size: int = -1) -> bytes:
         data = self._stream.read1(size)
@@ -219,10 +242,7 @@ class _LineBound(io.BufferedIOBase):
         start = self._start.decode("utf-8-sig", "replace")
         raise DataError(
             f"{shown_path(self._path)}: line {self._breaks + 1} is longer than {self._limit:,} "
-            f"bytes with no line break (it starts {start!r}), wider than any CSV row this "
-            "loader reads: it is no CSV of one sample per line (JSON or another format saved "
-            "as .csv, or a file whose line breaks were lost); convert it to CSV text, a header "
-            "line and one sample per line"
+            f"bytes with no line break (it starts {start!r}), {self._advice}"
         )
 
 

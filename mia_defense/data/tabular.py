@@ -44,6 +44,7 @@ from mia_defense.data.checks import (
     typed_name,
     unscaled,
 )
+from mia_defense.data.csv_file import LineBound
 from mia_defense.data.csv_numbers import refuse_full_width, refuse_python_only
 from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.guards import (
@@ -310,6 +311,16 @@ def _load_labelled_text(path: Path, *, skipped: _SkippedLines | None = None
     return x, y
 
 
+# What a line longer than csv_file.MAX_LINE_BYTES is in a text file of numbers (`LineBound`):
+# a dataset_purchase of one line (JSON saved under that name) was read whole before its
+# refusal (20 MB: 4.9 s; 1 GB: minutes).
+_LINE_ADVICE = (
+    "wider than any row this loader reads: it is no file of one sample per line (JSON or "
+    "another format, or a file whose line breaks were lost); write one sample per line, "
+    "values separated by commas"
+)
+
+
 def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLines | None = None
                ) -> tuple[np.ndarray, np.ndarray | None]:
     # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
@@ -317,7 +328,9 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
         size = os.fstat(handle.fileno()).st_size
         refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a comma-separated text file")
         handle.seek(0)
-        text = io.TextIOWrapper(read_as_opened(handle, path=path, size=size), encoding="utf-8-sig")
+        stream = LineBound(read_as_opened(handle, path=path, size=size), path=path,
+                           advice=_LINE_ADVICE)
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig")
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
         row_type: np.dtype = np.dtype(dtype)
