@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from mia_defense.constraints import show
 from mia_defense.errors import (
     ConfigError,
     MiaDefenseError,
@@ -60,6 +61,19 @@ _DATA_ARGS = ("input_shape", "num_classes")
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 log = logging.getLogger(__name__)
+
+
+def _bytes(text: str) -> str:
+    """An allocation's size as torch says it, ``'256000000000000 bytes'``, in a unit one
+    reads (``'256 TB'``); other words (CUDA's ``'20.00 GiB'``) as they are."""
+    if not text.endswith(" bytes"):
+        return text
+    count = float(text.split()[0])
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if count < 1000 or unit == "PB":
+            return f"{count:.3g} {unit}"
+        count /= 1000
+    return text
 
 
 def _target_name(func: Callable[..., Any]) -> str:
@@ -152,6 +166,25 @@ class ModelBuilder:
         data = {"input_shape": tuple(input_shape), "num_classes": int(num_classes)}
         return self.func(*self.args, **{**self.keywords, **{k: data[k] for k in self._passes}})
 
+    def _memory_refusal(self, exc: BaseException, data: dict[str, Any]) -> ConfigError:
+        """The refusal of a build that ran out of memory (a buffer of +model.width=10**12
+        drawn when built, which the meta count cannot see): the size asked for and the
+        model.* settings given, to make smaller; torch's allocator text ('[enforce fail at
+        alloc_cpu.cpp:127] ... Error code 12') is left out."""
+        asked = re.search(r"allocate (\d+ bytes|[\d.]+ [KMGTP]iB)", str(exc))
+        size = f" (it asked for {_bytes(asked.group(1))})" if asked else ""
+        given = ", ".join(f"model.{k}={show(v)}" for k, v in self.keywords.items())
+        sizes = {k: v for k, v in self.keywords.items() if type(v) is int}
+        largest = f"e.g. a smaller model.{max(sizes, key=sizes.__getitem__)}" if sizes else (
+            "smaller widths, fewer layers")
+        passed = ", ".join(f"{k}={data[k]!r}" for k in self._passes)
+        return ConfigError(
+            f"model._target_={self.name}: building the model ran out of memory{size} "
+            + (f"with {given}: give it smaller model.* settings ({largest})" if given else
+               f"with {passed or 'no arguments'}: its constructor's own sizes are too large")
+            + " for this machine's memory"
+        )
+
     def meta_parameter_count(self, *, input_shape: Sequence[int], num_classes: int) -> int | None:
         """The parameters of the model this builds, counted on a build on the meta device
         (no memory, no weights, no model checks), so the memory check refuses a model of 1e9
@@ -178,6 +211,8 @@ class ModelBuilder:
         except MiaDefenseError:
             raise
         except Exception as exc:
+            if out_of_memory(exc):
+                raise self._memory_refusal(exc, data) from exc
             said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""  # (torch's C++
             unnamed = [a for a in self._passes if a not in self._named and f"'{a}'" in said]
             if isinstance(exc, TypeError) and unnamed:
