@@ -24,6 +24,7 @@ from mia_defense.data.csv_columns import (
 )
 from mia_defense.data.csv_numbers import (
     full_width_number,
+    grouped_hint,
     refuse_full_width,
     refuse_grouped_labels,
     refuse_nul,
@@ -188,6 +189,7 @@ def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, p
             f"{shown_path(path)}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
             f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
             f"{lines[first_text]}); use one kind of label"
+            + grouped_hint(raw, lines=lines)
         )
     exact = {value: _integral(value) for value in set(raw)}
     for i, value in enumerate(raw):

@@ -244,9 +244,7 @@ def refuse_grouped_labels(classes: list[str], raw: list[str], *, lines: Any, pat
     value = next(label for label in raw if label in grouped)  # (the first in the file)
     kind = "labels written as numbers with a thousands separator or a decimal comma"
     found = f"{value!r} on line {lines[raw.index(value)]}"
-    plain = _SEPARATORS.sub("", value) if _THOUSANDS_NUMBER.fullmatch(value) else None
-    advice = ("plain integers" + (f" ({plain}, not {value})" if plain else "")
-              + " as class indices, or text labels that read as no number")
+    advice = f"{_plain_integers(value)}, or text labels that read as no number"
     if len(grouped) == len(classes):
         raise DataError(f"{shown_path(path)}: column {column!r} holds {kind} ({found}): they "
                         f"would be text classes, sorted as text; write {advice}")
@@ -256,6 +254,25 @@ def refuse_grouped_labels(classes: list[str], raw: list[str], *, lines: Any, pat
         f"({word!r} on line {lines[raw.index(word)]}): they would all be text classes, the "
         f"numbers sorted as text; use one kind of label: {advice}"
     )
+
+
+def _plain_integers(value: str) -> str:
+    """What to write for the label ``value``, a number with a thousands separator or a
+    decimal comma: plain integers, and ``value``'s own where it is one ("1,000": 1000)."""
+    plain = _SEPARATORS.sub("", value) if _THOUSANDS_NUMBER.fullmatch(value) else None
+    return "plain integers" + (f" ({plain}, not {value})" if plain else "") + " as class indices"
+
+
+def grouped_hint(raw: list[str], *, lines: Any) -> str:
+    """What to write for the first label of ``raw`` (on ``lines``) that is a number with a
+    thousands separator or a decimal comma ("1,000"), or "": beside plain integers ("5")
+    the column was refused as mixing numbers and text, without a word of what to write."""
+    value = next((label for label in raw if _GROUPED_NUMBER.fullmatch(label)), None)
+    if value is None:
+        return ""
+    return (f": {value!r} (line {lines[raw.index(value)]}) is a number written with a "
+            "thousands separator or a decimal comma, which reads as text: write "
+            f"{_plain_integers(value)}")
 
 
 _SEPARATORS = re.compile(r"[,'\u2019]")
