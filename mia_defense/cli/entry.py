@@ -763,6 +763,61 @@ def _chosen_config_holds(group: str, path: list[str], kind: type) -> bool:
         value is None for value in values)
 
 
+# The groups whose settings are a chosen config's class's own (defense.dp.target_epsilon,
+# release.k), a number of which `_number_list_words` reads in their packaged configs
+_SETTING_GROUPS = ("defense", "release")
+
+
+def _packaged_number(key: str) -> tuple[str, float] | None:
+    """The first packaged config of defense or release holding a number at ``key``
+    (``release.k``: ``("topk", 1)``; ``defense.dp.target_epsilon``: ``("dp", 8.0)``), and
+    that number; ``None`` where none does (a list, a text, null: dp's delta)."""
+    from mia_defense.config_keys import packaged_configs, packaged_setting
+
+    group, _, rest = key.lstrip("+").partition(".")
+    if group not in _SETTING_GROUPS or not rest:
+        return None
+    for name in sorted(packaged_configs(group)):
+        held = packaged_setting(group, name, rest.split("."))
+        if isinstance(held, int | float) and not isinstance(held, bool):
+            return name, held
+    return None
+
+
+def _number_list_words(key: str, value: str) -> str | None:
+    """A list of numbers left open (``release.k=[3``, ``defense.dp.target_epsilon=[1,2``)
+    for a key where a packaged defense or release holds a number (`_packaged_number`): said
+    open, and the number to give or the sweep that runs each (``-m``). Its quoted form was
+    offered, a text, which the run refuses as no number (closed, a list: 'must be an
+    integer'). ``None`` elsewhere: offered quoted as before."""
+    from mia_defense.constraints import shell_word
+    from mia_defense.override_checks import parsed_override
+
+    held = _packaged_number(key)
+    items = [item.strip() for item in value.lstrip()[1:].split(",")]
+    if held is None or not all(map(_is_number, items)):
+        return None
+    given = f"{key}={','.join(items)}"
+    if parsed_override(given) is None:
+        return None
+    how = (f"give it alone: {shell_word(given)}" if len(items) == 1 else
+           f"give -m to run each, a sweep: {shell_word(given)}")  # fmt: skip
+    name, number = held
+    return (f"{key}={value}: the bracket [ is not closed, so Hydra cannot parse this "
+            f"override; nothing was run. {key.lstrip('+')} takes one number, not a list "
+            f"({name}'s is {number}): {how} (the grammar: "
+            "https://hydra.cc/docs/1.3/advanced/override_grammar/basic)")
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``3``, ``1e-4``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _unclosed_words(key: str, value: str) -> str | None:
     """An override whose Hydra function, list or mapping is not closed
     (``train.lr=interval(0.1``, ``attack.fprs=[0.1,0.01``) said as such, or ``None`` for
@@ -778,8 +833,10 @@ def _unclosed_words(key: str, value: str) -> str | None:
     first = value.lstrip()[:1]
     if name is not None and name[1] not in _parser().functions.definitions:
         return None
-    if not missing or (name is None and not _holds_one(key, first)):
+    if not missing:
         return None
+    if name is None and not _holds_one(key, first):
+        return _number_list_words(key, value) if missing == "]" else None
     closed = f"{key}={value}{missing}"
     parsed = parsed_override(closed)  # (None: its arguments are wrong too: say what it takes)
     if name is None and parsed is None:
