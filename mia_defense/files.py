@@ -47,6 +47,7 @@ __all__ = [
     "npz_member_shape",
     "path_text_problem",
     "process_alive",
+    "process_started",
     "regular_file_open",
     "remove_stale_temp_files",
     "require_held",
@@ -334,14 +335,34 @@ def process_alive(pid: int) -> bool:
 
 
 def _zombie(pid: int) -> bool:
-    """Whether ``pid`` is a zombie (state Z in /proc/PID/stat, after its name's last ')');
-    ``False`` where that cannot be read (no /proc: not Linux)."""
+    """Whether ``pid`` is a zombie (state Z in /proc/PID/stat); ``False`` where that cannot
+    be read (no /proc: not Linux)."""
+    fields = _proc_stat(pid)
+    return fields is not None and fields[:1] == [b"Z"]
+
+
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` of this host started, in seconds since the epoch: its start in
+    clock ticks since boot (/proc/PID/stat field 22) plus the boot time (/proc/stat's
+    btime); ``None`` where that cannot be read (no /proc: not Linux; the process gone)."""
+    fields = _proc_stat(pid)
+    try:
+        ticks = int(fields[19]) if fields is not None else None
+        with open("/proc/stat", "rb") as boot_file:
+            boot = next(int(line.split()[1]) for line in boot_file if line.startswith(b"btime"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return None if ticks is None else boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after its name's last ')' (the state first), or ``None``
+    where that cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat_file:
-            fields = stat_file.read().rpartition(b")")[2].split()
+            return stat_file.read().rpartition(b")")[2].split()
     except OSError:
-        return False
-    return fields[:1] == [b"Z"]
+        return None
 
 
 def _sync_directory(directory: Path) -> None:

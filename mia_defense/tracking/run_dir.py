@@ -33,6 +33,7 @@ from mia_defense.files import (
     held_folder,
     no_regular_file,
     process_alive,
+    process_started,
     remove_stale_temp_files,
     run_folder_advice,
 )
@@ -723,17 +724,10 @@ def lock_taken(holder: str, fd: int) -> float:
 
 def _started_after(pid: int, taken: float) -> bool:
     """Whether process ``pid`` of this host started more than `STARTED_SLACK_S` after
-    ``taken`` (seconds since the epoch): its start in clock ticks since boot (/proc/PID/stat
-    field 22) plus the boot time (/proc/stat's btime). ``False`` where that cannot be read
-    (no /proc: not Linux; the process gone since)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat_file:
-            ticks = int(stat_file.read().rpartition(b")")[2].split()[19])
-        with open("/proc/stat", "rb") as boot_file:
-            boot = next(int(line.split()[1]) for line in boot_file if line.startswith(b"btime"))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False
-    return boot + ticks / os.sysconf("SC_CLK_TCK") > taken + STARTED_SLACK_S
+    ``taken`` (seconds since the epoch; `process_started`). ``False`` where that cannot be
+    read (no /proc: not Linux; the process gone since)."""
+    started = process_started(pid)
+    return started is not None and started > taken + STARTED_SLACK_S
 
 
 def gone_writer_words(holder: str) -> str:
