@@ -15,12 +15,14 @@ from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_scor
 __all__ = [
     "MAX_BOOTSTRAP",
     "MIN_TAIL_RESAMPLES",
+    "RARER_KIND_ADVICE",
     "Intervals",
     "bootstrap_intervals",
     "few_draws_note",
     "few_resamples_note",
     "one_class_note",
     "resamples_needed",
+    "too_few_kept",
 ]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
@@ -329,15 +331,29 @@ def one_class_note(intervals: Intervals) -> str | None:
     left_out, drawn = intervals.one_class_resamples, intervals.num_resamples
     if not left_out:
         return None
-    kept, level = drawn - left_out, level_text(intervals.confidence)
-    needed = resamples_needed(intervals.confidence)
-    few = "" if kept >= needed else (
-        f", fewer than the {needed} a {level} percentile interval needs: their ends are a "
-        f"few extreme resamples, no {level} intervals")
+    kept = drawn - left_out
+    few = too_few_kept(kept, intervals.confidence)
     return (f"{left_out} of the {drawn} bootstrap resamples drew no member or no non-member "
             "(the records judged hold few of one kind), so they have no ROC and are left "
-            f"out: the intervals rest on the other {kept}{few}; judge more records of the "
-            "rarer kind (more targets, a larger population)")
+            f"out: the intervals rest on the other {kept}{'' if few is None else f', {few}'}; "
+            f"{RARER_KIND_ADVICE}")
+
+
+# What to do where bootstrap resamples drew records of one kind (`one_class_note`, and
+# mia-report's note of results.json's ci_one_class_resamples).
+RARER_KIND_ADVICE = "judge more records of the rarer kind (more targets, a larger population)"
+
+
+def too_few_kept(kept: int, confidence: float) -> str | None:
+    """Why percentile intervals at ``confidence`` resting on ``kept`` resamples (those left
+    once the one-class ones are out) are no intervals of that level, or ``None`` where they
+    are enough (`resamples_needed`)."""
+    needed = resamples_needed(confidence)
+    if kept >= needed:
+        return None
+    level = level_text(confidence)
+    return (f"fewer than the {needed} a {level} percentile interval needs: their ends are a "
+            f"few extreme resamples, no {level} intervals")
 
 
 def resamples_needed(confidence: float) -> int:

@@ -8,8 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.metrics.bootstrap import few_resamples_note, resamples_needed
-from mia_defense.metrics.epsilon import level_text
+from mia_defense.metrics.bootstrap import RARER_KIND_ADVICE, few_resamples_note, too_few_kept
 from mia_defense.report.checks._values import _MISSING, _counts, _show
 from mia_defense.report.checks.attack_results import ONE_CLASS_KEY, resamples_drawn
 from mia_defense.report.checks.doubt import edited
@@ -369,13 +368,11 @@ def _one_class_note(left_out: Mapping[str, int], drawn: int, confidence: float) 
     at ``confidence`` needs (200 at 95%) once those that drew one kind of record are left
     out (``left_out``, each attack's), naming the attacks with the fewest kept, or ``None``:
     attack.bootstrap=200 of which 150 drew no non-member was ranked as 95% intervals."""
-    most, needed = max(left_out.values(), default=0), resamples_needed(confidence)
-    if most == 0 or drawn - most >= needed:  # (attack.bootstrap=0: no intervals, none left out)
+    most = max(left_out.values(), default=0)
+    few = too_few_kept(drawn - most, confidence) if most else None
+    if few is None:  # (attack.bootstrap=0: no intervals, none left out)
         return None
     names = ", ".join(name for name, n in left_out.items() if n == most)
-    level = level_text(confidence)
     return (f"the intervals of attacks {names} rest on {drawn - most} of the {drawn} resamples "
             f"(attack.bootstrap): {most} drew no member or no non-member and were left out "
-            f"(ci_one_class_resamples), fewer than the {needed} a {level} percentile interval "
-            f"needs: their ends are a few extreme resamples, no {level} intervals; judge more "
-            "records of the rarer kind (more targets, a larger population)")
+            f"(ci_one_class_resamples), {few}; {RARER_KIND_ADVICE}")
